@@ -1,0 +1,9 @@
+"""Settings of the Celery worker started by the test suite: the test database, real broker."""
+
+import os
+
+from config.settings.test import *  # noqa: F403
+from config.settings.test import DATABASES
+
+DATABASES["default"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
+CELERY_TASK_ALWAYS_EAGER = False

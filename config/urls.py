@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.views import health
+from organisations import views as org_views
+from organisations.api import MeView
+
+api_v1 = [
+    path("me", MeView.as_view(), name="api-me"),
+    path("o/<slug:org_slug>/", include("organisations.api_urls")),
+]
+
+urlpatterns = [
+    path("", org_views.home, name="home"),
+    path("admin/", admin.site.urls),
+    path("comptes/", include("allauth.urls")),
+    path("invitation/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
+    path("o/<slug:org_slug>/", include("organisations.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    path("sante", health, name="health"),
+]

@@ -1,0 +1,61 @@
+"""API plumbing shared by every app: pagination and the single error format.
+
+Every error body is ``{"error": {"code": ..., "message": ..., "fields": {...}}}``.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import ApplicationError
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _fields_from(detail) -> dict:
+    if isinstance(detail, dict):
+        return {k: [str(m) for m in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
+    return {}
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, ApplicationError):
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(error_body("invalid", exc.message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
+        message = "; ".join(exc.messages)
+        return Response(error_body("invalid", message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound("Introuvable.")
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied("Vous n'avez pas le droit de faire cette action.")
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields = _fields_from(detail)
+        if isinstance(detail, list):
+            message = "; ".join(str(d) for d in detail)
+        else:
+            message = "Données invalides : " + ", ".join(
+                f"{k} — {' '.join(v)}" for k, v in fields.items()
+            )
+        response.data = error_body("invalid", message, fields)
+    else:
+        code = getattr(exc, "default_code", "error")
+        detail = getattr(exc, "detail", str(exc))
+        response.data = error_body(str(code), str(detail))
+    return response

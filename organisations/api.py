@@ -1,0 +1,65 @@
+"""Organisation API: one ``APIView`` per operation; parse, call the service, serialize."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from organisations import selectors, services
+from organisations.permissions import HasCapability
+from organisations.serializers import (
+    AuditEventSerializer,
+    InvitationCreateSerializer,
+    InvitationSerializer,
+    MeSerializer,
+)
+
+
+class TenantAPIView(APIView):
+    """Base of every ``/api/v1/o/<org_slug>/…`` view: role capability checked per method."""
+
+    permission_classes = [IsAuthenticated, HasCapability]
+
+    @property
+    def membership(self):
+        return self.request._request.membership
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer, summary="L'appelant, ses organisations et ses rôles")
+    def get(self, request):
+        user = request.user
+        memberships = selectors.memberships_of(user)
+        if request.auth is not None:  # a token sees only its own membership
+            memberships = memberships.filter(pk=request.auth.membership_id)
+        data = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "memberships": memberships}
+        return Response(MeSerializer(data).data)
+
+
+class InvitationListCreateView(TenantAPIView, ListAPIView):
+    required_permission = {"GET": "members.view", "POST": "members.invite"}
+    serializer_class = InvitationSerializer
+    filterset_fields = ["role", "email"]
+    ordering_fields = ["created_at", "email"]
+
+    def get_queryset(self):
+        return selectors.invitation_list()
+
+    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer}, summary="Inviter une personne")
+    def post(self, request, org_slug):
+        data = InvitationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        invitation = services.invitation_create(by=self.membership, **data.validated_data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class AuditEventListView(TenantAPIView, ListAPIView):
+    required_permission = "audit.view"
+    serializer_class = AuditEventSerializer
+    filterset_fields = ["action"]
+    ordering_fields = ["at"]
+
+    def get_queryset(self):
+        return selectors.audit_event_list()

@@ -1,0 +1,16 @@
+from organisations.roles import capabilities_of
+
+
+def tenancy(request):
+    membership = getattr(request, "membership", None)
+    memberships = []
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        from organisations.selectors import memberships_of
+
+        memberships = list(memberships_of(request.user))
+    return {
+        "membership": membership,
+        "organisation": getattr(request, "organisation", None),
+        "my_memberships": memberships,
+        "caps": capabilities_of(membership.role) if membership else frozenset(),
+    }

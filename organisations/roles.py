@@ -1,0 +1,78 @@
+"""Roles and the role → capability table: the single permission layer of pages and API.
+
+A capability is ``<area>.<action>``. ``has_capability`` is the only check; views declare
+``required_permission`` and the page decorator / DRF permission class call it. Object rules
+(an évaluateur sees assigned dossiers only, a tuteur their own candidates, a jury member their
+juries) live in each app's selectors, on top of this table.
+"""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", "Administrateur"
+    GESTIONNAIRE = "gestionnaire", "Gestionnaire"
+    EVALUATEUR = "evaluateur", "Évaluateur"
+    TUTEUR = "tuteur", "Tuteur"
+    JURY = "jury", "Membre de jury"
+    CERTIFICATEUR = "certificateur", "Certificateur"
+
+
+A, G, E, T, J, C = (Role.ADMIN, Role.GESTIONNAIRE, Role.EVALUATEUR, Role.TUTEUR, Role.JURY, Role.CERTIFICATEUR)
+ALL = frozenset(Role)
+
+CAPABILITIES: dict[str, frozenset[Role]] = {
+    # organisation and people
+    "organisation.view": ALL,
+    "members.view": frozenset({A, G}),
+    "members.invite": frozenset({A, G}),
+    "members.manage": frozenset({A}),
+    "tokens.manage": frozenset({A}),
+    "audit.view": frozenset({A}),
+    # référentiels (national data; editing is for the certificateur's own staff)
+    "referentiels.view": ALL - {T},
+    "referentiels.edit": frozenset({C}),
+    "referentiels.import": frozenset({C}),
+    "referentiels.publish": frozenset({C}),
+    "habilitations.view": frozenset({A, G, C}),
+    "habilitations.manage": frozenset({C}),
+    # candidates and dossiers
+    "candidates.view": frozenset({A, G, E, J}),
+    "candidates.edit": frozenset({A, G}),
+    "candidates.import": frozenset({A, G}),
+    "candidates.export": frozenset({A, G}),
+    "candidates.rgpd": frozenset({A}),
+    "dossiers.transition": frozenset({A, G}),
+    "pieces.upload": frozenset({A, G}),
+    "pieces.view": frozenset({A, G, E, J}),
+    # evaluations
+    "sessions.manage": frozenset({A, G}),
+    "convocations.send": frozenset({A, G}),
+    "attendance.record": frozenset({A, G}),
+    "results.view": frozenset({A, G, E, J}),
+    "results.record": frozenset({A, G, E}),
+    "results.validate": frozenset({A, G, E}),
+    "avis.request": frozenset({A, G}),
+    "avis.give": frozenset({T}),
+    # juries
+    "juries.view": frozenset({A, G, J}),
+    "juries.manage": frozenset({A, G}),
+    "juries.deliberate": frozenset({J}),
+    "juries.sign": frozenset({J}),
+    "documents.view": frozenset({A, G, J}),
+    "documents.generate": frozenset({A, G}),
+    "documents.revoke": frozenset({A}),
+    # certificateur oversight (read-only, across centres)
+    "oversight.view": frozenset({C}),
+    "oversight.export": frozenset({C}),
+}
+
+
+def has_capability(role: str | None, capability: str) -> bool:
+    if capability not in CAPABILITIES:
+        raise KeyError(f"Capacité inconnue : {capability}")
+    return role is not None and role in CAPABILITIES[capability]
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return frozenset(cap for cap, roles in CAPABILITIES.items() if role in roles)

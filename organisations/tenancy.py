@@ -1,0 +1,97 @@
+"""Tenant isolation, enforced twice (DESIGN.md, Multi-tenancy).
+
+1. In the ORM: tenant models use ``TenantManager`` (django-scopes); querying one with no
+   active scope raises ``ScopeError`` instead of returning every tenant's rows.
+2. In PostgreSQL: row-level security, enabled and forced on every tenant table, keyed on the
+   transaction-local setting ``app.organisation_id`` that ``tenant_context`` sets.
+
+``tenant_context`` is the only way in. It opens a transaction (the setting is
+transaction-local, so it cannot leak to the next request on a pooled connection) and refuses
+``None``.
+"""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, models, transaction
+from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
+
+DB_SETTING = "app.organisation_id"
+
+
+class TenantError(RuntimeError):
+    pass
+
+
+def TenantManager():  # noqa: N802 - reads like a class at the model declaration
+    return ScopedManager(organisation="organisation")
+
+
+class TenantModel(models.Model):
+    """Base of every table that belongs to one organisation (centre).
+
+    Subclasses get an ``organisation`` FK, a UUID ``public_id`` for URLs and the API, the
+    scoped manager, and must enable RLS in their migration with ``EnableRowLevelSecurity``.
+    """
+
+    organisation = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    objects = TenantManager()
+
+    class Meta:
+        abstract = True
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _db_get() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [DB_SETTING])
+        return cursor.fetchone()[0] or ""
+
+
+def _db_set(value: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [DB_SETTING, value])
+
+
+@contextmanager
+def tenant_context(organisation) -> Iterator:
+    """Run the block as ``organisation``: ORM scope + database setting, in one transaction."""
+    if organisation is None or getattr(organisation, "pk", None) is None:
+        raise TenantError("tenant_context() exige une organisation enregistrée, pas None.")
+    with transaction.atomic():
+        previous = _db_get() if _is_postgres() else ""
+        if _is_postgres():
+            _db_set(str(organisation.pk))
+        with scope(organisation=organisation):
+            yield organisation
+        # On an exception the transaction (or savepoint) rolls back, which restores the
+        # setting by itself; on success we restore it for an enclosing transaction.
+        if _is_postgres():
+            _db_set(previous)
+
+
+def current_organisation():
+    """The organisation of the active ``tenant_context``; raises outside one."""
+    organisation = get_scope().get("organisation")
+    if organisation is None or not get_scope().get("_enabled", False):
+        raise TenantError("Aucune organisation active : entrez dans tenant_context().")
+    return organisation
+
+
+def current_db_organisation_id() -> int | None:
+    """The organisation the database session is pinned to (PostgreSQL), for checks and tests."""
+    if not _is_postgres():
+        return None
+    value = _db_get()
+    return int(value) if value else None
+
+
+__all__ = ["TenantError", "TenantManager", "TenantModel", "current_organisation", "scopes_disabled", "tenant_context"]

@@ -1,0 +1,154 @@
+"""Shared fixtures: two centres (alice in A, bob in B), an outsider (charlie), a certificateur.
+
+Tests run on PostgreSQL as the application role ``certif`` (not superuser, no BYPASSRLS),
+so row-level security is exercised for real.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from organisations.models import Organisation
+from organisations.roles import Role
+from organisations.services import api_token_create, membership_add
+from tests.factories import UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def org_a(db):
+    return Organisation.objects.create(kind="centre", slug="centre-a", name="Centre A")
+
+
+@pytest.fixture
+def org_b(db):
+    return Organisation.objects.create(kind="centre", slug="centre-b", name="Centre B")
+
+
+@pytest.fixture
+def certificateur_org(db):
+    return Organisation.objects.create(kind="certificateur", slug="certif-x", name="Certificateur X")
+
+
+def make_member(org, role, email=None):
+    user = UserFactory(email=email or f"{role}-{org.slug}@test.local")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return membership_add(user=user, organisation=org, role=role)
+
+
+@pytest.fixture
+def member_factory(db):
+    return make_member
+
+
+@pytest.fixture
+def alice(org_a):
+    return make_member(org_a, Role.GESTIONNAIRE, "alice@test.local")
+
+
+@pytest.fixture
+def bob(org_b):
+    return make_member(org_b, Role.GESTIONNAIRE, "bob@test.local")
+
+
+@pytest.fixture
+def charlie(db):
+    user = UserFactory(email="charlie@test.local")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
+
+
+@pytest.fixture
+def client_for(client):
+    """A test client logged in as a membership's user (or a user)."""
+
+    def _login(who):
+        user = getattr(who, "user", who)
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def api_for():
+    """An API client authenticated with a token bound to ``membership``."""
+
+    def _client(membership):
+        _token, key = api_token_create(membership=membership, name="tests")
+        api = APIClient()
+        api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        return api
+
+    return _client
+
+
+# --- real Celery worker --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real ``celery worker`` against the test database and Redis, for tests marked ``worker``.
+
+    Tests using it must be ``transactional_db`` so that their rows are committed and visible
+    to the worker's own connections.
+    """
+    db = settings.DATABASES["default"]
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.worker_test",
+        TEST_DATABASE_NAME=db["NAME"],
+        PYTHONPATH=str(ROOT),
+    )
+    log = open(ROOT / "var" / "test-worker.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork", "--concurrency=2",
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    from config.celery import app
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("Le worker Celery de test s'est arrêté au démarrage (voir var/test-worker.log).")
+        if app.control.ping(timeout=0.5):
+            break
+    else:
+        raise RuntimeError("Le worker Celery de test ne répond pas.")
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def real_celery(settings, celery_worker_process):
+    """Dispatch tasks to the real worker instead of running them in-process."""
+    from config.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    app.conf.task_always_eager = False
+    yield app
+    app.conf.task_always_eager = True
+
+
+def wait_for(predicate, timeout=30.0, interval=0.1):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("Condition non atteinte dans le délai imparti.")
