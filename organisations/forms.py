@@ -7,6 +7,14 @@ class InvitationForm(forms.Form):
     email = forms.EmailField(label="Adresse e-mail")
     role = forms.ChoiceField(label="Rôle", choices=Role.choices)
 
+    def __init__(self, *args, inviter_role: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if inviter_role is not None:
+            from organisations.services import INVITABLE_ROLES
+
+            allowed = INVITABLE_ROLES.get(inviter_role, set())
+            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
+
 
 class InvitationAcceptForm(forms.Form):
     first_name = forms.CharField(label="Prénom", max_length=150)

@@ -5,14 +5,15 @@ Every tenant task takes ``organisation_id`` as a keyword argument and runs insid
 Celery calls ``__call__`` in both cases).
 """
 
-from celery import Task, shared_task
+from celery import shared_task
+from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.core.mail import send_mail
 
 from organisations.tenancy import TenantError, tenant_context
 
 
-class TenantTask(Task):
+class TenantTask(DjangoTask):
     abstract = True
 
     def __call__(self, *args, **kwargs):

@@ -31,7 +31,7 @@ def dashboard(request, org_slug):
 @require_capability("members.view")
 @require_http_methods(["GET", "POST"])
 def members(request, org_slug):
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, inviter_role=request.membership.role)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.invitation_create(
@@ -117,6 +117,11 @@ def invitation_accept(request, token):
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            # The password was just chosen: count it as a fresh password authentication, so
+            # that allauth lets the new member enrol a second factor without re-typing it.
+            from allauth.account.internal.flows.login import record_authentication
+
+            record_authentication(request, membership.user, method="password", email=membership.user.email, reauthenticated=True)
             messages.success(request, f"Bienvenue ! Votre compte pour {membership.organisation} est créé.")
             return redirect(reverse("dashboard", kwargs={"org_slug": membership.organisation.slug}))
     return render(

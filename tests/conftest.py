@@ -24,6 +24,14 @@ from tests.factories import UserFactory
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate-limit counters live in the cache (Redis db 1): start every test clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def org_a(db):
     return Organisation.objects.create(kind="centre", slug="centre-a", name="Centre A")

@@ -153,8 +153,15 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Plateforme de certification <noreply@certif.local>")
 
 REDIS_URL = env_str("REDIS_URL", "")
+
+
+def redis_cache_url(broker_url: str) -> str:
+    """The cache lives in its own Redis database (1) so that clearing it never touches the broker's."""
+    return env_str("REDIS_CACHE_URL", broker_url.rsplit("/", 1)[0] + "/1" if broker_url else "")
+
+
 CACHES = (
-    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_cache_url(REDIS_URL)}}
     if REDIS_URL
     else {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 )

@@ -1,6 +1,7 @@
 """Production: refuses to start without its secrets; secure cookies and headers."""
 
 from config.env import env_int, env_list, env_str
+from config.settings.base import redis_cache_url  # noqa
 from config.settings.base import *  # noqa: F403
 
 DEBUG = False
@@ -12,7 +13,7 @@ DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_TASK_ALWAYS_EAGER = False
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_cache_url(REDIS_URL)}}
 EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env_str("EMAIL_HOST")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)

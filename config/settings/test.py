@@ -1,14 +1,21 @@
 """Test settings: the real services (PostgreSQL, Redis) are mandatory."""
 
-from config.env import env_str
-from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES
+import os
+
+# `make test` exports these; the defaults let `pytest` run directly on a set-up machine.
+os.environ.setdefault("DATABASE_URL", "postgres://certif:certif@127.0.0.1:5432/certif")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+from config.env import env_str  # noqa: E402
+from config.settings.base import redis_cache_url  # noqa
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import DATABASES  # noqa: E402
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Les tests tournent sur PostgreSQL : exportez DATABASE_URL (voir README).")
 
 REDIS_URL = env_str("REDIS_URL")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_cache_url(REDIS_URL)}}
 CELERY_BROKER_URL = REDIS_URL
 # Unit tests run tasks in-process (still through TenantTask); tests marked `worker`
 # dispatch to the real worker started by the `celery_worker_process` fixture.
