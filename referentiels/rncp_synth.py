@@ -2,7 +2,7 @@
 
 Same element names and order as ``/work/shared/formats/rncp-fiches-sample.xml``; realistic
 sizes (several blocs per fiche, long free texts, tens of partenaires, a big fiche with
-hundreds of partenaires every 100 fiches, some CDATA). Fiches are numbered ``RNCP9000000 + i``
+400 partenaires every 100 fiches, some CDATA). Fiches are numbered ``RNCP9000000 + i``
 (i from 0) so they never collide with real fiches. The file is written fiche by fiche: nothing
 but one fiche is held in memory, and 25,000 fiches take a few seconds.
 """
@@ -12,12 +12,28 @@ from __future__ import annotations
 import os
 import random
 from datetime import date, timedelta
+from typing import NamedTuple
 
 __all__ = ["FIRST_NUMBER", "write_synthetic_export", "synthetic_numero"]
 
 FIRST_NUMBER = 9_000_000
-BIG_FICHE_EVERY = 100  # like RNCP37674 (471 partenaires)
-BIG_FICHE_PARTENAIRES = 400
+BIG_FICHE_EVERY = 100  # every 100th fiche is a big one, like RNCP37674 (471 partenaires)
+
+
+class _Profile(NamedTuple):
+    blocs: tuple[int, int]  # min, max blocs per fiche
+    capacites: tuple[int, int]  # capacités per bloc
+    modalites: tuple[int, int]  # sentences of MODALITES_EVALUATION
+    activites: tuple[int, int]  # bullets of ACTIVITES_VISEES
+    prose: tuple[int, int]  # sentences of the other free texts
+    attestees: tuple[int, int]  # coded lines of CAPACITES_ATTESTEES
+    partenaires: tuple[int, ...]  # drawn from
+    big_partenaires: int
+
+
+_REALISTIC = _Profile((2, 5), (3, 8), (1, 5), (4, 10), (2, 8), (4, 12), (0, 0, 2, 5, 15), 400)
+# Same structure and element order, much shorter texts and lists: ~5 times smaller and faster.
+_COMPACT = _Profile((2, 3), (2, 4), (1, 1), (1, 2), (1, 1), (2, 3), (0, 0, 1, 2, 3), 60)
 
 _VERBES = (
     "Analyser", "Concevoir", "Piloter", "Organiser", "Évaluer", "Rédiger", "Mettre en œuvre",
@@ -89,7 +105,8 @@ def _fr(d: date) -> str:
 class _Gen:
     """Pools of pre-rendered (already escaped) texts, so that each fiche is cheap to write."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, profile: _Profile) -> None:
+        self.profile = profile
         self.rng = rng = random.Random(seed)
         self.capacites = [
             _esc(
@@ -122,6 +139,9 @@ class _Gen:
 
     def text(self, low: int, high: int) -> str:
         return self.rng.choice(self.prose[self.rng.randint(low, high)])
+
+    def count(self, bounds: tuple[int, int]) -> int:
+        return self.rng.randint(*bounds)
 
     def date(self, start: int = 2015, end: int = 2028) -> date:
         return date(start, 1, 1) + timedelta(days=self.rng.randrange((end - start) * 365))
@@ -187,9 +207,8 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
           f"        <DATE_DERNIERE_MODIFICATION_ETAT>{_fr(g.date())}</DATE_DERNIERE_MODIFICATION_ETAT>\n"
           "      </CERTIFICATEUR>\n")
     w("    </CERTIFICATEURS>\n")
-    n_part = BIG_FICHE_PARTENAIRES if i % BIG_FICHE_EVERY == BIG_FICHE_EVERY - 1 else rng.choice(
-        (0, 0, 2, 5, 15)
-    )
+    pr = g.profile
+    n_part = pr.big_partenaires if i % BIG_FICHE_EVERY == BIG_FICHE_EVERY - 1 else rng.choice(pr.partenaires)
     w(f"    <EXISTENCE_PARTENAIRES>{'Oui' if n_part else 'Non'}</EXISTENCE_PARTENAIRES>\n")
     if n_part:
         w("    <PARTENAIRES>\n")
@@ -197,18 +216,18 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
         out.extend(g.partenaires[first : first + n_part])
         w("    </PARTENAIRES>\n")
     activites = "Les principales activités sont :        " + "      ".join(
-        f"* {c}" for c in rng.sample(g.capacites, rng.randint(4, 10))
-    ) + "    " + g.text(2, 8)
+        f"* {c}" for c in rng.sample(g.capacites, g.count(pr.activites))
+    ) + "    " + g.text(*pr.prose)
     if rng.random() < 0.1:  # some free texts are CDATA in the real export
         raw = activites.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         w(f"    <ACTIVITES_VISEES><![CDATA[{raw}]]></ACTIVITES_VISEES>\n")
     else:
         w(f"    <ACTIVITES_VISEES>{activites}</ACTIVITES_VISEES>\n")
     capacites = "Les compétences attestées sont les suivantes :       " + "      ".join(
-        f"C{k}. {c}" for k, c in enumerate(rng.sample(g.capacites, rng.randint(4, 12)), 1)
+        f"C{k}. {c}" for k, c in enumerate(rng.sample(g.capacites, g.count(pr.attestees)), 1)
     )
     w(f"    <CAPACITES_ATTESTEES>{capacites}</CAPACITES_ATTESTEES>\n")
-    w(f"    <SECTEURS_ACTIVITE>{g.text(1, 4)}</SECTEURS_ACTIVITE>\n")
+    w(f"    <SECTEURS_ACTIVITE>{g.text(*pr.prose)}</SECTEURS_ACTIVITE>\n")
     w(f"    <TYPE_EMPLOI_ACCESSIBLES>{g.text(1, 2)}</TYPE_EMPLOI_ACCESSIBLES>\n    <CODES_ROME>\n")
     for code, libelle in rng.sample(_ROME, rng.randint(1, 5)):
         w(f"      <ROME>\n        <CODE>{code}</CODE>\n        <LIBELLE>{libelle}</LIBELLE>\n      </ROME>\n")
@@ -247,14 +266,14 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
         w(f"    <DATE_EFFET>{_fr(debut)}</DATE_EFFET>\n")
     w(f"    <TYPE_ENREGISTREMENT>Enregistrement {'de droit' if de_droit else 'sur demande'}"
       "</TYPE_ENREGISTREMENT>\n    <BLOCS_COMPETENCES>\n")
-    for b in range(1, rng.randint(2, 5) + 1):
+    for b in range(1, g.count(pr.blocs) + 1):
         w(f"      <BLOC_COMPETENCES>\n        <CODE>{numero}BC{b:02d}</CODE>\n"
           f"        <LIBELLE>{_esc(rng.choice(_VERBES))} {_esc(rng.choice(_NOMS))} (bloc {b})</LIBELLE>\n"
-          f"        <LISTE_COMPETENCES>{g.liste_competences(b, rng.randint(3, 8))}</LISTE_COMPETENCES>\n"
-          f"        <MODALITES_EVALUATION>{g.text(1, 5)}</MODALITES_EVALUATION>\n"
+          f"        <LISTE_COMPETENCES>{g.liste_competences(b, g.count(pr.capacites))}</LISTE_COMPETENCES>\n"
+          f"        <MODALITES_EVALUATION>{g.text(*pr.modalites)}</MODALITES_EVALUATION>\n"
           "      </BLOC_COMPETENCES>\n")
     w("    </BLOCS_COMPETENCES>\n")
-    w(f"    <OBJECTIFS_CONTEXTE>{g.text(2, 8)}</OBJECTIFS_CONTEXTE>\n")
+    w(f"    <OBJECTIFS_CONTEXTE>{g.text(*pr.prose)}</OBJECTIFS_CONTEXTE>\n")
     w(f"    <ACTIF>{'Oui' if rng.random() < 0.8 else 'Non'}</ACTIF>\n")
     if rng.random() < 0.5:
         w(f"    <PREREQUIS_ENTREE_FORMATION>{g.text(1, 2)}</PREREQUIS_ENTREE_FORMATION>\n")
@@ -271,9 +290,17 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
     return "".join(out)
 
 
-def write_synthetic_export(path: str | os.PathLike[str], n_fiches: int, *, seed: int = 0) -> None:
-    """Write ``n_fiches`` synthetic fiches (``RNCP9000000`` …) to ``path``, streaming to disk."""
-    g = _Gen(seed)
+def write_synthetic_export(
+    path: str | os.PathLike[str], n_fiches: int, *, seed: int = 0, compact: bool = False
+) -> None:
+    """Write ``n_fiches`` synthetic fiches (``RNCP9000000`` …) to ``path``, streaming to disk.
+
+    Deterministic for a given ``seed``. Realistic sizes by default (~20 KB per fiche: 2-5 blocs
+    of 3-8 capacités in the four LISTE_COMPETENCES styles of the sample, long free texts,
+    partenaires, one fiche in 100 with 400 partenaires). ``compact=True`` keeps the same
+    structure with short texts and lists (~4 KB per fiche), for fast throughput/memory tests.
+    """
+    g = _Gen(seed, _COMPACT if compact else _REALISTIC)
     with open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
         out.write("<?xml version='1.0' encoding='UTF-8'?>\n<FICHES><VERSION_FLUX>4.1</VERSION_FLUX>\n")
         for i in range(n_fiches):

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "organisations",
+    "referentiels",
+    "documents",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,199 @@
+"""The national catalogue: référentiel versions and their structure.
+
+National data: no tenant key. A référentiel belongs to a certificateur organisation and is
+readable by the centres that hold a ``Habilitation`` for its code. A published version is
+immutable (service layer + database trigger); a new version is a copy edited as a draft.
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+
+class Kind(models.TextChoices):
+    CQPM = "CQPM", "CQPM (métallurgie)"
+    CQPI = "CQPI", "CQPI (inter-branches)"
+    CQP = "CQP", "CQP"
+    RNCP = "RNCP", "Titre RNCP"
+    RS = "RS", "Répertoire spécifique"
+
+
+class Referentiel(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        PUBLISHED = "published", "Publié"
+        ARCHIVED = "archived", "Archivé"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certificateur = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="referentiels")
+    kind = models.CharField("type", max_length=8, choices=Kind.choices)
+    code = models.CharField("code", max_length=60, db_index=True)
+    version = models.PositiveIntegerField("version", default=1)
+    intitule = models.CharField("intitulé", max_length=800)
+    certificateur_nom = models.CharField("certificateur (nom légal)", max_length=300)
+    certificateur_siret = models.CharField("SIRET du certificateur", max_length=14, blank=True, null=True)
+    niveau_national = models.CharField("niveau national", max_length=20, blank=True)
+    niveau_europeen = models.CharField("niveau européen", max_length=10, blank=True)
+    codes_nsf = models.JSONField("codes NSF", default=list, blank=True)
+    codes_rome = models.JSONField("codes ROME", default=list, blank=True)
+    objectif = models.TextField("objectif / description", blank=True)
+    date_enregistrement = models.DateField("date d'enregistrement", null=True, blank=True)
+    date_fin_enregistrement = models.DateField("date de fin d'enregistrement", null=True, blank=True)
+    regle = models.JSONField("règle d'obtention", default=dict)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Facts kept from an RNCP export that the exchange format does not carry (raw texts,
+    # certificateurs and partenaires as published by France compétences).
+    source = models.JSONField("données source", default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="referentiel_unique_code_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="referentiel_version_positive"),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="referentiel_kind_valid"),
+            models.CheckConstraint(condition=~Q(status="published") | Q(published_at__isnull=False), name="referentiel_published_has_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version} — {self.intitule}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+class Bloc(models.Model):
+    referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="blocs")
+    code = models.CharField(max_length=60)
+    intitule = models.TextField("intitulé")
+    implicite = models.BooleanField("bloc implicite", default=False)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["referentiel", "code"], name="bloc_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.intitule[:60]}"
+
+
+class Capacite(models.Model):
+    referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="capacites")
+    bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, related_name="capacites")
+    code = models.CharField(max_length=60)
+    intitule = models.TextField("intitulé")
+    conditions = models.TextField("conditions de réalisation", blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["bloc__order", "order"]
+        constraints = [models.UniqueConstraint(fields=["referentiel", "code"], name="capacite_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.intitule[:60]}"
+
+
+class Critere(models.Model):
+    capacite = models.ForeignKey(Capacite, on_delete=models.CASCADE, related_name="criteres")
+    texte = models.TextField()
+    groupe = models.CharField(max_length=200, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+
+    def __str__(self) -> str:
+        return self.texte[:80]
+
+
+class ModaliteType(models.TextChoices):
+    SITUATION_REELLE = "situation_professionnelle_reelle", "Situation professionnelle réelle"
+    PROJETS = "presentation_projets", "Présentation de projets (rapport + soutenance)"
+    SITUATION_RECONSTITUEE = "situation_reconstituee", "Situation reconstituée"
+    AVIS_ENTREPRISE = "avis_entreprise", "Avis de l'entreprise"
+    ENTRETIEN = "entretien", "Entretien"
+    ETUDE_DE_CAS = "etude_de_cas", "Étude de cas"
+    EPREUVE_ORALE = "epreuve_orale", "Épreuve orale"
+    PORTEFEUILLE = "portefeuille_preuves", "Portefeuille de preuves"
+    CONTROLE_CONTINU = "controle_continu", "Contrôle continu"
+    MEMOIRE = "memoire_soutenance", "Mémoire + soutenance"
+    OBSERVATION = "observation", "Observation"
+    DOCUMENT_ECRIT = "document_ecrit", "Document écrit"
+
+
+class Modalite(models.Model):
+    """An allowed evaluation modality, declared for one bloc or for one capacité."""
+
+    class Forme(models.TextChoices):
+        NONE = "", "—"
+        ECRIT = "ecrit", "Écrit"
+        ORAL = "oral", "Oral"
+        PRATIQUE = "pratique", "Pratique"
+
+    referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="modalites")
+    bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, null=True, blank=True, related_name="modalites")
+    capacite = models.ForeignKey(Capacite, on_delete=models.CASCADE, null=True, blank=True, related_name="modalites")
+    type = models.CharField(max_length=40, choices=ModaliteType.choices)
+    intitule = models.TextField(blank=True)
+    duree_minutes = models.PositiveIntegerField(null=True, blank=True)
+    points = models.PositiveIntegerField(null=True, blank=True)
+    forme = models.CharField(max_length=10, choices=Forme.choices, blank=True)
+    notes = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(bloc__isnull=False) & Q(capacite__isnull=True)) | (Q(bloc__isnull=True) & Q(capacite__isnull=False)),
+                name="modalite_bloc_xor_capacite",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+
+class Activite(models.Model):
+    referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="activites")
+    code = models.CharField(max_length=60)
+    intitule = models.TextField()
+    capacites = models.ManyToManyField(Capacite, related_name="activites", blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order"]
+        constraints = [models.UniqueConstraint(fields=["referentiel", "code"], name="activite_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.intitule[:60]}"
+
+
+class Habilitation(models.Model):
+    """A centre's right to deliver a certification (every version of a code), with dates."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    centre = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="habilitations")
+    certificateur = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="habilitations_accordees")
+    referentiel_code = models.CharField("code de la certification", max_length=60)
+    date_debut = models.DateField("début")
+    date_fin = models.DateField("fin", null=True, blank=True)
+    granted_at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["referentiel_code", "centre__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "referentiel_code", "date_debut"], name="habilitation_unique"),
+            models.CheckConstraint(condition=Q(date_fin__isnull=True) | Q(date_fin__gte=models.F("date_debut")), name="habilitation_dates_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.centre} — {self.referentiel_code}"
+
+    def is_valid_on(self, day) -> bool:
+        return self.date_debut <= day and (self.date_fin is None or day <= self.date_fin)

@@ -1,0 +1,79 @@
+"""Reads on the catalogue, always for an actor's organisation (certificateur or centre)."""
+
+import datetime as dt
+
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from organisations.models import Organisation
+from referentiels.models import Bloc, Capacite, Habilitation, Referentiel
+
+
+def habilitated_codes(*, centre: Organisation, on: dt.date | None = None) -> QuerySet:
+    day = on or timezone.localdate()
+    return (
+        Habilitation.objects.filter(centre=centre, date_debut__lte=day)
+        .filter(Q(date_fin__isnull=True) | Q(date_fin__gte=day))
+        .values("referentiel_code")
+    )
+
+
+def referentiel_visible_q(organisation: Organisation) -> Q:
+    """A certificateur sees every version it owns; a centre sees published versions it is habilitated for."""
+    if organisation.kind == Organisation.Kind.CERTIFICATEUR:
+        return Q(certificateur=organisation)
+    return Q(status=Referentiel.Status.PUBLISHED, code__in=habilitated_codes(centre=organisation))
+
+
+def referentiel_list(*, organisation: Organisation, search: str = "", kind: str = "", status: str = "", certificateur: str = "") -> QuerySet[Referentiel]:
+    qs = Referentiel.objects.filter(referentiel_visible_q(organisation)).select_related("certificateur")
+    if search:
+        qs = qs.filter(Q(code__icontains=search) | Q(intitule__icontains=search))
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if certificateur:
+        qs = qs.filter(certificateur__slug=certificateur)
+    return qs.annotate(nb_blocs=Count("blocs", distinct=True), nb_capacites=Count("capacites", distinct=True)).order_by("code", "-version")
+
+
+def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
+    """404 for 'missing' and 'not visible to you' alike."""
+    try:
+        return Referentiel.objects.select_related("certificateur").get(referentiel_visible_q(organisation), public_id=public_id)
+    except (Referentiel.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+def referentiel_versions(*, organisation: Organisation, code: str) -> QuerySet[Referentiel]:
+    return Referentiel.objects.filter(referentiel_visible_q(organisation), code=code).order_by("-version")
+
+
+def referentiel_tree(*, referentiel: Referentiel) -> list[Bloc]:
+    """Blocs with capacités, critères, modalités and activités prefetched (constant queries)."""
+    return list(
+        Bloc.objects.filter(referentiel=referentiel).prefetch_related(
+            "modalites", "capacites__criteres", "capacites__modalites", "capacites__activites"
+        )
+    )
+
+
+def capacite_get(*, organisation: Organisation, public_id_referentiel, code: str) -> Capacite:
+    referentiel = referentiel_get(organisation=organisation, public_id=public_id_referentiel)
+    try:
+        return Capacite.objects.select_related("referentiel", "bloc").get(referentiel=referentiel, code=code)
+    except Capacite.DoesNotExist:
+        raise Http404 from None
+
+
+def habilitation_list(*, organisation: Organisation) -> QuerySet[Habilitation]:
+    qs = Habilitation.objects.select_related("centre", "certificateur")
+    if organisation.kind == Organisation.Kind.CERTIFICATEUR:
+        return qs.filter(certificateur=organisation)
+    return qs.filter(centre=organisation)
+
+
+def habilitation_valid_for(*, centre: Organisation, referentiel: Referentiel, on: dt.date) -> bool:
+    return habilitated_codes(centre=centre, on=on).filter(referentiel_code=referentiel.code).exists()

@@ -1,0 +1,282 @@
+"""Writes on the national catalogue: import, export, versioning, publication, habilitations.
+
+Every write is atomic and checks the version is a draft; the database trigger of migration
+0002 backs this up for any other path.
+"""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from organisations.models import Organisation
+from referentiels.exchange import FORMAT, document_check
+from referentiels.models import Activite, Bloc, Capacite, Critere, Habilitation, Modalite, Referentiel
+
+
+def _require_certificateur(organisation: Organisation) -> None:
+    if organisation.kind != Organisation.Kind.CERTIFICATEUR:
+        raise ApplicationError("Seul un certificateur peut gérer ses référentiels.")
+
+
+def _require_owner(referentiel: Referentiel, organisation: Organisation) -> None:
+    if referentiel.certificateur_id != organisation.pk:
+        raise ApplicationError("Ce référentiel appartient à un autre certificateur.")
+
+
+def _require_draft(referentiel: Referentiel) -> None:
+    if referentiel.status != Referentiel.Status.DRAFT:
+        raise ApplicationError(
+            f"{referentiel.code} v{referentiel.version} est {referentiel.get_status_display().lower()} : "
+            "il ne peut plus être modifié. Créez une nouvelle version."
+        )
+
+
+def _modalite_from(data: dict, *, referentiel, order: int, bloc=None, capacite=None) -> Modalite:
+    return Modalite(
+        referentiel=referentiel, bloc=bloc, capacite=capacite, type=data["type"], intitule=data["intitule"],
+        duree_minutes=data["duree_minutes"], points=data["points"], forme=data["forme"], notes=data["notes"], order=order,
+    )
+
+
+def _write_structure(referentiel: Referentiel, doc: dict) -> None:
+    """Create blocs → capacités → critères, modalités and activités in bulk (a few queries)."""
+    blocs = Bloc.objects.bulk_create(
+        [Bloc(referentiel=referentiel, code=b["code"], intitule=b["intitule"], implicite=b["implicite"], order=i)
+         for i, b in enumerate(doc["blocs"])]
+    )
+    capacites, cap_data = [], []
+    for bloc, b in zip(blocs, doc["blocs"], strict=True):
+        for k, c in enumerate(b["capacites"]):
+            capacites.append(Capacite(referentiel=referentiel, bloc=bloc, code=c["code"], intitule=c["intitule"], conditions=c["conditions"], order=k))
+            cap_data.append(c)
+    capacites = Capacite.objects.bulk_create(capacites)
+    Critere.objects.bulk_create(
+        [Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
+         for cap, c in zip(capacites, cap_data, strict=True) for i, r in enumerate(c["criteres"])]
+    )
+    modalites = [
+        _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
+        for bloc, b in zip(blocs, doc["blocs"], strict=True) for i, m in enumerate(b["modalites"])
+    ] + [
+        _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
+        for cap, c in zip(capacites, cap_data, strict=True) for i, m in enumerate(c["modalites"])
+    ]
+    Modalite.objects.bulk_create(modalites)
+    by_code = {cap.code: cap for cap in capacites}
+    activites = Activite.objects.bulk_create(
+        [Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i) for i, a in enumerate(doc["activites"])]
+    )
+    Through = Activite.capacites.through
+    Through.objects.bulk_create(
+        [Through(activite=act, capacite=by_code[code]) for act, a in zip(activites, doc["activites"], strict=True) for code in a["capacites"]]
+    )
+
+
+def _apply_header(referentiel: Referentiel, doc: dict) -> None:
+    referentiel.kind = doc["kind"]
+    referentiel.intitule = doc["intitule"]
+    referentiel.certificateur_nom = doc["certificateur"]["nom"]
+    referentiel.certificateur_siret = doc["certificateur"]["siret"]
+    referentiel.niveau_national = doc["niveau_national"]
+    referentiel.niveau_europeen = doc["niveau_europeen"]
+    referentiel.codes_nsf = doc["codes_nsf"]
+    referentiel.codes_rome = doc["codes_rome"]
+    referentiel.objectif = doc["objectif"]
+    referentiel.date_enregistrement = dt.date.fromisoformat(doc["date_enregistrement"]) if doc["date_enregistrement"] else None
+    referentiel.date_fin_enregistrement = (
+        dt.date.fromisoformat(doc["date_fin_enregistrement"]) if doc["date_fin_enregistrement"] else None
+    )
+    referentiel.regle = doc["regle"]
+
+
+@transaction.atomic
+def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft: bool = False) -> Referentiel:
+    """Create the draft version ``doc`` describes (already checked by ``document_parse``).
+
+    An existing version with the same code and number is refused, unless it is a draft of the
+    same certificateur and ``replace_draft`` is set: its content is then replaced.
+    """
+    _require_certificateur(certificateur)
+    doc = document_check(doc)
+    existing = Referentiel.objects.filter(code=doc["code"], version=doc["version"]).first()
+    if existing is not None:
+        if not replace_draft:
+            raise ApplicationError(f"{doc['code']} v{doc['version']} existe déjà.", field="version")
+        _require_owner(existing, certificateur)
+        _require_draft(existing)
+        _clear_structure(existing)
+        referentiel = existing
+    else:
+        other_owner = Referentiel.objects.filter(code=doc["code"]).exclude(certificateur=certificateur).exists()
+        if other_owner:
+            raise ApplicationError(f"Le code {doc['code']} appartient à un autre certificateur.", field="code")
+        referentiel = Referentiel(certificateur=certificateur, code=doc["code"], version=doc["version"])
+    _apply_header(referentiel, doc)
+    referentiel.full_clean()
+    referentiel.save()
+    _write_structure(referentiel, doc)
+    return referentiel
+
+
+def _clear_structure(referentiel: Referentiel) -> None:
+    Activite.objects.filter(referentiel=referentiel).delete()
+    Modalite.objects.filter(referentiel=referentiel).delete()
+    Critere.objects.filter(capacite__referentiel=referentiel).delete()
+    Capacite.objects.filter(referentiel=referentiel).delete()
+    Bloc.objects.filter(referentiel=referentiel).delete()
+
+
+def _modalite_doc(m: Modalite) -> dict:
+    return {"type": m.type, "intitule": m.intitule, "duree_minutes": m.duree_minutes, "points": m.points, "forme": m.forme, "notes": m.notes}
+
+
+def referentiel_export(*, referentiel: Referentiel) -> dict:
+    """The canonical document of a version (key order of the format), in a constant number of queries."""
+    blocs = list(
+        Bloc.objects.filter(referentiel=referentiel).prefetch_related("modalites", "capacites__criteres", "capacites__modalites")
+    )
+    activites = Activite.objects.filter(referentiel=referentiel).prefetch_related("capacites")
+    return {
+        "format": FORMAT,
+        "code": referentiel.code,
+        "kind": referentiel.kind,
+        "version": referentiel.version,
+        "intitule": referentiel.intitule,
+        "certificateur": {"nom": referentiel.certificateur_nom, "siret": referentiel.certificateur_siret},
+        "niveau_national": referentiel.niveau_national,
+        "niveau_europeen": referentiel.niveau_europeen,
+        "codes_nsf": referentiel.codes_nsf,
+        "codes_rome": referentiel.codes_rome,
+        "objectif": referentiel.objectif,
+        "date_enregistrement": referentiel.date_enregistrement.isoformat() if referentiel.date_enregistrement else None,
+        "date_fin_enregistrement": referentiel.date_fin_enregistrement.isoformat() if referentiel.date_fin_enregistrement else None,
+        "blocs": [
+            {
+                "code": b.code,
+                "intitule": b.intitule,
+                "implicite": b.implicite,
+                "modalites": [_modalite_doc(m) for m in b.modalites.all() if m.capacite_id is None],
+                "capacites": [
+                    {
+                        "code": c.code,
+                        "intitule": c.intitule,
+                        "conditions": c.conditions,
+                        "criteres": [{"texte": r.texte, "groupe": r.groupe} for r in c.criteres.all()],
+                        "modalites": [_modalite_doc(m) for m in c.modalites.all()],
+                    }
+                    for c in b.capacites.all()
+                ],
+            }
+            for b in blocs
+        ],
+        "activites": [
+            {"code": a.code, "intitule": a.intitule, "capacites": [c.code for c in sorted(a.capacites.all(), key=lambda c: (c.bloc_id, c.order))]}
+            for a in activites
+        ],
+        "regle": referentiel.regle,
+    }
+
+
+@transaction.atomic
+def referentiel_publish(*, referentiel: Referentiel, by: Organisation) -> Referentiel:
+    _require_owner(referentiel, by)
+    _require_draft(referentiel)
+    document_check(referentiel_export(referentiel=referentiel), f"{referentiel.code} v{referentiel.version}")
+    referentiel.status = Referentiel.Status.PUBLISHED
+    referentiel.published_at = timezone.now()
+    referentiel.save(update_fields=["status", "published_at", "updated_at"])
+    # A newly published version supersedes the earlier published ones.
+    Referentiel.objects.filter(code=referentiel.code, status=Referentiel.Status.PUBLISHED, version__lt=referentiel.version).update(
+        status=Referentiel.Status.ARCHIVED
+    )
+    return referentiel
+
+
+@transaction.atomic
+def referentiel_new_version(*, referentiel: Referentiel, by: Organisation) -> Referentiel:
+    """Copy a version into a new draft numbered after the highest existing version."""
+    _require_owner(referentiel, by)
+    if Referentiel.objects.filter(code=referentiel.code, status=Referentiel.Status.DRAFT).exists():
+        raise ApplicationError(f"Un brouillon de {referentiel.code} existe déjà : modifiez-le ou publiez-le d'abord.")
+    doc = referentiel_export(referentiel=referentiel)
+    doc["version"] = (Referentiel.objects.filter(code=referentiel.code).order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    copy = referentiel_import(doc=doc, certificateur=by)
+    copy.source = referentiel.source
+    copy.save(update_fields=["source"])
+    return copy
+
+
+@transaction.atomic
+def referentiel_update(*, referentiel: Referentiel, by: Organisation, **fields) -> Referentiel:
+    """Edit a draft's header fields (intitulé, niveaux, objectif, dates)."""
+    _require_owner(referentiel, by)
+    _require_draft(referentiel)
+    allowed = {"intitule", "niveau_national", "niveau_europeen", "objectif", "date_enregistrement", "date_fin_enregistrement"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ApplicationError(f"Champ(s) non modifiable(s) : {', '.join(sorted(unknown))}")
+    for key, value in fields.items():
+        setattr(referentiel, key, value)
+    referentiel.full_clean()
+    referentiel.save()
+    return referentiel
+
+
+@transaction.atomic
+def capacite_update(*, capacite: Capacite, by: Organisation, intitule: str, conditions: str, criteres: list[dict]) -> Capacite:
+    """Edit a draft capacité: its intitulé, conditions and the full list of its critères."""
+    referentiel = capacite.referentiel
+    _require_owner(referentiel, by)
+    _require_draft(referentiel)
+    if not intitule.strip():
+        raise ApplicationError("L'intitulé de la capacité est obligatoire.", field="intitule")
+    for i, critere in enumerate(criteres):
+        if not critere.get("texte", "").strip():
+            raise ApplicationError(f"Le critère n° {i + 1} est vide.", field="criteres")
+    capacite.intitule = intitule.strip()
+    capacite.conditions = conditions.strip()
+    capacite.save(update_fields=["intitule", "conditions"])
+    capacite.criteres.all().delete()
+    Critere.objects.bulk_create(
+        [Critere(capacite=capacite, texte=c["texte"].strip(), groupe=c.get("groupe", "").strip(), order=i) for i, c in enumerate(criteres)]
+    )
+    return capacite
+
+
+@transaction.atomic
+def referentiel_delete(*, referentiel: Referentiel, by: Organisation) -> None:
+    _require_owner(referentiel, by)
+    _require_draft(referentiel)
+    _clear_structure(referentiel)
+    referentiel.delete()
+
+
+@transaction.atomic
+def habilitation_grant(
+    *, certificateur: Organisation, centre: Organisation, code: str, date_debut: dt.date, date_fin: dt.date | None = None, note: str = ""
+) -> Habilitation:
+    _require_certificateur(certificateur)
+    if centre.kind != Organisation.Kind.CENTRE:
+        raise ApplicationError("Une habilitation est accordée à un centre.", field="centre")
+    if not Referentiel.objects.filter(code=code, certificateur=certificateur).exists():
+        raise ApplicationError(f"Aucun référentiel {code} chez ce certificateur.", field="code")
+    if date_fin is not None and date_fin < date_debut:
+        raise ApplicationError("La date de fin précède la date de début.", field="date_fin")
+    habilitation, _ = Habilitation.objects.update_or_create(
+        centre=centre, referentiel_code=code, date_debut=date_debut,
+        defaults={"certificateur": certificateur, "date_fin": date_fin, "note": note},
+    )
+    return habilitation
+
+
+@transaction.atomic
+def habilitation_end(*, habilitation: Habilitation, certificateur: Organisation, date_fin: dt.date) -> Habilitation:
+    if habilitation.certificateur_id != certificateur.pk:
+        raise ApplicationError("Cette habilitation a été accordée par un autre certificateur.")
+    if date_fin < habilitation.date_debut:
+        raise ApplicationError("La date de fin précède la date de début.", field="date_fin")
+    habilitation.date_fin = date_fin
+    habilitation.save(update_fields=["date_fin"])
+    return habilitation
