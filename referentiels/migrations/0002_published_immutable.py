@@ -103,13 +103,13 @@ BACKWARD = (
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in FORWARD:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)
 
 
 def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         for sql in BACKWARD:
-            schema_editor.execute(sql)
+            schema_editor.execute(sql, None)
 
 
 class Migration(migrations.Migration):
