@@ -29,11 +29,13 @@ class _Profile(NamedTuple):
     attestees: tuple[int, int]  # coded lines of CAPACITES_ATTESTEES
     partenaires: tuple[int, ...]  # drawn from
     big_partenaires: int
+    codes: int  # max FORMACODE / NSF / ROME
+    full: bool  # SECTEURS_ACTIVITE, SI_JURY_*, PUBLICATION_DECRET_*, STATISTIQUES_PROMOTIONS, ...
 
 
-_REALISTIC = _Profile((2, 5), (3, 8), (1, 5), (4, 10), (2, 8), (4, 12), (0, 0, 2, 5, 15), 400)
-# Same structure and element order, much shorter texts and lists: ~5 times smaller and faster.
-_COMPACT = _Profile((2, 3), (2, 4), (1, 1), (1, 2), (1, 1), (2, 3), (0, 0, 1, 2, 3), 60)
+_REALISTIC = _Profile((2, 5), (3, 8), (1, 5), (4, 10), (2, 8), (4, 12), (0, 0, 2, 5, 15), 400, 5, True)
+# Same element order, only the elements the reader keeps, short texts: ~10 times smaller.
+_COMPACT = _Profile((2, 3), (2, 4), (1, 1), (1, 2), (1, 1), (2, 3), (0, 0, 1, 2), 40, 1, False)
 
 _VERBES = (
     "Analyser", "Concevoir", "Piloter", "Organiser", "Évaluer", "Rédiger", "Mettre en œuvre",
@@ -86,6 +88,7 @@ _FORMACODES = (
     ("35014", "Secrétariat assistanat ressources humaines"), ("34054", "Gestion commerciale achats"),
     ("31045", "Cybersécurité"),
 )
+_DECRETS = ("PUBLICATION_DECRET_GENERAL", "PUBLICATION_DECRET_CREATION", "PUBLICATION_DECRET_AUTRE")
 _JURYS = ("SI_JURY_FI", "SI_JURY_CA", "SI_JURY_FC", "SI_JURY_CQ", "SI_JURY_CL", "SI_JURY_VAE")
 
 
@@ -187,7 +190,8 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
         code, libelle = rng.choice(_ABREGES)
         w(f"    <ABREGE>\n      <CODE>{code}</CODE>\n      <LIBELLE>{libelle}</LIBELLE>\n    </ABREGE>\n")
     w("    <ETAT_FICHE>Publiée</ETAT_FICHE>\n    <FORMACODES>\n")
-    for code, libelle in rng.sample(_FORMACODES, rng.randint(1, 5)):
+    pr = g.profile
+    for code, libelle in rng.sample(_FORMACODES, rng.randint(1, pr.codes)):
         w(f"      <FORMACODE>\n        <CODE>{code}</CODE>\n        <LIBELLE>{libelle}</LIBELLE>\n"
           "      </FORMACODE>\n")
     w("    </FORMACODES>\n")
@@ -195,7 +199,7 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
     w(f"    <NOMENCLATURE_EUROPE>\n      <NIVEAU>NIV{niveau}</NIVEAU>\n"
       f"      <LIBELLE>Niveau {niveau}</LIBELLE>\n    </NOMENCLATURE_EUROPE>\n")
     w("    <CODES_NSF>\n")
-    for code, libelle in rng.sample(_NSF, rng.randint(1, 3)):
+    for code, libelle in rng.sample(_NSF, rng.randint(1, min(3, pr.codes))):
         w(f"      <NSF>\n        <CODE>{code}</CODE>\n        <LIBELLE>{_esc(libelle)}</LIBELLE>\n      </NSF>\n")
     w("    </CODES_NSF>\n    <CERTIFICATEURS>\n")
     for _ in range(rng.randint(1, 2)):
@@ -207,7 +211,6 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
           f"        <DATE_DERNIERE_MODIFICATION_ETAT>{_fr(g.date())}</DATE_DERNIERE_MODIFICATION_ETAT>\n"
           "      </CERTIFICATEUR>\n")
     w("    </CERTIFICATEURS>\n")
-    pr = g.profile
     n_part = pr.big_partenaires if i % BIG_FICHE_EVERY == BIG_FICHE_EVERY - 1 else rng.choice(pr.partenaires)
     w(f"    <EXISTENCE_PARTENAIRES>{'Oui' if n_part else 'Non'}</EXISTENCE_PARTENAIRES>\n")
     if n_part:
@@ -227,12 +230,14 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
         f"C{k}. {c}" for k, c in enumerate(rng.sample(g.capacites, g.count(pr.attestees)), 1)
     )
     w(f"    <CAPACITES_ATTESTEES>{capacites}</CAPACITES_ATTESTEES>\n")
-    w(f"    <SECTEURS_ACTIVITE>{g.text(*pr.prose)}</SECTEURS_ACTIVITE>\n")
-    w(f"    <TYPE_EMPLOI_ACCESSIBLES>{g.text(1, 2)}</TYPE_EMPLOI_ACCESSIBLES>\n    <CODES_ROME>\n")
-    for code, libelle in rng.sample(_ROME, rng.randint(1, 5)):
+    if pr.full:
+        w(f"    <SECTEURS_ACTIVITE>{g.text(*pr.prose)}</SECTEURS_ACTIVITE>\n")
+        w(f"    <TYPE_EMPLOI_ACCESSIBLES>{g.text(1, 2)}</TYPE_EMPLOI_ACCESSIBLES>\n")
+    w("    <CODES_ROME>\n")
+    for code, libelle in rng.sample(_ROME, rng.randint(1, pr.codes)):
         w(f"      <ROME>\n        <CODE>{code}</CODE>\n        <LIBELLE>{libelle}</LIBELLE>\n      </ROME>\n")
     w("    </CODES_ROME>\n")
-    for jury in _JURYS:
+    for jury in _JURYS if pr.full else ():
         if rng.random() < 0.8:
             w(f"    <{jury}>\n      <ACTIF>Oui</ACTIF>\n      <COMPOSITION>- 1 Président (personnalité qualifiée)"
               f"    - 2 professionnels qualifiés du secteur d’activité</COMPOSITION>\n    </{jury}>\n")
@@ -240,7 +245,7 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
             w(f"    <{jury}>\n      <ACTIF>Non</ACTIF>\n    </{jury}>\n")
     w("    <ACCESSIBLE_NOUVELLE_CALEDONIE>Non</ACCESSIBLE_NOUVELLE_CALEDONIE>\n"
       "    <ACCESSIBLE_POLYNESIE_FRANCAISE>Non</ACCESSIBLE_POLYNESIE_FRANCAISE>\n")
-    for decret in ("PUBLICATION_DECRET_GENERAL", "PUBLICATION_DECRET_CREATION", "PUBLICATION_DECRET_AUTRE"):
+    for decret in _DECRETS if pr.full else ():
         jo = g.date(2005, 2024)
         w(f"    <{decret}>\n      <PUBLICATION_JO>\n        <TITRE>Arrêté du {_fr(jo)} portant enregistrement"
           " au répertoire national des certifications professionnelles.</TITRE>\n"
@@ -251,15 +256,17 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
         w(f"    <DATE_DERNIER_JO>{_fr(g.date(2010, 2018))}</DATE_DERNIER_JO>\n"
           f"    <DATE_DECISION>{_fr(debut)}</DATE_DECISION>\n"
           "    <DUREE_ENREGISTREMENT>5</DUREE_ENREGISTREMENT>\n")
-    w("    <STATISTIQUES_PROMOTIONS>\n")
-    for annee in (2019, 2018):
+    if pr.full:
+        w("    <STATISTIQUES_PROMOTIONS>\n")
+    for annee in (2019, 2018) if pr.full else ():
         w(f"      <STATISTIQUES_PROMOTION>\n        <ANNEE>{annee}</ANNEE>\n"
           f"        <NOMBRE_CERTIFIES>{rng.randrange(300)}</NOMBRE_CERTIFIES>\n"
           f"        <NOMBRE_CERTIFIES_VAE>{rng.randrange(10)}</NOMBRE_CERTIFIES_VAE>\n"
           f"        <TAUX_INSERTION_GLOBAL_6MOIS>{rng.randrange(100)}</TAUX_INSERTION_GLOBAL_6MOIS>\n"
           f"        <TAUX_INSERTION_METIER_2ANS>{rng.randrange(100)}</TAUX_INSERTION_METIER_2ANS>\n"
           "      </STATISTIQUES_PROMOTION>\n")
-    w("    </STATISTIQUES_PROMOTIONS>\n")
+    if pr.full:
+        w("    </STATISTIQUES_PROMOTIONS>\n")
     w(f"    <LIEN_URL_DESCRIPTION>https://exemple.fr/certification/{numero}</LIEN_URL_DESCRIPTION>\n")
     w(f"    <DATE_FIN_ENREGISTREMENT>{_fr(debut + timedelta(days=5 * 365))}</DATE_FIN_ENREGISTREMENT>\n")
     if de_droit:
@@ -275,11 +282,11 @@ def _fiche(g: _Gen, i: int) -> str:  # noqa: C901 - one linear template
     w("    </BLOCS_COMPETENCES>\n")
     w(f"    <OBJECTIFS_CONTEXTE>{g.text(*pr.prose)}</OBJECTIFS_CONTEXTE>\n")
     w(f"    <ACTIF>{'Oui' if rng.random() < 0.8 else 'Non'}</ACTIF>\n")
-    if rng.random() < 0.5:
+    if pr.full and rng.random() < 0.5:
         w(f"    <PREREQUIS_ENTREE_FORMATION>{g.text(1, 2)}</PREREQUIS_ENTREE_FORMATION>\n")
     if de_droit:
         w(f"    <DATE_DE_PUBLICATION>{_fr(debut - timedelta(days=60))}</DATE_DE_PUBLICATION>\n")
-    if rng.random() < 0.2:
+    if pr.full and rng.random() < 0.2:
         autre = f"RNCP{rng.randrange(10000, 30000)}"
         w(f"    <CORRESPONDANCES>\n      <CORRESPONDANCE>\n        <SOURCE>\n          <BLOC_COMPETENCES>\n"
           f"            <CODE>{numero}BC01</CODE>\n          </BLOC_COMPETENCES>\n        </SOURCE>\n"
@@ -297,8 +304,9 @@ def write_synthetic_export(
 
     Deterministic for a given ``seed``. Realistic sizes by default (~20 KB per fiche: 2-5 blocs
     of 3-8 capacités in the four LISTE_COMPETENCES styles of the sample, long free texts,
-    partenaires, one fiche in 100 with 400 partenaires). ``compact=True`` keeps the same
-    structure with short texts and lists (~4 KB per fiche), for fast throughput/memory tests.
+    partenaires, one fiche in 100 with 400 partenaires). ``compact=True`` writes the same
+    element order but only the elements the reader keeps, with short texts and lists (~2 KB
+    per fiche, one fiche in 100 with 40 partenaires), for fast memory/throughput tests.
     """
     g = _Gen(seed, _COMPACT if compact else _REALISTIC)
     with open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
