@@ -8,6 +8,7 @@ from organisations.api import MeView
 
 api_v1 = [
     path("me", MeView.as_view(), name="api-me"),
+    path("referentiels/", include("referentiels.api_urls")),
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
 ]
 
@@ -17,6 +18,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("invitation/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include("organisations.urls")),
+    path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -207,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "DEFAULT_GENERATOR_CLASS": "core.schema.ScopedSchemaGenerator",
 }
 
 # Documents (WeasyPrint + pyHanko). The demo/test identity is generated on first use.

@@ -1,0 +1,182 @@
+"""National catalogue API (``/api/v1/referentiels/…``).
+
+The organisation whose view applies is the token's membership, or for a browser session the
+``?organisation=<slug>`` parameter (optional when the user belongs to one organisation only).
+"""
+
+import io
+
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import ApplicationError
+from organisations.models import Membership, Organisation
+from organisations.roles import has_capability
+from organisations.selectors import memberships_of
+from referentiels import selectors, services
+from referentiels.exchange import FormatError, document_dumps, document_parse
+from referentiels.serializers import (
+    HabilitationCreateSerializer,
+    HabilitationSerializer,
+    ImportResultSerializer,
+    ImportSerializer,
+    ReferentielDetailSerializer,
+    ReferentielSerializer,
+)
+
+ORG_PARAM = OpenApiParameter("organisation", str, description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.")
+
+
+def api_membership(request) -> Membership:
+    if request.auth is not None and hasattr(request.auth, "membership"):
+        return request.auth.membership
+    memberships = memberships_of(request.user)
+    slug = request.query_params.get("organisation")
+    if slug:
+        membership = memberships.filter(organisation__slug=slug).first()
+        if membership is None:
+            raise Http404
+        return membership
+    memberships = list(memberships[:2])
+    if len(memberships) != 1:
+        raise exceptions.ValidationError({"organisation": ["Précisez ?organisation=<identifiant> : vous appartenez à plusieurs organisations."]})
+    return memberships[0]
+
+
+class CatalogueAPIView(APIView):
+    permission_classes = [IsAuthenticated]
+    required_permission = "referentiels.view"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.membership = api_membership(request)
+        required = self.required_permission
+        if isinstance(required, dict):
+            required = required.get(request.method)
+        if required and not has_capability(self.membership.role, required):
+            raise exceptions.PermissionDenied("Votre rôle ne permet pas cette action.")
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.membership.organisation
+
+    def get_referentiel(self, public_id):
+        return selectors.referentiel_get(organisation=self.organisation, public_id=public_id)
+
+    def get_owned(self, public_id):
+        referentiel = self.get_referentiel(public_id)
+        if referentiel.certificateur_id != self.organisation.pk:
+            raise Http404
+        return referentiel
+
+
+@extend_schema(parameters=[ORG_PARAM, OpenApiParameter("search", str), OpenApiParameter("kind", str), OpenApiParameter("status", str)])
+class ReferentielListView(CatalogueAPIView, ListAPIView):
+    serializer_class = ReferentielSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.referentiel_list(
+            organisation=self.organisation, search=p.get("search", ""), kind=p.get("kind", ""), status=p.get("status", ""),
+            certificateur=p.get("certificateur", ""),
+        )
+
+
+class ReferentielDetailView(CatalogueAPIView):
+    @extend_schema(parameters=[ORG_PARAM], responses=ReferentielDetailSerializer, summary="Un référentiel et son arbre complet")
+    def get(self, request, public_id):
+        return Response(ReferentielDetailSerializer(self.get_referentiel(public_id)).data)
+
+
+class ReferentielExportView(CatalogueAPIView):
+    @extend_schema(
+        parameters=[ORG_PARAM, OpenApiParameter("format", str, enum=["json", "yaml"])],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/yaml"): OpenApiTypes.STR},
+        summary="Export au format certif-referentiel/1",
+    )
+    def get(self, request, public_id):
+        referentiel = self.get_referentiel(public_id)
+        fmt = "yaml" if request.query_params.get("format") == "yaml" else "json"
+        text = document_dumps(services.referentiel_export(referentiel=referentiel), fmt=fmt)
+        return HttpResponse(text, content_type="application/yaml; charset=utf-8" if fmt == "yaml" else "application/json; charset=utf-8")
+
+
+class ReferentielPublishView(CatalogueAPIView):
+    required_permission = "referentiels.publish"
+
+    @extend_schema(parameters=[ORG_PARAM], request=None, responses=ReferentielSerializer, summary="Publier un brouillon")
+    def post(self, request, public_id):
+        referentiel = services.referentiel_publish(referentiel=self.get_owned(public_id), by=self.organisation)
+        return Response(ReferentielSerializer(referentiel).data)
+
+
+class ReferentielNewVersionView(CatalogueAPIView):
+    required_permission = "referentiels.edit"
+
+    @extend_schema(parameters=[ORG_PARAM], request=None, responses={201: ReferentielSerializer}, summary="Copier une version en nouveau brouillon")
+    def post(self, request, public_id):
+        draft = services.referentiel_new_version(referentiel=self.get_owned(public_id), by=self.organisation)
+        return Response(ReferentielSerializer(draft).data, status=status.HTTP_201_CREATED)
+
+
+class ReferentielImportView(CatalogueAPIView):
+    required_permission = "referentiels.import"
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(parameters=[ORG_PARAM], request=ImportSerializer, responses={200: ImportResultSerializer, 201: ImportResultSerializer}, summary="Importer un référentiel (JSON/YAML) ou des fiches RNCP (XML)")
+    def post(self, request):
+        data = ImportSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        upload = data.validated_data["fichier"]
+        dry_run = data.validated_data["dry_run"]
+        try:
+            if upload.name.lower().endswith(".xml"):
+                from referentiels.rncp_import import rncp_import
+
+                report = rncp_import(
+                    source=io.BytesIO(upload.read()), filename=upload.name, certificateur=self.organisation,
+                    numeros=set(data.validated_data["fiches"]) or None, dry_run=dry_run,
+                )
+                result = {
+                    "dry_run": dry_run, "total": report.total, "habilitations": report.habilitations,
+                    "referentiels": [{"code": f.code, "version": f.version, "action": f.action, "blocs": f.blocs, "capacites": f.capacites} for f in report.fiches],
+                }
+            else:
+                doc = document_parse(upload.read(), upload.name)
+                result = {"dry_run": dry_run, "total": 1, "habilitations": 0, "referentiels": [{"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}]}
+                if not dry_run:
+                    referentiel = services.referentiel_import(doc=doc, certificateur=self.organisation, replace_draft=data.validated_data["remplacer"])
+                    result["referentiels"][0]["id"] = str(referentiel.public_id)
+        except FormatError as exc:
+            raise ApplicationError(str(exc), field="fichier") from None
+        return Response(result, status=status.HTTP_200_OK if dry_run else status.HTTP_201_CREATED)
+
+
+class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
+    required_permission = {"GET": "habilitations.view", "POST": "habilitations.manage"}
+    serializer_class = HabilitationSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.habilitation_list(organisation=self.organisation)
+
+    @extend_schema(parameters=[ORG_PARAM], request=HabilitationCreateSerializer, responses={201: HabilitationSerializer}, summary="Accorder une habilitation à un centre")
+    def post(self, request):
+        data = HabilitationCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        centre = Organisation.objects.filter(slug=data.validated_data["centre"], kind="centre").first()
+        if centre is None:
+            raise ApplicationError("Centre inconnu.", field="centre")
+        habilitation = services.habilitation_grant(
+            certificateur=self.organisation, centre=centre, code=data.validated_data["referentiel_code"],
+            date_debut=data.validated_data["date_debut"], date_fin=data.validated_data.get("date_fin"), note=data.validated_data.get("note", ""),
+        )
+        return Response(HabilitationSerializer(habilitation).data, status=status.HTTP_201_CREATED)

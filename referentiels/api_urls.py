@@ -1,0 +1,13 @@
+from django.urls import path
+
+from referentiels import api
+
+urlpatterns = [
+    path("", api.ReferentielListView.as_view(), name="api-referentiels"),
+    path("import", api.ReferentielImportView.as_view(), name="api-referentiel-import"),
+    path("habilitations/", api.HabilitationListCreateView.as_view(), name="api-habilitations"),
+    path("<uuid:public_id>/", api.ReferentielDetailView.as_view(), name="api-referentiel"),
+    path("<uuid:public_id>/export", api.ReferentielExportView.as_view(), name="api-referentiel-export"),
+    path("<uuid:public_id>/publish", api.ReferentielPublishView.as_view(), name="api-referentiel-publish"),
+    path("<uuid:public_id>/new-version", api.ReferentielNewVersionView.as_view(), name="api-referentiel-new-version"),
+]

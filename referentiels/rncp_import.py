@@ -1,0 +1,176 @@
+"""Import France compétences RNCP/RS exports into draft référentiels (Django side).
+
+Two passes over the stream (``referentiels.rncp``): ``validate`` first — any error and nothing
+is written — then the writing pass inside one transaction. Memory stays flat: fiches are
+built one at a time and never kept.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from core.errors import ApplicationError
+from organisations.models import Organisation
+from referentiels import rncp
+from referentiels.exchange import FORMAT
+from referentiels.models import Referentiel
+from referentiels.services import habilitation_grant, referentiel_import
+
+ORGANISER = {"HABILITATION_ORGANISER", "HABILITATION_ORGA_FORM"}
+
+
+@dataclass
+class FicheSummary:
+    code: str
+    intitule: str
+    blocs: int
+    capacites: int
+    action: str  # "création" | "mise à jour du brouillon" | "nouvelle version"
+    version: int
+
+
+@dataclass
+class RncpImportReport:
+    fiches: list[FicheSummary] = field(default_factory=list)
+    total: int = 0
+    habilitations: int = 0
+    dry_run: bool = False
+
+
+def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
+    """Per bloc, the capacités split from LISTE_COMPETENCES (one capacité = the bloc when it cannot split)."""
+    used: set[str] = set()
+    out = []
+    blocs = fiche.blocs or [rncp.BlocCompetences(code=f"{fiche.numero_fiche}-BLOC", intitule=fiche.intitule, liste_competences=fiche.capacites_attestees)]
+    for bloc in blocs:
+        pieces = bloc.capacites if fiche.blocs else rncp.split_competences(fiche.capacites_attestees)
+        caps = []
+        for i, cap in enumerate(pieces or [rncp.Capacite(code="C1", intitule=bloc.intitule)], start=1):
+            code = cap.code or f"C{i}"
+            if code in used:
+                code = f"{bloc.code}.{code}"
+            while code in used:
+                code = f"{code}-{i}"
+            used.add(code)
+            caps.append({"code": code[:60], "intitule": cap.intitule.strip() or bloc.intitule, "conditions": "", "criteres": [], "modalites": []})
+        out.append((bloc, caps))
+    return out
+
+
+def fiche_to_document(fiche: rncp.Fiche, *, version: int) -> dict:
+    certificateur = fiche.certificateurs[0] if fiche.certificateurs else None
+    blocs = _capacites(fiche)
+    siret = certificateur.siret if certificateur and len(certificateur.siret) == 14 and certificateur.siret.isdigit() else None
+    return {
+        "format": FORMAT,
+        "code": fiche.numero_fiche,
+        "kind": fiche.repertoire,
+        "version": version,
+        "intitule": fiche.intitule.strip()[:800],
+        "certificateur": {"nom": (certificateur.nom.strip() if certificateur else "Certificateur inconnu")[:300], "siret": siret},
+        "niveau_national": fiche.niveau_europeen.removeprefix("NIV"),
+        "niveau_europeen": fiche.niveau_europeen,
+        "codes_nsf": [{"code": c.code, "libelle": c.libelle} for c in fiche.codes_nsf],
+        "codes_rome": [{"code": c.code, "libelle": c.libelle} for c in fiche.codes_rome],
+        "objectif": fiche.objectifs_contexte or fiche.activites_visees,
+        "date_enregistrement": (fiche.date_publication or fiche.date_decision or fiche.date_effet or None) and (fiche.date_publication or fiche.date_decision or fiche.date_effet).isoformat(),
+        "date_fin_enregistrement": fiche.date_fin_enregistrement.isoformat() if fiche.date_fin_enregistrement else None,
+        "blocs": [
+            {"code": bloc.code, "intitule": bloc.intitule, "implicite": not fiche.blocs, "modalites": [], "capacites": caps}
+            for bloc, caps in blocs
+        ],
+        "activites": [],
+        # The export carries no règle d'obtention: a draft validates by blocs until the
+        # certificateur edits it.
+        "regle": {"type": "tous_blocs"},
+    }
+
+
+def fiche_source(fiche: rncp.Fiche) -> dict:
+    def day(d):
+        return d.isoformat() if d else None
+
+    return {
+        "rncp": {
+            "id_fiche": fiche.id_fiche,
+            "abrege": {"code": fiche.abrege.code, "libelle": fiche.abrege.libelle} if fiche.abrege else None,
+            "etat_fiche": fiche.etat_fiche,
+            "actif": fiche.actif,
+            "type_enregistrement": fiche.type_enregistrement,
+            "formacodes": [{"code": c.code, "libelle": c.libelle} for c in fiche.formacodes],
+            "certificateurs": [{"siret": c.siret, "nom": c.nom, "etat": c.etat} for c in fiche.certificateurs],
+            "partenaires": [
+                {"nom": p.nom, "siret": p.siret, "habilitation": p.habilitation, "etat": p.etat, "date_actif": day(p.date_actif)}
+                for p in fiche.partenaires
+            ],
+            "activites_visees": fiche.activites_visees,
+            "capacites_attestees": fiche.capacites_attestees,
+            "blocs": {b.code: {"liste_competences": b.liste_competences, "modalites_evaluation": b.modalites_evaluation} for b in fiche.blocs},
+            "nouvelles_certifications": fiche.nouvelles_certifications,
+            "anciennes_certifications": fiche.anciennes_certifications,
+        }
+    }
+
+
+def _target_version(code: str) -> tuple[int, str, bool]:
+    versions = list(Referentiel.objects.filter(code=code).values_list("version", "status"))
+    drafts = [v for v, s in versions if s == Referentiel.Status.DRAFT]
+    if drafts:
+        return max(drafts), "mise à jour du brouillon", True
+    if versions:
+        return max(v for v, _ in versions) + 1, "nouvelle version", False
+    return 1, "création", False
+
+
+def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: set[str] | None = None, dry_run: bool = False, progress=None) -> RncpImportReport:
+    """Import (or preview, ``dry_run``) the fiches of an export; all-or-nothing.
+
+    ``source`` is a path or a re-openable binary file object (it is read twice).
+    ``progress(count)`` is called every 100 fiches for long imports.
+    """
+    if certificateur.kind != Organisation.Kind.CERTIFICATEUR:
+        raise ApplicationError("Seul un certificateur peut importer des fiches RNCP.")
+    errors = rncp.validate(_rewind(source), numeros)
+    if errors:
+        more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
+        raise ApplicationError("Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more)
+    report = RncpImportReport(dry_run=dry_run)
+    centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
+    with transaction.atomic():
+        for fiche in rncp.iter_fiches(_rewind(source), numeros=numeros):
+            version, action, replace = _target_version(fiche.numero_fiche)
+            other = Referentiel.objects.filter(code=fiche.numero_fiche).exclude(certificateur=certificateur).exists()
+            if other:
+                raise ApplicationError(f"{filename}, FICHE {fiche.numero_fiche} : ce code appartient à un autre certificateur ; rien n'a été écrit.")
+            doc = fiche_to_document(fiche, version=version)
+            report.total += 1
+            if len(report.fiches) < 500:
+                report.fiches.append(
+                    FicheSummary(fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), sum(len(b["capacites"]) for b in doc["blocs"]), action, version)
+                )
+            if not dry_run:
+                referentiel = referentiel_import(doc=doc, certificateur=certificateur, replace_draft=replace)
+                referentiel.source = fiche_source(fiche)
+                referentiel.save(update_fields=["source"])
+                for partenaire in fiche.partenaires:
+                    centre = centres.get(partenaire.siret)
+                    if centre and partenaire.etat == "Actif" and partenaire.habilitation in ORGANISER:
+                        habilitation_grant(
+                            certificateur=certificateur, centre=centre, code=fiche.numero_fiche,
+                            date_debut=partenaire.date_actif or dt.date.today(), note="Partenaire déclaré dans la fiche RNCP",
+                        )
+                        report.habilitations += 1
+            if progress and report.total % 100 == 0:
+                progress(report.total)
+        if numeros:
+            missing = numeros - {f.code for f in report.fiches}
+            if missing and report.total < 500:
+                raise ApplicationError(f"{filename} : fiche(s) absente(s) de l'export : {', '.join(sorted(missing))} ; rien n'a été écrit.")
+    return report
+
+
+def _rewind(source):
+    if hasattr(source, "seek"):
+        source.seek(0)
+    return source

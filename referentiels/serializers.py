@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from referentiels.models import Habilitation, Referentiel
+
+
+class ReferentielSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    certificateur = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Referentiel
+        fields = [
+            "id", "code", "version", "kind", "intitule", "status", "certificateur", "certificateur_nom",
+            "niveau_national", "niveau_europeen", "date_enregistrement", "date_fin_enregistrement", "published_at",
+        ]
+
+
+class ReferentielDetailSerializer(ReferentielSerializer):
+    document = serializers.SerializerMethodField(help_text="Le référentiel complet au format certif-referentiel/1.")
+
+    class Meta(ReferentielSerializer.Meta):
+        fields = ReferentielSerializer.Meta.fields + ["document"]
+
+    def get_document(self, obj) -> dict:
+        from referentiels.services import referentiel_export
+
+        return referentiel_export(referentiel=obj)
+
+
+class ImportSerializer(serializers.Serializer):
+    fichier = serializers.FileField(help_text="JSON/YAML certif-referentiel/1 ou export RNCP XML.")
+    dry_run = serializers.BooleanField(default=False)
+    remplacer = serializers.BooleanField(default=False)
+    fiches = serializers.ListField(child=serializers.RegexField(r"^(RNCP|RS)\d+$"), required=False, default=list)
+
+
+class ImportResultSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    referentiels = serializers.ListField(child=serializers.DictField())
+    total = serializers.IntegerField()
+    habilitations = serializers.IntegerField()
+
+
+class HabilitationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    centre = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    certificateur = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Habilitation
+        fields = ["id", "centre", "certificateur", "referentiel_code", "date_debut", "date_fin", "note"]
+
+
+class HabilitationCreateSerializer(serializers.Serializer):
+    centre = serializers.SlugField()
+    referentiel_code = serializers.CharField(max_length=60)
+    date_debut = serializers.DateField()
+    date_fin = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=300)

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from referentiels import views
+
+urlpatterns = [
+    path("", views.referentiel_list, name="referentiel_list"),
+    path("importer/", views.referentiel_import_view, name="referentiel_import"),
+    path("comparer/", views.referentiel_compare, name="referentiel_compare"),
+    path("habilitations/", views.habilitation_list, name="habilitation_list"),
+    path("<uuid:public_id>/", views.referentiel_detail, name="referentiel_detail"),
+    path("<uuid:public_id>/export/", views.referentiel_export_view, name="referentiel_export"),
+    path("<uuid:public_id>/publier/", views.referentiel_publish, name="referentiel_publish"),
+    path("<uuid:public_id>/nouvelle-version/", views.referentiel_new_version, name="referentiel_new_version"),
+    path("<uuid:public_id>/supprimer/", views.referentiel_delete, name="referentiel_delete"),
+    path("<uuid:public_id>/capacites/<str:code>/", views.capacite_edit, name="capacite_edit"),
+]

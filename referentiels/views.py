@@ -1,0 +1,238 @@
+"""Catalogue pages. National data seen through the active organisation (certificateur or centre)."""
+
+import io
+import secrets
+
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from organisations.permissions import membership_can, require_capability
+from referentiels import selectors, services
+from referentiels.describe import regle_describe
+from referentiels.diff import referentiel_diff
+from referentiels.exchange import FormatError, document_dumps, document_parse
+from referentiels.forms import CapaciteForm, CatalogueFilterForm, HabilitationForm, ImportForm
+from referentiels.models import Referentiel
+
+IMPORT_CACHE_SECONDS = 1800
+
+
+def _error_text(exc: Exception) -> str:
+    # A FormatError's full text names the file and the line or element.
+    return str(exc) if isinstance(exc, FormatError) else getattr(exc, "message", str(exc))
+
+
+@require_capability("referentiels.view")
+def referentiel_list(request, org_slug):
+    form = CatalogueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.referentiel_list(
+        organisation=request.organisation,
+        search=filters.get("q", ""), kind=filters.get("kind", ""), status=filters.get("status", ""),
+        certificateur=filters.get("certificateur", ""),
+    )
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "referentiels/list.html", {"form": form, "page": page, "can_import": membership_can(request, "referentiels.import")})
+
+
+@require_capability("referentiels.view")
+def referentiel_detail(request, org_slug, public_id):
+    referentiel = selectors.referentiel_get(organisation=request.organisation, public_id=public_id)
+    tree = selectors.referentiel_tree(referentiel=referentiel)
+    labels = {b.code: f"Bloc {b.code} — {b.intitule}" for b in tree}
+    is_owner = referentiel.certificateur_id == request.organisation.pk
+    return render(
+        request,
+        "referentiels/detail.html",
+        {
+            "ref": referentiel,
+            "tree": tree,
+            "regle_lines": regle_describe(referentiel.regle, labels),
+            "versions": selectors.referentiel_versions(organisation=request.organisation, code=referentiel.code),
+            "can_edit": is_owner and membership_can(request, "referentiels.edit"),
+        },
+    )
+
+
+@require_capability("referentiels.view")
+def referentiel_export_view(request, org_slug, public_id):
+    referentiel = selectors.referentiel_get(organisation=request.organisation, public_id=public_id)
+    fmt = "yaml" if request.GET.get("format") == "yaml" else "json"
+    text = document_dumps(services.referentiel_export(referentiel=referentiel), fmt=fmt)
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8" if fmt == "yaml" else "application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{referentiel.code}-v{referentiel.version}.{fmt}"'
+    return response
+
+
+@require_capability("referentiels.view")
+def referentiel_compare(request, org_slug):
+    org = request.organisation
+    a = selectors.referentiel_get(organisation=org, public_id=request.GET.get("a", ""))
+    b = selectors.referentiel_get(organisation=org, public_id=request.GET.get("b", ""))
+    return render(request, "referentiels/diff.html", {"a": a, "b": b, "diff": referentiel_diff(a, b)})
+
+
+def _owned(request, public_id) -> Referentiel:
+    referentiel = selectors.referentiel_get(organisation=request.organisation, public_id=public_id)
+    if referentiel.certificateur_id != request.organisation.pk:
+        raise Http404
+    return referentiel
+
+
+@require_capability("referentiels.publish")
+@require_POST
+def referentiel_publish(request, org_slug, public_id):
+    referentiel = _owned(request, public_id)
+    try:
+        services.referentiel_publish(referentiel=referentiel, by=request.organisation)
+    except (ApplicationError, FormatError) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"{referentiel.code} v{referentiel.version} est publié : il ne peut plus être modifié.")
+    return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+
+
+@require_capability("referentiels.edit")
+@require_POST
+def referentiel_new_version(request, org_slug, public_id):
+    referentiel = _owned(request, public_id)
+    try:
+        draft = services.referentiel_new_version(referentiel=referentiel, by=request.organisation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    messages.success(request, f"Brouillon v{draft.version} créé à partir de la v{referentiel.version}.")
+    return redirect("referentiel_detail", org_slug=org_slug, public_id=draft.public_id)
+
+
+@require_capability("referentiels.edit")
+@require_POST
+def referentiel_delete(request, org_slug, public_id):
+    referentiel = _owned(request, public_id)
+    try:
+        services.referentiel_delete(referentiel=referentiel, by=request.organisation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    messages.success(request, f"Brouillon {referentiel.code} v{referentiel.version} supprimé.")
+    return redirect("referentiel_list", org_slug=org_slug)
+
+
+@require_capability("referentiels.edit")
+@require_http_methods(["GET", "POST"])
+def capacite_edit(request, org_slug, public_id, code):
+    referentiel = _owned(request, public_id)
+    capacite = selectors.capacite_get(organisation=request.organisation, public_id_referentiel=public_id, code=code)
+    initial = {
+        "intitule": capacite.intitule,
+        "conditions": capacite.conditions,
+        "criteres": "\n".join(f"{c.groupe} | {c.texte}" if c.groupe else c.texte for c in capacite.criteres.all()),
+    }
+    form = CapaciteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.capacite_update(
+                capacite=capacite, by=request.organisation, intitule=form.cleaned_data["intitule"],
+                conditions=form.cleaned_data["conditions"], criteres=form.criteres_list(),
+            )
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"Capacité {capacite.code} enregistrée.")
+            return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    return render(request, "referentiels/capacite_edit.html", {"ref": referentiel, "capacite": capacite, "form": form}, status=400 if form.errors else 200)
+
+
+@require_capability("referentiels.import")
+@require_http_methods(["GET", "POST"])
+def referentiel_import_view(request, org_slug):
+    """Upload → dry-run preview (nothing written) → confirm (the same bytes, kept 30 min)."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    context = {"form": form}
+    status = 200
+    if request.method == "POST" and request.POST.get("token"):
+        stored = cache.get(f"import:{request.organisation.pk}:{request.POST['token']}")
+        if stored is None:
+            messages.error(request, "La prévisualisation a expiré : déposez à nouveau le fichier.")
+            return redirect("referentiel_import", org_slug=org_slug)
+        try:
+            result = _run_import(request, stored, dry_run=False)
+        except (ApplicationError, FormatError) as exc:
+            context["error"] = _error_text(exc)
+            return render(request, "referentiels/import.html", context, status=400)
+        cache.delete(f"import:{request.organisation.pk}:{request.POST['token']}")
+        messages.success(request, result["message"])
+        if result.get("public_id"):
+            return redirect("referentiel_detail", org_slug=org_slug, public_id=result["public_id"])
+        return redirect("referentiel_list", org_slug=org_slug)
+    if request.method == "POST":
+        if form.is_valid():
+            upload = form.cleaned_data["fichier"]
+            stored = {"name": upload.name, "content": upload.read(), "fiches": sorted(form.cleaned_data["fiches"]), "replace": form.cleaned_data["remplacer"]}
+            try:
+                context["preview"] = _run_import(request, stored, dry_run=True)
+            except (ApplicationError, FormatError) as exc:
+                context["error"] = _error_text(exc)
+                status = 400
+            else:
+                token = secrets.token_urlsafe(16)
+                cache.set(f"import:{request.organisation.pk}:{token}", stored, IMPORT_CACHE_SECONDS)
+                context["token"] = token
+        else:
+            status = 400
+    return render(request, "referentiels/import.html", context, status=status)
+
+
+def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
+    name = stored["name"]
+    if name.lower().endswith(".xml"):
+        from referentiels.rncp_import import rncp_import
+
+        report = rncp_import(
+            source=io.BytesIO(stored["content"]), filename=name, certificateur=request.organisation,
+            numeros=set(stored["fiches"]) or None, dry_run=dry_run,
+        )
+        verb = "seront importées" if dry_run else "importées en brouillon"
+        return {"kind": "rncp", "report": report, "message": f"{report.total} fiche(s) RNCP {verb} ; {report.habilitations} habilitation(s)."}
+    doc = document_parse(stored["content"], name)
+    if dry_run:
+        nb_caps = sum(len(b["capacites"]) for b in doc["blocs"])
+        nb_crit = sum(len(c["criteres"]) for b in doc["blocs"] for c in b["capacites"])
+        exists = Referentiel.objects.filter(code=doc["code"], version=doc["version"]).exists()
+        if exists and not stored["replace"]:
+            raise ApplicationError(f"{doc['code']} v{doc['version']} existe déjà : cochez « remplacer » pour mettre à jour un brouillon.")
+        return {"kind": "referentiel", "doc": doc, "counts": {"blocs": len(doc["blocs"]), "capacites": nb_caps, "criteres": nb_crit, "activites": len(doc["activites"])}, "exists": exists}
+    referentiel = services.referentiel_import(doc=doc, certificateur=request.organisation, replace_draft=stored["replace"])
+    return {"public_id": referentiel.public_id, "message": f"{referentiel.code} v{referentiel.version} importé en brouillon."}
+
+
+@require_capability("habilitations.view")
+@require_http_methods(["GET", "POST"])
+def habilitation_list(request, org_slug):
+    is_certificateur = request.organisation.kind == "certificateur"
+    form = None
+    if is_certificateur and membership_can(request, "habilitations.manage"):
+        form = HabilitationForm(request.POST or None, certificateur=request.organisation)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.habilitation_grant(
+                    certificateur=request.organisation, centre=form.cleaned_data["centre"], code=form.cleaned_data["code"],
+                    date_debut=form.cleaned_data["date_debut"], date_fin=form.cleaned_data["date_fin"],
+                )
+            except ApplicationError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                messages.success(request, "Habilitation enregistrée.")
+                return redirect("habilitation_list", org_slug=org_slug)
+    elif request.method == "POST":
+        raise Http404
+    return render(
+        request, "referentiels/habilitations.html",
+        {"habilitations": selectors.habilitation_list(organisation=request.organisation), "form": form},
+        status=400 if form is not None and form.errors else 200,
+    )

@@ -1,0 +1,182 @@
+"""Catalogue pages and API: visibility per organisation, import with preview, publish, versions."""
+
+import datetime as dt
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from organisations.roles import Role
+from organisations.services import membership_add
+from referentiels.models import Referentiel
+from referentiels.seeds import seed_path
+from referentiels.services import habilitation_grant
+from tests.conftest import make_member
+
+SAMPLE_XML = "/work/shared/formats/rncp-fiches-sample.xml"
+
+
+@pytest.fixture
+def cci_staff(cci):
+    return make_member(cci, Role.CERTIFICATEUR, "staff@cci.test")
+
+
+@pytest.fixture
+def centre_user(seeds, org_a, cci):
+    habilitation_grant(certificateur=cci, centre=org_a, code="RNCP36390", date_debut=dt.date(2020, 1, 1))
+    return make_member(org_a, Role.GESTIONNAIRE, "gest@centre-a.test")
+
+
+def test_centre_browses_habilitated_referentiel(centre_user, seeds, client_for):
+    client = client_for(centre_user)
+    page = client.get("/o/centre-a/referentiels/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "RNCP36390" in html and "CQPM-attache-gestion" not in html
+    ref = seeds["rncp36390.json"]
+    detail = client.get(f"/o/centre-a/referentiels/{ref.public_id}/").content.decode()
+    assert "C.1.1.1" in detail and "Certification obtenue à 500 points sur 1000" in detail
+    # Not habilitated → 404, never 403.
+    other = seeds["cqpm-attache-gestion.json"]
+    assert client.get(f"/o/centre-a/referentiels/{other.public_id}/").status_code == 404
+    assert client.get(f"/o/centre-a/referentiels/{other.public_id}/export/").status_code == 404
+
+
+def test_detail_page_query_count_is_constant(seeds, certificateurs, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
+    client.get("/o/uimm/referentiels/")  # first request of the session writes it
+    counts = []
+    for name in ("cqpm-attache-gestion.json", "cqpm-management-equipes.json", "cqpm-responsable-affaires.json"):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/o/uimm/referentiels/{seeds[name].public_id}/").status_code == 200
+        counts.append(len(ctx))
+    assert len(set(counts)) == 1 and counts[0] <= 22, counts
+
+
+def test_list_query_count_does_not_grow(cci_staff, seeds, client_for, django_assert_num_queries):
+    client = client_for(cci_staff)
+    client.get("/o/cci-france/referentiels/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        client.get("/o/cci-france/referentiels/")
+    for n in range(5):
+        doc = json.loads(seed_path("rncp36390.json").read_text())
+        doc["version"] = 10 + n
+        from referentiels.services import referentiel_import
+
+        referentiel_import(doc=doc, certificateur=seeds["rncp36390.json"].certificateur)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/o/cci-france/referentiels/")
+    assert len(many) == len(one)
+
+
+def test_import_page_preview_then_confirm(cci_staff, client_for):
+    client = client_for(cci_staff)
+    upload = SimpleUploadedFile("rncp36390.json", seed_path("rncp36390.json").read_bytes())
+    page = client.post("/o/cci-france/referentiels/importer/", {"fichier": upload})
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Prévisualisation" in html and "32 capacité(s)" in html
+    assert Referentiel.objects.count() == 0  # nothing written by the preview
+    token = page.context["token"]
+    confirm = client.post("/o/cci-france/referentiels/importer/", {"token": token})
+    assert confirm.status_code == 302
+    ref = Referentiel.objects.get(code="RNCP36390")
+    assert ref.status == "draft" and ref.capacites.count() == 32
+
+
+def test_import_page_bad_file_gives_precise_message(cci_staff, client_for):
+    client = client_for(cci_staff)
+    upload = SimpleUploadedFile("casse.json", b'{"format": "certif-referentiel/1",\n "code": ')
+    page = client.post("/o/cci-france/referentiels/importer/", {"fichier": upload})
+    assert page.status_code == 400
+    assert "casse.json, ligne 2" in page.content.decode()
+    upload = SimpleUploadedFile("virus.exe", b"MZ")
+    assert client.post("/o/cci-france/referentiels/importer/", {"fichier": upload}).status_code == 400
+    assert Referentiel.objects.count() == 0
+
+
+def test_centre_cannot_import_or_publish(centre_user, seeds, client_for):
+    client = client_for(centre_user)
+    assert client.get("/o/centre-a/referentiels/importer/").status_code == 403
+    ref = seeds["rncp36390.json"]
+    assert client.post(f"/o/centre-a/referentiels/{ref.public_id}/nouvelle-version/").status_code == 403
+
+
+def test_publish_and_new_version_pages(cci_staff, seeds, client_for):
+    client = client_for(cci_staff)
+    ref = seeds["rncp36390.json"]
+    response = client.post(f"/o/cci-france/referentiels/{ref.public_id}/nouvelle-version/")
+    draft = Referentiel.objects.get(code="RNCP36390", version=2)
+    assert response.status_code == 302 and str(draft.public_id) in response["Location"]
+    edit = client.post(
+        f"/o/cci-france/referentiels/{draft.public_id}/capacites/C.1.1.1/",
+        {"intitule": "Intitulé revu", "conditions": "", "criteres": "Résultats | Un critère\nUn autre"},
+    )
+    assert edit.status_code == 302
+    cap = draft.capacites.get(code="C.1.1.1")
+    assert [(c.groupe, c.texte) for c in cap.criteres.all()] == [("Résultats", "Un critère"), ("", "Un autre")]
+    diff = client.get(f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}").content.decode()
+    assert "Intitulé revu" in diff and "modifié" in diff
+    client.post(f"/o/cci-france/referentiels/{draft.public_id}/publier/")
+    draft.refresh_from_db()
+    ref.refresh_from_db()
+    assert (draft.status, ref.status) == ("published", "archived")
+    # Editing the now-published version is refused with a message.
+    edit = client.post(f"/o/cci-france/referentiels/{draft.public_id}/capacites/C.1.1.1/", {"intitule": "x", "conditions": "", "criteres": ""})
+    assert edit.status_code == 400 and "ne peut plus être modifié" in edit.content.decode()
+
+
+def test_api_visibility_and_actions(cci_staff, centre_user, seeds, api_for):
+    api = api_for(centre_user)
+    data = api.get("/api/v1/referentiels/").json()
+    assert [r["code"] for r in data["results"]] == ["RNCP36390"]
+    ref = seeds["rncp36390.json"]
+    detail = api.get(f"/api/v1/referentiels/{ref.public_id}/").json()
+    assert len(detail["document"]["blocs"]) == 4
+    hidden = seeds["cqpm-attache-gestion.json"]
+    assert api.get(f"/api/v1/referentiels/{hidden.public_id}/").status_code == 404
+    assert api.post(f"/api/v1/referentiels/{ref.public_id}/new-version").status_code == 403
+
+    staff = api_for(cci_staff)
+    response = staff.post(f"/api/v1/referentiels/{ref.public_id}/new-version")
+    assert response.status_code == 201 and response.json()["version"] == 2
+    draft_id = response.json()["id"]
+    assert staff.post(f"/api/v1/referentiels/{draft_id}/publish").json()["status"] == "published"
+    exported = staff.get(f"/api/v1/referentiels/{draft_id}/export")
+    assert json.loads(exported.content)["version"] == 2
+
+
+def test_api_import_dry_run_and_errors(cci_staff, api_for):
+    staff = api_for(cci_staff)
+    upload = SimpleUploadedFile("rncp36390.json", seed_path("rncp36390.json").read_bytes())
+    response = staff.post("/api/v1/referentiels/import", {"fichier": upload, "dry_run": "true"}, format="multipart")
+    assert response.status_code == 200 and response.json()["dry_run"] is True
+    assert Referentiel.objects.count() == 0
+    bad = SimpleUploadedFile("x.json", b"[]")
+    response = staff.post("/api/v1/referentiels/import", {"fichier": bad}, format="multipart")
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"fichier": ["x.json, document : un objet est attendu"]}
+
+
+def test_session_user_with_two_organisations_must_choose(cci_staff, org_a, client_for):
+    membership_add(user=cci_staff.user, organisation=org_a, role=Role.GESTIONNAIRE)
+    client = client_for(cci_staff)
+    assert client.get("/api/v1/referentiels/").status_code == 400
+    assert client.get("/api/v1/referentiels/?organisation=cci-france").status_code == 200
+    assert client.get("/api/v1/referentiels/?organisation=centre-b").status_code == 404
+
+
+def test_habilitations_page_and_api(cci_staff, seeds, org_a, client_for, api_for):
+    client = client_for(cci_staff)
+    response = client.post("/o/cci-france/referentiels/habilitations/", {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01", "date_fin": "2024-01-01"})
+    assert response.status_code == 400 and "précède" in response.content.decode()
+    response = client.post("/o/cci-france/referentiels/habilitations/", {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01"})
+    assert response.status_code == 302
+    data = api_for(cci_staff).get("/api/v1/referentiels/habilitations/").json()
+    assert [(h["centre"], h["referentiel_code"]) for h in data["results"]] == [("centre-a", "RNCP36390")]
