@@ -48,7 +48,8 @@ def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
         caps = []
         for i, cap in enumerate(pieces or [rncp.Capacite(code="C1", intitule=bloc.intitule)], start=1):
             code = cap.code or f"C{i}"
-            if code in used:
+            if not any(ch.isalpha() for ch in code) or code in used:
+                # Bare numbers ("1", "2.3") restart in every bloc: qualify them by the bloc.
                 code = f"{bloc.code}.{code}"
             while code in used:
                 code = f"{code}-{i}"
@@ -131,6 +132,8 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
     """
     if certificateur.kind != Organisation.Kind.CERTIFICATEUR:
         raise ApplicationError("Seul un certificateur peut importer des fiches RNCP.")
+    if hasattr(source, "read") and not isinstance(getattr(source, "name", None), str):
+        source.name = filename  # so that every error names the uploaded file
     errors = rncp.validate(_rewind(source), numeros)
     if errors:
         more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
