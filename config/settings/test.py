@@ -24,3 +24,9 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 DEBUG = False
+
+# Several suites may run at once on one machine (CI, a developer, helpers): each picks its own
+# test database and Celery queue with TEST_DB_NAME, so they never share rows or tasks.
+TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "test_certif")
+DATABASES["default"]["TEST"] = {"NAME": TEST_DB_NAME}
+CELERY_TASK_DEFAULT_QUEUE = f"celery-{TEST_DB_NAME}"
