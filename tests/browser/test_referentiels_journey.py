@@ -45,7 +45,7 @@ def test_import_review_publish_then_centre_browses(page, org_a):
 
     login(page, "gest@centre-a.test")
     page.goto(page.base + "/o/centre-a/referentiels/")
-    page.get_by_label("Recherche").fill("paie")
+    page.get_by_label("Recherche").fill("ressources humaines")
     page.get_by_role("button", name="Filtrer").click()
     page.get_by_role("link", name="RNCP36612").click()
     assert page.get_by_text("Publié", exact=True).first.is_visible()
