@@ -10,6 +10,7 @@ api_v1 = [
     path("me", MeView.as_view(), name="api-me"),
     path("referentiels/", include("referentiels.api_urls")),
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
+    path("o/<slug:org_slug>/", include("candidates.api_urls")),
 ]
 
 urlpatterns = [
@@ -18,6 +19,7 @@ urlpatterns = [
     path("comptes/", include("allauth.urls")),
     path("invitation/<str:token>/", org_views.invitation_accept, name="invitation_accept"),
     path("o/<slug:org_slug>/", include("organisations.urls")),
+    path("o/<slug:org_slug>/candidats/", include("candidates.urls")),
     path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

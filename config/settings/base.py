@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "accounts",
     "organisations",
     "referentiels",
+    "candidates",
     "documents",
 ]
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CandidatesConfig(AppConfig):
+    name = "candidates"
+    verbose_name = "Candidats et dossiers"
+
+    def ready(self) -> None:
+        # The dashboard panel registers itself on import.
+        from candidates import dashboard  # noqa: F401

@@ -1,0 +1,67 @@
+"""Extension points of the dossier state machine, for the apps built on top of candidates.
+
+Dependencies flow one way (referentiels ← candidates ← evaluations ← juries): candidates must
+not import evaluations, yet ``pret_pour_jury`` needs evaluations' answer ("are all results
+in?"). So later apps *register* guards and listeners here, typically from their
+``AppConfig.ready()``::
+
+    from candidates.hooks import register_readiness_guard
+
+    @register_readiness_guard
+    def results_complete(dossier) -> list[str]:
+        missing = ...  # capacités without a validated result
+        return [f"Résultat manquant pour la capacité {c.code}." for c in missing]
+
+A guard receives the dossier and returns the reasons that block the transition (an empty
+list when it has none). Every reason is shown to the user as is: write it in French, naming
+what is missing. Listeners run inside the transition's transaction, after it is recorded.
+"""
+
+from collections.abc import Callable, Iterable
+
+Guard = Callable[..., Iterable[str]]
+Listener = Callable[..., None]
+
+_GUARDS: dict[str, list[Guard]] = {}
+_LISTENERS: list[Listener] = []
+
+
+def register_transition_guard(to_status: str, guard: Guard | None = None):
+    """Add a guard checked before any transition *to* ``to_status``. Usable as a decorator."""
+
+    def add(fn: Guard) -> Guard:
+        if fn not in _GUARDS.setdefault(to_status, []):
+            _GUARDS[to_status].append(fn)
+        return fn
+
+    return add(guard) if guard is not None else add
+
+
+def register_readiness_guard(guard: Guard) -> Guard:
+    """Shortcut for the evaluations app: what must hold before ``pret_pour_jury``."""
+    return register_transition_guard("pret_pour_jury", guard)
+
+
+def unregister_transition_guard(to_status: str, guard: Guard) -> None:
+    if guard in _GUARDS.get(to_status, []):
+        _GUARDS[to_status].remove(guard)
+
+
+def transition_guards(to_status: str) -> list[Guard]:
+    return list(_GUARDS.get(to_status, []))
+
+
+def register_transition_listener(listener: Listener) -> Listener:
+    """Called as ``listener(dossier=..., from_status=..., to_status=..., by=...)`` after each transition."""
+    if listener not in _LISTENERS:
+        _LISTENERS.append(listener)
+    return listener
+
+
+def unregister_transition_listener(listener: Listener) -> None:
+    if listener in _LISTENERS:
+        _LISTENERS.remove(listener)
+
+
+def transition_listeners() -> list[Listener]:
+    return list(_LISTENERS)

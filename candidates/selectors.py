@@ -1,0 +1,270 @@
+"""Reads on candidates and dossiers (inside ``tenant_context``): 404 for 'missing' and 'not yours' alike."""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from candidates.models import (
+    Candidate,
+    Dossier,
+    DossierBloc,
+    DossierModalite,
+    Entreprise,
+    ImportJob,
+    Piece,
+    Tuteur,
+)
+from organisations.services import audit_record
+from referentiels.models import Bloc, Referentiel
+from referentiels.selectors import referentiel_list
+
+SORTS = {
+    "nom": ("nom_naissance", "prenom1", "pk"),
+    "-nom": ("-nom_naissance", "-prenom1", "-pk"),
+    "naissance": ("naissance_annee", "naissance_mois", "naissance_jour", "pk"),
+    "-naissance": ("-naissance_annee", "-naissance_mois", "-naissance_jour", "-pk"),
+    "cree": ("created_at", "pk"),
+    "-cree": ("-created_at", "-pk"),
+}
+
+
+@dataclass
+class CandidateFilters:
+    """The list's filters, shared by the page, its export and the API."""
+
+    q: str = ""
+    naissance: str = ""  # dd/mm/yyyy, mm/yyyy or yyyy
+    referentiel: str = ""  # code
+    status: str = ""
+    decision: str = ""
+    voie_acces: str = ""
+    tiers_temps: bool | None = None
+    sort: str = "nom"
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_params(cls, params) -> "CandidateFilters":
+        tiers = params.get("tiers_temps", "")
+        filters = cls(
+            q=params.get("q", "").strip()[:100],
+            naissance=params.get("naissance", "").strip(),
+            referentiel=params.get("referentiel", "").strip(),
+            status=params.get("status", "").strip(),
+            decision=params.get("decision", "").strip(),
+            voie_acces=params.get("voie_acces", "").strip(),
+            tiers_temps=True
+            if tiers in ("1", "true", "oui")
+            else False
+            if tiers in ("0", "false", "non")
+            else None,
+            sort=params.get("sort", "nom") if params.get("sort", "nom") in SORTS else "nom",
+        )
+        if filters.status and filters.status not in Dossier.Status.values:
+            filters.errors["status"] = f"État inconnu : « {filters.status} »."
+        if filters.naissance and parse_birth(filters.naissance) is None:
+            filters.errors["naissance"] = "Date de naissance à saisir en jj/mm/aaaa, mm/aaaa ou aaaa."
+        return filters
+
+
+def parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
+    """``dd/mm/yyyy`` → (y, m, d); ``mm/yyyy`` → (y, m, None); ``yyyy`` → (y, None, None)."""
+    text = text.strip()
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if m:
+        day, month, year = (int(x) for x in m.groups())
+        try:
+            dt.date(year, month, day)
+        except ValueError:
+            return None
+        return year, month, day
+    m = re.fullmatch(r"(\d{1,2})/(\d{4})", text)
+    if m and 1 <= int(m.group(1)) <= 12:
+        return int(m.group(2)), int(m.group(1)), None
+    m = re.fullmatch(r"\d{4}", text)
+    if m:
+        return int(text), None, None
+    return None
+
+
+def _dossier_q(filters: CandidateFilters) -> Q | None:
+    q = Q()
+    if filters.referentiel:
+        q &= Q(referentiel__code=filters.referentiel)
+    if filters.status and not filters.errors.get("status"):
+        q &= Q(status=filters.status)
+    if filters.decision:
+        q &= Q(decision=filters.decision)
+    if filters.voie_acces:
+        q &= Q(voie_acces=filters.voie_acces)
+    if filters.tiers_temps is not None:
+        q &= Q(amenagement_tiers_temps=filters.tiers_temps)
+    return q if q.children else None
+
+
+def candidate_list(*, filters: CandidateFilters | None = None) -> QuerySet[Candidate]:
+    """Candidates of the active centre matching ``filters``, with their dossiers prefetched (constant queries)."""
+    filters = filters or CandidateFilters()
+    qs = Candidate.objects.all()
+    for word in filters.q.split():
+        qs = qs.filter(
+            Q(nom_naissance__icontains=word)
+            | Q(nom_usage__icontains=word)
+            | Q(prenom1__icontains=word)
+            | Q(prenom2__icontains=word)
+            | Q(email__icontains=word)
+        )
+    birth = parse_birth(filters.naissance) if filters.naissance else None
+    if birth:
+        year, month, day = birth
+        qs = qs.filter(naissance_annee=year)
+        if month:
+            qs = qs.filter(naissance_mois=month)
+        if day:
+            qs = qs.filter(naissance_jour=day)
+    dossier_q = _dossier_q(filters)
+    if dossier_q is not None:
+        qs = qs.filter(Exists(Dossier.objects.filter(dossier_q, candidate=OuterRef("pk"))))
+    dossiers = Dossier.objects.select_related("referentiel").order_by("-attempt", "-created_at")
+    return qs.prefetch_related(Prefetch("dossiers", queryset=dossiers)).order_by(*SORTS[filters.sort])
+
+
+def candidate_get(*, public_id) -> Candidate:
+    return _get(Candidate.objects.all(), public_id)
+
+
+def dossier_list(*, filters: CandidateFilters | None = None) -> QuerySet[Dossier]:
+    filters = filters or CandidateFilters()
+    qs = Dossier.objects.select_related("candidate", "referentiel", "entreprise", "tuteur")
+    dossier_q = _dossier_q(filters)
+    if dossier_q is not None:
+        qs = qs.filter(dossier_q)
+    for word in filters.q.split():
+        qs = qs.filter(
+            Q(candidate__nom_naissance__icontains=word)
+            | Q(candidate__nom_usage__icontains=word)
+            | Q(candidate__prenom1__icontains=word)
+            | Q(candidate__email__icontains=word)
+        )
+    birth = parse_birth(filters.naissance) if filters.naissance else None
+    if birth:
+        year, month, day = birth
+        qs = qs.filter(candidate__naissance_annee=year)
+        if month:
+            qs = qs.filter(candidate__naissance_mois=month)
+        if day:
+            qs = qs.filter(candidate__naissance_jour=day)
+    return qs.order_by("-created_at", "-pk")
+
+
+def _get(qs: QuerySet, public_id):
+    try:
+        return qs.get(public_id=public_id)
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def dossier_get(*, public_id) -> Dossier:
+    """A dossier of the active centre (no access logged: internal use)."""
+    return _get(
+        Dossier.objects.select_related(
+            "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt"
+        ),
+        public_id,
+    )
+
+
+def dossier_get_for_actor(*, public_id, actor) -> Dossier:
+    """A dossier for someone about to see it: the access is logged (RGPD)."""
+    dossier = dossier_get(public_id=public_id)
+    audit_record(
+        actor=getattr(actor, "user", actor),
+        action="dossier.view",
+        obj=dossier,
+        message=str(dossier.candidate),
+    )
+    return dossier
+
+
+def entreprise_list() -> QuerySet[Entreprise]:
+    return Entreprise.objects.annotate(nb_dossiers=Count("dossiers")).order_by("raison_sociale")
+
+
+def entreprise_get(*, public_id) -> Entreprise:
+    return _get(Entreprise.objects.all(), public_id)
+
+
+def tuteur_list() -> QuerySet[Tuteur]:
+    return Tuteur.objects.select_related("entreprise").order_by("nom", "prenom")
+
+
+def tuteur_get(*, public_id) -> Tuteur:
+    return _get(Tuteur.objects.select_related("entreprise"), public_id)
+
+
+def piece_get(*, public_id) -> Piece:
+    return _get(Piece.objects.select_related("dossier", "dossier__candidate"), public_id)
+
+
+def import_job_get(*, public_id) -> ImportJob:
+    return _get(ImportJob.objects.all(), public_id)
+
+
+def import_job_list() -> QuerySet[ImportJob]:
+    return ImportJob.objects.select_related("created_by").order_by("-created_at")
+
+
+def referentiels_for_dossiers(*, organisation) -> QuerySet[Referentiel]:
+    """Published versions the centre may register candidates for today."""
+    return referentiel_list(organisation=organisation, status=Referentiel.Status.PUBLISHED)
+
+
+@dataclass
+class CapaciteRow:
+    capacite: object
+    allowed: list
+    chosen: object | None
+
+
+@dataclass
+class BlocRow:
+    bloc: object
+    vise: DossierBloc | None
+    capacites: list[CapaciteRow]
+
+
+def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
+    """The référentiel's blocs → capacités with allowed and chosen modalités, for the dossier page (4 queries)."""
+    from candidates.services import allowed_modalites
+
+    blocs = list(
+        Bloc.objects.filter(referentiel=dossier.referentiel_id).prefetch_related(
+            "modalites", "capacites__modalites"
+        )
+    )
+    vises = {db.bloc_id: db for db in DossierBloc.objects.filter(dossier=dossier)}
+    chosen = {dm.capacite_id: dm.modalite_id for dm in DossierModalite.objects.filter(dossier=dossier)}
+    rows = []
+    for bloc in blocs:
+        capacites = []
+        for capacite in bloc.capacites.all():
+            capacite.bloc = bloc
+            allowed = allowed_modalites(capacite)
+            choice = next((m for m in allowed if m.pk == chosen.get(capacite.pk)), None)
+            capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice))
+        rows.append(BlocRow(bloc=bloc, vise=vises.get(bloc.pk), capacites=capacites))
+    return rows
+
+
+def dossier_counts() -> dict:
+    """Dossiers of the active centre per status and per référentiel code (dashboard)."""
+    per_status = dict(Dossier.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    per_referentiel = list(
+        Dossier.objects.values("referentiel__code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "referentiel__code")
+    )
+    return {"per_status": per_status, "per_referentiel": per_referentiel}

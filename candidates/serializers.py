@@ -1,0 +1,275 @@
+"""API shapes. Input serializers parse; output serializers render. No rule lives here."""
+
+from rest_framework import serializers
+
+from candidates.models import Candidate, Dossier, DossierTransition, Entreprise, ImportJob, Piece, Tuteur
+from candidates.services import CANDIDATE_FIELDS, ENTREPRISE_FIELDS
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    date_naissance = serializers.CharField(source="naissance_date_affichee", read_only=True)
+
+    class Meta:
+        model = Candidate
+        fields = ["id", *CANDIDATE_FIELDS, "date_naissance", "created_at", "updated_at", "erased_at"]
+        read_only_fields = fields
+
+
+class DossierSummarySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    referentiel = serializers.CharField(source="referentiel.code", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = ["id", "referentiel", "status", "decision", "attempt"]
+        read_only_fields = fields
+
+
+class CandidateListSerializer(CandidateSerializer):
+    dossiers = DossierSummarySerializer(many=True, read_only=True)
+
+    class Meta(CandidateSerializer.Meta):
+        fields = [*CandidateSerializer.Meta.fields, "dossiers"]
+        read_only_fields = fields
+
+
+class CandidateInputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Candidate
+        fields = list(CANDIDATE_FIELDS)
+        # Checks are the model's (run by the service); keep DRF from duplicating them.
+        extra_kwargs = {f: {"validators": []} for f in CANDIDATE_FIELDS}
+
+
+class EntrepriseSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Entreprise
+        fields = ["id", *ENTREPRISE_FIELDS, "created_at"]
+        read_only_fields = ["id", "created_at"]
+        extra_kwargs = {"siret": {"validators": []}}
+
+
+class TuteurSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    entreprise = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+
+    class Meta:
+        model = Tuteur
+        fields = ["id", "entreprise", "nom", "prenom", "email", "telephone", "fonction", "created_at"]
+        read_only_fields = fields
+
+
+class TuteurInputSerializer(serializers.Serializer):
+    entreprise = serializers.UUIDField(required=False, allow_null=True, help_text="id de l'entreprise")
+    nom = serializers.CharField(max_length=60)
+    prenom = serializers.CharField(max_length=60)
+    email = serializers.EmailField()
+    telephone = serializers.CharField(max_length=30, required=False, allow_blank=True)
+    fonction = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class DossierBlocSerializer(serializers.Serializer):
+    code = serializers.CharField(source="bloc.code")
+    intitule = serializers.CharField(source="bloc.intitule")
+    acquis = serializers.BooleanField()
+    acquis_anterieur = serializers.BooleanField()
+    acquis_le = serializers.DateField(allow_null=True)
+
+
+class DossierModaliteSerializer(serializers.Serializer):
+    capacite = serializers.CharField(source="capacite.code")
+    modalite_id = serializers.IntegerField(source="modalite.pk")
+    modalite = serializers.CharField(source="modalite.type")
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    by = serializers.EmailField(source="by.email", allow_null=True, read_only=True, default=None)
+
+    class Meta:
+        model = DossierTransition
+        fields = ["from_status", "to_status", "by", "at", "reason"]
+        read_only_fields = fields
+
+
+class DossierSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    candidate = serializers.UUIDField(source="candidate.public_id", read_only=True)
+    candidate_name = serializers.CharField(source="candidate.nom_complet", read_only=True)
+    referentiel = serializers.CharField(source="referentiel.code", read_only=True)
+    referentiel_id = serializers.UUIDField(source="referentiel.public_id", read_only=True)
+    referentiel_version = serializers.IntegerField(source="referentiel.version", read_only=True)
+    entreprise = serializers.UUIDField(
+        source="entreprise.public_id", read_only=True, allow_null=True, default=None
+    )
+    tuteur = serializers.UUIDField(source="tuteur.public_id", read_only=True, allow_null=True, default=None)
+    previous_attempt = serializers.UUIDField(
+        source="previous_attempt.public_id", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "candidate",
+            "candidate_name",
+            "referentiel",
+            "referentiel_id",
+            "referentiel_version",
+            "status",
+            "decision",
+            "voie_acces",
+            "statut_professionnel",
+            "entreprise",
+            "tuteur",
+            "amenagement_tiers_temps",
+            "amenagement_pauses",
+            "amenagement_secretaire",
+            "amenagement_interprete",
+            "amenagement_equipement",
+            "amenagement_note",
+            "date_inscription",
+            "date_remise_rapport",
+            "date_deliberation",
+            "attempt",
+            "previous_attempt",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class DossierDetailSerializer(DossierSerializer):
+    blocs = DossierBlocSerializer(source="blocs_vises", many=True, read_only=True)
+    modalites = DossierModaliteSerializer(source="modalites_choisies", many=True, read_only=True)
+    transitions = TransitionSerializer(many=True, read_only=True)
+
+    class Meta(DossierSerializer.Meta):
+        fields = [*DossierSerializer.Meta.fields, "blocs", "modalites", "transitions"]
+        read_only_fields = fields
+
+
+class DossierFieldsSerializer(serializers.Serializer):
+    voie_acces = serializers.ChoiceField(choices=Dossier.VoieAcces.choices)
+    statut_professionnel = serializers.ChoiceField(
+        choices=Dossier.StatutProfessionnel.choices, required=False, allow_blank=True
+    )
+    entreprise = serializers.UUIDField(required=False, allow_null=True)
+    tuteur = serializers.UUIDField(required=False, allow_null=True)
+    amenagement_tiers_temps = serializers.BooleanField(required=False)
+    amenagement_pauses = serializers.BooleanField(required=False)
+    amenagement_secretaire = serializers.BooleanField(required=False)
+    amenagement_interprete = serializers.BooleanField(required=False)
+    amenagement_equipement = serializers.BooleanField(required=False)
+    amenagement_note = serializers.CharField(required=False, allow_blank=True)
+    date_inscription = serializers.DateField(required=False)
+    date_remise_rapport = serializers.DateField(required=False, allow_null=True)
+
+
+class DossierCreateSerializer(DossierFieldsSerializer):
+    candidate = serializers.UUIDField(help_text="id du candidat")
+    referentiel = serializers.UUIDField(help_text="id de la version publiée du référentiel")
+    blocs = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="codes des blocs visés (tous si absent)"
+    )
+    modalites = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="code de capacité → id de la modalité choisie",
+    )
+
+
+class DossierPlanSerializer(serializers.Serializer):
+    blocs = serializers.ListField(child=serializers.CharField(), help_text="codes des blocs visés")
+    modalites = serializers.DictField(
+        child=serializers.IntegerField(), required=False, help_text="code de capacité → id de modalité"
+    )
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Dossier.Status.choices, help_text="état visé")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class DeliberationInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[c for c in Dossier.Decision.choices if c[0]])
+    blocs_acquis = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    date = serializers.DateField(required=False)
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class RattrapageInputSerializer(serializers.Serializer):
+    blocs = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="codes des blocs à repasser (tous les blocs échoués éligibles si absent)",
+    )
+    date_inscription = serializers.DateField(required=False)
+
+
+class PieceSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    uploaded_by = serializers.EmailField(
+        source="uploaded_by.email", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Piece
+        fields = [
+            "id",
+            "dossier",
+            "kind",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+
+class PieceUploadSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Piece.Kind.choices)
+    file = serializers.FileField()
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "status",
+            "original_name",
+            "file_format",
+            "merge_duplicates",
+            "total_rows",
+            "progress",
+            "errors",
+            "warnings",
+            "preview",
+            "result",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    def get_progress(self, job) -> int:
+        from candidates.services import import_job_progress
+
+        return import_job_progress(job)
+
+
+class ImportCreateSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV (séparateur ; ou ,) ou XLSX")
+    merge_duplicates = serializers.BooleanField(required=False, default=False)
+
+
+class EraseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)

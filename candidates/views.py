@@ -1,0 +1,570 @@
+"""HTML pages of candidates and dossiers: parse, call a service or selector, render. Nothing else."""
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from candidates import rgpd, selectors, services
+from candidates.forms import CandidateForm, DossierForm, EraseForm, ImportForm, PieceForm, TransitionForm
+from candidates.importer import template_csv
+from candidates.models import Dossier, ImportJob
+from core.errors import ApplicationError
+from organisations.permissions import membership_can, require_capability
+
+PAGE_SIZE = 25
+
+
+def _form_error(form, exc: ApplicationError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    if field is None and exc.field and exc.field.startswith("naissance_") and "date_naissance" in form.fields:
+        field = "date_naissance"
+    form.add_error(field, exc.message)
+
+
+# --- list and export -----------------------------------------------------------------------
+
+
+def _list_context(request) -> dict:
+    filters = selectors.CandidateFilters.from_params(request.GET)
+    page = Paginator(selectors.candidate_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return {
+        "filters": filters,
+        "page": page,
+        "querystring": params.urlencode(),
+        "referentiels": selectors.referentiels_for_dossiers(organisation=request.organisation).values_list(
+            "code", flat=True
+        ),
+        "statuses": Dossier.Status.choices,
+        "decisions": [c for c in Dossier.Decision.choices if c[0]],
+        "voies": Dossier.VoieAcces.choices,
+        "sorts": [
+            ("nom", "Nom (A→Z)"),
+            ("-nom", "Nom (Z→A)"),
+            ("naissance", "Date de naissance"),
+            ("-cree", "Derniers créés"),
+        ],
+    }
+
+
+@require_capability("candidates.view")
+@require_GET
+def candidate_list(request, org_slug):
+    return render(request, "candidates/list.html", _list_context(request))
+
+
+EXPORT_COLUMNS = [
+    ("Nom de naissance", lambda c, d: c.nom_naissance),
+    ("Nom d'usage", lambda c, d: c.nom_usage),
+    ("Prénoms", lambda c, d: c.prenoms),
+    ("Sexe", lambda c, d: c.sexe),
+    ("Date de naissance", lambda c, d: c.naissance_date_affichee),
+    ("Commune de naissance", lambda c, d: c.naissance_commune),
+    ("Code INSEE", lambda c, d: c.naissance_code_insee),
+    ("E-mail", lambda c, d: c.email),
+    ("Référentiel", lambda c, d: d.referentiel.code if d else ""),
+    ("Version", lambda c, d: d.referentiel.version if d else ""),
+    ("État", lambda c, d: d.get_status_display() if d else ""),
+    ("Décision", lambda c, d: d.get_decision_display() if d and d.decision else ""),
+    ("Voie d'accès", lambda c, d: d.get_voie_acces_display() if d else ""),
+    ("Tentative", lambda c, d: d.attempt if d else ""),
+    ("Date d'inscription", lambda c, d: d.date_inscription.strftime("%d/%m/%Y") if d else ""),
+    ("Tiers-temps", lambda c, d: ("oui" if d.amenagement_tiers_temps else "non") if d else ""),
+]
+
+
+def _export_rows(filters):
+    """One row per dossier matching the filters (a candidate without dossier gets one row)."""
+    dossier_q = selectors._dossier_q(filters)
+    for candidate in selectors.candidate_list(filters=filters).iterator(chunk_size=500):
+        dossiers = [d for d in candidate.dossiers.all() if dossier_q is None or _matches(d, filters)]
+        for dossier in dossiers or [None]:
+            yield [str(fn(candidate, dossier)) for _label, fn in EXPORT_COLUMNS]
+
+
+def _matches(dossier, filters) -> bool:
+    return (
+        (not filters.referentiel or dossier.referentiel.code == filters.referentiel)
+        and (not filters.status or dossier.status == filters.status)
+        and (not filters.decision or dossier.decision == filters.decision)
+        and (not filters.voie_acces or dossier.voie_acces == filters.voie_acces)
+        and (filters.tiers_temps is None or dossier.amenagement_tiers_temps == filters.tiers_temps)
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@require_capability("candidates.export")
+@require_GET
+def candidate_export(request, org_slug, fmt):
+    filters = selectors.CandidateFilters.from_params(request.GET)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("Candidats")
+        sheet.append([label for label, _fn in EXPORT_COLUMNS])
+        for row in _export_rows(filters):
+            sheet.append(row)
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        response["Content-Disposition"] = f'attachment; filename="candidats-{stamp}.xlsx"'
+        return response
+    if fmt != "csv":
+        raise Http404
+    # The rows are built while the tenant scope is active: materialise them here.
+    writer = csv.writer(_Echo(), delimiter=";")
+    lines = ["\ufeff" + writer.writerow([label for label, _fn in EXPORT_COLUMNS])]
+    lines += [writer.writerow(row) for row in _export_rows(filters)]
+    response = StreamingHttpResponse(iter(lines), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="candidats-{stamp}.csv"'
+    return response
+
+
+# --- candidates ----------------------------------------------------------------------------
+
+
+@require_capability("candidates.edit")
+@require_http_methods(["GET", "POST"])
+def candidate_create(request, org_slug):
+    form = CandidateForm(request.POST or None)
+    form.enable_inline_validation(org_slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            candidate = services.candidate_create(by=request.membership, **form.service_fields())
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Candidat {candidate.nom_complet} enregistré.")
+            return redirect("candidate_detail", org_slug=org_slug, candidate_id=candidate.public_id)
+    return render(
+        request, "candidates/candidate_form.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_capability("candidates.edit")
+@require_POST
+def candidate_validate(request, org_slug):
+    """htmx: re-render one field with its errors (the one that changed: ``HX-Trigger-Name``)."""
+    form = CandidateForm(request.POST)
+    form.enable_inline_validation(org_slug)
+    name = request.headers.get("HX-Trigger-Name", "")
+    if name not in form.fields:
+        return HttpResponse(status=204)
+    form.is_valid()
+    # Only the field being edited shows its errors; the others are not filled in yet.
+    html = render_to_string(
+        "candidates/partials/field.html", {"field": form[name], "show_errors": True}, request=request
+    )
+    return HttpResponse(html)
+
+
+@require_capability("candidates.view")
+@require_GET
+def candidate_detail(request, org_slug, candidate_id):
+    candidate = selectors.candidate_get(public_id=candidate_id)
+    dossiers = candidate.dossiers.select_related("referentiel").order_by("-created_at")
+    return render(
+        request,
+        "candidates/candidate_detail.html",
+        {"candidate": candidate, "dossiers": dossiers, "erase_form": EraseForm()},
+    )
+
+
+@require_capability("candidates.edit")
+@require_http_methods(["GET", "POST"])
+def candidate_edit(request, org_slug, candidate_id):
+    candidate = selectors.candidate_get(public_id=candidate_id)
+    form = CandidateForm(request.POST or None, instance=selectors.candidate_get(public_id=candidate_id))
+    form.enable_inline_validation(org_slug)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.candidate_update(candidate=candidate, by=request.membership, **form.service_fields())
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Identité mise à jour.")
+            return redirect("candidate_detail", org_slug=org_slug, candidate_id=candidate.public_id)
+    return render(
+        request,
+        "candidates/candidate_form.html",
+        {"form": form, "candidate": candidate},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("candidates.rgpd")
+@require_GET
+def candidate_rgpd_export(request, org_slug, candidate_id):
+    candidate = selectors.candidate_get(public_id=candidate_id)
+    archive = rgpd.candidate_rgpd_export(candidate=candidate, by=request.membership)
+    return FileResponse(
+        archive,
+        as_attachment=True,
+        filename=f"rgpd-{candidate.public_id}.zip",
+        content_type="application/zip",
+    )
+
+
+@require_capability("candidates.rgpd")
+@require_POST
+def candidate_erase(request, org_slug, candidate_id):
+    candidate = selectors.candidate_get(public_id=candidate_id)
+    form = EraseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Indiquez le motif de l'effacement.")
+        rgpd.candidate_erase(candidate=candidate, by=request.membership, reason=form.cleaned_data["reason"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Données personnelles effacées selon la règle de conservation.")
+    return redirect("candidate_detail", org_slug=org_slug, candidate_id=candidate.public_id)
+
+
+# --- dossiers ------------------------------------------------------------------------------
+
+
+def _entreprise_tuteur(request, form) -> dict:
+    """Create the entreprise / tuteur typed in the dossier form, through their services."""
+    fields = form.dossier_fields()
+    data = form.cleaned_data
+    if data.get("nouvelle_entreprise_siret"):
+        fields["entreprise"] = services.entreprise_create(
+            by=request.membership,
+            siret=data["nouvelle_entreprise_siret"],
+            raison_sociale=data["nouvelle_entreprise_nom"],
+        )
+    if data.get("nouveau_tuteur_email"):
+        fields["tuteur"] = services.tuteur_create(
+            by=request.membership,
+            nom=data["nouveau_tuteur_nom"],
+            prenom=data["nouveau_tuteur_prenom"],
+            email=data["nouveau_tuteur_email"],
+            entreprise=fields.get("entreprise"),
+        )
+    return fields
+
+
+@require_capability("candidates.edit")
+@require_http_methods(["GET", "POST"])
+def dossier_create(request, org_slug, candidate_id):
+    candidate = selectors.candidate_get(public_id=candidate_id)
+    referentiels = selectors.referentiels_for_dossiers(organisation=request.organisation)
+    form = DossierForm(
+        request.POST or None, referentiels=referentiels, initial={"date_inscription": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                fields = _entreprise_tuteur(request, form)
+                dossier = services.dossier_create(
+                    by=request.membership,
+                    candidate=candidate,
+                    referentiel=form.cleaned_data["referentiel"],
+                    **fields,
+                )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Dossier créé : choisissez maintenant les blocs et les modalités.")
+            return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
+    return render(
+        request,
+        "candidates/dossier_form.html",
+        {"form": form, "candidate": candidate},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("candidates.edit")
+@require_http_methods(["GET", "POST"])
+def dossier_edit(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    form = DossierForm(
+        request.POST or None, instance=selectors.dossier_get(public_id=dossier_id), referentiels=None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                services.dossier_update(
+                    dossier=dossier, by=request.membership, **_entreprise_tuteur(request, form)
+                )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, "Dossier mis à jour.")
+            return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
+    return render(
+        request,
+        "candidates/dossier_form.html",
+        {"form": form, "candidate": dossier.candidate, "dossier": dossier},
+        status=400 if form.errors else 200,
+    )
+
+
+NEXT_ACTIONS = {
+    Dossier.Status.BROUILLON: [(Dossier.Status.INSCRIT, "Inscrire le candidat")],
+    Dossier.Status.INSCRIT: [
+        (Dossier.Status.EN_EVALUATION, "Ouvrir l'évaluation"),
+        (Dossier.Status.BROUILLON, "Repasser en brouillon"),
+    ],
+    Dossier.Status.EN_EVALUATION: [(Dossier.Status.PRET_POUR_JURY, "Déclarer prêt pour le jury")],
+    Dossier.Status.PRET_POUR_JURY: [(Dossier.Status.EN_EVALUATION, "Renvoyer en évaluation")],
+}
+
+
+@require_capability("candidates.view")
+@require_GET
+def dossier_detail(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get_for_actor(public_id=dossier_id, actor=request.membership)
+    can_transition = membership_can(request, "dossiers.transition")
+    actions = []
+    if can_transition:
+        for to, label in NEXT_ACTIONS.get(dossier.status, []):
+            reason_required = services.TRANSITIONS[dossier.status][to]
+            actions.append(
+                {
+                    "to": to,
+                    "label": label,
+                    "blockers": services.dossier_transition_blockers(dossier=dossier, to=to),
+                    "reason_required": reason_required,
+                }
+            )
+    rattrapage = None
+    if (
+        can_transition
+        and dossier.status == Dossier.Status.DELIBERE
+        and dossier.decision != Dossier.Decision.CERTIFIE
+    ):
+        try:
+            rattrapage = {
+                "blocs": [db.bloc.code for db in services.dossier_rattrapage_plan(dossier=dossier)],
+                "refus": "",
+            }
+        except ApplicationError as exc:
+            rattrapage = {"blocs": [], "refus": exc.message}
+    return render(
+        request,
+        "candidates/dossier_detail.html",
+        {
+            "dossier": dossier,
+            "candidate": dossier.candidate,
+            "grid": selectors.dossier_grid(dossier=dossier),
+            "pieces": dossier.pieces.select_related("uploaded_by"),
+            "timeline": dossier.transitions.select_related("by").order_by("-at", "-pk"),
+            "actions": actions,
+            "can_abandon": can_transition and not dossier.is_closed,
+            "rattrapage": rattrapage,
+            "retakes": dossier.retakes.all(),
+            "piece_form": PieceForm(),
+            "can_upload": membership_can(request, "pieces.upload") and not dossier.is_closed,
+            "can_see_pieces": membership_can(request, "pieces.view"),
+            "can_edit": membership_can(request, "candidates.edit"),
+        },
+    )
+
+
+@require_capability("candidates.edit")
+@require_POST
+def dossier_plan(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    blocs = [int(b) for b in request.POST.getlist("blocs") if b.isdigit()]
+    modalites = {
+        k.removeprefix("modalite_"): v
+        for k, v in request.POST.items()
+        if k.startswith("modalite_") and k[9:].isdigit()
+    }
+    try:
+        services.dossier_plan_update(
+            dossier=dossier,
+            by=request.membership,
+            blocs=blocs,
+            modalites={k: v for k, v in modalites.items() if v},
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Blocs et modalités enregistrés.")
+    return redirect(
+        reverse("dossier_detail", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id}) + "#plan"
+    )
+
+
+@require_capability("dossiers.transition")
+@require_POST
+def dossier_transition(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    form = TransitionForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("État demandé inconnu.")
+        dossier = services.dossier_transition(
+            dossier=dossier,
+            to=form.cleaned_data["to"],
+            by=request.membership,
+            reason=form.cleaned_data["reason"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Dossier passé « {dossier.get_status_display()} ».")
+    return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
+
+
+@require_capability("dossiers.transition")
+@require_POST
+def dossier_rattrapage(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    try:
+        retake = services.dossier_rattrapage_open(dossier=dossier, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
+    messages.success(request, f"Rattrapage ouvert (tentative {retake.attempt}).")
+    return redirect("dossier_detail", org_slug=org_slug, dossier_id=retake.public_id)
+
+
+# --- pièces --------------------------------------------------------------------------------
+
+
+@require_capability("pieces.upload")
+@require_POST
+def piece_upload(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    form = PieceForm(request.POST, request.FILES)
+    try:
+        if not form.is_valid():
+            raise ApplicationError(" ".join(e for errors in form.errors.values() for e in errors))
+        piece = services.piece_upload(
+            dossier=dossier,
+            by=request.membership,
+            kind=form.cleaned_data["kind"],
+            uploaded_file=form.cleaned_data["file"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, f"Pièce refusée : {exc.message}")
+    else:
+        messages.success(request, f"Pièce « {piece.original_name} » déposée.")
+    return redirect(
+        reverse("dossier_detail", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id}) + "#pieces"
+    )
+
+
+@require_capability("pieces.view")
+@require_GET
+def piece_download(request, org_slug, piece_id):
+    piece = selectors.piece_get(public_id=piece_id)
+    from organisations.services import audit_record
+
+    audit_record(
+        actor=request.user, action="piece.download", obj=piece.dossier, message=piece.get_kind_display()
+    )
+    response = FileResponse(
+        piece.file.open("rb"),
+        as_attachment=True,
+        filename=piece.original_name,
+        content_type=piece.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_capability("pieces.upload")
+@require_POST
+def piece_delete(request, org_slug, piece_id):
+    piece = selectors.piece_get(public_id=piece_id)
+    dossier = piece.dossier
+    try:
+        services.piece_delete(piece=piece, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Pièce supprimée.")
+    return redirect(
+        reverse("dossier_detail", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id}) + "#pieces"
+    )
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+@require_capability("candidates.import")
+@require_http_methods(["GET", "POST"])
+def import_page(request, org_slug):
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.import_job_create(
+                by=request.membership,
+                uploaded_file=form.cleaned_data["file"],
+                merge_duplicates=form.cleaned_data["merge_duplicates"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            return redirect("import_job", org_slug=org_slug, job_id=job.public_id)
+    from candidates.importer import MANDATORY, OPTIONAL
+
+    return render(
+        request,
+        "candidates/import.html",
+        {
+            "form": form,
+            "jobs": selectors.import_job_list()[:10],
+            "mandatory": MANDATORY,
+            "optional": OPTIONAL,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("candidates.import")
+@require_GET
+def import_template(request, org_slug):
+    response = HttpResponse("\ufeff" + template_csv(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="modele-import-candidats.csv"'
+    return response
+
+
+@require_capability("candidates.import")
+@require_GET
+def import_job(request, org_slug, job_id):
+    job = selectors.import_job_get(public_id=job_id)
+    context = {"job": job, "progress": services.import_job_progress(job)}
+    if request.htmx:
+        return render(request, "candidates/partials/import_status.html", context)
+    return render(request, "candidates/import_job.html", context)
+
+
+@require_capability("candidates.import")
+@require_POST
+def import_job_confirm(request, org_slug, job_id):
+    job = selectors.import_job_get(public_id=job_id)
+    try:
+        job = services.import_job_confirm(job=job, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        if job.status == ImportJob.Status.DONE:
+            messages.success(
+                request, f"Import terminé : {job.result.get('dossiers_crees', 0)} dossier(s) créé(s)."
+            )
+    return redirect("import_job", org_slug=org_slug, job_id=job.public_id)
