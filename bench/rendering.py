@@ -30,9 +30,8 @@ def _floor_renderer():
 
 
 def _platform_parchemin():
-    from documents.samples import sample_parchemin_html
-
     from documents.rendering import render_pdf
+    from documents.samples import sample_parchemin_html
 
     html = sample_parchemin_html()
     return lambda: render_pdf(html, stylesheet="parchemin")
