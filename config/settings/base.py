@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "organisations",
     "referentiels",
     "candidates",
+    "evaluations",
     "documents",
 ]
 

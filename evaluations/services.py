@@ -1,0 +1,164 @@
+"""Writes of results: record (with history), validate, bulk entry — all refused on a frozen dossier."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils import timezone
+
+from candidates.models import Dossier
+from core.errors import ApplicationError
+from evaluations.models import Resultat, ResultatChange, SuiviDossier
+from referentiels.models import Bloc, Capacite
+from referentiels.regles import regle_parse
+
+OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
+TRACKED = ("etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "valide")
+
+
+def _user(by):
+    return getattr(by, "user", by)
+
+
+def _decimal(value, field: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = Decimal(str(value).replace(",", "."))
+    except InvalidOperation:
+        raise ApplicationError(f"« {value} » n'est pas un nombre.", field=field) from None
+    if number < 0:
+        raise ApplicationError("Les points ne peuvent pas être négatifs.", field=field)
+    if number != number.quantize(Decimal("0.01")):
+        raise ApplicationError("Au plus deux décimales.", field=field)
+    return number
+
+
+def _check_open(dossier: Dossier) -> None:
+    if dossier.status not in OPEN_STATUSES:
+        raise ApplicationError(
+            f"Le dossier est « {dossier.get_status_display()} » : ses résultats sont figés "
+            "(seuls les dossiers inscrits ou en évaluation peuvent être notés)."
+        )
+
+
+def _targeted_bloc_ids(dossier: Dossier) -> set[int]:
+    return set(dossier.blocs_vises.filter(acquis_anterieur=False).values_list("bloc_id", flat=True))
+
+
+def _history(resultat: Resultat, before: dict, by, reason: str) -> None:
+    changes = []
+    for field in TRACKED:
+        old, new = before.get(field), getattr(resultat, field)
+        if old != new:
+            changes.append(
+                ResultatChange(
+                    organisation_id=resultat.organisation_id, resultat=resultat, by=_user(by), field=field,
+                    old="" if old is None else str(old)[:200], new="" if new is None else str(new)[:200], reason=reason,
+                )
+            )
+    ResultatChange.objects.bulk_create(changes)
+
+
+@transaction.atomic
+def resultat_record(
+    *, dossier: Dossier, by, capacite: Capacite | None = None, bloc: Bloc | None = None, composante: str = "",
+    etat: str = "", controle_continu=None, epreuves=None, points=None, absence_non_justifiee: bool = False,
+    commentaire: str = "", criteres_observes: list[int] | None = None, reason: str = "",
+) -> Resultat:
+    """Create or change one result of ``dossier``; a change un-validates it and is kept in history."""
+    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
+    _check_open(dossier)
+    regle = regle_parse(dossier.referentiel.regle)
+    grid = regle.type == "grille_points"
+    targeted = _targeted_bloc_ids(dossier)
+    if capacite is not None:
+        if grid:
+            raise ApplicationError("Ce référentiel se note en points par bloc, pas par capacité.", field="capacite")
+        if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
+            raise ApplicationError(f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.", field="capacite")
+        if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
+            raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
+        lookup = {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}
+        values = {"etat": etat}
+    elif bloc is not None:
+        if not grid:
+            raise ApplicationError("Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc")
+        if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
+            raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
+        grille = regle.bloc(bloc.code)
+        cc, ep = _decimal(controle_continu, "controle_continu"), _decimal(epreuves, "epreuves")
+        if absence_non_justifiee:
+            ep = Decimal("0")  # règlement d'examen: an unjustified absence scores zero
+        if cc is not None and cc > grille.controle_continu:
+            raise ApplicationError(f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.", field="controle_continu")
+        if ep is not None and ep > grille.epreuves:
+            raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
+        lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
+        values = {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
+    elif composante:
+        if not grid:
+            raise ApplicationError("Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante")
+        known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
+        if composante not in known:
+            raise ApplicationError(f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante")
+        value = _decimal(points, "points")
+        if value is not None and value > known[composante].points:
+            raise ApplicationError(f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.", field="points")
+        lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
+        values = {"points": value}
+    else:
+        raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
+    resultat = Resultat.objects.filter(dossier=dossier, **lookup).first()
+    before = {f: getattr(resultat, f) for f in TRACKED} if resultat else {}
+    if resultat is None:
+        resultat = Resultat(organisation_id=dossier.organisation_id, dossier=dossier, **lookup)
+    for key, value in values.items():
+        setattr(resultat, key, value)
+    resultat.commentaire = commentaire or resultat.commentaire
+    if criteres_observes is not None:
+        resultat.criteres_observes = sorted(set(criteres_observes))
+    resultat.evaluateur = _user(by)
+    if before and any(before.get(k) != getattr(resultat, k) for k in values):
+        resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+    resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
+    resultat.save()
+    _history(resultat, before, by, reason)
+    if dossier.status == Dossier.Status.INSCRIT:
+        from candidates.services import dossier_transition
+
+        dossier_transition(dossier=dossier, to=Dossier.Status.EN_EVALUATION, by=by, reason="Premier résultat saisi")
+    return resultat
+
+
+@transaction.atomic
+def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
+    """The commission d'évaluation validates a result (it must be complete)."""
+    _check_open(resultat.dossier)
+    if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
+        raise ApplicationError("Un résultat sans état ne peut pas être validé.")
+    if resultat.kind == Resultat.Kind.BLOC and (resultat.controle_continu is None or resultat.epreuves is None):
+        raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
+    if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
+        raise ApplicationError("Saisissez les points avant de valider.")
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
+    _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
+    return resultat
+
+
+@transaction.atomic
+def suivi_update(*, dossier: Dossier, by, taux_absence=None, fraude: bool | None = None, fraude_motif: str = "") -> SuiviDossier:
+    _check_open(dossier)
+    suivi, _ = SuiviDossier.objects.get_or_create(dossier=dossier, defaults={"organisation_id": dossier.organisation_id})
+    if taux_absence is not None:
+        rate = _decimal(taux_absence, "taux_absence")
+        if rate is not None and rate > 100:
+            raise ApplicationError("Un taux d'absence ne dépasse pas 100 %.", field="taux_absence")
+        suivi.taux_absence = rate
+    if fraude is not None:
+        if fraude and not fraude_motif.strip():
+            raise ApplicationError("Décrivez la fraude constatée (PV d'incident).", field="fraude_motif")
+        suivi.fraude, suivi.fraude_motif = fraude, fraude_motif.strip()
+    suivi.save()
+    return suivi
