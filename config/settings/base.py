@@ -210,6 +210,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "core.schema.ScopedSchemaGenerator",
+    # Several models have a "kind" or "status": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "ReferentielKindEnum": "referentiels.models.Kind",
+        "ReferentielStatusEnum": "referentiels.models.Referentiel.Status",
+        "DossierStatusEnum": "candidates.models.Dossier.Status",
+        "ImportJobStatusEnum": "candidates.models.ImportJob.Status",
+        "PieceKindEnum": "candidates.models.Piece.Kind",
+        "ResultatKindEnum": "evaluations.models.Resultat.Kind",
+        "DocumentKindEnum": "documents.models.DocumentKind",
+        "DocumentStatusEnum": "documents.models.IssuedDocument.Status",
+        "VerificationStatusEnum": "documents.models.VerificationRecord.Status",
+    },
 }
 
 # Documents (WeasyPrint + pyHanko). The demo/test identity is generated on first use.
