@@ -244,3 +244,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# RGPD (candidates/rgpd.py): personal data of a candidate who holds an issued certification is
+# kept this many years after the deliberation (proof of the diploma), then erased.
+CANDIDATES_CERTIFIED_RETENTION_YEARS = env_int("CANDIDATES_CERTIFIED_RETENTION_YEARS", 50)
