@@ -71,7 +71,7 @@ class CandidateListCreateView(_ListView):
     serializer_class = CandidateListSerializer
 
     def get_queryset(self):
-        return selectors.candidate_list(filters=_filters(self.request))
+        return selectors.candidate_list(filters=_filters(self.request), actor=self.membership)
 
     @extend_schema(parameters=FILTER_PARAMETERS, summary="Candidats du centre (filtres comme la page)")
     def get(self, request, *args, **kwargs):
@@ -94,7 +94,9 @@ class CandidateDetailView(TenantAPIView):
 
     @extend_schema(responses=CandidateSerializer, summary="Un candidat")
     def get(self, request, org_slug, candidate_id):
-        return Response(CandidateSerializer(selectors.candidate_get(public_id=candidate_id)).data)
+        return Response(
+            CandidateSerializer(selectors.candidate_get(public_id=candidate_id, actor=self.membership)).data
+        )
 
     @extend_schema(
         request=CandidateInputSerializer,
@@ -292,7 +294,7 @@ class DossierListCreateView(_ListView):
     serializer_class = DossierSerializer
 
     def get_queryset(self):
-        return selectors.dossier_list(filters=_filters(self.request))
+        return selectors.dossier_list(filters=_filters(self.request), actor=self.membership)
 
     @extend_schema(parameters=FILTER_PARAMETERS, summary="Dossiers du centre (filtres comme la page)")
     def get(self, request, *args, **kwargs):
@@ -469,7 +471,7 @@ class PieceDetailView(TenantAPIView):
     def get(self, request, org_slug, piece_id):
         from organisations.services import audit_record
 
-        piece = selectors.piece_get(public_id=piece_id)
+        piece = selectors.piece_get(public_id=piece_id, actor=self.membership)
         audit_record(
             actor=request.user, action="piece.download", obj=piece.dossier, message=piece.get_kind_display()
         )

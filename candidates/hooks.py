@@ -65,3 +65,28 @@ def unregister_transition_listener(listener: Listener) -> None:
 
 def transition_listeners() -> list[Listener]:
     return list(_LISTENERS)
+
+
+# --- object visibility ------------------------------------------------------------------------
+# Admins and gestionnaires see every dossier of their centre. Other roles see only what the app
+# that gives them work says (DESIGN.md, Roles: an évaluateur its assigned dossiers, a jury member
+# the dossiers of its juries, a tuteur its own candidates). An app registers, per role, a function
+# ``rule(membership) -> Q`` over ``Dossier``; a role with no rule sees no dossier.
+
+FULL_ACCESS_ROLES = {"admin", "gestionnaire"}
+_VISIBILITY: dict[str, list[Callable]] = {}
+
+
+def register_dossier_visibility(role: str, rule: Callable | None = None):
+    """Add a visibility rule for ``role``; rules of one role are OR-ed. Usable as a decorator."""
+
+    def add(fn: Callable) -> Callable:
+        if fn not in _VISIBILITY.setdefault(role, []):
+            _VISIBILITY[role].append(fn)
+        return fn
+
+    return add(rule) if rule is not None else add
+
+
+def dossier_visibility_rules(role: str) -> list[Callable]:
+    return list(_VISIBILITY.get(role, []))

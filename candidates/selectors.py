@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from candidates import hooks
 from candidates.models import (
     Candidate,
     Dossier,
@@ -105,10 +106,35 @@ def _dossier_q(filters: CandidateFilters) -> Q | None:
     return q if q.children else None
 
 
-def candidate_list(*, filters: CandidateFilters | None = None) -> QuerySet[Candidate]:
-    """Candidates of the active centre matching ``filters``, with their dossiers prefetched (constant queries)."""
+def visible_dossiers_q(actor) -> Q | None:
+    """What ``actor`` (a membership) may see of the centre's dossiers: ``None`` = everything."""
+    if actor is None or getattr(actor, "role", None) in hooks.FULL_ACCESS_ROLES:
+        return None
+    q = Q(pk__in=[])
+    for rule in hooks.dossier_visibility_rules(actor.role):
+        q |= rule(actor)
+    return q
+
+
+def _visible(qs: QuerySet, actor) -> QuerySet:
+    """Restrict a queryset of dossiers, candidates or pièces to what ``actor`` may see."""
+    q = visible_dossiers_q(actor)
+    if q is None:
+        return qs
+    if qs.model is Dossier:
+        return qs.filter(q)
+    if qs.model is Candidate:
+        return qs.filter(Exists(Dossier.objects.filter(q, candidate=OuterRef("pk"))))
+    return qs.filter(dossier__in=Dossier.objects.filter(q))
+
+
+def candidate_list(*, filters: CandidateFilters | None = None, actor=None) -> QuerySet[Candidate]:
+    """Candidates of the active centre matching ``filters``, with their dossiers prefetched (constant queries).
+
+    With ``actor`` (a membership), only candidates with a dossier the actor may see, and only those dossiers.
+    """
     filters = filters or CandidateFilters()
-    qs = Candidate.objects.all()
+    qs = _visible(Candidate.objects.all(), actor)
     for word in filters.q.split():
         qs = qs.filter(
             Q(nom_naissance__icontains=word)
@@ -128,17 +154,19 @@ def candidate_list(*, filters: CandidateFilters | None = None) -> QuerySet[Candi
     dossier_q = _dossier_q(filters)
     if dossier_q is not None:
         qs = qs.filter(Exists(Dossier.objects.filter(dossier_q, candidate=OuterRef("pk"))))
-    dossiers = Dossier.objects.select_related("referentiel").order_by("-attempt", "-created_at")
+    dossiers = _visible(Dossier.objects.select_related("referentiel"), actor).order_by(
+        "-attempt", "-created_at"
+    )
     return qs.prefetch_related(Prefetch("dossiers", queryset=dossiers)).order_by(*SORTS[filters.sort])
 
 
-def candidate_get(*, public_id) -> Candidate:
-    return _get(Candidate.objects.all(), public_id)
+def candidate_get(*, public_id, actor=None) -> Candidate:
+    return _get(_visible(Candidate.objects.all(), actor), public_id)
 
 
-def dossier_list(*, filters: CandidateFilters | None = None) -> QuerySet[Dossier]:
+def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> QuerySet[Dossier]:
     filters = filters or CandidateFilters()
-    qs = Dossier.objects.select_related("candidate", "referentiel", "entreprise", "tuteur")
+    qs = _visible(Dossier.objects.select_related("candidate", "referentiel", "entreprise", "tuteur"), actor)
     dossier_q = _dossier_q(filters)
     if dossier_q is not None:
         qs = qs.filter(dossier_q)
@@ -178,8 +206,16 @@ def dossier_get(*, public_id) -> Dossier:
 
 
 def dossier_get_for_actor(*, public_id, actor) -> Dossier:
-    """A dossier for someone about to see it: the access is logged (RGPD)."""
-    dossier = dossier_get(public_id=public_id)
+    """A dossier for someone about to see it (404 unless visible to them); the access is logged (RGPD)."""
+    dossier = _get(
+        _visible(
+            Dossier.objects.select_related(
+                "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt"
+            ),
+            actor,
+        ),
+        public_id,
+    )
     audit_record(
         actor=getattr(actor, "user", actor),
         action="dossier.view",
@@ -205,8 +241,8 @@ def tuteur_get(*, public_id) -> Tuteur:
     return _get(Tuteur.objects.select_related("entreprise"), public_id)
 
 
-def piece_get(*, public_id) -> Piece:
-    return _get(Piece.objects.select_related("dossier", "dossier__candidate"), public_id)
+def piece_get(*, public_id, actor=None) -> Piece:
+    return _get(_visible(Piece.objects.select_related("dossier", "dossier__candidate"), actor), public_id)
 
 
 def import_job_get(*, public_id) -> ImportJob:

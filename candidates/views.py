@@ -35,7 +35,9 @@ def _form_error(form, exc: ApplicationError) -> None:
 
 def _list_context(request) -> dict:
     filters = selectors.CandidateFilters.from_params(request.GET)
-    page = Paginator(selectors.candidate_list(filters=filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     params = request.GET.copy()
     params.pop("page", None)
     return {
@@ -86,6 +88,7 @@ EXPORT_COLUMNS = [
 def _export_rows(filters):
     """One row per dossier matching the filters (a candidate without dossier gets one row)."""
     dossier_q = selectors._dossier_q(filters)
+    # Export needs candidates.export (admins and gestionnaires): every dossier of the centre.
     for candidate in selectors.candidate_list(filters=filters).iterator(chunk_size=500):
         dossiers = [d for d in candidate.dossiers.all() if dossier_q is None or _matches(d, filters)]
         for dossier in dossiers or [None]:
@@ -179,8 +182,10 @@ def candidate_validate(request, org_slug):
 @require_capability("candidates.view")
 @require_GET
 def candidate_detail(request, org_slug, candidate_id):
-    candidate = selectors.candidate_get(public_id=candidate_id)
-    dossiers = candidate.dossiers.select_related("referentiel").order_by("-created_at")
+    candidate = selectors.candidate_get(public_id=candidate_id, actor=request.membership)
+    dossiers = (
+        selectors.dossier_list(actor=request.membership).filter(candidate=candidate).order_by("-created_at")
+    )
     return render(
         request,
         "candidates/candidate_detail.html",
@@ -471,7 +476,7 @@ def piece_upload(request, org_slug, dossier_id):
 @require_capability("pieces.view")
 @require_GET
 def piece_download(request, org_slug, piece_id):
-    piece = selectors.piece_get(public_id=piece_id)
+    piece = selectors.piece_get(public_id=piece_id, actor=request.membership)
     from organisations.services import audit_record
 
     audit_record(
