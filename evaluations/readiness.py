@@ -14,7 +14,9 @@ def missing_results(dossier) -> list[str]:
 def double_marking_issues(dossier_ids, *, epreuve=None) -> list[tuple[int, str, str]]:
     """``(dossier_id, cible, message)`` for every double-marked target still open: a second
     correction awaited, or two corrections that disagree without the commission's resolution."""
-    corrections = Correction.objects.filter(dossier_id__in=list(dossier_ids), epreuve__double_correction=True).select_related("epreuve")
+    corrections = Correction.objects.filter(
+        dossier_id__in=list(dossier_ids), epreuve__double_correction=True
+    ).select_related("epreuve")
     resolutions = CorrectionResolution.objects.filter(dossier_id__in=list(dossier_ids))
     if epreuve is not None:
         corrections, resolutions = corrections.filter(epreuve=epreuve), resolutions.filter(epreuve=epreuve)
@@ -23,15 +25,29 @@ def double_marking_issues(dossier_ids, *, epreuve=None) -> list[tuple[int, str, 
     for c in corrections:
         groups[(c.epreuve_id, c.dossier_id, c.cible)].append(c)
     issues = []
-    for (epreuve_id, dossier_id, cible), items in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[1][0].epreuve.date, kv[0][2])):
+    for (epreuve_id, dossier_id, cible), items in sorted(
+        groups.items(), key=lambda kv: (kv[0][1], kv[1][0].epreuve.date, kv[0][2])
+    ):
         if (epreuve_id, dossier_id, cible) in resolved:
             continue
         intitule = items[0].epreuve.intitule
         values = sorted({c.valeur for c in items})
         if len(values) > 1:
-            issues.append((dossier_id, cible, f"Double correction en désaccord — {intitule}, {cible} ({' / '.join(values)}) : à résoudre par la commission."))
+            issues.append(
+                (
+                    dossier_id,
+                    cible,
+                    f"Double correction en désaccord — {intitule}, {cible} ({' / '.join(values)}) : à résoudre par la commission.",
+                )
+            )
         elif len(items) < 2:
-            issues.append((dossier_id, cible, f"Double correction incomplète — {intitule}, {cible} : seconde correction attendue."))
+            issues.append(
+                (
+                    dossier_id,
+                    cible,
+                    f"Double correction incomplète — {intitule}, {cible} : seconde correction attendue.",
+                )
+            )
     return issues
 
 
@@ -44,10 +60,16 @@ def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, lis
     dossiers = list(dossiers)
     ids = [d.pk for d in dossiers]
     blocs: dict[int, list] = defaultdict(list)
-    for db in DossierBloc.objects.filter(dossier_id__in=ids, acquis_anterieur=False).select_related("bloc").order_by("bloc__order"):
+    for db in (
+        DossierBloc.objects.filter(dossier_id__in=ids, acquis_anterieur=False)
+        .select_related("bloc")
+        .order_by("bloc__order")
+    ):
         blocs[db.dossier_id].append(db.bloc)
     results: dict[int, list[Resultat]] = defaultdict(list)
-    for r in Resultat.objects.filter(dossier_id__in=ids, valide=True).only("dossier_id", "kind", "capacite_id", "bloc_id", "composante", "valide"):
+    for r in Resultat.objects.filter(dossier_id__in=ids, valide=True).only(
+        "dossier_id", "kind", "capacite_id", "bloc_id", "composante", "valide"
+    ):
         results[r.dossier_id].append(r)
     bloc_ids = {b.pk for items in blocs.values() for b in items}
     capacites: dict[int, list] = defaultdict(list)
@@ -73,7 +95,11 @@ def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, lis
         else:
             done = {r.capacite_id for r in mine if r.kind == Resultat.Kind.CAPACITE}
             for b in blocs[d.pk]:
-                reasons += [f"Capacité {cap.code} : résultat non validé." for cap in capacites[b.pk] if cap.pk not in done]
+                reasons += [
+                    f"Capacité {cap.code} : résultat non validé."
+                    for cap in capacites[b.pk]
+                    if cap.pk not in done
+                ]
         out[d.pk] = reasons
     if double_marking and ids:
         for dossier_id, _cible, message in double_marking_issues(ids):

@@ -216,6 +216,7 @@ def dossiers_assignable(*, epreuve):
 @dataclass
 class GridCell:
     cible: dict
+    key: str = ""
     value: str = ""
     valide: bool = False
     mine: str = ""
@@ -268,14 +269,14 @@ def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
     rows = []
     for i in inscriptions:
         cells = []
-        for cible in cibles:
+        for index, cible in enumerate(cibles):
             r = values.get((i.dossier_id, cible["code"]))
             value = ""
             if r is not None:
                 value = r.etat if cible["kind"] == "capacite" else str(r.epreuves if cible["kind"] == "bloc" else r.points or "")
                 if value == "None":
                     value = ""
-            cell = GridCell(cible=cible, value=value, valide=bool(r and r.valide))
+            cell = GridCell(cible=cible, key=f"{i.pk}-{index}", value=value, valide=bool(r and r.valide))
             if epreuve.double_correction:
                 items = corrections[(i.dossier_id, cible["code"])]
                 cell.mine = next((c.valeur for c in items if c.correcteur_id == user.pk), "")
@@ -367,3 +368,47 @@ def avis_form_rows(*, avis) -> list[dict]:
         {"row": row, "capacite": row.capacite, "criteres": [(c, row.criteres.get(str(c.pk), "")) for c in row.capacite.criteres.all()]}
         for row in rows
     ]
+
+
+def evaluateurs_disponibles(*, organisation):
+    """Members who may mark an épreuve (évaluateurs, gestionnaires, admins) as users."""
+    from django.contrib.auth import get_user_model
+
+    from organisations.roles import CAPABILITIES
+
+    roles = [str(r) for r in CAPABILITIES["results.record"]]
+    return (
+        get_user_model()
+        .objects.filter(memberships__organisation=organisation, memberships__is_active=True, memberships__role__in=roles)
+        .order_by("last_name", "first_name", "email")
+        .distinct()
+    )
+
+
+def avis_par_critere(*, avis) -> set[int]:
+    """Capacités whose chosen modalité is the avis de l'entreprise itself: the avis is then asked per critère."""
+    from candidates.models import DossierModalite
+
+    return set(
+        DossierModalite.objects.filter(dossier_id=avis.dossier_id, modalite__type="avis_entreprise").values_list("capacite_id", flat=True)
+    )
+
+
+def dossier_results_view(*, dossier) -> dict:
+    """A dossier's results with their history and the engine's current reading (penalty shown)."""
+    from django.utils import timezone
+
+    from evaluations.readiness import readiness_reasons
+    from referentiels.regles import propose
+
+    resultats = list(resultats_of(dossier).prefetch_related("changes__by").order_by("kind", "bloc__order", "capacite__order", "composante"))
+    inputs = engine_inputs([dossier], validated_only=False)[dossier.pk]
+    try:
+        proposition = propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=timezone.localdate())
+    except Exception:  # an incomplete or odd input: the page still shows the results
+        proposition = None
+    suivi = SuiviDossier.objects.filter(dossier=dossier).first()
+    return {
+        "resultats": resultats, "proposition": proposition, "suivi": suivi,
+        "reasons": readiness_reasons([dossier])[dossier.pk],
+    }
