@@ -487,7 +487,13 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     if epreuve.composante:
         comp = next(c for c in regle.evaluation_professionnelle.composantes if c.code == epreuve.composante)
         return [{"code": comp.code, "libelle": comp.libelle, "kind": "composante", "max": comp.points}]
-    return [{"code": code, "libelle": code, "kind": "capacite", "max": None} for code in epreuve.capacites]
+    intitules = dict(
+        Capacite.objects.filter(referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites).values_list("code", "intitule")
+    )
+    return [
+        {"code": code, "libelle": f"{code} — {intitules.get(code, '')[:60]}".rstrip(" —"), "kind": "capacite", "max": None}
+        for code in epreuve.capacites
+    ]
 
 
 def _cible(epreuve: Epreuve, code: str) -> dict:

@@ -25,7 +25,8 @@
     if (el.tagName === "SELECT" && KEYS[key]) {
       event.preventDefault();
       if (el.value !== KEYS[key]) { el.value = KEYS[key]; save(el); }
-      move(table, el, 1, 0) || move(table, el, 0, 1);
+      // next candidate; after the last one, the first candidate of the next column
+      move(table, el, 1, 0) || move(table, el, -Number(el.dataset.row), 1);
       return;
     }
     if (key === "arrowdown" || (key === "enter" && !event.shiftKey)) {
