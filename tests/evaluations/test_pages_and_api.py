@@ -417,3 +417,14 @@ def test_epreuve_in_other_org_is_invisible(org_a, org_b, alice, bob, api_for, cq
     assert api_for(bob).get(f"/api/v1/o/centre-b/epreuves/{epreuve.public_id}/").status_code == 404
     with tenant_context(org_b):
         assert not Epreuve.objects.exists()
+
+
+def test_dashboard_panels(org_a, alice, client_for, cqpm_epreuve, member_factory, referentiels):
+    eva = member_factory(org_a, Role.EVALUATEUR, "eva@test.local")
+    epreuve, _ = cqpm_epreuve(evaluateurs=[eva.user])
+    assert "Prochaines épreuves" in client_for(alice).get("/o/centre-a/").content.decode()
+    page = client_for(eva).get("/o/centre-a/").content.decode()
+    assert "Épreuves à noter" in page and str(epreuve.public_id) in page
+    _avis_setup(org_a, alice, referentiels)
+    tuteur = member_factory(org_a, Role.TUTEUR, "tuteur@entreprise.fr")
+    assert "Avis de l'entreprise à donner" in client_for(tuteur).get("/o/centre-a/").content.decode()
