@@ -463,6 +463,7 @@ class AvisDetailView(TenantAPIView):
     @extend_schema(
         request=AvisSaveSerializer,
         responses=AvisSerializer,
+        operation_id="v1_o_avis_save",
         summary="Enregistrer ou transmettre son avis (verrouillé après)",
     )
     def post(self, request, org_slug, avis_id):

@@ -408,7 +408,10 @@ def dossier_results_view(*, dossier) -> dict:
     except Exception:  # an incomplete or odd input: the page still shows the results
         proposition = None
     suivi = SuiviDossier.objects.filter(dossier=dossier).first()
+    from evaluations.models import AvisEntreprise
+
+    avis = AvisEntreprise.objects.filter(dossier=dossier).prefetch_related("capacites__capacite").first()
     return {
-        "resultats": resultats, "proposition": proposition, "suivi": suivi,
+        "resultats": resultats, "proposition": proposition, "suivi": suivi, "avis": avis,
         "reasons": readiness_reasons([dossier])[dossier.pk],
     }

@@ -335,6 +335,9 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
             "can_validate": membership_can(request, "results.validate"),
             "resolution_form": ResolutionForm(),
+            "cell_url": reverse(
+                "epreuve_grid_cell", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
+            ),
         },
     )
 

@@ -222,6 +222,17 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "core.schema.ScopedSchemaGenerator",
+    # Several models have a "kind" or "status" with their own choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "DossierStatusEnum": "candidates.models.Dossier.Status",
+        "ImportJobStatusEnum": "candidates.models.ImportJob.Status",
+        "PieceKindEnum": "candidates.models.Piece.Kind",
+        "ConvocationStatusEnum": "evaluations.models.Convocation.Status",
+        "ResultatKindEnum": "evaluations.models.Resultat.Kind",
+        "IncidentKindEnum": "evaluations.models.Incident.Kind",
+        "ReferentielKindEnum": "referentiels.models.Kind",
+        "ReferentielStatusEnum": "referentiels.models.Referentiel.Status",
+    },
 }
 
 # Documents (WeasyPrint + pyHanko). The demo/test identity is generated on first use.

@@ -428,3 +428,23 @@ def test_dashboard_panels(org_a, alice, client_for, cqpm_epreuve, member_factory
     _avis_setup(org_a, alice, referentiels)
     tuteur = member_factory(org_a, Role.TUTEUR, "tuteur@entreprise.fr")
     assert "Avis de l'entreprise à donner" in client_for(tuteur).get("/o/centre-a/").content.decode()
+
+
+def test_dossier_results_page_shows_history_penalty_and_validation(org_a, alice, client_for, referentiels):
+    from tests.evaluations.test_results import FULL, _grade_rncp
+
+    with tenant_context(org_a):
+        dossier = inscribed_dossier(alice, referentiels["rncp"])
+        _grade_rncp(dossier, alice, blocs=FULL, tuteur=40, validate=False)
+    client = client_for(alice)
+    url = f"/o/centre-a/evaluations/dossiers/{dossier.public_id}/resultats/"
+    assert client.post(url, {"action": "suivi", "taux_absence": "3.2"}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "Note tuteur 40/50, taux d&#x27;absence 3,2 % → pénalité 10 % → 36/50" in page
+    assert "Bloc RNCP36390BC01 : résultat non validé." in page
+    with tenant_context(org_a):
+        r = Resultat.objects.filter(dossier=dossier, kind="bloc").first()
+    assert client.post(url, {"action": "valider", "resultat": str(r.public_id)}).status_code == 302
+    with tenant_context(org_a):
+        r.refresh_from_db()
+    assert r.valide
