@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core.views import health
+from core.views import health, ping
 from evaluations import views as evaluation_views
 from organisations import views as org_views
 from organisations.api import MeView
@@ -13,6 +13,8 @@ api_v1 = [
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
     path("o/<slug:org_slug>/", include("candidates.api_urls")),
     path("o/<slug:org_slug>/", include("evaluations.api_urls")),
+    path("o/<slug:org_slug>/documents/", include("documents.api_urls")),
+    path("verifier/", include("documents.public_api_urls")),
 ]
 
 urlpatterns = [
@@ -25,9 +27,12 @@ urlpatterns = [
     path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
     path("o/<slug:org_slug>/evaluations/", include("evaluations.urls")),
     path("avis/lien/<str:token>/", evaluation_views.avis_link, name="avis_link"),
+    path("o/<slug:org_slug>/documents/", include("documents.urls")),
+    path("verifier/", include("documents.public_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("sante", health, name="health"),
+    path("ping", ping, name="ping"),
 ]
