@@ -3,6 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from core.views import health, ping
+from evaluations import views as evaluation_views
 from organisations import views as org_views
 from organisations.api import MeView
 
@@ -11,6 +12,7 @@ api_v1 = [
     path("referentiels/", include("referentiels.api_urls")),
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
     path("o/<slug:org_slug>/", include("candidates.api_urls")),
+    path("o/<slug:org_slug>/", include("evaluations.api_urls")),
     path("o/<slug:org_slug>/documents/", include("documents.api_urls")),
     path("verifier/", include("documents.public_api_urls")),
 ]
@@ -23,6 +25,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("organisations.urls")),
     path("o/<slug:org_slug>/candidats/", include("candidates.urls")),
     path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
+    path("o/<slug:org_slug>/evaluations/", include("evaluations.urls")),
+    path("avis/lien/<str:token>/", evaluation_views.avis_link, name="avis_link"),
     path("o/<slug:org_slug>/documents/", include("documents.urls")),
     path("verifier/", include("documents.public_urls")),
     path("api/v1/", include(api_v1)),

@@ -10,3 +10,4 @@ class EvaluationsConfig(AppConfig):
         from evaluations.readiness import results_complete
 
         register_readiness_guard(results_complete)
+        from evaluations import dashboard  # noqa: F401 - registers the dashboard panel

@@ -104,3 +104,275 @@ class SuiviDossier(TenantModel):
 
     def __str__(self) -> str:
         return f"Suivi {self.dossier_id}"
+
+
+# --- épreuves, sessions, convocations, attendance ---------------------------------------------
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class SessionExamen(TenantModel):
+    """A session d'examen of one référentiel: it groups the épreuves candidates sit."""
+
+    intitule = models.CharField("intitulé", max_length=200)
+    referentiel = models.ForeignKey("referentiels.Referentiel", on_delete=models.PROTECT, related_name="+", verbose_name="référentiel")
+    lieu = models.CharField("lieu", max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.intitule
+
+
+class Epreuve(TenantModel):
+    """A scheduled évaluation: when, where, how long, what it covers, who supervises and marks it.
+
+    It covers a bloc (points grid: its « épreuves » points), capacités (codes, capacité
+    families) or a composante of the évaluation professionnelle (``ecrit``, ``oral``).
+    """
+
+    session = models.ForeignKey(SessionExamen, on_delete=models.CASCADE, related_name="epreuves")
+    intitule = models.CharField("intitulé", max_length=200)
+    modalite = models.ForeignKey("referentiels.Modalite", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="modalité")
+    bloc = models.ForeignKey("referentiels.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    capacites = models.JSONField("capacités couvertes (codes)", default=list, blank=True)
+    composante = models.CharField("composante de l'évaluation professionnelle", max_length=20, blank=True)
+    date = models.DateField("date")
+    heure_debut = models.TimeField("heure de début")
+    duree_minutes = models.PositiveIntegerField("durée (minutes)")
+    lieu = models.CharField("lieu", max_length=200)
+    salle = models.CharField("salle", max_length=100, blank=True)
+    surveillants = models.CharField("surveillants", max_length=300, blank=True)
+    documents_a_apporter = models.TextField(
+        "documents à apporter", blank=True,
+        default="Pièce d'identité en cours de validité (carte d'identité, passeport ou titre de séjour) ; la présente convocation.",
+    )
+    double_correction = models.BooleanField(
+        "double correction", default=False,
+        help_text="Deux évaluateurs notent chaque candidat ; un désaccord bloque le passage au jury jusqu'à sa résolution.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "heure_debut", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duree_minutes__gt=0) & Q(duree_minutes__lte=1440), name="epreuve_duree_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intitule} ({self.date:%d/%m/%Y})"
+
+
+class EpreuveEvaluateur(TenantModel):
+    """An évaluateur assigned to an épreuve (correcteur 1 or 2 under double marking)."""
+
+    epreuve = models.ForeignKey(Epreuve, on_delete=models.CASCADE, related_name="evaluateurs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["epreuve", "user"], name="epreuveevaluateur_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.epreuve_id}"
+
+
+class InscriptionEpreuve(TenantModel):
+    """A dossier's candidate sitting an épreuve, with their attendance (émargement)."""
+
+    class Presence(models.TextChoices):
+        NON_RENSEIGNE = "", "Non renseigné"
+        PRESENT = "present", "Présent"
+        ABSENT_JUSTIFIE = "absent_justifie", "Absent justifié"
+        ABSENT_NON_JUSTIFIE = "absent_non_justifie", "Absent non justifié"
+
+    class Motif(models.TextChoices):
+        NONE = "", "—"
+        CERTIFICAT_MEDICAL = "certificat_medical", "Certificat médical"
+        ARRET_TRAVAIL = "arret_travail", "Arrêt de travail"
+        FORCE_MAJEURE = "force_majeure", "Cas de force majeure justifié"
+
+    epreuve = models.ForeignKey(Epreuve, on_delete=models.CASCADE, related_name="inscriptions")
+    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="inscriptions_epreuves")
+    presence = models.CharField("présence", max_length=20, choices=Presence.choices, blank=True)
+    motif_absence = models.CharField("motif d'absence", max_length=20, choices=Motif.choices, blank=True)
+    justification = models.TextField("justification", blank=True)
+    rattrapage_avant = models.DateField("rattrapage à organiser avant le", null=True, blank=True)
+    presence_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    presence_le = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["dossier__candidate__nom_naissance", "dossier__candidate__prenom1", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["epreuve", "dossier"], name="inscriptionepreuve_unique"),
+            models.CheckConstraint(
+                condition=~Q(presence="absent_justifie") | ~Q(motif_absence=""), name="inscriptionepreuve_justifiee_a_motif"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} @ {self.epreuve_id}"
+
+
+class Convocation(TenantModel):
+    """One sending of a convocation (PDF + e-mail). Re-sends are new rows: nothing is overwritten."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En préparation"
+        SENT = "sent", "Envoyée"
+        A_REMETTRE = "a_remettre", "À remettre en main propre (pas d'adresse e-mail)"
+        FAILED = "failed", "Échec d'envoi"
+
+    inscription = models.ForeignKey(InscriptionEpreuve, on_delete=models.CASCADE, related_name="convocations")
+    numero_envoi = models.PositiveSmallIntegerField("envoi n°", default=1)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    forcee = models.BooleanField("envoyée moins d'un mois avant l'épreuve", default=False)
+    motif_forcage = models.TextField("motif du forçage", blank=True)
+    motif_renvoi = models.TextField("motif du renvoi", blank=True)
+    email = models.EmailField("envoyée à", blank=True)
+    pdf = models.FileField(storage=private_storage, max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["inscription", "numero_envoi"]
+        constraints = [
+            models.UniqueConstraint(fields=["inscription", "numero_envoi"], name="convocation_unique_envoi"),
+            models.CheckConstraint(condition=Q(forcee=False) | ~Q(motif_forcage=""), name="convocation_forcee_a_motif"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Convocation {self.inscription_id} n°{self.numero_envoi}"
+
+
+class Incident(TenantModel):
+    """An incident during an épreuve; a fraud invalidates the candidate's session (règlement d'examen)."""
+
+    class Kind(models.TextChoices):
+        FRAUDE = "fraude", "Fraude ou tentative de fraude"
+        AUTRE = "autre", "Autre incident"
+
+    class Contreseing(models.TextChoices):
+        SIGNE = "signe", "Procès-verbal contresigné par le candidat"
+        REFUS = "refus", "Le candidat a refusé de contresigner"
+
+    inscription = models.ForeignKey(InscriptionEpreuve, on_delete=models.CASCADE, related_name="incidents")
+    kind = models.CharField("nature", max_length=10, choices=Kind.choices)
+    pv = models.TextField("procès-verbal d'incident")
+    contreseing = models.CharField("contreseing du candidat", max_length=10, choices=Contreseing.choices)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.inscription_id})"
+
+
+class Correction(TenantModel):
+    """One évaluateur's mark under double marking, per dossier, épreuve and target.
+
+    Two agreeing corrections write the ``Resultat``; a disagreement stays visible (and blocks
+    ``pret_pour_jury``) until the commission resolves it with the final value.
+    """
+
+    epreuve = models.ForeignKey(Epreuve, on_delete=models.CASCADE, related_name="corrections")
+    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="corrections")
+    cible = models.CharField("capacité, bloc ou composante (code)", max_length=60)
+    correcteur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    etat = models.CharField("état", max_length=12, choices=Resultat.Etat.choices, blank=True)
+    points = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["epreuve", "dossier", "cible", "correcteur"], name="correction_unique"),
+            models.CheckConstraint(condition=Q(points__isnull=True) | Q(points__gte=0), name="correction_points_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cible}: {self.etat or self.points}"
+
+    @property
+    def valeur(self) -> str:
+        return self.etat or ("" if self.points is None else str(self.points))
+
+
+class CorrectionResolution(TenantModel):
+    """How the commission settled a double-marking disagreement (the value then goes to ``Resultat``)."""
+
+    epreuve = models.ForeignKey(Epreuve, on_delete=models.CASCADE, related_name="resolutions")
+    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="+")
+    cible = models.CharField(max_length=60)
+    valeur = models.CharField(max_length=20)
+    motif = models.TextField("motif")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cible} → {self.valeur}"
+
+
+# --- avis de l'entreprise -----------------------------------------------------------------------
+
+
+class AvisEntreprise(TenantModel):
+    """The tuteur's avis on a dossier: requested with a deadline, reminded, locked once submitted."""
+
+    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="avis_entreprise")
+    tuteur = models.ForeignKey("candidates.Tuteur", on_delete=models.PROTECT, related_name="avis")
+    date_limite = models.DateField("date limite")
+    demande_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    demande_le = models.DateTimeField(auto_now_add=True)
+    lien_utilise_le = models.DateTimeField("lien ouvert le", null=True, blank=True)
+    relances = models.PositiveSmallIntegerField("relances envoyées", default=0)
+    derniere_relance_le = models.DateField(null=True, blank=True)
+    commentaire = models.TextField("appréciation générale", blank=True)
+    soumis_le = models.DateTimeField("soumis le", null=True, blank=True)
+    soumis_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["date_limite", "pk"]
+        constraints = [models.UniqueConstraint(fields=["dossier"], name="avisentreprise_one_per_dossier")]
+
+    def __str__(self) -> str:
+        return f"Avis {self.dossier_id} ({self.tuteur})"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.soumis_le is not None
+
+
+class AvisCapacite(TenantModel):
+    class Avis(models.TextChoices):
+        FAVORABLE = "favorable", "Favorable"
+        RESERVE = "reserve", "Réservé"
+        DEFAVORABLE = "defavorable", "Défavorable"
+
+    avis_entreprise = models.ForeignKey(AvisEntreprise, on_delete=models.CASCADE, related_name="capacites")
+    capacite = models.ForeignKey("referentiels.Capacite", on_delete=models.PROTECT, related_name="+")
+    avis = models.CharField("avis", max_length=12, choices=Avis.choices, blank=True)
+    commentaire = models.TextField("commentaire", blank=True)
+    criteres = models.JSONField("avis par critère", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["capacite__bloc__order", "capacite__order"]
+        constraints = [models.UniqueConstraint(fields=["avis_entreprise", "capacite"], name="aviscapacite_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.capacite_id}: {self.avis}"

@@ -99,3 +99,319 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
 
 def resultats_of(dossier: Dossier):
     return Resultat.objects.filter(dossier=dossier).select_related("capacite", "bloc", "evaluateur", "valide_par")
+
+
+# =============================================================================================
+# Sessions, épreuves, the évaluateur's grid, avis — reads inside ``tenant_context``; 404 for
+# "missing" and "not yours" alike.
+# =============================================================================================
+
+
+def _get(qs, public_id):
+    from django.core.exceptions import ValidationError
+    from django.http import Http404
+
+    try:
+        return qs.get(public_id=public_id)
+    except (qs.model.DoesNotExist, ValueError, TypeError, ValidationError):
+        raise Http404 from None
+
+
+def _is_evaluateur_only(membership) -> bool:
+    from organisations.roles import Role
+
+    return membership is not None and membership.role == Role.EVALUATEUR
+
+
+def session_list():
+    from django.db.models import Count, Min
+
+    from evaluations.models import SessionExamen
+
+    return (
+        SessionExamen.objects.select_related("referentiel")
+        .annotate(nb_epreuves=Count("epreuves", distinct=True), premiere=Min("epreuves__date"))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def session_get(*, public_id):
+    from evaluations.models import SessionExamen
+
+    return _get(SessionExamen.objects.select_related("referentiel"), public_id)
+
+
+def epreuve_list(*, session):
+    from django.db.models import Count
+
+    from evaluations.models import Epreuve
+
+    return (
+        Epreuve.objects.filter(session=session)
+        .select_related("bloc", "modalite")
+        .annotate(nb_candidats=Count("inscriptions", distinct=True))
+        .prefetch_related("evaluateurs__user")
+        .order_by("date", "heure_debut", "pk")
+    )
+
+
+def epreuve_get(*, public_id, membership=None):
+    """An épreuve of the centre; an évaluateur only gets the ones assigned to them."""
+    from evaluations.models import Epreuve
+
+    qs = Epreuve.objects.select_related("session__referentiel", "bloc", "modalite")
+    if _is_evaluateur_only(membership):
+        qs = qs.filter(evaluateurs__user=membership.user)
+    return _get(qs, public_id)
+
+
+def epreuves_for_evaluateur(*, user):
+    from django.db.models import Count
+
+    from evaluations.models import Epreuve
+
+    return (
+        Epreuve.objects.filter(evaluateurs__user=user)
+        .select_related("session__referentiel", "bloc")
+        .annotate(nb_candidats=Count("inscriptions", distinct=True))
+        .order_by("date", "heure_debut", "pk")
+    )
+
+
+def inscription_get(*, public_id, epreuve=None):
+    from evaluations.models import InscriptionEpreuve
+
+    qs = InscriptionEpreuve.objects.select_related("epreuve__session__referentiel", "dossier__candidate", "dossier__referentiel")
+    if epreuve is not None:
+        qs = qs.filter(epreuve=epreuve)
+    return _get(qs, public_id)
+
+
+def epreuve_inscriptions(*, epreuve):
+    """The épreuve's candidates with their convocations and incidents (3 queries)."""
+    from django.db.models import Prefetch
+
+    from evaluations.models import Convocation, InscriptionEpreuve
+
+    return (
+        InscriptionEpreuve.objects.filter(epreuve=epreuve)
+        .select_related("dossier__candidate", "dossier__referentiel")
+        .prefetch_related(Prefetch("convocations", queryset=Convocation.objects.order_by("numero_envoi")), "incidents")
+        .order_by("dossier__candidate__nom_naissance", "dossier__candidate__prenom1", "pk")
+    )
+
+
+def dossiers_assignable(*, epreuve):
+    """Open dossiers of the session's référentiel not yet on this épreuve."""
+    from evaluations.services import OPEN_STATUSES
+
+    return (
+        Dossier.objects.filter(referentiel_id=epreuve.session.referentiel_id, status__in=OPEN_STATUSES)
+        .exclude(inscriptions_epreuves__epreuve=epreuve)
+        .select_related("candidate")
+        .order_by("candidate__nom_naissance", "candidate__prenom1")
+    )
+
+
+@dataclass
+class GridCell:
+    cible: dict
+    key: str = ""
+    value: str = ""
+    valide: bool = False
+    mine: str = ""
+    others: tuple = ()
+    disagreement: bool = False
+    resolved: bool = False
+
+
+@dataclass
+class GridRow:
+    inscription: object
+    dossier: Dossier
+    candidate: object
+    pieces: list
+    cells: list
+    frozen: bool
+
+
+def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
+    """The évaluateur's grid: one row per candidate, one cell per target, in a constant number of
+    queries whatever the number of candidates (inscriptions+dossiers+candidates, pièces, results,
+    corrections, resolutions, capacités)."""
+    from django.db.models import Prefetch
+
+    from candidates.models import Piece
+    from evaluations.models import Correction, CorrectionResolution, InscriptionEpreuve
+    from evaluations.services import OPEN_STATUSES, epreuve_cibles
+
+    cibles = epreuve_cibles(epreuve)
+    inscriptions = list(
+        InscriptionEpreuve.objects.filter(epreuve=epreuve)
+        .select_related("dossier__candidate")
+        .prefetch_related(Prefetch("dossier__pieces", queryset=Piece.objects.order_by("kind", "-uploaded_at")))
+        .order_by("dossier__candidate__nom_naissance", "dossier__candidate__prenom1", "pk")
+    )
+    ids = [i.dossier_id for i in inscriptions]
+    codes = [c["code"] for c in cibles]
+    values: dict[tuple[int, str], Resultat] = {}
+    if ids:
+        for r in Resultat.objects.filter(dossier_id__in=ids).select_related("capacite", "bloc"):
+            code = r.capacite.code if r.capacite_id else r.bloc.code if r.bloc_id else r.composante
+            if code in codes:
+                values[(r.dossier_id, code)] = r
+    corrections: dict[tuple[int, str], list] = defaultdict(list)
+    resolved: set = set()
+    if epreuve.double_correction and ids:
+        for c in Correction.objects.filter(epreuve=epreuve, dossier_id__in=ids):
+            corrections[(c.dossier_id, c.cible)].append(c)
+        resolved = set(CorrectionResolution.objects.filter(epreuve=epreuve, dossier_id__in=ids).values_list("dossier_id", "cible"))
+    rows = []
+    for i in inscriptions:
+        cells = []
+        for index, cible in enumerate(cibles):
+            r = values.get((i.dossier_id, cible["code"]))
+            value = ""
+            if r is not None:
+                value = r.etat if cible["kind"] == "capacite" else str(r.epreuves if cible["kind"] == "bloc" else r.points or "")
+                if value == "None":
+                    value = ""
+            cell = GridCell(cible=cible, key=f"{i.pk}-{index}", value=value, valide=bool(r and r.valide))
+            if epreuve.double_correction:
+                items = corrections[(i.dossier_id, cible["code"])]
+                cell.mine = next((c.valeur for c in items if c.correcteur_id == user.pk), "")
+                cell.others = tuple(c.valeur for c in items if c.correcteur_id != user.pk)
+                cell.resolved = (i.dossier_id, cible["code"]) in resolved
+                cell.disagreement = len({c.valeur for c in items}) > 1 and not cell.resolved
+            cells.append(cell)
+        rows.append(
+            GridRow(
+                inscription=i, dossier=i.dossier, candidate=i.dossier.candidate, pieces=list(i.dossier.pieces.all()),
+                cells=cells, frozen=i.dossier.status not in OPEN_STATUSES,
+            )
+        )
+    return cibles, rows
+
+
+def session_readiness(*, session) -> list[dict]:
+    """Every dossier of the session with what is missing before the jury (constant queries)."""
+    from evaluations.models import InscriptionEpreuve
+    from evaluations.readiness import readiness_reasons
+
+    dossier_ids = set(InscriptionEpreuve.objects.filter(epreuve__session=session).values_list("dossier_id", flat=True))
+    dossiers = list(
+        Dossier.objects.filter(pk__in=dossier_ids).select_related("candidate", "referentiel").order_by("candidate__nom_naissance", "candidate__prenom1")
+    )
+    reasons = readiness_reasons([d for d in dossiers if d.status == Dossier.Status.EN_EVALUATION or d.status == Dossier.Status.INSCRIT])
+    suivis = {s.dossier_id: s for s in SuiviDossier.objects.filter(dossier_id__in=dossier_ids)}
+    rows = []
+    for d in dossiers:
+        missing = reasons.get(d.pk, [])
+        suivi = suivis.get(d.pk)
+        rows.append(
+            {
+                "dossier": d, "candidate": d.candidate, "reasons": missing, "fraude": bool(suivi and suivi.fraude),
+                "ready": d.status == Dossier.Status.EN_EVALUATION and not missing,
+                "done": d.status not in (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION),
+            }
+        )
+    return rows
+
+
+def rattrapages_a_organiser(*, session=None):
+    """Justified absences whose make-up is still to schedule (deadline = épreuve + 6 months)."""
+    from evaluations.models import InscriptionEpreuve
+
+    qs = InscriptionEpreuve.objects.filter(presence=InscriptionEpreuve.Presence.ABSENT_JUSTIFIE).select_related(
+        "dossier__candidate", "epreuve"
+    )
+    if session is not None:
+        qs = qs.filter(epreuve__session=session)
+    return qs.order_by("rattrapage_avant", "pk")
+
+
+# --- avis de l'entreprise ----------------------------------------------------------------------
+
+
+def avis_list():
+    from evaluations.models import AvisEntreprise
+
+    return AvisEntreprise.objects.select_related("dossier__candidate", "dossier__referentiel", "tuteur").order_by("date_limite", "pk")
+
+
+def avis_for_tuteur(*, user):
+    """A tuteur's own avis: those addressed to the tuteur with their e-mail address."""
+    return avis_list().filter(tuteur__email__iexact=user.email)
+
+
+def avis_get(*, public_id, membership):
+    """An avis for ``membership``: a tuteur only reaches their own (another one → 404)."""
+    from organisations.roles import Role
+
+    qs = avis_list()
+    if membership.role == Role.TUTEUR:
+        qs = qs.filter(tuteur__email__iexact=membership.user.email)
+    return _get(qs, public_id)
+
+
+def avis_form_rows(*, avis) -> list[dict]:
+    """The avis form: each capacité with its critères and the tuteur's answers (3 queries)."""
+    from django.db.models import Prefetch
+
+    from evaluations.models import AvisCapacite
+    from referentiels.models import Critere
+
+    rows = AvisCapacite.objects.filter(avis_entreprise=avis).select_related("capacite__bloc").prefetch_related(
+        Prefetch("capacite__criteres", queryset=Critere.objects.order_by("order"))
+    )
+    return [
+        {"row": row, "capacite": row.capacite, "criteres": [(c, row.criteres.get(str(c.pk), "")) for c in row.capacite.criteres.all()]}
+        for row in rows
+    ]
+
+
+def evaluateurs_disponibles(*, organisation):
+    """Members who may mark an épreuve (évaluateurs, gestionnaires, admins) as users."""
+    from django.contrib.auth import get_user_model
+
+    from organisations.roles import CAPABILITIES
+
+    roles = [str(r) for r in CAPABILITIES["results.record"]]
+    return (
+        get_user_model()
+        .objects.filter(memberships__organisation=organisation, memberships__is_active=True, memberships__role__in=roles)
+        .order_by("last_name", "first_name", "email")
+        .distinct()
+    )
+
+
+def avis_par_critere(*, avis) -> set[int]:
+    """Capacités whose chosen modalité is the avis de l'entreprise itself: the avis is then asked per critère."""
+    from candidates.models import DossierModalite
+
+    return set(
+        DossierModalite.objects.filter(dossier_id=avis.dossier_id, modalite__type="avis_entreprise").values_list("capacite_id", flat=True)
+    )
+
+
+def dossier_results_view(*, dossier) -> dict:
+    """A dossier's results with their history and the engine's current reading (penalty shown)."""
+    from django.utils import timezone
+
+    from evaluations.readiness import readiness_reasons
+    from referentiels.regles import propose
+
+    resultats = list(resultats_of(dossier).prefetch_related("changes__by").order_by("kind", "bloc__order", "capacite__order", "composante"))
+    inputs = engine_inputs([dossier], validated_only=False)[dossier.pk]
+    try:
+        proposition = propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=timezone.localdate())
+    except Exception:  # an incomplete or odd input: the page still shows the results
+        proposition = None
+    suivi = SuiviDossier.objects.filter(dossier=dossier).first()
+    from evaluations.models import AvisEntreprise
+
+    avis = AvisEntreprise.objects.filter(dossier=dossier).prefetch_related("capacites__capacite").first()
+    return {
+        "resultats": resultats, "proposition": proposition, "suivi": suivi, "avis": avis,
+        "reasons": readiness_reasons([dossier])[dossier.pk],
+    }

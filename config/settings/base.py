@@ -7,6 +7,7 @@ environment through ``config.env``; ``test`` and ``production`` only tighten the
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from config.env import env_bool, env_int, env_list, env_str
 
@@ -123,6 +124,11 @@ MFA_TOTP_ISSUER = "Plateforme de certification"
 # Roles whose members must have a second factor before using the platform (DESIGN.md).
 MFA_REQUIRED_ROLES = {"admin", "jury"}
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
+# Avis de l'entreprise: the tuteur's link lives this long (single use); reminders start this many
+# days before the deadline and repeat every AVIS_REMINDER_INTERVAL_DAYS.
+AVIS_LINK_MAX_AGE_DAYS = env_int("AVIS_LINK_MAX_AGE_DAYS", 30)
+AVIS_REMINDER_DAYS_BEFORE = env_int("AVIS_REMINDER_DAYS_BEFORE", 7)
+AVIS_REMINDER_INTERVAL_DAYS = env_int("AVIS_REMINDER_INTERVAL_DAYS", 3)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]
@@ -183,7 +189,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Periodic jobs fan out one task per organisation (DESIGN.md, Multi-tenancy).
+CELERY_BEAT_SCHEDULE: dict = {
+    "avis-entreprise-relances": {
+        "task": "evaluations.tasks.avis_reminders_dispatch",
+        "schedule": crontab(hour=8, minute=0),
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -219,6 +231,8 @@ SPECTACULAR_SETTINGS = {
         "ImportJobStatusEnum": "candidates.models.ImportJob.Status",
         "PieceKindEnum": "candidates.models.Piece.Kind",
         "ResultatKindEnum": "evaluations.models.Resultat.Kind",
+        "ConvocationStatusEnum": "evaluations.models.Convocation.Status",
+        "IncidentKindEnum": "evaluations.models.Incident.Kind",
         "DocumentKindEnum": "documents.models.DocumentKind",
         "DocumentStatusEnum": "documents.models.IssuedDocument.Status",
         "VerificationStatusEnum": "documents.models.VerificationRecord.Status",

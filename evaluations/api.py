@@ -1,0 +1,481 @@
+"""Evaluations API: one ``APIView`` per operation; parse, call the service, serialize."""
+
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+
+from candidates.models import Dossier
+from candidates.selectors import dossier_get
+from core.errors import ApplicationError
+from evaluations import selectors, services
+from evaluations.models import Resultat
+from evaluations.serializers import (
+    AvisRequestSerializer,
+    AvisSaveSerializer,
+    AvisSerializer,
+    BulkInputSerializer,
+    ConvocationSerializer,
+    ConvocationsInputSerializer,
+    DossiersInputSerializer,
+    EpreuveCreateSerializer,
+    EpreuveSerializer,
+    IncidentSerializer,
+    InscriptionSerializer,
+    MarkInputSerializer,
+    PresenceInputSerializer,
+    ReadinessRowSerializer,
+    ResultatChangeSerializer,
+    ResultatInputSerializer,
+    ResultatSerializer,
+    SessionCreateSerializer,
+    SessionSerializer,
+)
+from organisations.api import TenantAPIView
+from referentiels.models import Bloc, Capacite
+
+
+class _ListView(TenantAPIView, ListAPIView):
+    filter_backends: list = []
+
+
+# --- sessions and épreuves -----------------------------------------------------------------------
+
+
+class SessionListCreateView(_ListView):
+    required_permission = {"GET": "sessions.manage", "POST": "sessions.manage"}
+    serializer_class = SessionSerializer
+
+    def get_queryset(self):
+        return selectors.session_list()
+
+    @extend_schema(
+        request=SessionCreateSerializer,
+        responses={201: SessionSerializer},
+        summary="Créer une session d'examen",
+    )
+    def post(self, request, org_slug):
+        from candidates.selectors import referentiels_for_dossiers
+
+        data = SessionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referentiel = (
+            referentiels_for_dossiers(organisation=self.membership.organisation)
+            .filter(public_id=data.validated_data["referentiel_id"])
+            .first()
+        )
+        if referentiel is None:
+            raise ApplicationError(
+                "Référentiel inconnu ou hors des habilitations du centre.", field="referentiel_id"
+            )
+        session = services.session_create(
+            by=self.membership,
+            referentiel=referentiel,
+            intitule=data.validated_data["intitule"],
+            lieu=data.validated_data["lieu"],
+        )
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+class SessionDetailView(TenantAPIView):
+    required_permission = "sessions.manage"
+
+    @extend_schema(responses=SessionSerializer, summary="Une session d'examen")
+    def get(self, request, org_slug, session_id):
+        return Response(SessionSerializer(selectors.session_get(public_id=session_id)).data)
+
+
+class SessionEpreuveListCreateView(_ListView):
+    required_permission = "sessions.manage"
+    serializer_class = EpreuveSerializer
+
+    def get_queryset(self):
+        return selectors.epreuve_list(session=selectors.session_get(public_id=self.kwargs["session_id"]))
+
+    @extend_schema(
+        request=EpreuveCreateSerializer, responses={201: EpreuveSerializer}, summary="Planifier une épreuve"
+    )
+    def post(self, request, org_slug, session_id):
+        session = selectors.session_get(public_id=session_id)
+        data = EpreuveCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        bloc_code = fields.pop("bloc")
+        fields["bloc"] = (
+            Bloc.objects.filter(referentiel=session.referentiel_id, code=bloc_code).first()
+            if bloc_code
+            else None
+        )
+        if bloc_code and fields["bloc"] is None:
+            raise ApplicationError(f"Bloc inconnu : {bloc_code}.", field="bloc")
+        emails = fields.pop("evaluateurs")
+        users = {
+            u.email.lower(): u
+            for u in selectors.evaluateurs_disponibles(organisation=self.membership.organisation).filter(
+                email__in=emails
+            )
+        }
+        unknown = [e for e in emails if e.lower() not in users]
+        if unknown:
+            raise ApplicationError(
+                f"Pas évaluateur dans ce centre : {', '.join(unknown)}.", field="evaluateurs"
+            )
+        epreuve = services.epreuve_create(
+            session=session, by=self.membership, evaluateurs=list(users.values()), **fields
+        )
+        return Response(EpreuveSerializer(epreuve).data, status=status.HTTP_201_CREATED)
+
+
+class SessionReadinessView(TenantAPIView):
+    required_permission = "results.view"
+
+    @extend_schema(
+        responses=ReadinessRowSerializer(many=True), summary="Qui est prêt pour le jury, et ce qui manque"
+    )
+    def get(self, request, org_slug, session_id):
+        rows = selectors.session_readiness(session=selectors.session_get(public_id=session_id))
+        return Response(ReadinessRowSerializer(rows, many=True).data)
+
+
+class EpreuveDetailView(TenantAPIView):
+    required_permission = "results.view"
+
+    @extend_schema(responses=EpreuveSerializer, summary="Une épreuve (un évaluateur : les siennes)")
+    def get(self, request, org_slug, epreuve_id):
+        return Response(
+            EpreuveSerializer(selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)).data
+        )
+
+
+class EpreuveInscriptionListCreateView(_ListView):
+    required_permission = {"GET": "results.view", "POST": "sessions.manage"}
+    serializer_class = InscriptionSerializer
+
+    def get_queryset(self):
+        epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], membership=self.membership)
+        return selectors.epreuve_inscriptions(epreuve=epreuve).select_related("epreuve")
+
+    @extend_schema(
+        request=DossiersInputSerializer,
+        responses={201: InscriptionSerializer(many=True)},
+        summary="Inscrire des dossiers à l'épreuve",
+    )
+    def post(self, request, org_slug, epreuve_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        data = DossiersInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = set(data.validated_data["dossiers"])
+        dossiers = list(Dossier.objects.filter(public_id__in=wanted).select_related("candidate"))
+        if len(dossiers) != len(wanted):
+            raise Http404
+        created = services.epreuve_candidats_add(epreuve=epreuve, by=self.membership, dossiers=dossiers)
+        for i in created:
+            i.epreuve = epreuve
+        return Response(InscriptionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class EpreuveConvocationsView(TenantAPIView):
+    required_permission = "convocations.send"
+
+    @extend_schema(
+        request=ConvocationsInputSerializer,
+        responses={201: ConvocationSerializer(many=True)},
+        summary="Envoyer les convocations",
+    )
+    def post(self, request, org_slug, epreuve_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        data = ConvocationsInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        dossiers = fields.pop("dossiers", None)
+        inscriptions = None
+        if dossiers is not None:
+            inscriptions = list(
+                selectors.epreuve_inscriptions(epreuve=epreuve).filter(dossier__public_id__in=dossiers)
+            )
+        created = services.convocations_send(
+            epreuve=epreuve, by=self.membership, inscriptions=inscriptions, **fields
+        )
+        return Response(ConvocationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class EpreuveEmargementView(TenantAPIView):
+    required_permission = "sessions.manage"
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="Feuille d'émargement (PDF)"
+    )
+    def get(self, request, org_slug, epreuve_id):
+        from evaluations.documents import emargement_pdf
+
+        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        return HttpResponse(emargement_pdf(epreuve), content_type="application/pdf")
+
+
+class EpreuveMarkView(TenantAPIView):
+    required_permission = "results.record"
+
+    @extend_schema(
+        request=MarkInputSerializer,
+        responses={200: ResultatSerializer},
+        summary="Saisir une note de l'épreuve (double correction : sa correction)",
+    )
+    def post(self, request, org_slug, epreuve_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)
+        data = MarkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dossier = dossier_get(public_id=data.validated_data["dossier"])
+        out = services.epreuve_mark(
+            epreuve=epreuve,
+            dossier=dossier,
+            by=self.membership,
+            cible=data.validated_data["cible"],
+            valeur=data.validated_data["valeur"],
+        )
+        if isinstance(out, Resultat):
+            return Response(ResultatSerializer(out).data)
+        return Response(
+            {
+                "correction": {
+                    "cible": out.cible,
+                    "valeur": out.valeur,
+                    "correcteur": self.membership.user.email,
+                }
+            }
+        )
+
+
+class InscriptionPresenceView(TenantAPIView):
+    required_permission = "attendance.record"
+
+    @extend_schema(
+        request=PresenceInputSerializer,
+        responses=InscriptionSerializer,
+        summary="Émargement : présence ou absence",
+    )
+    def post(self, request, org_slug, inscription_id):
+        inscription = selectors.inscription_get(public_id=inscription_id)
+        data = PresenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inscription = services.presence_record(
+            inscription=inscription, by=self.membership, **data.validated_data
+        )
+        return Response(InscriptionSerializer(inscription).data)
+
+
+class InscriptionIncidentView(TenantAPIView):
+    required_permission = "attendance.record"
+
+    @extend_schema(
+        request=IncidentSerializer,
+        responses={201: IncidentSerializer},
+        summary="Incident (fraude : session invalidée)",
+    )
+    def post(self, request, org_slug, inscription_id):
+        inscription = selectors.inscription_get(public_id=inscription_id)
+        data = IncidentSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_record(
+            inscription=inscription, by=self.membership, **data.validated_data
+        )
+        return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+def _targets(dossier: Dossier, row: dict) -> dict:
+    """Codes → référentiel objects of the dossier (unknown code → a clear error)."""
+    fields = dict(row)
+    for name, model in (("capacite", Capacite), ("bloc", Bloc)):
+        code = fields.pop(name, "") or ""
+        if code:
+            obj = model.objects.filter(referentiel_id=dossier.referentiel_id, code=code).first()
+            if obj is None:
+                raise ApplicationError(
+                    f"{'Capacité' if name == 'capacite' else 'Bloc'} {code} absent du référentiel du dossier.",
+                    field=name,
+                )
+            fields[name] = obj
+    return fields
+
+
+def _visible_dossier(membership, public_id) -> Dossier:
+    dossier = dossier_get(public_id=public_id)
+    if (
+        membership.role == "evaluateur"
+        and not dossier.inscriptions_epreuves.filter(epreuve__evaluateurs__user=membership.user).exists()
+    ):
+        raise Http404
+    return dossier
+
+
+class DossierResultatListCreateView(_ListView):
+    required_permission = {"GET": "results.view", "POST": "results.record"}
+    serializer_class = ResultatSerializer
+
+    def get_queryset(self):
+        return (
+            selectors.resultats_of(_visible_dossier(self.membership, self.kwargs["dossier_id"]))
+            .select_related("dossier")
+            .order_by("pk")
+        )
+
+    @extend_schema(
+        request=ResultatInputSerializer,
+        responses={201: ResultatSerializer},
+        summary="Enregistrer un résultat (capacité, bloc ou composante)",
+    )
+    def post(self, request, org_slug, dossier_id):
+        dossier = _visible_dossier(self.membership, dossier_id)
+        data = ResultatInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = _targets(dossier, data.validated_data)
+        validate = fields.pop("valider")
+        with transaction.atomic():
+            resultat = services.resultat_record(dossier=dossier, by=self.membership, **fields)
+            if validate:
+                resultat = services.resultat_validate(resultat=resultat, by=self.membership)
+        return Response(ResultatSerializer(resultat).data, status=status.HTTP_201_CREATED)
+
+
+class ResultatBulkView(TenantAPIView):
+    required_permission = "results.record"
+
+    @extend_schema(
+        request=BulkInputSerializer,
+        responses={201: ResultatSerializer(many=True)},
+        summary="Saisie en masse, validée en bloc : une ligne fausse → rien n'est écrit",
+    )
+    def post(self, request, org_slug):
+        data = BulkInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rows = data.validated_data["resultats"]
+        ids = {r["dossier"] for r in rows}
+        dossiers = {
+            d.public_id: d for d in Dossier.objects.filter(public_id__in=ids).select_related("referentiel")
+        }
+        errors = {i: "Dossier introuvable." for i, r in enumerate(rows) if r["dossier"] not in dossiers}
+        parsed = []
+        for i, row in enumerate(rows):
+            if i in errors:
+                continue
+            try:
+                fields = dict(row)
+                dossier = dossiers[fields.pop("dossier")]
+                parsed.append(dict(_targets(dossier, fields), dossier=dossier))
+            except ApplicationError as exc:
+                errors[i] = exc.message
+        if errors:
+            first = min(errors)
+            raise ApplicationError(
+                f"{len(errors)} ligne(s) refusée(s), rien n'a été enregistré. Ligne {first + 1} : {errors[first]}",
+                field="resultats",
+                extra={"rows": errors},
+            )
+        out = services.resultats_bulk_record(by=self.membership, rows=parsed)
+        return Response(ResultatSerializer(out, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class ResultatValidateView(TenantAPIView):
+    required_permission = "results.validate"
+
+    @extend_schema(
+        request=None, responses=ResultatSerializer, summary="Validation par la commission d'évaluation"
+    )
+    def post(self, request, org_slug, resultat_id):
+        resultat = Resultat.objects.filter(public_id=resultat_id).select_related("dossier").first()
+        if resultat is None:
+            raise Http404
+        _visible_dossier(self.membership, resultat.dossier.public_id)
+        return Response(
+            ResultatSerializer(services.resultat_validate(resultat=resultat, by=self.membership)).data
+        )
+
+
+class ResultatHistoryView(_ListView):
+    required_permission = "results.view"
+    serializer_class = ResultatChangeSerializer
+
+    def get_queryset(self):
+        resultat = (
+            Resultat.objects.filter(public_id=self.kwargs["resultat_id"]).select_related("dossier").first()
+        )
+        if resultat is None:
+            raise Http404
+        _visible_dossier(self.membership, resultat.dossier.public_id)
+        return resultat.changes.select_related("by").order_by("at", "pk")
+
+
+# --- avis de l'entreprise -----------------------------------------------------------------------------
+
+
+class AvisListCreateView(_ListView):
+    required_permission = {"GET": "organisation.view", "POST": "avis.request"}
+    serializer_class = AvisSerializer
+
+    def get_queryset(self):
+        from organisations.roles import has_capability
+
+        if has_capability(self.membership.role, "avis.request"):
+            qs = selectors.avis_list()
+        elif has_capability(self.membership.role, "avis.give"):
+            qs = selectors.avis_for_tuteur(user=self.membership.user)
+        else:
+            qs = selectors.avis_list().none()
+        return qs.prefetch_related("capacites__capacite")
+
+    @extend_schema(
+        request=AvisRequestSerializer,
+        responses={201: AvisSerializer},
+        summary="Demander l'avis de l'entreprise au tuteur",
+    )
+    def post(self, request, org_slug):
+        data = AvisRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        dossier = dossier_get(public_id=data.validated_data["dossier"])
+        avis = services.avis_request(
+            dossier=dossier, by=self.membership, date_limite=data.validated_data["date_limite"]
+        )
+        return Response(AvisSerializer(avis).data, status=status.HTTP_201_CREATED)
+
+
+class AvisDetailView(TenantAPIView):
+    required_permission = {"GET": "organisation.view", "POST": "avis.give"}
+
+    def _get(self, avis_id):
+        from organisations.roles import has_capability
+
+        if not (
+            has_capability(self.membership.role, "avis.request")
+            or has_capability(self.membership.role, "avis.give")
+        ):
+            raise Http404
+        return selectors.avis_get(public_id=avis_id, membership=self.membership)
+
+    @extend_schema(responses=AvisSerializer, summary="Un avis de l'entreprise (un tuteur : les siens)")
+    def get(self, request, org_slug, avis_id):
+        return Response(AvisSerializer(self._get(avis_id)).data)
+
+    @extend_schema(
+        request=AvisSaveSerializer,
+        responses=AvisSerializer,
+        operation_id="v1_o_avis_save",
+        summary="Enregistrer ou transmettre son avis (verrouillé après)",
+    )
+    def post(self, request, org_slug, avis_id):
+        avis = self._get(avis_id)
+        data = AvisSaveSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        capacites = {row["capacite_id"]: row for row in data.validated_data["capacites"]}
+        avis = services.avis_save(
+            avis=avis,
+            by=self.membership,
+            capacites=capacites,
+            commentaire=data.validated_data["commentaire"],
+            submit=data.validated_data["soumettre"],
+        )
+        return Response(AvisSerializer(avis).data)

@@ -1,0 +1,172 @@
+"""HTML forms of evaluations: parsing and field-level checks only; rules live in services."""
+
+from django import forms
+
+from evaluations.models import AvisCapacite, Incident, InscriptionEpreuve
+from organisations.forms import InvitationAcceptForm
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class SessionForm(forms.Form):
+    intitule = forms.CharField(
+        label="Intitulé", max_length=200, help_text="Par exemple : « Session de juin 2026 — promotion B »."
+    )
+    referentiel = forms.ModelChoiceField(label="Référentiel", queryset=None, empty_label="— choisir —")
+    lieu = forms.CharField(label="Lieu par défaut des épreuves", max_length=200, required=False)
+
+    def __init__(self, *args, referentiels, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referentiel"].queryset = referentiels
+        self.fields["referentiel"].label_from_instance = lambda r: (
+            f"{r.code} v{r.version} — {r.intitule[:80]}"
+        )
+
+
+class EpreuveForm(forms.Form):
+    intitule = forms.CharField(label="Intitulé", max_length=200)
+    date = forms.DateField(label="Date", widget=DATE, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    heure_debut = forms.TimeField(label="Heure de début", widget=TIME)
+    duree_minutes = forms.IntegerField(
+        label="Durée (minutes)",
+        min_value=1,
+        max_value=1440,
+        help_text="Sans aménagement ; le tiers-temps est ajouté automatiquement.",
+    )
+    lieu = forms.CharField(
+        label="Lieu", max_length=200, required=False, help_text="Par défaut : le lieu de la session."
+    )
+    salle = forms.CharField(label="Salle", max_length=100, required=False)
+    surveillants = forms.CharField(label="Surveillants", max_length=300, required=False)
+    cible = forms.ChoiceField(label="Ce que l'épreuve évalue")
+    capacites = forms.MultipleChoiceField(
+        label="Capacités couvertes", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    modalite = forms.ChoiceField(label="Modalité d'évaluation", required=False)
+    double_correction = forms.BooleanField(label="Double correction (deux évaluateurs)", required=False)
+    evaluateurs = forms.MultipleChoiceField(
+        label="Évaluateurs", required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, session, evaluateurs, **kwargs):
+        from referentiels.models import Capacite, Modalite
+        from referentiels.regles import regle_parse
+
+        super().__init__(*args, **kwargs)
+        ref = session.referentiel
+        regle = regle_parse(ref.regle)
+        if regle.type == "grille_points":
+            choices = [(f"bloc:{b.pk}", f"Bloc {b.code} — épreuves") for b in ref.blocs.order_by("order")]
+            choices += [
+                (f"composante:{c.code}", f"Évaluation professionnelle — {c.libelle}")
+                for c in regle.evaluation_professionnelle.composantes
+            ]
+            del self.fields["capacites"]
+        else:
+            choices = [("capacites", "Les capacités cochées ci-dessous")]
+            self.fields["capacites"].choices = [
+                (c.code, f"{c.code} — {c.intitule[:90]}")
+                for c in Capacite.objects.filter(referentiel=ref).order_by("bloc__order", "order")
+            ]
+        self.fields["cible"].choices = choices
+        self.fields["modalite"].choices = [("", "—")] + [
+            (str(m.pk), f"{m.get_type_display()}{' — ' + m.intitule[:60] if m.intitule else ''}")
+            for m in Modalite.objects.filter(referentiel=ref).order_by("order", "pk")
+        ]
+        self.evaluateur_users = {str(u.pk): u for u in evaluateurs}
+        self.fields["evaluateurs"].choices = [
+            (str(u.pk), f"{u.get_full_name() or u.email} ({u.email})") for u in evaluateurs
+        ]
+
+    def service_fields(self, session) -> dict:
+        from referentiels.models import Bloc, Modalite
+
+        data = self.cleaned_data
+        fields = {
+            k: data[k]
+            for k in (
+                "intitule",
+                "date",
+                "heure_debut",
+                "duree_minutes",
+                "lieu",
+                "salle",
+                "surveillants",
+                "double_correction",
+            )
+        }
+        cible = data["cible"]
+        if cible.startswith("bloc:"):
+            fields["bloc"] = Bloc.objects.filter(referentiel=session.referentiel_id, pk=cible[5:]).first()
+        elif cible.startswith("composante:"):
+            fields["composante"] = cible.split(":", 1)[1]
+        else:
+            fields["capacites"] = data.get("capacites") or []
+        if data.get("modalite"):
+            fields["modalite"] = Modalite.objects.filter(
+                referentiel=session.referentiel_id, pk=data["modalite"]
+            ).first()
+        fields["evaluateurs"] = [
+            self.evaluateur_users[k] for k in data.get("evaluateurs", []) if k in self.evaluateur_users
+        ]
+        return fields
+
+
+class ConvocationForm(forms.Form):
+    force = forms.BooleanField(label="Envoyer même si l'épreuve est à moins d'un mois", required=False)
+    motif_forcage = forms.CharField(
+        label="Motif de l'envoi tardif", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    renvoi = forms.BooleanField(label="Renvoyer aussi aux candidats déjà convoqués", required=False)
+    motif_renvoi = forms.CharField(label="Motif du renvoi", required=False, max_length=300)
+
+
+class PresenceForm(forms.Form):
+    presence = forms.ChoiceField(label="Présence", choices=InscriptionEpreuve.Presence.choices[1:])
+    motif = forms.ChoiceField(
+        label="Motif d'absence", choices=InscriptionEpreuve.Motif.choices, required=False
+    )
+    justification = forms.CharField(label="Justification", required=False, max_length=500)
+
+
+class IncidentForm(forms.Form):
+    kind = forms.ChoiceField(label="Nature", choices=Incident.Kind.choices)
+    pv = forms.CharField(label="Procès-verbal d'incident", widget=forms.Textarea(attrs={"rows": 3}))
+    contreseing = forms.ChoiceField(
+        label="Contreseing du candidat", choices=Incident.Contreseing.choices, widget=forms.RadioSelect
+    )
+
+
+class ResolutionForm(forms.Form):
+    valeur = forms.CharField(label="Valeur retenue", max_length=20)
+    motif = forms.CharField(label="Motif", max_length=500)
+
+
+class SuiviForm(forms.Form):
+    taux_absence = forms.DecimalField(
+        label="Taux d'absence non justifiée en formation (%)",
+        min_value=0,
+        max_value=100,
+        decimal_places=2,
+        required=False,
+    )
+
+
+class AvisRequestForm(forms.Form):
+    dossier = forms.ModelChoiceField(label="Dossier", queryset=None, empty_label="— choisir —")
+    date_limite = forms.DateField(label="Date limite", widget=DATE, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+    def __init__(self, *args, dossiers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dossier"].queryset = dossiers
+        self.fields["dossier"].label_from_instance = lambda d: (
+            f"{d.candidate.nom_complet} — {d.referentiel.code} (tuteur : {d.tuteur})"
+        )
+
+
+class AvisLinkAcceptForm(InvitationAcceptForm):
+    """The tuteur's first visit: name and password of the new account."""
+
+
+AVIS_CHOICES = AvisCapacite.Avis.choices

@@ -1,0 +1,313 @@
+"""API shapes of evaluations. Input serializers parse; output serializers render. No rule lives here."""
+
+from rest_framework import serializers
+
+from evaluations.models import (
+    AvisCapacite,
+    AvisEntreprise,
+    Convocation,
+    Epreuve,
+    Incident,
+    InscriptionEpreuve,
+    Resultat,
+    ResultatChange,
+    SessionExamen,
+)
+from evaluations.services import duree_candidat
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    referentiel = serializers.CharField(source="referentiel.code", read_only=True)
+    referentiel_id = serializers.UUIDField(source="referentiel.public_id", read_only=True)
+
+    class Meta:
+        model = SessionExamen
+        fields = ["id", "intitule", "referentiel", "referentiel_id", "lieu", "created_at"]
+        read_only_fields = fields
+
+
+class SessionCreateSerializer(serializers.Serializer):
+    intitule = serializers.CharField(max_length=200)
+    referentiel_id = serializers.UUIDField()
+    lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EpreuveSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    session = serializers.UUIDField(source="session.public_id", read_only=True)
+    bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
+    modalite = serializers.CharField(source="modalite.type", read_only=True, allow_null=True, default=None)
+    duree_tiers_temps_minutes = serializers.SerializerMethodField()
+    evaluateurs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Epreuve
+        fields = [
+            "id",
+            "session",
+            "intitule",
+            "date",
+            "heure_debut",
+            "duree_minutes",
+            "duree_tiers_temps_minutes",
+            "lieu",
+            "salle",
+            "surveillants",
+            "modalite",
+            "bloc",
+            "capacites",
+            "composante",
+            "double_correction",
+            "documents_a_apporter",
+            "evaluateurs",
+        ]
+        read_only_fields = fields
+
+    def get_duree_tiers_temps_minutes(self, obj) -> int:
+        return duree_candidat(obj.duree_minutes, tiers_temps=True)
+
+    def get_evaluateurs(self, obj) -> list[str]:
+        return [e.user.email for e in obj.evaluateurs.all()]
+
+
+class EpreuveCreateSerializer(serializers.Serializer):
+    intitule = serializers.CharField(max_length=200)
+    date = serializers.DateField()
+    heure_debut = serializers.TimeField()
+    duree_minutes = serializers.IntegerField(min_value=1, max_value=1440)
+    lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    salle = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    surveillants = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    bloc = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="code du bloc (grille de points)"
+    )
+    capacites = serializers.ListField(
+        child=serializers.CharField(), required=False, default=list, help_text="codes des capacités"
+    )
+    composante = serializers.CharField(required=False, allow_blank=True, default="")
+    double_correction = serializers.BooleanField(required=False, default=False)
+    evaluateurs = serializers.ListField(
+        child=serializers.EmailField(), required=False, default=list, help_text="e-mails des évaluateurs"
+    )
+
+
+class InscriptionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    candidate_name = serializers.CharField(source="dossier.candidate.nom_complet", read_only=True)
+    tiers_temps = serializers.BooleanField(source="dossier.amenagement_tiers_temps", read_only=True)
+    duree_minutes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = InscriptionEpreuve
+        fields = [
+            "id",
+            "dossier",
+            "candidate_name",
+            "tiers_temps",
+            "duree_minutes",
+            "presence",
+            "motif_absence",
+            "justification",
+            "rattrapage_avant",
+        ]
+        read_only_fields = fields
+
+    def get_duree_minutes(self, obj) -> int:
+        return duree_candidat(obj.epreuve.duree_minutes, tiers_temps=obj.dossier.amenagement_tiers_temps)
+
+
+class DossiersInputSerializer(serializers.Serializer):
+    dossiers = serializers.ListField(child=serializers.UUIDField(), min_length=1)
+
+
+class ConvocationsInputSerializer(serializers.Serializer):
+    force = serializers.BooleanField(required=False, default=False)
+    motif_forcage = serializers.CharField(required=False, allow_blank=True, default="")
+    renvoi = serializers.BooleanField(required=False, default=False)
+    motif_renvoi = serializers.CharField(required=False, allow_blank=True, default="")
+    dossiers = serializers.ListField(
+        child=serializers.UUIDField(), required=False, help_text="par défaut : tous les candidats"
+    )
+
+
+class ConvocationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    inscription = serializers.UUIDField(source="inscription.public_id", read_only=True)
+
+    class Meta:
+        model = Convocation
+        fields = [
+            "id",
+            "inscription",
+            "numero_envoi",
+            "status",
+            "forcee",
+            "motif_forcage",
+            "motif_renvoi",
+            "email",
+            "created_at",
+            "sent_at",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class PresenceInputSerializer(serializers.Serializer):
+    presence = serializers.ChoiceField(choices=InscriptionEpreuve.Presence.values[1:])
+    motif = serializers.ChoiceField(choices=InscriptionEpreuve.Motif.values, required=False, default="")
+    justification = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = ["id", "kind", "pv", "contreseing", "recorded_at"]
+        read_only_fields = ["id", "recorded_at"]
+
+
+class MarkInputSerializer(serializers.Serializer):
+    dossier = serializers.UUIDField()
+    cible = serializers.CharField(help_text="code de la capacité, du bloc ou de la composante")
+    valeur = serializers.CharField(help_text="acquis / non_acquis / absent, ou des points")
+
+
+class ResultatChangeSerializer(serializers.ModelSerializer):
+    by = serializers.EmailField(source="by.email", allow_null=True, read_only=True, default=None)
+
+    class Meta:
+        model = ResultatChange
+        fields = ["at", "by", "field", "old", "new", "reason"]
+        read_only_fields = fields
+
+
+class ResultatSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    capacite = serializers.CharField(source="capacite.code", read_only=True, allow_null=True, default=None)
+    bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
+    evaluateur = serializers.EmailField(
+        source="evaluateur.email", read_only=True, allow_null=True, default=None
+    )
+    valide_par = serializers.EmailField(
+        source="valide_par.email", read_only=True, allow_null=True, default=None
+    )
+
+    class Meta:
+        model = Resultat
+        fields = [
+            "id",
+            "dossier",
+            "kind",
+            "capacite",
+            "bloc",
+            "composante",
+            "etat",
+            "controle_continu",
+            "epreuves",
+            "points",
+            "absence_non_justifiee",
+            "criteres_observes",
+            "commentaire",
+            "evaluateur",
+            "valide",
+            "valide_par",
+            "valide_le",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ResultatInputSerializer(serializers.Serializer):
+    capacite = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="code de la capacité"
+    )
+    bloc = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="code du bloc (grille de points)"
+    )
+    composante = serializers.CharField(required=False, allow_blank=True, default="")
+    etat = serializers.CharField(required=False, allow_blank=True, default="")
+    controle_continu = serializers.CharField(required=False, allow_null=True, default=None)
+    epreuves = serializers.CharField(required=False, allow_null=True, default=None)
+    points = serializers.CharField(required=False, allow_null=True, default=None)
+    absence_non_justifiee = serializers.BooleanField(required=False, default=False)
+    commentaire = serializers.CharField(required=False, allow_blank=True, default="")
+    criteres_observes = serializers.ListField(
+        child=serializers.IntegerField(), required=False, allow_null=True, default=None
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    valider = serializers.BooleanField(required=False, default=False)
+
+
+class BulkRowSerializer(ResultatInputSerializer):
+    dossier = serializers.UUIDField()
+
+
+class BulkInputSerializer(serializers.Serializer):
+    resultats = BulkRowSerializer(many=True, allow_empty=False)
+
+
+class AvisCapaciteSerializer(serializers.ModelSerializer):
+    capacite = serializers.CharField(source="capacite.code", read_only=True)
+    capacite_id = serializers.IntegerField(source="capacite.pk", read_only=True)
+
+    class Meta:
+        model = AvisCapacite
+        fields = ["capacite", "capacite_id", "avis", "commentaire", "criteres"]
+        read_only_fields = fields
+
+
+class AvisSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    candidate_name = serializers.CharField(source="dossier.candidate.nom_complet", read_only=True)
+    tuteur = serializers.EmailField(source="tuteur.email", read_only=True)
+    capacites = AvisCapaciteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AvisEntreprise
+        fields = [
+            "id",
+            "dossier",
+            "candidate_name",
+            "tuteur",
+            "date_limite",
+            "demande_le",
+            "relances",
+            "commentaire",
+            "soumis_le",
+            "capacites",
+        ]
+        read_only_fields = fields
+
+
+class AvisRequestSerializer(serializers.Serializer):
+    dossier = serializers.UUIDField()
+    date_limite = serializers.DateField()
+
+
+class AvisCapaciteInputSerializer(serializers.Serializer):
+    capacite_id = serializers.IntegerField()
+    avis = serializers.CharField(required=False, allow_blank=True, default="")
+    commentaire = serializers.CharField(required=False, allow_blank=True, default="")
+    criteres = serializers.DictField(
+        child=serializers.CharField(allow_blank=True), required=False, default=dict
+    )
+
+
+class AvisSaveSerializer(serializers.Serializer):
+    capacites = AvisCapaciteInputSerializer(many=True, required=False, default=list)
+    commentaire = serializers.CharField(required=False, allow_blank=True, default="")
+    soumettre = serializers.BooleanField(required=False, default=False)
+
+
+class ReadinessRowSerializer(serializers.Serializer):
+    dossier = serializers.UUIDField(source="dossier.public_id")
+    candidate_name = serializers.CharField(source="candidate.nom_complet")
+    status = serializers.CharField(source="dossier.status")
+    ready = serializers.BooleanField()
+    fraude = serializers.BooleanField()
+    reasons = serializers.ListField(child=serializers.CharField())

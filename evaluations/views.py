@@ -1,0 +1,618 @@
+"""HTML pages of evaluations: parse, call a service or selector, render. Nothing else."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from candidates.models import Dossier
+from candidates.selectors import dossier_get
+from core.errors import ApplicationError
+from evaluations import selectors, services
+from evaluations.forms import (
+    AVIS_CHOICES,
+    AvisLinkAcceptForm,
+    AvisRequestForm,
+    ConvocationForm,
+    EpreuveForm,
+    IncidentForm,
+    PresenceForm,
+    ResolutionForm,
+    SessionForm,
+    SuiviForm,
+)
+from evaluations.models import Convocation
+from organisations.permissions import membership_can, require_capability
+
+
+def _form_error(form, exc: ApplicationError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# --- sessions and épreuves -------------------------------------------------------------------
+
+
+@require_capability("sessions.manage")
+@require_http_methods(["GET", "POST"])
+def session_list(request, org_slug):
+    from candidates.selectors import referentiels_for_dossiers
+
+    form = SessionForm(
+        request.POST or None, referentiels=referentiels_for_dossiers(organisation=request.organisation)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.session_create(by=request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Session « {session.intitule} » créée : ajoutez ses épreuves.")
+            return redirect("session_detail", org_slug=org_slug, session_id=session.public_id)
+    return render(
+        request,
+        "evaluations/session_list.html",
+        {"sessions": selectors.session_list()[:200], "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("sessions.manage")
+@require_http_methods(["GET", "POST"])
+def session_detail(request, org_slug, session_id):
+    session = selectors.session_get(public_id=session_id)
+    form = EpreuveForm(
+        request.POST or None,
+        session=session,
+        evaluateurs=list(selectors.evaluateurs_disponibles(organisation=request.organisation)),
+        initial={"lieu": session.lieu, "heure_debut": "09:00"},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            epreuve = services.epreuve_create(
+                session=session, by=request.membership, **form.service_fields(session)
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"Épreuve « {epreuve.intitule} » planifiée le {epreuve.date:%d/%m/%Y}.")
+            return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+    return render(
+        request,
+        "evaluations/session_detail.html",
+        {
+            "session": session,
+            "epreuves": selectors.epreuve_list(session=session),
+            "form": form,
+            "rattrapages": selectors.rattrapages_a_organiser(session=session),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _epreuve_context(request, epreuve, **extra) -> dict:
+    inscriptions = list(selectors.epreuve_inscriptions(epreuve=epreuve))
+    for i in inscriptions:
+        i.duree = services.duree_candidat(
+            epreuve.duree_minutes, tiers_temps=i.dossier.amenagement_tiers_temps
+        )
+        i.duree_texte = services.duree_affichee(i.duree)
+        convocations = list(i.convocations.all())
+        i.derniere_convocation = convocations[-1] if convocations else None
+    return {
+        "epreuve": epreuve,
+        "session": epreuve.session,
+        "inscriptions": inscriptions,
+        "assignable": selectors.dossiers_assignable(epreuve=epreuve)[:300],
+        "convocation_form": extra.pop("convocation_form", None) or ConvocationForm(),
+        "presence_choices": PresenceForm.base_fields["presence"].choices,
+        "motif_choices": PresenceForm.base_fields["motif"].choices,
+        "incident_form": IncidentForm(),
+        "cibles": services.epreuve_cibles(epreuve),
+        "duree_base": services.duree_affichee(epreuve.duree_minutes),
+        "duree_tiers": services.duree_affichee(
+            services.duree_candidat(epreuve.duree_minutes, tiers_temps=True)
+        ),
+        **extra,
+    }
+
+
+@require_capability("sessions.manage")
+@require_GET
+def epreuve_detail(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    return render(request, "evaluations/epreuve_detail.html", _epreuve_context(request, epreuve))
+
+
+@require_capability("sessions.manage")
+@require_POST
+def epreuve_candidats(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    ids = request.POST.getlist("dossiers")
+    dossiers = list(
+        selectors.dossiers_assignable(epreuve=epreuve).filter(public_id__in=[i for i in ids if len(i) == 36])
+    )
+    try:
+        if not dossiers:
+            raise ApplicationError("Cochez au moins un dossier à inscrire.")
+        added = services.epreuve_candidats_add(epreuve=epreuve, by=request.membership, dossiers=dossiers)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{len(added)} candidat(s) inscrit(s) à l'épreuve.")
+    return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+
+
+@require_capability("convocations.send")
+@require_POST
+def epreuve_convocations(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    form = ConvocationForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.convocations_send(epreuve=epreuve, by=request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            if created:
+                messages.success(
+                    request, f"{len(created)} convocation(s) en cours d'envoi (PDF joint à l'e-mail)."
+                )
+            else:
+                messages.info(
+                    request,
+                    "Tous les candidats sont déjà convoqués : cochez « Renvoyer » pour un nouvel envoi.",
+                )
+            return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+    return render(
+        request,
+        "evaluations/epreuve_detail.html",
+        _epreuve_context(request, epreuve, convocation_form=form),
+        status=400,
+    )
+
+
+@require_capability("sessions.manage")
+@require_GET
+def epreuve_emargement(request, org_slug, epreuve_id):
+    from evaluations.documents import emargement_pdf
+
+    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    return _pdf(emargement_pdf(epreuve), f"emargement-{epreuve.date:%Y%m%d}.pdf")
+
+
+@require_capability("convocations.send")
+@require_GET
+def convocation_download(request, org_slug, convocation_id):
+    convocation = (
+        Convocation.objects.filter(public_id=convocation_id)
+        .select_related("inscription__dossier__candidate")
+        .first()
+        if len(str(convocation_id)) == 36
+        else None
+    )
+    if convocation is None or not convocation.pdf:
+        raise Http404
+    with convocation.pdf.open("rb") as fh:
+        return _pdf(
+            fh.read(),
+            f"convocation-{convocation.inscription.dossier.candidate.nom_naissance.lower()}-{convocation.numero_envoi}.pdf",
+        )
+
+
+@require_capability("attendance.record")
+@require_POST
+def presence_record(request, org_slug, inscription_id):
+    inscription = selectors.inscription_get(public_id=inscription_id)
+    form = PresenceForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Indiquez la présence du candidat.")
+        services.presence_record(
+            inscription=inscription,
+            by=request.membership,
+            presence=form.cleaned_data["presence"],
+            motif=form.cleaned_data["motif"],
+            justification=form.cleaned_data["justification"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, f"{inscription.dossier.candidate} : {exc.message}")
+    else:
+        messages.success(request, f"Présence de {inscription.dossier.candidate} enregistrée.")
+    return redirect(
+        reverse("epreuve_detail", kwargs={"org_slug": org_slug, "epreuve_id": inscription.epreuve.public_id})
+        + "#emargement"
+    )
+
+
+@require_capability("attendance.record")
+@require_POST
+def incident_record(request, org_slug, inscription_id):
+    inscription = selectors.inscription_get(public_id=inscription_id)
+    form = IncidentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Complétez la nature, le procès-verbal et le contreseing.")
+        services.incident_record(inscription=inscription, by=request.membership, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, f"{inscription.dossier.candidate} : {exc.message}")
+    else:
+        messages.warning(request, f"Incident enregistré pour {inscription.dossier.candidate}.")
+    return redirect(
+        reverse("epreuve_detail", kwargs={"org_slug": org_slug, "epreuve_id": inscription.epreuve.public_id})
+        + "#emargement"
+    )
+
+
+# --- readiness ---------------------------------------------------------------------------------
+
+
+@require_capability("results.view")
+@require_http_methods(["GET", "POST"])
+def session_readiness(request, org_slug, session_id):
+    from candidates.services import dossier_transition
+
+    session = selectors.session_get(public_id=session_id)
+    if request.method == "POST":
+        if not membership_can(request, "dossiers.transition"):
+            raise PermissionDenied("Votre rôle ne permet pas de changer l'état des dossiers.")
+        moved, refused = 0, []
+        for row in selectors.session_readiness(session=session):
+            if row["ready"]:
+                try:
+                    dossier_transition(
+                        dossier=row["dossier"],
+                        to=Dossier.Status.PRET_POUR_JURY,
+                        by=request.membership,
+                        reason=f"Session « {session.intitule} » complète",
+                    )
+                    moved += 1
+                except ApplicationError as exc:
+                    refused.append(f"{row['candidate']} : {exc.message}")
+        if moved:
+            messages.success(request, f"{moved} dossier(s) prêt(s) pour le jury.")
+        for r in refused:
+            messages.error(request, r)
+        if not moved and not refused:
+            messages.info(request, "Aucun dossier complet à transmettre au jury.")
+        return redirect("session_readiness", org_slug=org_slug, session_id=session.public_id)
+    rows = selectors.session_readiness(session=session)
+    return render(
+        request,
+        "evaluations/session_readiness.html",
+        {
+            "session": session,
+            "rows": rows,
+            "nb_ready": sum(r["ready"] for r in rows),
+            "can_transition": membership_can(request, "dossiers.transition"),
+        },
+    )
+
+
+# --- évaluateur's workspace ----------------------------------------------------------------------
+
+
+@require_capability("results.record")
+@require_GET
+def evaluator_workspace(request, org_slug):
+    from organisations.roles import Role
+
+    if request.membership.role == Role.EVALUATEUR:
+        epreuves = selectors.epreuves_for_evaluateur(user=request.user)
+    else:
+        from django.db.models import Count
+
+        from evaluations.models import Epreuve
+
+        epreuves = (
+            Epreuve.objects.select_related("session__referentiel", "bloc")
+            .annotate(nb_candidats=Count("inscriptions"))
+            .order_by("date", "heure_debut", "pk")
+        )
+    return render(request, "evaluations/workspace.html", {"epreuves": epreuves[:300]})
+
+
+@require_capability("results.record")
+@require_GET
+def epreuve_grid(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    cibles, rows = selectors.epreuve_grid(epreuve=epreuve, user=request.user)
+    return render(
+        request,
+        "evaluations/grid.html",
+        {
+            "epreuve": epreuve,
+            "cibles": cibles,
+            "rows": rows,
+            "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
+            "can_validate": membership_can(request, "results.validate"),
+            "resolution_form": ResolutionForm(),
+            "cell_url": reverse(
+                "epreuve_grid_cell", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
+            ),
+        },
+    )
+
+
+@require_capability("results.record")
+@require_POST
+def epreuve_grid_cell(request, org_slug, epreuve_id):
+    """htmx autosave of one cell: answers the cell's status line (never a full page)."""
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    dossier_id, cible, valeur = (
+        request.POST.get("dossier", ""),
+        request.POST.get("cible", ""),
+        request.POST.get("valeur", ""),
+    )
+    context = {"ok": False, "message": ""}
+    try:
+        dossier = dossier_get(public_id=dossier_id)
+        if valeur.strip() == "":
+            raise ApplicationError("Valeur vide : rien n'est enregistré.")
+        out = services.epreuve_mark(
+            epreuve=epreuve, dossier=dossier, by=request.membership, cible=cible, valeur=valeur
+        )
+    except ApplicationError as exc:
+        context["message"] = exc.message
+    except Http404:
+        context["message"] = "Candidat introuvable."
+    else:
+        context.update(ok=True, double=epreuve.double_correction, valide=getattr(out, "valide", False))
+    return render(request, "evaluations/partials/cell_status.html", context)
+
+
+@require_capability("results.validate")
+@require_POST
+def epreuve_validate(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
+    messages.success(request, f"{count} résultat(s) validé(s) par la commission d'évaluation.")
+    return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
+
+
+@require_capability("results.validate")
+@require_POST
+def correction_resolve(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    form = ResolutionForm(request.POST)
+    try:
+        dossier = dossier_get(public_id=request.POST.get("dossier", ""))
+        if not form.is_valid():
+            raise ApplicationError("Indiquez la valeur retenue et le motif.")
+        services.correction_resolve(
+            epreuve=epreuve,
+            dossier=dossier,
+            by=request.membership,
+            cible=request.POST.get("cible", ""),
+            **form.cleaned_data,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Désaccord résolu : la valeur retenue est enregistrée.")
+    return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
+
+
+# --- a dossier's results -------------------------------------------------------------------------
+
+
+@require_capability("results.view")
+@require_http_methods(["GET", "POST"])
+def dossier_results(request, org_slug, dossier_id):
+    dossier = dossier_get(public_id=dossier_id)
+    if (
+        request.membership.role == "evaluateur"
+        and not dossier.inscriptions_epreuves.filter(epreuve__evaluateurs__user=request.user).exists()
+    ):
+        raise Http404
+    suivi_form = SuiviForm(request.POST or None) if request.POST.get("action") == "suivi" else SuiviForm()
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "suivi":
+                if not membership_can(request, "attendance.record"):
+                    raise PermissionDenied
+                if not suivi_form.is_valid():
+                    raise ApplicationError("Taux d'absence invalide (0 à 100 %).")
+                services.suivi_update(
+                    dossier=dossier,
+                    by=request.membership,
+                    taux_absence=suivi_form.cleaned_data["taux_absence"],
+                )
+                messages.success(request, "Taux d'absence enregistré.")
+            elif request.POST.get("action") == "valider":
+                if not membership_can(request, "results.validate"):
+                    raise PermissionDenied
+                from evaluations.models import Resultat
+
+                resultat = Resultat.objects.filter(
+                    dossier=dossier, public_id=request.POST.get("resultat", "")[:36] or None
+                ).first()
+                if resultat is None:
+                    raise Http404
+                services.resultat_validate(resultat=resultat, by=request.membership)
+                messages.success(request, "Résultat validé par la commission d'évaluation.")
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        return redirect("dossier_results", org_slug=org_slug, dossier_id=dossier.public_id)
+    context = selectors.dossier_results_view(dossier=dossier)
+    context.update(
+        dossier=dossier,
+        candidate=dossier.candidate,
+        suivi_form=suivi_form,
+        can_validate=membership_can(request, "results.validate"),
+        can_suivi=membership_can(request, "attendance.record"),
+    )
+    return render(request, "evaluations/dossier_results.html", context)
+
+
+# --- avis de l'entreprise --------------------------------------------------------------------------
+
+
+@require_capability("avis.request")
+@require_http_methods(["GET", "POST"])
+def avis_requests(request, org_slug):
+    from evaluations.services import OPEN_STATUSES
+
+    dossiers = (
+        Dossier.objects.filter(status__in=OPEN_STATUSES, tuteur__isnull=False, avis_entreprise__isnull=True)
+        .select_related("candidate", "referentiel", "tuteur")
+        .order_by("candidate__nom_naissance")
+    )
+    form = AvisRequestForm(request.POST or None, dossiers=dossiers)
+    if request.method == "POST" and form.is_valid():
+        try:
+            avis = services.avis_request(by=request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(
+                request, f"Avis demandé à {avis.tuteur.email} (lien personnel envoyé par e-mail)."
+            )
+            return redirect("avis_requests", org_slug=org_slug)
+    return render(
+        request,
+        "evaluations/avis_requests.html",
+        {"form": form, "avis_list": selectors.avis_list()[:300]},
+        status=400 if form.errors else 200,
+    )
+
+
+@require_capability("avis.give")
+@require_GET
+def avis_list(request, org_slug):
+    return render(
+        request, "evaluations/avis_list.html", {"avis_list": selectors.avis_for_tuteur(user=request.user)}
+    )
+
+
+def _avis_post_capacites(request, rows) -> dict:
+    out = {}
+    for item in rows:
+        cap = item["capacite"]
+        out[cap.pk] = {
+            "avis": request.POST.get(f"avis_{cap.pk}", ""),
+            "commentaire": request.POST.get(f"commentaire_{cap.pk}", ""),
+            "criteres": {str(c.pk): request.POST.get(f"critere_{c.pk}", "") for c, _v in item["criteres"]},
+        }
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+def avis_detail(request, org_slug, avis_id):
+    """The tuteur fills in and submits their avis; the centre's staff read it."""
+    can_give, can_read = membership_can(request, "avis.give"), membership_can(request, "avis.request")
+    if not (can_give or can_read):
+        raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette page.")
+    avis = selectors.avis_get(public_id=avis_id, membership=request.membership)
+    rows = selectors.avis_form_rows(avis=avis)
+    error = None
+    if request.method == "POST":
+        if not can_give:
+            raise PermissionDenied("Seul le tuteur donne l'avis de l'entreprise.")
+        submit = request.POST.get("action") == "soumettre"
+        try:
+            services.avis_save(
+                avis=avis,
+                by=request.membership,
+                capacites=_avis_post_capacites(request, rows),
+                commentaire=request.POST.get("commentaire", ""),
+                submit=submit,
+            )
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(
+                request, "Avis transmis au centre d'examen. Merci !" if submit else "Brouillon enregistré."
+            )
+            return redirect("avis_detail", org_slug=org_slug, avis_id=avis.public_id)
+        rows = selectors.avis_form_rows(avis=avis)
+        posted = _avis_post_capacites(request, rows)
+        for item in rows:
+            data = posted[item["capacite"].pk]
+            item["row"].avis, item["row"].commentaire = data["avis"], data["commentaire"]
+            item["criteres"] = [(c, data["criteres"].get(str(c.pk), "")) for c, _v in item["criteres"]]
+    par_critere = selectors.avis_par_critere(avis=avis)
+    for item in rows:
+        item["par_critere"] = item["capacite"].pk in par_critere
+    return render(
+        request,
+        "evaluations/avis_detail.html",
+        {
+            "avis": avis,
+            "rows": rows,
+            "choices": AVIS_CHOICES,
+            "editable": can_give and not avis.is_submitted,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def avis_link(request, token):
+    """The tuteur's e-mailed link: single use, expiring; lands on an account limited to their candidates."""
+    from organisations.models import Membership
+
+    try:
+        organisation, avis = services.avis_link_resolve(token)
+    except ApplicationError as exc:
+        return render(request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400)
+    from django.contrib.auth import get_user_model
+
+    email = avis.tuteur.email.lower()
+    existing = get_user_model().objects.filter(email__iexact=email).first()
+    target = reverse("avis_detail", kwargs={"org_slug": organisation.slug, "avis_id": avis.public_id})
+    if request.user.is_authenticated or existing is not None:
+        user = request.user if request.user.is_authenticated else existing
+        if user.email.lower() != email:
+            return render(
+                request,
+                "organisations/invitation_invalid.html",
+                {"message": "Ce lien a été envoyé à une autre adresse : déconnectez-vous puis rouvrez-le."},
+                status=400,
+            )
+        only_tuteur = not Membership.objects.filter(user=user, is_active=True).exclude(role="tuteur").exists()
+        if not request.user.is_authenticated and not only_tuteur:
+            # Staff accounts keep their normal login (and second factor): no magic login for them.
+            return redirect(reverse("account_login") + f"?next={target}")
+        if request.method == "POST" or request.user.is_authenticated or only_tuteur:
+            try:
+                membership, avis = services.avis_link_accept(token=token, user=user)
+            except ApplicationError as exc:
+                return render(
+                    request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400
+                )
+            if not request.user.is_authenticated:
+                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(target)
+    form = AvisLinkAcceptForm(
+        request.POST or None, initial={"first_name": avis.tuteur.prenom, "last_name": avis.tuteur.nom}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership, avis = services.avis_link_accept(
+                token=token,
+                password=form.cleaned_data["password1"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Votre accès est créé : donnez votre avis pour chaque capacité.")
+            return redirect(target)
+    return render(
+        request,
+        "evaluations/avis_link.html",
+        {"form": form, "avis": avis, "org": organisation, "email": email},
+        status=400 if form.errors else 200,
+    )

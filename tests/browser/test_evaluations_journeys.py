@@ -1,0 +1,151 @@
+"""Evaluations in the browser: a gestionnaire schedules a session and sends convocations; a tuteur
+follows the e-mailed link and submits an avis; an évaluateur marks a session with the keyboard."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from candidates import services as candidates_services
+from candidates.models import Dossier
+from evaluations import services
+from evaluations.models import AvisEntreprise, Convocation, Resultat
+from organisations.roles import Role
+from organisations.tenancy import tenant_context
+from tests.browser.conftest import axe_violations, login, screenshot
+from tests.conftest import make_member
+from tests.evaluations.conftest import inscribed_dossier, referentiels  # noqa: F401 - fixture
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_gestionnaire_schedules_a_session_and_sends_convocations(page, org_a, alice, referentiels):  # noqa: F811
+    with tenant_context(org_a):
+        dossier = inscribed_dossier(alice, referentiels["cqpm"], email="lea.durand@example.org")
+        Dossier.objects.filter(pk=dossier.pk).update(amenagement_tiers_temps=True)
+    mail.outbox.clear()
+    login(page, "alice@test.local")
+    page.goto(page.base + "/o/centre-a/")
+    page.get_by_role("link", name="Sessions d'examen").click()
+    page.get_by_label("Intitulé").fill("Session de printemps")
+    page.get_by_label("Référentiel").select_option(
+        label=f"{referentiels['cqpm'].code} v1 — {referentiels['cqpm'].intitule[:80]}"
+    )
+    page.get_by_label("Lieu par défaut des épreuves").fill("UIMM, 12 rue de la Forge, Paris")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Créer la session").click()
+    page.get_by_role("heading", name="Session de printemps").wait_for()
+
+    day = timezone.localdate() + dt.timedelta(days=50)
+    page.get_by_label(re.compile(r"^Intitulé")).fill("Présentation de projets")
+    page.get_by_label(re.compile(r"^Date")).fill(day.isoformat())
+    page.get_by_label("Heure de début").fill("09:30")
+    page.get_by_label("Durée (minutes)").fill("90")
+    page.get_by_label("Salle").fill("B12")
+    for cap in referentiels["cqpm"].capacites.all()[:2]:
+        page.get_by_label(f"{cap.code} — ", exact=False).check()
+    page.get_by_role("button", name="Planifier l'épreuve").click()
+    page.get_by_role("heading", name="Présentation de projets").wait_for()
+    assert page.get_by_text("avec tiers-temps : 2 h").is_visible()
+
+    page.get_by_label(re.compile("DURAND")).check()
+    page.get_by_role("button", name="Inscrire les candidats cochés").click()
+    assert page.get_by_role("cell", name=re.compile("2 h")).first.is_visible()
+    page.get_by_role("button", name="Envoyer les convocations").click()
+    page.get_by_text("convocation(s) en cours d'envoi").wait_for()
+    assert page.get_by_text("Envoyée").is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, "evaluations-epreuve-convoquee")
+    with tenant_context(org_a):
+        assert Convocation.objects.get().status == "sent"
+    assert mail.outbox[-1].to == ["lea.durand@example.org"]
+
+
+def test_tuteur_follows_the_link_and_submits_an_avis(page, org_a, alice, referentiels):  # noqa: F811
+    with tenant_context(org_a):
+        tuteur = candidates_services.tuteur_create(
+            by=alice, nom="Petit", prenom="Marc", email="marc.petit@entreprise.fr"
+        )
+        dossier = inscribed_dossier(alice, referentiels["cqpm"])
+        Dossier.objects.filter(pk=dossier.pk).update(tuteur=tuteur)
+        dossier.refresh_from_db()
+        mail.outbox.clear()
+        avis = services.avis_request(
+            dossier=dossier, by=alice, date_limite=timezone.localdate() + dt.timedelta(days=15)
+        )
+    path = re.search(r"(/avis/lien/[^\s/]+/)", mail.outbox[-1].body).group(1)
+
+    page.goto(page.base + path)
+    assert page.get_by_role("heading", name="Avis de l'entreprise").is_visible()
+    assert axe_violations(page) == []
+    page.get_by_label(re.compile(r"^Mot de passe")).fill("motdepasse-solide-42")
+    page.get_by_label(re.compile(r"^Confirmation")).fill("motdepasse-solide-42")
+    page.get_by_role("button", name="Créer mon accès et donner mon avis").click()
+    page.wait_for_url(f"**/o/centre-a/evaluations/avis/{avis.public_id}/")
+    radios = page.locator("input[type=radio][value=favorable]")
+    for i in range(radios.count()):
+        radios.nth(i).check()
+    page.locator("input[type=radio][value=reserve]").last.check()
+    page.locator("textarea[name^=commentaire_]").last.fill("Autonomie encore à confirmer sur ce point.")
+    assert axe_violations(page) == []
+    screenshot(page, "evaluations-avis-tuteur")
+    page.get_by_role("button", name="Transmettre l'avis (définitif)").click()
+    page.get_by_text("Avis transmis au centre d'examen").wait_for()
+    assert page.get_by_text("il est verrouillé").is_visible()
+    assert page.get_by_role("button", name="Transmettre l'avis (définitif)").count() == 0
+    with tenant_context(org_a):
+        avis = AvisEntreprise.objects.get(pk=avis.pk)
+        assert avis.soumis_le is not None and avis.capacites.filter(avis="reserve").count() == 1
+    # the link worked once
+    page.goto(page.base + path)
+    assert page.get_by_text("déjà été utilisé").is_visible()
+
+
+def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, referentiels):  # noqa: F811
+    eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
+    ref = referentiels["cqpm"]
+    with tenant_context(org_a):
+        session = services.session_create(by=alice, referentiel=ref, intitule="Session clavier", lieu="Paris")
+        epreuve = services.epreuve_create(
+            session=session,
+            by=alice,
+            intitule="Soutenance",
+            date=timezone.localdate() + dt.timedelta(days=40),
+            heure_debut=dt.time(9),
+            duree_minutes=60,
+            capacites=[c.code for c in ref.capacites.all()[:2]],
+            evaluateurs=[eva.user],
+        )
+        dossiers = [inscribed_dossier(alice, ref, nom_naissance=n) for n in ("Arnaud", "Bernard", "Colin")]
+        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=dossiers)
+
+    login(page, "eva@test.local")
+    page.goto(page.base + "/o/centre-a/")
+    page.get_by_role("link", name="Mes évaluations").click()
+    page.get_by_role("link", name="Soutenance").click()
+    page.locator("table[data-grid]").wait_for()
+    assert page.evaluate("document.activeElement.dataset.row") == "0"
+    # column 1: A, N, A ; column 2: A, A, X — six keys, no mouse
+    for key in ("a", "n", "a", "a", "a", "x"):
+        page.keyboard.press(key)
+    page.wait_for_function("document.querySelectorAll('.cell-status .ok').length >= 6")
+    assert page.locator(".cell-status .err").count() == 0
+    assert axe_violations(page) == []
+    screenshot(page, "evaluations-grille-clavier")
+    with tenant_context(org_a):
+        etats = sorted(
+            Resultat.objects.values_list("dossier__candidate__nom_naissance", "capacite__code", "etat")
+        )
+    codes = epreuve.capacites
+    assert etats == sorted(
+        [
+            ("ARNAUD", codes[0], "acquis"),
+            ("BERNARD", codes[0], "non_acquis"),
+            ("COLIN", codes[0], "acquis"),
+            ("ARNAUD", codes[1], "acquis"),
+            ("BERNARD", codes[1], "acquis"),
+            ("COLIN", codes[1], "absent"),
+        ]
+    )
