@@ -11,6 +11,7 @@ api_v1 = [
     path("referentiels/", include("referentiels.api_urls")),
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
     path("o/<slug:org_slug>/", include("candidates.api_urls")),
+    path("o/<slug:org_slug>/", include("juries.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("organisations.urls")),
     path("o/<slug:org_slug>/candidats/", include("candidates.urls")),
     path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
+    path("o/<slug:org_slug>/jurys/", include("juries.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
