@@ -26,7 +26,7 @@ from django.utils import timezone
 from candidates.models import Dossier
 from core.errors import ApplicationError
 from juries import rules as jury_rules
-from juries.engine import proposition_json, propose_many
+from juries.engine import propose_many, proposition_json
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
 from organisations.models import Invitation, Membership
 from organisations.roles import Role
