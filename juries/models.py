@@ -13,6 +13,8 @@ from django.db.models import Q
 
 from organisations.tenancy import TenantModel
 
+DECISION_LABELS = {"certifie": "Certifié", "partiel": "Validation partielle (blocs)", "ajourne": "Ajourné"}
+
 
 class Jury(TenantModel):
     class Status(models.TextChoices):
@@ -182,6 +184,14 @@ class Decision(TenantModel):
         return f"{self.dossier_id}: {self.decision or '…'}"
 
     @property
+    def proposition_label(self) -> str:
+        return DECISION_LABELS.get(self.proposition, self.proposition)
+
+    @property
+    def decision_label(self) -> str:
+        return DECISION_LABELS.get(self.decision, "")
+
+    @property
     def is_override(self) -> bool:
         return bool(self.decision) and (
             self.decision != self.proposition or sorted(self.blocs_valides) != sorted(self.proposition_blocs)
@@ -255,3 +265,7 @@ class Rectification(TenantModel):
 
     def __str__(self) -> str:
         return f"Rectification {self.decision_id} → {self.nouvelle_decision}"
+
+    @property
+    def nouvelle_label(self) -> str:
+        return DECISION_LABELS.get(self.nouvelle_decision, "")

@@ -113,8 +113,9 @@ def published_results(*, jury: Jury) -> list[dict]:
     without the épreuves marks where the référentiel keeps them confidential."""
     confidential = jury_rules.rules_for(jury.referentiel).notes_epreuves_confidentielles
     out = []
-    for d in decision_list(jury=jury):
-        effective = d.rectifications.filter(applied_at__isnull=False).order_by("-applied_at").first()
+    applied = Prefetch("rectifications", queryset=Rectification.objects.filter(applied_at__isnull=False).order_by("-applied_at"), to_attr="applied")
+    for d in decision_list(jury=jury).prefetch_related(applied):
+        effective = d.applied[0] if d.applied else None
         blocs = []
         for b in (d.details or {}).get("blocs", []):
             row = {"code": b["code"], "valide": b["code"] in (effective.blocs_valides if effective else d.blocs_valides),
@@ -126,6 +127,7 @@ def published_results(*, jury: Jury) -> list[dict]:
             "dossier": str(d.dossier.public_id),
             "candidat": d.dossier.candidate.nom_complet,
             "decision": effective.nouvelle_decision if effective else d.decision,
+            "decision_label": effective.nouvelle_label if effective else d.decision_label,
             "blocs_valides": effective.blocs_valides if effective else d.blocs_valides,
             "blocs": blocs,
         })
