@@ -337,6 +337,16 @@ def decision_record(
     motivation = (motivation or "").strip()
     if accept:
         value, blocs = decision.proposition, sorted(decision.proposition_blocs)
+        expected = _expected_decision(decision.dossier, set(blocs))
+        if expected != value:
+            # e.g. every bloc kept at ≥ 10/20 but the évaluation professionnelle missed: the engine
+            # proposes « partiel » with all blocs, which the dossier cannot record as such.
+            raise ApplicationError(
+                f"La proposition « {DECISION_LABELS[value]} » avec les blocs {', '.join(blocs) or 'aucun'} ne peut pas "
+                f"être enregistrée telle quelle (ces blocs font « {DECISION_LABELS[expected]} ») : décidez autrement, "
+                "avec une motivation.",
+                field="decision",
+            )
     else:
         value = decision_value
         if value not in DECISION_LABELS or not value:
@@ -374,7 +384,10 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     _require_status(jury, S.DELIBERATION, action="modifier une décision")
     _voting_member(jury, by)
     now, user = timezone.now(), _user(by)
-    pending = list(jury.decisions.filter(decision=""))
+    pending = [
+        d for d in jury.decisions.filter(decision="").select_related("dossier")
+        if _expected_decision(d.dossier, set(d.proposition_blocs)) == d.proposition
+    ]
     for d in pending:
         d.decision, d.blocs_valides, d.decided_by, d.decided_at = d.proposition, sorted(d.proposition_blocs), user, now
     Decision.objects.bulk_update(pending, ["decision", "blocs_valides", "decided_by", "decided_at"], batch_size=500)

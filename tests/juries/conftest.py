@@ -51,7 +51,21 @@ def ready_dossier(by, referentiel, *, grade=None, **identity) -> Dossier:
     if grade is None:
         grade = grade_rncp if referentiel.regle.get("type") == "grille_points" else grade_capacites
     grade(dossier, by)
+    _upload_required_pieces(dossier, by)
     return dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=by)
+
+
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def _upload_required_pieces(dossier, by):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from candidates.services import PIECE_REQUIRED_BY_MODALITE, piece_upload
+
+    kinds = {PIECE_REQUIRED_BY_MODALITE[t] for t in dossier.modalites_choisies.values_list("modalite__type", flat=True) if t in PIECE_REQUIRED_BY_MODALITE}
+    for kind in sorted(kinds):
+        piece_upload(dossier=dossier, by=by, kind=kind, uploaded_file=SimpleUploadedFile(f"{kind}.pdf", MINIMAL_PDF, "application/pdf"))
 
 
 def totp_code(secret: str) -> str:
