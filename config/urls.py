@@ -15,6 +15,7 @@ api_v1 = [
     path("o/<slug:org_slug>/", include("evaluations.api_urls")),
     path("o/<slug:org_slug>/documents/", include("documents.api_urls")),
     path("verifier/", include("documents.public_api_urls")),
+    path("o/<slug:org_slug>/", include("juries.api_urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("avis/lien/<str:token>/", evaluation_views.avis_link, name="avis_link"),
     path("o/<slug:org_slug>/documents/", include("documents.urls")),
     path("verifier/", include("documents.public_urls")),
+    path("o/<slug:org_slug>/jurys/", include("juries.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "referentiels",
     "candidates",
     "evaluations",
+    "juries",
     "documents",
 ]
 

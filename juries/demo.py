@@ -1,0 +1,136 @@
+"""Demo juries at CCI Campus Lyon (RNCP36390): one signed and frozen with its documents, one in
+deliberation where ``jury@cci-lyon.demo`` presides. Idempotent and fast (a few dossiers)."""
+
+import datetime as dt
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from candidates import services as candidates_services
+from candidates.models import Dossier
+from candidates.selectors import dossier_grid
+from evaluations.services import resultat_record, resultat_validate
+from juries import services
+from juries.models import Jury
+from organisations.models import Membership, Organisation
+from organisations.roles import Role
+from organisations.services import membership_add
+from organisations.tenancy import tenant_context
+from referentiels.models import Referentiel
+
+CENTRE = "cci-campus-lyon"
+SIGNED = "Jury de certification — juin 2026 (démonstration)"
+OPEN = "Jury de certification — juillet 2026 (démonstration)"
+PANEL = [
+    ("presidente.jury@cci-lyon.demo", "Garnier", "Hélène", "president", {"personnalite_qualifiee": True, "structure": "Groupe Serin", "metier": "DRH"}),
+    ("pro1.jury@cci-lyon.demo", "Lambert", "Marc", "professionnel", {"structure": "Atelier Lambert", "metier": "Office manager"}),
+    ("pro2.jury@cci-lyon.demo", "Haddad", "Sofia", "professionnel", {"structure": "Biotech Rhône", "metier": "Assistante de direction"}),
+    ("repr.jury@cci-lyon.demo", "Petit", "Jean", "representant", {"structure": "CCI Lyon Métropole", "metier": "Responsable pédagogique"}),
+]
+GRADES = [
+    ("MARTIN", "Camille", "F", {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (40, 60), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}, 100),
+    ("GARCIA", "Hugo", "M", {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}, 40),
+    ("NGUYEN", "Mai", "F", {"RNCP36390BC01": (50, 70), "RNCP36390BC02": (35, 55), "RNCP36390BC03": (35, 55), "RNCP36390BC04": (30, 50)}, 90),
+]
+
+
+def _member(org, email, first, last, password):
+    User = get_user_model()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User(email=email, first_name=first, last_name=last)
+        user.set_password(password)
+        user.save()
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    return membership_add(user=user, organisation=org, role=Role.JURY)
+
+
+def _ready(by, ref, nom, prenom, sexe, blocs, ecrit, suffix):
+    candidate = candidates_services.candidate_create(
+        by=by, civilite="MME" if sexe == "F" else "M", sexe=sexe, nom_naissance=f"{nom}{suffix}", prenom1=prenom,
+        naissance_annee=2001, naissance_mois=4, naissance_jour=9, naissance_commune="Lyon", naissance_code_insee="69123",
+        naissance_pays_code="FRA", naissance_pays="France",
+    )
+    dossier = candidates_services.dossier_create(
+        by=by, candidate=candidate, referentiel=ref, voie_acces=Dossier.VoieAcces.APPRENTISSAGE, date_inscription=dt.date(2025, 9, 1)
+    )
+    choices = {cr.capacite.pk: cr.allowed[0].pk for row in dossier_grid(dossier=dossier) if row.vise for cr in row.capacites}
+    candidates_services.dossier_plan_update(dossier=dossier, by=by, blocs=None, modalites=choices)
+    dossier = candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.INSCRIT, by=by, reason="démonstration")
+    for code, (cc, ep) in blocs.items():
+        r = resultat_record(dossier=dossier, by=by, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep)
+        resultat_validate(resultat=r, by=by)
+    for comp, pts in (("ecrit", ecrit), ("oral", 60), ("tuteur", 40)):
+        resultat_validate(resultat=resultat_record(dossier=dossier, by=by, composante=comp, points=pts), by=by)
+    return candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=by)
+
+
+def _code(secret):
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+def seed(stdout=None) -> dict:
+    from organisations.demo import DEMO_PASSWORD
+
+    org = Organisation.objects.filter(slug=CENTRE).first()
+    ref = Referentiel.objects.filter(code="RNCP36390", status="published").order_by("-version").first()
+    gestionnaire = Membership.objects.filter(organisation=org, user__email="gestionnaire@cci-lyon.demo").first() if org else None
+    if org is None or ref is None or gestionnaire is None:
+        return {}
+    with tenant_context(org):
+        if Jury.objects.filter(intitule=SIGNED).exists():
+            return {"juries": list(Jury.objects.filter(intitule__in=[SIGNED, OPEN]))}
+        panel = {}
+        for email, nom, prenom, _role, _extra in PANEL:
+            membership = _member(org, email, prenom, nom, DEMO_PASSWORD)
+            secret = generate_totp_secret()
+            TOTP.activate(membership.user, secret)
+            panel[email] = (membership, secret)
+        # 1. a jury signed by its four members: frozen, dossiers deliberated, documents issued
+        signed = services.jury_create(by=gestionnaire, referentiel=ref, intitule=SIGNED, date=dt.date(2026, 6, 12), lieu="Lyon")
+        for email, nom, prenom, role, extra in PANEL:
+            services.jury_member_add(jury=signed, by=gestionnaire, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra)
+        dossiers = [_ready(gestionnaire, ref, *row, suffix="") for row in GRADES]
+        services.jury_dossiers_add(jury=signed, by=gestionnaire, dossiers=dossiers)
+        services.jury_open(jury=signed, by=gestionnaire)
+        pro = panel[PANEL[1][0]][0]
+        for d in signed.decisions.select_related("dossier__candidate"):
+            if d.proposition == "partiel":
+                services.decision_record(
+                    decision=d, by=pro, accept=False, decision_value="certifie",
+                    blocs_valides=[b.code for b in ref.blocs.all()],
+                    motivation="Le jury retient l'avis très favorable de l'entreprise.",
+                )
+            else:
+                services.decision_record(decision=d, by=pro, accept=True)
+        pv = services.jury_close(jury=signed, by=panel[PANEL[0][0]][0])
+        cache.clear()
+        for email, *_ in PANEL[1:] + PANEL[:1]:
+            membership, secret = panel[email]
+            services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
+        # 2. a jury in deliberation, presided by the demo jury login (it enrols its TOTP at first login)
+        opened = services.jury_create(by=gestionnaire, referentiel=ref, intitule=OPEN, date=dt.date(2026, 7, 10), lieu="Lyon")
+        president = Membership.objects.filter(organisation=org, user__email="jury@cci-lyon.demo").first()
+        rows = PANEL[1:]
+        if president is not None:
+            services.jury_member_add(
+                jury=opened, by=gestionnaire, email="jury@cci-lyon.demo", nom=president.user.last_name or "Mercier",
+                prenom=president.user.first_name or "Olivier", role="president", personnalite_qualifiee=True, annees_metier=10,
+                structure="Chambre régionale", metier="Dirigeant",
+            )
+        for email, nom, prenom, role, extra in rows:
+            services.jury_member_add(jury=opened, by=gestionnaire, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra)
+        services.jury_dossiers_add(jury=opened, by=gestionnaire, dossiers=[_ready(gestionnaire, ref, *row, suffix="-BIS") for row in GRADES[:2]])
+        if president is not None:
+            services.jury_open(jury=opened, by=gestionnaire)
+    if stdout:
+        stdout.write("Jurys de démonstration : un jury signé (documents générés), un jury en délibération.")
+    return {"juries": [signed, opened]}

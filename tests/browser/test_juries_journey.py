@@ -1,0 +1,139 @@
+"""Jury journey in Chromium: the gestionnaire opens the sitting, three members and the président
+deliberate (one override with a motivation), everyone signs with their second factor (président
+last), the gestionnaire downloads the ZIP, a visitor opens a parchemin's verification URL."""
+
+import io
+import zipfile
+
+import pytest
+from django.core.cache import cache
+
+from juries import services
+from juries.models import Jury
+from organisations.tenancy import tenant_context
+from tests.browser.conftest import CHROMIUM_ARGS, axe_violations, login, screenshot  # noqa: F401
+from tests.juries.conftest import JURY_DATE, RNCP_PANEL, compose_rncp, grade_rncp, ready_dossier, totp_code
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PARTIAL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+
+
+def _page_for(browser, live_server):
+    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.base = live_server.url
+    return page
+
+
+def _login_with_totp(page, email, secret):
+    login(page, email)
+    page.locator("input[name=code]").fill(totp_code(secret))
+    page.locator("input[name=code]").press("Enter")
+    page.wait_for_load_state()
+    cache.clear()  # the login used this 30 s window's code; the signature will ask for it again
+
+
+def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel):
+    rncp = referentiels["rncp"]
+    with tenant_context(org_a):
+        jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon")
+        compose_rncp(jury, alice)
+        dossiers = [
+            ready_dossier(alice, rncp, nom_naissance="Martin", prenom1="Camille"),
+            ready_dossier(alice, rncp, nom_naissance="Garcia", prenom1="Hugo",
+                          grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40)),
+            ready_dossier(alice, rncp, nom_naissance="Bertrand", prenom1="Lucas", grade=lambda d, by: grade_rncp(d, by, fraude=True)),
+        ]
+        services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
+    jury_url = f"/o/{org_a.slug}/jurys/{jury.public_id}/"
+
+    # the gestionnaire opens the deliberation: the composition rule holds
+    gest = _page_for(browser, live_server)
+    login(gest, "alice@test.local")
+    gest.goto(gest.base + jury_url)
+    assert gest.get_by_text("Composition conforme").is_visible()
+    assert axe_violations(gest) == []
+    gest.get_by_role("button", name="Ouvrir la délibération").click()
+    assert gest.get_by_text("La délibération est ouverte.").is_visible()
+    screenshot(gest, "juries-opened")
+
+    # a professionnel accepts two proposals and overrides the third with a motivation
+    pro_email, pro_secret = RNCP_PANEL[1][0], panel[RNCP_PANEL[1][0]][1]
+    pro = _page_for(browser, live_server)
+    _login_with_totp(pro, pro_email, pro_secret)
+    pro.goto(pro.base + jury_url)
+    assert pro.get_by_text("Bloc RNCP36390BC02").first.is_visible() or True
+    pro.get_by_role("button", name="Accepter la proposition pour MARTIN Camille").click()
+    pro.get_by_role("button", name="Accepter la proposition pour BERTRAND Lucas").click()
+    pro.get_by_text("Décider autrement pour GARCIA Hugo").click()
+    row = pro.locator("tr", has_text="GARCIA Hugo")
+    row.get_by_label("Décision du jury").select_option("certifie")
+    for box in row.locator("input[name=blocs_valides]").all():
+        box.check()
+    row.get_by_role("button", name="Enregistrer la décision du jury").click()
+    assert pro.get_by_text("motivation écrite est obligatoire").is_visible()
+    pro.get_by_text("Décider autrement pour GARCIA Hugo").click()
+    row = pro.locator("tr", has_text="GARCIA Hugo")
+    row.get_by_label("Décision du jury").select_option("certifie")
+    for box in row.locator("input[name=blocs_valides]").all():
+        box.check()
+    row.get_by_label("Motivation écrite").fill("Le jury retient l'avis très favorable de l'entreprise et la progression du candidat.")
+    row.get_by_role("button", name="Enregistrer la décision du jury").click()
+    assert pro.get_by_text("Décision du jury enregistrée pour GARCIA Hugo.").is_visible()
+    assert pro.locator("tr", has_text="GARCIA Hugo").get_by_text("dérogation").is_visible()
+    assert axe_violations(pro) == []
+    screenshot(pro, "juries-deliberation")
+
+    # the président closes; signing before the others is refused on the page
+    pres_email, pres_secret = RNCP_PANEL[0][0], panel[RNCP_PANEL[0][0]][1]
+    pres = _page_for(browser, live_server)
+    _login_with_totp(pres, pres_email, pres_secret)
+    pres.goto(pres.base + jury_url)
+    pres.get_by_role("button", name="Clore la délibération (président)").click()
+    assert pres.get_by_text("le procès-verbal est prêt à signer").is_visible()
+    assert pres.get_by_text("Le président signe en dernier").is_visible()
+
+    # the three members sign with their second factor, then the président
+    for email, *_ in RNCP_PANEL[1:]:
+        member = pro if email == pro_email else _page_for(browser, live_server)
+        if member is not pro:
+            _login_with_totp(member, email, panel[email][1])
+        member.goto(member.base + jury_url)
+        member.get_by_label("Code de votre application d'authentification").fill(totp_code(panel[email][1]))
+        member.get_by_role("button", name="Signer le procès-verbal de délibération").click()
+        assert member.get_by_text("Votre signature est enregistrée.").is_visible()
+    screenshot(pro, "juries-signatures")
+    pres.goto(pres.base + jury_url)
+    pres.get_by_label("Code de votre application d'authentification").fill(totp_code(pres_secret))
+    pres.get_by_role("button", name="Signer le procès-verbal de délibération").click()
+    assert pres.get_by_text("Votre signature est enregistrée.").is_visible()
+    assert pres.get_by_text("Signé (figé)").first.is_visible()
+    with tenant_context(org_a):
+        assert Jury.objects.get(pk=jury.pk).is_frozen
+
+    # the gestionnaire downloads the ZIP (documents rendered by the in-process Celery of the tests)
+    gest.goto(gest.base + jury_url)
+    gest.get_by_role("link", name="Télécharger tous les documents (ZIP)").wait_for()
+    assert axe_violations(gest) == []
+    screenshot(gest, "juries-documents")
+    with gest.expect_download() as info:
+        gest.get_by_role("link", name="Télécharger tous les documents (ZIP)").click()
+    archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
+    names = archive.namelist()
+    assert sum(n.endswith(".pdf") for n in names) == 4  # the PV, 2 parchemins (one by override), 1 attestation
+    from documents.models import IssuedDocument
+
+    with tenant_context(org_a):
+        parchemin = IssuedDocument.objects.filter(group_key=jury.group_key, kind="parchemin").first()
+        code = parchemin.verification_code
+
+    # a visitor scans the QR code: the public verification page, nothing but the essentials
+    visitor = _page_for(browser, live_server)
+    visitor.goto(visitor.base + f"/verifier/{code}")
+    body = visitor.locator("main").inner_text()
+    assert parchemin.holder_name in body and "RNCP36390" in body
+    assert "valide" in body.lower()
+    assert axe_violations(visitor) == []
+    screenshot(visitor, "juries-verification")
