@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "candidates",
     "evaluations",
     "documents",
+    "certificateur",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Dashboard panel of a certificateur: the oversight headline figures, linking to the page."""
