@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from certificateur.urls import public_urlpatterns as certificateur_public_urls
 from core.views import health
 from organisations import views as org_views
 from organisations.api import MeView
@@ -11,6 +12,7 @@ api_v1 = [
     path("referentiels/", include("referentiels.api_urls")),
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
     path("o/<slug:org_slug>/", include("candidates.api_urls")),
+    path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +23,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("organisations.urls")),
     path("o/<slug:org_slug>/candidats/", include("candidates.urls")),
     path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
+    path("o/<slug:org_slug>/supervision/", include("certificateur.urls")),
+    path("", include(certificateur_public_urls)),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
