@@ -996,3 +996,55 @@ def import_job_apply(*, job):
     job.finished_at = timezone.now()
     job.save()
     return job
+
+
+@transaction.atomic
+def dossier_decision_rectify(
+    *, dossier: Dossier, by, decision: str, blocs_acquis: Iterable[str] = (), reason: str
+) -> Dossier:
+    """Apply a jury's signed rectification to a deliberated dossier (decision and blocs acquired).
+
+    Same consistency rule as :func:`dossier_deliberate`; the change is recorded as a transition
+    ``delibere → delibere`` with the reason. Called by the juries app once the rectification's
+    procès-verbal is fully signed.
+    """
+    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
+    if dossier.status != S.DELIBERE:
+        raise ApplicationError("Seul un dossier délibéré peut faire l'objet d'une rectification.")
+    if not (reason or "").strip():
+        raise ApplicationError("Indiquez le motif de la rectification.", field="reason")
+    if decision not in (Dossier.Decision.CERTIFIE, Dossier.Decision.PARTIEL, Dossier.Decision.AJOURNE):
+        raise ApplicationError(f"Décision inconnue : « {decision} ».", field="decision")
+    vises = list(dossier.blocs_vises.select_related("bloc"))
+    by_code = {db.bloc.code: db for db in vises}
+    codes = set(blocs_acquis)
+    if codes - set(by_code):
+        raise ApplicationError(
+            f"Bloc non visé par ce dossier : {', '.join(sorted(codes - set(by_code)))}.", field="blocs_acquis"
+        )
+    acquired = {code for code, db in by_code.items() if db.acquis_anterieur} | codes
+    expected = (
+        Dossier.Decision.CERTIFIE
+        if acquired == set(by_code)
+        else Dossier.Decision.PARTIEL
+        if acquired
+        else Dossier.Decision.AJOURNE
+    )
+    if decision != expected:
+        raise ApplicationError(
+            f"Décision « {Dossier.Decision(decision).label} » incohérente avec les blocs acquis : "
+            f"la décision attendue est « {expected.label} ».",
+            field="decision",
+        )
+    for code, db in by_code.items():
+        if db.acquis_anterieur:
+            continue
+        keep = code in codes
+        if db.acquis != keep:
+            db.acquis, db.acquis_le = keep, (dossier.date_deliberation if keep else None)
+            db.save(update_fields=["acquis", "acquis_le"])
+    dossier.decision = decision
+    dossier.save(update_fields=["decision", "updated_at"])
+    _record(dossier, S.DELIBERE, S.DELIBERE, by, reason.strip())
+    audit_record(actor=_user(by), action="dossier.rectification", obj=dossier, message=reason.strip())
+    return dossier

@@ -12,6 +12,7 @@ api_v1 = [
     path("referentiels/", include("referentiels.api_urls")),
     path("o/<slug:org_slug>/", include("organisations.api_urls")),
     path("o/<slug:org_slug>/", include("candidates.api_urls")),
+    path("o/<slug:org_slug>/", include("juries.api_urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
 ]
 
@@ -23,6 +24,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("organisations.urls")),
     path("o/<slug:org_slug>/candidats/", include("candidates.urls")),
     path("o/<slug:org_slug>/referentiels/", include("referentiels.urls")),
+    path("o/<slug:org_slug>/jurys/", include("juries.urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.urls")),
     path("", include(certificateur_public_urls)),
     path("api/v1/", include(api_v1)),

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "referentiels",
     "candidates",
     "evaluations",
+    "juries",
     "documents",
     "certificateur",
 ]

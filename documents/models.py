@@ -1,0 +1,256 @@
+"""Issued documents: numbering, the documents themselves, their versions, public verification.
+
+- ``NumberSequence`` is national (one counter per certificateur and year, shared by every
+  centre delivering its certifications): no tenant key, not under RLS.
+- ``IssuedDocument`` and ``DocumentVersion`` belong to one centre (``TenantModel``, forced RLS).
+- ``VerificationRecord`` is the public registry: national, no tenant key, and holds only what
+  the public verification page may show. The page reads nothing else.
+
+Database guards (migration 0002): a number or verification code never changes once set, a
+numbered document is never deleted, a version row is never changed or deleted, a counter
+never goes back.
+"""
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.db.models import Q
+
+from organisations.tenancy import TenantModel
+
+
+def private_storage():
+    """Issued PDFs never live under a public URL: they are served by permission-checked views."""
+    return storages["private"]
+
+
+class DocumentKind(models.TextChoices):
+    PROCES_VERBAL = "proces_verbal", "Procès-verbal de jury"
+    PARCHEMIN = "parchemin", "Parchemin"
+    CERTIFICAT_BLOC = "certificat_bloc", "Certificat de bloc de compétences"
+    ATTESTATION = "attestation", "Attestation"
+    CONVOCATION = "convocation", "Convocation"
+    EMARGEMENT = "emargement", "Feuille d'émargement"
+    PV_INCIDENT = "pv_incident", "Procès-verbal d'incident"
+
+
+#: Kinds that carry a number (gap-free per certificateur and year) and a verification code.
+NUMBERED_KINDS = frozenset({DocumentKind.PARCHEMIN, DocumentKind.CERTIFICAT_BLOC})
+
+
+class NumberSequence(models.Model):
+    """The last number given for one certificateur and one year (national, not a tenant table).
+
+    Incremented under ``SELECT … FOR UPDATE`` inside the issuing transaction, so a rolled-back
+    issue gives its number back and two issuers never get the same one.
+    """
+
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveIntegerField("année")
+    last_value = models.PositiveIntegerField("dernier numéro attribué", default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificateur", "year"], name="numbersequence_unique_certificateur_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(year__gte=2000) & Q(year__lte=2999), name="numbersequence_year_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificateur_id}/{self.year}: {self.last_value}"
+
+
+class IssuedDocument(TenantModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RENDERING = "rendering", "En cours de génération"
+        READY = "ready", "Prêt"
+        FAILED = "failed", "En échec"
+
+    kind = models.CharField("type", max_length=20, choices=DocumentKind.choices)
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    number = models.CharField("numéro", max_length=60, null=True, blank=True)  # noqa: DJ001 - NULL = unnumbered kind
+    verification_code = models.CharField(
+        "code de vérification", max_length=16, null=True, blank=True, unique=True
+    )
+    idempotency_key = models.CharField("clé d'idempotence", max_length=200)
+    group_key = models.CharField("lot", max_length=200, blank=True, db_index=True)
+    holder_name = models.CharField("titulaire", max_length=300, blank=True)
+    title = models.CharField("intitulé", max_length=800)
+    issued_on = models.DateField("date de délivrance")
+    context = models.JSONField("données rendues", default=dict, encoder=DjangoJSONEncoder)
+    file = models.FileField("fichier", storage=private_storage, upload_to="", max_length=300, blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    size = models.PositiveIntegerField("taille (octets)", default=0)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.TextField("dernière erreur", blank=True)
+    rendered_at = models.DateTimeField("généré le", null=True, blank=True)
+    revoked_at = models.DateTimeField("révoqué le", null=True, blank=True)
+    revocation_reason = models.TextField("motif de révocation", blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField("version", default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organisation", "status"], name="issueddocument_org_status")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "idempotency_key"], name="issueddocument_unique_key"
+            ),
+            # Numbers are unique per certificateur across every centre (the index sees all rows).
+            models.UniqueConstraint(
+                fields=["certificateur", "number"],
+                condition=Q(number__isnull=False),
+                name="issueddocument_unique_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in DocumentKind]), name="issueddocument_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "rendering", "ready", "failed"]),
+                name="issueddocument_status_valid",
+            ),
+            # Numbered kinds carry a certificateur, a number and a code; the others none.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind__in=[k.value for k in NUMBERED_KINDS],
+                        certificateur__isnull=False,
+                        number__isnull=False,
+                        verification_code__isnull=False,
+                    )
+                    | (
+                        ~Q(kind__in=[k.value for k in NUMBERED_KINDS])
+                        & Q(number__isnull=True, verification_code__isnull=True)
+                    )
+                ),
+                name="issueddocument_numbered_kinds",
+            ),
+            # A ready document has a file and the SHA-256 of its bytes.
+            models.CheckConstraint(
+                condition=~Q(status="ready") | (~Q(file="") & Q(sha256__regex=r"^[0-9a-f]{64}$")),
+                name="issueddocument_ready_has_file",
+            ),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
+                name="issueddocument_revocation_has_reason",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="issueddocument_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        label = self.number or self.get_kind_display()
+        return f"{label} — {self.holder_name or self.title}"
+
+    @property
+    def is_numbered(self) -> bool:
+        return self.kind in NUMBERED_KINDS
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def verification_code_display(self) -> str:
+        return format_code(self.verification_code or "")
+
+
+class DocumentVersion(TenantModel):
+    """A previous file of a re-issued document, kept with its fingerprint and the reason."""
+
+    document = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField("version")
+    holder_name = models.CharField("titulaire", max_length=300, blank=True)
+    context = models.JSONField("données rendues", default=dict, encoder=DjangoJSONEncoder)
+    file = models.FileField("fichier", storage=private_storage, upload_to="", max_length=300, blank=True)
+    sha256 = models.CharField("empreinte SHA-256", max_length=64, blank=True)
+    rendered_at = models.DateTimeField("généré le", null=True, blank=True)
+    reason = models.TextField("motif de la réédition")
+    replaced_at = models.DateTimeField("remplacée le", auto_now_add=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["document", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "version"], name="documentversion_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="documentversion_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} v{self.version}"
+
+
+class VerificationRecord(models.Model):
+    """Public registry entry of a numbered document: exactly what ``/verifier/<code>`` shows."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valide"
+        REVOKED = "revoked", "Révoqué"
+        REISSUED = "reissued", "Réédité"
+
+    code = models.CharField("code de vérification", max_length=16, unique=True)
+    number = models.CharField("numéro", max_length=60)
+    kind = models.CharField("type", max_length=20, choices=DocumentKind.choices)
+    holder_name = models.CharField("titulaire", max_length=300)
+    certification = models.CharField("certification", max_length=1000)
+    niveau = models.CharField("niveau", max_length=200, blank=True)
+    code_certification = models.CharField("code de la certification", max_length=60, blank=True)
+    certificateur_nom = models.CharField("certificateur", max_length=300)
+    issued_on = models.DateField("date de délivrance")
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.VALID)
+    version = models.PositiveIntegerField("version", default=1)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField("motif de révocation", blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["valid", "revoked", "reissued"]),
+                name="verificationrecord_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="revoked") | ~Q(revocation_reason=""),
+                name="verificationrecord_revoked_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.get_status_display()})"
+
+    @property
+    def code_display(self) -> str:
+        return format_code(self.code)
+
+
+#: No 0/O, 1/I/L: read aloud or typed from paper without ambiguity.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 12
+
+
+def format_code(code: str) -> str:
+    """``7K2MQX4PH9TD`` → ``7K2M-QX4P-H9TD``."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def normalise_code(raw: str) -> str:
+    """What a person typed or scanned → the stored form (upper case, no separators)."""
+    return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:32]

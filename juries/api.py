@@ -1,0 +1,328 @@
+"""Juries API: one ``APIView`` per operation; parse, call the service, serialize."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.response import Response
+
+from candidates.models import Dossier
+from core.errors import ApplicationError
+from juries import selectors, services
+from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
+from juries.views import client_ip
+from organisations.api import TenantAPIView
+from referentiels.selectors import referentiel_list
+
+# --- serializers ---------------------------------------------------------------------------
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
+    class Meta:
+        model = JuryMember
+        fields = [
+            "id", "email", "prenom", "nom", "role", "college", "personnalite_qualifiee", "structure", "metier",
+            "annees_metier", "annees_inactivite", "a_forme_candidats", "conflit_interets",
+        ]
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    candidat = serializers.CharField(source="dossier.candidate.nom_complet", read_only=True)
+    derogation = serializers.BooleanField(source="is_override", read_only=True)
+
+    class Meta:
+        model = Decision
+        fields = [
+            "id", "dossier", "candidat", "proposition", "proposition_blocs", "raisons", "details", "decision",
+            "blocs_valides", "motivation", "derogation", "decided_at",
+        ]
+
+
+class JurySerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    referentiel = serializers.CharField(source="referentiel.code", read_only=True)
+    referentiel_version = serializers.IntegerField(source="referentiel.version", read_only=True)
+    group_key = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Jury
+        fields = [
+            "id", "referentiel", "referentiel_version", "intitule", "date", "lieu", "date_dernier_examen", "status",
+            "opened_at", "closed_at", "frozen_at", "results_published_at", "group_key",
+        ]
+
+
+class JuryCreateSerializer(serializers.Serializer):
+    referentiel = serializers.CharField(help_text="Code du référentiel (version publiée la plus récente) ou son UUID.")
+    intitule = serializers.CharField(max_length=200)
+    date = serializers.DateField()
+    lieu = serializers.CharField(max_length=200)
+    date_dernier_examen = serializers.DateField(required=False)
+
+
+class SignatureSerializer(serializers.ModelSerializer):
+    membre = serializers.CharField(source="member.nom_complet", read_only=True)
+    role = serializers.CharField(source="member.role", read_only=True)
+
+    class Meta:
+        model = Signature
+        fields = ["membre", "role", "signed_at", "ip", "sha256", "second_facteur"]
+
+
+class ProcesVerbalSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    signatures = SignatureSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ProcesVerbal
+        fields = ["id", "kind", "contenu", "sha256", "created_at", "completed_at", "signatures"]
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    decision = serializers.UUIDField(source="decision.public_id", read_only=True)
+    proces_verbal = serializers.UUIDField(source="proces_verbal.public_id", read_only=True)
+
+    class Meta:
+        model = Rectification
+        fields = ["id", "decision", "nouvelle_decision", "blocs_valides", "motif", "proces_verbal", "created_at", "applied_at"]
+
+
+class DecisionInputSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(default=False)
+    decision = serializers.ChoiceField(choices=[c for c in Dossier.Decision.values if c], required=False)
+    blocs_valides = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    motivation = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SignInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=10, help_text="Code TOTP actuel de l'application d'authentification du membre.")
+
+
+class DossiersInputSerializer(serializers.Serializer):
+    dossiers = serializers.ListField(child=serializers.UUIDField(), min_length=1)
+
+
+class RectificationInputSerializer(serializers.Serializer):
+    decision = serializers.UUIDField()
+    nouvelle_decision = serializers.ChoiceField(choices=[c for c in Dossier.Decision.values if c])
+    blocs_valides = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    motif = serializers.CharField()
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+class _JuryView(TenantAPIView):
+    def jury(self, jury_id) -> Jury:
+        return selectors.jury_get(membership=self.membership, public_id=jury_id)
+
+
+class JuryListCreateView(TenantAPIView, ListAPIView):
+    required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    serializer_class = JurySerializer
+    filterset_fields = ["status"]
+    ordering_fields = ["date", "created_at"]
+
+    def get_queryset(self):
+        return selectors.jury_list(membership=self.membership)
+
+    @extend_schema(request=JuryCreateSerializer, responses={201: JurySerializer}, summary="Créer un jury")
+    def post(self, request, org_slug):
+        data = JuryCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        code = values.pop("referentiel")
+        refs = referentiel_list(organisation=self.membership.organisation, status="published")
+        ref = refs.filter(code=code).order_by("-version").first()
+        if ref is None:
+            raise ApplicationError(f"Référentiel publié inconnu : « {code} ».", field="referentiel")
+        jury = services.jury_create(by=self.membership, referentiel=ref, **values)
+        return Response(JurySerializer(jury).data, status=status.HTTP_201_CREATED)
+
+
+class JuryDetailView(_JuryView):
+    required_permission = "juries.view"
+
+    @extend_schema(responses=JurySerializer, summary="Un jury, sa composition et l'état de sa publication")
+    def get(self, request, org_slug, jury_id):
+        jury = self.jury(jury_id)
+        data = JurySerializer(jury).data
+        data["membres"] = MemberSerializer(jury.members.all(), many=True).data
+        data["composition_echecs"] = services.jury_composition_failures(jury) if jury.status == Jury.Status.COMPOSITION else []
+        info = selectors.publication_info(jury)
+        data["publication"] = {"echeance": info["deadline"], "en_retard": info["late"], "notes_confidentielles": info["confidential"]}
+        return Response(data)
+
+
+class MemberListCreateView(_JuryView, ListAPIView):
+    required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    serializer_class = MemberSerializer
+
+    def get_queryset(self):
+        return self.jury(self.kwargs["jury_id"]).members.all()
+
+    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer}, summary="Ajouter un membre (invité s'il n'a pas de compte)")
+    def post(self, request, org_slug, jury_id):
+        jury = self.jury(jury_id)
+        data = MemberSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        member = services.jury_member_add(jury=jury, by=self.membership, **data.validated_data)
+        return Response(MemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MemberDetailView(_JuryView):
+    required_permission = "juries.manage"
+
+    @extend_schema(responses={204: None}, summary="Retirer un membre")
+    def delete(self, request, org_slug, jury_id, member_id):
+        jury = self.jury(jury_id)
+        services.jury_member_remove(member=selectors.member_get(jury=jury, public_id=member_id), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class JuryDossiersView(_JuryView):
+    required_permission = "juries.manage"
+
+    @extend_schema(request=DossiersInputSerializer, responses={201: DecisionSerializer(many=True)}, summary="Ajouter des dossiers prêts pour le jury")
+    def post(self, request, org_slug, jury_id):
+        jury = self.jury(jury_id)
+        data = DossiersInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        wanted = set(data.validated_data["dossiers"])
+        dossiers = list(Dossier.objects.filter(public_id__in=wanted))
+        if len(dossiers) != len(wanted):
+            raise ApplicationError("Dossier inconnu dans la liste.", field="dossiers")
+        created = services.jury_dossiers_add(jury=jury, by=self.membership, dossiers=dossiers)
+        return Response(DecisionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class JuryOpenView(_JuryView):
+    required_permission = "juries.manage"
+
+    @extend_schema(request=None, responses=JurySerializer, summary="Ouvrir la délibération (règle de composition vérifiée)")
+    def post(self, request, org_slug, jury_id):
+        return Response(JurySerializer(services.jury_open(jury=self.jury(jury_id), by=self.membership)).data)
+
+
+class DecisionListView(_JuryView, ListAPIView):
+    required_permission = "juries.view"
+    serializer_class = DecisionSerializer
+
+    def get_queryset(self):
+        return selectors.decision_list(jury=self.jury(self.kwargs["jury_id"]))
+
+
+class DecisionDetailView(_JuryView):
+    required_permission = {"GET": "juries.view", "POST": "juries.deliberate"}
+
+    @extend_schema(responses=DecisionSerializer, summary="Proposition et décision pour un candidat")
+    def get(self, request, org_slug, jury_id, decision_id):
+        return Response(DecisionSerializer(selectors.decision_get(jury=self.jury(jury_id), public_id=decision_id)).data)
+
+    @extend_schema(request=DecisionInputSerializer, responses=DecisionSerializer, summary="Accepter la proposition ou décider autrement (motivation obligatoire)")
+    def post(self, request, org_slug, jury_id, decision_id):
+        decision = selectors.decision_get(jury=self.jury(jury_id), public_id=decision_id)
+        data = DecisionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        decision = services.decision_record(
+            decision=decision, by=self.membership, accept=v["accept"], decision_value=v.get("decision", ""),
+            blocs_valides=v["blocs_valides"], motivation=v["motivation"],
+        )
+        return Response(DecisionSerializer(decision).data)
+
+
+class JuryCloseView(_JuryView):
+    required_permission = "juries.deliberate"
+
+    @extend_schema(request=None, responses={201: ProcesVerbalSerializer}, summary="Clore la délibération (président)")
+    def post(self, request, org_slug, jury_id):
+        pv = services.jury_close(jury=self.jury(jury_id), by=self.membership)
+        return Response(ProcesVerbalSerializer(pv).data, status=status.HTTP_201_CREATED)
+
+
+class ProcesVerbalListView(_JuryView, ListAPIView):
+    required_permission = "juries.view"
+    serializer_class = ProcesVerbalSerializer
+
+    def get_queryset(self):
+        return self.jury(self.kwargs["jury_id"]).proces_verbaux.prefetch_related("signatures__member")
+
+
+class SignatureCreateView(_JuryView):
+    required_permission = "juries.sign"
+
+    @extend_schema(request=SignInputSerializer, responses={201: SignatureSerializer}, summary="Signer un procès-verbal (second facteur TOTP)")
+    def post(self, request, org_slug, jury_id, pv_id):
+        pv = selectors.proces_verbal_get(jury=self.jury(jury_id), public_id=pv_id)
+        data = SignInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        signature = services.proces_verbal_sign(
+            proces_verbal=pv, by=self.membership, code=data.validated_data["code"], ip=client_ip(request._request)
+        )
+        return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
+
+
+class RectificationListCreateView(_JuryView, ListAPIView):
+    required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    serializer_class = RectificationSerializer
+
+    def get_queryset(self):
+        return selectors.rectification_list(jury=self.jury(self.kwargs["jury_id"]))
+
+    @extend_schema(request=RectificationInputSerializer, responses={201: RectificationSerializer}, summary="Rectifier une décision figée")
+    def post(self, request, org_slug, jury_id):
+        jury = self.jury(jury_id)
+        data = RectificationInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        rect = services.rectification_create(
+            decision=selectors.decision_get(jury=jury, public_id=v["decision"]), by=self.membership,
+            nouvelle_decision=v["nouvelle_decision"], blocs_valides=v["blocs_valides"], motif=v["motif"],
+        )
+        return Response(RectificationSerializer(rect).data, status=status.HTTP_201_CREATED)
+
+
+class JuryPublishView(_JuryView):
+    required_permission = "juries.manage"
+
+    @extend_schema(request=None, responses=JurySerializer, summary="Publier les résultats (PV complet exigé)")
+    def post(self, request, org_slug, jury_id):
+        return Response(JurySerializer(services.jury_results_publish(jury=self.jury(jury_id), by=self.membership)).data)
+
+
+class JuryResultsView(_JuryView):
+    required_permission = "juries.view"
+
+    @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()), summary="Résultats publiés (notes confidentielles omises)")
+    def get(self, request, org_slug, jury_id):
+        jury = self.jury(jury_id)
+        if not jury.results_published_at:
+            raise ApplicationError("Les résultats de ce jury ne sont pas encore publiés.")
+        return Response(selectors.published_results(jury=jury))
+
+
+class JuryDocumentsView(_JuryView):
+    required_permission = "documents.view"
+
+    @extend_schema(responses=serializers.DictField(), summary="Documents du jury et progression de leur génération")
+    def get(self, request, org_slug, jury_id):
+        jury = self.jury(jury_id)
+        if not jury.is_frozen:
+            raise Http404("Aucun document avant la dernière signature.")
+        from documents.selectors import batch_progress, document_list
+
+        docs = document_list(group_key=jury.group_key).order_by("kind", "number", "holder_name")
+        return Response({
+            "progression": batch_progress(group_key=jury.group_key),
+            "documents": [
+                {"id": str(d.public_id), "kind": d.kind, "holder_name": d.holder_name, "number": d.number,
+                 "verification_code": d.verification_code, "status": d.status, "revoked": d.revoked_at is not None}
+                for d in docs
+            ],
+        })

@@ -1,0 +1,17 @@
+"""Celery entry points of juries (thin): issue a frozen jury's documents."""
+
+from celery import shared_task
+
+from organisations.tasks import TenantTask
+
+
+@shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def jury_documents_issue_task(self, *, organisation_id: int, jury_id: int) -> int:
+    """Idempotent: requesting again finds every document by its key; only pending ones are re-enqueued."""
+    from juries.documents import jury_documents_issue
+    from juries.models import Jury
+
+    jury = Jury.objects.filter(pk=jury_id).first()
+    if jury is None or not jury.is_frozen:
+        return 0
+    return jury_documents_issue(jury=jury)

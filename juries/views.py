@@ -1,0 +1,313 @@
+"""HTML pages of juries: parse, call a service or selector, render. Nothing else."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.errors import ApplicationError
+from juries import rules as jury_rules
+from juries import selectors, services
+from juries.forms import DossiersForm, JuryForm, MemberForm, OverrideForm, RectificationForm, SignForm
+from juries.models import Jury, ProcesVerbal
+from organisations.permissions import membership_can, require_capability
+from referentiels.selectors import referentiel_list
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _back(request, jury, anchor: str = ""):
+    url = reverse("jury_detail", kwargs={"org_slug": request.organisation.slug, "jury_id": jury.public_id})
+    return redirect(url + (f"#{anchor}" if anchor else ""))
+
+
+def _run(request, jury, fn, success: str, anchor: str = ""):
+    """Call a service; show its message (every reason of a refusal) and come back to the jury."""
+    try:
+        fn()
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return _back(request, jury, anchor)
+
+
+@require_capability("juries.view")
+@require_GET
+def jury_list(request, org_slug):
+    status = request.GET.get("status", "")
+    qs = selectors.jury_list(membership=request.membership, status=status if status in Jury.Status.values else "")
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    return render(request, "juries/list.html", {
+        "page": page, "statuses": Jury.Status.choices, "status": status,
+        "can_manage": membership_can(request, "juries.manage"),
+        "deadlines": selectors.deadlines(membership=request.membership),
+    })
+
+
+@require_capability("juries.manage")
+@require_http_methods(["GET", "POST"])
+def jury_create(request, org_slug):
+    referentiels = referentiel_list(organisation=request.organisation, status="published")
+    form = JuryForm(request.POST or None, referentiels=referentiels)
+    if request.method == "POST" and form.is_valid():
+        try:
+            jury = services.jury_create(by=request.membership, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, "Jury créé : ajoutez ses membres et ses candidats.")
+            return _back(request, jury)
+    return render(request, "juries/form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _bloc_choices(jury):
+    return [(b.code, f"{b.code} — {b.intitule[:70]}") for b in jury.referentiel.blocs.all()]
+
+
+@require_capability("juries.view")
+@require_GET
+def jury_detail(request, org_slug, jury_id):
+    jury = selectors.jury_get(membership=request.membership, public_id=jury_id)
+    can_manage = membership_can(request, "juries.manage")
+    me = services.member_for(jury, request.user)
+    is_voting = bool(me and me.votes and request.membership.role == "jury")
+    decisions = list(selectors.decision_list(jury=jury))
+    pvs = selectors.proces_verbaux(jury=jury)
+    initial = next((pv for pv in pvs if pv.kind == ProcesVerbal.Kind.INITIAL), None)
+    pv_states = [
+        {"pv": pv, "state": selectors.signature_state(pv), "mine": bool(me and any(s.member_id == me.pk for s in pv.signatures.all()))}
+        for pv in pvs
+    ]
+    blocs = _bloc_choices(jury)
+    documents = None
+    if jury.is_frozen and membership_can(request, "documents.view"):
+        from documents.selectors import batch_progress, document_list
+
+        documents = {
+            "progress": batch_progress(group_key=jury.group_key),
+            "items": list(document_list(group_key=jury.group_key).order_by("kind", "number", "holder_name")[:500]),
+        }
+    context = {
+        "jury": jury,
+        "rules": jury_rules.rules_for(jury.referentiel),
+        "members": list(jury.members.all()),
+        "decisions": decisions,
+        "pending": sum(1 for d in decisions if not d.decision),
+        "failures": services.jury_composition_failures(jury) if jury.status == Jury.Status.COMPOSITION else [],
+        "can_manage": can_manage,
+        "me": me,
+        "is_voting": is_voting,
+        "is_president": bool(is_voting and me.role == "president"),
+        "initial_pv": initial,
+        "pv_states": pv_states,
+        "member_form": MemberForm() if can_manage and jury.status == Jury.Status.COMPOSITION else None,
+        "dossiers_form": DossiersForm(jury=jury) if can_manage and jury.status == Jury.Status.COMPOSITION else None,
+        "override_blocs": blocs,
+        "sign_form": SignForm(),
+        "rectification_form": RectificationForm(blocs=blocs) if can_manage and jury.is_frozen else None,
+        "rectifications": list(selectors.rectification_list(jury=jury)),
+        "publication": selectors.publication_info(jury),
+        "documents": documents,
+    }
+    return render(request, "juries/detail.html", context)
+
+
+def _jury_for(request, jury_id):
+    return selectors.jury_get(membership=request.membership, public_id=jury_id)
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_member_add(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    form = MemberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Membre non ajouté : " + " ; ".join(f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items()))
+        return _back(request, jury, "composition")
+    return _run(request, jury, lambda: services.jury_member_add(jury=jury, by=request.membership, **form.cleaned_data),
+                f"{form.cleaned_data['prenom']} {form.cleaned_data['nom']} ajouté(e) au jury.", "composition")
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_member_remove(request, org_slug, jury_id, member_id):
+    jury = _jury_for(request, jury_id)
+    member = selectors.member_get(jury=jury, public_id=member_id)
+    return _run(request, jury, lambda: services.jury_member_remove(member=member, by=request.membership), "Membre retiré.", "composition")
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_dossiers_add(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    form = DossiersForm(request.POST, jury=jury)
+    if not form.is_valid():
+        messages.error(request, "Cochez au moins un dossier prêt pour le jury.")
+        return _back(request, jury, "candidats")
+    dossiers = form.cleaned_data["dossiers"]
+    return _run(request, jury, lambda: services.jury_dossiers_add(jury=jury, by=request.membership, dossiers=dossiers),
+                f"{len(dossiers)} candidat(s) ajouté(s), avec la proposition du moteur de règles.", "candidats")
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_dossier_remove(request, org_slug, jury_id, decision_id):
+    jury = _jury_for(request, jury_id)
+    decision = selectors.decision_get(jury=jury, public_id=decision_id)
+    return _run(request, jury, lambda: services.jury_dossier_remove(decision=decision, by=request.membership), "Candidat retiré du jury.", "candidats")
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_open(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    return _run(request, jury, lambda: services.jury_open(jury=jury, by=request.membership), "La délibération est ouverte.", "deliberation")
+
+
+@require_capability("juries.deliberate")
+@require_POST
+def decision_record(request, org_slug, jury_id, decision_id):
+    jury = _jury_for(request, jury_id)
+    decision = selectors.decision_get(jury=jury, public_id=decision_id)
+    name = decision.dossier.candidate.nom_complet
+    if request.POST.get("accept"):
+        return _run(request, jury, lambda: services.decision_record(decision=decision, by=request.membership, accept=True),
+                    f"Proposition acceptée pour {name}.", f"d-{decision.public_id}")
+    form = OverrideForm(request.POST, blocs=_bloc_choices(jury))
+    if not form.is_valid():
+        messages.error(request, "Décision non enregistrée : vérifiez la décision et les blocs.")
+        return _back(request, jury, f"d-{decision.public_id}")
+    data = form.cleaned_data
+    return _run(
+        request, jury,
+        lambda: services.decision_record(
+            decision=decision, by=request.membership, accept=False, decision_value=data["decision"],
+            blocs_valides=data["blocs_valides"], motivation=data["motivation"],
+        ),
+        f"Décision du jury enregistrée pour {name}.", f"d-{decision.public_id}",
+    )
+
+
+@require_capability("juries.deliberate")
+@require_POST
+def decisions_accept_all(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    return _run(request, jury, lambda: services.decisions_accept_all(jury=jury, by=request.membership),
+                "Les propositions restantes sont acceptées.", "deliberation")
+
+
+@require_capability("juries.deliberate")
+@require_POST
+def jury_close(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    return _run(request, jury, lambda: services.jury_close(jury=jury, by=request.membership),
+                "Délibération close : le procès-verbal est prêt à signer.", "signatures")
+
+
+@require_capability("juries.sign")
+@require_POST
+def proces_verbal_sign(request, org_slug, jury_id, pv_id):
+    jury = _jury_for(request, jury_id)
+    pv = selectors.proces_verbal_get(jury=jury, public_id=pv_id)
+    form = SignForm(request.POST)
+    code = form.data.get("code", "")
+    return _run(request, jury, lambda: services.proces_verbal_sign(proces_verbal=pv, by=request.membership, code=code, ip=client_ip(request)),
+                "Votre signature est enregistrée.", "signatures")
+
+
+@require_capability("juries.manage")
+@require_POST
+def rectification_create(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    try:
+        decision = selectors.decision_get(jury=jury, public_id=request.POST.get("decision", ""))
+    except (Http404, ValidationError):
+        messages.error(request, "Choisissez le candidat dont la décision est rectifiée.")
+        return _back(request, jury, "rectifications")
+    form = RectificationForm(request.POST, blocs=_bloc_choices(jury))
+    if not form.is_valid():
+        messages.error(request, "Rectification non enregistrée : indiquez la décision et le motif.")
+        return _back(request, jury, "rectifications")
+    data = form.cleaned_data
+    return _run(
+        request, jury,
+        lambda: services.rectification_create(decision=decision, by=request.membership, nouvelle_decision=data["nouvelle_decision"],
+                                              blocs_valides=data["blocs_valides"], motif=data["motif"]),
+        "Rectification enregistrée : elle s'appliquera après la signature de tous les membres.", "rectifications",
+    )
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_publish(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    return _run(request, jury, lambda: services.jury_results_publish(jury=jury, by=request.membership), "Résultats publiés.", "publication")
+
+
+@require_capability("juries.view")
+@require_GET
+def jury_results(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    if not jury.results_published_at and not membership_can(request, "juries.manage"):
+        raise Http404("Résultats non publiés.")
+    return render(request, "juries/results.html", {
+        "jury": jury, "results": selectors.published_results(jury=jury), "publication": selectors.publication_info(jury),
+    })
+
+
+@require_capability("juries.view")
+@require_GET
+def proces_verbal_text(request, org_slug, jury_id, pv_id):
+    """The exact signed text, byte for byte (its SHA-256 is the one every signature records)."""
+    jury = _jury_for(request, jury_id)
+    pv = selectors.proces_verbal_get(jury=jury, public_id=pv_id)
+    response = FileResponse(iter([pv.contenu.encode("utf-8")]), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="pv-{pv.public_id}.txt"'
+    return response
+
+
+@require_capability("documents.view")
+@require_GET
+def jury_documents_zip(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    from documents.services import documents_zip
+
+    try:
+        stream = documents_zip(group_key=jury.group_key)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return _back(request, jury, "documents")
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="jury-{jury.date:%Y%m%d}-{str(jury.public_id)[:8]}.zip"'
+    return response
+
+
+@require_capability("documents.view")
+@require_GET
+def jury_document_download(request, org_slug, jury_id, document_id):
+    """A document of this jury (a jury member sees their own jury's documents only)."""
+    jury = _jury_for(request, jury_id)
+    from documents.models import IssuedDocument
+    from documents.selectors import document_file_read
+
+    document = IssuedDocument.objects.filter(group_key=jury.group_key, public_id=document_id, status="ready").first()
+    if document is None:
+        raise Http404("Document introuvable.")
+    response = FileResponse(iter([document_file_read(document=document)]), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.number or document.public_id}.pdf"'
+    return response
+
+
+@require_capability("documents.view")
+@require_GET
+def jury_documents_progress(request, org_slug, jury_id):
+    jury = _jury_for(request, jury_id)
+    from documents.selectors import batch_progress
+
+    return render(request, "juries/partials/progress.html", {"jury": jury, "progress": batch_progress(group_key=jury.group_key)})

@@ -1,0 +1,298 @@
+"""Bulk import: dry run with row/column errors, nothing written on error, duplicates, CSV and XLSX."""
+
+import csv
+import io
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import Workbook
+
+from candidates import services
+from candidates.models import Candidate, Dossier, DossierBloc, Entreprise, ImportJob, Tuteur
+from organisations.tenancy import tenant_context
+from tests.candidates.conftest import make_candidate
+from tests.conftest import wait_for
+
+HEADER = [
+    "nom_naissance",
+    "prenom1",
+    "sexe",
+    "date_naissance",
+    "referentiel",
+    "voie_acces",
+    "blocs",
+    "tiers_temps",
+    "entreprise_siret",
+    "entreprise_raison_sociale",
+    "tuteur_nom",
+    "tuteur_prenom",
+    "tuteur_email",
+    "code_insee_naissance",
+]
+GOOD = [
+    [
+        "Martin",
+        "Paul",
+        "M",
+        "02/05/1999",
+        "RNCP36390",
+        "apprentissage",
+        "RNCP36390BC01;RNCP36390BC03",
+        "oui",
+        "73282932000074",
+        "Exemple SA",
+        "Bernard",
+        "Anne",
+        "anne.bernard@example.org",
+        "75056",
+    ],
+    [
+        "Nguyen",
+        "Linh",
+        "F",
+        "1987",
+        "CQPM-attache-gestion",
+        "formation continue",
+        "",
+        "non",
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    ],
+]
+
+
+def csv_file(rows, header=HEADER, name="candidats.csv"):
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return SimpleUploadedFile(name, out.getvalue().encode("utf-8"))
+
+
+def xlsx_file(rows, header=HEADER, name="candidats.xlsx"):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return SimpleUploadedFile(name, out.getvalue())
+
+
+def counts():
+    return (
+        Candidate.objects.count(),
+        Dossier.objects.count(),
+        Entreprise.objects.count(),
+        Tuteur.objects.count(),
+    )
+
+
+def test_clean_csv_is_checked_then_imported(in_a, alice, cqpm):
+    job = services.import_job_create(by=alice, uploaded_file=csv_file(GOOD))
+    assert job.status == ImportJob.Status.VALIDATED and job.errors == []
+    assert [p["candidat"] for p in job.preview] == ["MARTIN Paul", "NGUYEN Linh"]
+    assert counts() == (0, 0, 0, 0)  # the dry run writes nothing
+    job = services.import_job_confirm(job=job, by=alice)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert job.result == {
+        "candidats_crees": 2,
+        "candidats_rattaches": 0,
+        "dossiers_crees": 2,
+        "entreprises_creees": 1,
+        "tuteurs_crees": 1,
+    }
+    paul = Dossier.objects.get(candidate__nom_naissance="MARTIN")
+    assert (
+        paul.amenagement_tiers_temps
+        and paul.entreprise.siret == "73282932000074"
+        and paul.tuteur.email == "anne.bernard@example.org"
+    )
+    assert sorted(DossierBloc.objects.filter(dossier=paul).values_list("bloc__code", flat=True)) == [
+        "RNCP36390BC01",
+        "RNCP36390BC03",
+    ]
+    linh = Candidate.objects.get(nom_naissance="NGUYEN")
+    assert (linh.naissance_annee, linh.naissance_mois, linh.naissance_jour) == (1987, None, None)
+    assert linh.dossiers.get().transitions.get().reason == "Import"
+
+
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        (
+            "date_naissance",
+            "31/02/1990",
+            "date de naissance invalide : « 31/02/1990 » n'existe pas au calendrier",
+        ),
+        (
+            "entreprise_siret",
+            "73282932000075",
+            "SIRET « 73282932000075 » invalide : la clé de contrôle (Luhn) ne correspond pas",
+        ),
+        ("referentiel", "RNCP99999", "référentiel inconnu ou non habilité pour ce centre : « RNCP99999 »"),
+        ("sexe", "X", "« X » : M ou F attendu"),
+        ("voie_acces", "télépathie", "voie d'accès inconnue"),
+        ("code_insee_naissance", "2C004", "Code INSEE invalide"),
+        ("blocs", "BC9", "bloc(s) inconnu(s) dans RNCP36390 : BC9"),
+    ],
+)
+def test_bad_cell_is_reported_with_row_and_column_and_nothing_written(
+    in_a, alice, cqpm, column, value, message
+):
+    rows = [list(r) for r in GOOD]
+    rows[0][HEADER.index(column)] = value
+    job = services.import_job_create(by=alice, uploaded_file=csv_file(rows))
+    assert job.status == ImportJob.Status.REJECTED
+    assert len(job.errors) == 1
+    error = job.errors[0]
+    assert (error["row"], error["column"]) == (2, column)
+    assert message in error["message"]
+    assert counts() == (0, 0, 0, 0)
+    with pytest.raises(Exception, match="seul un import vérifié sans erreur"):
+        services.import_job_confirm(job=job, by=alice)
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_missing_mandatory_column_is_reported_on_the_header(in_a, alice):
+    header = [h for h in HEADER if h != "date_naissance"]
+    rows = [[v for h, v in zip(HEADER, r, strict=True) if h != "date_naissance"] for r in GOOD]
+    job = services.import_job_create(by=alice, uploaded_file=xlsx_file(rows, header=header))
+    assert job.status == ImportJob.Status.REJECTED
+    assert job.errors == [
+        {"row": 1, "column": "date_naissance", "message": "colonne obligatoire absente de l'en-tête"}
+    ]
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_xlsx_errors_on_several_rows(in_a, alice, cqpm):
+    rows = [list(GOOD[1]) for _ in range(3)]
+    rows[0][0] = "A"
+    rows[1][0], rows[1][3] = "B", "1880"
+    rows[2][0], rows[2][4] = "C", "RNCP00000"
+    job = services.import_job_create(by=alice, uploaded_file=xlsx_file(rows))
+    assert [(e["row"], e["column"]) for e in job.errors] == [(3, "date_naissance"), (4, "referentiel")]
+    assert counts() == (0, 0, 0, 0)
+
+
+def test_duplicates_detected_then_merged_on_request(in_a, alice, cqpm):
+    existing = make_candidate(
+        alice,
+        nom_naissance="Martin",
+        prenom1="Paul",
+        naissance_annee=1999,
+        naissance_mois=5,
+        naissance_jour=2,
+        sexe="M",
+        civilite="M",
+    )
+    job = services.import_job_create(by=alice, uploaded_file=csv_file(GOOD))
+    assert job.status == ImportJob.Status.REJECTED
+    assert (
+        job.errors[0]["row"] == 2
+        and "doublon : MARTIN Paul né(e) le 02/05/1999 existe déjà" in job.errors[0]["message"]
+    )
+    job = services.import_job_create(by=alice, uploaded_file=csv_file(GOOD), merge_duplicates=True)
+    assert (
+        job.status == ImportJob.Status.VALIDATED
+        and "le dossier lui sera rattaché" in job.warnings[0]["message"]
+    )
+    services.import_job_confirm(job=job, by=alice)
+    assert Candidate.objects.filter(nom_naissance="MARTIN").get() == existing
+    assert existing.dossiers.count() == 1
+
+
+def test_duplicate_rows_in_the_file(in_a, alice, cqpm):
+    job = services.import_job_create(by=alice, uploaded_file=csv_file([GOOD[1], GOOD[1]]))
+    assert job.errors == [
+        {
+            "row": 3,
+            "column": "nom_naissance",
+            "message": "doublon dans le fichier : même candidat et même référentiel qu'à la ligne 2",
+        }
+    ]
+
+
+def test_wrong_format_refused(in_a, alice):
+    from core.errors import ApplicationError
+
+    with pytest.raises(ApplicationError, match="déposez un fichier .csv ou .xlsx"):
+        services.import_job_create(by=alice, uploaded_file=SimpleUploadedFile("x.pdf", b"%PDF-1.4"))
+    with pytest.raises(ApplicationError, match="n'est pas un classeur XLSX"):
+        services.import_job_create(by=alice, uploaded_file=SimpleUploadedFile("x.xlsx", b"nom;prenom"))
+
+
+def test_import_page_flow(habilitated, alice, client_for, cqpm):
+    client = client_for(alice)
+    response = client.post("/o/centre-a/candidats/import/", {"file": csv_file(GOOD)}, follow=True)
+    page = response.content.decode()
+    assert "Fichier vérifié : aucune erreur" in page and "MARTIN Paul" in page
+    with tenant_context(habilitated):
+        job = ImportJob.objects.get()
+    response = client.post(f"/o/centre-a/candidats/import/{job.public_id}/confirmer/", follow=True)
+    assert "Import terminé" in response.content.decode()
+    with tenant_context(habilitated):
+        assert Dossier.objects.count() == 2
+
+
+def five_thousand_rows():
+    rows = []
+    for i in range(5000):
+        ref = "RNCP36390" if i % 2 else "CQPM-attache-gestion"
+        rows.append(
+            [
+                f"NOM{i:05d}",
+                f"Prenom{i}",
+                "F" if i % 3 else "M",
+                f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1970 + i % 30}",
+                ref,
+                "apprentissage",
+                "",
+                "non",
+                "73282932000074" if i % 10 == 0 else "",
+                "Exemple SA" if i % 10 == 0 else "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
+    return rows
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_5000_rows_xlsx_through_the_celery_worker(real_celery, habilitated, alice, api_for, cqpm, rncp):
+    api = api_for(alice)
+    upload = xlsx_file(five_thousand_rows(), name="promo-2025.xlsx")
+    started = time.monotonic()
+    response = api.post("/api/v1/o/centre-a/imports/", {"file": upload}, format="multipart")
+    assert response.status_code == 201, response.json()
+    job_id = response.json()["id"]
+    status_url = f"/api/v1/o/centre-a/imports/{job_id}/"
+
+    def finished():
+        body = api.get(status_url).json()
+        return body if body["status"] not in ("pending", "validating", "importing") else None
+
+    body = wait_for(finished, timeout=60, interval=0.5)
+    checked = time.monotonic() - started
+    assert body["status"] == "validated", body["errors"][:3]
+    assert body["total_rows"] == 5000
+    assert api.post(f"/api/v1/o/centre-a/imports/{job_id}/confirm/").status_code == 202
+    body = wait_for(finished, timeout=60, interval=0.5)
+    total = time.monotonic() - started
+    assert body["status"] == "done", body["errors"][:3]
+    assert body["result"]["dossiers_crees"] == 5000 and body["result"]["candidats_crees"] == 5000
+    with tenant_context(habilitated):
+        assert Dossier.objects.count() == 5000
+        assert DossierBloc.objects.filter(dossier__referentiel__code="RNCP36390").count() == 2500 * 4
+    print(f"\nimport 5000 lignes XLSX : vérification {checked:.1f} s, total {total:.1f} s")
+    assert total < 60
