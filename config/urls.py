@@ -14,6 +14,8 @@ api_v1 = [
     path("o/<slug:org_slug>/", include("candidates.api_urls")),
     path("o/<slug:org_slug>/", include("juries.api_urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
+    path("o/<slug:org_slug>/documents/", include("documents.api_urls")),
+    path("verifier/", include("documents.public_api_urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +29,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/jurys/", include("juries.urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.urls")),
     path("", include(certificateur_public_urls)),
+    path("o/<slug:org_slug>/documents/", include("documents.urls")),
+    path("verifier/", include("documents.public_urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
