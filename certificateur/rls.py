@@ -19,6 +19,11 @@ REFERENTIELS_OF = f"SELECT r.id FROM referentiels_referentiel r WHERE r.certific
 _DOSSIER_JOIN = "candidates_dossier d JOIN referentiels_referentiel r ON r.id = d.referentiel_id"
 DOSSIERS_OF = f"SELECT d.id FROM {_DOSSIER_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
 CANDIDATES_OF = f"SELECT d.candidate_id FROM {_DOSSIER_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+_JURY_JOIN = "juries_jury j JOIN referentiels_referentiel r ON r.id = j.referentiel_id"
+JURIES_OF = f"SELECT j.id FROM {_JURY_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+JURY_GROUPS_OF = (
+    f"SELECT 'jury:' || j.public_id::text FROM {_JURY_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+)
 
 
 def via_referentiel(column: str = "referentiel_id") -> str:
@@ -31,6 +36,15 @@ def via_dossier(column: str = "dossier_id") -> str:
 
 def via_candidate(column: str = "id") -> str:
     return f"{column} IN ({CANDIDATES_OF})"
+
+
+def via_jury(column: str = "jury_id") -> str:
+    return f"{column} IN ({JURIES_OF})"
+
+
+def issued_document_path() -> str:
+    """Numbered documents name their certificateur; a jury's PV and émargements go by its group."""
+    return f"({via_certificateur()}) OR (kind IN ('proces_verbal', 'emargement') AND group_key IN ({JURY_GROUPS_OF}))"
 
 
 def via_certificateur(column: str = "certificateur_id") -> str:

@@ -441,3 +441,132 @@ __all__ = [
     "oversight_figures",
     "renewal_figures",
 ]
+
+
+# --- juries, PVs and parchemins of every centre (inside oversight_context) -----------------------
+
+
+def oversight_juries(*, certificateur: Organisation, filters: OversightFilters | None = None) -> list[dict]:
+    """Juries of every centre on the certificateur's référentiels, with their PV and deadline.
+
+    The transmission deadline (CQPM: PV, composition, émargement to the UIMM within 3 months of
+    the jury) is computed for every jury; ``transmission`` is true for CQPM juries.
+    """
+    from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, add_months
+    from documents.models import DocumentKind, IssuedDocument
+    from juries.models import Jury
+
+    f = filters or OversightFilters()
+    with oversight_context(certificateur):
+        qs = Jury.objects.filter(referentiel__certificateur=certificateur).select_related(
+            "referentiel", "organisation"
+        )
+        if f.referentiel:
+            qs = qs.filter(referentiel__code=f.referentiel)
+        if f.centre:
+            qs = qs.filter(organisation__slug=f.centre)
+        if f.date_du:
+            qs = qs.filter(date__gte=f.date_du)
+        if f.date_au:
+            qs = qs.filter(date__lte=f.date_au)
+        juries = list(qs.annotate(nb_membres=Count("members", distinct=True)).order_by("-date", "pk"))
+        pvs = {
+            d.group_key: d
+            for d in IssuedDocument.objects.filter(
+                kind=DocumentKind.PROCES_VERBAL,
+                group_key__in=[j.group_key for j in juries],
+                revoked_at__isnull=True,
+            )
+        }
+    today = timezone.localdate()
+    rows = []
+    for j in juries:
+        echeance = add_months(j.date, DELAI_TRANSMISSION_CQPM_MOIS)
+        rows.append(
+            {
+                "jury": j,
+                "pv": pvs.get(j.group_key),
+                "nb_membres": j.nb_membres,
+                "echeance": echeance,
+                "transmission": j.referentiel.kind == "CQPM",
+                "en_retard": j.referentiel.kind == "CQPM" and echeance < today,
+            }
+        )
+    return rows
+
+
+def jury_and_document_figures(
+    *, certificateur: Organisation, filters: OversightFilters | None = None
+) -> dict:
+    """{(code, year): {juries, juries_signes, parchemins, parchemins_revoques, blocs, blocs_revoques}}."""
+    from documents.models import DocumentKind, IssuedDocument
+    from juries.models import Jury
+
+    f = filters or OversightFilters()
+    out: dict = defaultdict(lambda: defaultdict(int))
+    with oversight_context(certificateur):
+        juries = Jury.objects.filter(referentiel__certificateur=certificateur)
+        docs = IssuedDocument.objects.filter(
+            certificateur=certificateur, kind__in=[DocumentKind.PARCHEMIN, DocumentKind.CERTIFICAT_BLOC]
+        )
+        if f.referentiel:
+            juries = juries.filter(referentiel__code=f.referentiel)
+            docs = docs.filter(context__code_certification=f.referentiel)
+        if f.centre:
+            juries = juries.filter(organisation__slug=f.centre)
+            docs = docs.filter(organisation__slug=f.centre)
+        if f.date_du:
+            juries, docs = juries.filter(date__gte=f.date_du), docs.filter(issued_on__gte=f.date_du)
+        if f.date_au:
+            juries, docs = juries.filter(date__lte=f.date_au), docs.filter(issued_on__lte=f.date_au)
+        for r in (
+            juries.annotate(annee=ExtractYear("date"))
+            .values("referentiel__code", "annee", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        ):
+            row = out[(r["referentiel__code"], r["annee"])]
+            row["juries"] += r["n"]
+            if r["status"] == "signe":
+                row["juries_signes"] += r["n"]
+        for r in (
+            docs.annotate(annee=ExtractYear("issued_on"))
+            .values("context__code_certification", "annee", "kind")
+            .annotate(n=Count("id"), revoques=Count("id", filter=Q(revoked_at__isnull=False)))
+            .order_by()
+        ):
+            row = out[(r["context__code_certification"], r["annee"])]
+            name = "parchemins" if r["kind"] == DocumentKind.PARCHEMIN else "blocs"
+            row[name] += r["n"]
+            row[f"{name}_revoques"] += r["revoques"]
+    return {k: dict(v) for k, v in out.items()}
+
+
+def oversight_pv_get(*, certificateur: Organisation, public_id):
+    """A PV (issued document) of a centre's jury on one of the certificateur's référentiels, or 404."""
+    from documents.models import DocumentKind, IssuedDocument
+    from juries.models import Jury
+
+    if not _is_uuid(public_id):
+        raise Http404
+    with oversight_context(certificateur):
+        doc = IssuedDocument.objects.filter(public_id=public_id, kind=DocumentKind.PROCES_VERBAL).first()
+        # The policy already hides other certificateurs' PVs; the check keeps SQLite (demo) honest.
+        if (
+            doc is None
+            or not Jury.objects.filter(
+                referentiel__certificateur=certificateur, public_id=doc.group_key.removeprefix("jury:")
+            ).exists()
+        ):
+            raise Http404
+        return doc
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True

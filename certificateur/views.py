@@ -51,6 +51,11 @@ def oversight(request, org_slug):
     figures = selectors.oversight_figures(
         certificateur=certificateur, filters=None if filters.errors else filters
     )
+    documents = selectors.jury_and_document_figures(
+        certificateur=certificateur, filters=None if filters.errors else filters
+    )
+    for row in figures["per_code_year"]:
+        row.update(documents.get((row["code"], row["annee"]), {}))
     status_rows = [(label, n) for _v, label, n in figures["per_status"]]
     voie_rows = [(label, n) for _v, label, n in figures["per_voie"] if n]
     return render(
@@ -67,9 +72,43 @@ def oversight(request, org_slug):
             "centres": selectors.overseen_centres(certificateur=certificateur),
             "querystring": filters.querystring(),
             "cdc_counts": selectors.cdc_passage_counts(),
+            "juries": selectors.oversight_juries(
+                certificateur=certificateur, filters=None if filters.errors else filters
+            )[:50],
         },
         status=400 if filters.errors else 200,
     )
+
+
+@certificateur_only("oversight.view")
+@require_GET
+def oversight_pv_download(request, org_slug, document_id):
+    from documents.selectors import document_file_read
+
+    document = selectors.oversight_pv_get(certificateur=request.organisation, public_id=document_id)
+    try:
+        data = document_file_read(document=document)
+    except ApplicationError as exc:
+        return HttpResponse(exc.message, status=409, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(data, content_type="application/pdf")
+    name = f"proces-verbal-{document.issued_on:%Y%m%d}-{str(document.public_id)[:8]}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@certificateur_only("oversight.export")
+@require_GET
+def oversight_bundle(request, org_slug, jury_id):
+    from certificateur.bundle import transmission_bundle
+
+    try:
+        name, data = transmission_bundle(certificateur=request.organisation, jury_public_id=jury_id)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("oversight", org_slug=org_slug)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @certificateur_only("oversight.view")

@@ -25,6 +25,9 @@ OVERSEEN_TABLES = {
     "candidates_dossierbloc": "success rates per bloc",
     "candidates_candidate": "holders' identity for the CDC declaration and the results export",
     "certificateur_verifiablecredential": "the status list of a certificateur's credentials",
+    "juries_jury": "juries held per certification and year, transmission deadline",
+    "juries_jurymember": "the jury's composition in the CQPM transmission bundle",
+    "documents_issueddocument": "PVs, émargements (by jury) and parchemins / certificats de bloc (by certificateur)",
 }
 
 
