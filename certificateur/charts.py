@@ -1,4 +1,8 @@
-"""Geometry of the server-rendered SVG charts (the templates draw them; no JavaScript)."""
+"""Geometry of the server-rendered SVG charts (the templates draw them; no JavaScript).
+
+Every coordinate is an integer: the French locale would print a float as "16,4", which SVG reads
+as a list of per-glyph positions.
+"""
 
 PALETTE = ["#0b63b6", "#1d6b35", "#8a4b00", "#6b21a8", "#9f1239", "#0f766e"]
 
@@ -22,7 +26,7 @@ def bars(
                 "w": w,
                 "h": bar_height,
                 "label_x": label_width - 6,
-                "text_y": y + bar_height * 0.7,
+                "text_y": round(y + bar_height * 0.7),
                 "value_x": label_width + w + 6,
             }
         )
@@ -43,7 +47,7 @@ def rate_groups(rows: list[dict], *, width: int = 560, bar_height: int = 14, lab
         if r["code"] not in order:
             order.append(r["code"])
     for code in order:
-        group = {"label": code, "label_y": y + bar_height * 0.8, "bars": []}
+        group = {"label": code, "label_y": round(y + bar_height * 0.8), "bars": []}
         for r in sorted((r for r in rows if r["code"] == code), key=lambda r: r["annee"] or 0):
             taux = r["taux"] or 0
             w = round(span * taux / 100)
@@ -58,7 +62,7 @@ def rate_groups(rows: list[dict], *, width: int = 560, bar_height: int = 14, lab
                     "taux": r["taux"],
                     "acquis": r["acquis"],
                     "n": r["n"],
-                    "text_y": y + bar_height * 0.8,
+                    "text_y": round(y + bar_height * 0.8),
                     "value_x": label_width + max(w, 1) + 4,
                 }
             )

@@ -128,6 +128,10 @@ def test_dashboard_page_shows_figures_and_svg(world, cci_user, client_for):
     assert "Centre A" in html and "Centre B" in html and "<svg" in html
     assert "Réussite par bloc et par année" in html and "RNCP36390" in html
     assert "CQPM-attache-gestion" not in html
+    # SVG coordinates are never localised ("16,4" would be read as per-glyph positions)
+    import re
+
+    assert not re.search(r'\b(?:x|y|width|height)="[0-9]+,[0-9]', html)
 
 
 def test_dashboard_bad_period_is_explained(world, cci_user, client_for):
