@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from certificateur.urls import public_urlpatterns as certificateur_public_urls
 from core.views import health, ping
 from evaluations import views as evaluation_views
 from organisations import views as org_views
@@ -16,6 +17,7 @@ api_v1 = [
     path("o/<slug:org_slug>/documents/", include("documents.api_urls")),
     path("verifier/", include("documents.public_api_urls")),
     path("o/<slug:org_slug>/", include("juries.api_urls")),
+    path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +33,8 @@ urlpatterns = [
     path("o/<slug:org_slug>/documents/", include("documents.urls")),
     path("verifier/", include("documents.public_urls")),
     path("o/<slug:org_slug>/jurys/", include("juries.urls")),
+    path("o/<slug:org_slug>/supervision/", include("certificateur.urls")),
+    path("", include(certificateur_public_urls)),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "evaluations",
     "juries",
     "documents",
+    "certificateur",
 ]
 
 MIDDLEWARE = [

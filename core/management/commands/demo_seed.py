@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Apps contributing demo data, in dependency order; each has ``<app>.demo.seed(stdout)``.
-DEMO_MODULES = ["organisations", "referentiels", "candidates", "evaluations", "juries"]
+DEMO_MODULES = ["organisations", "referentiels", "candidates", "evaluations", "juries", "certificateur"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,84 @@
+"""Migration operation adding the read-only ``certificateur_oversight`` policy to a tenant table.
+
+The policy is permissive and ``FOR SELECT``: PostgreSQL ORs it with ``tenant_isolation`` for
+reads only; INSERT/UPDATE/DELETE are still judged by ``tenant_isolation`` alone. It admits a row
+when the transaction is read-only AND the row belongs to a référentiel of the certificateur
+named by ``app.oversight_certificateur_id`` (set only by ``oversight_context``). Without the
+setting (or outside a read-only transaction) the clause is false: nothing more is visible.
+On SQLite (demo) it does nothing.
+"""
+
+from django.db import migrations
+
+POLICY = "certificateur_oversight"
+CERTIFICATEUR_ID = "NULLIF(current_setting('app.oversight_certificateur_id', true), '')::bigint"
+READ_ONLY = "current_setting('transaction_read_only') = 'on'"
+
+# Row-to-certificateur paths, by how the table reaches the référentiel.
+REFERENTIELS_OF = f"SELECT r.id FROM referentiels_referentiel r WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+_DOSSIER_JOIN = "candidates_dossier d JOIN referentiels_referentiel r ON r.id = d.referentiel_id"
+DOSSIERS_OF = f"SELECT d.id FROM {_DOSSIER_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+CANDIDATES_OF = f"SELECT d.candidate_id FROM {_DOSSIER_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+_JURY_JOIN = "juries_jury j JOIN referentiels_referentiel r ON r.id = j.referentiel_id"
+JURIES_OF = f"SELECT j.id FROM {_JURY_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+JURY_GROUPS_OF = (
+    f"SELECT 'jury:' || j.public_id::text FROM {_JURY_JOIN} WHERE r.certificateur_id = {CERTIFICATEUR_ID}"  # noqa: S608
+)
+
+
+def via_referentiel(column: str = "referentiel_id") -> str:
+    return f"{column} IN ({REFERENTIELS_OF})"
+
+
+def via_dossier(column: str = "dossier_id") -> str:
+    return f"{column} IN ({DOSSIERS_OF})"
+
+
+def via_candidate(column: str = "id") -> str:
+    return f"{column} IN ({CANDIDATES_OF})"
+
+
+def via_jury(column: str = "jury_id") -> str:
+    return f"{column} IN ({JURIES_OF})"
+
+
+def issued_document_path() -> str:
+    """Numbered documents name their certificateur; a jury's PV and émargements go by its group."""
+    return f"({via_certificateur()}) OR (kind IN ('proces_verbal', 'emargement') AND group_key IN ({JURY_GROUPS_OF}))"
+
+
+def via_certificateur(column: str = "certificateur_id") -> str:
+    return f"{column} = {CERTIFICATEUR_ID}"
+
+
+class AddOversightPolicy(migrations.operations.base.Operation):
+    """``AddOversightPolicy("candidates_dossier", via_referentiel())``: table name, row path."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, path: str):
+        self.table = table
+        self.path = path
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self.table)
+        schema_editor.execute(
+            f"CREATE POLICY {POLICY} ON {table} AS PERMISSIVE FOR SELECT USING ({READ_ONLY} AND {self.path})"
+        )
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {schema_editor.quote_name(self.table)}")
+
+    def describe(self):
+        return f"Read-only certificateur oversight policy on {self.table}"
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.table, self.path], {})

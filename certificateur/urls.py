@@ -1,0 +1,26 @@
+from django.urls import path
+
+from certificateur import views
+
+urlpatterns = [
+    path("", views.oversight, name="oversight"),
+    path("dossiers/<uuid:dossier_id>/", views.oversight_dossier, name="oversight_dossier"),
+    path("proces-verbaux/<uuid:document_id>.pdf", views.oversight_pv_download, name="oversight_pv_download"),
+    path("jurys/<uuid:jury_id>/transmission.zip", views.oversight_bundle, name="oversight_bundle"),
+    path("export.<str:fmt>", views.oversight_export, name="oversight_export"),
+    path("accrochage/", views.accrochage_page, name="accrochage"),
+    path("accrochage/identifiants/", views.accrochage_compte, name="accrochage_compte"),
+    path("accrochage/synchroniser/", views.accrochage_sync, name="accrochage_sync"),
+    path("accrochage/flux/", views.accrochage_flux_create, name="accrochage_flux_create"),
+    path(
+        "accrochage/flux/<uuid:flux_id>.xml", views.accrochage_flux_download, name="accrochage_flux_download"
+    ),
+    path("accrochage/rapport/", views.accrochage_rapport, name="accrochage_rapport"),
+    path("attestations-numeriques/", views.credential_list, name="oversight_credentials"),
+]
+
+public_urlpatterns = [
+    path(".well-known/jwks.json", views.well_known_jwks, name="vc_jwks"),
+    path("credentials/emetteurs/<uuid:certificateur_id>", views.vc_issuer, name="vc_issuer"),
+    path("credentials/statut/<uuid:list_id>", views.vc_status_list, name="vc_status_list"),
+]
