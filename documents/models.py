@@ -37,6 +37,8 @@ class DocumentKind(models.TextChoices):
 
 #: Kinds that carry a number (gap-free per certificateur and year) and a verification code.
 NUMBERED_KINDS = frozenset({DocumentKind.PARCHEMIN, DocumentKind.CERTIFICAT_BLOC})
+# A list in a fixed order for the check constraint (a frozenset would reorder between runs).
+NUMBERED_KIND_VALUES = [DocumentKind.PARCHEMIN.value, DocumentKind.CERTIFICAT_BLOC.value]
 
 
 class NumberSequence(models.Model):
@@ -130,13 +132,13 @@ class IssuedDocument(TenantModel):
             models.CheckConstraint(
                 condition=(
                     Q(
-                        kind__in=[k.value for k in NUMBERED_KINDS],
+                        kind__in=NUMBERED_KIND_VALUES,
                         certificateur__isnull=False,
                         number__isnull=False,
                         verification_code__isnull=False,
                     )
                     | (
-                        ~Q(kind__in=[k.value for k in NUMBERED_KINDS])
+                        ~Q(kind__in=NUMBERED_KIND_VALUES)
                         & Q(number__isnull=True, verification_code__isnull=True)
                     )
                 ),

@@ -10,4 +10,8 @@ class EvaluationsConfig(AppConfig):
         from evaluations.readiness import results_complete
 
         register_readiness_guard(results_complete)
+        from candidates.hooks import register_dossier_visibility
+        from evaluations.visibility import dossiers_of_evaluateur
+
+        register_dossier_visibility("evaluateur", dossiers_of_evaluateur)
         from evaluations import dashboard  # noqa: F401 - registers the dashboard panel

@@ -7,4 +7,8 @@ class JuriesConfig(AppConfig):
 
     def ready(self) -> None:
         # The dashboard panel registers itself on import.
+        from candidates.hooks import register_dossier_visibility
         from juries import dashboard  # noqa: F401
+        from juries.visibility import dossiers_of_jury_member
+
+        register_dossier_visibility("jury", dossiers_of_jury_member)
