@@ -212,7 +212,7 @@ class EpreuveEmargementView(TenantAPIView):
         from evaluations.documents import emargement_pdf
 
         epreuve = selectors.epreuve_get(public_id=epreuve_id)
-        return HttpResponse(emargement_pdf(epreuve), content_type="application/pdf")
+        return HttpResponse(emargement_pdf(epreuve, by=self.membership), content_type="application/pdf")
 
 
 class EpreuveMarkView(TenantAPIView):

@@ -1,71 +1,175 @@
-"""Convocation and feuille d'émargement PDFs (WeasyPrint through ``documents.rendering``).
+"""Convocations and feuilles d'émargement, issued through the documents layer
+(``documents.services.document_request``: idempotent, stored privately, sealed).
 
-The documents layer (numbering, ``IssuedDocument``) is not on this branch yet: the convocation
-PDF is kept on the ``Convocation`` row (private storage); the émargement is rendered on demand.
+The convocation is one ``IssuedDocument`` per sending (its key is the ``Convocation`` row); the
+émargement is one per state of the list of candidates (key = épreuve + a digest of the list), so
+a changed list gives a new sheet and an unchanged one is never rendered twice.
 """
 
-from django.template.loader import render_to_string
+import hashlib
+
 from django.utils import timezone
 
-from documents.rendering import render_pdf
+from documents.models import DocumentKind, IssuedDocument
 from evaluations.models import Convocation, Epreuve, InscriptionEpreuve
 from evaluations.services import duree_affichee, duree_candidat
 
+PIECES = [
+    "Pièce d'identité en cours de validité (carte d'identité, passeport ou titre de séjour)",
+    "La présente convocation",
+]
 
-def _duree(epreuve: Epreuve, dossier) -> dict:
+
+def duree_texte(epreuve: Epreuve, dossier) -> str:
+    """``1 h 30``, or ``2 h (tiers-temps inclus : 1 h 30 + 30 min)``."""
     minutes = duree_candidat(epreuve.duree_minutes, tiers_temps=dossier.amenagement_tiers_temps)
-    return {
-        "minutes": minutes,
-        "texte": duree_affichee(minutes),
-        "base": duree_affichee(epreuve.duree_minutes),
-        "tiers_temps": dossier.amenagement_tiers_temps,
-        "supplement": duree_affichee(minutes - epreuve.duree_minutes),
-    }
+    if not dossier.amenagement_tiers_temps:
+        return duree_affichee(minutes)
+    return f"{duree_affichee(minutes)} (tiers-temps inclus : {duree_affichee(epreuve.duree_minutes)} + {duree_affichee(minutes - epreuve.duree_minutes)})"
 
 
-def convocation_html(convocation: Convocation) -> str:
+def _emetteur(organisation) -> dict:
+    return {"nom": organisation.name, "adresse": []}
+
+
+def _certification(referentiel) -> dict:
+    return {"intitule": referentiel.intitule, "code": referentiel.code}
+
+
+def convocation_request(convocation: Convocation, *, by=None) -> IssuedDocument:
+    """The convocation's document (requested once; rendering is left to the caller's task)."""
+    from documents.services import document_request
+
     inscription = convocation.inscription
     epreuve, dossier = inscription.epreuve, inscription.dossier
-    return render_to_string(
-        "evaluations/pdf/convocation.html",
-        {
-            "c": convocation,
-            "epreuve": epreuve,
-            "session": epreuve.session,
-            "dossier": dossier,
-            "candidate": dossier.candidate,
-            "organisation": convocation.organisation,
-            "duree": _duree(epreuve, dossier),
-            "amenagements": dossier.amenagements,
-            "today": timezone.localdate(),
+    candidate = dossier.candidate
+    holder = f"{candidate.prenoms} {candidate.nom_naissance}"
+    adresse = [x for x in (candidate.adresse, f"{candidate.code_postal} {candidate.ville}".strip()) if x]
+    consignes = "Dès votre arrivée, votre identité est vérifiée ; vous signez la feuille d'émargement. Toute fraude ou tentative de fraude invalide la session d'examen."
+    if convocation.forcee:
+        consignes += f" Convocation adressée moins d'un mois avant l'épreuve : {convocation.motif_forcage}"
+    return document_request(
+        organisation=convocation.organisation,
+        kind=DocumentKind.CONVOCATION,
+        certificateur=None,
+        idempotency_key=f"evaluations:convocation:{convocation.public_id}",
+        group_key=f"evaluations:epreuve:{epreuve.public_id}:convocations",
+        title=f"Convocation — {epreuve.intitule}",
+        holder_name=holder,
+        by=by,
+        render=False,
+        context={
+            "reference": f"CONV-{epreuve.date:%Y%m%d}-{inscription.pk}-{convocation.numero_envoi}",
+            "emetteur": _emetteur(convocation.organisation),
+            "civilite_titulaire": "Madame" if candidate.civilite == "MME" else "Monsieur",
+            "destinataire": {"adresse": adresse},
+            "certification": _certification(epreuve.session.referentiel),
+            "epreuves": [
+                {
+                    "intitule": epreuve.intitule,
+                    "modalite": epreuve.modalite.get_type_display() if epreuve.modalite else "",
+                    "date": epreuve.date.isoformat(),
+                    "heure": epreuve.heure_debut.strftime("%H:%M"),
+                    "duree": duree_texte(epreuve, dossier),
+                    "lieu": epreuve.lieu,
+                    "salle": f"Salle {epreuve.salle}" if epreuve.salle else "",
+                    "adresse": [],
+                }
+            ],
+            "amenagements": [
+                str(a).capitalize() + (" (+ 1/3 de la durée)" if a == "tiers-temps" else "")
+                for a in dossier.amenagements
+            ],
+            "pieces": [
+                p.strip().rstrip(".")[:1].upper() + p.strip().rstrip(".")[1:]
+                for p in (epreuve.documents_a_apporter or "").split(" ; ")
+                if p.strip()
+            ]
+            or PIECES,
+            "consignes": consignes,
+            "lieu": epreuve.lieu,
+            "signataire": {
+                "qualite": "Le responsable du centre d'examen",
+                "nom": convocation.organisation.name,
+            },
         },
     )
+
+
+def document_bytes(document: IssuedDocument) -> bytes:
+    """Render (once) and read the document's sealed PDF."""
+    from documents.selectors import document_file_read
+    from documents.services import document_render
+
+    document = document_render(document)
+    return document_file_read(document=document)
 
 
 def convocation_pdf(convocation: Convocation) -> bytes:
-    return render_pdf(convocation_html(convocation), stylesheet="base")
+    return document_bytes(convocation.document or convocation_request(convocation))
 
 
-def emargement_html(epreuve: Epreuve) -> str:
+def emargement_request(epreuve: Epreuve, *, by=None) -> IssuedDocument:
+    from documents.services import document_request
+
     inscriptions = list(
         InscriptionEpreuve.objects.filter(epreuve=epreuve)
         .select_related("dossier__candidate")
-        .order_by("dossier__candidate__nom_naissance", "dossier__candidate__prenom1")
+        .order_by("dossier__candidate__nom_naissance", "dossier__candidate__prenom1", "pk")
     )
-    rows = [
-        {"i": i, "candidate": i.dossier.candidate, "duree": _duree(epreuve, i.dossier)} for i in inscriptions
+    candidats = []
+    for i in inscriptions:
+        c, d = i.dossier.candidate, i.dossier
+        notes = []
+        if d.amenagement_tiers_temps:
+            notes.append(
+                f"Tiers-temps : {duree_affichee(duree_candidat(epreuve.duree_minutes, tiers_temps=True))}"
+            )
+        notes += [str(a) for a in d.amenagements if a != "tiers-temps"]
+        if i.presence in (
+            InscriptionEpreuve.Presence.ABSENT_JUSTIFIE,
+            InscriptionEpreuve.Presence.ABSENT_NON_JUSTIFIE,
+        ):
+            notes.append(i.get_presence_display())
+        candidats.append(
+            {
+                "nom": f"{c.nom_naissance} {c.prenoms}",
+                "numero": f"né(e) le {c.naissance_date_affichee}",
+                "amenagement": " · ".join(notes),
+            }
+        )
+    surveillants = [
+        {"nom": s.strip(), "qualite": "Surveillant(e)"} for s in epreuve.surveillants.split(",") if s.strip()
     ]
-    return render_to_string(
-        "evaluations/pdf/emargement.html",
-        {
-            "epreuve": epreuve,
-            "session": epreuve.session,
-            "rows": rows,
-            "organisation": epreuve.organisation,
-            "today": timezone.localdate(),
+    context = {
+        "reference": f"EMARG-{epreuve.date:%Y%m%d}-{epreuve.pk}",
+        "emetteur": _emetteur(epreuve.organisation),
+        "certification": _certification(epreuve.session.referentiel),
+        "session": {
+            "intitule": f"{epreuve.intitule} — {epreuve.session.intitule}",
+            "date": epreuve.date.isoformat(),
+            "horaires": f"{epreuve.heure_debut:%H:%M}, durée {duree_affichee(epreuve.duree_minutes)}",
+            "lieu": epreuve.lieu,
+            "salle": f"Salle {epreuve.salle}" if epreuve.salle else "",
         },
+        "candidats": candidats,
+        "surveillants": surveillants or [{"nom": "", "qualite": "Surveillant(e)"}],
+        "lieu": epreuve.lieu,
+    }
+    digest = hashlib.sha256(repr(context).encode()).hexdigest()[:16]
+    return document_request(
+        organisation=epreuve.organisation,
+        kind=DocumentKind.EMARGEMENT,
+        certificateur=None,
+        idempotency_key=f"evaluations:emargement:{epreuve.public_id}:{digest}",
+        group_key=f"evaluations:epreuve:{epreuve.public_id}:emargement",
+        title=f"Feuille d'émargement — {epreuve.intitule}, {epreuve.date:%d/%m/%Y}",
+        by=by,
+        render=False,
+        issued_on=timezone.localdate(),
+        context=context,
     )
 
 
-def emargement_pdf(epreuve: Epreuve) -> bytes:
-    return render_pdf(emargement_html(epreuve), stylesheet="base")
+def emargement_pdf(epreuve: Epreuve, *, by=None) -> bytes:
+    return document_bytes(emargement_request(epreuve, by=by))

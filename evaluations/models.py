@@ -109,12 +109,6 @@ class SuiviDossier(TenantModel):
 # --- épreuves, sessions, convocations, attendance ---------------------------------------------
 
 
-def private_storage():
-    from django.core.files.storage import storages
-
-    return storages["private"]
-
-
 class SessionExamen(TenantModel):
     """A session d'examen of one référentiel: it groups the épreuves candidates sit."""
 
@@ -236,8 +230,10 @@ class Convocation(TenantModel):
     motif_forcage = models.TextField("motif du forçage", blank=True)
     motif_renvoi = models.TextField("motif du renvoi", blank=True)
     email = models.EmailField("envoyée à", blank=True)
-    pdf = models.FileField(storage=private_storage, max_length=200, blank=True)
-    sha256 = models.CharField(max_length=64, blank=True)
+    document = models.ForeignKey(
+        "documents.IssuedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Le PDF scellé, délivré par la couche documents.",
+    )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -187,6 +187,12 @@ def inscription_get(*, public_id, epreuve=None):
     return _get(qs, public_id)
 
 
+def convocation_get(*, public_id):
+    from evaluations.models import Convocation
+
+    return _get(Convocation.objects.select_related("inscription__dossier__candidate", "document"), public_id)
+
+
 def epreuve_inscriptions(*, epreuve):
     """The épreuve's candidates with their convocations and incidents (3 queries)."""
     from django.db.models import Prefetch

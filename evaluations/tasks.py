@@ -1,11 +1,9 @@
 """Celery entry points of evaluations (thin): convocations, tuteur invitations and reminders."""
 
-import hashlib
 import logging
 
 from celery import shared_task
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
@@ -21,7 +19,7 @@ MAX_ATTEMPTS = 5
 )
 def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> str:
     """Render the convocation PDF, keep it, e-mail it. Idempotent: a delivered one is left alone."""
-    from evaluations.documents import convocation_pdf
+    from evaluations.documents import convocation_request, document_bytes
     from evaluations.models import Convocation
 
     convocation = (
@@ -39,17 +37,11 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
         convocation.save(update_fields=["status", "error", "attempts"])
         return convocation.status
     convocation.save(update_fields=["attempts"])
-    if not convocation.pdf:
-        pdf = convocation_pdf(convocation)
-        candidate = convocation.inscription.dossier.candidate
-        name = f"convocations/{convocation.organisation_id}/{convocation.public_id}.pdf"
-        convocation.pdf.save(name, ContentFile(pdf), save=False)
-        convocation.sha256 = hashlib.sha256(pdf).hexdigest()
-        convocation.save(update_fields=["pdf", "sha256"])
-    else:
-        candidate = convocation.inscription.dossier.candidate
-        with convocation.pdf.open("rb") as fh:
-            pdf = fh.read()
+    if convocation.document_id is None:
+        convocation.document = convocation_request(convocation, by=convocation.created_by)
+        convocation.save(update_fields=["document"])
+    pdf = document_bytes(convocation.document)
+    candidate = convocation.inscription.dossier.candidate
     if not convocation.email:
         convocation.status = Convocation.Status.A_REMETTRE
         convocation.save(update_fields=["status"])

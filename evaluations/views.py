@@ -24,7 +24,6 @@ from evaluations.forms import (
     SessionForm,
     SuiviForm,
 )
-from evaluations.models import Convocation
 from organisations.permissions import membership_can, require_capability
 
 
@@ -186,26 +185,19 @@ def epreuve_emargement(request, org_slug, epreuve_id):
     from evaluations.documents import emargement_pdf
 
     epreuve = selectors.epreuve_get(public_id=epreuve_id)
-    return _pdf(emargement_pdf(epreuve), f"emargement-{epreuve.date:%Y%m%d}.pdf")
+    return _pdf(emargement_pdf(epreuve, by=request.membership), f"emargement-{epreuve.date:%Y%m%d}.pdf")
 
 
 @require_capability("convocations.send")
 @require_GET
 def convocation_download(request, org_slug, convocation_id):
-    convocation = (
-        Convocation.objects.filter(public_id=convocation_id)
-        .select_related("inscription__dossier__candidate")
-        .first()
-        if len(str(convocation_id)) == 36
-        else None
-    )
-    if convocation is None or not convocation.pdf:
+    from documents.selectors import document_file_read
+
+    convocation = selectors.convocation_get(public_id=convocation_id)
+    if convocation.document is None or not convocation.document.file:
         raise Http404
-    with convocation.pdf.open("rb") as fh:
-        return _pdf(
-            fh.read(),
-            f"convocation-{convocation.inscription.dossier.candidate.nom_naissance.lower()}-{convocation.numero_envoi}.pdf",
-        )
+    name = f"convocation-{convocation.inscription.dossier.candidate.nom_naissance.lower()}-{convocation.numero_envoi}.pdf"
+    return _pdf(document_file_read(document=convocation.document), name)
 
 
 @require_capability("attendance.record")

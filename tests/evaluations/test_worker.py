@@ -33,8 +33,8 @@ def test_convocation_delivered_by_the_worker(org_a, alice, referentiels, real_ce
 
     def delivered():
         with tenant_context(org_a):
-            c = Convocation.objects.get(pk=convocation.pk)
+            c = Convocation.objects.select_related("document").get(pk=convocation.pk)
             return c if c.status == Convocation.Status.SENT else None
 
     c = wait_for(delivered, timeout=60)
-    assert c.sha256 and c.pdf.name.endswith(".pdf") and c.attempts == 1
+    assert c.document.status == "ready" and c.document.sha256 and c.attempts == 1
