@@ -29,7 +29,7 @@ def bars(
                 "n": n,
                 "y": i * (bar_height + 6) + 2,
                 "w": max(2, round(span * n / top)) if n else 0,
-                "text_y": i * (bar_height + 6) + 2 + bar_height * 0.7,
+                "text_y": i * (bar_height + 6) + 2 + round(bar_height * 0.7),
                 "x": label_width,
                 "label_x": label_width - 6,
                 "value_x": label_width + (max(2, round(span * n / top)) if n else 0) + 6,

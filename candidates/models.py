@@ -247,7 +247,7 @@ class Dossier(TenantModel):
         verbose_name="tentative précédente",
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -351,7 +351,9 @@ class DossierTransition(TenantModel):
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="transitions")
     from_status = models.CharField("de", max_length=20, choices=Dossier.Status.choices, blank=True)
     to_status = models.CharField("vers", max_length=20, choices=Dossier.Status.choices)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     reason = models.TextField("motif", blank=True)
 
@@ -382,7 +384,7 @@ class Piece(TenantModel):
     size = models.PositiveBigIntegerField("taille (octets)")
     sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -417,7 +419,7 @@ class ImportJob(TenantModel):
     preview = models.JSONField(default=list, blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,12 +1,35 @@
 """API shapes. Input serializers parse; output serializers render. No rule lives here."""
 
+from drf_spectacular.drainage import set_override
 from rest_framework import serializers
 
 from candidates.models import Candidate, Dossier, DossierTransition, Entreprise, ImportJob, Piece, Tuteur
 from candidates.services import CANDIDATE_FIELDS, ENTREPRISE_FIELDS
 
 
-class CandidateSerializer(serializers.ModelSerializer):
+class InlineEnums:
+    """Describe choice fields inline in the schema.
+
+    Several apps have fields named ``status`` or ``kind`` with different choices; as shared
+    components their names would collide (drf-spectacular W001, which ``check --deploy``
+    treats as a failure). Inline enums keep the values documented without a global name.
+    (The lasting fix is ``ENUM_NAME_OVERRIDES`` in the settings, shared by every app.)
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.ChoiceField):
+                values = [v for v in field.choices if v != "" or field.allow_blank]
+                # Wrapped in allOf: the enum post-processing hook only names top-level enums.
+                schema = {"allOf": [{"type": "string", "enum": values}]}
+                if field.allow_null:
+                    schema["nullable"] = True
+                set_override(field, "field", schema)
+        return fields
+
+
+class CandidateSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     date_naissance = serializers.CharField(source="naissance_date_affichee", read_only=True)
 
@@ -16,7 +39,7 @@ class CandidateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DossierSummarySerializer(serializers.ModelSerializer):
+class DossierSummarySerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     referentiel = serializers.CharField(source="referentiel.code", read_only=True)
 
@@ -34,7 +57,7 @@ class CandidateListSerializer(CandidateSerializer):
         read_only_fields = fields
 
 
-class CandidateInputSerializer(serializers.ModelSerializer):
+class CandidateInputSerializer(InlineEnums, serializers.ModelSerializer):
     class Meta:
         model = Candidate
         fields = list(CANDIDATE_FIELDS)
@@ -42,7 +65,7 @@ class CandidateInputSerializer(serializers.ModelSerializer):
         extra_kwargs = {f: {"validators": []} for f in CANDIDATE_FIELDS}
 
 
-class EntrepriseSerializer(serializers.ModelSerializer):
+class EntrepriseSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
 
     class Meta:
@@ -52,7 +75,7 @@ class EntrepriseSerializer(serializers.ModelSerializer):
         extra_kwargs = {"siret": {"validators": []}}
 
 
-class TuteurSerializer(serializers.ModelSerializer):
+class TuteurSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     entreprise = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
 
@@ -62,7 +85,7 @@ class TuteurSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TuteurInputSerializer(serializers.Serializer):
+class TuteurInputSerializer(InlineEnums, serializers.Serializer):
     entreprise = serializers.UUIDField(required=False, allow_null=True, help_text="id de l'entreprise")
     nom = serializers.CharField(max_length=60)
     prenom = serializers.CharField(max_length=60)
@@ -71,7 +94,7 @@ class TuteurInputSerializer(serializers.Serializer):
     fonction = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 
-class DossierBlocSerializer(serializers.Serializer):
+class DossierBlocSerializer(InlineEnums, serializers.Serializer):
     code = serializers.CharField(source="bloc.code")
     intitule = serializers.CharField(source="bloc.intitule")
     acquis = serializers.BooleanField()
@@ -79,13 +102,13 @@ class DossierBlocSerializer(serializers.Serializer):
     acquis_le = serializers.DateField(allow_null=True)
 
 
-class DossierModaliteSerializer(serializers.Serializer):
+class DossierModaliteSerializer(InlineEnums, serializers.Serializer):
     capacite = serializers.CharField(source="capacite.code")
     modalite_id = serializers.IntegerField(source="modalite.pk")
     modalite = serializers.CharField(source="modalite.type")
 
 
-class TransitionSerializer(serializers.ModelSerializer):
+class TransitionSerializer(InlineEnums, serializers.ModelSerializer):
     by = serializers.EmailField(source="by.email", allow_null=True, read_only=True, default=None)
 
     class Meta:
@@ -94,7 +117,7 @@ class TransitionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DossierSerializer(serializers.ModelSerializer):
+class DossierSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     candidate = serializers.UUIDField(source="candidate.public_id", read_only=True)
     candidate_name = serializers.CharField(source="candidate.nom_complet", read_only=True)
@@ -151,7 +174,7 @@ class DossierDetailSerializer(DossierSerializer):
         read_only_fields = fields
 
 
-class DossierFieldsSerializer(serializers.Serializer):
+class DossierFieldsSerializer(InlineEnums, serializers.Serializer):
     voie_acces = serializers.ChoiceField(choices=Dossier.VoieAcces.choices)
     statut_professionnel = serializers.ChoiceField(
         choices=Dossier.StatutProfessionnel.choices, required=False, allow_blank=True
@@ -181,26 +204,26 @@ class DossierCreateSerializer(DossierFieldsSerializer):
     )
 
 
-class DossierPlanSerializer(serializers.Serializer):
+class DossierPlanSerializer(InlineEnums, serializers.Serializer):
     blocs = serializers.ListField(child=serializers.CharField(), help_text="codes des blocs visés")
     modalites = serializers.DictField(
         child=serializers.IntegerField(), required=False, help_text="code de capacité → id de modalité"
     )
 
 
-class TransitionInputSerializer(serializers.Serializer):
+class TransitionInputSerializer(InlineEnums, serializers.Serializer):
     to = serializers.ChoiceField(choices=Dossier.Status.choices, help_text="état visé")
     reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-class DeliberationInputSerializer(serializers.Serializer):
+class DeliberationInputSerializer(InlineEnums, serializers.Serializer):
     decision = serializers.ChoiceField(choices=[c for c in Dossier.Decision.choices if c[0]])
     blocs_acquis = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     date = serializers.DateField(required=False)
     reason = serializers.CharField(required=False, allow_blank=True)
 
 
-class RattrapageInputSerializer(serializers.Serializer):
+class RattrapageInputSerializer(InlineEnums, serializers.Serializer):
     blocs = serializers.ListField(
         child=serializers.CharField(),
         required=False,
@@ -209,7 +232,7 @@ class RattrapageInputSerializer(serializers.Serializer):
     date_inscription = serializers.DateField(required=False)
 
 
-class PieceSerializer(serializers.ModelSerializer):
+class PieceSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
     uploaded_by = serializers.EmailField(
@@ -232,12 +255,12 @@ class PieceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PieceUploadSerializer(serializers.Serializer):
+class PieceUploadSerializer(InlineEnums, serializers.Serializer):
     kind = serializers.ChoiceField(choices=Piece.Kind.choices)
     file = serializers.FileField()
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class ImportJobSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     progress = serializers.SerializerMethodField()
 
@@ -266,10 +289,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
         return import_job_progress(job)
 
 
-class ImportCreateSerializer(serializers.Serializer):
+class ImportCreateSerializer(InlineEnums, serializers.Serializer):
     file = serializers.FileField(help_text="CSV (séparateur ; ou ,) ou XLSX")
     merge_duplicates = serializers.BooleanField(required=False, default=False)
 
 
-class EraseInputSerializer(serializers.Serializer):
+class EraseInputSerializer(InlineEnums, serializers.Serializer):
     reason = serializers.CharField(max_length=500)

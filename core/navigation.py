@@ -12,6 +12,7 @@ NAV: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Mes évaluations", "evaluator_workspace", "results.record", ("centre",)),
     ("Avis entreprise", "avis_list", "avis.give", ("centre",)),
     ("Jurys", "jury_list", "juries.view", ("centre",)),
+    ("Documents", "document_list", "documents.view", ("centre",)),
     ("Supervision", "oversight", "oversight.view", ("certificateur",)),
     ("Membres", "members", "members.view", ("centre", "certificateur")),
     ("Jetons API", "tokens", "tokens.manage", ("centre", "certificateur")),

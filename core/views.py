@@ -38,6 +38,11 @@ def _check_celery() -> str:
     return f"ok ({len(replies)} worker(s))" if replies else "aucun worker"
 
 
+def ping(request):
+    """Liveness probe and the benchmarks' floor: the cheapest JSON view the server can answer."""
+    return JsonResponse({"ok": True})
+
+
 def health(request):
     checks = {"database": _check_database(), "redis": _check_redis(), "celery": _check_celery()}
     healthy = checks["database"] == "ok" and not checks["redis"].startswith("erreur") and not (

@@ -19,7 +19,7 @@ def document_list(
     *, kind: str = "", status: str = "", group_key: str = "", search: str = ""
 ) -> QuerySet[IssuedDocument]:
     """Documents of the active organisation, newest first; the row's certificateur comes along."""
-    qs = IssuedDocument.objects.select_related("certificateur").defer("context", "last_error")
+    qs = IssuedDocument.objects.select_related("certificateur").defer("context")
     if kind:
         qs = qs.filter(kind=kind)
     if status == "revoked":

@@ -32,7 +32,7 @@ class Referentiel(models.Model):
     version = models.PositiveIntegerField("version", default=1)
     intitule = models.CharField("intitulé", max_length=800)
     certificateur_nom = models.CharField("certificateur (nom légal)", max_length=300)
-    certificateur_siret = models.CharField("SIRET du certificateur", max_length=14, blank=True, null=True)
+    certificateur_siret = models.CharField("SIRET du certificateur", max_length=14, blank=True, null=True)  # noqa: DJ001 - null = unknown, as in the exchange format
     niveau_national = models.CharField("niveau national", max_length=20, blank=True)
     niveau_europeen = models.CharField("niveau européen", max_length=10, blank=True)
     codes_nsf = models.JSONField("codes NSF", default=list, blank=True)

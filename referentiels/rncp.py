@@ -39,27 +39,31 @@ DATE_FIN_ENREGISTREMENT (attendu JJ/MM/AAAA)``.
   keeping them: run it first, then :func:`iter_fiches` for the writing pass.
 
 Checked per fiche: NUMERO_FICHE present and ``RNCP\\d+`` / ``RS\\d+``; NUMERO_FICHE unique in the
-file (the error names both lines); INTITULE present; ID_FICHE integer; every date ``JJ/MM/AAAA``
+file (the error names both lines: the first one is found by re-reading the file, for a path or a
+seekable file object); INTITULE present; ID_FICHE integer; every date ``JJ/MM/AAAA``
 and real; ACTIF / EXISTENCE_PARTENAIRES ``Oui``/``Non``; each BLOC_COMPETENCES has a CODE and a
 LIBELLE, codes unique in the fiche. With ``numeros``, fiches not selected are only checked for
 NUMERO_FICHE (presence, format, uniqueness) and are never built.
 
-Security: no DTD is loaded, no entity is resolved, no network access; a document carrying a
-DOCTYPE (internal subset or external DTD) is refused outright, so XXE / entity expansion is
-impossible. ``huge_tree`` lifts libxml2's size limits for the big daily export.
+Security: no DTD is loaded, no entity is resolved (``resolve_entities=False``), no network access
+(``no_network=True``), and a document carrying a DOCTYPE (internal subset or external DTD) is
+refused outright: the prolog is scanned before parsing, and the parsed document's docinfo is
+checked again. XXE and entity expansion ("billion laughs") are therefore impossible; an entity
+reference without a DOCTYPE is malformed XML. ``huge_tree`` lifts libxml2's size limits for the
+big daily export.
 
 Memory: ``iterparse`` on ``end`` events of ``FICHE``; each FICHE is converted to plain dataclasses,
 then cleared and removed from the tree with its preceding siblings, so memory does not grow with
-the file. Duplicate detection keeps, per number, only the line of the first occurrence in a
-sparse ``array`` (4 bytes per number in touched ranges of 1,024 numbers).
+the file. Duplicate detection keeps one bit per number (sparse bitmaps of 1 KB per range of
+8,192 numbers), so Python memory stays flat too.
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import os
 import re
-from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -208,6 +212,17 @@ class RncpError(ValueError):
             where.append(element)
         super().__init__(f"{', '.join(where)} : {detail}")
 
+    def __reduce__(self):  # picklable (e.g. through Celery) despite keyword-only arguments
+        keywords = {
+            "filename": self.filename,
+            "line": self.line,
+            "column": self.column,
+            "fiche": self.fiche,
+            "element": self.element,
+            "field": self.field,
+        }
+        return (functools.partial(RncpError, **keywords), (self.detail,))
+
 
 # --------------------------------------------------------------------------- parsing helpers
 
@@ -233,6 +248,11 @@ def _source_name(source: Source) -> str:
     return os.path.basename(name) if isinstance(name, str) else "<flux>"
 
 
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """First direct child named ``tag`` (C-level filter: cheaper than ``find``)."""
+    return next(el.iterchildren(tag), None)
+
+
 def _text(el: etree._Element) -> str:
     """Verbatim text of a leaf element (CDATA merged, comments removed by the parser)."""
     if len(el):
@@ -241,24 +261,30 @@ def _text(el: etree._Element) -> str:
 
 
 class _SeenNumeros:
-    """First line of each NUMERO_FICHE, in sparse 1,024-slot arrays (near-constant memory)."""
+    """Set of NUMERO_FICHE as sparse bitmaps: 1 KB per range of 8,192 numbers, whatever the count.
 
-    CHUNK = 1024
+    Only membership is kept (not the line of the first occurrence): memory stays flat however
+    long the file. The first line of a duplicate is found again by re-reading the file, which
+    only happens on that error path (see :func:`_first_lines`).
+    """
+
+    CHUNK = 8192
     __slots__ = ("_chunks",)
 
     def __init__(self) -> None:
-        self._chunks: dict[tuple[str, int], array] = {}
+        self._chunks: dict[tuple[str, int], bytearray] = {}
 
-    def check_and_add(self, prefix: str, number: int, line: int) -> int:
-        """Record ``line`` for the number; return the line already recorded (0 if new)."""
+    def add(self, prefix: str, number: int) -> bool:
+        """Record the number; return ``False`` when it was already there."""
         key, slot = (prefix, number // self.CHUNK), number % self.CHUNK
         chunk = self._chunks.get(key)
         if chunk is None:
-            chunk = self._chunks[key] = array("I", bytes(4 * self.CHUNK))
-        previous = chunk[slot]
-        if not previous:
-            chunk[slot] = min(max(line, 1), 0xFFFFFFFF)
-        return previous
+            chunk = self._chunks[key] = bytearray(self.CHUNK // 8)
+        byte, bit = slot >> 3, 1 << (slot & 7)
+        if chunk[byte] & bit:
+            return False
+        chunk[byte] |= bit
+        return True
 
 
 class _FicheReader:
@@ -284,7 +310,9 @@ class _FicheReader:
 
     # -- values
 
-    def date(self, el: etree._Element, field_path: str) -> date | None:
+    def date(self, el: etree._Element, tag: str, parent: str = "", index: int = 0) -> date | None:
+        """``parent``/``index`` locate a nested date (``PARTENAIRES/PARTENAIRE[2]/DATE_ACTIF``);
+        the path string is only built for an error."""
         raw = _text(el).strip()
         if not raw:
             return None
@@ -293,6 +321,7 @@ class _FicheReader:
                 return date(int(raw[6:]), int(raw[3:5]), int(raw[:2]))
             except ValueError:
                 pass
+        field_path = f"{parent}[{index}]/{tag}" if parent else tag
         self.error(el, field_path, f"date invalide « {raw} » dans {field_path} (attendu JJ/MM/AAAA)")
         return None
 
@@ -320,8 +349,8 @@ class _FicheReader:
     def code_libelles(container: etree._Element, item_tag: str) -> list[CodeLibelle]:
         result = []
         for item in container.iterchildren(item_tag):
-            code = item.find("CODE")
-            libelle = item.find("LIBELLE")
+            code = _child(item, "CODE")
+            libelle = _child(item, "LIBELLE")
             result.append(
                 CodeLibelle(
                     _text(code).strip() if code is not None else "",
@@ -350,8 +379,8 @@ class _FicheReader:
             for child in item:
                 tag = child.tag
                 if tag == "DATE_DERNIERE_MODIFICATION_ETAT":
-                    when = self.date(child, f"CERTIFICATEURS/CERTIFICATEUR[{i}]/{tag}")
-                elif isinstance(tag, str):
+                    when = self.date(child, tag, "CERTIFICATEURS/CERTIFICATEUR", i)
+                else:
                     values[tag] = _text(child)
             result.append(
                 Certificateur(
@@ -373,10 +402,10 @@ class _FicheReader:
             for child in item:
                 tag = child.tag
                 if tag == "DATE_ACTIF":
-                    date_actif = self.date(child, f"PARTENAIRES/PARTENAIRE[{i}]/{tag}")
+                    date_actif = self.date(child, tag, "PARTENAIRES/PARTENAIRE", i)
                 elif tag == "DATE_DERNIERE_MODIFICATION_ETAT":
-                    date_modif = self.date(child, f"PARTENAIRES/PARTENAIRE[{i}]/{tag}")
-                elif isinstance(tag, str):
+                    date_modif = self.date(child, tag, "PARTENAIRES/PARTENAIRE", i)
+                else:
                     values[tag] = _text(child)
             result.append(
                 Partenaire(
@@ -394,14 +423,13 @@ class _FicheReader:
         result = []
         seen: dict[str, int] = {}
         for i, item in enumerate(container.iterchildren("BLOC_COMPETENCES"), 1):
-            path = f"BLOCS_COMPETENCES/BLOC_COMPETENCES[{i}]"
             values: dict[str, str] = {}
             for child in item:
-                if isinstance(child.tag, str):
-                    values[child.tag] = _text(child)
+                values[child.tag] = _text(child)  # comments/PIs are removed by the parser
             code = values.get("CODE", "").strip()
             intitule = values.get("LIBELLE", "")
             line = item.sourceline or 0
+            path = "" if code and intitule.strip() else f"BLOCS_COMPETENCES/BLOC_COMPETENCES[{i}]"
             if not code:
                 self.error(item, f"{path}/CODE", f"CODE manquant dans {path}")
                 continue
@@ -410,7 +438,9 @@ class _FicheReader:
                 continue
             if code in seen:
                 self.error(
-                    item, f"{path}/CODE", f"bloc {code} en double dans la fiche (lignes {seen[code]} et {line})"
+                    item,
+                    f"BLOCS_COMPETENCES/BLOC_COMPETENCES[{i}]/CODE",
+                    f"bloc {code} en double dans la fiche (lignes {seen[code]} et {line})",
                 )
                 continue
             seen[code] = line
@@ -429,75 +459,80 @@ class _FicheReader:
 
     # -- the fiche
 
-    _VERBATIM = {
-        "ACTIVITES_VISEES": "activites_visees",
-        "CAPACITES_ATTESTEES": "capacites_attestees",
-        "OBJECTIFS_CONTEXTE": "objectifs_contexte",
+    # One dict lookup per child element; unknown elements (SI_JURY_*, STATISTIQUES_*…) are skipped.
+    _FIELDS: dict[str, tuple[str, str]] = {
+        "ACTIVITES_VISEES": ("text", "activites_visees"),
+        "CAPACITES_ATTESTEES": ("text", "capacites_attestees"),
+        "OBJECTIFS_CONTEXTE": ("text", "objectifs_contexte"),
+        "INTITULE": ("text", "intitule"),
+        "ETAT_FICHE": ("strip", "etat_fiche"),
+        "TYPE_ENREGISTREMENT": ("strip", "type_enregistrement"),
+        "DATE_DE_PUBLICATION": ("date", "date_publication"),
+        "DATE_DECISION": ("date", "date_decision"),
+        "DATE_EFFET": ("date", "date_effet"),
+        "DATE_FIN_ENREGISTREMENT": ("date", "date_fin_enregistrement"),
+        "DATE_LIMITE_DELIVRANCE": ("date", "date_limite_delivrance"),
+        "DATE_DERNIER_JO": ("date", "date_dernier_jo"),
+        "ACTIF": ("bool", "actif"),
+        "EXISTENCE_PARTENAIRES": ("bool", "existence_partenaires"),
+        "ID_FICHE": ("int", "id_fiche"),
+        "CODES_NSF": ("codes:NSF", "codes_nsf"),
+        "CODES_ROME": ("codes:ROME", "codes_rome"),
+        "FORMACODES": ("codes:FORMACODE", "formacodes"),
+        "ABREGE": ("abrege", "abrege"),
+        "NOMENCLATURE_EUROPE": ("niveau", "niveau_europeen"),
+        "CERTIFICATEURS": ("certificateurs", "certificateurs"),
+        "PARTENAIRES": ("partenaires", "partenaires"),
+        "BLOCS_COMPETENCES": ("blocs", "blocs"),
+        "NOUVELLES_CERTIFICATIONS": ("nouvelles", "nouvelles_certifications"),
+        "ANCIENNES_CERTIFICATIONS": ("anciennes", "anciennes_certifications"),
     }
-    _STRIPPED = {"ETAT_FICHE": "etat_fiche", "TYPE_ENREGISTREMENT": "type_enregistrement"}
-    _DATES = {
-        "DATE_DE_PUBLICATION": "date_publication",
-        "DATE_DECISION": "date_decision",
-        "DATE_EFFET": "date_effet",
-        "DATE_FIN_ENREGISTREMENT": "date_fin_enregistrement",
-        "DATE_LIMITE_DELIVRANCE": "date_limite_delivrance",
-        "DATE_DERNIER_JO": "date_dernier_jo",
-    }
-    _BOOLS = {"ACTIF": "actif", "EXISTENCE_PARTENAIRES": "existence_partenaires"}
 
     def read(self, elem: etree._Element) -> Fiche:
         fiche = Fiche(numero_fiche=self.numero or "", intitule="", sourceline=elem.sourceline or 0)
-        has_intitule = False
+        fields = self._FIELDS
         for child in elem:
-            tag = child.tag
-            if not isinstance(tag, str):
+            tag = child.tag  # each access builds a new str: read it once
+            spec = fields.get(tag)
+            if spec is None:
                 continue
-            if tag in self._VERBATIM:
-                setattr(fiche, self._VERBATIM[tag], _text(child))
-            elif tag in self._DATES:
-                setattr(fiche, self._DATES[tag], self.date(child, tag))
-            elif tag in self._STRIPPED:
-                setattr(fiche, self._STRIPPED[tag], _text(child).strip())
-            elif tag in self._BOOLS:
-                setattr(fiche, self._BOOLS[tag], self.oui_non(child, tag))
-            elif tag == "INTITULE":
-                fiche.intitule = _text(child)
-                has_intitule = bool(fiche.intitule.strip())
-            elif tag == "ID_FICHE":
-                fiche.id_fiche = self.integer(child, tag)
-            elif tag == "ABREGE":
-                code = child.find("CODE")
-                libelle = child.find("LIBELLE")
+            kind, attr = spec
+            value: object
+            if kind == "text":
+                value = _text(child)
+            elif kind == "strip":
+                value = _text(child).strip()
+            elif kind == "date":
+                value = self.date(child, tag)
+            elif kind == "bool":
+                value = self.oui_non(child, tag)
+            elif kind == "int":
+                value = self.integer(child, tag)
+            elif kind.startswith("codes:"):
+                value = self.code_libelles(child, kind[6:])
+            elif kind == "abrege":
+                code, libelle = _child(child, "CODE"), _child(child, "LIBELLE")
                 abrege = CodeLibelle(
                     _text(code).strip() if code is not None else "",
                     _text(libelle) if libelle is not None else "",
                 )
-                fiche.abrege = abrege if (abrege.code or abrege.libelle) else None
-            elif tag == "NOMENCLATURE_EUROPE":
-                niveau = child.find("NIVEAU")
+                value = abrege if (abrege.code or abrege.libelle) else None
+            elif kind == "niveau":
+                niveau = _child(child, "NIVEAU")
                 value = _text(niveau).strip() if niveau is not None else ""
-                fiche.niveau_europeen = "" if value.upper() == "AUCUN" else value
-            elif tag == "CODES_NSF":
-                fiche.codes_nsf = self.code_libelles(child, "NSF")
-            elif tag == "CODES_ROME":
-                fiche.codes_rome = self.code_libelles(child, "ROME")
-            elif tag == "FORMACODES":
-                fiche.formacodes = self.code_libelles(child, "FORMACODE")
-            elif tag == "CERTIFICATEURS":
-                fiche.certificateurs = self.certificateurs(child)
-            elif tag == "PARTENAIRES":
-                fiche.partenaires = self.partenaires(child)
-            elif tag == "BLOCS_COMPETENCES":
-                fiche.blocs = self.blocs(child)
-            elif tag == "NOUVELLES_CERTIFICATIONS":
-                fiche.nouvelles_certifications = self.numeros(
-                    child, "NOUVELLE_CERTIFICATION", "ID_FICHE_NOUVELLE_CERTIFICATION"
-                )
-            elif tag == "ANCIENNES_CERTIFICATIONS":
-                fiche.anciennes_certifications = self.numeros(
-                    child, "ANCIENNE_CERTIFICATION", "ID_FICHE_ANCIENNE_CERTIFICATION"
-                )
-        if not has_intitule:
+                value = "" if value.upper() == "AUCUN" else value
+            elif kind == "certificateurs":
+                value = self.certificateurs(child)
+            elif kind == "partenaires":
+                value = self.partenaires(child)
+            elif kind == "blocs":
+                value = self.blocs(child)
+            elif kind == "nouvelles":
+                value = self.numeros(child, "NOUVELLE_CERTIFICATION", "ID_FICHE_NOUVELLE_CERTIFICATION")
+            else:  # anciennes
+                value = self.numeros(child, "ANCIENNE_CERTIFICATION", "ID_FICHE_ANCIENNE_CERTIFICATION")
+            setattr(fiche, attr, value)
+        if not fiche.intitule.strip():
             self.error(None, "INTITULE", "INTITULE manquant", line=elem.sourceline or 0)
         return fiche
 
@@ -519,13 +554,57 @@ def _syntax_error(exc: etree.XMLSyntaxError, filename: str) -> RncpError:
     return RncpError(f"XML mal formé : {message}", filename=filename, line=line, column=column or None)
 
 
+_PROLOG_BYTES = 1 << 16
+_ROOT_START_RE = re.compile(rb"<[A-Za-z_:]")
+
+
+class _Prepended:
+    """A binary stream whose first bytes were already read (to inspect the prolog)."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]) -> None:
+        self._head = head
+        self._stream = stream
+
+    def read(self, size: int = -1) -> bytes:
+        if not self._head:
+            return self._stream.read(size)
+        if size is None or size < 0:
+            data, self._head = self._head + self._stream.read(), b""
+        else:
+            data, self._head = self._head[:size], self._head[size:]
+        return data
+
+
+def _refuse_doctype(source: Source, filename: str) -> Source:
+    """Refuse a DOCTYPE found in the prolog before libxml2 sees it; return what to parse.
+
+    libxml2 would refuse entity-expansion bombs anyway ("amplification factor"), and no entity is
+    resolved, but a precise message is better. A DOCTYPE the scan misses (prolog beyond 64 KB,
+    UTF-16 file) is still refused by :func:`_check_document`.
+    """
+    if isinstance(source, str | os.PathLike):
+        with open(source, "rb") as handle:
+            head = handle.read(_PROLOG_BYTES)
+        parsed: Source = source
+    else:
+        head = source.read(_PROLOG_BYTES)
+        parsed = _Prepended(head, source)  # type: ignore[assignment]
+    root = _ROOT_START_RE.search(head)
+    prolog = head[: root.start()] if root else head
+    position = prolog.find(b"<!DOCTYPE")
+    if position >= 0:
+        raise RncpError(_DOCTYPE_MESSAGE, filename=filename, line=prolog.count(b"\n", 0, position) + 1)
+    return parsed
+
+
+_DOCTYPE_MESSAGE = "DOCTYPE interdit (DTD et entités refusées dans un export RNCP)"
+
+
 def _check_document(elem: etree._Element, filename: str) -> None:
     tree = elem.getroottree()
     docinfo = tree.docinfo
     if docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url:
-        raise RncpError(
-            "DOCTYPE interdit (DTD et entités refusées dans un export RNCP)", filename=filename, line=1
-        )
+        raise RncpError(_DOCTYPE_MESSAGE, filename=filename, line=1)
     root = tree.getroot()
     if root.tag != "FICHES":
         raise RncpError(
@@ -533,16 +612,69 @@ def _check_document(elem: etree._Element, filename: str) -> None:
         )
 
 
+def _open_position(source: Source) -> int | None:
+    """Start offset of a seekable file object (to re-read it for duplicates), else ``None``."""
+    if isinstance(source, str | os.PathLike):
+        return 0
+    try:
+        return source.tell() if source.seekable() else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _first_lines(source: Source, start: int | None, wanted: set[str]) -> dict[str, int]:
+    """Re-read the file and return the line of the first FICHE of each numéro in ``wanted``."""
+    found: dict[str, int] = {}
+    if start is None:
+        return found
+    try:
+        if not isinstance(source, str | os.PathLike):
+            source.seek(start)
+        options = {**_PARSE_OPTIONS, "tag": "NUMERO_FICHE"}
+        for _event, elem in etree.iterparse(source, **options):
+            fiche = elem.getparent()
+            if fiche is None or fiche.tag != "FICHE":
+                continue  # e.g. CORRESPONDANCE/DESTINATION/NUMERO_FICHE
+            numero = (elem.text or "").strip()
+            if numero in wanted and numero not in found:
+                found[numero] = fiche.sourceline or 0
+                if len(found) == len(wanted):
+                    break
+            root = fiche.getparent()
+            if root is not None:
+                while fiche.getprevious() is not None:
+                    del root[0]
+    except (etree.XMLSyntaxError, OSError, ValueError):
+        pass
+    return found
+
+
+def _duplicate_error(filename: str, numero: str, line: int, first_line: int | None) -> RncpError:
+    first = f"FICHE ligne {first_line}" if first_line else "une FICHE plus haut (ligne non relue)"
+    return RncpError(
+        f"NUMERO_FICHE {numero} en double : {first} et FICHE ligne {line}",
+        filename=filename,
+        line=line,
+        fiche=numero,
+        element="FICHE",
+        field="NUMERO_FICHE",
+    )
+
+
 def _parse(
     source: Source,
     numeros: Iterable[str] | None,
     report: Callable[[RncpError], None],
+    duplicates: list[tuple[str, int]] | None = None,
 ) -> Iterator[Fiche]:
+    """The streaming loop. Errors go to ``report`` (which may raise); duplicates go to
+    ``duplicates`` when given (resolved later in one re-reading), else are reported at once."""
     filename = _source_name(source)
     wanted = None if numeros is None else frozenset(n.strip() for n in numeros)
+    start = _open_position(source)
     seen = _SeenNumeros()
     etree.clear_error_log()
-    context = etree.iterparse(source, **_PARSE_OPTIONS)
+    context = etree.iterparse(_refuse_doctype(source, filename), **_PARSE_OPTIONS)
     index = 0
     checked = False
     try:
@@ -551,16 +683,32 @@ def _parse(
                 _check_document(elem, filename)
                 checked = True
             index += 1
-            parent = elem.getparent()
             line = elem.sourceline or 0
+            parent = elem.getparent()
             if parent is None or parent.getparent() is not None:
                 raise RncpError(
                     f"FICHE inattendue dans {parent.tag if parent is not None else '?'} "
-                    "(attendu directement sous FICHES)",
+                    "(attendue directement sous FICHES)",
                     filename=filename,
                     line=line,
                 )
-            fiche = _handle_fiche(elem, filename, index, line, wanted, seen, report)
+            fiche = None
+            numero = _check_numero(elem, filename, index, line, report)
+            if numero is not None:
+                prefix, number = _NUMERO_RE.fullmatch(numero).groups()  # type: ignore[union-attr]
+                if not seen.add(prefix, int(number)):
+                    if duplicates is not None:
+                        duplicates.append((numero, line))
+                    else:
+                        first = _first_lines(source, start, {numero}).get(numero)
+                        report(_duplicate_error(filename, numero, line, first))
+                elif wanted is None or numero in wanted:
+                    reader = _FicheReader(filename, numero, numero)
+                    fiche = reader.read(elem)
+                    for error in reader.errors:
+                        report(error)
+                    if reader.errors:
+                        fiche = None
             # Free the subtree and everything before it: the tree never holds more than one FICHE.
             elem.clear(keep_tail=False)
             while elem.getprevious() is not None:
@@ -574,59 +722,31 @@ def _parse(
         report(_syntax_error(exc, filename))
 
 
-def _handle_fiche(
-    elem: etree._Element,
-    filename: str,
-    index: int,
-    line: int,
-    wanted: frozenset[str] | None,
-    seen: _SeenNumeros,
-    report: Callable[[RncpError], None],
-) -> Fiche | None:
-    numero_el = elem.find("NUMERO_FICHE")
+def _check_numero(
+    elem: etree._Element, filename: str, index: int, line: int, report: Callable[[RncpError], None]
+) -> str | None:
+    """The fiche's own NUMERO_FICHE (direct child) if present and well-formed, else report."""
+    numero_el = _child(elem, "NUMERO_FICHE")
     numero = _text(numero_el).strip() if numero_el is not None else ""
-    match = _NUMERO_RE.fullmatch(numero)
-    if not match:
-        id_el = elem.find("ID_FICHE")
-        ident = _text(id_el).strip() if id_el is not None else ""
-        label = f"n° {index}" + (f" (ID_FICHE {ident})" if ident else "")
-        if not numero:
-            detail = "NUMERO_FICHE manquant"
-        else:
-            detail = f"NUMERO_FICHE invalide « {numero} » (attendu RNCP ou RS suivi de chiffres)"
-        report(
-            RncpError(
-                detail,
-                filename=filename,
-                line=(numero_el.sourceline if numero_el is not None else None) or line,
-                fiche=label,
-                element="FICHE",
-                field="NUMERO_FICHE",
-            )
+    if _NUMERO_RE.fullmatch(numero):
+        return numero
+    id_el = _child(elem, "ID_FICHE")
+    ident = _text(id_el).strip() if id_el is not None else ""
+    if not numero:
+        detail = "NUMERO_FICHE manquant"
+    else:
+        detail = f"NUMERO_FICHE invalide « {numero} » (attendu RNCP ou RS suivi de chiffres)"
+    report(
+        RncpError(
+            detail,
+            filename=filename,
+            line=(numero_el.sourceline if numero_el is not None else None) or line,
+            fiche=f"n° {index}" + (f" (ID_FICHE {ident})" if ident else ""),
+            element="FICHE",
+            field="NUMERO_FICHE",
         )
-        return None
-    previous = seen.check_and_add(match.group(1), int(match.group(2)), line)
-    if previous:
-        report(
-            RncpError(
-                f"NUMERO_FICHE {numero} en double (FICHE ligne {previous} et FICHE ligne {line})",
-                filename=filename,
-                line=line,
-                fiche=numero,
-                element="FICHE",
-                field="NUMERO_FICHE",
-            )
-        )
-        return None
-    if wanted is not None and numero not in wanted:
-        return None
-    reader = _FicheReader(filename, numero, numero)
-    fiche = reader.read(elem)
-    if reader.errors:
-        for error in reader.errors:
-            report(error)
-        return None
-    return fiche
+    )
+    return None
 
 
 def _raise(error: RncpError) -> None:
@@ -637,38 +757,47 @@ def iter_fiches(source: Source, *, numeros: Iterable[str] | None = None) -> Iter
     """Yield the fiches of an RNCP/RS export one by one, in file order.
 
     ``source`` is a path or a binary file object. ``numeros`` restricts the fiches built and
-    yielded (e.g. ``{"RNCP36612"}``); the others are skipped after their NUMERO_FICHE is checked.
-    Raises :class:`RncpError` at the first problem (see module docstring).
+    yielded (e.g. ``{"RNCP36612"}``); the others are skipped once their NUMERO_FICHE is checked.
+    Raises :class:`RncpError` at the first problem (see the module docstring).
     """
     return _parse(source, numeros, _raise)
+
+
+class _TooManyErrors(Exception):
+    pass
 
 
 def validate(
     source: Source, numeros: Iterable[str] | None = None, *, max_errors: int = 200
 ) -> list[RncpError]:
-    """Read the whole export and return its errors (``[]`` when valid), at most ``max_errors``.
+    """Read the whole export; return its errors sorted by line (``[]`` when valid).
 
-    Malformed XML stops the reading (it is then the last error). Nothing is kept in memory but
-    the errors.
+    Collects up to ``max_errors`` errors; malformed XML stops the reading. Fiches are built
+    (so that every field is checked) but not kept: memory stays flat. Duplicated numéros are
+    resolved at the end by re-reading the file once, to name the line of the first occurrence.
     """
     errors: list[RncpError] = []
-
-    class _Enough(Exception):
-        pass
+    duplicates: list[tuple[str, int]] = []
+    filename = _source_name(source)
+    start = _open_position(source)
 
     def collect(error: RncpError) -> None:
         errors.append(error)
-        if len(errors) >= max_errors:
-            raise _Enough
+        if len(errors) + len(duplicates) >= max_errors:
+            raise _TooManyErrors
 
     try:
-        for _fiche in _parse(source, numeros, collect):
+        for _fiche in _parse(source, numeros, collect, duplicates):
             pass
-    except _Enough:
+    except _TooManyErrors:
         pass
-    except RncpError as error:  # DOCTYPE / root / structure: fatal
+    except RncpError as error:  # DOCTYPE, root element, misplaced FICHE: fatal
         errors.append(error)
-    return errors
+    if duplicates:
+        first = _first_lines(source, start, {numero for numero, _line in duplicates})
+        errors.extend(_duplicate_error(filename, n, line, first.get(n)) for n, line in duplicates)
+    errors.sort(key=lambda error: error.line or 0)
+    return errors[:max_errors]
 
 
 # --------------------------------------------------------------------------- compétences
@@ -682,10 +811,13 @@ _CODE_RE = re.compile(
     r"(?P<code>[A-Z]{1,4}\.?\d{1,3}(?:[.\-]?[A-Z]{0,4}\.?\d{1,3})*)(?:\s*[.:)\-–]\s*|\s+)(?=\S)"
 )
 # "1. ", "2) ", "3 - ", "1.2. ", "1.2 "
-_NUM_RE = re.compile(r"(?P<code>\d{1,2}(?:\.\d{1,2})*)(?:[.)]|\s*[-–:])\s*(?=\S)|(?P<code2>\d{1,2}(?:\.\d{1,2})+)\s+(?=\S)")
+_NUM_RE = re.compile(
+    r"(?P<code>\d{1,2}(?:\.\d{1,2})*)(?:[.)]|\s*[-–:])\s*(?=\S)|(?P<code2>\d{1,2}(?:\.\d{1,2})+)\s+(?=\S)"
+)
 _BULLET_RE = re.compile(r"[-–—•*·▪◦●■□➢➤►→✓]\s*(?=\S)")
+_SPACE_RUN_RE = re.compile(r" {2,}")
 _ACRONYM_RE = re.compile(r"[A-Z0-9]{2,}\b")
-_ENDS_SENTENCE = tuple(".;:!?)»\"’")
+_ENDS_SENTENCE = tuple('.;:!?)»"’')
 
 
 def _to_lines(text: str) -> list[str]:
@@ -712,12 +844,16 @@ def _classify(line: str) -> tuple[str, str, str]:
         return "num", match.group("code") or match.group("code2"), line[match.end() :]
     match = _BULLET_RE.match(line)
     if match:
-        return "bullet", "", line[match.end() :]
+        body = line[match.end() :]
+        kind, code, rest = _classify(body)  # "- C1 : …", "• 1. …": the code wins over the bullet
+        return ("bullet", "", body) if kind in ("plain", "bullet") else (kind, code, rest)
     return "plain", "", line
 
 
 def _clean(text: str) -> str:
-    return " ".join(text.split()).rstrip(" ;,")
+    if "  " in text:  # lines come from _to_lines: no newline or tab left, only space runs
+        text = _SPACE_RUN_RE.sub(" ", text)
+    return text.strip().rstrip(" ;,")
 
 
 def split_competences(text: str | None) -> list[Capacite]:

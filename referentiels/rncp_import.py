@@ -114,8 +114,11 @@ def fiche_source(fiche: rncp.Fiche) -> dict:
     }
 
 
-def _target_version(code: str) -> tuple[int, str, bool]:
-    versions = list(Referentiel.objects.filter(code=code).values_list("version", "status"))
+def _target_version(code: str, certificateur: Organisation) -> tuple[int, str, bool]:
+    rows = list(Referentiel.objects.filter(code=code).values_list("version", "status", "certificateur_id"))
+    if any(owner != certificateur.pk for _, _, owner in rows):
+        raise ApplicationError(f"FICHE {code} : ce code appartient à un autre certificateur ; rien n'a été écrit.")
+    versions = [(v, s) for v, s, _ in rows]
     drafts = [v for v, s in versions if s == Referentiel.Status.DRAFT]
     if drafts:
         return max(drafts), "mise à jour du brouillon", True
@@ -142,10 +145,7 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
     centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
     with transaction.atomic():
         for fiche in rncp.iter_fiches(_rewind(source), numeros=numeros):
-            version, action, replace = _target_version(fiche.numero_fiche)
-            other = Referentiel.objects.filter(code=fiche.numero_fiche).exclude(certificateur=certificateur).exists()
-            if other:
-                raise ApplicationError(f"{filename}, FICHE {fiche.numero_fiche} : ce code appartient à un autre certificateur ; rien n'a été écrit.")
+            version, action, replace = _target_version(fiche.numero_fiche, certificateur)
             doc = fiche_to_document(fiche, version=version)
             report.total += 1
             if len(report.fiches) < 500:
@@ -153,9 +153,7 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
                     FicheSummary(fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), sum(len(b["capacites"]) for b in doc["blocs"]), action, version)
                 )
             if not dry_run:
-                referentiel = referentiel_import(doc=doc, certificateur=certificateur, replace_draft=replace)
-                referentiel.source = fiche_source(fiche)
-                referentiel.save(update_fields=["source"])
+                referentiel_import(doc=doc, certificateur=certificateur, replace_draft=replace, source=fiche_source(fiche))
                 for partenaire in fiche.partenaires:
                     centre = centres.get(partenaire.siret)
                     if centre and partenaire.etat == "Actif" and partenaire.habilitation in ORGANISER:

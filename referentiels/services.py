@@ -92,7 +92,7 @@ def _apply_header(referentiel: Referentiel, doc: dict) -> None:
 
 
 @transaction.atomic
-def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft: bool = False) -> Referentiel:
+def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft: bool = False, source: dict | None = None) -> Referentiel:
     """Create the draft version ``doc`` describes (already checked by ``document_parse``).
 
     An existing version with the same code and number is refused, unless it is a draft of the
@@ -114,7 +114,11 @@ def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft:
             raise ApplicationError(f"Le code {doc['code']} appartient à un autre certificateur.", field="code")
         referentiel = Referentiel(certificateur=certificateur, code=doc["code"], version=doc["version"])
     _apply_header(referentiel, doc)
-    referentiel.full_clean()
+    if source is not None:
+        referentiel.source = source
+    # Uniqueness was checked above and the database constraints back it up: skip the
+    # per-constraint queries of full_clean (they dominated bulk RNCP imports).
+    referentiel.full_clean(exclude=["certificateur"], validate_unique=False, validate_constraints=False)
     referentiel.save()
     _write_structure(referentiel, doc)
     return referentiel

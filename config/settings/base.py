@@ -211,6 +211,19 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "core.schema.ScopedSchemaGenerator",
+    # Several models have a "kind" or "status": give each choice set its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        "ReferentielKindEnum": "referentiels.models.Kind",
+        "ReferentielStatusEnum": "referentiels.models.Referentiel.Status",
+        "DossierStatusEnum": "candidates.models.Dossier.Status",
+        "ImportJobStatusEnum": "candidates.models.ImportJob.Status",
+        "PieceKindEnum": "candidates.models.Piece.Kind",
+        "ResultatKindEnum": "evaluations.models.Resultat.Kind",
+        "DocumentKindEnum": "documents.models.DocumentKind",
+        "DocumentStatusEnum": "documents.models.IssuedDocument.Status",
+        "VerificationStatusEnum": "documents.models.VerificationRecord.Status",
+    },
 }
 
 # Documents (WeasyPrint + pyHanko). The demo/test identity is generated on first use.
@@ -232,3 +245,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# RGPD (candidates/rgpd.py): personal data of a candidate who holds an issued certification is
+# kept this many years after the deliberation (proof of the diploma), then erased.
+CANDIDATES_CERTIFIED_RETENTION_YEARS = env_int("CANDIDATES_CERTIFIED_RETENTION_YEARS", 50)

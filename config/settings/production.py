@@ -1,8 +1,8 @@
 """Production: refuses to start without its secrets; secure cookies and headers."""
 
 from config.env import env_int, env_list, env_str
-from config.settings.base import redis_cache_url  # noqa
 from config.settings.base import *  # noqa: F403
+from config.settings.base import redis_cache_url  # noqa
 
 DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")

@@ -7,9 +7,11 @@ os.environ.setdefault("DATABASE_URL", "postgres://certif:certif@127.0.0.1:5432/c
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 from config.env import env_str  # noqa: E402
-from config.settings.base import redis_cache_url  # noqa
 from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import DATABASES  # noqa: E402
+from config.settings.base import (
+    DATABASES,  # noqa: E402
+    redis_cache_url,  # noqa
+)
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Les tests tournent sur PostgreSQL : exportez DATABASE_URL (voir README).")

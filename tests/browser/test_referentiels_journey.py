@@ -6,10 +6,11 @@ from organisations.models import Organisation
 from organisations.roles import Role
 from tests.browser.conftest import axe_violations, login, screenshot
 from tests.conftest import make_member
+from tests.data import RNCP_SAMPLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SAMPLE = "/work/shared/formats/rncp-fiches-sample.xml"
+SAMPLE = str(RNCP_SAMPLE)
 
 
 def test_import_review_publish_then_centre_browses(page, org_a):

@@ -12,6 +12,16 @@ from referentiels.demo import load_seed
 from referentiels.services import habilitation_grant
 
 
+@pytest.fixture(autouse=True)
+def _candidates_guards_only(monkeypatch):
+    """These tests exercise the candidates state machine alone: guards that later apps register
+    through ``candidates.hooks`` (the evaluations readiness check) are set aside here; those
+    apps' own tests cover them."""
+    from candidates import hooks
+
+    monkeypatch.setattr(hooks, "_GUARDS", {})
+
+
 @pytest.fixture
 def certificateurs(db):
     return {

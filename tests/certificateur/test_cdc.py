@@ -49,8 +49,8 @@ from certificateur.cdc import (  # noqa: E402
     validate_flux,
 )
 
-EXEMPLE = Path("/work/shared/formats/cdc-exemple-flux-v2.0.0.xml")
-SHARED_XSD = Path("/work/shared/formats/cdc-certifications-v1.1.2.xsd")
+EXEMPLE = Path(__file__).resolve().parents[1] / "data" / "cdc-exemple-flux-v2.0.0.xml"
+SHARED_XSD = Path(__file__).resolve().parents[2] / "certificateur" / "xsd" / "cdc-certifications-v1.1.2.xsd"
 NS = {"cpf": CDC_NS}
 NIL = f"{{{XSI_NS}}}nil"
 

@@ -64,8 +64,9 @@ def render_now(document):
     from documents.models import IssuedDocument
     from documents.tasks import document_render_task
 
+    # throw=False: like a worker, follow the retry chain instead of raising the first Retry.
     document_render_task.apply(
-        kwargs={"organisation_id": document.organisation_id, "document_id": document.pk}
+        kwargs={"organisation_id": document.organisation_id, "document_id": document.pk}, throw=False
     )
     with tenant_context(document.organisation):
         return IssuedDocument.objects.get(pk=document.pk)

@@ -10,7 +10,13 @@ from django_scopes.exceptions import ScopeError
 
 from organisations.models import AuditEvent
 from organisations.services import audit_record
-from organisations.tenancy import TenantError, TenantModel, current_db_organisation_id, scopes_disabled, tenant_context
+from organisations.tenancy import (
+    TenantError,
+    TenantModel,
+    current_db_organisation_id,
+    scopes_disabled,
+    tenant_context,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

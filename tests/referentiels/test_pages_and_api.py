@@ -12,8 +12,9 @@ from referentiels.models import Referentiel
 from referentiels.seeds import seed_path
 from referentiels.services import habilitation_grant
 from tests.conftest import make_member
+from tests.data import RNCP_SAMPLE
 
-SAMPLE_XML = "/work/shared/formats/rncp-fiches-sample.xml"
+SAMPLE_XML = str(RNCP_SAMPLE)
 
 
 @pytest.fixture

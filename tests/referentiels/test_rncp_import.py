@@ -11,8 +11,9 @@ from organisations.models import Organisation
 from referentiels.models import Habilitation, Referentiel
 from referentiels.rncp_import import rncp_import
 from referentiels.services import referentiel_publish
+from tests.data import RNCP_SAMPLE
 
-SAMPLE = "/work/shared/formats/rncp-fiches-sample.xml"
+SAMPLE = str(RNCP_SAMPLE)
 
 
 def test_sample_imports_every_fiche_with_blocs_as_in_the_xml(cci):

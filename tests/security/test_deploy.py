@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _production_env(**extra) -> dict:
     env = dict(os.environ)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests' own process only
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),

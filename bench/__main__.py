@@ -1,0 +1,80 @@
+"""``make bench``: seed a fresh bench database, run every benchmark, print one table, write JSON.
+
+Environment: DATABASE_URL (a PostgreSQL server; the bench uses its own database
+``<name>_bench``, recreated each run), REDIS_URL, BENCH_SCALE (multiplies run counts),
+BENCH_ONLY (comma-separated benchmark names).
+"""
+
+import datetime as dt
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _bench_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "postgres://certif:certif@127.0.0.1:5432/certif")
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name}_bench"
+
+
+def _recreate_database(url: str) -> None:
+    import psycopg
+
+    base, _, name = url.rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main() -> int:
+    url = _bench_database_url()
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+    _recreate_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+    from bench.core import table
+    from bench.rendering import bench_parchemin, bench_pv
+    from bench.rncp import bench_rncp_import
+
+    env = dict(os.environ)
+    benches = {
+        "parchemin": bench_parchemin,
+        "pv": bench_pv,
+        "rncp": lambda: bench_rncp_import(env),
+    }
+    try:
+        from bench.app import BENCHES as APP_BENCHES  # list/detail/engine benches, once the apps exist
+
+        benches.update(APP_BENCHES)
+    except ImportError:
+        pass
+    only = [b for b in os.environ.get("BENCH_ONLY", "").split(",") if b]
+    lines = []
+    for name, fn in benches.items():
+        if only and name not in only:
+            continue
+        print(f"… {name}", file=sys.stderr, flush=True)
+        lines.extend(fn())
+    print(table(lines))
+    out = ROOT / "bench" / "results" / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(json.dumps({
+        "when": dt.datetime.now().isoformat(timespec="seconds"), "cpu_count": os.cpu_count(), "python": platform.python_version(),
+        "lines": [line.as_dict() for line in lines],
+    }, ensure_ascii=False, indent=2))
+    print(f"JSON: {out.relative_to(ROOT)}")
+    return 0 if all(line.passed is not False for line in lines) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

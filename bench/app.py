@@ -1,0 +1,151 @@
+"""Lists and pages with a big centre's data: latency through the test client and through
+gunicorn (2 workers on loopback), each next to the ``/ping`` JSON view on the same server,
+plus the query count of each request (it must not depend on the data volume)."""
+
+import datetime as dt
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.core import Line, runs, timed
+
+ROOT = Path(__file__).resolve().parent.parent
+N_DOSSIERS = int(os.environ.get("BENCH_DOSSIERS", 10_000))
+
+
+def seed_big_centre():
+    """Two centres; 10,000 candidates with a dossier each in the first (bulk inserts)."""
+    from candidates.models import Candidate, Dossier, DossierBloc
+    from organisations.models import Organisation
+    from organisations.roles import Role
+    from organisations.services import api_token_create, membership_add
+    from organisations.tenancy import tenant_context
+    from referentiels.demo import load_seed
+    from referentiels.services import habilitation_grant
+    from tests.factories import UserFactory
+
+    cci = Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
+    big = Organisation.objects.create(kind="centre", slug="grand-centre", name="Grand centre")
+    Organisation.objects.create(kind="centre", slug="petit-centre", name="Petit centre")
+    ref = load_seed("rncp36390.json", cci)
+    habilitation_grant(certificateur=cci, centre=big, code="RNCP36390", date_debut=dt.date(2020, 1, 1))
+    user = UserFactory(email="bench@grand-centre.test")
+    membership = membership_add(user=user, organisation=big, role=Role.GESTIONNAIRE)
+    _token, key = api_token_create(membership=membership, name="bench")
+    blocs = list(ref.blocs.all())
+    with tenant_context(big):
+        candidates = Candidate.objects.bulk_create(
+            [
+                Candidate(organisation=big, civilite="MME", sexe="F", nom_naissance=f"Nom{i:05d}", prenom1="Prénom", naissance_annee=1990 + i % 15)
+                for i in range(N_DOSSIERS)
+            ],
+            batch_size=2000,
+        )
+        statuses = ["brouillon", "inscrit", "en_evaluation", "pret_pour_jury"]
+        dossiers = Dossier.objects.bulk_create(
+            [
+                Dossier(organisation=big, candidate=c, referentiel=ref, voie_acces=Dossier.VoieAcces.APPRENTISSAGE, status=statuses[i % 4])
+                for i, c in enumerate(candidates)
+            ],
+            batch_size=2000,
+        )
+        DossierBloc.objects.bulk_create(
+            [DossierBloc(organisation=big, dossier=d, bloc=b) for d in dossiers for b in blocs], batch_size=5000
+        )
+    return {"user": user, "key": key, "dossier": dossiers[0], "org": big}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, env: dict):
+        self.port = _free_port()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"],
+            cwd=ROOT, env=env, start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                self.get("/ping", {})
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def get(self, path: str, headers: dict) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", path, headers={"Host": "127.0.0.1", **headers})
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+        return response.status
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=20)
+
+
+def bench_pages() -> list[Line]:
+    from django.conf import settings
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    world = seed_big_centre()
+    slug = world["org"].slug
+    dossier_id = world["dossier"].public_id
+    targets = {
+        "candidate list page": f"/o/{slug}/candidats/",
+        "dossier list API": f"/api/v1/o/{slug}/dossiers/",
+        "dossier detail page": f"/o/{slug}/candidats/dossiers/{dossier_id}/",
+    }
+    client = Client()
+    client.force_login(world["user"])
+    client.get(f"/o/{slug}/")
+    api_headers = {"HTTP_AUTHORIZATION": f"Token {world['key']}"}
+    lines = []
+    floor = timed(lambda: client.get("/ping"), runs(30))
+    for name, url in targets.items():
+        kwargs = api_headers if "/api/" in url else {}
+        reset_queries()  # the request_started signal resets the log: start from zero
+        with CaptureQueriesContext(connection) as ctx:
+            status = client.get(url, **kwargs).status_code
+        assert status == 200, (url, status)
+        samples = timed(lambda url=url, kwargs=kwargs: client.get(url, **kwargs), runs(15))
+        line = Line(f"{name} (test client, {N_DOSSIERS} dossiers)", "ms", samples, floor, target="≤ 3 × /ping", note=f"{len(ctx)} queries")
+        line.passed = line.ratio <= 3
+        lines.append(line)
+    # Through gunicorn: a session cookie for pages, the token for the API.
+    session = SessionStore()
+    session.update({"_auth_user_id": str(world["user"].pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                    "_auth_user_hash": world["user"].get_session_auth_hash(), "mfa_ok": True})
+    session.create()
+    env = dict(os.environ, DJANGO_ALLOWED_HOSTS="127.0.0.1")
+    server = Gunicorn(env)
+    try:
+        cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
+        floor = timed(lambda: server.get("/ping", {}), runs(30))
+        for name, url in targets.items():
+            headers = {"Authorization": f"Token {world['key']}"} if "/api/" in url else cookie
+            assert server.get(url, headers) == 200, url
+            samples = timed(lambda url=url, headers=headers: server.get(url, headers), runs(15))
+            line = Line(f"{name} (gunicorn -w 2)", "ms", samples, floor, target="≤ 3 × /ping")
+            line.passed = line.ratio <= 3
+            lines.append(line)
+    finally:
+        server.stop()
+    return lines
+
+
+BENCHES = {"pages": bench_pages}

@@ -1,0 +1,171 @@
+"""Documents API: one ``APIView`` per operation; parse, call the service or selector, serialize."""
+
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from core.errors import ApplicationError
+from documents import selectors, services
+from documents.serializers import (
+    BatchProgressSerializer,
+    DocumentDetailSerializer,
+    DocumentSerializer,
+    ReissueSerializer,
+    RevokeSerializer,
+    VerificationSerializer,
+)
+from documents.views import download_filename, pdf_response
+from organisations.api import TenantAPIView
+
+GROUP_PARAM = OpenApiParameter(
+    "group_key", str, required=True, description="Lot de documents (ex. « jury:<uuid> »)"
+)
+
+
+def _group_key(request) -> str:
+    group_key = request.query_params.get("group_key", "")
+    if not group_key:
+        raise ApplicationError("Paramètre « group_key » obligatoire.", field="group_key")
+    return group_key
+
+
+class DocumentListView(TenantAPIView, ListAPIView):
+    required_permission = "documents.view"
+    serializer_class = DocumentSerializer
+    filterset_fields = ["kind", "status", "group_key"]
+    ordering_fields = ["created_at", "number", "holder_name", "status"]
+    search_fields = ["holder_name", "number", "title"]
+
+    def get_queryset(self):
+        return selectors.document_list()
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "org_slug": self.kwargs["org_slug"]}
+
+    @extend_schema(summary="Documents délivrés (statut de génération compris)")
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DocumentDetailView(TenantAPIView):
+    required_permission = "documents.view"
+
+    @extend_schema(responses=DocumentDetailSerializer, summary="Un document, ses données et ses versions")
+    def get(self, request, org_slug, public_id):
+        document = selectors.document_get(public_id=public_id)
+        return Response(DocumentDetailSerializer(document, context={"org_slug": org_slug}).data)
+
+
+class DocumentDownloadView(TenantAPIView):
+    required_permission = "documents.view"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("version", int, required=False, description="Version antérieure à télécharger")
+        ],
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY},
+        summary="Télécharger le PDF scellé",
+    )
+    def get(self, request, org_slug, public_id):
+        document = selectors.document_get(public_id=public_id)
+        version = request.query_params.get("version")
+        target = document
+        if version and version.isdigit() and int(version) != document.version:
+            target = selectors.document_version_get(document=document, version=int(version))
+        data = selectors.document_file_read(document=target)
+        return pdf_response(data, download_filename(document, getattr(target, "version", None)))
+
+
+class DocumentRevokeView(TenantAPIView):
+    required_permission = "documents.revoke"
+
+    @extend_schema(
+        request=RevokeSerializer,
+        responses=DocumentSerializer,
+        summary="Révoquer un document (motif obligatoire)",
+    )
+    def post(self, request, org_slug, public_id):
+        document = selectors.document_get(public_id=public_id)
+        data = RevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.document_revoke(
+            document=document, by=self.membership, reason=data.validated_data["reason"]
+        )
+        return Response(DocumentSerializer(document, context={"org_slug": org_slug}).data)
+
+
+class DocumentReissueView(TenantAPIView):
+    required_permission = "documents.revoke"
+
+    @extend_schema(
+        request=ReissueSerializer,
+        responses=DocumentSerializer,
+        summary="Rééditer (même numéro, même code, nouvelle version)",
+    )
+    def post(self, request, org_slug, public_id):
+        document = selectors.document_get(public_id=public_id)
+        data = ReissueSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.document_reissue(document=document, by=self.membership, **data.validated_data)
+        return Response(DocumentSerializer(document, context={"org_slug": org_slug}).data)
+
+
+class BatchProgressView(TenantAPIView):
+    required_permission = "documents.view"
+
+    @extend_schema(parameters=[GROUP_PARAM], responses=BatchProgressSerializer, summary="Avancement d'un lot")
+    def get(self, request, org_slug):
+        return Response(BatchProgressSerializer(selectors.batch_progress(group_key=_group_key(request))).data)
+
+
+class BatchZipView(TenantAPIView):
+    required_permission = "documents.view"
+
+    @extend_schema(
+        parameters=[GROUP_PARAM],
+        responses={(200, "application/zip"): OpenApiTypes.BINARY},
+        summary="Archive ZIP des documents prêts d'un lot",
+    )
+    def get(self, request, org_slug):
+        stream = services.documents_zip(group_key=_group_key(request))
+        response = StreamingHttpResponse(stream, content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="documents.zip"'
+        return response
+
+
+class BatchRenderView(TenantAPIView):
+    required_permission = "documents.generate"
+
+    @extend_schema(
+        parameters=[GROUP_PARAM, OpenApiParameter("retry_failed", bool, required=False)],
+        request=None,
+        responses=BatchProgressSerializer,
+        summary="(Re)lancer la génération d'un lot",
+    )
+    def post(self, request, org_slug):
+        group_key = _group_key(request)
+        retry = request.query_params.get("retry_failed", "").lower() in ("1", "true", "oui")
+        services.documents_render_batch(group_key=group_key, retry_failed=retry)
+        return Response(
+            BatchProgressSerializer(selectors.batch_progress(group_key=group_key)).data, status=202
+        )
+
+
+class VerificationView(APIView):
+    """Anonymous; throttled per client (scope « verification »)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "verification"
+
+    @extend_schema(
+        responses=VerificationSerializer, summary="Vérifier un parchemin ou un certificat par son code"
+    )
+    def get(self, request, code):
+        return Response(VerificationSerializer(selectors.verification_get(code=code)).data)

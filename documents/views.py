@@ -1,0 +1,193 @@
+"""Document pages under ``/o/<org_slug>/documents/``: thin views over services and selectors."""
+
+from urllib.parse import quote
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import ApplicationError
+from documents import selectors, services
+from documents.forms import DocumentFilterForm, ReissueForm, RevokeForm
+from documents.models import IssuedDocument
+from organisations.permissions import membership_can, require_capability
+
+
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    """The PDF as an attachment; the file name is RFC 6266-encoded (accents, quotes)."""
+    response = HttpResponse(data, content_type="application/pdf")
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "document.pdf"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def download_filename(document: IssuedDocument, version: int | None = None) -> str:
+    stem = document.number or f"{document.kind}-{str(document.public_id)[:8]}"
+    return f"{stem}-v{version or document.version}.pdf"
+
+
+@require_capability("documents.view")
+@require_GET
+def document_list(request, org_slug):
+    form = DocumentFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    group_key = filters.get("groupe", "")
+    qs = selectors.document_list(
+        kind=filters.get("kind", ""),
+        status=filters.get("status", ""),
+        group_key=group_key,
+        search=filters.get("q", ""),
+    )
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "documents/ui/list.html",
+        {
+            "form": form,
+            "page": page,
+            "groups": selectors.document_groups(),
+            "group_key": group_key,
+            "progress": selectors.batch_progress(group_key=group_key) if group_key else None,
+            "can_generate": membership_can(request, "documents.generate"),
+        },
+    )
+
+
+@require_capability("documents.view")
+@require_GET
+def batch_progress_partial(request, org_slug):
+    group_key = request.GET.get("groupe", "")
+    if not group_key:
+        return HttpResponseBadRequest("Paramètre « groupe » manquant.")
+    return render(
+        request,
+        "documents/ui/_progress.html",
+        {
+            "progress": selectors.batch_progress(group_key=group_key),
+            "group_key": group_key,
+            "can_generate": membership_can(request, "documents.generate"),
+        },
+    )
+
+
+@require_capability("documents.view")
+@require_GET
+def documents_zip_view(request, org_slug):
+    group_key = request.GET.get("groupe", "")
+    try:
+        stream = services.documents_zip(group_key=group_key)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("document_list", org_slug=org_slug)
+    response = StreamingHttpResponse(stream, content_type="application/zip")
+    name = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in group_key)[:80] or "documents"
+    response["Content-Disposition"] = f'attachment; filename="documents-{name}.zip"'
+    return response
+
+
+@require_capability("documents.generate")
+@require_POST
+def documents_retry_view(request, org_slug):
+    group_key = request.POST.get("groupe", "")
+    try:
+        count = services.documents_render_batch(group_key=group_key, retry_failed=True)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{count} document(s) remis en génération.")
+    return redirect(f"/o/{org_slug}/documents/?groupe={quote(group_key)}")
+
+
+def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -> dict:
+    can_revoke = membership_can(request, "documents.revoke")
+    return {
+        "document": document,
+        "versions": selectors.document_versions(document=document),
+        "can_revoke": can_revoke and not document.is_revoked,
+        "can_reissue": can_revoke
+        and document.is_numbered
+        and not document.is_revoked
+        and document.status == IssuedDocument.Status.READY,
+        "revoke_form": revoke_form or RevokeForm(),
+        "reissue_form": reissue_form or ReissueForm.for_document(document),
+        "verification_url": services.verification_url(document.verification_code)
+        if document.is_numbered
+        else "",
+    }
+
+
+@require_capability("documents.view")
+@require_GET
+def document_detail(request, org_slug, public_id):
+    document = selectors.document_get(public_id=public_id)
+    return render(request, "documents/ui/detail.html", _detail_context(request, document))
+
+
+@require_capability("documents.view")
+@require_GET
+def document_download(request, org_slug, public_id):
+    document = selectors.document_get(public_id=public_id)
+    version = request.GET.get("version")
+    target = document
+    if version and version.isdigit() and int(version) != document.version:
+        target = selectors.document_version_get(document=document, version=int(version))
+    try:
+        data = selectors.document_file_read(document=target)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "documents/ui/unavailable.html",
+            {"document": document, "message": exc.message},
+            status=409,
+        )
+    return pdf_response(data, download_filename(document, getattr(target, "version", None)))
+
+
+@require_capability("documents.revoke")
+@require_POST
+def document_revoke_view(request, org_slug, public_id):
+    document = selectors.document_get(public_id=public_id)
+    form = RevokeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.document_revoke(
+                document=document, by=request.membership, reason=form.cleaned_data["reason"]
+            )
+        except ApplicationError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(request, "Document révoqué. La page de vérification l'indique désormais.")
+            return redirect("document_detail", org_slug=org_slug, public_id=public_id)
+    return render(
+        request, "documents/ui/detail.html", _detail_context(request, document, revoke_form=form), status=400
+    )
+
+
+@require_capability("documents.revoke")
+@require_POST
+def document_reissue_view(request, org_slug, public_id):
+    document = selectors.document_get(public_id=public_id)
+    form = ReissueForm.for_document(document, request.POST)
+    if form.is_valid():
+        try:
+            services.document_reissue(
+                document=document,
+                by=request.membership,
+                reason=form.cleaned_data["reason"],
+                context_changes=form.context_changes(document),
+            )
+        except ApplicationError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+        else:
+            messages.success(
+                request, "Réédition enregistrée : la nouvelle version est en cours de génération."
+            )
+            return redirect("document_detail", org_slug=org_slug, public_id=public_id)
+    return render(
+        request, "documents/ui/detail.html", _detail_context(request, document, reissue_form=form), status=400
+    )
