@@ -73,7 +73,9 @@ def _diplome_context(jury: Jury, candidate) -> dict:
         "code_certification": ref.code,
         "date_decision": _iso(ref.date_enregistrement) if ref.kind in ("RNCP", "RS") else "",
         "duree": _duree(ref) if ref.kind in ("RNCP", "RS") else "",
-        "codes_nsf": ", ".join(str(c) for c in ref.codes_nsf or []),
+        "codes_nsf": ", ".join(
+            f"{c.get('code', '')} {c.get('libelle', '')}".strip() if isinstance(c, dict) else str(c) for c in ref.codes_nsf or []
+        ),
         "lieu": jury.lieu,
         "date_deliberation": _iso(jury.date),
         "signataires": [

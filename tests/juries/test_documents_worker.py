@@ -23,7 +23,7 @@ from tests.juries.conftest import JURY_DATE, compose_rncp, grade_rncp, ready_dos
 N = 200
 PARTIAL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
 
-pytestmark = [pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
 def _text(pdf: bytes) -> str:
@@ -35,8 +35,27 @@ def _progress(org, group_key):
         return batch_progress(group_key=group_key)
 
 
-def test_worker_issues_pv_and_200_parchemins(org_a, alice, referentiels, panel, real_celery):
-    rncp = referentiels["rncp"]
+@pytest.fixture
+def rncp(org_a):
+    """RNCP36390 with the fiche's registration facts, which seed 004 does not carry (niveau, NSF,
+    décision de France compétences): a parchemin must show them."""
+    import datetime as dt
+
+    from organisations.models import Organisation
+    from referentiels.demo import load_seed
+    from referentiels.services import habilitation_grant, referentiel_publish
+
+    cci = Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
+    ref = load_seed("rncp36390.json", cci, publish=False)
+    ref.niveau_national, ref.niveau_europeen, ref.codes_nsf = "5", "5", [{"code": "324", "libelle": "Secrétariat, bureautique"}]
+    ref.date_enregistrement, ref.date_fin_enregistrement = dt.date(2022, 3, 29), dt.date(2025, 3, 29)
+    ref.save()
+    referentiel_publish(referentiel=ref, by=cci)
+    habilitation_grant(certificateur=cci, centre=org_a, code="RNCP36390", date_debut=dt.date(2024, 1, 1))
+    return ref
+
+
+def test_worker_issues_pv_and_200_parchemins(org_a, alice, rncp, panel, real_celery):
     with tenant_context(org_a):
         jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury de juin", date=JURY_DATE, lieu="Lyon")
         compose_rncp(jury, alice)
@@ -71,7 +90,7 @@ def test_worker_issues_pv_and_200_parchemins(org_a, alice, referentiels, panel, 
         for d in parchemins[:3] + parchemins[-2:]:
             pdf = document_file_read(document=d)
             text = _text(pdf)
-            for needle in (d.holder_name.split()[-1], "RNCP36390", d.number, "12/06/2026", "Niveau", "Office Manager"):
+            for needle in (d.holder_name.split()[-1], "RNCP36390", d.number, "12/06/2026", "Niveau 5", "324 Secrétariat", "29/03/2022", "Office Manager"):
                 assert needle in text, (needle, text[:500])
             assert verify_seal(pdf, trust_cert_path=cert_path).valid
         # the PV: every candidate, the recorded hash of the signed text
