@@ -573,6 +573,33 @@ def dossier_transition(*, dossier: Dossier, to: str, by, reason: str = "") -> Do
 
 
 @transaction.atomic
+def _decision_check(by_code: dict, decision: str, codes: set[str]) -> None:
+    """A decision must agree with the blocs acquired (``codes`` plus the carried ones).
+
+    « certifié » needs every targeted bloc; « validation partielle » at least one — possibly all
+    of them, when the title's other conditions failed (e.g. the évaluation professionnelle of
+    RNCP36390 under its minimum while every bloc is kept); « ajourné » no newly acquired bloc.
+    """
+    acquired = {code for code, db in by_code.items() if db.acquis_anterieur} | codes
+    if decision == Dossier.Decision.CERTIFIE and acquired != set(by_code):
+        missing = ", ".join(sorted(set(by_code) - acquired))
+        raise ApplicationError(f"« Certifié » exige tous les blocs visés ; non acquis : {missing}.", field="decision")
+    if decision == Dossier.Decision.PARTIEL and not acquired:
+        raise ApplicationError("Une validation partielle exige au moins un bloc acquis.", field="decision")
+    if decision == Dossier.Decision.AJOURNE and codes:
+        raise ApplicationError("Un candidat ajourné n'acquiert aucun bloc : décochez les blocs ou choisissez « validation partielle ».", field="decision")
+
+
+def dossier_decision_check(*, dossier: Dossier, decision: str, blocs_acquis: Iterable[str]) -> None:
+    """Raise ``ApplicationError`` unless ``decision`` with ``blocs_acquis`` can be recorded on ``dossier``."""
+    by_code = {db.bloc.code: db for db in dossier.blocs_vises.select_related("bloc")}
+    codes = set(blocs_acquis)
+    unknown = codes - set(by_code)
+    if unknown:
+        raise ApplicationError(f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_acquis")
+    _decision_check(by_code, decision, codes)
+
+
 def dossier_deliberate(
     *,
     dossier: Dossier,
@@ -609,20 +636,7 @@ def dossier_deliberate(
             f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_acquis"
         )
     day = date or timezone.localdate()
-    acquired = {code for code, db in by_code.items() if db.acquis_anterieur} | codes
-    expected = (
-        Dossier.Decision.CERTIFIE
-        if acquired == set(by_code)
-        else Dossier.Decision.PARTIEL
-        if acquired
-        else Dossier.Decision.AJOURNE
-    )
-    if decision != expected:
-        raise ApplicationError(
-            f"Décision « {Dossier.Decision(decision).label} » incohérente avec les blocs acquis "
-            f"({len(acquired)} sur {len(by_code)}) : la décision attendue est « {expected.label} ».",
-            field="decision",
-        )
+    _decision_check(by_code, decision, codes)
     for code in codes:
         db = by_code[code]
         if not db.acquis_anterieur:
@@ -1022,20 +1036,7 @@ def dossier_decision_rectify(
         raise ApplicationError(
             f"Bloc non visé par ce dossier : {', '.join(sorted(codes - set(by_code)))}.", field="blocs_acquis"
         )
-    acquired = {code for code, db in by_code.items() if db.acquis_anterieur} | codes
-    expected = (
-        Dossier.Decision.CERTIFIE
-        if acquired == set(by_code)
-        else Dossier.Decision.PARTIEL
-        if acquired
-        else Dossier.Decision.AJOURNE
-    )
-    if decision != expected:
-        raise ApplicationError(
-            f"Décision « {Dossier.Decision(decision).label} » incohérente avec les blocs acquis : "
-            f"la décision attendue est « {expected.label} ».",
-            field="decision",
-        )
+    _decision_check(by_code, decision, codes)
     for code, db in by_code.items():
         if db.acquis_anterieur:
             continue

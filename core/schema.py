@@ -9,6 +9,17 @@ class ScopedSchemaGenerator(SchemaGenerator):
     """Tenant views build their querysets in ``get_queryset``; the generator only reads the
     queryset's model and never evaluates it, so the scope check is lifted while it runs."""
 
+    def create_view(self, callback, method, request=None):
+        # Tenant list views build their queryset from the request (organisation, URL ids) that
+        # schema generation does not have: describe them with their serializer's model.
+        view = super().create_view(callback, method, request)
+        if getattr(view, "queryset", None) is None:
+            meta = getattr(getattr(view, "serializer_class", None), "Meta", None)
+            model = getattr(meta, "model", None)
+            if model is not None:
+                view.queryset = model._default_manager.none()
+        return view
+
     def get_schema(self, request=None, public=False):
         with scopes_disabled():
             return super().get_schema(request=request, public=public)

@@ -1,6 +1,7 @@
 """Juries API: one ``APIView`` per operation; parse, call the service, serialize."""
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -103,7 +104,7 @@ class SignInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=10, help_text="Code TOTP actuel de l'application d'authentification du membre.")
 
 
-class DossiersInputSerializer(serializers.Serializer):
+class JuryDossiersInputSerializer(serializers.Serializer):
     dossiers = serializers.ListField(child=serializers.UUIDField(), min_length=1)
 
 
@@ -188,10 +189,10 @@ class MemberDetailView(_JuryView):
 class JuryDossiersView(_JuryView):
     required_permission = "juries.manage"
 
-    @extend_schema(request=DossiersInputSerializer, responses={201: DecisionSerializer(many=True)}, summary="Ajouter des dossiers prêts pour le jury")
+    @extend_schema(request=JuryDossiersInputSerializer, responses={201: DecisionSerializer(many=True)}, summary="Ajouter des dossiers prêts pour le jury")
     def post(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
-        data = DossiersInputSerializer(data=request.data)
+        data = JuryDossiersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = set(data.validated_data["dossiers"])
         dossiers = list(Dossier.objects.filter(public_id__in=wanted))
@@ -299,7 +300,7 @@ class JuryPublishView(_JuryView):
 class JuryResultsView(_JuryView):
     required_permission = "juries.view"
 
-    @extend_schema(responses=serializers.ListSerializer(child=serializers.DictField()), summary="Résultats publiés (notes confidentielles omises)")
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Résultats publiés (notes confidentielles omises)")
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         if not jury.results_published_at:
@@ -310,7 +311,7 @@ class JuryResultsView(_JuryView):
 class JuryDocumentsView(_JuryView):
     required_permission = "documents.view"
 
-    @extend_schema(responses=serializers.DictField(), summary="Documents du jury et progression de leur génération")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Documents du jury et progression de leur génération")
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         if not jury.is_frozen:

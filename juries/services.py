@@ -312,16 +312,22 @@ def _voting_member(jury: Jury, by: Membership) -> JuryMember:
     return member
 
 
-def _expected_decision(dossier: Dossier, blocs: set[str]) -> str:
-    """The decision matching the blocs (the candidates app's rule, checked early for a clear message)."""
-    vises = {db.bloc.code: db for db in dossier.blocs_vises.select_related("bloc")}
-    unknown = blocs - set(vises)
-    if unknown:
-        raise ApplicationError(f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_valides")
-    acquired = {c for c, db in vises.items() if db.acquis_anterieur} | blocs
-    if acquired == set(vises):
-        return Dossier.Decision.CERTIFIE
-    return Dossier.Decision.PARTIEL if acquired else Dossier.Decision.AJOURNE
+def _recordable(decision: Decision) -> bool:
+    try:
+        _check_decision(decision.dossier, decision.proposition, decision.proposition_blocs, "decision")
+    except ApplicationError:
+        return False
+    return True
+
+
+def _check_decision(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
+    """The candidates app's rule, checked early so the jury gets the message on its page."""
+    from candidates.services import dossier_decision_check
+
+    try:
+        dossier_decision_check(dossier=dossier, decision=value, blocs_acquis=blocs)
+    except ApplicationError as exc:
+        raise ApplicationError(exc.message, field=field) from None
 
 
 @transaction.atomic
@@ -337,16 +343,7 @@ def decision_record(
     motivation = (motivation or "").strip()
     if accept:
         value, blocs = decision.proposition, sorted(decision.proposition_blocs)
-        expected = _expected_decision(decision.dossier, set(blocs))
-        if expected != value:
-            # e.g. every bloc kept at ≥ 10/20 but the évaluation professionnelle missed: the engine
-            # proposes « partiel » with all blocs, which the dossier cannot record as such.
-            raise ApplicationError(
-                f"La proposition « {DECISION_LABELS[value]} » avec les blocs {', '.join(blocs) or 'aucun'} ne peut pas "
-                f"être enregistrée telle quelle (ces blocs font « {DECISION_LABELS[expected]} ») : décidez autrement, "
-                "avec une motivation.",
-                field="decision",
-            )
+        _check_decision(decision.dossier, value, blocs, "decision")
     else:
         value = decision_value
         if value not in DECISION_LABELS or not value:
@@ -354,15 +351,10 @@ def decision_record(
         blocs = sorted(set(blocs_valides or ()))
         if value == Dossier.Decision.AJOURNE:
             blocs = sorted(db.bloc.code for db in decision.dossier.blocs_vises.filter(acquis_anterieur=True).select_related("bloc"))
-        expected = _expected_decision(decision.dossier, set(blocs))
-        if value == Dossier.Decision.CERTIFIE and expected != value:
+        if value == Dossier.Decision.CERTIFIE:
+            # A total certification validates every targeted bloc.
             blocs = sorted(db.bloc.code for db in decision.dossier.blocs_vises.select_related("bloc"))
-            expected = _expected_decision(decision.dossier, set(blocs))
-        if expected != value:
-            raise ApplicationError(
-                f"« {DECISION_LABELS[value]} » ne correspond pas aux blocs cochés : ce serait « {DECISION_LABELS[expected]} ».",
-                field="blocs_valides",
-            )
+        _check_decision(decision.dossier, value, blocs, "blocs_valides")
         if (value != decision.proposition or blocs != sorted(decision.proposition_blocs)) and not motivation:
             raise ApplicationError(
                 "Le jury s'écarte de la proposition : la motivation écrite est obligatoire.", field="motivation"
@@ -384,10 +376,7 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     _require_status(jury, S.DELIBERATION, action="modifier une décision")
     _voting_member(jury, by)
     now, user = timezone.now(), _user(by)
-    pending = [
-        d for d in jury.decisions.filter(decision="").select_related("dossier")
-        if _expected_decision(d.dossier, set(d.proposition_blocs)) == d.proposition
-    ]
+    pending = [d for d in jury.decisions.filter(decision="").select_related("dossier") if _recordable(d)]
     for d in pending:
         d.decision, d.blocs_valides, d.decided_by, d.decided_at = d.proposition, sorted(d.proposition_blocs), user, now
     Decision.objects.bulk_update(pending, ["decision", "blocs_valides", "decided_by", "decided_at"], batch_size=500)
@@ -584,12 +573,9 @@ def rectification_create(
         raise ApplicationError("Une rectification de ce jury attend encore ses signatures.")
     decision = Decision.objects.select_related("dossier__candidate").get(pk=decision.pk)
     blocs = sorted(set(blocs_valides))
-    expected = _expected_decision(decision.dossier, set(blocs))
-    if nouvelle_decision not in DECISION_LABELS or not nouvelle_decision or expected != nouvelle_decision:
-        raise ApplicationError(
-            f"La décision rectifiée doit correspondre aux blocs validés (ici « {DECISION_LABELS[expected]} »).",
-            field="nouvelle_decision",
-        )
+    if nouvelle_decision not in DECISION_LABELS or not nouvelle_decision:
+        raise ApplicationError("Choisissez certifié, validation partielle ou ajourné.", field="nouvelle_decision")
+    _check_decision(decision.dossier, nouvelle_decision, blocs, "nouvelle_decision")
     contenu = rectification_contenu(jury, decision, nouvelle_decision, blocs, motif)
     pv = ProcesVerbal.objects.create(
         organisation_id=jury.organisation_id, jury=jury, kind=ProcesVerbal.Kind.RECTIFICATIF, contenu=contenu, sha256=sha256_text(contenu)

@@ -26,10 +26,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate-limit counters live in the cache (Redis db 1): start every test clean."""
+    """Rate-limit counters live in the cache (Redis db 1): start every test clean.
+
+    Only this suite's keys (its KEY_PREFIX) are removed: other suites may share the database.
+    """
+    from django.conf import settings
     from django.core.cache import cache
 
-    cache.clear()
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

@@ -32,3 +32,5 @@ DEBUG = False
 TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "test_certif")
 DATABASES["default"]["TEST"] = {"NAME": TEST_DB_NAME}
 CELERY_TASK_DEFAULT_QUEUE = f"celery-{TEST_DB_NAME}"
+# Suites running at once share the Redis cache database: each keeps to its own key prefix.
+CACHES["default"]["KEY_PREFIX"] = TEST_DB_NAME
