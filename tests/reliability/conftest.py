@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from tests.certificateur.conftest import cci_user, world  # noqa: F401 - fixtures
 from tests.conftest import ROOT
 from tests.evaluations.conftest import referentiels  # noqa: F401 - fixture
 from tests.juries.conftest import panel  # noqa: F401 - fixture
