@@ -254,7 +254,19 @@ def cdc_flux_create(
             "Le fichier ne passe pas le schéma CDC :\n" + "\n".join(details), extra={"issues": details}
         ) from exc
     now = timezone.now()
+    ids = [c.passage.pk for c in good]
     with transaction.atomic():
+        # Lock the selection and check it is still selectable: a concurrent (or double-clicked)
+        # declaration that committed first has made them « déclaré », and no passage may go
+        # out in two files.
+        locked = list(
+            CdcPassage.objects.select_for_update().filter(pk__in=ids, etat__in=SELECTABLE).order_by("pk")
+        )
+        if len(locked) != len(ids):
+            raise ApplicationError(
+                "Une partie de ces passages vient d'être déclarée par un autre envoi : "
+                "rechargez la page pour voir le fichier produit."
+            )
         record = CdcFlux(
             organisation=certificateur,
             id_flux=flux.id_flux,
@@ -265,8 +277,7 @@ def cdc_flux_create(
         )
         record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
         record.save()
-        ids = [c.passage.pk for c in good]
-        for p in CdcPassage.objects.select_for_update().filter(pk__in=ids):
+        for p in locked:
             p.etat, p.flux, p.declared_at, p.message = CdcPassage.Etat.DECLARE, record, now, ""
             p.nb_envois += 1
             p.save(update_fields=["etat", "flux", "declared_at", "message", "nb_envois", "updated_at"])

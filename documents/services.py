@@ -418,6 +418,31 @@ def documents_render_batch(*, group_key: str, retry_failed: bool = False) -> int
     return len(rows)
 
 
+def documents_stale_requeue(*, older_than: dt.timedelta) -> int:
+    """Re-enqueue the documents of the current organisation stuck in pending or rendering.
+
+    A rendering task can be lost without any worker failing: Redis restarted without
+    persistence drops the queued and unacknowledged messages. A document still pending (or
+    rendering, its worker gone) ``older_than`` after its last change is enqueued again and its
+    ``updated_at`` touched, so the next sweep waits as long again. Idempotent: a delivery of a
+    ready or failed document does nothing, and two deliveries of one document render it once
+    (row lock in :func:`document_render`). Returns the number of tasks enqueued.
+    """
+    from documents.tasks import document_render_task
+
+    cutoff = timezone.now() - older_than
+    stuck = IssuedDocument.objects.filter(
+        status__in=(IssuedDocument.Status.PENDING, IssuedDocument.Status.RENDERING), updated_at__lte=cutoff
+    )
+    rows = list(stuck.values_list("pk", "organisation_id"))
+    if rows:
+        IssuedDocument.objects.filter(pk__in=[pk for pk, _ in rows]).update(updated_at=timezone.now())
+        logger.warning("Re-enqueuing %s document(s) stuck in pending/rendering", len(rows))
+    for pk, organisation_id in rows:
+        document_render_task.delay_on_commit(organisation_id=organisation_id, document_id=pk)
+    return len(rows)
+
+
 # --- life after issue: revocation, re-issue ----------------------------------------------------
 
 

@@ -86,3 +86,32 @@ def document_render_task(self, *, organisation_id: int, document_id: int) -> Non
 def documents_render_batch_task(*, organisation_id: int, group_key: str, retry_failed: bool = False) -> int:
     """Fan-out entry point (for beat or another task): one rendering task per pending document."""
     return services.documents_render_batch(group_key=group_key, retry_failed=retry_failed)
+
+
+@shared_task(base=TenantTask)
+def documents_stale_requeue_task(*, organisation_id: int, stale_after_seconds: int | None = None) -> int:
+    """One organisation's sweep (see ``services.documents_stale_requeue``)."""
+    import datetime as dt
+
+    from django.conf import settings
+
+    seconds = settings.DOCUMENTS_STALE_AFTER_SECONDS if stale_after_seconds is None else stale_after_seconds
+    return services.documents_stale_requeue(older_than=dt.timedelta(seconds=seconds))
+
+
+@shared_task
+def documents_stale_dispatch(*, stale_after_seconds: int | None = None) -> int:
+    """Celery beat entry point: one sweep task per active organisation (each re-enters its tenant).
+
+    Tenant rows are invisible outside a tenant context (RLS), so the sweep cannot pick the
+    organisations that have stuck documents: it visits each active one; an empty sweep is a
+    single indexed query.
+    """
+    from organisations.models import Organisation
+
+    ids = list(Organisation.objects.filter(is_active=True).values_list("pk", flat=True))
+    for organisation_id in ids:
+        documents_stale_requeue_task.delay(
+            organisation_id=organisation_id, stale_after_seconds=stale_after_seconds
+        )
+    return len(ids)

@@ -5,8 +5,11 @@
 for the API — and calls the view inside ``tenant_context``. A non-member gets 404, never 403.
 """
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,6 +17,8 @@ from django.urls import reverse
 from core.api import error_body
 from organisations.selectors import membership_for, user_requires_mfa
 from organisations.tenancy import tenant_context
+
+logger = logging.getLogger(__name__)
 
 
 def _is_api(request) -> bool:
@@ -69,11 +74,27 @@ class TenantMiddleware:
                 raise
         request.membership = membership
         request.organisation = membership.organisation
-        with tenant_context(membership.organisation):
-            response = view_func(request, *view_args, **view_kwargs)
-            # Template responses render lazily: render them while the scope is active.
-            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                response = response.render()
+        try:
+            with tenant_context(membership.organisation):
+                response = view_func(request, *view_args, **view_kwargs)
+                # Template responses render lazily: render them while the scope is active.
+                if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                    response = response.render()
+        except (OperationalError, InterfaceError):
+            # The database went away mid-request (restart, failover, terminated connection): the
+            # tenant transaction has rolled back as a whole. Pages get the 500 page; the API a
+            # clear, retryable 503 in its error format.
+            if not _is_api(request):
+                raise
+            logger.exception("Database unavailable during %s %s", request.method, request.path)
+            return JsonResponse(
+                error_body(
+                    "unavailable",
+                    "La base de données est momentanément indisponible : rien n'a été enregistré. Réessayez.",
+                ),
+                status=503,
+                headers={"Retry-After": "5"},
+            )
         return response
 
 

@@ -100,6 +100,8 @@ class Invitation(TenantModel):
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    #: Set when the e-mail went out: a retried or duplicated task does not send it twice.
+    sent_at = models.DateTimeField("envoyée le", null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

@@ -9,6 +9,7 @@ from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import timezone
 
 from organisations.tenancy import TenantError, tenant_context
 
@@ -31,7 +32,15 @@ class TenantTask(DjangoTask):
 def invitation_send(self, *, organisation_id: int, invitation_id: int, url: str) -> None:
     from organisations.models import Invitation
 
-    invitation = Invitation.objects.select_related("organisation").get(pk=invitation_id)
+    # Idempotent: the row lock serialises twin deliveries, ``sent_at`` records the sending in
+    # the task's transaction (a failed send raises, rolls back and is retried).
+    invitation = (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=invitation_id)
+    )
+    if invitation.sent_at is not None:
+        return
     send_mail(
         subject=f"Invitation : {invitation.organisation.name}",
         message=(
@@ -45,6 +54,8 @@ def invitation_send(self, *, organisation_id: int, invitation_id: int, url: str)
         from_email=settings.DEFAULT_FROM_EMAIL,
         recipient_list=[invitation.email],
     )
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
 
 
 @shared_task(base=TenantTask)

@@ -197,7 +197,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "evaluations.tasks.avis_reminders_dispatch",
         "schedule": crontab(hour=8, minute=0),
     },
+    # Rendering tasks lost with the broker (Redis restarted without persistence) are re-sent.
+    "documents-bloques-relance": {
+        "task": "documents.tasks.documents_stale_dispatch",
+        "schedule": crontab(minute="*/5"),
+    },
 }
+#: A document pending or rendering for longer than this (no change) is re-enqueued by the sweep;
+#: above the longest render (a 500-row PV: ~5 s) and the time a large batch waits in the queue.
+DOCUMENTS_STALE_AFTER_SECONDS = env_int("DOCUMENTS_STALE_AFTER_SECONDS", 15 * 60)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
