@@ -228,6 +228,8 @@ STATE = {
     **{("GET ~/juries/{jury_id}/documents/", r): 404 for r in ("admin", "gestionnaire", "jury")},
     # unpublished results: hidden from jury members (the centre's managers preview them)
     ("jurys/<uuid:jury_id>/resultats/", "jury"): 404,
+    # the comparison needs ?a=<id>&b=<id>: without them, nothing to compare (a malformed id was a 500)
+    **{("referentiels/comparer/", r): 404 for r in ("admin", "gestionnaire", "evaluateur", "jury")},
     # object rule of the avis: the tuteur and the centre's managers only
     ("GET ~/avis/{avis_id}/", "evaluateur"): 404,
     ("GET ~/avis/{avis_id}/", "jury"): 404,
