@@ -224,7 +224,10 @@ API = {
 # in composition, not yet signed nor published; the avis asked of the centre's tuteur).
 STATE = {
     # documents of a jury exist only once the PV is signed (frozen)
-    **{("jurys/<uuid:jury_id>/documents/<uuid:document_id>/", r): 404 for r in ("admin", "gestionnaire", "jury")},
+    **{
+        ("jurys/<uuid:jury_id>/documents/<uuid:document_id>/", r): 404
+        for r in ("admin", "gestionnaire", "jury")
+    },
     **{("GET ~/juries/{jury_id}/documents/", r): 404 for r in ("admin", "gestionnaire", "jury")},
     # unpublished results: hidden from jury members (the centre's managers preview them)
     ("jurys/<uuid:jury_id>/resultats/", "jury"): 404,
