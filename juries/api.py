@@ -1,6 +1,7 @@
 """Juries API: one ``APIView`` per operation; parse, call the service, serialize."""
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -103,7 +104,7 @@ class SignInputSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=10, help_text="Code TOTP actuel de l'application d'authentification du membre.")
 
 
-class DossiersInputSerializer(serializers.Serializer):
+class JuryDossiersInputSerializer(serializers.Serializer):
     dossiers = serializers.ListField(child=serializers.UUIDField(), min_length=1)
 
 
@@ -124,6 +125,7 @@ class _JuryView(TenantAPIView):
 
 class JuryListCreateView(TenantAPIView, ListAPIView):
     required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    queryset = Jury.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = JurySerializer
     filterset_fields = ["status"]
     ordering_fields = ["date", "created_at"]
@@ -161,6 +163,7 @@ class JuryDetailView(_JuryView):
 
 class MemberListCreateView(_JuryView, ListAPIView):
     required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    queryset = JuryMember.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = MemberSerializer
 
     def get_queryset(self):
@@ -188,10 +191,10 @@ class MemberDetailView(_JuryView):
 class JuryDossiersView(_JuryView):
     required_permission = "juries.manage"
 
-    @extend_schema(request=DossiersInputSerializer, responses={201: DecisionSerializer(many=True)}, summary="Ajouter des dossiers prêts pour le jury")
+    @extend_schema(request=JuryDossiersInputSerializer, responses={201: DecisionSerializer(many=True)}, summary="Ajouter des dossiers prêts pour le jury")
     def post(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
-        data = DossiersInputSerializer(data=request.data)
+        data = JuryDossiersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = set(data.validated_data["dossiers"])
         dossiers = list(Dossier.objects.filter(public_id__in=wanted))
@@ -211,6 +214,7 @@ class JuryOpenView(_JuryView):
 
 class DecisionListView(_JuryView, ListAPIView):
     required_permission = "juries.view"
+    queryset = Decision.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = DecisionSerializer
 
     def get_queryset(self):
@@ -248,6 +252,7 @@ class JuryCloseView(_JuryView):
 
 class ProcesVerbalListView(_JuryView, ListAPIView):
     required_permission = "juries.view"
+    queryset = ProcesVerbal.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = ProcesVerbalSerializer
 
     def get_queryset(self):
@@ -270,6 +275,7 @@ class SignatureCreateView(_JuryView):
 
 class RectificationListCreateView(_JuryView, ListAPIView):
     required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    queryset = Rectification.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = RectificationSerializer
 
     def get_queryset(self):
@@ -310,7 +316,7 @@ class JuryResultsView(_JuryView):
 class JuryDocumentsView(_JuryView):
     required_permission = "documents.view"
 
-    @extend_schema(responses=serializers.DictField(), summary="Documents du jury et progression de leur génération")
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Documents du jury et progression de leur génération")
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         if not jury.is_frozen:

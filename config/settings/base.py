@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "documents.models.DocumentKind",
         "DocumentStatusEnum": "documents.models.IssuedDocument.Status",
         "VerificationStatusEnum": "documents.models.VerificationRecord.Status",
+        "MembershipRoleEnum": "organisations.roles.Role",
+        "JuryMemberRoleEnum": "juries.models.JuryMember.Role",
+        "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],  # Dossier.Decision without its empty value
     },
 }
 
