@@ -17,13 +17,12 @@ import uuid
 
 import pytest
 from django.db import transaction
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from organisations.roles import has_capability
 from tests.security.access_table import ANY_MEMBER, API, PAGES, PUBLIC, STATE
-from tests.security.world import CENTRE_ROLES, build_world
+from tests.security.world import CENTRE_ROLES
 
 ROLES = [r.value for r in CENTRE_ROLES] + ["certificateur"]
 # parameters for which the world builds no object: a 404 is the right answer even when allowed
@@ -48,9 +47,9 @@ def page_routes() -> dict:
 
 
 def schema_operations() -> dict:
-    from drf_spectacular.generators import SchemaGenerator
+    from drf_spectacular.settings import spectacular_settings
 
-    schema = SchemaGenerator().get_schema(request=None, public=True)
+    schema = spectacular_settings.DEFAULT_GENERATOR_CLASS().get_schema(request=None, public=True)
     ops = {}
     for path, items in schema["paths"].items():
         for method in items:
@@ -61,22 +60,6 @@ def schema_operations() -> dict:
 
 PAGE_ROUTES = sorted(PAGES)
 API_OPS = sorted(API)
-
-
-@pytest.fixture(scope="module")
-def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        w = build_world()
-        w.pages, w.apis = {}, {}
-        for role in ROLES:
-            member = w.certificateur_member if role == "certificateur" else w.a.members[role]
-            w.pages[role] = Client()
-            w.pages[role].force_login(member.user)
-            key = w.certificateur_token if role == "certificateur" else w.a.tokens[role]
-            w.apis[role] = APIClient()
-            w.apis[role].credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        yield w
-        transaction.set_rollback(True)
 
 
 def _params(world, centre, role, *, slug=None, hidden=False):
