@@ -41,7 +41,7 @@ REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' PATH="$(
 TEST_ENV := $(REAL_ENV) DJANGO_SETTINGS_MODULE=config.settings.test
 BENCH_SETTINGS ?= config.settings.test
 
-.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test lint format bench clean
+.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test lint format bench load clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -109,6 +109,11 @@ bench: venv sysdeps-render services ## run the benchmarks (python -m bench) once
 	else \
 		echo "bench: no benchmarks yet (bench/__main__.py does not exist)"; \
 	fi
+
+# Own database <name>_load (recreated), gunicorn -w 2 on a free loopback port, 50 clients × 60 s on
+# list / detail / marking / public verification; prints requests, errors, p50/p95/p99 (bench/load.py).
+load: venv services ## load test: gunicorn -w 2, 50 clients for 60 s (LOAD_CLIENTS, LOAD_SECONDS)
+	$(REAL_ENV) DJANGO_SETTINGS_MODULE=$(BENCH_SETTINGS) $(PY) bench/load.py
 
 clean: ## remove caches and generated files (keeps .venv, node_modules and db.sqlite3)
 	find . -path ./.venv -prune -o -path ./node_modules -prune -o \

@@ -387,7 +387,7 @@ class DossierTransitionView(_ListView):
     serializer_class = TransitionSerializer
 
     def get_queryset(self):
-        dossier = selectors.dossier_get(public_id=self.kwargs["dossier_id"])
+        dossier = selectors.dossier_get_visible(public_id=self.kwargs["dossier_id"], actor=self.membership)
         return dossier.transitions.select_related("by").order_by("at", "pk")
 
     @extend_schema(
@@ -442,7 +442,7 @@ class DossierPieceListCreateView(_ListView):
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        dossier = selectors.dossier_get(public_id=self.kwargs["dossier_id"])
+        dossier = selectors.dossier_get_visible(public_id=self.kwargs["dossier_id"], actor=self.membership)
         return dossier.pieces.select_related("dossier", "uploaded_by")
 
     @extend_schema(

@@ -205,6 +205,11 @@ def dossier_get(*, public_id) -> Dossier:
     )
 
 
+def dossier_get_visible(*, public_id, actor) -> Dossier:
+    """A dossier of the active centre, 404 unless ``actor`` may see it (object rules; access not logged)."""
+    return _get(_visible(Dossier.objects.select_related("candidate", "referentiel"), actor), public_id)
+
+
 def dossier_get_for_actor(*, public_id, actor) -> Dossier:
     """A dossier for someone about to see it (404 unless visible to them); the access is logged (RGPD)."""
     dossier = _get(

@@ -819,7 +819,8 @@ def piece_upload(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
         )
     if uploaded_file.size == 0:
         raise ApplicationError("Le fichier est vide.", field="file")
-    name = PurePath(uploaded_file.name or "piece").name[:255]
+    # the download name keeps no directory, whatever the client's separator ("..\\..\\x" from Windows)
+    name = PurePath((uploaded_file.name or "").replace("\\", "/")).name[:255] or "piece"
     sniffed = sniff_upload(uploaded_file, name)
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():

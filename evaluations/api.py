@@ -9,7 +9,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from candidates.models import Dossier
-from candidates.selectors import dossier_get
+from candidates.selectors import dossier_get, dossier_get_visible
 from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.models import Resultat
@@ -304,13 +304,8 @@ def _targets(dossier: Dossier, row: dict) -> dict:
 
 
 def _visible_dossier(membership, public_id) -> Dossier:
-    dossier = dossier_get(public_id=public_id)
-    if (
-        membership.role == "evaluateur"
-        and not dossier.inscriptions_epreuves.filter(epreuve__evaluateurs__user=membership.user).exists()
-    ):
-        raise Http404
-    return dossier
+    """The dossier if ``membership`` may see it (évaluateur: their épreuves, jury: their juries), else 404."""
+    return dossier_get_visible(public_id=public_id, actor=membership)
 
 
 class DossierResultatListCreateView(_ListView):

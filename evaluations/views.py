@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Dossier
-from candidates.selectors import dossier_get
+from candidates.selectors import dossier_get, dossier_get_visible
 from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.forms import (
@@ -399,12 +399,7 @@ def correction_resolve(request, org_slug, epreuve_id):
 @require_capability("results.view")
 @require_http_methods(["GET", "POST"])
 def dossier_results(request, org_slug, dossier_id):
-    dossier = dossier_get(public_id=dossier_id)
-    if (
-        request.membership.role == "evaluateur"
-        and not dossier.inscriptions_epreuves.filter(epreuve__evaluateurs__user=request.user).exists()
-    ):
-        raise Http404
+    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
     suivi_form = SuiviForm(request.POST or None) if request.POST.get("action") == "suivi" else SuiviForm()
     if request.method == "POST":
         try:

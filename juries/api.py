@@ -125,6 +125,7 @@ class _JuryView(TenantAPIView):
 
 class JuryListCreateView(TenantAPIView, ListAPIView):
     required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    queryset = Jury.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = JurySerializer
     filterset_fields = ["status"]
     ordering_fields = ["date", "created_at"]
@@ -162,6 +163,7 @@ class JuryDetailView(_JuryView):
 
 class MemberListCreateView(_JuryView, ListAPIView):
     required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    queryset = JuryMember.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = MemberSerializer
 
     def get_queryset(self):
@@ -212,6 +214,7 @@ class JuryOpenView(_JuryView):
 
 class DecisionListView(_JuryView, ListAPIView):
     required_permission = "juries.view"
+    queryset = Decision.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = DecisionSerializer
 
     def get_queryset(self):
@@ -249,6 +252,7 @@ class JuryCloseView(_JuryView):
 
 class ProcesVerbalListView(_JuryView, ListAPIView):
     required_permission = "juries.view"
+    queryset = ProcesVerbal.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = ProcesVerbalSerializer
 
     def get_queryset(self):
@@ -271,6 +275,7 @@ class SignatureCreateView(_JuryView):
 
 class RectificationListCreateView(_JuryView, ListAPIView):
     required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    queryset = Rectification.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = RectificationSerializer
 
     def get_queryset(self):

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -43,7 +44,7 @@ def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
     """404 for 'missing' and 'not visible to you' alike."""
     try:
         return Referentiel.objects.select_related("certificateur").get(referentiel_visible_q(organisation), public_id=public_id)
-    except (Referentiel.DoesNotExist, ValueError):
+    except (Referentiel.DoesNotExist, ValueError, ValidationError):  # a malformed id is missing too
         raise Http404 from None
 
 

@@ -248,7 +248,7 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "documents.models.VerificationRecord.Status",
         "MembershipRoleEnum": "organisations.roles.Role",
         "JuryMemberRoleEnum": "juries.models.JuryMember.Role",
-        "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],
+        "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],  # Dossier.Decision without its empty value
     },
 }
 

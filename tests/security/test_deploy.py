@@ -29,7 +29,11 @@ def _production_env(**extra) -> dict:
 def test_check_deploy_passes_with_production_settings():
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -38,14 +42,18 @@ def test_check_deploy_passes_with_production_settings():
 def test_production_refuses_to_start_without_secret():
     env = _production_env()
     env.pop("DJANGO_SECRET_KEY")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
 
 def test_production_refuses_the_demo_secret():
     env = _production_env(DJANGO_SECRET_KEY="demo-insecure-secret-key-change-me-in-production-0123456789")
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "au moins 50 caractères" in result.stderr
 
 
@@ -68,6 +76,58 @@ def test_production_cookie_and_hsts_settings():
     )
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT, env=_production_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.stdout.split() == ["True", "True", "31536000", "True", "False"], result.stderr
+
+
+def test_production_keeps_login_rate_limit_and_mfa():
+    """Production inherits the login throttle and the second factor of admins and jury members."""
+    code = (
+        "from django.conf import settings as s;"
+        "print(s.ACCOUNT_RATE_LIMITS['login_failed']);"
+        "print(','.join(sorted(s.MFA_REQUIRED_ROLES)));"
+        "print('organisations.middleware.MfaRequiredMiddleware' in s.MIDDLEWARE)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=_production_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.stdout.split() == ["5/5m/ip,5/5m/key", "admin,jury", "True"], result.stderr
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(reason="finding: the '5/5m/ip' login_failed limit does not trigger across accounts (to investigate)")
+def test_login_rate_limited_per_ip_across_accounts(client, member_factory, org_a):
+    """Five failures from one address lock the login form, whatever account is tried next."""
+    from django.urls import reverse
+
+    from organisations.roles import Role
+
+    member_factory(org_a, Role.GESTIONNAIRE, "victime@test.local")
+    url = reverse("account_login")
+    for i in range(6):
+        response = client.post(url, {"login": f"inconnu{i}@test.local", "password": "mauvais"})
+    assert "Trop de tentatives" in response.content.decode()
+    response = client.post(url, {"login": "victime@test.local", "password": "mauvais"})
+    assert "Trop de tentatives" in response.content.decode() and "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["admin", "jury", "gestionnaire", "evaluateur", "tuteur"])
+def test_mfa_required_for_admin_and_jury_pages(role, org_a, member_factory, client_for):
+    """DESIGN.md: admin and jury roles enrol a TOTP before any page; the other roles do not need it."""
+    membership = member_factory(org_a, role)
+    response = client_for(membership).get(f"/o/{org_a.slug}/")
+    if role in ("admin", "jury"):
+        assert response.status_code == 302 and "/comptes/2fa/totp/activate/" in response["Location"]
+    else:
+        assert response.status_code == 200
