@@ -14,8 +14,22 @@ from unittest import mock
 from bench.core import Line
 
 N_ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", 5000))
-HEADER = ["nom_naissance", "prenom1", "sexe", "date_naissance", "referentiel", "voie_acces", "blocs", "tiers_temps",
-          "entreprise_siret", "entreprise_raison_sociale", "tuteur_nom", "tuteur_prenom", "tuteur_email", "code_insee_naissance"]
+HEADER = [
+    "nom_naissance",
+    "prenom1",
+    "sexe",
+    "date_naissance",
+    "referentiel",
+    "voie_acces",
+    "blocs",
+    "tiers_temps",
+    "entreprise_siret",
+    "entreprise_raison_sociale",
+    "tuteur_nom",
+    "tuteur_prenom",
+    "tuteur_email",
+    "code_insee_naissance",
+]
 
 
 def _xlsx(prefix: str) -> bytes:
@@ -25,11 +39,24 @@ def _xlsx(prefix: str) -> bytes:
     sheet = workbook.active
     sheet.append(HEADER)
     for i in range(N_ROWS):
-        sheet.append([
-            f"{prefix}{i:05d}", f"Prenom{i}", "F" if i % 3 else "M", f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1970 + i % 30}",
-            "RNCP36390", "apprentissage", "", "non", "73282932000074" if i % 10 == 0 else "",
-            "Exemple SA" if i % 10 == 0 else "", "", "", "", "",
-        ])
+        sheet.append(
+            [
+                f"{prefix}{i:05d}",
+                f"Prenom{i}",
+                "F" if i % 3 else "M",
+                f"{1 + i % 28:02d}/{1 + i % 12:02d}/{1970 + i % 30}",
+                "RNCP36390",
+                "apprentissage",
+                "",
+                "non",
+                "73282932000074" if i % 10 == 0 else "",
+                "Exemple SA" if i % 10 == 0 else "",
+                "",
+                "",
+                "",
+                "",
+            ]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -47,9 +74,11 @@ def bench_candidate_import() -> list[Line]:
     w = world()
     by = Membership.objects.get(organisation=w["org"], user=w["user"])
     samples, notes = [], []
-    with tenant_context(w["org"]), \
-            mock.patch("candidates.tasks.candidate_import_check.delay_on_commit"), \
-            mock.patch("candidates.tasks.candidate_import_apply.delay_on_commit"):
+    with (
+        tenant_context(w["org"]),
+        mock.patch("candidates.tasks.candidate_import_check.delay_on_commit"),
+        mock.patch("candidates.tasks.candidate_import_apply.delay_on_commit"),
+    ):
         for run in range(int(os.environ.get("BENCH_IMPORT_RUNS", 1))):
             data = _xlsx(f"IMP{run}X")
             start = time.perf_counter()
@@ -68,5 +97,12 @@ def bench_candidate_import() -> list[Line]:
             assert job.result["dossiers_crees"] == N_ROWS, job.result
             samples.append(total * 1000)
             notes.append(f"dry run {checked:.1f} s, total {total:.1f} s")
-    return [Line(f"candidate import {N_ROWS} rows XLSX end to end", "ms", samples, target="reported",
-                 note="; ".join(notes) + f" ({len(data) // 1024} KiB)")]
+    return [
+        Line(
+            f"candidate import {N_ROWS} rows XLSX end to end",
+            "ms",
+            samples,
+            target="reported",
+            note="; ".join(notes) + f" ({len(data) // 1024} KiB)",
+        )
+    ]

@@ -54,20 +54,34 @@ def seed_jury() -> dict:
     org, ref = w["org"], w["ref"]
     by = Membership.objects.get(organisation=org, user=w["user"])
     with tenant_context(org):
-        blocs = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (40, 60), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+        blocs = {
+            "RNCP36390BC01": (60, 80),
+            "RNCP36390BC02": (40, 60),
+            "RNCP36390BC03": (40, 50),
+            "RNCP36390BC04": (35, 50),
+        }
         model = _ready(by, ref, "MODELE", "Camille", "F", blocs, 100, suffix="")
         cands = Candidate.objects.bulk_create(
-            [_clone(model.candidate, nom_naissance=f"JURY{i:04d}", prenom1=f"Prénom{i}") for i in range(1, N_JURY)]
+            [
+                _clone(model.candidate, nom_naissance=f"JURY{i:04d}", prenom1=f"Prénom{i}")
+                for i in range(1, N_JURY)
+            ]
         )
         dossiers = Dossier.objects.bulk_create([_clone(model, candidate=c) for c in cands])
         for related in (DossierBloc, DossierModalite, Resultat, SuiviDossier):
             rows = list(related.objects.filter(dossier=model))
-            related.objects.bulk_create([_clone(r, dossier=d) for d in dossiers for r in rows], batch_size=5000)
+            related.objects.bulk_create(
+                [_clone(r, dossier=d) for d in dossiers for r in rows], batch_size=5000
+            )
         dossiers = [model, *dossiers]
-        jury = services.jury_create(by=by, referentiel=ref, intitule="Jury bench", date=dt.date(2026, 6, 12), lieu="Lyon")
+        jury = services.jury_create(
+            by=by, referentiel=ref, intitule="Jury bench", date=dt.date(2026, 6, 12), lieu="Lyon"
+        )
         for email, nom, prenom, role, extra in PANEL:
             _member(org, email, prenom, nom, "bench-password-123")
-            services.jury_member_add(jury=jury, by=by, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra)
+            services.jury_member_add(
+                jury=jury, by=by, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra
+            )
         services.jury_dossiers_add(jury=jury, by=by, dossiers=dossiers)
         services.jury_open(jury=jury, by=by)
         # The évaluateur's grid: an épreuve of bloc 1 with N_JURY inscrit dossiers.
@@ -77,12 +91,27 @@ def seed_jury() -> dict:
         membership_add(user=evaluateur, organisation=org, role=Role.EVALUATEUR)
         session = ev.session_create(by=by, referentiel=ref, intitule="Session bench", lieu="Lyon")
         epreuve = ev.epreuve_create(
-            session=session, by=by, intitule="Écrit bloc 1", date=dt.date(2026, 5, 20), heure_debut=dt.time(9),
-            duree_minutes=120, lieu="Lyon", bloc=ref.blocs.get(code="RNCP36390BC01"), evaluateurs=[evaluateur],
+            session=session,
+            by=by,
+            intitule="Écrit bloc 1",
+            date=dt.date(2026, 5, 20),
+            heure_debut=dt.time(9),
+            duree_minutes=120,
+            lieu="Lyon",
+            bloc=ref.blocs.get(code="RNCP36390BC01"),
+            evaluateurs=[evaluateur],
         )
-        inscrits = Dossier.objects.filter(organisation=org, status=Dossier.Status.INSCRIT).order_by("pk")[:N_JURY]
+        inscrits = Dossier.objects.filter(organisation=org, status=Dossier.Status.INSCRIT).order_by("pk")[
+            :N_JURY
+        ]
         ev.epreuve_candidats_add(epreuve=epreuve, by=by, dossiers=inscrits)
-    _JURY = {"jury": jury, "dossier_ids": [d.pk for d in dossiers], "epreuve": epreuve, "evaluateur": evaluateur, "by": by}
+    _JURY = {
+        "jury": jury,
+        "dossier_ids": [d.pk for d in dossiers],
+        "epreuve": epreuve,
+        "evaluateur": evaluateur,
+        "by": by,
+    }
     return _JURY
 
 
@@ -109,8 +138,13 @@ def bench_engine() -> list[Line]:
         cpu0 = time.process_time()
         samples = timed(run, runs(10))
         cpu = (time.process_time() - cpu0) * 1000 / len(samples)
-    line = Line(f"rules engine, {N_JURY} proposals (with queries)", "ms", samples, target="< 500 ms, ≤ 10 queries",
-                note=f"{len(ctx)} queries, CPU {cpu:.0f} ms")
+    line = Line(
+        f"rules engine, {N_JURY} proposals (with queries)",
+        "ms",
+        samples,
+        target="< 500 ms, ≤ 10 queries",
+        note=f"{len(ctx)} queries, CPU {cpu:.0f} ms",
+    )
     line.passed = line.median < 500 and len(ctx) <= 10
     return [line]
 
@@ -129,8 +163,12 @@ def _pv_document():
         pv = ProcesVerbal(jury=jury, organisation_id=jury.organisation_id, sha256="0" * 64)
         ctx = pv_context(jury, pv, decisions) if pv.pk else _pv_context_unsaved(jury, pv, decisions)
     return IssuedDocument(
-        organisation_id=jury.organisation_id, kind=DocumentKind.PROCES_VERBAL, holder_name=jury.intitule,
-        title="Procès-verbal", context=ctx, issued_on=dt.date(2026, 6, 12),
+        organisation_id=jury.organisation_id,
+        kind=DocumentKind.PROCES_VERBAL,
+        holder_name=jury.intitule,
+        title="Procès-verbal",
+        context=ctx,
+        issued_on=dt.date(2026, 6, 12),
     )
 
 
@@ -161,20 +199,27 @@ def bench_parchemins() -> list[Line]:
 
     j = seed_jury()
     jury = j["jury"]
-    decisions = list(jury.decisions.select_related("dossier__candidate")[:N_JURY])
-    certificateur = jury.referentiel.certificateur
     with tenant_context(jury.organisation):
+        decisions = list(jury.decisions.select_related("dossier__candidate")[:N_JURY])
+        certificateur = jury.referentiel.certificateur
         start = time.perf_counter()
         docs = []
         for d in decisions:
             cand = d.dossier.candidate
             with transaction.atomic():
-                docs.append(document_request(
-                    organisation=jury.organisation, kind=DocumentKind.PARCHEMIN, certificateur=certificateur,
-                    holder_name=holder_name(cand), title=f"Parchemin — {holder_name(cand)}",
-                    context=_diplome_context(jury, cand), idempotency_key=f"bench-parchemin-{d.public_id}",
-                    group_key="bench-parchemins", render=False,
-                ))
+                docs.append(
+                    document_request(
+                        organisation=jury.organisation,
+                        kind=DocumentKind.PARCHEMIN,
+                        certificateur=certificateur,
+                        holder_name=holder_name(cand),
+                        title=f"Parchemin — {holder_name(cand)}",
+                        context=_diplome_context(jury, cand),
+                        idempotency_key=f"bench-parchemin-{d.public_id}",
+                        group_key="bench-parchemins",
+                        render=False,
+                    )
+                )
         request_s = time.perf_counter() - start
         sample = iter(docs)
         cpu0 = time.process_time()
@@ -182,11 +227,16 @@ def bench_parchemins() -> list[Line]:
         samples = timed(lambda: transaction.atomic()(document_render)(next(sample)), n)
         cpu = (time.process_time() - cpu0) * 1000 / (n + 1)
     per = statistics.median(samples)
-    return [Line(
-        f"parchemin end to end (render+seal+store) ×{len(docs)}", "ms", samples, target="reported",
-        note=f"{per:.0f} ms/doc, CPU {cpu:.0f} ms; {len(docs)} requests {request_s:.1f} s; "
-        f"batch ≈ {request_s + per * len(docs) / 1000 / 2:.0f} s on 2 processes",
-    )]
+    return [
+        Line(
+            f"parchemin end to end (render+seal+store) ×{len(docs)}",
+            "ms",
+            samples,
+            target="reported",
+            note=f"{per:.0f} ms/doc, CPU {cpu:.0f} ms; {len(docs)} requests {request_s:.1f} s; "
+            f"batch ≈ {request_s + per * len(docs) / 1000 / 2:.0f} s on 2 processes",
+        )
+    ]
 
 
 def render_pv_500() -> bytes:

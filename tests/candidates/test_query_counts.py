@@ -12,8 +12,20 @@ from evaluations import services as evaluations_services
 from organisations.tenancy import tenant_context
 from tests.candidates.test_pages_and_api import bulk_candidates
 
-SIRETS = ["73282932000074", "44306184100047", "55210055400013", "54205118000066", "38012986648300", "57202552600029",
-          "33326316100020", "55208131766522", "78012998703591", "32773318400516", "30213326000015", "41225307100034"]
+SIRETS = [
+    "73282932000074",
+    "44306184100047",
+    "55210055400013",
+    "54205118000066",
+    "38012986648300",
+    "57202552600029",
+    "33326316100020",
+    "55208131766522",
+    "78012998703591",
+    "32773318400516",
+    "30213326000015",
+    "41225307100034",
+]
 
 
 def _count(fn) -> int:
@@ -25,8 +37,16 @@ def _count(fn) -> int:
 
 def _add_rows(org, alice, rncp, start, stop):
     for i in range(start, stop):
-        entreprise = Entreprise.objects.create(organisation=org, raison_sociale=f"Entreprise {i}", siret=SIRETS[i])
-        Tuteur.objects.create(organisation=org, entreprise=entreprise, nom=f"Tuteur{i}", prenom="Anne", email=f"t{i}@example.org")
+        entreprise = Entreprise.objects.create(
+            organisation=org, raison_sociale=f"Entreprise {i}", siret=SIRETS[i]
+        )
+        Tuteur.objects.create(
+            organisation=org,
+            entreprise=entreprise,
+            nom=f"Tuteur{i}",
+            prenom="Anne",
+            email=f"t{i}@example.org",
+        )
         evaluations_services.session_create(by=alice, referentiel=rncp, intitule=f"Session {i}", lieu="Lyon")
     bulk_candidates(org, rncp, stop - start, start=start)
 

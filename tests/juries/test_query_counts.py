@@ -10,7 +10,13 @@ from organisations.tenancy import tenant_context
 from tests.juries.conftest import JURY_DATE, compose_rncp, ready_dossier
 
 # Measured on this code; raise them only with a reason (a new feature's constant queries).
-PINNED = {"deliberation page": 40, "decisions API": 14, "members API": 12, "proces-verbaux API": 12, "jury detail API": 14}
+PINNED = {
+    "deliberation page": 40,
+    "decisions API": 14,
+    "members API": 12,
+    "proces-verbaux API": 12,
+    "jury detail API": 14,
+}
 
 
 def _count(fn) -> int:
@@ -27,7 +33,9 @@ def test_deliberation_page_and_jury_endpoints_do_not_grow_with_candidates(
     with tenant_context(org_a):
         juries = []
         for n in (1, 3):
-            jury = services.jury_create(by=alice, referentiel=rncp, intitule=f"Jury {n}", date=JURY_DATE, lieu="Lyon")
+            jury = services.jury_create(
+                by=alice, referentiel=rncp, intitule=f"Jury {n}", date=JURY_DATE, lieu="Lyon"
+            )
             compose_rncp(jury, alice)
             dossiers = [ready_dossier(alice, rncp, nom_naissance=f"Cand{n}x{i}") for i in range(n)]
             services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
