@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import io
-
 import segno
 
 #: Error correction "M" (15 %) survives a stamp or a fold without making the code dense.
@@ -27,21 +24,3 @@ def qr_svg(url: str, *, title: str = QR_TITLE, css_class: str = "qr") -> str:
 def qr_data_uri(url: str, *, title: str = QR_TITLE) -> str:
     """The same SVG as a ``data:image/svg+xml`` URI, for ``<img src=…>``."""
     return _make(url).svg_data_uri(omitsize=True, title=title, lineclass=None, dark="#000")
-
-
-def qr_svg_image(url: str, *, title: str = QR_TITLE, css_class: str = "qr", scale: int = 8) -> str:
-    """Like :func:`qr_svg`, but the modules are one PNG (``scale`` pixels a module, transparent
-    light modules) inside the ``<svg>``: WeasyPrint draws it as one image instead of parsing a
-    path of hundreds of segments in Python (~10 ms less per parchemin)."""
-    from html import escape
-
-    qr = _make(url)
-    size = qr.symbol_size(scale=1, border=4)[0]
-    buf = io.BytesIO()
-    qr.save(buf, kind="png", scale=scale, border=4, dark="#000", light=None)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" viewBox="0 0 {size} {size}">'
-        f"<title>{escape(title)}</title>"
-        f'<image width="{size}" height="{size}" href="data:image/png;base64,{data}"/></svg>'
-    )

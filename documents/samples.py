@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from documents.qr import qr_svg_image
+from documents.qr import qr_svg
 
 SAMPLE_PARCHEMIN = {
     "certificateur": "CCI France",
@@ -89,7 +89,7 @@ def sample_parchemin_html(**overrides) -> str:
         <div class="code">{e["code_verification"]}</div>
         <div class="url">{e["url_verification"]}</div>
       </div>
-      {qr_svg_image(d["url_verification"])}
+      {qr_svg(d["url_verification"])}
     </div>
   </footer>
 </div>

@@ -280,7 +280,7 @@ def _is_dense(document: IssuedDocument) -> bool:
 
 def document_html(document: IssuedDocument) -> str:
     """The HTML of ``document`` from its template and stored context (no database access)."""
-    from documents.qr import qr_svg_image
+    from documents.qr import qr_svg
 
     values = dict(document.context)
     values.update(
@@ -301,7 +301,7 @@ def document_html(document: IssuedDocument) -> str:
         values.update(
             code_verification=format_code(document.verification_code),
             url_verification=url,
-            qr=mark_safe(qr_svg_image(url)),  # noqa: S308 - segno's PNG in an SVG, built from our own URL
+            qr=mark_safe(qr_svg(url)),  # noqa: S308 - segno's SVG, built from our own URL
             dense=_is_dense(document),
         )
     # Conveniences, so callers may pass signataires as [qualité, nom] pairs and let the PV count.
