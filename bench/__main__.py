@@ -43,7 +43,7 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
 
-    from bench.core import table
+    from bench.core import Line, table
     from bench.rendering import bench_parchemin, bench_pv
     from bench.rncp import bench_rncp_import
 
@@ -65,7 +65,13 @@ def main() -> int:
         if only and name not in only:
             continue
         print(f"… {name}", file=sys.stderr, flush=True)
-        lines.extend(fn())
+        try:
+            lines.extend(fn())
+        except Exception as exc:  # one broken benchmark must not hide the others' numbers
+            import traceback
+
+            traceback.print_exc()
+            lines.append(Line(name, "ms", [0.0], passed=False, note=f"error: {exc.__class__.__name__}: {exc}"[:200]))
     print(table(lines))
     out = ROOT / "bench" / "results" / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(json.dumps({

@@ -2,7 +2,8 @@
 
 Two passes over the stream (``referentiels.rncp``): ``validate`` first — any error and nothing
 is written — then the writing pass inside one transaction. Memory stays flat: fiches are
-built one at a time and never kept.
+read in chunks of :data:`CHUNK` (one query for their existing versions, a few bulk inserts for
+all their new versions), and a chunk is dropped once written.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from organisations.models import Organisation
 from referentiels import rncp
 from referentiels.exchange import FORMAT
 from referentiels.models import Referentiel
-from referentiels.services import habilitation_grant, referentiel_import
+from referentiels.services import habilitation_grant, referentiel_import, referentiels_create_many
 
 ORGANISER = {"HABILITATION_ORGANISER", "HABILITATION_ORGA_FORM"}
 
@@ -114,8 +115,34 @@ def fiche_source(fiche: rncp.Fiche) -> dict:
     }
 
 
-def _target_version(code: str, certificateur: Organisation) -> tuple[int, str, bool]:
-    rows = list(Referentiel.objects.filter(code=code).values_list("version", "status", "certificateur_id"))
+#: Fiches written per batch: one query for their existing versions, a few bulk inserts for all.
+CHUNK = 200
+
+
+def _chunks(iterable, size: int):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _target_versions(codes: list[str], certificateur: Organisation) -> dict[str, tuple[int, str, bool]]:
+    """:func:`_target_version` for many codes in one query."""
+    rows: dict[str, list] = {code: [] for code in codes}
+    for code, version, status, owner in Referentiel.objects.filter(code__in=set(codes)).values_list(
+        "code", "version", "status", "certificateur_id"
+    ):
+        rows[code].append((version, status, owner))
+    return {code: _target_version(code, certificateur, rows[code]) for code in dict.fromkeys(codes)}
+
+
+def _target_version(code: str, certificateur: Organisation, rows: list | None = None) -> tuple[int, str, bool]:
+    if rows is None:
+        rows = list(Referentiel.objects.filter(code=code).values_list("version", "status", "certificateur_id"))
     if any(owner != certificateur.pk for _, _, owner in rows):
         raise ApplicationError(f"FICHE {code} : ce code appartient à un autre certificateur ; rien n'a été écrit.")
     versions = [(v, s) for v, s, _ in rows]
@@ -143,27 +170,50 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
         raise ApplicationError("Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more)
     report = RncpImportReport(dry_run=dry_run)
     centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
+    pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
+
+    def flush():
+        if pending:
+            referentiels_create_many(items=pending, certificateur=certificateur)
+            pending.clear()
+
     with transaction.atomic():
-        for fiche in rncp.iter_fiches(_rewind(source), numeros=numeros):
-            version, action, replace = _target_version(fiche.numero_fiche, certificateur)
-            doc = fiche_to_document(fiche, version=version)
-            report.total += 1
-            if len(report.fiches) < 500:
-                report.fiches.append(
-                    FicheSummary(fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), sum(len(b["capacites"]) for b in doc["blocs"]), action, version)
-                )
-            if not dry_run:
-                referentiel_import(doc=doc, certificateur=certificateur, replace_draft=replace, source=fiche_source(fiche))
-                for partenaire in fiche.partenaires:
-                    centre = centres.get(partenaire.siret)
-                    if centre and partenaire.etat == "Actif" and partenaire.habilitation in ORGANISER:
+        for chunk in _chunks(rncp.iter_fiches(_rewind(source), numeros=numeros), CHUNK):
+            targets = _target_versions([f.numero_fiche for f in chunk], certificateur)
+            seen: set[str] = set()
+            for fiche in chunk:
+                if fiche.numero_fiche in seen:  # the same code twice in a chunk: the second sees the first
+                    flush()
+                    targets = _target_versions([fiche.numero_fiche], certificateur)
+                seen.add(fiche.numero_fiche)
+                version, action, replace = targets[fiche.numero_fiche]
+                doc = fiche_to_document(fiche, version=version)
+                report.total += 1
+                if len(report.fiches) < 500:
+                    report.fiches.append(
+                        FicheSummary(fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), sum(len(b["capacites"]) for b in doc["blocs"]), action, version)
+                    )
+                if not dry_run:
+                    if replace:
+                        flush()
+                        referentiel_import(doc=doc, certificateur=certificateur, replace_draft=True, source=fiche_source(fiche))
+                    else:
+                        pending.append((doc, fiche_source(fiche)))
+                    grants = [
+                        (partenaire, centres[partenaire.siret]) for partenaire in fiche.partenaires
+                        if partenaire.siret in centres and partenaire.etat == "Actif" and partenaire.habilitation in ORGANISER
+                    ]
+                    if grants:
+                        flush()  # habilitation_grant needs the référentiel written
+                    for partenaire, centre in grants:
                         habilitation_grant(
                             certificateur=certificateur, centre=centre, code=fiche.numero_fiche,
                             date_debut=partenaire.date_actif or dt.date.today(), note="Partenaire déclaré dans la fiche RNCP",
                         )
                         report.habilitations += 1
-            if progress and report.total % 100 == 0:
-                progress(report.total)
+                if progress and report.total % 100 == 0:
+                    progress(report.total)
+            flush()
         if numeros:
             missing = numeros - {f.code for f in report.fiches}
             if missing and report.total < 500:

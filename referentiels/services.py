@@ -124,6 +124,73 @@ def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft:
     return referentiel
 
 
+def referentiels_create_many(*, items: list[tuple[dict, dict | None]], certificateur: Organisation) -> list[Referentiel]:
+    """Create new draft versions in bulk: ``items`` are ``(doc, source)`` pairs whose
+    ``(code, version)`` the caller knows to be free and whose code belongs to ``certificateur``
+    (the RNCP import checks both with one query per chunk). Same checks and rows as
+    :func:`referentiel_import`, in a constant number of queries for the whole batch."""
+    _require_certificateur(certificateur)
+    referentiels, docs = [], []
+    for doc, source in items:
+        doc = document_check(doc)
+        referentiel = Referentiel(certificateur=certificateur, code=doc["code"], version=doc["version"])
+        _apply_header(referentiel, doc)
+        if source is not None:
+            referentiel.source = source
+        referentiel.full_clean(exclude=["certificateur"], validate_unique=False, validate_constraints=False)
+        referentiels.append(referentiel)
+        docs.append(doc)
+    if not referentiels:
+        return []
+    referentiels = Referentiel.objects.bulk_create(referentiels)
+    _write_structures(list(zip(referentiels, docs, strict=True)))
+    return referentiels
+
+
+def _write_structures(pairs: list[tuple[Referentiel, dict]]) -> None:
+    """:func:`_write_structure` for many référentiels at once (one bulk insert per table)."""
+    blocs, bloc_data = [], []
+    for referentiel, doc in pairs:
+        for i, b in enumerate(doc["blocs"]):
+            blocs.append(Bloc(referentiel=referentiel, code=b["code"], intitule=b["intitule"], implicite=b["implicite"], order=i))
+            bloc_data.append((referentiel, b))
+    blocs = Bloc.objects.bulk_create(blocs)
+    capacites, cap_data = [], []
+    for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True):
+        for k, c in enumerate(b["capacites"]):
+            capacites.append(Capacite(referentiel=referentiel, bloc=bloc, code=c["code"], intitule=c["intitule"], conditions=c["conditions"], order=k))
+            cap_data.append((referentiel, c))
+    capacites = Capacite.objects.bulk_create(capacites)
+    criteres = [
+        Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
+        for cap, (_ref, c) in zip(capacites, cap_data, strict=True) for i, r in enumerate(c["criteres"])
+    ]
+    if criteres:
+        Critere.objects.bulk_create(criteres)
+    modalites = [
+        _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
+        for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True) for i, m in enumerate(b["modalites"])
+    ] + [
+        _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
+        for cap, (referentiel, c) in zip(capacites, cap_data, strict=True) for i, m in enumerate(c["modalites"])
+    ]
+    if modalites:
+        Modalite.objects.bulk_create(modalites)
+    activites, act_data = [], []
+    for referentiel, doc in pairs:
+        for i, a in enumerate(doc["activites"]):
+            activites.append(Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i))
+            act_data.append((referentiel, a))
+    if activites:
+        activites = Activite.objects.bulk_create(activites)
+        by_code = {(cap.referentiel_id, cap.code): cap for cap in capacites}
+        Through = Activite.capacites.through
+        Through.objects.bulk_create(
+            [Through(activite=act, capacite=by_code[(ref.pk, code)])
+             for act, (ref, a) in zip(activites, act_data, strict=True) for code in a["capacites"]]
+        )
+
+
 def _clear_structure(referentiel: Referentiel) -> None:
     Activite.objects.filter(referentiel=referentiel).delete()
     Modalite.objects.filter(referentiel=referentiel).delete()

@@ -1,0 +1,76 @@
+"""Query counts of list endpoints and pages not pinned elsewhere: constant with 2 and 12 rows.
+
+Already pinned: candidate list page and API, dossier list API (test_pages_and_api), the
+évaluateur's grid, the documents list, the jury list and the jury pages (tests/juries)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from candidates.models import Entreprise, Tuteur
+from evaluations import services as evaluations_services
+from organisations.tenancy import tenant_context
+from tests.candidates.test_pages_and_api import bulk_candidates
+
+SIRETS = [
+    "73282932000074",
+    "44306184100047",
+    "55210055400013",
+    "54205118000066",
+    "38012986648300",
+    "57202552600029",
+    "33326316100020",
+    "55208131766522",
+    "78012998703591",
+    "32773318400516",
+    "30213326000015",
+    "41225307100034",
+]
+
+
+def _count(fn) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = fn()
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+def _add_rows(org, alice, rncp, start, stop):
+    for i in range(start, stop):
+        entreprise = Entreprise.objects.create(
+            organisation=org, raison_sociale=f"Entreprise {i}", siret=SIRETS[i]
+        )
+        Tuteur.objects.create(
+            organisation=org,
+            entreprise=entreprise,
+            nom=f"Tuteur{i}",
+            prenom="Anne",
+            email=f"t{i}@example.org",
+        )
+        evaluations_services.session_create(by=alice, referentiel=rncp, intitule=f"Session {i}", lieu="Lyon")
+    bulk_candidates(org, rncp, stop - start, start=start)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/o/centre-a/entreprises/",
+        "/api/v1/o/centre-a/tuteurs/",
+        "/api/v1/o/centre-a/imports/",
+        "/api/v1/o/centre-a/sessions/",
+        "/api/v1/o/centre-a/avis/",
+        "/o/centre-a/evaluations/sessions/",
+        "/o/centre-a/candidats/?sort=naissance&page=1",
+        "/o/centre-a/candidats/?q=NOM",
+    ],
+)
+def test_list_query_count_does_not_grow(habilitated, alice, client_for, api_for, rncp, url):
+    client = api_for(alice) if url.startswith("/api/") else client_for(alice)
+    with tenant_context(habilitated):
+        _add_rows(habilitated, alice, rncp, 0, 2)
+    client.get(url)  # warm-up: session and per-process caches
+    small = _count(lambda: client.get(url))
+    with tenant_context(habilitated):
+        _add_rows(habilitated, alice, rncp, 2, 12)
+    assert _count(lambda: client.get(url)) == small
+    assert small <= 30, small
