@@ -294,9 +294,9 @@ def test_other_centre_gets_404_on_candidates_and_dossiers(habilitated, alice, bo
 
 
 def test_schema_renders_without_warnings_for_candidates(db, capsys):
-    from drf_spectacular.generators import SchemaGenerator
+    from core.schema import ScopedSchemaGenerator
 
-    generator = SchemaGenerator()
+    generator = ScopedSchemaGenerator()
     schema = generator.get_schema(request=None, public=True)
     paths = [
         p

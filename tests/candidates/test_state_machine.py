@@ -245,13 +245,13 @@ def test_modalite_must_be_allowed(in_a, alice, rncp, cqpm):
         (
             "certifie",
             ["RNCP36390BC01"],
-            "Décision « Certifié » incohérente avec les blocs acquis (1 sur 4) : la décision attendue est « Validation partielle (blocs) »",
+            "« Certifié » exige tous les blocs visés ; non acquis : RNCP36390BC02, RNCP36390BC03, RNCP36390BC04.",
         ),
-        ("partiel", [], "la décision attendue est « Ajourné »"),
+        ("partiel", [], "Une validation partielle exige au moins un bloc acquis."),
         (
             "ajourne",
             ["RNCP36390BC01", "RNCP36390BC02", "RNCP36390BC03", "RNCP36390BC04"],
-            "la décision attendue est « Certifié »",
+            "Un candidat ajourné n'acquiert aucun bloc",
         ),
         ("mention", [], "Décision inconnue"),
         ("partiel", ["BC9"], "Bloc non visé par ce dossier : BC9"),
@@ -263,6 +263,16 @@ def test_deliberation_must_match_the_blocs(in_a, alice, rncp, decision, blocs, m
         services.dossier_deliberate(dossier=dossier, by=alice, decision=decision, blocs_acquis=blocs)
     assert message in exc.value.message
     assert Dossier.objects.get(pk=dossier.pk).status == S.PRET_POUR_JURY
+
+
+def test_partial_validation_may_hold_every_bloc(in_a, alice, rncp):
+    # RNCP36390: every bloc kept at ≥ 10/20 but the évaluation professionnelle under its minimum.
+    dossier = to_pret(alice, rncp)
+    every = ["RNCP36390BC01", "RNCP36390BC02", "RNCP36390BC03", "RNCP36390BC04"]
+    services.dossier_deliberate(dossier=dossier, by=alice, decision="partiel", blocs_acquis=every)
+    dossier.refresh_from_db()
+    assert (dossier.status, dossier.decision) == (S.DELIBERE, "partiel")
+    assert dossier.blocs_vises.filter(acquis=True).count() == 4
 
 
 def test_deliberation_only_from_pret_pour_jury(in_a, alice, rncp):
