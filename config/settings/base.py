@@ -123,6 +123,9 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plateforme de certification"
+# Accept the code of the previous or next 30 s step too (RFC 6238 §5.2: phone clock drift, a code
+# typed as its window ends). Each code stays single use over the whole tolerance window.
+MFA_TOTP_TOLERANCE = 1
 # Roles whose members must have a second factor before using the platform (DESIGN.md).
 MFA_REQUIRED_ROLES = {"admin", "jury"}
 INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)

@@ -105,7 +105,6 @@ def test_production_keeps_login_rate_limit_and_mfa():
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(reason="finding: the '5/5m/ip' login_failed limit does not trigger across accounts (to investigate)")
 def test_login_rate_limited_per_ip_across_accounts(client, member_factory, org_a):
     """Five failures from one address lock the login form, whatever account is tried next."""
     from django.urls import reverse
