@@ -127,7 +127,7 @@ def bench_engine() -> list[Line]:
     jury = j["jury"]
 
     def run():
-        dossiers = Dossier.objects.filter(pk__in=j["dossier_ids"]).select_related("referentiel")
+        dossiers = Dossier.objects.filter(pk__in=j["dossier_ids"])
         out, errors = propose_many(dossiers, date_decision=jury.date)
         assert len(out) == N_JURY and not errors, errors
         return out

@@ -42,56 +42,68 @@ def _structures(referentiel_ids: set[int]) -> dict[int, Structure]:
 
 def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -> dict[int, EngineInput]:
     """For each dossier: its règle, the référentiel's structure (every bloc, so that a total
-    certification needs them all) and its validated results, carried blocs included."""
+    certification needs them all) and its validated results, carried blocs included.
+
+    Queries: 6 whatever the number of dossiers (référentiels, structure ×2, results, suivis,
+    carried blocs). Each règle is parsed once per référentiel and the rows are read as plain
+    values, not model instances: for a jury of 500 this is most of the engine's time.
+    """
+    from candidates.models import DossierBloc
+    from referentiels.models import Referentiel
+
     dossiers = list(dossiers)
     ids = [d.pk for d in dossiers]
-    referentiels = {d.referentiel_id: d.referentiel for d in dossiers}
-    structures = _structures(set(referentiels))
-    results = Resultat.objects.filter(dossier_id__in=ids).select_related("capacite", "bloc")
+    referentiel_ids = {d.referentiel_id for d in dossiers}
+    regles = {rid: regle_parse(regle) for rid, regle in Referentiel.objects.filter(pk__in=referentiel_ids).values_list("pk", "regle")}
+    structures = _structures(referentiel_ids)
+    results = Resultat.objects.filter(dossier_id__in=ids)
     if validated_only:
         results = results.filter(valide=True)
-    by_dossier: dict[int, list[Resultat]] = defaultdict(list)
-    for r in results:
-        by_dossier[r.dossier_id].append(r)
-    suivis = {s.dossier_id: s for s in SuiviDossier.objects.filter(dossier_id__in=ids)}
-    carried: dict[int, list] = defaultdict(list)
-    from candidates.models import DossierBloc
-
-    for db in DossierBloc.objects.filter(dossier_id__in=ids, acquis_anterieur=True).select_related("bloc"):
-        carried[db.dossier_id].append(db)
+    by_dossier: dict[int, list[tuple]] = defaultdict(list)
+    for row in results.values_list(
+        "dossier_id", "kind", "etat", "capacite__code", "bloc__code", "controle_continu", "epreuves",
+        "absence_non_justifiee", "composante", "points",
+    ):
+        by_dossier[row[0]].append(row[1:])
+    suivis = {
+        dossier_id: (taux, fraude)
+        for dossier_id, taux, fraude in SuiviDossier.objects.filter(dossier_id__in=ids).values_list("dossier_id", "taux_absence", "fraude")
+    }
+    carried: dict[int, list[tuple]] = defaultdict(list)
+    for dossier_id, bloc_code, acquis_le in DossierBloc.objects.filter(dossier_id__in=ids, acquis_anterieur=True).values_list(
+        "dossier_id", "bloc__code", "acquis_le"
+    ):
+        carried[dossier_id].append((bloc_code, acquis_le))
     out = {}
     for d in dossiers:
-        regle = regle_parse(d.referentiel.regle)
+        regle = regles[d.referentiel_id]
         capacites, blocs, composantes = {}, {}, {}
-        for r in by_dossier[d.pk]:
-            if r.kind == Resultat.Kind.CAPACITE and r.etat:
-                capacites[r.capacite.code] = r.etat
-            elif r.kind == Resultat.Kind.BLOC:
-                blocs[r.bloc.code] = ResultatBloc(
-                    controle_continu=r.controle_continu, epreuves=r.epreuves, absence_non_justifiee=r.absence_non_justifiee,
-                    tentative=d.attempt,
+        for kind, etat, capacite, bloc, controle_continu, epreuves, absence, composante, points in by_dossier[d.pk]:
+            if kind == Resultat.Kind.CAPACITE and etat:
+                capacites[capacite] = etat
+            elif kind == Resultat.Kind.BLOC:
+                blocs[bloc] = ResultatBloc(
+                    controle_continu=controle_continu, epreuves=epreuves, absence_non_justifiee=absence, tentative=d.attempt
                 )
-            elif r.kind == Resultat.Kind.COMPOSANTE:
-                composantes[r.composante] = r.points
-        suivi = suivis.get(d.pk)
+            elif kind == Resultat.Kind.COMPOSANTE:
+                composantes[composante] = points
+        taux_absence, fraude = suivis.get(d.pk, (None, False))
         evaluation_pro = None
         if getattr(regle, "type", "") == "grille_points":
-            if composantes or (suivi and suivi.taux_absence is not None):
-                evaluation_pro = ResultatEvaluationProfessionnelle(
-                    composantes=composantes, taux_absence=suivi.taux_absence if suivi else None
-                )
+            if composantes or taux_absence is not None:
+                evaluation_pro = ResultatEvaluationProfessionnelle(composantes=composantes, taux_absence=taux_absence)
             capacites = {}
         else:
             blocs = {}
         anterieurs = tuple(
-            BlocAcquisAnterieur(bloc=db.bloc.code, date_validation=db.acquis_le) for db in carried[d.pk] if db.acquis_le
+            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le) for code, acquis_le in carried[d.pk] if acquis_le
         )
         out[d.pk] = EngineInput(
             regle=regle,
             structure=structures[d.referentiel_id],
             resultats=ResultatsCandidat(
                 capacites=capacites, blocs=blocs, evaluation_professionnelle=evaluation_pro,
-                fraude=bool(suivi and suivi.fraude), blocs_acquis_anterieurs=anterieurs,
+                fraude=fraude, blocs_acquis_anterieurs=anterieurs,
             ),
         )
     return out

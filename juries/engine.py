@@ -64,9 +64,10 @@ def proposition_json(p: Proposition) -> dict:
 
 
 def propositions_for(dossiers: Iterable[Dossier], *, date_decision: dt.date) -> dict[int, Proposition]:
-    """``{dossier_id: Proposition}`` for every dossier (select_related("referentiel") them first).
+    """``{dossier_id: Proposition}`` for every dossier.
 
-    Queries: those of ``engine_inputs`` (6), none per dossier. A dossier whose inputs
+    Queries: those of ``engine_inputs`` (6), none per dossier (the règles are read there, once
+    per référentiel: the dossiers need no ``select_related``). A dossier whose inputs
     contradict its règle gets no proposal but an ``EntreeInvalide`` in ``errors`` of
     :func:`propose_many`.
     """
