@@ -192,30 +192,95 @@ def _cell(value) -> str:
     return str(value).strip()
 
 
+# Defaults of the import's size guards (settings ``CANDIDATE_IMPORT_MAX_ROWS`` and
+# ``CANDIDATE_IMPORT_MAX_UNCOMPRESSED_BYTES``): an XLSX is a zip, and a few kilobytes can
+# inflate to gigabytes, so its declared content is measured before openpyxl opens it.
+MAX_ROWS_DEFAULT = 50_000
+MAX_UNCOMPRESSED_BYTES_DEFAULT = 100 * 1024 * 1024
+
+
+def _max_rows() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "CANDIDATE_IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
+
+
+def _too_many_rows(limit: int) -> ApplicationError:
+    shown = f"{limit:_}".replace("_", " ")
+    return ApplicationError(
+        f"Fichier trop long : au plus {shown} lignes de candidats par import "
+        "(découpez le fichier en plusieurs imports).",
+        field="file",
+    )
+
+
+def _xlsx_check_size(data: bytes) -> None:
+    """Refuse a workbook whose members inflate beyond the cap (zip bomb), before it is parsed."""
+    import zipfile
+
+    from django.conf import settings
+
+    limit = int(getattr(settings, "CANDIDATE_IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES_DEFAULT))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
+        raise ApplicationError(
+            f"Classeur XLSX illisible : {exc.__class__.__name__}.", field="file"
+        ) from exc
+    if total > limit:
+        raise ApplicationError(
+            f"Classeur XLSX trop volumineux une fois décompressé (plus de {limit / 1_048_576:.0f} Mo) : "
+            "enregistrez-le de nouveau ou exportez-le en CSV.",
+            field="file",
+        )
+
+
 def read_rows(data: bytes, file_format: str) -> tuple[list[str], list[list[str]]]:
-    """Header and data rows as strings; raises ``ApplicationError`` for an unreadable file."""
+    """Header and data rows as strings; raises ``ApplicationError`` for an unreadable or oversized file."""
+    limit = _max_rows()
     if file_format == "xlsx":
         from openpyxl import load_workbook
 
+        _xlsx_check_size(data)
         try:
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many types on a corrupt file
             raise ApplicationError(
                 f"Classeur XLSX illisible : {exc.__class__.__name__}.", field="file"
             ) from exc
-        sheet = workbook.worksheets[0]
-        rows = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        try:
+            sheet = workbook.worksheets[0]
+            rows = []
+            for row in sheet.iter_rows(values_only=True):
+                if len(rows) > limit:  # header + ``limit`` data rows; blank formatted rows are dropped
+                    if any(v not in (None, "") for v in row):
+                        raise _too_many_rows(limit)
+                    continue
+                rows.append([_cell(v) for v in row])
+        finally:
+            workbook.close()
     else:
+        text = None
         for encoding in ("utf-8-sig", "cp1252"):
             try:
                 text = data.decode(encoding)
                 break
             except UnicodeDecodeError:
                 continue
+        if text is None:
+            raise ApplicationError(
+                "Fichier CSV à l'encodage illisible : enregistrez le fichier en UTF-8.", field="file"
+            )
         first = text.split("\n", 1)[0]
         delimiter = ";" if first.count(";") >= first.count(",") else ","
-        rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        rows = []
+        for row in csv.reader(io.StringIO(text), delimiter=delimiter):
+            if len(rows) > limit:
+                if any(c.strip() for c in row):
+                    raise _too_many_rows(limit)
+                continue
+            rows.append([c.strip() for c in row])
     while rows and not any(rows[-1]):
         rows.pop()
     if not rows:

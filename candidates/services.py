@@ -360,6 +360,19 @@ def allowed_modalites(capacite: Capacite) -> list[Modalite]:
     return own or list(capacite.bloc.modalites.all())
 
 
+def _requested_modalites(modalites: dict | None) -> dict[int, int | None]:
+    """``{capacite_id: modalite_id}`` from a form or the API; a non-numeric id is a clear refusal."""
+    requested = {}
+    for key, value in (modalites or {}).items():
+        try:
+            requested[int(key)] = int(value) if value not in (None, "") else None
+        except (TypeError, ValueError):
+            raise ApplicationError(
+                "Modalité invalide : choisissez une modalité proposée dans la liste.", field="modalites"
+            ) from None
+    return requested
+
+
 @transaction.atomic
 def dossier_plan_update(
     *, dossier: Dossier, by, blocs: Iterable[Bloc] | None, modalites: dict | None, _audit: bool = True
@@ -399,7 +412,7 @@ def dossier_plan_update(
         ]
     )
     chosen = {dm.capacite_id: dm for dm in dossier.modalites_choisies.all()}
-    requested = {int(k): (int(v) if v not in (None, "") else None) for k, v in (modalites or {}).items()}
+    requested = _requested_modalites(modalites)
     keep, create = set(), []
     for bloc in tree:
         for capacite in bloc.capacites.all():
@@ -572,7 +585,6 @@ def dossier_transition(*, dossier: Dossier, to: str, by, reason: str = "") -> Do
     return _apply(dossier, to, by, reason)
 
 
-@transaction.atomic
 def _decision_check(by_code: dict, decision: str, codes: set[str]) -> None:
     """A decision must agree with the blocs acquired (``codes`` plus the carried ones).
 
@@ -600,6 +612,7 @@ def dossier_decision_check(*, dossier: Dossier, decision: str, blocs_acquis: Ite
     _decision_check(by_code, decision, codes)
 
 
+@transaction.atomic
 def dossier_deliberate(
     *,
     dossier: Dossier,

@@ -9,7 +9,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 
 from candidates.models import Dossier
-from candidates.selectors import dossier_get, dossier_get_visible
+from candidates.selectors import dossier_get, dossier_get_visible, dossier_list
 from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.models import Resultat
@@ -136,7 +136,9 @@ class SessionReadinessView(TenantAPIView):
         responses=ReadinessRowSerializer(many=True), summary="Qui est prêt pour le jury, et ce qui manque"
     )
     def get(self, request, org_slug, session_id):
-        rows = selectors.session_readiness(session=selectors.session_get(public_id=session_id))
+        rows = selectors.session_readiness(
+            session=selectors.session_get(public_id=session_id), actor=self.membership
+        )
         return Response(ReadinessRowSerializer(rows, many=True).data)
 
 
@@ -308,6 +310,11 @@ def _visible_dossier(membership, public_id) -> Dossier:
     return dossier_get_visible(public_id=public_id, actor=membership)
 
 
+def _visible_dossiers(membership, public_ids) -> dict:
+    """``{public_id: dossier}`` of those ``membership`` may see; the others are simply absent."""
+    return {d.public_id: d for d in dossier_list(actor=membership).filter(public_id__in=public_ids)}
+
+
 class DossierResultatListCreateView(_ListView):
     required_permission = {"GET": "results.view", "POST": "results.record"}
     serializer_class = ResultatSerializer
@@ -349,10 +356,7 @@ class ResultatBulkView(TenantAPIView):
         data = BulkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         rows = data.validated_data["resultats"]
-        ids = {r["dossier"] for r in rows}
-        dossiers = {
-            d.public_id: d for d in Dossier.objects.filter(public_id__in=ids).select_related("referentiel")
-        }
+        dossiers = _visible_dossiers(self.membership, {r["dossier"] for r in rows})
         errors = {i: "Dossier introuvable." for i, r in enumerate(rows) if r["dossier"] not in dossiers}
         parsed = []
         for i, row in enumerate(rows):

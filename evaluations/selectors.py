@@ -220,12 +220,27 @@ def epreuve_inscriptions(*, epreuve):
 
 
 def dossiers_assignable(*, epreuve):
-    """Open dossiers of the session's référentiel not yet on this épreuve."""
-    from evaluations.services import OPEN_STATUSES
+    """Open dossiers of the session's référentiel, targeting what the épreuve marks, not yet on it."""
+    from django.db.models import Exists, OuterRef
 
+    from candidates.models import DossierBloc
+    from evaluations.services import OPEN_STATUSES
+    from referentiels.models import Capacite
+
+    qs = Dossier.objects.filter(referentiel_id=epreuve.session.referentiel_id, status__in=OPEN_STATUSES)
+    blocs = None
+    if epreuve.bloc_id:
+        blocs = [epreuve.bloc_id]
+    elif epreuve.capacites:
+        blocs = Capacite.objects.filter(
+            referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites
+        ).values("bloc_id")
+    if blocs is not None:
+        qs = qs.filter(
+            Exists(DossierBloc.objects.filter(dossier=OuterRef("pk"), bloc_id__in=blocs, acquis_anterieur=False))
+        )
     return (
-        Dossier.objects.filter(referentiel_id=epreuve.session.referentiel_id, status__in=OPEN_STATUSES)
-        .exclude(inscriptions_epreuves__epreuve=epreuve)
+        qs.exclude(inscriptions_epreuves__epreuve=epreuve)
         .select_related("candidate")
         .order_by("candidate__nom_naissance", "candidate__prenom1")
     )
@@ -311,12 +326,17 @@ def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
     return cibles, rows
 
 
-def session_readiness(*, session) -> list[dict]:
-    """Every dossier of the session with what is missing before the jury (constant queries)."""
-    from evaluations.models import InscriptionEpreuve
+def session_readiness(*, session, actor) -> list[dict]:
+    """Every dossier of the session that ``actor`` may see, with what is missing before the jury
+    (constant queries): an évaluateur or a jury member gets only their own dossiers."""
+    from candidates.selectors import visible_dossiers_q
     from evaluations.readiness import readiness_reasons
 
-    dossier_ids = set(InscriptionEpreuve.objects.filter(epreuve__session=session).values_list("dossier_id", flat=True))
+    sitting = Dossier.objects.filter(inscriptions_epreuves__epreuve__session=session)
+    visible = visible_dossiers_q(actor)
+    if visible is not None:
+        sitting = sitting.filter(visible)
+    dossier_ids = set(sitting.values_list("pk", flat=True))
     dossiers = list(
         Dossier.objects.filter(pk__in=dossier_ids).select_related("candidate", "referentiel").order_by("candidate__nom_naissance", "candidate__prenom1")
     )

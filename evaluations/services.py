@@ -47,13 +47,22 @@ def _user(by):
 def _decimal(value, field: str) -> Decimal | None:
     if value is None or value == "":
         return None
+    shown = str(value).strip()[:30]
     try:
-        number = Decimal(str(value).replace(",", "."))
-    except InvalidOperation:
-        raise ApplicationError(f"« {value} » n'est pas un nombre.", field=field) from None
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(f"« {shown} » n'est pas un nombre.", field=field) from None
+    # NaN, Infinity and exponents past the decimal context (1e999) are not marks: comparing or
+    # quantizing them raises InvalidOperation.
+    if not number.is_finite():
+        raise ApplicationError(f"« {shown} » n'est pas un nombre.", field=field)
     if number < 0:
         raise ApplicationError("Les points ne peuvent pas être négatifs.", field=field)
-    if number != number.quantize(Decimal("0.01")):
+    try:
+        rounded = number.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ApplicationError(f"« {shown} » : nombre hors limites.", field=field) from None
+    if number != rounded:
         raise ApplicationError("Au plus deux décimales.", field=field)
     return number
 
@@ -82,6 +91,51 @@ def _history(resultat: Resultat, before: dict, by, reason: str) -> None:
                 )
             )
     ResultatChange.objects.bulk_create(changes)
+
+
+def _check_evaluateur_scope(by, dossier: Dossier, *, capacite=None, bloc=None, composante: str = "") -> None:
+    """An évaluateur writes and validates only what an épreuve they are assigned to, and that
+    this dossier sits, covers; admins and gestionnaires are not restricted."""
+    from organisations.roles import Role
+
+    if getattr(by, "role", None) != Role.EVALUATEUR:
+        return
+    epreuves = Epreuve.objects.filter(evaluateurs__user=_user(by), inscriptions__dossier=dossier)
+    if capacite is not None:
+        epreuves, what = epreuves.filter(capacites__contains=[capacite.code]), f"la capacité {capacite.code}"
+        field = "capacite"
+    elif bloc is not None:
+        epreuves, what, field = epreuves.filter(bloc=bloc), f"le bloc {bloc.code}", "bloc"
+    else:
+        epreuves, what, field = epreuves.filter(composante=composante), f"la composante « {composante} »", "composante"
+    if not epreuves.exists():
+        raise ApplicationError(
+            f"Vous n'évaluez pas {what} pour ce candidat : aucune des épreuves qui vous sont confiées ne la couvre.",
+            field=field,
+        )
+
+
+def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] | None:
+    """Observed critères must be critères of the capacité being marked."""
+    if criteres_observes is None:
+        return None
+    try:
+        ids = sorted({int(c) for c in criteres_observes})
+    except (TypeError, ValueError):
+        raise ApplicationError("Critères observés : identifiants numériques attendus.", field="criteres_observes") from None
+    if not ids:
+        return []
+    if capacite is None:
+        raise ApplicationError("Des critères observés ne se saisissent que sur une capacité.", field="criteres_observes")
+    from referentiels.models import Critere
+
+    known = set(Critere.objects.filter(capacite=capacite, pk__in=ids).values_list("pk", flat=True))
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        raise ApplicationError(
+            f"Critère(s) {', '.join(unknown)} hors de la capacité {capacite.code}.", field="criteres_observes"
+        )
+    return ids
 
 
 @transaction.atomic
@@ -133,6 +187,8 @@ def resultat_record(
         values = {"points": value}
     else:
         raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
+    criteres_observes = _check_criteres(capacite, criteres_observes)
+    _check_evaluateur_scope(by, dossier, capacite=capacite, bloc=bloc, composante=composante)
     resultat = Resultat.objects.filter(dossier=dossier, **lookup).first()
     before = {f: getattr(resultat, f) for f in TRACKED} if resultat else {}
     if resultat is None:
@@ -141,7 +197,7 @@ def resultat_record(
         setattr(resultat, key, value)
     resultat.commentaire = commentaire or resultat.commentaire
     if criteres_observes is not None:
-        resultat.criteres_observes = sorted(set(criteres_observes))
+        resultat.criteres_observes = criteres_observes
     resultat.evaluateur = _user(by)
     if before and any(before.get(k) != getattr(resultat, k) for k in values):
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
@@ -159,6 +215,9 @@ def resultat_record(
 def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     """The commission d'évaluation validates a result (it must be complete)."""
     _check_open(resultat.dossier)
+    _check_evaluateur_scope(
+        by, resultat.dossier, capacite=resultat.capacite, bloc=resultat.bloc, composante=resultat.composante
+    )
     if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
         raise ApplicationError("Un résultat sans état ne peut pas être validé.")
     if resultat.kind == Resultat.Kind.BLOC and (resultat.controle_continu is None or resultat.epreuves is None):
@@ -326,13 +385,32 @@ def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvalu
 @transaction.atomic
 def epreuve_candidats_add(*, epreuve: Epreuve, by, dossiers) -> list[InscriptionEpreuve]:
     """Assign dossiers of the session's référentiel (inscrits or en évaluation) to the épreuve."""
+    from candidates.models import DossierBloc
+
     dossiers = list(dossiers)
+    targeted: dict[int, set[int]] = {}
+    for dossier_id, bloc_id in DossierBloc.objects.filter(
+        dossier__in=[d.pk for d in dossiers], acquis_anterieur=False
+    ).values_list("dossier_id", "bloc_id"):
+        targeted.setdefault(dossier_id, set()).add(bloc_id)
+    covered: set[int] | None = None  # blocs the épreuve marks; None = every dossier (a composante)
+    if epreuve.bloc_id:
+        covered = {epreuve.bloc_id}
+    elif epreuve.capacites:
+        covered = set(
+            Capacite.objects.filter(referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites).values_list("bloc_id", flat=True)
+        )
     errors = []
     for d in dossiers:
         if d.referentiel_id != epreuve.session.referentiel_id:
             errors.append(f"{d.candidate} : dossier d'un autre référentiel.")
         elif d.status not in OPEN_STATUSES:
             errors.append(f"{d.candidate} : dossier « {d.get_status_display()} » (inscrit ou en évaluation attendu).")
+        elif covered is not None and not covered & targeted.get(d.pk, set()):
+            if epreuve.bloc_id:
+                errors.append(f"{d.candidate} : le dossier ne vise pas le bloc {epreuve.bloc.code} évalué par l'épreuve.")
+            else:
+                errors.append(f"{d.candidate} : le dossier ne vise aucune des capacités évaluées par l'épreuve ({', '.join(epreuve.capacites)}).")
     if errors:
         raise ApplicationError(" ".join(errors), field="dossiers")
     existing = set(InscriptionEpreuve.objects.filter(epreuve=epreuve).values_list("dossier_id", flat=True))
@@ -379,8 +457,16 @@ def convocations_send(
     if inscriptions is not None:
         qs = qs.filter(pk__in=[i.pk for i in inscriptions])
     targets = list(qs)
+    closed = [i for i in targets if i.dossier.status not in OPEN_STATUSES]
+    if closed and inscriptions is not None:
+        names = ", ".join(f"{i.dossier.candidate} (« {i.dossier.get_status_display()} »)" for i in closed)
+        raise ApplicationError(f"Seuls les dossiers inscrits ou en évaluation sont convoqués : {names}.", field="dossiers")
+    targets = [i for i in targets if i.dossier.status in OPEN_STATUSES]  # an abandoned candidate is not convoked
     if not targets:
-        raise ApplicationError("Aucun candidat à convoquer sur cette épreuve.")
+        raise ApplicationError(
+            "Aucun candidat à convoquer sur cette épreuve (seuls les dossiers inscrits ou en évaluation le sont)."
+            if closed else "Aucun candidat à convoquer sur cette épreuve."
+        )
     last = {}
     for c in Convocation.objects.filter(inscription__in=targets).order_by("numero_envoi"):
         last[c.inscription_id] = c.numero_envoi
@@ -412,6 +498,7 @@ def presence_record(
     one (certificat médical, arrêt de travail, force majeure) opens a make-up within 6 months."""
     inscription = InscriptionEpreuve.objects.select_related("epreuve", "dossier").select_for_update().get(pk=inscription.pk)
     P = InscriptionEpreuve.Presence
+    previous = inscription.presence
     if presence not in (P.PRESENT, P.ABSENT_JUSTIFIE, P.ABSENT_NON_JUSTIFIE):
         raise ApplicationError("Indiquez présent, absent justifié ou absent non justifié.", field="presence")
     if presence == P.ABSENT_JUSTIFIE and motif not in InscriptionEpreuve.Motif.values[1:]:
@@ -428,14 +515,20 @@ def presence_record(
     inscription.save()
     if presence == P.ABSENT_NON_JUSTIFIE:
         _score_absence(inscription, by)
+    elif previous == P.ABSENT_NON_JUSTIFIE:
+        _unscore_absence(inscription, by, now=inscription.get_presence_display())
     audit_record(actor=_user(by), action="presence.record", obj=inscription, message=f"{epreuve.intitule} : {inscription.get_presence_display()}")
     return inscription
+
+
+def _absence_reason(epreuve: Epreuve) -> str:
+    return f"Absence non justifiée à l'épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y}"
 
 
 def _score_absence(inscription: InscriptionEpreuve, by) -> None:
     """Règlement d'examen: an unjustified absence is marked zero for what the épreuve covers."""
     epreuve, dossier = inscription.epreuve, inscription.dossier
-    reason = f"Absence non justifiée à l'épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y}"
+    reason = _absence_reason(epreuve)
     if epreuve.bloc_id:
         current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
         resultat_record(
@@ -447,6 +540,39 @@ def _score_absence(inscription: InscriptionEpreuve, by) -> None:
     else:
         for capacite in Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code__in=epreuve.capacites):
             resultat_record(dossier=dossier, by=by, capacite=capacite, etat=Resultat.Etat.ABSENT, reason=reason)
+
+
+def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
+    """Attendance corrected away from an unjustified absence: the zero (or « absent ») that the
+    absence wrote is cleared, un-validated and kept in history, so the result is marked afresh.
+    A value someone entered after the absence is left alone."""
+    epreuve, dossier = inscription.epreuve, inscription.dossier
+    absence = _absence_reason(epreuve)
+    reason = f"Présence corrigée ({now}) : {absence[0].lower()}{absence[1:]} annulée"
+    qs = Resultat.objects.select_for_update().filter(dossier=dossier)
+    if epreuve.bloc_id:
+        targets = [(r, "epreuves") for r in qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id, absence_non_justifiee=True)]
+    elif epreuve.composante:
+        targets = [(r, "points") for r in qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=epreuve.composante, points=0)]
+    else:
+        targets = [
+            (r, "etat")
+            for r in qs.filter(kind=Resultat.Kind.CAPACITE, capacite__code__in=epreuve.capacites, capacite__referentiel_id=dossier.referentiel_id, etat=Resultat.Etat.ABSENT)
+        ]
+    for resultat, field in targets:
+        last = resultat.changes.filter(field=field).order_by("-at", "-pk").first()
+        if field != "epreuves" and (last is None or last.reason != absence):
+            continue  # marked again since the absence: a real mark, not the absence's
+        before = {f: getattr(resultat, f) for f in TRACKED}
+        if field == "epreuves":
+            resultat.epreuves, resultat.absence_non_justifiee = None, False
+        elif field == "points":
+            resultat.points = None
+        else:
+            resultat.etat = Resultat.Etat.NONE
+        resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+        resultat.save()
+        _history(resultat, before, by, reason)
 
 
 @transaction.atomic
@@ -723,6 +849,33 @@ def avis_link_resolve(token: str) -> tuple:
     if avis.date_limite < timezone.localdate() and not avis.is_submitted:
         raise ApplicationError("La date limite de cet avis est dépassée. Contactez le centre d'examen.")
     return organisation, avis
+
+
+def avis_link_may_login(*, user, organisation) -> bool:
+    """Whether following a tuteur link may sign ``user`` in without password or second factor.
+
+    Only a plain tuteur account: never platform staff or a superuser, never an account with a
+    second factor, never one holding any membership (active or not) other than the tuteur role
+    in the centre the link comes from."""
+    from organisations.models import Membership
+
+    if user.is_superuser or user.is_staff or not user.is_active:
+        return False
+    if _has_second_factor(user):
+        return False
+    return not (
+        Membership.objects.filter(user=user).exclude(organisation=organisation, role="tuteur").exists()
+    )
+
+
+def _has_second_factor(user) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("allauth.mfa"):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).exists()
 
 
 @transaction.atomic

@@ -257,7 +257,7 @@ def session_readiness(request, org_slug, session_id):
         if not membership_can(request, "dossiers.transition"):
             raise PermissionDenied("Votre rôle ne permet pas de changer l'état des dossiers.")
         moved, refused = 0, []
-        for row in selectors.session_readiness(session=session):
+        for row in selectors.session_readiness(session=session, actor=request.membership):
             if row["ready"]:
                 try:
                     dossier_transition(
@@ -276,7 +276,7 @@ def session_readiness(request, org_slug, session_id):
         if not moved and not refused:
             messages.info(request, "Aucun dossier complet à transmettre au jury.")
         return redirect("session_readiness", org_slug=org_slug, session_id=session.public_id)
-    rows = selectors.session_readiness(session=session)
+    rows = selectors.session_readiness(session=session, actor=request.membership)
     return render(
         request,
         "evaluations/session_readiness.html",
@@ -546,8 +546,6 @@ def avis_detail(request, org_slug, avis_id):
 @require_http_methods(["GET", "POST"])
 def avis_link(request, token):
     """The tuteur's e-mailed link: single use, expiring; lands on an account limited to their candidates."""
-    from organisations.models import Membership
-
     try:
         organisation, avis = services.avis_link_resolve(token)
     except ApplicationError as exc:
@@ -566,7 +564,7 @@ def avis_link(request, token):
                 {"message": "Ce lien a été envoyé à une autre adresse : déconnectez-vous puis rouvrez-le."},
                 status=400,
             )
-        only_tuteur = not Membership.objects.filter(user=user, is_active=True).exclude(role="tuteur").exists()
+        only_tuteur = services.avis_link_may_login(user=user, organisation=organisation)
         if not request.user.is_authenticated and not only_tuteur:
             # Staff accounts keep their normal login (and second factor): no magic login for them.
             return redirect(reverse("account_login") + f"?next={target}")
