@@ -90,3 +90,28 @@ def register_dossier_visibility(role: str, rule: Callable | None = None):
 
 def dossier_visibility_rules(role: str) -> list[Callable]:
     return list(_VISIBILITY.get(role, []))
+
+
+# --- RGPD -------------------------------------------------------------------------------------
+# The apps built on candidates hold personal data of their own (results and comments, attendance
+# and its justification, avis de l'entreprise, convocations). Each registers a section: ``export``
+# returns the JSON-ready data it holds about a candidate (and the files to add to the archive);
+# ``erase`` removes what the retention rule lets go, inside the erasure's transaction.
+
+
+class RgpdSection:
+    def __init__(self, name: str, export: Callable, erase: Callable):
+        self.name, self.export, self.erase = name, export, erase
+
+
+_RGPD: dict[str, RgpdSection] = {}
+
+
+def register_rgpd_section(name: str, *, export: Callable, erase: Callable) -> None:
+    """``export(candidate) -> (data, files)`` with ``files`` a list of ``(archive_name, bytes)``;
+    ``erase(candidate, *, holder: bool) -> str`` returns what it did, for the audit trail."""
+    _RGPD[name] = RgpdSection(name, export, erase)
+
+
+def rgpd_sections() -> list[RgpdSection]:
+    return list(_RGPD.values())

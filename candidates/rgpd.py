@@ -26,6 +26,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from candidates import hooks
 from candidates.models import Candidate, Dossier, DossierTransition, Piece
 from core.errors import ApplicationError
 from organisations.selectors import audit_event_list
@@ -149,9 +150,21 @@ def candidate_data(candidate: Candidate) -> dict:
     }
 
 
+def _sections(candidate: Candidate) -> tuple[dict, list[tuple[str, bytes]]]:
+    """What the apps built on candidates hold (``hooks.register_rgpd_section``)."""
+    data, files = {}, []
+    for section in hooks.rgpd_sections():
+        section_data, section_files = section.export(candidate)
+        data[section.name] = section_data
+        files.extend(section_files)
+    return data, files
+
+
 def candidate_rgpd_export(*, candidate: Candidate, by):
     """A ZIP (temporary file, positioned at 0): ``donnees.json`` plus every pièce's file."""
     data = candidate_data(candidate)
+    sections, files = _sections(candidate)
+    data.update(sections)
     spool = tempfile.SpooledTemporaryFile(max_size=50 * 1024 * 1024)  # noqa: SIM115 - returned to the caller
     with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -161,6 +174,8 @@ def candidate_rgpd_export(*, candidate: Candidate, by):
         for piece in Piece.objects.filter(dossier__candidate=candidate):
             with piece.file.open("rb") as fh:
                 archive.writestr(f"pieces/{piece.public_id}-{piece.original_name}", fh.read())
+        for name, content in files:
+            archive.writestr(name, content)
     spool.seek(0)
     audit_record(actor=_user(by), action="candidate.rgpd_export", obj=candidate)
     return spool
@@ -172,6 +187,8 @@ def _readme(candidate: Candidate) -> str:
     out.write("donnees.json : votre identité, vos dossiers de certification (référentiel, blocs, modalités, ")
     out.write("aménagements, historique, décisions) et le journal des accès à vos dossiers.\n")
     out.write("pieces/ : les documents déposés pour vos dossiers.\n")
+    out.write("evaluations (dans donnees.json) : vos résultats et leurs commentaires, votre présence aux ")
+    out.write("épreuves, les incidents, l'avis de l'entreprise ; convocations/ : vos convocations.\n")
     return out.getvalue()
 
 
@@ -229,11 +246,12 @@ def candidate_erase(*, candidate: Candidate, by, reason: str) -> Candidate:
     candidate.save()
     storage = Piece._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(n) for n in names])
+    done = [section.erase(candidate, holder=holder) for section in hooks.rgpd_sections()]
     kept = "identité conservée (certification délivrée)" if holder else "identité pseudonymisée"
     audit_record(
         actor=_user(by),
         action="candidate.erase",
         obj=candidate,
-        message=f"{kept} ; {len(names)} pièce(s) supprimée(s)",
+        message=" ; ".join([kept, f"{len(names)} pièce(s) supprimée(s)", *filter(None, done)]),
     )
     return candidate

@@ -14,4 +14,8 @@ class EvaluationsConfig(AppConfig):
         from evaluations.visibility import dossiers_of_evaluateur
 
         register_dossier_visibility("evaluateur", dossiers_of_evaluateur)
+        from candidates.hooks import register_rgpd_section
         from evaluations import dashboard  # noqa: F401 - registers the dashboard panel
+        from evaluations.rgpd import evaluations_erase, evaluations_export
+
+        register_rgpd_section("evaluations", export=evaluations_export, erase=evaluations_erase)
