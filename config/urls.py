@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -7,6 +8,10 @@ from core.views import health, ping
 from evaluations import views as evaluation_views
 from organisations import views as org_views
 from organisations.api import MeView
+
+# The admin has no login form of its own: it goes through allauth's, which carries the login rate
+# limit and the second factor (and MfaRequiredMiddleware makes staff enrol a TOTP first).
+admin.site.login = secure_admin_login(admin.site.login)
 
 api_v1 = [
     path("me", MeView.as_view(), name="api-me"),
@@ -42,3 +47,7 @@ urlpatterns = [
     path("sante", health, name="health"),
     path("ping", ping, name="ping"),
 ]
+
+handler404 = "core.views.page_not_found"
+handler403 = "core.views.permission_denied"
+handler500 = "core.views.server_error"

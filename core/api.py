@@ -30,6 +30,13 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RecursionError):
+        # A request body nested deeper than the parsers (json, yaml) can recurse: refuse it as
+        # malformed input rather than answer 500.
+        return Response(
+            error_body("parse_error", "Données trop profondément imbriquées : simplifiez la structure envoyée."),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, ApplicationError):
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(error_body("invalid", exc.message, fields), status=status.HTTP_400_BAD_REQUEST)

@@ -1,8 +1,11 @@
-"""Platform-level endpoints with no tenant: health."""
+"""Platform-level endpoints with no tenant: health, and the error handlers."""
 
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.views import defaults
+
+from core.api import error_body
 
 
 def _check_database() -> str:
@@ -49,3 +52,32 @@ def health(request):
         checks["celery"].startswith(("erreur", "aucun"))
     )
     return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
+
+
+# Error handlers (config/urls.py): pages get the French templates (templates/404.html, …); the
+# API keeps its JSON error format even for URLs no API view answers.
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse(error_body("not_found", "Introuvable."), status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse(error_body("permission_denied", "Vous n'avez pas le droit de faire cette action."), status=403)
+    return defaults.permission_denied(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            error_body("server_error", "Erreur interne du serveur : l'équipe technique est prévenue. Réessayez plus tard."),
+            status=500,
+        )
+    return defaults.server_error(request)

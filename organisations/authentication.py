@@ -14,6 +14,8 @@ def token_lookup(key: str) -> ApiToken | None:
             revoked_at__isnull=True,
             membership__is_active=True,
             membership__user__is_active=True,
+            # A deactivated organisation's tokens stop working with it (as its members' pages do).
+            membership__organisation__is_active=True,
         )
         .first()
     )

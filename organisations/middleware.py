@@ -98,26 +98,65 @@ class TenantMiddleware:
         return response
 
 
-class MfaRequiredMiddleware:
-    """Members with a role listed in ``MFA_REQUIRED_ROLES`` must enrol a second factor first."""
+def _has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
 
-    ALLOWED_PREFIXES = ("/comptes/", "/static/", "/invitation/", "/verifier/", "/api/", "/sante", "/admin/")
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+def _token_authenticated(request) -> bool:
+    """The call carries a well-formed ``Authorization: Token <key>`` header.
+
+    Such a call is authenticated by the token alone (an invalid key is a 401, never a fallback
+    on the session), and tokens are created from the account pages, which already required the
+    second factor of roles that need one: token calls keep working without a TOTP check here.
+    A malformed header does not count, so it cannot be used to skip the check on a session.
+    """
+    from rest_framework.authentication import get_authorization_header
+
+    header = get_authorization_header(request).split()
+    return len(header) == 2 and header[0].lower() == b"token"
+
+
+MFA_REQUIRED_MESSAGE = (
+    "Votre rôle exige une double authentification : activez une application d'authentification "
+    "(TOTP) depuis la page « Sécurité » de votre compte avant d'utiliser l'API."
+)
+
+
+class MfaRequiredMiddleware:
+    """Members with a role listed in ``MFA_REQUIRED_ROLES`` must enrol a second factor first.
+
+    Pages redirect to the enrolment page; session-authenticated API calls get a 403 in the API
+    error format; the Django admin (platform staff) requires a TOTP of every staff user.
+    """
+
+    # Public or enrolment paths: reachable before the second factor is set up.
+    ALLOWED_PREFIXES = (
+        "/comptes/", "/static/", "/invitation/", "/verifier/", "/api/v1/verifier/", "/api/schema/",
+        "/sante", "/ping",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and not request.session.get("mfa_ok")
-        ):
-            from allauth.mfa.models import Authenticator
-
-            if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES):
-                if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-                    return redirect(reverse("mfa_activate_totp") + "?obligatoire=1")
+        if user is None or not user.is_authenticated or request.path.startswith(self.ALLOWED_PREFIXES):
+            return self.get_response(request)
+        if request.path.startswith("/admin/"):
+            # Staff have no membership role to look at: every staff user needs a TOTP, checked on
+            # each admin request (low traffic) rather than through the session flag below.
+            if user.is_staff and not _has_totp(user):
+                return redirect(reverse("mfa_activate_totp") + "?obligatoire=1")
+            return self.get_response(request)
+        is_api = _is_api(request)
+        if is_api and _token_authenticated(request):
+            return self.get_response(request)
+        if not request.session.get("mfa_ok"):
+            if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not _has_totp(user):
+                if is_api:
+                    return JsonResponse(error_body("mfa_required", MFA_REQUIRED_MESSAGE), status=403)
+                return redirect(reverse("mfa_activate_totp") + "?obligatoire=1")
             request.session["mfa_ok"] = True
         return self.get_response(request)

@@ -148,10 +148,16 @@ class ReferentielImportView(CatalogueAPIView):
                 result = {
                     "dry_run": dry_run, "total": report.total, "habilitations": report.habilitations,
                     "referentiels": [{"code": f.code, "version": f.version, "action": f.action, "blocs": f.blocs, "capacites": f.capacites} for f in report.fiches],
+                    "total_ignorees": report.skipped_total,
+                    "ignorees": [{"code": f.code, "intitule": f.intitule, "raison": f.raison} for f in report.skipped],
                 }
             else:
                 doc = document_parse(upload.read(), upload.name)
-                result = {"dry_run": dry_run, "total": 1, "habilitations": 0, "referentiels": [{"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}]}
+                result = {
+                    "dry_run": dry_run, "total": 1, "habilitations": 0,
+                    "referentiels": [{"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}],
+                    "total_ignorees": 0, "ignorees": [],
+                }
                 if not dry_run:
                     referentiel = services.referentiel_import(doc=doc, certificateur=self.organisation, replace_draft=data.validated_data["remplacer"])
                     result["referentiels"][0]["id"] = str(referentiel.public_id)

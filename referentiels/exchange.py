@@ -36,6 +36,9 @@ CRITERE_KEYS = ("texte", "groupe")
 MODALITE_KEYS = ("type", "intitule", "duree_minutes", "points", "forme", "notes")
 ACTIVITE_KEYS = ("code", "intitule", "capacites")
 CODE_LIBELLE_KEYS = ("code", "libelle")
+#: Integers are stored in PostgreSQL ``integer`` columns: anything larger is refused here, with
+#: the element named, instead of failing in the database.
+MAX_INT = 2**31 - 1
 
 
 @dataclass
@@ -80,6 +83,8 @@ class _Checker:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             self.fail(path, "un entier positif ou null est attendu")
+        if value > MAX_INT:
+            self.fail(path, f"{value} est trop grand (au plus {MAX_INT})")
         return value
 
     def date(self, value: Any, path: str) -> str | None:
@@ -112,6 +117,17 @@ class _Checker:
 
 def document_check(data: Any, filename: str = "référentiel") -> dict:
     """Check a parsed document completely; raise ``FormatError`` on the first problem."""
+    try:
+        return _document_check(data, filename)
+    except RecursionError:
+        raise _too_deep(filename) from None
+
+
+def _too_deep(filename: str) -> FormatError:
+    return FormatError(filename, "document", "imbrication trop profonde (listes ou objets imbriqués à l'excès)")
+
+
+def _document_check(data: Any, filename: str) -> dict:
     c = _Checker(filename)
     doc = c.obj(data, "", TOP_KEYS)
     if doc["format"] != FORMAT:
@@ -121,6 +137,8 @@ def document_check(data: Any, filename: str = "référentiel") -> dict:
         c.fail("kind", f"type de certification inconnu « {doc['kind']} » (attendu : {', '.join(KINDS)})")
     if not isinstance(doc["version"], int) or isinstance(doc["version"], bool) or doc["version"] < 1:
         c.fail("version", "un entier ≥ 1 est attendu")
+    if doc["version"] > MAX_INT:
+        c.fail("version", f"{doc['version']} est trop grand (au plus {MAX_INT})")
     c.text(doc["intitule"], "intitule", max_length=800)
     cert = c.obj(doc["certificateur"], "certificateur", ("nom", "siret"))
     c.text(cert["nom"], "certificateur.nom", max_length=300)
@@ -182,6 +200,7 @@ def document_check(data: Any, filename: str = "référentiel") -> dict:
         activite_codes.add(acode)
         c.text(activite["intitule"], f"{apath}.intitule")
         for i, code in enumerate(c.items(activite["capacites"], f"{apath}.capacites")):
+            c.text(code, f"{apath}.capacites[{i}]")
             if code not in capacite_codes:
                 c.fail(f"{apath}.capacites[{i}]", f"capacité inconnue « {code} »")
     try:
@@ -198,6 +217,14 @@ def document_check(data: Any, filename: str = "référentiel") -> dict:
 
 def document_parse(text: str | bytes, filename: str) -> dict:
     """Parse JSON or YAML (by extension, else by content) and check it."""
+    try:
+        return _document_parse(text, filename)
+    except RecursionError:
+        # json, yaml and the checks all recurse: a deeply nested document is a format error.
+        raise _too_deep(filename) from None
+
+
+def _document_parse(text: str | bytes, filename: str) -> dict:
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")

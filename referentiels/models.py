@@ -56,6 +56,8 @@ class Referentiel(models.Model):
             models.CheckConstraint(condition=Q(version__gte=1), name="referentiel_version_positive"),
             models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="referentiel_kind_valid"),
             models.CheckConstraint(condition=~Q(status="published") | Q(published_at__isnull=False), name="referentiel_published_has_date"),
+            # Exactly one version of a code is the published one (services.referentiel_publish).
+            models.UniqueConstraint(fields=["code"], condition=Q(status="published"), name="referentiel_one_published_per_code"),
         ]
 
     def __str__(self) -> str:

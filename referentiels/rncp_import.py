@@ -7,6 +7,8 @@ all their new versions), and a chunk is dropped once written.
 """
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -32,11 +34,53 @@ class FicheSummary:
 
 
 @dataclass
+class SkippedFiche:
+    code: str
+    intitule: str
+    raison: str
+
+
+@dataclass
 class RncpImportReport:
     fiches: list[FicheSummary] = field(default_factory=list)
-    total: int = 0
+    total: int = 0  # fiches imported (or, in a dry run, to be imported)
     habilitations: int = 0
     dry_run: bool = False
+    #: Fiches of the export the importing organisation does not certify: never written.
+    skipped: list[SkippedFiche] = field(default_factory=list)
+    skipped_total: int = 0
+
+
+def name_normalise(name: str) -> str:
+    """« CCI France », "CCI FRANCE" and "C.C.I. france" compare equal: accents, case, spaces and
+    punctuation are dropped (the export writes "L' INSERTION" where the organisation writes "l'insertion")."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"[^0-9A-Za-z]+", "", text).upper()
+
+
+def fiche_certificateur_of(fiche: rncp.Fiche, organisation: Organisation) -> tuple[rncp.Certificateur | None, str]:
+    """The entry of the fiche's CERTIFICATEURS that is ``organisation``, or ``None`` and why not.
+
+    An entry is the organisation when both carry a SIRET and they are equal; when either has none
+    (SIRET_CERTIFICATEUR is missing on about a third of the rows), when the normalised names are
+    equal. An entry marked ``Inactif`` no longer certifies the fiche.
+    """
+    own_siret, own_name = organisation.siret.strip(), name_normalise(organisation.name)
+    inactive = None
+    for entry in fiche.certificateurs:
+        siret = entry.siret.strip()
+        same = siret == own_siret if siret and own_siret else bool(own_name) and name_normalise(entry.nom) == own_name
+        if not same:
+            continue
+        if entry.etat == "Inactif":
+            inactive = entry
+            continue
+        return entry, ""
+    if inactive is not None:
+        return None, "l'organisation figure parmi les certificateurs de la fiche, mais comme inactive"
+    listed = ", ".join(f"{c.nom.strip()}{f' (SIRET {c.siret})' if c.siret else ''}" for c in fiche.certificateurs)
+    return None, f"certifiée par {listed}" if listed else "la fiche ne déclare aucun certificateur"
 
 
 def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
@@ -60,8 +104,9 @@ def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
     return out
 
 
-def fiche_to_document(fiche: rncp.Fiche, *, version: int) -> dict:
-    certificateur = fiche.certificateurs[0] if fiche.certificateurs else None
+def fiche_to_document(fiche: rncp.Fiche, *, version: int, certificateur: rncp.Certificateur | None = None) -> dict:
+    if certificateur is None:
+        certificateur = fiche.certificateurs[0] if fiche.certificateurs else None
     blocs = _capacites(fiche)
     siret = certificateur.siret if certificateur and len(certificateur.siret) == 14 and certificateur.siret.isdigit() else None
     return {
@@ -179,15 +224,25 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
 
     with transaction.atomic():
         for chunk in _chunks(rncp.iter_fiches(_rewind(source), numeros=numeros), CHUNK):
-            targets = _target_versions([f.numero_fiche for f in chunk], certificateur)
-            seen: set[str] = set()
+            # Only the fiches this organisation certifies are imported; the others are reported.
+            own = []
             for fiche in chunk:
+                entry, reason = fiche_certificateur_of(fiche, certificateur)
+                if entry is None:
+                    report.skipped_total += 1
+                    if len(report.skipped) < 500:
+                        report.skipped.append(SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason))
+                else:
+                    own.append((fiche, entry))
+            targets = _target_versions([f.numero_fiche for f, _ in own], certificateur)
+            seen: set[str] = set()
+            for fiche, entry in own:
                 if fiche.numero_fiche in seen:  # the same code twice in a chunk: the second sees the first
                     flush()
                     targets = _target_versions([fiche.numero_fiche], certificateur)
                 seen.add(fiche.numero_fiche)
                 version, action, replace = targets[fiche.numero_fiche]
-                doc = fiche_to_document(fiche, version=version)
+                doc = fiche_to_document(fiche, version=version, certificateur=entry)
                 report.total += 1
                 if len(report.fiches) < 500:
                     report.fiches.append(
@@ -215,8 +270,9 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
                     progress(report.total)
             flush()
         if numeros:
-            missing = numeros - {f.code for f in report.fiches}
-            if missing and report.total < 500:
+            missing = numeros - {f.code for f in report.fiches} - {f.code for f in report.skipped}
+            complete = len(report.fiches) == report.total and len(report.skipped) == report.skipped_total
+            if missing and complete:
                 raise ApplicationError(f"{filename} : fiche(s) absente(s) de l'export : {', '.join(sorted(missing))} ; rien n'a été écrit.")
     return report
 

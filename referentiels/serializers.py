@@ -39,6 +39,8 @@ class ImportResultSerializer(serializers.Serializer):
     referentiels = serializers.ListField(child=serializers.DictField())
     total = serializers.IntegerField()
     habilitations = serializers.IntegerField()
+    total_ignorees = serializers.IntegerField(help_text="Fiches RNCP que l'organisation ne certifie pas : non importées.")
+    ignorees = serializers.ListField(child=serializers.DictField(), help_text="Les fiches ignorées (500 au plus) : code, intitule, raison.")
 
 
 class HabilitationSerializer(serializers.ModelSerializer):

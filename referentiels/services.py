@@ -252,16 +252,31 @@ def referentiel_export(*, referentiel: Referentiel) -> dict:
 
 @transaction.atomic
 def referentiel_publish(*, referentiel: Referentiel, by: Organisation) -> Referentiel:
+    """Publish a draft; the version it supersedes is archived.
+
+    Exactly one version of a code is published (a database constraint backs it), and it is the
+    highest non-draft one: a draft numbered below a published or archived version is refused
+    (archiving the newer version for older content would be irreversible and misleading).
+    """
     _require_owner(referentiel, by)
     _require_draft(referentiel)
+    # Lock the code's versions: two drafts published at once must not both pass the check.
+    rows = list(Referentiel.objects.select_for_update().filter(code=referentiel.code).values_list("pk", "version", "status"))
+    newer = [v for pk, v, status in rows if pk != referentiel.pk and status != Referentiel.Status.DRAFT and v > referentiel.version]
+    if newer:
+        raise ApplicationError(
+            f"{referentiel.code} v{referentiel.version} ne peut pas être publiée : la v{max(newer)} est déjà publiée "
+            "ou archivée. Créez une nouvelle version à partir de la version publiée.",
+            field="version",
+        )
     document_check(referentiel_export(referentiel=referentiel), f"{referentiel.code} v{referentiel.version}")
+    # The superseded version is archived first: the one-published-per-code constraint is immediate.
+    Referentiel.objects.filter(code=referentiel.code, status=Referentiel.Status.PUBLISHED).update(
+        status=Referentiel.Status.ARCHIVED
+    )
     referentiel.status = Referentiel.Status.PUBLISHED
     referentiel.published_at = timezone.now()
     referentiel.save(update_fields=["status", "published_at", "updated_at"])
-    # A newly published version supersedes the earlier published ones.
-    Referentiel.objects.filter(code=referentiel.code, status=Referentiel.Status.PUBLISHED, version__lt=referentiel.version).update(
-        status=Referentiel.Status.ARCHIVED
-    )
     return referentiel
 
 

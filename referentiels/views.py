@@ -198,7 +198,10 @@ def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
             numeros=set(stored["fiches"]) or None, dry_run=dry_run,
         )
         verb = "seront importées" if dry_run else "importées en brouillon"
-        return {"kind": "rncp", "report": report, "message": f"{report.total} fiche(s) RNCP {verb} ; {report.habilitations} habilitation(s)."}
+        message = f"{report.total} fiche(s) RNCP {verb} ; {report.habilitations} habilitation(s)."
+        if report.skipped_total:
+            message += f" {report.skipped_total} fiche(s) ignorée(s) : votre organisation n'en est pas certificatrice."
+        return {"kind": "rncp", "report": report, "message": message}
     doc = document_parse(stored["content"], name)
     if dry_run:
         nb_caps = sum(len(b["capacites"]) for b in doc["blocs"])

@@ -7,3 +7,5 @@ from config.settings.test import DATABASES
 
 DATABASES["default"]["NAME"] = os.environ["TEST_DATABASE_NAME"]
 CELERY_TASK_ALWAYS_EAGER = False
+# Probe tasks of the test suite (tests/organisations/celery_probes.py) run on this worker too.
+CELERY_IMPORTS = ["tests.organisations.celery_probes"]

@@ -88,6 +88,33 @@ def test_openapi_schema_served(client):
 
 @pytest.mark.django_db
 def test_health_reports_services(client):
-    data = client.get("/sante").json()
+    response = client.get("/sante")
+    data = response.json()
     assert data["checks"]["database"] == "ok"
     assert data["checks"]["redis"] == "ok"
+    # The unit tests run tasks in-process: the check says so and does not count as a failure.
+    assert data["checks"]["celery"] == "exécution immédiate (mode embarqué)"
+    assert response.status_code == 200 and data["status"] == "ok"
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_health_reports_the_celery_worker(real_celery, client, monkeypatch):
+    response = client.get("/sante")
+    data = response.json()
+    assert data["checks"]["celery"].startswith("ok (") and "worker(s)" in data["checks"]["celery"]
+    assert response.status_code == 200 and data["status"] == "ok"
+    # No worker answering the ping: degraded, so that the orchestrator notices.
+    monkeypatch.setattr(real_celery.control, "ping", lambda timeout: [])
+    response = client.get("/sante")
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded" and response.json()["checks"]["celery"] == "aucun worker"
+
+
+def test_deeply_nested_json_body_is_a_parse_error(alice, api_for):
+    body = "[" * 100_000 + "]" * 100_000
+    response = api_for(alice).generic("POST", "/api/v1/o/centre-a/invitations/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parse_error"
+    with tenant_context(alice.organisation):
+        assert Invitation.objects.count() == 0

@@ -16,9 +16,20 @@ from tests.data import RNCP_SAMPLE
 SAMPLE = str(RNCP_SAMPLE)
 
 
+#: Certificateurs of the sample's fiches, as the SIRET_CERTIFICATEUR / NOM_CERTIFICATEUR say.
+EDUCATION_NATIONALE = ("11004301500012", "Ministère de l'Éducation nationale et de la Jeunesse")  # RNCP37488
+GRENOBLE_EM = ("81738914100018", "Grenoble École de Management")  # RNCP34762 (with the ministry)
+TRAVAIL = ("11000007200014", "Ministère du Travail")  # RNCP37674
+
+
+def _certificateur(slug, siret_name):
+    siret, name = siret_name
+    return Organisation.objects.create(kind="certificateur", slug=slug, name=name, siret=siret)
+
+
 def test_sample_imports_every_fiche_with_blocs_as_in_the_xml(cci):
     report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci)
-    assert report.total == 4
+    assert report.total == 1 and [f.code for f in report.fiches] == ["RNCP36612"]
     ref = Referentiel.objects.get(code="RNCP36612")
     assert ref.status == "draft" and ref.kind == "RNCP" and ref.niveau_europeen == "NIV5"
     assert list(ref.blocs.values_list("code", flat=True)) == ["RNCP36612BC01", "RNCP36612BC02", "RNCP36612BC03", "RNCP36612BC04"]
@@ -28,19 +39,63 @@ def test_sample_imports_every_fiche_with_blocs_as_in_the_xml(cci):
     # Raw texts and partners are kept.
     assert len(ref.source["rncp"]["partenaires"]) == 26
     assert "RNCP36612BC02" in ref.source["rncp"]["blocs"]
+    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=_certificateur("education-nationale", EDUCATION_NATIONALE))
+    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=_certificateur("gem", GRENOBLE_EM))
     assert Referentiel.objects.get(code="RNCP37488").blocs.count() == 2
     assert Referentiel.objects.get(code="RNCP34762").blocs.count() == 5
+    assert Referentiel.objects.get(code="RNCP34762").certificateur.slug == "gem"
 
 
-def test_filter_by_numero_and_reimport_updates_the_draft(cci):
-    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci, numeros={"RNCP37674"})
+def test_filter_by_numero_and_reimport_updates_the_draft(db):
+    travail = _certificateur("travail", TRAVAIL)
+    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=travail, numeros={"RNCP37674"})
     assert list(Referentiel.objects.values_list("code", "version")) == [("RNCP37674", 1)]
-    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci, numeros={"RNCP37674"})
+    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=travail, numeros={"RNCP37674"})
     assert Referentiel.objects.count() == 1
-    referentiel_publish(referentiel=Referentiel.objects.get(), by=cci)
-    report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci, numeros={"RNCP37674"})
+    referentiel_publish(referentiel=Referentiel.objects.get(), by=travail)
+    report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=travail, numeros={"RNCP37674"})
     assert report.fiches[0].action == "nouvelle version"
     assert sorted(Referentiel.objects.values_list("version", "status")) == [(1, "published"), (2, "draft")]
+
+
+def test_fiches_of_other_certificateurs_are_skipped_and_reported(cci):
+    report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci)
+    assert report.skipped_total == 3
+    reasons = {f.code: f.raison for f in report.skipped}
+    assert set(reasons) == {"RNCP34762", "RNCP37488", "RNCP37674"}
+    assert "MINISTERE DU TRAVAIL" in reasons["RNCP37674"] and "11000007200014" in reasons["RNCP37674"]
+    assert list(Referentiel.objects.values_list("code", flat=True)) == ["RNCP36612"]
+
+
+def test_a_foreign_fiche_asked_by_number_is_skipped_not_missing(cci):
+    report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci, numeros={"RNCP37674"})
+    assert report.total == 0 and [f.code for f in report.skipped] == ["RNCP37674"]
+    assert Referentiel.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("siret", "name", "imported"),
+    [
+        ("18750002000073", "Autre nom", True),  # the SIRET of an active certificateur entry decides
+        ("99999999999999", "CCI France", False),  # both have a SIRET and they differ: not the name
+        ("18750002000065", "CCI France", False),  # this entry of the fiche is Inactif
+        ("", "c.c.i. FRANCE", True),  # no SIRET of its own: the normalised name decides
+    ],
+)
+def test_match_on_siret_then_on_normalised_name(db, siret, name, imported):
+    org = Organisation.objects.create(kind="certificateur", slug="org", name=name, siret=siret)
+    report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=org, numeros={"RNCP36612"})
+    assert (report.total == 1) is imported
+    assert Referentiel.objects.filter(code="RNCP36612").exists() is imported
+    if siret == "18750002000065":
+        assert "inactive" in report.skipped[0].raison
+
+
+def test_name_fallback_when_the_fiche_has_no_siret(db):
+    org = Organisation.objects.create(kind="certificateur", slug="travail", name="Ministère du travail, du plein emploi et de l'insertion", siret="11000007200099")
+    text = open(SAMPLE, encoding="utf-8").read().replace("<SIRET_CERTIFICATEUR>11000007200014</SIRET_CERTIFICATEUR>", "")
+    report = rncp_import(source=io.BytesIO(text.encode()), filename="x.xml", certificateur=org)
+    assert [f.code for f in report.fiches] == ["RNCP37674"]
 
 
 def test_partner_with_known_siret_gets_habilitation(cci):
@@ -52,7 +107,7 @@ def test_partner_with_known_siret_gets_habilitation(cci):
 
 def test_dry_run_writes_nothing(cci):
     report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci, dry_run=True)
-    assert report.total == 4 and Referentiel.objects.count() == 0
+    assert report.total == 1 and report.skipped_total == 3 and Referentiel.objects.count() == 0
 
 
 @pytest.mark.parametrize(
@@ -88,6 +143,9 @@ def test_a_bad_fiche_after_good_ones_writes_nothing(cci):
 def test_command(cci, capsys):
     call_command("import_rncp", SAMPLE, "--certificateur", "cci-france", "--fiche", "RNCP36612")
     assert Referentiel.objects.get().code == "RNCP36612"
+    call_command("import_rncp", SAMPLE, "--certificateur", "cci-france", "--dry-run")
+    out = capsys.readouterr().out
+    assert "3 fiche(s) ignorée(s)" in out and "RNCP37674 ignorée : certifiée par MINISTERE DU TRAVAIL" in out
     with pytest.raises(CommandError, match="Certificateur inconnu"):
         call_command("import_rncp", SAMPLE, "--certificateur", "personne")
 
@@ -95,3 +153,38 @@ def test_command(cci, capsys):
 def test_centre_cannot_import(org_a):
     with pytest.raises(ApplicationError, match="Seul un certificateur"):
         rncp_import(source=SAMPLE, filename="s.xml", certificateur=org_a)
+
+
+def test_command_reports_a_format_error_of_a_fiche_cleanly(cci, monkeypatch):
+    from referentiels import rncp_import as module
+    from referentiels.exchange import FormatError
+
+    def broken(*args, **kwargs):
+        raise FormatError("sample.xml", "élément blocs[0].code", "ne doit pas être vide")
+
+    monkeypatch.setattr(module, "referentiels_create_many", broken)
+    with pytest.raises(CommandError, match=r"sample.xml, élément blocs\[0\].code : ne doit pas être vide"):
+        call_command("import_rncp", SAMPLE, "--certificateur", "cci-france")
+    assert Referentiel.objects.count() == 0
+
+
+def test_api_and_page_report_skipped_fiches(cci, api_for, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from organisations.roles import Role
+    from tests.conftest import make_member
+
+    staff = make_member(cci, Role.CERTIFICATEUR, "staff@cci.test")
+    upload = SimpleUploadedFile("sample.xml", open(SAMPLE, "rb").read())
+    response = api_for(staff).post("/api/v1/referentiels/import", {"fichier": upload}, format="multipart")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["total"] == 1 and body["total_ignorees"] == 3
+    assert {f["code"] for f in body["ignorees"]} == {"RNCP34762", "RNCP37488", "RNCP37674"}
+    assert all(f["raison"].startswith("certifiée par ") for f in body["ignorees"])
+    assert list(Referentiel.objects.values_list("code", flat=True)) == ["RNCP36612"]
+
+    upload = SimpleUploadedFile("sample.xml", open(SAMPLE, "rb").read())
+    page = client_for(staff).post("/o/cci-france/referentiels/importer/", {"fichier": upload})
+    html = page.content.decode()
+    assert page.status_code == 200 and "3 fiche(s) ignorée(s)" in html and "RNCP37674" in html

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import ApplicationError
 from organisations.models import Organisation
+from referentiels.exchange import FormatError
+from referentiels.rncp import RncpError
 from referentiels.rncp_import import rncp_import
 
 
@@ -28,8 +30,15 @@ class Command(BaseCommand):
                 source=options["file"], filename=options["file"], certificateur=certificateur, numeros=numeros,
                 dry_run=options["dry_run"], progress=lambda n: self.stderr.write(f"  {n} fiches…"),
             )
-        except (ApplicationError, OSError) as exc:
-            raise CommandError(str(getattr(exc, "message", exc))) from None
+        except (ApplicationError, RncpError, FormatError, OSError) as exc:
+            # str() of a FormatError names the file and the element, not only its message.
+            raise CommandError(str(exc)) from None
         elapsed = time.perf_counter() - start
         verb = "vérifiées (aucune écriture)" if report.dry_run else "importées"
         self.stdout.write(self.style.SUCCESS(f"{report.total} fiche(s) {verb} en {elapsed:.1f} s ; {report.habilitations} habilitation(s)."))
+        if report.skipped_total:
+            self.stdout.write(self.style.WARNING(
+                f"{report.skipped_total} fiche(s) ignorée(s) : {certificateur.name} n'en est pas certificateur."
+            ))
+            for fiche in report.skipped:
+                self.stdout.write(f"  {fiche.code} ignorée : {fiche.raison}")

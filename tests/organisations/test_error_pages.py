@@ -1,0 +1,60 @@
+"""Error pages are French and accessible; the API keeps its JSON error format."""
+
+from django.template.loader import get_template
+from django.test import Client
+
+
+def _assert_french_page(response, title):
+    html = response.content.decode()
+    assert '<html lang="fr">' in html
+    assert f"<h1>{title}</h1>" in html
+    assert 'href="#contenu"' in html and '<main id="contenu"' in html
+    assert "Not Found" not in html and "Forbidden" not in html and "Server Error" not in html
+
+
+def test_non_member_gets_french_404_on_another_organisation(alice, bob, client_for):
+    response = client_for(alice).get(f"/o/{bob.organisation.slug}/")
+    assert response.status_code == 404
+    _assert_french_page(response, "Page introuvable")
+    assert bob.organisation.name not in response.content.decode()
+
+
+def test_unknown_page_gets_french_404(client, db):
+    response = client.get("/pas-une-page/")
+    assert response.status_code == 404
+    _assert_french_page(response, "Page introuvable")
+
+
+def test_api_keeps_json_for_404(alice, bob, client_for, api_for):
+    for client in (client_for(alice), api_for(alice)):
+        response = client.get(f"/api/v1/o/{bob.organisation.slug}/invitations/")
+        assert response.status_code == 404
+        assert response.json() == {"error": {"code": "not_found", "message": "Introuvable.", "fields": {}}}
+    response = api_for(alice).get("/api/v1/pas-une-ressource/")
+    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+
+
+def test_500_renders_with_an_empty_context():
+    html = get_template("500.html").render({})
+    assert '<html lang="fr">' in html and "<h1>Erreur du serveur</h1>" in html
+
+
+def test_403_page_is_french(rf, db):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from core.views import permission_denied
+
+    request = rf.get("/o/centre-a/")
+    request.user = AnonymousUser()
+    response = permission_denied(request, PermissionDenied())
+    assert response.status_code == 403
+    _assert_french_page(response, "Accès refusé")
+
+
+def test_csrf_failure_page_is_french(alice):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(alice.user)
+    response = client.post(f"/o/{alice.organisation.slug}/")
+    assert response.status_code == 403
+    _assert_french_page(response, "Formulaire expiré")
