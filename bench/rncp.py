@@ -16,12 +16,13 @@ import json, sys, time, tracemalloc, django
 django.setup()
 from organisations.models import Organisation
 from referentiels.rncp_import import rncp_import
-org, _ = Organisation.objects.get_or_create(slug="bench-certificateur", defaults={"kind": "certificateur", "name": "Bench"})
+org, _ = Organisation.objects.get_or_create(slug="bench-certificateur", defaults={"kind": "certificateur", "name": "Bench Certificateur"})
 tracemalloc.start()
 start = time.perf_counter()
 report = rncp_import(source=sys.argv[1], filename="synthetic.xml", certificateur=org, dry_run=sys.argv[2] == "dry")
 elapsed = time.perf_counter() - start
 peak = tracemalloc.get_traced_memory()[1]
+assert report.total and not report.skipped, ("fiches skipped", report.skipped_total)
 print(json.dumps({"seconds": elapsed, "peak": peak, "total": report.total}))
 """
 
@@ -40,7 +41,7 @@ def bench_rncp_import(env: dict) -> list[Line]:
         results = {}
         for n in (small_n, big_n):
             path = os.path.join(tmp, f"rncp-{n}.xml")
-            write_synthetic_export(path, n)
+            write_synthetic_export(path, n, certificateur="Bench Certificateur")
             results[n] = {"dry": _run(path, "dry", env), "write": _run(path, "write", env)}
             size = os.path.getsize(path) / 1e6
             lines.append(Line(f"RNCP import {n} fiches (validate + write)", "s", [results[n]["write"]["seconds"] * 1000], note=f"{size:.0f} Mo, {n / results[n]['write']['seconds']:.0f} fiches/s"))

@@ -18,7 +18,11 @@ from organisations.models import Organisation
 from referentiels import rncp
 from referentiels.exchange import FORMAT
 from referentiels.models import Referentiel
-from referentiels.services import habilitation_grant, referentiel_import, referentiels_create_many
+from referentiels.services import (
+    habilitation_grant,
+    referentiels_create_many,
+    referentiels_replace_drafts_many,
+)
 
 ORGANISER = {"HABILITATION_ORGANISER", "HABILITATION_ORGA_FORM"}
 
@@ -216,8 +220,12 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
     report = RncpImportReport(dry_run=dry_run)
     centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
     pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
+    replacing: list[tuple[dict, dict]] = []  # drafts whose content is replaced, in bulk per chunk
 
     def flush():
+        if replacing:
+            referentiels_replace_drafts_many(items=replacing, certificateur=certificateur)
+            replacing.clear()
         if pending:
             referentiels_create_many(items=pending, certificateur=certificateur)
             pending.clear()
@@ -249,11 +257,7 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
                         FicheSummary(fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), sum(len(b["capacites"]) for b in doc["blocs"]), action, version)
                     )
                 if not dry_run:
-                    if replace:
-                        flush()
-                        referentiel_import(doc=doc, certificateur=certificateur, replace_draft=True, source=fiche_source(fiche))
-                    else:
-                        pending.append((doc, fiche_source(fiche)))
+                    (replacing if replace else pending).append((doc, fiche_source(fiche)))
                     grants = [
                         (partenaire, centres[partenaire.siret]) for partenaire in fiche.partenaires
                         if partenaire.siret in centres and partenaire.etat == "Actif" and partenaire.habilitation in ORGANISER

@@ -157,7 +157,8 @@ def _unesc(text: str) -> str:
 class _Gen:
     """Random choices over pools of pre-rendered, already escaped texts: each fiche is cheap."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, certificateur: str = "") -> None:
+        self.certificateur = certificateur
         self.rng = rng = random.Random(seed)
         self.capacites = [
             _esc(
@@ -278,15 +279,18 @@ class _Gen:
         )
         out.append(self.code_list("CODES_NSF", "NSF", _NSF, 3 if full else 1))
         out.append("    <CERTIFICATEURS>\n")
-        for _ in range(rng.randint(1, 2) if full else 1):
+        for index in range(rng.randint(1, 2) if full else 1):
             siret = (
                 f"        <SIRET_CERTIFICATEUR>{self.siret()}</SIRET_CERTIFICATEUR>\n"
                 if rng.random() > 0.31
                 else ""
             )
+            nom = f"ORGANISME CERTIFICATEUR {rng.randrange(5000)}"
+            if self.certificateur and index == 0:
+                nom, siret = self.certificateur, ""  # the importing certificateur first (bench)
             out.append(
                 f"      <CERTIFICATEUR>\n{siret}"
-                f"        <NOM_CERTIFICATEUR>ORGANISME CERTIFICATEUR {rng.randrange(5000)}</NOM_CERTIFICATEUR>\n"
+                f"        <NOM_CERTIFICATEUR>{nom}</NOM_CERTIFICATEUR>\n"
                 "        <ETAT_CERTIFICATEUR>Actif</ETAT_CERTIFICATEUR>\n"
                 f"        <DATE_DERNIERE_MODIFICATION_ETAT>{self.date()}</DATE_DERNIERE_MODIFICATION_ETAT>\n"
                 "      </CERTIFICATEUR>\n"
@@ -417,7 +421,7 @@ def _compact_fiche(g: _Gen, i: int) -> str:
 
 
 def write_synthetic_export(
-    path: str | os.PathLike[str], n_fiches: int, *, seed: int = 0, compact: bool = False
+    path: str | os.PathLike[str], n_fiches: int, *, seed: int = 0, compact: bool = False, certificateur: str = ""
 ) -> None:
     """Write ``n_fiches`` synthetic fiches (``RNCP9000000`` …) to ``path``, streaming to disk.
 
@@ -425,8 +429,10 @@ def write_synthetic_export(
     ``compact=True`` writes small fiches in the same element order: about 20 elements, one bloc
     of 2 to 4 capacités, short texts, and one fiche in 100 with 25 partenaires (~1.3 KB per
     fiche). It is for memory tests that must parse tens of thousands of fiches quickly.
+    ``certificateur`` names the first certificateur of every full fiche (so that an import by
+    that organisation takes them all); by default they are random organisations.
     """
-    g = _Gen(seed)
+    g = _Gen(seed, certificateur)
     make = _compact_fiche if compact else _fiche
     with open(path, "w", encoding="utf-8", newline="\n", buffering=1 << 20) as out:
         out.write("<?xml version='1.0' encoding='UTF-8'?>\n<FICHES><VERSION_FLUX>4.1</VERSION_FLUX>\n")

@@ -188,3 +188,39 @@ def test_api_and_page_report_skipped_fiches(cci, api_for, client_for):
     page = client_for(staff).post("/o/cci-france/referentiels/importer/", {"fichier": upload})
     html = page.content.decode()
     assert page.status_code == 200 and "3 fiche(s) ignorée(s)" in html and "RNCP37674" in html
+
+
+def test_reimport_replaces_the_drafts_content_in_bulk(db, tmp_path, django_assert_max_num_queries):
+    """A second export with a renamed bloc and a bloc removed: the draft (same version) now holds
+    exactly the new structure; its rows are replaced in bulk: one UPDATE per fiche for its header,
+    a constant number of statements for the structures (the per-fiche path took ~24 per fiche)."""
+    from referentiels.rncp_synth import write_synthetic_export
+
+    org = Organisation.objects.create(kind="certificateur", slug="bench", name="Bench Certificateur")
+    first, second = tmp_path / "a.xml", tmp_path / "b.xml"
+    write_synthetic_export(first, 30, seed=3, certificateur="Bench Certificateur")
+    rncp_import(source=str(first), filename="a.xml", certificateur=org)
+    code = "RNCP9000000"
+    before = Referentiel.objects.get(code=code)
+    blocs_before = list(before.blocs.values_list("code", flat=True))
+    assert len(blocs_before) >= 2
+    text = first.read_text(encoding="utf-8")
+    head, sep, rest = text.partition(f"<NUMERO_FICHE>{code}</NUMERO_FICHE>")
+    fiche, end, tail = rest.partition("</FICHE>")
+    last = blocs_before[-1]
+    # the last bloc leaves the fiche; the first one is renamed
+    start = fiche.index(f"<CODE>{last}</CODE>")
+    fiche = fiche[: fiche.rindex("<BLOC_COMPETENCES>", 0, start)] + fiche[fiche.index("</BLOC_COMPETENCES>", start) + len("</BLOC_COMPETENCES>"):]
+    i = fiche.index("<LIBELLE>", fiche.index(f"<CODE>{blocs_before[0]}</CODE>"))
+    fiche = fiche[: i + len("<LIBELLE>")] + "Bloc renommé par France compétences" + fiche[fiche.index("</LIBELLE>", i):]
+    second.write_text(head + sep + fiche + end + tail, encoding="utf-8")
+
+    with django_assert_max_num_queries(30 + 15):
+        report = rncp_import(source=str(second), filename="b.xml", certificateur=org)
+    assert report.total == 30 and {f.action for f in report.fiches} == {"mise à jour du brouillon"}
+    after = Referentiel.objects.get(code=code)
+    assert after.pk == before.pk and after.version == 1 and after.status == "draft"
+    assert list(after.blocs.values_list("code", flat=True)) == blocs_before[:-1]
+    assert after.blocs.get(code=blocs_before[0]).intitule == "Bloc renommé par France compétences"
+    assert not after.capacites.filter(code__startswith=last).exists()
+    assert Referentiel.objects.count() == 30
