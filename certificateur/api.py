@@ -329,3 +329,43 @@ class CredentialListView(CertificateurAPIView):
                 for c in rows
             ]
         )
+
+
+class TransmissionSerializer(serializers.Serializer):
+    transmis_le = serializers.DateField(required=False, allow_null=True)
+
+
+def _transmission_state(certificateur, jury_id) -> dict:
+    from certificateur.bundle import jury_transmission_state
+
+    return jury_transmission_state(certificateur=certificateur, jury_public_id=jury_id)
+
+
+class JuryTransmissionView(CertificateurAPIView):
+    """A CQPM jury's transmission to the certificateur: its deadline and « transmis le » date."""
+
+    required_permission = {"GET": "oversight.view", "POST": "oversight.export"}
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, summary="Transmission d'un jury (échéance, date de transmission)"
+    )
+    def get(self, request, org_slug, jury_id):
+        return Response(_transmission_state(request.organisation, jury_id))
+
+    @extend_schema(
+        request=TransmissionSerializer,
+        responses=OpenApiTypes.OBJECT,
+        summary="Enregistrer la date de transmission d'un jury CQPM (aujourd'hui par défaut)",
+    )
+    def post(self, request, org_slug, jury_id):
+        from certificateur.bundle import jury_transmission_record
+
+        data = TransmissionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        jury_transmission_record(
+            certificateur=request.organisation,
+            jury_public_id=jury_id,
+            by=self.membership,
+            transmis_le=data.validated_data.get("transmis_le"),
+        )
+        return Response(_transmission_state(request.organisation, jury_id))

@@ -13,4 +13,9 @@ urlpatterns = [
     path("accrochage/flux/<uuid:flux_id>/xml/", api.FluxFileView.as_view(), name="api-cdc-flux-xml"),
     path("accrochage/rapports/", api.RapportImportView.as_view(), name="api-cdc-rapports"),
     path("attestations-numeriques/", api.CredentialListView.as_view(), name="api-oversight-credentials"),
+    path(
+        "jurys/<uuid:jury_id>/transmission/",
+        api.JuryTransmissionView.as_view(),
+        name="api-oversight-jury-transmission",
+    ),
 ]

@@ -1,20 +1,128 @@
 """CQPM transmission bundle: per jury, what the UIMM GTP « Certifications » must receive within
 3 months — the signed PV, the jury's composition, the émargement sheets and a certificate of
 conformity — assembled as one ZIP. Read across centres through ``oversight_context``.
+
+Once sent, the certificateur records the date (:func:`jury_transmission_record`): the jury is
+then no longer shown late.
 """
 
 import csv
+import datetime as dt
 import io
 import zipfile
 
+from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, add_months
+from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, JuryTransmission, add_months
 from certificateur.oversight import oversight_context
 from core.errors import ApplicationError
 from organisations.models import Organisation
+from organisations.tenancy import tenant_context
+
+
+def _emargements(jury) -> list:
+    """The latest ready émargement of every épreuve a dossier of the jury sat (inside oversight).
+
+    The evaluations app files them by épreuve (``evaluations:epreuve:<uuid>:emargement``), a new
+    version whenever the sheet changes; one filed under the jury's own batch is kept too.
+    """
+    from documents.models import DocumentKind, IssuedDocument
+    from evaluations.models import InscriptionEpreuve
+    from juries.models import Decision
+
+    epreuves = (
+        InscriptionEpreuve.objects.filter(
+            dossier_id__in=Decision.objects.filter(jury=jury).values("dossier_id")
+        )
+        .values_list("epreuve__public_id", flat=True)
+        .distinct()
+    )
+    groups = [f"evaluations:epreuve:{public_id}:emargement" for public_id in epreuves] + [jury.group_key]
+    latest: dict[str, IssuedDocument] = {}
+    for doc in IssuedDocument.objects.filter(
+        group_key__in=groups,
+        kind=DocumentKind.EMARGEMENT,
+        status=IssuedDocument.Status.READY,
+        revoked_at__isnull=True,
+    ).order_by("group_key", "-created_at", "-pk"):
+        if doc.group_key == jury.group_key:
+            latest[f"{doc.group_key}:{doc.pk}"] = doc
+        else:
+            latest.setdefault(doc.group_key, doc)
+    return sorted(latest.values(), key=lambda d: (d.issued_on, d.pk))
+
+
+def _jury_of(certificateur: Organisation, jury_public_id):
+    from juries.models import Jury
+
+    with oversight_context(certificateur):
+        jury = (
+            Jury.objects.filter(referentiel__certificateur=certificateur, public_id=jury_public_id)
+            .select_related("referentiel", "organisation")
+            .first()
+        )
+    if jury is None:
+        raise Http404
+    return jury
+
+
+def jury_transmission_record(
+    *, certificateur: Organisation, jury_public_id, by, transmis_le: dt.date | None = None
+) -> JuryTransmission:
+    """Record (or correct) the date a CQPM jury's file was transmitted; 404 when not the
+    certificateur's jury. Written in the certificateur's own tenant, naming the jury by UUID."""
+    jury = _jury_of(certificateur, jury_public_id)
+    if jury.referentiel.kind != "CQPM":
+        raise ApplicationError("Seuls les jurys CQPM donnent lieu à une transmission au certificateur.")
+    if not jury.is_frozen:
+        raise ApplicationError("Le procès-verbal de ce jury n'est pas encore signé : rien à transmettre.")
+    day = transmis_le or timezone.localdate()
+    if day > timezone.localdate():
+        raise ApplicationError("La date de transmission ne peut pas être dans le futur.", field="transmis_le")
+    if day < jury.date:
+        raise ApplicationError(
+            f"La date de transmission précède le jury du {jury.date:%d/%m/%Y}.", field="transmis_le"
+        )
+    user = getattr(by, "user", by)
+    with tenant_context(certificateur), transaction.atomic():
+        transmission, _created = JuryTransmission.objects.update_or_create(
+            organisation=certificateur,
+            jury_public_id=jury.public_id,
+            defaults={"centre_id": jury.organisation_id, "transmis_le": day, "recorded_by": user},
+        )
+    return transmission
+
+
+def jury_transmission_state(*, certificateur: Organisation, jury_public_id) -> dict:
+    """The deadline and the recorded date of one of the certificateur's juries; 404 otherwise."""
+    jury = _jury_of(certificateur, jury_public_id)
+    transmis = jury_transmissions(certificateur=certificateur, jury_public_ids=[jury.public_id]).get(
+        jury.public_id
+    )
+    cqpm = jury.referentiel.kind == "CQPM"
+    echeance = add_months(jury.date, DELAI_TRANSMISSION_CQPM_MOIS)
+    return {
+        "jury": str(jury.public_id),
+        "centre": jury.organisation.slug,
+        "certification": jury.referentiel.code,
+        "date": jury.date,
+        "transmission_requise": cqpm,
+        "echeance": echeance if cqpm else None,
+        "transmis_le": transmis.transmis_le if transmis else None,
+        "en_retard": cqpm and transmis is None and echeance < timezone.localdate(),
+    }
+
+
+def jury_transmissions(*, certificateur: Organisation, jury_public_ids) -> dict:
+    """{jury UUID: JuryTransmission} of the certificateur (its own rows)."""
+    with tenant_context(certificateur):
+        return {
+            t.jury_public_id: t
+            for t in JuryTransmission.objects.filter(jury_public_id__in=list(jury_public_ids))
+        }
 
 
 def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple[str, bytes]:
@@ -33,22 +141,19 @@ def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple
         if jury is None:
             raise Http404
         members = list(jury.members.order_by("role", "nom"))
-        docs = list(
+        pv = (
             IssuedDocument.objects.filter(
-                group_key=jury.group_key,
-                kind__in=[DocumentKind.PROCES_VERBAL, DocumentKind.EMARGEMENT],
-                revoked_at__isnull=True,
-            ).order_by("kind", "pk")
+                group_key=jury.group_key, kind=DocumentKind.PROCES_VERBAL, revoked_at__isnull=True
+            )
+            .order_by("pk")
+            .first()
         )
-        pv = next((d for d in docs if d.kind == DocumentKind.PROCES_VERBAL), None)
         if pv is None or not pv.file:
             raise ApplicationError(
                 "Le procès-verbal de ce jury n'est pas encore généré : rien à transmettre."
             )
         pv_pdf = document_file_read(document=pv)
-        emargements = [
-            (d, document_file_read(document=d)) for d in docs if d.kind == DocumentKind.EMARGEMENT and d.file
-        ]
+        emargements = [(d, document_file_read(document=d)) for d in _emargements(jury)]
 
     composition = io.StringIO()
     writer = csv.writer(composition, delimiter=";", lineterminator="\r\n")

@@ -386,3 +386,101 @@ def credential_json(credential: VerifiableCredential) -> dict:
     """The decoded credential (unverified view of our own token) for display."""
     payload = json.loads(_b64u_decode(credential.token.split(".")[1]))
     return payload["vc"]
+
+
+# --- credentials of issued documents (parchemins, certificats de bloc) -----------------------------
+
+
+def _document_kinds() -> dict:
+    from documents.models import DocumentKind
+
+    return {
+        DocumentKind.PARCHEMIN: VerifiableCredential.Kind.PARCHEMIN,
+        DocumentKind.CERTIFICAT_BLOC: VerifiableCredential.Kind.BLOC,
+    }
+
+
+def document_subject_ref(document) -> str:
+    """``document:<uuid>``; a re-issued version (civil-status correction) is a new subject."""
+    ref = f"document:{document.public_id}"
+    return ref if document.version <= 1 else f"{ref}:v{document.version}"
+
+
+def credential_for_document(*, document) -> VerifiableCredential:
+    """The Open Badges credential of a parchemin or certificat de bloc, issued on first request.
+
+    Runs in the document's centre context; idempotent (one credential per document version).
+    A revoked document keeps the credential it had (the status list says revoked) but never
+    gets a new one.
+    """
+    from core.errors import ApplicationError
+
+    kind = _document_kinds().get(document.kind)
+    if kind is None:
+        raise ApplicationError(
+            "Seuls les parchemins et les certificats de bloc ont une attestation numérique."
+        )
+    ref = document_subject_ref(document)
+    existing = VerifiableCredential.objects.filter(
+        organisation_id=document.organisation_id, subject_ref=ref
+    ).first()
+    if existing is not None:
+        return existing
+    if document.is_revoked:
+        raise ApplicationError("Ce document est révoqué : aucune attestation numérique ne peut être émise.")
+    ctx = document.context or {}
+    code = str(ctx.get("code_certification") or "")
+    if kind == VerifiableCredential.Kind.BLOC:
+        achievement_code = str(ctx.get("bloc_code") or "")
+        achievement_name = str(ctx.get("bloc_intitule") or document.title)
+    else:
+        achievement_code, achievement_name = code, str(ctx.get("intitule") or document.title)
+    if not code or not achievement_code or document.certificateur_id is None:
+        raise ApplicationError(
+            "Ce document ne porte pas le code de sa certification : attestation impossible."
+        )
+    niveau = str(ctx.get("niveau") or "")
+    subject = CredentialSubject(
+        subject_ref=ref,
+        kind=kind,
+        holder_name=document.holder_name[:200],
+        achievement_code=achievement_code[:100],
+        achievement_name=achievement_name[:200],
+        certification_code=code,
+        date_delivrance=document.issued_on,
+        niveau=f"Niveau {niveau}" if niveau and not niveau.lower().startswith("niveau") else niveau,
+        document_number=document.number or "",
+    )
+    return credential_issue(
+        centre=document.organisation, certificateur=document.certificateur, subject=subject
+    )
+
+
+def credentials_revoke_for_document(*, document, reason: str, keep_current: bool = False) -> int:
+    """Revoke the credentials of ``document`` (all its versions, or all but the current one after a
+    re-issue); the certificateur's status list then says so. Returns how many were revoked."""
+    refs = VerifiableCredential.objects.filter(
+        organisation_id=document.organisation_id,
+        subject_ref__startswith=f"document:{document.public_id}",
+        revoked_at__isnull=True,
+    )
+    if keep_current:
+        refs = refs.exclude(subject_ref=document_subject_ref(document))
+    count = 0
+    for credential in refs:
+        credential_revoke(credential=credential, reason=reason)
+        count += 1
+    return count
+
+
+def credential_download(credential: VerifiableCredential) -> dict:
+    """What the holder downloads: the VC-JWT (what a wallet imports) and its decoded credential."""
+    return {
+        "format": "vc+jwt",
+        "id": credential_json(credential)["id"],
+        "titulaire": credential.titulaire,
+        "revoked": credential.revoked_at is not None,
+        "jwt": credential.token,
+        "credential": credential_json(credential),
+        "jwks": _url("vc_jwks"),
+    }

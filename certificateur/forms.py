@@ -35,3 +35,9 @@ class RapportForm(forms.Form):
         if f.size > settings.FILE_UPLOAD_MAX_BYTES:
             raise forms.ValidationError("Fichier trop volumineux.")
         return f
+
+
+class TransmissionForm(forms.Form):
+    transmis_le = forms.DateField(
+        label="Transmis le", required=False, help_text="Aujourd'hui si vide.", **DATE_INPUT
+    )

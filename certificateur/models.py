@@ -229,3 +229,32 @@ class VerifiableCredential(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.referentiel_code} — {self.titulaire}"
+
+
+class JuryTransmission(TenantModel):
+    """A centre's CQPM jury file (PV, composition, émargements) recorded as transmitted.
+
+    Belongs to the certificateur (tenant = the certificateur) and names the centre's jury by
+    UUID only, like ``CdcPassage``: the oversight pages no longer show it late once recorded.
+    """
+
+    jury_public_id = models.UUIDField("jury")
+    centre = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="centre"
+    )
+    transmis_le = models.DateField("transmis le")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-transmis_le"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "jury_public_id"], name="jurytransmission_one_per_jury"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Jury {self.jury_public_id} transmis le {self.transmis_le:%d/%m/%Y}"

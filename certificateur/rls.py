@@ -47,6 +47,24 @@ def issued_document_path() -> str:
     return f"({via_certificateur()}) OR (kind IN ('proces_verbal', 'emargement') AND group_key IN ({JURY_GROUPS_OF}))"
 
 
+def via_inscriptions(column: str = "id") -> str:
+    """Épreuves on which a dossier of the certificateur's référentiels is inscribed."""
+    return (
+        f"{column} IN (SELECT i.epreuve_id FROM evaluations_inscriptionepreuve i "  # noqa: S608
+        f"WHERE i.dossier_id IN ({DOSSIERS_OF}))"
+    )
+
+
+def issued_document_path_with_emargements() -> str:
+    """As :func:`issued_document_path`, plus the émargements of the épreuves of the certificateur's
+    dossiers: the evaluations app files them by épreuve (``evaluations:epreuve:<uuid>:emargement``)."""
+    epreuve_groups = (
+        "SELECT 'evaluations:epreuve:' || e.public_id::text || ':emargement' FROM evaluations_epreuve e "  # noqa: S608
+        f"WHERE {via_inscriptions('e.id')}"
+    )
+    return f"({issued_document_path()}) OR (kind = 'emargement' AND group_key IN ({epreuve_groups}))"
+
+
 def via_certificateur(column: str = "certificateur_id") -> str:
     return f"{column} = {CERTIFICATEUR_ID}"
 
@@ -82,3 +100,37 @@ class AddOversightPolicy(migrations.operations.base.Operation):
 
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.table, self.path], {})
+
+
+class ReplaceOversightPolicy(migrations.operations.base.Operation):
+    """Widen (or narrow) the row path of an existing oversight policy; reversible."""
+
+    reversible = True
+    reduces_to_sql = True
+
+    def __init__(self, table: str, path: str, previous_path: str):
+        self.table, self.path, self.previous_path = table, path, previous_path
+
+    def state_forwards(self, app_label, state):
+        pass
+
+    def _replace(self, schema_editor, path: str) -> None:
+        if schema_editor.connection.vendor != "postgresql":
+            return
+        table = schema_editor.quote_name(self.table)
+        schema_editor.execute(f"DROP POLICY IF EXISTS {POLICY} ON {table}")
+        schema_editor.execute(
+            f"CREATE POLICY {POLICY} ON {table} AS PERMISSIVE FOR SELECT USING ({READ_ONLY} AND {path})"
+        )
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        self._replace(schema_editor, self.path)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        self._replace(schema_editor, self.previous_path)
+
+    def describe(self):
+        return f"Replace the certificateur oversight policy on {self.table}"
+
+    def deconstruct(self):
+        return (self.__class__.__qualname__, [self.table, self.path, self.previous_path], {})

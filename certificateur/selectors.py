@@ -450,7 +450,8 @@ def oversight_juries(*, certificateur: Organisation, filters: OversightFilters |
     """Juries of every centre on the certificateur's référentiels, with their PV and deadline.
 
     The transmission deadline (CQPM: PV, composition, émargement to the UIMM within 3 months of
-    the jury) is computed for every jury; ``transmission`` is true for CQPM juries.
+    the jury) is computed for every jury; ``transmission`` is true for CQPM juries, which are
+    late past the deadline until their « transmis le » date is recorded.
     """
     from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, add_months
     from documents.models import DocumentKind, IssuedDocument
@@ -478,18 +479,26 @@ def oversight_juries(*, certificateur: Organisation, filters: OversightFilters |
                 revoked_at__isnull=True,
             )
         }
+    from certificateur.bundle import jury_transmissions
+
+    transmissions = jury_transmissions(
+        certificateur=certificateur, jury_public_ids=[j.public_id for j in juries]
+    )
     today = timezone.localdate()
     rows = []
     for j in juries:
         echeance = add_months(j.date, DELAI_TRANSMISSION_CQPM_MOIS)
+        transmis = transmissions.get(j.public_id)
+        cqpm = j.referentiel.kind == "CQPM"
         rows.append(
             {
                 "jury": j,
                 "pv": pvs.get(j.group_key),
                 "nb_membres": j.nb_membres,
                 "echeance": echeance,
-                "transmission": j.referentiel.kind == "CQPM",
-                "en_retard": j.referentiel.kind == "CQPM" and echeance < today,
+                "transmission": cqpm,
+                "transmis_le": transmis.transmis_le if transmis else None,
+                "en_retard": cqpm and transmis is None and echeance < today,
             }
         )
     return rows

@@ -7,6 +7,11 @@ urlpatterns = [
     path("dossiers/<uuid:dossier_id>/", views.oversight_dossier, name="oversight_dossier"),
     path("proces-verbaux/<uuid:document_id>.pdf", views.oversight_pv_download, name="oversight_pv_download"),
     path("jurys/<uuid:jury_id>/transmission.zip", views.oversight_bundle, name="oversight_bundle"),
+    path(
+        "jurys/<uuid:jury_id>/transmis/",
+        views.oversight_transmission_record,
+        name="oversight_transmission_record",
+    ),
     path("export.<str:fmt>", views.oversight_export, name="oversight_export"),
     path("accrochage/", views.accrochage_page, name="accrochage"),
     path("accrochage/identifiants/", views.accrochage_compte, name="accrochage_compte"),

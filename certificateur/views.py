@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from certificateur import accrochage, charts, credentials, exports, selectors
-from certificateur.forms import CdcCompteForm, FluxForm, RapportForm
+from certificateur.forms import CdcCompteForm, FluxForm, RapportForm, TransmissionForm
 from certificateur.models import CdcCompte, CdcPassage, SigningKey, StatusList
 from core.errors import ApplicationError
 from organisations.models import Organisation
@@ -75,6 +75,7 @@ def oversight(request, org_slug):
             "juries": selectors.oversight_juries(
                 certificateur=certificateur, filters=None if filters.errors else filters
             )[:50],
+            "can_record_transmission": membership_can(request, "oversight.export"),
         },
         status=400 if filters.errors else 200,
     )
@@ -109,6 +110,29 @@ def oversight_bundle(request, org_slug, jury_id):
     response = HttpResponse(data, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@certificateur_only("oversight.export")
+@require_POST
+def oversight_transmission_record(request, org_slug, jury_id):
+    from certificateur.bundle import jury_transmission_record
+
+    form = TransmissionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Date de transmission invalide (jj/mm/aaaa).")
+        return redirect("oversight", org_slug=org_slug)
+    try:
+        transmission = jury_transmission_record(
+            certificateur=request.organisation,
+            jury_public_id=jury_id,
+            by=request.membership,
+            transmis_le=form.cleaned_data["transmis_le"],
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Transmission enregistrée le {transmission.transmis_le:%d/%m/%Y}.")
+    return redirect("oversight", org_slug=org_slug)
 
 
 @certificateur_only("oversight.view")

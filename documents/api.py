@@ -19,7 +19,7 @@ from documents.serializers import (
     RevokeSerializer,
     VerificationSerializer,
 )
-from documents.views import download_filename, pdf_response
+from documents.views import credential_response, download_filename, pdf_response
 from organisations.api import TenantAPIView
 
 GROUP_PARAM = OpenApiParameter(
@@ -27,10 +27,11 @@ GROUP_PARAM = OpenApiParameter(
 )
 
 
-def _group_key(request) -> str:
+def _group_key(request, actor) -> str:
     group_key = request.query_params.get("group_key", "")
     if not group_key:
         raise ApplicationError("Paramètre « group_key » obligatoire.", field="group_key")
+    selectors.document_group_check(actor=actor, group_key=group_key)
     return group_key
 
 
@@ -42,7 +43,7 @@ class DocumentListView(TenantAPIView, ListAPIView):
     search_fields = ["holder_name", "number", "title"]
 
     def get_queryset(self):
-        return selectors.document_list()
+        return selectors.document_list(actor=self.membership)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "org_slug": self.kwargs["org_slug"]}
@@ -57,7 +58,7 @@ class DocumentDetailView(TenantAPIView):
 
     @extend_schema(responses=DocumentDetailSerializer, summary="Un document, ses données et ses versions")
     def get(self, request, org_slug, public_id):
-        document = selectors.document_get(public_id=public_id)
+        document = selectors.document_get(actor=self.membership, public_id=public_id)
         return Response(DocumentDetailSerializer(document, context={"org_slug": org_slug}).data)
 
 
@@ -72,13 +73,27 @@ class DocumentDownloadView(TenantAPIView):
         summary="Télécharger le PDF scellé",
     )
     def get(self, request, org_slug, public_id):
-        document = selectors.document_get(public_id=public_id)
+        document = selectors.document_get(actor=self.membership, public_id=public_id)
         version = request.query_params.get("version")
         target = document
         if version and version.isdigit() and int(version) != document.version:
             target = selectors.document_version_get(document=document, version=int(version))
         data = selectors.document_file_read(document=target)
         return pdf_response(data, download_filename(document, getattr(target, "version", None)))
+
+
+class DocumentCredentialView(TenantAPIView):
+    required_permission = "documents.view"
+
+    @extend_schema(
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        summary="Attestation numérique Open Badges 3.0 (VC-JWT) d'un parchemin ou certificat de bloc",
+    )
+    def get(self, request, org_slug, public_id):
+        from certificateur.credentials import credential_download, credential_for_document
+
+        document = selectors.document_get(actor=self.membership, public_id=public_id)
+        return credential_response(credential_download(credential_for_document(document=document)), document)
 
 
 class DocumentRevokeView(TenantAPIView):
@@ -90,7 +105,7 @@ class DocumentRevokeView(TenantAPIView):
         summary="Révoquer un document (motif obligatoire)",
     )
     def post(self, request, org_slug, public_id):
-        document = selectors.document_get(public_id=public_id)
+        document = selectors.document_get(actor=self.membership, public_id=public_id)
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.document_revoke(
@@ -108,7 +123,7 @@ class DocumentReissueView(TenantAPIView):
         summary="Rééditer (même numéro, même code, nouvelle version)",
     )
     def post(self, request, org_slug, public_id):
-        document = selectors.document_get(public_id=public_id)
+        document = selectors.document_get(actor=self.membership, public_id=public_id)
         data = ReissueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.document_reissue(document=document, by=self.membership, **data.validated_data)
@@ -120,7 +135,11 @@ class BatchProgressView(TenantAPIView):
 
     @extend_schema(parameters=[GROUP_PARAM], responses=BatchProgressSerializer, summary="Avancement d'un lot")
     def get(self, request, org_slug):
-        return Response(BatchProgressSerializer(selectors.batch_progress(group_key=_group_key(request))).data)
+        return Response(
+            BatchProgressSerializer(
+                selectors.batch_progress(group_key=_group_key(request, self.membership))
+            ).data
+        )
 
 
 class BatchZipView(TenantAPIView):
@@ -132,7 +151,7 @@ class BatchZipView(TenantAPIView):
         summary="Archive ZIP des documents prêts d'un lot",
     )
     def get(self, request, org_slug):
-        stream = services.documents_zip(group_key=_group_key(request))
+        stream = services.documents_zip(group_key=_group_key(request, self.membership))
         response = StreamingHttpResponse(stream, content_type="application/zip")
         response["Content-Disposition"] = 'attachment; filename="documents.zip"'
         return response
@@ -148,7 +167,7 @@ class BatchRenderView(TenantAPIView):
         summary="(Re)lancer la génération d'un lot",
     )
     def post(self, request, org_slug):
-        group_key = _group_key(request)
+        group_key = _group_key(request, self.membership)
         retry = request.query_params.get("retry_failed", "").lower() in ("1", "true", "oui")
         services.documents_render_batch(group_key=group_key, retry_failed=retry)
         return Response(

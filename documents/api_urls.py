@@ -9,6 +9,7 @@ urlpatterns = [
     path("render", api.BatchRenderView.as_view(), name="api-documents-render"),
     path("<uuid:public_id>/", api.DocumentDetailView.as_view(), name="api-document"),
     path("<uuid:public_id>/download", api.DocumentDownloadView.as_view(), name="api-document-download"),
+    path("<uuid:public_id>/credential", api.DocumentCredentialView.as_view(), name="api-document-credential"),
     path("<uuid:public_id>/revoke", api.DocumentRevokeView.as_view(), name="api-document-revoke"),
     path("<uuid:public_id>/reissue", api.DocumentReissueView.as_view(), name="api-document-reissue"),
 ]

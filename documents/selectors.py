@@ -2,6 +2,7 @@
 
 import hashlib
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
@@ -13,13 +14,21 @@ from documents.models import (
     normalise_code,
     private_storage,
 )
+from documents.visibility import visible_documents_q
+
+
+def _visible(actor) -> QuerySet[IssuedDocument]:
+    """The active centre's documents that ``actor`` may see (``documents.visibility``)."""
+    q = visible_documents_q(actor)
+    return IssuedDocument.objects.all() if q is None else IssuedDocument.objects.filter(q)
 
 
 def document_list(
-    *, kind: str = "", status: str = "", group_key: str = "", search: str = ""
+    *, actor, kind: str = "", status: str = "", group_key: str = "", search: str = ""
 ) -> QuerySet[IssuedDocument]:
-    """Documents of the active organisation, newest first; the row's certificateur comes along."""
-    qs = IssuedDocument.objects.select_related("certificateur").defer("context")
+    """Documents of the active organisation that ``actor`` may see, newest first; the row's
+    certificateur comes along."""
+    qs = _visible(actor).select_related("certificateur").defer("context")
     if kind:
         qs = qs.filter(kind=kind)
     if status == "revoked":
@@ -35,12 +44,25 @@ def document_list(
     return qs.order_by("-created_at", "-id")
 
 
-def document_get(*, public_id) -> IssuedDocument:
-    """One document of the active organisation; 404 for 'missing' and 'not yours' alike."""
+def document_get(*, actor, public_id) -> IssuedDocument:
+    """One document of the active organisation that ``actor`` may see; 404 for 'missing' and
+    'not yours' alike."""
     try:
-        return IssuedDocument.objects.select_related("certificateur").get(public_id=public_id)
-    except (IssuedDocument.DoesNotExist, ValueError, TypeError):
+        return _visible(actor).select_related("certificateur").get(public_id=public_id)
+    except (IssuedDocument.DoesNotExist, ValueError, TypeError, ValidationError):
         raise Http404 from None
+
+
+def document_group_check(*, actor, group_key: str) -> None:
+    """404 unless ``actor`` may see the batch ``group_key`` (progress, ZIP of a batch).
+
+    A restricted role reaches only batches holding at least one document it may see; an
+    unknown batch answers like a hidden one.
+    """
+    if not group_key or visible_documents_q(actor) is None:
+        return  # a missing batch is the caller's 400; full access sees every batch
+    if not _visible(actor).filter(group_key=group_key).exists():
+        raise Http404
 
 
 def document_versions(*, document: IssuedDocument) -> QuerySet[DocumentVersion]:
@@ -69,10 +91,11 @@ def document_file_read(*, document: IssuedDocument | DocumentVersion) -> bytes:
     return data
 
 
-def document_groups() -> list[dict]:
-    """The batches (group keys) of the active organisation with their sizes, newest first."""
+def document_groups(*, actor) -> list[dict]:
+    """The batches (group keys) of the active organisation that ``actor`` may see, with their sizes."""
     return list(
-        IssuedDocument.objects.exclude(group_key="")
+        _visible(actor)
+        .exclude(group_key="")
         .values("group_key")
         .annotate(total=Count("id"))
         .order_by("group_key")[:200]

@@ -477,6 +477,9 @@ def document_revoke(*, document: IssuedDocument, by, reason: str) -> IssuedDocum
         VerificationRecord.objects.filter(code=document.verification_code).update(
             status=VerificationRecord.Status.REVOKED, revoked_at=now, revocation_reason=reason, updated_at=now
         )
+        from certificateur.credentials import credentials_revoke_for_document
+
+        credentials_revoke_for_document(document=document, reason=reason)
     audit_record(actor=by.user, action="document.revoke", obj=document, message=f"{document}: {reason}")
     return document
 
@@ -556,6 +559,10 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
         certificateur_nom=str(new_context["certificateur"]),
         updated_at=timezone.now(),
     )
+    from certificateur.credentials import credentials_revoke_for_document
+
+    # the credential carries the holder's name: the previous version's one is superseded
+    credentials_revoke_for_document(document=document, reason=f"Réédition : {reason}", keep_current=True)
     audit_record(
         actor=by.user,
         action="document.reissue",

@@ -4,7 +4,7 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -38,6 +38,7 @@ def document_list(request, org_slug):
     filters = form.cleaned_data if form.is_valid() else {}
     group_key = filters.get("groupe", "")
     qs = selectors.document_list(
+        actor=request.membership,
         kind=filters.get("kind", ""),
         status=filters.get("status", ""),
         group_key=group_key,
@@ -50,7 +51,7 @@ def document_list(request, org_slug):
         {
             "form": form,
             "page": page,
-            "groups": selectors.document_groups(),
+            "groups": selectors.document_groups(actor=request.membership),
             "group_key": group_key,
             "progress": selectors.batch_progress(group_key=group_key) if group_key else None,
             "can_generate": membership_can(request, "documents.generate"),
@@ -64,6 +65,7 @@ def batch_progress_partial(request, org_slug):
     group_key = request.GET.get("groupe", "")
     if not group_key:
         return HttpResponseBadRequest("Paramètre « groupe » manquant.")
+    selectors.document_group_check(actor=request.membership, group_key=group_key)
     return render(
         request,
         "documents/ui/_progress.html",
@@ -79,6 +81,7 @@ def batch_progress_partial(request, org_slug):
 @require_GET
 def documents_zip_view(request, org_slug):
     group_key = request.GET.get("groupe", "")
+    selectors.document_group_check(actor=request.membership, group_key=group_key)
     try:
         stream = services.documents_zip(group_key=group_key)
     except ApplicationError as exc:
@@ -118,20 +121,22 @@ def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -
         "verification_url": services.verification_url(document.verification_code)
         if document.is_numbered
         else "",
+        # a revoked document keeps the credential it had (marked revoked), but gets no new one
+        "has_credential": document.is_numbered and document.status == IssuedDocument.Status.READY,
     }
 
 
 @require_capability("documents.view")
 @require_GET
 def document_detail(request, org_slug, public_id):
-    document = selectors.document_get(public_id=public_id)
+    document = selectors.document_get(actor=request.membership, public_id=public_id)
     return render(request, "documents/ui/detail.html", _detail_context(request, document))
 
 
 @require_capability("documents.view")
 @require_GET
 def document_download(request, org_slug, public_id):
-    document = selectors.document_get(public_id=public_id)
+    document = selectors.document_get(actor=request.membership, public_id=public_id)
     version = request.GET.get("version")
     target = document
     if version and version.isdigit() and int(version) != document.version:
@@ -148,10 +153,37 @@ def document_download(request, org_slug, public_id):
     return pdf_response(data, download_filename(document, getattr(target, "version", None)))
 
 
+def credential_response(data: dict, document: IssuedDocument) -> JsonResponse:
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    stem = document.number or str(document.public_id)[:8]
+    response["Content-Disposition"] = f'attachment; filename="attestation-numerique-{stem}.json"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_capability("documents.view")
+@require_GET
+def document_credential(request, org_slug, public_id):
+    """The Open Badges 3.0 credential (VC-JWT) of a parchemin or certificat de bloc."""
+    from certificateur.credentials import credential_download, credential_for_document
+
+    document = selectors.document_get(actor=request.membership, public_id=public_id)
+    try:
+        credential = credential_for_document(document=document)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "documents/ui/unavailable.html",
+            {"document": document, "message": exc.message},
+            status=409,
+        )
+    return credential_response(credential_download(credential), document)
+
+
 @require_capability("documents.revoke")
 @require_POST
 def document_revoke_view(request, org_slug, public_id):
-    document = selectors.document_get(public_id=public_id)
+    document = selectors.document_get(actor=request.membership, public_id=public_id)
     form = RevokeForm(request.POST)
     if form.is_valid():
         try:
@@ -171,7 +203,7 @@ def document_revoke_view(request, org_slug, public_id):
 @require_capability("documents.revoke")
 @require_POST
 def document_reissue_view(request, org_slug, public_id):
-    document = selectors.document_get(public_id=public_id)
+    document = selectors.document_get(actor=request.membership, public_id=public_id)
     form = ReissueForm.for_document(document, request.POST)
     if form.is_valid():
         try:

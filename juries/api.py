@@ -323,7 +323,7 @@ class JuryDocumentsView(_JuryView):
             raise Http404("Aucun document avant la dernière signature.")
         from documents.selectors import batch_progress, document_list
 
-        docs = document_list(group_key=jury.group_key).order_by("kind", "number", "holder_name")
+        docs = document_list(actor=self.membership, group_key=jury.group_key).order_by("kind", "number", "holder_name")
         return Response({
             "progression": batch_progress(group_key=jury.group_key),
             "documents": [

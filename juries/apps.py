@@ -8,7 +8,9 @@ class JuriesConfig(AppConfig):
     def ready(self) -> None:
         # The dashboard panel registers itself on import.
         from candidates.hooks import register_dossier_visibility
+        from documents.visibility import register_document_visibility
         from juries import dashboard  # noqa: F401
-        from juries.visibility import dossiers_of_jury_member
+        from juries.visibility import documents_of_jury_member, dossiers_of_jury_member
 
         register_dossier_visibility("jury", dossiers_of_jury_member)
+        register_document_visibility("jury", documents_of_jury_member)

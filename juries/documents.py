@@ -23,6 +23,7 @@ from django.utils import timezone
 from candidates.models import Dossier, DossierBloc
 from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_request, document_revoke, documents_render_batch
+from documents.templatetags.documents_pdf import fr_number
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification
 
 DECISION_LABELS = dict(Dossier.Decision.choices)
@@ -113,7 +114,7 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
                 "decision": DECISION_LABELS[d.decision],
                 "decision_code": d.decision,
                 "blocs_valides": d.blocs_valides,
-                "resultat": f"{d.details.get('total_points')}/{d.details.get('total_max')}"
+                "resultat": f"{fr_number(d.details.get('total_points'))}/{d.details.get('total_max')}"
                 if (d.details or {}).get("total_points") is not None else "",
                 "deroge": d.is_override,
                 "proposition": DECISION_LABELS[d.proposition],

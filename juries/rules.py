@@ -131,15 +131,17 @@ def composition_failures(rules: JuryRules, members: Iterable, *, tuteur_emails: 
         if president and president.college != "employeur":
             failures.append(f"Le président ({president.prenom} {president.nom}) doit appartenir au collège employeurs.")
     for m in voting:
+        # Seed 004: « pendant une durée minimale d'un an » — exactly 1 year is enough.
         if rules.annees_metier_min is not None and Decimal(m.annees_metier) < rules.annees_metier_min:
             failures.append(
                 f"{m.prenom} {m.nom} : {_years(m.annees_metier)} d'exercice du métier cible, "
                 f"au moins {_years(rules.annees_metier_min)} exigé."
             )
-        if rules.inactivite_max_annees is not None and Decimal(m.annees_inactivite) >= rules.inactivite_max_annees:
+        # Seed 004: « ne pas être en inactivité depuis plus de 3 ans » — exactly 3 years still sits.
+        if rules.inactivite_max_annees is not None and Decimal(m.annees_inactivite) > rules.inactivite_max_annees:
             failures.append(
                 f"{m.prenom} {m.nom} : inactif depuis {_years(m.annees_inactivite)}, "
-                f"moins de {_years(rules.inactivite_max_annees)} exigé."
+                f"au plus {_years(rules.inactivite_max_annees)} admis."
             )
     tuteurs = {e.strip().lower() for e in tuteur_emails if e}
     for m in members:

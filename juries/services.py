@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from candidates.models import Dossier
 from core.errors import ApplicationError
+from documents.templatetags.documents_pdf import fr_number
 from juries import rules as jury_rules
 from juries.engine import propose_many, proposition_json
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
@@ -423,7 +424,7 @@ def pv_contenu(jury: Jury) -> str:
         )
         lines.append(
             f"   Proposition : {DECISION_LABELS[d.proposition]}"
-            + (f" ({total}/{d.details.get('total_max')} points)" if total is not None else "")
+            + (f" ({fr_number(total)}/{d.details.get('total_max')} points)" if total is not None else "")
             + f" — Décision du jury : {DECISION_LABELS[d.decision]}"
             + (f" — Blocs validés : {', '.join(d.blocs_valides)}" if d.blocs_valides else " — Aucun bloc validé")
         )

@@ -91,7 +91,7 @@ def jury_detail(request, org_slug, jury_id):
 
         documents = {
             "progress": batch_progress(group_key=jury.group_key),
-            "items": list(document_list(group_key=jury.group_key).order_by("kind", "number", "holder_name")[:500]),
+            "items": list(document_list(actor=request.membership, group_key=jury.group_key).order_by("kind", "number", "holder_name")[:500]),
         }
     context = {
         "jury": jury,

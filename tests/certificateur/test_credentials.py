@@ -114,3 +114,114 @@ def test_certificateur_sees_credentials_of_all_centres_read_only(issued, world, 
     page = client_for(cci_user).get(f"/o/{world['cci'].slug}/supervision/attestations-numeriques/")
     html = page.content.decode()
     assert "Centre A" in html and "Centre B" in html
+
+
+# --- credentials of parchemins and certificats de bloc, downloaded by the centre ---------------
+
+
+@pytest.fixture
+def parchemin(world, org_a):
+    from tests.documents.conftest import issue
+
+    return issue(org_a, world["cci"], "parchemin", key="vc:parchemin", holder="Léa ALPHA", group="jury:vc")
+
+
+def _status_of(credential_token: str, keyset: dict) -> bool:
+    status = credential_verify(credential_token, keyset)["vc"]["credentialStatus"]
+    path = status["statusListCredential"].split("://", 1)[1].split("/", 1)[1]
+    encoded = credential_verify(Client().get("/" + path).content.decode(), keyset)["vc"]["credentialSubject"]
+    return is_revoked(encoded["encodedList"], int(status["statusListIndex"]))
+
+
+def test_centre_downloads_the_credential_of_a_parchemin_page_and_api(
+    parchemin, world, alice, bob, client_for, api_for
+):
+    page_url = f"/o/centre-a/documents/{parchemin.public_id}/attestation-numerique/"
+    api_url = f"/api/v1/o/centre-a/documents/{parchemin.public_id}/credential"
+    response = client_for(alice).get(page_url)
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert f"attestation-numerique-{parchemin.number}.json" in response["Content-Disposition"]
+    data = response.json()
+    keyset = Client().get("/.well-known/jwks.json").json()
+    vc = credential_verify(data["jwt"], keyset)["vc"]
+    assert vc["credentialSubject"]["achievement"]["humanCode"] == "RNCP36390"
+    assert vc["credentialSubject"]["achievement"]["otherIdentifier"][0]["identifier"] == parchemin.number
+    assert data["titulaire"] == "Léa ALPHA" and data["revoked"] is False
+    # the API gives the same credential (issued once)
+    assert api_for(alice).get(api_url).json()["jwt"] == data["jwt"]
+    detail = client_for(alice).get(f"/o/centre-a/documents/{parchemin.public_id}/").content.decode()
+    assert "attestation-numerique/" not in detail  # not rendered yet: no link
+    # another centre: 404 under its own slug and under A's
+    assert client_for(bob).get(page_url).status_code == 404
+    assert client_for(bob).get(page_url.replace("centre-a", "centre-b")).status_code == 404
+    assert api_for(bob).get(api_url).status_code == 404
+    assert api_for(bob).get(api_url.replace("centre-a", "centre-b")).status_code == 404
+
+
+def test_detail_page_links_the_credential_of_a_ready_bloc_certificate(world, org_a, alice, client_for):
+    from tests.documents.conftest import issue, render_now
+
+    bloc = render_now(issue(org_a, world["cci"], "certificat_bloc", key="vc:bloc", group="jury:vc"))
+    detail = client_for(alice).get(f"/o/centre-a/documents/{bloc.public_id}/").content.decode()
+    assert f"/o/centre-a/documents/{bloc.public_id}/attestation-numerique/" in detail
+    data = client_for(alice).get(f"/o/centre-a/documents/{bloc.public_id}/attestation-numerique/").json()
+    achievement = data["credential"]["credentialSubject"]["achievement"]
+    assert achievement["achievementType"] == "Certificate" and achievement["humanCode"] == "RNCP36390BC02"
+
+
+def test_revoking_the_document_revokes_its_credential(parchemin, world, org_a, alice, api_for):
+    from documents.services import document_revoke
+    from organisations.roles import Role
+    from tests.conftest import make_member
+
+    token = api_for(alice).get(f"/api/v1/o/centre-a/documents/{parchemin.public_id}/credential").json()["jwt"]
+    keyset = Client().get("/.well-known/jwks.json").json()
+    assert _status_of(token, keyset) is False
+    admin = make_member(org_a, Role.ADMIN, "admin-vc@test.local")
+    with tenant_context(org_a):
+        document_revoke(document=parchemin, by=admin, reason="Fraude constatée après délivrance")
+    assert _status_of(token, keyset) is True
+    data = api_for(alice).get(f"/api/v1/o/centre-a/documents/{parchemin.public_id}/credential").json()
+    assert data["revoked"] is True and data["jwt"] == token
+
+
+def test_no_credential_is_issued_for_a_revoked_document_or_an_attestation(world, org_a, alice, api_for):
+    from documents.services import document_revoke
+    from organisations.roles import Role
+    from tests.conftest import make_member
+    from tests.documents.conftest import issue
+
+    attestation = issue(org_a, world["cci"], "attestation", key="vc:att", group="jury:vc")
+    api = api_for(alice)
+    assert api.get(f"/api/v1/o/centre-a/documents/{attestation.public_id}/credential").status_code == 400
+    parchemin = issue(org_a, world["cci"], "parchemin", key="vc:rev", holder="Paul REVOQUE", group="jury:vc")
+    with tenant_context(org_a):
+        document_revoke(
+            document=parchemin,
+            by=make_member(org_a, Role.ADMIN, "adm2@test.local"),
+            reason="Erreur de saisie",
+        )
+    assert api.get(f"/api/v1/o/centre-a/documents/{parchemin.public_id}/credential").status_code == 400
+
+
+def test_reissue_supersedes_the_credential_of_the_previous_version(world, org_a, alice, api_for):
+    from documents.services import document_reissue
+    from organisations.roles import Role
+    from tests.conftest import make_member
+    from tests.documents.conftest import issue, render_now
+
+    document = render_now(issue(org_a, world["cci"], "parchemin", key="vc:reissue", holder="Léa ALFA"))
+    api = api_for(alice)
+    url = f"/api/v1/o/centre-a/documents/{document.public_id}/credential"
+    first = api.get(url).json()["jwt"]
+    with tenant_context(org_a):
+        document_reissue(
+            document=document,
+            by=make_member(org_a, Role.ADMIN, "adm3@test.local"),
+            reason="Correction de l'état civil",
+            context_changes={"holder_name": "Léa ALPHA"},
+        )
+    keyset = Client().get("/.well-known/jwks.json").json()
+    assert _status_of(first, keyset) is True
+    second = api.get(url).json()
+    assert second["titulaire"] == "Léa ALPHA" and _status_of(second["jwt"], keyset) is False

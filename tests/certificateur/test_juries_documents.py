@@ -12,8 +12,33 @@ from certificateur.selectors import jury_and_document_figures, oversight_juries
 from documents.examples import PARCHEMIN, PROCES_VERBAL
 from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_render, document_request, document_revoke
-from juries.models import Jury, JuryMember
+from juries.models import Decision, Jury, JuryMember
 from organisations.tenancy import tenant_context
+
+
+def sit_epreuve(org, referentiel, dossier, *, jury=None, intitule="Soutenance"):
+    """``dossier`` sat an épreuve whose émargement is rendered; before ``jury`` when given."""
+    from evaluations.documents import emargement_request
+    from evaluations.models import Epreuve, InscriptionEpreuve, SessionExamen
+
+    with tenant_context(org):
+        session = SessionExamen.objects.create(organisation=org, intitule="Session", referentiel=referentiel)
+        epreuve = Epreuve.objects.create(
+            organisation=org,
+            session=session,
+            intitule=intitule,
+            date=dt.date(2024, 12, 2),
+            heure_debut=dt.time(9),
+            duree_minutes=60,
+            lieu="Lyon",
+        )
+        InscriptionEpreuve.objects.create(organisation=org, epreuve=epreuve, dossier=dossier)
+        document_render(emargement_request(epreuve))
+        if jury is not None:
+            Decision.objects.create(
+                organisation=org, jury=jury, dossier=dossier, proposition="certifie", decision="certifie"
+            )
+    return epreuve
 
 
 def make_jury(org, referentiel, *, date=dt.date(2025, 6, 20), with_pv=True, parchemin_for=None):
@@ -128,8 +153,14 @@ def test_pv_download_from_another_centre(juries, world, cci_user, uimm_user, cli
     assert other.status_code == 404
 
 
-def test_cqpm_transmission_bundle(juries, world, uimm_user, cci_user, client_for):
+def test_cqpm_transmission_bundle(juries, world, org_a, org_b, uimm_user, cci_user, client_for):
     jury = juries["a_cqpm"]
+    # Delta (centre A) sat an épreuve before this jury: its émargement, filed by the evaluations
+    # app under the épreuve, travels in the bundle; Hotel's (centre B, no seat on it) does not.
+    sit_epreuve(org_a, world["cqpm"], world["a4"], jury=jury)
+    with tenant_context(org_b):
+        hotel = world["uimm_dossiers"][1]
+    sit_epreuve(org_b, world["cqpm"], hotel, intitule="Autre épreuve")
     response = client_for(uimm_user).get(
         f"/o/{world['uimm'].slug}/supervision/jurys/{jury.public_id}/transmission.zip"
     )
@@ -138,13 +169,17 @@ def test_cqpm_transmission_bundle(juries, world, uimm_user, cci_user, client_for
     assert [n.split("/", 1)[1] for n in names] == [
         "01-proces-verbal.pdf",
         "02-composition-du-jury.csv",
+        "03-emargement-01.pdf",
         "04-certificat-de-conformite.pdf",
         "LISEZMOI.txt",
     ]
     zf = zipfile.ZipFile(io.BytesIO(response.content))
+    emargement = "".join(p.extract_text() for p in PdfReader(io.BytesIO(zf.read(names[2]))).pages)
+    assert "Soutenance" in emargement and "Autre épreuve" not in emargement
+    assert "Feuilles d'émargement : 1" in zf.read(names[4]).decode()
     composition = zf.read(names[1]).decode("utf-8-sig")
     assert "Roux;Paul;Président(e)" in composition
-    conformite = PdfReader(io.BytesIO(zf.read(names[2])))
+    conformite = PdfReader(io.BytesIO(zf.read(names[3])))
     text = conformite.pages[0].extract_text()
     assert "Certificat de conformité" in text and "10/04/2025" in text
     # Not UIMM's jury → 404 for CCI
@@ -153,4 +188,53 @@ def test_cqpm_transmission_bundle(juries, world, uimm_user, cci_user, client_for
         .get(f"/o/{world['cci'].slug}/supervision/jurys/{jury.public_id}/transmission.zip")
         .status_code
         == 404
+    )
+
+
+def test_recorded_transmission_is_no_longer_late(juries, world, uimm_user, cci_user, client_for, api_for):
+    jury = juries["a_cqpm"]
+    with tenant_context(jury.organisation):
+        Jury.objects.filter(pk=jury.pk).update(frozen_at=dt.datetime(2025, 1, 10, 18, tzinfo=dt.UTC))
+    base = f"/api/v1/o/{world['uimm'].slug}/supervision/jurys/{jury.public_id}/transmission/"
+    api = api_for(uimm_user)
+    state = api.get(base).json()
+    assert state["en_retard"] is True and state["transmis_le"] is None and state["echeance"] == "2025-04-10"
+    page = client_for(uimm_user)
+    html = page.get(f"/o/{world['uimm'].slug}/supervision/").content.decode()
+    assert "échue" in html and "Marquer transmis" in html
+    # the page button records it (a date before the jury is refused)
+    url = f"/o/{world['uimm'].slug}/supervision/jurys/{jury.public_id}/transmis/"
+    page.post(url, {"transmis_le": "01/01/2025"})
+    assert oversight_juries(certificateur=world["uimm"])[0]["en_retard"]
+    response = page.post(url, {"transmis_le": "02/04/2025"}, follow=True)
+    assert "Transmission enregistrée le 02/04/2025" in response.content.decode()
+    row = oversight_juries(certificateur=world["uimm"])[0]
+    assert row["transmis_le"] == dt.date(2025, 4, 2) and not row["en_retard"]
+    html = page.get(f"/o/{world['uimm'].slug}/supervision/").content.decode()
+    assert "transmis le 02/04/2025" in html and "échue" not in html
+    # the API records (or corrects) it too
+    state = api.post(base, {"transmis_le": "2025-04-03"}, format="json").json()
+    assert state["transmis_le"] == "2025-04-03" and state["en_retard"] is False
+    assert api.post(base, {"transmis_le": "2999-01-01"}, format="json").status_code == 400
+    # another certificateur's jury → 404; a RNCP jury needs no transmission → 400
+    assert (
+        api_for(cci_user)
+        .post(
+            f"/api/v1/o/{world['cci'].slug}/supervision/jurys/{jury.public_id}/transmission/",
+            {},
+            format="json",
+        )
+        .status_code
+        == 404
+    )
+    rncp = juries["a_rncp"]
+    assert (
+        api_for(cci_user)
+        .post(
+            f"/api/v1/o/{world['cci'].slug}/supervision/jurys/{rncp.public_id}/transmission/",
+            {},
+            format="json",
+        )
+        .status_code
+        == 400
     )

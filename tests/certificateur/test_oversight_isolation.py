@@ -27,7 +27,10 @@ OVERSEEN_TABLES = {
     "certificateur_verifiablecredential": "the status list of a certificateur's credentials",
     "juries_jury": "juries held per certification and year, transmission deadline",
     "juries_jurymember": "the jury's composition in the CQPM transmission bundle",
-    "documents_issueddocument": "PVs, émargements (by jury) and parchemins / certificats de bloc (by certificateur)",
+    "documents_issueddocument": "PVs, émargements (by jury or by épreuve) and parchemins / certificats de bloc (by certificateur)",
+    "juries_decision": "which dossiers sat a jury: the émargements of the CQPM transmission bundle",
+    "evaluations_inscriptionepreuve": "which épreuves those dossiers sat",
+    "evaluations_epreuve": "the épreuves whose émargements go in the bundle",
 }
 
 

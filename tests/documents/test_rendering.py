@@ -334,3 +334,16 @@ def test_qr_svg_is_inline_svg_and_escapes_nothing_dangerous():
     assert uri.startswith("data:image/svg+xml")
     with pytest.raises(ValueError):
         qr_svg("")
+
+
+def test_marks_print_with_a_decimal_comma_but_json_keeps_its_numbers():
+    """Display text only: the engine's JSON strings ("512.5") stay as they are."""
+    from decimal import Decimal
+
+    from documents.templatetags.documents_pdf import fr_number
+
+    assert fr_number("512.5") == "512,5"
+    assert fr_number(Decimal("7.89")) == "7,89"
+    assert fr_number("130.00") == "130"
+    assert fr_number(75) == "75"
+    assert fr_number(None) == "" and fr_number("—") == "—"

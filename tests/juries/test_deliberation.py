@@ -151,7 +151,7 @@ def test_composition_rule_lists_every_failure(in_a, alice, referentiels, panel, 
     compose_rncp(
         jury, alice, panel_rows=RNCP_PANEL[:3] + [RNCP_PANEL[3][:4] + ({"a_forme_candidats": True},)],
         **{"presidente@test.local": {"personnalite_qualifiee": False, "annees_metier": "0.5"},
-           "pro2@test.local": {"annees_inactivite": 3}},
+           "pro2@test.local": {"annees_inactivite": "3.5"}},
     )
     with pytest.raises(ApplicationError) as exc:
         services.jury_open(jury=jury, by=alice)
@@ -159,7 +159,7 @@ def test_composition_rule_lists_every_failure(in_a, alice, referentiels, panel, 
     assert any("personnalité qualifiée" in r for r in reasons)
     assert any("Jean Petit" in r and "a formé" in r for r in reasons)
     assert any("0,5 an d'exercice" in r for r in reasons)
-    assert any("inactif depuis 3 ans" in r for r in reasons)
+    assert any("inactif depuis 3,5 ans" in r and "au plus 3 ans" in r for r in reasons)
     assert any("Aucun candidat" in r for r in reasons)
     jury.refresh_from_db()
     assert jury.status == Jury.Status.COMPOSITION

@@ -141,3 +141,46 @@ def test_dashboard_shows_the_publication_deadline(org_a, alice, composed, client
     jury, _ = composed
     page = client_for(alice).get(reverse("dashboard", kwargs={"org_slug": org_a.slug})).content.decode()
     assert "Publication des résultats" in page and "24/07/2026" in page  # 12/06/2026 + 6 weeks
+
+
+def test_jury_member_reaches_only_the_documents_of_their_juries(org_a, alice, composed, panel, client_for, api_for, cci_docs):
+    """A juror sees the documents (pages and API) of the juries they sit on; any other → 404."""
+    from tests.documents.conftest import issue, render_now
+    from tests.juries.conftest import jury_user
+
+    jury, _ = composed  # pro1 sits on it
+    mine = render_now(issue(org_a, cci_docs, key="mine", holder="Léa Mine", group=jury.group_key))
+    theirs = render_now(issue(org_a, cci_docs, key="theirs", holder="Paul Autre", group="jury:autre-jury"))
+    juror, _ = panel["pro1@test.local"]
+    outsider, _ = jury_user(org_a, "sur-aucun-jury@test.local")
+    for membership, visible, hidden in ((juror, mine, theirs), (outsider, None, mine)):
+        client, api = client_for(membership), api_for(membership)
+        page = client.get("/o/centre-a/documents/").content.decode()
+        listed = {d["id"] for d in api.get("/api/v1/o/centre-a/documents/").json()["results"]}
+        assert hidden.holder_name not in page and str(hidden.public_id) not in listed
+        for url in (
+            f"/o/centre-a/documents/{hidden.public_id}/",
+            f"/o/centre-a/documents/{hidden.public_id}/telecharger/",
+            f"/o/centre-a/documents/archive/?groupe={hidden.group_key}",
+            f"/o/centre-a/documents/progression/?groupe={hidden.group_key}",
+        ):
+            assert client.get(url).status_code == 404, url
+        for url in (
+            f"/api/v1/o/centre-a/documents/{hidden.public_id}/",
+            f"/api/v1/o/centre-a/documents/{hidden.public_id}/download",
+            f"/api/v1/o/centre-a/documents/zip?group_key={hidden.group_key}",
+            f"/api/v1/o/centre-a/documents/progress?group_key={hidden.group_key}",
+        ):
+            assert api.get(url).status_code == 404, url
+        if visible is not None:
+            assert visible.holder_name in page and str(visible.public_id) in listed
+            assert client.get(f"/o/centre-a/documents/{visible.public_id}/telecharger/").status_code == 200
+            assert api.get(f"/api/v1/o/centre-a/documents/{visible.public_id}/download").status_code == 200
+    # the centre's managers still see everything
+    listed = {d["id"] for d in api_for(alice).get("/api/v1/o/centre-a/documents/").json()["results"]}
+    assert {str(mine.public_id), str(theirs.public_id)} <= listed
+
+
+@pytest.fixture
+def cci_docs(referentiels):
+    return referentiels["rncp"].certificateur

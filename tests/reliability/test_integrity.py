@@ -180,3 +180,66 @@ def test_transition_history_keeps_its_legitimate_writes(org_a, alice):
         _refused(
             "historique d'un dossier", action=lambda: DossierTransition.objects.filter(dossier=kept).delete()
         )
+
+
+def test_frozen_dossier_decision_and_blocs_change_only_through_a_signed_rectification(
+    org_a, alice, referentiels, panel
+):
+    from candidates.models import DossierBloc
+    from juries.models import Rectification
+
+    rncp = referentiels["rncp"]
+    with tenant_context(org_a):
+        jury = services.jury_create(
+            by=alice, referentiel=rncp, intitule="Jury dossier figé", date=JURY_DATE, lieu="Lyon"
+        )
+        compose_rncp(jury, alice)
+        dossier = ready_dossier(alice, rncp, nom_naissance="Fige", prenom1="Léa")
+        services.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
+        services.jury_open(jury=jury, by=alice)
+        services.decisions_accept_all(jury=jury, by=panel["pro1@test.local"][0])
+        pv = services.jury_close(jury=jury, by=panel["presidente@test.local"][0])
+        sign_all(pv, panel)
+        dossier = Dossier.objects.get(pk=dossier.pk)
+        assert dossier.decision == "certifie"
+        bloc = DossierBloc.objects.filter(dossier=dossier).select_related("bloc").first()
+
+        # ORM, as the application role
+        _refused("figée", action=lambda: Dossier.objects.filter(pk=dossier.pk).update(decision="ajourne"))
+        dossier.decision = "partiel"
+        _refused("figée", action=lambda: dossier.save(update_fields=["decision"]))
+        _refused("figée", action=lambda: DossierBloc.objects.filter(pk=bloc.pk).update(acquis=False))
+        _refused("figée", action=lambda: DossierBloc.objects.filter(pk=bloc.pk).delete())
+        # raw SQL, including an unscoped statement over the whole table
+        _refused("figée", "UPDATE candidates_dossier SET decision = 'ajourne' WHERE id = %s", [dossier.pk])
+        _refused("figée", "UPDATE candidates_dossier SET date_deliberation = NULL, decision = 'partiel'")
+        _refused(
+            "figée", "UPDATE candidates_dossierbloc SET acquis = false WHERE dossier_id = %s", [dossier.pk]
+        )
+        _refused("figée", "DELETE FROM candidates_dossierbloc WHERE dossier_id = %s", [dossier.pk])
+        # no signature can be added to the complete PV
+        _refused(
+            "entièrement signé",
+            "INSERT INTO juries_signature (organisation_id, public_id, proces_verbal_id, member_id, user_id, "
+            "signed_at, sha256, second_facteur) SELECT organisation_id, gen_random_uuid(), proces_verbal_id, "
+            "member_id, user_id, now(), sha256, 'totp' FROM juries_signature WHERE proces_verbal_id = %s LIMIT 1",
+            [pv.pk],
+        )
+        # a rectification awaiting its signatures opens nothing
+        decision = Decision.objects.get(jury=jury)
+        other_blocs = [b.code for b in rncp.blocs.all() if b.code != bloc.bloc.code]
+        rect = services.rectification_create(
+            decision=decision,
+            by=alice,
+            nouvelle_decision="partiel",
+            blocs_valides=other_blocs,
+            motif="Erreur de report du bloc",
+        )
+        _refused("figée", action=lambda: Dossier.objects.filter(pk=dossier.pk).update(decision="partiel"))
+        # …the signed one goes through, with its own values only
+        sign_all(rect.proces_verbal, panel)
+        assert Rectification.objects.get(pk=rect.pk).applied_at is not None
+        dossier = Dossier.objects.get(pk=dossier.pk)
+        assert dossier.decision == "partiel"
+        assert not DossierBloc.objects.get(pk=bloc.pk).acquis
+        _refused("figée", action=lambda: Dossier.objects.filter(pk=dossier.pk).update(decision="certifie"))

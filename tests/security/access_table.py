@@ -37,6 +37,7 @@ PAGES = {
     "candidats/valider/": "candidates.edit",
     "documents/": "documents.view",
     "documents/<uuid:public_id>/": "documents.view",
+    "documents/<uuid:public_id>/attestation-numerique/": "documents.view",
     "documents/<uuid:public_id>/reediter/": "documents.revoke",
     "documents/<uuid:public_id>/revoquer/": "documents.revoke",
     "documents/<uuid:public_id>/telecharger/": "documents.view",
@@ -105,6 +106,7 @@ PAGES = {
     "supervision/attestations-numeriques/": "oversight.view",
     "supervision/dossiers/<uuid:dossier_id>/": "oversight.view",
     "supervision/export.<str:fmt>": "oversight.export",
+    "supervision/jurys/<uuid:jury_id>/transmis/": "oversight.export",
     "supervision/jurys/<uuid:jury_id>/transmission.zip": "oversight.export",
     "supervision/proces-verbaux/<uuid:document_id>.pdf": "oversight.view",
 }
@@ -125,6 +127,7 @@ API = {
     "GET ~/candidates/{candidate_id}/rgpd-export/": "candidates.rgpd",
     "GET ~/documents/": "documents.view",
     "GET ~/documents/{public_id}/": "documents.view",
+    "GET ~/documents/{public_id}/credential": "documents.view",
     "GET ~/documents/{public_id}/download": "documents.view",
     "POST ~/documents/{public_id}/reissue": "documents.revoke",
     "POST ~/documents/{public_id}/revoke": "documents.revoke",
@@ -201,6 +204,8 @@ API = {
     "POST ~/supervision/accrochage/synchroniser/": "oversight.export",
     "GET ~/supervision/attestations-numeriques/": "oversight.view",
     "GET ~/supervision/figures/": "oversight.view",
+    "GET ~/supervision/jurys/{jury_id}/transmission/": "oversight.view",
+    "POST ~/supervision/jurys/{jury_id}/transmission/": "oversight.export",
     "GET ~/supervision/renouvellement/": "oversight.view",
     "GET ~/supervision/resultats/": "oversight.export",
     "GET ~/supervision/resultats/export/{fmt}/": "oversight.export",
@@ -223,17 +228,26 @@ API = {
 # Where the capability table is not enough: (entry, role) → status for the matrix's world (a jury
 # in composition, not yet signed nor published; the avis asked of the centre's tuteur).
 STATE = {
-    # documents of a jury exist only once the PV is signed (frozen)
+    # the jury's document list exists only once the PV is signed (frozen)
+    **{("GET ~/juries/{jury_id}/documents/", r): 404 for r in ("admin", "gestionnaire", "jury")},
+    # a batch's progress and ZIP need the batch: without ?groupe= / ?group_key=, 400
     **{
-        ("jurys/<uuid:jury_id>/documents/<uuid:document_id>/", r): 404
+        (entry, r): 400
+        for entry in ("documents/progression/", "GET ~/documents/progress", "GET ~/documents/zip")
         for r in ("admin", "gestionnaire", "jury")
     },
-    **{("GET ~/juries/{jury_id}/documents/", r): 404 for r in ("admin", "gestionnaire", "jury")},
     # unpublished results: hidden from jury members (the centre's managers preview them)
     ("jurys/<uuid:jury_id>/resultats/", "jury"): 404,
+    # the API gives results once the PV is complete: before, 400 with the reason, for every role
+    **{("GET ~/juries/{jury_id}/results/", r): 400 for r in ("admin", "gestionnaire", "jury")},
     # the comparison needs ?a=<id>&b=<id>: without them, nothing to compare (a malformed id was a 500)
-    **{("referentiels/comparer/", r): 404 for r in ("admin", "gestionnaire", "evaluateur", "jury")},
+    **{
+        ("referentiels/comparer/", r): 404
+        for r in ("admin", "gestionnaire", "evaluateur", "jury", "certificateur")
+    },
     # object rule of the avis: the tuteur and the centre's managers only
     ("GET ~/avis/{avis_id}/", "evaluateur"): 404,
     ("GET ~/avis/{avis_id}/", "jury"): 404,
+    # the certificateur's own organisation holds no avis (the world's avis is a centre's)
+    ("GET ~/avis/{avis_id}/", "certificateur"): 404,
 }

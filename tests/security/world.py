@@ -3,8 +3,10 @@
 Each centre has one member per role, a RNCP dossier ready for the jury (with tuteur, avis,
 pièces and results) sitting before a jury whose président is the centre's jury member, a CQPM
 dossier inscribed to an épreuve that the centre's évaluateur marks, a document, an import job,
-an API token… so that detail routes reach real objects. The certificateur (CCI France) owns the
-RNCP référentiel and has its own certificateur member.
+an API token… so that detail routes reach real objects. A second RNCP dossier, of a second
+tuteur, sits before a second jury the centre's jury member is not on, with its own document:
+the object rules "another jury" and "another tuteur's candidate" are exercised. The
+certificateur (CCI France) owns the RNCP référentiel and has its own certificateur member.
 """
 
 import datetime as dt
@@ -107,6 +109,40 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         )
         decision = js.jury_dossiers_add(jury=jury, by=gest, dossiers=[dossier])[0]
 
+        # A second tuteur with their own candidate, sitting before a second jury on which the
+        # centre's jury member does not sit: "another jury" and "another candidate" exist.
+        tuteur2 = cs.tuteur_create(
+            by=gest, entreprise=entreprise, nom="Tuteur", prenom="Zoé", email=f"tuteur2@{org.slug}.test"
+        )
+        other = inscribed_dossier(gest, rncp, nom_naissance="Autre")
+        other = cs.dossier_update(dossier=other, by=gest, entreprise=entreprise, tuteur=tuteur2)
+        other_avis = es.avis_request(
+            dossier=other, by=gest, date_limite=timezone.localdate() + dt.timedelta(days=20)
+        )
+        grade_rncp(other, gest)
+        _upload_required_pieces(other, gest)
+        other_piece = cs.piece_upload(
+            dossier=other,
+            by=gest,
+            kind=Piece.Kind.RAPPORT,
+            uploaded_file=SimpleUploadedFile("rapport.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+        )
+        other = cs.dossier_transition(dossier=other, to=Dossier.Status.PRET_POUR_JURY, by=gest)
+        jury2 = js.jury_create(by=gest, referentiel=rncp, intitule="Autre jury", date=JURY_DATE, lieu="Paris")
+        member2 = js.jury_member_add(
+            jury=jury2,
+            by=gest,
+            email=f"autre-jure@{org.slug}.test",
+            nom="Autre",
+            prenom="Jean",
+            role=JuryMember.Role.PRESIDENT,
+            personnalite_qualifiee=True,
+            annees_metier=5,
+            metier="Office manager",
+            structure="Entreprise",
+        )
+        decision2 = js.jury_dossiers_add(jury=jury2, by=gest, dossiers=[other])[0]
+
         cqpm_dossier = inscribed_dossier(gest, cqpm, nom_naissance="Cqpm")
         session = es.session_create(by=gest, referentiel=cqpm, intitule="Session matrice", lieu="Paris")
         epreuve = es.epreuve_create(
@@ -135,8 +171,15 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         )
     document = issue(org, cci, group=f"jury:{jury.public_id}", holder="Rncp Léa")
     with tenant_context(org):
+        from documents.services import document_render
+
+        document_render(document)  # allowed downloads answer 200, not 409
+    other_document = issue(org, cci, key="autre", group=f"jury:{jury2.public_id}", holder="Autre Zoé")
+    pv = _proces_verbal(org, jury)
+    with tenant_context(org):
         document = IssuedDocument.objects.get(pk=document.pk)
         resultat = Resultat.objects.filter(dossier=dossier).first()
+        other_resultat = Resultat.objects.filter(dossier=other).first()
     from organisations.models import ApiToken
 
     token = ApiToken.objects.filter(membership=members["admin"]).first()
@@ -166,14 +209,54 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "piece_id": piece_cqpm.public_id,
     }
     rncp_ids = {k: centre.ids[k] for k in cqpm_ids}
-    # the évaluateur works on the CQPM dossier (their épreuve), the jury member on the RNCP one (their jury)
-    centre.role_ids = {"evaluateur": cqpm_ids}
-    centre.hidden = {"evaluateur": rncp_ids, "jury": cqpm_ids}
+    other_jury_ids = {
+        "candidate_id": other.candidate.public_id,
+        "dossier_id": other.public_id,
+        "resultat_id": other_resultat.public_id,
+        "piece_id": other_piece.public_id,
+        "avis_id": other_avis.public_id,
+        "jury_id": jury2.public_id,
+        "member_id": member2.public_id,
+        "decision_id": decision2.public_id,
+        "document_id": other_document.public_id,
+        "document_public_id": other_document.public_id,
+    }
+    # the évaluateur works on the CQPM dossier (their épreuve), the jury member on the RNCP one
+    # (their jury, not the other one), the tuteur on their own candidate (not the second tuteur's);
+    # the certificateur reads the jury's PV
+    centre.role_ids = {"evaluateur": cqpm_ids, "certificateur": {"document_id": pv.public_id}}
+    centre.hidden = {
+        "evaluateur": rncp_ids,
+        "jury": other_jury_ids,
+        "tuteur": {"avis_id": other_avis.public_id, "tuteur_id": tuteur2.public_id},
+    }
     centre.ids = {k: str(v) for k, v in centre.ids.items()}
     for d in (centre.role_ids, centre.hidden):
         for role in d:
             d[role] = {k: str(v) for k, v in d[role].items()}
     return centre
+
+
+def _proces_verbal(org, jury):
+    """The jury's rendered PV document, as the certificateur downloads it across centres."""
+    from documents.examples import PROCES_VERBAL
+    from documents.models import DocumentKind
+    from documents.services import document_render, document_request
+
+    with tenant_context(org):
+        pv = document_request(
+            organisation=org,
+            kind=DocumentKind.PROCES_VERBAL,
+            certificateur=None,
+            idempotency_key=f"jury:{jury.public_id}:pv",
+            group_key=jury.group_key,
+            title=f"Procès-verbal — {jury.intitule}",
+            context=PROCES_VERBAL,
+            issued_on=JURY_DATE,
+            render=False,
+        )
+        document_render(pv)
+    return pv
 
 
 def build_world() -> World:
