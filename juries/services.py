@@ -115,6 +115,8 @@ def _decimal(value, field: str) -> Decimal:
         number = Decimal(str(value if value not in (None, "") else 0).replace(",", "."))
     except InvalidOperation:
         raise ApplicationError(f"« {value} » n'est pas un nombre d'années.", field=field) from None
+    if not number.is_finite():  # NaN / Infinity: comparing them raises InvalidOperation
+        raise ApplicationError(f"« {value} » n'est pas un nombre d'années.", field=field)
     if number < 0 or number > 99:
         raise ApplicationError("Un nombre d'années entre 0 et 99.", field=field)
     return number

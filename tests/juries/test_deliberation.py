@@ -163,3 +163,20 @@ def test_composition_rule_lists_every_failure(in_a, alice, referentiels, panel, 
     assert any("Aucun candidat" in r for r in reasons)
     jury.refresh_from_db()
     assert jury.status == Jury.Status.COMPOSITION
+
+
+@pytest.mark.parametrize("value", ["NaN", "Infinity", "-inf", "1e999", "douze"])
+def test_member_years_that_are_not_numbers_are_refused(in_a, alice, referentiels, value):
+    from core.errors import ApplicationError
+    from juries import services
+    from juries.models import JuryMember
+    from tests.juries.conftest import JURY_DATE
+
+    jury = services.jury_create(by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon")
+    with pytest.raises(ApplicationError) as exc:
+        services.jury_member_add(
+            jury=jury, by=alice, email="pro@test.local", nom="Nom", prenom="Prénom",
+            role=JuryMember.Role.PROFESSIONNEL, annees_metier=value,
+        )
+    assert exc.value.field == "annees_metier"
+    assert not jury.members.exists()
