@@ -13,6 +13,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.utils import timezone
 
 from candidates import services as candidates_services
 from candidates.models import Dossier
@@ -27,8 +28,8 @@ from organisations.tenancy import tenant_context
 from referentiels.models import Referentiel
 
 CENTRE = "cci-campus-lyon"
-SIGNED = "Jury de certification — juin 2026 (démonstration)"
-OPEN = "Jury de certification — juillet 2026 (démonstration)"
+SIGNED = "Jury de certification signé (démonstration)"
+OPEN = "Jury de certification en délibération (démonstration)"
 PANEL = [
     ("presidente.jury@cci-lyon.demo", "Garnier", "Hélène", "president", {"personnalite_qualifiee": True, "structure": "Groupe Serin", "metier": "DRH"}),
     ("pro1.jury@cci-lyon.demo", "Lambert", "Marc", "professionnel", {"structure": "Atelier Lambert", "metier": "Office manager"}),
@@ -94,8 +95,11 @@ def seed(stdout=None) -> dict:
             secret = generate_totp_secret()
             TOTP.activate(membership.user, secret)
             panel[email] = (membership, secret)
+        # Dates relative to the day the demo is loaded: the signed jury sat two weeks ago (its
+        # 6-week publication deadline is ahead), the other one sits today.
+        today = timezone.localdate()
         # 1. a jury signed by its four members: frozen, dossiers deliberated, documents issued
-        signed = services.jury_create(by=gestionnaire, referentiel=ref, intitule=SIGNED, date=dt.date(2026, 6, 12), lieu="Lyon")
+        signed = services.jury_create(by=gestionnaire, referentiel=ref, intitule=SIGNED, date=today - dt.timedelta(days=14), lieu="Lyon")
         for email, nom, prenom, role, extra in PANEL:
             services.jury_member_add(jury=signed, by=gestionnaire, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra)
         dossiers = [_ready(gestionnaire, ref, *row, suffix="") for row in GRADES]
@@ -117,7 +121,7 @@ def seed(stdout=None) -> dict:
             membership, secret = panel[email]
             services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
         # 2. a jury in deliberation, presided by the demo jury login (it enrols its TOTP at first login)
-        opened = services.jury_create(by=gestionnaire, referentiel=ref, intitule=OPEN, date=dt.date(2026, 7, 10), lieu="Lyon")
+        opened = services.jury_create(by=gestionnaire, referentiel=ref, intitule=OPEN, date=today, lieu="Lyon")
         president = Membership.objects.filter(organisation=org, user__email="jury@cci-lyon.demo").first()
         rows = PANEL[1:]
         if president is not None:
