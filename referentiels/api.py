@@ -4,7 +4,6 @@ The organisation whose view applies is the token's membership, or for a browser 
 ``?organisation=<slug>`` parameter (optional when the user belongs to one organisation only).
 """
 
-import io
 
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -141,8 +140,10 @@ class ReferentielImportView(CatalogueAPIView):
             if upload.name.lower().endswith(".xml"):
                 from referentiels.rncp_import import rncp_import
 
+                # The upload itself (on disk past FILE_UPLOAD_MAX_MEMORY_SIZE): streamed by lxml,
+                # constant memory whatever the export's size.
                 report = rncp_import(
-                    source=io.BytesIO(upload.read()), filename=upload.name, certificateur=self.organisation,
+                    source=upload, filename=upload.name, certificateur=self.organisation,
                     numeros=set(data.validated_data["fiches"]) or None, dry_run=dry_run,
                 )
                 result = {

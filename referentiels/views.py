@@ -1,6 +1,6 @@
 """Catalogue pages. National data seen through the active organisation (certificateur or centre)."""
 
-import io
+import datetime as dt
 import secrets
 
 from django.contrib import messages
@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
@@ -156,8 +157,9 @@ def referentiel_import_view(request, org_slug):
     context = {"form": form}
     status = 200
     if request.method == "POST" and request.POST.get("token"):
-        stored = cache.get(f"import:{request.organisation.pk}:{request.POST['token']}")
-        if stored is None:
+        key = f"import:{request.organisation.pk}:{request.POST['token']}"
+        stored = cache.get(key)
+        if stored is None or not _import_storage().exists(stored["path"]):
             messages.error(request, "La prévisualisation a expiré : déposez à nouveau le fichier.")
             return redirect("referentiel_import", org_slug=org_slug)
         try:
@@ -165,7 +167,8 @@ def referentiel_import_view(request, org_slug):
         except (ApplicationError, FormatError) as exc:
             context["error"] = _error_text(exc)
             return render(request, "referentiels/import.html", context, status=400)
-        cache.delete(f"import:{request.organisation.pk}:{request.POST['token']}")
+        cache.delete(key)
+        _import_storage().delete(stored["path"])
         messages.success(request, result["message"])
         if result.get("public_id"):
             return redirect("referentiel_detail", org_slug=org_slug, public_id=result["public_id"])
@@ -173,10 +176,15 @@ def referentiel_import_view(request, org_slug):
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["fichier"]
-            stored = {"name": upload.name, "content": upload.read(), "fiches": sorted(form.cleaned_data["fiches"]), "replace": form.cleaned_data["remplacer"]}
+            _import_files_sweep()
+            # The same bytes are confirmed later: kept in private storage (never in the cache),
+            # read back as a stream by the import.
+            path = _import_storage().save(f"imports/{secrets.token_hex(16)}.upload", upload)
+            stored = {"name": upload.name, "path": path, "fiches": sorted(form.cleaned_data["fiches"]), "replace": form.cleaned_data["remplacer"]}
             try:
                 context["preview"] = _run_import(request, stored, dry_run=True)
             except (ApplicationError, FormatError) as exc:
+                _import_storage().delete(path)
                 context["error"] = _error_text(exc)
                 status = 400
             else:
@@ -188,21 +196,44 @@ def referentiel_import_view(request, org_slug):
     return render(request, "referentiels/import.html", context, status=status)
 
 
+def _import_storage():
+    from candidates.models import private_storage
+
+    return private_storage()
+
+
+def _import_files_sweep() -> None:
+    """Remove the files of previews never confirmed (older than the preview's lifetime)."""
+    storage = _import_storage()
+    if not storage.exists("imports"):
+        return
+    limit = timezone.now() - dt.timedelta(seconds=IMPORT_CACHE_SECONDS)
+    for name in storage.listdir("imports")[1]:
+        path = f"imports/{name}"
+        try:
+            if storage.get_modified_time(path) < limit:
+                storage.delete(path)
+        except (OSError, NotImplementedError):
+            continue
+
+
 def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
     name = stored["name"]
     if name.lower().endswith(".xml"):
         from referentiels.rncp_import import rncp_import
 
-        report = rncp_import(
-            source=io.BytesIO(stored["content"]), filename=name, certificateur=request.organisation,
-            numeros=set(stored["fiches"]) or None, dry_run=dry_run,
-        )
+        with _import_storage().open(stored["path"], "rb") as source:
+            report = rncp_import(
+                source=source, filename=name, certificateur=request.organisation,
+                numeros=set(stored["fiches"]) or None, dry_run=dry_run,
+            )
         verb = "seront importées" if dry_run else "importées en brouillon"
         message = f"{report.total} fiche(s) RNCP {verb} ; {report.habilitations} habilitation(s)."
         if report.skipped_total:
             message += f" {report.skipped_total} fiche(s) ignorée(s) : votre organisation n'en est pas certificatrice."
         return {"kind": "rncp", "report": report, "message": message}
-    doc = document_parse(stored["content"], name)
+    with _import_storage().open(stored["path"], "rb") as fh:
+        doc = document_parse(fh.read(), name)
     if dry_run:
         nb_caps = sum(len(b["capacites"]) for b in doc["blocs"])
         nb_crit = sum(len(c["criteres"]) for b in doc["blocs"] for c in b["capacites"])
