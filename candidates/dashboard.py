@@ -46,7 +46,7 @@ def dossiers_panel(membership):
         return None
     from candidates.selectors import dossier_counts
 
-    counts = dossier_counts()
+    counts = dossier_counts(actor=membership)
     per_status = [(label, counts["per_status"].get(value, 0)) for value, label in Dossier.Status.choices]
     per_referentiel = [(row["referentiel__code"], row["n"]) for row in counts["per_referentiel"]]
     return {

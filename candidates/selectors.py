@@ -300,11 +300,13 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
     return rows
 
 
-def dossier_counts() -> dict:
-    """Dossiers of the active centre per status and per référentiel code (dashboard)."""
-    per_status = dict(Dossier.objects.values_list("status").annotate(n=Count("pk")).order_by())
+def dossier_counts(*, actor=None) -> dict:
+    """Dossiers of the active centre per status and per référentiel code (dashboard); with
+    ``actor``, only those the actor may see (an évaluateur counts its own dossiers)."""
+    dossiers = _visible(Dossier.objects.all(), actor)
+    per_status = dict(dossiers.values_list("status").annotate(n=Count("pk")).order_by())
     per_referentiel = list(
-        Dossier.objects.values("referentiel__code")
+        dossiers.values("referentiel__code")
         .annotate(n=Count("pk"))
         .order_by("-n", "referentiel__code")
     )

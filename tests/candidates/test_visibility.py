@@ -54,3 +54,10 @@ def test_evaluateur_sees_only_assigned(assign_first, two_dossiers, evaluateur, c
 def test_gestionnaire_sees_everything(two_dossiers, alice, client_for):
     html = client_for(alice).get("/o/centre-a/candidats/").content.decode().lower()
     assert "assigné" in html and "horsperimetre" in html
+
+
+def test_dashboard_counts_only_the_dossiers_the_actor_sees(assign_first, two_dossiers, evaluateur, alice):
+    from candidates.dashboard import dossiers_panel
+
+    assert dossiers_panel(evaluateur)["total"] == 1
+    assert dossiers_panel(alice)["total"] == 2
