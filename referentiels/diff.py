@@ -24,14 +24,42 @@ class DiffRow:
         return "changed"
 
 
+def _modalites(items: list[dict]) -> str:
+    """One line per modalité, in words: « Étude de cas — écrit, 120 min, 40 points »."""
+    from referentiels.models import ModaliteType
+
+    labels = dict(ModaliteType.choices)
+    lines = []
+    for m in items:
+        facts = [m["forme"]] if m.get("forme") else []
+        if m.get("duree_minutes"):
+            facts.append(f"{m['duree_minutes']} min")
+        if m.get("points"):
+            facts.append(f"{m['points']} points")
+        text = m.get("intitule") or labels.get(m["type"], m["type"])
+        lines.append(text + (f" — {', '.join(facts)}" if facts else "") + (f" ({m['notes']})" if m.get("notes") else ""))
+    return "\n".join(lines)
+
+
+def _regle(doc: dict) -> str:
+    from referentiels.describe import regle_describe
+    from referentiels.regles import RegleError
+
+    try:
+        return "\n".join(regle_describe(doc["regle"], {b["code"]: b["intitule"] for b in doc["blocs"]}))
+    except RegleError as exc:  # a draft may hold an incomplete règle: show what is wrong
+        return f"Règle incomplète : {exc}"
+
+
 def _flatten(doc: dict) -> dict[str, tuple[str, str]]:
     rows: dict[str, tuple[str, str]] = {
         "intitule": ("Intitulé", doc["intitule"]),
         "niveau": ("Niveau", f"{doc['niveau_national']} / {doc['niveau_europeen']}".strip(" /")),
-        "regle": ("Règle d'obtention", repr(doc["regle"])),
+        "regle": ("Règle d'obtention", _regle(doc)),
     }
     for bloc in doc["blocs"]:
         rows[f"bloc:{bloc['code']}"] = (f"Bloc {bloc['code']}", bloc["intitule"])
+        rows[f"bmod:{bloc['code']}"] = (f"Modalités du bloc {bloc['code']}", _modalites(bloc["modalites"]))
         for cap in bloc["capacites"]:
             rows[f"cap:{cap['code']}"] = (f"Capacité {cap['code']}", cap["intitule"])
             rows[f"cond:{cap['code']}"] = (f"Conditions {cap['code']}", cap["conditions"])
@@ -39,6 +67,12 @@ def _flatten(doc: dict) -> dict[str, tuple[str, str]]:
                 f"Critères {cap['code']}",
                 "\n".join((f"[{c['groupe']}] " if c["groupe"] else "") + c["texte"] for c in cap["criteres"]),
             )
+            rows[f"cmod:{cap['code']}"] = (f"Modalités {cap['code']}", _modalites(cap["modalites"]))
+    for act in doc["activites"]:
+        rows[f"act:{act['code']}"] = (
+            f"Activité {act['code']}",
+            act["intitule"] + (f"\nCapacités : {', '.join(act['capacites'])}" if act["capacites"] else ""),
+        )
     return rows
 
 

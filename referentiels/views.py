@@ -75,7 +75,8 @@ def referentiel_compare(request, org_slug):
     org = request.organisation
     a = selectors.referentiel_get(organisation=org, public_id=request.GET.get("a", ""))
     b = selectors.referentiel_get(organisation=org, public_id=request.GET.get("b", ""))
-    return render(request, "referentiels/diff.html", {"a": a, "b": b, "diff": referentiel_diff(a, b)})
+    changes = [row for row in referentiel_diff(a, b) if row.status != "same"]
+    return render(request, "referentiels/diff.html", {"a": a, "b": b, "changes": changes})
 
 
 def _owned(request, public_id) -> Referentiel:

@@ -181,3 +181,22 @@ def test_habilitations_page_and_api(cci_staff, seeds, org_a, client_for, api_for
     assert response.status_code == 302
     data = api_for(cci_staff).get("/api/v1/referentiels/habilitations/").json()
     assert [(h["centre"], h["referentiel_code"]) for h in data["results"]] == [("centre-a", "RNCP36390")]
+
+
+def test_diff_shows_the_regle_in_words_modalites_and_no_difference(cci_staff, seeds, client_for):
+    from referentiels.diff import referentiel_diff
+    from referentiels.models import Modalite
+    from referentiels.services import referentiel_new_version
+
+    client = client_for(cci_staff)
+    ref = seeds["rncp36390.json"]
+    draft = referentiel_new_version(referentiel=ref, by=cci_staff.organisation)
+    same = client.get(f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}").content.decode()
+    assert "Aucune différence entre ces deux versions." in same and "<table" not in same
+    modalite = Modalite.objects.filter(referentiel=draft, bloc__isnull=False).order_by("pk").first()
+    Modalite.objects.filter(pk=modalite.pk).update(duree_minutes=(modalite.duree_minutes or 0) + 30)
+    rows = {r.key: r for r in referentiel_diff(ref, draft) if r.status != "same"}
+    assert list(rows) == [f"bmod:{modalite.bloc.code}"]
+    assert f"{(modalite.duree_minutes or 0) + 30} min" in rows[f"bmod:{modalite.bloc.code}"].right
+    regle = next(r for r in referentiel_diff(ref, draft) if r.key == "regle")
+    assert "{" not in regle.left and "points" in regle.left  # sentences, not a Python dict
