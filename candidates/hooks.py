@@ -115,3 +115,25 @@ def register_rgpd_section(name: str, *, export: Callable, erase: Callable) -> No
 
 def rgpd_sections() -> list[RgpdSection]:
     return list(_RGPD.values())
+
+
+# --- the session filter of the candidate list ---------------------------------------------------
+# Sessions d'examen belong to evaluations: it registers the list's choices and the condition on
+# dossiers, so that the candidate list, its export and the API filter by session.
+
+
+class SessionFilter:
+    def __init__(self, choices: Callable, q: Callable):
+        self.choices, self.q = choices, q
+
+
+_SESSION_FILTER: list[SessionFilter] = []
+
+
+def register_session_filter(*, choices: Callable, q: Callable) -> None:
+    """``choices() -> [(public_id, label)]`` in the active centre; ``q(public_id) -> Q`` over ``Dossier``."""
+    _SESSION_FILTER[:] = [SessionFilter(choices, q)]
+
+
+def session_filter() -> SessionFilter | None:
+    return _SESSION_FILTER[0] if _SESSION_FILTER else None

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -44,6 +45,7 @@ class CandidateFilters:
     decision: str = ""
     voie_acces: str = ""
     tiers_temps: bool | None = None
+    session: str = ""  # public_id of a session d'examen
     sort: str = "nom"
     errors: dict = field(default_factory=dict)
 
@@ -62,8 +64,14 @@ class CandidateFilters:
             else False
             if tiers in ("0", "false", "non")
             else None,
+            session=params.get("session", "").strip(),
             sort=params.get("sort", "nom") if params.get("sort", "nom") in SORTS else "nom",
         )
+        if filters.session:
+            try:
+                uuid.UUID(filters.session)
+            except ValueError:
+                filters.errors["session"] = f"Session inconnue : « {filters.session[:40]} »."
         if filters.status and filters.status not in Dossier.Status.values:
             filters.errors["status"] = f"État inconnu : « {filters.status} »."
         if filters.naissance and parse_birth(filters.naissance) is None:
@@ -103,7 +111,22 @@ def _dossier_q(filters: CandidateFilters) -> Q | None:
         q &= Q(voie_acces=filters.voie_acces)
     if filters.tiers_temps is not None:
         q &= Q(amenagement_tiers_temps=filters.tiers_temps)
+    session = hooks.session_filter()
+    if filters.session and session is not None:
+        q &= Q(pk__in=[]) if filters.errors.get("session") else session.q(filters.session)
     return q if q.children else None
+
+
+def dossier_ids_matching(filters: CandidateFilters) -> set[int] | None:
+    """Ids of the dossiers the dossier filters select (``None``: no dossier filter), for the export."""
+    dossier_q = _dossier_q(filters)
+    return None if dossier_q is None else set(Dossier.objects.filter(dossier_q).values_list("pk", flat=True))
+
+
+def session_choices() -> list[tuple[str, str]]:
+    """The sessions d'examen of the active centre, for the list's filter (empty without evaluations)."""
+    session = hooks.session_filter()
+    return session.choices() if session is not None else []
 
 
 def visible_dossiers_q(actor) -> Q | None:

@@ -48,6 +48,7 @@ def _list_context(request) -> dict:
             "code", flat=True
         ),
         "statuses": Dossier.Status.choices,
+        "sessions": selectors.session_choices(),
         "decisions": [c for c in Dossier.Decision.choices if c[0]],
         "voies": Dossier.VoieAcces.choices,
         "sorts": [
@@ -87,22 +88,12 @@ EXPORT_COLUMNS = [
 
 def _export_rows(filters):
     """One row per dossier matching the filters (a candidate without dossier gets one row)."""
-    dossier_q = selectors._dossier_q(filters)
+    matching = selectors.dossier_ids_matching(filters)
     # Export needs candidates.export (admins and gestionnaires): every dossier of the centre.
     for candidate in selectors.candidate_list(filters=filters).iterator(chunk_size=500):
-        dossiers = [d for d in candidate.dossiers.all() if dossier_q is None or _matches(d, filters)]
+        dossiers = [d for d in candidate.dossiers.all() if matching is None or d.pk in matching]
         for dossier in dossiers or [None]:
             yield [str(fn(candidate, dossier)) for _label, fn in EXPORT_COLUMNS]
-
-
-def _matches(dossier, filters) -> bool:
-    return (
-        (not filters.referentiel or dossier.referentiel.code == filters.referentiel)
-        and (not filters.status or dossier.status == filters.status)
-        and (not filters.decision or dossier.decision == filters.decision)
-        and (not filters.voie_acces or dossier.voie_acces == filters.voie_acces)
-        and (filters.tiers_temps is None or dossier.amenagement_tiers_temps == filters.tiers_temps)
-    )
 
 
 class _Echo:

@@ -19,3 +19,7 @@ class EvaluationsConfig(AppConfig):
         from evaluations.rgpd import evaluations_erase, evaluations_export
 
         register_rgpd_section("evaluations", export=evaluations_export, erase=evaluations_erase)
+        from candidates.hooks import register_session_filter
+        from evaluations.selectors import session_filter_choices, session_filter_q
+
+        register_session_filter(choices=session_filter_choices, q=session_filter_q)

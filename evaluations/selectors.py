@@ -453,3 +453,24 @@ def dossier_results_view(*, dossier) -> dict:
         "resultats": resultats, "proposition": proposition, "suivi": suivi, "avis": avis,
         "reasons": readiness_reasons([dossier])[dossier.pk],
     }
+
+
+def session_filter_choices() -> list[tuple[str, str]]:
+    """Sessions d'examen of the active centre for the candidate list's filter, newest first."""
+    from evaluations.models import SessionExamen
+
+    return [
+        (str(public_id), f"{intitule} ({code})")
+        for public_id, intitule, code in SessionExamen.objects.order_by("-created_at").values_list(
+            "public_id", "intitule", "referentiel__code"
+        )[:200]
+    ]
+
+
+def session_filter_q(public_id: str):
+    """Dossiers with a candidate on an épreuve of that session."""
+    from django.db.models import Q
+
+    from evaluations.models import InscriptionEpreuve
+
+    return Q(pk__in=InscriptionEpreuve.objects.filter(epreuve__session__public_id=public_id).values("dossier_id"))
