@@ -24,7 +24,10 @@ PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
 # Real mode (tests, bench): the local services that scripts/ensure_services.sh provides.
+# The application role (owns nothing) and the owner role (creates and migrates the test and
+# bench databases); see scripts/ensure_services.sh.
 DATABASE_URL ?= postgres://certif:certif@127.0.0.1:5432/certif
+DATABASE_MIGRATE_URL ?= postgres://certif_owner:certif_owner@127.0.0.1:5432/certif
 REDIS_URL    ?= redis://127.0.0.1:6379/0
 
 # Debian packages.
@@ -35,9 +38,9 @@ RENDER_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 TEST_APT   := $(RENDER_APT) chromium fonts-liberation2
 
 # Embedded mode must not pick up a real-mode database from the caller's shell.
-EMBEDDED_ENV := env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.base
+EMBEDDED_ENV := env -u DATABASE_URL -u DATABASE_MIGRATE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.base
 # Real mode (tests, bench); the venv's bin/ comes first so `celery` etc. resolve to it.
-REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' REDIS_URL='$(REDIS_URL)' PATH="$(abspath $(VENV))/bin:$$PATH"
+REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' DATABASE_MIGRATE_URL='$(DATABASE_MIGRATE_URL)' REDIS_URL='$(REDIS_URL)' PATH="$(abspath $(VENV))/bin:$$PATH"
 TEST_ENV := $(REAL_ENV) DJANGO_SETTINGS_MODULE=config.settings.test
 BENCH_SETTINGS ?= config.settings.test
 
@@ -78,7 +81,7 @@ sysdeps-test: ## apt-install rendering + Chromium (+ PostgreSQL/Redis if missing
 		pkgs="$$pkgs redis-server redis-tools"; fi; \
 	bash scripts/ensure_apt.sh $$pkgs
 
-services: ## start PostgreSQL and Redis if needed; ensure the `certif` role and database
+services: ## start PostgreSQL and Redis if needed; ensure the `certif_owner`/`certif` roles and database
 	@bash scripts/ensure_services.sh
 
 # axe-core for the accessibility checks: `npm ci` again only when package*.json changed.

@@ -1,7 +1,8 @@
 """``make bench``: seed a fresh bench database, run every benchmark, print one table, write JSON.
 
-Environment: DATABASE_URL (a PostgreSQL server; the bench uses its own database
-``<name>_bench``, recreated each run), REDIS_URL, BENCH_SCALE (multiplies run counts),
+Environment: DATABASE_URL (a PostgreSQL server and the application role; the bench uses its
+own database ``<name>_bench``, recreated each run), DATABASE_MIGRATE_URL (the owner role, which
+recreates and migrates it; default ``certif_owner``), REDIS_URL, BENCH_SCALE (multiplies run counts),
 BENCH_ONLY (comma-separated benchmark names).
 """
 
@@ -22,18 +23,31 @@ def _bench_database_url() -> str:
     return f"{base}/{name}_bench"
 
 
+def _owner_url(url: str) -> str:
+    """The owner role's URL (DATABASE_MIGRATE_URL's credentials) for the database of ``url``."""
+    owner = os.environ.get("DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_owner@127.0.0.1:5432/certif")
+    return f"{owner.rpartition('/')[0]}/{url.rpartition('/')[2]}"
+
+
 def _recreate_database(url: str) -> None:
+    """Drop and create the database of ``url`` as the owner role (the application role cannot)."""
     import psycopg
 
-    base, _, name = url.rpartition("/")
+    base, _, name = _owner_url(url).rpartition("/")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.errors.InsufficientPrivilege:
+            # Created before the role split, by the application role: it drops its own.
+            with psycopg.connect(f"{url.rpartition('/')[0]}/postgres", autocommit=True) as legacy:
+                legacy.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def main() -> int:
     url = _bench_database_url()
-    os.environ["DATABASE_URL"] = url
+    os.environ["DATABASE_URL"] = url  # the application role: seeding, benchmarks, gunicorn
+    os.environ["DATABASE_MIGRATE_URL"] = _owner_url(url)  # the owner: `migrate` below only
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     _recreate_database(url)
     import django
@@ -41,7 +55,7 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
+    call_command("migrate", verbosity=0)  # as the owner, then grants the application role its rows
 
     from bench.core import Line, table
     from bench.rendering import bench_parchemin, bench_pv

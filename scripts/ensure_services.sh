@@ -5,14 +5,22 @@
 #   2. start them when installed but not running, with the commands this machine
 #      kind uses (pg_ctlcluster ... start; redis-server --daemonize yes ...);
 #   3. wait until they answer (pg_isready, redis-cli ping), with a timeout;
-#   4. create/alter the application role `certif` (LOGIN, NOSUPERUSER,
-#      NOBYPASSRLS, CREATEDB, password certif) and its database, idempotently.
+#   4. create/alter, idempotently (docker/postgres/roles.psql, shared with the
+#      production init), the two roles and the database `certif`:
+#        - `certif_owner` (LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB, password
+#          certif_owner) owns the database and its tables and runs the migrations
+#          (the test runner and the bench create their databases as it);
+#        - `certif` (LOGIN NOSUPERUSER NOBYPASSRLS, password certif), the
+#          application role: owns nothing, SELECT/INSERT/UPDATE/DELETE only;
+#      on a machine where `certif` still owns `certif` from before the split,
+#      ownership of the database and of its objects moves to `certif_owner`.
 #
 # Everything is idempotent: on a machine where both already run it only checks.
 # Only local services (127.0.0.1) are managed.
 #
 # Tunables (environment): PG_HOST PG_PORT REDIS_PORT APP_DB_USER APP_DB_PASSWORD
-# APP_DB_NAME SERVICE_TIMEOUT (seconds per service, default 60).
+# APP_DB_OWNER APP_DB_OWNER_PASSWORD APP_DB_NAME SERVICE_TIMEOUT (seconds per
+# service, default 60).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -22,6 +30,8 @@ REDIS_PORT=${REDIS_PORT:-6379}
 APP_DB_USER=${APP_DB_USER:-certif}
 APP_DB_PASSWORD=${APP_DB_PASSWORD:-certif}
 APP_DB_NAME=${APP_DB_NAME:-certif}
+APP_DB_OWNER=${APP_DB_OWNER:-certif_owner}
+APP_DB_OWNER_PASSWORD=${APP_DB_OWNER_PASSWORD:-certif_owner}
 TIMEOUT=${SERVICE_TIMEOUT:-60}
 
 log() { echo "services: $*"; }
@@ -91,7 +101,8 @@ fi
 # Run SQL from stdin as the postgres superuser, with psql variables.
 psql_admin() {
     local args=(-X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" -d postgres
-        -v app_user="$APP_DB_USER" -v app_password="$APP_DB_PASSWORD" -v app_db="$APP_DB_NAME")
+        -v app_user="$APP_DB_USER" -v app_password="$APP_DB_PASSWORD" -v app_db="$APP_DB_NAME"
+        -v owner_user="$APP_DB_OWNER" -v owner_password="$APP_DB_OWNER_PASSWORD" "$@")
     case "$PSQL_MODE" in
         tcp) psql -w -h "$PG_HOST" -U postgres "${args[@]}" ;;
         su) (cd / && su postgres -s /bin/bash -c "psql -w $(printf '%q ' "${args[@]}")") ;;
@@ -99,25 +110,27 @@ psql_admin() {
     esac
 }
 
-log "ensuring role '$APP_DB_USER' (LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB) and database '$APP_DB_NAME'"
-psql_admin <<'SQL'
-SELECT format('CREATE ROLE %I LOGIN', :'app_user')
- WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \gexec
--- Re-assert the attributes every time: the app role must never be superuser
--- nor bypass row-level security.
-ALTER ROLE :"app_user" WITH LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB NOCREATEROLE NOREPLICATION
-    PASSWORD :'app_password';
-SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user')
- WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'app_db') \gexec
-ALTER DATABASE :"app_db" OWNER TO :"app_user";
-SQL
+log "ensuring roles '$APP_DB_OWNER' (owner) and '$APP_DB_USER' (application) and database '$APP_DB_NAME'"
+# The application role keeps CREATEDB here for now, and only here: branches that predate the
+# role split still create their test database as `certif`. Nothing of this branch needs it
+# (test and bench databases are created by the owner); production creates it NOCREATEDB.
+# TODO after the merge: app_createdb=NOCREATEDB.
+psql_admin -v app_createdb=CREATEDB <"$HERE/../docker/postgres/roles.psql" >/dev/null
 
-# The application connects over TCP with a password: check that it really can.
-if ! PGPASSWORD="$APP_DB_PASSWORD" psql -w -X -h "$PG_HOST" -p "$PG_PORT" -U "$APP_DB_USER" -d "$APP_DB_NAME" \
-        -Atqc 'select 1' >/dev/null 2>&1; then
-    die "role '$APP_DB_USER' cannot log in to '$APP_DB_NAME' over TCP ($PG_HOST:$PG_PORT); check pg_hba.conf."
-fi
-log "PostgreSQL ready: postgres://$APP_DB_USER:***@$PG_HOST:$PG_PORT/$APP_DB_NAME"
+# Both roles connect over TCP with a password: check that they really can, and that the
+# application role owns nothing in its database (else it could lift RLS or disable triggers).
+for who in "$APP_DB_USER:$APP_DB_PASSWORD" "$APP_DB_OWNER:$APP_DB_OWNER_PASSWORD"; do
+    if ! PGPASSWORD="${who#*:}" psql -w -X -h "$PG_HOST" -p "$PG_PORT" -U "${who%%:*}" -d "$APP_DB_NAME" \
+            -Atqc 'select 1' >/dev/null 2>&1; then
+        die "role '${who%%:*}' cannot log in to '$APP_DB_NAME' over TCP ($PG_HOST:$PG_PORT); check pg_hba.conf."
+    fi
+done
+owned=$(PGPASSWORD="$APP_DB_PASSWORD" psql -w -X -h "$PG_HOST" -p "$PG_PORT" -U "$APP_DB_USER" -d "$APP_DB_NAME" -Atqc \
+    "select (select count(*) from pg_class where relowner = current_user::regrole)
+          + (select count(*) from pg_namespace where nspowner = current_user::regrole)
+          + (select count(*) from pg_database where datname = current_database() and datdba = current_user::regrole)")
+[ "$owned" = "0" ] || die "role '$APP_DB_USER' still owns $owned object(s) in '$APP_DB_NAME'."
+log "PostgreSQL ready: postgres://$APP_DB_USER:***@$PG_HOST:$PG_PORT/$APP_DB_NAME (owner $APP_DB_OWNER)"
 
 # --------------------------------------------------------------------------
 # Redis

@@ -1,7 +1,9 @@
 """Shared fixtures: two centres (alice in A, bob in B), an outsider (charlie), a certificateur.
 
-Tests run on PostgreSQL as the application role ``certif`` (not superuser, no BYPASSRLS),
-so row-level security is exercised for real.
+Tests run on PostgreSQL as the application role ``certif`` (not superuser, no BYPASSRLS,
+owner of nothing), so row-level security and the immutability triggers are exercised for real.
+The owner role (``DATABASE_MIGRATE_URL``, ``certif_owner``) creates, migrates and drops the test
+database, and flushes it after transactional tests (``core.db_roles``); nothing else uses it.
 """
 
 import os
@@ -22,6 +24,43 @@ from organisations.services import api_token_create, membership_add
 from tests.factories import UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
+
+_APP_CREDENTIALS: dict = {}
+
+
+# --- the test database: created by the owner role, used by the application role ------------
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Connect as the owner while pytest-django creates and migrates the test database."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    from core.db_roles import owner_credentials, use_credentials
+
+    credentials = owner_credentials()
+    assert credentials, "DATABASE_MIGRATE_URL (le rôle propriétaire) est obligatoire pour les tests."
+    _APP_CREDENTIALS.update(use_credentials(DEFAULT_DB_ALIAS, credentials))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Then every test, the worker and the live server run as the application role.
+
+    ``migrate`` granted the application role its rows (``core.db_roles.grant_application_role``);
+    the owner comes back at the end to drop the database.
+    """
+    from django.db import DEFAULT_DB_ALIAS, connection
+
+    from core.db_roles import use_credentials
+
+    owner = use_credentials(DEFAULT_DB_ALIAS, _APP_CREDENTIALS)
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        assert cursor.fetchone()[0] == settings.DATABASE_APP_USER
+    connection.close()
+    yield
+    use_credentials(DEFAULT_DB_ALIAS, owner)
 
 
 @pytest.fixture(autouse=True)

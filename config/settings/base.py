@@ -93,6 +93,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Two PostgreSQL roles (README, "Configuration"): DATABASE_URL is the application role's, which
+# owns nothing and may only read and write rows; DATABASE_MIGRATE_URL (optional, PostgreSQL
+# only) is the owner's, used by `migrate` and `flush` alone (core.db_roles), which then grant
+# the application role its rows. Only its credentials count: the database is DATABASE_URL's.
+DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL", "")
+DATABASE_APP_USER = DATABASES["default"].get("USER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -5,6 +5,9 @@ import os
 # `make test` exports these; the defaults let `pytest` run directly on a set-up machine.
 os.environ.setdefault("DATABASE_URL", "postgres://certif:certif@127.0.0.1:5432/certif")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+# The owner role creates, migrates, flushes and drops the test database (tests/conftest.py,
+# core.db_roles); everything else, the worker and the live server included, runs as `certif`.
+os.environ.setdefault("DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_owner@127.0.0.1:5432/certif")
 
 from config.env import env_str  # noqa: E402
 from config.settings.base import *  # noqa: E402, F403

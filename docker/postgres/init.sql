@@ -1,16 +1,21 @@
 -- Runs once, when the postgres container initialises an empty data volume
--- (mounted into /docker-entrypoint-initdb.d/ by docker-compose.yml; executed by psql as the
--- POSTGRES_USER superuser with ON_ERROR_STOP).
+-- (docker/postgres/ is mounted as /docker-entrypoint-initdb.d/ by docker-compose.yml; executed
+-- by psql as the POSTGRES_USER superuser with ON_ERROR_STOP).
 --
--- Creates the application role and its database. The role must never be superuser and must
--- not bypass row-level security: tenant isolation relies on RLS policies applying to it.
--- CREATEDB lets the test suite create its test database when pointed at this server.
--- Role name, password and database come from the container environment
--- (APP_DB_USER, APP_DB_PASSWORD, APP_DB_NAME; see .env.example).
+-- Creates the two roles and the application database through roles.psql (shared with
+-- scripts/ensure_services.sh):
+--   * the owner (APP_DB_OWNER, APP_DB_OWNER_PASSWORD): owns the database and every table,
+--     runs the migrations (compose's `migrate` service);
+--   * the application role (APP_DB_USER, APP_DB_PASSWORD): web, worker, beat; owns nothing and
+--     may only read and write rows, so it can neither disable a trigger nor lift row-level
+--     security. Neither role is superuser or BYPASSRLS.
+-- Values come from the container environment (see .env.example).
 
 \getenv app_user APP_DB_USER
 \getenv app_password APP_DB_PASSWORD
 \getenv app_db APP_DB_NAME
+\getenv owner_user APP_DB_OWNER
+\getenv owner_password APP_DB_OWNER_PASSWORD
 
 \if :{?app_user}
 \else
@@ -20,15 +25,19 @@
 \else
   \set app_db certif
 \endif
+\if :{?owner_user}
+\else
+  \set owner_user certif_owner
+\endif
 \if :{?app_password}
 \else
   DO $$ BEGIN RAISE EXCEPTION 'APP_DB_PASSWORD is not set for the postgres container'; END $$;
 \endif
+\if :{?owner_password}
+\else
+  DO $$ BEGIN RAISE EXCEPTION 'APP_DB_OWNER_PASSWORD is not set for the postgres container'; END $$;
+\endif
+-- The application role creates no database in production.
+\set app_createdb NOCREATEDB
 
-CREATE ROLE :"app_user" WITH LOGIN NOSUPERUSER NOBYPASSRLS CREATEDB NOCREATEROLE NOREPLICATION
-    PASSWORD :'app_password';
-
-CREATE DATABASE :"app_db" OWNER :"app_user";
-
--- Nobody else may connect to the application database by default.
-REVOKE ALL ON DATABASE :"app_db" FROM PUBLIC;
+\ir roles.psql

@@ -25,13 +25,17 @@ class ReportingTenantTask(TenantTask):
 
 @shared_task(base=ReportingTenantTask, name="tests.organisations.tenant_probe")
 def tenant_probe(**kwargs) -> None:
+    from django.db import connection
     from django_scopes import get_scope
 
     from organisations.tenancy import _db_get
 
     organisation = get_scope().get("organisation")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        role = cursor.fetchone()[0]  # the application role, never the owner
     cache.set(
         report_key(kwargs.get("token", "")),
-        {"ran": True, "scope": getattr(organisation, "pk", None), "db": _db_get()},
+        {"ran": True, "scope": getattr(organisation, "pk", None), "db": _db_get(), "role": role},
         300,
     )

@@ -30,7 +30,7 @@ def test_tenant_task_refuses_to_run_without_organisation(db, kwargs):
 def test_tenant_task_runs_in_the_scope_of_its_organisation(org_a):
     token = uuid.uuid4().hex
     tenant_probe.apply(kwargs={"organisation_id": org_a.pk, "token": token})
-    assert cache.get(report_key(token)) == {"ran": True, "scope": org_a.pk, "db": str(org_a.pk)}
+    assert cache.get(report_key(token)) == {"ran": True, "scope": org_a.pk, "db": str(org_a.pk), "role": "certif"}
 
 
 def test_eager_task_runs_in_its_organisation(org_a, org_b):
@@ -71,7 +71,7 @@ def test_real_worker_refuses_task_without_organisation(real_celery, org_a):
     real_celery.send_task("tests.organisations.tenant_probe", kwargs={"token": accepted, "organisation_id": org_a.pk})
 
     assert wait_for(lambda: cache.get(report_key(refused)), timeout=30) == REFUSED
-    assert wait_for(lambda: cache.get(report_key(accepted)), timeout=30) == {"ran": True, "scope": org_a.pk, "db": str(org_a.pk)}
+    assert wait_for(lambda: cache.get(report_key(accepted)), timeout=30) == {"ran": True, "scope": org_a.pk, "db": str(org_a.pk), "role": "certif"}
 
 
 def test_wait_for_waits_for_the_state_and_fails_when_it_never_comes():

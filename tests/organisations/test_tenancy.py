@@ -3,11 +3,14 @@
 import ast
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django_scopes.exceptions import ScopeError
 
+from juries.models import Decision
 from organisations.models import AuditEvent
 from organisations.services import audit_record
 from organisations.tenancy import (
@@ -132,6 +135,53 @@ def test_application_role_cannot_bypass_rls(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)
+        # ...and owns nothing: a table's owner may lift its RLS or disable its triggers.
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")
+        assert cursor.fetchone() == (0,)
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM pg_class WHERE relowner = current_user::regrole),"
+            " (SELECT count(*) FROM pg_namespace WHERE nspowner = current_user::regrole),"
+            " (SELECT count(*) FROM pg_proc WHERE proowner = current_user::regrole),"
+            " (SELECT datdba = current_user::regrole FROM pg_database WHERE datname = current_database())"
+        )
+        assert cursor.fetchone() == (0, 0, 0, False)
+
+
+def _insufficient_privilege(sql: str) -> str:
+    """Run ``sql`` in its own savepoint; the database must refuse it for lack of privilege."""
+    with pytest.raises(DatabaseError) as refused, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql)
+    assert isinstance(refused.value.__cause__, psycopg.errors.InsufficientPrivilege), repr(refused.value)
+    return str(refused.value)
+
+
+def test_application_role_cannot_lift_rls_or_disable_triggers(db):
+    """DDL that would undo the database's guarantees is an owner's privilege: refused to the app."""
+    tenant = connection.ops.quote_name(AuditEvent._meta.db_table)
+    decision = connection.ops.quote_name(Decision._meta.db_table)
+    for sql in (
+        f"ALTER TABLE {tenant} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {tenant} DISABLE ROW LEVEL SECURITY",
+        f"DROP POLICY tenant_isolation ON {tenant}",
+        f"ALTER TABLE {decision} DISABLE TRIGGER ALL",
+        f"ALTER TABLE {decision} DISABLE TRIGGER juries_decision_frozen",
+        f"DROP TRIGGER juries_decision_frozen ON {decision}",
+        f"ALTER TABLE {decision} OWNER TO {connection.ops.quote_name(settings.DATABASE_APP_USER)}",
+    ):
+        assert "must be owner" in _insufficient_privilege(sql), sql
+    for sql in (
+        f"TRUNCATE {decision}",  # skips triggers and RLS: the owner's flush only
+        f"CREATE TRIGGER sneaky BEFORE UPDATE ON {decision} FOR EACH ROW EXECUTE FUNCTION suppress_redundant_updates_trigger()",
+        "CREATE TABLE sneaky (id int)",
+        "SELECT setval(pg_get_serial_sequence('juries_decision', 'id'), 1)",
+    ):
+        assert "permission denied" in _insufficient_privilege(sql), sql
+    # Still under forced RLS, with its policy and its trigger, after all that.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [AuditEvent._meta.db_table])
+        assert cursor.fetchone() == (True, True)
+        cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'juries_decision_frozen'")
+        assert cursor.fetchone() == ("O",)
 
 
 def test_scopes_disabled_only_in_listed_modules():

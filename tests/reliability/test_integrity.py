@@ -39,6 +39,9 @@ def test_the_application_role_is_neither_superuser_nor_bypassrls(db):
             "SELECT current_user, rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
         )
         assert cursor.fetchone() == ("certif", False, False)
+        # Owner of no table, so it cannot disable their triggers (tests/organisations/test_tenancy.py).
+        cursor.execute("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")
+        assert cursor.fetchone() == (0,)
 
 
 def test_signed_pv_and_decisions_refuse_every_path(org_a, alice, referentiels, panel):
