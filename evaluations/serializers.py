@@ -3,7 +3,6 @@
 from rest_framework import serializers
 
 from core.schema import EmailOrBlankField, LocalTimeField
-
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
