@@ -32,11 +32,7 @@ from referentiels.serializers import (
     ReferentielSerializer,
 )
 
-ORG_PARAM = OpenApiParameter(
-    "organisation",
-    str,
-    description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.",
-)
+ORG_PARAM = OpenApiParameter("organisation", str, description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.")
 
 
 def api_membership(request) -> Membership:
@@ -51,13 +47,7 @@ def api_membership(request) -> Membership:
         return membership
     memberships = list(memberships[:2])
     if len(memberships) != 1:
-        raise exceptions.ValidationError(
-            {
-                "organisation": [
-                    "Précisez ?organisation=<identifiant> : vous appartenez à plusieurs organisations."
-                ]
-            }
-        )
+        raise exceptions.ValidationError({"organisation": ["Précisez ?organisation=<identifiant> : vous appartenez à plusieurs organisations."]})
     return memberships[0]
 
 
@@ -88,14 +78,7 @@ class CatalogueAPIView(APIView):
         return referentiel
 
 
-@extend_schema(
-    parameters=[
-        ORG_PARAM,
-        OpenApiParameter("search", str),
-        OpenApiParameter("kind", str),
-        OpenApiParameter("status", str),
-    ]
-)
+@extend_schema(parameters=[ORG_PARAM, OpenApiParameter("search", str), OpenApiParameter("kind", str), OpenApiParameter("status", str)])
 class ReferentielListView(CatalogueAPIView, ListAPIView):
     serializer_class = ReferentielSerializer
     filter_backends: list = []
@@ -103,20 +86,13 @@ class ReferentielListView(CatalogueAPIView, ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.referentiel_list(
-            organisation=self.organisation,
-            search=p.get("search", ""),
-            kind=p.get("kind", ""),
-            status=p.get("status", ""),
+            organisation=self.organisation, search=p.get("search", ""), kind=p.get("kind", ""), status=p.get("status", ""),
             certificateur=p.get("certificateur", ""),
         )
 
 
 class ReferentielDetailView(CatalogueAPIView):
-    @extend_schema(
-        parameters=[ORG_PARAM],
-        responses=ReferentielDetailSerializer,
-        summary="Un référentiel et son arbre complet",
-    )
+    @extend_schema(parameters=[ORG_PARAM], responses=ReferentielDetailSerializer, summary="Un référentiel et son arbre complet")
     def get(self, request, public_id):
         return Response(ReferentielDetailSerializer(self.get_referentiel(public_id)).data)
 
@@ -134,10 +110,7 @@ class ReferentielExportView(CatalogueAPIView):
 
     @extend_schema(
         parameters=[ORG_PARAM, OpenApiParameter("format", str, enum=["json", "yaml"])],
-        responses={
-            (200, "application/json"): OpenApiTypes.OBJECT,
-            (200, "application/yaml"): OpenApiTypes.STR,
-        },
+        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/yaml"): OpenApiTypes.STR},
         summary="Export au format certif-referentiel/1",
     )
     def get(self, request, public_id):
@@ -146,36 +119,22 @@ class ReferentielExportView(CatalogueAPIView):
         if fmt not in ("json", "yaml"):
             raise ApplicationError(f"Format « {fmt[:20]} » inconnu : json ou yaml.", field="format")
         text = document_dumps(services.referentiel_export(referentiel=referentiel), fmt=fmt)
-        return HttpResponse(
-            text,
-            content_type="application/yaml; charset=utf-8"
-            if fmt == "yaml"
-            else "application/json; charset=utf-8",
-        )
+        return HttpResponse(text, content_type="application/yaml; charset=utf-8" if fmt == "yaml" else "application/json; charset=utf-8")
 
 
 class ReferentielPublishView(CatalogueAPIView):
     required_permission = "referentiels.publish"
 
-    @extend_schema(
-        parameters=[ORG_PARAM], request=None, responses=ReferentielSerializer, summary="Publier un brouillon"
-    )
+    @extend_schema(parameters=[ORG_PARAM], request=None, responses=ReferentielSerializer, summary="Publier un brouillon")
     def post(self, request, public_id):
-        referentiel = services.referentiel_publish(
-            referentiel=self.get_owned(public_id), by=self.organisation
-        )
+        referentiel = services.referentiel_publish(referentiel=self.get_owned(public_id), by=self.organisation)
         return Response(ReferentielSerializer(referentiel).data)
 
 
 class ReferentielNewVersionView(CatalogueAPIView):
     required_permission = "referentiels.edit"
 
-    @extend_schema(
-        parameters=[ORG_PARAM],
-        request=None,
-        responses={201: ReferentielSerializer},
-        summary="Copier une version en nouveau brouillon",
-    )
+    @extend_schema(parameters=[ORG_PARAM], request=None, responses={201: ReferentielSerializer}, summary="Copier une version en nouveau brouillon")
     def post(self, request, public_id):
         draft = services.referentiel_new_version(referentiel=self.get_owned(public_id), by=self.organisation)
         return Response(ReferentielSerializer(draft).data, status=status.HTTP_201_CREATED)
@@ -185,12 +144,7 @@ class ReferentielImportView(CatalogueAPIView):
     required_permission = "referentiels.import"
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(
-        parameters=[ORG_PARAM],
-        request=ImportSerializer,
-        responses={200: ImportResultSerializer, 201: ImportResultSerializer},
-        summary="Importer un référentiel (JSON/YAML) ou des fiches RNCP (XML)",
-    )
+    @extend_schema(parameters=[ORG_PARAM], request=ImportSerializer, responses={200: ImportResultSerializer, 201: ImportResultSerializer}, summary="Importer un référentiel (JSON/YAML) ou des fiches RNCP (XML)")
     def post(self, request):
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -201,49 +155,24 @@ class ReferentielImportView(CatalogueAPIView):
                 from referentiels.rncp_import import rncp_import
 
                 report = rncp_import(
-                    source=io.BytesIO(upload.read()),
-                    filename=upload.name,
-                    certificateur=self.organisation,
-                    numeros=set(data.validated_data["fiches"]) or None,
-                    dry_run=dry_run,
+                    source=io.BytesIO(upload.read()), filename=upload.name, certificateur=self.organisation,
+                    numeros=set(data.validated_data["fiches"]) or None, dry_run=dry_run,
                 )
                 result = {
-                    "dry_run": dry_run,
-                    "total": report.total,
-                    "habilitations": report.habilitations,
-                    "referentiels": [
-                        {
-                            "code": f.code,
-                            "version": f.version,
-                            "action": f.action,
-                            "blocs": f.blocs,
-                            "capacites": f.capacites,
-                        }
-                        for f in report.fiches
-                    ],
+                    "dry_run": dry_run, "total": report.total, "habilitations": report.habilitations,
+                    "referentiels": [{"code": f.code, "version": f.version, "action": f.action, "blocs": f.blocs, "capacites": f.capacites} for f in report.fiches],
                     "total_ignorees": report.skipped_total,
-                    "ignorees": [
-                        {"code": f.code, "intitule": f.intitule, "raison": f.raison} for f in report.skipped
-                    ],
+                    "ignorees": [{"code": f.code, "intitule": f.intitule, "raison": f.raison} for f in report.skipped],
                 }
             else:
                 doc = document_parse(upload.read(), upload.name)
                 result = {
-                    "dry_run": dry_run,
-                    "total": 1,
-                    "habilitations": 0,
-                    "referentiels": [
-                        {"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}
-                    ],
-                    "total_ignorees": 0,
-                    "ignorees": [],
+                    "dry_run": dry_run, "total": 1, "habilitations": 0,
+                    "referentiels": [{"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}],
+                    "total_ignorees": 0, "ignorees": [],
                 }
                 if not dry_run:
-                    referentiel = services.referentiel_import(
-                        doc=doc,
-                        certificateur=self.organisation,
-                        replace_draft=data.validated_data["remplacer"],
-                    )
+                    referentiel = services.referentiel_import(doc=doc, certificateur=self.organisation, replace_draft=data.validated_data["remplacer"])
                     result["referentiels"][0]["id"] = str(referentiel.public_id)
         except FormatError as exc:
             raise ApplicationError(str(exc), field="fichier") from None
@@ -258,12 +187,7 @@ class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
     def get_queryset(self):
         return selectors.habilitation_list(organisation=self.organisation)
 
-    @extend_schema(
-        parameters=[ORG_PARAM],
-        request=HabilitationCreateSerializer,
-        responses={201: HabilitationSerializer},
-        summary="Accorder une habilitation à un centre",
-    )
+    @extend_schema(parameters=[ORG_PARAM], request=HabilitationCreateSerializer, responses={201: HabilitationSerializer}, summary="Accorder une habilitation à un centre")
     def post(self, request):
         data = HabilitationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -271,11 +195,7 @@ class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
         if centre is None:
             raise ApplicationError("Centre inconnu.", field="centre")
         habilitation = services.habilitation_grant(
-            certificateur=self.organisation,
-            centre=centre,
-            code=data.validated_data["referentiel_code"],
-            date_debut=data.validated_data["date_debut"],
-            date_fin=data.validated_data.get("date_fin"),
-            note=data.validated_data.get("note", ""),
+            certificateur=self.organisation, centre=centre, code=data.validated_data["referentiel_code"],
+            date_debut=data.validated_data["date_debut"], date_fin=data.validated_data.get("date_fin"), note=data.validated_data.get("note", ""),
         )
         return Response(HabilitationSerializer(habilitation).data, status=status.HTTP_201_CREATED)

@@ -50,11 +50,7 @@ def test_detail_page_query_count_is_constant(seeds, certificateurs, client_for):
     client = client_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
     client.get("/o/uimm/referentiels/")  # first request of the session writes it
     counts = []
-    for name in (
-        "cqpm-attache-gestion.json",
-        "cqpm-management-equipes.json",
-        "cqpm-responsable-affaires.json",
-    ):
+    for name in ("cqpm-attache-gestion.json", "cqpm-management-equipes.json", "cqpm-responsable-affaires.json"):
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"/o/uimm/referentiels/{seeds[name].public_id}/").status_code == 200
         counts.append(len(ctx))
@@ -125,23 +121,15 @@ def test_publish_and_new_version_pages(cci_staff, seeds, client_for):
     )
     assert edit.status_code == 302
     cap = draft.capacites.get(code="C.1.1.1")
-    assert [(c.groupe, c.texte) for c in cap.criteres.all()] == [
-        ("Résultats", "Un critère"),
-        ("", "Un autre"),
-    ]
-    diff = client.get(
-        f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}"
-    ).content.decode()
+    assert [(c.groupe, c.texte) for c in cap.criteres.all()] == [("Résultats", "Un critère"), ("", "Un autre")]
+    diff = client.get(f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}").content.decode()
     assert "Intitulé revu" in diff and "modifié" in diff
     client.post(f"/o/cci-france/referentiels/{draft.public_id}/publier/")
     draft.refresh_from_db()
     ref.refresh_from_db()
     assert (draft.status, ref.status) == ("published", "archived")
     # Editing the now-published version is refused with a message.
-    edit = client.post(
-        f"/o/cci-france/referentiels/{draft.public_id}/capacites/C.1.1.1/",
-        {"intitule": "x", "conditions": "", "criteres": ""},
-    )
+    edit = client.post(f"/o/cci-france/referentiels/{draft.public_id}/capacites/C.1.1.1/", {"intitule": "x", "conditions": "", "criteres": ""})
     assert edit.status_code == 400 and "ne peut plus être modifié" in edit.content.decode()
 
 
@@ -184,9 +172,7 @@ def test_api_export_in_yaml_and_unknown_format(cci_staff, centre_user, seeds, ap
 def test_api_import_dry_run_and_errors(cci_staff, api_for):
     staff = api_for(cci_staff)
     upload = SimpleUploadedFile("rncp36390.json", seed_path("rncp36390.json").read_bytes())
-    response = staff.post(
-        "/api/v1/referentiels/import", {"fichier": upload, "dry_run": "true"}, format="multipart"
-    )
+    response = staff.post("/api/v1/referentiels/import", {"fichier": upload, "dry_run": "true"}, format="multipart")
     assert response.status_code == 200 and response.json()["dry_run"] is True
     assert Referentiel.objects.count() == 0
     bad = SimpleUploadedFile("x.json", b"[]")
@@ -205,15 +191,9 @@ def test_session_user_with_two_organisations_must_choose(cci_staff, org_a, clien
 
 def test_habilitations_page_and_api(cci_staff, seeds, org_a, client_for, api_for):
     client = client_for(cci_staff)
-    response = client.post(
-        "/o/cci-france/referentiels/habilitations/",
-        {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01", "date_fin": "2024-01-01"},
-    )
+    response = client.post("/o/cci-france/referentiels/habilitations/", {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01", "date_fin": "2024-01-01"})
     assert response.status_code == 400 and "précède" in response.content.decode()
-    response = client.post(
-        "/o/cci-france/referentiels/habilitations/",
-        {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01"},
-    )
+    response = client.post("/o/cci-france/referentiels/habilitations/", {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01"})
     assert response.status_code == 302
     data = api_for(cci_staff).get("/api/v1/referentiels/habilitations/").json()
     assert [(h["centre"], h["referentiel_code"]) for h in data["results"]] == [("centre-a", "RNCP36390")]
