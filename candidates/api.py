@@ -9,7 +9,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from candidates import rgpd, selectors, services
+from candidates import rgpd, selectors, services, sniffing
 from candidates.models import Dossier
 from candidates.serializers import (
     CandidateInputSerializer,
@@ -466,7 +466,9 @@ class PieceDetailView(TenantAPIView):
     required_permission = {"GET": "pieces.view", "DELETE": "pieces.upload"}
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY}, summary="Télécharger une pièce"
+        # served with the type its content was sniffed as at upload
+        responses={(200, kind.mime): OpenApiTypes.BINARY for kind in sniffing.ACCEPTED},
+        summary="Télécharger une pièce",
     )
     def get(self, request, org_slug, piece_id):
         from organisations.services import audit_record

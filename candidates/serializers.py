@@ -1,10 +1,12 @@
 """API shapes. Input serializers parse; output serializers render. No rule lives here."""
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.drainage import set_override
 from rest_framework import serializers
 
 from candidates.models import Candidate, Dossier, DossierTransition, Entreprise, ImportJob, Piece, Tuteur
 from candidates.services import CANDIDATE_FIELDS, ENTREPRISE_FIELDS
+from core.schema import BLANK_OR_EMAIL
 
 
 class InlineEnums:
@@ -14,19 +16,40 @@ class InlineEnums:
     components their names would collide (drf-spectacular W001, which ``check --deploy``
     treats as a failure). Inline enums keep the values documented without a global name.
     (The lasting fix is ``ENUM_NAME_OVERRIDES`` in the settings, shared by every app.)
+
+    Blank values are described too: a read-only field renders whatever the model holds, and DRF
+    drops ``allow_blank`` from read-only fields, so a model field with ``blank=True`` (a dossier
+    without decision yet, a candidate without e-mail) publishes its empty string as well.
     """
 
     def get_fields(self):
         fields = super().get_fields()
-        for field in fields.values():
+        for name, field in fields.items():
             if isinstance(field, serializers.ChoiceField):
-                values = [v for v in field.choices if v != "" or field.allow_blank]
+                blank = self._blank_allowed(name, field)
+                values = [v for v in field.choices if v != ""]
+                if blank:  # a blank model field holds "" whether or not its choices name it
+                    values = ["", *values]
                 # Wrapped in allOf: the enum post-processing hook only names top-level enums.
                 schema = {"allOf": [{"type": "string", "enum": values}]}
                 if field.allow_null:
                     schema["nullable"] = True
                 set_override(field, "field", schema)
+            elif isinstance(field, serializers.EmailField) and self._blank_allowed(name, field):
+                set_override(field, "field", BLANK_OR_EMAIL)
         return fields
+
+    def _blank_allowed(self, name, field) -> bool:
+        if getattr(field, "allow_blank", False):
+            return True
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        source = field.source or name
+        if not field.read_only or model is None or "." in source:
+            return False
+        try:
+            return model._meta.get_field(source).blank
+        except FieldDoesNotExist:
+            return False
 
 
 class CandidateSerializer(InlineEnums, serializers.ModelSerializer):
@@ -76,8 +99,8 @@ class EntrepriseSerializer(InlineEnums, serializers.ModelSerializer):
 
 
 class TuteurSerializer(InlineEnums, serializers.ModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    entreprise = serializers.SlugRelatedField(slug_field="public_id", read_only=True)
+    id = serializers.UUIDField(source="public_id", read_only=True, allow_null=True)
+    entreprise = serializers.SlugRelatedField(slug_field="public_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Tuteur

@@ -56,6 +56,7 @@ ODP = Sniffed(
 )
 OLE = Sniffed("Office 97-2003", "application/x-ole-storage", ".doc", frozenset({".doc", ".xls", ".ppt"}))
 
+ACCEPTED = (PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE)
 ACCEPTED_LABEL = "PDF, PNG, JPEG, Word, Excel, PowerPoint ou OpenDocument"
 ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.odp,.doc,.xls,.ppt"
 

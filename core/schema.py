@@ -3,6 +3,8 @@
 from django_scopes import scopes_disabled
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 
 
 class ScopedSchemaGenerator(SchemaGenerator):
@@ -36,3 +38,27 @@ class MembershipTokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "« Token <clé> » — jeton lié à une adhésion (organisation + rôle).",
         }
+
+
+# "" is not ``format: email``: a blank e-mail (a candidate without one, a convocation not sent)
+# is published as the one other value.
+BLANK_OR_EMAIL = {"anyOf": [{"type": "string", "format": "email"}, {"type": "string", "maxLength": 0}]}
+
+# DRF renders a ``TimeField`` as a local ISO 8601 time ("09:00:00", microseconds when set); JSON
+# Schema's ``format: time`` is RFC 3339's full-time, which requires an offset ("09:00:00Z").
+LOCAL_TIME = {
+    "type": "string",
+    "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?$",
+    "example": "09:00:00",
+    "description": "heure locale (HH:MM[:SS])",
+}
+
+
+@extend_schema_field(BLANK_OR_EMAIL)
+class EmailOrBlankField(serializers.EmailField):
+    """An e-mail address, or "" where the model's field is ``blank=True``."""
+
+
+@extend_schema_field(LOCAL_TIME)
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time without offset, as DRF reads and renders it."""

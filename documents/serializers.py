@@ -5,7 +5,7 @@ from documents.models import DocumentVersion, IssuedDocument, VerificationRecord
 
 class DocumentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    certificateur = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    certificateur = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     verification_code = serializers.CharField(source="verification_code_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     download_url = serializers.SerializerMethodField()

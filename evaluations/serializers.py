@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.schema import EmailOrBlankField, LocalTimeField
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
@@ -38,6 +39,7 @@ class EpreuveSerializer(serializers.ModelSerializer):
     session = serializers.UUIDField(source="session.public_id", read_only=True)
     bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
     modalite = serializers.CharField(source="modalite.type", read_only=True, allow_null=True, default=None)
+    heure_debut = LocalTimeField(read_only=True)
     duree_tiers_temps_minutes = serializers.SerializerMethodField()
     evaluateurs = serializers.SerializerMethodField()
 
@@ -74,7 +76,7 @@ class EpreuveSerializer(serializers.ModelSerializer):
 class EpreuveCreateSerializer(serializers.Serializer):
     intitule = serializers.CharField(max_length=200)
     date = serializers.DateField()
-    heure_debut = serializers.TimeField()
+    heure_debut = LocalTimeField()
     duree_minutes = serializers.IntegerField(min_value=1, max_value=1440)
     lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     salle = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -135,6 +137,7 @@ class ConvocationsInputSerializer(serializers.Serializer):
 class ConvocationSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     inscription = serializers.UUIDField(source="inscription.public_id", read_only=True)
+    email = EmailOrBlankField(read_only=True)  # blank until sent
 
     class Meta:
         model = Convocation
@@ -253,6 +256,8 @@ class BulkInputSerializer(serializers.Serializer):
 class AvisCapaciteSerializer(serializers.ModelSerializer):
     capacite = serializers.CharField(source="capacite.code", read_only=True)
     capacite_id = serializers.IntegerField(source="capacite.pk", read_only=True)
+    # blank until the tuteur gives it
+    avis = serializers.ChoiceField(choices=AvisCapacite.Avis.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = AvisCapacite

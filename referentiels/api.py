@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.generics import ListAPIView
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -95,7 +96,17 @@ class ReferentielDetailView(CatalogueAPIView):
         return Response(ReferentielDetailSerializer(self.get_referentiel(public_id)).data)
 
 
+class _FormatIsTheViewsOwn(DefaultContentNegotiation):
+    """``?format=json|yaml`` chooses the export's text, not a DRF renderer: DRF's URL format
+    override read it first and answered 404 (no "yaml" renderer) before the view ran."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class ReferentielExportView(CatalogueAPIView):
+    content_negotiation_class = _FormatIsTheViewsOwn
+
     @extend_schema(
         parameters=[ORG_PARAM, OpenApiParameter("format", str, enum=["json", "yaml"])],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/yaml"): OpenApiTypes.STR},
@@ -103,7 +114,9 @@ class ReferentielExportView(CatalogueAPIView):
     )
     def get(self, request, public_id):
         referentiel = self.get_referentiel(public_id)
-        fmt = "yaml" if request.query_params.get("format") == "yaml" else "json"
+        fmt = request.query_params.get("format") or "json"
+        if fmt not in ("json", "yaml"):
+            raise ApplicationError(f"Format « {fmt[:20]} » inconnu : json ou yaml.", field="format")
         text = document_dumps(services.referentiel_export(referentiel=referentiel), fmt=fmt)
         return HttpResponse(text, content_type="application/yaml; charset=utf-8" if fmt == "yaml" else "application/json; charset=utf-8")
 

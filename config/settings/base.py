@@ -232,6 +232,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # No OPTIONS metadata: nothing reads it, and DRF answered it 200 (view name, fields) before any
+    # object lookup, for any id under the URL's organisation. OPTIONS now answers 405.
+    "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {"verification": "30/min", "anon": "60/min"},
 }
 SPECTACULAR_SETTINGS = {

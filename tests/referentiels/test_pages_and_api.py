@@ -153,6 +153,22 @@ def test_api_visibility_and_actions(cci_staff, centre_user, seeds, api_for):
     assert json.loads(exported.content)["version"] == 2
 
 
+def test_api_export_in_yaml_and_unknown_format(cci_staff, centre_user, seeds, api_for):
+    """``?format=yaml`` is the export's own parameter; DRF read it as its URL format override
+    and answered 404 (no "yaml" renderer) before the view ran — also for anonymous callers."""
+    ref = seeds["rncp36390.json"]
+    url = f"/api/v1/referentiels/{ref.public_id}/export"
+    exported = api_for(centre_user).get(url, {"format": "yaml"})
+    assert exported.status_code == 200, exported.content[:200]
+    assert exported["Content-Type"].startswith("application/yaml")
+    assert "RNCP36390" in exported.content.decode()
+    assert json.loads(api_for(centre_user).get(url, {"format": "json"}).content)["code"] == "RNCP36390"
+    assert api_for(centre_user).get(url, {"format": "xml"}).status_code == 400
+    from rest_framework.test import APIClient
+
+    assert APIClient().get(url, {"format": "yaml"}).status_code in (401, 403)
+
+
 def test_api_import_dry_run_and_errors(cci_staff, api_for):
     staff = api_for(cci_staff)
     upload = SimpleUploadedFile("rncp36390.json", seed_path("rncp36390.json").read_bytes())

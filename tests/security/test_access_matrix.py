@@ -275,3 +275,21 @@ def test_api_matrix(operation, world, db):
         if status not in (401, 403):
             failures.append(("anonymous", method, url, status))
     assert not failures, "\n".join(map(str, failures))
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["documents/{document_id}/", "candidates/{candidate_id}/", "juries/{jury_id}/decisions/{decision_id}/"],
+)
+def test_options_answers_no_metadata_on_another_centres_object(world, db, path):
+    """OPTIONS was answered 200 with DRF's metadata (« Document Detail », the fields) before any
+    object lookup, for any member of the URL's organisation and any id: the schema-driven fuzzer
+    took it for a cross-tenant answer. Nothing uses that metadata: it is switched off, OPTIONS
+    answers 405 like any method the route does not serve (403 where the role check comes first)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {world.b.tokens['gestionnaire']}")
+    with transaction.atomic():
+        response = client.options(f"/api/v1/o/{world.b.org.slug}/" + path.format(**world.a.ids))
+        transaction.set_rollback(True)
+    assert response.status_code in (403, 405), (response.status_code, response.content[:200])
+    assert b'"name"' not in response.content
