@@ -111,11 +111,9 @@ psql_admin() {
 }
 
 log "ensuring roles '$APP_DB_OWNER' (owner) and '$APP_DB_USER' (application) and database '$APP_DB_NAME'"
-# The application role keeps CREATEDB here for now, and only here: branches that predate the
-# role split still create their test database as `certif`. Nothing of this branch needs it
-# (test and bench databases are created by the owner); production creates it NOCREATEDB.
-# TODO after the merge: app_createdb=NOCREATEDB.
-psql_admin -v app_createdb=CREATEDB <"$HERE/../docker/postgres/roles.psql" >/dev/null
+# The application role creates no database: test and bench databases are created, migrated
+# and dropped by the owner role, as in production.
+psql_admin -v app_createdb=NOCREATEDB <"$HERE/../docker/postgres/roles.psql" >/dev/null
 
 # Both roles connect over TCP with a password: check that they really can, and that the
 # application role owns nothing in its database (else it could lift RLS or disable triggers).
