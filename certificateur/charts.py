@@ -40,7 +40,7 @@ def rate_groups(rows: list[dict], *, width: int = 560, bar_height: int = 14, lab
     """
     years = sorted({r["annee"] for r in rows if r["annee"] is not None})
     colour = {y: PALETTE[i % len(PALETTE)] for i, y in enumerate(years)}
-    span = width - label_width - 60
+    span = width - label_width - 100  # room for « 100,0 % (n/n) » after a full bar
     groups, y = [], 24
     order: list[str] = []
     for r in rows:
