@@ -55,7 +55,16 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
     page.get_by_label("Référentiel").select_option(str(cqpm.pk))
     page.get_by_label("Voie d'accès").select_option("FORMATION_CONTINUE_CONTRAT_DE_PROFESSIONNALISATION")
     page.get_by_label("Statut").select_option("contrat_pro")
+    # Inline validation of the dossier form: a SIRET with a wrong key is flagged on leaving it.
+    page.get_by_label("SIRET").fill("73282932000075")
+    page.get_by_label("Raison sociale").focus()
+    page.locator("#id_nouvelle_entreprise_siret_erreur").wait_for()
+    assert "clé de contrôle" in page.locator("#id_nouvelle_entreprise_siret_erreur").inner_text()
+    assert page.get_by_label("SIRET").get_attribute("aria-invalid") == "true"
+    assert axe_violations(page) == []
     page.get_by_label("SIRET").fill("73282932000074")
+    page.get_by_label("Raison sociale").focus()
+    page.locator("#id_nouvelle_entreprise_siret_erreur").wait_for(state="detached")
     page.get_by_label("Raison sociale").fill("Exemple Industrie")
     page.get_by_label("Tiers-temps").check()
     page.get_by_role("button", name="Créer le dossier").click()
