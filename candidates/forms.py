@@ -224,6 +224,7 @@ class ImportForm(forms.Form):
     )
     merge_duplicates = forms.BooleanField(
         label="Rattacher les doublons aux candidats existants (même nom, prénom et date de naissance)",
+        help_text="Choix proposé par défaut ; vous décidez ligne par ligne avant de confirmer l'import.",
         required=False,
     )
 

@@ -1088,6 +1088,7 @@ def import_job_check(*, job):
         job.result = {"nb_erreurs": len(report.errors), "nb_lignes_valides": len(report.rows)}
         job.warnings = [w.as_dict() for w in report.warnings[:MAX_ERRORS_KEPT]]
         job.preview = report.preview()
+        job.duplicates = report.duplicates
         job.status = ImportJob.Status.REJECTED if report.errors else ImportJob.Status.VALIDATED
     job.processed_rows = job.total_rows
     job.finished_at = timezone.now()
@@ -1095,9 +1096,52 @@ def import_job_check(*, job):
     return job
 
 
+def _duplicate_choices(job, choices: dict | None) -> dict[str, str]:
+    """The choice for every duplicate row of the preview: its default, overridden by ``choices``
+    (``{row: fusionner | creer | ignorer}``); a wrong row or value, a row left without choice or
+    an impossible merge is refused with the row named."""
+    from candidates.importer import DUPLICATE_CHOICES, MERGE
+
+    by_row = {d["row"]: d for d in job.duplicates}
+    chosen = {row: d["choix"] for row, d in by_row.items()}
+    for key, value in (choices or {}).items():
+        try:
+            row = int(key)
+        except (TypeError, ValueError):
+            raise ApplicationError(f"Ligne « {key} » : numéro de ligne attendu.", field="choix") from None
+        if row not in by_row:
+            raise ApplicationError(
+                f"Ligne {row} : ce n'est pas un doublon, aucun choix à faire.", field="choix"
+            )
+        if value not in DUPLICATE_CHOICES:
+            raise ApplicationError(
+                f"Ligne {row} : choix « {value} » inconnu ; attendu : {', '.join(DUPLICATE_CHOICES)}.",
+                field="choix",
+            )
+        if value == MERGE and not by_row[row]["fusion_possible"]:
+            raise ApplicationError(
+                f"Ligne {row} : {by_row[row]['existant']} a déjà un dossier en cours pour "
+                f"{by_row[row]['referentiel']} ; choisissez creer ou ignorer.",
+                field="choix",
+            )
+        chosen[row] = value
+    missing = sorted(row for row, value in chosen.items() if not value)
+    if missing:
+        raise ApplicationError(
+            f"Choisissez pour chaque doublon (lignes {', '.join(map(str, missing))}) : "
+            "rattacher au candidat existant, créer un nouveau candidat ou ignorer la ligne.",
+            field="choix",
+        )
+    return {str(row): value for row, value in sorted(chosen.items())}
+
+
 @transaction.atomic
-def import_job_confirm(*, job, by):
-    """Write a validated import (inline for a small file, on a worker otherwise)."""
+def import_job_confirm(*, job, by, choices: dict | None = None):
+    """Write a validated import (inline for a small file, on a worker otherwise).
+
+    ``choices``: what to do with each row matching an existing candidate (see
+    :func:`_duplicate_choices`); checked before anything else, nothing written if refused.
+    """
     from candidates.models import ImportJob
     from candidates.tasks import candidate_import_apply
 
@@ -1106,9 +1150,10 @@ def import_job_confirm(*, job, by):
         raise ApplicationError(
             f"Cet import est « {job.get_status_display()} » : seul un import vérifié sans erreur peut être confirmé."
         )
+    job.duplicate_choices = _duplicate_choices(job, choices)
     job.status = ImportJob.Status.IMPORTING
     job.processed_rows = 0
-    job.save(update_fields=["status", "processed_rows"])
+    job.save(update_fields=["status", "processed_rows", "duplicate_choices"])
     audit_record(actor=_user(by), action="import.confirm", obj=job, message=job.original_name)
     if job.file.size < IMPORT_ASYNC_MIN_BYTES:
         import_job_apply(job=job)
@@ -1126,6 +1171,7 @@ def import_job_apply(*, job):
         _read_job_file(job),
         job.file_format,
         merge_duplicates=job.merge_duplicates,
+        choices={int(row): value for row, value in job.duplicate_choices.items()},
         progress=_progress_reporter(job),
     )
     if report.errors:

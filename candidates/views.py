@@ -642,8 +642,14 @@ def import_template(request, org_slug):
 @require_capability("candidates.import")
 @require_GET
 def import_job(request, org_slug, job_id):
+    from candidates.importer import DUPLICATE_CHOICES
+
     job = selectors.import_job_get(public_id=job_id)
-    context = {"job": job, "progress": services.import_job_progress(job)}
+    context = {
+        "job": job,
+        "progress": services.import_job_progress(job),
+        "duplicate_choices": DUPLICATE_CHOICES.items(),
+    }
     if request.htmx:
         return render(request, "candidates/partials/import_status.html", context)
     return render(request, "candidates/import_job.html", context)
@@ -653,8 +659,12 @@ def import_job(request, org_slug, job_id):
 @require_POST
 def import_job_confirm(request, org_slug, job_id):
     job = selectors.import_job_get(public_id=job_id)
+    # One choice per duplicate row of the preview: choix_<row> = fusionner | creer | ignorer.
+    choices = {
+        key.removeprefix("choix_"): value for key, value in request.POST.items() if key.startswith("choix_")
+    }
     try:
-        job = services.import_job_confirm(job=job, by=request.membership)
+        job = services.import_job_confirm(job=job, by=request.membership, choices=choices)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
