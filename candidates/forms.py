@@ -208,6 +208,7 @@ class DossierForm(InlineValidationMixin, forms.ModelForm):
 
 
 class PieceForm(forms.Form):
+    bound_field_class = DescribedBoundField  # the ids candidates/partials/field.html renders
     kind = forms.ChoiceField(label="Type de pièce", choices=Piece.Kind.choices)
     file = forms.FileField(
         label="Fichier",
@@ -217,6 +218,7 @@ class PieceForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    bound_field_class = DescribedBoundField  # the ids candidates/partials/field.html renders
     file = forms.FileField(
         label="Fichier CSV ou XLSX",
         help_text="Première ligne : noms des colonnes (voir le modèle).",
@@ -237,4 +239,5 @@ class TransitionForm(forms.Form):
 
 
 class EraseForm(forms.Form):
+    bound_field_class = DescribedBoundField  # the ids candidates/partials/field.html renders
     reason = forms.CharField(label="Motif de l'effacement", max_length=500)

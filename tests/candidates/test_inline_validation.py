@@ -256,3 +256,26 @@ def test_plan_validation_blocs_and_modalites_nothing_written(gest, habilitated, 
     with tenant_context(habilitated):
         assert not DossierModalite.objects.filter(capacite=multi.capacite).exists()
         assert DossierModalite.objects.count() == len(before[1]) - 1
+
+
+def test_every_aria_describedby_names_an_element_of_the_page(gest, habilitated, alice, rncp):
+    with tenant_context(habilitated):
+        dossier = make_dossier(alice, rncp, candidate=gest["candidate"])
+    client, cid = gest["client"], gest["candidate"].public_id
+    pages = {
+        "/o/centre-a/candidats/nouveau/": client.post(
+            "/o/centre-a/candidats/nouveau/", {"date_naissance": "x"}
+        ),
+        "dossier nouveau": client.post(
+            f"/o/centre-a/candidats/{cid}/dossiers/nouveau/", {"nouvelle_entreprise_siret": "1"}
+        ),
+        "dossier": client.get(f"/o/centre-a/candidats/dossiers/{dossier.public_id}/"),
+        "import": client.get("/o/centre-a/candidats/import/"),
+        "candidat": client.get(f"/o/centre-a/candidats/{cid}/"),
+    }
+    for name, response in pages.items():
+        page = response.content.decode()
+        ids = set(re.findall(r'\sid="([^"]+)"', page))
+        described = [i for value in re.findall(r'aria-describedby="([^"]+)"', page) for i in value.split()]
+        assert described or name == "candidat", name
+        assert [i for i in described if i not in ids] == [], name
