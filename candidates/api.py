@@ -22,6 +22,7 @@ from candidates.serializers import (
     DossierSerializer,
     EntrepriseSerializer,
     EraseInputSerializer,
+    ImportConfirmSerializer,
     ImportCreateSerializer,
     ImportJobSerializer,
     PieceSerializer,
@@ -533,8 +534,15 @@ class ImportJobConfirmView(TenantAPIView):
     required_permission = "candidates.import"
 
     @extend_schema(
-        request=None, responses={202: ImportJobSerializer}, summary="Confirmer un import vérifié sans erreur"
+        request=ImportConfirmSerializer,
+        responses={202: ImportJobSerializer},
+        summary="Confirmer un import vérifié sans erreur, avec le choix pour chaque ligne de doublon",
     )
     def post(self, request, org_slug, job_id):
-        job = services.import_job_confirm(job=selectors.import_job_get(public_id=job_id), by=self.membership)
+        job = selectors.import_job_get(public_id=job_id)
+        data = ImportConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = services.import_job_confirm(
+            job=job, by=self.membership, choices=data.validated_data.get("choix")
+        )
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.boundfield import BoundField
 from django.urls import reverse
 
 from candidates.models import Candidate, Dossier, Entreprise, Piece, Tuteur
@@ -12,13 +13,30 @@ from candidates.validators import validate_siret
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class DescribedBoundField(BoundField):
+    """``aria-describedby`` names the help text and, once there are errors, the error message
+    (ids ``<id>_aide`` and ``<id>_erreur`` of ``candidates/partials/field.html``); Django adds
+    ``aria-invalid``."""
+
+    @property
+    def aria_describedby(self):
+        ids = []
+        if self.auto_id and not self.is_hidden:
+            if self.help_text:
+                ids.append(f"{self.auto_id}_aide")
+            if self.errors:
+                ids.append(f"{self.auto_id}_erreur")
+        return " ".join(ids)
+
+
 class InlineValidationMixin:
     """Each field asks the server to check it when it changes (htmx), without a full reload."""
 
     validate_url_name = ""
+    bound_field_class = DescribedBoundField
 
-    def enable_inline_validation(self, org_slug: str) -> None:
-        url = reverse(self.validate_url_name, kwargs={"org_slug": org_slug})
+    def enable_inline_validation(self, org_slug: str, *, url_name: str = "", **url_kwargs) -> None:
+        url = reverse(url_name or self.validate_url_name, kwargs={"org_slug": org_slug, **url_kwargs})
         for name, field in self.fields.items():
             field.widget.attrs.update(
                 {
@@ -27,12 +45,9 @@ class InlineValidationMixin:
                     "hx-target": f"#champ-{name}",
                     "hx-swap": "outerHTML",
                     "hx-include": "closest form",
-                    "hx-sync": "closest form:abort",
+                    "hx-sync": "closest form:queue all",
                 }
             )
-            described = [f"id_{name}_aide"] if field.help_text else []
-            if described:
-                field.widget.attrs["aria-describedby"] = " ".join(described)
 
 
 class CandidateForm(InlineValidationMixin, forms.ModelForm):
@@ -122,7 +137,7 @@ class CandidateForm(InlineValidationMixin, forms.ModelForm):
                         self.add_error(None, errors)
 
 
-class DossierForm(forms.ModelForm):
+class DossierForm(InlineValidationMixin, forms.ModelForm):
     # Declared here: a model-generated field would query the scoped managers at import time.
     entreprise = forms.ModelChoiceField(queryset=None, required=False, label="Entreprise existante")
     tuteur = forms.ModelChoiceField(queryset=None, required=False, label="Tuteur existant")
@@ -193,6 +208,7 @@ class DossierForm(forms.ModelForm):
 
 
 class PieceForm(forms.Form):
+    bound_field_class = DescribedBoundField  # the ids candidates/partials/field.html renders
     kind = forms.ChoiceField(label="Type de pièce", choices=Piece.Kind.choices)
     file = forms.FileField(
         label="Fichier",
@@ -202,6 +218,7 @@ class PieceForm(forms.Form):
 
 
 class ImportForm(forms.Form):
+    bound_field_class = DescribedBoundField  # the ids candidates/partials/field.html renders
     file = forms.FileField(
         label="Fichier CSV ou XLSX",
         help_text="Première ligne : noms des colonnes (voir le modèle).",
@@ -209,6 +226,7 @@ class ImportForm(forms.Form):
     )
     merge_duplicates = forms.BooleanField(
         label="Rattacher les doublons aux candidats existants (même nom, prénom et date de naissance)",
+        help_text="Choix proposé par défaut ; vous décidez ligne par ligne avant de confirmer l'import.",
         required=False,
     )
 
@@ -221,4 +239,5 @@ class TransitionForm(forms.Form):
 
 
 class EraseForm(forms.Form):
+    bound_field_class = DescribedBoundField  # the ids candidates/partials/field.html renders
     reason = forms.CharField(label="Motif de l'effacement", max_length=500)

@@ -154,6 +154,18 @@ class PlannedRow:
     siret: str = ""
     entreprise_name: str = ""
     tuteur: dict = field(default_factory=dict)
+    duplicate_of: Candidate | None = None
+    choice: str = ""
+
+
+# What to do with a row whose candidate already exists in the centre (same name, first name
+# and birth date): chosen per row in the preview, carried to the confirmed import.
+MERGE, CREATE, SKIP = "fusionner", "creer", "ignorer"
+DUPLICATE_CHOICES = {
+    MERGE: "rattacher au candidat existant",
+    CREATE: "créer un nouveau candidat",
+    SKIP: "ignorer la ligne",
+}
 
 
 @dataclass
@@ -162,6 +174,9 @@ class Report:
     errors: list[RowError] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
     rows: list[PlannedRow] = field(default_factory=list)
+    # One entry per row matching an existing candidate: row, who, whether a merge is possible
+    # and the choice made so far ("" = still to choose).
+    duplicates: list[dict] = field(default_factory=list)
 
     def preview(self) -> list[dict]:
         return [
@@ -171,10 +186,17 @@ class Report:
                 "naissance": p.candidate.naissance_date_affichee,
                 "referentiel": p.referentiel.code,
                 "blocs": len(p.bloc_ids),
-                "action": "rattaché au candidat existant" if p.existing else "nouveau candidat",
+                "action": self._action(p),
             }
             for p in self.rows[:PREVIEW_ROWS]
         ]
+
+    def _action(self, planned: PlannedRow) -> str:
+        if planned.existing:
+            return "rattaché au candidat existant"
+        if planned.duplicate_of and not planned.choice:
+            return "doublon : choix à faire"
+        return "nouveau candidat"
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -225,9 +247,7 @@ def _xlsx_check_size(data: bytes) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             total = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise ApplicationError(
-            f"Classeur XLSX illisible : {exc.__class__.__name__}.", field="file"
-        ) from exc
+        raise ApplicationError(f"Classeur XLSX illisible : {exc.__class__.__name__}.", field="file") from exc
     if total > limit:
         raise ApplicationError(
             f"Classeur XLSX trop volumineux une fois décompressé (plus de {limit / 1_048_576:.0f} Mo) : "
@@ -507,8 +527,21 @@ class Checker:
         )
 
 
-def check_file(data: bytes, file_format: str, *, merge_duplicates: bool, progress=None) -> Report:
-    """Dry run: every problem of the file, nothing written."""
+def check_file(
+    data: bytes,
+    file_format: str,
+    *,
+    merge_duplicates: bool,
+    choices: dict[int, str] | None = None,
+    progress=None,
+) -> Report:
+    """Dry run: every problem of the file, nothing written.
+
+    A row whose candidate already exists is listed in ``report.duplicates``; what happens to it
+    is ``choices[row]`` (:data:`MERGE`, :data:`CREATE`, :data:`SKIP`), by default a merge when
+    ``merge_duplicates`` and the merge is possible. ``choices`` None is the preview: a row still
+    without choice is no error yet. With ``choices`` (the confirmed import) it is one.
+    """
     header, rows = read_rows(data, file_format)
     report = Report(total_rows=len(rows))
     columns = [_key(h) for h in header]
@@ -547,32 +580,73 @@ def check_file(data: bytes, file_format: str, *, merge_duplicates: bool, progres
             continue
         seen[planned.identity + (planned.referentiel.code,)] = row_number
         existing = checker.known.get(planned.identity)
-        if existing is not None:
-            who = f"{existing.nom_naissance} {existing.prenom1} né(e) le {existing.naissance_date_affichee}"
-            if not merge_duplicates:
-                report.errors.append(
-                    RowError(
-                        row_number,
-                        "nom_naissance",
-                        f"doublon : {who} existe déjà dans le centre (cochez « rattacher aux candidats existants » pour fusionner)",
-                    )
-                )
-                continue
-            if (existing.pk, planned.referentiel.code) in checker.open_dossiers:
-                report.errors.append(
-                    RowError(
-                        row_number,
-                        "referentiel",
-                        f"{who} a déjà un dossier en cours pour {planned.referentiel.code}",
-                    )
-                )
-                continue
-            planned.existing = existing
-            report.warnings.append(
-                RowError(row_number, "nom_naissance", f"{who} existe déjà : le dossier lui sera rattaché")
-            )
+        if existing is not None and not _duplicate(
+            report, checker, planned, existing, merge_duplicates, choices
+        ):
+            continue
         report.rows.append(planned)
     return report
+
+
+def _duplicate(report, checker, planned, existing, merge_duplicates, choices) -> bool:
+    """Record a row matching an existing candidate and apply its choice; False drops the row."""
+    row = planned.row
+    who = f"{existing.nom_naissance} {existing.prenom1} né(e) le {existing.naissance_date_affichee}"
+    mergeable = (existing.pk, planned.referentiel.code) not in checker.open_dossiers
+    if choices is None:
+        choice = MERGE if merge_duplicates and mergeable else ""
+    else:
+        choice = choices.get(row, "")
+    report.duplicates.append(
+        {
+            "row": row,
+            "candidat": f"{planned.candidate.nom_naissance} {planned.candidate.prenom1}",
+            "naissance": planned.candidate.naissance_date_affichee,
+            "referentiel": planned.referentiel.code,
+            "candidat_existant": str(existing.public_id),
+            "existant": who,
+            "fusion_possible": mergeable,
+            "choix": choice,
+        }
+    )
+    planned.duplicate_of, planned.choice = existing, choice
+    if choice == SKIP:
+        report.warnings.append(RowError(row, "nom_naissance", f"doublon de {who} : ligne ignorée"))
+        return False
+    if choice == CREATE:
+        report.warnings.append(
+            RowError(row, "nom_naissance", f"{who} existe déjà : un nouveau candidat homonyme sera créé")
+        )
+        return True
+    if choice == MERGE:
+        if not mergeable:
+            report.errors.append(
+                RowError(
+                    row,
+                    "referentiel",
+                    f"{who} a déjà un dossier en cours pour {planned.referentiel.code} : "
+                    "impossible de rattacher, créez un nouveau candidat ou ignorez la ligne",
+                )
+            )
+            return False
+        planned.existing = existing
+        report.warnings.append(
+            RowError(row, "nom_naissance", f"{who} existe déjà : le dossier lui sera rattaché")
+        )
+        return True
+    if choices is not None:
+        report.errors.append(
+            RowError(
+                row,
+                "nom_naissance",
+                f"doublon : {who} existe déjà dans le centre ; choisissez fusionner, creer ou ignorer",
+            )
+        )
+        return False
+    report.warnings.append(
+        RowError(row, "nom_naissance", f"{who} existe déjà : choisissez rattacher, créer ou ignorer")
+    )
+    return True
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -583,6 +657,11 @@ def write_rows(report: Report, *, by_user) -> dict:
     """Create candidates, entreprises, tuteurs and dossiers (brouillon) of a clean report, in bulk."""
     if report.errors:
         raise ApplicationError("Le fichier contient des erreurs : rien n'a été importé.")
+    undecided = [p.row for p in report.rows if p.duplicate_of and not p.choice]
+    if undecided:
+        raise ApplicationError(
+            f"Doublons sans choix (lignes {', '.join(map(str, undecided))}) : rien n'a été importé."
+        )
     organisation = current_organisation()
     entreprises = {e.siret: e for e in Entreprise.objects.all()}
     new_entreprises = {}
@@ -663,6 +742,7 @@ def write_rows(report: Report, *, by_user) -> dict:
     return {
         "candidats_crees": len(by_identity),
         "candidats_rattaches": sum(1 for p in report.rows if p.existing),
+        "lignes_ignorees": sum(1 for d in report.duplicates if d["choix"] == SKIP),
         "dossiers_crees": len(dossiers),
         "entreprises_creees": len(new_entreprises),
         "tuteurs_crees": len(new_tuteurs),

@@ -417,6 +417,10 @@ class ImportJob(TenantModel):
     errors = models.JSONField(default=list, blank=True)
     warnings = models.JSONField(default=list, blank=True)
     preview = models.JSONField(default=list, blank=True)
+    # Rows matching an existing candidate (``importer.Report.duplicates``) and the choice per
+    # row confirmed with the import (row number as a string → fusionner | creer | ignorer).
+    duplicates = models.JSONField(default=list, blank=True)
+    duplicate_choices = models.JSONField(default=dict, blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -283,9 +283,33 @@ class PieceUploadSerializer(InlineEnums, serializers.Serializer):
     file = serializers.FileField()
 
 
+class ImportDuplicateSerializer(serializers.Serializer):
+    """A row whose candidate already exists in the centre (same name, first name, birth date)."""
+
+    row = serializers.IntegerField(help_text="Numéro de ligne (l'en-tête est la ligne 1)")
+    candidat = serializers.CharField()
+    naissance = serializers.CharField()
+    referentiel = serializers.CharField()
+    candidat_existant = serializers.UUIDField(help_text="Identifiant du candidat existant")
+    existant = serializers.CharField(help_text="Le candidat existant, en clair")
+    fusion_possible = serializers.BooleanField(
+        help_text="Faux quand le candidat existant a déjà un dossier en cours pour ce référentiel"
+    )
+    choix = serializers.ChoiceField(
+        choices=[("", "à choisir"), ("fusionner", "fusionner"), ("creer", "creer"), ("ignorer", "ignorer")],
+        help_text="Choix retenu pour l'instant (vide : à faire avant de confirmer)",
+    )
+
+
 class ImportJobSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     progress = serializers.SerializerMethodField()
+    duplicates = ImportDuplicateSerializer(many=True, read_only=True)
+    duplicate_choices = serializers.DictField(
+        child=serializers.ChoiceField(choices=["fusionner", "creer", "ignorer"]),
+        read_only=True,
+        help_text="Choix confirmés par ligne de doublon (numéro de ligne → choix)",
+    )
 
     class Meta:
         model = ImportJob
@@ -300,6 +324,8 @@ class ImportJobSerializer(InlineEnums, serializers.ModelSerializer):
             "errors",
             "warnings",
             "preview",
+            "duplicates",
+            "duplicate_choices",
             "result",
             "created_at",
             "finished_at",
@@ -312,9 +338,25 @@ class ImportJobSerializer(InlineEnums, serializers.ModelSerializer):
         return import_job_progress(job)
 
 
+class ImportConfirmSerializer(serializers.Serializer):
+    choix = serializers.DictField(
+        child=serializers.CharField(allow_blank=True),
+        required=False,
+        help_text=(
+            "Pour chaque ligne de doublon (voir « duplicates ») : numéro de ligne → fusionner "
+            "(rattacher au candidat existant), creer (nouveau candidat) ou ignorer. Les lignes "
+            "absentes gardent leur choix par défaut ; une ligne sans choix refuse la confirmation."
+        ),
+    )
+
+
 class ImportCreateSerializer(InlineEnums, serializers.Serializer):
     file = serializers.FileField(help_text="CSV (séparateur ; ou ,) ou XLSX")
-    merge_duplicates = serializers.BooleanField(required=False, default=False)
+    merge_duplicates = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Choix par défaut « fusionner » pour les doublons (modifiable par ligne à la confirmation)",
+    )
 
 
 class EraseInputSerializer(InlineEnums, serializers.Serializer):

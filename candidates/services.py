@@ -175,13 +175,23 @@ def candidate_delete(*, candidate: Candidate, by) -> None:
     candidate.delete()
 
 
+def entreprise_siret_check(*, siret: str, entreprise: Entreprise | None = None) -> None:
+    """Refuse a SIRET another entreprise of the centre already has (the key is the validator's)."""
+    others = Entreprise.objects.filter(siret=siret.replace(" ", ""))
+    if entreprise is not None:
+        others = others.exclude(pk=entreprise.pk)
+    if others.exists():
+        raise ApplicationError(
+            f"Une entreprise avec le SIRET {siret.replace(' ', '')} existe déjà.", field="siret"
+        )
+
+
 @transaction.atomic
 def entreprise_create(*, by, **fields) -> Entreprise:
     entreprise = Entreprise(organisation=current_organisation())
     _set_fields(entreprise, fields, ENTREPRISE_FIELDS)
     entreprise.siret = (entreprise.siret or "").replace(" ", "")
-    if Entreprise.objects.filter(siret=entreprise.siret).exists():
-        raise ApplicationError(f"Une entreprise avec le SIRET {entreprise.siret} existe déjà.", field="siret")
+    entreprise_siret_check(siret=entreprise.siret)
     _save(entreprise)
     return entreprise
 
@@ -190,8 +200,7 @@ def entreprise_create(*, by, **fields) -> Entreprise:
 def entreprise_update(*, entreprise: Entreprise, by, **fields) -> Entreprise:
     _set_fields(entreprise, fields, ENTREPRISE_FIELDS)
     entreprise.siret = (entreprise.siret or "").replace(" ", "")
-    if Entreprise.objects.filter(siret=entreprise.siret).exclude(pk=entreprise.pk).exists():
-        raise ApplicationError(f"Une entreprise avec le SIRET {entreprise.siret} existe déjà.", field="siret")
+    entreprise_siret_check(siret=entreprise.siret, entreprise=entreprise)
     _save(entreprise)
     return entreprise
 
@@ -284,6 +293,89 @@ def _check_links(dossier: Dossier) -> None:
         raise ApplicationError("Le tuteur choisi appartient à une autre entreprise.", field="tuteur")
 
 
+def _check_dates(dossier: Dossier) -> None:
+    if (
+        dossier.date_remise_rapport
+        and dossier.date_inscription
+        and dossier.date_remise_rapport < dossier.date_inscription
+    ):
+        raise ApplicationError(
+            f"La date limite de remise du rapport ({_fmt(dossier.date_remise_rapport)}) précède la date "
+            f"d'inscription ({_fmt(dossier.date_inscription)}).",
+            field="date_remise_rapport",
+        )
+
+
+def _check_no_open_dossier(candidate: Candidate, referentiel: Referentiel) -> None:
+    if (
+        Dossier.objects.filter(candidate=candidate, referentiel__code=referentiel.code)
+        .exclude(status__in=[S.DELIBERE, S.ABANDON])
+        .exists()
+    ):
+        raise ApplicationError(
+            f"Ce candidat a déjà un dossier en cours pour {referentiel.code}.", field="referentiel"
+        )
+
+
+def _check_not_closed(dossier: Dossier) -> None:
+    if dossier.is_closed:
+        raise ApplicationError(
+            f"Un dossier {dossier.get_status_display().lower()} ne peut plus être modifié."
+        )
+
+
+def _check_inscription_date_frozen(dossier: Dossier, fields: dict) -> None:
+    if (
+        "date_inscription" in fields
+        and not dossier.is_editable
+        and fields["date_inscription"] != dossier.date_inscription
+    ):
+        raise ApplicationError(
+            "La date d'inscription ne change plus une fois le dossier inscrit.", field="date_inscription"
+        )
+
+
+def dossier_field_errors(
+    *, fields: dict, candidate: Candidate | None = None, referentiel=None, dossier: Dossier | None = None
+) -> dict[str, list[str]]:
+    """Per field, what :func:`dossier_create` (no ``dossier``) or :func:`dossier_update` would refuse.
+
+    The same checks as the services, run on an unsaved copy with whatever fields are known so
+    far (inline validation of the dossier form): nothing is written. ``fields`` holds only
+    ``DOSSIER_FIELDS`` whose value parsed; errors not tied to a field are under ``"__all__"``.
+    """
+    errors: dict[str, list[str]] = {}
+
+    def collect(check) -> None:
+        try:
+            check()
+        except ApplicationError as exc:
+            errors.setdefault(exc.field or "__all__", []).append(exc.message)
+
+    fields = {k: v for k, v in fields.items() if k in DOSSIER_FIELDS}
+    if dossier is not None:
+        target = Dossier(**{f.attname: getattr(dossier, f.attname) for f in Dossier._meta.concrete_fields})
+        collect(lambda: _check_not_closed(dossier))
+        collect(lambda: _check_inscription_date_frozen(dossier, fields))
+    else:
+        target = Dossier(organisation=current_organisation())
+    _set_fields(target, fields, DOSSIER_FIELDS)
+    if dossier is None:
+        target.date_inscription = target.date_inscription or timezone.localdate()
+        if referentiel is not None:
+            collect(lambda: _check_referentiel(referentiel, target.date_inscription))
+            if candidate is not None:
+                collect(lambda: _check_no_open_dossier(candidate, referentiel))
+    collect(lambda: _check_links(target))
+    collect(lambda: _check_dates(target))
+    try:
+        target.clean_fields(exclude=[f.name for f in Dossier._meta.fields if f.name not in fields])
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    return errors
+
+
 @transaction.atomic
 def dossier_create(
     *, by, candidate: Candidate, referentiel: Referentiel, blocs: Iterable[Bloc] | None = None, **fields
@@ -302,15 +394,9 @@ def dossier_create(
     _set_fields(dossier, fields, DOSSIER_FIELDS)
     dossier.date_inscription = dossier.date_inscription or timezone.localdate()
     _check_referentiel(referentiel, dossier.date_inscription)
-    if (
-        Dossier.objects.filter(candidate=candidate, referentiel__code=referentiel.code)
-        .exclude(status__in=[S.DELIBERE, S.ABANDON])
-        .exists()
-    ):
-        raise ApplicationError(
-            f"Ce candidat a déjà un dossier en cours pour {referentiel.code}.", field="referentiel"
-        )
+    _check_no_open_dossier(candidate, referentiel)
     _check_links(dossier)
+    _check_dates(dossier)
     _save(dossier, exclude=["candidate", "referentiel"])
     _record(dossier, "", S.BROUILLON, by, "Création du dossier")
     dossier_plan_update(dossier=dossier, by=by, blocs=blocs, modalites=None, _audit=False)
@@ -325,20 +411,11 @@ def dossier_create(
 
 @transaction.atomic
 def dossier_update(*, dossier: Dossier, by, **fields) -> Dossier:
-    if dossier.is_closed:
-        raise ApplicationError(
-            f"Un dossier {dossier.get_status_display().lower()} ne peut plus être modifié."
-        )
-    if (
-        "date_inscription" in fields
-        and not dossier.is_editable
-        and fields["date_inscription"] != dossier.date_inscription
-    ):
-        raise ApplicationError(
-            "La date d'inscription ne change plus une fois le dossier inscrit.", field="date_inscription"
-        )
+    _check_not_closed(dossier)
+    _check_inscription_date_frozen(dossier, fields)
     _set_fields(dossier, fields, DOSSIER_FIELDS)
     _check_links(dossier)
+    _check_dates(dossier)
     _save(dossier, exclude=["candidate", "referentiel"])
     audit_record(actor=_user(by), action="dossier.update", obj=dossier, message=", ".join(sorted(fields)))
     return dossier
@@ -431,6 +508,7 @@ def dossier_plan_update(
                 raise ApplicationError(
                     f"La modalité choisie pour la capacité {capacite.code} n'est pas permise par le référentiel.",
                     field="modalites",
+                    extra={"capacite_id": capacite.pk},
                 )
             keep.add(capacite.pk)
             current = chosen.get(capacite.pk)
@@ -459,6 +537,40 @@ def dossier_plan_update(
             message=f"{len(wanted)} bloc(s), {len(keep)} modalité(s)",
         )
     return dossier
+
+
+class _DryRun(Exception):
+    """Rolls a dry run's savepoint back."""
+
+
+def dossier_plan_errors(*, dossier: Dossier, blocs: Iterable[Bloc] | None, modalites: dict | None) -> dict:
+    """What :func:`dossier_plan_update` would refuse, and the capacités of targeted blocs still
+    without modalité (inscription needs one), for inline validation of the plan form.
+
+    The service itself runs in a savepoint that is always rolled back: nothing is written.
+    Keys: ``blocs``, ``modalite_<capacité id>``, ``__all__``.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        with transaction.atomic():
+            dossier_plan_update(dossier=dossier, by=None, blocs=blocs, modalites=modalites, _audit=False)
+            to_evaluate = [
+                db.bloc_id for db in DossierBloc.objects.filter(dossier=dossier) if not db.acquis_anterieur
+            ]
+            chosen = DossierModalite.objects.filter(dossier=dossier).values_list("capacite_id", flat=True)
+            for pk in (
+                Capacite.objects.filter(bloc_id__in=to_evaluate)
+                .exclude(pk__in=chosen)
+                .values_list("pk", flat=True)
+            ):
+                errors[f"modalite_{pk}"] = ["Modalité à choisir : l'inscription du candidat l'exige."]
+            raise _DryRun
+    except _DryRun:
+        pass
+    except ApplicationError as exc:
+        capacite_id = exc.extra.get("capacite_id")
+        errors[f"modalite_{capacite_id}" if capacite_id else (exc.field or "__all__")] = [exc.message]
+    return errors
 
 
 # --- the state machine ---------------------------------------------------------------------
@@ -595,11 +707,16 @@ def _decision_check(by_code: dict, decision: str, codes: set[str]) -> None:
     acquired = {code for code, db in by_code.items() if db.acquis_anterieur} | codes
     if decision == Dossier.Decision.CERTIFIE and acquired != set(by_code):
         missing = ", ".join(sorted(set(by_code) - acquired))
-        raise ApplicationError(f"« Certifié » exige tous les blocs visés ; non acquis : {missing}.", field="decision")
+        raise ApplicationError(
+            f"« Certifié » exige tous les blocs visés ; non acquis : {missing}.", field="decision"
+        )
     if decision == Dossier.Decision.PARTIEL and not acquired:
         raise ApplicationError("Une validation partielle exige au moins un bloc acquis.", field="decision")
     if decision == Dossier.Decision.AJOURNE and codes:
-        raise ApplicationError("Un candidat ajourné n'acquiert aucun bloc : décochez les blocs ou choisissez « validation partielle ».", field="decision")
+        raise ApplicationError(
+            "Un candidat ajourné n'acquiert aucun bloc : décochez les blocs ou choisissez « validation partielle ».",
+            field="decision",
+        )
 
 
 def dossier_decision_check(*, dossier: Dossier, decision: str, blocs_acquis: Iterable[str]) -> None:
@@ -608,7 +725,9 @@ def dossier_decision_check(*, dossier: Dossier, decision: str, blocs_acquis: Ite
     codes = set(blocs_acquis)
     unknown = codes - set(by_code)
     if unknown:
-        raise ApplicationError(f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_acquis")
+        raise ApplicationError(
+            f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_acquis"
+        )
     _decision_check(by_code, decision, codes)
 
 
@@ -969,6 +1088,7 @@ def import_job_check(*, job):
         job.result = {"nb_erreurs": len(report.errors), "nb_lignes_valides": len(report.rows)}
         job.warnings = [w.as_dict() for w in report.warnings[:MAX_ERRORS_KEPT]]
         job.preview = report.preview()
+        job.duplicates = report.duplicates
         job.status = ImportJob.Status.REJECTED if report.errors else ImportJob.Status.VALIDATED
     job.processed_rows = job.total_rows
     job.finished_at = timezone.now()
@@ -976,9 +1096,52 @@ def import_job_check(*, job):
     return job
 
 
+def _duplicate_choices(job, choices: dict | None) -> dict[str, str]:
+    """The choice for every duplicate row of the preview: its default, overridden by ``choices``
+    (``{row: fusionner | creer | ignorer}``); a wrong row or value, a row left without choice or
+    an impossible merge is refused with the row named."""
+    from candidates.importer import DUPLICATE_CHOICES, MERGE
+
+    by_row = {d["row"]: d for d in job.duplicates}
+    chosen = {row: d["choix"] for row, d in by_row.items()}
+    for key, value in (choices or {}).items():
+        try:
+            row = int(key)
+        except (TypeError, ValueError):
+            raise ApplicationError(f"Ligne « {key} » : numéro de ligne attendu.", field="choix") from None
+        if row not in by_row:
+            raise ApplicationError(
+                f"Ligne {row} : ce n'est pas un doublon, aucun choix à faire.", field="choix"
+            )
+        if value not in DUPLICATE_CHOICES:
+            raise ApplicationError(
+                f"Ligne {row} : choix « {value} » inconnu ; attendu : {', '.join(DUPLICATE_CHOICES)}.",
+                field="choix",
+            )
+        if value == MERGE and not by_row[row]["fusion_possible"]:
+            raise ApplicationError(
+                f"Ligne {row} : {by_row[row]['existant']} a déjà un dossier en cours pour "
+                f"{by_row[row]['referentiel']} ; choisissez creer ou ignorer.",
+                field="choix",
+            )
+        chosen[row] = value
+    missing = sorted(row for row, value in chosen.items() if not value)
+    if missing:
+        raise ApplicationError(
+            f"Choisissez pour chaque doublon (lignes {', '.join(map(str, missing))}) : "
+            "rattacher au candidat existant, créer un nouveau candidat ou ignorer la ligne.",
+            field="choix",
+        )
+    return {str(row): value for row, value in sorted(chosen.items())}
+
+
 @transaction.atomic
-def import_job_confirm(*, job, by):
-    """Write a validated import (inline for a small file, on a worker otherwise)."""
+def import_job_confirm(*, job, by, choices: dict | None = None):
+    """Write a validated import (inline for a small file, on a worker otherwise).
+
+    ``choices``: what to do with each row matching an existing candidate (see
+    :func:`_duplicate_choices`); checked before anything else, nothing written if refused.
+    """
     from candidates.models import ImportJob
     from candidates.tasks import candidate_import_apply
 
@@ -987,9 +1150,10 @@ def import_job_confirm(*, job, by):
         raise ApplicationError(
             f"Cet import est « {job.get_status_display()} » : seul un import vérifié sans erreur peut être confirmé."
         )
+    job.duplicate_choices = _duplicate_choices(job, choices)
     job.status = ImportJob.Status.IMPORTING
     job.processed_rows = 0
-    job.save(update_fields=["status", "processed_rows"])
+    job.save(update_fields=["status", "processed_rows", "duplicate_choices"])
     audit_record(actor=_user(by), action="import.confirm", obj=job, message=job.original_name)
     if job.file.size < IMPORT_ASYNC_MIN_BYTES:
         import_job_apply(job=job)
@@ -1007,6 +1171,7 @@ def import_job_apply(*, job):
         _read_job_file(job),
         job.file_format,
         merge_duplicates=job.merge_duplicates,
+        choices={int(row): value for row, value in job.duplicate_choices.items()},
         progress=_progress_reporter(job),
     )
     if report.errors:

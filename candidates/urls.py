@@ -12,9 +12,22 @@ urlpatterns = [
     path("<uuid:candidate_id>/rgpd/export/", views.candidate_rgpd_export, name="candidate_rgpd_export"),
     path("<uuid:candidate_id>/rgpd/effacer/", views.candidate_erase, name="candidate_erase"),
     path("<uuid:candidate_id>/dossiers/nouveau/", views.dossier_create, name="dossier_create"),
+    path(
+        "<uuid:candidate_id>/dossiers/nouveau/valider/",
+        views.dossier_create_validate,
+        name="dossier_create_validate",
+    ),
     path("dossiers/<uuid:dossier_id>/", views.dossier_detail, name="dossier_detail"),
     path("dossiers/<uuid:dossier_id>/modifier/", views.dossier_edit, name="dossier_edit"),
+    path(
+        "dossiers/<uuid:dossier_id>/modifier/valider/",
+        views.dossier_edit_validate,
+        name="dossier_edit_validate",
+    ),
     path("dossiers/<uuid:dossier_id>/plan/", views.dossier_plan, name="dossier_plan"),
+    path(
+        "dossiers/<uuid:dossier_id>/plan/valider/", views.dossier_plan_validate, name="dossier_plan_validate"
+    ),
     path("dossiers/<uuid:dossier_id>/transition/", views.dossier_transition, name="dossier_transition"),
     path("dossiers/<uuid:dossier_id>/rattrapage/", views.dossier_rattrapage, name="dossier_rattrapage"),
     path("dossiers/<uuid:dossier_id>/pieces/", views.piece_upload, name="piece_upload"),

@@ -267,6 +267,9 @@ def dossier_create(request, org_slug, candidate_id):
     form = DossierForm(
         request.POST or None, referentiels=referentiels, initial={"date_inscription": timezone.localdate()}
     )
+    form.enable_inline_validation(
+        org_slug, url_name="dossier_create_validate", candidate_id=candidate.public_id
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -297,6 +300,7 @@ def dossier_edit(request, org_slug, dossier_id):
     form = DossierForm(
         request.POST or None, instance=selectors.dossier_get(public_id=dossier_id), referentiels=None
     )
+    form.enable_inline_validation(org_slug, url_name="dossier_edit_validate", dossier_id=dossier.public_id)
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
@@ -314,6 +318,56 @@ def dossier_edit(request, org_slug, dossier_id):
         {"form": form, "candidate": dossier.candidate, "dossier": dossier},
         status=400 if form.errors else 200,
     )
+
+
+def _dossier_field(request, form, *, candidate=None, dossier=None) -> HttpResponse:
+    """htmx: the field that changed (``HX-Trigger-Name``) re-rendered with the form's errors and
+    what the dossier services would refuse (:func:`services.dossier_field_errors`)."""
+    name = request.headers.get("HX-Trigger-Name", "")
+    if name not in form.fields:
+        return HttpResponse(status=204)
+    form.is_valid()
+    if name not in form.errors:
+        data = form.cleaned_data
+        errors = services.dossier_field_errors(
+            fields={k: data[k] for k in services.DOSSIER_FIELDS if k in data},
+            candidate=candidate,
+            referentiel=data.get("referentiel"),
+            dossier=dossier,
+        )
+        if name == "nouvelle_entreprise_siret" and data.get(name):
+            try:
+                services.entreprise_siret_check(siret=data[name])
+            except ApplicationError as exc:
+                errors.setdefault(name, []).append(exc.message)
+        for message in errors.get(name, []):
+            form.add_error(name, message)
+    html = render_to_string(
+        "candidates/partials/field.html", {"field": form[name], "show_errors": True}, request=request
+    )
+    return HttpResponse(html)
+
+
+@require_capability("candidates.edit")
+@require_POST
+def dossier_create_validate(request, org_slug, candidate_id):
+    candidate = selectors.candidate_get(public_id=candidate_id)
+    form = DossierForm(
+        request.POST, referentiels=selectors.referentiels_for_dossiers(organisation=request.organisation)
+    )
+    form.enable_inline_validation(
+        org_slug, url_name="dossier_create_validate", candidate_id=candidate.public_id
+    )
+    return _dossier_field(request, form, candidate=candidate)
+
+
+@require_capability("candidates.edit")
+@require_POST
+def dossier_edit_validate(request, org_slug, dossier_id):
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    form = DossierForm(request.POST, instance=selectors.dossier_get(public_id=dossier_id), referentiels=None)
+    form.enable_inline_validation(org_slug, url_name="dossier_edit_validate", dossier_id=dossier.public_id)
+    return _dossier_field(request, form, dossier=dossier)
 
 
 NEXT_ACTIONS = {
@@ -378,22 +432,67 @@ def dossier_detail(request, org_slug, dossier_id):
     )
 
 
+def _plan_input(post) -> tuple[list[int], dict[str, str]]:
+    """Ticked blocs and the modalité per capacité; « à choisir » (empty) unsets a choice."""
+    blocs = [int(b) for b in post.getlist("blocs") if b.isdigit()]
+    modalites = {
+        k.removeprefix("modalite_"): v
+        for k, v in post.items()
+        if k.startswith("modalite_") and k[9:].isdigit()
+    }
+    return blocs, modalites
+
+
+@require_capability("candidates.edit")
+@require_POST
+def dossier_plan_validate(request, org_slug, dossier_id):
+    """htmx: the bloc checkbox or the modalité select that changed (``HX-Trigger``: its id),
+    re-rendered with what :func:`services.dossier_plan_update` would refuse — nothing written."""
+    dossier = selectors.dossier_get(public_id=dossier_id)
+    trigger = request.headers.get("HX-Trigger", "")
+    blocs, modalites = _plan_input(request.POST)
+    errors = services.dossier_plan_errors(dossier=dossier, blocs=blocs, modalites=modalites)
+    for row in selectors.dossier_grid(dossier=dossier):
+        if trigger == f"bloc-{row.bloc.pk}" and not (row.vise and row.vise.acquis_anterieur):
+            return render(
+                request,
+                "candidates/partials/plan_bloc.html",
+                {
+                    "row": row,
+                    "checked": row.bloc.pk in blocs,
+                    "errors": errors.get("blocs", []),
+                    "dossier": dossier,
+                },
+            )
+        for cr in row.capacites:
+            if trigger == f"modalite-{cr.capacite.pk}":
+                value = modalites.get(str(cr.capacite.pk), "")
+                return render(
+                    request,
+                    "candidates/partials/plan_modalite.html",
+                    {
+                        "cr": cr,
+                        "selected": int(value) if value.isdigit() else None,
+                        "errors": errors.get(f"modalite_{cr.capacite.pk}", [])
+                        if row.bloc.pk in blocs
+                        else [],
+                        "dossier": dossier,
+                    },
+                )
+    return HttpResponse(status=204)
+
+
 @require_capability("candidates.edit")
 @require_POST
 def dossier_plan(request, org_slug, dossier_id):
     dossier = selectors.dossier_get(public_id=dossier_id)
-    blocs = [int(b) for b in request.POST.getlist("blocs") if b.isdigit()]
-    modalites = {
-        k.removeprefix("modalite_"): v
-        for k, v in request.POST.items()
-        if k.startswith("modalite_") and k[9:].isdigit()
-    }
+    blocs, modalites = _plan_input(request.POST)
     try:
         services.dossier_plan_update(
             dossier=dossier,
             by=request.membership,
             blocs=blocs,
-            modalites={k: v for k, v in modalites.items() if v},
+            modalites=modalites,
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -543,8 +642,14 @@ def import_template(request, org_slug):
 @require_capability("candidates.import")
 @require_GET
 def import_job(request, org_slug, job_id):
+    from candidates.importer import DUPLICATE_CHOICES
+
     job = selectors.import_job_get(public_id=job_id)
-    context = {"job": job, "progress": services.import_job_progress(job)}
+    context = {
+        "job": job,
+        "progress": services.import_job_progress(job),
+        "duplicate_choices": DUPLICATE_CHOICES.items(),
+    }
     if request.htmx:
         return render(request, "candidates/partials/import_status.html", context)
     return render(request, "candidates/import_job.html", context)
@@ -554,8 +659,12 @@ def import_job(request, org_slug, job_id):
 @require_POST
 def import_job_confirm(request, org_slug, job_id):
     job = selectors.import_job_get(public_id=job_id)
+    # One choice per duplicate row of the preview: choix_<row> = fusionner | creer | ignorer.
+    choices = {
+        key.removeprefix("choix_"): value for key, value in request.POST.items() if key.startswith("choix_")
+    }
     try:
-        job = services.import_job_confirm(job=job, by=request.membership)
+        job = services.import_job_confirm(job=job, by=request.membership, choices=choices)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -7,7 +7,7 @@ import pytest
 from organisations.models import Organisation
 from organisations.tenancy import tenant_context
 from referentiels.demo import load_seed
-from referentiels.models import Modalite
+from referentiels.models import Bloc, Modalite
 from referentiels.services import habilitation_grant
 from tests.browser.conftest import axe_violations, login, screenshot
 
@@ -25,6 +25,12 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
     projets = list(
         Modalite.objects.filter(referentiel=cqpm, type="presentation_projets").values_list("pk", flat=True)
     )
+    cci = Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
+    rncp = load_seed("rncp36390.json", cci)
+    habilitation_grant(
+        certificateur=cci, centre=alice.organisation, code="RNCP36390", date_debut=dt.date(2024, 1, 1)
+    )
+    blocs = dict(Bloc.objects.filter(referentiel=rncp).values_list("code", "pk"))
 
     login(page, "alice@test.local")
     page.goto(page.base + "/o/centre-a/candidats/")
@@ -55,7 +61,16 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
     page.get_by_label("Référentiel").select_option(str(cqpm.pk))
     page.get_by_label("Voie d'accès").select_option("FORMATION_CONTINUE_CONTRAT_DE_PROFESSIONNALISATION")
     page.get_by_label("Statut").select_option("contrat_pro")
+    # Inline validation of the dossier form: a SIRET with a wrong key is flagged on leaving it.
+    page.get_by_label("SIRET").fill("73282932000075")
+    page.get_by_label("Raison sociale").focus()
+    page.locator("#id_nouvelle_entreprise_siret_erreur").wait_for()
+    assert "clé de contrôle" in page.locator("#id_nouvelle_entreprise_siret_erreur").inner_text()
+    assert page.get_by_label("SIRET").get_attribute("aria-invalid") == "true"
+    assert axe_violations(page) == []
     page.get_by_label("SIRET").fill("73282932000074")
+    page.get_by_label("Raison sociale").focus()
+    page.locator("#id_nouvelle_entreprise_siret_erreur").wait_for(state="detached")
     page.get_by_label("Raison sociale").fill("Exemple Industrie")
     page.get_by_label("Tiers-temps").check()
     page.get_by_role("button", name="Créer le dossier").click()
@@ -87,6 +102,32 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
     assert axe_violations(page) == []
     screenshot(page, "candidates-dossier-inscrit")
 
+    # A second dossier, RNCP36390, targeting one bloc of four: the plan form checks each change.
+    page.get_by_role("link", name="← DURAND Léa").click()
+    page.get_by_role("link", name="Nouveau dossier").click()
+    page.get_by_label("Référentiel").select_option(str(rncp.pk))
+    page.get_by_label("Voie d'accès").select_option("VAE")
+    page.get_by_role("button", name="Créer le dossier").click()
+    page.get_by_text("Dossier créé").wait_for()
+    for code in ("RNCP36390BC02", "RNCP36390BC03", "RNCP36390BC04"):
+        page.locator(f"#bloc-{blocs[code]}").uncheck()
+    page.locator(f"#bloc-{blocs['RNCP36390BC01']}").uncheck()
+    page.locator(f"#bloc-{blocs['RNCP36390BC01']}-erreur").wait_for()
+    assert (
+        "Choisissez au moins un bloc" in page.locator(f"#bloc-{blocs['RNCP36390BC01']}-erreur").inner_text()
+    )
+    assert axe_violations(page) == []
+    page.locator(f"#bloc-{blocs['RNCP36390BC01']}").check()
+    page.locator(f"#bloc-{blocs['RNCP36390BC01']}-erreur").wait_for(state="detached")
+    bc01 = page.locator(f"fieldset.plan-bloc:has(#bloc-{blocs['RNCP36390BC01']}) select[name^=modalite_]")
+    assert bc01.count() == 10
+    for i in range(10):
+        bc01.nth(i).select_option(index=3)
+    page.get_by_role("button", name="Enregistrer les blocs et modalités").click()
+    page.get_by_text("Blocs et modalités enregistrés").wait_for()
+    assert page.locator("ul.blockers").count() == 0  # nothing left blocking « Inscrire le candidat »
+    screenshot(page, "candidates-dossier-rncp-un-bloc")
+
     csv_path = tmp_path / "promo.csv"
     csv_path.write_text(
         "nom_naissance;prenom1;sexe;date_naissance;referentiel;voie_acces;tiers_temps\n"
@@ -115,3 +156,6 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
         from candidates.models import Dossier
 
         assert Dossier.objects.filter(status="inscrit", amenagement_tiers_temps=True).count() == 1
+        rncp_dossier = Dossier.objects.get(referentiel=rncp)
+        assert list(rncp_dossier.blocs_vises.values_list("bloc__code", flat=True)) == ["RNCP36390BC01"]
+        assert rncp_dossier.modalites_choisies.count() == 10

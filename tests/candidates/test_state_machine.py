@@ -171,11 +171,33 @@ def test_listener_sees_each_transition(in_a, alice, cqpm):
             "Un dossier « En évaluation » ne peut pas passer « Brouillon ».",
         ),
         ([], "publie", "État inconnu : « publie »."),
+        (
+            [S.INSCRIT, S.EN_EVALUATION, S.PRET_POUR_JURY],
+            S.INSCRIT,
+            "Un dossier « Prêt pour le jury » ne peut pas passer « Inscrit ».",
+        ),
+        (
+            [S.INSCRIT, S.EN_EVALUATION, S.PRET_POUR_JURY],
+            S.BROUILLON,
+            "Un dossier « Prêt pour le jury » ne peut pas passer « Brouillon ».",
+        ),
+        ([S.DELIBERE], S.ABANDON, "Un dossier « Délibéré » ne peut pas passer « Abandon »."),
+        ([S.DELIBERE], S.EN_EVALUATION, "Un dossier « Délibéré » ne peut pas passer « En évaluation »."),
+        ([S.DELIBERE], S.PRET_POUR_JURY, "Un dossier « Délibéré » ne peut pas passer « Prêt pour le jury »."),
     ],
 )
 def test_illegal_transitions_are_refused_with_a_clear_message(in_a, alice, cqpm, path, to, message):
-    dossier = make_dossier(alice, cqpm)
-    for step in path:
+    if path == [S.DELIBERE]:
+        dossier = services.dossier_deliberate(
+            dossier=to_pret(alice, cqpm), by=alice, decision="ajourne", blocs_acquis=[], reason="Jury"
+        )
+    else:
+        dossier = make_dossier(alice, cqpm)
+    for step in path if path != [S.DELIBERE] else []:
+        if step == S.PRET_POUR_JURY:
+            services.piece_upload(
+                dossier=dossier, by=alice, kind=Piece.Kind.RAPPORT, uploaded_file=pdf_upload()
+            )
         dossier = move(dossier, step, alice)
     with pytest.raises(ApplicationError) as exc:
         move(dossier, to, alice)

@@ -61,3 +61,20 @@ def test_dashboard_counts_only_the_dossiers_the_actor_sees(assign_first, two_dos
 
     assert dossiers_panel(evaluateur)["total"] == 1
     assert dossiers_panel(alice)["total"] == 2
+
+
+def test_pieces_follow_the_dossier_rules(assign_first, two_dossiers, evaluateur, alice, client_for, api_for):
+    """A pièce is downloadable by a user of the same centre only if that user may see its
+    dossier: an évaluateur gets 404 on a pièce of a dossier not assigned to them, page and API."""
+    from candidates.services import piece_upload
+    from tests.candidates.test_pieces import PDF, pdf_upload
+
+    mine, other = two_dossiers
+    own = piece_upload(dossier=mine, by=alice, kind="rapport", uploaded_file=pdf_upload())
+    foreign = piece_upload(dossier=other, by=alice, kind="rapport", uploaded_file=pdf_upload())
+    client, api = client_for(evaluateur), api_for(evaluateur)
+    response = client.get(f"/o/centre-a/candidats/pieces/{own.public_id}/")
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    assert client.get(f"/o/centre-a/candidats/pieces/{foreign.public_id}/").status_code == 404
+    assert api.get(f"/api/v1/o/centre-a/pieces/{own.public_id}/").status_code == 200
+    assert api.get(f"/api/v1/o/centre-a/pieces/{foreign.public_id}/").status_code == 404
