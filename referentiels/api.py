@@ -24,6 +24,7 @@ from referentiels import selectors, services
 from referentiels.exchange import FormatError, document_dumps, document_parse
 from referentiels.serializers import (
     HabilitationCreateSerializer,
+    HabilitationEndSerializer,
     HabilitationSerializer,
     ImportResultSerializer,
     ImportSerializer,
@@ -200,3 +201,18 @@ class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
             date_debut=data.validated_data["date_debut"], date_fin=data.validated_data.get("date_fin"), note=data.validated_data.get("note", ""),
         )
         return Response(HabilitationSerializer(habilitation).data, status=status.HTTP_201_CREATED)
+
+
+class HabilitationEndView(CatalogueAPIView):
+    required_permission = "habilitations.manage"
+
+    @extend_schema(
+        parameters=[ORG_PARAM], request=HabilitationEndSerializer, responses=HabilitationSerializer,
+        summary="Mettre fin à une habilitation (dernier jour)",
+    )
+    def post(self, request, habilitation_id):
+        habilitation = selectors.habilitation_get_for_certificateur(organisation=self.organisation, public_id=habilitation_id)
+        data = HabilitationEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        habilitation = services.habilitation_end(habilitation=habilitation, certificateur=self.organisation, date_fin=data.validated_data["date_fin"])
+        return Response(HabilitationSerializer(habilitation).data)

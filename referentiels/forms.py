@@ -57,6 +57,16 @@ class HabilitationForm(forms.Form):
         self.fields["code"].choices = list(seen.items())
 
 
+class HabilitationEndForm(forms.Form):
+    date_fin = forms.DateField(
+        label="Date de fin", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Indiquez la date de fin de l'habilitation.",
+            "invalid": "Date de fin invalide : saisissez-la au format jj/mm/aaaa.",
+        },
+    )
+
+
 class CapaciteForm(forms.Form):
     intitule = forms.CharField(label="Intitulé", widget=forms.Textarea(attrs={"rows": 2}))
     conditions = forms.CharField(label="Conditions de réalisation", required=False, widget=forms.Textarea(attrs={"rows": 3}))

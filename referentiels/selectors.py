@@ -76,5 +76,13 @@ def habilitation_list(*, organisation: Organisation) -> QuerySet[Habilitation]:
     return qs.filter(centre=organisation)
 
 
+def habilitation_get_for_certificateur(*, organisation: Organisation, public_id) -> Habilitation:
+    """A habilitation this certificateur granted: 404 for 'missing' and 'another's' alike."""
+    try:
+        return Habilitation.objects.select_related("centre", "certificateur").get(certificateur=organisation, public_id=public_id)
+    except (Habilitation.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
 def habilitation_valid_for(*, centre: Organisation, referentiel: Referentiel, on: dt.date) -> bool:
     return habilitated_codes(centre=centre, on=on).filter(referentiel_code=referentiel.code).exists()

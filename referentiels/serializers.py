@@ -59,3 +59,7 @@ class HabilitationCreateSerializer(serializers.Serializer):
     date_debut = serializers.DateField()
     date_fin = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class HabilitationEndSerializer(serializers.Serializer):
+    date_fin = serializers.DateField(help_text="Dernier jour de l'habilitation (pas avant son début).")

@@ -418,10 +418,17 @@ def habilitation_grant(
 
 @transaction.atomic
 def habilitation_end(*, habilitation: Habilitation, certificateur: Organisation, date_fin: dt.date) -> Habilitation:
+    """Set the last day of a habilitation: from the day after, the centre no longer sees the
+    référentiel nor opens dossiers on it (``selectors.habilitated_codes``). An ended
+    habilitation may be ended again at another date (a correction)."""
     if habilitation.certificateur_id != certificateur.pk:
         raise ApplicationError("Cette habilitation a été accordée par un autre certificateur.")
     if date_fin < habilitation.date_debut:
-        raise ApplicationError("La date de fin précède la date de début.", field="date_fin")
+        raise ApplicationError(
+            f"La date de fin ({date_fin:%d/%m/%Y}) précède le début de l'habilitation ({habilitation.date_debut:%d/%m/%Y}).",
+            field="date_fin",
+        )
     habilitation.date_fin = date_fin
+    habilitation.full_clean()
     habilitation.save(update_fields=["date_fin"])
     return habilitation

@@ -7,6 +7,7 @@ urlpatterns = [
     path("importer/", views.referentiel_import_view, name="referentiel_import"),
     path("comparer/", views.referentiel_compare, name="referentiel_compare"),
     path("habilitations/", views.habilitation_list, name="habilitation_list"),
+    path("habilitations/<uuid:habilitation_id>/fin/", views.habilitation_end, name="habilitation_end"),
     path("<uuid:public_id>/", views.referentiel_detail, name="referentiel_detail"),
     path("<uuid:public_id>/export/", views.referentiel_export_view, name="referentiel_export"),
     path("<uuid:public_id>/publier/", views.referentiel_publish, name="referentiel_publish"),

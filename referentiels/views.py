@@ -17,7 +17,13 @@ from referentiels import selectors, services
 from referentiels.describe import regle_describe
 from referentiels.diff import referentiel_diff
 from referentiels.exchange import FormatError, document_dumps, document_parse
-from referentiels.forms import CapaciteForm, CatalogueFilterForm, HabilitationForm, ImportForm
+from referentiels.forms import (
+    CapaciteForm,
+    CatalogueFilterForm,
+    HabilitationEndForm,
+    HabilitationForm,
+    ImportForm,
+)
 from referentiels.models import Referentiel
 
 IMPORT_CACHE_SECONDS = 1800
@@ -266,8 +272,38 @@ def habilitation_list(request, org_slug):
                 return redirect("habilitation_list", org_slug=org_slug)
     elif request.method == "POST":
         raise Http404
+    return _habilitations_page(request, form=form, status=400 if form is not None and form.errors else 200)
+
+
+def _habilitations_page(request, *, form, status: int = 200, end_form=None, end_target=None):
+    can_manage = request.organisation.kind == "certificateur" and membership_can(request, "habilitations.manage")
     return render(
         request, "referentiels/habilitations.html",
-        {"habilitations": selectors.habilitation_list(organisation=request.organisation), "form": form},
-        status=400 if form is not None and form.errors else 200,
+        {
+            "habilitations": selectors.habilitation_list(organisation=request.organisation), "form": form,
+            "can_manage": can_manage, "end_form": end_form, "end_target": end_target, "today": timezone.localdate(),
+        },
+        status=status,
     )
+
+
+@require_capability("habilitations.manage")
+@require_POST
+def habilitation_end(request, org_slug, habilitation_id):
+    """End a centre's habilitation on a date (the certificateur who granted it only)."""
+    habilitation = selectors.habilitation_get_for_certificateur(organisation=request.organisation, public_id=habilitation_id)
+    end_form = HabilitationEndForm(request.POST)
+    if end_form.is_valid():
+        try:
+            services.habilitation_end(habilitation=habilitation, certificateur=request.organisation, date_fin=end_form.cleaned_data["date_fin"])
+        except ApplicationError as exc:
+            end_form.add_error("date_fin", exc.message)
+        else:
+            messages.success(
+                request,
+                f"Habilitation de {habilitation.centre.name} pour {habilitation.referentiel_code} : "
+                f"fin le {habilitation.date_fin:%d/%m/%Y}.",
+            )
+            return redirect("habilitation_list", org_slug=org_slug)
+    form = HabilitationForm(certificateur=request.organisation)
+    return _habilitations_page(request, form=form, status=400, end_form=end_form, end_target=habilitation.public_id)

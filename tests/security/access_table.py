@@ -95,6 +95,7 @@ PAGES = {
     "referentiels/<uuid:public_id>/supprimer/": "referentiels.edit",
     "referentiels/comparer/": "referentiels.view",
     "referentiels/habilitations/": "habilitations.view",
+    "referentiels/habilitations/<uuid:habilitation_id>/fin/": "habilitations.manage",
     "referentiels/importer/": "referentiels.import",
     "supervision/": "oversight.view",
     "supervision/accrochage/": "oversight.export",
@@ -221,6 +222,7 @@ API = {
     "POST referentiels/{public_id}/publish": "referentiels.publish",
     "GET referentiels/habilitations/": "habilitations.view",
     "POST referentiels/habilitations/": "habilitations.manage",
+    "POST referentiels/habilitations/{habilitation_id}/end": "habilitations.manage",
     "POST referentiels/import": "referentiels.import",
     "GET verifier/{code}": PUBLIC,
 }
