@@ -9,7 +9,12 @@ class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Code ou intitulé"}))
     kind = forms.ChoiceField(label="Type", required=False, choices=[("", "Tous")] + list(Kind.choices))
     status = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous")] + list(Referentiel.Status.choices))
-    certificateur = forms.CharField(label="Certificateur", required=False, widget=forms.HiddenInput)
+    certificateur = forms.ChoiceField(label="Certificateur", required=False)
+
+    def __init__(self, *args, certificateurs=(), **kwargs):
+        """``certificateurs``: ``(slug, name)`` of the certificateurs whose référentiels the organisation sees."""
+        super().__init__(*args, **kwargs)
+        self.fields["certificateur"].choices = [("", "Tous")] + list(certificateurs)
 
 
 class ImportForm(forms.Form):

@@ -40,6 +40,16 @@ def referentiel_list(*, organisation: Organisation, search: str = "", kind: str 
     return qs.annotate(nb_blocs=Count("blocs", distinct=True), nb_capacites=Count("capacites", distinct=True)).order_by("code", "-version")
 
 
+def referentiel_certificateurs(*, organisation: Organisation) -> list[tuple[str, str]]:
+    """``(slug, name)`` of the certificateurs of the référentiels ``organisation`` sees (one query)."""
+    return list(
+        Organisation.objects.filter(referentiels__in=Referentiel.objects.filter(referentiel_visible_q(organisation)))
+        .distinct()
+        .order_by("name")
+        .values_list("slug", "name")
+    )
+
+
 def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
     """404 for 'missing' and 'not visible to you' alike."""
     try:

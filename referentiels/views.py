@@ -36,7 +36,7 @@ def _error_text(exc: Exception) -> str:
 
 @require_capability("referentiels.view")
 def referentiel_list(request, org_slug):
-    form = CatalogueFilterForm(request.GET or None)
+    form = CatalogueFilterForm(request.GET or None, certificateurs=selectors.referentiel_certificateurs(organisation=request.organisation))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.referentiel_list(
         organisation=request.organisation,
