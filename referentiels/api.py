@@ -30,6 +30,7 @@ from referentiels.serializers import (
     ImportSerializer,
     ReferentielDetailSerializer,
     ReferentielSerializer,
+    RegleSerializer,
 )
 
 ORG_PARAM = OpenApiParameter("organisation", str, description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.")
@@ -216,3 +217,20 @@ class HabilitationEndView(CatalogueAPIView):
         data.is_valid(raise_exception=True)
         habilitation = services.habilitation_end(habilitation=habilitation, certificateur=self.organisation, date_fin=data.validated_data["date_fin"])
         return Response(HabilitationSerializer(habilitation).data)
+
+
+class ReferentielRegleView(CatalogueAPIView):
+    required_permission = "referentiels.edit"
+
+    @extend_schema(
+        parameters=[ORG_PARAM], request=RegleSerializer, responses=RegleSerializer,
+        summary="Remplacer la règle d'obtention d'un brouillon",
+        description="La règle est vérifiée comme à l'import (format certif-referentiel/1, section regle) ; "
+        "la réponse la donne aussi en français.",
+    )
+    def put(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        data = RegleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referentiel = services.referentiel_regle_update(referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"])
+        return Response(RegleSerializer(referentiel).data)

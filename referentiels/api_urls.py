@@ -9,6 +9,7 @@ urlpatterns = [
     path("habilitations/<uuid:habilitation_id>/end", api.HabilitationEndView.as_view(), name="api-habilitation-end"),
     path("<uuid:public_id>/", api.ReferentielDetailView.as_view(), name="api-referentiel"),
     path("<uuid:public_id>/export", api.ReferentielExportView.as_view(), name="api-referentiel-export"),
+    path("<uuid:public_id>/regle", api.ReferentielRegleView.as_view(), name="api-referentiel-regle"),
     path("<uuid:public_id>/publish", api.ReferentielPublishView.as_view(), name="api-referentiel-publish"),
     path("<uuid:public_id>/new-version", api.ReferentielNewVersionView.as_view(), name="api-referentiel-new-version"),
 ]

@@ -96,3 +96,14 @@ def habilitation_get_for_certificateur(*, organisation: Organisation, public_id)
 
 def habilitation_valid_for(*, centre: Organisation, referentiel: Referentiel, on: dt.date) -> bool:
     return habilitated_codes(centre=centre, on=on).filter(referentiel_code=referentiel.code).exists()
+
+
+def referentiel_blocs(*, referentiel: Referentiel) -> QuerySet[Bloc]:
+    return Bloc.objects.filter(referentiel=referentiel).order_by("order", "pk")
+
+
+def bloc_get(*, referentiel: Referentiel, code: str) -> Bloc:
+    try:
+        return Bloc.objects.select_related("referentiel").prefetch_related("modalites").get(referentiel=referentiel, code=code)
+    except Bloc.DoesNotExist:
+        raise Http404 from None

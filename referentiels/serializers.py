@@ -63,3 +63,13 @@ class HabilitationCreateSerializer(serializers.Serializer):
 
 class HabilitationEndSerializer(serializers.Serializer):
     date_fin = serializers.DateField(help_text="Dernier jour de l'habilitation (pas avant son début).")
+
+
+class RegleSerializer(serializers.Serializer):
+    regle = serializers.JSONField(help_text="La règle d'obtention typée (toutes_capacites, tous_blocs ou grille_points).")
+    description = serializers.SerializerMethodField(help_text="La règle en français.")
+
+    def get_description(self, obj) -> list[str]:
+        from referentiels.describe import regle_describe
+
+        return regle_describe(obj.regle, {b.code: f"Bloc {b.code} — {b.intitule}" for b in obj.blocs.all()})

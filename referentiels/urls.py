@@ -14,4 +14,7 @@ urlpatterns = [
     path("<uuid:public_id>/nouvelle-version/", views.referentiel_new_version, name="referentiel_new_version"),
     path("<uuid:public_id>/supprimer/", views.referentiel_delete, name="referentiel_delete"),
     path("<uuid:public_id>/capacites/<str:code>/", views.capacite_edit, name="capacite_edit"),
+    path("<uuid:public_id>/blocs/", views.blocs_edit, name="referentiel_blocs"),
+    path("<uuid:public_id>/modalites/", views.modalites_edit, name="referentiel_modalites"),
+    path("<uuid:public_id>/regle/", views.regle_edit, name="referentiel_regle"),
 ]
