@@ -31,6 +31,7 @@ from referentiels.serializers import (
     ReferentielDetailSerializer,
     ReferentielSerializer,
     RegleSerializer,
+    RncpImportJobSerializer,
 )
 
 ORG_PARAM = OpenApiParameter("organisation", str, description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.")
@@ -234,3 +235,14 @@ class ReferentielRegleView(CatalogueAPIView):
         data.is_valid(raise_exception=True)
         referentiel = services.referentiel_regle_update(referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"])
         return Response(RegleSerializer(referentiel).data)
+
+
+class RncpImportJobView(CatalogueAPIView):
+    required_permission = "referentiels.import"
+
+    @extend_schema(
+        parameters=[ORG_PARAM], responses=RncpImportJobSerializer,
+        summary="État d'un import RNCP lancé depuis la page (vérification, import, avancement)",
+    )
+    def get(self, request, import_id):
+        return Response(RncpImportJobSerializer(selectors.rncp_import_job_get(organisation=self.organisation, public_id=import_id)).data)

@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from referentiels.models import Kind, Modalite, ModaliteType, Referentiel
 
@@ -30,10 +32,15 @@ class ImportForm(forms.Form):
 
     def clean_fichier(self):
         f = self.cleaned_data["fichier"]
-        if f.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("Fichier trop volumineux pour la page (20 Mo au plus) : utilisez la commande import_rncp ou l'API.")
         if not f.name.lower().endswith((".json", ".yaml", ".yml", ".xml")):
             raise forms.ValidationError("Extension attendue : .json, .yaml, .yml ou .xml.")
+        is_xml = f.name.lower().endswith(".xml")
+        limit = settings.REFERENTIELS_IMPORT_PAGE_MAX_BYTES if is_xml else MAX_IMPORT_BYTES
+        if f.size > limit:
+            raise forms.ValidationError(
+                f"Fichier trop volumineux pour la page ({filesizeformat(f.size)} ; {filesizeformat(limit)} au plus"
+                f"{' pour un export RNCP' if is_xml else ''}) : utilisez la commande import_rncp ou l'API."
+            )
         return f
 
     def clean_fiches(self):

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from organisations.models import Organisation
-from referentiels.models import Bloc, Capacite, Habilitation, Referentiel
+from referentiels.models import Bloc, Capacite, Habilitation, Referentiel, RncpImportJob
 
 
 def habilitated_codes(*, centre: Organisation, on: dt.date | None = None) -> QuerySet:
@@ -106,4 +106,12 @@ def bloc_get(*, referentiel: Referentiel, code: str) -> Bloc:
     try:
         return Bloc.objects.select_related("referentiel").prefetch_related("modalites").get(referentiel=referentiel, code=code)
     except Bloc.DoesNotExist:
+        raise Http404 from None
+
+
+def rncp_import_job_get(*, organisation: Organisation, public_id) -> RncpImportJob:
+    """An RNCP import of this certificateur: 404 for 'missing' and 'another's' alike."""
+    try:
+        return RncpImportJob.objects.get(certificateur=organisation, public_id=public_id)
+    except (RncpImportJob.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None

@@ -3,6 +3,7 @@
 import datetime as dt
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from organisations.permissions import membership_can, require_capability
-from referentiels import selectors, services
+from referentiels import import_jobs, selectors, services
 from referentiels.describe import regle_describe
 from referentiels.diff import referentiel_diff
 from referentiels.exchange import FormatError, document_dumps, document_parse
@@ -187,6 +188,12 @@ def referentiel_import_view(request, org_slug):
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["fichier"]
+            if upload.name.lower().endswith(".xml") and upload.size > settings.REFERENTIELS_IMPORT_PAGE_SYNC_BYTES:
+                # A large export: checked, then imported, by a worker; the job's page shows progress.
+                job = import_jobs.rncp_import_job_create(
+                    certificateur=request.organisation, user=request.user, uploaded_file=upload, numeros=form.cleaned_data["fiches"],
+                )
+                return redirect("rncp_import_job", org_slug=org_slug, import_id=job.public_id)
             _import_files_sweep()
             # The same bytes are confirmed later: kept in private storage (never in the cache),
             # read back as a stream by the import.
@@ -459,3 +466,26 @@ def regle_edit(request, org_slug, public_id):
         # The preview's answer is 200 either way: htmx swaps only 2xx answers by default.
         return render(request, "referentiels/_regle_preview.html", context)
     return render(request, "referentiels/regle_edit.html", context, status=status)
+
+
+@require_capability("referentiels.import")
+@require_http_methods(["GET"])
+def rncp_import_job_view(request, org_slug, import_id):
+    """A large RNCP import's progress (htmx polls the status block while a step runs), its
+    preview once checked, its outcome once written."""
+    job = selectors.rncp_import_job_get(organisation=request.organisation, public_id=import_id)
+    context = {"job": job, "progress": import_jobs.rncp_import_job_progress(job)}
+    if request.htmx:
+        return render(request, "referentiels/_import_job_status.html", context)
+    return render(request, "referentiels/import_job.html", context)
+
+
+@require_capability("referentiels.import")
+@require_POST
+def rncp_import_job_confirm(request, org_slug, import_id):
+    job = selectors.rncp_import_job_get(organisation=request.organisation, public_id=import_id)
+    try:
+        import_jobs.rncp_import_job_confirm(job=job, certificateur=request.organisation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("rncp_import_job", org_slug=org_slug, import_id=import_id)

@@ -100,6 +100,8 @@ PAGES = {
     "referentiels/habilitations/": "habilitations.view",
     "referentiels/habilitations/<uuid:habilitation_id>/fin/": "habilitations.manage",
     "referentiels/importer/": "referentiels.import",
+    "referentiels/importer/<uuid:import_id>/": "referentiels.import",
+    "referentiels/importer/<uuid:import_id>/confirmer/": "referentiels.import",
     "supervision/": "oversight.view",
     "supervision/accrochage/": "oversight.export",
     "supervision/accrochage/flux/": "oversight.export",
@@ -228,6 +230,7 @@ API = {
     "POST referentiels/habilitations/": "habilitations.manage",
     "POST referentiels/habilitations/{habilitation_id}/end": "habilitations.manage",
     "POST referentiels/import": "referentiels.import",
+    "GET referentiels/imports/{import_id}": "referentiels.import",
     "GET verifier/{code}": PUBLIC,
 }
 

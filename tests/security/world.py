@@ -278,8 +278,13 @@ def build_world() -> World:
             certificateur=uimm, centre=org, code=refs["cqpm"].code, date_debut=dt.date(2024, 1, 1)
         )
         centres.append(_centre(org, refs, cci))
-    # the certificateur ends the habilitation it granted to centre A
-    centres[0].role_ids["certificateur"]["habilitation_id"] = str(habilitations[0].public_id)
+    # the certificateur ends the habilitation it granted to centre A, and follows its RNCP import
+    from referentiels.models import RncpImportJob
+
+    rncp_import = RncpImportJob.objects.create(certificateur=cci, original_name="fiches.xml", status="done")
+    centres[0].role_ids["certificateur"].update(
+        habilitation_id=str(habilitations[0].public_id), import_id=str(rncp_import.public_id)
+    )
     cert_member = _totp(make_member(cci, Role.CERTIFICATEUR, "certificateur@mx-cci.test"))
     from documents.models import IssuedDocument
 
