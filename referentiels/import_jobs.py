@@ -8,6 +8,7 @@ its progress cannot live in the row until it ends. The row records each step's o
 same transaction as the step's writes: a re-delivered task finds it finished and does nothing.
 """
 
+import datetime as dt
 import logging
 
 from django.core.cache import cache
@@ -86,6 +87,23 @@ class ProgressReader:
         return True
 
 
+#: A checked export not confirmed within this delay is expired and its file deleted.
+CONFIRM_WITHIN = dt.timedelta(hours=24)
+
+
+def rncp_import_jobs_expire() -> int:
+    """Expire the checked imports never confirmed (their files leave the private storage)."""
+    expired = 0
+    limit = timezone.now() - CONFIRM_WITHIN
+    for job in RncpImportJob.objects.filter(status=RncpImportJob.Status.VALIDATED, finished_at__lt=limit):
+        with transaction.atomic():
+            _discard_file(job)
+            job.status = RncpImportJob.Status.EXPIRED
+            job.save(update_fields=["status", "file"])
+        expired += 1
+    return expired
+
+
 def rncp_import_job_create(
     *, certificateur: Organisation, user, uploaded_file, numeros: set[str] | None = None
 ) -> RncpImportJob:
@@ -99,6 +117,7 @@ def rncp_import_job_create(
         size=uploaded_file.size,
         numeros=sorted(numeros or []),
     )
+    rncp_import_jobs_expire()
     job.file.save("rncp-imports/export.xml", uploaded_file, save=False)
     job.save()
     from referentiels.tasks import rncp_import_job_check

@@ -222,6 +222,7 @@ class RncpImportJob(models.Model):
         IMPORTING = "importing", "Import en cours"
         DONE = "done", "Importé"
         FAILED = "failed", "Échec"
+        EXPIRED = "expired", "Expiré (non confirmé à temps)"
 
     RUNNING = (Status.PENDING, Status.VALIDATING, Status.IMPORTING)
 

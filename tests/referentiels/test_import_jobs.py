@@ -169,3 +169,25 @@ def test_a_step_given_up_after_repeated_worker_deaths(bench):
     import_jobs.rncp_import_job_apply(job_id=job.pk)
     job.refresh_from_db()
     assert job.status == "failed" and "interrompu 3 fois" in job.errors[0]
+
+
+def test_checked_imports_never_confirmed_expire(
+    as_job, staff, export, client_for, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = client_for(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        url = _upload(client, export)["Location"]
+    old = RncpImportJob.objects.get()
+    storage, name = old.file.storage, old.file.name
+    RncpImportJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(hours=25))
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload(client, export)  # a new import sweeps the old ones
+    old.refresh_from_db()
+    assert old.status == "expired" and not old.file and not storage.exists(name)
+    assert "pas été confirmé dans les 24 heures" in client.get(url).content.decode()
+    assert "seul un import vérifié" in client.post(f"{url}confirmer/", follow=True).content.decode()
+    assert RncpImportJob.objects.filter(status="validated").count() == 1 and Referentiel.objects.count() == 0
