@@ -166,7 +166,9 @@ def _finish(job: RncpImportJob, status: str, **fields) -> None:
     for key, value in fields.items():
         setattr(job, key, value)
     job.save()
-    cache.delete(_progress_key(job))
+    # After the commit: until then pollers still see the step running, with its live progress.
+    key = _progress_key(job)
+    transaction.on_commit(lambda: cache.delete(key))
 
 
 def _discard_file(job: RncpImportJob) -> None:
