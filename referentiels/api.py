@@ -24,11 +24,14 @@ from referentiels import selectors, services
 from referentiels.exchange import FormatError, document_dumps, document_parse
 from referentiels.serializers import (
     HabilitationCreateSerializer,
+    HabilitationEndSerializer,
     HabilitationSerializer,
     ImportResultSerializer,
     ImportSerializer,
     ReferentielDetailSerializer,
     ReferentielSerializer,
+    RegleSerializer,
+    RncpImportJobSerializer,
 )
 
 ORG_PARAM = OpenApiParameter("organisation", str, description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.")
@@ -200,3 +203,46 @@ class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
             date_debut=data.validated_data["date_debut"], date_fin=data.validated_data.get("date_fin"), note=data.validated_data.get("note", ""),
         )
         return Response(HabilitationSerializer(habilitation).data, status=status.HTTP_201_CREATED)
+
+
+class HabilitationEndView(CatalogueAPIView):
+    required_permission = "habilitations.manage"
+
+    @extend_schema(
+        parameters=[ORG_PARAM], request=HabilitationEndSerializer, responses=HabilitationSerializer,
+        summary="Mettre fin à une habilitation (dernier jour)",
+    )
+    def post(self, request, habilitation_id):
+        habilitation = selectors.habilitation_get_for_certificateur(organisation=self.organisation, public_id=habilitation_id)
+        data = HabilitationEndSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        habilitation = services.habilitation_end(habilitation=habilitation, certificateur=self.organisation, date_fin=data.validated_data["date_fin"])
+        return Response(HabilitationSerializer(habilitation).data)
+
+
+class ReferentielRegleView(CatalogueAPIView):
+    required_permission = "referentiels.edit"
+
+    @extend_schema(
+        parameters=[ORG_PARAM], request=RegleSerializer, responses=RegleSerializer,
+        summary="Remplacer la règle d'obtention d'un brouillon",
+        description="La règle est vérifiée comme à l'import (format certif-referentiel/1, section regle) ; "
+        "la réponse la donne aussi en français.",
+    )
+    def put(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        data = RegleSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referentiel = services.referentiel_regle_update(referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"])
+        return Response(RegleSerializer(referentiel).data)
+
+
+class RncpImportJobView(CatalogueAPIView):
+    required_permission = "referentiels.import"
+
+    @extend_schema(
+        parameters=[ORG_PARAM], responses=RncpImportJobSerializer,
+        summary="État d'un import RNCP lancé depuis la page (vérification, import, avancement)",
+    )
+    def get(self, request, import_id):
+        return Response(RncpImportJobSerializer(selectors.rncp_import_job_get(organisation=self.organisation, public_id=import_id)).data)

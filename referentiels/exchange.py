@@ -115,6 +115,12 @@ class _Checker:
         self.text(m["notes"], f"{path}.notes", required=False)
 
 
+def modalite_check(data: Any, path: str, filename: str = "modalités") -> dict:
+    """Check one modalité as the importer does (``FormatError`` names ``path`` and the field)."""
+    _Checker(filename).modalite(data, path)
+    return data
+
+
 def document_check(data: Any, filename: str = "référentiel") -> dict:
     """Check a parsed document completely; raise ``FormatError`` on the first problem."""
     try:

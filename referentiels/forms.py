@@ -1,6 +1,8 @@
 from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
-from referentiels.models import Kind, Referentiel
+from referentiels.models import Kind, Modalite, ModaliteType, Referentiel
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
@@ -9,7 +11,12 @@ class CatalogueFilterForm(forms.Form):
     q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Code ou intitulé"}))
     kind = forms.ChoiceField(label="Type", required=False, choices=[("", "Tous")] + list(Kind.choices))
     status = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous")] + list(Referentiel.Status.choices))
-    certificateur = forms.CharField(label="Certificateur", required=False, widget=forms.HiddenInput)
+    certificateur = forms.ChoiceField(label="Certificateur", required=False)
+
+    def __init__(self, *args, certificateurs=(), **kwargs):
+        """``certificateurs``: ``(slug, name)`` of the certificateurs whose référentiels the organisation sees."""
+        super().__init__(*args, **kwargs)
+        self.fields["certificateur"].choices = [("", "Tous")] + list(certificateurs)
 
 
 class ImportForm(forms.Form):
@@ -25,10 +32,15 @@ class ImportForm(forms.Form):
 
     def clean_fichier(self):
         f = self.cleaned_data["fichier"]
-        if f.size > MAX_IMPORT_BYTES:
-            raise forms.ValidationError("Fichier trop volumineux pour la page (20 Mo au plus) : utilisez la commande import_rncp ou l'API.")
         if not f.name.lower().endswith((".json", ".yaml", ".yml", ".xml")):
             raise forms.ValidationError("Extension attendue : .json, .yaml, .yml ou .xml.")
+        is_xml = f.name.lower().endswith(".xml")
+        limit = settings.REFERENTIELS_IMPORT_PAGE_MAX_BYTES if is_xml else MAX_IMPORT_BYTES
+        if f.size > limit:
+            raise forms.ValidationError(
+                f"Fichier trop volumineux pour la page ({filesizeformat(f.size)} ; {filesizeformat(limit)} au plus"
+                f"{' pour un export RNCP' if is_xml else ''}) : utilisez la commande import_rncp ou l'API."
+            )
         return f
 
     def clean_fiches(self):
@@ -57,6 +69,16 @@ class HabilitationForm(forms.Form):
         self.fields["code"].choices = list(seen.items())
 
 
+class HabilitationEndForm(forms.Form):
+    date_fin = forms.DateField(
+        label="Date de fin", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Indiquez la date de fin de l'habilitation.",
+            "invalid": "Date de fin invalide : saisissez-la au format jj/mm/aaaa.",
+        },
+    )
+
+
 class CapaciteForm(forms.Form):
     intitule = forms.CharField(label="Intitulé", widget=forms.Textarea(attrs={"rows": 2}))
     conditions = forms.CharField(label="Conditions de réalisation", required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -73,3 +95,55 @@ class CapaciteForm(forms.Form):
             groupe, sep, texte = line.partition(" | ")
             rows.append({"groupe": groupe.strip(), "texte": texte.strip()} if sep else {"groupe": "", "texte": line.strip()})
         return rows
+
+
+class BlocForm(forms.Form):
+    code = forms.CharField(label="Code", max_length=60)
+    intitule = forms.CharField(label="Intitulé", widget=forms.Textarea(attrs={"rows": 2}))
+    position = forms.IntegerField(label="Position", min_value=1, required=False, help_text="1 = premier bloc.")
+
+
+class BlocCreateForm(BlocForm):
+    capacite_code = forms.CharField(label="Code de la première capacité", max_length=60)
+    capacite_intitule = forms.CharField(label="Intitulé de la première capacité", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ModaliteForm(forms.Form):
+    type = forms.ChoiceField(label="Type", required=False, choices=[("", "—")] + list(ModaliteType.choices))
+    intitule = forms.CharField(label="Intitulé", required=False)
+    duree_minutes = forms.IntegerField(label="Durée (min)", required=False, min_value=0, max_value=2**31 - 1)
+    points = forms.IntegerField(label="Points", required=False, min_value=0, max_value=2**31 - 1)
+    forme = forms.ChoiceField(label="Forme", required=False, choices=Modalite.Forme.choices)
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        data = super().clean()
+        filled = any(data.get(k) not in (None, "") for k in ("intitule", "duree_minutes", "points", "forme", "notes"))
+        if filled and not data.get("type") and not data.get("DELETE"):
+            self.add_error("type", "Choisissez le type de cette modalité (liste du glossaire).")
+        return data
+
+
+ModaliteFormSet = forms.formset_factory(ModaliteForm, extra=1, can_delete=True, max_num=50, validate_max=True)
+
+
+class RegleForm(forms.Form):
+    regle = forms.CharField(
+        label="Règle d'obtention (YAML ou JSON)",
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "mono"}),
+        help_text="Le même format que l'import (section « regle »). Prévisualisez : la règle s'affiche en français.",
+    )
+
+    def clean_regle(self):
+        import yaml
+
+        text = self.cleaned_data["regle"]
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
+            raise forms.ValidationError(f"{where}texte illisible ({getattr(exc, 'problem', None) or 'YAML/JSON invalide'}).") from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError("regle : un objet est attendu (par exemple « type: toutes_capacites »).")
+        return value

@@ -7,6 +7,8 @@ immutable (service layer + database trigger); a new version is a copy edited as 
 
 import uuid
 
+from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 
@@ -199,3 +201,58 @@ class Habilitation(models.Model):
 
     def is_valid_on(self, day) -> bool:
         return self.date_debut <= day and (self.date_fin is None or day <= self.date_fin)
+
+
+def private_storage():
+    """Import files never live under a public URL (the platform's private storage)."""
+    return storages["private"]
+
+
+class RncpImportJob(models.Model):
+    """A France compétences export imported from the page by a Celery worker: checked (dry run,
+    a preview) then, once confirmed, written. National data like the référentiels it writes: it
+    belongs to the certificateur that uploaded it, with no tenant key. Live progress of a running
+    step is in the cache (the step's writes are one transaction); the row keeps each step's outcome."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        VALIDATING = "validating", "Vérification en cours"
+        VALIDATED = "validated", "Prêt à importer"
+        REJECTED = "rejected", "Refusé (erreurs)"
+        IMPORTING = "importing", "Import en cours"
+        DONE = "done", "Importé"
+        FAILED = "failed", "Échec"
+        EXPIRED = "expired", "Expiré (non confirmé à temps)"
+
+    RUNNING = (Status.PENDING, Status.VALIDATING, Status.IMPORTING)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certificateur = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="rncp_imports")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    status = models.CharField("statut", max_length=12, choices=Status.choices, default=Status.PENDING)
+    file = models.FileField(storage=private_storage, max_length=200, blank=True)
+    original_name = models.CharField("fichier", max_length=255)
+    size = models.PositiveBigIntegerField("taille (octets)", default=0)
+    numeros = models.JSONField("fiches demandées", default=list, blank=True)
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    total = models.PositiveIntegerField("fiches à importer", default=0)
+    imported = models.PositiveIntegerField("fiches importées", default=0)
+    skipped_total = models.PositiveIntegerField("fiches ignorées", default=0)
+    habilitations = models.PositiveIntegerField(default=0)
+    preview = models.JSONField("aperçu", default=dict, blank=True)
+    errors = models.JSONField("erreurs", default=list, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="rncp_import_progress_percent")]
+
+    def __str__(self) -> str:
+        return f"Import {self.original_name} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in self.RUNNING

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from organisations.models import Organisation
-from referentiels.models import Bloc, Capacite, Habilitation, Referentiel
+from referentiels.models import Bloc, Capacite, Habilitation, Referentiel, RncpImportJob
 
 
 def habilitated_codes(*, centre: Organisation, on: dt.date | None = None) -> QuerySet:
@@ -38,6 +38,16 @@ def referentiel_list(*, organisation: Organisation, search: str = "", kind: str 
     if certificateur:
         qs = qs.filter(certificateur__slug=certificateur)
     return qs.annotate(nb_blocs=Count("blocs", distinct=True), nb_capacites=Count("capacites", distinct=True)).order_by("code", "-version")
+
+
+def referentiel_certificateurs(*, organisation: Organisation) -> list[tuple[str, str]]:
+    """``(slug, name)`` of the certificateurs of the référentiels ``organisation`` sees (one query)."""
+    return list(
+        Organisation.objects.filter(referentiels__in=Referentiel.objects.filter(referentiel_visible_q(organisation)))
+        .distinct()
+        .order_by("name")
+        .values_list("slug", "name")
+    )
 
 
 def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
@@ -76,5 +86,32 @@ def habilitation_list(*, organisation: Organisation) -> QuerySet[Habilitation]:
     return qs.filter(centre=organisation)
 
 
+def habilitation_get_for_certificateur(*, organisation: Organisation, public_id) -> Habilitation:
+    """A habilitation this certificateur granted: 404 for 'missing' and 'another's' alike."""
+    try:
+        return Habilitation.objects.select_related("centre", "certificateur").get(certificateur=organisation, public_id=public_id)
+    except (Habilitation.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None
+
+
 def habilitation_valid_for(*, centre: Organisation, referentiel: Referentiel, on: dt.date) -> bool:
     return habilitated_codes(centre=centre, on=on).filter(referentiel_code=referentiel.code).exists()
+
+
+def referentiel_blocs(*, referentiel: Referentiel) -> QuerySet[Bloc]:
+    return Bloc.objects.filter(referentiel=referentiel).order_by("order", "pk")
+
+
+def bloc_get(*, referentiel: Referentiel, code: str) -> Bloc:
+    try:
+        return Bloc.objects.select_related("referentiel").prefetch_related("modalites").get(referentiel=referentiel, code=code)
+    except Bloc.DoesNotExist:
+        raise Http404 from None
+
+
+def rncp_import_job_get(*, organisation: Organisation, public_id) -> RncpImportJob:
+    """An RNCP import of this certificateur: 404 for 'missing' and 'another's' alike."""
+    try:
+        return RncpImportJob.objects.get(certificateur=organisation, public_id=public_id)
+    except (RncpImportJob.DoesNotExist, ValueError, ValidationError):
+        raise Http404 from None

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from referentiels.models import Habilitation, Referentiel
+from referentiels.models import Habilitation, Referentiel, RncpImportJob
 
 
 class ReferentielSerializer(serializers.ModelSerializer):
@@ -59,3 +59,38 @@ class HabilitationCreateSerializer(serializers.Serializer):
     date_debut = serializers.DateField()
     date_fin = serializers.DateField(required=False, allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, max_length=300)
+
+
+class HabilitationEndSerializer(serializers.Serializer):
+    date_fin = serializers.DateField(help_text="Dernier jour de l'habilitation (pas avant son début).")
+
+
+class RegleSerializer(serializers.Serializer):
+    regle = serializers.JSONField(help_text="La règle d'obtention typée (toutes_capacites, tous_blocs ou grille_points).")
+    description = serializers.SerializerMethodField(help_text="La règle en français.")
+
+    def get_description(self, obj) -> list[str]:
+        from referentiels.describe import regle_describe
+
+        return regle_describe(obj.regle, {b.code: f"Bloc {b.code} — {b.intitule}" for b in obj.blocs.all()})
+
+
+class RncpImportJobSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    fichier = serializers.CharField(source="original_name", read_only=True)
+    progress = serializers.SerializerMethodField(help_text="Avancement de l'étape en cours (percent 0-100, fiches traitées).")
+    errors = serializers.ListField(child=serializers.CharField(), read_only=True)
+    preview = serializers.JSONField(read_only=True, help_text="Aperçu après vérification : fiches (500 au plus) et fiches ignorées.")
+
+    class Meta:
+        model = RncpImportJob
+        fields = [
+            "id", "status", "status_display", "fichier", "size", "numeros", "progress", "total", "imported", "skipped_total",
+            "habilitations", "errors", "preview", "created_at", "started_at", "finished_at",
+        ]
+
+    def get_progress(self, obj) -> dict[str, int]:
+        from referentiels.import_jobs import rncp_import_job_progress
+
+        return rncp_import_job_progress(obj)

@@ -3,6 +3,7 @@
 import datetime as dt
 import secrets
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -13,11 +14,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from organisations.permissions import membership_can, require_capability
-from referentiels import selectors, services
+from referentiels import import_jobs, selectors, services
 from referentiels.describe import regle_describe
 from referentiels.diff import referentiel_diff
 from referentiels.exchange import FormatError, document_dumps, document_parse
-from referentiels.forms import CapaciteForm, CatalogueFilterForm, HabilitationForm, ImportForm
+from referentiels.forms import (
+    BlocCreateForm,
+    BlocForm,
+    CapaciteForm,
+    CatalogueFilterForm,
+    HabilitationEndForm,
+    HabilitationForm,
+    ImportForm,
+    ModaliteFormSet,
+    RegleForm,
+)
 from referentiels.models import Referentiel
 
 IMPORT_CACHE_SECONDS = 1800
@@ -30,7 +41,7 @@ def _error_text(exc: Exception) -> str:
 
 @require_capability("referentiels.view")
 def referentiel_list(request, org_slug):
-    form = CatalogueFilterForm(request.GET or None)
+    form = CatalogueFilterForm(request.GET or None, certificateurs=selectors.referentiel_certificateurs(organisation=request.organisation))
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.referentiel_list(
         organisation=request.organisation,
@@ -177,6 +188,12 @@ def referentiel_import_view(request, org_slug):
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["fichier"]
+            if upload.name.lower().endswith(".xml") and upload.size > settings.REFERENTIELS_IMPORT_PAGE_SYNC_BYTES:
+                # A large export: checked, then imported, by a worker; the job's page shows progress.
+                job = import_jobs.rncp_import_job_create(
+                    certificateur=request.organisation, user=request.user, uploaded_file=upload, numeros=form.cleaned_data["fiches"],
+                )
+                return redirect("rncp_import_job", org_slug=org_slug, import_id=job.public_id)
             _import_files_sweep()
             # The same bytes are confirmed later: kept in private storage (never in the cache),
             # read back as a stream by the import.
@@ -266,8 +283,209 @@ def habilitation_list(request, org_slug):
                 return redirect("habilitation_list", org_slug=org_slug)
     elif request.method == "POST":
         raise Http404
+    return _habilitations_page(request, form=form, status=400 if form is not None and form.errors else 200)
+
+
+def _habilitations_page(request, *, form, status: int = 200, end_form=None, end_target=None):
+    can_manage = request.organisation.kind == "certificateur" and membership_can(request, "habilitations.manage")
     return render(
         request, "referentiels/habilitations.html",
-        {"habilitations": selectors.habilitation_list(organisation=request.organisation), "form": form},
-        status=400 if form is not None and form.errors else 200,
+        {
+            "habilitations": selectors.habilitation_list(organisation=request.organisation), "form": form,
+            "can_manage": can_manage, "end_form": end_form, "end_target": end_target, "today": timezone.localdate(),
+        },
+        status=status,
     )
+
+
+@require_capability("habilitations.manage")
+@require_POST
+def habilitation_end(request, org_slug, habilitation_id):
+    """End a centre's habilitation on a date (the certificateur who granted it only)."""
+    habilitation = selectors.habilitation_get_for_certificateur(organisation=request.organisation, public_id=habilitation_id)
+    end_form = HabilitationEndForm(request.POST)
+    if end_form.is_valid():
+        try:
+            services.habilitation_end(habilitation=habilitation, certificateur=request.organisation, date_fin=end_form.cleaned_data["date_fin"])
+        except ApplicationError as exc:
+            end_form.add_error("date_fin", exc.message)
+        else:
+            messages.success(
+                request,
+                f"Habilitation de {habilitation.centre.name} pour {habilitation.referentiel_code} : "
+                f"fin le {habilitation.date_fin:%d/%m/%Y}.",
+            )
+            return redirect("habilitation_list", org_slug=org_slug)
+    form = HabilitationForm(certificateur=request.organisation)
+    return _habilitations_page(request, form=form, status=400, end_form=end_form, end_target=habilitation.public_id)
+
+
+# --- editing a draft: blocs, modalités, règle d'obtention -------------------------------------
+
+
+def _draft(request, public_id) -> Referentiel | None:
+    """The owned référentiel if it is a draft; else ``None`` with the reason as a message."""
+    referentiel = _owned(request, public_id)
+    if not referentiel.is_editable:
+        messages.error(
+            request,
+            f"{referentiel.code} v{referentiel.version} est {referentiel.get_status_display().lower()} : "
+            "il ne peut plus être modifié. Créez une nouvelle version.",
+        )
+        return None
+    return referentiel
+
+
+def _apply_error(form, exc: ApplicationError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+@require_capability("referentiels.edit")
+@require_http_methods(["GET", "POST"])
+def blocs_edit(request, org_slug, public_id):
+    """A draft's blocs: code, intitulé and position of each, a new bloc, a bloc removed."""
+    referentiel = _draft(request, public_id)
+    if referentiel is None:
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    blocs = list(selectors.referentiel_blocs(referentiel=referentiel))
+    rows = [
+        (bloc, BlocForm(initial={"code": bloc.code, "intitule": bloc.intitule, "position": i + 1}, auto_id=f"b{i}_%s"))
+        for i, bloc in enumerate(blocs)
+    ]
+    create_form = BlocCreateForm(auto_id="nouveau_%s")
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        target = next((i for i, b in enumerate(blocs) if b.code == request.POST.get("bloc")), None)
+        if action in ("update", "delete") and target is None:
+            raise Http404
+        try:
+            if action == "update":
+                form = BlocForm(request.POST, auto_id=f"b{target}_%s")
+                rows[target] = (blocs[target], form)
+                if form.is_valid():
+                    services.bloc_update(bloc=blocs[target], by=request.organisation, **form.cleaned_data)
+                    messages.success(request, f"Bloc {form.cleaned_data['code']} enregistré.")
+                    return redirect("referentiel_blocs", org_slug=org_slug, public_id=public_id)
+            elif action == "delete":
+                services.bloc_delete(bloc=blocs[target], by=request.organisation)
+                messages.success(request, f"Bloc {blocs[target].code} supprimé avec ses capacités.")
+                return redirect("referentiel_blocs", org_slug=org_slug, public_id=public_id)
+            elif action == "create":
+                create_form = BlocCreateForm(request.POST, auto_id="nouveau_%s")
+                if create_form.is_valid():
+                    bloc = services.bloc_create(referentiel=referentiel, by=request.organisation, **create_form.cleaned_data)
+                    messages.success(request, f"Bloc {bloc.code} ajouté.")
+                    return redirect("referentiel_blocs", org_slug=org_slug, public_id=public_id)
+            else:
+                return HttpResponse("Action inconnue.", status=400)
+        except ApplicationError as exc:
+            if action == "create":
+                _apply_error(create_form, exc)
+            elif action == "update":
+                _apply_error(rows[target][1], exc)
+            else:
+                messages.error(request, exc.message)
+        status = 400
+    is_grid = isinstance(referentiel.regle, dict) and referentiel.regle.get("type") == "grille_points"
+    return render(
+        request, "referentiels/blocs_edit.html",
+        {"ref": referentiel, "rows": rows, "create_form": create_form, "is_grid": is_grid}, status=status,
+    )
+
+
+@require_capability("referentiels.edit")
+@require_http_methods(["GET", "POST"])
+def modalites_edit(request, org_slug, public_id):
+    """The allowed modalités of one bloc (``?bloc=``) or one capacité (``?capacite=``) of a
+    draft; without either, the list of blocs and capacités to choose from."""
+    referentiel = _draft(request, public_id)
+    if referentiel is None:
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    bloc = capacite = None
+    if request.GET.get("bloc"):
+        bloc = selectors.bloc_get(referentiel=referentiel, code=request.GET["bloc"])
+    elif request.GET.get("capacite"):
+        capacite = selectors.capacite_get(organisation=request.organisation, public_id_referentiel=public_id, code=request.GET["capacite"])
+    else:
+        return render(request, "referentiels/modalites_edit.html", {"ref": referentiel, "tree": selectors.referentiel_tree(referentiel=referentiel)})
+    owner = bloc or capacite
+    current = [m for m in owner.modalites.all() if bloc is None or m.capacite_id is None]
+    initial = [{k: getattr(m, k) for k in services.MODALITE_FIELDS} for m in current]
+    formset = ModaliteFormSet(request.POST or None, initial=initial, prefix="m")
+    status = 200
+    if request.method == "POST":
+        if formset.is_valid():
+            rows = [
+                {k: f.cleaned_data.get(k) for k in services.MODALITE_FIELDS}
+                for f in formset.forms
+                if f.cleaned_data.get("type") and not f.cleaned_data.get("DELETE")
+            ]
+            try:
+                services.modalites_set(referentiel=referentiel, by=request.organisation, modalites=rows, bloc=bloc, capacite=capacite)
+            except ApplicationError as exc:
+                formset._non_form_errors = formset.error_class([exc.message])
+            else:
+                messages.success(request, f"Modalités de {'bloc ' if bloc else 'la capacité '}{owner.code} enregistrées.")
+                return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+        status = 400
+    return render(
+        request, "referentiels/modalites_edit.html",
+        {"ref": referentiel, "owner": owner, "is_bloc": bloc is not None, "formset": formset}, status=status,
+    )
+
+
+@require_capability("referentiels.edit")
+@require_http_methods(["GET", "POST"])
+def regle_edit(request, org_slug, public_id):
+    """A draft's règle d'obtention as YAML/JSON text, checked by the importer's validation and
+    previewed in plain French (``apercu``: htmx swaps the preview only, nothing is written)."""
+    referentiel = _draft(request, public_id)
+    if referentiel is None:
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    labels = {b.code: f"Bloc {b.code} — {b.intitule}" for b in selectors.referentiel_blocs(referentiel=referentiel)}
+    form = RegleForm(request.POST or None, initial={"regle": document_dumps(referentiel.regle, fmt="yaml")})
+    preview, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                regle = services.regle_check(referentiel=referentiel, regle=form.cleaned_data["regle"])
+                if "apercu" not in request.POST:
+                    services.referentiel_regle_update(referentiel=referentiel, by=request.organisation, regle=regle)
+                    messages.success(request, "Règle d'obtention enregistrée.")
+                    return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+                preview = regle_describe(regle, labels)
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+        if form.errors:
+            status = 400
+    else:
+        preview = regle_describe(referentiel.regle, labels)
+    context = {"ref": referentiel, "form": form, "preview": preview, "labels": labels}
+    if request.htmx and "apercu" in request.POST:
+        # The preview's answer is 200 either way: htmx swaps only 2xx answers by default.
+        return render(request, "referentiels/_regle_preview.html", context)
+    return render(request, "referentiels/regle_edit.html", context, status=status)
+
+
+@require_capability("referentiels.import")
+@require_http_methods(["GET"])
+def rncp_import_job_view(request, org_slug, import_id):
+    """A large RNCP import's progress (htmx polls the status block while a step runs), its
+    preview once checked, its outcome once written."""
+    job = selectors.rncp_import_job_get(organisation=request.organisation, public_id=import_id)
+    context = {"job": job, "progress": import_jobs.rncp_import_job_progress(job)}
+    if request.htmx:
+        return render(request, "referentiels/_import_job_status.html", context)
+    return render(request, "referentiels/import_job.html", context)
+
+
+@require_capability("referentiels.import")
+@require_POST
+def rncp_import_job_confirm(request, org_slug, import_id):
+    job = selectors.rncp_import_job_get(organisation=request.organisation, public_id=import_id)
+    try:
+        import_jobs.rncp_import_job_confirm(job=job, certificateur=request.organisation)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    return redirect("rncp_import_job", org_slug=org_slug, import_id=import_id)

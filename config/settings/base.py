@@ -170,6 +170,10 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_BYTES = env_int("FILE_UPLOAD_MAX_BYTES", 20 * 1024 * 1024)
+#: The référentiel import page: largest RNCP XML export accepted, and the size above which the
+#: export is checked and imported by a Celery worker with a progress page (below: at once).
+REFERENTIELS_IMPORT_PAGE_MAX_BYTES = env_int("REFERENTIELS_IMPORT_PAGE_MAX_BYTES", 200 * 1024 * 1024)
+REFERENTIELS_IMPORT_PAGE_SYNC_BYTES = env_int("REFERENTIELS_IMPORT_PAGE_SYNC_BYTES", 5 * 1024 * 1024)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Plateforme de certification <noreply@certif.local>")

@@ -75,7 +75,7 @@ def _ids(world, centre, operation_path: str, path_parameters: dict) -> dict:
                 out[name] = world.referentiel_id
         elif name == "code":
             out[name] = world.verification_code
-        elif name in ("pv_id", "flux_id"):
+        elif name in ("pv_id", "flux_id", "habilitation_id", "import_id"):  # the last two: a certificateur's
             out[name] = UNKNOWN_ID
         elif name == "fmt":
             out[name] = "csv"

@@ -266,14 +266,25 @@ def build_world() -> World:
     cci = Organisation.objects.create(kind="certificateur", slug="mx-cci", name="CCI France (matrice)")
     uimm = Organisation.objects.create(kind="certificateur", slug="mx-uimm", name="UIMM (matrice)")
     refs = {"rncp": load_seed("rncp36390.json", cci), "cqpm": load_seed("cqpm-attache-gestion.json", uimm)}
-    centres = []
+    centres, habilitations = [], []
     for slug in ("mx-centre-a", "mx-centre-b"):
         org = Organisation.objects.create(kind="centre", slug=slug, name=slug.upper())
-        habilitation_grant(certificateur=cci, centre=org, code="RNCP36390", date_debut=dt.date(2024, 1, 1))
+        habilitations.append(
+            habilitation_grant(
+                certificateur=cci, centre=org, code="RNCP36390", date_debut=dt.date(2024, 1, 1)
+            )
+        )
         habilitation_grant(
             certificateur=uimm, centre=org, code=refs["cqpm"].code, date_debut=dt.date(2024, 1, 1)
         )
         centres.append(_centre(org, refs, cci))
+    # the certificateur ends the habilitation it granted to centre A, and follows its RNCP import
+    from referentiels.models import RncpImportJob
+
+    rncp_import = RncpImportJob.objects.create(certificateur=cci, original_name="fiches.xml", status="done")
+    centres[0].role_ids["certificateur"].update(
+        habilitation_id=str(habilitations[0].public_id), import_id=str(rncp_import.public_id)
+    )
     cert_member = _totp(make_member(cci, Role.CERTIFICATEUR, "certificateur@mx-cci.test"))
     from documents.models import IssuedDocument
 
