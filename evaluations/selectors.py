@@ -256,6 +256,9 @@ class GridCell:
     others: tuple = ()
     disagreement: bool = False
     resolved: bool = False
+    criteres: tuple = ()  # (critère, observed) of a capacité cell
+    commentaire: str = ""
+    has_result: bool = False
 
 
 @dataclass
@@ -271,14 +274,21 @@ class GridRow:
 def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
     """The évaluateur's grid: one row per candidate, one cell per target, in a constant number of
     queries whatever the number of candidates (inscriptions+dossiers+candidates, pièces, results,
-    corrections, resolutions, capacités)."""
+    corrections, resolutions, capacités, critères)."""
     from django.db.models import Prefetch
 
     from candidates.models import Piece
     from evaluations.models import Correction, CorrectionResolution, InscriptionEpreuve
     from evaluations.services import OPEN_STATUSES, epreuve_cibles
+    from referentiels.models import Critere
 
     cibles = epreuve_cibles(epreuve)
+    criteres_of: dict[str, list] = defaultdict(list)
+    if epreuve.capacites:
+        for critere in Critere.objects.filter(
+            capacite__referentiel_id=epreuve.session.referentiel_id, capacite__code__in=epreuve.capacites
+        ).select_related("capacite").order_by("order", "pk"):
+            criteres_of[critere.capacite.code].append(critere)
     inscriptions = list(
         InscriptionEpreuve.objects.filter(epreuve=epreuve)
         .select_related("dossier__candidate")
@@ -309,7 +319,12 @@ def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
                 value = r.etat if cible["kind"] == "capacite" else str(r.epreuves if cible["kind"] == "bloc" else r.points or "")
                 if value == "None":
                     value = ""
-            cell = GridCell(cible=cible, key=f"{i.pk}-{index}", value=value, valide=bool(r and r.valide))
+            observed = set(r.criteres_observes or []) if r is not None else set()
+            cell = GridCell(
+                cible=cible, key=f"{i.pk}-{index}", value=value, valide=bool(r and r.valide),
+                criteres=tuple((c, c.pk in observed) for c in criteres_of.get(cible["code"], ())),
+                commentaire=r.commentaire if r is not None else "", has_result=r is not None,
+            )
             if epreuve.double_correction:
                 items = corrections[(i.dossier_id, cible["code"])]
                 cell.mine = next((c.valeur for c in items if c.correcteur_id == user.pk), "")

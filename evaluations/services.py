@@ -37,7 +37,9 @@ from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
 
 OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
-TRACKED = ("etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "valide")
+TRACKED = (
+    "etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "criteres_observes", "valide",
+)
 
 
 def _user(by):
@@ -671,6 +673,51 @@ def epreuve_mark(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: 
         return correction_record(epreuve=epreuve, dossier=dossier, by=by, cible=cible, valeur=valeur)
     _check_value(target, valeur)
     return _record_value(dossier=dossier, epreuve=epreuve, cible=target, value=valeur, by=by, reason=reason)
+
+
+def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict):
+    """The result a grid cell writes to, locked, or None (nothing marked yet)."""
+    qs = Resultat.objects.select_for_update().select_related("capacite").filter(dossier=dossier)
+    if cible["kind"] == "bloc":
+        return qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
+    if cible["kind"] == "composante":
+        return qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=cible["code"]).first()
+    return qs.filter(
+        kind=Resultat.Kind.CAPACITE, capacite__referentiel_id=dossier.referentiel_id, capacite__code=cible["code"]
+    ).first()
+
+
+@transaction.atomic
+def resultat_details_record(
+    *, epreuve: Epreuve, dossier: Dossier, by, cible: str, criteres_observes, commentaire: str
+) -> Resultat:
+    """The critères observed and the comment of one grid cell (its result must be marked first).
+
+    Critères exist only on a capacité, and must be that capacité's; the comment replaces the
+    previous one (an empty comment clears it). Kept in history; the validation is not touched."""
+    target = _cible(epreuve, cible)
+    if not InscriptionEpreuve.objects.filter(epreuve=epreuve, dossier=dossier).exists():
+        raise ApplicationError("Ce candidat n'est pas inscrit à cette épreuve.", field="dossier")
+    _check_open(dossier)
+    resultat = _resultat_of_cible(epreuve, dossier, target)
+    if resultat is None:
+        raise ApplicationError(
+            f"{target['libelle']} : saisissez d'abord le résultat, les critères et le commentaire s'y rattachent.",
+            field="cible",
+        )
+    ids = _check_criteres(resultat.capacite, criteres_observes)
+    _check_evaluateur_scope(
+        by, dossier, capacite=resultat.capacite, bloc=epreuve.bloc if resultat.bloc_id else None,
+        composante=resultat.composante,
+    )
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.criteres_observes = ids or []
+    resultat.commentaire = (commentaire or "").strip()
+    if before["criteres_observes"] == resultat.criteres_observes and before["commentaire"] == resultat.commentaire:
+        return resultat
+    resultat.save(update_fields=["criteres_observes", "commentaire", "updated_at"])
+    _history(resultat, before, by, f"Grille de l'épreuve « {epreuve.intitule} »")
+    return resultat
 
 
 @transaction.atomic

@@ -330,6 +330,9 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "cell_url": reverse(
                 "epreuve_grid_cell", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
             ),
+            "details_url": reverse(
+                "epreuve_grid_details", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
+            ),
         },
     )
 
@@ -358,6 +361,31 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
         context["message"] = "Candidat introuvable."
     else:
         context.update(ok=True, double=epreuve.double_correction, valide=getattr(out, "valide", False))
+    return render(request, "evaluations/partials/cell_status.html", context)
+
+
+@require_capability("results.record")
+@require_POST
+def epreuve_grid_details(request, org_slug, epreuve_id):
+    """htmx autosave of one cell's critères observed and comment: answers its status line."""
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    context = {"ok": False, "message": "", "details": True}
+    try:
+        dossier = dossier_get(public_id=request.POST.get("dossier", ""))
+        services.resultat_details_record(
+            epreuve=epreuve,
+            dossier=dossier,
+            by=request.membership,
+            cible=request.POST.get("cible", ""),
+            criteres_observes=request.POST.getlist("criteres"),
+            commentaire=request.POST.get("commentaire", ""),
+        )
+    except ApplicationError as exc:
+        context["message"] = exc.message
+    except Http404:
+        context["message"] = "Candidat introuvable."
+    else:
+        context["ok"] = True
     return render(request, "evaluations/partials/cell_status.html", context)
 
 

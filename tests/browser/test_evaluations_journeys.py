@@ -132,8 +132,31 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
         page.keyboard.press(key)
     page.wait_for_function("document.querySelectorAll('.cell-status .ok').length >= 6")
     assert page.locator(".cell-status .err").count() == 0
+    # critères observed and the comment of the first cell, keyboard only: Tab, Entrée, Espace
+    page.locator("[data-cell][data-row='0'][data-col='0']").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    page.keyboard.press("Space")
+    page.wait_for_function("document.querySelectorAll('[id^=dstatus-] .ok').length >= 1")
+    for _ in range(30):
+        if page.evaluate("document.activeElement.tagName") == "TEXTAREA":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("Argumentation claire")
+    page.keyboard.press("Tab")
+    page.wait_for_function("document.querySelector('[id^=dstatus-] .ok').textContent.includes('enregistrés')")
+    page.wait_for_timeout(300)
+    assert page.locator(".cell-status .err").count() == 0
     assert axe_violations(page) == []
     screenshot(page, "evaluations-grille-clavier")
+    with tenant_context(org_a):
+        first = Resultat.objects.get(
+            dossier__candidate__nom_naissance="ARNAUD", capacite__code=epreuve.capacites[0]
+        )
+        assert len(first.criteres_observes) == 1 and first.commentaire == "Argumentation claire"
     with tenant_context(org_a):
         etats = sorted(
             Resultat.objects.values_list("dossier__candidate__nom_naissance", "capacite__code", "etat")

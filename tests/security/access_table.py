@@ -54,6 +54,7 @@ PAGES = {
     "evaluations/epreuves/<uuid:epreuve_id>/convocations/": "convocations.send",
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": "sessions.manage",
     "evaluations/epreuves/<uuid:epreuve_id>/grille/": "results.record",
+    "evaluations/epreuves/<uuid:epreuve_id>/grille/details/": "results.record",
     "evaluations/epreuves/<uuid:epreuve_id>/grille/resoudre/": "results.validate",
     "evaluations/epreuves/<uuid:epreuve_id>/grille/saisie/": "results.record",
     "evaluations/epreuves/<uuid:epreuve_id>/grille/valider/": "results.validate",
