@@ -88,6 +88,19 @@ class SessionDetailView(TenantAPIView):
         return Response(SessionSerializer(selectors.session_get(public_id=session_id)).data)
 
 
+def _modalite_of(session, modalite_id):
+    from referentiels.models import Modalite
+
+    if modalite_id is None:
+        return None
+    modalite = Modalite.objects.filter(referentiel=session.referentiel_id, pk=modalite_id).first()
+    if modalite is None:
+        raise ApplicationError(
+            f"Modalité {modalite_id} inconnue dans le référentiel de la session.", field="modalite_id"
+        )
+    return modalite
+
+
 class SessionEpreuveListCreateView(_ListView):
     required_permission = "sessions.manage"
     serializer_class = EpreuveSerializer
@@ -111,6 +124,7 @@ class SessionEpreuveListCreateView(_ListView):
         )
         if bloc_code and fields["bloc"] is None:
             raise ApplicationError(f"Bloc inconnu : {bloc_code}.", field="bloc")
+        fields["modalite"] = _modalite_of(session, fields.pop("modalite_id"))
         emails = fields.pop("evaluateurs")
         users = {
             u.email.lower(): u

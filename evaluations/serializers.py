@@ -39,6 +39,7 @@ class EpreuveSerializer(serializers.ModelSerializer):
     session = serializers.UUIDField(source="session.public_id", read_only=True)
     bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
     modalite = serializers.CharField(source="modalite.type", read_only=True, allow_null=True, default=None)
+    modalite_id = serializers.IntegerField(read_only=True, allow_null=True)
     heure_debut = LocalTimeField(read_only=True)
     duree_tiers_temps_minutes = serializers.SerializerMethodField()
     evaluateurs = serializers.SerializerMethodField()
@@ -57,6 +58,7 @@ class EpreuveSerializer(serializers.ModelSerializer):
             "salle",
             "surveillants",
             "modalite",
+            "modalite_id",
             "bloc",
             "capacites",
             "composante",
@@ -88,7 +90,20 @@ class EpreuveCreateSerializer(serializers.Serializer):
         child=serializers.CharField(), required=False, default=list, help_text="codes des capacités"
     )
     composante = serializers.CharField(required=False, allow_blank=True, default="")
-    double_correction = serializers.BooleanField(required=False, default=False)
+    modalite_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="id d'une modalité du référentiel de la session ; si elle exige la double correction, "
+        "l'épreuve est en double correction",
+    )
+    double_correction = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="demander la double correction ; celle qu'exige la modalité s'applique de toute façon",
+    )
     evaluateurs = serializers.ListField(
         child=serializers.EmailField(), required=False, default=list, help_text="e-mails des évaluateurs"
     )

@@ -336,6 +336,12 @@ def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> 
     return bloc, sorted(set(capacites)), composante
 
 
+def double_correction_for(modalite, requested: bool) -> bool:
+    """Double marking of an épreuve: required by the référentiel when its modalité says so
+    (``Modalite.double_correction``); the centre may ask for it on another épreuve, never drop it."""
+    return bool(requested) or bool(modalite is not None and modalite.double_correction)
+
+
 @transaction.atomic
 def epreuve_create(
     *, session: SessionExamen, by, intitule: str, date: dt.date, heure_debut: dt.time, duree_minutes: int, lieu: str = "",
@@ -349,7 +355,7 @@ def epreuve_create(
         organisation_id=session.organisation_id, session=session, intitule=(intitule or "").strip(), date=date,
         heure_debut=heure_debut, duree_minutes=duree_minutes, lieu=(lieu or session.lieu).strip(), salle=salle.strip(),
         surveillants=surveillants.strip(), modalite=modalite, bloc=bloc, capacites=capacites, composante=composante,
-        double_correction=double_correction,
+        double_correction=double_correction_for(modalite, double_correction),
     )
     if documents_a_apporter is not None:
         epreuve.documents_a_apporter = documents_a_apporter.strip()
