@@ -18,6 +18,8 @@ from evaluations.serializers import (
     AvisSaveSerializer,
     AvisSerializer,
     BulkInputSerializer,
+    CommissionInputSerializer,
+    CommissionRowSerializer,
     ConvocationSerializer,
     ConvocationsInputSerializer,
     DossiersInputSerializer,
@@ -407,6 +409,41 @@ class ResultatValidateView(TenantAPIView):
         return Response(
             ResultatSerializer(services.resultat_validate(resultat=resultat, by=self.membership)).data
         )
+
+
+class ResultatCommissionView(TenantAPIView):
+    required_permission = "results.validate"
+
+    @extend_schema(
+        request=CommissionInputSerializer,
+        responses=ResultatSerializer,
+        summary="Décision de la commission d'évaluation sur une capacité (motivée si elle s'écarte)",
+    )
+    def post(self, request, org_slug, resultat_id):
+        resultat = Resultat.objects.filter(public_id=resultat_id).select_related("dossier").first()
+        if resultat is None:
+            raise Http404
+        _visible_dossier(self.membership, resultat.dossier.public_id)
+        data = CommissionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resultat = services.commission_decide(resultat=resultat, by=self.membership, **data.validated_data)
+        return Response(ResultatSerializer(resultat).data)
+
+
+class DossierCommissionView(TenantAPIView):
+    required_permission = "results.view"
+
+    @extend_schema(
+        responses=CommissionRowSerializer(many=True),
+        summary="Ce que la commission d'évaluation pèse, par capacité : évaluations, avis, entretien",
+    )
+    def get(self, request, org_slug, dossier_id):
+        dossier = _visible_dossier(self.membership, dossier_id)
+        rows = selectors.commission_rows(dossier=dossier)
+        for row in rows:
+            if row.resultat is not None:
+                row.resultat.dossier = dossier
+        return Response(CommissionRowSerializer(rows, many=True).data)
 
 
 class ResultatHistoryView(_ListView):

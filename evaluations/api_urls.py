@@ -47,7 +47,17 @@ urlpatterns = [
         api.DossierResultatListCreateView.as_view(),
         name="api-dossier-resultats",
     ),
+    path(
+        "dossiers/<uuid:dossier_id>/commission/",
+        api.DossierCommissionView.as_view(),
+        name="api-dossier-commission",
+    ),
     path("resultats/bulk/", api.ResultatBulkView.as_view(), name="api-resultats-bulk"),
+    path(
+        "resultats/<uuid:resultat_id>/commission/",
+        api.ResultatCommissionView.as_view(),
+        name="api-resultat-commission",
+    ),
     path(
         "resultats/<uuid:resultat_id>/validate/",
         api.ResultatValidateView.as_view(),

@@ -234,9 +234,51 @@ class ResultatSerializer(serializers.ModelSerializer):
             "valide",
             "valide_par",
             "valide_le",
+            "motivation_commission",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class CommissionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("acquis", "Acquis"), ("non_acquis", "Non acquis")])
+    motivation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="obligatoire quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien",
+    )
+
+
+class CommissionAvisSerializer(serializers.Serializer):
+    avis = serializers.CharField(help_text="favorable, reserve ou defavorable")
+    commentaire = serializers.CharField(allow_blank=True)
+
+
+class CommissionEntretienSerializer(serializers.Serializer):
+    epreuve = serializers.UUIDField(source="epreuve.public_id", allow_null=True, default=None)
+    intitule = serializers.CharField(source="epreuve.intitule", allow_null=True, default=None)
+    date = serializers.DateField(source="epreuve.date", allow_null=True, default=None)
+    presence = serializers.CharField(default="", allow_blank=True)
+    valeur = serializers.CharField(
+        default="", allow_blank=True, help_text="acquis, non_acquis, absent ou vide (non noté)"
+    )
+    modalite_prevue = serializers.CharField(
+        source="planifie.type",
+        allow_null=True,
+        default=None,
+        help_text="modalité entretien prévue au dossier, sans épreuve planifiée",
+    )
+
+
+class CommissionRowSerializer(serializers.Serializer):
+    capacite = serializers.CharField(source="capacite.code")
+    intitule = serializers.CharField(source="capacite.intitule")
+    resultat = ResultatSerializer(
+        allow_null=True, help_text="les évaluations et, une fois validée, la décision"
+    )
+    avis = CommissionAvisSerializer(allow_null=True, help_text="avis transmis par le tuteur, sinon null")
+    entretien = CommissionEntretienSerializer(many=True)
 
 
 class ResultatInputSerializer(serializers.Serializer):

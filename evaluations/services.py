@@ -39,6 +39,7 @@ from referentiels.regles import regle_parse
 OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
 TRACKED = (
     "etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "criteres_observes", "valide",
+    "motivation_commission",
 )
 
 
@@ -81,14 +82,14 @@ def _targeted_bloc_ids(dossier: Dossier) -> set[int]:
     return set(dossier.blocs_vises.filter(acquis_anterieur=False).values_list("bloc_id", flat=True))
 
 
-def _history(resultat: Resultat, before: dict, by, reason: str) -> None:
+def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve | None = None) -> None:
     changes = []
     for field in TRACKED:
         old, new = before.get(field), getattr(resultat, field)
         if old != new:
             changes.append(
                 ResultatChange(
-                    organisation_id=resultat.organisation_id, resultat=resultat, by=_user(by), field=field,
+                    organisation_id=resultat.organisation_id, resultat=resultat, epreuve=epreuve, by=_user(by), field=field,
                     old="" if old is None else str(old)[:200], new="" if new is None else str(new)[:200], reason=reason,
                 )
             )
@@ -144,7 +145,7 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
 def resultat_record(
     *, dossier: Dossier, by, capacite: Capacite | None = None, bloc: Bloc | None = None, composante: str = "",
     etat: str = "", controle_continu=None, epreuves=None, points=None, absence_non_justifiee: bool = False,
-    commentaire: str = "", criteres_observes: list[int] | None = None, reason: str = "",
+    commentaire: str = "", criteres_observes: list[int] | None = None, reason: str = "", epreuve: Epreuve | None = None,
 ) -> Resultat:
     """Create or change one result of ``dossier``; a change un-validates it and is kept in history."""
     dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
@@ -203,9 +204,10 @@ def resultat_record(
     resultat.evaluateur = _user(by)
     if before and any(before.get(k) != getattr(resultat, k) for k in values):
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+        resultat.motivation_commission = ""
     resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
     resultat.save()
-    _history(resultat, before, by, reason)
+    _history(resultat, before, by, reason, epreuve)
     if dossier.status == Dossier.Status.INSCRIT:
         from candidates.services import dossier_transition
 
@@ -222,6 +224,14 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     )
     if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
         raise ApplicationError("Un résultat sans état ne peut pas être validé.")
+    if resultat.kind == Resultat.Kind.CAPACITE and resultat.etat != Resultat.Etat.ABSENT and _may_depart(resultat):
+        departures = _commission_row(resultat).departures(resultat.etat)
+        if departures:
+            raise ApplicationError(
+                f"Capacité {resultat.capacite.code} : valider « {resultat.get_etat_display().lower()} » s'écarte "
+                f"{' et '.join(departures)} — statuez depuis la page de la commission d'évaluation, avec une motivation.",
+                field="resultat",
+            )
     if resultat.kind == Resultat.Kind.BLOC and (resultat.controle_continu is None or resultat.epreuves is None):
         raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
     if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
@@ -230,6 +240,80 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
     resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
     _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
+    return resultat
+
+
+def _commission_row(resultat: Resultat):
+    from evaluations.selectors import commission_rows
+
+    rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
+    if not rows:
+        raise ApplicationError(f"La capacité {resultat.capacite.code} n'est plus visée par ce dossier.", field="resultat")
+    return rows[0]
+
+
+def _may_depart(resultat: Resultat) -> bool:
+    """Cheap pre-check (2 queries) before weighing a capacité: a contrary avis or an entretien."""
+    contrary = "defavorable" if resultat.etat == Resultat.Etat.ACQUIS else "favorable"
+    return (
+        AvisCapacite.objects.filter(
+            avis_entreprise__dossier_id=resultat.dossier_id, avis_entreprise__soumis_le__isnull=False,
+            capacite_id=resultat.capacite_id, avis=contrary,
+        ).exists()
+        or InscriptionEpreuve.objects.filter(
+            dossier_id=resultat.dossier_id, epreuve__modalite__type="entretien",
+            epreuve__capacites__contains=[resultat.capacite.code],
+        ).exists()
+    )
+
+
+def _check_no_disagreement(resultat: Resultat) -> None:
+    from evaluations.readiness import double_marking_issues
+
+    code = resultat.capacite.code
+    for _dossier, cible, message in double_marking_issues([resultat.dossier_id]):
+        if cible == code:
+            raise ApplicationError(message, field="resultat")
+
+
+@transaction.atomic
+def commission_decide(*, resultat: Resultat, by, decision: str, motivation: str = "") -> Resultat:
+    """The commission d'évaluation's decision on one capacité, from the evaluations, the avis de
+    l'entreprise and the entretien: acquis or non acquis, motivated when it departs from any of
+    them (e.g. acquis despite an avis défavorable). It validates the result; every change (état,
+    validation, motivation) is kept in the result's history with the motivation as reason."""
+    resultat = Resultat.objects.select_for_update(of=("self",)).select_related("dossier", "capacite").get(pk=resultat.pk)
+    if resultat.kind != Resultat.Kind.CAPACITE:
+        raise ApplicationError(
+            "Seules les capacités passent en commission d'évaluation ; un bloc ou une note se valide depuis les résultats.",
+            field="resultat",
+        )
+    _check_open(resultat.dossier)
+    _check_evaluateur_scope(by, resultat.dossier, capacite=resultat.capacite)
+    if decision not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS):
+        raise ApplicationError("Décidez « acquis » ou « non acquis ».", field="decision")
+    if not resultat.etat:
+        raise ApplicationError(
+            f"Capacité {resultat.capacite.code} : aucune évaluation saisie, la commission ne peut pas encore statuer.",
+            field="resultat",
+        )
+    _check_no_disagreement(resultat)
+    motivation = (motivation or "").strip()
+    departures = _commission_row(resultat).departures(decision)
+    if departures and not motivation:
+        raise ApplicationError(
+            f"Capacité {resultat.capacite.code} : la décision « {Resultat.Etat(decision).label.lower()} » s'écarte "
+            f"{' et '.join(departures)} — motivez-la.",
+            field="motivation",
+        )
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.etat = decision
+    resultat.motivation_commission = motivation
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
+    resultat.save()
+    reason = "Décision de la commission d'évaluation" + (f" : {motivation}" if motivation else " (concordante)")
+    _history(resultat, before, by, reason)
     return resultat
 
 
@@ -541,13 +625,15 @@ def _score_absence(inscription: InscriptionEpreuve, by) -> None:
         current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
         resultat_record(
             dossier=dossier, by=by, bloc=epreuve.bloc, absence_non_justifiee=True,
-            controle_continu=current.controle_continu if current else None, reason=reason,
+            controle_continu=current.controle_continu if current else None, reason=reason, epreuve=epreuve,
         )
     elif epreuve.composante:
-        resultat_record(dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason)
+        resultat_record(dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason, epreuve=epreuve)
     else:
         for capacite in Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code__in=epreuve.capacites):
-            resultat_record(dossier=dossier, by=by, capacite=capacite, etat=Resultat.Etat.ABSENT, reason=reason)
+            resultat_record(
+                dossier=dossier, by=by, capacite=capacite, etat=Resultat.Etat.ABSENT, reason=reason, epreuve=epreuve
+            )
 
 
 def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
@@ -580,7 +666,7 @@ def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
             resultat.etat = Resultat.Etat.NONE
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
         resultat.save()
-        _history(resultat, before, by, reason)
+        _history(resultat, before, by, reason, epreuve)
 
 
 @transaction.atomic
@@ -642,12 +728,14 @@ def _record_value(*, dossier, epreuve: Epreuve, cible: dict, value: str, by, rea
         current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
         return resultat_record(
             dossier=dossier, by=by, bloc=epreuve.bloc, epreuves=value,
-            controle_continu=current.controle_continu if current else None, reason=reason,
+            controle_continu=current.controle_continu if current else None, reason=reason, epreuve=epreuve,
         )
     if cible["kind"] == "composante":
-        return resultat_record(dossier=dossier, by=by, composante=cible["code"], points=value, reason=reason)
+        return resultat_record(
+            dossier=dossier, by=by, composante=cible["code"], points=value, reason=reason, epreuve=epreuve
+        )
     capacite = Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code=cible["code"]).first()
-    return resultat_record(dossier=dossier, by=by, capacite=capacite, etat=value, reason=reason)
+    return resultat_record(dossier=dossier, by=by, capacite=capacite, etat=value, reason=reason, epreuve=epreuve)
 
 
 def _check_value(cible: dict, value: str) -> tuple[str, Decimal | None]:
@@ -683,7 +771,7 @@ def epreuve_mark(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: 
 
 def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict):
     """The result a grid cell writes to, locked, or None (nothing marked yet)."""
-    qs = Resultat.objects.select_for_update().select_related("capacite").filter(dossier=dossier)
+    qs = Resultat.objects.select_for_update(of=("self",)).select_related("capacite").filter(dossier=dossier)
     if cible["kind"] == "bloc":
         return qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
     if cible["kind"] == "composante":
@@ -722,7 +810,7 @@ def resultat_details_record(
     if before["criteres_observes"] == resultat.criteres_observes and before["commentaire"] == resultat.commentaire:
         return resultat
     resultat.save(update_fields=["criteres_observes", "commentaire", "updated_at"])
-    _history(resultat, before, by, f"Grille de l'épreuve « {epreuve.intitule} »")
+    _history(resultat, before, by, f"Grille de l'épreuve « {epreuve.intitule} »", epreuve)
     return resultat
 
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("inscriptions/<uuid:inscription_id>/incident/", views.incident_record, name="incident_record"),
     path("mes-evaluations/", views.evaluator_workspace, name="evaluator_workspace"),
     path("dossiers/<uuid:dossier_id>/resultats/", views.dossier_results, name="dossier_results"),
+    path("dossiers/<uuid:dossier_id>/commission/", views.dossier_commission, name="dossier_commission"),
     path("avis/", views.avis_list, name="avis_list"),
     path("avis/demandes/", views.avis_requests, name="avis_requests"),
     path("avis/<uuid:avis_id>/", views.avis_detail, name="avis_detail"),

@@ -468,6 +468,61 @@ def dossier_results(request, org_slug, dossier_id):
     return render(request, "evaluations/dossier_results.html", context)
 
 
+@require_capability("results.validate")
+@require_http_methods(["GET", "POST"])
+def dossier_commission(request, org_slug, dossier_id):
+    """The commission d'évaluation, per capacité: evaluations, avis de l'entreprise, entretien → decision."""
+    from evaluations.models import Resultat
+
+    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    errors = {}
+    if request.method == "POST":
+        resultat = Resultat.objects.filter(
+            dossier=dossier,
+            kind=Resultat.Kind.CAPACITE,
+            public_id=request.POST.get("resultat", "")[:36] or None,
+        ).first()
+        if resultat is None:
+            raise Http404
+        try:
+            services.commission_decide(
+                resultat=resultat,
+                by=request.membership,
+                decision=request.POST.get("decision", ""),
+                motivation=request.POST.get("motivation", ""),
+            )
+        except ApplicationError as exc:
+            errors[resultat.pk] = exc.message
+        else:
+            messages.success(
+                request, f"Capacité {resultat.capacite.code} : décision de la commission enregistrée."
+            )
+            return redirect(
+                reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
+                + f"#cap-{resultat.capacite_id}"
+            )
+    rows = selectors.commission_rows(dossier=dossier)
+    for row in rows:
+        row.error = errors.get(row.resultat.pk) if row.resultat else None
+        if row.error:
+            row.posted = {
+                "decision": request.POST.get("decision", ""),
+                "motivation": request.POST.get("motivation", ""),
+            }
+    return render(
+        request,
+        "evaluations/dossier_commission.html",
+        {"dossier": dossier, "candidate": dossier.candidate, "rows": rows, "grid": _is_grid(dossier)},
+        status=400 if errors else 200,
+    )
+
+
+def _is_grid(dossier) -> bool:
+    from referentiels.regles import regle_parse
+
+    return regle_parse(dossier.referentiel.regle).type == "grille_points"
+
+
 # --- avis de l'entreprise --------------------------------------------------------------------------
 
 
