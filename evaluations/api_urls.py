@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("epreuves/<uuid:epreuve_id>/marks/", api.EpreuveMarkView.as_view(), name="api-epreuve-marks"),
     path(
+        "epreuves/<uuid:epreuve_id>/resolutions/",
+        api.EpreuveResolutionView.as_view(),
+        name="api-epreuve-resolutions",
+    ),
+    path(
         "inscriptions/<uuid:inscription_id>/presence/",
         api.InscriptionPresenceView.as_view(),
         name="api-inscription-presence",

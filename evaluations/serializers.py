@@ -7,6 +7,7 @@ from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
     Convocation,
+    CorrectionResolution,
     Epreuve,
     Incident,
     InscriptionEpreuve,
@@ -32,6 +33,11 @@ class SessionCreateSerializer(serializers.Serializer):
     intitule = serializers.CharField(max_length=200)
     referentiel_id = serializers.UUIDField()
     lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class SessionUpdateSerializer(serializers.Serializer):
+    intitule = serializers.CharField(max_length=200, required=False)
+    lieu = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
 class EpreuveSerializer(serializers.ModelSerializer):
@@ -107,6 +113,54 @@ class EpreuveCreateSerializer(serializers.Serializer):
     evaluateurs = serializers.ListField(
         child=serializers.EmailField(), required=False, default=list, help_text="e-mails des évaluateurs"
     )
+
+
+class EpreuveUpdateSerializer(serializers.Serializer):
+    """Every field optional (PATCH). What the épreuve covers (bloc, capacités, composante) is fixed."""
+
+    intitule = serializers.CharField(max_length=200, required=False)
+    date = serializers.DateField(required=False)
+    heure_debut = LocalTimeField(required=False)
+    duree_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
+    lieu = serializers.CharField(max_length=200, required=False)
+    salle = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    surveillants = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    documents_a_apporter = serializers.CharField(required=False, allow_blank=True)
+    modalite_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="id d'une modalité du référentiel de la session, ou null pour aucune",
+    )
+    double_correction = serializers.BooleanField(
+        required=False,
+        help_text="ne peut pas être retirée si la modalité l'exige, ni changer après des notes",
+    )
+    evaluateurs = serializers.ListField(
+        child=serializers.EmailField(),
+        required=False,
+        help_text="e-mails des évaluateurs (remplace la liste)",
+    )
+
+
+class ResolutionInputSerializer(serializers.Serializer):
+    dossier = serializers.UUIDField()
+    cible = serializers.CharField(max_length=60, help_text="code de la capacité, du bloc ou de la composante")
+    valeur = serializers.CharField(max_length=20, help_text="acquis / non_acquis / absent, ou des points")
+    motif = serializers.CharField()
+
+
+class CorrectionResolutionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    epreuve = serializers.UUIDField(source="epreuve.public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    by = serializers.EmailField(source="by.email", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = CorrectionResolution
+        fields = ["id", "epreuve", "dossier", "cible", "valeur", "motif", "by", "at"]
+        read_only_fields = fields
 
 
 class InscriptionSerializer(serializers.ModelSerializer):

@@ -450,6 +450,134 @@ def epreuve_create(
     return epreuve
 
 
+SESSION_EDITABLE = ("intitule", "lieu")
+EPREUVE_EDITABLE = (
+    "intitule", "date", "heure_debut", "duree_minutes", "lieu", "salle", "surveillants", "documents_a_apporter",
+)
+
+
+def _epreuve_blockers(epreuve: Epreuve) -> list[str]:
+    """Why an épreuve can no longer be deleted: convocations sent, results or attendance recorded."""
+    reasons = []
+    sent = Convocation.objects.filter(inscription__epreuve=epreuve).count()
+    if sent:
+        reasons.append(f"{sent} convocation(s) envoyée(s)")
+    if (
+        ResultatChange.objects.filter(epreuve=epreuve).exists()
+        or Correction.objects.filter(epreuve=epreuve).exists()
+        or CorrectionResolution.objects.filter(epreuve=epreuve).exists()
+    ):
+        reasons.append("des résultats saisis")
+    if InscriptionEpreuve.objects.filter(epreuve=epreuve).exclude(presence="").exists() or Incident.objects.filter(
+        inscription__epreuve=epreuve
+    ).exists():
+        reasons.append("des présences ou incidents enregistrés")
+    return reasons
+
+
+@transaction.atomic
+def session_update(*, session: SessionExamen, by, **fields) -> SessionExamen:
+    """Rename or relocate a session (its référentiel is fixed: create another session instead)."""
+    unknown = set(fields) - set(SESSION_EDITABLE)
+    if unknown:
+        raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    session = SessionExamen.objects.select_for_update().get(pk=session.pk)
+    if "intitule" in fields and not (fields["intitule"] or "").strip():
+        raise ApplicationError("Donnez un intitulé à la session.", field="intitule")
+    changed = []
+    for key, value in fields.items():
+        value = (value or "").strip()
+        if getattr(session, key) != value:
+            setattr(session, key, value)
+            changed.append(key)
+    _clean(session, exclude=["organisation", "referentiel"])
+    if changed:
+        session.save(update_fields=changed)
+        audit_record(actor=_user(by), action="session.update", obj=session, message=", ".join(changed))
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: SessionExamen, by) -> None:
+    """Delete a session and its épreuves — refused once any of them has convocations sent or results."""
+    blocked = []
+    for epreuve in Epreuve.objects.filter(session=session).order_by("date", "pk"):
+        reasons = _epreuve_blockers(epreuve)
+        if reasons:
+            blocked.append(f"« {epreuve.intitule} » ({', '.join(reasons)})")
+    if blocked:
+        raise ApplicationError(
+            f"La session « {session.intitule} » ne peut pas être supprimée : épreuve(s) {' ; '.join(blocked)}. "
+            "Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(actor=_user(by), action="session.delete", obj=session, message=session.intitule)
+    session.delete()
+
+
+@transaction.atomic
+def epreuve_update(*, epreuve: Epreuve, by, modalite=..., double_correction: bool | None = None, evaluateurs=None, **fields) -> Epreuve:
+    """Change an épreuve's schedule, place, modalité, double marking or évaluateurs. What it covers
+    is fixed (delete and re-create it). Convocations already sent are kept: re-send them
+    (``convocations_send(renvoi=True)``) after a change of date, time, duration or place."""
+    unknown = set(fields) - set(EPREUVE_EDITABLE)
+    if unknown:
+        raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    epreuve = Epreuve.objects.select_for_update().select_related("session").get(pk=epreuve.pk)
+    before = {f: getattr(epreuve, f) for f in (*EPREUVE_EDITABLE, "modalite_id", "double_correction")}
+    for key, value in fields.items():
+        setattr(epreuve, key, value.strip() if isinstance(value, str) else value)
+    if "intitule" in fields and not epreuve.intitule:
+        raise ApplicationError("Intitulé : ce champ ne peut pas être vide.", field="intitule")
+    if modalite is not ...:
+        if modalite is not None and modalite.referentiel_id != epreuve.session.referentiel_id:
+            raise ApplicationError("Cette modalité n'appartient pas au référentiel de la session.", field="modalite")
+        epreuve.modalite = modalite
+    requested = epreuve.double_correction if double_correction is None else double_correction
+    if double_correction is False and epreuve.modalite is not None and epreuve.modalite.double_correction:
+        raise ApplicationError(
+            "La modalité de cette épreuve exige la double correction (référentiel) : elle ne peut pas être retirée.",
+            field="double_correction",
+        )
+    epreuve.double_correction = double_correction_for(epreuve.modalite, requested)
+    if epreuve.double_correction != before["double_correction"] and (
+        Correction.objects.filter(epreuve=epreuve).exists() or ResultatChange.objects.filter(epreuve=epreuve).exists()
+    ):
+        raise ApplicationError(
+            "Des notes ont déjà été saisies sur cette épreuve : la double correction ne peut plus changer.",
+            field="double_correction",
+        )
+    _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    epreuve.save()
+    if evaluateurs is not None or epreuve.double_correction != before["double_correction"]:
+        users = (
+            list(evaluateurs)
+            if evaluateurs is not None
+            else [e.user for e in EpreuveEvaluateur.objects.filter(epreuve=epreuve).select_related("user")]
+        )
+        epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=users)
+    changed = [f for f, old in before.items() if getattr(epreuve, f) != old]
+    if changed or evaluateurs is not None:
+        audit_record(
+            actor=_user(by), action="epreuve.update", obj=epreuve,
+            message=", ".join(changed + (["evaluateurs"] if evaluateurs is not None else [])),
+        )
+    return epreuve
+
+
+@transaction.atomic
+def epreuve_delete(*, epreuve: Epreuve, by) -> None:
+    """Delete an épreuve with its candidates' assignments — refused once convocations were sent
+    or results, attendance or incidents recorded (they are kept)."""
+    reasons = _epreuve_blockers(epreuve)
+    if reasons:
+        raise ApplicationError(
+            f"L'épreuve « {epreuve.intitule} » ne peut pas être supprimée : {', '.join(reasons)}. "
+            "Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(actor=_user(by), action="epreuve.delete", obj=epreuve, message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}")
+    epreuve.delete()
+
+
 @transaction.atomic
 def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvaluateur]:
     """Assign the évaluateurs (members of the centre with a role that records results)."""
