@@ -82,11 +82,14 @@ def _targeted_bloc_ids(dossier: Dossier) -> set[int]:
     return set(dossier.blocs_vises.filter(acquis_anterieur=False).values_list("bloc_id", flat=True))
 
 
+_EMPTY = (None, "", [])  # a new result's blank fields are not changes
+
+
 def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve | None = None) -> None:
     changes = []
     for field in TRACKED:
         old, new = before.get(field), getattr(resultat, field)
-        if old != new:
+        if old != new and not (old in _EMPTY and new in _EMPTY):
             changes.append(
                 ResultatChange(
                     organisation_id=resultat.organisation_id, resultat=resultat, epreuve=epreuve, by=_user(by), field=field,
