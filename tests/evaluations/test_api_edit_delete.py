@@ -173,3 +173,30 @@ def test_resolve_a_double_marking_disagreement_through_the_api(
     assert (
         api_for(eva3).post(url, base | {"valeur": "acquis", "motif": "x"}, format="json").status_code == 404
     )
+
+
+def test_resolve_a_disagreement_from_the_grid_page(org_a, alice, client_for, planned, member_factory):
+    eva1 = member_factory(org_a, Role.EVALUATEUR, "eva1@test.local")
+    eva2 = member_factory(org_a, Role.EVALUATEUR, "eva2@test.local")
+    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user])
+    cible = epreuve.capacites[0]
+    with tenant_context(org_a):
+        services.epreuve_mark(epreuve=epreuve, dossier=dossier, by=eva1, cible=cible, valeur="acquis")
+        services.epreuve_mark(epreuve=epreuve, dossier=dossier, by=eva2, cible=cible, valeur="non_acquis")
+    client = client_for(alice)
+    grid = f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/"
+    page = client.get(grid).content.decode()
+    assert "Désaccord" in page and '<select id="res-' in page
+    r = client.post(
+        grid + "resoudre/",
+        {
+            "dossier": str(dossier.public_id),
+            "cible": cible,
+            "valeur": "non_acquis",
+            "motif": "Preuves insuffisantes",
+        },
+    )
+    assert r.status_code == 302
+    with tenant_context(org_a):
+        assert CorrectionResolution.objects.get().motif == "Preuves insuffisantes"
+    assert "désaccord résolu" in client.get(grid).content.decode()
