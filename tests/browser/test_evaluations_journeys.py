@@ -130,7 +130,8 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
     page.get_by_role("link", name="Mes évaluations").click()
     page.get_by_role("link", name="Soutenance").click()
     page.locator("table[data-grid]").wait_for()
-    assert page.evaluate("document.activeElement.dataset.row") == "0"
+    # the deferred grid script focuses the first cell once the document is parsed
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.row === '0'")
     # column 1: A, N, A ; column 2: A, A, X — six keys, no mouse
     for key in ("a", "n", "a", "a", "a", "x"):
         page.keyboard.press(key)
