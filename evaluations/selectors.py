@@ -256,7 +256,7 @@ class GridCell:
     others: tuple = ()
     disagreement: bool = False
     resolved: bool = False
-    criteres: tuple = ()  # (critère, observed) of a capacité cell
+    nb_observes: int = 0  # critères observed (their list loads when the cell's details open)
     commentaire: str = ""
     has_result: bool = False
 
@@ -274,21 +274,14 @@ class GridRow:
 def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
     """The évaluateur's grid: one row per candidate, one cell per target, in a constant number of
     queries whatever the number of candidates (inscriptions+dossiers+candidates, pièces, results,
-    corrections, resolutions, capacités, critères)."""
+    corrections, resolutions, capacités). The critères of a cell load on demand (``grid_cell_details``)."""
     from django.db.models import Prefetch
 
     from candidates.models import Piece
     from evaluations.models import Correction, CorrectionResolution, InscriptionEpreuve
     from evaluations.services import OPEN_STATUSES, epreuve_cibles
-    from referentiels.models import Critere
 
     cibles = epreuve_cibles(epreuve)
-    criteres_of: dict[str, list] = defaultdict(list)
-    if epreuve.capacites:
-        for critere in Critere.objects.filter(
-            capacite__referentiel_id=epreuve.session.referentiel_id, capacite__code__in=epreuve.capacites
-        ).select_related("capacite").order_by("order", "pk"):
-            criteres_of[critere.capacite.code].append(critere)
     inscriptions = list(
         InscriptionEpreuve.objects.filter(epreuve=epreuve)
         .select_related("dossier__candidate")
@@ -319,10 +312,9 @@ def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
                 value = r.etat if cible["kind"] == "capacite" else str(r.epreuves if cible["kind"] == "bloc" else r.points or "")
                 if value == "None":
                     value = ""
-            observed = set(r.criteres_observes or []) if r is not None else set()
             cell = GridCell(
                 cible=cible, key=f"{i.pk}-{index}", value=value, valide=bool(r and r.valide),
-                criteres=tuple((c, c.pk in observed) for c in criteres_of.get(cible["code"], ())),
+                nb_observes=len(r.criteres_observes or []) if r is not None else 0,
                 commentaire=r.commentaire if r is not None else "", has_result=r is not None,
             )
             if epreuve.double_correction:
@@ -339,6 +331,28 @@ def epreuve_grid(*, epreuve, user) -> tuple[list[dict], list[GridRow]]:
             )
         )
     return cibles, rows
+
+
+def grid_cell_details(*, epreuve, dossier, cible: dict) -> dict:
+    """One grid cell's critères (with those observed) and comment, loaded when the cell opens (3 queries)."""
+    from evaluations.services import _resultat_of_cible
+    from referentiels.models import Critere
+
+    resultat = _resultat_of_cible(epreuve, dossier, cible, lock=False)
+    observed = set(resultat.criteres_observes or []) if resultat is not None else set()
+    criteres = []
+    if cible["kind"] == "capacite":
+        criteres = [
+            (c, c.pk in observed)
+            for c in Critere.objects.filter(
+                capacite__referentiel_id=dossier.referentiel_id, capacite__code=cible["code"]
+            ).order_by("order", "pk")
+        ]
+    return {
+        "criteres": criteres,
+        "commentaire": resultat.commentaire if resultat is not None else "",
+        "has_result": resultat is not None,
+    }
 
 
 def session_readiness(*, session, actor) -> list[dict]:

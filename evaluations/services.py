@@ -847,6 +847,15 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     ]
 
 
+def epreuve_cible(epreuve: Epreuve, code: str) -> dict:
+    """What ``code`` is on this épreuve, with its column ``index`` (``ApplicationError`` when the
+    épreuve does not mark it)."""
+    for index, cible in enumerate(epreuve_cibles(epreuve)):
+        if cible["code"] == code:
+            return {**cible, "index": index}
+    raise ApplicationError(f"« {code} » n'est pas évalué par cette épreuve.", field="cible")
+
+
 def _cible(epreuve: Epreuve, code: str) -> dict:
     for cible in epreuve_cibles(epreuve):
         if cible["code"] == code:
@@ -900,9 +909,11 @@ def epreuve_mark(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: 
     return _record_value(dossier=dossier, epreuve=epreuve, cible=target, value=valeur, by=by, reason=reason)
 
 
-def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict):
-    """The result a grid cell writes to, locked, or None (nothing marked yet)."""
-    qs = Resultat.objects.select_for_update(of=("self",)).select_related("capacite").filter(dossier=dossier)
+def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict, *, lock: bool = True):
+    """The result a grid cell writes to (locked unless ``lock=False``), or None (nothing marked yet)."""
+    qs = Resultat.objects.select_related("capacite").filter(dossier=dossier)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
     if cible["kind"] == "bloc":
         return qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
     if cible["kind"] == "composante":

@@ -365,20 +365,38 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
 
 
 @require_capability("results.record")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def epreuve_grid_details(request, org_slug, epreuve_id):
-    """htmx autosave of one cell's critères observed and comment: answers its status line."""
+    """One cell's critères observed and comment: GET loads them when the cell opens (htmx), POST
+    autosaves them and answers the cell's status line. Never a full page."""
     epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    data = request.POST if request.method == "POST" else request.GET
     context = {"ok": False, "message": "", "details": True}
     try:
-        dossier = dossier_get(public_id=request.POST.get("dossier", ""))
+        dossier = dossier_get(public_id=data.get("dossier", ""))
+        if request.method == "GET":
+            cible = services.epreuve_cible(epreuve, data.get("cible", ""))
+            inscription = epreuve.inscriptions.filter(dossier=dossier).first()
+            if inscription is None:
+                raise Http404
+            context = selectors.grid_cell_details(epreuve=epreuve, dossier=dossier, cible=cible)
+            context.update(
+                epreuve=epreuve,
+                dossier=dossier,
+                cible=cible,
+                key=f"{inscription.pk}-{cible['index']}",  # the grid cell's own key
+                details_url=reverse(
+                    "epreuve_grid_details", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
+                ),
+            )
+            return render(request, "evaluations/partials/cell_details.html", context)
         services.resultat_details_record(
             epreuve=epreuve,
             dossier=dossier,
             by=request.membership,
-            cible=request.POST.get("cible", ""),
-            criteres_observes=request.POST.getlist("criteres"),
-            commentaire=request.POST.get("commentaire", ""),
+            cible=data.get("cible", ""),
+            criteres_observes=data.getlist("criteres"),
+            commentaire=data.get("commentaire", ""),
         )
     except ApplicationError as exc:
         context["message"] = exc.message

@@ -142,6 +142,7 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     page.keyboard.press("Enter")
+    page.locator("details[open] input[name=criteres]").first.wait_for()  # loaded when the cell opens
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "checkbox"
     page.keyboard.press("Space")

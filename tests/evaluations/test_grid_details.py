@@ -24,7 +24,7 @@ def eva(org_a, member_factory):
     return member_factory(org_a, Role.EVALUATEUR, "eva@test.local")
 
 
-def test_grid_shows_critere_checkboxes_and_comment_in_constant_queries(
+def test_grid_summarises_each_cell_and_loads_its_critères_on_demand(
     org_a, alice, eva, client_for, cqpm_epreuve
 ):
     small, small_dossiers = cqpm_epreuve(n=5, evaluateurs=[eva.user])
@@ -61,9 +61,29 @@ def test_grid_shows_critere_checkboxes_and_comment_in_constant_queries(
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
     page = r.content.decode()
-    assert page.count('name="criteres"') == 50 * nb_criteres
-    assert page.count(" checked>") == 50 and page.count("Bonne maîtrise") == 50
     assert page.count("data-cell") == 50 * len(big.capacites)  # the keyboard cells are unchanged
+    assert page.count('hx-trigger="toggle once"') == 50 * len(big.capacites)  # one disclosure per cell
+    assert page.count("(1 observé, commenté)") == 50 and 'name="criteres"' not in page  # loaded on demand
+    # opening a cell loads its critères (those observed checked) and comment, in a few queries
+    dossier, cap = big_dossiers[0], caps[big.capacites[0]]
+    details = f"/o/centre-a/evaluations/epreuves/{big.public_id}/grille/details/"
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(
+            details, {"dossier": str(dossier.public_id), "cible": cap.code}, HTTP_HX_REQUEST="true"
+        )
+    body = r.content.decode()
+    assert r.status_code == 200 and "<html" not in body
+    assert body.count('name="criteres"') == cap.criteres.count() and body.count(" checked>") == 1
+    assert "Bonne maîtrise" in body and len(ctx.captured_queries) <= 16, len(ctx.captured_queries)
+    with tenant_context(org_a):
+        inscription = big.inscriptions.get(dossier=dossier)
+    assert f'id="dstatus-{inscription.pk}-0"' in body  # the cell's own ids
+    other = caps[big.capacites[1]]
+    r = client.get(details, {"dossier": str(dossier.public_id), "cible": other.code}, HTTP_HX_REQUEST="true")
+    assert r.content.decode().count('name="criteres"') == other.criteres.count()
+    assert "Saisissez d'abord le résultat" in r.content.decode()
+    r = client.get(details, {"dossier": str(dossier.public_id), "cible": "ZZZ"}, HTTP_HX_REQUEST="true")
+    assert 'role="alert"' in r.content.decode()
 
 
 def test_details_autosave_writes_criteres_and_comment_with_history(
