@@ -147,3 +147,4 @@ def test_page_form_applies_the_modalite_requirement(org_a, alice, client_for, do
     assert r.status_code == 302
     with tenant_context(org_a):
         assert Epreuve.objects.get().double_correction is True
+    assert "exigée par le référentiel pour cette modalité" in client.get(r["Location"]).content.decode()
