@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('referentiels', '0003_activite_capacites_guard_one_published'),
+        ('referentiels', '0004_rncp_import_job'),
     ]
 
     operations = [
