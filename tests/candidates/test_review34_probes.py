@@ -1,0 +1,84 @@
+"""Review probes (branch review34) for issue 4: bad input on the dossier inline validation and
+plan endpoints must give a clear French message and write nothing — never a server error.
+
+Each test failing here demonstrates a defect; keep them once fixed.
+"""
+
+import pytest
+
+from candidates.models import DossierBloc, DossierModalite
+from candidates.selectors import dossier_grid
+from organisations.tenancy import tenant_context
+from tests.candidates.conftest import make_candidate, make_dossier
+
+
+@pytest.fixture
+def plan(habilitated, alice, rncp, client_for):
+    with tenant_context(habilitated):
+        dossier = make_dossier(alice, rncp, candidate=make_candidate(alice))
+        grid = dossier_grid(dossier=dossier)
+        before = (
+            sorted(DossierBloc.objects.values_list("bloc_id", flat=True)),
+            sorted(DossierModalite.objects.values_list("capacite_id", "modalite_id")),
+        )
+    full = {"blocs": [str(row.bloc.pk) for row in grid]}
+    for row in grid:
+        for cr in row.capacites:
+            full[f"modalite_{cr.capacite.pk}"] = str(cr.chosen.pk)
+    client = client_for(alice)
+    client.raise_request_exception = False
+    return {
+        "dossier": dossier,
+        "grid": grid,
+        "full": full,
+        "before": before,
+        "client": client,
+        "org": habilitated,
+    }
+
+
+def _unchanged(plan):
+    with tenant_context(plan["org"]):
+        assert plan["before"] == (
+            sorted(DossierBloc.objects.values_list("bloc_id", flat=True)),
+            sorted(DossierModalite.objects.values_list("capacite_id", "modalite_id")),
+        )
+
+
+# "²".isdigit() is True but int("²") raises ValueError: candidates/views.py _plan_input and the
+# modalité partial convert with int() after an isdigit() check.
+SUPERSCRIPT_TWO = "\u00b2"
+
+
+def test_plan_submit_with_a_non_ascii_digit_bloc_is_refused_cleanly(plan):
+    url = f"/o/centre-a/candidats/dossiers/{plan['dossier'].public_id}/plan/"
+    response = plan["client"].post(url, plan["full"] | {"blocs": plan["full"]["blocs"] + [SUPERSCRIPT_TWO]})
+    assert response.status_code in (302, 400), response.status_code
+    _unchanged(plan)
+
+
+def test_plan_inline_validation_with_a_non_ascii_digit_bloc_is_refused_cleanly(plan):
+    bloc = plan["grid"][0].bloc
+    url = f"/o/centre-a/candidats/dossiers/{plan['dossier'].public_id}/plan/valider/"
+    response = plan["client"].post(
+        url,
+        plan["full"] | {"blocs": plan["full"]["blocs"] + [SUPERSCRIPT_TWO]},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER=f"bloc-{bloc.pk}",
+    )
+    assert response.status_code == 200, response.status_code
+    _unchanged(plan)
+
+
+def test_plan_inline_validation_with_a_non_ascii_digit_modalite_is_refused_cleanly(plan):
+    cap = plan["grid"][0].capacites[0].capacite
+    url = f"/o/centre-a/candidats/dossiers/{plan['dossier'].public_id}/plan/valider/"
+    response = plan["client"].post(
+        url,
+        plan["full"] | {f"modalite_{cap.pk}": SUPERSCRIPT_TWO},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_TRIGGER=f"modalite-{cap.pk}",
+    )
+    assert response.status_code == 200, response.status_code
+    assert "Modalité invalide" in response.content.decode()
+    _unchanged(plan)
