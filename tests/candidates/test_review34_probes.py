@@ -82,3 +82,32 @@ def test_plan_inline_validation_with_a_non_ascii_digit_modalite_is_refused_clean
     assert response.status_code == 200, response.status_code
     assert "Modalité invalide" in response.content.decode()
     _unchanged(plan)
+
+
+def test_deleting_a_version_used_by_a_dossier_is_refused_with_a_clear_message(
+    habilitated, alice, rncp, certificateurs, client_for
+):
+    """Issue 3, « deleting a used version »: no existing test puts a dossier on the version."""
+    from django.db import DatabaseError, connection, transaction
+
+    from organisations.roles import Role
+    from referentiels.models import Referentiel
+    from referentiels.services import referentiel_new_version, referentiel_publish
+    from tests.conftest import make_member
+
+    with tenant_context(habilitated):
+        dossier = make_dossier(alice, rncp, candidate=make_candidate(alice))
+    cci = certificateurs["cci"]
+    v2 = referentiel_new_version(referentiel=rncp, by=cci)
+    referentiel_publish(referentiel=v2, by=cci)
+    rncp.refresh_from_db()
+    assert rncp.status == Referentiel.Status.ARCHIVED
+    staff = client_for(make_member(cci, Role.CERTIFICATEUR, "staff@cci.test"))
+    response = staff.post(f"/o/cci-france/referentiels/{rncp.public_id}/supprimer/", follow=True)
+    assert "il ne peut plus être modifié" in response.content.decode()
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM referentiels_referentiel WHERE id = %s", [rncp.pk])
+    assert Referentiel.objects.filter(pk=rncp.pk).exists()
+    with tenant_context(habilitated):
+        dossier.refresh_from_db()
+        assert dossier.referentiel_id == rncp.pk
