@@ -111,3 +111,36 @@ def test_deleting_a_version_used_by_a_dossier_is_refused_with_a_clear_message(
     with tenant_context(habilitated):
         dossier.refresh_from_db()
         assert dossier.referentiel_id == rncp.pk
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/o/centre-a/candidats/?q=a%00b",
+        "/o/centre-a/candidats/?referentiel=a%00b",
+        "/o/centre-a/candidats/?voie_acces=a%00b",
+        "/o/centre-a/candidats/export.csv?q=a%00b",
+        "/o/centre-a/referentiels/?q=a%00b",
+        "/o/centre-a/referentiels/?certificateur=a%00b",
+    ],
+)
+def test_list_filters_with_a_nul_byte_do_not_crash(habilitated, alice, client_for, url):
+    """PostgreSQL refuses NUL in text parameters (psycopg raises ValueError): the list's filters
+    are read from the query string without the forms' null-character validator."""
+    client = client_for(alice)
+    client.raise_request_exception = False
+    assert client.get(url).status_code in (200, 400), url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/o/centre-a/candidates/?q=a%00b",
+        "/api/v1/o/centre-a/dossiers/?referentiel=a%00b",
+        "/api/v1/referentiels/?search=a%00b",
+    ],
+)
+def test_api_filters_with_a_nul_byte_do_not_crash(habilitated, alice, api_for, url):
+    api = api_for(alice)
+    api.raise_request_exception = False
+    assert api.get(url).status_code in (200, 400), url
