@@ -116,3 +116,15 @@ def test_imported_capacite_code_with_a_slash_is_refused_or_the_draft_page_still_
     except FormatError:
         return  # refused with a message naming the element: fine
     assert staff_client.get(f"{_base(ref)}/").status_code == 200
+
+
+def test_capacite_page_too_long_critere_group_is_a_message_not_a_500(draft, staff_client):
+    """Critere.groupe is varchar(200); CapaciteForm / capacite_update do not check its length."""
+    before = _snapshot(draft)
+    response = staff_client.post(
+        f"{_base(draft)}/capacites/C.1.1.1/",
+        {"intitule": "Organiser", "conditions": "", "criteres": "G" * 250 + " | Un critère"},
+    )
+    assert response.status_code == 400, response.status_code
+    assert "200" in response.content.decode()
+    assert _snapshot(draft) == before
