@@ -144,3 +144,29 @@ def test_api_filters_with_a_nul_byte_do_not_crash(habilitated, alice, api_for, u
     api = api_for(alice)
     api.raise_request_exception = False
     assert api.get(url).status_code in (200, 400), url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/o/centre-a/candidats/?page=abc",
+        "/o/centre-a/candidats/?page=-1",
+        "/o/centre-a/candidats/?page=99999999999999999999",
+        "/o/centre-a/candidats/?page_size=100000",
+        "/o/centre-a/candidats/?page_size=-5",
+        "/o/centre-a/candidats/?sort=-naissance",
+        "/o/centre-a/candidats/?naissance=31/02/2000",
+        "/o/centre-a/candidats/?session=pas-un-uuid",
+        "/o/centre-a/candidats/?tiers_temps=peut-etre",
+        "/o/centre-a/candidats/export.xlsx?naissance=99/99/9999",
+        "/o/centre-a/candidats/export.pdf",
+        "/api/v1/o/centre-a/candidates/?page=abc",
+        "/api/v1/o/centre-a/dossiers/?status=inconnu",
+        "/api/v1/o/centre-a/dossiers/?naissance=31/02/2000",
+        "/api/v1/o/centre-a/dossiers/?page_size=-1",
+    ],
+)
+def test_list_odd_parameters_do_not_crash(habilitated, alice, client_for, api_for, url):
+    client = api_for(alice) if url.startswith("/api/") else client_for(alice)
+    client.raise_request_exception = False
+    assert client.get(url).status_code in (200, 400, 404), url
