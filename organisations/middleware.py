@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core.api import error_body
-from organisations.selectors import membership_for, user_requires_mfa
+from organisations.selectors import membership_for, memberships_of, user_requires_mfa
 from organisations.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -66,12 +66,18 @@ class TenantMiddleware:
                         headers={"WWW-Authenticate": "Token"},
                     )
                 return redirect_to_login(request.get_full_path())
-            try:
-                membership = membership_for(user=user, slug=slug)
-            except Http404:
-                if _is_api(request):
+            if _is_api(request):
+                try:
+                    membership = membership_for(user=user, slug=slug)
+                except Http404:
                     return JsonResponse(error_body("not_found", "Introuvable."), status=404)
-                raise
+            else:
+                # Pages: one query loads every membership of the user, the one for this URL and
+                # the organisation switcher's list (organisations.context_processors.tenancy).
+                request.my_memberships = list(memberships_of(user))
+                membership = next((m for m in request.my_memberships if m.organisation.slug == slug), None)
+                if membership is None:
+                    raise Http404
         request.membership = membership
         request.organisation = membership.organisation
         try:
