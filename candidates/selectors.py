@@ -22,7 +22,7 @@ from candidates.models import (
 )
 from organisations.services import audit_record
 from referentiels.models import Bloc, Referentiel
-from referentiels.selectors import referentiel_list
+from referentiels.selectors import referentiel_list, referentiel_visible_q
 
 SORTS = {
     "nom": ("nom_naissance", "prenom1", "pk"),
@@ -32,6 +32,12 @@ SORTS = {
     "cree": ("created_at", "pk"),
     "-cree": ("-created_at", "-pk"),
 }
+
+
+# Référentiel columns a dossier row never shows (JSON and long text), deferred on lists.
+REFERENTIEL_HEAVY_FIELDS = tuple(
+    f"referentiel__{name}" for name in ("regle", "source", "codes_nsf", "codes_rome", "objectif")
+)
 
 
 @dataclass
@@ -177,9 +183,11 @@ def candidate_list(*, filters: CandidateFilters | None = None, actor=None) -> Qu
     dossier_q = _dossier_q(filters)
     if dossier_q is not None:
         qs = qs.filter(Exists(Dossier.objects.filter(dossier_q, candidate=OuterRef("pk"))))
-    dossiers = _visible(Dossier.objects.select_related("referentiel"), actor).order_by(
-        "-attempt", "-created_at"
-    )
+    # The list shows each dossier's référentiel code and version only: not its JSON (règle,
+    # source data, codes), which would be decoded once per dossier row.
+    dossiers = _visible(
+        Dossier.objects.select_related("referentiel").defer(*REFERENTIEL_HEAVY_FIELDS), actor
+    ).order_by("-attempt", "-created_at")
     return qs.prefetch_related(Prefetch("dossiers", queryset=dossiers)).order_by(*SORTS[filters.sort])
 
 
@@ -284,6 +292,16 @@ def import_job_list() -> QuerySet[ImportJob]:
 def referentiels_for_dossiers(*, organisation) -> QuerySet[Referentiel]:
     """Published versions the centre may register candidates for today."""
     return referentiel_list(organisation=organisation, status=Referentiel.Status.PUBLISHED)
+
+
+def referentiel_codes_for_dossiers(*, organisation) -> list[str]:
+    """Codes of ``referentiels_for_dossiers``, for the list's filter: one light query (no counts)."""
+    return list(
+        Referentiel.objects.filter(referentiel_visible_q(organisation), status=Referentiel.Status.PUBLISHED)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .distinct()
+    )
 
 
 @dataclass
