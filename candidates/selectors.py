@@ -246,7 +246,8 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
     dossier = _get(
         _visible(
             Dossier.objects.select_related(
-                "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt"
+                # organisation: the transition guards check the centre's habilitation.
+                "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt", "organisation"
             ),
             actor,
         ),

@@ -74,7 +74,8 @@ class TenantMiddleware:
             else:
                 # Pages: one query loads every membership of the user, the one for this URL and
                 # the organisation switcher's list (organisations.context_processors.tenancy).
-                request.my_memberships = list(memberships_of(user))
+                # The user too: pages record the membership's user in the audit trail.
+                request.my_memberships = list(memberships_of(user).select_related("user"))
                 membership = next((m for m in request.my_memberships if m.organisation.slug == slug), None)
                 if membership is None:
                     raise Http404
