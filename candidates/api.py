@@ -344,7 +344,7 @@ class DossierDetailView(TenantAPIView):
     @extend_schema(responses=DossierDetailSerializer, summary="Un dossier (l'accès est journalisé)")
     def get(self, request, org_slug, dossier_id):
         dossier = selectors.dossier_get_for_actor(public_id=dossier_id, actor=self.membership)
-        return Response(DossierDetailSerializer(dossier).data)
+        return Response(DossierDetailSerializer(selectors.dossier_with_details(dossier)).data)
 
     @extend_schema(
         request=DossierFieldsSerializer, responses=DossierDetailSerializer, summary="Modifier un dossier"

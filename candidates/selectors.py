@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
 
 from candidates import hooks
@@ -15,6 +15,7 @@ from candidates.models import (
     Dossier,
     DossierBloc,
     DossierModalite,
+    DossierTransition,
     Entreprise,
     ImportJob,
     Piece,
@@ -258,6 +259,18 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
         action="dossier.view",
         obj=dossier,
         message=str(dossier.candidate),
+    )
+    return dossier
+
+
+def dossier_with_details(dossier: Dossier) -> Dossier:
+    """``dossier`` with what its API detail shows prefetched: blocs visés with their bloc,
+    modalités with their capacité and modalité, transitions with their author (constant queries)."""
+    prefetch_related_objects(
+        [dossier],
+        Prefetch("blocs_vises", queryset=DossierBloc.objects.select_related("bloc")),
+        Prefetch("modalites_choisies", queryset=DossierModalite.objects.select_related("capacite", "modalite")),
+        Prefetch("transitions", queryset=DossierTransition.objects.select_related("by")),
     )
     return dossier
 

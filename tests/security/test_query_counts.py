@@ -92,7 +92,7 @@ PINNED: dict[str, int] = {
     "GET ~/documents/{public_id}/credential": 7,
     "GET ~/documents/{public_id}/download": 6,
     "GET ~/dossiers/": 7,
-    "GET ~/dossiers/{dossier_id}/": 82,
+    "GET ~/dossiers/{dossier_id}/": 10,
     "GET ~/dossiers/{dossier_id}/pieces/": 8,
     "GET ~/dossiers/{dossier_id}/resultats/": 8,
     "GET ~/dossiers/{dossier_id}/transitions/": 8,
