@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.text import Truncator
 
 from candidates import hooks
 from candidates.models import (
@@ -323,6 +324,9 @@ class CapaciteRow:
     capacite: object
     allowed: list
     chosen: object | None
+    #: (modalité id, label) of ``allowed``, for the page's select: a bloc's modalités are shared by
+    #: its capacités, each label is built once per page, not once per capacité in the template.
+    options: list = field(default_factory=list)
 
 
 @dataclass
@@ -343,6 +347,16 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
     )
     vises = {db.bloc_id: db for db in DossierBloc.objects.filter(dossier=dossier)}
     chosen = {dm.capacite_id: dm.modalite_id for dm in DossierModalite.objects.filter(dossier=dossier)}
+    labels: dict[int, str] = {}
+
+    def label(modalite) -> str:
+        if modalite.pk not in labels:
+            text = modalite.get_type_display()
+            if modalite.intitule:
+                text += f" — {Truncator(modalite.intitule).chars(60)}"
+            labels[modalite.pk] = text
+        return labels[modalite.pk]
+
     rows = []
     for bloc in blocs:
         capacites = []
@@ -350,7 +364,8 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
             capacite.bloc = bloc
             allowed = allowed_modalites(capacite)
             choice = next((m for m in allowed if m.pk == chosen.get(capacite.pk)), None)
-            capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice))
+            options = [(m.pk, label(m)) for m in allowed]
+            capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice, options=options))
         rows.append(BlocRow(bloc=bloc, vise=vises.get(bloc.pk), capacites=capacites))
     return rows
 
