@@ -148,8 +148,11 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Public paths and token calls first: they need no session or user (no query to load them).
+        if request.path.startswith(self.ALLOWED_PREFIXES) or (_is_api(request) and _token_authenticated(request)):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(self.ALLOWED_PREFIXES):
+        if user is None or not user.is_authenticated:
             return self.get_response(request)
         if request.path.startswith("/admin/"):
             # Staff have no membership role to look at: every staff user needs a TOTP, checked on
@@ -158,8 +161,6 @@ class MfaRequiredMiddleware:
                 return redirect(reverse("mfa_activate_totp") + "?obligatoire=1")
             return self.get_response(request)
         is_api = _is_api(request)
-        if is_api and _token_authenticated(request):
-            return self.get_response(request)
         if not request.session.get("mfa_ok"):
             if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not _has_totp(user):
                 if is_api:

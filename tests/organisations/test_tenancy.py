@@ -251,3 +251,19 @@ def test_a_page_request_loads_memberships_once_and_never_reads_the_setting(alice
     assert len([s for s in sql if 'FROM "organisations_membership"' in s]) == 1, sql
     pin = f"SELECT set_config('app.organisation_id', '{alice.organisation_id}', true)"
     assert _tenant_sql(ctx.captured_queries) == [pin]
+
+
+def test_a_token_call_loads_no_session_nor_user(alice, client):
+    """Token calls skip the second-factor check: the session and the user are not even loaded,
+    also when the caller holds a session cookie."""
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations.services import api_token_create
+
+    _token, key = api_token_create(membership=alice, name="t")
+    client.force_login(alice.user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/o/centre-a/candidates/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "django_session" not in sql and 'FROM "accounts_user"' not in sql, sql
