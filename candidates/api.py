@@ -295,7 +295,10 @@ class DossierListCreateView(_ListView):
     serializer_class = DossierSerializer
 
     def get_queryset(self):
-        return selectors.dossier_list(filters=_filters(self.request), actor=self.membership)
+        # The rows show the référentiel's code, id and version: not its JSON, decoded per row.
+        return selectors.dossier_list(filters=_filters(self.request), actor=self.membership).defer(
+            *selectors.REFERENTIEL_HEAVY_FIELDS
+        )
 
     @extend_schema(parameters=FILTER_PARAMETERS, summary="Dossiers du centre (filtres comme la page)")
     def get(self, request, *args, **kwargs):
