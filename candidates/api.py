@@ -295,7 +295,10 @@ class DossierListCreateView(_ListView):
     serializer_class = DossierSerializer
 
     def get_queryset(self):
-        return selectors.dossier_list(filters=_filters(self.request), actor=self.membership)
+        # The rows show the référentiel's code, id and version: not its JSON, decoded per row.
+        return selectors.dossier_list(filters=_filters(self.request), actor=self.membership).defer(
+            *selectors.REFERENTIEL_HEAVY_FIELDS
+        )
 
     @extend_schema(parameters=FILTER_PARAMETERS, summary="Dossiers du centre (filtres comme la page)")
     def get(self, request, *args, **kwargs):
@@ -344,7 +347,7 @@ class DossierDetailView(TenantAPIView):
     @extend_schema(responses=DossierDetailSerializer, summary="Un dossier (l'accès est journalisé)")
     def get(self, request, org_slug, dossier_id):
         dossier = selectors.dossier_get_for_actor(public_id=dossier_id, actor=self.membership)
-        return Response(DossierDetailSerializer(dossier).data)
+        return Response(DossierDetailSerializer(selectors.dossier_with_details(dossier)).data)
 
     @extend_schema(
         request=DossierFieldsSerializer, responses=DossierDetailSerializer, summary="Modifier un dossier"

@@ -6,8 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import Http404
+from django.utils.text import Truncator
 
 from candidates import hooks
 from candidates.models import (
@@ -15,6 +16,7 @@ from candidates.models import (
     Dossier,
     DossierBloc,
     DossierModalite,
+    DossierTransition,
     Entreprise,
     ImportJob,
     Piece,
@@ -22,7 +24,7 @@ from candidates.models import (
 )
 from organisations.services import audit_record
 from referentiels.models import Bloc, Referentiel
-from referentiels.selectors import referentiel_list
+from referentiels.selectors import referentiel_list, referentiel_visible_q
 
 SORTS = {
     "nom": ("nom_naissance", "prenom1", "pk"),
@@ -32,6 +34,12 @@ SORTS = {
     "cree": ("created_at", "pk"),
     "-cree": ("-created_at", "-pk"),
 }
+
+
+# Référentiel columns a dossier row never shows (JSON and long text), deferred on lists.
+REFERENTIEL_HEAVY_FIELDS = tuple(
+    f"referentiel__{name}" for name in ("regle", "source", "codes_nsf", "codes_rome", "objectif")
+)
 
 
 @dataclass
@@ -177,9 +185,11 @@ def candidate_list(*, filters: CandidateFilters | None = None, actor=None) -> Qu
     dossier_q = _dossier_q(filters)
     if dossier_q is not None:
         qs = qs.filter(Exists(Dossier.objects.filter(dossier_q, candidate=OuterRef("pk"))))
-    dossiers = _visible(Dossier.objects.select_related("referentiel"), actor).order_by(
-        "-attempt", "-created_at"
-    )
+    # The list shows each dossier's référentiel code and version only: not its JSON (règle,
+    # source data, codes), which would be decoded once per dossier row.
+    dossiers = _visible(
+        Dossier.objects.select_related("referentiel").defer(*REFERENTIEL_HEAVY_FIELDS), actor
+    ).order_by("-attempt", "-created_at")
     return qs.prefetch_related(Prefetch("dossiers", queryset=dossiers)).order_by(*SORTS[filters.sort])
 
 
@@ -238,7 +248,8 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
     dossier = _get(
         _visible(
             Dossier.objects.select_related(
-                "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt"
+                # organisation: the transition guards check the centre's habilitation.
+                "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt", "organisation"
             ),
             actor,
         ),
@@ -249,6 +260,18 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
         action="dossier.view",
         obj=dossier,
         message=str(dossier.candidate),
+    )
+    return dossier
+
+
+def dossier_with_details(dossier: Dossier) -> Dossier:
+    """``dossier`` with what its API detail shows prefetched: blocs visés with their bloc,
+    modalités with their capacité and modalité, transitions with their author (constant queries)."""
+    prefetch_related_objects(
+        [dossier],
+        Prefetch("blocs_vises", queryset=DossierBloc.objects.select_related("bloc")),
+        Prefetch("modalites_choisies", queryset=DossierModalite.objects.select_related("capacite", "modalite")),
+        Prefetch("transitions", queryset=DossierTransition.objects.select_related("by")),
     )
     return dossier
 
@@ -286,11 +309,24 @@ def referentiels_for_dossiers(*, organisation) -> QuerySet[Referentiel]:
     return referentiel_list(organisation=organisation, status=Referentiel.Status.PUBLISHED)
 
 
+def referentiel_codes_for_dossiers(*, organisation) -> list[str]:
+    """Codes of ``referentiels_for_dossiers``, for the list's filter: one light query (no counts)."""
+    return list(
+        Referentiel.objects.filter(referentiel_visible_q(organisation), status=Referentiel.Status.PUBLISHED)
+        .order_by("code")
+        .values_list("code", flat=True)
+        .distinct()
+    )
+
+
 @dataclass
 class CapaciteRow:
     capacite: object
     allowed: list
     chosen: object | None
+    #: (modalité id, label) of ``allowed``, for the page's select: a bloc's modalités are shared by
+    #: its capacités, each label is built once per page, not once per capacité in the template.
+    options: list = field(default_factory=list)
 
 
 @dataclass
@@ -311,6 +347,16 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
     )
     vises = {db.bloc_id: db for db in DossierBloc.objects.filter(dossier=dossier)}
     chosen = {dm.capacite_id: dm.modalite_id for dm in DossierModalite.objects.filter(dossier=dossier)}
+    labels: dict[int, str] = {}
+
+    def label(modalite) -> str:
+        if modalite.pk not in labels:
+            text = modalite.get_type_display()
+            if modalite.intitule:
+                text += f" — {Truncator(modalite.intitule).chars(60)}"
+            labels[modalite.pk] = text
+        return labels[modalite.pk]
+
     rows = []
     for bloc in blocs:
         capacites = []
@@ -318,7 +364,8 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
             capacite.bloc = bloc
             allowed = allowed_modalites(capacite)
             choice = next((m for m in allowed if m.pk == chosen.get(capacite.pk)), None)
-            capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice))
+            options = [(m.pk, label(m)) for m in allowed]
+            capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice, options=options))
         rows.append(BlocRow(bloc=bloc, vise=vises.get(bloc.pk), capacites=capacites))
     return rows
 

@@ -44,9 +44,7 @@ def _list_context(request) -> dict:
         "filters": filters,
         "page": page,
         "querystring": params.urlencode(),
-        "referentiels": selectors.referentiels_for_dossiers(organisation=request.organisation).values_list(
-            "code", flat=True
-        ),
+        "referentiels": selectors.referentiel_codes_for_dossiers(organisation=request.organisation),
         "statuses": Dossier.Status.choices,
         "sessions": selectors.session_choices(),
         "decisions": [c for c in Dossier.Decision.choices if c[0]],

@@ -48,6 +48,70 @@ def decision_list(*, jury: Jury) -> QuerySet[Decision]:
     return jury.decisions.select_related("dossier__candidate", "dossier__tuteur", "decided_by").order_by("order", "pk")
 
 
+# The deliberation page's filters: by the engine's proposition, by the jury's decision.
+DECISION_FILTERS = {
+    "proposition": {"certifie", "partiel", "ajourne"},
+    "decision": {"a_decider", "certifie", "partiel", "ajourne"},
+}
+
+
+def decision_filters(params) -> dict[str, str]:
+    """The known filters of ``params`` (a GET QueryDict); unknown values are ignored."""
+    return {key: params.get(key, "") for key, allowed in DECISION_FILTERS.items() if params.get(key, "") in allowed}
+
+
+def _decision_filter_q(filters: dict[str, str]) -> Q:
+    q = Q()
+    if filters.get("proposition"):
+        q &= Q(proposition=filters["proposition"])
+    wanted = filters.get("decision")
+    if wanted:
+        q &= Q(decision="") if wanted == "a_decider" else Q(decision=wanted)
+    return q
+
+
+def decision_counts(*, jury: Jury, filters: dict[str, str] | None = None) -> dict[str, int]:
+    """One aggregate query: the jury's candidates, those still to decide, and per filter value
+    (the page shows them next to the filters); ``matching``: those the filters select."""
+    counts = {
+        "total": Count("pk"),
+        "pending": Count("pk", filter=Q(decision="")),
+        "matching": Count("pk", filter=_decision_filter_q(filters)) if filters else Count("pk"),
+    }
+    for key, values in DECISION_FILTERS.items():
+        for value in values:
+            counts[f"{key}_{value}"] = Count("pk", filter=_decision_filter_q({key: value}))
+    return Decision.objects.filter(jury=jury).aggregate(**counts)
+
+
+def decision_page_list(*, jury: Jury, filters: dict[str, str]) -> QuerySet[Decision]:
+    """The rows of the deliberation page: ``decision_list`` narrowed by the page's filters."""
+    return decision_list(jury=jury).filter(_decision_filter_q(filters))
+
+
+def decision_position(*, decision: Decision) -> int:
+    """0-based rank of ``decision`` in its jury's list (order, pk): which page shows it."""
+    return (
+        Decision.objects.filter(jury_id=decision.jury_id)
+        .filter(Q(order__lt=decision.order) | Q(order=decision.order, pk__lt=decision.pk))
+        .count()
+    )
+
+
+def decision_choices(*, jury: Jury) -> list[tuple[str, str]]:
+    """Every candidate of the jury as (decision id, "Nom (décision)"), for the rectification form
+    (a frozen jury's page): only the columns the label needs."""
+    rows = (
+        jury.decisions.select_related("dossier__candidate")
+        .only(
+            "public_id", "decision", "dossier__candidate__nom_naissance", "dossier__candidate__nom_usage",
+            "dossier__candidate__prenom1",
+        )
+        .order_by("order", "pk")
+    )
+    return [(str(d.public_id), f"{d.dossier.candidate.nom_complet} ({d.decision_label})") for d in rows]
+
+
 def decision_get(*, jury: Jury, public_id) -> Decision:
     decision = decision_list(jury=jury).filter(public_id=public_id).first()
     if decision is None:

@@ -3,11 +3,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from candidates.models import Dossier
 from core.errors import ApplicationError
 from juries import rules as jury_rules
 from juries import selectors, services
@@ -21,12 +22,34 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _back(request, jury, anchor: str = ""):
+def _back(request, jury, anchor: str = "", query: str = ""):
     url = reverse("jury_detail", kwargs={"org_slug": request.organisation.slug, "jury_id": jury.public_id})
-    return redirect(url + (f"#{anchor}" if anchor else ""))
+    return redirect(url + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else ""))
 
 
-def _run(request, jury, fn, success: str, anchor: str = ""):
+# The deliberation page shows its candidates by pages of this size (500-candidate juries).
+DECISIONS_PER_PAGE = 50
+
+
+def _page_query(filters: dict, page: int) -> str:
+    params = QueryDict(mutable=True)
+    params.update(filters)
+    if page > 1:
+        params["page"] = str(page)
+    return params.urlencode()
+
+
+def _decision_back_query(request, decision) -> str:
+    """Where a row's form comes back to: the page and filters it was posted from (hidden field
+    ``retour``, re-parsed: only known filters and a page number), else the page showing the row."""
+    if "retour" in request.POST:
+        back = QueryDict(request.POST["retour"][:200])
+        page = back.get("page", "1")
+        return _page_query(selectors.decision_filters(back), int(page) if page.isdigit() else 1)
+    return _page_query({}, selectors.decision_position(decision=decision) // DECISIONS_PER_PAGE + 1)
+
+
+def _run(request, jury, fn, success: str, anchor: str = "", query: str = ""):
     """Call a service; show its message (every reason of a refusal) and come back to the jury."""
     try:
         fn()
@@ -34,7 +57,7 @@ def _run(request, jury, fn, success: str, anchor: str = ""):
         messages.error(request, exc.message)
     else:
         messages.success(request, success)
-    return _back(request, jury, anchor)
+    return _back(request, jury, anchor, query)
 
 
 @require_capability("juries.view")
@@ -77,7 +100,11 @@ def jury_detail(request, org_slug, jury_id):
     can_manage = membership_can(request, "juries.manage")
     me = services.member_for(jury, request.user)
     is_voting = bool(me and me.votes and request.membership.role == "jury")
-    decisions = list(selectors.decision_list(jury=jury))
+    filters = selectors.decision_filters(request.GET)
+    counts = selectors.decision_counts(jury=jury, filters=filters)
+    paginator = Paginator(selectors.decision_page_list(jury=jury, filters=filters), DECISIONS_PER_PAGE)
+    paginator.count = counts["matching"]  # counted by the aggregate above: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     pvs = selectors.proces_verbaux(jury=jury)
     initial = next((pv for pv in pvs if pv.kind == ProcesVerbal.Kind.INITIAL), None)
     pv_states = [
@@ -97,8 +124,14 @@ def jury_detail(request, org_slug, jury_id):
         "jury": jury,
         "rules": jury_rules.rules_for(jury.referentiel),
         "members": list(jury.members.all()),
-        "decisions": decisions,
-        "pending": sum(1 for d in decisions if not d.decision),
+        "page": page,
+        "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+        "filters": filters,
+        "counts": counts,
+        "retour": _page_query(filters, page.number),
+        "filters_query": _page_query(filters, 1) + "&" if filters else "",
+        "decision_values": [(v, label) for v, label in Dossier.Decision.choices if v],
+        "pending": counts["pending"],
         "failures": services.jury_composition_failures(jury) if jury.status == Jury.Status.COMPOSITION else [],
         "can_manage": can_manage,
         "me": me,
@@ -111,6 +144,7 @@ def jury_detail(request, org_slug, jury_id):
         "override_blocs": blocs,
         "sign_form": SignForm(),
         "rectification_form": RectificationForm(blocs=blocs) if can_manage and jury.is_frozen else None,
+        "rectification_choices": selectors.decision_choices(jury=jury) if can_manage and jury.is_frozen else [],
         "rectifications": list(selectors.rectification_list(jury=jury)),
         "publication": selectors.publication_info(jury),
         "documents": documents,
@@ -176,13 +210,14 @@ def decision_record(request, org_slug, jury_id, decision_id):
     jury = _jury_for(request, jury_id)
     decision = selectors.decision_get(jury=jury, public_id=decision_id)
     name = decision.dossier.candidate.nom_complet
+    anchor, query = f"d-{decision.public_id}", _decision_back_query(request, decision)
     if request.POST.get("accept"):
         return _run(request, jury, lambda: services.decision_record(decision=decision, by=request.membership, accept=True),
-                    f"Proposition acceptée pour {name}.", f"d-{decision.public_id}")
+                    f"Proposition acceptée pour {name}.", anchor, query)
     form = OverrideForm(request.POST, blocs=_bloc_choices(jury))
     if not form.is_valid():
         messages.error(request, "Décision non enregistrée : vérifiez la décision et les blocs.")
-        return _back(request, jury, f"d-{decision.public_id}")
+        return _back(request, jury, anchor, query)
     data = form.cleaned_data
     return _run(
         request, jury,
@@ -190,7 +225,7 @@ def decision_record(request, org_slug, jury_id, decision_id):
             decision=decision, by=request.membership, accept=False, decision_value=data["decision"],
             blocs_valides=data["blocs_valides"], motivation=data["motivation"],
         ),
-        f"Décision du jury enregistrée pour {name}.", f"d-{decision.public_id}",
+        f"Décision du jury enregistrée pour {name}.", anchor, query,
     )
 
 

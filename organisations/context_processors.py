@@ -3,11 +3,14 @@ from organisations.roles import capabilities_of
 
 def tenancy(request):
     membership = getattr(request, "membership", None)
-    memberships = []
-    if getattr(request, "user", None) is not None and request.user.is_authenticated:
-        from organisations.selectors import memberships_of
+    # Organisation pages: TenantMiddleware loaded them with the request's membership.
+    memberships = getattr(request, "my_memberships", None)
+    if memberships is None:
+        memberships = []
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            from organisations.selectors import memberships_of
 
-        memberships = list(memberships_of(request.user))
+            memberships = list(memberships_of(request.user))
     return {
         "membership": membership,
         "organisation": getattr(request, "organisation", None),

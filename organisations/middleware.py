@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from core.api import error_body
-from organisations.selectors import membership_for, user_requires_mfa
+from organisations.selectors import membership_for, memberships_of, user_requires_mfa
 from organisations.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -66,12 +66,19 @@ class TenantMiddleware:
                         headers={"WWW-Authenticate": "Token"},
                     )
                 return redirect_to_login(request.get_full_path())
-            try:
-                membership = membership_for(user=user, slug=slug)
-            except Http404:
-                if _is_api(request):
+            if _is_api(request):
+                try:
+                    membership = membership_for(user=user, slug=slug)
+                except Http404:
                     return JsonResponse(error_body("not_found", "Introuvable."), status=404)
-                raise
+            else:
+                # Pages: one query loads every membership of the user, the one for this URL and
+                # the organisation switcher's list (organisations.context_processors.tenancy).
+                # The user too: pages record the membership's user in the audit trail.
+                request.my_memberships = list(memberships_of(user).select_related("user"))
+                membership = next((m for m in request.my_memberships if m.organisation.slug == slug), None)
+                if membership is None:
+                    raise Http404
         request.membership = membership
         request.organisation = membership.organisation
         try:
@@ -141,8 +148,11 @@ class MfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # Public paths and token calls first: they need no session or user (no query to load them).
+        if request.path.startswith(self.ALLOWED_PREFIXES) or (_is_api(request) and _token_authenticated(request)):
+            return self.get_response(request)
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated or request.path.startswith(self.ALLOWED_PREFIXES):
+        if user is None or not user.is_authenticated:
             return self.get_response(request)
         if request.path.startswith("/admin/"):
             # Staff have no membership role to look at: every staff user needs a TOTP, checked on
@@ -151,8 +161,6 @@ class MfaRequiredMiddleware:
                 return redirect(reverse("mfa_activate_totp") + "?obligatoire=1")
             return self.get_response(request)
         is_api = _is_api(request)
-        if is_api and _token_authenticated(request):
-            return self.get_response(request)
         if not request.session.get("mfa_ok"):
             if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not _has_totp(user):
                 if is_api:

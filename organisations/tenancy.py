@@ -61,21 +61,40 @@ def _db_set(value: str) -> None:
         cursor.execute("SELECT set_config(%s, %s, true)", [DB_SETTING, value])
 
 
+def _tracked() -> str:
+    """The value ``tenant_context`` last set on this connection (Python side, no query)."""
+    return getattr(connection, "_tenant_db_setting", "")
+
+
 @contextmanager
 def tenant_context(organisation) -> Iterator:
-    """Run the block as ``organisation``: ORM scope + database setting, in one transaction."""
+    """Run the block as ``organisation``: ORM scope + database setting, in one transaction.
+
+    The setting is transaction-local (``set_config(..., true)``). When this block opens the
+    transaction (every request), its COMMIT or ROLLBACK discards the setting: nothing to read
+    before or to reset after. Nested in an enclosing transaction (another tenant context, a
+    test), the previous value is restored on exit; it is the value tracked on the connection by
+    the enclosing ``tenant_context`` — the only code that sets it — so no read is needed either.
+    """
     if organisation is None or getattr(organisation, "pk", None) is None:
         raise TenantError("tenant_context() exige une organisation enregistrée, pas None.")
+    postgres = _is_postgres()
+    # Outermost: ``atomic`` below opens (and on exit commits or rolls back) the transaction.
+    outermost = not connection.in_atomic_block and connection.get_autocommit()
+    previous = _tracked()
     with transaction.atomic():
-        previous = _db_get() if _is_postgres() else ""
-        if _is_postgres():
+        if postgres:
             _db_set(str(organisation.pk))
-        with scope(organisation=organisation):
-            yield organisation
-        # On an exception the transaction (or savepoint) rolls back, which restores the
-        # setting by itself; on success we restore it for an enclosing transaction.
-        if _is_postgres():
-            _db_set(previous)
+        connection._tenant_db_setting = str(organisation.pk)
+        try:
+            with scope(organisation=organisation):
+                yield organisation
+            # On an exception the transaction (or savepoint) rolls back, which restores the
+            # setting by itself; on success an enclosing transaction gets its value back.
+            if postgres and not outermost:
+                _db_set(previous)
+        finally:
+            connection._tenant_db_setting = "" if outermost else previous
 
 
 def current_organisation():

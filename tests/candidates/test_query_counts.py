@@ -74,3 +74,23 @@ def test_list_query_count_does_not_grow(habilitated, alice, client_for, api_for,
         _add_rows(habilitated, alice, rncp, 2, 12)
     assert _count(lambda: client.get(url)) == small
     assert small <= 30, small
+
+
+def test_list_page_links_and_referentiel_filter(habilitated, alice, client_for, rncp, cqpm):
+    """The rows' links are built from one reversed prefix: they must still be the pages' URLs;
+    the référentiel filter offers the published, habilitated codes once each."""
+    from django.urls import reverse
+
+    from tests.candidates.conftest import make_dossier
+
+    with tenant_context(habilitated):
+        dossier = make_dossier(alice, rncp)
+    html = client_for(alice).get("/o/centre-a/candidats/").content.decode()
+    candidate_url = reverse(
+        "candidate_detail", kwargs={"org_slug": "centre-a", "candidate_id": dossier.candidate.public_id}
+    )
+    dossier_url = reverse("dossier_detail", kwargs={"org_slug": "centre-a", "dossier_id": dossier.public_id})
+    assert f'href="{candidate_url}"' in html
+    assert f'href="{dossier_url}"' in html
+    for code in (rncp.code, cqpm.code):
+        assert html.count(f'<option value="{code}">') == 1, code

@@ -197,3 +197,73 @@ def test_scopes_disabled_only_in_listed_modules():
                 if name == "scopes_disabled":
                     offenders.add(rel)
     assert offenders <= set(UNSCOPED_MODULES), f"scopes_disabled hors liste : {sorted(offenders - set(UNSCOPED_MODULES))}"
+
+
+def _tenant_sql(captured) -> list[str]:
+    return [q["sql"] for q in captured if "current_setting" in q["sql"] or "set_config" in q["sql"]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outermost_context_sets_the_setting_once_and_its_commit_discards_it(org_a):
+    """A request's context opens the transaction: one ``set_config(..., true)``, no read before
+    nor reset after — COMMIT (or ROLLBACK) drops a transaction-local setting by itself."""
+    from django.test.utils import CaptureQueriesContext
+
+    assert not connection.in_atomic_block
+    with CaptureQueriesContext(connection) as ctx:
+        with tenant_context(org_a):
+            pinned = connection.cursor()
+            pinned.execute("SELECT current_setting('app.organisation_id', true)")
+            assert pinned.fetchone()[0] == str(org_a.pk)
+    assert len(_tenant_sql(ctx.captured_queries)) == 2  # the set_config and the check above
+    assert current_db_organisation_id() is None
+    with transaction.atomic():
+        assert current_db_organisation_id() is None
+    with pytest.raises(ZeroDivisionError), tenant_context(org_a):
+        1 / 0  # noqa: B018
+    assert current_db_organisation_id() is None
+
+
+def test_nested_context_restores_the_enclosing_organisation(org_a, org_b):
+    with tenant_context(org_a):
+        with tenant_context(org_b):
+            assert current_db_organisation_id() == org_b.pk
+        assert current_db_organisation_id() == org_a.pk
+        with pytest.raises(ZeroDivisionError), tenant_context(org_b):
+            1 / 0  # noqa: B018
+        assert current_db_organisation_id() == org_a.pk
+        with tenant_context(org_b), tenant_context(org_a):
+            assert current_db_organisation_id() == org_a.pk
+        assert current_db_organisation_id() == org_a.pk
+    assert current_db_organisation_id() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_request_loads_memberships_once_and_never_reads_the_setting(alice, client):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(alice.user)
+    client.get("/o/centre-a/")  # the session's first request also checks the MFA requirement
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/o/centre-a/")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert len([s for s in sql if 'FROM "organisations_membership"' in s]) == 1, sql
+    pin = f"SELECT set_config('app.organisation_id', '{alice.organisation_id}', true)"
+    assert _tenant_sql(ctx.captured_queries) == [pin]
+
+
+def test_a_token_call_loads_no_session_nor_user(alice, client):
+    """Token calls skip the second-factor check: the session and the user are not even loaded,
+    also when the caller holds a session cookie."""
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations.services import api_token_create
+
+    _token, key = api_token_create(membership=alice, name="t")
+    client.force_login(alice.user)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/o/centre-a/candidates/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    sql = " ".join(q["sql"] for q in ctx.captured_queries)
+    assert "django_session" not in sql and 'FROM "accounts_user"' not in sql, sql
