@@ -437,16 +437,27 @@ def allowed_modalites(capacite: Capacite) -> list[Modalite]:
     return own or list(capacite.bloc.modalites.all())
 
 
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _requested_modalites(modalites: dict | None) -> dict[int, int | None]:
     """``{capacite_id: modalite_id}`` from a form or the API; a non-numeric id is a clear refusal."""
     requested = {}
     for key, value in (modalites or {}).items():
-        try:
-            requested[int(key)] = int(value) if value not in (None, "") else None
-        except (TypeError, ValueError):
+        capacite_id = _as_int(key)
+        modalite_id = None if value in (None, "") else _as_int(value)
+        if capacite_id is None or (value not in (None, "") and modalite_id is None):
             raise ApplicationError(
-                "Modalité invalide : choisissez une modalité proposée dans la liste.", field="modalites"
-            ) from None
+                "Modalité invalide : choisissez une modalité proposée dans la liste.",
+                field="modalites",
+                # The plan form shows the message beside that capacité's select.
+                extra={"capacite_id": capacite_id} if capacite_id is not None else {},
+            )
+        requested[capacite_id] = modalite_id
     return requested
 
 

@@ -430,13 +430,16 @@ def dossier_detail(request, org_slug, dossier_id):
     )
 
 
+def _is_id(value: str) -> bool:
+    # str.isdigit() accepts « ² » and other digits int() refuses: ASCII only.
+    return value.isascii() and value.isdigit()
+
+
 def _plan_input(post) -> tuple[list[int], dict[str, str]]:
     """Ticked blocs and the modalité per capacité; « à choisir » (empty) unsets a choice."""
-    blocs = [int(b) for b in post.getlist("blocs") if b.isdigit()]
+    blocs = [int(b) for b in post.getlist("blocs") if _is_id(b)]
     modalites = {
-        k.removeprefix("modalite_"): v
-        for k, v in post.items()
-        if k.startswith("modalite_") and k[9:].isdigit()
+        k.removeprefix("modalite_"): v for k, v in post.items() if k.startswith("modalite_") and _is_id(k[9:])
     }
     return blocs, modalites
 
@@ -470,7 +473,7 @@ def dossier_plan_validate(request, org_slug, dossier_id):
                     "candidates/partials/plan_modalite.html",
                     {
                         "cr": cr,
-                        "selected": int(value) if value.isdigit() else None,
+                        "selected": int(value) if _is_id(value) else None,
                         "errors": errors.get(f"modalite_{cr.capacite.pk}", [])
                         if row.bloc.pk in blocs
                         else [],

@@ -76,7 +76,7 @@ class DocumentDownloadView(TenantAPIView):
         document = selectors.document_get(actor=self.membership, public_id=public_id)
         version = request.query_params.get("version")
         target = document
-        if version and version.isdigit() and int(version) != document.version:
+        if version and version.isascii() and version.isdigit() and int(version) != document.version:
             target = selectors.document_version_get(document=document, version=int(version))
         data = selectors.document_file_read(document=target)
         return pdf_response(data, download_filename(document, getattr(target, "version", None)))

@@ -139,7 +139,7 @@ def document_download(request, org_slug, public_id):
     document = selectors.document_get(actor=request.membership, public_id=public_id)
     version = request.GET.get("version")
     target = document
-    if version and version.isdigit() and int(version) != document.version:
+    if version and version.isascii() and version.isdigit() and int(version) != document.version:
         target = selectors.document_version_get(document=document, version=int(version))
     try:
         data = selectors.document_file_read(document=target)

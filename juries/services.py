@@ -476,7 +476,7 @@ def second_factor_check(user, code: str) -> None:
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
         raise ApplicationError("Activez votre second facteur (application d'authentification) avant de signer.", field="code")
-    if not code.isdigit() or not TOTP(authenticator).validate_code(code):
+    if not (code.isascii() and code.isdigit()) or not TOTP(authenticator).validate_code(code):
         raise ApplicationError("Code de vérification invalide ou déjà utilisé : saisissez le code actuel de votre application.", field="code")
     authenticator.record_usage()
 

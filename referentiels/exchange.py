@@ -152,7 +152,7 @@ def _document_check(data: Any, filename: str) -> dict:
     c.text(doc["intitule"], "intitule", max_length=800)
     cert = c.obj(doc["certificateur"], "certificateur", ("nom", "siret"))
     c.text(cert["nom"], "certificateur.nom", max_length=300)
-    if cert["siret"] is not None and (not isinstance(cert["siret"], str) or not cert["siret"].isdigit() or len(cert["siret"]) != 14):
+    if cert["siret"] is not None and (not isinstance(cert["siret"], str) or not (cert["siret"].isascii() and cert["siret"].isdigit()) or len(cert["siret"]) != 14):
         c.fail("certificateur.siret", "14 chiffres ou null attendus")
     c.text(doc["niveau_national"], "niveau_national", required=False, max_length=20)
     c.text(doc["niveau_europeen"], "niveau_europeen", required=False, max_length=10)

@@ -45,7 +45,7 @@ class ImportForm(forms.Form):
 
     def clean_fiches(self):
         raw = self.cleaned_data["fiches"].replace(",", " ").split()
-        bad = [n for n in raw if not (n.upper().startswith(("RNCP", "RS")) and n.upper().lstrip("RNCPS").isdigit())]
+        bad = [n for n in raw if not (n.upper().startswith(("RNCP", "RS")) and n.upper().lstrip("RNCPS").isascii() and n.upper().lstrip("RNCPS").isdigit())]
         if bad:
             raise forms.ValidationError(f"Numéro(s) de fiche invalide(s) : {', '.join(bad)} (attendu RNCPnnnnn ou RSnnnn).")
         return {n.upper() for n in raw}
