@@ -161,3 +161,22 @@ def test_json_dry_run_refuses_replacing_a_published_version(seeds, certificateur
     upload = SimpleUploadedFile("rncp.json", json.dumps(published).encode(), content_type="application/json")
     response = cci.post("/o/cci-france/referentiels/importer/", {"fichier": upload, "remplacer": "on"})
     assert response.status_code == 400, "preview offered to replace a published version"
+
+
+@pytest.mark.parametrize(
+    "status", ["pending", "validating", "importing", "done", "rejected", "failed", "expired"]
+)
+def test_rncp_job_confirm_outside_validated_is_a_message(status, db, client_for):
+    """Confirming an RNCP import job that is not « vérifié » (twice, too early, expired…)."""
+    from organisations.models import Organisation
+    from referentiels.models import RncpImportJob
+
+    bench = Organisation.objects.create(kind="certificateur", slug="bench", name="Bench")
+    job = RncpImportJob.objects.create(certificateur=bench, original_name="x.xml", status=status)
+    client = client_for(make_member(bench, Role.CERTIFICATEUR, "staff@bench.test"))
+    client.raise_request_exception = False
+    response = client.post(f"/o/bench/referentiels/importer/{job.public_id}/confirmer/", follow=True)
+    assert response.status_code == 200, response.status_code
+    assert "seul un import vérifié peut être confirmé" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == status and Referentiel.objects.count() == 0
