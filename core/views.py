@@ -1,8 +1,10 @@
 """Platform-level endpoints with no tenant: health, and the error handlers."""
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
 
 from core.api import error_body
@@ -48,10 +50,14 @@ def ping(request):
 
 def health(request):
     checks = {"database": _check_database(), "redis": _check_redis(), "celery": _check_celery()}
-    healthy = checks["database"] == "ok" and not checks["redis"].startswith("erreur") and not (
-        checks["celery"].startswith(("erreur", "aucun"))
+    healthy = (
+        checks["database"] == "ok"
+        and not checks["redis"].startswith("erreur")
+        and not (checks["celery"].startswith(("erreur", "aucun")))
     )
-    return JsonResponse({"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503
+    )
 
 
 # Error handlers (config/urls.py): pages get the French templates (templates/404.html, …); the
@@ -62,6 +68,13 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def bad_request(request, exception):
+    message = str(exception) if isinstance(exception, BadRequest) and str(exception) else "Requête invalide."
+    if _is_api(request):
+        return JsonResponse(error_body("bad_request", message), status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def page_not_found(request, exception):
     if _is_api(request):
         return JsonResponse(error_body("not_found", "Introuvable."), status=404)
@@ -70,14 +83,19 @@ def page_not_found(request, exception):
 
 def permission_denied(request, exception):
     if _is_api(request):
-        return JsonResponse(error_body("permission_denied", "Vous n'avez pas le droit de faire cette action."), status=403)
+        return JsonResponse(
+            error_body("permission_denied", "Vous n'avez pas le droit de faire cette action."), status=403
+        )
     return defaults.permission_denied(request, exception)
 
 
 def server_error(request):
     if _is_api(request):
         return JsonResponse(
-            error_body("server_error", "Erreur interne du serveur : l'équipe technique est prévenue. Réessayez plus tard."),
+            error_body(
+                "server_error",
+                "Erreur interne du serveur : l'équipe technique est prévenue. Réessayez plus tard.",
+            ),
             status=500,
         )
     return defaults.server_error(request)

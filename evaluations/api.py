@@ -18,21 +18,27 @@ from evaluations.serializers import (
     AvisSaveSerializer,
     AvisSerializer,
     BulkInputSerializer,
+    CommissionInputSerializer,
+    CommissionRowSerializer,
     ConvocationSerializer,
     ConvocationsInputSerializer,
+    CorrectionResolutionSerializer,
     DossiersInputSerializer,
     EpreuveCreateSerializer,
     EpreuveSerializer,
+    EpreuveUpdateSerializer,
     IncidentSerializer,
     InscriptionSerializer,
     MarkInputSerializer,
     PresenceInputSerializer,
     ReadinessRowSerializer,
+    ResolutionInputSerializer,
     ResultatChangeSerializer,
     ResultatInputSerializer,
     ResultatSerializer,
     SessionCreateSerializer,
     SessionSerializer,
+    SessionUpdateSerializer,
 )
 from organisations.api import TenantAPIView
 from referentiels.models import Bloc, Capacite
@@ -87,6 +93,50 @@ class SessionDetailView(TenantAPIView):
     def get(self, request, org_slug, session_id):
         return Response(SessionSerializer(selectors.session_get(public_id=session_id)).data)
 
+    @extend_schema(
+        request=SessionUpdateSerializer, responses=SessionSerializer, summary="Modifier une session d'examen"
+    )
+    def patch(self, request, org_slug, session_id):
+        session = selectors.session_get(public_id=session_id)
+        data = SessionUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_update(session=session, by=self.membership, **data.validated_data)
+        return Response(SessionSerializer(session).data)
+
+    @extend_schema(
+        responses={204: None},
+        summary="Supprimer une session (refusé si des convocations sont envoyées ou des résultats saisis)",
+    )
+    def delete(self, request, org_slug, session_id):
+        services.session_delete(session=selectors.session_get(public_id=session_id), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _evaluateurs_of(membership, emails) -> list:
+    users = {
+        u.email.lower(): u
+        for u in selectors.evaluateurs_disponibles(organisation=membership.organisation).filter(
+            email__in=emails
+        )
+    }
+    unknown = [e for e in emails if e.lower() not in users]
+    if unknown:
+        raise ApplicationError(f"Pas évaluateur dans ce centre : {', '.join(unknown)}.", field="evaluateurs")
+    return list(users.values())
+
+
+def _modalite_of(session, modalite_id):
+    from referentiels.models import Modalite
+
+    if modalite_id is None:
+        return None
+    modalite = Modalite.objects.filter(referentiel=session.referentiel_id, pk=modalite_id).first()
+    if modalite is None:
+        raise ApplicationError(
+            f"Modalité {modalite_id} inconnue dans le référentiel de la session.", field="modalite_id"
+        )
+    return modalite
+
 
 class SessionEpreuveListCreateView(_ListView):
     required_permission = "sessions.manage"
@@ -111,20 +161,10 @@ class SessionEpreuveListCreateView(_ListView):
         )
         if bloc_code and fields["bloc"] is None:
             raise ApplicationError(f"Bloc inconnu : {bloc_code}.", field="bloc")
-        emails = fields.pop("evaluateurs")
-        users = {
-            u.email.lower(): u
-            for u in selectors.evaluateurs_disponibles(organisation=self.membership.organisation).filter(
-                email__in=emails
-            )
-        }
-        unknown = [e for e in emails if e.lower() not in users]
-        if unknown:
-            raise ApplicationError(
-                f"Pas évaluateur dans ce centre : {', '.join(unknown)}.", field="evaluateurs"
-            )
+        fields["modalite"] = _modalite_of(session, fields.pop("modalite_id"))
+        evaluateurs = _evaluateurs_of(self.membership, fields.pop("evaluateurs"))
         epreuve = services.epreuve_create(
-            session=session, by=self.membership, evaluateurs=list(users.values()), **fields
+            session=session, by=self.membership, evaluateurs=evaluateurs, **fields
         )
         return Response(EpreuveSerializer(epreuve).data, status=status.HTTP_201_CREATED)
 
@@ -143,13 +183,60 @@ class SessionReadinessView(TenantAPIView):
 
 
 class EpreuveDetailView(TenantAPIView):
-    required_permission = "results.view"
+    required_permission = {"GET": "results.view", "PATCH": "sessions.manage", "DELETE": "sessions.manage"}
 
     @extend_schema(responses=EpreuveSerializer, summary="Une épreuve (un évaluateur : les siennes)")
     def get(self, request, org_slug, epreuve_id):
         return Response(
             EpreuveSerializer(selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)).data
         )
+
+    @extend_schema(
+        request=EpreuveUpdateSerializer,
+        responses=EpreuveSerializer,
+        summary="Modifier une épreuve (horaire, lieu, modalité, double correction, évaluateurs)",
+    )
+    def patch(self, request, org_slug, epreuve_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        data = EpreuveUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "modalite_id" in fields:
+            fields["modalite"] = _modalite_of(epreuve.session, fields.pop("modalite_id"))
+        if "evaluateurs" in fields:
+            fields["evaluateurs"] = _evaluateurs_of(self.membership, fields["evaluateurs"])
+        epreuve = services.epreuve_update(epreuve=epreuve, by=self.membership, **fields)
+        return Response(
+            EpreuveSerializer(selectors.epreuve_list(session=epreuve.session).get(pk=epreuve.pk)).data
+        )
+
+    @extend_schema(
+        responses={204: None},
+        summary="Supprimer une épreuve (refusé si des convocations sont envoyées ou des résultats saisis)",
+    )
+    def delete(self, request, org_slug, epreuve_id):
+        services.epreuve_delete(epreuve=selectors.epreuve_get(public_id=epreuve_id), by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class EpreuveResolutionView(TenantAPIView):
+    required_permission = "results.validate"
+
+    @extend_schema(
+        request=ResolutionInputSerializer,
+        responses={201: CorrectionResolutionSerializer},
+        summary="Résoudre un désaccord de double correction (valeur retenue et motif)",
+    )
+    def post(self, request, org_slug, epreuve_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)
+        data = ResolutionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        dossier = _visible_dossier(self.membership, fields.pop("dossier"))
+        resolution = services.correction_resolve(
+            epreuve=epreuve, dossier=dossier, by=self.membership, **fields
+        )
+        return Response(CorrectionResolutionSerializer(resolution).data, status=status.HTTP_201_CREATED)
 
 
 class EpreuveInscriptionListCreateView(_ListView):
@@ -393,6 +480,41 @@ class ResultatValidateView(TenantAPIView):
         return Response(
             ResultatSerializer(services.resultat_validate(resultat=resultat, by=self.membership)).data
         )
+
+
+class ResultatCommissionView(TenantAPIView):
+    required_permission = "results.validate"
+
+    @extend_schema(
+        request=CommissionInputSerializer,
+        responses=ResultatSerializer,
+        summary="Décision de la commission d'évaluation sur une capacité (motivée si elle s'écarte)",
+    )
+    def post(self, request, org_slug, resultat_id):
+        resultat = Resultat.objects.filter(public_id=resultat_id).select_related("dossier").first()
+        if resultat is None:
+            raise Http404
+        _visible_dossier(self.membership, resultat.dossier.public_id)
+        data = CommissionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resultat = services.commission_decide(resultat=resultat, by=self.membership, **data.validated_data)
+        return Response(ResultatSerializer(resultat).data)
+
+
+class DossierCommissionView(TenantAPIView):
+    required_permission = "results.view"
+
+    @extend_schema(
+        responses=CommissionRowSerializer(many=True),
+        summary="Ce que la commission d'évaluation pèse, par capacité : évaluations, avis, entretien",
+    )
+    def get(self, request, org_slug, dossier_id):
+        dossier = _visible_dossier(self.membership, dossier_id)
+        rows = selectors.commission_rows(dossier=dossier)
+        for row in rows:
+            if row.resultat is not None:
+                row.resultat.dossier = dossier
+        return Response(CommissionRowSerializer(rows, many=True).data)
 
 
 class ResultatHistoryView(_ListView):

@@ -33,6 +33,11 @@ urlpatterns = [
     ),
     path("epreuves/<uuid:epreuve_id>/marks/", api.EpreuveMarkView.as_view(), name="api-epreuve-marks"),
     path(
+        "epreuves/<uuid:epreuve_id>/resolutions/",
+        api.EpreuveResolutionView.as_view(),
+        name="api-epreuve-resolutions",
+    ),
+    path(
         "inscriptions/<uuid:inscription_id>/presence/",
         api.InscriptionPresenceView.as_view(),
         name="api-inscription-presence",
@@ -47,7 +52,17 @@ urlpatterns = [
         api.DossierResultatListCreateView.as_view(),
         name="api-dossier-resultats",
     ),
+    path(
+        "dossiers/<uuid:dossier_id>/commission/",
+        api.DossierCommissionView.as_view(),
+        name="api-dossier-commission",
+    ),
     path("resultats/bulk/", api.ResultatBulkView.as_view(), name="api-resultats-bulk"),
+    path(
+        "resultats/<uuid:resultat_id>/commission/",
+        api.ResultatCommissionView.as_view(),
+        name="api-resultat-commission",
+    ),
     path(
         "resultats/<uuid:resultat_id>/validate/",
         api.ResultatValidateView.as_view(),

@@ -23,3 +23,7 @@ class EvaluationsConfig(AppConfig):
         from evaluations.selectors import session_filter_choices, session_filter_q
 
         register_session_filter(choices=session_filter_choices, q=session_filter_q)
+        from candidates.hooks import register_transition_listener
+        from evaluations.retakes import carry_tuteur_grade
+
+        register_transition_listener(carry_tuteur_grade)

@@ -44,7 +44,11 @@ class EpreuveForm(forms.Form):
         label="Capacités couvertes", required=False, widget=forms.CheckboxSelectMultiple
     )
     modalite = forms.ChoiceField(label="Modalité d'évaluation", required=False)
-    double_correction = forms.BooleanField(label="Double correction (deux évaluateurs)", required=False)
+    double_correction = forms.BooleanField(
+        label="Double correction (deux évaluateurs)",
+        required=False,
+        help_text="Toujours appliquée quand le référentiel l'exige pour la modalité choisie.",
+    )
     evaluateurs = forms.MultipleChoiceField(
         label="Évaluateurs", required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -71,7 +75,11 @@ class EpreuveForm(forms.Form):
             ]
         self.fields["cible"].choices = choices
         self.fields["modalite"].choices = [("", "—")] + [
-            (str(m.pk), f"{m.get_type_display()}{' — ' + m.intitule[:60] if m.intitule else ''}")
+            (
+                str(m.pk),
+                f"{m.get_type_display()}{' — ' + m.intitule[:60] if m.intitule else ''}"
+                f"{' (double correction exigée)' if m.double_correction else ''}",
+            )
             for m in Modalite.objects.filter(referentiel=ref).order_by("order", "pk")
         ]
         self.evaluateur_users = {str(u.pk): u for u in evaluateurs}

@@ -42,6 +42,10 @@ class Resultat(TenantModel):
     valide = models.BooleanField("validé par la commission", default=False)
     valide_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     valide_le = models.DateTimeField(null=True, blank=True)
+    motivation_commission = models.TextField(
+        "motivation de la commission", blank=True,
+        help_text="Exigée quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -72,6 +76,10 @@ class ResultatChange(TenantModel):
     """Append-only history of a result (the database refuses updates and deletes)."""
 
     resultat = models.ForeignKey(Resultat, on_delete=models.CASCADE, related_name="changes")
+    epreuve = models.ForeignKey(
+        "Epreuve", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="L'épreuve dont la saisie a produit ce changement (grille, présence).",
+    )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     at = models.DateTimeField(auto_now_add=True)
     field = models.CharField(max_length=40)

@@ -60,7 +60,8 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
             {"dossier": str(r.dossier.public_id), "cible": _cible(r), "etat": r.etat, "controle_continu": r.controle_continu,
              "epreuves": r.epreuves, "points": r.points, "absence_non_justifiee": r.absence_non_justifiee,
              "criteres_observes": r.criteres_observes, "commentaire": r.commentaire,
-             "evaluateur": r.evaluateur.email if r.evaluateur else None, "valide": r.valide, "valide_le": r.valide_le}
+             "evaluateur": r.evaluateur.email if r.evaluateur else None, "valide": r.valide, "valide_le": r.valide_le,
+             "motivation_commission": r.motivation_commission}
             for r in resultats
         ],
         "presences": [

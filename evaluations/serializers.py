@@ -7,6 +7,7 @@ from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
     Convocation,
+    CorrectionResolution,
     Epreuve,
     Incident,
     InscriptionEpreuve,
@@ -34,11 +35,17 @@ class SessionCreateSerializer(serializers.Serializer):
     lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
+class SessionUpdateSerializer(serializers.Serializer):
+    intitule = serializers.CharField(max_length=200, required=False)
+    lieu = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class EpreuveSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     session = serializers.UUIDField(source="session.public_id", read_only=True)
     bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
     modalite = serializers.CharField(source="modalite.type", read_only=True, allow_null=True, default=None)
+    modalite_id = serializers.IntegerField(read_only=True, allow_null=True)
     heure_debut = LocalTimeField(read_only=True)
     duree_tiers_temps_minutes = serializers.SerializerMethodField()
     evaluateurs = serializers.SerializerMethodField()
@@ -57,6 +64,7 @@ class EpreuveSerializer(serializers.ModelSerializer):
             "salle",
             "surveillants",
             "modalite",
+            "modalite_id",
             "bloc",
             "capacites",
             "composante",
@@ -88,10 +96,71 @@ class EpreuveCreateSerializer(serializers.Serializer):
         child=serializers.CharField(), required=False, default=list, help_text="codes des capacités"
     )
     composante = serializers.CharField(required=False, allow_blank=True, default="")
-    double_correction = serializers.BooleanField(required=False, default=False)
+    modalite_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="id d'une modalité du référentiel de la session ; si elle exige la double correction, "
+        "l'épreuve est en double correction",
+    )
+    double_correction = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="demander la double correction ; celle qu'exige la modalité s'applique de toute façon",
+    )
     evaluateurs = serializers.ListField(
         child=serializers.EmailField(), required=False, default=list, help_text="e-mails des évaluateurs"
     )
+
+
+class EpreuveUpdateSerializer(serializers.Serializer):
+    """Every field optional (PATCH). What the épreuve covers (bloc, capacités, composante) is fixed."""
+
+    intitule = serializers.CharField(max_length=200, required=False)
+    date = serializers.DateField(required=False)
+    heure_debut = LocalTimeField(required=False)
+    duree_minutes = serializers.IntegerField(min_value=1, max_value=1440, required=False)
+    lieu = serializers.CharField(max_length=200, required=False)
+    salle = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    surveillants = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    documents_a_apporter = serializers.CharField(required=False, allow_blank=True)
+    modalite_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=2**31 - 1,
+        help_text="id d'une modalité du référentiel de la session, ou null pour aucune",
+    )
+    double_correction = serializers.BooleanField(
+        required=False,
+        help_text="ne peut pas être retirée si la modalité l'exige, ni changer après des notes",
+    )
+    evaluateurs = serializers.ListField(
+        child=serializers.EmailField(),
+        required=False,
+        help_text="e-mails des évaluateurs (remplace la liste)",
+    )
+
+
+class ResolutionInputSerializer(serializers.Serializer):
+    dossier = serializers.UUIDField()
+    cible = serializers.CharField(max_length=60, help_text="code de la capacité, du bloc ou de la composante")
+    valeur = serializers.CharField(max_length=20, help_text="acquis / non_acquis / absent, ou des points")
+    motif = serializers.CharField()
+
+
+class CorrectionResolutionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    epreuve = serializers.UUIDField(source="epreuve.public_id", read_only=True)
+    dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
+    by = serializers.EmailField(source="by.email", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = CorrectionResolution
+        fields = ["id", "epreuve", "dossier", "cible", "valeur", "motif", "by", "at"]
+        read_only_fields = fields
 
 
 class InscriptionSerializer(serializers.ModelSerializer):
@@ -219,9 +288,51 @@ class ResultatSerializer(serializers.ModelSerializer):
             "valide",
             "valide_par",
             "valide_le",
+            "motivation_commission",
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class CommissionInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=[("acquis", "Acquis"), ("non_acquis", "Non acquis")])
+    motivation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="obligatoire quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien",
+    )
+
+
+class CommissionAvisSerializer(serializers.Serializer):
+    avis = serializers.CharField(help_text="favorable, reserve ou defavorable")
+    commentaire = serializers.CharField(allow_blank=True)
+
+
+class CommissionEntretienSerializer(serializers.Serializer):
+    epreuve = serializers.UUIDField(source="epreuve.public_id", allow_null=True, default=None)
+    intitule = serializers.CharField(source="epreuve.intitule", allow_null=True, default=None)
+    date = serializers.DateField(source="epreuve.date", allow_null=True, default=None)
+    presence = serializers.CharField(default="", allow_blank=True)
+    valeur = serializers.CharField(
+        default="", allow_blank=True, help_text="acquis, non_acquis, absent ou vide (non noté)"
+    )
+    modalite_prevue = serializers.CharField(
+        source="planifie.type",
+        allow_null=True,
+        default=None,
+        help_text="modalité entretien prévue au dossier, sans épreuve planifiée",
+    )
+
+
+class CommissionRowSerializer(serializers.Serializer):
+    capacite = serializers.CharField(source="capacite.code")
+    intitule = serializers.CharField(source="capacite.intitule")
+    resultat = ResultatSerializer(
+        allow_null=True, help_text="les évaluations et, une fois validée, la décision"
+    )
+    avis = CommissionAvisSerializer(allow_null=True, help_text="avis transmis par le tuteur, sinon null")
+    entretien = CommissionEntretienSerializer(many=True)
 
 
 class ResultatInputSerializer(serializers.Serializer):

@@ -37,7 +37,10 @@ from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
 
 OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
-TRACKED = ("etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "valide")
+TRACKED = (
+    "etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "criteres_observes", "valide",
+    "motivation_commission",
+)
 
 
 def _user(by):
@@ -79,14 +82,17 @@ def _targeted_bloc_ids(dossier: Dossier) -> set[int]:
     return set(dossier.blocs_vises.filter(acquis_anterieur=False).values_list("bloc_id", flat=True))
 
 
-def _history(resultat: Resultat, before: dict, by, reason: str) -> None:
+_EMPTY = (None, "", [])  # a new result's blank fields are not changes
+
+
+def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve | None = None) -> None:
     changes = []
     for field in TRACKED:
         old, new = before.get(field), getattr(resultat, field)
-        if old != new:
+        if old != new and not (old in _EMPTY and new in _EMPTY):
             changes.append(
                 ResultatChange(
-                    organisation_id=resultat.organisation_id, resultat=resultat, by=_user(by), field=field,
+                    organisation_id=resultat.organisation_id, resultat=resultat, epreuve=epreuve, by=_user(by), field=field,
                     old="" if old is None else str(old)[:200], new="" if new is None else str(new)[:200], reason=reason,
                 )
             )
@@ -142,7 +148,7 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
 def resultat_record(
     *, dossier: Dossier, by, capacite: Capacite | None = None, bloc: Bloc | None = None, composante: str = "",
     etat: str = "", controle_continu=None, epreuves=None, points=None, absence_non_justifiee: bool = False,
-    commentaire: str = "", criteres_observes: list[int] | None = None, reason: str = "",
+    commentaire: str = "", criteres_observes: list[int] | None = None, reason: str = "", epreuve: Epreuve | None = None,
 ) -> Resultat:
     """Create or change one result of ``dossier``; a change un-validates it and is kept in history."""
     dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
@@ -201,9 +207,10 @@ def resultat_record(
     resultat.evaluateur = _user(by)
     if before and any(before.get(k) != getattr(resultat, k) for k in values):
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+        resultat.motivation_commission = ""
     resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
     resultat.save()
-    _history(resultat, before, by, reason)
+    _history(resultat, before, by, reason, epreuve)
     if dossier.status == Dossier.Status.INSCRIT:
         from candidates.services import dossier_transition
 
@@ -220,6 +227,14 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     )
     if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
         raise ApplicationError("Un résultat sans état ne peut pas être validé.")
+    if resultat.kind == Resultat.Kind.CAPACITE and resultat.etat != Resultat.Etat.ABSENT and _may_depart(resultat):
+        departures = _commission_row(resultat).departures(resultat.etat)
+        if departures:
+            raise ApplicationError(
+                f"Capacité {resultat.capacite.code} : valider « {resultat.get_etat_display().lower()} » s'écarte "
+                f"{' et '.join(departures)} — statuez depuis la page de la commission d'évaluation, avec une motivation.",
+                field="resultat",
+            )
     if resultat.kind == Resultat.Kind.BLOC and (resultat.controle_continu is None or resultat.epreuves is None):
         raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
     if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
@@ -228,6 +243,80 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
     resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
     _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
+    return resultat
+
+
+def _commission_row(resultat: Resultat):
+    from evaluations.selectors import commission_rows
+
+    rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
+    if not rows:
+        raise ApplicationError(f"La capacité {resultat.capacite.code} n'est plus visée par ce dossier.", field="resultat")
+    return rows[0]
+
+
+def _may_depart(resultat: Resultat) -> bool:
+    """Cheap pre-check (2 queries) before weighing a capacité: a contrary avis or an entretien."""
+    contrary = "defavorable" if resultat.etat == Resultat.Etat.ACQUIS else "favorable"
+    return (
+        AvisCapacite.objects.filter(
+            avis_entreprise__dossier_id=resultat.dossier_id, avis_entreprise__soumis_le__isnull=False,
+            capacite_id=resultat.capacite_id, avis=contrary,
+        ).exists()
+        or InscriptionEpreuve.objects.filter(
+            dossier_id=resultat.dossier_id, epreuve__modalite__type="entretien",
+            epreuve__capacites__contains=[resultat.capacite.code],
+        ).exists()
+    )
+
+
+def _check_no_disagreement(resultat: Resultat) -> None:
+    from evaluations.readiness import double_marking_issues
+
+    code = resultat.capacite.code
+    for _dossier, cible, message in double_marking_issues([resultat.dossier_id]):
+        if cible == code:
+            raise ApplicationError(message, field="resultat")
+
+
+@transaction.atomic
+def commission_decide(*, resultat: Resultat, by, decision: str, motivation: str = "") -> Resultat:
+    """The commission d'évaluation's decision on one capacité, from the evaluations, the avis de
+    l'entreprise and the entretien: acquis or non acquis, motivated when it departs from any of
+    them (e.g. acquis despite an avis défavorable). It validates the result; every change (état,
+    validation, motivation) is kept in the result's history with the motivation as reason."""
+    resultat = Resultat.objects.select_for_update(of=("self",)).select_related("dossier", "capacite").get(pk=resultat.pk)
+    if resultat.kind != Resultat.Kind.CAPACITE:
+        raise ApplicationError(
+            "Seules les capacités passent en commission d'évaluation ; un bloc ou une note se valide depuis les résultats.",
+            field="resultat",
+        )
+    _check_open(resultat.dossier)
+    _check_evaluateur_scope(by, resultat.dossier, capacite=resultat.capacite)
+    if decision not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS):
+        raise ApplicationError("Décidez « acquis » ou « non acquis ».", field="decision")
+    if not resultat.etat:
+        raise ApplicationError(
+            f"Capacité {resultat.capacite.code} : aucune évaluation saisie, la commission ne peut pas encore statuer.",
+            field="resultat",
+        )
+    _check_no_disagreement(resultat)
+    motivation = (motivation or "").strip()
+    departures = _commission_row(resultat).departures(decision)
+    if departures and not motivation:
+        raise ApplicationError(
+            f"Capacité {resultat.capacite.code} : la décision « {Resultat.Etat(decision).label.lower()} » s'écarte "
+            f"{' et '.join(departures)} — motivez-la.",
+            field="motivation",
+        )
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.etat = decision
+    resultat.motivation_commission = motivation
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
+    resultat.save()
+    reason = "Décision de la commission d'évaluation" + (f" : {motivation}" if motivation else " (concordante)")
+    _history(resultat, before, by, reason)
     return resultat
 
 
@@ -334,6 +423,12 @@ def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> 
     return bloc, sorted(set(capacites)), composante
 
 
+def double_correction_for(modalite, requested: bool) -> bool:
+    """Double marking of an épreuve: required by the référentiel when its modalité says so
+    (``Modalite.double_correction``); the centre may ask for it on another épreuve, never drop it."""
+    return bool(requested) or bool(modalite is not None and modalite.double_correction)
+
+
 @transaction.atomic
 def epreuve_create(
     *, session: SessionExamen, by, intitule: str, date: dt.date, heure_debut: dt.time, duree_minutes: int, lieu: str = "",
@@ -347,7 +442,7 @@ def epreuve_create(
         organisation_id=session.organisation_id, session=session, intitule=(intitule or "").strip(), date=date,
         heure_debut=heure_debut, duree_minutes=duree_minutes, lieu=(lieu or session.lieu).strip(), salle=salle.strip(),
         surveillants=surveillants.strip(), modalite=modalite, bloc=bloc, capacites=capacites, composante=composante,
-        double_correction=double_correction,
+        double_correction=double_correction_for(modalite, double_correction),
     )
     if documents_a_apporter is not None:
         epreuve.documents_a_apporter = documents_a_apporter.strip()
@@ -356,6 +451,134 @@ def epreuve_create(
     epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=evaluateurs)
     audit_record(actor=_user(by), action="epreuve.create", obj=epreuve, message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}")
     return epreuve
+
+
+SESSION_EDITABLE = ("intitule", "lieu")
+EPREUVE_EDITABLE = (
+    "intitule", "date", "heure_debut", "duree_minutes", "lieu", "salle", "surveillants", "documents_a_apporter",
+)
+
+
+def _epreuve_blockers(epreuve: Epreuve) -> list[str]:
+    """Why an épreuve can no longer be deleted: convocations sent, results or attendance recorded."""
+    reasons = []
+    sent = Convocation.objects.filter(inscription__epreuve=epreuve).count()
+    if sent:
+        reasons.append(f"{sent} convocation(s) envoyée(s)")
+    if (
+        ResultatChange.objects.filter(epreuve=epreuve).exists()
+        or Correction.objects.filter(epreuve=epreuve).exists()
+        or CorrectionResolution.objects.filter(epreuve=epreuve).exists()
+    ):
+        reasons.append("des résultats saisis")
+    if InscriptionEpreuve.objects.filter(epreuve=epreuve).exclude(presence="").exists() or Incident.objects.filter(
+        inscription__epreuve=epreuve
+    ).exists():
+        reasons.append("des présences ou incidents enregistrés")
+    return reasons
+
+
+@transaction.atomic
+def session_update(*, session: SessionExamen, by, **fields) -> SessionExamen:
+    """Rename or relocate a session (its référentiel is fixed: create another session instead)."""
+    unknown = set(fields) - set(SESSION_EDITABLE)
+    if unknown:
+        raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    session = SessionExamen.objects.select_for_update().get(pk=session.pk)
+    if "intitule" in fields and not (fields["intitule"] or "").strip():
+        raise ApplicationError("Donnez un intitulé à la session.", field="intitule")
+    changed = []
+    for key, value in fields.items():
+        value = (value or "").strip()
+        if getattr(session, key) != value:
+            setattr(session, key, value)
+            changed.append(key)
+    _clean(session, exclude=["organisation", "referentiel"])
+    if changed:
+        session.save(update_fields=changed)
+        audit_record(actor=_user(by), action="session.update", obj=session, message=", ".join(changed))
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: SessionExamen, by) -> None:
+    """Delete a session and its épreuves — refused once any of them has convocations sent or results."""
+    blocked = []
+    for epreuve in Epreuve.objects.filter(session=session).order_by("date", "pk"):
+        reasons = _epreuve_blockers(epreuve)
+        if reasons:
+            blocked.append(f"« {epreuve.intitule} » ({', '.join(reasons)})")
+    if blocked:
+        raise ApplicationError(
+            f"La session « {session.intitule} » ne peut pas être supprimée : épreuve(s) {' ; '.join(blocked)}. "
+            "Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(actor=_user(by), action="session.delete", obj=session, message=session.intitule)
+    session.delete()
+
+
+@transaction.atomic
+def epreuve_update(*, epreuve: Epreuve, by, modalite=..., double_correction: bool | None = None, evaluateurs=None, **fields) -> Epreuve:
+    """Change an épreuve's schedule, place, modalité, double marking or évaluateurs. What it covers
+    is fixed (delete and re-create it). Convocations already sent are kept: re-send them
+    (``convocations_send(renvoi=True)``) after a change of date, time, duration or place."""
+    unknown = set(fields) - set(EPREUVE_EDITABLE)
+    if unknown:
+        raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    epreuve = Epreuve.objects.select_for_update().select_related("session").get(pk=epreuve.pk)
+    before = {f: getattr(epreuve, f) for f in (*EPREUVE_EDITABLE, "modalite_id", "double_correction")}
+    for key, value in fields.items():
+        setattr(epreuve, key, value.strip() if isinstance(value, str) else value)
+    if "intitule" in fields and not epreuve.intitule:
+        raise ApplicationError("Intitulé : ce champ ne peut pas être vide.", field="intitule")
+    if modalite is not ...:
+        if modalite is not None and modalite.referentiel_id != epreuve.session.referentiel_id:
+            raise ApplicationError("Cette modalité n'appartient pas au référentiel de la session.", field="modalite")
+        epreuve.modalite = modalite
+    requested = epreuve.double_correction if double_correction is None else double_correction
+    if double_correction is False and epreuve.modalite is not None and epreuve.modalite.double_correction:
+        raise ApplicationError(
+            "La modalité de cette épreuve exige la double correction (référentiel) : elle ne peut pas être retirée.",
+            field="double_correction",
+        )
+    epreuve.double_correction = double_correction_for(epreuve.modalite, requested)
+    if epreuve.double_correction != before["double_correction"] and (
+        Correction.objects.filter(epreuve=epreuve).exists() or ResultatChange.objects.filter(epreuve=epreuve).exists()
+    ):
+        raise ApplicationError(
+            "Des notes ont déjà été saisies sur cette épreuve : la double correction ne peut plus changer.",
+            field="double_correction",
+        )
+    _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    epreuve.save()
+    if evaluateurs is not None or epreuve.double_correction != before["double_correction"]:
+        users = (
+            list(evaluateurs)
+            if evaluateurs is not None
+            else [e.user for e in EpreuveEvaluateur.objects.filter(epreuve=epreuve).select_related("user")]
+        )
+        epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=users)
+    changed = [f for f, old in before.items() if getattr(epreuve, f) != old]
+    if changed or evaluateurs is not None:
+        audit_record(
+            actor=_user(by), action="epreuve.update", obj=epreuve,
+            message=", ".join(changed + (["evaluateurs"] if evaluateurs is not None else [])),
+        )
+    return epreuve
+
+
+@transaction.atomic
+def epreuve_delete(*, epreuve: Epreuve, by) -> None:
+    """Delete an épreuve with its candidates' assignments — refused once convocations were sent
+    or results, attendance or incidents recorded (they are kept)."""
+    reasons = _epreuve_blockers(epreuve)
+    if reasons:
+        raise ApplicationError(
+            f"L'épreuve « {epreuve.intitule} » ne peut pas être supprimée : {', '.join(reasons)}. "
+            "Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(actor=_user(by), action="epreuve.delete", obj=epreuve, message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}")
+    epreuve.delete()
 
 
 @transaction.atomic
@@ -533,13 +756,15 @@ def _score_absence(inscription: InscriptionEpreuve, by) -> None:
         current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
         resultat_record(
             dossier=dossier, by=by, bloc=epreuve.bloc, absence_non_justifiee=True,
-            controle_continu=current.controle_continu if current else None, reason=reason,
+            controle_continu=current.controle_continu if current else None, reason=reason, epreuve=epreuve,
         )
     elif epreuve.composante:
-        resultat_record(dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason)
+        resultat_record(dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason, epreuve=epreuve)
     else:
         for capacite in Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code__in=epreuve.capacites):
-            resultat_record(dossier=dossier, by=by, capacite=capacite, etat=Resultat.Etat.ABSENT, reason=reason)
+            resultat_record(
+                dossier=dossier, by=by, capacite=capacite, etat=Resultat.Etat.ABSENT, reason=reason, epreuve=epreuve
+            )
 
 
 def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
@@ -572,7 +797,7 @@ def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
             resultat.etat = Resultat.Etat.NONE
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
         resultat.save()
-        _history(resultat, before, by, reason)
+        _history(resultat, before, by, reason, epreuve)
 
 
 @transaction.atomic
@@ -622,6 +847,15 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     ]
 
 
+def epreuve_cible(epreuve: Epreuve, code: str) -> dict:
+    """What ``code`` is on this épreuve, with its column ``index`` (``ApplicationError`` when the
+    épreuve does not mark it)."""
+    for index, cible in enumerate(epreuve_cibles(epreuve)):
+        if cible["code"] == code:
+            return {**cible, "index": index}
+    raise ApplicationError(f"« {code} » n'est pas évalué par cette épreuve.", field="cible")
+
+
 def _cible(epreuve: Epreuve, code: str) -> dict:
     for cible in epreuve_cibles(epreuve):
         if cible["code"] == code:
@@ -634,12 +868,14 @@ def _record_value(*, dossier, epreuve: Epreuve, cible: dict, value: str, by, rea
         current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
         return resultat_record(
             dossier=dossier, by=by, bloc=epreuve.bloc, epreuves=value,
-            controle_continu=current.controle_continu if current else None, reason=reason,
+            controle_continu=current.controle_continu if current else None, reason=reason, epreuve=epreuve,
         )
     if cible["kind"] == "composante":
-        return resultat_record(dossier=dossier, by=by, composante=cible["code"], points=value, reason=reason)
+        return resultat_record(
+            dossier=dossier, by=by, composante=cible["code"], points=value, reason=reason, epreuve=epreuve
+        )
     capacite = Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code=cible["code"]).first()
-    return resultat_record(dossier=dossier, by=by, capacite=capacite, etat=value, reason=reason)
+    return resultat_record(dossier=dossier, by=by, capacite=capacite, etat=value, reason=reason, epreuve=epreuve)
 
 
 def _check_value(cible: dict, value: str) -> tuple[str, Decimal | None]:
@@ -671,6 +907,53 @@ def epreuve_mark(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: 
         return correction_record(epreuve=epreuve, dossier=dossier, by=by, cible=cible, valeur=valeur)
     _check_value(target, valeur)
     return _record_value(dossier=dossier, epreuve=epreuve, cible=target, value=valeur, by=by, reason=reason)
+
+
+def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict, *, lock: bool = True):
+    """The result a grid cell writes to (locked unless ``lock=False``), or None (nothing marked yet)."""
+    qs = Resultat.objects.select_related("capacite").filter(dossier=dossier)
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    if cible["kind"] == "bloc":
+        return qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
+    if cible["kind"] == "composante":
+        return qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=cible["code"]).first()
+    return qs.filter(
+        kind=Resultat.Kind.CAPACITE, capacite__referentiel_id=dossier.referentiel_id, capacite__code=cible["code"]
+    ).first()
+
+
+@transaction.atomic
+def resultat_details_record(
+    *, epreuve: Epreuve, dossier: Dossier, by, cible: str, criteres_observes, commentaire: str
+) -> Resultat:
+    """The critères observed and the comment of one grid cell (its result must be marked first).
+
+    Critères exist only on a capacité, and must be that capacité's; the comment replaces the
+    previous one (an empty comment clears it). Kept in history; the validation is not touched."""
+    target = _cible(epreuve, cible)
+    if not InscriptionEpreuve.objects.filter(epreuve=epreuve, dossier=dossier).exists():
+        raise ApplicationError("Ce candidat n'est pas inscrit à cette épreuve.", field="dossier")
+    _check_open(dossier)
+    resultat = _resultat_of_cible(epreuve, dossier, target)
+    if resultat is None:
+        raise ApplicationError(
+            f"{target['libelle']} : saisissez d'abord le résultat, les critères et le commentaire s'y rattachent.",
+            field="cible",
+        )
+    ids = _check_criteres(resultat.capacite, criteres_observes)
+    _check_evaluateur_scope(
+        by, dossier, capacite=resultat.capacite, bloc=epreuve.bloc if resultat.bloc_id else None,
+        composante=resultat.composante,
+    )
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.criteres_observes = ids or []
+    resultat.commentaire = (commentaire or "").strip()
+    if before["criteres_observes"] == resultat.criteres_observes and before["commentaire"] == resultat.commentaire:
+        return resultat
+    resultat.save(update_fields=["criteres_observes", "commentaire", "updated_at"])
+    _history(resultat, before, by, f"Grille de l'épreuve « {epreuve.intitule} »", epreuve)
+    return resultat
 
 
 @transaction.atomic

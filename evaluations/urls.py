@@ -12,6 +12,9 @@ urlpatterns = [
     path("epreuves/<uuid:epreuve_id>/emargement.pdf", views.epreuve_emargement, name="epreuve_emargement"),
     path("epreuves/<uuid:epreuve_id>/grille/", views.epreuve_grid, name="epreuve_grid"),
     path("epreuves/<uuid:epreuve_id>/grille/saisie/", views.epreuve_grid_cell, name="epreuve_grid_cell"),
+    path(
+        "epreuves/<uuid:epreuve_id>/grille/details/", views.epreuve_grid_details, name="epreuve_grid_details"
+    ),
     path("epreuves/<uuid:epreuve_id>/grille/valider/", views.epreuve_validate, name="epreuve_validate"),
     path("epreuves/<uuid:epreuve_id>/grille/resoudre/", views.correction_resolve, name="correction_resolve"),
     path("convocations/<uuid:convocation_id>.pdf", views.convocation_download, name="convocation_download"),
@@ -19,6 +22,7 @@ urlpatterns = [
     path("inscriptions/<uuid:inscription_id>/incident/", views.incident_record, name="incident_record"),
     path("mes-evaluations/", views.evaluator_workspace, name="evaluator_workspace"),
     path("dossiers/<uuid:dossier_id>/resultats/", views.dossier_results, name="dossier_results"),
+    path("dossiers/<uuid:dossier_id>/commission/", views.dossier_commission, name="dossier_commission"),
     path("avis/", views.avis_list, name="avis_list"),
     path("avis/demandes/", views.avis_requests, name="avis_requests"),
     path("avis/<uuid:avis_id>/", views.avis_detail, name="avis_detail"),

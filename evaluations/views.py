@@ -330,6 +330,9 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "cell_url": reverse(
                 "epreuve_grid_cell", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
             ),
+            "details_url": reverse(
+                "epreuve_grid_details", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
+            ),
         },
     )
 
@@ -358,6 +361,49 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
         context["message"] = "Candidat introuvable."
     else:
         context.update(ok=True, double=epreuve.double_correction, valide=getattr(out, "valide", False))
+    return render(request, "evaluations/partials/cell_status.html", context)
+
+
+@require_capability("results.record")
+@require_http_methods(["GET", "POST"])
+def epreuve_grid_details(request, org_slug, epreuve_id):
+    """One cell's critères observed and comment: GET loads them when the cell opens (htmx), POST
+    autosaves them and answers the cell's status line. Never a full page."""
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    data = request.POST if request.method == "POST" else request.GET
+    context = {"ok": False, "message": "", "details": True}
+    try:
+        dossier = dossier_get(public_id=data.get("dossier", ""))
+        if request.method == "GET":
+            cible = services.epreuve_cible(epreuve, data.get("cible", ""))
+            inscription = epreuve.inscriptions.filter(dossier=dossier).first()
+            if inscription is None:
+                raise Http404
+            context = selectors.grid_cell_details(epreuve=epreuve, dossier=dossier, cible=cible)
+            context.update(
+                epreuve=epreuve,
+                dossier=dossier,
+                cible=cible,
+                key=f"{inscription.pk}-{cible['index']}",  # the grid cell's own key
+                details_url=reverse(
+                    "epreuve_grid_details", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
+                ),
+            )
+            return render(request, "evaluations/partials/cell_details.html", context)
+        services.resultat_details_record(
+            epreuve=epreuve,
+            dossier=dossier,
+            by=request.membership,
+            cible=data.get("cible", ""),
+            criteres_observes=data.getlist("criteres"),
+            commentaire=data.get("commentaire", ""),
+        )
+    except ApplicationError as exc:
+        context["message"] = exc.message
+    except Http404:
+        context["message"] = "Candidat introuvable."
+    else:
+        context["ok"] = True
     return render(request, "evaluations/partials/cell_status.html", context)
 
 
@@ -438,6 +484,61 @@ def dossier_results(request, org_slug, dossier_id):
         can_suivi=membership_can(request, "attendance.record"),
     )
     return render(request, "evaluations/dossier_results.html", context)
+
+
+@require_capability("results.validate")
+@require_http_methods(["GET", "POST"])
+def dossier_commission(request, org_slug, dossier_id):
+    """The commission d'évaluation, per capacité: evaluations, avis de l'entreprise, entretien → decision."""
+    from evaluations.models import Resultat
+
+    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    errors = {}
+    if request.method == "POST":
+        resultat = Resultat.objects.filter(
+            dossier=dossier,
+            kind=Resultat.Kind.CAPACITE,
+            public_id=request.POST.get("resultat", "")[:36] or None,
+        ).first()
+        if resultat is None:
+            raise Http404
+        try:
+            services.commission_decide(
+                resultat=resultat,
+                by=request.membership,
+                decision=request.POST.get("decision", ""),
+                motivation=request.POST.get("motivation", ""),
+            )
+        except ApplicationError as exc:
+            errors[resultat.pk] = exc.message
+        else:
+            messages.success(
+                request, f"Capacité {resultat.capacite.code} : décision de la commission enregistrée."
+            )
+            return redirect(
+                reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
+                + f"#cap-{resultat.capacite_id}"
+            )
+    rows = selectors.commission_rows(dossier=dossier)
+    for row in rows:
+        row.error = errors.get(row.resultat.pk) if row.resultat else None
+        if row.error:
+            row.posted = {
+                "decision": request.POST.get("decision", ""),
+                "motivation": request.POST.get("motivation", ""),
+            }
+    return render(
+        request,
+        "evaluations/dossier_commission.html",
+        {"dossier": dossier, "candidate": dossier.candidate, "rows": rows, "grid": _is_grid(dossier)},
+        status=400 if errors else 200,
+    )
+
+
+def _is_grid(dossier) -> bool:
+    from referentiels.regles import regle_parse
+
+    return regle_parse(dossier.referentiel.regle).type == "grille_points"
 
 
 # --- avis de l'entreprise --------------------------------------------------------------------------

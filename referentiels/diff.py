@@ -36,6 +36,8 @@ def _modalites(items: list[dict]) -> str:
             facts.append(f"{m['duree_minutes']} min")
         if m.get("points"):
             facts.append(f"{m['points']} points")
+        if m.get("double_correction"):
+            facts.append("double correction")
         text = m.get("intitule") or labels.get(m["type"], m["type"])
         lines.append(text + (f" — {', '.join(facts)}" if facts else "") + (f" ({m['notes']})" if m.get("notes") else ""))
     return "\n".join(lines)

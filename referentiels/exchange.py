@@ -34,6 +34,8 @@ BLOC_KEYS = ("code", "intitule", "implicite", "modalites", "capacites")
 CAPACITE_KEYS = ("code", "intitule", "conditions", "criteres", "modalites")
 CRITERE_KEYS = ("texte", "groupe")
 MODALITE_KEYS = ("type", "intitule", "duree_minutes", "points", "forme", "notes")
+#: Optional keys of a modalité: written only when true, so documents without them stay byte-identical.
+MODALITE_OPTIONAL_KEYS = ("double_correction",)
 ACTIVITE_KEYS = ("code", "intitule", "capacites")
 CODE_LIBELLE_KEYS = ("code", "libelle")
 #: Integers are stored in PostgreSQL ``integer`` columns: anything larger is refused here, with
@@ -58,13 +60,13 @@ class _Checker:
     def fail(self, path: str, message: str):
         raise FormatError(self.filename, f"élément {path}" if path else "document", message)
 
-    def obj(self, value: Any, path: str, keys: tuple[str, ...]) -> dict:
+    def obj(self, value: Any, path: str, keys: tuple[str, ...], optional: tuple[str, ...] = ()) -> dict:
         if not isinstance(value, dict):
             self.fail(path, "un objet est attendu")
         missing = [k for k in keys if k not in value]
         if missing:
             self.fail(path, f"champ(s) manquant(s) : {', '.join(missing)}")
-        unknown = [k for k in value if k not in keys]
+        unknown = [k for k in value if k not in keys and k not in optional]
         if unknown:
             self.fail(path, f"champ(s) inconnu(s) : {', '.join(map(str, unknown))}")
         return value
@@ -104,7 +106,7 @@ class _Checker:
         return value
 
     def modalite(self, value: Any, path: str) -> None:
-        m = self.obj(value, path, MODALITE_KEYS)
+        m = self.obj(value, path, MODALITE_KEYS, optional=MODALITE_OPTIONAL_KEYS)
         if m["type"] not in MODALITE_TYPES:
             self.fail(f"{path}.type", f"type de modalité inconnu « {m['type']} »")
         self.text(m["intitule"], f"{path}.intitule", required=False)
@@ -113,6 +115,8 @@ class _Checker:
         if m["forme"] not in FORMES:
             self.fail(f"{path}.forme", f"forme inconnue « {m['forme']} » (écrit, oral, pratique ou vide)")
         self.text(m["notes"], f"{path}.notes", required=False)
+        if not isinstance(m.get("double_correction", False), bool):
+            self.fail(f"{path}.double_correction", "true ou false est attendu (clé omise = false)")
 
 
 def modalite_check(data: Any, path: str, filename: str = "modalités") -> dict:

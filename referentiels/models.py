@@ -147,6 +147,10 @@ class Modalite(models.Model):
     points = models.PositiveIntegerField(null=True, blank=True)
     forme = models.CharField(max_length=10, choices=Forme.choices, blank=True)
     notes = models.TextField(blank=True)
+    double_correction = models.BooleanField(
+        "double correction", default=False,
+        help_text="Le référentiel exige deux évaluateurs : les épreuves de cette modalité sont en double correction.",
+    )
     order = models.PositiveIntegerField(default=0)
 
     class Meta:

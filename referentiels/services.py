@@ -37,7 +37,8 @@ def _require_draft(referentiel: Referentiel) -> None:
 def _modalite_from(data: dict, *, referentiel, order: int, bloc=None, capacite=None) -> Modalite:
     return Modalite(
         referentiel=referentiel, bloc=bloc, capacite=capacite, type=data["type"], intitule=data["intitule"],
-        duree_minutes=data["duree_minutes"], points=data["points"], forme=data["forme"], notes=data["notes"], order=order,
+        duree_minutes=data["duree_minutes"], points=data["points"], forme=data["forme"], notes=data["notes"],
+        double_correction=data.get("double_correction", False), order=order,
     )
 
 
@@ -259,7 +260,10 @@ def _clear_structure(referentiel: Referentiel) -> None:
 
 
 def _modalite_doc(m: Modalite) -> dict:
-    return {"type": m.type, "intitule": m.intitule, "duree_minutes": m.duree_minutes, "points": m.points, "forme": m.forme, "notes": m.notes}
+    doc = {"type": m.type, "intitule": m.intitule, "duree_minutes": m.duree_minutes, "points": m.points, "forme": m.forme, "notes": m.notes}
+    if m.double_correction:  # omitted when false: documents without it round-trip byte-identical
+        doc["double_correction"] = True
+    return doc
 
 
 def referentiel_export(*, referentiel: Referentiel) -> dict:

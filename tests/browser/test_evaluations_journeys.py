@@ -1,5 +1,6 @@
 """Evaluations in the browser: a gestionnaire schedules a session and sends convocations; a tuteur
-follows the e-mailed link and submits an avis; an évaluateur marks a session with the keyboard."""
+follows the e-mailed link and submits an avis; an évaluateur marks a session with the keyboard;
+the commission d'évaluation decides a capacité against the avis, with a motivation."""
 
 import datetime as dt
 import re
@@ -16,7 +17,10 @@ from organisations.roles import Role
 from organisations.tenancy import tenant_context
 from tests.browser.conftest import axe_violations, login, screenshot
 from tests.conftest import make_member
+from tests.evaluations import test_commission
 from tests.evaluations.conftest import inscribed_dossier, referentiels  # noqa: F401 - fixture
+
+commission_setup = test_commission.setup  # the fixture: a capacité with an avis défavorable and an entretien
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -126,14 +130,39 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
     page.get_by_role("link", name="Mes évaluations").click()
     page.get_by_role("link", name="Soutenance").click()
     page.locator("table[data-grid]").wait_for()
-    assert page.evaluate("document.activeElement.dataset.row") == "0"
+    # the deferred grid script focuses the first cell once the document is parsed
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.row === '0'")
     # column 1: A, N, A ; column 2: A, A, X — six keys, no mouse
     for key in ("a", "n", "a", "a", "a", "x"):
         page.keyboard.press(key)
     page.wait_for_function("document.querySelectorAll('.cell-status .ok').length >= 6")
     assert page.locator(".cell-status .err").count() == 0
+    # critères observed and the comment of the first cell, keyboard only: Tab, Entrée, Espace
+    page.locator("[data-cell][data-row='0'][data-col='0']").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("Enter")
+    page.locator("details[open] input[name=criteres]").first.wait_for()  # loaded when the cell opens
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "checkbox"
+    page.keyboard.press("Space")
+    page.wait_for_function("document.querySelectorAll('[id^=dstatus-] .ok').length >= 1")
+    for _ in range(30):
+        if page.evaluate("document.activeElement.tagName") == "TEXTAREA":
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("Argumentation claire")
+    page.keyboard.press("Tab")
+    page.wait_for_function("document.querySelector('[id^=dstatus-] .ok').textContent.includes('enregistrés')")
+    page.wait_for_timeout(300)
+    assert page.locator(".cell-status .err").count() == 0
     assert axe_violations(page) == []
     screenshot(page, "evaluations-grille-clavier")
+    with tenant_context(org_a):
+        first = Resultat.objects.get(
+            dossier__candidate__nom_naissance="ARNAUD", capacite__code=epreuve.capacites[0]
+        )
+        assert len(first.criteres_observes) == 1 and first.commentaire == "Argumentation claire"
     with tenant_context(org_a):
         etats = sorted(
             Resultat.objects.values_list("dossier__candidate__nom_naissance", "capacite__code", "etat")
@@ -149,3 +178,26 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
             ("COLIN", codes[1], "absent"),
         ]
     )
+
+
+def test_commission_decides_a_capacite_against_the_avis_with_a_motivation(
+    page, org_a, alice, commission_setup
+):
+    """The commission page weighs evaluations, avis and entretien; departing needs a motivation."""
+    dossier, cap1 = commission_setup["dossier"], commission_setup["cap1"]
+    login(page, "alice@test.local")
+    page.goto(page.base + f"/o/centre-a/evaluations/dossiers/{dossier.public_id}/resultats/")
+    page.get_by_role("link", name=re.compile("Commission d'évaluation")).click()
+    section = page.locator(f"#cap-{cap1.pk}")
+    assert section.get_by_text("Peu autonome sur les relances").is_visible()
+    section.get_by_role("button", name=re.compile("Valider la décision")).click()
+    alert = page.locator(f"#cap-{cap1.pk} [role=alert]")
+    assert "motivez-la" in alert.text_content()
+    page.locator(f"#motivation-{cap1.pk}").fill("Relances observées en situation réelle")
+    page.locator(f"#cap-{cap1.pk}").get_by_role("button", name=re.compile("Valider la décision")).click()
+    page.get_by_text("décision de la commission enregistrée").wait_for()
+    assert axe_violations(page) == []
+    screenshot(page, "evaluations-commission")
+    with tenant_context(org_a):
+        resultat = Resultat.objects.get(dossier=dossier, capacite=cap1)
+        assert resultat.valide and resultat.motivation_commission == "Relances observées en situation réelle"

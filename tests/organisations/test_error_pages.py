@@ -58,3 +58,20 @@ def test_csrf_failure_page_is_french(alice):
     response = client.post(f"/o/{alice.organisation.slug}/")
     assert response.status_code == 403
     _assert_french_page(response, "Formulaire expiré")
+
+
+def test_nul_character_in_parameters_gets_a_french_400_and_the_api_json(alice, client_for, api_for):
+    """PostgreSQL refuses NUL in text: every page and API filter answers 400 before a query runs."""
+    org = alice.organisation.slug
+    response = client_for(alice).get(f"/o/{org}/candidats/?q=a%00b")
+    assert response.status_code == 400
+    _assert_french_page(response, "Requête invalide")
+    assert "Caractère nul (0x00) refusé" in response.content.decode()
+    response = client_for(alice).post(f"/o/{org}/candidats/nouveau/", {"nom_naissance": "a\x00b"})
+    assert response.status_code == 400
+    response = api_for(alice).get(f"/api/v1/o/{org}/candidates/?q=a%00b")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"
+    assert "0x00" in response.json()["error"]["message"]
+    # A plain percent sign is not a NUL.
+    assert client_for(alice).get(f"/o/{org}/candidats/?q=100%25").status_code == 200
