@@ -170,3 +170,33 @@ def test_list_odd_parameters_do_not_crash(habilitated, alice, client_for, api_fo
     client = api_for(alice) if url.startswith("/api/") else client_for(alice)
     client.raise_request_exception = False
     assert client.get(url).status_code in (200, 400, 404), url
+
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+
+
+def test_siret_and_insee_refuse_non_ascii_digits():
+    """``\\d`` in a str regex matches every Unicode digit and ``int()`` reads them: a SIRET typed in
+    full-width digits passes the Luhn check and would be stored as is (the CDC XSD wants [0-9])."""
+    from django.core.exceptions import ValidationError
+
+    from candidates.validators import siret_is_valid, validate_siret
+
+    siret = "73282932000074".translate(FULLWIDTH)
+    assert not siret_is_valid(siret)
+    with pytest.raises(ValidationError):
+        validate_siret(siret)
+
+
+def test_entreprise_api_refuses_a_full_width_siret(habilitated, alice, api_for):
+    from candidates.models import Entreprise
+
+    api = api_for(alice)
+    response = api.post(
+        "/api/v1/o/centre-a/entreprises/",
+        {"raison_sociale": "Exemple", "siret": "73282932000074".translate(FULLWIDTH)},
+        format="json",
+    )
+    assert response.status_code == 400, response.status_code
+    with tenant_context(habilitated):
+        assert not Entreprise.objects.exists()

@@ -128,3 +128,55 @@ def test_capacite_page_too_long_critere_group_is_a_message_not_a_500(draft, staf
     assert response.status_code == 400, response.status_code
     assert "200" in response.content.decode()
     assert _snapshot(draft) == before
+
+
+def test_json_dry_run_reports_what_the_import_would_refuse(seeds, certificateurs, client_for):
+    """The import page's preview of a JSON/YAML document only parses it (views._run_import): a
+    code owned by another certificateur, or a published version « replaced », pass the preview
+    and are refused only at the confirmation."""
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from referentiels.seeds import seed_path
+
+    uimm = client_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
+    doc = json.loads(seed_path("rncp36390.json").read_text(encoding="utf-8"))
+    doc["version"] = 7
+    upload = SimpleUploadedFile("rncp.json", json.dumps(doc).encode(), content_type="application/json")
+    response = uimm.post("/o/uimm/referentiels/importer/", {"fichier": upload})
+    assert response.status_code == 400, "preview accepted a code owned by CCI France"
+    assert "autre certificateur" in response.content.decode()
+
+
+def test_json_dry_run_refuses_replacing_a_published_version(seeds, certificateurs, client_for):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from referentiels.seeds import seed_path
+
+    cci = client_for(make_member(certificateurs["cci-france"], Role.CERTIFICATEUR, "staff@cci.test"))
+    published = json.loads(seed_path("rncp36390.json").read_text(encoding="utf-8"))  # v1, published
+    upload = SimpleUploadedFile("rncp.json", json.dumps(published).encode(), content_type="application/json")
+    response = cci.post("/o/cci-france/referentiels/importer/", {"fichier": upload, "remplacer": "on"})
+    assert response.status_code == 400, "preview offered to replace a published version"
+
+
+@pytest.mark.parametrize(
+    "status", ["pending", "validating", "importing", "done", "rejected", "failed", "expired"]
+)
+def test_rncp_job_confirm_outside_validated_is_a_message(status, db, client_for):
+    """Confirming an RNCP import job that is not « vérifié » (twice, too early, expired…)."""
+    from organisations.models import Organisation
+    from referentiels.models import RncpImportJob
+
+    bench = Organisation.objects.create(kind="certificateur", slug="bench", name="Bench")
+    job = RncpImportJob.objects.create(certificateur=bench, original_name="x.xml", status=status)
+    client = client_for(make_member(bench, Role.CERTIFICATEUR, "staff@bench.test"))
+    client.raise_request_exception = False
+    response = client.post(f"/o/bench/referentiels/importer/{job.public_id}/confirmer/", follow=True)
+    assert response.status_code == 200, response.status_code
+    assert "seul un import vérifié peut être confirmé" in response.content.decode()
+    job.refresh_from_db()
+    assert job.status == status and Referentiel.objects.count() == 0
