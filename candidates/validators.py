@@ -24,7 +24,7 @@ LA_POSTE_SIREN = "356000000"
 
 
 def siret_is_valid(value: str) -> bool:
-    if not re.fullmatch(r"\d{14}", value or ""):
+    if not re.fullmatch(r"[0-9]{14}", value or ""):
         return False
     if value.startswith(LA_POSTE_SIREN) and value != LA_POSTE_SIREN + "00048":
         return sum(int(c) for c in value) % 5 == 0
@@ -32,7 +32,7 @@ def siret_is_valid(value: str) -> bool:
 
 
 def validate_siret(value: str) -> None:
-    if not re.fullmatch(r"\d{14}", value or ""):
+    if not re.fullmatch(r"[0-9]{14}", value or ""):
         raise ValidationError("Le SIRET compte exactement 14 chiffres.", code="siret_format")
     if not siret_is_valid(value):
         raise ValidationError(
@@ -42,7 +42,7 @@ def validate_siret(value: str) -> None:
 
 def validate_code_insee(value: str) -> None:
     """Code officiel géographique of a commune: 5 characters, Corsica as 2A/2B (e.g. 2A004)."""
-    if not re.fullmatch(r"(\d{2}|2A|2B)\d{3}", value or ""):
+    if not re.fullmatch(r"([0-9]{2}|2A|2B)[0-9]{3}", value or ""):
         raise ValidationError(
             "Code INSEE invalide : 5 caractères, chiffres ou 2A/2B pour la Corse (ex. 75056, 2A004).",
             code="insee",

@@ -307,9 +307,15 @@ def _objet(data: Any, chemin: str, cles: tuple[str, ...]) -> Mapping[str, Any]:
     return data
 
 
-def _entier(valeur: Any, chemin: str, minimum: int) -> int:
-    if isinstance(valeur, bool) or not isinstance(valeur, int) or valeur < minimum:
-        raise RegleError(chemin, f"doit être un entier ≥ {minimum}")
+MAX_VALIDITE_ANNEES = 100
+MAX_RATTRAPAGES = 20
+
+
+def _entier(valeur: Any, chemin: str, minimum: int, maximum: int | None = None) -> int:
+    too_big = maximum is not None and isinstance(valeur, int) and valeur > maximum
+    if isinstance(valeur, bool) or not isinstance(valeur, int) or valeur < minimum or too_big:
+        attendu = f"un entier entre {minimum} et {maximum}" if maximum is not None else f"un entier ≥ {minimum}"
+        raise RegleError(chemin, f"doit être {attendu}")
     return valeur
 
 
@@ -448,8 +454,9 @@ def _parse_grille(data: Mapping[str, Any], chemin: str) -> RegleGrillePoints:
                     f" = {_fmt(note_eliminatoire)} × {ligne.points} / 20 = {_fmt(attendu)}",
                 )
 
-    rattrapages = _entier(d["rattrapages_par_bloc"], f"{chemin}.rattrapages_par_bloc", 0)
-    validite = _entier(d["validite_blocs_annees"], f"{chemin}.validite_blocs_annees", 1)
+    # Bounded so that dates computed from them stay real dates (a dossier's year + validité).
+    rattrapages = _entier(d["rattrapages_par_bloc"], f"{chemin}.rattrapages_par_bloc", 0, MAX_RATTRAPAGES)
+    validite = _entier(d["validite_blocs_annees"], f"{chemin}.validite_blocs_annees", 1, MAX_VALIDITE_ANNEES)
     absence = _choix(
         d["absence_non_justifiee"], f"{chemin}.absence_non_justifiee", ABSENCE_NON_JUSTIFIEE_VALEURS
     )

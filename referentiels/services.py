@@ -381,9 +381,14 @@ def capacite_update(*, capacite: Capacite, by: Organisation, intitule: str, cond
     _require_draft(referentiel)
     if not intitule.strip():
         raise ApplicationError("L'intitulé de la capacité est obligatoire.", field="intitule")
+    groupe_max = Critere._meta.get_field("groupe").max_length
     for i, critere in enumerate(criteres):
         if not critere.get("texte", "").strip():
             raise ApplicationError(f"Le critère n° {i + 1} est vide.", field="criteres")
+        if len(critere.get("groupe", "").strip()) > groupe_max:
+            raise ApplicationError(
+                f"Le groupe du critère n° {i + 1} dépasse {groupe_max} caractères.", field="criteres"
+            )
     capacite.intitule = intitule.strip()
     capacite.conditions = conditions.strip()
     capacite.save(update_fields=["intitule", "conditions"])

@@ -540,14 +540,26 @@ CLES_GRILLE = ", ".join(GRILLE_RNCP36390)
         pytest.param(
             _mut((("rattrapages_par_bloc",), -1)),
             "regle.rattrapages_par_bloc",
-            "doit être un entier ≥ 0",
+            "doit être un entier entre 0 et 20",
             id="rattrapages",
+        ),
+        pytest.param(
+            _mut((("rattrapages_par_bloc",), 21)),
+            "regle.rattrapages_par_bloc",
+            "doit être un entier entre 0 et 20",
+            id="rattrapages>max",
         ),
         pytest.param(
             _mut((("validite_blocs_annees",), 0)),
             "regle.validite_blocs_annees",
-            "doit être un entier ≥ 1",
+            "doit être un entier entre 1 et 100",
             id="validite",
+        ),
+        pytest.param(
+            _mut((("validite_blocs_annees",), 8000)),
+            "regle.validite_blocs_annees",
+            "doit être un entier entre 1 et 100",
+            id="validite>max",
         ),
         pytest.param(
             _mut((("absence_non_justifiee",), "moitie")),
