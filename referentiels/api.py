@@ -175,8 +175,11 @@ class ReferentielImportView(CatalogueAPIView):
                     "referentiels": [{"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}],
                     "total_ignorees": 0, "ignorees": [],
                 }
-                if not dry_run:
-                    referentiel = services.referentiel_import(doc=doc, certificateur=self.organisation, replace_draft=data.validated_data["remplacer"])
+                kwargs = {"doc": doc, "certificateur": self.organisation, "replace_draft": data.validated_data["remplacer"]}
+                if dry_run:  # the import's own checks, rolled back: refuses what the import would
+                    services.referentiel_import_check(**kwargs)
+                else:
+                    referentiel = services.referentiel_import(**kwargs)
                     result["referentiels"][0]["id"] = str(referentiel.public_id)
         except FormatError as exc:
             raise ApplicationError(str(exc), field="fichier") from None

@@ -126,6 +126,26 @@ def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft:
     return referentiel
 
 
+class _DryRun(Exception):
+    """Rolls a dry run's savepoint back."""
+
+
+def referentiel_import_check(*, doc: dict, certificateur: Organisation, replace_draft: bool = False) -> bool:
+    """Raise what :func:`referentiel_import` would refuse (``ApplicationError``, ``FormatError``),
+    writing nothing: the import itself runs in a savepoint that is always rolled back, so a
+    preview and the import can never disagree. Returns whether it would replace an existing draft."""
+    doc = document_check(doc)
+    try:
+        with transaction.atomic():
+            # Read before the import: a draft it replaces exists; any other existing version raises below.
+            replaces = replace_draft and Referentiel.objects.filter(code=doc["code"], version=doc["version"]).exists()
+            referentiel_import(doc=doc, certificateur=certificateur, replace_draft=replace_draft)
+            raise _DryRun
+    except _DryRun:
+        pass
+    return replaces
+
+
 def referentiels_create_many(*, items: list[tuple[dict, dict | None]], certificateur: Organisation) -> list[Referentiel]:
     """Create new draft versions in bulk: ``items`` are ``(doc, source)`` pairs whose
     ``(code, version)`` the caller knows to be free and whose code belongs to ``certificateur``

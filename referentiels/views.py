@@ -252,14 +252,21 @@ def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
         return {"kind": "rncp", "report": report, "message": message}
     with _import_storage().open(stored["path"], "rb") as fh:
         doc = document_parse(fh.read(), name)
+    # The preview runs the import's own checks (rolled back): it refuses what the confirmation would.
+    kwargs = {"doc": doc, "certificateur": request.organisation, "replace_draft": stored["replace"]}
+    try:
+        if dry_run:
+            exists = services.referentiel_import_check(**kwargs)
+        else:
+            referentiel = services.referentiel_import(**kwargs)
+    except ApplicationError as exc:
+        if exc.field == "version" and not stored["replace"]:
+            raise ApplicationError(f"{exc.message} Cochez « remplacer » pour mettre à jour un brouillon.", field=exc.field) from None
+        raise
     if dry_run:
         nb_caps = sum(len(b["capacites"]) for b in doc["blocs"])
         nb_crit = sum(len(c["criteres"]) for b in doc["blocs"] for c in b["capacites"])
-        exists = Referentiel.objects.filter(code=doc["code"], version=doc["version"]).exists()
-        if exists and not stored["replace"]:
-            raise ApplicationError(f"{doc['code']} v{doc['version']} existe déjà : cochez « remplacer » pour mettre à jour un brouillon.")
         return {"kind": "referentiel", "doc": doc, "counts": {"blocs": len(doc["blocs"]), "capacites": nb_caps, "criteres": nb_crit, "activites": len(doc["activites"])}, "exists": exists}
-    referentiel = services.referentiel_import(doc=doc, certificateur=request.organisation, replace_draft=stored["replace"])
     return {"public_id": referentiel.public_id, "message": f"{referentiel.code} v{referentiel.version} importé en brouillon."}
 
 

@@ -216,3 +216,79 @@ def test_diff_shows_the_regle_in_words_modalites_and_no_difference(cci_staff, se
     assert f"{(modalite.duree_minutes or 0) + 30} min" in rows[f"bmod:{modalite.bloc.code}"].right
     regle = next(r for r in referentiel_diff(ref, draft) if r.key == "regle")
     assert "{" not in regle.left and "points" in regle.left  # sentences, not a Python dict
+
+
+def _upload(doc: dict) -> SimpleUploadedFile:
+    return SimpleUploadedFile("rncp.json", json.dumps(doc).encode(), content_type="application/json")
+
+
+def _counts() -> tuple:
+    from referentiels.models import Activite, Bloc, Capacite, Critere, Modalite
+
+    return tuple(m.objects.count() for m in (Referentiel, Bloc, Capacite, Critere, Modalite, Activite))
+
+
+def test_import_preview_of_a_draft_replacement_writes_nothing_and_confirms(seeds, cci_staff, client_for):
+    from referentiels.services import referentiel_export, referentiel_new_version
+
+    draft = referentiel_new_version(referentiel=seeds["rncp36390.json"], by=seeds["rncp36390.json"].certificateur)
+    before, counts = referentiel_export(referentiel=draft), _counts()
+    doc = json.loads(json.dumps(before))
+    doc["intitule"] = "Intitulé remplacé"
+    doc["blocs"][0]["capacites"][0]["intitule"] = "Capacité remplacée"
+    client = client_for(cci_staff)
+    page = client.post("/o/cci-france/referentiels/importer/", {"fichier": _upload(doc), "remplacer": "on"})
+    assert page.status_code == 200, page.content.decode()
+    assert "Le brouillon existant de même version sera remplacé." in page.content.decode()
+    draft.refresh_from_db()
+    assert referentiel_export(referentiel=draft) == before and _counts() == counts  # rolled back
+    confirm = client.post("/o/cci-france/referentiels/importer/", {"token": page.context["token"]})
+    assert confirm.status_code == 302
+    draft.refresh_from_db()
+    assert draft.intitule == "Intitulé remplacé"
+    assert referentiel_export(referentiel=draft)["blocs"][0]["capacites"][0]["intitule"] == "Capacité remplacée"
+
+
+def test_import_preview_gives_the_message_of_the_import(seeds, cci_staff, client_for):
+    """Preview and confirmation run the same checks: a draft published between the two is
+    refused at the confirmation with the message a new preview gives."""
+    from referentiels.services import referentiel_export, referentiel_new_version, referentiel_publish
+
+    cci = seeds["rncp36390.json"].certificateur
+    draft = referentiel_new_version(referentiel=seeds["rncp36390.json"], by=cci)
+    doc = referentiel_export(referentiel=draft)
+    client = client_for(cci_staff)
+    refused = client.post("/o/cci-france/referentiels/importer/", {"fichier": _upload(doc)})
+    assert refused.status_code == 400
+    assert "RNCP36390 v2 existe déjà. Cochez « remplacer »" in refused.content.decode()
+    page = client.post("/o/cci-france/referentiels/importer/", {"fichier": _upload(doc), "remplacer": "on"})
+    assert page.status_code == 200
+    referentiel_publish(referentiel=draft, by=cci)
+    confirm = client.post("/o/cci-france/referentiels/importer/", {"token": page.context["token"]})
+    assert confirm.status_code == 400
+    preview = client.post("/o/cci-france/referentiels/importer/", {"fichier": _upload(doc), "remplacer": "on"})
+    assert preview.status_code == 400
+    assert confirm.context["error"] == preview.context["error"]
+    assert "RNCP36390 v2 est publié" in preview.context["error"]
+
+
+def test_api_import_dry_run_refuses_what_the_import_would(seeds, certificateurs, cci_staff, api_for):
+    from referentiels.services import referentiel_export, referentiel_new_version
+
+    doc = referentiel_export(referentiel=seeds["rncp36390.json"])  # v1, published
+    uimm = api_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
+    cci = api_for(cci_staff)
+    counts = _counts()
+    response = uimm.post("/api/v1/referentiels/import", {"fichier": _upload(dict(doc, version=7)), "dry_run": "true"}, format="multipart")
+    assert response.status_code == 400
+    assert "appartient à un autre certificateur" in json.dumps(response.json(), ensure_ascii=False)
+    response = cci.post("/api/v1/referentiels/import", {"fichier": _upload(doc), "dry_run": "true", "remplacer": "true"}, format="multipart")
+    assert response.status_code == 400
+    assert "RNCP36390 v1 est publié" in json.dumps(response.json(), ensure_ascii=False)
+    draft = referentiel_new_version(referentiel=seeds["rncp36390.json"], by=certificateurs["cci-france"])
+    counts = _counts()
+    before = referentiel_export(referentiel=draft)
+    response = cci.post("/api/v1/referentiels/import", {"fichier": _upload(dict(doc, version=2, intitule="Autre")), "dry_run": "true", "remplacer": "true"}, format="multipart")
+    assert response.status_code == 200 and response.json()["dry_run"] is True
+    draft.refresh_from_db()
+    assert _counts() == counts and referentiel_export(referentiel=draft) == before
