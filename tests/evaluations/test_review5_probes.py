@@ -385,3 +385,44 @@ def test_convocation_pdf_keeps_the_identity_document_when_the_centre_lists_its_o
     assert "09:30" in text or "9 h 30" in text
     assert "B12" in text and "Centre A, Paris" in text and "Calculatrice non programmable" in text
     assert "pièce d'identité" in text.lower()
+
+
+def test_commission_page_evaluateur_decides_only_capacites_of_their_epreuves(
+    org_a, alice, client_for, member_factory, setup
+):
+    evaluateur = member_factory(org_a, Role.EVALUATEUR, "eva-entretien@test.local")
+    with tenant_context(org_a):
+        services.epreuve_evaluateurs_set(epreuve=setup["entretien"], by=alice, users=[evaluateur.user])
+        r2 = Resultat.objects.get(dossier=setup["dossier"], capacite=setup["cap2"])
+        before = ResultatChange.objects.count()
+    client = client_for(evaluateur)
+    url = _commission_url(setup["dossier"])
+    assert client.get(url).status_code == 200  # the dossier sits their entretien
+    r = client.post(url, {"resultat": str(r2.public_id), "decision": "acquis"})
+    assert r.status_code == 400 and "Vous n&#x27;évaluez pas la capacité 2" in r.content.decode()
+    with tenant_context(org_a):
+        r2.refresh_from_db()
+        assert not r2.valide and ResultatChange.objects.count() == before
+
+
+def test_centre_can_reopen_an_avis_whose_deadline_passed_unsubmitted(
+    org_a, alice, referentiels, django_capture_on_commit_callbacks
+):
+    """The tuteur who missed the deadline (or whose 30-day link expired) is told « contactez le
+    centre d'examen » / « Demandez un nouveau lien au centre d'examen », but the centre has no way
+    to extend the deadline or send a new link: a second request is refused (« déjà été demandé »)."""
+    from django.core import mail
+
+    from evaluations.models import AvisEntreprise
+
+    avis = test_pages_and_api._avis_setup(org_a, alice, referentiels)
+    with tenant_context(org_a):
+        AvisEntreprise.objects.filter(pk=avis.pk).update(
+            date_limite=timezone.localdate() - dt.timedelta(days=1)
+        )
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            services.avis_request(
+                dossier=avis.dossier, by=alice, date_limite=timezone.localdate() + dt.timedelta(days=15)
+            )
+    assert len(mail.outbox) == 1 and "/avis/" in mail.outbox[0].body
