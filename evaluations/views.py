@@ -463,13 +463,7 @@ def dossier_results(request, org_slug, dossier_id):
             elif request.POST.get("action") == "valider":
                 if not membership_can(request, "results.validate"):
                     raise PermissionDenied
-                from evaluations.models import Resultat
-
-                resultat = Resultat.objects.filter(
-                    dossier=dossier, public_id=request.POST.get("resultat", "")[:36] or None
-                ).first()
-                if resultat is None:
-                    raise Http404
+                resultat = selectors.resultat_get(dossier=dossier, public_id=request.POST.get("resultat", ""))
                 services.resultat_validate(resultat=resultat, by=request.membership)
                 messages.success(request, "Résultat validé par la commission d'évaluation.")
         except ApplicationError as exc:
@@ -495,13 +489,9 @@ def dossier_commission(request, org_slug, dossier_id):
     dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
     errors = {}
     if request.method == "POST":
-        resultat = Resultat.objects.filter(
-            dossier=dossier,
-            kind=Resultat.Kind.CAPACITE,
-            public_id=request.POST.get("resultat", "")[:36] or None,
-        ).first()
-        if resultat is None:
-            raise Http404
+        resultat = selectors.resultat_get(
+            dossier=dossier, public_id=request.POST.get("resultat", ""), kind=Resultat.Kind.CAPACITE
+        )
         try:
             services.commission_decide(
                 resultat=resultat,
