@@ -980,10 +980,28 @@ def correction_record(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, val
     return correction
 
 
+def correction_may_resolve(*, epreuve: Epreuve, by) -> bool:
+    """Whether ``by`` may settle the épreuve's double-marking disagreements: not its correcteurs
+    (assigned, or who marked one of its cells)."""
+    user = _user(by)
+    return not (
+        _assigned(epreuve, by) or Correction.objects.filter(epreuve=epreuve, correcteur=user).exists()
+    )
+
+
 @transaction.atomic
 def correction_resolve(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, motif: str) -> CorrectionResolution:
-    """The commission settles a double-marking disagreement: the final value becomes the result."""
+    """The commission settles a double-marking disagreement: the final value becomes the result.
+
+    Not one of the épreuve's correcteurs (double marking would be pointless if one of them could
+    impose their own mark): a gestionnaire, an administrateur or another évaluateur decides."""
     target = _cible(epreuve, cible)
+    if not correction_may_resolve(epreuve=epreuve, by=by):
+        raise ApplicationError(
+            "Vous êtes correcteur de cette épreuve : le désaccord est tranché par la commission "
+            "d'évaluation (un gestionnaire ou un évaluateur qui n'a pas corrigé cette épreuve).",
+            field="correcteur",
+        )
     if not motif.strip():
         raise ApplicationError("Motivez la résolution du désaccord.", field="motif")
     _check_value(target, str(valeur).strip())

@@ -326,6 +326,9 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "rows": rows,
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
             "can_validate": membership_can(request, "results.validate"),
+            "can_resolve": epreuve.double_correction
+            and membership_can(request, "results.validate")
+            and services.correction_may_resolve(epreuve=epreuve, by=request.membership),
             "resolution_form": ResolutionForm(),
             "cell_url": reverse(
                 "epreuve_grid_cell", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
