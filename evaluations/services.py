@@ -186,6 +186,14 @@ def resultat_record(
         known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
         if composante not in known:
             raise ApplicationError(f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante")
+        from evaluations.retakes import tuteur_grade_kept
+
+        if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
+            raise ApplicationError(
+                "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
+                "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
+                field="composante",
+            )
         value = _decimal(points, "points")
         if value is not None and value > known[composante].points:
             raise ApplicationError(f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.", field="points")

@@ -46,3 +46,32 @@ def test_a_correcteur_resolving_through_the_api_gets_a_french_400(api_for, disag
         format="json",
     )
     assert r.status_code == 400 and "commission d" in r.content.decode()
+
+
+# --- rattrapage: the kept tuteur grade is refused everywhere --------------------------------------
+
+
+def test_kept_tuteur_grade_refused_through_the_api_and_other_composantes_still_marked(
+    org_a, alice, referentiels, api_for
+):
+    from candidates import services as candidates_services
+    from candidates.models import Dossier
+    from evaluations.models import Resultat
+    from evaluations.services import resultat_record
+    from tests.evaluations.test_retake_tuteur import _first_attempt
+
+    with tenant_context(org_a):
+        first = _first_attempt(alice, referentiels["rncp"], tuteur=42)
+        retake = candidates_services.dossier_rattrapage_open(dossier=first, by=alice)
+        retake = candidates_services.dossier_transition(dossier=retake, to=Dossier.Status.INSCRIT, by=alice)
+        ecrit = resultat_record(dossier=retake, by=alice, composante="ecrit", points=80)
+        assert ecrit.points == 80
+    r = api_for(alice).post(
+        f"{API}/dossiers/{retake.public_id}/resultats/",
+        {"composante": "tuteur", "points": "10"},
+        format="json",
+    )
+    assert r.status_code == 400 and "conserve le bénéfice de sa note de tuteur" in r.content.decode()
+    with tenant_context(org_a):
+        kept = Resultat.objects.get(dossier=retake, composante="tuteur")
+        assert kept.points == 42 and kept.valide
