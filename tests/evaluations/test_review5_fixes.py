@@ -75,3 +75,32 @@ def test_kept_tuteur_grade_refused_through_the_api_and_other_composantes_still_m
     with tenant_context(org_a):
         kept = Resultat.objects.get(dossier=retake, composante="tuteur")
         assert kept.points == 42 and kept.valide
+
+
+# --- PATCH refuses what it cannot change ------------------------------------------------------------
+
+
+def test_patch_naming_a_fixed_or_unknown_field_is_400_and_writes_nothing(org_a, alice, api_for, planned):
+    from evaluations.models import Epreuve, SessionExamen
+
+    session, epreuve, _ = planned()
+    api = api_for(alice)
+    url = f"{API}/epreuves/{epreuve.public_id}/"
+    with tenant_context(org_a):
+        before = Epreuve.objects.values().get(pk=epreuve.pk)
+    r = api.patch(url, {"capacites": ["1"], "intitule": "Nouvel intitulé"}, format="json")
+    assert r.status_code == 400
+    body = r.content.decode()
+    assert "capacites" in body and "supprimez l'épreuve et recréez-la" in body
+    r = api.patch(url, {"intitul": "Faute de frappe"}, format="json")
+    assert r.status_code == 400 and "intitul" in r.content.decode() and "inconnu" in r.content.decode()
+    r = api.patch(url, {"duree_minutes": 0, "bloc": "X"}, format="json")
+    assert r.status_code == 400 and "duree_minutes" in r.content.decode() and "bloc" in r.content.decode()
+    with tenant_context(org_a):
+        assert Epreuve.objects.values().get(pk=epreuve.pk) == before
+    # what is editable still is
+    assert api.patch(url, {"intitule": "Nouvel intitulé"}, format="json").status_code == 200
+    r = api.patch(f"{API}/sessions/{session.public_id}/", {"referentiel": "autre"}, format="json")
+    assert r.status_code == 400 and "referentiel" in r.content.decode()
+    with tenant_context(org_a):
+        assert SessionExamen.objects.get(pk=session.pk).referentiel_id == session.referentiel_id
