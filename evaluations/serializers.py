@@ -402,6 +402,7 @@ class AvisSerializer(serializers.ModelSerializer):
             "date_limite",
             "demande_le",
             "relances",
+            "prolongations",
             "commentaire",
             "soumis_le",
             "capacites",
@@ -412,6 +413,12 @@ class AvisSerializer(serializers.ModelSerializer):
 class AvisRequestSerializer(serializers.Serializer):
     dossier = serializers.UUIDField()
     date_limite = serializers.DateField()
+
+
+class AvisExtendSerializer(KnownFieldsSerializer):
+    date_limite = serializers.DateField(
+        help_text="nouvelle date limite : dans le futur, pas avant l'actuelle (AAAA-MM-JJ)"
+    )
 
 
 class AvisCapaciteInputSerializer(serializers.Serializer):

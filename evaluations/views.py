@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Dossier
@@ -14,6 +15,7 @@ from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.forms import (
     AVIS_CHOICES,
+    AvisExtendForm,
     AvisLinkAcceptForm,
     AvisRequestForm,
     ConvocationForm,
@@ -561,9 +563,30 @@ def avis_requests(request, org_slug):
     return render(
         request,
         "evaluations/avis_requests.html",
-        {"form": form, "avis_list": selectors.avis_list()[:300]},
+        {"form": form, "avis_list": selectors.avis_list()[:300], "today": timezone.localdate()},
         status=400 if form.errors else 200,
     )
+
+
+@require_capability("avis.request")
+@require_POST
+def avis_extend(request, org_slug, avis_id):
+    """« Prolonger et renvoyer le lien » on the avis requests page: new deadline, fresh link."""
+    avis = selectors.avis_get(public_id=avis_id, membership=request.membership)
+    form = AvisExtendForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Nouvelle date limite : indiquez une date (jj/mm/aaaa).")
+        avis = services.avis_extend(avis=avis, by=request.membership, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, f"{avis.dossier.candidate.nom_complet} : {exc.message}")
+    else:
+        messages.success(
+            request,
+            f"Date limite reportée au {avis.date_limite:%d/%m/%Y} ; nouveau lien envoyé à {avis.tuteur.email} "
+            "(les précédents ne fonctionnent plus).",
+        )
+    return redirect("avis_requests", org_slug=org_slug)
 
 
 @require_capability("avis.give")

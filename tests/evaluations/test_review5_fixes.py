@@ -104,3 +104,156 @@ def test_patch_naming_a_fixed_or_unknown_field_is_400_and_writes_nothing(org_a, 
     assert r.status_code == 400 and "referentiel" in r.content.decode()
     with tenant_context(org_a):
         assert SessionExamen.objects.get(pk=session.pk).referentiel_id == session.referentiel_id
+
+
+# --- avis de l'entreprise: prolonger et renvoyer le lien ---------------------------------------------
+
+
+def _link(message) -> str:
+    import re
+
+    return re.search(r"(/avis/lien/[^\s/]+/)", message.body).group(1)
+
+
+def _expired_avis(org_a, alice, referentiels, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from evaluations.models import AvisEntreprise
+    from tests.evaluations.test_pages_and_api import _avis_setup
+
+    with django_capture_on_commit_callbacks(execute=True):
+        avis = _avis_setup(org_a, alice, referentiels)
+    old_link = _link(mail.outbox[-1])
+    with tenant_context(org_a):
+        AvisEntreprise.objects.filter(pk=avis.pk).update(
+            date_limite=timezone.localdate() - dt.timedelta(days=1)
+        )
+        avis.refresh_from_db()
+    mail.outbox.clear()
+    return avis, old_link
+
+
+def test_avis_extend_sends_a_fresh_link_and_the_old_one_stops_working(
+    org_a, alice, referentiels, client, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    from evaluations import services
+    from organisations.models import AuditEvent
+
+    avis, old_link = _expired_avis(org_a, alice, referentiels, django_capture_on_commit_callbacks)
+    r = client.get(old_link)
+    assert r.status_code == 400 and "date limite de cet avis est dépassée" in r.content.decode()
+    new_date = timezone.localdate() + dt.timedelta(days=15)
+    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
+        avis = services.avis_extend(avis=avis, by=alice, date_limite=new_date)
+        assert avis.prolongations == 1 and avis.date_limite == new_date
+        event = AuditEvent.objects.get(action="avis.extend")
+        assert new_date.strftime("%d/%m/%Y") in event.message
+    [message] = mail.outbox
+    assert message.to == ["tuteur@entreprise.fr"] and new_date.strftime("%d/%m/%Y") in message.body
+    new_link = _link(message)
+    assert new_link != old_link
+    r = client.get(old_link)
+    assert r.status_code == 400 and "remplacé par un nouveau lien" in r.content.decode()
+    r = client.get(new_link)
+    assert r.status_code == 200 and "Créer mon accès" in r.content.decode()
+
+
+def test_avis_extend_refusals_write_nothing(org_a, alice, referentiels, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    import pytest
+    from django.core import mail
+    from django.utils import timezone
+
+    from core.errors import ApplicationError
+    from evaluations import services
+    from evaluations.models import AvisEntreprise
+
+    avis, _ = _expired_avis(org_a, alice, referentiels, django_capture_on_commit_callbacks)
+    today = timezone.localdate()
+    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
+        for day, text in ((today, "dans le futur"), (today - dt.timedelta(days=3), "dans le futur")):
+            with pytest.raises(ApplicationError, match=text) as exc:
+                services.avis_extend(avis=avis, by=alice, date_limite=day)
+            assert exc.value.field == "date_limite"
+        # not earlier than a deadline still running
+        services.avis_extend(avis=avis, by=alice, date_limite=today + dt.timedelta(days=20))
+    assert len(mail.outbox) == 1
+    with tenant_context(org_a):
+        with pytest.raises(ApplicationError, match="ne peut pas avancer"):
+            services.avis_extend(avis=avis, by=alice, date_limite=today + dt.timedelta(days=10))
+        # a transmitted avis is locked
+        AvisEntreprise.objects.filter(pk=avis.pk).update(soumis_le=timezone.now())
+        with pytest.raises(ApplicationError, match="verrouillé"):
+            services.avis_extend(avis=avis, by=alice, date_limite=today + dt.timedelta(days=30))
+        avis.refresh_from_db()
+        assert avis.prolongations == 1 and avis.lien_version == 2
+        assert avis.date_limite == today + dt.timedelta(days=20)
+
+
+def test_avis_requests_page_extends_with_a_message(
+    org_a, alice, referentiels, client_for, django_capture_on_commit_callbacks
+):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    avis, _ = _expired_avis(org_a, alice, referentiels, django_capture_on_commit_callbacks)
+    client = client_for(alice)
+    page = client.get("/o/centre-a/evaluations/avis/demandes/").content.decode()
+    assert "date limite dépassée" in page and "Prolonger et renvoyer le lien" in page
+    url = f"/o/centre-a/evaluations/avis/{avis.public_id}/prolonger/"
+    r = client.post(url, {"date_limite": "31/02/2026"}, follow=True)
+    assert "indiquez une date" in r.content.decode()
+    r = client.post(url, {"date_limite": timezone.localdate().isoformat()}, follow=True)
+    assert "dans le futur" in r.content.decode()
+    assert not mail.outbox
+    new_date = timezone.localdate() + dt.timedelta(days=15)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(url, {"date_limite": new_date.strftime("%d/%m/%Y")}, follow=True)
+    assert f"Date limite reportée au {new_date:%d/%m/%Y}" in r.content.decode()
+    assert len(mail.outbox) == 1
+    assert (
+        client.post(
+            "/o/centre-a/evaluations/avis/00000000-0000-0000-0000-000000000000/prolonger/",
+            {"date_limite": new_date.isoformat()},
+        ).status_code
+        == 404
+    )
+
+
+def test_avis_extend_api(org_a, alice, bob, api_for, referentiels, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.core import mail
+    from django.utils import timezone
+
+    avis, _ = _expired_avis(org_a, alice, referentiels, django_capture_on_commit_callbacks)
+    url = f"{API}/avis/{avis.public_id}/prolongation/"
+    api = api_for(alice)
+    for payload in ({}, {"date_limite": "demain"}, {"date_limite": timezone.localdate().isoformat()}):
+        r = api.post(url, payload, format="json")
+        assert r.status_code == 400 and "date_limite" in r.content.decode(), (payload, r.content)
+    r = api.post(url, {"date_limite": "2999-01-01", "tuteur": "x@y.fr"}, format="json")
+    assert r.status_code == 400 and "tuteur" in r.content.decode()
+    assert not mail.outbox
+    new_date = timezone.localdate() + dt.timedelta(days=15)
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api.post(url, {"date_limite": new_date.isoformat()}, format="json")
+    assert r.status_code == 200 and r.json()["date_limite"] == new_date.isoformat()
+    assert r.json()["prolongations"] == 1 and len(mail.outbox) == 1
+    r = api_for(bob).post(
+        f"/api/v1/o/centre-b/avis/{avis.public_id}/prolongation/",
+        {"date_limite": "2999-01-01"},
+        format="json",
+    )
+    assert r.status_code == 404

@@ -425,8 +425,10 @@ def test_centre_can_reopen_an_avis_whose_deadline_passed_unsubmitted(
             date_limite=timezone.localdate() - dt.timedelta(days=1)
         )
         mail.outbox.clear()
+        # A request stays one per dossier (avis_request still refuses a second one, now pointing to
+        # the new action); reopening the existing, unsubmitted avis is avis_extend.
         with django_capture_on_commit_callbacks(execute=True):
-            services.avis_request(
-                dossier=avis.dossier, by=alice, date_limite=timezone.localdate() + dt.timedelta(days=15)
+            services.avis_extend(
+                avis=avis, by=alice, date_limite=timezone.localdate() + dt.timedelta(days=15)
             )
     assert len(mail.outbox) == 1 and "/avis/" in mail.outbox[0].body
