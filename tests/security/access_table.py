@@ -95,7 +95,7 @@ PAGES = {
     "referentiels/": "referentiels.view",
     "referentiels/<uuid:public_id>/": "referentiels.view",
     "referentiels/<uuid:public_id>/blocs/": "referentiels.edit",
-    "referentiels/<uuid:public_id>/capacites/<str:code>/": "referentiels.edit",
+    "referentiels/<uuid:public_id>/capacites/<path:code>/": "referentiels.edit",
     "referentiels/<uuid:public_id>/export/": "referentiels.view",
     "referentiels/<uuid:public_id>/modalites/": "referentiels.edit",
     "referentiels/<uuid:public_id>/nouvelle-version/": "referentiels.edit",
