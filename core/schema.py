@@ -62,3 +62,31 @@ class EmailOrBlankField(serializers.EmailField):
 @extend_schema_field(LOCAL_TIME)
 class LocalTimeField(serializers.TimeField):
     """A wall-clock time without offset, as DRF reads and renders it."""
+
+
+class KnownFieldsSerializer(serializers.Serializer):
+    """An input serializer that refuses the keys it does not declare (400 naming each one) instead
+    of ignoring them: a PATCH of a fixed or misspelled field must not answer 200 unchanged.
+    ``fixed_fields`` maps a field that exists but cannot change to the reason given."""
+
+    fixed_fields: dict[str, str] = {}
+
+    def to_internal_value(self, data):
+        errors = {}
+        if hasattr(data, "keys"):
+            for key in data.keys():
+                if key in self.fields and not self.fields[key].read_only:
+                    continue
+                name = str(key)[:50]
+                errors[name] = [
+                    self.fixed_fields.get(name) or f"Champ inconnu ou non modifiable : « {name} »."
+                ]
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if errors and isinstance(exc.detail, dict):
+                exc.detail.update(errors)
+            raise
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value

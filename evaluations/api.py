@@ -14,6 +14,7 @@ from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.models import Resultat
 from evaluations.serializers import (
+    AvisExtendSerializer,
     AvisRequestSerializer,
     AvisSaveSerializer,
     AvisSerializer,
@@ -598,5 +599,23 @@ class AvisDetailView(TenantAPIView):
             capacites=capacites,
             commentaire=data.validated_data["commentaire"],
             submit=data.validated_data["soumettre"],
+        )
+        return Response(AvisSerializer(avis).data)
+
+
+class AvisExtendView(TenantAPIView):
+    required_permission = "avis.request"
+
+    @extend_schema(
+        request=AvisExtendSerializer,
+        responses=AvisSerializer,
+        summary="Prolonger un avis non transmis et renvoyer un nouveau lien au tuteur (les précédents expirent)",
+    )
+    def post(self, request, org_slug, avis_id):
+        avis = selectors.avis_get(public_id=avis_id, membership=self.membership)
+        data = AvisExtendSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        avis = services.avis_extend(
+            avis=avis, by=self.membership, date_limite=data.validated_data["date_limite"]
         )
         return Response(AvisSerializer(avis).data)

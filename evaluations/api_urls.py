@@ -75,4 +75,5 @@ urlpatterns = [
     ),
     path("avis/", api.AvisListCreateView.as_view(), name="api-avis-list"),
     path("avis/<uuid:avis_id>/", api.AvisDetailView.as_view(), name="api-avis"),
+    path("avis/<uuid:avis_id>/prolongation/", api.AvisExtendView.as_view(), name="api-avis-extend"),
 ]

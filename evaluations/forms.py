@@ -173,6 +173,12 @@ class AvisRequestForm(forms.Form):
         )
 
 
+class AvisExtendForm(forms.Form):
+    date_limite = forms.DateField(
+        label="Nouvelle date limite", widget=DATE, input_formats=["%Y-%m-%d", "%d/%m/%Y"]
+    )
+
+
 class AvisLinkAcceptForm(InvitationAcceptForm):
     """The tuteur's first visit: name and password of the new account."""
 

@@ -344,6 +344,9 @@ class AvisEntreprise(TenantModel):
     demande_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     demande_le = models.DateTimeField(auto_now_add=True)
     lien_utilise_le = models.DateTimeField("lien ouvert le", null=True, blank=True)
+    # Signed into the tuteur link: a new link (``avis_extend``) bumps it, the previous ones stop working.
+    lien_version = models.PositiveSmallIntegerField("version du lien", default=1)
+    prolongations = models.PositiveSmallIntegerField("prolongations", default=0)
     relances = models.PositiveSmallIntegerField("relances envoyées", default=0)
     derniere_relance_le = models.DateField(null=True, blank=True)
     commentaire = models.TextField("appréciation générale", blank=True)

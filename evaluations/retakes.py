@@ -11,6 +11,31 @@ brouillon and carries its grade when it becomes ``inscrit``, the first state tha
 from evaluations.models import Resultat, SuiviDossier
 
 
+def _previous_tuteur_grade(dossier, code: str):
+    return (
+        Resultat.objects.filter(
+            dossier_id=dossier.previous_attempt_id,
+            kind=Resultat.Kind.COMPOSANTE,
+            composante=code,
+            valide=True,
+            points__isnull=False,
+        )
+        .select_related("dossier")
+        .first()
+    )
+
+
+def tuteur_grade_kept(*, dossier, regle, composante: str) -> bool:
+    """Whether ``composante`` of this retake is the tuteur grade carried from the previous attempt
+    (it is then kept as it is: never marked again, never un-validated)."""
+    if not dossier.previous_attempt_id or regle.type != "grille_points":
+        return False
+    tuteur = regle.composante_tuteur()
+    if tuteur is None or tuteur.code != composante:
+        return False
+    return _previous_tuteur_grade(dossier, composante) is not None
+
+
 def carry_tuteur_grade(*, dossier, from_status, to_status, by) -> Resultat | None:
     from candidates.models import Dossier
     from evaluations.services import _history
@@ -26,17 +51,7 @@ def carry_tuteur_grade(*, dossier, from_status, to_status, by) -> Resultat | Non
     mine = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.COMPOSANTE, composante=code)
     if mine.exists():  # inscribed again after going back to brouillon: already carried
         return None
-    previous = (
-        Resultat.objects.filter(
-            dossier_id=dossier.previous_attempt_id,
-            kind=Resultat.Kind.COMPOSANTE,
-            composante=code,
-            valide=True,
-            points__isnull=False,
-        )
-        .select_related("dossier")
-        .first()
-    )
+    previous = _previous_tuteur_grade(dossier, code)
     if previous is None:
         return None
     resultat = Resultat.objects.create(

@@ -129,6 +129,14 @@ def _get(qs, public_id):
         raise Http404 from None
 
 
+def resultat_get(*, dossier, public_id, kind: str | None = None) -> Resultat:
+    """A result of ``dossier`` (of ``kind`` if given); 404 for a missing or malformed id."""
+    qs = Resultat.objects.filter(dossier=dossier).select_related("capacite")
+    if kind:
+        qs = qs.filter(kind=kind)
+    return _get(qs, public_id)
+
+
 def _is_evaluateur_only(membership) -> bool:
     from organisations.roles import Role
 

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from core.schema import EmailOrBlankField, LocalTimeField
+from core.schema import EmailOrBlankField, KnownFieldsSerializer, LocalTimeField
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
@@ -35,7 +35,7 @@ class SessionCreateSerializer(serializers.Serializer):
     lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class SessionUpdateSerializer(serializers.Serializer):
+class SessionUpdateSerializer(KnownFieldsSerializer):
     intitule = serializers.CharField(max_length=200, required=False)
     lieu = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
@@ -115,8 +115,17 @@ class EpreuveCreateSerializer(serializers.Serializer):
     )
 
 
-class EpreuveUpdateSerializer(serializers.Serializer):
-    """Every field optional (PATCH). What the épreuve covers (bloc, capacités, composante) is fixed."""
+class EpreuveUpdateSerializer(KnownFieldsSerializer):
+    """Every field optional (PATCH). What the épreuve covers (bloc, capacités, composante) is fixed:
+    sending it is refused (400 naming the field), as is any other undeclared field."""
+
+    fixed_fields = {
+        name: (
+            "Champ non modifiable : ce que couvre l'épreuve (bloc, capacités, composante) est fixé ; "
+            "supprimez l'épreuve et recréez-la."
+        )
+        for name in ("bloc", "capacites", "composante")
+    } | {"session": "Champ non modifiable : une épreuve ne change pas de session."}
 
     intitule = serializers.CharField(max_length=200, required=False)
     date = serializers.DateField(required=False)
@@ -393,6 +402,7 @@ class AvisSerializer(serializers.ModelSerializer):
             "date_limite",
             "demande_le",
             "relances",
+            "prolongations",
             "commentaire",
             "soumis_le",
             "capacites",
@@ -403,6 +413,12 @@ class AvisSerializer(serializers.ModelSerializer):
 class AvisRequestSerializer(serializers.Serializer):
     dossier = serializers.UUIDField()
     date_limite = serializers.DateField()
+
+
+class AvisExtendSerializer(KnownFieldsSerializer):
+    date_limite = serializers.DateField(
+        help_text="nouvelle date limite : dans le futur, pas avant l'actuelle (AAAA-MM-JJ)"
+    )
 
 
 class AvisCapaciteInputSerializer(serializers.Serializer):

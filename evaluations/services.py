@@ -186,6 +186,14 @@ def resultat_record(
         known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
         if composante not in known:
             raise ApplicationError(f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante")
+        from evaluations.retakes import tuteur_grade_kept
+
+        if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
+            raise ApplicationError(
+                "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
+                "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
+                field="composante",
+            )
         value = _decimal(points, "points")
         if value is not None and value > known[composante].points:
             raise ApplicationError(f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.", field="points")
@@ -980,10 +988,28 @@ def correction_record(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, val
     return correction
 
 
+def correction_may_resolve(*, epreuve: Epreuve, by) -> bool:
+    """Whether ``by`` may settle the épreuve's double-marking disagreements: not its correcteurs
+    (assigned, or who marked one of its cells)."""
+    user = _user(by)
+    return not (
+        _assigned(epreuve, by) or Correction.objects.filter(epreuve=epreuve, correcteur=user).exists()
+    )
+
+
 @transaction.atomic
 def correction_resolve(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, motif: str) -> CorrectionResolution:
-    """The commission settles a double-marking disagreement: the final value becomes the result."""
+    """The commission settles a double-marking disagreement: the final value becomes the result.
+
+    Not one of the épreuve's correcteurs (double marking would be pointless if one of them could
+    impose their own mark): a gestionnaire, an administrateur or another évaluateur decides."""
     target = _cible(epreuve, cible)
+    if not correction_may_resolve(epreuve=epreuve, by=by):
+        raise ApplicationError(
+            "Vous êtes correcteur de cette épreuve : le désaccord est tranché par la commission "
+            "d'évaluation (un gestionnaire ou un évaluateur qui n'a pas corrigé cette épreuve).",
+            field="correcteur",
+        )
     if not motif.strip():
         raise ApplicationError("Motivez la résolution du désaccord.", field="motif")
     _check_value(target, str(valeur).strip())
@@ -1070,8 +1096,13 @@ AVIS_SALT = "evaluations.avis"
 AVIS_LINK_INVALID = "Ce lien est invalide ou a expiré. Demandez un nouveau lien au centre d'examen."
 
 
+AVIS_LINK_REPLACED = "Ce lien a été remplacé par un nouveau lien : utilisez le dernier reçu par e-mail."
+
+
 def avis_link_token(avis: AvisEntreprise) -> str:
-    return signing.dumps({"o": avis.organisation_id, "a": str(avis.public_id)}, salt=AVIS_SALT)
+    return signing.dumps(
+        {"o": avis.organisation_id, "a": str(avis.public_id), "v": avis.lien_version}, salt=AVIS_SALT
+    )
 
 
 def avis_link_url(avis: AvisEntreprise) -> str:
@@ -1095,7 +1126,11 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
     if date_limite <= timezone.localdate():
         raise ApplicationError("La date limite doit être dans le futur.", field="date_limite")
     if AvisEntreprise.objects.filter(dossier=dossier).exists():
-        raise ApplicationError("L'avis de l'entreprise a déjà été demandé pour ce dossier.", field="dossier")
+        raise ApplicationError(
+            "L'avis de l'entreprise a déjà été demandé pour ce dossier : pour repousser sa date limite "
+            "ou renvoyer le lien au tuteur, utilisez « Prolonger et renvoyer le lien ».",
+            field="dossier",
+        )
     avis = AvisEntreprise(
         organisation_id=dossier.organisation_id, dossier=dossier, tuteur=dossier.tuteur, date_limite=date_limite, demande_par=_user(by)
     )
@@ -1108,6 +1143,57 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
         ]
     )
     audit_record(actor=_user(by), action="avis.request", obj=avis, message=f"{dossier.tuteur.email}, avant le {date_limite:%d/%m/%Y}")
+    avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
+    return avis
+
+
+@transaction.atomic
+def avis_extend(*, avis: AvisEntreprise, by, date_limite: dt.date) -> AvisEntreprise:
+    """Give the tuteur a new deadline and a fresh link (e-mailed); the previous links stop working.
+
+    For an avis not yet transmitted (a transmitted one is locked), typically once its deadline has
+    passed or its link expired. The new deadline is in the future and not before the current one.
+    The link may be used again to sign in (the tuteur who lost access gets it back)."""
+    from evaluations.tasks import avis_invitation_send
+
+    avis = AvisEntreprise.objects.select_for_update().select_related("tuteur", "dossier").get(pk=avis.pk)
+    if avis.is_submitted:
+        raise ApplicationError(
+            f"Cet avis a été transmis le {timezone.localtime(avis.soumis_le):%d/%m/%Y} : il est verrouillé, "
+            "sa date limite ne change plus.",
+            field="avis",
+        )
+    _check_open(avis.dossier)
+    if not isinstance(date_limite, dt.date):
+        raise ApplicationError("Indiquez la nouvelle date limite (jj/mm/aaaa).", field="date_limite")
+    today = timezone.localdate()
+    if date_limite <= today:
+        raise ApplicationError(
+            f"La nouvelle date limite doit être dans le futur (après le {today:%d/%m/%Y}).", field="date_limite"
+        )
+    if date_limite < avis.date_limite:
+        raise ApplicationError(
+            f"La nouvelle date limite ne peut pas avancer l'actuelle ({avis.date_limite:%d/%m/%Y}).",
+            field="date_limite",
+        )
+    previous = avis.date_limite
+    avis.date_limite = date_limite
+    avis.lien_version += 1
+    avis.lien_utilise_le = None
+    avis.derniere_relance_le = None
+    avis.prolongations += 1
+    avis.save(
+        update_fields=["date_limite", "lien_version", "lien_utilise_le", "derniere_relance_le", "prolongations"]
+    )
+    audit_record(
+        actor=_user(by),
+        action="avis.extend",
+        obj=avis,
+        message=(
+            f"{avis.tuteur.email} : date limite du {previous:%d/%m/%Y} reportée au {date_limite:%d/%m/%Y}, "
+            "nouveau lien envoyé (les précédents ne fonctionnent plus)"
+        ),
+    )
     avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
     return avis
 
@@ -1127,6 +1213,8 @@ def avis_link_resolve(token: str) -> tuple:
         avis = AvisEntreprise.objects.select_related("tuteur", "dossier__candidate").filter(public_id=data["a"]).first()
     if avis is None:
         raise ApplicationError(AVIS_LINK_INVALID)
+    if data.get("v", 1) != avis.lien_version:
+        raise ApplicationError(AVIS_LINK_REPLACED)
     if avis.lien_utilise_le is not None:
         raise ApplicationError("Ce lien a déjà été utilisé. Connectez-vous avec votre adresse e-mail et votre mot de passe.")
     if avis.date_limite < timezone.localdate() and not avis.is_submitted:

@@ -26,4 +26,5 @@ urlpatterns = [
     path("avis/", views.avis_list, name="avis_list"),
     path("avis/demandes/", views.avis_requests, name="avis_requests"),
     path("avis/<uuid:avis_id>/", views.avis_detail, name="avis_detail"),
+    path("avis/<uuid:avis_id>/prolonger/", views.avis_extend, name="avis_extend"),
 ]

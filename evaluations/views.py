@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Dossier
@@ -14,6 +15,7 @@ from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.forms import (
     AVIS_CHOICES,
+    AvisExtendForm,
     AvisLinkAcceptForm,
     AvisRequestForm,
     ConvocationForm,
@@ -326,6 +328,9 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "rows": rows,
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
             "can_validate": membership_can(request, "results.validate"),
+            "can_resolve": epreuve.double_correction
+            and membership_can(request, "results.validate")
+            and services.correction_may_resolve(epreuve=epreuve, by=request.membership),
             "resolution_form": ResolutionForm(),
             "cell_url": reverse(
                 "epreuve_grid_cell", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id}
@@ -463,13 +468,7 @@ def dossier_results(request, org_slug, dossier_id):
             elif request.POST.get("action") == "valider":
                 if not membership_can(request, "results.validate"):
                     raise PermissionDenied
-                from evaluations.models import Resultat
-
-                resultat = Resultat.objects.filter(
-                    dossier=dossier, public_id=request.POST.get("resultat", "")[:36] or None
-                ).first()
-                if resultat is None:
-                    raise Http404
+                resultat = selectors.resultat_get(dossier=dossier, public_id=request.POST.get("resultat", ""))
                 services.resultat_validate(resultat=resultat, by=request.membership)
                 messages.success(request, "Résultat validé par la commission d'évaluation.")
         except ApplicationError as exc:
@@ -495,13 +494,9 @@ def dossier_commission(request, org_slug, dossier_id):
     dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
     errors = {}
     if request.method == "POST":
-        resultat = Resultat.objects.filter(
-            dossier=dossier,
-            kind=Resultat.Kind.CAPACITE,
-            public_id=request.POST.get("resultat", "")[:36] or None,
-        ).first()
-        if resultat is None:
-            raise Http404
+        resultat = selectors.resultat_get(
+            dossier=dossier, public_id=request.POST.get("resultat", ""), kind=Resultat.Kind.CAPACITE
+        )
         try:
             services.commission_decide(
                 resultat=resultat,
@@ -568,9 +563,30 @@ def avis_requests(request, org_slug):
     return render(
         request,
         "evaluations/avis_requests.html",
-        {"form": form, "avis_list": selectors.avis_list()[:300]},
+        {"form": form, "avis_list": selectors.avis_list()[:300], "today": timezone.localdate()},
         status=400 if form.errors else 200,
     )
+
+
+@require_capability("avis.request")
+@require_POST
+def avis_extend(request, org_slug, avis_id):
+    """« Prolonger et renvoyer le lien » on the avis requests page: new deadline, fresh link."""
+    avis = selectors.avis_get(public_id=avis_id, membership=request.membership)
+    form = AvisExtendForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("Nouvelle date limite : indiquez une date (jj/mm/aaaa).")
+        avis = services.avis_extend(avis=avis, by=request.membership, **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, f"{avis.dossier.candidate.nom_complet} : {exc.message}")
+    else:
+        messages.success(
+            request,
+            f"Date limite reportée au {avis.date_limite:%d/%m/%Y} ; nouveau lien envoyé à {avis.tuteur.email} "
+            "(les précédents ne fonctionnent plus).",
+        )
+    return redirect("avis_requests", org_slug=org_slug)
 
 
 @require_capability("avis.give")

@@ -26,6 +26,7 @@ def _validator(schema, component, prop):
         ("CandidateList", "email", ["", "lea@example.fr"]),
         ("Convocation", "email", ["", "lea@example.fr"]),
         ("AvisCapacite", "avis", ["", "favorable"]),
+        ("Avis", "prolongations", [0, 2]),
         ("Tuteur", "entreprise", [None, "6182c7cd-ab06-4ad7-96e0-de724347a3c4"]),
         ("Document", "certificateur", [None, "cci-france"]),
         ("Epreuve", "heure_debut", ["09:00:00", "14:30"]),

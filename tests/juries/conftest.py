@@ -29,6 +29,8 @@ def grade_rncp(dossier, by, *, blocs=FULL, ecrit=100, oral=60, tuteur=40, taux_a
         )
         resultat_validate(resultat=r, by=by)
     for comp, pts in (("ecrit", ecrit), ("oral", oral), ("tuteur", tuteur)):
+        if pts is None:  # not marked (a retake keeps the previous attempt's tuteur grade)
+            continue
         resultat_validate(resultat=resultat_record(dossier=dossier, by=by, composante=comp, points=pts), by=by)
     if taux_absence is not None or fraude:
         suivi_update(dossier=dossier, by=by, taux_absence=taux_absence, fraude=fraude or None,

@@ -140,7 +140,8 @@ def test_rncp_blocs_carried_from_an_earlier_attempt_within_five_years(in_a, alic
     dossier_deliberate(dossier=first, by=alice, decision="partiel", blocs_acquis=sorted(first_p.blocs_valides), date=day1)
     retake = dossier_rattrapage_open(dossier=Dossier.objects.get(pk=first.pk), by=alice, date_inscription=dt.date(2025, 9, 1))
     dossier_transition(dossier=retake, to="inscrit", by=alice, reason="rattrapage") if retake.status == "brouillon" else None
-    grade_rncp(retake, alice, blocs={"RNCP36390BC02": (60, 90)}, ecrit=100)
+    # the tuteur grade is kept from the first attempt (seed 004), not marked again
+    grade_rncp(retake, alice, blocs={"RNCP36390BC02": (60, 90)}, ecrit=100, tuteur=None)
     dossier_transition(dossier=retake, to="pret_pour_jury", by=alice)
     p = _propose(retake, day=dt.date(2026, 6, 12))
     assert p.decision == "certifie"

@@ -66,7 +66,7 @@ PINNED: dict[str, int] = {
     "membres/": 9,
     "referentiels/": 10,
     "referentiels/<uuid:public_id>/": 15,
-    "referentiels/<uuid:public_id>/capacites/<str:code>/": 11,
+    "referentiels/<uuid:public_id>/capacites/<path:code>/": 11,
     "referentiels/<uuid:public_id>/export/": 15,
     "referentiels/habilitations/": 8,
     "referentiels/importer/": 7,
