@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 
@@ -72,6 +72,9 @@ def bad_request(request, exception):
     message = str(exception) if isinstance(exception, BadRequest) and str(exception) else "Requête invalide."
     if _is_api(request):
         return JsonResponse(error_body("bad_request", message), status=400)
+    if request.headers.get("HX-Request"):
+        # htmx shows it in the page's alert region (static/js/app.js), not a whole page.
+        return HttpResponse(message, content_type="text/plain; charset=utf-8", status=400)
     return render(request, "400.html", {"message": message}, status=400)
 
 

@@ -143,6 +143,9 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
     assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
     page.keyboard.press("Enter")
     page.locator("details[open] input[name=criteres]").first.wait_for()  # loaded when the cell opens
+    # htmx binds the form's change trigger as it settles the swapped content (a Space pressed
+    # before that toggles the box with no autosave: seen once on a loaded machine)
+    page.wait_for_function("!document.querySelector('.htmx-added, .htmx-settling, .htmx-request')")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.type") == "checkbox"
     page.keyboard.press("Space")
@@ -201,3 +204,40 @@ def test_commission_decides_a_capacite_against_the_avis_with_a_motivation(
     with tenant_context(org_a):
         resultat = Resultat.objects.get(dossier=dossier, capacite=cap1)
         assert resultat.valide and resultat.motivation_commission == "Relances observées en situation réelle"
+
+
+def test_a_failed_autosave_is_shown_not_silent(page, org_a, alice, referentiels):  # noqa: F811
+    """The grid is open when the gestionnaire takes the épreuve from the évaluateur: the next
+    keystroke's autosave answers 404, and the page says so (htmx does not swap a 4xx)."""
+    eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
+    other = make_member(org_a, Role.EVALUATEUR, "eva2@test.local")
+    ref = referentiels["cqpm"]
+    with tenant_context(org_a):
+        session = services.session_create(by=alice, referentiel=ref, intitule="Session", lieu="Paris")
+        epreuve = services.epreuve_create(
+            session=session,
+            by=alice,
+            intitule="Soutenance",
+            date=timezone.localdate() + dt.timedelta(days=40),
+            heure_debut=dt.time(9),
+            duree_minutes=60,
+            capacites=[c.code for c in ref.capacites.all()[:1]],
+            evaluateurs=[eva.user],
+        )
+        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[inscribed_dossier(alice, ref)])
+
+    login(page, "eva@test.local")
+    page.goto(page.base + f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/")
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.row === '0'")
+    assert page.locator("#htmx-erreur").is_hidden()
+    with tenant_context(org_a):
+        services.epreuve_update(epreuve=epreuve, by=alice, evaluateurs=[other.user])
+    page.keyboard.press("a")
+    alert = page.get_by_role("alert").filter(has_text="Rien n'a été enregistré")
+    alert.wait_for()
+    assert "Introuvable" in alert.inner_text() and "code 404" in alert.inner_text()
+    screenshot(page, "evaluations-grille-erreur")
+    with tenant_context(org_a):
+        assert not Resultat.objects.filter(etat="acquis").exists()
+    alert.get_by_role("button", name="Fermer").click()
+    assert page.locator("#htmx-erreur").is_hidden()
