@@ -137,6 +137,21 @@ def _count_queries(request) -> int:
     return count
 
 
+def _profile(name: str, request) -> None:
+    """BENCH_PROFILE=1: where one page's time goes (pyinstrument, 20 requests), under bench/results/profiles/."""
+    from pyinstrument import Profiler
+
+    out = ROOT / "bench" / "results" / "profiles"
+    out.mkdir(parents=True, exist_ok=True)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(20):
+        request()
+    profiler.stop()
+    slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")
+    (out / f"{slug}.txt").write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+
+
 def bench_pages() -> list[Line]:
     from django.conf import settings
     from django.contrib.sessions.backends.db import SessionStore
@@ -177,6 +192,8 @@ def bench_pages() -> list[Line]:
         )
         line.passed = line.ratio <= 3
         lines.append(line)
+        if os.environ.get("BENCH_PROFILE"):
+            _profile(name, lambda url=url, kwargs=kwargs: client.get(url, **kwargs))
     # Through gunicorn: a session cookie for pages, the token for the API.
     session = SessionStore()
     session.update({"_auth_user_id": str(w["user"].pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
