@@ -568,7 +568,7 @@ class AvisListCreateView(_ListView):
 class AvisDetailView(TenantAPIView):
     required_permission = {"GET": "organisation.view", "POST": "avis.give"}
 
-    def _get(self, avis_id):
+    def _get(self, avis_id, **options):
         from organisations.roles import has_capability
 
         if not (
@@ -576,11 +576,11 @@ class AvisDetailView(TenantAPIView):
             or has_capability(self.membership.role, "avis.give")
         ):
             raise Http404
-        return selectors.avis_get(public_id=avis_id, membership=self.membership)
+        return selectors.avis_get(public_id=avis_id, membership=self.membership, **options)
 
     @extend_schema(responses=AvisSerializer, summary="Un avis de l'entreprise (un tuteur : les siens)")
     def get(self, request, org_slug, avis_id):
-        return Response(AvisSerializer(self._get(avis_id)).data)
+        return Response(AvisSerializer(self._get(avis_id, with_capacites=True)).data)
 
     @extend_schema(
         request=AvisSaveSerializer,

@@ -419,11 +419,16 @@ def avis_for_tuteur(*, user):
     return avis_list().filter(tuteur__email__iexact=user.email)
 
 
-def avis_get(*, public_id, membership):
+def avis_get(*, public_id, membership, with_capacites: bool = False):
     """An avis for ``membership``: a tuteur only reaches their own (another one → 404)."""
+    from django.db.models import Prefetch
+
+    from evaluations.models import AvisCapacite
     from organisations.roles import Role
 
     qs = avis_list()
+    if with_capacites:  # the API lists them with their code: one query, not one per capacité
+        qs = qs.prefetch_related(Prefetch("capacites", queryset=AvisCapacite.objects.select_related("capacite")))
     if membership.role == Role.TUTEUR:
         qs = qs.filter(tuteur__email__iexact=membership.user.email)
     return _get(qs, public_id)

@@ -87,7 +87,7 @@ PINNED: dict[str, int] = {
     "GET verifier/{code}": 1,
     "GET ~/audit-events/": 7,
     "GET ~/avis/": 9,
-    "GET ~/avis/{avis_id}/": 39,
+    "GET ~/avis/{avis_id}/": 7,
     "GET ~/candidates/": 8,
     "GET ~/candidates/{candidate_id}/": 6,
     "GET ~/candidates/{candidate_id}/rgpd-export/": 24,
