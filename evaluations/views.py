@@ -3,7 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -314,18 +315,51 @@ def evaluator_workspace(request, org_slug):
     return render(request, "evaluations/workspace.html", {"epreuves": epreuves[:300]})
 
 
+# The évaluateur's grid shows its candidates by pages of this size (500-candidate sessions).
+GRID_ROWS_PER_PAGE = 50
+
+
+def _page_query(filters: dict, page: int) -> str:
+    params = QueryDict(mutable=True)
+    params.update(filters)
+    if page > 1:
+        params["page"] = str(page)
+    return params.urlencode()
+
+
+def _grid_back(request, org_slug, epreuve):
+    """Back to the grid's page and filter the form was posted from (hidden field ``retour``,
+    re-parsed: only the known filter and a page number)."""
+    back = QueryDict(request.POST.get("retour", "")[:200])
+    filtre = selectors.grid_filter(back)
+    page = back.get("page", "1")
+    query = _page_query({"filtre": filtre} if filtre else {}, int(page) if page.isdigit() else 1)
+    url = reverse("epreuve_grid", kwargs={"org_slug": org_slug, "epreuve_id": epreuve.public_id})
+    return redirect(url + (f"?{query}" if query else "") + "#grille")
+
+
 @require_capability("results.record")
 @require_GET
 def epreuve_grid(request, org_slug, epreuve_id):
     epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
-    cibles, rows = selectors.epreuve_grid(epreuve=epreuve, user=request.user)
+    filtre = selectors.grid_filter(request.GET)
+    grid = selectors.epreuve_grid(epreuve=epreuve, user=request.user, filtre=filtre)
+    paginator = Paginator(grid.ids, GRID_ROWS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))  # not a number: page 1; too far: the last one
+    filters = {"filtre": filtre} if filtre else {}
     return render(
         request,
         "evaluations/grid.html",
         {
             "epreuve": epreuve,
-            "cibles": cibles,
-            "rows": rows,
+            "cibles": grid.cibles,
+            "rows": selectors.epreuve_grid_rows(grid=grid, ids=page.object_list),
+            "grid": grid,
+            "filtre": filtre,
+            "page": page,
+            "page_range": list(paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)),
+            "filters_query": _page_query(filters, 1) + "&" if filters else "",
+            "retour": _page_query(filters, page.number),
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
             "can_validate": membership_can(request, "results.validate"),
             "can_resolve": epreuve.double_correction
@@ -441,7 +475,7 @@ def correction_resolve(request, org_slug, epreuve_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, "Désaccord résolu : la valeur retenue est enregistrée.")
-    return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
+    return _grid_back(request, org_slug, epreuve)
 
 
 # --- a dossier's results -------------------------------------------------------------------------

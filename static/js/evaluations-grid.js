@@ -1,6 +1,8 @@
 /* Évaluateur's grid: keyboard marking. Arrow keys / Enter move between cells; in a capacité cell
    the keys A (acquis), N (non acquis) and X (absent) set the value, which htmx saves at once
-   (hx-trigger="change"), then the focus moves to the next candidate. */
+   (hx-trigger="change"), then the focus moves to the next candidate. The grid shows one page of
+   candidates: after the page's last one, the focus goes to the link to the following candidates
+   ([data-grid-next]: the next page, or the « à saisir » list reloaded), Enter follows it. */
 (function () {
   "use strict";
   const KEYS = { a: "acquis", n: "non_acquis", x: "absent" };
@@ -11,6 +13,12 @@
     const row = Number(el.dataset.row), col = Number(el.dataset.col);
     const target = table.querySelector(`[data-cell][data-row="${row + dRow}"][data-col="${col + dCol}"]`);
     if (target) { target.focus(); if (target.select) { target.select(); } return true; }
+    return false;
+  }
+
+  function next(table) {
+    const link = table.parentElement.querySelector("[data-grid-next]");
+    if (link) { link.focus(); return true; }
     return false;
   }
 
@@ -25,14 +33,15 @@
     if (el.tagName === "SELECT" && KEYS[key]) {
       event.preventDefault();
       if (el.value !== KEYS[key]) { el.value = KEYS[key]; save(el); }
-      // next candidate; after the last one, the first candidate of the next column
-      move(table, el, 1, 0) || move(table, el, -Number(el.dataset.row), 1);
+      // next candidate; after the page's last one, the first candidate of the next column, after
+      // the last column the link to the following candidates
+      move(table, el, 1, 0) || move(table, el, -Number(el.dataset.row), 1) || next(table);
       return;
     }
     if (key === "arrowdown" || (key === "enter" && !event.shiftKey)) {
       event.preventDefault();
       if (el.tagName === "INPUT" && el.dataset.saved !== el.value) { save(el); el.dataset.saved = el.value; }
-      move(table, el, 1, 0);
+      move(table, el, 1, 0) || next(table);
     } else if (key === "arrowup" || (key === "enter" && event.shiftKey)) {
       event.preventDefault();
       move(table, el, -1, 0);

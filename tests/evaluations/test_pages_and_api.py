@@ -124,6 +124,67 @@ def test_grid_query_count_is_constant(org_a, alice, client_for, cqpm_epreuve, me
         counts.append(len(ctx.captured_queries))
     assert counts[0] == counts[1], counts
     assert r.content.decode().count("data-cell") == 50 * len(big.capacites)
+    # another page, under the « à saisir » filter: the same queries
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(f"/o/centre-a/evaluations/epreuves/{big.public_id}/grille/?filtre=a_saisir&page=2")
+    assert r.status_code == 200 and len(ctx.captured_queries) == counts[0], ctx.captured_queries
+
+
+def _grid_rows(html: str) -> list[str]:
+    return re.findall(r'<tr><th scope="row">([^<]+)<', html)
+
+
+def test_grid_pages_of_50_and_the_a_saisir_filter(org_a, client_for, cqpm_epreuve, member_factory):
+    eva = member_factory(org_a, Role.EVALUATEUR, "eva@test.local")
+    epreuve, dossiers = cqpm_epreuve(n=120, evaluateurs=[eva.user])
+    marked = dossiers[:30]
+    with tenant_context(org_a):
+        for d in marked:  # every cell of 30 candidates; one cell only of a 31st
+            for code in epreuve.capacites:
+                services.epreuve_mark(epreuve=epreuve, dossier=d, by=eva, cible=code, valeur="acquis")
+        services.epreuve_mark(epreuve=epreuve, dossier=dossiers[30], by=eva, cible=epreuve.capacites[0], valeur="absent")
+        marked_names = {d.candidate.nom_complet for d in marked}
+    client = client_for(eva)
+    url = f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/"
+    pages = [client.get(url + q).content.decode() for q in ("", "?page=2", "?page=3")]
+    rows = [_grid_rows(p) for p in pages]
+    assert [len(r) for r in rows] == [50, 50, 20]
+    assert len(set(sum(rows, []))) == 120  # every candidate once, none twice
+    assert "120 candidats" in pages[0] and "Candidats 101 à 120 sur 120" in pages[2]
+    assert '<span aria-current="page">Page 3</span>' in pages[2]
+    assert 'href="?page=2#grille" rel="prev"' in pages[2] and 'rel="next"' not in pages[2]
+    assert "data-grid-next" in pages[0] and "data-grid-next" not in pages[2]
+    assert "Tous (120)" in pages[0] and "À saisir (90)" in pages[0]
+    # « à saisir »: the 90 candidates with an empty cell (the half-marked one included)
+    first = client.get(url + "?filtre=a_saisir").content.decode()
+    second = client.get(url + "?filtre=a_saisir&page=2").content.decode()
+    todo = _grid_rows(first) + _grid_rows(second)
+    assert len(_grid_rows(first)) == 50 and len(todo) == 90
+    assert not marked_names & set(todo) and dossiers[30].candidate.nom_complet in todo
+    assert 'href="?filtre=a_saisir&amp;page=2#grille"' in first and "Candidats 51 à 90 sur 90" in second
+    # the link after the page's last candidate reloads the same page of the (shrinking) list
+    assert re.search(r'href="[^"]*grille/\?filtre=a_saisir&amp;page=2#grille" data-grid-next', second)
+    # a bad page number is page 1 (not a number) or the last page (out of range), never an error
+    for q, expected in (("?page=abc", 1), ("?page=0", 3), ("?page=999", 3), ("?page=-2", 3), ("?filtre=zzz&page=2", 2)):
+        r = client.get(url + q)
+        assert r.status_code == 200, q
+        assert f'<span aria-current="page">Page {expected}</span>' in r.content.decode(), q
+
+
+def test_grid_all_marked_and_resolution_comes_back_to_its_page(org_a, alice, client_for, cqpm_epreuve):
+    epreuve, [dossier] = cqpm_epreuve(n=1)
+    with tenant_context(org_a):
+        for code in epreuve.capacites:
+            services.epreuve_mark(epreuve=epreuve, dossier=dossier, by=alice, cible=code, valeur="acquis")
+    client = client_for(alice)
+    url = f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/"
+    page = client.get(url + "?filtre=a_saisir").content.decode()
+    assert "À saisir (0)" in page and "Tous les candidats sont saisis." in page
+    r = client.post(
+        url + "resoudre/",
+        {"dossier": str(dossier.public_id), "cible": epreuve.capacites[0], "retour": "filtre=a_saisir&page=2&x=1"},
+    )
+    assert r.status_code == 302 and r["Location"] == url + "?filtre=a_saisir&page=2#grille"
 
 
 def test_evaluateur_sees_only_assigned_epreuves_and_autosaves(

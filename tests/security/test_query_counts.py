@@ -47,7 +47,9 @@ PINNED: dict[str, int] = {
     "evaluations/dossiers/<uuid:dossier_id>/resultats/": 27,
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 12,
-    "evaluations/epreuves/<uuid:epreuve_id>/grille/": 12,
+    # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
+    # the « à saisir » filter and counts), then the page's inscriptions with dossiers and candidates
+    "evaluations/epreuves/<uuid:epreuve_id>/grille/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/grille/details/": 8,
     "evaluations/dossiers/<uuid:dossier_id>/commission/": 15,
     "evaluations/mes-evaluations/": 8,
