@@ -183,6 +183,48 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
     )
 
 
+def test_evaluateur_marks_a_paged_grid_page_by_page(page, org_a, alice, referentiels, monkeypatch):  # noqa: F811
+    """« À saisir », pages of 2 (the live server runs in this process): after the page's last
+    candidate the focus is on the link to the following ones; Entrée follows it."""
+    monkeypatch.setattr("evaluations.views.GRID_ROWS_PER_PAGE", 2)
+    eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
+    ref = referentiels["cqpm"]
+    with tenant_context(org_a):
+        session = services.session_create(by=alice, referentiel=ref, intitule="Session paginée", lieu="Paris")
+        epreuve = services.epreuve_create(
+            session=session,
+            by=alice,
+            intitule="Soutenance",
+            date=timezone.localdate() + dt.timedelta(days=40),
+            heure_debut=dt.time(9),
+            duree_minutes=60,
+            capacites=[ref.capacites.first().code],
+            evaluateurs=[eva.user],
+        )
+        dossiers = [inscribed_dossier(alice, ref, nom_naissance=n) for n in ("Arnaud", "Bernard", "Colin")]
+        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=dossiers)
+
+    login(page, "eva@test.local")
+    page.goto(page.base + f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/?filtre=a_saisir")
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.row === '0'")
+    assert page.locator("tbody th[scope=row]").count() == 2
+    page.keyboard.press("a")
+    page.keyboard.press("n")  # the page's last candidate: the focus goes to the following ones
+    page.wait_for_function("document.querySelectorAll('.cell-status .ok').length >= 2")
+    assert page.evaluate("document.activeElement.hasAttribute('data-grid-next')")
+    assert axe_violations(page) == []
+    page.keyboard.press("Enter")  # the « à saisir » list reloaded: Colin alone
+    page.wait_for_function("document.activeElement && document.activeElement.dataset.row === '0'")
+    assert page.locator("tbody th[scope=row]").count() == 1
+    assert "COLIN" in page.locator("tbody th[scope=row]").inner_text().upper()
+    page.keyboard.press("x")
+    page.wait_for_function("document.querySelectorAll('.cell-status .ok').length >= 1")
+    screenshot(page, "evaluations-grille-paginee")
+    with tenant_context(org_a):
+        etats = sorted(Resultat.objects.values_list("dossier__candidate__nom_naissance", "etat"))
+    assert etats == [("ARNAUD", "acquis"), ("BERNARD", "non_acquis"), ("COLIN", "absent")]
+
+
 def test_commission_decides_a_capacite_against_the_avis_with_a_motivation(
     page, org_a, alice, commission_setup
 ):
