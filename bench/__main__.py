@@ -25,7 +25,9 @@ def _bench_database_url() -> str:
 
 def _owner_url(url: str) -> str:
     """The owner role's URL (DATABASE_MIGRATE_URL's credentials) for the database of ``url``."""
-    owner = os.environ.get("DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_owner@127.0.0.1:5432/certif")
+    owner = os.environ.get(
+        "DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_owner@127.0.0.1:5432/certif"
+    )
     return f"{owner.rpartition('/')[0]}/{url.rpartition('/')[2]}"
 
 
@@ -85,13 +87,23 @@ def main() -> int:
             import traceback
 
             traceback.print_exc()
-            lines.append(Line(name, "ms", [0.0], passed=False, note=f"error: {exc.__class__.__name__}: {exc}"[:200]))
+            lines.append(
+                Line(name, "ms", [0.0], passed=False, note=f"error: {exc.__class__.__name__}: {exc}"[:200])
+            )
     print(table(lines))
     out = ROOT / "bench" / "results" / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json"
-    out.write_text(json.dumps({
-        "when": dt.datetime.now().isoformat(timespec="seconds"), "cpu_count": os.cpu_count(), "python": platform.python_version(),
-        "lines": [line.as_dict() for line in lines],
-    }, ensure_ascii=False, indent=2))
+    out.write_text(
+        json.dumps(
+            {
+                "when": dt.datetime.now().isoformat(timespec="seconds"),
+                "cpu_count": os.cpu_count(),
+                "python": platform.python_version(),
+                "lines": [line.as_dict() for line in lines],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
     print(f"JSON: {out.relative_to(ROOT)}")
     return 0 if all(line.passed is not False for line in lines) else 1
 

@@ -42,7 +42,14 @@ def seed_big_centre():
     with tenant_context(big):
         candidates = Candidate.objects.bulk_create(
             [
-                Candidate(organisation=big, civilite="MME", sexe="F", nom_naissance=f"Nom{i:05d}", prenom1="Prénom", naissance_annee=1990 + i % 15)
+                Candidate(
+                    organisation=big,
+                    civilite="MME",
+                    sexe="F",
+                    nom_naissance=f"Nom{i:05d}",
+                    prenom1="Prénom",
+                    naissance_annee=1990 + i % 15,
+                )
                 for i in range(N_DOSSIERS)
             ],
             batch_size=2000,
@@ -50,13 +57,20 @@ def seed_big_centre():
         statuses = ["brouillon", "inscrit", "en_evaluation", "pret_pour_jury"]
         dossiers = Dossier.objects.bulk_create(
             [
-                Dossier(organisation=big, candidate=c, referentiel=ref, voie_acces=Dossier.VoieAcces.APPRENTISSAGE, status=statuses[i % 4])
+                Dossier(
+                    organisation=big,
+                    candidate=c,
+                    referentiel=ref,
+                    voie_acces=Dossier.VoieAcces.APPRENTISSAGE,
+                    status=statuses[i % 4],
+                )
                 for i, c in enumerate(candidates)
             ],
             batch_size=2000,
         )
         DossierBloc.objects.bulk_create(
-            [DossierBloc(organisation=big, dossier=d, bloc=b) for d in dossiers for b in blocs], batch_size=5000
+            [DossierBloc(organisation=big, dossier=d, bloc=b) for d in dossiers for b in blocs],
+            batch_size=5000,
         )
     return {"user": user, "key": key, "dossier": dossiers[0], "org": big, "ref": ref}
 
@@ -94,8 +108,21 @@ class Gunicorn:
     def __init__(self, env: dict):
         self.port = _free_port()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{self.port}", "--log-level", "warning"],
-            cwd=ROOT, env=env, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-w",
+                "2",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -187,7 +214,11 @@ def bench_pages() -> list[Line]:
         # CPU per request (warm-up included): on a shared machine, steadier than wall clock.
         cpu = (time.process_time() - cpu0) * 1000 / (len(samples) + 1)
         line = Line(
-            f"{name} (test client, {N_DOSSIERS} dossiers)", "ms", samples, floor, target="≤ 3 × /ping",
+            f"{name} (test client, {N_DOSSIERS} dossiers)",
+            "ms",
+            samples,
+            floor,
+            target="≤ 3 × /ping",
             note=f"{queries} queries, CPU {cpu:.1f} ms vs /ping {floor_cpu:.1f} ms",
         )
         line.passed = line.ratio <= 3
@@ -196,8 +227,14 @@ def bench_pages() -> list[Line]:
             _profile(name, lambda url=url, kwargs=kwargs: client.get(url, **kwargs))
     # Through gunicorn: a session cookie for pages, the token for the API.
     session = SessionStore()
-    session.update({"_auth_user_id": str(w["user"].pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
-                    "_auth_user_hash": w["user"].get_session_auth_hash(), "mfa_ok": True})
+    session.update(
+        {
+            "_auth_user_id": str(w["user"].pk),
+            "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+            "_auth_user_hash": w["user"].get_session_auth_hash(),
+            "mfa_ok": True,
+        }
+    )
     session.create()
     env = dict(os.environ, DJANGO_ALLOWED_HOSTS="127.0.0.1")
     server = Gunicorn(env)
@@ -234,4 +271,9 @@ def _bench_import():
     return bench_candidate_import()
 
 
-BENCHES = {"engine": _bench_engine, "pages": bench_pages, "import": _bench_import, "parchemins": _bench_parchemins}
+BENCHES = {
+    "engine": _bench_engine,
+    "pages": bench_pages,
+    "import": _bench_import,
+    "parchemins": _bench_parchemins,
+}

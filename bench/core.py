@@ -32,8 +32,13 @@ class Line:
 
     def as_dict(self) -> dict:
         data = asdict(self)
-        data.update(median=self.median, min=min(self.samples), max=max(self.samples), ratio=self.ratio,
-                    floor_median=statistics.median(self.floor) if self.floor else None)
+        data.update(
+            median=self.median,
+            min=min(self.samples),
+            max=max(self.samples),
+            ratio=self.ratio,
+            floor_median=statistics.median(self.floor) if self.floor else None,
+        )
         return data
 
 

@@ -48,7 +48,9 @@ def _database_url() -> str:
 
 def _owner_url(url: str) -> str:
     """The owner role's URL (DATABASE_MIGRATE_URL's credentials) for the database of ``url``."""
-    owner = os.environ.get("DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_owner@127.0.0.1:5432/certif")
+    owner = os.environ.get(
+        "DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_owner@127.0.0.1:5432/certif"
+    )
     return f"{owner.rpartition('/')[0]}/{url.rpartition('/')[2]}"
 
 

@@ -37,12 +37,27 @@ def sample_document():
     from documents.models import DocumentKind, IssuedDocument
     from documents.samples import SAMPLE_PARCHEMIN
 
-    context = {k: v for k, v in SAMPLE_PARCHEMIN.items() if k not in ("numero", "code_verification", "url_verification", "date_delivrance")}
-    context.update(code_certification="RNCP36390", repertoire="RNCP", date_decision="2022-03-29", date_deliberation="2026-06-12",
-                   signataires=[list(s) for s in SAMPLE_PARCHEMIN["signataires"]])
+    context = {
+        k: v
+        for k, v in SAMPLE_PARCHEMIN.items()
+        if k not in ("numero", "code_verification", "url_verification", "date_delivrance")
+    }
+    context.update(
+        code_certification="RNCP36390",
+        repertoire="RNCP",
+        date_decision="2022-03-29",
+        date_deliberation="2026-06-12",
+        signataires=[list(s) for s in SAMPLE_PARCHEMIN["signataires"]],
+    )
     return IssuedDocument(
-        kind=DocumentKind.PARCHEMIN, number="CCIF-2026-000123", verification_code="7K2MQX4PH9TD", version=1,
-        holder_name="Camille Lefèvre-Durand", title="Parchemin", context=context, issued_on=dt.date(2026, 6, 15),
+        kind=DocumentKind.PARCHEMIN,
+        number="CCIF-2026-000123",
+        verification_code="7K2MQX4PH9TD",
+        version=1,
+        holder_name="Camille Lefèvre-Durand",
+        title="Parchemin",
+        context=context,
+        issued_on=dt.date(2026, 6, 15),
     )
 
 
@@ -107,15 +122,28 @@ def bench_parchemin() -> list[Line]:
         floor_samples += timed(lambda: floor(html), 1, warmup=0)
         samples += timed(platform, 1, warmup=0)
     cpu_floor, cpu_platform = _cpu_ms(lambda: floor(html), runs(10)), _cpu_ms(platform, runs(10))
-    line = Line("parchemin: template+render+seal vs bare WeasyPrint", "ms", samples, floor_samples, target="≤ 1.3 × floor",
-                note=f"CPU {cpu_platform:.0f} vs {cpu_floor:.0f} ms = {cpu_platform / cpu_floor:.2f}")
+    line = Line(
+        "parchemin: template+render+seal vs bare WeasyPrint",
+        "ms",
+        samples,
+        floor_samples,
+        target="≤ 1.3 × floor",
+        note=f"CPU {cpu_platform:.0f} vs {cpu_floor:.0f} ms = {cpu_platform / cpu_floor:.2f}",
+    )
     line.passed = line.ratio <= 1.3
     # For information: against a minimal 4-line page with one font (the old floor).
     minimal = _floor_renderer()
-    small = FLOOR_PAGE.format(name="Camille Martin", intitule="Assistant(e) de gestion et d'administration d'entreprise")
+    small = FLOOR_PAGE.format(
+        name="Camille Martin", intitule="Assistant(e) de gestion et d'administration d'entreprise"
+    )
     cpu_min = _cpu_ms(lambda: minimal(small), runs(10))
-    info = Line("parchemin vs a minimal 4-line page (info)", "ms", samples, timed(lambda: minimal(small), runs(10)),
-                note=f"CPU {cpu_platform:.0f} vs {cpu_min:.0f} ms")
+    info = Line(
+        "parchemin vs a minimal 4-line page (info)",
+        "ms",
+        samples,
+        timed(lambda: minimal(small), runs(10)),
+        note=f"CPU {cpu_platform:.0f} vs {cpu_min:.0f} ms",
+    )
     # Throughput: 1 process vs 2 processes rendering the same number of documents.
     n = runs(48)
     ctx = multiprocessing.get_context("fork")
@@ -123,15 +151,21 @@ def bench_parchemin() -> list[Line]:
     two = _throughput_seconds(ctx, 2, n)
     speedup = one / two
     load = os.getloadavg()[0]
-    tput = Line("parchemins/s, 2 processes vs 1", "x", [speedup], target="≥ 1.8 ×",
-                note=f"1 proc {n / one:.1f}/s, 2 procs {n / two:.1f}/s, load avg {load:.1f} on {os.cpu_count()} cores")
+    tput = Line(
+        "parchemins/s, 2 processes vs 1",
+        "x",
+        [speedup],
+        target="≥ 1.8 ×",
+        note=f"1 proc {n / one:.1f}/s, 2 procs {n / two:.1f}/s, load avg {load:.1f} on {os.cpu_count()} cores",
+    )
     tput.passed = speedup >= 1.8
     return [line, info, tput]
 
 
 def bench_pv() -> list[Line]:
     rows = "".join(
-        f"<tr><td>{i}</td><td>Candidat {i} Nom-de-famille</td><td>Certifié</td><td>Blocs 1, 2, 3, 4</td><td>—</td></tr>" for i in range(500)
+        f"<tr><td>{i}</td><td>Candidat {i} Nom-de-famille</td><td>Certifié</td><td>Blocs 1, 2, 3, 4</td><td>—</td></tr>"
+        for i in range(500)
     )
     floor_html = (
         "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><style>@page{size:A4;margin:15mm} body{font-family:'DejaVu Sans';font-size:9pt}"
@@ -143,7 +177,14 @@ def bench_pv() -> list[Line]:
     try:
         from bench.jury import render_pv_500  # the jury PV of 500 candidates through documents.services
     except ImportError:
-        return [Line("PV 500 candidates (floor only)", "ms", floor_samples, note="platform PV template not available yet")]
+        return [
+            Line(
+                "PV 500 candidates (floor only)",
+                "ms",
+                floor_samples,
+                note="platform PV template not available yet",
+            )
+        ]
     samples = timed(render_pv_500, runs(3))
     line = Line("PV 500 candidates", "ms", samples, floor_samples, target="≤ 1.5 × floor")
     line.passed = line.ratio <= 1.5

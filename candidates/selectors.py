@@ -249,7 +249,12 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
         _visible(
             Dossier.objects.select_related(
                 # organisation: the transition guards check the centre's habilitation.
-                "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt", "organisation"
+                "candidate",
+                "referentiel",
+                "entreprise",
+                "tuteur",
+                "previous_attempt",
+                "organisation",
             ),
             actor,
         ),
@@ -270,7 +275,9 @@ def dossier_with_details(dossier: Dossier) -> Dossier:
     prefetch_related_objects(
         [dossier],
         Prefetch("blocs_vises", queryset=DossierBloc.objects.select_related("bloc")),
-        Prefetch("modalites_choisies", queryset=DossierModalite.objects.select_related("capacite", "modalite")),
+        Prefetch(
+            "modalites_choisies", queryset=DossierModalite.objects.select_related("capacite", "modalite")
+        ),
         Prefetch("transitions", queryset=DossierTransition.objects.select_related("by")),
     )
     return dossier
@@ -376,8 +383,6 @@ def dossier_counts(*, actor=None) -> dict:
     dossiers = _visible(Dossier.objects.all(), actor)
     per_status = dict(dossiers.values_list("status").annotate(n=Count("pk")).order_by())
     per_referentiel = list(
-        dossiers.values("referentiel__code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "referentiel__code")
+        dossiers.values("referentiel__code").annotate(n=Count("pk")).order_by("-n", "referentiel__code")
     )
     return {"per_status": per_status, "per_referentiel": per_referentiel}

@@ -34,7 +34,9 @@ def exception_handler(exc, context):
         # A request body nested deeper than the parsers (json, yaml) can recurse: refuse it as
         # malformed input rather than answer 500.
         return Response(
-            error_body("parse_error", "Données trop profondément imbriquées : simplifiez la structure envoyée."),
+            error_body(
+                "parse_error", "Données trop profondément imbriquées : simplifiez la structure envoyée."
+            ),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, ApplicationError):
@@ -57,9 +59,7 @@ def exception_handler(exc, context):
         if isinstance(detail, list):
             message = "; ".join(str(d) for d in detail)
         else:
-            message = "Données invalides : " + ", ".join(
-                f"{k} — {' '.join(v)}" for k, v in fields.items()
-            )
+            message = "Données invalides : " + ", ".join(f"{k} — {' '.join(v)}" for k, v in fields.items())
         response.data = error_body("invalid", message, fields)
     else:
         code = getattr(exc, "default_code", "error")

@@ -28,35 +28,58 @@ class Resultat(TenantModel):
 
     dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="resultats")
     kind = models.CharField(max_length=12, choices=Kind.choices)
-    capacite = models.ForeignKey("referentiels.Capacite", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    bloc = models.ForeignKey("referentiels.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    capacite = models.ForeignKey(
+        "referentiels.Capacite", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    bloc = models.ForeignKey(
+        "referentiels.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     composante = models.CharField(max_length=20, blank=True)
     etat = models.CharField("état", max_length=12, choices=Etat.choices, blank=True)
-    controle_continu = models.DecimalField("contrôle continu", max_digits=7, decimal_places=2, null=True, blank=True)
+    controle_continu = models.DecimalField(
+        "contrôle continu", max_digits=7, decimal_places=2, null=True, blank=True
+    )
     epreuves = models.DecimalField("épreuves", max_digits=7, decimal_places=2, null=True, blank=True)
     points = models.DecimalField("points", max_digits=7, decimal_places=2, null=True, blank=True)
     absence_non_justifiee = models.BooleanField("absence non justifiée", default=False)
     criteres_observes = models.JSONField("critères observés", default=list, blank=True)
     commentaire = models.TextField(blank=True)
-    evaluateur = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    evaluateur = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     valide = models.BooleanField("validé par la commission", default=False)
-    valide_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    valide_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     valide_le = models.DateTimeField(null=True, blank=True)
     motivation_commission = models.TextField(
-        "motivation de la commission", blank=True,
+        "motivation de la commission",
+        blank=True,
         help_text="Exigée quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dossier", "capacite"], condition=Q(kind="capacite"), name="resultat_unique_capacite"),
-            models.UniqueConstraint(fields=["dossier", "bloc"], condition=Q(kind="bloc"), name="resultat_unique_bloc"),
-            models.UniqueConstraint(fields=["dossier", "composante"], condition=Q(kind="composante"), name="resultat_unique_composante"),
+            models.UniqueConstraint(
+                fields=["dossier", "capacite"], condition=Q(kind="capacite"), name="resultat_unique_capacite"
+            ),
+            models.UniqueConstraint(
+                fields=["dossier", "bloc"], condition=Q(kind="bloc"), name="resultat_unique_bloc"
+            ),
+            models.UniqueConstraint(
+                fields=["dossier", "composante"],
+                condition=Q(kind="composante"),
+                name="resultat_unique_composante",
+            ),
             models.CheckConstraint(
-                condition=(Q(kind="capacite") & Q(capacite__isnull=False) & Q(bloc__isnull=True) & Q(composante=""))
+                condition=(
+                    Q(kind="capacite") & Q(capacite__isnull=False) & Q(bloc__isnull=True) & Q(composante="")
+                )
                 | (Q(kind="bloc") & Q(bloc__isnull=False) & Q(capacite__isnull=True) & Q(composante=""))
-                | (Q(kind="composante") & ~Q(composante="") & Q(capacite__isnull=True) & Q(bloc__isnull=True)),
+                | (
+                    Q(kind="composante") & ~Q(composante="") & Q(capacite__isnull=True) & Q(bloc__isnull=True)
+                ),
                 name="resultat_kind_fields",
             ),
             models.CheckConstraint(
@@ -77,7 +100,11 @@ class ResultatChange(TenantModel):
 
     resultat = models.ForeignKey(Resultat, on_delete=models.CASCADE, related_name="changes")
     epreuve = models.ForeignKey(
-        "Epreuve", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "Epreuve",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="L'épreuve dont la saisie a produit ce changement (grille, présence).",
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -99,7 +126,11 @@ class SuiviDossier(TenantModel):
 
     dossier = models.OneToOneField("candidates.Dossier", on_delete=models.CASCADE, related_name="suivi")
     taux_absence = models.DecimalField(
-        "taux d'absence en formation (%)", max_digits=5, decimal_places=2, null=True, blank=True,
+        "taux d'absence en formation (%)",
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         help_text="Part du temps de formation manqué sans justification, pour la pénalité sur la note du tuteur.",
     )
     fraude = models.BooleanField("fraude constatée", default=False)
@@ -107,7 +138,10 @@ class SuiviDossier(TenantModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(taux_absence__isnull=True) | (Q(taux_absence__gte=0) & Q(taux_absence__lte=100)), name="suivi_taux_range"),
+            models.CheckConstraint(
+                condition=Q(taux_absence__isnull=True) | (Q(taux_absence__gte=0) & Q(taux_absence__lte=100)),
+                name="suivi_taux_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -121,9 +155,13 @@ class SessionExamen(TenantModel):
     """A session d'examen of one référentiel: it groups the épreuves candidates sit."""
 
     intitule = models.CharField("intitulé", max_length=200)
-    referentiel = models.ForeignKey("referentiels.Referentiel", on_delete=models.PROTECT, related_name="+", verbose_name="référentiel")
+    referentiel = models.ForeignKey(
+        "referentiels.Referentiel", on_delete=models.PROTECT, related_name="+", verbose_name="référentiel"
+    )
     lieu = models.CharField("lieu", max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,8 +180,17 @@ class Epreuve(TenantModel):
 
     session = models.ForeignKey(SessionExamen, on_delete=models.CASCADE, related_name="epreuves")
     intitule = models.CharField("intitulé", max_length=200)
-    modalite = models.ForeignKey("referentiels.Modalite", on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="modalité")
-    bloc = models.ForeignKey("referentiels.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    modalite = models.ForeignKey(
+        "referentiels.Modalite",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="modalité",
+    )
+    bloc = models.ForeignKey(
+        "referentiels.Bloc", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     capacites = models.JSONField("capacités couvertes (codes)", default=list, blank=True)
     composante = models.CharField("composante de l'évaluation professionnelle", max_length=20, blank=True)
     date = models.DateField("date")
@@ -153,11 +200,13 @@ class Epreuve(TenantModel):
     salle = models.CharField("salle", max_length=100, blank=True)
     surveillants = models.CharField("surveillants", max_length=300, blank=True)
     documents_a_apporter = models.TextField(
-        "documents à apporter", blank=True,
+        "documents à apporter",
+        blank=True,
         default="Pièce d'identité en cours de validité (carte d'identité, passeport ou titre de séjour) ; la présente convocation.",
     )
     double_correction = models.BooleanField(
-        "double correction", default=False,
+        "double correction",
+        default=False,
         help_text="Deux évaluateurs notent chaque candidat ; un désaccord bloque le passage au jury jusqu'à sa résolution.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -165,7 +214,9 @@ class Epreuve(TenantModel):
     class Meta:
         ordering = ["date", "heure_debut", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(duree_minutes__gt=0) & Q(duree_minutes__lte=1440), name="epreuve_duree_range"),
+            models.CheckConstraint(
+                condition=Q(duree_minutes__gt=0) & Q(duree_minutes__lte=1440), name="epreuve_duree_range"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -201,12 +252,16 @@ class InscriptionEpreuve(TenantModel):
         FORCE_MAJEURE = "force_majeure", "Cas de force majeure justifié"
 
     epreuve = models.ForeignKey(Epreuve, on_delete=models.CASCADE, related_name="inscriptions")
-    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="inscriptions_epreuves")
+    dossier = models.ForeignKey(
+        "candidates.Dossier", on_delete=models.CASCADE, related_name="inscriptions_epreuves"
+    )
     presence = models.CharField("présence", max_length=20, choices=Presence.choices, blank=True)
     motif_absence = models.CharField("motif d'absence", max_length=20, choices=Motif.choices, blank=True)
     justification = models.TextField("justification", blank=True)
     rattrapage_avant = models.DateField("rattrapage à organiser avant le", null=True, blank=True)
-    presence_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    presence_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     presence_le = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -214,7 +269,8 @@ class InscriptionEpreuve(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["epreuve", "dossier"], name="inscriptionepreuve_unique"),
             models.CheckConstraint(
-                condition=~Q(presence="absent_justifie") | ~Q(motif_absence=""), name="inscriptionepreuve_justifiee_a_motif"
+                condition=~Q(presence="absent_justifie") | ~Q(motif_absence=""),
+                name="inscriptionepreuve_justifiee_a_motif",
             ),
         ]
 
@@ -239,12 +295,18 @@ class Convocation(TenantModel):
     motif_renvoi = models.TextField("motif du renvoi", blank=True)
     email = models.EmailField("envoyée à", blank=True)
     document = models.ForeignKey(
-        "documents.IssuedDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "documents.IssuedDocument",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="Le PDF scellé, délivré par la couche documents.",
     )
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -252,7 +314,9 @@ class Convocation(TenantModel):
         ordering = ["inscription", "numero_envoi"]
         constraints = [
             models.UniqueConstraint(fields=["inscription", "numero_envoi"], name="convocation_unique_envoi"),
-            models.CheckConstraint(condition=Q(forcee=False) | ~Q(motif_forcage=""), name="convocation_forcee_a_motif"),
+            models.CheckConstraint(
+                condition=Q(forcee=False) | ~Q(motif_forcage=""), name="convocation_forcee_a_motif"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -274,7 +338,9 @@ class Incident(TenantModel):
     kind = models.CharField("nature", max_length=10, choices=Kind.choices)
     pv = models.TextField("procès-verbal d'incident")
     contreseing = models.CharField("contreseing du candidat", max_length=10, choices=Contreseing.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -302,8 +368,12 @@ class Correction(TenantModel):
     class Meta:
         ordering = ["pk"]
         constraints = [
-            models.UniqueConstraint(fields=["epreuve", "dossier", "cible", "correcteur"], name="correction_unique"),
-            models.CheckConstraint(condition=Q(points__isnull=True) | Q(points__gte=0), name="correction_points_positive"),
+            models.UniqueConstraint(
+                fields=["epreuve", "dossier", "cible", "correcteur"], name="correction_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(points__isnull=True) | Q(points__gte=0), name="correction_points_positive"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -338,10 +408,14 @@ class CorrectionResolution(TenantModel):
 class AvisEntreprise(TenantModel):
     """The tuteur's avis on a dossier: requested with a deadline, reminded, locked once submitted."""
 
-    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="avis_entreprise")
+    dossier = models.ForeignKey(
+        "candidates.Dossier", on_delete=models.CASCADE, related_name="avis_entreprise"
+    )
     tuteur = models.ForeignKey("candidates.Tuteur", on_delete=models.PROTECT, related_name="avis")
     date_limite = models.DateField("date limite")
-    demande_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    demande_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     demande_le = models.DateTimeField(auto_now_add=True)
     lien_utilise_le = models.DateTimeField("lien ouvert le", null=True, blank=True)
     # Signed into the tuteur link: a new link (``avis_extend``) bumps it, the previous ones stop working.
@@ -351,7 +425,9 @@ class AvisEntreprise(TenantModel):
     derniere_relance_le = models.DateField(null=True, blank=True)
     commentaire = models.TextField("appréciation générale", blank=True)
     soumis_le = models.DateTimeField("soumis le", null=True, blank=True)
-    soumis_par = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    soumis_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["date_limite", "pk"]
@@ -379,7 +455,9 @@ class AvisCapacite(TenantModel):
 
     class Meta:
         ordering = ["capacite__bloc__order", "capacite__order"]
-        constraints = [models.UniqueConstraint(fields=["avis_entreprise", "capacite"], name="aviscapacite_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["avis_entreprise", "capacite"], name="aviscapacite_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.capacite_id}: {self.avis}"

@@ -32,10 +32,16 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
     resultats = Resultat.objects.filter(dossier__candidate=candidate).select_related(
         "dossier", "capacite", "bloc", "evaluateur"
     )
-    inscriptions = InscriptionEpreuve.objects.filter(dossier__candidate=candidate).select_related("dossier", "epreuve")
-    incidents = Incident.objects.filter(inscription__dossier__candidate=candidate).select_related("inscription__epreuve")
+    inscriptions = InscriptionEpreuve.objects.filter(dossier__candidate=candidate).select_related(
+        "dossier", "epreuve"
+    )
+    incidents = Incident.objects.filter(inscription__dossier__candidate=candidate).select_related(
+        "inscription__epreuve"
+    )
     avis = AvisEntreprise.objects.filter(dossier__candidate=candidate).select_related("dossier", "tuteur")
-    avis_capacites = AvisCapacite.objects.filter(avis_entreprise__dossier__candidate=candidate).select_related("capacite")
+    avis_capacites = AvisCapacite.objects.filter(
+        avis_entreprise__dossier__candidate=candidate
+    ).select_related("capacite")
     convocations = Convocation.objects.filter(inscription__dossier__candidate=candidate).select_related(
         "inscription__epreuve", "document"
     )
@@ -47,38 +53,75 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
             with c.document.file.open("rb") as fh:
                 files.append((name, fh.read()))
         convocation_rows.append(
-            {"epreuve": c.inscription.epreuve.intitule, "envoi": c.numero_envoi, "etat": c.status,
-             "envoyee_a": c.email, "envoyee_le": c.sent_at, "fichier_dans_l_archive": name}
+            {
+                "epreuve": c.inscription.epreuve.intitule,
+                "envoi": c.numero_envoi,
+                "etat": c.status,
+                "envoyee_a": c.email,
+                "envoyee_le": c.sent_at,
+                "fichier_dans_l_archive": name,
+            }
         )
     by_avis: dict[int, list] = {}
     for ac in avis_capacites:
         by_avis.setdefault(ac.avis_entreprise_id, []).append(
-            {"capacite": ac.capacite.code, "avis": ac.avis, "commentaire": ac.commentaire, "criteres": ac.criteres}
+            {
+                "capacite": ac.capacite.code,
+                "avis": ac.avis,
+                "commentaire": ac.commentaire,
+                "criteres": ac.criteres,
+            }
         )
     data = {
         "resultats": [
-            {"dossier": str(r.dossier.public_id), "cible": _cible(r), "etat": r.etat, "controle_continu": r.controle_continu,
-             "epreuves": r.epreuves, "points": r.points, "absence_non_justifiee": r.absence_non_justifiee,
-             "criteres_observes": r.criteres_observes, "commentaire": r.commentaire,
-             "evaluateur": r.evaluateur.email if r.evaluateur else None, "valide": r.valide, "valide_le": r.valide_le,
-             "motivation_commission": r.motivation_commission}
+            {
+                "dossier": str(r.dossier.public_id),
+                "cible": _cible(r),
+                "etat": r.etat,
+                "controle_continu": r.controle_continu,
+                "epreuves": r.epreuves,
+                "points": r.points,
+                "absence_non_justifiee": r.absence_non_justifiee,
+                "criteres_observes": r.criteres_observes,
+                "commentaire": r.commentaire,
+                "evaluateur": r.evaluateur.email if r.evaluateur else None,
+                "valide": r.valide,
+                "valide_le": r.valide_le,
+                "motivation_commission": r.motivation_commission,
+            }
             for r in resultats
         ],
         "presences": [
-            {"dossier": str(i.dossier.public_id), "epreuve": i.epreuve.intitule, "date": i.epreuve.date,
-             "presence": i.presence, "motif_absence": i.motif_absence, "justification": i.justification,
-             "rattrapage_avant": i.rattrapage_avant}
+            {
+                "dossier": str(i.dossier.public_id),
+                "epreuve": i.epreuve.intitule,
+                "date": i.epreuve.date,
+                "presence": i.presence,
+                "motif_absence": i.motif_absence,
+                "justification": i.justification,
+                "rattrapage_avant": i.rattrapage_avant,
+            }
             for i in inscriptions
         ],
         "incidents": [
-            {"epreuve": i.inscription.epreuve.intitule, "nature": i.kind, "proces_verbal": i.pv,
-             "contreseing": i.contreseing, "le": i.recorded_at}
+            {
+                "epreuve": i.inscription.epreuve.intitule,
+                "nature": i.kind,
+                "proces_verbal": i.pv,
+                "contreseing": i.contreseing,
+                "le": i.recorded_at,
+            }
             for i in incidents
         ],
         "avis_entreprise": [
-            {"dossier": str(a.dossier.public_id), "tuteur": f"{a.tuteur.prenom} {a.tuteur.nom}",
-             "date_limite": a.date_limite, "soumis_le": a.soumis_le, "appreciation": a.commentaire,
-             "capacites": by_avis.get(a.pk, [])}
+            {
+                "dossier": str(a.dossier.public_id),
+                "tuteur": f"{a.tuteur.prenom} {a.tuteur.nom}",
+                "date_limite": a.date_limite,
+                "soumis_le": a.soumis_le,
+                "appreciation": a.commentaire,
+                "capacites": by_avis.get(a.pk, []),
+            }
             for a in avis
         ],
         "convocations": convocation_rows,
@@ -87,14 +130,28 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
 
 
 def evaluations_erase(candidate: Candidate, *, holder: bool) -> str:
-    n = InscriptionEpreuve.objects.filter(dossier__candidate=candidate).exclude(justification="").update(justification="")
+    n = (
+        InscriptionEpreuve.objects.filter(dossier__candidate=candidate)
+        .exclude(justification="")
+        .update(justification="")
+    )
     Convocation.objects.filter(inscription__dossier__candidate=candidate).update(email="")
     done = [f"{n} justification(s) d'absence effacée(s)"] if n else []
     if not holder:
-        n = Resultat.objects.filter(dossier__candidate=candidate).exclude(commentaire="").update(commentaire="")
-        n += AvisEntreprise.objects.filter(dossier__candidate=candidate).exclude(commentaire="").update(commentaire="")
-        n += AvisCapacite.objects.filter(avis_entreprise__dossier__candidate=candidate).exclude(commentaire="").update(
-            commentaire=""
+        n = (
+            Resultat.objects.filter(dossier__candidate=candidate)
+            .exclude(commentaire="")
+            .update(commentaire="")
+        )
+        n += (
+            AvisEntreprise.objects.filter(dossier__candidate=candidate)
+            .exclude(commentaire="")
+            .update(commentaire="")
+        )
+        n += (
+            AvisCapacite.objects.filter(avis_entreprise__dossier__candidate=candidate)
+            .exclude(commentaire="")
+            .update(commentaire="")
         )
         if n:
             done.append(f"{n} commentaire(s) d'évaluation effacé(s)")

@@ -28,12 +28,19 @@ class EngineInput:
 
 def _structures(referentiel_ids: set[int]) -> dict[int, Structure]:
     blocs: dict[int, list[Bloc]] = defaultdict(list)
-    for bloc in Bloc.objects.filter(referentiel_id__in=referentiel_ids).prefetch_related("capacites").order_by("order"):
+    for bloc in (
+        Bloc.objects.filter(referentiel_id__in=referentiel_ids)
+        .prefetch_related("capacites")
+        .order_by("order")
+    ):
         blocs[bloc.referentiel_id].append(bloc)
     return {
         rid: Structure(
             blocs=tuple(
-                BlocStructure(code=b.code, intitule=b.intitule, capacites=tuple(c.code for c in b.capacites.all())) for b in items
+                BlocStructure(
+                    code=b.code, intitule=b.intitule, capacites=tuple(c.code for c in b.capacites.all())
+                )
+                for b in items
             )
         )
         for rid, items in blocs.items()
@@ -54,36 +61,54 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
     dossiers = list(dossiers)
     ids = [d.pk for d in dossiers]
     referentiel_ids = {d.referentiel_id for d in dossiers}
-    regles = {rid: regle_parse(regle) for rid, regle in Referentiel.objects.filter(pk__in=referentiel_ids).values_list("pk", "regle")}
+    regles = {
+        rid: regle_parse(regle)
+        for rid, regle in Referentiel.objects.filter(pk__in=referentiel_ids).values_list("pk", "regle")
+    }
     structures = _structures(referentiel_ids)
     results = Resultat.objects.filter(dossier_id__in=ids)
     if validated_only:
         results = results.filter(valide=True)
     by_dossier: dict[int, list[tuple]] = defaultdict(list)
     for row in results.values_list(
-        "dossier_id", "kind", "etat", "capacite__code", "bloc__code", "controle_continu", "epreuves",
-        "absence_non_justifiee", "composante", "points",
+        "dossier_id",
+        "kind",
+        "etat",
+        "capacite__code",
+        "bloc__code",
+        "controle_continu",
+        "epreuves",
+        "absence_non_justifiee",
+        "composante",
+        "points",
     ):
         by_dossier[row[0]].append(row[1:])
     suivis = {
         dossier_id: (taux, fraude)
-        for dossier_id, taux, fraude in SuiviDossier.objects.filter(dossier_id__in=ids).values_list("dossier_id", "taux_absence", "fraude")
+        for dossier_id, taux, fraude in SuiviDossier.objects.filter(dossier_id__in=ids).values_list(
+            "dossier_id", "taux_absence", "fraude"
+        )
     }
     carried: dict[int, list[tuple]] = defaultdict(list)
-    for dossier_id, bloc_code, acquis_le in DossierBloc.objects.filter(dossier_id__in=ids, acquis_anterieur=True).values_list(
-        "dossier_id", "bloc__code", "acquis_le"
-    ):
+    for dossier_id, bloc_code, acquis_le in DossierBloc.objects.filter(
+        dossier_id__in=ids, acquis_anterieur=True
+    ).values_list("dossier_id", "bloc__code", "acquis_le"):
         carried[dossier_id].append((bloc_code, acquis_le))
     out = {}
     for d in dossiers:
         regle = regles[d.referentiel_id]
         capacites, blocs, composantes = {}, {}, {}
-        for kind, etat, capacite, bloc, controle_continu, epreuves, absence, composante, points in by_dossier[d.pk]:
+        for kind, etat, capacite, bloc, controle_continu, epreuves, absence, composante, points in by_dossier[
+            d.pk
+        ]:
             if kind == Resultat.Kind.CAPACITE and etat:
                 capacites[capacite] = etat
             elif kind == Resultat.Kind.BLOC:
                 blocs[bloc] = ResultatBloc(
-                    controle_continu=controle_continu, epreuves=epreuves, absence_non_justifiee=absence, tentative=d.attempt
+                    controle_continu=controle_continu,
+                    epreuves=epreuves,
+                    absence_non_justifiee=absence,
+                    tentative=d.attempt,
                 )
             elif kind == Resultat.Kind.COMPOSANTE:
                 composantes[composante] = points
@@ -91,26 +116,35 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         evaluation_pro = None
         if getattr(regle, "type", "") == "grille_points":
             if composantes or taux_absence is not None:
-                evaluation_pro = ResultatEvaluationProfessionnelle(composantes=composantes, taux_absence=taux_absence)
+                evaluation_pro = ResultatEvaluationProfessionnelle(
+                    composantes=composantes, taux_absence=taux_absence
+                )
             capacites = {}
         else:
             blocs = {}
         anterieurs = tuple(
-            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le) for code, acquis_le in carried[d.pk] if acquis_le
+            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le)
+            for code, acquis_le in carried[d.pk]
+            if acquis_le
         )
         out[d.pk] = EngineInput(
             regle=regle,
             structure=structures[d.referentiel_id],
             resultats=ResultatsCandidat(
-                capacites=capacites, blocs=blocs, evaluation_professionnelle=evaluation_pro,
-                fraude=fraude, blocs_acquis_anterieurs=anterieurs,
+                capacites=capacites,
+                blocs=blocs,
+                evaluation_professionnelle=evaluation_pro,
+                fraude=fraude,
+                blocs_acquis_anterieurs=anterieurs,
             ),
         )
     return out
 
 
 def resultats_of(dossier: Dossier):
-    return Resultat.objects.filter(dossier=dossier).select_related("capacite", "bloc", "evaluateur", "valide_par")
+    return Resultat.objects.filter(dossier=dossier).select_related(
+        "capacite", "bloc", "evaluateur", "valide_par"
+    )
 
 
 # =============================================================================================
@@ -201,7 +235,9 @@ def epreuves_for_evaluateur(*, user):
 def inscription_get(*, public_id, epreuve=None):
     from evaluations.models import InscriptionEpreuve
 
-    qs = InscriptionEpreuve.objects.select_related("epreuve__session__referentiel", "dossier__candidate", "dossier__referentiel")
+    qs = InscriptionEpreuve.objects.select_related(
+        "epreuve__session__referentiel", "dossier__candidate", "dossier__referentiel"
+    )
     if epreuve is not None:
         qs = qs.filter(epreuve=epreuve)
     return _get(qs, public_id)
@@ -222,7 +258,9 @@ def epreuve_inscriptions(*, epreuve):
     return (
         InscriptionEpreuve.objects.filter(epreuve=epreuve)
         .select_related("dossier__candidate", "dossier__referentiel")
-        .prefetch_related(Prefetch("convocations", queryset=Convocation.objects.order_by("numero_envoi")), "incidents")
+        .prefetch_related(
+            Prefetch("convocations", queryset=Convocation.objects.order_by("numero_envoi")), "incidents"
+        )
         .order_by("dossier__candidate__nom_naissance", "dossier__candidate__prenom1", "pk")
     )
 
@@ -245,7 +283,9 @@ def dossiers_assignable(*, epreuve):
         ).values("bloc_id")
     if blocs is not None:
         qs = qs.filter(
-            Exists(DossierBloc.objects.filter(dossier=OuterRef("pk"), bloc_id__in=blocs, acquis_anterieur=False))
+            Exists(
+                DossierBloc.objects.filter(dossier=OuterRef("pk"), bloc_id__in=blocs, acquis_anterieur=False)
+            )
         )
     return (
         qs.exclude(inscriptions_epreuves__epreuve=epreuve)
@@ -343,11 +383,30 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
                 | Q(capacite__isnull=True, bloc__isnull=True, composante__in=codes)
             )
             .values_list(
-                "dossier_id", "capacite__code", "bloc__code", "composante", "etat", "epreuves", "points",
-                "valide", "commentaire", "criteres_observes",
+                "dossier_id",
+                "capacite__code",
+                "bloc__code",
+                "composante",
+                "etat",
+                "epreuves",
+                "points",
+                "valide",
+                "commentaire",
+                "criteres_observes",
             )
         )
-        for dossier_id, capacite, bloc, composante, etat, epreuves, points, valide, commentaire, observes in rows:
+        for (
+            dossier_id,
+            capacite,
+            bloc,
+            composante,
+            etat,
+            epreuves,
+            points,
+            valide,
+            commentaire,
+            observes,
+        ) in rows:
             code = capacite or bloc or composante
             if code in kinds:
                 value = _grid_value(kinds[code], etat, epreuves, points)
@@ -360,7 +419,9 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
             ):  # valeur as ``Correction.valeur`` says it
                 valeur = etat or ("" if points is None else str(points))
                 corrections[(dossier_id, cible)].append((correcteur_id, valeur))
-            resolved = set(CorrectionResolution.objects.filter(epreuve=epreuve).values_list("dossier_id", "cible"))
+            resolved = set(
+                CorrectionResolution.objects.filter(epreuve=epreuve).values_list("dossier_id", "cible")
+            )
 
     def empty(dossier_id: int, code: str) -> bool:
         if epreuve.double_correction:
@@ -373,9 +434,15 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
         if status in OPEN_STATUSES and any(empty(dossier_id, code) for code in kinds)
     ]
     return Grid(
-        epreuve=epreuve, user=user, cibles=cibles, total=len(inscriptions), a_saisir=len(a_saisir),
+        epreuve=epreuve,
+        user=user,
+        cibles=cibles,
+        total=len(inscriptions),
+        a_saisir=len(a_saisir),
         ids=a_saisir if filtre == "a_saisir" else [pk for pk, _, _ in inscriptions],
-        values=values, corrections=corrections, resolved=resolved,
+        values=values,
+        corrections=corrections,
+        resolved=resolved,
     )
 
 
@@ -395,7 +462,9 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
         i.pk: i
         for i in InscriptionEpreuve.objects.filter(pk__in=ids)
         .select_related("dossier__candidate")
-        .prefetch_related(Prefetch("dossier__pieces", queryset=Piece.objects.order_by("kind", "-uploaded_at")))
+        .prefetch_related(
+            Prefetch("dossier__pieces", queryset=Piece.objects.order_by("kind", "-uploaded_at"))
+        )
     }
     double, me = grid.epreuve.double_correction, grid.user.pk
     rows = []
@@ -406,8 +475,13 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
             found = grid.values.get(key)
             value, valide, nb_observes, commentaire = found or ("", False, 0, "")
             cell = GridCell(
-                cible=cible, key=f"{i.pk}-{index}", value=value, valide=bool(valide),
-                nb_observes=nb_observes, commentaire=commentaire, has_result=found is not None,
+                cible=cible,
+                key=f"{i.pk}-{index}",
+                value=value,
+                valide=bool(valide),
+                nb_observes=nb_observes,
+                commentaire=commentaire,
+                has_result=found is not None,
             )
             if double:
                 items = grid.corrections.get(key, ())
@@ -418,8 +492,12 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
             cells.append(cell)
         rows.append(
             GridRow(
-                inscription=i, dossier=i.dossier, candidate=i.dossier.candidate, pieces=list(i.dossier.pieces.all()),
-                cells=cells, frozen=i.dossier.status not in OPEN_STATUSES,
+                inscription=i,
+                dossier=i.dossier,
+                candidate=i.dossier.candidate,
+                pieces=list(i.dossier.pieces.all()),
+                cells=cells,
+                frozen=i.dossier.status not in OPEN_STATUSES,
             )
         )
     return rows
@@ -459,9 +537,17 @@ def session_readiness(*, session, actor) -> list[dict]:
         sitting = sitting.filter(visible)
     dossier_ids = set(sitting.values_list("pk", flat=True))
     dossiers = list(
-        Dossier.objects.filter(pk__in=dossier_ids).select_related("candidate", "referentiel").order_by("candidate__nom_naissance", "candidate__prenom1")
+        Dossier.objects.filter(pk__in=dossier_ids)
+        .select_related("candidate", "referentiel")
+        .order_by("candidate__nom_naissance", "candidate__prenom1")
     )
-    reasons = readiness_reasons([d for d in dossiers if d.status == Dossier.Status.EN_EVALUATION or d.status == Dossier.Status.INSCRIT])
+    reasons = readiness_reasons(
+        [
+            d
+            for d in dossiers
+            if d.status == Dossier.Status.EN_EVALUATION or d.status == Dossier.Status.INSCRIT
+        ]
+    )
     suivis = {s.dossier_id: s for s in SuiviDossier.objects.filter(dossier_id__in=dossier_ids)}
     rows = []
     for d in dossiers:
@@ -469,7 +555,10 @@ def session_readiness(*, session, actor) -> list[dict]:
         suivi = suivis.get(d.pk)
         rows.append(
             {
-                "dossier": d, "candidate": d.candidate, "reasons": missing, "fraude": bool(suivi and suivi.fraude),
+                "dossier": d,
+                "candidate": d.candidate,
+                "reasons": missing,
+                "fraude": bool(suivi and suivi.fraude),
                 "ready": d.status == Dossier.Status.EN_EVALUATION and not missing,
                 "done": d.status not in (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION),
             }
@@ -481,9 +570,9 @@ def rattrapages_a_organiser(*, session=None):
     """Justified absences whose make-up is still to schedule (deadline = épreuve + 6 months)."""
     from evaluations.models import InscriptionEpreuve
 
-    qs = InscriptionEpreuve.objects.filter(presence=InscriptionEpreuve.Presence.ABSENT_JUSTIFIE).select_related(
-        "dossier__candidate", "epreuve"
-    )
+    qs = InscriptionEpreuve.objects.filter(
+        presence=InscriptionEpreuve.Presence.ABSENT_JUSTIFIE
+    ).select_related("dossier__candidate", "epreuve")
     if session is not None:
         qs = qs.filter(epreuve__session=session)
     return qs.order_by("rattrapage_avant", "pk")
@@ -495,7 +584,9 @@ def rattrapages_a_organiser(*, session=None):
 def avis_list():
     from evaluations.models import AvisEntreprise
 
-    return AvisEntreprise.objects.select_related("dossier__candidate", "dossier__referentiel", "tuteur").order_by("date_limite", "pk")
+    return AvisEntreprise.objects.select_related(
+        "dossier__candidate", "dossier__referentiel", "tuteur"
+    ).order_by("date_limite", "pk")
 
 
 def avis_for_tuteur(*, user):
@@ -512,7 +603,9 @@ def avis_get(*, public_id, membership, with_capacites: bool = False):
 
     qs = avis_list()
     if with_capacites:  # the API lists them with their code: one query, not one per capacité
-        qs = qs.prefetch_related(Prefetch("capacites", queryset=AvisCapacite.objects.select_related("capacite")))
+        qs = qs.prefetch_related(
+            Prefetch("capacites", queryset=AvisCapacite.objects.select_related("capacite"))
+        )
     if membership.role == Role.TUTEUR:
         qs = qs.filter(tuteur__email__iexact=membership.user.email)
     return _get(qs, public_id)
@@ -525,11 +618,17 @@ def avis_form_rows(*, avis) -> list[dict]:
     from evaluations.models import AvisCapacite
     from referentiels.models import Critere
 
-    rows = AvisCapacite.objects.filter(avis_entreprise=avis).select_related("capacite__bloc").prefetch_related(
-        Prefetch("capacite__criteres", queryset=Critere.objects.order_by("order"))
+    rows = (
+        AvisCapacite.objects.filter(avis_entreprise=avis)
+        .select_related("capacite__bloc")
+        .prefetch_related(Prefetch("capacite__criteres", queryset=Critere.objects.order_by("order")))
     )
     return [
-        {"row": row, "capacite": row.capacite, "criteres": [(c, row.criteres.get(str(c.pk), "")) for c in row.capacite.criteres.all()]}
+        {
+            "row": row,
+            "capacite": row.capacite,
+            "criteres": [(c, row.criteres.get(str(c.pk), "")) for c in row.capacite.criteres.all()],
+        }
         for row in rows
     ]
 
@@ -543,7 +642,9 @@ def evaluateurs_disponibles(*, organisation):
     roles = [str(r) for r in CAPABILITIES["results.record"]]
     return (
         get_user_model()
-        .objects.filter(memberships__organisation=organisation, memberships__is_active=True, memberships__role__in=roles)
+        .objects.filter(
+            memberships__organisation=organisation, memberships__is_active=True, memberships__role__in=roles
+        )
         .order_by("last_name", "first_name", "email")
         .distinct()
     )
@@ -554,7 +655,9 @@ def avis_par_critere(*, avis) -> set[int]:
     from candidates.models import DossierModalite
 
     return set(
-        DossierModalite.objects.filter(dossier_id=avis.dossier_id, modalite__type="avis_entreprise").values_list("capacite_id", flat=True)
+        DossierModalite.objects.filter(
+            dossier_id=avis.dossier_id, modalite__type="avis_entreprise"
+        ).values_list("capacite_id", flat=True)
     )
 
 
@@ -565,10 +668,16 @@ def dossier_results_view(*, dossier) -> dict:
     from evaluations.readiness import readiness_reasons
     from referentiels.regles import propose
 
-    resultats = list(resultats_of(dossier).prefetch_related("changes__by").order_by("kind", "bloc__order", "capacite__order", "composante"))
+    resultats = list(
+        resultats_of(dossier)
+        .prefetch_related("changes__by")
+        .order_by("kind", "bloc__order", "capacite__order", "composante")
+    )
     inputs = engine_inputs([dossier], validated_only=False)[dossier.pk]
     try:
-        proposition = propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=timezone.localdate())
+        proposition = propose(
+            inputs.regle, inputs.structure, inputs.resultats, date_decision=timezone.localdate()
+        )
     except Exception:  # an incomplete or odd input: the page still shows the results
         proposition = None
     suivi = SuiviDossier.objects.filter(dossier=dossier).first()
@@ -576,7 +685,10 @@ def dossier_results_view(*, dossier) -> dict:
 
     avis = AvisEntreprise.objects.filter(dossier=dossier).prefetch_related("capacites__capacite").first()
     return {
-        "resultats": resultats, "proposition": proposition, "suivi": suivi, "avis": avis,
+        "resultats": resultats,
+        "proposition": proposition,
+        "suivi": suivi,
+        "avis": avis,
         "reasons": readiness_reasons([dossier])[dossier.pk],
     }
 
@@ -599,7 +711,9 @@ def session_filter_q(public_id: str):
 
     from evaluations.models import InscriptionEpreuve
 
-    return Q(pk__in=InscriptionEpreuve.objects.filter(epreuve__session__public_id=public_id).values("dossier_id"))
+    return Q(
+        pk__in=InscriptionEpreuve.objects.filter(epreuve__session__public_id=public_id).values("dossier_id")
+    )
 
 
 # --- commission d'évaluation -------------------------------------------------------------------
@@ -636,7 +750,11 @@ class CommissionRow:
                 out.append("de l'avis de l'entreprise (favorable)")
         for item in self.entretien or ():
             valeur = item.get("valeur", "")
-            if valeur in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS) and valeur != decision and item.get("epreuve"):
+            if (
+                valeur in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS)
+                and valeur != decision
+                and item.get("epreuve")
+            ):
                 out.append(f"de l'entretien (« {ETAT_LABELS[valeur].lower()} »)")
         return out
 
@@ -657,7 +775,9 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
     from referentiels.models import Capacite, ModaliteType
 
     blocs = DossierBloc.objects.filter(dossier=dossier, acquis_anterieur=False).values("bloc_id")
-    capacites = Capacite.objects.filter(bloc_id__in=blocs).select_related("bloc").order_by("bloc__order", "order")
+    capacites = (
+        Capacite.objects.filter(bloc_id__in=blocs).select_related("bloc").order_by("bloc__order", "order")
+    )
     if capacite_ids is not None:
         capacites = capacites.filter(pk__in=capacite_ids)
     capacites = list(capacites)
@@ -669,18 +789,26 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
     }
     avis_rows = {
         a.capacite_id: a
-        for a in AvisCapacite.objects.filter(avis_entreprise__dossier=dossier).select_related("avis_entreprise")
+        for a in AvisCapacite.objects.filter(avis_entreprise__dossier=dossier).select_related(
+            "avis_entreprise"
+        )
     }
     inscriptions = list(
-        InscriptionEpreuve.objects.filter(dossier=dossier).select_related("epreuve__modalite").order_by("epreuve__date", "pk")
+        InscriptionEpreuve.objects.filter(dossier=dossier)
+        .select_related("epreuve__modalite")
+        .order_by("epreuve__date", "pk")
     )
     entretien_ids = [
-        i.epreuve_id for i in inscriptions if i.epreuve.modalite_id and i.epreuve.modalite.type == ModaliteType.ENTRETIEN
+        i.epreuve_id
+        for i in inscriptions
+        if i.epreuve.modalite_id and i.epreuve.modalite.type == ModaliteType.ENTRETIEN
     ]
     marked: dict[tuple[int, int], str] = {}  # (épreuve, capacité) → last « état » its épreuve wrote
     if entretien_ids:
         for epreuve_id, capacite_id, new in (
-            ResultatChange.objects.filter(resultat__dossier=dossier, epreuve_id__in=entretien_ids, field="etat")
+            ResultatChange.objects.filter(
+                resultat__dossier=dossier, epreuve_id__in=entretien_ids, field="etat"
+            )
             .order_by("at", "pk")
             .values_list("epreuve_id", "resultat__capacite_id", "new")
         ):
@@ -689,18 +817,25 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
     for c in Correction.objects.filter(dossier=dossier).order_by("pk"):
         corrections[(c.epreuve_id, c.cible)].append(c.valeur)
     resolutions = {
-        (r.epreuve_id, r.cible): r.valeur for r in CorrectionResolution.objects.filter(dossier=dossier).order_by("at", "pk")
+        (r.epreuve_id, r.cible): r.valeur
+        for r in CorrectionResolution.objects.filter(dossier=dossier).order_by("at", "pk")
     }
     planned = {
-        m.capacite_id: m.modalite for m in DossierModalite.objects.filter(dossier=dossier).select_related("modalite")
+        m.capacite_id: m.modalite
+        for m in DossierModalite.objects.filter(dossier=dossier).select_related("modalite")
     }
     rows = []
     for cap in capacites:
         avis = avis_rows.get(cap.pk)
         row = CommissionRow(
-            capacite=cap, resultat=resultats.get(cap.pk), epreuves=[], corrections=[], entretien=[],
+            capacite=cap,
+            resultat=resultats.get(cap.pk),
+            epreuves=[],
+            corrections=[],
+            entretien=[],
             avis=avis if avis is not None and avis.avis_entreprise.is_submitted else None,
-            avis_brouillon=avis is not None and not avis.avis_entreprise.is_submitted, modalite=planned.get(cap.pk),
+            avis_brouillon=avis is not None and not avis.avis_entreprise.is_submitted,
+            modalite=planned.get(cap.pk),
         )
         for i in inscriptions:
             if cap.code not in (i.epreuve.capacites or []):
@@ -716,8 +851,12 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
                 else:
                     valeur = marked.get((i.epreuve_id, cap.pk), "")
                 row.entretien.append(
-                    {"epreuve": i.epreuve, "presence": i.get_presence_display(), "valeur": valeur,
-                     "valeur_label": ETAT_LABELS.get(valeur, "") if valeur else ""}
+                    {
+                        "epreuve": i.epreuve,
+                        "presence": i.get_presence_display(),
+                        "valeur": valeur,
+                        "valeur_label": ETAT_LABELS.get(valeur, "") if valeur else "",
+                    }
                 )
         if not row.entretien and row.modalite is not None and row.modalite.type == ModaliteType.ENTRETIEN:
             row.entretien.append({"planifie": row.modalite})

@@ -38,7 +38,14 @@ from referentiels.regles import regle_parse
 
 OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
 TRACKED = (
-    "etat", "controle_continu", "epreuves", "points", "absence_non_justifiee", "commentaire", "criteres_observes", "valide",
+    "etat",
+    "controle_continu",
+    "epreuves",
+    "points",
+    "absence_non_justifiee",
+    "commentaire",
+    "criteres_observes",
+    "valide",
     "motivation_commission",
 )
 
@@ -92,8 +99,14 @@ def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve
         if old != new and not (old in _EMPTY and new in _EMPTY):
             changes.append(
                 ResultatChange(
-                    organisation_id=resultat.organisation_id, resultat=resultat, epreuve=epreuve, by=_user(by), field=field,
-                    old="" if old is None else str(old)[:200], new="" if new is None else str(new)[:200], reason=reason,
+                    organisation_id=resultat.organisation_id,
+                    resultat=resultat,
+                    epreuve=epreuve,
+                    by=_user(by),
+                    field=field,
+                    old="" if old is None else str(old)[:200],
+                    new="" if new is None else str(new)[:200],
+                    reason=reason,
                 )
             )
     ResultatChange.objects.bulk_create(changes)
@@ -113,7 +126,11 @@ def _check_evaluateur_scope(by, dossier: Dossier, *, capacite=None, bloc=None, c
     elif bloc is not None:
         epreuves, what, field = epreuves.filter(bloc=bloc), f"le bloc {bloc.code}", "bloc"
     else:
-        epreuves, what, field = epreuves.filter(composante=composante), f"la composante « {composante} »", "composante"
+        epreuves, what, field = (
+            epreuves.filter(composante=composante),
+            f"la composante « {composante} »",
+            "composante",
+        )
     if not epreuves.exists():
         raise ApplicationError(
             f"Vous n'évaluez pas {what} pour ce candidat : aucune des épreuves qui vous sont confiées ne la couvre.",
@@ -128,11 +145,15 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
     try:
         ids = sorted({int(c) for c in criteres_observes})
     except (TypeError, ValueError):
-        raise ApplicationError("Critères observés : identifiants numériques attendus.", field="criteres_observes") from None
+        raise ApplicationError(
+            "Critères observés : identifiants numériques attendus.", field="criteres_observes"
+        ) from None
     if not ids:
         return []
     if capacite is None:
-        raise ApplicationError("Des critères observés ne se saisissent que sur une capacité.", field="criteres_observes")
+        raise ApplicationError(
+            "Des critères observés ne se saisissent que sur une capacité.", field="criteres_observes"
+        )
     from referentiels.models import Critere
 
     known = set(Critere.objects.filter(capacite=capacite, pk__in=ids).values_list("pk", flat=True))
@@ -146,9 +167,21 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
 
 @transaction.atomic
 def resultat_record(
-    *, dossier: Dossier, by, capacite: Capacite | None = None, bloc: Bloc | None = None, composante: str = "",
-    etat: str = "", controle_continu=None, epreuves=None, points=None, absence_non_justifiee: bool = False,
-    commentaire: str = "", criteres_observes: list[int] | None = None, reason: str = "", epreuve: Epreuve | None = None,
+    *,
+    dossier: Dossier,
+    by,
+    capacite: Capacite | None = None,
+    bloc: Bloc | None = None,
+    composante: str = "",
+    etat: str = "",
+    controle_continu=None,
+    epreuves=None,
+    points=None,
+    absence_non_justifiee: bool = False,
+    commentaire: str = "",
+    criteres_observes: list[int] | None = None,
+    reason: str = "",
+    epreuve: Epreuve | None = None,
 ) -> Resultat:
     """Create or change one result of ``dossier``; a change un-validates it and is kept in history."""
     dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
@@ -158,16 +191,23 @@ def resultat_record(
     targeted = _targeted_bloc_ids(dossier)
     if capacite is not None:
         if grid:
-            raise ApplicationError("Ce référentiel se note en points par bloc, pas par capacité.", field="capacite")
+            raise ApplicationError(
+                "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
+            )
         if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
-            raise ApplicationError(f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.", field="capacite")
+            raise ApplicationError(
+                f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.",
+                field="capacite",
+            )
         if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
             raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
         lookup = {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}
         values = {"etat": etat}
     elif bloc is not None:
         if not grid:
-            raise ApplicationError("Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc")
+            raise ApplicationError(
+                "Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc"
+            )
         if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
             raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
         grille = regle.bloc(bloc.code)
@@ -175,17 +215,24 @@ def resultat_record(
         if absence_non_justifiee:
             ep = Decimal("0")  # règlement d'examen: an unjustified absence scores zero
         if cc is not None and cc > grille.controle_continu:
-            raise ApplicationError(f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.", field="controle_continu")
+            raise ApplicationError(
+                f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
+                field="controle_continu",
+            )
         if ep is not None and ep > grille.epreuves:
             raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
         lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
         values = {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
     elif composante:
         if not grid:
-            raise ApplicationError("Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante")
+            raise ApplicationError(
+                "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
+            )
         known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
         if composante not in known:
-            raise ApplicationError(f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante")
+            raise ApplicationError(
+                f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante"
+            )
         from evaluations.retakes import tuteur_grade_kept
 
         if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
@@ -196,7 +243,10 @@ def resultat_record(
             )
         value = _decimal(points, "points")
         if value is not None and value > known[composante].points:
-            raise ApplicationError(f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.", field="points")
+            raise ApplicationError(
+                f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
+                field="points",
+            )
         lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
         values = {"points": value}
     else:
@@ -222,7 +272,9 @@ def resultat_record(
     if dossier.status == Dossier.Status.INSCRIT:
         from candidates.services import dossier_transition
 
-        dossier_transition(dossier=dossier, to=Dossier.Status.EN_EVALUATION, by=by, reason="Premier résultat saisi")
+        dossier_transition(
+            dossier=dossier, to=Dossier.Status.EN_EVALUATION, by=by, reason="Premier résultat saisi"
+        )
     return resultat
 
 
@@ -235,7 +287,11 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     )
     if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
         raise ApplicationError("Un résultat sans état ne peut pas être validé.")
-    if resultat.kind == Resultat.Kind.CAPACITE and resultat.etat != Resultat.Etat.ABSENT and _may_depart(resultat):
+    if (
+        resultat.kind == Resultat.Kind.CAPACITE
+        and resultat.etat != Resultat.Etat.ABSENT
+        and _may_depart(resultat)
+    ):
         departures = _commission_row(resultat).departures(resultat.etat)
         if departures:
             raise ApplicationError(
@@ -243,7 +299,9 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
                 f"{' et '.join(departures)} — statuez depuis la page de la commission d'évaluation, avec une motivation.",
                 field="resultat",
             )
-    if resultat.kind == Resultat.Kind.BLOC and (resultat.controle_continu is None or resultat.epreuves is None):
+    if resultat.kind == Resultat.Kind.BLOC and (
+        resultat.controle_continu is None or resultat.epreuves is None
+    ):
         raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
     if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
         raise ApplicationError("Saisissez les points avant de valider.")
@@ -259,7 +317,9 @@ def _commission_row(resultat: Resultat):
 
     rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
     if not rows:
-        raise ApplicationError(f"La capacité {resultat.capacite.code} n'est plus visée par ce dossier.", field="resultat")
+        raise ApplicationError(
+            f"La capacité {resultat.capacite.code} n'est plus visée par ce dossier.", field="resultat"
+        )
     return rows[0]
 
 
@@ -268,11 +328,14 @@ def _may_depart(resultat: Resultat) -> bool:
     contrary = "defavorable" if resultat.etat == Resultat.Etat.ACQUIS else "favorable"
     return (
         AvisCapacite.objects.filter(
-            avis_entreprise__dossier_id=resultat.dossier_id, avis_entreprise__soumis_le__isnull=False,
-            capacite_id=resultat.capacite_id, avis=contrary,
+            avis_entreprise__dossier_id=resultat.dossier_id,
+            avis_entreprise__soumis_le__isnull=False,
+            capacite_id=resultat.capacite_id,
+            avis=contrary,
         ).exists()
         or InscriptionEpreuve.objects.filter(
-            dossier_id=resultat.dossier_id, epreuve__modalite__type="entretien",
+            dossier_id=resultat.dossier_id,
+            epreuve__modalite__type="entretien",
             epreuve__capacites__contains=[resultat.capacite.code],
         ).exists()
     )
@@ -293,7 +356,11 @@ def commission_decide(*, resultat: Resultat, by, decision: str, motivation: str 
     l'entreprise and the entretien: acquis or non acquis, motivated when it departs from any of
     them (e.g. acquis despite an avis défavorable). It validates the result; every change (état,
     validation, motivation) is kept in the result's history with the motivation as reason."""
-    resultat = Resultat.objects.select_for_update(of=("self",)).select_related("dossier", "capacite").get(pk=resultat.pk)
+    resultat = (
+        Resultat.objects.select_for_update(of=("self",))
+        .select_related("dossier", "capacite")
+        .get(pk=resultat.pk)
+    )
     if resultat.kind != Resultat.Kind.CAPACITE:
         raise ApplicationError(
             "Seules les capacités passent en commission d'évaluation ; un bloc ou une note se valide depuis les résultats.",
@@ -323,15 +390,21 @@ def commission_decide(*, resultat: Resultat, by, decision: str, motivation: str 
     resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
     resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
     resultat.save()
-    reason = "Décision de la commission d'évaluation" + (f" : {motivation}" if motivation else " (concordante)")
+    reason = "Décision de la commission d'évaluation" + (
+        f" : {motivation}" if motivation else " (concordante)"
+    )
     _history(resultat, before, by, reason)
     return resultat
 
 
 @transaction.atomic
-def suivi_update(*, dossier: Dossier, by, taux_absence=None, fraude: bool | None = None, fraude_motif: str = "") -> SuiviDossier:
+def suivi_update(
+    *, dossier: Dossier, by, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
+) -> SuiviDossier:
     _check_open(dossier)
-    suivi, _ = SuiviDossier.objects.get_or_create(dossier=dossier, defaults={"organisation_id": dossier.organisation_id})
+    suivi, _ = SuiviDossier.objects.get_or_create(
+        dossier=dossier, defaults={"organisation_id": dossier.organisation_id}
+    )
     if taux_absence is not None:
         rate = _decimal(taux_absence, "taux_absence")
         if rate is not None and rate > 100:
@@ -382,7 +455,11 @@ def _clean(obj, *, exclude=None) -> None:
         if hasattr(exc, "error_dict"):
             parts = []
             for name, errors in exc.message_dict.items():
-                label = "" if name == "__all__" else str(obj._meta.get_field(name).verbose_name).capitalize() + " : "
+                label = (
+                    ""
+                    if name == "__all__"
+                    else str(obj._meta.get_field(name).verbose_name).capitalize() + " : "
+                )
                 parts += [label + e[0].lower() + e[1:] if label else e for e in errors]
             first = next(iter(exc.message_dict))
             raise ApplicationError(" ; ".join(parts), field=None if first == "__all__" else first) from exc
@@ -398,7 +475,13 @@ def session_create(*, by, referentiel, intitule: str, lieu: str = "") -> Session
         raise ApplicationError("Donnez un intitulé à la session.", field="intitule")
     if not habilitation_valid_for(centre=organisation, referentiel=referentiel, on=timezone.localdate()):
         raise ApplicationError(f"Le centre n'est pas habilité pour {referentiel.code}.", field="referentiel")
-    session = SessionExamen(organisation=organisation, referentiel=referentiel, intitule=intitule.strip(), lieu=lieu.strip(), created_by=_user(by))
+    session = SessionExamen(
+        organisation=organisation,
+        referentiel=referentiel,
+        intitule=intitule.strip(),
+        lieu=lieu.strip(),
+        created_by=_user(by),
+    )
     _clean(session, exclude=["organisation", "referentiel"])
     session.save()
     audit_record(actor=_user(by), action="session.create", obj=session, message=session.intitule)
@@ -411,23 +494,39 @@ def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> 
     capacites = [c.strip() for c in (capacites or []) if c and c.strip()]
     given = sum(bool(x) for x in (bloc, capacites, composante))
     if given != 1:
-        raise ApplicationError("Une épreuve couvre soit un bloc, soit des capacités, soit une composante de l'évaluation professionnelle.", field="bloc")
+        raise ApplicationError(
+            "Une épreuve couvre soit un bloc, soit des capacités, soit une composante de l'évaluation professionnelle.",
+            field="bloc",
+        )
     if bloc is not None:
         if bloc.referentiel_id != session.referentiel_id:
-            raise ApplicationError(f"Le bloc {bloc.code} n'appartient pas au référentiel de la session.", field="bloc")
+            raise ApplicationError(
+                f"Le bloc {bloc.code} n'appartient pas au référentiel de la session.", field="bloc"
+            )
         if not grid:
-            raise ApplicationError("Ce référentiel se valide par capacité : choisissez les capacités couvertes.", field="bloc")
+            raise ApplicationError(
+                "Ce référentiel se valide par capacité : choisissez les capacités couvertes.", field="bloc"
+            )
     if capacites:
         if grid:
-            raise ApplicationError("Ce référentiel se note en points par bloc : choisissez un bloc.", field="capacites")
-        known = set(Capacite.objects.filter(referentiel=session.referentiel_id).values_list("code", flat=True))
+            raise ApplicationError(
+                "Ce référentiel se note en points par bloc : choisissez un bloc.", field="capacites"
+            )
+        known = set(
+            Capacite.objects.filter(referentiel=session.referentiel_id).values_list("code", flat=True)
+        )
         unknown = [c for c in capacites if c not in known]
         if unknown:
-            raise ApplicationError(f"Capacité(s) inconnue(s) dans ce référentiel : {', '.join(unknown)}.", field="capacites")
+            raise ApplicationError(
+                f"Capacité(s) inconnue(s) dans ce référentiel : {', '.join(unknown)}.", field="capacites"
+            )
     if composante:
         codes = [c.code for c in regle.evaluation_professionnelle.composantes] if grid else []
         if composante not in codes:
-            raise ApplicationError(f"Composante inconnue « {composante} » (attendu : {', '.join(codes) or 'aucune'}).", field="composante")
+            raise ApplicationError(
+                f"Composante inconnue « {composante} » (attendu : {', '.join(codes) or 'aucune'}).",
+                field="composante",
+            )
     return bloc, sorted(set(capacites)), composante
 
 
@@ -439,17 +538,45 @@ def double_correction_for(modalite, requested: bool) -> bool:
 
 @transaction.atomic
 def epreuve_create(
-    *, session: SessionExamen, by, intitule: str, date: dt.date, heure_debut: dt.time, duree_minutes: int, lieu: str = "",
-    salle: str = "", surveillants: str = "", modalite=None, bloc=None, capacites: list[str] | None = None,
-    composante: str = "", double_correction: bool = False, evaluateurs=(), documents_a_apporter: str | None = None,
+    *,
+    session: SessionExamen,
+    by,
+    intitule: str,
+    date: dt.date,
+    heure_debut: dt.time,
+    duree_minutes: int,
+    lieu: str = "",
+    salle: str = "",
+    surveillants: str = "",
+    modalite=None,
+    bloc=None,
+    capacites: list[str] | None = None,
+    composante: str = "",
+    double_correction: bool = False,
+    evaluateurs=(),
+    documents_a_apporter: str | None = None,
 ) -> Epreuve:
-    bloc, capacites, composante = _epreuve_targets(session, bloc=bloc, capacites=capacites, composante=composante)
+    bloc, capacites, composante = _epreuve_targets(
+        session, bloc=bloc, capacites=capacites, composante=composante
+    )
     if modalite is not None and modalite.referentiel_id != session.referentiel_id:
-        raise ApplicationError("Cette modalité n'appartient pas au référentiel de la session.", field="modalite")
+        raise ApplicationError(
+            "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
+        )
     epreuve = Epreuve(
-        organisation_id=session.organisation_id, session=session, intitule=(intitule or "").strip(), date=date,
-        heure_debut=heure_debut, duree_minutes=duree_minutes, lieu=(lieu or session.lieu).strip(), salle=salle.strip(),
-        surveillants=surveillants.strip(), modalite=modalite, bloc=bloc, capacites=capacites, composante=composante,
+        organisation_id=session.organisation_id,
+        session=session,
+        intitule=(intitule or "").strip(),
+        date=date,
+        heure_debut=heure_debut,
+        duree_minutes=duree_minutes,
+        lieu=(lieu or session.lieu).strip(),
+        salle=salle.strip(),
+        surveillants=surveillants.strip(),
+        modalite=modalite,
+        bloc=bloc,
+        capacites=capacites,
+        composante=composante,
         double_correction=double_correction_for(modalite, double_correction),
     )
     if documents_a_apporter is not None:
@@ -457,13 +584,25 @@ def epreuve_create(
     _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
     epreuve.save()
     epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=evaluateurs)
-    audit_record(actor=_user(by), action="epreuve.create", obj=epreuve, message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}")
+    audit_record(
+        actor=_user(by),
+        action="epreuve.create",
+        obj=epreuve,
+        message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}",
+    )
     return epreuve
 
 
 SESSION_EDITABLE = ("intitule", "lieu")
 EPREUVE_EDITABLE = (
-    "intitule", "date", "heure_debut", "duree_minutes", "lieu", "salle", "surveillants", "documents_a_apporter",
+    "intitule",
+    "date",
+    "heure_debut",
+    "duree_minutes",
+    "lieu",
+    "salle",
+    "surveillants",
+    "documents_a_apporter",
 )
 
 
@@ -479,9 +618,10 @@ def _epreuve_blockers(epreuve: Epreuve) -> list[str]:
         or CorrectionResolution.objects.filter(epreuve=epreuve).exists()
     ):
         reasons.append("des résultats saisis")
-    if InscriptionEpreuve.objects.filter(epreuve=epreuve).exclude(presence="").exists() or Incident.objects.filter(
-        inscription__epreuve=epreuve
-    ).exists():
+    if (
+        InscriptionEpreuve.objects.filter(epreuve=epreuve).exclude(presence="").exists()
+        or Incident.objects.filter(inscription__epreuve=epreuve).exists()
+    ):
         reasons.append("des présences ou incidents enregistrés")
     return reasons
 
@@ -491,7 +631,9 @@ def session_update(*, session: SessionExamen, by, **fields) -> SessionExamen:
     """Rename or relocate a session (its référentiel is fixed: create another session instead)."""
     unknown = set(fields) - set(SESSION_EDITABLE)
     if unknown:
-        raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+        raise ApplicationError(
+            f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
+        )
     session = SessionExamen.objects.select_for_update().get(pk=session.pk)
     if "intitule" in fields and not (fields["intitule"] or "").strip():
         raise ApplicationError("Donnez un intitulé à la session.", field="intitule")
@@ -526,13 +668,17 @@ def session_delete(*, session: SessionExamen, by) -> None:
 
 
 @transaction.atomic
-def epreuve_update(*, epreuve: Epreuve, by, modalite=..., double_correction: bool | None = None, evaluateurs=None, **fields) -> Epreuve:
+def epreuve_update(
+    *, epreuve: Epreuve, by, modalite=..., double_correction: bool | None = None, evaluateurs=None, **fields
+) -> Epreuve:
     """Change an épreuve's schedule, place, modalité, double marking or évaluateurs. What it covers
     is fixed (delete and re-create it). Convocations already sent are kept: re-send them
     (``convocations_send(renvoi=True)``) after a change of date, time, duration or place."""
     unknown = set(fields) - set(EPREUVE_EDITABLE)
     if unknown:
-        raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+        raise ApplicationError(
+            f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
+        )
     epreuve = Epreuve.objects.select_for_update().select_related("session").get(pk=epreuve.pk)
     before = {f: getattr(epreuve, f) for f in (*EPREUVE_EDITABLE, "modalite_id", "double_correction")}
     for key, value in fields.items():
@@ -541,7 +687,9 @@ def epreuve_update(*, epreuve: Epreuve, by, modalite=..., double_correction: boo
         raise ApplicationError("Intitulé : ce champ ne peut pas être vide.", field="intitule")
     if modalite is not ...:
         if modalite is not None and modalite.referentiel_id != epreuve.session.referentiel_id:
-            raise ApplicationError("Cette modalité n'appartient pas au référentiel de la session.", field="modalite")
+            raise ApplicationError(
+                "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
+            )
         epreuve.modalite = modalite
     requested = epreuve.double_correction if double_correction is None else double_correction
     if double_correction is False and epreuve.modalite is not None and epreuve.modalite.double_correction:
@@ -551,7 +699,8 @@ def epreuve_update(*, epreuve: Epreuve, by, modalite=..., double_correction: boo
         )
     epreuve.double_correction = double_correction_for(epreuve.modalite, requested)
     if epreuve.double_correction != before["double_correction"] and (
-        Correction.objects.filter(epreuve=epreuve).exists() or ResultatChange.objects.filter(epreuve=epreuve).exists()
+        Correction.objects.filter(epreuve=epreuve).exists()
+        or ResultatChange.objects.filter(epreuve=epreuve).exists()
     ):
         raise ApplicationError(
             "Des notes ont déjà été saisies sur cette épreuve : la double correction ne peut plus changer.",
@@ -569,7 +718,9 @@ def epreuve_update(*, epreuve: Epreuve, by, modalite=..., double_correction: boo
     changed = [f for f, old in before.items() if getattr(epreuve, f) != old]
     if changed or evaluateurs is not None:
         audit_record(
-            actor=_user(by), action="epreuve.update", obj=epreuve,
+            actor=_user(by),
+            action="epreuve.update",
+            obj=epreuve,
             message=", ".join(changed + (["evaluateurs"] if evaluateurs is not None else [])),
         )
     return epreuve
@@ -585,7 +736,12 @@ def epreuve_delete(*, epreuve: Epreuve, by) -> None:
             f"L'épreuve « {epreuve.intitule} » ne peut pas être supprimée : {', '.join(reasons)}. "
             "Ce qui a été envoyé ou saisi est conservé."
         )
-    audit_record(actor=_user(by), action="epreuve.delete", obj=epreuve, message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}")
+    audit_record(
+        actor=_user(by),
+        action="epreuve.delete",
+        obj=epreuve,
+        message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}",
+    )
     epreuve.delete()
 
 
@@ -597,7 +753,10 @@ def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvalu
 
     users = list(dict.fromkeys(users))
     members = {
-        m.user_id: m for m in Membership.objects.filter(organisation_id=epreuve.organisation_id, user__in=users, is_active=True)
+        m.user_id: m
+        for m in Membership.objects.filter(
+            organisation_id=epreuve.organisation_id, user__in=users, is_active=True
+        )
     }
     for user in users:
         m = members.get(user.pk)
@@ -608,7 +767,11 @@ def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvalu
     EpreuveEvaluateur.objects.filter(epreuve=epreuve).exclude(user__in=users).delete()
     existing = set(EpreuveEvaluateur.objects.filter(epreuve=epreuve).values_list("user_id", flat=True))
     EpreuveEvaluateur.objects.bulk_create(
-        [EpreuveEvaluateur(organisation_id=epreuve.organisation_id, epreuve=epreuve, user=u) for u in users if u.pk not in existing]
+        [
+            EpreuveEvaluateur(organisation_id=epreuve.organisation_id, epreuve=epreuve, user=u)
+            for u in users
+            if u.pk not in existing
+        ]
     )
     return list(EpreuveEvaluateur.objects.filter(epreuve=epreuve))
 
@@ -629,36 +792,57 @@ def epreuve_candidats_add(*, epreuve: Epreuve, by, dossiers) -> list[Inscription
         covered = {epreuve.bloc_id}
     elif epreuve.capacites:
         covered = set(
-            Capacite.objects.filter(referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites).values_list("bloc_id", flat=True)
+            Capacite.objects.filter(
+                referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites
+            ).values_list("bloc_id", flat=True)
         )
     errors = []
     for d in dossiers:
         if d.referentiel_id != epreuve.session.referentiel_id:
             errors.append(f"{d.candidate} : dossier d'un autre référentiel.")
         elif d.status not in OPEN_STATUSES:
-            errors.append(f"{d.candidate} : dossier « {d.get_status_display()} » (inscrit ou en évaluation attendu).")
+            errors.append(
+                f"{d.candidate} : dossier « {d.get_status_display()} » (inscrit ou en évaluation attendu)."
+            )
         elif covered is not None and not covered & targeted.get(d.pk, set()):
             if epreuve.bloc_id:
-                errors.append(f"{d.candidate} : le dossier ne vise pas le bloc {epreuve.bloc.code} évalué par l'épreuve.")
+                errors.append(
+                    f"{d.candidate} : le dossier ne vise pas le bloc {epreuve.bloc.code} évalué par l'épreuve."
+                )
             else:
-                errors.append(f"{d.candidate} : le dossier ne vise aucune des capacités évaluées par l'épreuve ({', '.join(epreuve.capacites)}).")
+                errors.append(
+                    f"{d.candidate} : le dossier ne vise aucune des capacités évaluées par l'épreuve ({', '.join(epreuve.capacites)})."
+                )
     if errors:
         raise ApplicationError(" ".join(errors), field="dossiers")
     existing = set(InscriptionEpreuve.objects.filter(epreuve=epreuve).values_list("dossier_id", flat=True))
     new = [
         InscriptionEpreuve(organisation_id=epreuve.organisation_id, epreuve=epreuve, dossier=d)
-        for d in dossiers if d.pk not in existing
+        for d in dossiers
+        if d.pk not in existing
     ]
     InscriptionEpreuve.objects.bulk_create(new)
     if new:
-        audit_record(actor=_user(by), action="epreuve.candidats", obj=epreuve, message=f"{len(new)} candidat(s) ajouté(s)")
+        audit_record(
+            actor=_user(by),
+            action="epreuve.candidats",
+            obj=epreuve,
+            message=f"{len(new)} candidat(s) ajouté(s)",
+        )
     return new
 
 
 @transaction.atomic
 def convocations_send(
-    *, epreuve: Epreuve, by, inscriptions=None, force: bool = False, motif_forcage: str = "", renvoi: bool = False,
-    motif_renvoi: str = "", today: dt.date | None = None,
+    *,
+    epreuve: Epreuve,
+    by,
+    inscriptions=None,
+    force: bool = False,
+    motif_forcage: str = "",
+    renvoi: bool = False,
+    motif_renvoi: str = "",
+    today: dt.date | None = None,
 ) -> list[Convocation]:
     """Create the convocations of ``inscriptions`` (default: every candidate not convoked yet) and
     send them (PDF + e-mail) through a Celery task after commit.
@@ -681,7 +865,9 @@ def convocations_send(
                 field="force",
             )
         if not motif_forcage.strip():
-            raise ApplicationError("Indiquez le motif de l'envoi à moins d'un mois de l'épreuve.", field="motif_forcage")
+            raise ApplicationError(
+                "Indiquez le motif de l'envoi à moins d'un mois de l'épreuve.", field="motif_forcage"
+            )
     else:
         force, motif_forcage = False, ""
     qs = InscriptionEpreuve.objects.filter(epreuve=epreuve).select_related("dossier__candidate")
@@ -691,12 +877,17 @@ def convocations_send(
     closed = [i for i in targets if i.dossier.status not in OPEN_STATUSES]
     if closed and inscriptions is not None:
         names = ", ".join(f"{i.dossier.candidate} (« {i.dossier.get_status_display()} »)" for i in closed)
-        raise ApplicationError(f"Seuls les dossiers inscrits ou en évaluation sont convoqués : {names}.", field="dossiers")
-    targets = [i for i in targets if i.dossier.status in OPEN_STATUSES]  # an abandoned candidate is not convoked
+        raise ApplicationError(
+            f"Seuls les dossiers inscrits ou en évaluation sont convoqués : {names}.", field="dossiers"
+        )
+    targets = [
+        i for i in targets if i.dossier.status in OPEN_STATUSES
+    ]  # an abandoned candidate is not convoked
     if not targets:
         raise ApplicationError(
             "Aucun candidat à convoquer sur cette épreuve (seuls les dossiers inscrits ou en évaluation le sont)."
-            if closed else "Aucun candidat à convoquer sur cette épreuve."
+            if closed
+            else "Aucun candidat à convoquer sur cette épreuve."
         )
     last = {}
     for c in Convocation.objects.filter(inscription__in=targets).order_by("numero_envoi"):
@@ -706,13 +897,20 @@ def convocations_send(
         if inscription.pk in last and not renvoi:
             continue
         convocation = Convocation(
-            organisation_id=epreuve.organisation_id, inscription=inscription, numero_envoi=last.get(inscription.pk, 0) + 1,
-            forcee=force, motif_forcage=motif_forcage.strip(), motif_renvoi=motif_renvoi.strip() if inscription.pk in last else "",
-            email=inscription.dossier.candidate.email, created_by=_user(by),
+            organisation_id=epreuve.organisation_id,
+            inscription=inscription,
+            numero_envoi=last.get(inscription.pk, 0) + 1,
+            forcee=force,
+            motif_forcage=motif_forcage.strip(),
+            motif_renvoi=motif_renvoi.strip() if inscription.pk in last else "",
+            email=inscription.dossier.candidate.email,
+            created_by=_user(by),
         )
         convocation.save()
         created.append(convocation)
-        convocation_deliver.delay_on_commit(organisation_id=epreuve.organisation_id, convocation_id=convocation.pk)
+        convocation_deliver.delay_on_commit(
+            organisation_id=epreuve.organisation_id, convocation_id=convocation.pk
+        )
     if created:
         message = f"{len(created)} convocation(s)"
         if force:
@@ -727,28 +925,40 @@ def presence_record(
 ) -> InscriptionEpreuve:
     """Record attendance. An unjustified absence scores 0 on what the épreuve covers; a justified
     one (certificat médical, arrêt de travail, force majeure) opens a make-up within 6 months."""
-    inscription = InscriptionEpreuve.objects.select_related("epreuve", "dossier").select_for_update().get(pk=inscription.pk)
+    inscription = (
+        InscriptionEpreuve.objects.select_related("epreuve", "dossier")
+        .select_for_update()
+        .get(pk=inscription.pk)
+    )
     P = InscriptionEpreuve.Presence
     previous = inscription.presence
     if presence not in (P.PRESENT, P.ABSENT_JUSTIFIE, P.ABSENT_NON_JUSTIFIE):
         raise ApplicationError("Indiquez présent, absent justifié ou absent non justifié.", field="presence")
     if presence == P.ABSENT_JUSTIFIE and motif not in InscriptionEpreuve.Motif.values[1:]:
         raise ApplicationError(
-            "Une absence n'est justifiée que par un certificat médical, un arrêt de travail ou un cas de force majeure.", field="motif"
+            "Une absence n'est justifiée que par un certificat médical, un arrêt de travail ou un cas de force majeure.",
+            field="motif",
         )
     _check_open(inscription.dossier)
     epreuve = inscription.epreuve
     inscription.presence = presence
     inscription.motif_absence = motif if presence == P.ABSENT_JUSTIFIE else ""
     inscription.justification = justification.strip() if presence == P.ABSENT_JUSTIFIE else ""
-    inscription.rattrapage_avant = add_months(epreuve.date, MAKE_UP_MONTHS) if presence == P.ABSENT_JUSTIFIE else None
+    inscription.rattrapage_avant = (
+        add_months(epreuve.date, MAKE_UP_MONTHS) if presence == P.ABSENT_JUSTIFIE else None
+    )
     inscription.presence_par, inscription.presence_le = _user(by), timezone.now()
     inscription.save()
     if presence == P.ABSENT_NON_JUSTIFIE:
         _score_absence(inscription, by)
     elif previous == P.ABSENT_NON_JUSTIFIE:
         _unscore_absence(inscription, by, now=inscription.get_presence_display())
-    audit_record(actor=_user(by), action="presence.record", obj=inscription, message=f"{epreuve.intitule} : {inscription.get_presence_display()}")
+    audit_record(
+        actor=_user(by),
+        action="presence.record",
+        obj=inscription,
+        message=f"{epreuve.intitule} : {inscription.get_presence_display()}",
+    )
     return inscription
 
 
@@ -761,17 +971,33 @@ def _score_absence(inscription: InscriptionEpreuve, by) -> None:
     epreuve, dossier = inscription.epreuve, inscription.dossier
     reason = _absence_reason(epreuve)
     if epreuve.bloc_id:
-        current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
+        current = Resultat.objects.filter(
+            dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id
+        ).first()
         resultat_record(
-            dossier=dossier, by=by, bloc=epreuve.bloc, absence_non_justifiee=True,
-            controle_continu=current.controle_continu if current else None, reason=reason, epreuve=epreuve,
+            dossier=dossier,
+            by=by,
+            bloc=epreuve.bloc,
+            absence_non_justifiee=True,
+            controle_continu=current.controle_continu if current else None,
+            reason=reason,
+            epreuve=epreuve,
         )
     elif epreuve.composante:
-        resultat_record(dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason, epreuve=epreuve)
+        resultat_record(
+            dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason, epreuve=epreuve
+        )
     else:
-        for capacite in Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code__in=epreuve.capacites):
+        for capacite in Capacite.objects.filter(
+            referentiel_id=dossier.referentiel_id, code__in=epreuve.capacites
+        ):
             resultat_record(
-                dossier=dossier, by=by, capacite=capacite, etat=Resultat.Etat.ABSENT, reason=reason, epreuve=epreuve
+                dossier=dossier,
+                by=by,
+                capacite=capacite,
+                etat=Resultat.Etat.ABSENT,
+                reason=reason,
+                epreuve=epreuve,
             )
 
 
@@ -784,13 +1010,24 @@ def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
     reason = f"Présence corrigée ({now}) : {absence[0].lower()}{absence[1:]} annulée"
     qs = Resultat.objects.select_for_update().filter(dossier=dossier)
     if epreuve.bloc_id:
-        targets = [(r, "epreuves") for r in qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id, absence_non_justifiee=True)]
+        targets = [
+            (r, "epreuves")
+            for r in qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id, absence_non_justifiee=True)
+        ]
     elif epreuve.composante:
-        targets = [(r, "points") for r in qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=epreuve.composante, points=0)]
+        targets = [
+            (r, "points")
+            for r in qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=epreuve.composante, points=0)
+        ]
     else:
         targets = [
             (r, "etat")
-            for r in qs.filter(kind=Resultat.Kind.CAPACITE, capacite__code__in=epreuve.capacites, capacite__referentiel_id=dossier.referentiel_id, etat=Resultat.Etat.ABSENT)
+            for r in qs.filter(
+                kind=Resultat.Kind.CAPACITE,
+                capacite__code__in=epreuve.capacites,
+                capacite__referentiel_id=dossier.referentiel_id,
+                etat=Resultat.Etat.ABSENT,
+            )
         ]
     for resultat, field in targets:
         last = resultat.changes.filter(field=field).order_by("-at", "-pk").first()
@@ -817,20 +1054,31 @@ def incident_record(*, inscription: InscriptionEpreuve, by, kind: str, pv: str, 
     if not pv.strip():
         raise ApplicationError("Rédigez le procès-verbal d'incident.", field="pv")
     if contreseing not in Incident.Contreseing.values:
-        raise ApplicationError("Indiquez si le candidat a contresigné le procès-verbal ou refusé de le faire.", field="contreseing")
+        raise ApplicationError(
+            "Indiquez si le candidat a contresigné le procès-verbal ou refusé de le faire.",
+            field="contreseing",
+        )
     _check_open(inscription.dossier)
     incident = Incident(
-        organisation_id=inscription.organisation_id, inscription=inscription, kind=kind, pv=pv.strip(),
-        contreseing=contreseing, recorded_by=_user(by),
+        organisation_id=inscription.organisation_id,
+        inscription=inscription,
+        kind=kind,
+        pv=pv.strip(),
+        contreseing=contreseing,
+        recorded_by=_user(by),
     )
     incident.save()
     if kind == Incident.Kind.FRAUDE:
         epreuve = inscription.epreuve
         suivi_update(
-            dossier=inscription.dossier, by=by, fraude=True,
+            dossier=inscription.dossier,
+            by=by,
+            fraude=True,
             fraude_motif=f"Épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y} — {incident.get_contreseing_display()}. {pv.strip()}",
         )
-    audit_record(actor=_user(by), action=f"incident.{kind}", obj=incident, message=inscription.epreuve.intitule)
+    audit_record(
+        actor=_user(by), action=f"incident.{kind}", obj=incident, message=inscription.epreuve.intitule
+    )
     return incident
 
 
@@ -842,15 +1090,29 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     regle = regle_parse(epreuve.session.referentiel.regle)
     if epreuve.bloc_id:
         grille = regle.bloc(epreuve.bloc.code)
-        return [{"code": epreuve.bloc.code, "libelle": f"Épreuves {epreuve.bloc.code}", "kind": "bloc", "max": grille.epreuves}]
+        return [
+            {
+                "code": epreuve.bloc.code,
+                "libelle": f"Épreuves {epreuve.bloc.code}",
+                "kind": "bloc",
+                "max": grille.epreuves,
+            }
+        ]
     if epreuve.composante:
         comp = next(c for c in regle.evaluation_professionnelle.composantes if c.code == epreuve.composante)
         return [{"code": comp.code, "libelle": comp.libelle, "kind": "composante", "max": comp.points}]
     intitules = dict(
-        Capacite.objects.filter(referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites).values_list("code", "intitule")
+        Capacite.objects.filter(
+            referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites
+        ).values_list("code", "intitule")
     )
     return [
-        {"code": code, "libelle": f"{code} — {intitules.get(code, '')[:60]}".rstrip(" —"), "kind": "capacite", "max": None}
+        {
+            "code": code,
+            "libelle": f"{code} — {intitules.get(code, '')[:60]}".rstrip(" —"),
+            "kind": "capacite",
+            "max": None,
+        }
         for code in epreuve.capacites
     ]
 
@@ -873,17 +1135,26 @@ def _cible(epreuve: Epreuve, code: str) -> dict:
 
 def _record_value(*, dossier, epreuve: Epreuve, cible: dict, value: str, by, reason: str) -> Resultat:
     if cible["kind"] == "bloc":
-        current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
+        current = Resultat.objects.filter(
+            dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id
+        ).first()
         return resultat_record(
-            dossier=dossier, by=by, bloc=epreuve.bloc, epreuves=value,
-            controle_continu=current.controle_continu if current else None, reason=reason, epreuve=epreuve,
+            dossier=dossier,
+            by=by,
+            bloc=epreuve.bloc,
+            epreuves=value,
+            controle_continu=current.controle_continu if current else None,
+            reason=reason,
+            epreuve=epreuve,
         )
     if cible["kind"] == "composante":
         return resultat_record(
             dossier=dossier, by=by, composante=cible["code"], points=value, reason=reason, epreuve=epreuve
         )
     capacite = Capacite.objects.filter(referentiel_id=dossier.referentiel_id, code=cible["code"]).first()
-    return resultat_record(dossier=dossier, by=by, capacite=capacite, etat=value, reason=reason, epreuve=epreuve)
+    return resultat_record(
+        dossier=dossier, by=by, capacite=capacite, etat=value, reason=reason, epreuve=epreuve
+    )
 
 
 def _check_value(cible: dict, value: str) -> tuple[str, Decimal | None]:
@@ -895,7 +1166,9 @@ def _check_value(cible: dict, value: str) -> tuple[str, Decimal | None]:
     if points is None:
         raise ApplicationError("Saisissez une note.", field="valeur")
     if points > cible["max"]:
-        raise ApplicationError(f"{cible['libelle']} : {points} points, au plus {cible['max']}.", field="valeur")
+        raise ApplicationError(
+            f"{cible['libelle']} : {points} points, au plus {cible['max']}.", field="valeur"
+        )
     return "", points
 
 
@@ -904,7 +1177,9 @@ def _assigned(epreuve: Epreuve, by) -> bool:
 
 
 @transaction.atomic
-def epreuve_mark(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, reason: str = "") -> Resultat | Correction:
+def epreuve_mark(
+    *, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, reason: str = ""
+) -> Resultat | Correction:
     """One cell of the évaluateur's grid. Under double marking the mark is this évaluateur's
     ``Correction`` (two agreeing corrections write the result); otherwise it is the result."""
     target = _cible(epreuve, cible)
@@ -927,7 +1202,9 @@ def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict, *, lock:
     if cible["kind"] == "composante":
         return qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=cible["code"]).first()
     return qs.filter(
-        kind=Resultat.Kind.CAPACITE, capacite__referentiel_id=dossier.referentiel_id, capacite__code=cible["code"]
+        kind=Resultat.Kind.CAPACITE,
+        capacite__referentiel_id=dossier.referentiel_id,
+        capacite__code=cible["code"],
     ).first()
 
 
@@ -951,13 +1228,19 @@ def resultat_details_record(
         )
     ids = _check_criteres(resultat.capacite, criteres_observes)
     _check_evaluateur_scope(
-        by, dossier, capacite=resultat.capacite, bloc=epreuve.bloc if resultat.bloc_id else None,
+        by,
+        dossier,
+        capacite=resultat.capacite,
+        bloc=epreuve.bloc if resultat.bloc_id else None,
         composante=resultat.composante,
     )
     before = {f: getattr(resultat, f) for f in TRACKED}
     resultat.criteres_observes = ids or []
     resultat.commentaire = (commentaire or "").strip()
-    if before["criteres_observes"] == resultat.criteres_observes and before["commentaire"] == resultat.commentaire:
+    if (
+        before["criteres_observes"] == resultat.criteres_observes
+        and before["commentaire"] == resultat.commentaire
+    ):
         return resultat
     resultat.save(update_fields=["criteres_observes", "commentaire", "updated_at"])
     _history(resultat, before, by, f"Grille de l'épreuve « {epreuve.intitule} »", epreuve)
@@ -970,19 +1253,33 @@ def correction_record(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, val
     if not epreuve.double_correction:
         raise ApplicationError("Cette épreuve n'est pas en double correction.")
     if not _assigned(epreuve, by):
-        raise ApplicationError("Seuls les deux correcteurs désignés saisissent une double correction.", field="correcteur")
+        raise ApplicationError(
+            "Seuls les deux correcteurs désignés saisissent une double correction.", field="correcteur"
+        )
     _check_open(dossier)
     etat, points = _check_value(target, valeur)
     correction, _ = Correction.objects.select_for_update().get_or_create(
-        epreuve=epreuve, dossier=dossier, cible=cible, correcteur=_user(by), defaults={"organisation_id": epreuve.organisation_id}
+        epreuve=epreuve,
+        dossier=dossier,
+        cible=cible,
+        correcteur=_user(by),
+        defaults={"organisation_id": epreuve.organisation_id},
     )
     correction.etat, correction.points = etat, points
     correction.save()
-    others = [c for c in Correction.objects.filter(epreuve=epreuve, dossier=dossier, cible=cible) if c.pk != correction.pk]
+    others = [
+        c
+        for c in Correction.objects.filter(epreuve=epreuve, dossier=dossier, cible=cible)
+        if c.pk != correction.pk
+    ]
     resolved = CorrectionResolution.objects.filter(epreuve=epreuve, dossier=dossier, cible=cible).exists()
     if others and not resolved and all(o.valeur == correction.valeur for o in others):
         _record_value(
-            dossier=dossier, epreuve=epreuve, cible=target, value=valeur, by=by,
+            dossier=dossier,
+            epreuve=epreuve,
+            cible=target,
+            value=valeur,
+            by=by,
             reason="Double correction concordante",
         )
     return correction
@@ -998,7 +1295,9 @@ def correction_may_resolve(*, epreuve: Epreuve, by) -> bool:
 
 
 @transaction.atomic
-def correction_resolve(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, motif: str) -> CorrectionResolution:
+def correction_resolve(
+    *, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, motif: str
+) -> CorrectionResolution:
     """The commission settles a double-marking disagreement: the final value becomes the result.
 
     Not one of the épreuve's correcteurs (double marking would be pointless if one of them could
@@ -1017,11 +1316,20 @@ def correction_resolve(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, va
     if len(values) < 2:
         raise ApplicationError("Il n'y a pas de désaccord à résoudre sur cette note.")
     resolution = CorrectionResolution.objects.create(
-        organisation_id=epreuve.organisation_id, epreuve=epreuve, dossier=dossier, cible=cible, valeur=str(valeur).strip(),
-        motif=motif.strip(), by=_user(by),
+        organisation_id=epreuve.organisation_id,
+        epreuve=epreuve,
+        dossier=dossier,
+        cible=cible,
+        valeur=str(valeur).strip(),
+        motif=motif.strip(),
+        by=_user(by),
     )
     _record_value(
-        dossier=dossier, epreuve=epreuve, cible=target, value=str(valeur).strip(), by=by,
+        dossier=dossier,
+        epreuve=epreuve,
+        cible=target,
+        value=str(valeur).strip(),
+        by=by,
         reason=f"Résolution du désaccord de double correction : {motif.strip()}",
     )
     return resolution
@@ -1032,10 +1340,14 @@ def epreuve_results_validate(*, epreuve: Epreuve, by) -> int:
     """Validate (commission d'évaluation) every complete, unvalidated result this épreuve produced."""
     from evaluations.readiness import double_marking_issues
 
-    dossiers = [i.dossier for i in InscriptionEpreuve.objects.filter(epreuve=epreuve).select_related("dossier")]
+    dossiers = [
+        i.dossier for i in InscriptionEpreuve.objects.filter(epreuve=epreuve).select_related("dossier")
+    ]
     blocked = {(d, c) for d, c, _ in double_marking_issues([d.pk for d in dossiers], epreuve=epreuve)}
     cibles = epreuve_cibles(epreuve)
-    qs = Resultat.objects.filter(dossier__in=dossiers, valide=False).select_related("dossier", "capacite", "bloc")
+    qs = Resultat.objects.filter(dossier__in=dossiers, valide=False).select_related(
+        "dossier", "capacite", "bloc"
+    )
     count = 0
     for r in qs:
         code = r.capacite.code if r.capacite_id else r.bloc.code if r.bloc_id else r.composante
@@ -1082,7 +1394,8 @@ def resultats_bulk_record(*, by, rows: list[dict]) -> list[Resultat]:
         first = min(errors)
         raise ApplicationError(
             f"{len(errors)} ligne(s) refusée(s), rien n'a été enregistré. Ligne {first + 1} : {errors[first]}",
-            field="rows", extra={"rows": errors},
+            field="rows",
+            extra={"rows": errors},
         )
     return out
 
@@ -1121,7 +1434,9 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
     from evaluations.tasks import avis_invitation_send
 
     if dossier.tuteur_id is None:
-        raise ApplicationError("Ce dossier n'a pas de tuteur : renseignez-le avant de demander l'avis.", field="dossier")
+        raise ApplicationError(
+            "Ce dossier n'a pas de tuteur : renseignez-le avant de demander l'avis.", field="dossier"
+        )
     _check_open(dossier)
     if date_limite <= timezone.localdate():
         raise ApplicationError("La date limite doit être dans le futur.", field="date_limite")
@@ -1132,17 +1447,28 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
             field="dossier",
         )
     avis = AvisEntreprise(
-        organisation_id=dossier.organisation_id, dossier=dossier, tuteur=dossier.tuteur, date_limite=date_limite, demande_par=_user(by)
+        organisation_id=dossier.organisation_id,
+        dossier=dossier,
+        tuteur=dossier.tuteur,
+        date_limite=date_limite,
+        demande_par=_user(by),
     )
     avis.save()
     targeted = _targeted_bloc_ids(dossier)
     AvisCapacite.objects.bulk_create(
         [
             AvisCapacite(organisation_id=avis.organisation_id, avis_entreprise=avis, capacite=c)
-            for c in Capacite.objects.filter(referentiel_id=dossier.referentiel_id, bloc_id__in=targeted).order_by("bloc__order", "order")
+            for c in Capacite.objects.filter(
+                referentiel_id=dossier.referentiel_id, bloc_id__in=targeted
+            ).order_by("bloc__order", "order")
         ]
     )
-    audit_record(actor=_user(by), action="avis.request", obj=avis, message=f"{dossier.tuteur.email}, avant le {date_limite:%d/%m/%Y}")
+    audit_record(
+        actor=_user(by),
+        action="avis.request",
+        obj=avis,
+        message=f"{dossier.tuteur.email}, avant le {date_limite:%d/%m/%Y}",
+    )
     avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
     return avis
 
@@ -1169,7 +1495,8 @@ def avis_extend(*, avis: AvisEntreprise, by, date_limite: dt.date) -> AvisEntrep
     today = timezone.localdate()
     if date_limite <= today:
         raise ApplicationError(
-            f"La nouvelle date limite doit être dans le futur (après le {today:%d/%m/%Y}).", field="date_limite"
+            f"La nouvelle date limite doit être dans le futur (après le {today:%d/%m/%Y}).",
+            field="date_limite",
         )
     if date_limite < avis.date_limite:
         raise ApplicationError(
@@ -1183,7 +1510,13 @@ def avis_extend(*, avis: AvisEntreprise, by, date_limite: dt.date) -> AvisEntrep
     avis.derniere_relance_le = None
     avis.prolongations += 1
     avis.save(
-        update_fields=["date_limite", "lien_version", "lien_utilise_le", "derniere_relance_le", "prolongations"]
+        update_fields=[
+            "date_limite",
+            "lien_version",
+            "lien_utilise_le",
+            "derniere_relance_le",
+            "prolongations",
+        ]
     )
     audit_record(
         actor=_user(by),
@@ -1203,20 +1536,28 @@ def avis_link_resolve(token: str) -> tuple:
     from organisations.models import Organisation
 
     try:
-        data = signing.loads(token, salt=AVIS_SALT, max_age=dt.timedelta(days=settings.AVIS_LINK_MAX_AGE_DAYS))
+        data = signing.loads(
+            token, salt=AVIS_SALT, max_age=dt.timedelta(days=settings.AVIS_LINK_MAX_AGE_DAYS)
+        )
         organisation = Organisation.objects.get(pk=int(data["o"]), is_active=True)
     except (signing.BadSignature, KeyError, ValueError, TypeError, Organisation.DoesNotExist):
         raise ApplicationError(AVIS_LINK_INVALID) from None
     from organisations.tenancy import tenant_context
 
     with tenant_context(organisation):
-        avis = AvisEntreprise.objects.select_related("tuteur", "dossier__candidate").filter(public_id=data["a"]).first()
+        avis = (
+            AvisEntreprise.objects.select_related("tuteur", "dossier__candidate")
+            .filter(public_id=data["a"])
+            .first()
+        )
     if avis is None:
         raise ApplicationError(AVIS_LINK_INVALID)
     if data.get("v", 1) != avis.lien_version:
         raise ApplicationError(AVIS_LINK_REPLACED)
     if avis.lien_utilise_le is not None:
-        raise ApplicationError("Ce lien a déjà été utilisé. Connectez-vous avec votre adresse e-mail et votre mot de passe.")
+        raise ApplicationError(
+            "Ce lien a déjà été utilisé. Connectez-vous avec votre adresse e-mail et votre mot de passe."
+        )
     if avis.date_limite < timezone.localdate() and not avis.is_submitted:
         raise ApplicationError("La date limite de cet avis est dépassée. Contactez le centre d'examen.")
     return organisation, avis
@@ -1268,7 +1609,11 @@ def avis_link_accept(*, token: str, user=None, password: str = "", first_name: s
     if user is None:
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
-            candidate = User(email=email, first_name=first_name.strip() or avis.tuteur.prenom, last_name=last_name.strip() or avis.tuteur.nom)
+            candidate = User(
+                email=email,
+                first_name=first_name.strip() or avis.tuteur.prenom,
+                last_name=last_name.strip() or avis.tuteur.nom,
+            )
             try:
                 validate_password(password, user=candidate)
             except ValidationError as exc:
@@ -1277,15 +1622,23 @@ def avis_link_accept(*, token: str, user=None, password: str = "", first_name: s
             candidate.save()
             user = candidate
     elif user.email.lower() != email:
-        raise ApplicationError("Ce lien a été envoyé à une autre adresse e-mail : déconnectez-vous puis rouvrez-le.")
-    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        raise ApplicationError(
+            "Ce lien a été envoyé à une autre adresse e-mail : déconnectez-vous puis rouvrez-le."
+        )
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
     membership = Membership.objects.filter(user=user, organisation=organisation, is_active=True).first()
     if membership is None:
         membership = membership_add(user=user, organisation=organisation, role=Role.TUTEUR)
     with tenant_context(organisation):
-        updated = AvisEntreprise.objects.filter(pk=avis.pk, lien_utilise_le__isnull=True).update(lien_utilise_le=timezone.now())
+        updated = AvisEntreprise.objects.filter(pk=avis.pk, lien_utilise_le__isnull=True).update(
+            lien_utilise_le=timezone.now()
+        )
         if not updated:  # two clicks at once: only one spends the link
-            raise ApplicationError("Ce lien a déjà été utilisé. Connectez-vous avec votre adresse e-mail et votre mot de passe.")
+            raise ApplicationError(
+                "Ce lien a déjà été utilisé. Connectez-vous avec votre adresse e-mail et votre mot de passe."
+            )
         audit_record(actor=user, action="avis.link", obj=avis, message=email)
     return membership, avis
 
@@ -1302,12 +1655,19 @@ def avis_save(
     """
     avis = AvisEntreprise.objects.select_for_update().select_related("dossier").get(pk=avis.pk)
     if avis.is_submitted:
-        raise ApplicationError(f"Cet avis a été transmis le {timezone.localtime(avis.soumis_le):%d/%m/%Y à %H:%M} : il ne peut plus être modifié.")
+        raise ApplicationError(
+            f"Cet avis a été transmis le {timezone.localtime(avis.soumis_le):%d/%m/%Y à %H:%M} : il ne peut plus être modifié."
+        )
     if avis.date_limite < timezone.localdate():
-        raise ApplicationError(f"La date limite ({avis.date_limite:%d/%m/%Y}) est dépassée : contactez le centre d'examen.")
+        raise ApplicationError(
+            f"La date limite ({avis.date_limite:%d/%m/%Y}) est dépassée : contactez le centre d'examen."
+        )
     if avis.dossier.status not in OPEN_STATUSES:
         raise ApplicationError("Le dossier n'est plus en évaluation : l'avis ne peut plus être saisi.")
-    rows = {row.capacite_id: row for row in AvisCapacite.objects.filter(avis_entreprise=avis).select_related("capacite")}
+    rows = {
+        row.capacite_id: row
+        for row in AvisCapacite.objects.filter(avis_entreprise=avis).select_related("capacite")
+    }
     from referentiels.models import Critere
 
     criteres_of: dict[int, set[int]] = {}
@@ -1340,7 +1700,9 @@ def avis_save(
             if not row.avis:
                 errors.append(f"{row.capacite.code} : avis manquant.")
             elif row.avis != AvisCapacite.Avis.FAVORABLE and not row.commentaire:
-                errors.append(f"{row.capacite.code} : un avis {row.get_avis_display().lower()} doit être commenté.")
+                errors.append(
+                    f"{row.capacite.code} : un avis {row.get_avis_display().lower()} doit être commenté."
+                )
         if errors:
             raise ApplicationError("Avis incomplet : " + " ".join(errors), field="capacites")
     AvisCapacite.objects.bulk_update(list(rows.values()), ["avis", "commentaire", "criteres"])
@@ -1360,8 +1722,13 @@ def avis_reminders_due(*, today: dt.date | None = None):
     from django.db.models import Q as _Q
 
     return AvisEntreprise.objects.filter(
-        soumis_le__isnull=True, date_limite__gte=today, date_limite__lte=window,
-    ).filter(_Q(derniere_relance_le__isnull=True) | _Q(derniere_relance_le__lte=today - dt.timedelta(days=settings.AVIS_REMINDER_INTERVAL_DAYS)))
+        soumis_le__isnull=True,
+        date_limite__gte=today,
+        date_limite__lte=window,
+    ).filter(
+        _Q(derniere_relance_le__isnull=True)
+        | _Q(derniere_relance_le__lte=today - dt.timedelta(days=settings.AVIS_REMINDER_INTERVAL_DAYS))
+    )
 
 
 @transaction.atomic
@@ -1375,5 +1742,7 @@ def avis_reminders_send(*, today: dt.date | None = None) -> int:
         avis.relances += 1
         avis.derniere_relance_le = today
         avis.save(update_fields=["relances", "derniere_relance_le"])
-        avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=True)
+        avis_invitation_send.delay_on_commit(
+            organisation_id=avis.organisation_id, avis_id=avis.pk, relance=True
+        )
     return len(due)

@@ -24,8 +24,19 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = JuryMember
         fields = [
-            "id", "email", "prenom", "nom", "role", "college", "personnalite_qualifiee", "structure", "metier",
-            "annees_metier", "annees_inactivite", "a_forme_candidats", "conflit_interets",
+            "id",
+            "email",
+            "prenom",
+            "nom",
+            "role",
+            "college",
+            "personnalite_qualifiee",
+            "structure",
+            "metier",
+            "annees_metier",
+            "annees_inactivite",
+            "a_forme_candidats",
+            "conflit_interets",
         ]
 
 
@@ -38,8 +49,18 @@ class DecisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Decision
         fields = [
-            "id", "dossier", "candidat", "proposition", "proposition_blocs", "raisons", "details", "decision",
-            "blocs_valides", "motivation", "derogation", "decided_at",
+            "id",
+            "dossier",
+            "candidat",
+            "proposition",
+            "proposition_blocs",
+            "raisons",
+            "details",
+            "decision",
+            "blocs_valides",
+            "motivation",
+            "derogation",
+            "decided_at",
         ]
 
 
@@ -52,13 +73,26 @@ class JurySerializer(serializers.ModelSerializer):
     class Meta:
         model = Jury
         fields = [
-            "id", "referentiel", "referentiel_version", "intitule", "date", "lieu", "date_dernier_examen", "status",
-            "opened_at", "closed_at", "frozen_at", "results_published_at", "group_key",
+            "id",
+            "referentiel",
+            "referentiel_version",
+            "intitule",
+            "date",
+            "lieu",
+            "date_dernier_examen",
+            "status",
+            "opened_at",
+            "closed_at",
+            "frozen_at",
+            "results_published_at",
+            "group_key",
         ]
 
 
 class JuryCreateSerializer(serializers.Serializer):
-    referentiel = serializers.CharField(help_text="Code du référentiel (version publiée la plus récente) ou son UUID.")
+    referentiel = serializers.CharField(
+        help_text="Code du référentiel (version publiée la plus récente) ou son UUID."
+    )
     intitule = serializers.CharField(max_length=200)
     date = serializers.DateField()
     lieu = serializers.CharField(max_length=200)
@@ -90,7 +124,16 @@ class RectificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rectification
-        fields = ["id", "decision", "nouvelle_decision", "blocs_valides", "motif", "proces_verbal", "created_at", "applied_at"]
+        fields = [
+            "id",
+            "decision",
+            "nouvelle_decision",
+            "blocs_valides",
+            "motif",
+            "proces_verbal",
+            "created_at",
+            "applied_at",
+        ]
 
 
 class DecisionInputSerializer(serializers.Serializer):
@@ -101,7 +144,9 @@ class DecisionInputSerializer(serializers.Serializer):
 
 
 class SignInputSerializer(serializers.Serializer):
-    code = serializers.CharField(max_length=10, help_text="Code TOTP actuel de l'application d'authentification du membre.")
+    code = serializers.CharField(
+        max_length=10, help_text="Code TOTP actuel de l'application d'authentification du membre."
+    )
 
 
 class JuryDossiersInputSerializer(serializers.Serializer):
@@ -155,9 +200,15 @@ class JuryDetailView(_JuryView):
         jury = self.jury(jury_id)
         data = JurySerializer(jury).data
         data["membres"] = MemberSerializer(jury.members.all(), many=True).data
-        data["composition_echecs"] = services.jury_composition_failures(jury) if jury.status == Jury.Status.COMPOSITION else []
+        data["composition_echecs"] = (
+            services.jury_composition_failures(jury) if jury.status == Jury.Status.COMPOSITION else []
+        )
         info = selectors.publication_info(jury)
-        data["publication"] = {"echeance": info["deadline"], "en_retard": info["late"], "notes_confidentielles": info["confidential"]}
+        data["publication"] = {
+            "echeance": info["deadline"],
+            "en_retard": info["late"],
+            "notes_confidentielles": info["confidential"],
+        }
         return Response(data)
 
 
@@ -169,7 +220,11 @@ class MemberListCreateView(_JuryView, ListAPIView):
     def get_queryset(self):
         return self.jury(self.kwargs["jury_id"]).members.all()
 
-    @extend_schema(request=MemberSerializer, responses={201: MemberSerializer}, summary="Ajouter un membre (invité s'il n'a pas de compte)")
+    @extend_schema(
+        request=MemberSerializer,
+        responses={201: MemberSerializer},
+        summary="Ajouter un membre (invité s'il n'a pas de compte)",
+    )
     def post(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         data = MemberSerializer(data=request.data)
@@ -184,14 +239,20 @@ class MemberDetailView(_JuryView):
     @extend_schema(responses={204: None}, summary="Retirer un membre")
     def delete(self, request, org_slug, jury_id, member_id):
         jury = self.jury(jury_id)
-        services.jury_member_remove(member=selectors.member_get(jury=jury, public_id=member_id), by=self.membership)
+        services.jury_member_remove(
+            member=selectors.member_get(jury=jury, public_id=member_id), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class JuryDossiersView(_JuryView):
     required_permission = "juries.manage"
 
-    @extend_schema(request=JuryDossiersInputSerializer, responses={201: DecisionSerializer(many=True)}, summary="Ajouter des dossiers prêts pour le jury")
+    @extend_schema(
+        request=JuryDossiersInputSerializer,
+        responses={201: DecisionSerializer(many=True)},
+        summary="Ajouter des dossiers prêts pour le jury",
+    )
     def post(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         data = JuryDossiersInputSerializer(data=request.data)
@@ -207,7 +268,11 @@ class JuryDossiersView(_JuryView):
 class JuryOpenView(_JuryView):
     required_permission = "juries.manage"
 
-    @extend_schema(request=None, responses=JurySerializer, summary="Ouvrir la délibération (règle de composition vérifiée)")
+    @extend_schema(
+        request=None,
+        responses=JurySerializer,
+        summary="Ouvrir la délibération (règle de composition vérifiée)",
+    )
     def post(self, request, org_slug, jury_id):
         return Response(JurySerializer(services.jury_open(jury=self.jury(jury_id), by=self.membership)).data)
 
@@ -226,17 +291,27 @@ class DecisionDetailView(_JuryView):
 
     @extend_schema(responses=DecisionSerializer, summary="Proposition et décision pour un candidat")
     def get(self, request, org_slug, jury_id, decision_id):
-        return Response(DecisionSerializer(selectors.decision_get(jury=self.jury(jury_id), public_id=decision_id)).data)
+        return Response(
+            DecisionSerializer(selectors.decision_get(jury=self.jury(jury_id), public_id=decision_id)).data
+        )
 
-    @extend_schema(request=DecisionInputSerializer, responses=DecisionSerializer, summary="Accepter la proposition ou décider autrement (motivation obligatoire)")
+    @extend_schema(
+        request=DecisionInputSerializer,
+        responses=DecisionSerializer,
+        summary="Accepter la proposition ou décider autrement (motivation obligatoire)",
+    )
     def post(self, request, org_slug, jury_id, decision_id):
         decision = selectors.decision_get(jury=self.jury(jury_id), public_id=decision_id)
         data = DecisionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         decision = services.decision_record(
-            decision=decision, by=self.membership, accept=v["accept"], decision_value=v.get("decision", ""),
-            blocs_valides=v["blocs_valides"], motivation=v["motivation"],
+            decision=decision,
+            by=self.membership,
+            accept=v["accept"],
+            decision_value=v.get("decision", ""),
+            blocs_valides=v["blocs_valides"],
+            motivation=v["motivation"],
         )
         return Response(DecisionSerializer(decision).data)
 
@@ -244,7 +319,9 @@ class DecisionDetailView(_JuryView):
 class JuryCloseView(_JuryView):
     required_permission = "juries.deliberate"
 
-    @extend_schema(request=None, responses={201: ProcesVerbalSerializer}, summary="Clore la délibération (président)")
+    @extend_schema(
+        request=None, responses={201: ProcesVerbalSerializer}, summary="Clore la délibération (président)"
+    )
     def post(self, request, org_slug, jury_id):
         pv = services.jury_close(jury=self.jury(jury_id), by=self.membership)
         return Response(ProcesVerbalSerializer(pv).data, status=status.HTTP_201_CREATED)
@@ -262,13 +339,20 @@ class ProcesVerbalListView(_JuryView, ListAPIView):
 class SignatureCreateView(_JuryView):
     required_permission = "juries.sign"
 
-    @extend_schema(request=SignInputSerializer, responses={201: SignatureSerializer}, summary="Signer un procès-verbal (second facteur TOTP)")
+    @extend_schema(
+        request=SignInputSerializer,
+        responses={201: SignatureSerializer},
+        summary="Signer un procès-verbal (second facteur TOTP)",
+    )
     def post(self, request, org_slug, jury_id, pv_id):
         pv = selectors.proces_verbal_get(jury=self.jury(jury_id), public_id=pv_id)
         data = SignInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         signature = services.proces_verbal_sign(
-            proces_verbal=pv, by=self.membership, code=data.validated_data["code"], ip=client_ip(request._request)
+            proces_verbal=pv,
+            by=self.membership,
+            code=data.validated_data["code"],
+            ip=client_ip(request._request),
         )
         return Response(SignatureSerializer(signature).data, status=status.HTTP_201_CREATED)
 
@@ -281,15 +365,22 @@ class RectificationListCreateView(_JuryView, ListAPIView):
     def get_queryset(self):
         return selectors.rectification_list(jury=self.jury(self.kwargs["jury_id"]))
 
-    @extend_schema(request=RectificationInputSerializer, responses={201: RectificationSerializer}, summary="Rectifier une décision figée")
+    @extend_schema(
+        request=RectificationInputSerializer,
+        responses={201: RectificationSerializer},
+        summary="Rectifier une décision figée",
+    )
     def post(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         data = RectificationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
         rect = services.rectification_create(
-            decision=selectors.decision_get(jury=jury, public_id=v["decision"]), by=self.membership,
-            nouvelle_decision=v["nouvelle_decision"], blocs_valides=v["blocs_valides"], motif=v["motif"],
+            decision=selectors.decision_get(jury=jury, public_id=v["decision"]),
+            by=self.membership,
+            nouvelle_decision=v["nouvelle_decision"],
+            blocs_valides=v["blocs_valides"],
+            motif=v["motif"],
         )
         return Response(RectificationSerializer(rect).data, status=status.HTTP_201_CREATED)
 
@@ -299,13 +390,17 @@ class JuryPublishView(_JuryView):
 
     @extend_schema(request=None, responses=JurySerializer, summary="Publier les résultats (PV complet exigé)")
     def post(self, request, org_slug, jury_id):
-        return Response(JurySerializer(services.jury_results_publish(jury=self.jury(jury_id), by=self.membership)).data)
+        return Response(
+            JurySerializer(services.jury_results_publish(jury=self.jury(jury_id), by=self.membership)).data
+        )
 
 
 class JuryResultsView(_JuryView):
     required_permission = "juries.view"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Résultats publiés (notes confidentielles omises)")
+    @extend_schema(
+        responses={200: OpenApiTypes.OBJECT}, summary="Résultats publiés (notes confidentielles omises)"
+    )
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         if not jury.results_published_at:
@@ -316,19 +411,32 @@ class JuryResultsView(_JuryView):
 class JuryDocumentsView(_JuryView):
     required_permission = "documents.view"
 
-    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Documents du jury et progression de leur génération")
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT, summary="Documents du jury et progression de leur génération"
+    )
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
         if not jury.is_frozen:
             raise Http404("Aucun document avant la dernière signature.")
         from documents.selectors import batch_progress, document_list
 
-        docs = document_list(actor=self.membership, group_key=jury.group_key).order_by("kind", "number", "holder_name")
-        return Response({
-            "progression": batch_progress(group_key=jury.group_key),
-            "documents": [
-                {"id": str(d.public_id), "kind": d.kind, "holder_name": d.holder_name, "number": d.number,
-                 "verification_code": d.verification_code, "status": d.status, "revoked": d.revoked_at is not None}
-                for d in docs
-            ],
-        })
+        docs = document_list(actor=self.membership, group_key=jury.group_key).order_by(
+            "kind", "number", "holder_name"
+        )
+        return Response(
+            {
+                "progression": batch_progress(group_key=jury.group_key),
+                "documents": [
+                    {
+                        "id": str(d.public_id),
+                        "kind": d.kind,
+                        "holder_name": d.holder_name,
+                        "number": d.number,
+                        "verification_code": d.verification_code,
+                        "status": d.status,
+                        "revoked": d.revoked_at is not None,
+                    }
+                    for d in docs
+                ],
+            }
+        )

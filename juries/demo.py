@@ -31,15 +31,72 @@ CENTRE = "cci-campus-lyon"
 SIGNED = "Jury de certification signé (démonstration)"
 OPEN = "Jury de certification en délibération (démonstration)"
 PANEL = [
-    ("presidente.jury@cci-lyon.demo", "Garnier", "Hélène", "president", {"personnalite_qualifiee": True, "structure": "Groupe Serin", "metier": "DRH"}),
-    ("pro1.jury@cci-lyon.demo", "Lambert", "Marc", "professionnel", {"structure": "Atelier Lambert", "metier": "Office manager"}),
-    ("pro2.jury@cci-lyon.demo", "Haddad", "Sofia", "professionnel", {"structure": "Biotech Rhône", "metier": "Assistante de direction"}),
-    ("repr.jury@cci-lyon.demo", "Petit", "Jean", "representant", {"structure": "CCI Lyon Métropole", "metier": "Responsable pédagogique"}),
+    (
+        "presidente.jury@cci-lyon.demo",
+        "Garnier",
+        "Hélène",
+        "president",
+        {"personnalite_qualifiee": True, "structure": "Groupe Serin", "metier": "DRH"},
+    ),
+    (
+        "pro1.jury@cci-lyon.demo",
+        "Lambert",
+        "Marc",
+        "professionnel",
+        {"structure": "Atelier Lambert", "metier": "Office manager"},
+    ),
+    (
+        "pro2.jury@cci-lyon.demo",
+        "Haddad",
+        "Sofia",
+        "professionnel",
+        {"structure": "Biotech Rhône", "metier": "Assistante de direction"},
+    ),
+    (
+        "repr.jury@cci-lyon.demo",
+        "Petit",
+        "Jean",
+        "representant",
+        {"structure": "CCI Lyon Métropole", "metier": "Responsable pédagogique"},
+    ),
 ]
 GRADES = [
-    ("MARTIN", "Camille", "F", {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (40, 60), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}, 100),
-    ("GARCIA", "Hugo", "M", {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}, 40),
-    ("NGUYEN", "Mai", "F", {"RNCP36390BC01": (50, 70), "RNCP36390BC02": (35, 55), "RNCP36390BC03": (35, 55), "RNCP36390BC04": (30, 50)}, 90),
+    (
+        "MARTIN",
+        "Camille",
+        "F",
+        {
+            "RNCP36390BC01": (60, 80),
+            "RNCP36390BC02": (40, 60),
+            "RNCP36390BC03": (40, 50),
+            "RNCP36390BC04": (35, 50),
+        },
+        100,
+    ),
+    (
+        "GARCIA",
+        "Hugo",
+        "M",
+        {
+            "RNCP36390BC01": (60, 80),
+            "RNCP36390BC02": (20, 40),
+            "RNCP36390BC03": (40, 50),
+            "RNCP36390BC04": (35, 50),
+        },
+        40,
+    ),
+    (
+        "NGUYEN",
+        "Mai",
+        "F",
+        {
+            "RNCP36390BC01": (50, 70),
+            "RNCP36390BC02": (35, 55),
+            "RNCP36390BC03": (35, 55),
+            "RNCP36390BC04": (30, 50),
+        },
+        90,
+    ),
 ]
 
 
@@ -56,21 +113,45 @@ def _member(org, email, first, last, password):
 
 def _ready(by, ref, nom, prenom, sexe, blocs, ecrit, suffix):
     candidate = candidates_services.candidate_create(
-        by=by, civilite="MME" if sexe == "F" else "M", sexe=sexe, nom_naissance=f"{nom}{suffix}", prenom1=prenom,
-        naissance_annee=2001, naissance_mois=4, naissance_jour=9, naissance_commune="Lyon", naissance_code_insee="69123",
-        naissance_pays_code="FRA", naissance_pays="France",
+        by=by,
+        civilite="MME" if sexe == "F" else "M",
+        sexe=sexe,
+        nom_naissance=f"{nom}{suffix}",
+        prenom1=prenom,
+        naissance_annee=2001,
+        naissance_mois=4,
+        naissance_jour=9,
+        naissance_commune="Lyon",
+        naissance_code_insee="69123",
+        naissance_pays_code="FRA",
+        naissance_pays="France",
     )
     dossier = candidates_services.dossier_create(
-        by=by, candidate=candidate, referentiel=ref, voie_acces=Dossier.VoieAcces.APPRENTISSAGE, date_inscription=dt.date(2025, 9, 1)
+        by=by,
+        candidate=candidate,
+        referentiel=ref,
+        voie_acces=Dossier.VoieAcces.APPRENTISSAGE,
+        date_inscription=dt.date(2025, 9, 1),
     )
-    choices = {cr.capacite.pk: cr.allowed[0].pk for row in dossier_grid(dossier=dossier) if row.vise for cr in row.capacites}
+    choices = {
+        cr.capacite.pk: cr.allowed[0].pk
+        for row in dossier_grid(dossier=dossier)
+        if row.vise
+        for cr in row.capacites
+    }
     candidates_services.dossier_plan_update(dossier=dossier, by=by, blocs=None, modalites=choices)
-    dossier = candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.INSCRIT, by=by, reason="démonstration")
+    dossier = candidates_services.dossier_transition(
+        dossier=dossier, to=Dossier.Status.INSCRIT, by=by, reason="démonstration"
+    )
     for code, (cc, ep) in blocs.items():
-        r = resultat_record(dossier=dossier, by=by, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep)
+        r = resultat_record(
+            dossier=dossier, by=by, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep
+        )
         resultat_validate(resultat=r, by=by)
     for comp, pts in (("ecrit", ecrit), ("oral", 60), ("tuteur", 40)):
-        resultat_validate(resultat=resultat_record(dossier=dossier, by=by, composante=comp, points=pts), by=by)
+        resultat_validate(
+            resultat=resultat_record(dossier=dossier, by=by, composante=comp, points=pts), by=by
+        )
     return candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=by)
 
 
@@ -83,7 +164,11 @@ def seed(stdout=None) -> dict:
 
     org = Organisation.objects.filter(slug=CENTRE).first()
     ref = Referentiel.objects.filter(code="RNCP36390", status="published").order_by("-version").first()
-    gestionnaire = Membership.objects.filter(organisation=org, user__email="gestionnaire@cci-lyon.demo").first() if org else None
+    gestionnaire = (
+        Membership.objects.filter(organisation=org, user__email="gestionnaire@cci-lyon.demo").first()
+        if org
+        else None
+    )
     if org is None or ref is None or gestionnaire is None:
         return {}
     with tenant_context(org):
@@ -99,9 +184,20 @@ def seed(stdout=None) -> dict:
         # 6-week publication deadline is ahead), the other one sits today.
         today = timezone.localdate()
         # 1. a jury signed by its four members: frozen, dossiers deliberated, documents issued
-        signed = services.jury_create(by=gestionnaire, referentiel=ref, intitule=SIGNED, date=today - dt.timedelta(days=14), lieu="Lyon")
+        signed = services.jury_create(
+            by=gestionnaire, referentiel=ref, intitule=SIGNED, date=today - dt.timedelta(days=14), lieu="Lyon"
+        )
         for email, nom, prenom, role, extra in PANEL:
-            services.jury_member_add(jury=signed, by=gestionnaire, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra)
+            services.jury_member_add(
+                jury=signed,
+                by=gestionnaire,
+                email=email,
+                nom=nom,
+                prenom=prenom,
+                role=role,
+                annees_metier=6,
+                **extra,
+            )
         dossiers = [_ready(gestionnaire, ref, *row, suffix="") for row in GRADES]
         services.jury_dossiers_add(jury=signed, by=gestionnaire, dossiers=dossiers)
         services.jury_open(jury=signed, by=gestionnaire)
@@ -109,7 +205,10 @@ def seed(stdout=None) -> dict:
         for d in signed.decisions.select_related("dossier__candidate"):
             if d.proposition == "partiel":
                 services.decision_record(
-                    decision=d, by=pro, accept=False, decision_value="certifie",
+                    decision=d,
+                    by=pro,
+                    accept=False,
+                    decision_value="certifie",
                     blocs_valides=[b.code for b in ref.blocs.all()],
                     motivation="Le jury retient l'avis très favorable de l'entreprise.",
                 )
@@ -121,18 +220,40 @@ def seed(stdout=None) -> dict:
             membership, secret = panel[email]
             services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
         # 2. a jury in deliberation, presided by the demo jury login (it enrols its TOTP at first login)
-        opened = services.jury_create(by=gestionnaire, referentiel=ref, intitule=OPEN, date=today, lieu="Lyon")
+        opened = services.jury_create(
+            by=gestionnaire, referentiel=ref, intitule=OPEN, date=today, lieu="Lyon"
+        )
         president = Membership.objects.filter(organisation=org, user__email="jury@cci-lyon.demo").first()
         rows = PANEL[1:]
         if president is not None:
             services.jury_member_add(
-                jury=opened, by=gestionnaire, email="jury@cci-lyon.demo", nom=president.user.last_name or "Mercier",
-                prenom=president.user.first_name or "Olivier", role="president", personnalite_qualifiee=True, annees_metier=10,
-                structure="Chambre régionale", metier="Dirigeant",
+                jury=opened,
+                by=gestionnaire,
+                email="jury@cci-lyon.demo",
+                nom=president.user.last_name or "Mercier",
+                prenom=president.user.first_name or "Olivier",
+                role="president",
+                personnalite_qualifiee=True,
+                annees_metier=10,
+                structure="Chambre régionale",
+                metier="Dirigeant",
             )
         for email, nom, prenom, role, extra in rows:
-            services.jury_member_add(jury=opened, by=gestionnaire, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra)
-        services.jury_dossiers_add(jury=opened, by=gestionnaire, dossiers=[_ready(gestionnaire, ref, *row, suffix="-BIS") for row in GRADES[:2]])
+            services.jury_member_add(
+                jury=opened,
+                by=gestionnaire,
+                email=email,
+                nom=nom,
+                prenom=prenom,
+                role=role,
+                annees_metier=6,
+                **extra,
+            )
+        services.jury_dossiers_add(
+            jury=opened,
+            by=gestionnaire,
+            dossiers=[_ready(gestionnaire, ref, *row, suffix="-BIS") for row in GRADES[:2]],
+        )
         if president is not None:
             services.jury_open(jury=opened, by=gestionnaire)
     if stdout:

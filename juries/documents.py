@@ -69,13 +69,16 @@ def _diplome_context(jury: Jury, candidate) -> dict:
         "naissance": _naissance(candidate),
         "intitule": ref.intitule,
         "niveau": ref.niveau_national.replace("Niveau", "").strip() if ref.niveau_national else "",
-        "niveau_cec": ref.niveau_europeen.replace("Niveau", "").replace("CEC", "").strip() if ref.niveau_europeen else "",
+        "niveau_cec": ref.niveau_europeen.replace("Niveau", "").replace("CEC", "").strip()
+        if ref.niveau_europeen
+        else "",
         "repertoire": ref.kind if ref.kind in ("RNCP", "RS") else "",
         "code_certification": ref.code,
         "date_decision": _iso(ref.date_enregistrement) if ref.kind in ("RNCP", "RS") else "",
         "duree": _duree(ref) if ref.kind in ("RNCP", "RS") else "",
         "codes_nsf": ", ".join(
-            f"{c.get('code', '')} {c.get('libelle', '')}".strip() if isinstance(c, dict) else str(c) for c in ref.codes_nsf or []
+            f"{c.get('code', '')} {c.get('libelle', '')}".strip() if isinstance(c, dict) else str(c)
+            for c in ref.codes_nsf or []
         ),
         "lieu": jury.lieu,
         "date_deliberation": _iso(jury.date),
@@ -94,15 +97,26 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
         "reference": f"PV-{jury.date:%Y}-{str(jury.public_id)[:8].upper()}",
         "emetteur": {"nom": jury.organisation.name},
         "certificateur": ref.certificateur_nom,
-        "certification": {"intitule": ref.intitule, "code": ref.code, "version": ref.version, "niveau": ref.niveau_national},
+        "certification": {
+            "intitule": ref.intitule,
+            "code": ref.code,
+            "version": ref.version,
+            "niveau": ref.niveau_national,
+        },
         "jury": {"nom": jury.intitule, "date": _iso(jury.date), "lieu": jury.lieu},
         "membres": [
             {
                 "nom": m.nom_complet,
                 "role": m.get_role_display(),
                 "qualite": ", ".join(
-                    x for x in (m.structure, m.metier, "personnalité qualifiée" if m.personnalite_qualifiee else "",
-                                m.get_college_display() if m.college else "") if x
+                    x
+                    for x in (
+                        m.structure,
+                        m.metier,
+                        "personnalité qualifiée" if m.personnalite_qualifiee else "",
+                        m.get_college_display() if m.college else "",
+                    )
+                    if x
                 ),
             }
             for m in members
@@ -115,7 +129,8 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
                 "decision_code": d.decision,
                 "blocs_valides": d.blocs_valides,
                 "resultat": f"{fr_number(d.details.get('total_points'))}/{d.details.get('total_max')}"
-                if (d.details or {}).get("total_points") is not None else "",
+                if (d.details or {}).get("total_points") is not None
+                else "",
                 "deroge": d.is_override,
                 "proposition": DECISION_LABELS[d.proposition],
                 "motivation": d.motivation,
@@ -124,8 +139,12 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
         ],
         "content_hash": pv.sha256,
         "signatures": [
-            {"nom": s.member.nom_complet, "role": s.member.get_role_display(),
-             "signed_at": timezone.localtime(s.signed_at).isoformat(), "hash": s.sha256}
+            {
+                "nom": s.member.nom_complet,
+                "role": s.member.get_role_display(),
+                "signed_at": timezone.localtime(s.signed_at).isoformat(),
+                "hash": s.sha256,
+            }
             for s in signatures
         ],
         "observations": "Décisions prises souverainement par le jury sur proposition du moteur de règles ; "
@@ -138,7 +157,9 @@ def _bloc_intitules(jury: Jury) -> dict[str, str]:
     return dict(jury.referentiel.blocs.values_list("code", "intitule"))
 
 
-def _attestation_context(jury: Jury, decision: Decision, carried: set[str], intitules: dict[str, str]) -> dict:
+def _attestation_context(
+    jury: Jury, decision: Decision, carried: set[str], intitules: dict[str, str]
+) -> dict:
     ref, dossier, candidate = jury.referentiel, decision.dossier, decision.dossier.candidate
     president = _president(jury)
     acquis = [
@@ -156,8 +177,11 @@ def _attestation_context(jury: Jury, decision: Decision, carried: set[str], inti
         "certification": {"intitule": ref.intitule, "code": ref.code, "niveau": ref.niveau_national},
         "civilite_titulaire": _civilite(candidate),
         "naissance": _naissance(candidate),
-        "formation": {"date_debut": _iso(dossier.date_inscription), "date_fin": _iso(jury.date),
-                      "modalite": dossier.get_voie_acces_display().lower()},
+        "formation": {
+            "date_debut": _iso(dossier.date_inscription),
+            "date_fin": _iso(jury.date),
+            "modalite": dossier.get_voie_acces_display().lower(),
+        },
         "resultat": resultat,
         "blocs_acquis": acquis,
         "competences_acquises": [],
@@ -186,9 +210,15 @@ def jury_documents_issue(*, jury: Jury) -> int:
     org, certificateur, group = jury.organisation, ref.certificateur, jury.group_key
     base = f"jury:{jury.public_id}"
     document_request(
-        organisation=org, kind=DocumentKind.PROCES_VERBAL, certificateur=None, idempotency_key=f"{base}:pv",
-        group_key=group, title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
-        context=pv_context(jury, pv, decisions), issued_on=jury.date, render=False,
+        organisation=org,
+        kind=DocumentKind.PROCES_VERBAL,
+        certificateur=None,
+        idempotency_key=f"{base}:pv",
+        group_key=group,
+        title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
+        context=pv_context(jury, pv, decisions),
+        issued_on=jury.date,
+        render=False,
     )
     for d in decisions:
         candidate = d.dossier.candidate
@@ -196,9 +226,16 @@ def jury_documents_issue(*, jury: Jury) -> int:
         name = holder_name(candidate)
         if d.decision == Dossier.Decision.CERTIFIE:
             document_request(
-                organisation=org, kind=DocumentKind.PARCHEMIN, certificateur=certificateur, idempotency_key=f"{key}:parchemin",
-                group_key=group, holder_name=name, title=ref.intitule, context=_diplome_context(jury, candidate),
-                issued_on=jury.date, render=False,
+                organisation=org,
+                kind=DocumentKind.PARCHEMIN,
+                certificateur=certificateur,
+                idempotency_key=f"{key}:parchemin",
+                group_key=group,
+                holder_name=name,
+                title=ref.intitule,
+                context=_diplome_context(jury, candidate),
+                issued_on=jury.date,
+                render=False,
             )
             continue
         if d.decision == Dossier.Decision.PARTIEL:
@@ -206,18 +243,33 @@ def jury_documents_issue(*, jury: Jury) -> int:
                 if code in carried_by_dossier.get(d.dossier_id, set()):
                     continue  # certified by the earlier jury that validated it
                 context = _diplome_context(jury, candidate) | {
-                    "nature": "Certificat de bloc de compétences", "bloc_code": code, "bloc_intitule": intitules.get(code, code),
+                    "nature": "Certificat de bloc de compétences",
+                    "bloc_code": code,
+                    "bloc_intitule": intitules.get(code, code),
                 }
                 document_request(
-                    organisation=org, kind=DocumentKind.CERTIFICAT_BLOC, certificateur=certificateur,
-                    idempotency_key=f"{key}:bloc:{code}", group_key=group, holder_name=name,
-                    title=f"Bloc {code} de la certification {ref.intitule}", context=context, issued_on=jury.date, render=False,
+                    organisation=org,
+                    kind=DocumentKind.CERTIFICAT_BLOC,
+                    certificateur=certificateur,
+                    idempotency_key=f"{key}:bloc:{code}",
+                    group_key=group,
+                    holder_name=name,
+                    title=f"Bloc {code} de la certification {ref.intitule}",
+                    context=context,
+                    issued_on=jury.date,
+                    render=False,
                 )
         document_request(
-            organisation=org, kind=DocumentKind.ATTESTATION, certificateur=None, idempotency_key=f"{key}:attestation",
-            group_key=group, holder_name=name, title="Attestation de suivi de formation",
+            organisation=org,
+            kind=DocumentKind.ATTESTATION,
+            certificateur=None,
+            idempotency_key=f"{key}:attestation",
+            group_key=group,
+            holder_name=name,
+            title="Attestation de suivi de formation",
             context=_attestation_context(jury, d, carried_by_dossier.get(d.dossier_id, set()), intitules),
-            issued_on=jury.date, render=False,
+            issued_on=jury.date,
+            render=False,
         )
     return documents_render_batch(group_key=group, retry_failed=True)
 
@@ -235,46 +287,81 @@ def rectification_documents_request(*, rectification: Rectification, by) -> None
     decision = rectification.decision
     prefix = f"jury:{jury.public_id}:dossier:{decision.dossier.public_id}"
     reason = f"Rectification signée du jury « {jury.intitule} » : {rectification.motif}"
-    for document in IssuedDocument.objects.filter(idempotency_key__startswith=prefix, revoked_at__isnull=True):
+    for document in IssuedDocument.objects.filter(
+        idempotency_key__startswith=prefix, revoked_at__isnull=True
+    ):
         document_revoke(document=document, by=by, reason=reason)
     candidate, ref = decision.dossier.candidate, jury.referentiel
     key, name = f"jury:{jury.public_id}:rectification:{rectification.public_id}", holder_name(candidate)
-    common = {"organisation": jury.organisation, "group_key": jury.group_key, "holder_name": name, "issued_on": timezone.localdate()}
+    common = {
+        "organisation": jury.organisation,
+        "group_key": jury.group_key,
+        "holder_name": name,
+        "issued_on": timezone.localdate(),
+    }
     document_request(
-        kind=DocumentKind.PROCES_VERBAL, certificateur=None, idempotency_key=f"{key}:pv",
-        title=f"Procès-verbal rectificatif — {jury.intitule}", context=_rectification_pv_context(jury, rectification),
+        kind=DocumentKind.PROCES_VERBAL,
+        certificateur=None,
+        idempotency_key=f"{key}:pv",
+        title=f"Procès-verbal rectificatif — {jury.intitule}",
+        context=_rectification_pv_context(jury, rectification),
         **(common | {"holder_name": ""}),
     )
     if rectification.nouvelle_decision == Dossier.Decision.CERTIFIE:
         document_request(
-            kind=DocumentKind.PARCHEMIN, certificateur=ref.certificateur, idempotency_key=f"{key}:parchemin",
-            title=ref.intitule, context=_diplome_context(jury, candidate), **common,
+            kind=DocumentKind.PARCHEMIN,
+            certificateur=ref.certificateur,
+            idempotency_key=f"{key}:parchemin",
+            title=ref.intitule,
+            context=_diplome_context(jury, candidate),
+            **common,
         )
         return
     intitules = _bloc_intitules(jury)
-    carried = set(decision.dossier.blocs_vises.filter(acquis_anterieur=True).values_list("bloc__code", flat=True))
+    carried = set(
+        decision.dossier.blocs_vises.filter(acquis_anterieur=True).values_list("bloc__code", flat=True)
+    )
     for code in rectification.blocs_valides:
         if code in carried:
             continue
         document_request(
-            kind=DocumentKind.CERTIFICAT_BLOC, certificateur=ref.certificateur, idempotency_key=f"{key}:bloc:{code}",
+            kind=DocumentKind.CERTIFICAT_BLOC,
+            certificateur=ref.certificateur,
+            idempotency_key=f"{key}:bloc:{code}",
             title=f"Bloc {code} de la certification {ref.intitule}",
-            context=_diplome_context(jury, candidate) | {"nature": "Certificat de bloc de compétences", "bloc_code": code,
-                                                         "bloc_intitule": intitules.get(code, code)},
+            context=_diplome_context(jury, candidate)
+            | {
+                "nature": "Certificat de bloc de compétences",
+                "bloc_code": code,
+                "bloc_intitule": intitules.get(code, code),
+            },
             **common,
         )
-    shadow = Decision(decision=rectification.nouvelle_decision, blocs_valides=rectification.blocs_valides, dossier=decision.dossier)
+    shadow = Decision(
+        decision=rectification.nouvelle_decision,
+        blocs_valides=rectification.blocs_valides,
+        dossier=decision.dossier,
+    )
     document_request(
-        kind=DocumentKind.ATTESTATION, certificateur=None, idempotency_key=f"{key}:attestation",
-        title="Attestation de suivi de formation", context=_attestation_context(jury, shadow, carried, intitules), **common,
+        kind=DocumentKind.ATTESTATION,
+        certificateur=None,
+        idempotency_key=f"{key}:attestation",
+        title="Attestation de suivi de formation",
+        context=_attestation_context(jury, shadow, carried, intitules),
+        **common,
     )
 
 
 def _rectification_pv_context(jury: Jury, rect: Rectification) -> dict:
     pv = rect.proces_verbal
     d = Decision(
-        dossier=rect.decision.dossier, decision=rect.nouvelle_decision, blocs_valides=rect.blocs_valides,
-        proposition=rect.decision.decision, proposition_blocs=rect.decision.blocs_valides, motivation=rect.motif, details={},
+        dossier=rect.decision.dossier,
+        decision=rect.nouvelle_decision,
+        blocs_valides=rect.blocs_valides,
+        proposition=rect.decision.decision,
+        proposition_blocs=rect.decision.blocs_valides,
+        motivation=rect.motif,
+        details={},
     )
     context = pv_context(jury, pv, [d])
     context["reference"] += "-R"

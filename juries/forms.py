@@ -14,24 +14,40 @@ class JuryForm(forms.Form):
     date = forms.DateField(label="Date de délibération", widget=DATE)
     lieu = forms.CharField(label="Lieu", max_length=200)
     date_dernier_examen = forms.DateField(
-        label="Date du dernier examen", widget=DATE, required=False,
+        label="Date du dernier examen",
+        widget=DATE,
+        required=False,
         help_text="Point de départ du délai de publication des résultats (par défaut : la date du jury).",
     )
 
     def __init__(self, *args, referentiels, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["referentiel"].queryset = referentiels
-        self.fields["referentiel"].label_from_instance = lambda r: f"{r.code} v{r.version} — {r.intitule[:80]}"
+        self.fields["referentiel"].label_from_instance = lambda r: (
+            f"{r.code} v{r.version} — {r.intitule[:80]}"
+        )
 
 
 class MemberForm(forms.ModelForm):
     class Meta:
         model = JuryMember
         fields = [
-            "email", "prenom", "nom", "role", "college", "personnalite_qualifiee", "structure", "metier",
-            "annees_metier", "annees_inactivite", "a_forme_candidats", "conflit_interets",
+            "email",
+            "prenom",
+            "nom",
+            "role",
+            "college",
+            "personnalite_qualifiee",
+            "structure",
+            "metier",
+            "annees_metier",
+            "annees_inactivite",
+            "a_forme_candidats",
+            "conflit_interets",
         ]
-        help_texts = {"email": "Sans compte dans le centre, la personne reçoit une invitation (rôle membre de jury)."}
+        help_texts = {
+            "email": "Sans compte dans le centre, la personne reçoit une invitation (rôle membre de jury)."
+        }
 
 
 class DossiersForm(forms.Form):
@@ -48,14 +64,22 @@ class DossiersForm(forms.Form):
             .order_by("candidate__nom_naissance", "candidate__prenom1")
         )
         self.fields["dossiers"].queryset = qs
-        self.fields["dossiers"].label_from_instance = lambda d: f"{d.candidate.nom_complet} — tentative {d.attempt}"
+        self.fields["dossiers"].label_from_instance = lambda d: (
+            f"{d.candidate.nom_complet} — tentative {d.attempt}"
+        )
 
 
 class OverrideForm(forms.Form):
-    decision = forms.ChoiceField(label="Décision du jury", choices=[c for c in Dossier.Decision.choices if c[0]])
-    blocs_valides = forms.MultipleChoiceField(label="Blocs validés", required=False, widget=forms.CheckboxSelectMultiple)
+    decision = forms.ChoiceField(
+        label="Décision du jury", choices=[c for c in Dossier.Decision.choices if c[0]]
+    )
+    blocs_valides = forms.MultipleChoiceField(
+        label="Blocs validés", required=False, widget=forms.CheckboxSelectMultiple
+    )
     motivation = forms.CharField(
-        label="Motivation écrite", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        label="Motivation écrite",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
         help_text="Obligatoire quand le jury s'écarte de la proposition.",
     )
 
@@ -66,15 +90,22 @@ class OverrideForm(forms.Form):
 
 class SignForm(forms.Form):
     code = forms.CharField(
-        label="Code de votre application d'authentification", max_length=10,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}),
+        label="Code de votre application d'authentification",
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9 ]*"}
+        ),
         help_text="Votre signature est enregistrée avec l'heure, votre adresse IP et l'empreinte SHA-256 du procès-verbal.",
     )
 
 
 class RectificationForm(forms.Form):
-    nouvelle_decision = forms.ChoiceField(label="Décision rectifiée", choices=[c for c in Dossier.Decision.choices if c[0]])
-    blocs_valides = forms.MultipleChoiceField(label="Blocs validés", required=False, widget=forms.CheckboxSelectMultiple)
+    nouvelle_decision = forms.ChoiceField(
+        label="Décision rectifiée", choices=[c for c in Dossier.Decision.choices if c[0]]
+    )
+    blocs_valides = forms.MultipleChoiceField(
+        label="Blocs validés", required=False, widget=forms.CheckboxSelectMultiple
+    )
     motif = forms.CharField(label="Motif de la rectification", widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, blocs, **kwargs):

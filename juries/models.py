@@ -33,7 +33,9 @@ class Jury(TenantModel):
         "date du dernier examen", help_text="Point de départ du délai de publication des résultats."
     )
     status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.COMPOSITION)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     opened_at = models.DateTimeField("ouvert le", null=True, blank=True)
     closed_at = models.DateTimeField("clos le", null=True, blank=True)
@@ -47,7 +49,8 @@ class Jury(TenantModel):
         ordering = ["-date", "-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["composition", "deliberation", "signature", "signe"]), name="jury_status_valid"
+                condition=Q(status__in=["composition", "deliberation", "signature", "signe"]),
+                name="jury_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(frozen_at__isnull=True) | Q(status="signe"), name="jury_frozen_only_when_signed"
@@ -105,12 +108,17 @@ class JuryMember(TenantModel):
         "années d'exercice (ou d'encadrement) du métier cible", max_digits=4, decimal_places=1, default=0
     )
     annees_inactivite = models.DecimalField(
-        "années depuis la dernière activité", max_digits=4, decimal_places=1, default=0,
+        "années depuis la dernière activité",
+        max_digits=4,
+        decimal_places=1,
+        default=0,
         help_text="0 si la personne exerce toujours.",
     )
     a_forme_candidats = models.BooleanField("a formé des candidats de ce jury", default=False)
     conflit_interets = models.CharField(
-        "conflit d'intérêts déclaré", max_length=300, blank=True,
+        "conflit d'intérêts déclaré",
+        max_length=300,
+        blank=True,
         help_text="Laisser vide s'il n'y en a aucun.",
     )
     order = models.PositiveSmallIntegerField(default=0)
@@ -128,7 +136,8 @@ class JuryMember(TenantModel):
                 name="jurymember_role_valid",
             ),
             models.CheckConstraint(
-                condition=Q(annees_metier__gte=0) & Q(annees_inactivite__gte=0), name="jurymember_years_positive"
+                condition=Q(annees_metier__gte=0) & Q(annees_inactivite__gte=0),
+                name="jurymember_years_positive",
             ),
         ]
 
@@ -157,7 +166,9 @@ class Decision(TenantModel):
     decision = models.CharField("décision du jury", max_length=10, blank=True)
     blocs_valides = models.JSONField("blocs validés", default=list)
     motivation = models.TextField("motivation", blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     order = models.PositiveIntegerField(default=0)
 
@@ -166,10 +177,12 @@ class Decision(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["jury", "dossier"], name="decision_unique_dossier"),
             models.CheckConstraint(
-                condition=Q(proposition__in=["certifie", "partiel", "ajourne"]), name="decision_proposition_valid"
+                condition=Q(proposition__in=["certifie", "partiel", "ajourne"]),
+                name="decision_proposition_valid",
             ),
             models.CheckConstraint(
-                condition=Q(decision__in=["", "certifie", "partiel", "ajourne"]), name="decision_decision_valid"
+                condition=Q(decision__in=["", "certifie", "partiel", "ajourne"]),
+                name="decision_decision_valid",
             ),
             # The jury is sovereign, but departing from the proposal needs a written motivation.
             models.CheckConstraint(
@@ -215,7 +228,9 @@ class ProcesVerbal(TenantModel):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["jury"], condition=Q(kind="initial"), name="procesverbal_one_initial"),
+            models.UniqueConstraint(
+                fields=["jury"], condition=Q(kind="initial"), name="procesverbal_one_initial"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -235,7 +250,9 @@ class Signature(TenantModel):
 
     class Meta:
         ordering = ["signed_at", "pk"]
-        constraints = [models.UniqueConstraint(fields=["proces_verbal", "member"], name="signature_once_per_member")]
+        constraints = [
+            models.UniqueConstraint(fields=["proces_verbal", "member"], name="signature_once_per_member")
+        ]
 
     def __str__(self) -> str:
         return f"{self.member} — {self.signed_at:%d/%m/%Y %H:%M}"
@@ -250,7 +267,9 @@ class Rectification(TenantModel):
     blocs_valides = models.JSONField("blocs validés", default=list)
     motif = models.TextField("motif de la rectification")
     proces_verbal = models.OneToOneField(ProcesVerbal, on_delete=models.PROTECT, related_name="rectification")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     applied_at = models.DateTimeField("appliquée le", null=True, blank=True)
 
@@ -259,7 +278,8 @@ class Rectification(TenantModel):
         constraints = [
             models.CheckConstraint(condition=~Q(motif=""), name="rectification_motif_required"),
             models.CheckConstraint(
-                condition=Q(nouvelle_decision__in=["certifie", "partiel", "ajourne"]), name="rectification_decision_valid"
+                condition=Q(nouvelle_decision__in=["certifie", "partiel", "ajourne"]),
+                name="rectification_decision_valid",
             ),
         ]
 

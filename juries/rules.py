@@ -89,7 +89,9 @@ def _count(n: int, role: str) -> str:
     return f"{n} {singular if n <= 1 else plural}"
 
 
-def composition_failures(rules: JuryRules, members: Iterable, *, tuteur_emails: Iterable[str] = ()) -> list[str]:
+def composition_failures(
+    rules: JuryRules, members: Iterable, *, tuteur_emails: Iterable[str] = ()
+) -> list[str]:
     """Every reason why these members cannot sit as a jury under ``rules`` (empty: it can sit).
 
     ``members`` are ``JuryMember``-like objects; ``tuteur_emails`` are the e-mails of the
@@ -105,7 +107,9 @@ def composition_failures(rules: JuryRules, members: Iterable, *, tuteur_emails: 
         if n != expected:
             failures.append(f"Il faut {_count(expected, role)} ; le jury en compte {n}.")
     if len(voting) < rules.minimum_votants:
-        failures.append(f"Il faut au moins {rules.minimum_votants} membres votants ; le jury en compte {len(voting)}.")
+        failures.append(
+            f"Il faut au moins {rules.minimum_votants} membres votants ; le jury en compte {len(voting)}."
+        )
     president = next((m for m in voting if m.role == "president"), None)
     if rules.president_personnalite_qualifiee and president and not president.personnalite_qualifiee:
         failures.append(
@@ -122,14 +126,18 @@ def composition_failures(rules: JuryRules, members: Iterable, *, tuteur_emails: 
         salaries = [m for m in voting if m.college == "salarie"]
         sans = [m for m in voting if m.college not in ("employeur", "salarie")]
         for m in sans:
-            failures.append(f"{m.prenom} {m.nom} : indiquez son collège (employeurs ou salariés) — jury paritaire.")
+            failures.append(
+                f"{m.prenom} {m.nom} : indiquez son collège (employeurs ou salariés) — jury paritaire."
+            )
         if not employeurs or not salaries or len(employeurs) != len(salaries):
             failures.append(
                 f"Jury paritaire : {len(employeurs)} membre(s) du collège employeurs et {len(salaries)} du collège "
                 "salariés ; il en faut autant de chaque côté, au moins un."
             )
         if president and president.college != "employeur":
-            failures.append(f"Le président ({president.prenom} {president.nom}) doit appartenir au collège employeurs.")
+            failures.append(
+                f"Le président ({president.prenom} {president.nom}) doit appartenir au collège employeurs."
+            )
     for m in voting:
         # Seed 004: « pendant une durée minimale d'un an » — exactly 1 year is enough.
         if rules.annees_metier_min is not None and Decimal(m.annees_metier) < rules.annees_metier_min:
@@ -138,7 +146,10 @@ def composition_failures(rules: JuryRules, members: Iterable, *, tuteur_emails: 
                 f"au moins {_years(rules.annees_metier_min)} exigé."
             )
         # Seed 004: « ne pas être en inactivité depuis plus de 3 ans » — exactly 3 years still sits.
-        if rules.inactivite_max_annees is not None and Decimal(m.annees_inactivite) > rules.inactivite_max_annees:
+        if (
+            rules.inactivite_max_annees is not None
+            and Decimal(m.annees_inactivite) > rules.inactivite_max_annees
+        ):
             failures.append(
                 f"{m.prenom} {m.nom} : inactif depuis {_years(m.annees_inactivite)}, "
                 f"au plus {_years(rules.inactivite_max_annees)} admis."
@@ -146,13 +157,21 @@ def composition_failures(rules: JuryRules, members: Iterable, *, tuteur_emails: 
     tuteurs = {e.strip().lower() for e in tuteur_emails if e}
     for m in members:
         if m.conflit_interets.strip():
-            failures.append(f"{m.prenom} {m.nom} : conflit d'intérêts déclaré ({m.conflit_interets.strip()}).")
+            failures.append(
+                f"{m.prenom} {m.nom} : conflit d'intérêts déclaré ({m.conflit_interets.strip()})."
+            )
         if m.email.lower() in tuteurs:
-            failures.append(f"{m.prenom} {m.nom} est le tuteur d'un candidat de ce jury : conflit d'intérêts.")
+            failures.append(
+                f"{m.prenom} {m.nom} est le tuteur d'un candidat de ce jury : conflit d'intérêts."
+            )
     return failures
 
 
 def _years(value) -> str:
     value = Decimal(value)
-    text = str(int(value)) if value == value.to_integral_value() else format(value.normalize(), "f").replace(".", ",")
+    text = (
+        str(int(value))
+        if value == value.to_integral_value()
+        else format(value.normalize(), "f").replace(".", ",")
+    )
     return f"{text} an{'s' if value >= 2 else ''}"

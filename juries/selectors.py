@@ -20,15 +20,21 @@ from organisations.roles import Role
 def _visible(membership) -> QuerySet[Jury]:
     qs = Jury.objects.all()
     if membership.role == Role.JURY:
-        qs = qs.filter(Exists(JuryMember.objects.filter(jury=OuterRef("pk"), email__iexact=membership.user.email)))
+        qs = qs.filter(
+            Exists(JuryMember.objects.filter(jury=OuterRef("pk"), email__iexact=membership.user.email))
+        )
     return qs
 
 
 def jury_list(*, membership, status: str = "") -> QuerySet[Jury]:
-    qs = _visible(membership).select_related("referentiel").annotate(
-        nb_candidats=Count("decisions", distinct=True),
-        nb_membres=Count("members", distinct=True),
-        nb_decides=Count("decisions", filter=~Q(decisions__decision=""), distinct=True),
+    qs = (
+        _visible(membership)
+        .select_related("referentiel")
+        .annotate(
+            nb_candidats=Count("decisions", distinct=True),
+            nb_membres=Count("members", distinct=True),
+            nb_decides=Count("decisions", filter=~Q(decisions__decision=""), distinct=True),
+        )
     )
     if status:
         qs = qs.filter(status=status)
@@ -36,16 +42,21 @@ def jury_list(*, membership, status: str = "") -> QuerySet[Jury]:
 
 
 def jury_get(*, membership, public_id) -> Jury:
-    jury = _visible(membership).select_related("referentiel", "referentiel__certificateur", "organisation").filter(
-        public_id=public_id
-    ).first()
+    jury = (
+        _visible(membership)
+        .select_related("referentiel", "referentiel__certificateur", "organisation")
+        .filter(public_id=public_id)
+        .first()
+    )
     if jury is None:
         raise Http404("Jury introuvable.")
     return jury
 
 
 def decision_list(*, jury: Jury) -> QuerySet[Decision]:
-    return jury.decisions.select_related("dossier__candidate", "dossier__tuteur", "decided_by").order_by("order", "pk")
+    return jury.decisions.select_related("dossier__candidate", "dossier__tuteur", "decided_by").order_by(
+        "order", "pk"
+    )
 
 
 # The deliberation page's filters: by the engine's proposition, by the jury's decision.
@@ -57,7 +68,11 @@ DECISION_FILTERS = {
 
 def decision_filters(params) -> dict[str, str]:
     """The known filters of ``params`` (a GET QueryDict); unknown values are ignored."""
-    return {key: params.get(key, "") for key, allowed in DECISION_FILTERS.items() if params.get(key, "") in allowed}
+    return {
+        key: params.get(key, "")
+        for key, allowed in DECISION_FILTERS.items()
+        if params.get(key, "") in allowed
+    }
 
 
 def _decision_filter_q(filters: dict[str, str]) -> Q:
@@ -104,7 +119,10 @@ def decision_choices(*, jury: Jury) -> list[tuple[str, str]]:
     rows = (
         jury.decisions.select_related("dossier__candidate")
         .only(
-            "public_id", "decision", "dossier__candidate__nom_naissance", "dossier__candidate__nom_usage",
+            "public_id",
+            "decision",
+            "dossier__candidate__nom_naissance",
+            "dossier__candidate__nom_usage",
             "dossier__candidate__prenom1",
         )
         .order_by("order", "pk")
@@ -129,7 +147,9 @@ def member_get(*, jury: Jury, public_id) -> JuryMember:
 def proces_verbaux(*, jury: Jury) -> list[ProcesVerbal]:
     return list(
         jury.proces_verbaux.prefetch_related(
-            Prefetch("signatures", queryset=Signature.objects.select_related("member").order_by("signed_at", "pk"))
+            Prefetch(
+                "signatures", queryset=Signature.objects.select_related("member").order_by("signed_at", "pk")
+            )
         ).select_related("rectification__decision__dossier__candidate")
     )
 
@@ -162,7 +182,11 @@ def signature_state(pv: ProcesVerbal) -> dict:
 def publication_info(jury: Jury, *, today: dt.date | None = None) -> dict:
     rules = jury_rules.rules_for(jury.referentiel)
     today = today or timezone.localdate()
-    deadline = jury.date_dernier_examen + dt.timedelta(weeks=rules.delai_publication_semaines) if rules.delai_publication_semaines else None
+    deadline = (
+        jury.date_dernier_examen + dt.timedelta(weeks=rules.delai_publication_semaines)
+        if rules.delai_publication_semaines
+        else None
+    )
     return {
         "deadline": deadline,
         "days_left": (deadline - today).days if deadline else None,
@@ -177,31 +201,49 @@ def published_results(*, jury: Jury) -> list[dict]:
     without the épreuves marks where the référentiel keeps them confidential."""
     confidential = jury_rules.rules_for(jury.referentiel).notes_epreuves_confidentielles
     out = []
-    applied = Prefetch("rectifications", queryset=Rectification.objects.filter(applied_at__isnull=False).order_by("-applied_at"), to_attr="applied")
+    applied = Prefetch(
+        "rectifications",
+        queryset=Rectification.objects.filter(applied_at__isnull=False).order_by("-applied_at"),
+        to_attr="applied",
+    )
     for d in decision_list(jury=jury).prefetch_related(applied):
         effective = d.applied[0] if d.applied else None
         blocs = []
         for b in (d.details or {}).get("blocs", []):
-            row = {"code": b["code"], "valide": b["code"] in (effective.blocs_valides if effective else d.blocs_valides),
-                   "controle_continu": b.get("controle_continu")}
+            row = {
+                "code": b["code"],
+                "valide": b["code"] in (effective.blocs_valides if effective else d.blocs_valides),
+                "controle_continu": b.get("controle_continu"),
+            }
             if not confidential:
-                row |= {"epreuves": b.get("epreuves"), "points": b.get("points"), "note_sur_20": b.get("note_sur_20")}
+                row |= {
+                    "epreuves": b.get("epreuves"),
+                    "points": b.get("points"),
+                    "note_sur_20": b.get("note_sur_20"),
+                }
             blocs.append(row)
-        out.append({
-            "dossier": str(d.dossier.public_id),
-            "candidat": d.dossier.candidate.nom_complet,
-            "decision": effective.nouvelle_decision if effective else d.decision,
-            "decision_label": effective.nouvelle_label if effective else d.decision_label,
-            "blocs_valides": effective.blocs_valides if effective else d.blocs_valides,
-            "blocs": blocs,
-        })
+        out.append(
+            {
+                "dossier": str(d.dossier.public_id),
+                "candidat": d.dossier.candidate.nom_complet,
+                "decision": effective.nouvelle_decision if effective else d.decision,
+                "decision_label": effective.nouvelle_label if effective else d.decision_label,
+                "blocs_valides": effective.blocs_valides if effective else d.blocs_valides,
+                "blocs": blocs,
+            }
+        )
     return out
 
 
 def deadlines(*, membership, today: dt.date | None = None) -> list[dict]:
     """Juries whose results are not published yet, with their 6-week deadline (dashboard)."""
     rows = []
-    for jury in _visible(membership).filter(results_published_at__isnull=True).select_related("referentiel").order_by("date_dernier_examen")[:20]:
+    for jury in (
+        _visible(membership)
+        .filter(results_published_at__isnull=True)
+        .select_related("referentiel")
+        .order_by("date_dernier_examen")[:20]
+    ):
         info = publication_info(jury, today=today)
         if info["deadline"]:
             rows.append({"jury": jury, **info})

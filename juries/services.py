@@ -57,7 +57,11 @@ def _clean(obj, *, exclude=None) -> None:
 
 
 def _lock(jury: Jury) -> Jury:
-    return Jury.objects.select_for_update().select_related("referentiel", "referentiel__certificateur").get(pk=jury.pk)
+    return (
+        Jury.objects.select_for_update()
+        .select_related("referentiel", "referentiel__certificateur")
+        .get(pk=jury.pk)
+    )
 
 
 def _require_status(jury: Jury, *statuses: str, action: str) -> None:
@@ -75,7 +79,12 @@ def _require_status(jury: Jury, *statuses: str, action: str) -> None:
 
 @transaction.atomic
 def jury_create(
-    *, by: Membership, referentiel: Referentiel, intitule: str, date: dt.date, lieu: str,
+    *,
+    by: Membership,
+    referentiel: Referentiel,
+    intitule: str,
+    date: dt.date,
+    lieu: str,
     date_dernier_examen: dt.date | None = None,
 ) -> Jury:
     if referentiel.status != Referentiel.Status.PUBLISHED:
@@ -85,14 +94,23 @@ def jury_create(
             f"Le centre n'est pas habilité pour {referentiel.code} au {_fmt(date)}.", field="referentiel"
         )
     jury = Jury(
-        organisation=current_organisation(), referentiel=referentiel, intitule=(intitule or "").strip(),
-        date=date, lieu=(lieu or "").strip(), date_dernier_examen=date_dernier_examen or date, created_by=_user(by),
+        organisation=current_organisation(),
+        referentiel=referentiel,
+        intitule=(intitule or "").strip(),
+        date=date,
+        lieu=(lieu or "").strip(),
+        date_dernier_examen=date_dernier_examen or date,
+        created_by=_user(by),
     )
     if jury.date_dernier_examen > jury.date:
-        raise ApplicationError("Le dernier examen ne peut pas être postérieur à la délibération.", field="date_dernier_examen")
+        raise ApplicationError(
+            "Le dernier examen ne peut pas être postérieur à la délibération.", field="date_dernier_examen"
+        )
     _clean(jury, exclude=["organisation"])
     jury.save()
-    audit_record(actor=_user(by), action="jury.create", obj=jury, message=f"{referentiel.code} — {jury.intitule}")
+    audit_record(
+        actor=_user(by), action="jury.create", obj=jury, message=f"{referentiel.code} — {jury.intitule}"
+    )
     return jury
 
 
@@ -137,7 +155,9 @@ def _jury_membership(email: str, by: Membership) -> Membership | None:
                 field="email",
             )
         return membership
-    pending = Invitation.objects.filter(email=email, accepted_at__isnull=True, expires_at__gt=timezone.now()).exists()
+    pending = Invitation.objects.filter(
+        email=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).exists()
     if not pending:
         invitation_create(email=email, role=Role.JURY, by=by)
     return None
@@ -145,9 +165,21 @@ def _jury_membership(email: str, by: Membership) -> Membership | None:
 
 @transaction.atomic
 def jury_member_add(
-    *, jury: Jury, by: Membership, email: str, nom: str, prenom: str, role: str, college: str = "",
-    personnalite_qualifiee: bool = False, structure: str = "", metier: str = "", annees_metier=0,
-    annees_inactivite=0, a_forme_candidats: bool = False, conflit_interets: str = "",
+    *,
+    jury: Jury,
+    by: Membership,
+    email: str,
+    nom: str,
+    prenom: str,
+    role: str,
+    college: str = "",
+    personnalite_qualifiee: bool = False,
+    structure: str = "",
+    metier: str = "",
+    annees_metier=0,
+    annees_inactivite=0,
+    a_forme_candidats: bool = False,
+    conflit_interets: str = "",
 ) -> JuryMember:
     """Add a member; someone without an account in the centre is invited with the ``jury`` role."""
     jury = _lock(jury)
@@ -158,11 +190,20 @@ def jury_member_add(
     if jury.members.filter(email=email).exists():
         raise ApplicationError("Cette personne siège déjà dans ce jury.", field="email")
     member = JuryMember(
-        organisation_id=jury.organisation_id, jury=jury, email=email, nom=(nom or "").strip(), prenom=(prenom or "").strip(),
-        role=role, college=college or "", personnalite_qualifiee=bool(personnalite_qualifiee),
-        structure=(structure or "").strip(), metier=(metier or "").strip(),
-        annees_metier=_decimal(annees_metier, "annees_metier"), annees_inactivite=_decimal(annees_inactivite, "annees_inactivite"),
-        a_forme_candidats=bool(a_forme_candidats), conflit_interets=(conflit_interets or "").strip(),
+        organisation_id=jury.organisation_id,
+        jury=jury,
+        email=email,
+        nom=(nom or "").strip(),
+        prenom=(prenom or "").strip(),
+        role=role,
+        college=college or "",
+        personnalite_qualifiee=bool(personnalite_qualifiee),
+        structure=(structure or "").strip(),
+        metier=(metier or "").strip(),
+        annees_metier=_decimal(annees_metier, "annees_metier"),
+        annees_inactivite=_decimal(annees_inactivite, "annees_inactivite"),
+        a_forme_candidats=bool(a_forme_candidats),
+        conflit_interets=(conflit_interets or "").strip(),
         order=jury.members.count(),
     )
     _clean(member, exclude=["organisation", "jury", "membership"])
@@ -184,7 +225,10 @@ def _linked_member(member: JuryMember) -> JuryMember:
     """Link an invited member to their account once they have accepted the invitation."""
     if member.membership_id is None:
         membership = Membership.objects.filter(
-            organisation_id=member.organisation_id, user__email__iexact=member.email, role=Role.JURY, is_active=True
+            organisation_id=member.organisation_id,
+            user__email__iexact=member.email,
+            role=Role.JURY,
+            is_active=True,
         ).first()
         if membership is not None:
             member.membership = membership
@@ -210,37 +254,53 @@ def jury_dossiers_add(*, jury: Jury, by: Membership, dossiers: Iterable[Dossier]
     """Put dossiers ``pret_pour_jury`` of the jury's référentiel before it, with the engine's proposals."""
     jury = _lock(jury)
     _require_status(jury, S.COMPOSITION, action="ajouter des candidats")
-    dossiers = list(Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).select_related("referentiel", "candidate"))
+    dossiers = list(
+        Dossier.objects.filter(pk__in=[d.pk for d in dossiers]).select_related("referentiel", "candidate")
+    )
     problems = []
     for d in dossiers:
         if d.referentiel_id != jury.referentiel_id:
-            problems.append(f"{d.candidate} : dossier {d.referentiel.code} v{d.referentiel.version}, pas celui du jury.")
+            problems.append(
+                f"{d.candidate} : dossier {d.referentiel.code} v{d.referentiel.version}, pas celui du jury."
+            )
         elif d.status != Dossier.Status.PRET_POUR_JURY:
             problems.append(f"{d.candidate} : dossier « {d.get_status_display()} », pas prêt pour le jury.")
     busy = set(
-        Decision.objects.filter(dossier__in=dossiers, jury__frozen_at__isnull=True).exclude(jury=jury)
+        Decision.objects.filter(dossier__in=dossiers, jury__frozen_at__isnull=True)
+        .exclude(jury=jury)
         .values_list("dossier_id", flat=True)
     )
     problems += [f"{d.candidate} : déjà devant un autre jury en cours." for d in dossiers if d.pk in busy]
     if problems:
-        raise ApplicationError("Candidats refusés : " + " ".join(problems), field="dossiers", extra={"reasons": problems})
+        raise ApplicationError(
+            "Candidats refusés : " + " ".join(problems), field="dossiers", extra={"reasons": problems}
+        )
     already = set(jury.decisions.values_list("dossier_id", flat=True))
     fresh = [d for d in dossiers if d.pk not in already]
     propositions, errors = propose_many(fresh, date_decision=jury.date)
     if errors:
         raise ApplicationError(
-            "Résultats incohérents avec la règle d'obtention : " + " ; ".join(errors.values()), field="dossiers"
+            "Résultats incohérents avec la règle d'obtention : " + " ; ".join(errors.values()),
+            field="dossiers",
         )
     start = jury.decisions.count()
     fresh.sort(key=lambda d: (d.candidate.nom_naissance.lower(), d.candidate.prenom1.lower(), d.pk))
     created = Decision.objects.bulk_create(
         [
-            Decision(organisation_id=jury.organisation_id, jury=jury, dossier=d, order=start + i, **_proposal_fields(propositions[d.pk]))
+            Decision(
+                organisation_id=jury.organisation_id,
+                jury=jury,
+                dossier=d,
+                order=start + i,
+                **_proposal_fields(propositions[d.pk]),
+            )
             for i, d in enumerate(fresh)
         ]
     )
     if created:
-        audit_record(actor=_user(by), action="jury.dossiers_add", obj=jury, message=f"{len(created)} candidat(s)")
+        audit_record(
+            actor=_user(by), action="jury.dossiers_add", obj=jury, message=f"{len(created)} candidat(s)"
+        )
     return created
 
 
@@ -254,8 +314,12 @@ def jury_dossier_remove(*, decision: Decision, by: Membership) -> None:
 def jury_composition_failures(jury: Jury) -> list[str]:
     """Why the jury cannot sit now (composition rule, eligibility, conflicts, accounts, candidates)."""
     members = list(jury.members.select_related("membership"))
-    tuteurs = Dossier.objects.filter(pk__in=jury.decisions.values("dossier_id")).values_list("tuteur__email", flat=True)
-    failures = jury_rules.composition_failures(jury_rules.rules_for(jury.referentiel), members, tuteur_emails=tuteurs)
+    tuteurs = Dossier.objects.filter(pk__in=jury.decisions.values("dossier_id")).values_list(
+        "tuteur__email", flat=True
+    )
+    failures = jury_rules.composition_failures(
+        jury_rules.rules_for(jury.referentiel), members, tuteur_emails=tuteurs
+    )
     emails = {m.email for m in members}
     with_account = {
         e.lower()
@@ -286,11 +350,15 @@ def jury_open(*, jury: Jury, by: Membership) -> Jury:
     decisions = list(jury.decisions.select_related("dossier__referentiel"))
     propositions, errors = propose_many([d.dossier for d in decisions], date_decision=jury.date)
     if errors:
-        raise ApplicationError("Résultats incohérents avec la règle d'obtention : " + " ; ".join(errors.values()))
+        raise ApplicationError(
+            "Résultats incohérents avec la règle d'obtention : " + " ; ".join(errors.values())
+        )
     for d in decisions:
         for name, value in _proposal_fields(propositions[d.dossier_id]).items():
             setattr(d, name, value)
-    Decision.objects.bulk_update(decisions, ["proposition", "proposition_blocs", "raisons", "details"], batch_size=500)
+    Decision.objects.bulk_update(
+        decisions, ["proposition", "proposition_blocs", "raisons", "details"], batch_size=500
+    )
     jury.status, jury.opened_at = S.DELIBERATION, timezone.now()
     jury.save(update_fields=["status", "opened_at"])
     audit_record(actor=_user(by), action="jury.open", obj=jury)
@@ -335,8 +403,13 @@ def _check_decision(dossier: Dossier, value: str, blocs: Iterable[str], field: s
 
 @transaction.atomic
 def decision_record(
-    *, decision: Decision, by: Membership, accept: bool, decision_value: str = "",
-    blocs_valides: Iterable[str] | None = None, motivation: str = "",
+    *,
+    decision: Decision,
+    by: Membership,
+    accept: bool,
+    decision_value: str = "",
+    blocs_valides: Iterable[str] | None = None,
+    motivation: str = "",
 ) -> Decision:
     """Accept the proposal, or override it with a written motivation (the jury is sovereign)."""
     jury = _lock(decision.jury)
@@ -353,20 +426,26 @@ def decision_record(
             raise ApplicationError("Choisissez certifié, validation partielle ou ajourné.", field="decision")
         blocs = sorted(set(blocs_valides or ()))
         if value == Dossier.Decision.AJOURNE:
-            blocs = sorted(db.bloc.code for db in decision.dossier.blocs_vises.filter(acquis_anterieur=True).select_related("bloc"))
+            blocs = sorted(
+                db.bloc.code
+                for db in decision.dossier.blocs_vises.filter(acquis_anterieur=True).select_related("bloc")
+            )
         if value == Dossier.Decision.CERTIFIE:
             # A total certification validates every targeted bloc.
             blocs = sorted(db.bloc.code for db in decision.dossier.blocs_vises.select_related("bloc"))
         _check_decision(decision.dossier, value, blocs, "blocs_valides")
         if (value != decision.proposition or blocs != sorted(decision.proposition_blocs)) and not motivation:
             raise ApplicationError(
-                "Le jury s'écarte de la proposition : la motivation écrite est obligatoire.", field="motivation"
+                "Le jury s'écarte de la proposition : la motivation écrite est obligatoire.",
+                field="motivation",
             )
     decision.decision, decision.blocs_valides, decision.motivation = value, blocs, motivation
     decision.decided_by, decision.decided_at = _user(by), timezone.now()
     decision.save(update_fields=["decision", "blocs_valides", "motivation", "decided_by", "decided_at"])
     audit_record(
-        actor=_user(by), action="jury.decision", obj=jury,
+        actor=_user(by),
+        action="jury.decision",
+        obj=jury,
         message=f"{decision.dossier_id}: {value}{' (dérogation)' if decision.is_override else ''}",
     )
     return decision
@@ -381,20 +460,32 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     now, user = timezone.now(), _user(by)
     pending = [d for d in jury.decisions.filter(decision="").select_related("dossier") if _recordable(d)]
     for d in pending:
-        d.decision, d.blocs_valides, d.decided_by, d.decided_at = d.proposition, sorted(d.proposition_blocs), user, now
-    Decision.objects.bulk_update(pending, ["decision", "blocs_valides", "decided_by", "decided_at"], batch_size=500)
+        d.decision, d.blocs_valides, d.decided_by, d.decided_at = (
+            d.proposition,
+            sorted(d.proposition_blocs),
+            user,
+            now,
+        )
+    Decision.objects.bulk_update(
+        pending, ["decision", "blocs_valides", "decided_by", "decided_at"], batch_size=500
+    )
     if pending:
-        audit_record(actor=user, action="jury.decisions_accept_all", obj=jury, message=f"{len(pending)} décision(s)")
+        audit_record(
+            actor=user, action="jury.decisions_accept_all", obj=jury, message=f"{len(pending)} décision(s)"
+        )
     return len(pending)
 
 
 def _line(member: JuryMember) -> str:
     extra = ", ".join(
-        x for x in (
-            member.structure, member.metier,
+        x
+        for x in (
+            member.structure,
+            member.metier,
             "personnalité qualifiée" if member.personnalite_qualifiee else "",
             member.get_college_display() if member.college else "",
-        ) if x
+        )
+        if x
     )
     return f"- {member.get_role_display()} : {member.prenom} {member.nom}" + (f" ({extra})" if extra else "")
 
@@ -428,7 +519,11 @@ def pv_contenu(jury: Jury) -> str:
             f"   Proposition : {DECISION_LABELS[d.proposition]}"
             + (f" ({fr_number(total)}/{d.details.get('total_max')} points)" if total is not None else "")
             + f" — Décision du jury : {DECISION_LABELS[d.decision]}"
-            + (f" — Blocs validés : {', '.join(d.blocs_valides)}" if d.blocs_valides else " — Aucun bloc validé")
+            + (
+                f" — Blocs validés : {', '.join(d.blocs_valides)}"
+                if d.blocs_valides
+                else " — Aucun bloc validé"
+            )
         )
         if d.is_override:
             lines.append(f"   Dérogation à la proposition. Motivation : {d.motivation}")
@@ -456,10 +551,16 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
         raise ApplicationError("Seul le président clôt la délibération.")
     pending = jury.decisions.filter(decision="").count()
     if pending:
-        raise ApplicationError(f"{pending} candidat(s) sans décision : acceptez ou modifiez chaque proposition avant de clore.")
+        raise ApplicationError(
+            f"{pending} candidat(s) sans décision : acceptez ou modifiez chaque proposition avant de clore."
+        )
     contenu = pv_contenu(jury)
     pv = ProcesVerbal.objects.create(
-        organisation_id=jury.organisation_id, jury=jury, kind=ProcesVerbal.Kind.INITIAL, contenu=contenu, sha256=sha256_text(contenu)
+        organisation_id=jury.organisation_id,
+        jury=jury,
+        kind=ProcesVerbal.Kind.INITIAL,
+        contenu=contenu,
+        sha256=sha256_text(contenu),
     )
     jury.status, jury.closed_at = S.SIGNATURE, timezone.now()
     jury.save(update_fields=["status", "closed_at"])
@@ -475,9 +576,14 @@ def second_factor_check(user, code: str) -> None:
     code = (code or "").strip().replace(" ", "")
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
-        raise ApplicationError("Activez votre second facteur (application d'authentification) avant de signer.", field="code")
+        raise ApplicationError(
+            "Activez votre second facteur (application d'authentification) avant de signer.", field="code"
+        )
     if not (code.isascii() and code.isdigit()) or not TOTP(authenticator).validate_code(code):
-        raise ApplicationError("Code de vérification invalide ou déjà utilisé : saisissez le code actuel de votre application.", field="code")
+        raise ApplicationError(
+            "Code de vérification invalide ou déjà utilisé : saisissez le code actuel de votre application.",
+            field="code",
+        )
     authenticator.record_usage()
 
 
@@ -486,7 +592,9 @@ def pv_signatories(pv: ProcesVerbal) -> list[JuryMember]:
 
 
 @transaction.atomic
-def proces_verbal_sign(*, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None) -> Signature:
+def proces_verbal_sign(
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+) -> Signature:
     """A member signs after re-authenticating with their second factor; the président signs last.
 
     The last signature completes the PV: the initial one freezes the deliberation and
@@ -497,22 +605,37 @@ def proces_verbal_sign(*, proces_verbal: ProcesVerbal, by: Membership, code: str
     if pv.completed_at is not None:
         raise ApplicationError("Ce procès-verbal est déjà entièrement signé.")
     if pv.kind == ProcesVerbal.Kind.INITIAL and jury.status != S.SIGNATURE:
-        raise ApplicationError(f"Le jury est « {jury.get_status_display()} » : la signature n'est pas ouverte.")
+        raise ApplicationError(
+            f"Le jury est « {jury.get_status_display()} » : la signature n'est pas ouverte."
+        )
     member = _voting_member(jury, by)
     if pv.signatures.filter(member=member).exists():
         raise ApplicationError("Vous avez déjà signé ce procès-verbal.")
     signed = set(pv.signatures.values_list("member_id", flat=True))
-    others = [m for m in pv_signatories(pv) if m.role != JuryMember.Role.PRESIDENT and m.pk not in signed and m.pk != member.pk]
+    others = [
+        m
+        for m in pv_signatories(pv)
+        if m.role != JuryMember.Role.PRESIDENT and m.pk not in signed and m.pk != member.pk
+    ]
     if member.role == JuryMember.Role.PRESIDENT and others:
         raise ApplicationError(
-            "Le président signe en dernier : attendent encore " + ", ".join(m.nom_complet for m in others) + "."
+            "Le président signe en dernier : attendent encore "
+            + ", ".join(m.nom_complet for m in others)
+            + "."
         )
     second_factor_check(by.user, code)
     digest = sha256_text(pv.contenu)
     if digest != pv.sha256:  # the text on record is what is signed, never a stale copy
-        raise ApplicationError("Le contenu du procès-verbal ne correspond plus à son empreinte : signature refusée.")
+        raise ApplicationError(
+            "Le contenu du procès-verbal ne correspond plus à son empreinte : signature refusée."
+        )
     signature = Signature.objects.create(
-        organisation_id=jury.organisation_id, proces_verbal=pv, member=member, user=by.user, ip=ip or None, sha256=digest
+        organisation_id=jury.organisation_id,
+        proces_verbal=pv,
+        member=member,
+        user=by.user,
+        ip=ip or None,
+        sha256=digest,
     )
     audit_record(actor=by.user, action="jury.sign", obj=jury, message=f"{member} — {digest}")
     if len(signed) + 1 == len(pv_signatories(pv)):
@@ -534,7 +657,12 @@ def _freeze(jury: Jury, by: Membership) -> None:
         if d.is_override:
             reason += f" — dérogation motivée : {d.motivation}"
         dossier_deliberate(
-            dossier=d.dossier, by=by, decision=d.decision, blocs_acquis=d.blocs_valides, date=jury.date, reason=reason
+            dossier=d.dossier,
+            by=by,
+            decision=d.decision,
+            blocs_acquis=d.blocs_valides,
+            date=jury.date,
+            reason=reason,
         )
     jury.status, jury.frozen_at = S.SIGNE, timezone.now()
     jury.save(update_fields=["status", "frozen_at"])
@@ -549,21 +677,36 @@ def _freeze(jury: Jury, by: Membership) -> None:
 
 def rectification_contenu(jury: Jury, decision: Decision, nouvelle: str, blocs: list[str], motif: str) -> str:
     c = decision.dossier.candidate
-    return "\n".join([
-        "PROCÈS-VERBAL RECTIFICATIF",
-        f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {_fmt(jury.date)}",
-        f"Certification : {jury.referentiel.code} (version {jury.referentiel.version}) — {jury.referentiel.intitule}",
-        f"Candidat : {c.nom_naissance.upper()} {c.prenoms} (né(e) le {c.naissance_date_affichee}) — dossier {decision.dossier.public_id}",
-        f"Décision initiale : {DECISION_LABELS[decision.decision]}"
-        + (f" — Blocs validés : {', '.join(decision.blocs_valides)}" if decision.blocs_valides else ""),
-        f"Décision rectifiée : {DECISION_LABELS[nouvelle]}" + (f" — Blocs validés : {', '.join(blocs)}" if blocs else " — Aucun bloc validé"),
-        f"Motif : {motif}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "PROCÈS-VERBAL RECTIFICATIF",
+                f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {_fmt(jury.date)}",
+                f"Certification : {jury.referentiel.code} (version {jury.referentiel.version}) — {jury.referentiel.intitule}",
+                f"Candidat : {c.nom_naissance.upper()} {c.prenoms} (né(e) le {c.naissance_date_affichee}) — dossier {decision.dossier.public_id}",
+                f"Décision initiale : {DECISION_LABELS[decision.decision]}"
+                + (
+                    f" — Blocs validés : {', '.join(decision.blocs_valides)}"
+                    if decision.blocs_valides
+                    else ""
+                ),
+                f"Décision rectifiée : {DECISION_LABELS[nouvelle]}"
+                + (f" — Blocs validés : {', '.join(blocs)}" if blocs else " — Aucun bloc validé"),
+                f"Motif : {motif}",
+            ]
+        )
+        + "\n"
+    )
 
 
 @transaction.atomic
 def rectification_create(
-    *, decision: Decision, by: Membership, nouvelle_decision: str, blocs_valides: Iterable[str] = (), motif: str
+    *,
+    decision: Decision,
+    by: Membership,
+    nouvelle_decision: str,
+    blocs_valides: Iterable[str] = (),
+    motif: str,
 ) -> Rectification:
     """Record a correction of a frozen decision; it applies once every voting member signed it."""
     jury = _lock(decision.jury)
@@ -577,15 +720,27 @@ def rectification_create(
     decision = Decision.objects.select_related("dossier__candidate").get(pk=decision.pk)
     blocs = sorted(set(blocs_valides))
     if nouvelle_decision not in DECISION_LABELS or not nouvelle_decision:
-        raise ApplicationError("Choisissez certifié, validation partielle ou ajourné.", field="nouvelle_decision")
+        raise ApplicationError(
+            "Choisissez certifié, validation partielle ou ajourné.", field="nouvelle_decision"
+        )
     _check_decision(decision.dossier, nouvelle_decision, blocs, "nouvelle_decision")
     contenu = rectification_contenu(jury, decision, nouvelle_decision, blocs, motif)
     pv = ProcesVerbal.objects.create(
-        organisation_id=jury.organisation_id, jury=jury, kind=ProcesVerbal.Kind.RECTIFICATIF, contenu=contenu, sha256=sha256_text(contenu)
+        organisation_id=jury.organisation_id,
+        jury=jury,
+        kind=ProcesVerbal.Kind.RECTIFICATIF,
+        contenu=contenu,
+        sha256=sha256_text(contenu),
     )
     rect = Rectification.objects.create(
-        organisation_id=jury.organisation_id, jury=jury, decision=decision, nouvelle_decision=nouvelle_decision,
-        blocs_valides=blocs, motif=motif, proces_verbal=pv, created_by=_user(by),
+        organisation_id=jury.organisation_id,
+        jury=jury,
+        decision=decision,
+        nouvelle_decision=nouvelle_decision,
+        blocs_valides=blocs,
+        motif=motif,
+        proces_verbal=pv,
+        created_by=_user(by),
     )
     audit_record(actor=_user(by), action="jury.rectification", obj=jury, message=motif)
     return rect
@@ -595,7 +750,10 @@ def _rectification_apply(rect: Rectification, by: Membership) -> None:
     from candidates.services import dossier_decision_rectify
 
     dossier_decision_rectify(
-        dossier=rect.decision.dossier, by=by, decision=rect.nouvelle_decision, blocs_acquis=rect.blocs_valides,
+        dossier=rect.decision.dossier,
+        by=by,
+        decision=rect.nouvelle_decision,
+        blocs_acquis=rect.blocs_valides,
         reason=f"Rectification signée du jury « {rect.jury.intitule} » : {rect.motif}",
     )
     rect.applied_at = timezone.now()
@@ -618,11 +776,14 @@ def jury_results_publish(*, jury: Jury, by: Membership) -> Jury:
     """Release the results to the candidates — only once the PV is complete."""
     jury = Jury.objects.select_for_update().select_related("referentiel").get(pk=jury.pk)
     if not jury.is_frozen:
-        raise ApplicationError("Les résultats se publient une fois le procès-verbal signé par tous les membres.")
+        raise ApplicationError(
+            "Les résultats se publient une fois le procès-verbal signé par tous les membres."
+        )
     if jury.results_published_at:
-        raise ApplicationError(f"Résultats déjà publiés le {timezone.localtime(jury.results_published_at):%d/%m/%Y}.")
+        raise ApplicationError(
+            f"Résultats déjà publiés le {timezone.localtime(jury.results_published_at):%d/%m/%Y}."
+        )
     jury.results_published_at, jury.results_published_by = timezone.now(), _user(by)
     jury.save(update_fields=["results_published_at", "results_published_by"])
     audit_record(actor=_user(by), action="jury.publish", obj=jury)
     return jury
-

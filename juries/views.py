@@ -64,13 +64,21 @@ def _run(request, jury, fn, success: str, anchor: str = "", query: str = ""):
 @require_GET
 def jury_list(request, org_slug):
     status = request.GET.get("status", "")
-    qs = selectors.jury_list(membership=request.membership, status=status if status in Jury.Status.values else "")
+    qs = selectors.jury_list(
+        membership=request.membership, status=status if status in Jury.Status.values else ""
+    )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "juries/list.html", {
-        "page": page, "statuses": Jury.Status.choices, "status": status,
-        "can_manage": membership_can(request, "juries.manage"),
-        "deadlines": selectors.deadlines(membership=request.membership),
-    })
+    return render(
+        request,
+        "juries/list.html",
+        {
+            "page": page,
+            "statuses": Jury.Status.choices,
+            "status": status,
+            "can_manage": membership_can(request, "juries.manage"),
+            "deadlines": selectors.deadlines(membership=request.membership),
+        },
+    )
 
 
 @require_capability("juries.manage")
@@ -108,7 +116,11 @@ def jury_detail(request, org_slug, jury_id):
     pvs = selectors.proces_verbaux(jury=jury)
     initial = next((pv for pv in pvs if pv.kind == ProcesVerbal.Kind.INITIAL), None)
     pv_states = [
-        {"pv": pv, "state": selectors.signature_state(pv), "mine": bool(me and any(s.member_id == me.pk for s in pv.signatures.all()))}
+        {
+            "pv": pv,
+            "state": selectors.signature_state(pv),
+            "mine": bool(me and any(s.member_id == me.pk for s in pv.signatures.all())),
+        }
         for pv in pvs
     ]
     blocs = _bloc_choices(jury)
@@ -118,7 +130,11 @@ def jury_detail(request, org_slug, jury_id):
 
         documents = {
             "progress": batch_progress(group_key=jury.group_key),
-            "items": list(document_list(actor=request.membership, group_key=jury.group_key).order_by("kind", "number", "holder_name")[:500]),
+            "items": list(
+                document_list(actor=request.membership, group_key=jury.group_key).order_by(
+                    "kind", "number", "holder_name"
+                )[:500]
+            ),
         }
     context = {
         "jury": jury,
@@ -132,7 +148,9 @@ def jury_detail(request, org_slug, jury_id):
         "filters_query": _page_query(filters, 1) + "&" if filters else "",
         "decision_values": [(v, label) for v, label in Dossier.Decision.choices if v],
         "pending": counts["pending"],
-        "failures": services.jury_composition_failures(jury) if jury.status == Jury.Status.COMPOSITION else [],
+        "failures": services.jury_composition_failures(jury)
+        if jury.status == Jury.Status.COMPOSITION
+        else [],
         "can_manage": can_manage,
         "me": me,
         "is_voting": is_voting,
@@ -140,11 +158,15 @@ def jury_detail(request, org_slug, jury_id):
         "initial_pv": initial,
         "pv_states": pv_states,
         "member_form": MemberForm() if can_manage and jury.status == Jury.Status.COMPOSITION else None,
-        "dossiers_form": DossiersForm(jury=jury) if can_manage and jury.status == Jury.Status.COMPOSITION else None,
+        "dossiers_form": DossiersForm(jury=jury)
+        if can_manage and jury.status == Jury.Status.COMPOSITION
+        else None,
         "override_blocs": blocs,
         "sign_form": SignForm(),
         "rectification_form": RectificationForm(blocs=blocs) if can_manage and jury.is_frozen else None,
-        "rectification_choices": selectors.decision_choices(jury=jury) if can_manage and jury.is_frozen else [],
+        "rectification_choices": selectors.decision_choices(jury=jury)
+        if can_manage and jury.is_frozen
+        else [],
         "rectifications": list(selectors.rectification_list(jury=jury)),
         "publication": selectors.publication_info(jury),
         "documents": documents,
@@ -162,10 +184,22 @@ def jury_member_add(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
     form = MemberForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Membre non ajouté : " + " ; ".join(f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip() for f, e in form.errors.items()))
+        messages.error(
+            request,
+            "Membre non ajouté : "
+            + " ; ".join(
+                f"{form.fields[f].label if f in form.fields else ''} {' '.join(e)}".strip()
+                for f, e in form.errors.items()
+            ),
+        )
         return _back(request, jury, "composition")
-    return _run(request, jury, lambda: services.jury_member_add(jury=jury, by=request.membership, **form.cleaned_data),
-                f"{form.cleaned_data['prenom']} {form.cleaned_data['nom']} ajouté(e) au jury.", "composition")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_member_add(jury=jury, by=request.membership, **form.cleaned_data),
+        f"{form.cleaned_data['prenom']} {form.cleaned_data['nom']} ajouté(e) au jury.",
+        "composition",
+    )
 
 
 @require_capability("juries.manage")
@@ -173,7 +207,13 @@ def jury_member_add(request, org_slug, jury_id):
 def jury_member_remove(request, org_slug, jury_id, member_id):
     jury = _jury_for(request, jury_id)
     member = selectors.member_get(jury=jury, public_id=member_id)
-    return _run(request, jury, lambda: services.jury_member_remove(member=member, by=request.membership), "Membre retiré.", "composition")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_member_remove(member=member, by=request.membership),
+        "Membre retiré.",
+        "composition",
+    )
 
 
 @require_capability("juries.manage")
@@ -185,8 +225,13 @@ def jury_dossiers_add(request, org_slug, jury_id):
         messages.error(request, "Cochez au moins un dossier prêt pour le jury.")
         return _back(request, jury, "candidats")
     dossiers = form.cleaned_data["dossiers"]
-    return _run(request, jury, lambda: services.jury_dossiers_add(jury=jury, by=request.membership, dossiers=dossiers),
-                f"{len(dossiers)} candidat(s) ajouté(s), avec la proposition du moteur de règles.", "candidats")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_dossiers_add(jury=jury, by=request.membership, dossiers=dossiers),
+        f"{len(dossiers)} candidat(s) ajouté(s), avec la proposition du moteur de règles.",
+        "candidats",
+    )
 
 
 @require_capability("juries.manage")
@@ -194,14 +239,26 @@ def jury_dossiers_add(request, org_slug, jury_id):
 def jury_dossier_remove(request, org_slug, jury_id, decision_id):
     jury = _jury_for(request, jury_id)
     decision = selectors.decision_get(jury=jury, public_id=decision_id)
-    return _run(request, jury, lambda: services.jury_dossier_remove(decision=decision, by=request.membership), "Candidat retiré du jury.", "candidats")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_dossier_remove(decision=decision, by=request.membership),
+        "Candidat retiré du jury.",
+        "candidats",
+    )
 
 
 @require_capability("juries.manage")
 @require_POST
 def jury_open(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
-    return _run(request, jury, lambda: services.jury_open(jury=jury, by=request.membership), "La délibération est ouverte.", "deliberation")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_open(jury=jury, by=request.membership),
+        "La délibération est ouverte.",
+        "deliberation",
+    )
 
 
 @require_capability("juries.deliberate")
@@ -212,20 +269,33 @@ def decision_record(request, org_slug, jury_id, decision_id):
     name = decision.dossier.candidate.nom_complet
     anchor, query = f"d-{decision.public_id}", _decision_back_query(request, decision)
     if request.POST.get("accept"):
-        return _run(request, jury, lambda: services.decision_record(decision=decision, by=request.membership, accept=True),
-                    f"Proposition acceptée pour {name}.", anchor, query)
+        return _run(
+            request,
+            jury,
+            lambda: services.decision_record(decision=decision, by=request.membership, accept=True),
+            f"Proposition acceptée pour {name}.",
+            anchor,
+            query,
+        )
     form = OverrideForm(request.POST, blocs=_bloc_choices(jury))
     if not form.is_valid():
         messages.error(request, "Décision non enregistrée : vérifiez la décision et les blocs.")
         return _back(request, jury, anchor, query)
     data = form.cleaned_data
     return _run(
-        request, jury,
+        request,
+        jury,
         lambda: services.decision_record(
-            decision=decision, by=request.membership, accept=False, decision_value=data["decision"],
-            blocs_valides=data["blocs_valides"], motivation=data["motivation"],
+            decision=decision,
+            by=request.membership,
+            accept=False,
+            decision_value=data["decision"],
+            blocs_valides=data["blocs_valides"],
+            motivation=data["motivation"],
         ),
-        f"Décision du jury enregistrée pour {name}.", anchor, query,
+        f"Décision du jury enregistrée pour {name}.",
+        anchor,
+        query,
     )
 
 
@@ -233,16 +303,26 @@ def decision_record(request, org_slug, jury_id, decision_id):
 @require_POST
 def decisions_accept_all(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
-    return _run(request, jury, lambda: services.decisions_accept_all(jury=jury, by=request.membership),
-                "Les propositions restantes sont acceptées.", "deliberation")
+    return _run(
+        request,
+        jury,
+        lambda: services.decisions_accept_all(jury=jury, by=request.membership),
+        "Les propositions restantes sont acceptées.",
+        "deliberation",
+    )
 
 
 @require_capability("juries.deliberate")
 @require_POST
 def jury_close(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
-    return _run(request, jury, lambda: services.jury_close(jury=jury, by=request.membership),
-                "Délibération close : le procès-verbal est prêt à signer.", "signatures")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_close(jury=jury, by=request.membership),
+        "Délibération close : le procès-verbal est prêt à signer.",
+        "signatures",
+    )
 
 
 @require_capability("juries.sign")
@@ -252,8 +332,15 @@ def proces_verbal_sign(request, org_slug, jury_id, pv_id):
     pv = selectors.proces_verbal_get(jury=jury, public_id=pv_id)
     form = SignForm(request.POST)
     code = form.data.get("code", "")
-    return _run(request, jury, lambda: services.proces_verbal_sign(proces_verbal=pv, by=request.membership, code=code, ip=client_ip(request)),
-                "Votre signature est enregistrée.", "signatures")
+    return _run(
+        request,
+        jury,
+        lambda: services.proces_verbal_sign(
+            proces_verbal=pv, by=request.membership, code=code, ip=client_ip(request)
+        ),
+        "Votre signature est enregistrée.",
+        "signatures",
+    )
 
 
 @require_capability("juries.manage")
@@ -271,10 +358,17 @@ def rectification_create(request, org_slug, jury_id):
         return _back(request, jury, "rectifications")
     data = form.cleaned_data
     return _run(
-        request, jury,
-        lambda: services.rectification_create(decision=decision, by=request.membership, nouvelle_decision=data["nouvelle_decision"],
-                                              blocs_valides=data["blocs_valides"], motif=data["motif"]),
-        "Rectification enregistrée : elle s'appliquera après la signature de tous les membres.", "rectifications",
+        request,
+        jury,
+        lambda: services.rectification_create(
+            decision=decision,
+            by=request.membership,
+            nouvelle_decision=data["nouvelle_decision"],
+            blocs_valides=data["blocs_valides"],
+            motif=data["motif"],
+        ),
+        "Rectification enregistrée : elle s'appliquera après la signature de tous les membres.",
+        "rectifications",
     )
 
 
@@ -282,7 +376,13 @@ def rectification_create(request, org_slug, jury_id):
 @require_POST
 def jury_publish(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
-    return _run(request, jury, lambda: services.jury_results_publish(jury=jury, by=request.membership), "Résultats publiés.", "publication")
+    return _run(
+        request,
+        jury,
+        lambda: services.jury_results_publish(jury=jury, by=request.membership),
+        "Résultats publiés.",
+        "publication",
+    )
 
 
 @require_capability("juries.view")
@@ -291,9 +391,15 @@ def jury_results(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
     if not jury.results_published_at and not membership_can(request, "juries.manage"):
         raise Http404("Résultats non publiés.")
-    return render(request, "juries/results.html", {
-        "jury": jury, "results": selectors.published_results(jury=jury), "publication": selectors.publication_info(jury),
-    })
+    return render(
+        request,
+        "juries/results.html",
+        {
+            "jury": jury,
+            "results": selectors.published_results(jury=jury),
+            "publication": selectors.publication_info(jury),
+        },
+    )
 
 
 @require_capability("juries.view")
@@ -319,7 +425,9 @@ def jury_documents_zip(request, org_slug, jury_id):
         messages.error(request, exc.message)
         return _back(request, jury, "documents")
     response = StreamingHttpResponse(stream, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="jury-{jury.date:%Y%m%d}-{str(jury.public_id)[:8]}.zip"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="jury-{jury.date:%Y%m%d}-{str(jury.public_id)[:8]}.zip"'
+    )
     return response
 
 
@@ -331,11 +439,15 @@ def jury_document_download(request, org_slug, jury_id, document_id):
     from documents.models import IssuedDocument
     from documents.selectors import document_file_read
 
-    document = IssuedDocument.objects.filter(group_key=jury.group_key, public_id=document_id, status="ready").first()
+    document = IssuedDocument.objects.filter(
+        group_key=jury.group_key, public_id=document_id, status="ready"
+    ).first()
     if document is None:
         raise Http404("Document introuvable.")
     response = FileResponse(iter([document_file_read(document=document)]), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{document.kind}-{document.number or document.public_id}.pdf"'
+    response["Content-Disposition"] = (
+        f'inline; filename="{document.kind}-{document.number or document.public_id}.pdf"'
+    )
     return response
 
 
@@ -345,4 +457,8 @@ def jury_documents_progress(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
     from documents.selectors import batch_progress
 
-    return render(request, "juries/partials/progress.html", {"jury": jury, "progress": batch_progress(group_key=jury.group_key)})
+    return render(
+        request,
+        "juries/partials/progress.html",
+        {"jury": jury, "progress": batch_progress(group_key=jury.group_key)},
+    )

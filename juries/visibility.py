@@ -6,12 +6,18 @@ from django.db.models import Q
 def dossiers_of_jury_member(membership) -> Q:
     from juries.models import Decision
 
-    return Q(pk__in=Decision.objects.filter(jury__members__email__iexact=membership.user.email).values("dossier_id"))
+    return Q(
+        pk__in=Decision.objects.filter(jury__members__email__iexact=membership.user.email).values(
+            "dossier_id"
+        )
+    )
 
 
 def documents_of_jury_member(membership) -> Q:
     """Over ``IssuedDocument``: the batches (``Jury.group_key``) of the member's juries."""
     from juries.models import Jury
 
-    public_ids = Jury.objects.filter(members__email__iexact=membership.user.email).values_list("public_id", flat=True)
+    public_ids = Jury.objects.filter(members__email__iexact=membership.user.email).values_list(
+        "public_id", flat=True
+    )
     return Q(group_key__in=[f"jury:{public_id}" for public_id in public_ids])

@@ -34,7 +34,12 @@ class MeView(APIView):
         memberships = selectors.memberships_of(user)
         if request.auth is not None:  # a token sees only its own membership
             memberships = memberships.filter(pk=request.auth.membership_id)
-        data = {"email": user.email, "first_name": user.first_name, "last_name": user.last_name, "memberships": memberships}
+        data = {
+            "email": user.email,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "memberships": memberships,
+        }
         return Response(MeSerializer(data).data)
 
 
@@ -47,7 +52,11 @@ class InvitationListCreateView(TenantAPIView, ListAPIView):
     def get_queryset(self):
         return selectors.invitation_list()
 
-    @extend_schema(request=InvitationCreateSerializer, responses={201: InvitationSerializer}, summary="Inviter une personne")
+    @extend_schema(
+        request=InvitationCreateSerializer,
+        responses={201: InvitationSerializer},
+        summary="Inviter une personne",
+    )
     def post(self, request, org_slug):
         data = InvitationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -35,7 +35,9 @@ class MembershipTokenAuthentication(authentication.BaseAuthentication):
         token = cached if cached is not None else token_lookup(key)
         if token is None:
             raise exceptions.AuthenticationFailed("Jeton invalide ou révoqué.")
-        if cached is None and (token.last_used_at is None or (timezone.now() - token.last_used_at).seconds > 300):
+        if cached is None and (
+            token.last_used_at is None or (timezone.now() - token.last_used_at).seconds > 300
+        ):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.membership.user, token
 

@@ -32,7 +32,12 @@ USERS = [
     ("evaluateur@cci-lyon.demo", "Karim", "Bonnet", [("cci-campus-lyon", Role.EVALUATEUR)]),
     ("tuteur@cci-lyon.demo", "Laura", "François", [("cci-campus-lyon", Role.TUTEUR)]),
     ("jury@cci-lyon.demo", "Olivier", "Mercier", [("cci-campus-lyon", Role.JURY)]),
-    ("multi@demo.demo", "Léa", "Garnier", [("uimm-idf", Role.GESTIONNAIRE), ("cci-campus-lyon", Role.GESTIONNAIRE)]),
+    (
+        "multi@demo.demo",
+        "Léa",
+        "Garnier",
+        [("uimm-idf", Role.GESTIONNAIRE), ("cci-campus-lyon", Role.GESTIONNAIRE)],
+    ),
 ]
 
 
@@ -40,18 +45,33 @@ def seed(stdout=None) -> dict:
     User = get_user_model()
     orgs = {}
     for kind, slug, name, siret in ORGANISATIONS:
-        orgs[slug], _ = Organisation.objects.update_or_create(slug=slug, defaults={"kind": kind, "name": name, "siret": siret})
+        orgs[slug], _ = Organisation.objects.update_or_create(
+            slug=slug, defaults={"kind": kind, "name": name, "siret": siret}
+        )
     users = {}
     for email, first, last, roles in USERS:
-        user, created = User.objects.get_or_create(email=email, defaults={"first_name": first, "last_name": last})
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"first_name": first, "last_name": last}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
+        EmailAddress.objects.update_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         for slug, role in roles:
             membership_add(user=user, organisation=orgs[slug], role=role)
         users[email] = user
     if not User.objects.filter(email="superadmin@demo.demo").exists():
-        User.objects.create_superuser("superadmin@demo.demo", DEMO_PASSWORD, first_name="Super", last_name="Admin")
-        EmailAddress.objects.update_or_create(email="superadmin@demo.demo", defaults={"user": User.objects.get(email="superadmin@demo.demo"), "verified": True, "primary": True})
+        User.objects.create_superuser(
+            "superadmin@demo.demo", DEMO_PASSWORD, first_name="Super", last_name="Admin"
+        )
+        EmailAddress.objects.update_or_create(
+            email="superadmin@demo.demo",
+            defaults={
+                "user": User.objects.get(email="superadmin@demo.demo"),
+                "verified": True,
+                "primary": True,
+            },
+        )
     return {"organisations": orgs, "users": users}

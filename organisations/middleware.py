@@ -41,7 +41,9 @@ class TenantMiddleware:
         if header and header[0].lower() == b"token" and len(header) == 2:
             token = token_lookup(header[1].decode(errors="replace"))
             if token is None:
-                return None, JsonResponse(error_body("authentication_failed", "Jeton invalide ou révoqué."), status=401)
+                return None, JsonResponse(
+                    error_body("authentication_failed", "Jeton invalide ou révoqué."), status=401
+                )
             request._api_token = token
             return token.membership, None
         return None, None
@@ -62,7 +64,8 @@ class TenantMiddleware:
             if not user.is_authenticated:
                 if _is_api(request):
                     return JsonResponse(
-                        error_body("not_authenticated", "Authentification requise."), status=401,
+                        error_body("not_authenticated", "Authentification requise."),
+                        status=401,
                         headers={"WWW-Authenticate": "Token"},
                     )
                 return redirect_to_login(request.get_full_path())
@@ -140,8 +143,14 @@ class MfaRequiredMiddleware:
 
     # Public or enrolment paths: reachable before the second factor is set up.
     ALLOWED_PREFIXES = (
-        "/comptes/", "/static/", "/invitation/", "/verifier/", "/api/v1/verifier/", "/api/schema/",
-        "/sante", "/ping",
+        "/comptes/",
+        "/static/",
+        "/invitation/",
+        "/verifier/",
+        "/api/v1/verifier/",
+        "/api/schema/",
+        "/sante",
+        "/ping",
     )
 
     def __init__(self, get_response):
@@ -149,7 +158,9 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request):
         # Public paths and token calls first: they need no session or user (no query to load them).
-        if request.path.startswith(self.ALLOWED_PREFIXES) or (_is_api(request) and _token_authenticated(request)):
+        if request.path.startswith(self.ALLOWED_PREFIXES) or (
+            _is_api(request) and _token_authenticated(request)
+        ):
             return self.get_response(request)
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:

@@ -18,7 +18,14 @@ class Role(models.TextChoices):
     CERTIFICATEUR = "certificateur", "Certificateur"
 
 
-A, G, E, T, J, C = (Role.ADMIN, Role.GESTIONNAIRE, Role.EVALUATEUR, Role.TUTEUR, Role.JURY, Role.CERTIFICATEUR)
+A, G, E, T, J, C = (
+    Role.ADMIN,
+    Role.GESTIONNAIRE,
+    Role.EVALUATEUR,
+    Role.TUTEUR,
+    Role.JURY,
+    Role.CERTIFICATEUR,
+)
 ALL = frozenset(Role)
 
 CAPABILITIES: dict[str, frozenset[Role]] = {

@@ -53,9 +53,13 @@ def organisation_create(*, kind: str, slug: str, name: str, siret: str = "") -> 
 @transaction.atomic
 def membership_add(*, user, organisation: Organisation, role: str) -> Membership:
     if organisation.kind == Organisation.Kind.CERTIFICATEUR and role not in (Role.ADMIN, Role.CERTIFICATEUR):
-        raise ApplicationError("Une organisation certificatrice n'a que des administrateurs et des certificateurs.", field="role")
+        raise ApplicationError(
+            "Une organisation certificatrice n'a que des administrateurs et des certificateurs.", field="role"
+        )
     if organisation.kind == Organisation.Kind.CENTRE and role == Role.CERTIFICATEUR:
-        raise ApplicationError("Le rôle certificateur n'existe que dans une organisation certificatrice.", field="role")
+        raise ApplicationError(
+            "Le rôle certificateur n'existe que dans une organisation certificatrice.", field="role"
+        )
     membership, _ = Membership.objects.update_or_create(
         user=user, organisation=organisation, defaults={"role": role, "is_active": True}
     )
@@ -63,7 +67,9 @@ def membership_add(*, user, organisation: Organisation, role: str) -> Membership
 
 
 def invitation_token(invitation: Invitation) -> str:
-    return signing.dumps({"o": invitation.organisation_id, "i": str(invitation.public_id)}, salt=INVITATION_SALT)
+    return signing.dumps(
+        {"o": invitation.organisation_id, "i": str(invitation.public_id)}, salt=INVITATION_SALT
+    )
 
 
 def invitation_url(invitation: Invitation) -> str:
@@ -107,7 +113,9 @@ INVALID_INVITATION = "Ce lien d'invitation est invalide ou a expiré. Demandez u
 def invitation_resolve(token: str) -> tuple[Organisation, Invitation]:
     """Check a token and return its invitation, or raise ``ApplicationError`` (forged, expired, used)."""
     try:
-        data = signing.loads(token, salt=INVITATION_SALT, max_age=timedelta(days=settings.INVITATION_MAX_AGE_DAYS))
+        data = signing.loads(
+            token, salt=INVITATION_SALT, max_age=timedelta(days=settings.INVITATION_MAX_AGE_DAYS)
+        )
         organisation = Organisation.objects.get(pk=int(data["o"]), is_active=True)
     except (signing.BadSignature, KeyError, ValueError, TypeError, Organisation.DoesNotExist):
         raise ApplicationError(INVALID_INVITATION) from None
@@ -116,12 +124,16 @@ def invitation_resolve(token: str) -> tuple[Organisation, Invitation]:
     if invitation is None or invitation.expires_at < timezone.now():
         raise ApplicationError(INVALID_INVITATION)
     if invitation.accepted_at is not None:
-        raise ApplicationError("Cette invitation a déjà été utilisée. Connectez-vous avec votre mot de passe.")
+        raise ApplicationError(
+            "Cette invitation a déjà été utilisée. Connectez-vous avec votre mot de passe."
+        )
     return organisation, invitation
 
 
 @transaction.atomic
-def invitation_accept(*, token: str, password: str, first_name: str = "", last_name: str = "", user=None) -> Membership:
+def invitation_accept(
+    *, token: str, password: str, first_name: str = "", last_name: str = "", user=None
+) -> Membership:
     """Accept an invitation: create the account (e-mail verified by the link) or join with ``user``."""
     from allauth.account.models import EmailAddress
 
@@ -129,7 +141,9 @@ def invitation_accept(*, token: str, password: str, first_name: str = "", last_n
     User = get_user_model()
     if user is None:
         if User.objects.filter(email__iexact=invitation.email).exists():
-            raise ApplicationError("Un compte existe déjà pour cette adresse : connectez-vous puis rouvrez le lien.")
+            raise ApplicationError(
+                "Un compte existe déjà pour cette adresse : connectez-vous puis rouvrez le lien."
+            )
         candidate = User(email=invitation.email, first_name=first_name, last_name=last_name)
         try:
             validate_password(password, user=candidate)
@@ -158,7 +172,9 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     if not name.strip():
         raise ApplicationError("Donnez un nom au jeton.", field="name")
     key = ApiToken.generate_key()
-    token = ApiToken.objects.create(membership=membership, name=name.strip(), prefix=key[:8], key_hash=ApiToken.hash_key(key))
+    token = ApiToken.objects.create(
+        membership=membership, name=name.strip(), prefix=key[:8], key_hash=ApiToken.hash_key(key)
+    )
     return token, key
 
 

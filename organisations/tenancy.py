@@ -113,4 +113,11 @@ def current_db_organisation_id() -> int | None:
     return int(value) if value else None
 
 
-__all__ = ["TenantError", "TenantManager", "TenantModel", "current_organisation", "scopes_disabled", "tenant_context"]
+__all__ = [
+    "TenantError",
+    "TenantManager",
+    "TenantModel",
+    "current_organisation",
+    "scopes_disabled",
+    "tenant_context",
+]

@@ -60,7 +60,9 @@ def tokens(request, org_slug):
     form = ApiTokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _token, new_key = services.api_token_create(membership=request.membership, name=form.cleaned_data["name"])
+        _token, new_key = services.api_token_create(
+            membership=request.membership, name=form.cleaned_data["name"]
+        )
         form = ApiTokenForm()
     return render(
         request,
@@ -72,7 +74,9 @@ def tokens(request, org_slug):
 @require_capability("tokens.manage")
 @require_POST
 def token_revoke(request, org_slug, token_id):
-    token = ApiToken.objects.filter(membership=request.membership, public_id=token_id, revoked_at__isnull=True).first()
+    token = ApiToken.objects.filter(
+        membership=request.membership, public_id=token_id, revoked_at__isnull=True
+    ).first()
     if token is None:
         from django.http import Http404
 
@@ -103,7 +107,9 @@ def invitation_accept(request, token):
                 messages.success(request, f"Vous avez rejoint {membership.organisation}.")
                 request.session.pop("mfa_ok", None)
                 return redirect("dashboard", org_slug=membership.organisation.slug)
-        return render(request, "organisations/invitation_join.html", {"invitation": invitation, "org": organisation})
+        return render(
+            request, "organisations/invitation_join.html", {"invitation": invitation, "org": organisation}
+        )
     form = InvitationAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -121,7 +127,9 @@ def invitation_accept(request, token):
             # that allauth lets the new member enrol a second factor without re-typing it.
             from allauth.account.internal.flows.login import record_authentication
 
-            record_authentication(request, membership.user, method="password", email=membership.user.email, reauthenticated=True)
+            record_authentication(
+                request, membership.user, method="password", email=membership.user.email, reauthenticated=True
+            )
             messages.success(request, f"Bienvenue ! Votre compte pour {membership.organisation} est créé.")
             return redirect(reverse("dashboard", kwargs={"org_slug": membership.organisation.slug}))
     return render(

@@ -4,7 +4,6 @@ The organisation whose view applies is the token's membership, or for a browser 
 ``?organisation=<slug>`` parameter (optional when the user belongs to one organisation only).
 """
 
-
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -34,7 +33,11 @@ from referentiels.serializers import (
     RncpImportJobSerializer,
 )
 
-ORG_PARAM = OpenApiParameter("organisation", str, description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.")
+ORG_PARAM = OpenApiParameter(
+    "organisation",
+    str,
+    description="Organisation (slug) au nom de laquelle lire, pour une session avec plusieurs adhésions.",
+)
 
 
 def api_membership(request) -> Membership:
@@ -49,7 +52,13 @@ def api_membership(request) -> Membership:
         return membership
     memberships = list(memberships[:2])
     if len(memberships) != 1:
-        raise exceptions.ValidationError({"organisation": ["Précisez ?organisation=<identifiant> : vous appartenez à plusieurs organisations."]})
+        raise exceptions.ValidationError(
+            {
+                "organisation": [
+                    "Précisez ?organisation=<identifiant> : vous appartenez à plusieurs organisations."
+                ]
+            }
+        )
     return memberships[0]
 
 
@@ -80,7 +89,14 @@ class CatalogueAPIView(APIView):
         return referentiel
 
 
-@extend_schema(parameters=[ORG_PARAM, OpenApiParameter("search", str), OpenApiParameter("kind", str), OpenApiParameter("status", str)])
+@extend_schema(
+    parameters=[
+        ORG_PARAM,
+        OpenApiParameter("search", str),
+        OpenApiParameter("kind", str),
+        OpenApiParameter("status", str),
+    ]
+)
 class ReferentielListView(CatalogueAPIView, ListAPIView):
     serializer_class = ReferentielSerializer
     filter_backends: list = []
@@ -88,13 +104,20 @@ class ReferentielListView(CatalogueAPIView, ListAPIView):
     def get_queryset(self):
         p = self.request.query_params
         return selectors.referentiel_list(
-            organisation=self.organisation, search=p.get("search", ""), kind=p.get("kind", ""), status=p.get("status", ""),
+            organisation=self.organisation,
+            search=p.get("search", ""),
+            kind=p.get("kind", ""),
+            status=p.get("status", ""),
             certificateur=p.get("certificateur", ""),
         )
 
 
 class ReferentielDetailView(CatalogueAPIView):
-    @extend_schema(parameters=[ORG_PARAM], responses=ReferentielDetailSerializer, summary="Un référentiel et son arbre complet")
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        responses=ReferentielDetailSerializer,
+        summary="Un référentiel et son arbre complet",
+    )
     def get(self, request, public_id):
         return Response(ReferentielDetailSerializer(self.get_referentiel(public_id)).data)
 
@@ -112,7 +135,10 @@ class ReferentielExportView(CatalogueAPIView):
 
     @extend_schema(
         parameters=[ORG_PARAM, OpenApiParameter("format", str, enum=["json", "yaml"])],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT, (200, "application/yaml"): OpenApiTypes.STR},
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/yaml"): OpenApiTypes.STR,
+        },
         summary="Export au format certif-referentiel/1",
     )
     def get(self, request, public_id):
@@ -121,22 +147,36 @@ class ReferentielExportView(CatalogueAPIView):
         if fmt not in ("json", "yaml"):
             raise ApplicationError(f"Format « {fmt[:20]} » inconnu : json ou yaml.", field="format")
         text = document_dumps(services.referentiel_export(referentiel=referentiel), fmt=fmt)
-        return HttpResponse(text, content_type="application/yaml; charset=utf-8" if fmt == "yaml" else "application/json; charset=utf-8")
+        return HttpResponse(
+            text,
+            content_type="application/yaml; charset=utf-8"
+            if fmt == "yaml"
+            else "application/json; charset=utf-8",
+        )
 
 
 class ReferentielPublishView(CatalogueAPIView):
     required_permission = "referentiels.publish"
 
-    @extend_schema(parameters=[ORG_PARAM], request=None, responses=ReferentielSerializer, summary="Publier un brouillon")
+    @extend_schema(
+        parameters=[ORG_PARAM], request=None, responses=ReferentielSerializer, summary="Publier un brouillon"
+    )
     def post(self, request, public_id):
-        referentiel = services.referentiel_publish(referentiel=self.get_owned(public_id), by=self.organisation)
+        referentiel = services.referentiel_publish(
+            referentiel=self.get_owned(public_id), by=self.organisation
+        )
         return Response(ReferentielSerializer(referentiel).data)
 
 
 class ReferentielNewVersionView(CatalogueAPIView):
     required_permission = "referentiels.edit"
 
-    @extend_schema(parameters=[ORG_PARAM], request=None, responses={201: ReferentielSerializer}, summary="Copier une version en nouveau brouillon")
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        request=None,
+        responses={201: ReferentielSerializer},
+        summary="Copier une version en nouveau brouillon",
+    )
     def post(self, request, public_id):
         draft = services.referentiel_new_version(referentiel=self.get_owned(public_id), by=self.organisation)
         return Response(ReferentielSerializer(draft).data, status=status.HTTP_201_CREATED)
@@ -146,7 +186,12 @@ class ReferentielImportView(CatalogueAPIView):
     required_permission = "referentiels.import"
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(parameters=[ORG_PARAM], request=ImportSerializer, responses={200: ImportResultSerializer, 201: ImportResultSerializer}, summary="Importer un référentiel (JSON/YAML) ou des fiches RNCP (XML)")
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        request=ImportSerializer,
+        responses={200: ImportResultSerializer, 201: ImportResultSerializer},
+        summary="Importer un référentiel (JSON/YAML) ou des fiches RNCP (XML)",
+    )
     def post(self, request):
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -159,23 +204,48 @@ class ReferentielImportView(CatalogueAPIView):
                 # The upload itself (on disk past FILE_UPLOAD_MAX_MEMORY_SIZE): streamed by lxml,
                 # constant memory whatever the export's size.
                 report = rncp_import(
-                    source=upload, filename=upload.name, certificateur=self.organisation,
-                    numeros=set(data.validated_data["fiches"]) or None, dry_run=dry_run,
+                    source=upload,
+                    filename=upload.name,
+                    certificateur=self.organisation,
+                    numeros=set(data.validated_data["fiches"]) or None,
+                    dry_run=dry_run,
                 )
                 result = {
-                    "dry_run": dry_run, "total": report.total, "habilitations": report.habilitations,
-                    "referentiels": [{"code": f.code, "version": f.version, "action": f.action, "blocs": f.blocs, "capacites": f.capacites} for f in report.fiches],
+                    "dry_run": dry_run,
+                    "total": report.total,
+                    "habilitations": report.habilitations,
+                    "referentiels": [
+                        {
+                            "code": f.code,
+                            "version": f.version,
+                            "action": f.action,
+                            "blocs": f.blocs,
+                            "capacites": f.capacites,
+                        }
+                        for f in report.fiches
+                    ],
                     "total_ignorees": report.skipped_total,
-                    "ignorees": [{"code": f.code, "intitule": f.intitule, "raison": f.raison} for f in report.skipped],
+                    "ignorees": [
+                        {"code": f.code, "intitule": f.intitule, "raison": f.raison} for f in report.skipped
+                    ],
                 }
             else:
                 doc = document_parse(upload.read(), upload.name)
                 result = {
-                    "dry_run": dry_run, "total": 1, "habilitations": 0,
-                    "referentiels": [{"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}],
-                    "total_ignorees": 0, "ignorees": [],
+                    "dry_run": dry_run,
+                    "total": 1,
+                    "habilitations": 0,
+                    "referentiels": [
+                        {"code": doc["code"], "version": doc["version"], "blocs": len(doc["blocs"])}
+                    ],
+                    "total_ignorees": 0,
+                    "ignorees": [],
                 }
-                kwargs = {"doc": doc, "certificateur": self.organisation, "replace_draft": data.validated_data["remplacer"]}
+                kwargs = {
+                    "doc": doc,
+                    "certificateur": self.organisation,
+                    "replace_draft": data.validated_data["remplacer"],
+                }
                 if dry_run:  # the import's own checks, rolled back: refuses what the import would
                     services.referentiel_import_check(**kwargs)
                 else:
@@ -194,7 +264,12 @@ class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
     def get_queryset(self):
         return selectors.habilitation_list(organisation=self.organisation)
 
-    @extend_schema(parameters=[ORG_PARAM], request=HabilitationCreateSerializer, responses={201: HabilitationSerializer}, summary="Accorder une habilitation à un centre")
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        request=HabilitationCreateSerializer,
+        responses={201: HabilitationSerializer},
+        summary="Accorder une habilitation à un centre",
+    )
     def post(self, request):
         data = HabilitationCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -202,8 +277,12 @@ class HabilitationListCreateView(CatalogueAPIView, ListAPIView):
         if centre is None:
             raise ApplicationError("Centre inconnu.", field="centre")
         habilitation = services.habilitation_grant(
-            certificateur=self.organisation, centre=centre, code=data.validated_data["referentiel_code"],
-            date_debut=data.validated_data["date_debut"], date_fin=data.validated_data.get("date_fin"), note=data.validated_data.get("note", ""),
+            certificateur=self.organisation,
+            centre=centre,
+            code=data.validated_data["referentiel_code"],
+            date_debut=data.validated_data["date_debut"],
+            date_fin=data.validated_data.get("date_fin"),
+            note=data.validated_data.get("note", ""),
         )
         return Response(HabilitationSerializer(habilitation).data, status=status.HTTP_201_CREATED)
 
@@ -212,14 +291,22 @@ class HabilitationEndView(CatalogueAPIView):
     required_permission = "habilitations.manage"
 
     @extend_schema(
-        parameters=[ORG_PARAM], request=HabilitationEndSerializer, responses=HabilitationSerializer,
+        parameters=[ORG_PARAM],
+        request=HabilitationEndSerializer,
+        responses=HabilitationSerializer,
         summary="Mettre fin à une habilitation (dernier jour)",
     )
     def post(self, request, habilitation_id):
-        habilitation = selectors.habilitation_get_for_certificateur(organisation=self.organisation, public_id=habilitation_id)
+        habilitation = selectors.habilitation_get_for_certificateur(
+            organisation=self.organisation, public_id=habilitation_id
+        )
         data = HabilitationEndSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        habilitation = services.habilitation_end(habilitation=habilitation, certificateur=self.organisation, date_fin=data.validated_data["date_fin"])
+        habilitation = services.habilitation_end(
+            habilitation=habilitation,
+            certificateur=self.organisation,
+            date_fin=data.validated_data["date_fin"],
+        )
         return Response(HabilitationSerializer(habilitation).data)
 
 
@@ -227,7 +314,9 @@ class ReferentielRegleView(CatalogueAPIView):
     required_permission = "referentiels.edit"
 
     @extend_schema(
-        parameters=[ORG_PARAM], request=RegleSerializer, responses=RegleSerializer,
+        parameters=[ORG_PARAM],
+        request=RegleSerializer,
+        responses=RegleSerializer,
         summary="Remplacer la règle d'obtention d'un brouillon",
         description="La règle est vérifiée comme à l'import (format certif-referentiel/1, section regle) ; "
         "la réponse la donne aussi en français.",
@@ -236,7 +325,9 @@ class ReferentielRegleView(CatalogueAPIView):
         referentiel = self.get_owned(public_id)
         data = RegleSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        referentiel = services.referentiel_regle_update(referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"])
+        referentiel = services.referentiel_regle_update(
+            referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"]
+        )
         return Response(RegleSerializer(referentiel).data)
 
 
@@ -244,8 +335,13 @@ class RncpImportJobView(CatalogueAPIView):
     required_permission = "referentiels.import"
 
     @extend_schema(
-        parameters=[ORG_PARAM], responses=RncpImportJobSerializer,
+        parameters=[ORG_PARAM],
+        responses=RncpImportJobSerializer,
         summary="État d'un import RNCP lancé depuis la page (vérification, import, avancement)",
     )
     def get(self, request, import_id):
-        return Response(RncpImportJobSerializer(selectors.rncp_import_job_get(organisation=self.organisation, public_id=import_id)).data)
+        return Response(
+            RncpImportJobSerializer(
+                selectors.rncp_import_job_get(organisation=self.organisation, public_id=import_id)
+            ).data
+        )

@@ -33,6 +33,9 @@ def seed(stdout=None) -> dict:
         for code in codes:
             referentiel = Referentiel.objects.filter(code=code).first()
             habilitation_grant(
-                certificateur=referentiel.certificateur, centre=orgs[centre_slug], code=code, date_debut=dt.date(2024, 1, 1)
+                certificateur=referentiel.certificateur,
+                centre=orgs[centre_slug],
+                code=code,
+                date_debut=dt.date(2024, 1, 1),
             )
     return {"referentiels": referentiels}

@@ -34,7 +34,9 @@ def regle_describe(regle_data: dict, bloc_labels: dict[str, str] | None = None) 
         )
     ep = regle.evaluation_professionnelle
     parts = " + ".join(f"{c.libelle} {_n(c.points)}" for c in ep.composantes)
-    lines.append(f"Évaluation professionnelle : {_n(ep.points)} points ({parts}), minimum {_n(ep.minimum_points)} points.")
+    lines.append(
+        f"Évaluation professionnelle : {_n(ep.points)} points ({parts}), minimum {_n(ep.minimum_points)} points."
+    )
     lines.append(
         f"Un bloc obtenu avec au moins {_n(regle.note_conservation_sur_20)}/20 est validé et conservé "
         f"{regle.validite_blocs_annees} ans ; {regle.rattrapages_par_bloc} rattrapage(s) par bloc."
@@ -43,7 +45,8 @@ def regle_describe(regle_data: dict, bloc_labels: dict[str, str] | None = None) 
         lines.append("Une absence non justifiée à une épreuve vaut zéro.")
     if regle.penalites_absence:
         bands = " ; ".join(
-            f"de {_n(p.taux_min)} à {_n(p.taux_max)} % du temps de formation : −{_n(p.penalite_pourcent)} %" for p in regle.penalites_absence
+            f"de {_n(p.taux_min)} à {_n(p.taux_max)} % du temps de formation : −{_n(p.penalite_pourcent)} %"
+            for p in regle.penalites_absence
         )
         lines.append(f"Pénalités d'absence appliquées à la note du tuteur — {bands}.")
     if regle.fraude == "aucun_bloc":

@@ -39,7 +39,11 @@ def _modalites(items: list[dict]) -> str:
         if m.get("double_correction"):
             facts.append("double correction")
         text = m.get("intitule") or labels.get(m["type"], m["type"])
-        lines.append(text + (f" — {', '.join(facts)}" if facts else "") + (f" ({m['notes']})" if m.get("notes") else ""))
+        lines.append(
+            text
+            + (f" — {', '.join(facts)}" if facts else "")
+            + (f" ({m['notes']})" if m.get("notes") else "")
+        )
     return "\n".join(lines)
 
 
@@ -81,4 +85,7 @@ def _flatten(doc: dict) -> dict[str, tuple[str, str]]:
 def referentiel_diff(a: Referentiel, b: Referentiel) -> list[DiffRow]:
     left, right = _flatten(referentiel_export(referentiel=a)), _flatten(referentiel_export(referentiel=b))
     keys = list(left) + [k for k in right if k not in left]
-    return [DiffRow(k, (left.get(k) or right.get(k))[0], left.get(k, ("", ""))[1], right.get(k, ("", ""))[1]) for k in keys]
+    return [
+        DiffRow(k, (left.get(k) or right.get(k))[0], left.get(k, ("", ""))[1], right.get(k, ("", ""))[1])
+        for k in keys
+    ]

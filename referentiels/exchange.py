@@ -19,16 +19,38 @@ from referentiels.regles import RegleError, regle_parse
 FORMAT = "certif-referentiel/1"
 KINDS = ("CQPM", "CQPI", "CQP", "RNCP", "RS")
 MODALITE_TYPES = (
-    "situation_professionnelle_reelle", "presentation_projets", "situation_reconstituee", "avis_entreprise",
-    "entretien", "etude_de_cas", "epreuve_orale", "portefeuille_preuves", "controle_continu",
-    "memoire_soutenance", "observation", "document_ecrit",
+    "situation_professionnelle_reelle",
+    "presentation_projets",
+    "situation_reconstituee",
+    "avis_entreprise",
+    "entretien",
+    "etude_de_cas",
+    "epreuve_orale",
+    "portefeuille_preuves",
+    "controle_continu",
+    "memoire_soutenance",
+    "observation",
+    "document_ecrit",
 )
 FORMES = ("", "ecrit", "oral", "pratique")
 
 TOP_KEYS = (
-    "format", "code", "kind", "version", "intitule", "certificateur", "niveau_national", "niveau_europeen",
-    "codes_nsf", "codes_rome", "objectif", "date_enregistrement", "date_fin_enregistrement", "blocs",
-    "activites", "regle",
+    "format",
+    "code",
+    "kind",
+    "version",
+    "intitule",
+    "certificateur",
+    "niveau_national",
+    "niveau_europeen",
+    "codes_nsf",
+    "codes_rome",
+    "objectif",
+    "date_enregistrement",
+    "date_fin_enregistrement",
+    "blocs",
+    "activites",
+    "regle",
 )
 BLOC_KEYS = ("code", "intitule", "implicite", "modalites", "capacites")
 CAPACITE_KEYS = ("code", "intitule", "conditions", "criteres", "modalites")
@@ -134,7 +156,9 @@ def document_check(data: Any, filename: str = "référentiel") -> dict:
 
 
 def _too_deep(filename: str) -> FormatError:
-    return FormatError(filename, "document", "imbrication trop profonde (listes ou objets imbriqués à l'excès)")
+    return FormatError(
+        filename, "document", "imbrication trop profonde (listes ou objets imbriqués à l'excès)"
+    )
 
 
 def _document_check(data: Any, filename: str) -> dict:
@@ -152,7 +176,11 @@ def _document_check(data: Any, filename: str) -> dict:
     c.text(doc["intitule"], "intitule", max_length=800)
     cert = c.obj(doc["certificateur"], "certificateur", ("nom", "siret"))
     c.text(cert["nom"], "certificateur.nom", max_length=300)
-    if cert["siret"] is not None and (not isinstance(cert["siret"], str) or not (cert["siret"].isascii() and cert["siret"].isdigit()) or len(cert["siret"]) != 14):
+    if cert["siret"] is not None and (
+        not isinstance(cert["siret"], str)
+        or not (cert["siret"].isascii() and cert["siret"].isdigit())
+        or len(cert["siret"]) != 14
+    ):
         c.fail("certificateur.siret", "14 chiffres ou null attendus")
     c.text(doc["niveau_national"], "niveau_national", required=False, max_length=20)
     c.text(doc["niveau_europeen"], "niveau_europeen", required=False, max_length=10)
@@ -221,7 +249,10 @@ def _document_check(data: Any, filename: str) -> dict:
     if isinstance(regle, dict) and regle.get("type") == "grille_points":
         grid_blocs = {b["bloc"] for b in regle["blocs"]}
         if grid_blocs != bloc_codes:
-            c.fail("regle.blocs", f"les blocs de la grille ({', '.join(sorted(grid_blocs))}) ne correspondent pas aux blocs du référentiel ({', '.join(sorted(bloc_codes))})")
+            c.fail(
+                "regle.blocs",
+                f"les blocs de la grille ({', '.join(sorted(grid_blocs))}) ne correspondent pas aux blocs du référentiel ({', '.join(sorted(bloc_codes))})",
+            )
     return doc
 
 
@@ -253,7 +284,9 @@ def _document_parse(text: str | bytes, filename: str) -> dict:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise FormatError(filename, f"ligne {exc.lineno}, colonne {exc.colno}", f"JSON invalide ({exc.msg})") from None
+            raise FormatError(
+                filename, f"ligne {exc.lineno}, colonne {exc.colno}", f"JSON invalide ({exc.msg})"
+            ) from None
     return document_check(data, filename)
 
 

@@ -8,9 +8,15 @@ MAX_IMPORT_BYTES = 20 * 1024 * 1024
 
 
 class CatalogueFilterForm(forms.Form):
-    q = forms.CharField(label="Recherche", required=False, widget=forms.TextInput(attrs={"type": "search", "placeholder": "Code ou intitulé"}))
+    q = forms.CharField(
+        label="Recherche",
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Code ou intitulé"}),
+    )
     kind = forms.ChoiceField(label="Type", required=False, choices=[("", "Tous")] + list(Kind.choices))
-    status = forms.ChoiceField(label="Statut", required=False, choices=[("", "Tous")] + list(Referentiel.Status.choices))
+    status = forms.ChoiceField(
+        label="Statut", required=False, choices=[("", "Tous")] + list(Referentiel.Status.choices)
+    )
     certificateur = forms.ChoiceField(label="Certificateur", required=False)
 
     def __init__(self, *args, certificateurs=(), **kwargs):
@@ -25,7 +31,8 @@ class ImportForm(forms.Form):
         help_text="Référentiel au format certif-referentiel/1 (.json, .yaml) ou export RNCP de France compétences (.xml).",
     )
     fiches = forms.CharField(
-        label="Fiches RNCP à importer", required=False,
+        label="Fiches RNCP à importer",
+        required=False,
         help_text="Pour un export XML : numéros séparés par des espaces (ex. RNCP36612 RNCP37674). Vide = toutes.",
     )
     remplacer = forms.BooleanField(label="Remplacer un brouillon existant de même version", required=False)
@@ -45,24 +52,43 @@ class ImportForm(forms.Form):
 
     def clean_fiches(self):
         raw = self.cleaned_data["fiches"].replace(",", " ").split()
-        bad = [n for n in raw if not (n.upper().startswith(("RNCP", "RS")) and n.upper().lstrip("RNCPS").isascii() and n.upper().lstrip("RNCPS").isdigit())]
+        bad = [
+            n
+            for n in raw
+            if not (
+                n.upper().startswith(("RNCP", "RS"))
+                and n.upper().lstrip("RNCPS").isascii()
+                and n.upper().lstrip("RNCPS").isdigit()
+            )
+        ]
         if bad:
-            raise forms.ValidationError(f"Numéro(s) de fiche invalide(s) : {', '.join(bad)} (attendu RNCPnnnnn ou RSnnnn).")
+            raise forms.ValidationError(
+                f"Numéro(s) de fiche invalide(s) : {', '.join(bad)} (attendu RNCPnnnnn ou RSnnnn)."
+            )
         return {n.upper() for n in raw}
 
 
 class HabilitationForm(forms.Form):
     centre = forms.ModelChoiceField(label="Centre", queryset=None)
     code = forms.ChoiceField(label="Certification")
-    date_debut = forms.DateField(label="Début", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    date_fin = forms.DateField(label="Fin", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_debut = forms.DateField(
+        label="Début", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_fin = forms.DateField(
+        label="Fin", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, certificateur, **kwargs):
         super().__init__(*args, **kwargs)
         from organisations.models import Organisation
 
         self.fields["centre"].queryset = Organisation.objects.filter(kind="centre", is_active=True)
-        codes = Referentiel.objects.filter(certificateur=certificateur).values_list("code", "intitule").distinct().order_by("code")
+        codes = (
+            Referentiel.objects.filter(certificateur=certificateur)
+            .values_list("code", "intitule")
+            .distinct()
+            .order_by("code")
+        )
         seen = {}
         for code, intitule in codes:
             seen.setdefault(code, f"{code} — {intitule[:60]}")
@@ -71,7 +97,8 @@ class HabilitationForm(forms.Form):
 
 class HabilitationEndForm(forms.Form):
     date_fin = forms.DateField(
-        label="Date de fin", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        label="Date de fin",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={
             "required": "Indiquez la date de fin de l'habilitation.",
             "invalid": "Date de fin invalide : saisissez-la au format jj/mm/aaaa.",
@@ -81,9 +108,13 @@ class HabilitationEndForm(forms.Form):
 
 class CapaciteForm(forms.Form):
     intitule = forms.CharField(label="Intitulé", widget=forms.Textarea(attrs={"rows": 2}))
-    conditions = forms.CharField(label="Conditions de réalisation", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    conditions = forms.CharField(
+        label="Conditions de réalisation", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     criteres = forms.CharField(
-        label="Critères", required=False, widget=forms.Textarea(attrs={"rows": 10}),
+        label="Critères",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Un critère par ligne ; préfixez par « groupe | » pour un critère groupé.",
     )
 
@@ -93,19 +124,27 @@ class CapaciteForm(forms.Form):
             if not line.strip():
                 continue
             groupe, sep, texte = line.partition(" | ")
-            rows.append({"groupe": groupe.strip(), "texte": texte.strip()} if sep else {"groupe": "", "texte": line.strip()})
+            rows.append(
+                {"groupe": groupe.strip(), "texte": texte.strip()}
+                if sep
+                else {"groupe": "", "texte": line.strip()}
+            )
         return rows
 
 
 class BlocForm(forms.Form):
     code = forms.CharField(label="Code", max_length=60)
     intitule = forms.CharField(label="Intitulé", widget=forms.Textarea(attrs={"rows": 2}))
-    position = forms.IntegerField(label="Position", min_value=1, required=False, help_text="1 = premier bloc.")
+    position = forms.IntegerField(
+        label="Position", min_value=1, required=False, help_text="1 = premier bloc."
+    )
 
 
 class BlocCreateForm(BlocForm):
     capacite_code = forms.CharField(label="Code de la première capacité", max_length=60)
-    capacite_intitule = forms.CharField(label="Intitulé de la première capacité", widget=forms.Textarea(attrs={"rows": 2}))
+    capacite_intitule = forms.CharField(
+        label="Intitulé de la première capacité", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ModaliteForm(forms.Form):
@@ -118,7 +157,9 @@ class ModaliteForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        filled = any(data.get(k) not in (None, "") for k in ("intitule", "duree_minutes", "points", "forme", "notes"))
+        filled = any(
+            data.get(k) not in (None, "") for k in ("intitule", "duree_minutes", "points", "forme", "notes")
+        )
         if filled and not data.get("type") and not data.get("DELETE"):
             self.add_error("type", "Choisissez le type de cette modalité (liste du glossaire).")
         return data
@@ -143,7 +184,11 @@ class RegleForm(forms.Form):
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
-            raise forms.ValidationError(f"{where}texte illisible ({getattr(exc, 'problem', None) or 'YAML/JSON invalide'}).") from None
+            raise forms.ValidationError(
+                f"{where}texte illisible ({getattr(exc, 'problem', None) or 'YAML/JSON invalide'})."
+            ) from None
         if not isinstance(value, dict):
-            raise forms.ValidationError("regle : un objet est attendu (par exemple « type: toutes_capacites »).")
+            raise forms.ValidationError(
+                "regle : un objet est attendu (par exemple « type: toutes_capacites »)."
+            )
         return value

@@ -28,7 +28,9 @@ class Referentiel(models.Model):
         ARCHIVED = "archived", "Archivé"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    certificateur = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="referentiels")
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="referentiels"
+    )
     kind = models.CharField("type", max_length=8, choices=Kind.choices)
     code = models.CharField("code", max_length=60, db_index=True)
     version = models.PositiveIntegerField("version", default=1)
@@ -56,10 +58,17 @@ class Referentiel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["code", "version"], name="referentiel_unique_code_version"),
             models.CheckConstraint(condition=Q(version__gte=1), name="referentiel_version_positive"),
-            models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="referentiel_kind_valid"),
-            models.CheckConstraint(condition=~Q(status="published") | Q(published_at__isnull=False), name="referentiel_published_has_date"),
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in Kind]), name="referentiel_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False),
+                name="referentiel_published_has_date",
+            ),
             # Exactly one version of a code is the published one (services.referentiel_publish).
-            models.UniqueConstraint(fields=["code"], condition=Q(status="published"), name="referentiel_one_published_per_code"),
+            models.UniqueConstraint(
+                fields=["code"], condition=Q(status="published"), name="referentiel_one_published_per_code"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -140,7 +149,9 @@ class Modalite(models.Model):
 
     referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="modalites")
     bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, null=True, blank=True, related_name="modalites")
-    capacite = models.ForeignKey(Capacite, on_delete=models.CASCADE, null=True, blank=True, related_name="modalites")
+    capacite = models.ForeignKey(
+        Capacite, on_delete=models.CASCADE, null=True, blank=True, related_name="modalites"
+    )
     type = models.CharField(max_length=40, choices=ModaliteType.choices)
     intitule = models.TextField(blank=True)
     duree_minutes = models.PositiveIntegerField(null=True, blank=True)
@@ -148,7 +159,8 @@ class Modalite(models.Model):
     forme = models.CharField(max_length=10, choices=Forme.choices, blank=True)
     notes = models.TextField(blank=True)
     double_correction = models.BooleanField(
-        "double correction", default=False,
+        "double correction",
+        default=False,
         help_text="Le référentiel exige deux évaluateurs : les épreuves de cette modalité sont en double correction.",
     )
     order = models.PositiveIntegerField(default=0)
@@ -157,7 +169,8 @@ class Modalite(models.Model):
         ordering = ["order"]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(bloc__isnull=False) & Q(capacite__isnull=True)) | (Q(bloc__isnull=True) & Q(capacite__isnull=False)),
+                condition=(Q(bloc__isnull=False) & Q(capacite__isnull=True))
+                | (Q(bloc__isnull=True) & Q(capacite__isnull=False)),
                 name="modalite_bloc_xor_capacite",
             ),
         ]
@@ -185,8 +198,12 @@ class Habilitation(models.Model):
     """A centre's right to deliver a certification (every version of a code), with dates."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    centre = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="habilitations")
-    certificateur = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="habilitations_accordees")
+    centre = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="habilitations"
+    )
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="habilitations_accordees"
+    )
     referentiel_code = models.CharField("code de la certification", max_length=60)
     date_debut = models.DateField("début")
     date_fin = models.DateField("fin", null=True, blank=True)
@@ -196,8 +213,13 @@ class Habilitation(models.Model):
     class Meta:
         ordering = ["referentiel_code", "centre__name"]
         constraints = [
-            models.UniqueConstraint(fields=["centre", "referentiel_code", "date_debut"], name="habilitation_unique"),
-            models.CheckConstraint(condition=Q(date_fin__isnull=True) | Q(date_fin__gte=models.F("date_debut")), name="habilitation_dates_ordered"),
+            models.UniqueConstraint(
+                fields=["centre", "referentiel_code", "date_debut"], name="habilitation_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_fin__isnull=True) | Q(date_fin__gte=models.F("date_debut")),
+                name="habilitation_dates_ordered",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -231,8 +253,12 @@ class RncpImportJob(models.Model):
     RUNNING = (Status.PENDING, Status.VALIDATING, Status.IMPORTING)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    certificateur = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="rncp_imports")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="rncp_imports"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     status = models.CharField("statut", max_length=12, choices=Status.choices, default=Status.PENDING)
     file = models.FileField(storage=private_storage, max_length=200, blank=True)
     original_name = models.CharField("fichier", max_length=255)
@@ -252,7 +278,9 @@ class RncpImportJob(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [models.CheckConstraint(condition=Q(progress__lte=100), name="rncp_import_progress_percent")]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="rncp_import_progress_percent")
+        ]
 
     def __str__(self) -> str:
         return f"Import {self.original_name} ({self.get_status_display()})"

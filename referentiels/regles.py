@@ -314,7 +314,9 @@ MAX_RATTRAPAGES = 20
 def _entier(valeur: Any, chemin: str, minimum: int, maximum: int | None = None) -> int:
     too_big = maximum is not None and isinstance(valeur, int) and valeur > maximum
     if isinstance(valeur, bool) or not isinstance(valeur, int) or valeur < minimum or too_big:
-        attendu = f"un entier entre {minimum} et {maximum}" if maximum is not None else f"un entier ≥ {minimum}"
+        attendu = (
+            f"un entier entre {minimum} et {maximum}" if maximum is not None else f"un entier ≥ {minimum}"
+        )
         raise RegleError(chemin, f"doit être {attendu}")
     return valeur
 

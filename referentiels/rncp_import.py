@@ -63,7 +63,9 @@ def name_normalise(name: str) -> str:
     return re.sub(r"[^0-9A-Za-z]+", "", text).upper()
 
 
-def fiche_certificateur_of(fiche: rncp.Fiche, organisation: Organisation) -> tuple[rncp.Certificateur | None, str]:
+def fiche_certificateur_of(
+    fiche: rncp.Fiche, organisation: Organisation
+) -> tuple[rncp.Certificateur | None, str]:
     """The entry of the fiche's CERTIFICATEURS that is ``organisation``, or ``None`` and why not.
 
     An entry is the organisation when both carry a SIRET and they are equal; when either has none
@@ -74,7 +76,11 @@ def fiche_certificateur_of(fiche: rncp.Fiche, organisation: Organisation) -> tup
     inactive = None
     for entry in fiche.certificateurs:
         siret = entry.siret.strip()
-        same = siret == own_siret if siret and own_siret else bool(own_name) and name_normalise(entry.nom) == own_name
+        same = (
+            siret == own_siret
+            if siret and own_siret
+            else bool(own_name) and name_normalise(entry.nom) == own_name
+        )
         if not same:
             continue
         if entry.etat == "Inactif":
@@ -83,7 +89,9 @@ def fiche_certificateur_of(fiche: rncp.Fiche, organisation: Organisation) -> tup
         return entry, ""
     if inactive is not None:
         return None, "l'organisation figure parmi les certificateurs de la fiche, mais comme inactive"
-    listed = ", ".join(f"{c.nom.strip()}{f' (SIRET {c.siret})' if c.siret else ''}" for c in fiche.certificateurs)
+    listed = ", ".join(
+        f"{c.nom.strip()}{f' (SIRET {c.siret})' if c.siret else ''}" for c in fiche.certificateurs
+    )
     return None, f"certifiée par {listed}" if listed else "la fiche ne déclare aucun certificateur"
 
 
@@ -91,7 +99,13 @@ def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
     """Per bloc, the capacités split from LISTE_COMPETENCES (one capacité = the bloc when it cannot split)."""
     used: set[str] = set()
     out = []
-    blocs = fiche.blocs or [rncp.BlocCompetences(code=f"{fiche.numero_fiche}-BLOC", intitule=fiche.intitule, liste_competences=fiche.capacites_attestees)]
+    blocs = fiche.blocs or [
+        rncp.BlocCompetences(
+            code=f"{fiche.numero_fiche}-BLOC",
+            intitule=fiche.intitule,
+            liste_competences=fiche.capacites_attestees,
+        )
+    ]
     for bloc in blocs:
         pieces = bloc.capacites if fiche.blocs else rncp.split_competences(fiche.capacites_attestees)
         caps = []
@@ -103,32 +117,58 @@ def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
             while code in used:
                 code = f"{code}-{i}"
             used.add(code)
-            caps.append({"code": code[:60], "intitule": cap.intitule.strip() or bloc.intitule, "conditions": "", "criteres": [], "modalites": []})
+            caps.append(
+                {
+                    "code": code[:60],
+                    "intitule": cap.intitule.strip() or bloc.intitule,
+                    "conditions": "",
+                    "criteres": [],
+                    "modalites": [],
+                }
+            )
         out.append((bloc, caps))
     return out
 
 
-def fiche_to_document(fiche: rncp.Fiche, *, version: int, certificateur: rncp.Certificateur | None = None) -> dict:
+def fiche_to_document(
+    fiche: rncp.Fiche, *, version: int, certificateur: rncp.Certificateur | None = None
+) -> dict:
     if certificateur is None:
         certificateur = fiche.certificateurs[0] if fiche.certificateurs else None
     blocs = _capacites(fiche)
-    siret = certificateur.siret if certificateur and len(certificateur.siret) == 14 and certificateur.siret.isdigit() else None
+    siret = (
+        certificateur.siret
+        if certificateur and len(certificateur.siret) == 14 and certificateur.siret.isdigit()
+        else None
+    )
     return {
         "format": FORMAT,
         "code": fiche.numero_fiche,
         "kind": fiche.repertoire,
         "version": version,
         "intitule": fiche.intitule.strip()[:800],
-        "certificateur": {"nom": (certificateur.nom.strip() if certificateur else "Certificateur inconnu")[:300], "siret": siret},
+        "certificateur": {
+            "nom": (certificateur.nom.strip() if certificateur else "Certificateur inconnu")[:300],
+            "siret": siret,
+        },
         "niveau_national": fiche.niveau_europeen.removeprefix("NIV"),
         "niveau_europeen": fiche.niveau_europeen,
         "codes_nsf": [{"code": c.code, "libelle": c.libelle} for c in fiche.codes_nsf],
         "codes_rome": [{"code": c.code, "libelle": c.libelle} for c in fiche.codes_rome],
         "objectif": fiche.objectifs_contexte or fiche.activites_visees,
-        "date_enregistrement": (fiche.date_publication or fiche.date_decision or fiche.date_effet or None) and (fiche.date_publication or fiche.date_decision or fiche.date_effet).isoformat(),
-        "date_fin_enregistrement": fiche.date_fin_enregistrement.isoformat() if fiche.date_fin_enregistrement else None,
+        "date_enregistrement": (fiche.date_publication or fiche.date_decision or fiche.date_effet or None)
+        and (fiche.date_publication or fiche.date_decision or fiche.date_effet).isoformat(),
+        "date_fin_enregistrement": fiche.date_fin_enregistrement.isoformat()
+        if fiche.date_fin_enregistrement
+        else None,
         "blocs": [
-            {"code": bloc.code, "intitule": bloc.intitule, "implicite": not fiche.blocs, "modalites": [], "capacites": caps}
+            {
+                "code": bloc.code,
+                "intitule": bloc.intitule,
+                "implicite": not fiche.blocs,
+                "modalites": [],
+                "capacites": caps,
+            }
             for bloc, caps in blocs
         ],
         "activites": [],
@@ -150,14 +190,28 @@ def fiche_source(fiche: rncp.Fiche) -> dict:
             "actif": fiche.actif,
             "type_enregistrement": fiche.type_enregistrement,
             "formacodes": [{"code": c.code, "libelle": c.libelle} for c in fiche.formacodes],
-            "certificateurs": [{"siret": c.siret, "nom": c.nom, "etat": c.etat} for c in fiche.certificateurs],
+            "certificateurs": [
+                {"siret": c.siret, "nom": c.nom, "etat": c.etat} for c in fiche.certificateurs
+            ],
             "partenaires": [
-                {"nom": p.nom, "siret": p.siret, "habilitation": p.habilitation, "etat": p.etat, "date_actif": day(p.date_actif)}
+                {
+                    "nom": p.nom,
+                    "siret": p.siret,
+                    "habilitation": p.habilitation,
+                    "etat": p.etat,
+                    "date_actif": day(p.date_actif),
+                }
                 for p in fiche.partenaires
             ],
             "activites_visees": fiche.activites_visees,
             "capacites_attestees": fiche.capacites_attestees,
-            "blocs": {b.code: {"liste_competences": b.liste_competences, "modalites_evaluation": b.modalites_evaluation} for b in fiche.blocs},
+            "blocs": {
+                b.code: {
+                    "liste_competences": b.liste_competences,
+                    "modalites_evaluation": b.modalites_evaluation,
+                }
+                for b in fiche.blocs
+            },
             "nouvelles_certifications": fiche.nouvelles_certifications,
             "anciennes_certifications": fiche.anciennes_certifications,
         }
@@ -192,11 +246,17 @@ def _target_versions(codes: list[str], certificateur: Organisation) -> dict[str,
     return {code: _target_version(code, certificateur, rows[code]) for code in dict.fromkeys(codes)}
 
 
-def _target_version(code: str, certificateur: Organisation, rows: list | None = None) -> tuple[int, str, bool]:
+def _target_version(
+    code: str, certificateur: Organisation, rows: list | None = None
+) -> tuple[int, str, bool]:
     if rows is None:
-        rows = list(Referentiel.objects.filter(code=code).values_list("version", "status", "certificateur_id"))
+        rows = list(
+            Referentiel.objects.filter(code=code).values_list("version", "status", "certificateur_id")
+        )
     if any(owner != certificateur.pk for _, _, owner in rows):
-        raise ApplicationError(f"FICHE {code} : ce code appartient à un autre certificateur ; rien n'a été écrit.")
+        raise ApplicationError(
+            f"FICHE {code} : ce code appartient à un autre certificateur ; rien n'a été écrit."
+        )
     versions = [(v, s) for v, s, _ in rows]
     drafts = [v for v, s in versions if s == Referentiel.Status.DRAFT]
     if drafts:
@@ -206,7 +266,15 @@ def _target_version(code: str, certificateur: Organisation, rows: list | None = 
     return 1, "création", False
 
 
-def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: set[str] | None = None, dry_run: bool = False, progress=None) -> RncpImportReport:
+def rncp_import(
+    *,
+    source,
+    filename: str,
+    certificateur: Organisation,
+    numeros: set[str] | None = None,
+    dry_run: bool = False,
+    progress=None,
+) -> RncpImportReport:
     """Import (or preview, ``dry_run``) the fiches of an export; all-or-nothing.
 
     ``source`` is a path or a re-openable binary file object (it is read twice).
@@ -219,7 +287,9 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
     errors = rncp.validate(_rewind(source), numeros)
     if errors:
         more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
-        raise ApplicationError("Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more)
+        raise ApplicationError(
+            "Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more
+        )
     report = RncpImportReport(dry_run=dry_run)
     centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
     pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
@@ -242,7 +312,9 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
                 if entry is None:
                     report.skipped_total += 1
                     if len(report.skipped) < 500:
-                        report.skipped.append(SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason))
+                        report.skipped.append(
+                            SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason)
+                        )
                 else:
                     own.append((fiche, entry))
             targets = _target_versions([f.numero_fiche for f, _ in own], certificateur)
@@ -257,20 +329,33 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
                 report.total += 1
                 if len(report.fiches) < 500:
                     report.fiches.append(
-                        FicheSummary(fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), sum(len(b["capacites"]) for b in doc["blocs"]), action, version)
+                        FicheSummary(
+                            fiche.numero_fiche,
+                            doc["intitule"],
+                            len(doc["blocs"]),
+                            sum(len(b["capacites"]) for b in doc["blocs"]),
+                            action,
+                            version,
+                        )
                     )
                 if not dry_run:
                     (replacing if replace else pending).append((doc, fiche_source(fiche)))
                     grants = [
-                        (partenaire, centres[partenaire.siret]) for partenaire in fiche.partenaires
-                        if partenaire.siret in centres and partenaire.etat == "Actif" and partenaire.habilitation in ORGANISER
+                        (partenaire, centres[partenaire.siret])
+                        for partenaire in fiche.partenaires
+                        if partenaire.siret in centres
+                        and partenaire.etat == "Actif"
+                        and partenaire.habilitation in ORGANISER
                     ]
                     if grants:
                         flush()  # habilitation_grant needs the référentiel written
                     for partenaire, centre in grants:
                         habilitation_grant(
-                            certificateur=certificateur, centre=centre, code=fiche.numero_fiche,
-                            date_debut=partenaire.date_actif or dt.date.today(), note="Partenaire déclaré dans la fiche RNCP",
+                            certificateur=certificateur,
+                            centre=centre,
+                            code=fiche.numero_fiche,
+                            date_debut=partenaire.date_actif or dt.date.today(),
+                            note="Partenaire déclaré dans la fiche RNCP",
                         )
                         report.habilitations += 1
                 if progress and report.total % 100 == 0:
@@ -280,7 +365,9 @@ def rncp_import(*, source, filename: str, certificateur: Organisation, numeros: 
             missing = numeros - {f.code for f in report.fiches} - {f.code for f in report.skipped}
             complete = len(report.fiches) == report.total and len(report.skipped) == report.skipped_total
             if missing and complete:
-                raise ApplicationError(f"{filename} : fiche(s) absente(s) de l'export : {', '.join(sorted(missing))} ; rien n'a été écrit.")
+                raise ApplicationError(
+                    f"{filename} : fiche(s) absente(s) de l'export : {', '.join(sorted(missing))} ; rien n'a été écrit."
+                )
     return report
 
 

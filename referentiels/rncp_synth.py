@@ -421,7 +421,12 @@ def _compact_fiche(g: _Gen, i: int) -> str:
 
 
 def write_synthetic_export(
-    path: str | os.PathLike[str], n_fiches: int, *, seed: int = 0, compact: bool = False, certificateur: str = ""
+    path: str | os.PathLike[str],
+    n_fiches: int,
+    *,
+    seed: int = 0,
+    compact: bool = False,
+    certificateur: str = "",
 ) -> None:
     """Write ``n_fiches`` synthetic fiches (``RNCP9000000`` …) to ``path``, streaming to disk.
 

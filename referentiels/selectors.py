@@ -27,7 +27,9 @@ def referentiel_visible_q(organisation: Organisation) -> Q:
     return Q(status=Referentiel.Status.PUBLISHED, code__in=habilitated_codes(centre=organisation))
 
 
-def referentiel_list(*, organisation: Organisation, search: str = "", kind: str = "", status: str = "", certificateur: str = "") -> QuerySet[Referentiel]:
+def referentiel_list(
+    *, organisation: Organisation, search: str = "", kind: str = "", status: str = "", certificateur: str = ""
+) -> QuerySet[Referentiel]:
     qs = Referentiel.objects.filter(referentiel_visible_q(organisation)).select_related("certificateur")
     if search:
         qs = qs.filter(Q(code__icontains=search) | Q(intitule__icontains=search))
@@ -37,13 +39,17 @@ def referentiel_list(*, organisation: Organisation, search: str = "", kind: str 
         qs = qs.filter(status=status)
     if certificateur:
         qs = qs.filter(certificateur__slug=certificateur)
-    return qs.annotate(nb_blocs=Count("blocs", distinct=True), nb_capacites=Count("capacites", distinct=True)).order_by("code", "-version")
+    return qs.annotate(
+        nb_blocs=Count("blocs", distinct=True), nb_capacites=Count("capacites", distinct=True)
+    ).order_by("code", "-version")
 
 
 def referentiel_certificateurs(*, organisation: Organisation) -> list[tuple[str, str]]:
     """``(slug, name)`` of the certificateurs of the référentiels ``organisation`` sees (one query)."""
     return list(
-        Organisation.objects.filter(referentiels__in=Referentiel.objects.filter(referentiel_visible_q(organisation)))
+        Organisation.objects.filter(
+            referentiels__in=Referentiel.objects.filter(referentiel_visible_q(organisation))
+        )
         .distinct()
         .order_by("name")
         .values_list("slug", "name")
@@ -53,7 +59,9 @@ def referentiel_certificateurs(*, organisation: Organisation) -> list[tuple[str,
 def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
     """404 for 'missing' and 'not visible to you' alike."""
     try:
-        return Referentiel.objects.select_related("certificateur").get(referentiel_visible_q(organisation), public_id=public_id)
+        return Referentiel.objects.select_related("certificateur").get(
+            referentiel_visible_q(organisation), public_id=public_id
+        )
     except (Referentiel.DoesNotExist, ValueError, ValidationError):  # a malformed id is missing too
         raise Http404 from None
 
@@ -89,7 +97,9 @@ def habilitation_list(*, organisation: Organisation) -> QuerySet[Habilitation]:
 def habilitation_get_for_certificateur(*, organisation: Organisation, public_id) -> Habilitation:
     """A habilitation this certificateur granted: 404 for 'missing' and 'another's' alike."""
     try:
-        return Habilitation.objects.select_related("centre", "certificateur").get(certificateur=organisation, public_id=public_id)
+        return Habilitation.objects.select_related("centre", "certificateur").get(
+            certificateur=organisation, public_id=public_id
+        )
     except (Habilitation.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
 
@@ -104,7 +114,11 @@ def referentiel_blocs(*, referentiel: Referentiel) -> QuerySet[Bloc]:
 
 def bloc_get(*, referentiel: Referentiel, code: str) -> Bloc:
     try:
-        return Bloc.objects.select_related("referentiel").prefetch_related("modalites").get(referentiel=referentiel, code=code)
+        return (
+            Bloc.objects.select_related("referentiel")
+            .prefetch_related("modalites")
+            .get(referentiel=referentiel, code=code)
+        )
     except Bloc.DoesNotExist:
         raise Http404 from None
 

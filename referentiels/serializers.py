@@ -10,13 +10,26 @@ class ReferentielSerializer(serializers.ModelSerializer):
     class Meta:
         model = Referentiel
         fields = [
-            "id", "code", "version", "kind", "intitule", "status", "certificateur", "certificateur_nom",
-            "niveau_national", "niveau_europeen", "date_enregistrement", "date_fin_enregistrement", "published_at",
+            "id",
+            "code",
+            "version",
+            "kind",
+            "intitule",
+            "status",
+            "certificateur",
+            "certificateur_nom",
+            "niveau_national",
+            "niveau_europeen",
+            "date_enregistrement",
+            "date_fin_enregistrement",
+            "published_at",
         ]
 
 
 class ReferentielDetailSerializer(ReferentielSerializer):
-    document = serializers.SerializerMethodField(help_text="Le référentiel complet au format certif-referentiel/1.")
+    document = serializers.SerializerMethodField(
+        help_text="Le référentiel complet au format certif-referentiel/1."
+    )
 
     class Meta(ReferentielSerializer.Meta):
         fields = ReferentielSerializer.Meta.fields + ["document"]
@@ -31,7 +44,9 @@ class ImportSerializer(serializers.Serializer):
     fichier = serializers.FileField(help_text="JSON/YAML certif-referentiel/1 ou export RNCP XML.")
     dry_run = serializers.BooleanField(default=False)
     remplacer = serializers.BooleanField(default=False)
-    fiches = serializers.ListField(child=serializers.RegexField(r"^(RNCP|RS)\d+$"), required=False, default=list)
+    fiches = serializers.ListField(
+        child=serializers.RegexField(r"^(RNCP|RS)\d+$"), required=False, default=list
+    )
 
 
 class ImportResultSerializer(serializers.Serializer):
@@ -39,8 +54,12 @@ class ImportResultSerializer(serializers.Serializer):
     referentiels = serializers.ListField(child=serializers.DictField())
     total = serializers.IntegerField()
     habilitations = serializers.IntegerField()
-    total_ignorees = serializers.IntegerField(help_text="Fiches RNCP que l'organisation ne certifie pas : non importées.")
-    ignorees = serializers.ListField(child=serializers.DictField(), help_text="Les fiches ignorées (500 au plus) : code, intitule, raison.")
+    total_ignorees = serializers.IntegerField(
+        help_text="Fiches RNCP que l'organisation ne certifie pas : non importées."
+    )
+    ignorees = serializers.ListField(
+        child=serializers.DictField(), help_text="Les fiches ignorées (500 au plus) : code, intitule, raison."
+    )
 
 
 class HabilitationSerializer(serializers.ModelSerializer):
@@ -66,7 +85,9 @@ class HabilitationEndSerializer(serializers.Serializer):
 
 
 class RegleSerializer(serializers.Serializer):
-    regle = serializers.JSONField(help_text="La règle d'obtention typée (toutes_capacites, tous_blocs ou grille_points).")
+    regle = serializers.JSONField(
+        help_text="La règle d'obtention typée (toutes_capacites, tous_blocs ou grille_points)."
+    )
     description = serializers.SerializerMethodField(help_text="La règle en français.")
 
     def get_description(self, obj) -> list[str]:
@@ -79,15 +100,33 @@ class RncpImportJobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     fichier = serializers.CharField(source="original_name", read_only=True)
-    progress = serializers.SerializerMethodField(help_text="Avancement de l'étape en cours (percent 0-100, fiches traitées).")
+    progress = serializers.SerializerMethodField(
+        help_text="Avancement de l'étape en cours (percent 0-100, fiches traitées)."
+    )
     errors = serializers.ListField(child=serializers.CharField(), read_only=True)
-    preview = serializers.JSONField(read_only=True, help_text="Aperçu après vérification : fiches (500 au plus) et fiches ignorées.")
+    preview = serializers.JSONField(
+        read_only=True, help_text="Aperçu après vérification : fiches (500 au plus) et fiches ignorées."
+    )
 
     class Meta:
         model = RncpImportJob
         fields = [
-            "id", "status", "status_display", "fichier", "size", "numeros", "progress", "total", "imported", "skipped_total",
-            "habilitations", "errors", "preview", "created_at", "started_at", "finished_at",
+            "id",
+            "status",
+            "status_display",
+            "fichier",
+            "size",
+            "numeros",
+            "progress",
+            "total",
+            "imported",
+            "skipped_total",
+            "habilitations",
+            "errors",
+            "preview",
+            "created_at",
+            "started_at",
+            "finished_at",
         ]
 
     def get_progress(self, obj) -> dict[str, int]:

@@ -36,43 +36,80 @@ def _require_draft(referentiel: Referentiel) -> None:
 
 def _modalite_from(data: dict, *, referentiel, order: int, bloc=None, capacite=None) -> Modalite:
     return Modalite(
-        referentiel=referentiel, bloc=bloc, capacite=capacite, type=data["type"], intitule=data["intitule"],
-        duree_minutes=data["duree_minutes"], points=data["points"], forme=data["forme"], notes=data["notes"],
-        double_correction=data.get("double_correction", False), order=order,
+        referentiel=referentiel,
+        bloc=bloc,
+        capacite=capacite,
+        type=data["type"],
+        intitule=data["intitule"],
+        duree_minutes=data["duree_minutes"],
+        points=data["points"],
+        forme=data["forme"],
+        notes=data["notes"],
+        double_correction=data.get("double_correction", False),
+        order=order,
     )
 
 
 def _write_structure(referentiel: Referentiel, doc: dict) -> None:
     """Create blocs → capacités → critères, modalités and activités in bulk (a few queries)."""
     blocs = Bloc.objects.bulk_create(
-        [Bloc(referentiel=referentiel, code=b["code"], intitule=b["intitule"], implicite=b["implicite"], order=i)
-         for i, b in enumerate(doc["blocs"])]
+        [
+            Bloc(
+                referentiel=referentiel,
+                code=b["code"],
+                intitule=b["intitule"],
+                implicite=b["implicite"],
+                order=i,
+            )
+            for i, b in enumerate(doc["blocs"])
+        ]
     )
     capacites, cap_data = [], []
     for bloc, b in zip(blocs, doc["blocs"], strict=True):
         for k, c in enumerate(b["capacites"]):
-            capacites.append(Capacite(referentiel=referentiel, bloc=bloc, code=c["code"], intitule=c["intitule"], conditions=c["conditions"], order=k))
+            capacites.append(
+                Capacite(
+                    referentiel=referentiel,
+                    bloc=bloc,
+                    code=c["code"],
+                    intitule=c["intitule"],
+                    conditions=c["conditions"],
+                    order=k,
+                )
+            )
             cap_data.append(c)
     capacites = Capacite.objects.bulk_create(capacites)
     Critere.objects.bulk_create(
-        [Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
-         for cap, c in zip(capacites, cap_data, strict=True) for i, r in enumerate(c["criteres"])]
+        [
+            Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
+            for cap, c in zip(capacites, cap_data, strict=True)
+            for i, r in enumerate(c["criteres"])
+        ]
     )
     modalites = [
         _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
-        for bloc, b in zip(blocs, doc["blocs"], strict=True) for i, m in enumerate(b["modalites"])
+        for bloc, b in zip(blocs, doc["blocs"], strict=True)
+        for i, m in enumerate(b["modalites"])
     ] + [
         _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
-        for cap, c in zip(capacites, cap_data, strict=True) for i, m in enumerate(c["modalites"])
+        for cap, c in zip(capacites, cap_data, strict=True)
+        for i, m in enumerate(c["modalites"])
     ]
     Modalite.objects.bulk_create(modalites)
     by_code = {cap.code: cap for cap in capacites}
     activites = Activite.objects.bulk_create(
-        [Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i) for i, a in enumerate(doc["activites"])]
+        [
+            Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i)
+            for i, a in enumerate(doc["activites"])
+        ]
     )
     Through = Activite.capacites.through
     Through.objects.bulk_create(
-        [Through(activite=act, capacite=by_code[code]) for act, a in zip(activites, doc["activites"], strict=True) for code in a["capacites"]]
+        [
+            Through(activite=act, capacite=by_code[code])
+            for act, a in zip(activites, doc["activites"], strict=True)
+            for code in a["capacites"]
+        ]
     )
 
 
@@ -86,7 +123,9 @@ def _apply_header(referentiel: Referentiel, doc: dict) -> None:
     referentiel.codes_nsf = doc["codes_nsf"]
     referentiel.codes_rome = doc["codes_rome"]
     referentiel.objectif = doc["objectif"]
-    referentiel.date_enregistrement = dt.date.fromisoformat(doc["date_enregistrement"]) if doc["date_enregistrement"] else None
+    referentiel.date_enregistrement = (
+        dt.date.fromisoformat(doc["date_enregistrement"]) if doc["date_enregistrement"] else None
+    )
     referentiel.date_fin_enregistrement = (
         dt.date.fromisoformat(doc["date_fin_enregistrement"]) if doc["date_fin_enregistrement"] else None
     )
@@ -94,7 +133,9 @@ def _apply_header(referentiel: Referentiel, doc: dict) -> None:
 
 
 @transaction.atomic
-def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft: bool = False, source: dict | None = None) -> Referentiel:
+def referentiel_import(
+    *, doc: dict, certificateur: Organisation, replace_draft: bool = False, source: dict | None = None
+) -> Referentiel:
     """Create the draft version ``doc`` describes (already checked by ``document_parse``).
 
     An existing version with the same code and number is refused, unless it is a draft of the
@@ -111,9 +152,13 @@ def referentiel_import(*, doc: dict, certificateur: Organisation, replace_draft:
         _clear_structure(existing)
         referentiel = existing
     else:
-        other_owner = Referentiel.objects.filter(code=doc["code"]).exclude(certificateur=certificateur).exists()
+        other_owner = (
+            Referentiel.objects.filter(code=doc["code"]).exclude(certificateur=certificateur).exists()
+        )
         if other_owner:
-            raise ApplicationError(f"Le code {doc['code']} appartient à un autre certificateur.", field="code")
+            raise ApplicationError(
+                f"Le code {doc['code']} appartient à un autre certificateur.", field="code"
+            )
         referentiel = Referentiel(certificateur=certificateur, code=doc["code"], version=doc["version"])
     _apply_header(referentiel, doc)
     if source is not None:
@@ -138,7 +183,10 @@ def referentiel_import_check(*, doc: dict, certificateur: Organisation, replace_
     try:
         with transaction.atomic():
             # Read before the import: a draft it replaces exists; any other existing version raises below.
-            replaces = replace_draft and Referentiel.objects.filter(code=doc["code"], version=doc["version"]).exists()
+            replaces = (
+                replace_draft
+                and Referentiel.objects.filter(code=doc["code"], version=doc["version"]).exists()
+            )
             referentiel_import(doc=doc, certificateur=certificateur, replace_draft=replace_draft)
             raise _DryRun
     except _DryRun:
@@ -146,7 +194,9 @@ def referentiel_import_check(*, doc: dict, certificateur: Organisation, replace_
     return replaces
 
 
-def referentiels_create_many(*, items: list[tuple[dict, dict | None]], certificateur: Organisation) -> list[Referentiel]:
+def referentiels_create_many(
+    *, items: list[tuple[dict, dict | None]], certificateur: Organisation
+) -> list[Referentiel]:
     """Create new draft versions in bulk: ``items`` are ``(doc, source)`` pairs whose
     ``(code, version)`` the caller knows to be free and whose code belongs to ``certificateur``
     (the RNCP import checks both with one query per chunk). Same checks and rows as
@@ -170,12 +220,26 @@ def referentiels_create_many(*, items: list[tuple[dict, dict | None]], certifica
 
 
 HEADER_FIELDS = [
-    "kind", "intitule", "certificateur_nom", "certificateur_siret", "niveau_national", "niveau_europeen",
-    "codes_nsf", "codes_rome", "objectif", "date_enregistrement", "date_fin_enregistrement", "regle", "source", "updated_at",
+    "kind",
+    "intitule",
+    "certificateur_nom",
+    "certificateur_siret",
+    "niveau_national",
+    "niveau_europeen",
+    "codes_nsf",
+    "codes_rome",
+    "objectif",
+    "date_enregistrement",
+    "date_fin_enregistrement",
+    "regle",
+    "source",
+    "updated_at",
 ]
 
 
-def referentiels_replace_drafts_many(*, items: list[tuple[dict, dict | None]], certificateur: Organisation) -> list[Referentiel]:
+def referentiels_replace_drafts_many(
+    *, items: list[tuple[dict, dict | None]], certificateur: Organisation
+) -> list[Referentiel]:
     """Replace the content of existing drafts in bulk: ``items`` are ``(doc, source)`` pairs whose
     ``(code, version)`` is a draft of ``certificateur`` (the RNCP import found it so). Same checks
     and rows as :func:`referentiel_import` with ``replace_draft``, in a constant number of queries."""
@@ -191,7 +255,9 @@ def referentiels_replace_drafts_many(*, items: list[tuple[dict, dict | None]], c
     for doc, source in docs:
         referentiel = existing.get((doc["code"], doc["version"]))
         if referentiel is None:
-            raise ApplicationError(f"{doc['code']} v{doc['version']} n'existe plus : relancez l'import.", field="version")
+            raise ApplicationError(
+                f"{doc['code']} v{doc['version']} n'existe plus : relancez l'import.", field="version"
+            )
         _require_owner(referentiel, certificateur)
         _require_draft(referentiel)
         _apply_header(referentiel, doc)
@@ -202,7 +268,9 @@ def referentiels_replace_drafts_many(*, items: list[tuple[dict, dict | None]], c
         referentiels.append(referentiel)
     _delete_structures([r.pk for r in referentiels])
     for referentiel in referentiels:  # one UPDATE each: faster than bulk_update's CASE over 14 columns
-        Referentiel.objects.filter(pk=referentiel.pk).update(**{f: getattr(referentiel, f) for f in HEADER_FIELDS})
+        Referentiel.objects.filter(pk=referentiel.pk).update(
+            **{f: getattr(referentiel, f) for f in HEADER_FIELDS}
+        )
     _write_structures([(r, doc) for r, (doc, _source) in zip(referentiels, docs, strict=True)])
     return referentiels
 
@@ -232,42 +300,67 @@ def _write_structures(pairs: list[tuple[Referentiel, dict]]) -> None:
     blocs, bloc_data = [], []
     for referentiel, doc in pairs:
         for i, b in enumerate(doc["blocs"]):
-            blocs.append(Bloc(referentiel=referentiel, code=b["code"], intitule=b["intitule"], implicite=b["implicite"], order=i))
+            blocs.append(
+                Bloc(
+                    referentiel=referentiel,
+                    code=b["code"],
+                    intitule=b["intitule"],
+                    implicite=b["implicite"],
+                    order=i,
+                )
+            )
             bloc_data.append((referentiel, b))
     blocs = Bloc.objects.bulk_create(blocs)
     capacites, cap_data = [], []
     for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True):
         for k, c in enumerate(b["capacites"]):
-            capacites.append(Capacite(referentiel=referentiel, bloc=bloc, code=c["code"], intitule=c["intitule"], conditions=c["conditions"], order=k))
+            capacites.append(
+                Capacite(
+                    referentiel=referentiel,
+                    bloc=bloc,
+                    code=c["code"],
+                    intitule=c["intitule"],
+                    conditions=c["conditions"],
+                    order=k,
+                )
+            )
             cap_data.append((referentiel, c))
     capacites = Capacite.objects.bulk_create(capacites)
     criteres = [
         Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
-        for cap, (_ref, c) in zip(capacites, cap_data, strict=True) for i, r in enumerate(c["criteres"])
+        for cap, (_ref, c) in zip(capacites, cap_data, strict=True)
+        for i, r in enumerate(c["criteres"])
     ]
     if criteres:
         Critere.objects.bulk_create(criteres)
     modalites = [
         _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
-        for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True) for i, m in enumerate(b["modalites"])
+        for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True)
+        for i, m in enumerate(b["modalites"])
     ] + [
         _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
-        for cap, (referentiel, c) in zip(capacites, cap_data, strict=True) for i, m in enumerate(c["modalites"])
+        for cap, (referentiel, c) in zip(capacites, cap_data, strict=True)
+        for i, m in enumerate(c["modalites"])
     ]
     if modalites:
         Modalite.objects.bulk_create(modalites)
     activites, act_data = [], []
     for referentiel, doc in pairs:
         for i, a in enumerate(doc["activites"]):
-            activites.append(Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i))
+            activites.append(
+                Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i)
+            )
             act_data.append((referentiel, a))
     if activites:
         activites = Activite.objects.bulk_create(activites)
         by_code = {(cap.referentiel_id, cap.code): cap for cap in capacites}
         Through = Activite.capacites.through
         Through.objects.bulk_create(
-            [Through(activite=act, capacite=by_code[(ref.pk, code)])
-             for act, (ref, a) in zip(activites, act_data, strict=True) for code in a["capacites"]]
+            [
+                Through(activite=act, capacite=by_code[(ref.pk, code)])
+                for act, (ref, a) in zip(activites, act_data, strict=True)
+                for code in a["capacites"]
+            ]
         )
 
 
@@ -280,7 +373,14 @@ def _clear_structure(referentiel: Referentiel) -> None:
 
 
 def _modalite_doc(m: Modalite) -> dict:
-    doc = {"type": m.type, "intitule": m.intitule, "duree_minutes": m.duree_minutes, "points": m.points, "forme": m.forme, "notes": m.notes}
+    doc = {
+        "type": m.type,
+        "intitule": m.intitule,
+        "duree_minutes": m.duree_minutes,
+        "points": m.points,
+        "forme": m.forme,
+        "notes": m.notes,
+    }
     if m.double_correction:  # omitted when false: documents without it round-trip byte-identical
         doc["double_correction"] = True
     return doc
@@ -289,7 +389,9 @@ def _modalite_doc(m: Modalite) -> dict:
 def referentiel_export(*, referentiel: Referentiel) -> dict:
     """The canonical document of a version (key order of the format), in a constant number of queries."""
     blocs = list(
-        Bloc.objects.filter(referentiel=referentiel).prefetch_related("modalites", "capacites__criteres", "capacites__modalites")
+        Bloc.objects.filter(referentiel=referentiel).prefetch_related(
+            "modalites", "capacites__criteres", "capacites__modalites"
+        )
     )
     activites = Activite.objects.filter(referentiel=referentiel).prefetch_related("capacites")
     return {
@@ -304,8 +406,12 @@ def referentiel_export(*, referentiel: Referentiel) -> dict:
         "codes_nsf": referentiel.codes_nsf,
         "codes_rome": referentiel.codes_rome,
         "objectif": referentiel.objectif,
-        "date_enregistrement": referentiel.date_enregistrement.isoformat() if referentiel.date_enregistrement else None,
-        "date_fin_enregistrement": referentiel.date_fin_enregistrement.isoformat() if referentiel.date_fin_enregistrement else None,
+        "date_enregistrement": referentiel.date_enregistrement.isoformat()
+        if referentiel.date_enregistrement
+        else None,
+        "date_fin_enregistrement": referentiel.date_fin_enregistrement.isoformat()
+        if referentiel.date_fin_enregistrement
+        else None,
         "blocs": [
             {
                 "code": b.code,
@@ -326,7 +432,11 @@ def referentiel_export(*, referentiel: Referentiel) -> dict:
             for b in blocs
         ],
         "activites": [
-            {"code": a.code, "intitule": a.intitule, "capacites": [c.code for c in sorted(a.capacites.all(), key=lambda c: (c.bloc_id, c.order))]}
+            {
+                "code": a.code,
+                "intitule": a.intitule,
+                "capacites": [c.code for c in sorted(a.capacites.all(), key=lambda c: (c.bloc_id, c.order))],
+            }
             for a in activites
         ],
         "regle": referentiel.regle,
@@ -344,8 +454,16 @@ def referentiel_publish(*, referentiel: Referentiel, by: Organisation) -> Refere
     _require_owner(referentiel, by)
     _require_draft(referentiel)
     # Lock the code's versions: two drafts published at once must not both pass the check.
-    rows = list(Referentiel.objects.select_for_update().filter(code=referentiel.code).values_list("pk", "version", "status"))
-    newer = [v for pk, v, status in rows if pk != referentiel.pk and status != Referentiel.Status.DRAFT and v > referentiel.version]
+    rows = list(
+        Referentiel.objects.select_for_update()
+        .filter(code=referentiel.code)
+        .values_list("pk", "version", "status")
+    )
+    newer = [
+        v
+        for pk, v, status in rows
+        if pk != referentiel.pk and status != Referentiel.Status.DRAFT and v > referentiel.version
+    ]
     if newer:
         raise ApplicationError(
             f"{referentiel.code} v{referentiel.version} ne peut pas être publiée : la v{max(newer)} est déjà publiée "
@@ -368,9 +486,17 @@ def referentiel_new_version(*, referentiel: Referentiel, by: Organisation) -> Re
     """Copy a version into a new draft numbered after the highest existing version."""
     _require_owner(referentiel, by)
     if Referentiel.objects.filter(code=referentiel.code, status=Referentiel.Status.DRAFT).exists():
-        raise ApplicationError(f"Un brouillon de {referentiel.code} existe déjà : modifiez-le ou publiez-le d'abord.")
+        raise ApplicationError(
+            f"Un brouillon de {referentiel.code} existe déjà : modifiez-le ou publiez-le d'abord."
+        )
     doc = referentiel_export(referentiel=referentiel)
-    doc["version"] = (Referentiel.objects.filter(code=referentiel.code).order_by("-version").values_list("version", flat=True).first() or 0) + 1
+    doc["version"] = (
+        Referentiel.objects.filter(code=referentiel.code)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+        or 0
+    ) + 1
     copy = referentiel_import(doc=doc, certificateur=by)
     copy.source = referentiel.source
     copy.save(update_fields=["source"])
@@ -382,7 +508,14 @@ def referentiel_update(*, referentiel: Referentiel, by: Organisation, **fields) 
     """Edit a draft's header fields (intitulé, niveaux, objectif, dates)."""
     _require_owner(referentiel, by)
     _require_draft(referentiel)
-    allowed = {"intitule", "niveau_national", "niveau_europeen", "objectif", "date_enregistrement", "date_fin_enregistrement"}
+    allowed = {
+        "intitule",
+        "niveau_national",
+        "niveau_europeen",
+        "objectif",
+        "date_enregistrement",
+        "date_fin_enregistrement",
+    }
     unknown = set(fields) - allowed
     if unknown:
         raise ApplicationError(f"Champ(s) non modifiable(s) : {', '.join(sorted(unknown))}")
@@ -394,7 +527,9 @@ def referentiel_update(*, referentiel: Referentiel, by: Organisation, **fields) 
 
 
 @transaction.atomic
-def capacite_update(*, capacite: Capacite, by: Organisation, intitule: str, conditions: str, criteres: list[dict]) -> Capacite:
+def capacite_update(
+    *, capacite: Capacite, by: Organisation, intitule: str, conditions: str, criteres: list[dict]
+) -> Capacite:
     """Edit a draft capacité: its intitulé, conditions and the full list of its critères."""
     referentiel = capacite.referentiel
     _require_owner(referentiel, by)
@@ -414,12 +549,17 @@ def capacite_update(*, capacite: Capacite, by: Organisation, intitule: str, cond
     capacite.save(update_fields=["intitule", "conditions"])
     capacite.criteres.all().delete()
     Critere.objects.bulk_create(
-        [Critere(capacite=capacite, texte=c["texte"].strip(), groupe=c.get("groupe", "").strip(), order=i) for i, c in enumerate(criteres)]
+        [
+            Critere(capacite=capacite, texte=c["texte"].strip(), groupe=c.get("groupe", "").strip(), order=i)
+            for i, c in enumerate(criteres)
+        ]
     )
     return capacite
 
 
-def _bloc_fields_check(referentiel: Referentiel, *, code: str, intitule: str, exclude_pk: int | None = None) -> tuple[str, str]:
+def _bloc_fields_check(
+    referentiel: Referentiel, *, code: str, intitule: str, exclude_pk: int | None = None
+) -> tuple[str, str]:
     code, intitule = code.strip(), intitule.strip()
     if not code:
         raise ApplicationError("Le code du bloc est obligatoire.", field="code")
@@ -434,9 +574,13 @@ def _bloc_fields_check(referentiel: Referentiel, *, code: str, intitule: str, ex
 
 def _blocs_reorder(referentiel: Referentiel, bloc: Bloc, position: int | None) -> None:
     """Put ``bloc`` at ``position`` (1-based; ``None`` keeps its place) and number the blocs 0…n-1."""
-    blocs = [b for b in Bloc.objects.filter(referentiel=referentiel).order_by("order", "pk") if b.pk != bloc.pk]
+    blocs = [
+        b for b in Bloc.objects.filter(referentiel=referentiel).order_by("order", "pk") if b.pk != bloc.pk
+    ]
     if position is None:
-        position = next((i for i, b in enumerate(blocs) if (b.order, b.pk) > (bloc.order, bloc.pk)), len(blocs)) + 1
+        position = (
+            next((i for i, b in enumerate(blocs) if (b.order, b.pk) > (bloc.order, bloc.pk)), len(blocs)) + 1
+        )
     if position < 1 or position > len(blocs) + 1:
         raise ApplicationError(f"Position invalide : entre 1 et {len(blocs) + 1}.", field="position")
     blocs.insert(position - 1, bloc)
@@ -447,7 +591,9 @@ def _blocs_reorder(referentiel: Referentiel, bloc: Bloc, position: int | None) -
 
 
 @transaction.atomic
-def bloc_update(*, bloc: Bloc, by: Organisation, code: str, intitule: str, position: int | None = None) -> Bloc:
+def bloc_update(
+    *, bloc: Bloc, by: Organisation, code: str, intitule: str, position: int | None = None
+) -> Bloc:
     """Edit a draft's bloc: code, intitulé and place (1-based). A renamed bloc keeps its line
     of a points grid (the règle names blocs by code)."""
     referentiel = bloc.referentiel
@@ -469,7 +615,13 @@ def bloc_update(*, bloc: Bloc, by: Organisation, code: str, intitule: str, posit
 
 @transaction.atomic
 def bloc_create(
-    *, referentiel: Referentiel, by: Organisation, code: str, intitule: str, capacite_code: str, capacite_intitule: str,
+    *,
+    referentiel: Referentiel,
+    by: Organisation,
+    code: str,
+    intitule: str,
+    capacite_code: str,
+    capacite_intitule: str,
     position: int | None = None,
 ) -> Bloc:
     """Add a bloc to a draft, with its first capacité (a bloc holds at least one). A points grid
@@ -483,12 +635,21 @@ def bloc_create(
     if len(capacite_code) > 60:
         raise ApplicationError("Code de capacité trop long (au plus 60 caractères).", field="capacite_code")
     if not capacite_intitule:
-        raise ApplicationError("L'intitulé de la première capacité est obligatoire.", field="capacite_intitule")
+        raise ApplicationError(
+            "L'intitulé de la première capacité est obligatoire.", field="capacite_intitule"
+        )
     if Capacite.objects.filter(referentiel=referentiel, code=capacite_code).exists():
         raise ApplicationError(f"Une capacité porte déjà le code « {capacite_code} ».", field="capacite_code")
-    last = Bloc.objects.filter(referentiel=referentiel).order_by("-order").values_list("order", flat=True).first()
+    last = (
+        Bloc.objects.filter(referentiel=referentiel)
+        .order_by("-order")
+        .values_list("order", flat=True)
+        .first()
+    )
     bloc = Bloc.objects.create(referentiel=referentiel, code=code, intitule=intitule, order=(last or 0) + 1)
-    Capacite.objects.create(referentiel=referentiel, bloc=bloc, code=capacite_code, intitule=capacite_intitule, order=0)
+    Capacite.objects.create(
+        referentiel=referentiel, bloc=bloc, code=capacite_code, intitule=capacite_intitule, order=0
+    )
     _blocs_reorder(referentiel, bloc, position)
     return bloc
 
@@ -502,7 +663,9 @@ def bloc_delete(*, bloc: Bloc, by: Organisation) -> None:
     _require_owner(referentiel, by)
     _require_draft(referentiel)
     if not Bloc.objects.filter(referentiel=referentiel).exclude(pk=bloc.pk).exists():
-        raise ApplicationError("Un référentiel garde au moins un bloc : modifiez celui-ci plutôt que de le supprimer.")
+        raise ApplicationError(
+            "Un référentiel garde au moins un bloc : modifiez celui-ci plutôt que de le supprimer."
+        )
     Modalite.objects.filter(Q(bloc=bloc) | Q(capacite__bloc=bloc)).delete()
     Critere.objects.filter(capacite__bloc=bloc).delete()
     Capacite.objects.filter(bloc=bloc).delete()
@@ -517,7 +680,12 @@ MODALITE_FIELDS = ("type", "intitule", "duree_minutes", "points", "forme", "note
 
 @transaction.atomic
 def modalites_set(
-    *, referentiel: Referentiel, by: Organisation, modalites: list[dict], bloc: Bloc | None = None, capacite: Capacite | None = None
+    *,
+    referentiel: Referentiel,
+    by: Organisation,
+    modalites: list[dict],
+    bloc: Bloc | None = None,
+    capacite: Capacite | None = None,
 ) -> list[Modalite]:
     """Replace the allowed modalités of one bloc or one capacité of a draft by ``modalites``
     (dicts of the exchange format's modalité: type, intitule, duree_minutes, points, forme, notes),
@@ -539,11 +707,16 @@ def modalites_set(
             modalite_check(row, f"modalites[{i}]")
         except FormatError as exc:
             field = exc.where.rsplit(".", 1)[-1] if "." in exc.where else None
-            raise ApplicationError(f"Modalité n° {i + 1} : {exc.message}", field=field, extra={"index": i}) from None
+            raise ApplicationError(
+                f"Modalité n° {i + 1} : {exc.message}", field=field, extra={"index": i}
+            ) from None
         rows.append(row)
     Modalite.objects.filter(bloc=bloc, capacite=capacite, referentiel=referentiel).delete()
     return Modalite.objects.bulk_create(
-        [_modalite_from(row, referentiel=referentiel, bloc=bloc, capacite=capacite, order=i) for i, row in enumerate(rows)]
+        [
+            _modalite_from(row, referentiel=referentiel, bloc=bloc, capacite=capacite, order=i)
+            for i, row in enumerate(rows)
+        ]
     )
 
 
@@ -558,7 +731,9 @@ def regle_check(*, referentiel: Referentiel, regle) -> dict:
         where = exc.where.removeprefix("élément ")
         if not where.startswith("regle"):
             # The rest of the draft is not valid yet (e.g. a new bloc without its line): say so.
-            raise ApplicationError(f"Le brouillon lui-même est incomplet ({where} : {exc.message}).", field="regle") from None
+            raise ApplicationError(
+                f"Le brouillon lui-même est incomplet ({where} : {exc.message}).", field="regle"
+            ) from None
         raise ApplicationError(f"{where} : {exc.message}", field="regle", extra={"path": where}) from None
 
 
@@ -582,7 +757,13 @@ def referentiel_delete(*, referentiel: Referentiel, by: Organisation) -> None:
 
 @transaction.atomic
 def habilitation_grant(
-    *, certificateur: Organisation, centre: Organisation, code: str, date_debut: dt.date, date_fin: dt.date | None = None, note: str = ""
+    *,
+    certificateur: Organisation,
+    centre: Organisation,
+    code: str,
+    date_debut: dt.date,
+    date_fin: dt.date | None = None,
+    note: str = "",
 ) -> Habilitation:
     _require_certificateur(certificateur)
     if centre.kind != Organisation.Kind.CENTRE:
@@ -592,14 +773,18 @@ def habilitation_grant(
     if date_fin is not None and date_fin < date_debut:
         raise ApplicationError("La date de fin précède la date de début.", field="date_fin")
     habilitation, _ = Habilitation.objects.update_or_create(
-        centre=centre, referentiel_code=code, date_debut=date_debut,
+        centre=centre,
+        referentiel_code=code,
+        date_debut=date_debut,
         defaults={"certificateur": certificateur, "date_fin": date_fin, "note": note},
     )
     return habilitation
 
 
 @transaction.atomic
-def habilitation_end(*, habilitation: Habilitation, certificateur: Organisation, date_fin: dt.date) -> Habilitation:
+def habilitation_end(
+    *, habilitation: Habilitation, certificateur: Organisation, date_fin: dt.date
+) -> Habilitation:
     """Set the last day of a habilitation: from the day after, the centre no longer sees the
     référentiel nor opens dossiers on it (``selectors.habilitated_codes``). An ended
     habilitation may be ended again at another date (a correction)."""

@@ -6,7 +6,9 @@ urlpatterns = [
     path("", views.referentiel_list, name="referentiel_list"),
     path("importer/", views.referentiel_import_view, name="referentiel_import"),
     path("importer/<uuid:import_id>/", views.rncp_import_job_view, name="rncp_import_job"),
-    path("importer/<uuid:import_id>/confirmer/", views.rncp_import_job_confirm, name="rncp_import_job_confirm"),
+    path(
+        "importer/<uuid:import_id>/confirmer/", views.rncp_import_job_confirm, name="rncp_import_job_confirm"
+    ),
     path("comparer/", views.referentiel_compare, name="referentiel_compare"),
     path("habilitations/", views.habilitation_list, name="habilitation_list"),
     path("habilitations/<uuid:habilitation_id>/fin/", views.habilitation_end, name="habilitation_end"),

@@ -41,15 +41,24 @@ def _error_text(exc: Exception) -> str:
 
 @require_capability("referentiels.view")
 def referentiel_list(request, org_slug):
-    form = CatalogueFilterForm(request.GET or None, certificateurs=selectors.referentiel_certificateurs(organisation=request.organisation))
+    form = CatalogueFilterForm(
+        request.GET or None,
+        certificateurs=selectors.referentiel_certificateurs(organisation=request.organisation),
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     qs = selectors.referentiel_list(
         organisation=request.organisation,
-        search=filters.get("q", ""), kind=filters.get("kind", ""), status=filters.get("status", ""),
+        search=filters.get("q", ""),
+        kind=filters.get("kind", ""),
+        status=filters.get("status", ""),
         certificateur=filters.get("certificateur", ""),
     )
     page = Paginator(qs, 25).get_page(request.GET.get("page"))
-    return render(request, "referentiels/list.html", {"form": form, "page": page, "can_import": membership_can(request, "referentiels.import")})
+    return render(
+        request,
+        "referentiels/list.html",
+        {"form": form, "page": page, "can_import": membership_can(request, "referentiels.import")},
+    )
 
 
 @require_capability("referentiels.view")
@@ -65,7 +74,9 @@ def referentiel_detail(request, org_slug, public_id):
             "ref": referentiel,
             "tree": tree,
             "regle_lines": regle_describe(referentiel.regle, labels),
-            "versions": selectors.referentiel_versions(organisation=request.organisation, code=referentiel.code),
+            "versions": selectors.referentiel_versions(
+                organisation=request.organisation, code=referentiel.code
+            ),
             "can_edit": is_owner and membership_can(request, "referentiels.edit"),
         },
     )
@@ -76,8 +87,15 @@ def referentiel_export_view(request, org_slug, public_id):
     referentiel = selectors.referentiel_get(organisation=request.organisation, public_id=public_id)
     fmt = "yaml" if request.GET.get("format") == "yaml" else "json"
     text = document_dumps(services.referentiel_export(referentiel=referentiel), fmt=fmt)
-    response = HttpResponse(text, content_type="application/yaml; charset=utf-8" if fmt == "yaml" else "application/json; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{referentiel.code}-v{referentiel.version}.{fmt}"'
+    response = HttpResponse(
+        text,
+        content_type="application/yaml; charset=utf-8"
+        if fmt == "yaml"
+        else "application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{referentiel.code}-v{referentiel.version}.{fmt}"'
+    )
     return response
 
 
@@ -106,7 +124,9 @@ def referentiel_publish(request, org_slug, public_id):
     except (ApplicationError, FormatError) as exc:
         messages.error(request, _error_text(exc))
     else:
-        messages.success(request, f"{referentiel.code} v{referentiel.version} est publié : il ne peut plus être modifié.")
+        messages.success(
+            request, f"{referentiel.code} v{referentiel.version} est publié : il ne peut plus être modifié."
+        )
     return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
 
 
@@ -140,25 +160,37 @@ def referentiel_delete(request, org_slug, public_id):
 @require_http_methods(["GET", "POST"])
 def capacite_edit(request, org_slug, public_id, code):
     referentiel = _owned(request, public_id)
-    capacite = selectors.capacite_get(organisation=request.organisation, public_id_referentiel=public_id, code=code)
+    capacite = selectors.capacite_get(
+        organisation=request.organisation, public_id_referentiel=public_id, code=code
+    )
     initial = {
         "intitule": capacite.intitule,
         "conditions": capacite.conditions,
-        "criteres": "\n".join(f"{c.groupe} | {c.texte}" if c.groupe else c.texte for c in capacite.criteres.all()),
+        "criteres": "\n".join(
+            f"{c.groupe} | {c.texte}" if c.groupe else c.texte for c in capacite.criteres.all()
+        ),
     }
     form = CapaciteForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.capacite_update(
-                capacite=capacite, by=request.organisation, intitule=form.cleaned_data["intitule"],
-                conditions=form.cleaned_data["conditions"], criteres=form.criteres_list(),
+                capacite=capacite,
+                by=request.organisation,
+                intitule=form.cleaned_data["intitule"],
+                conditions=form.cleaned_data["conditions"],
+                criteres=form.criteres_list(),
             )
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"Capacité {capacite.code} enregistrée.")
             return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
-    return render(request, "referentiels/capacite_edit.html", {"ref": referentiel, "capacite": capacite, "form": form}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "referentiels/capacite_edit.html",
+        {"ref": referentiel, "capacite": capacite, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @require_capability("referentiels.import")
@@ -188,17 +220,28 @@ def referentiel_import_view(request, org_slug):
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["fichier"]
-            if upload.name.lower().endswith(".xml") and upload.size > settings.REFERENTIELS_IMPORT_PAGE_SYNC_BYTES:
+            if (
+                upload.name.lower().endswith(".xml")
+                and upload.size > settings.REFERENTIELS_IMPORT_PAGE_SYNC_BYTES
+            ):
                 # A large export: checked, then imported, by a worker; the job's page shows progress.
                 job = import_jobs.rncp_import_job_create(
-                    certificateur=request.organisation, user=request.user, uploaded_file=upload, numeros=form.cleaned_data["fiches"],
+                    certificateur=request.organisation,
+                    user=request.user,
+                    uploaded_file=upload,
+                    numeros=form.cleaned_data["fiches"],
                 )
                 return redirect("rncp_import_job", org_slug=org_slug, import_id=job.public_id)
             _import_files_sweep()
             # The same bytes are confirmed later: kept in private storage (never in the cache),
             # read back as a stream by the import.
             path = _import_storage().save(f"imports/{secrets.token_hex(16)}.upload", upload)
-            stored = {"name": upload.name, "path": path, "fiches": sorted(form.cleaned_data["fiches"]), "replace": form.cleaned_data["remplacer"]}
+            stored = {
+                "name": upload.name,
+                "path": path,
+                "fiches": sorted(form.cleaned_data["fiches"]),
+                "replace": form.cleaned_data["remplacer"],
+            }
             try:
                 context["preview"] = _run_import(request, stored, dry_run=True)
             except (ApplicationError, FormatError) as exc:
@@ -242,8 +285,11 @@ def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
 
         with _import_storage().open(stored["path"], "rb") as source:
             report = rncp_import(
-                source=source, filename=name, certificateur=request.organisation,
-                numeros=set(stored["fiches"]) or None, dry_run=dry_run,
+                source=source,
+                filename=name,
+                certificateur=request.organisation,
+                numeros=set(stored["fiches"]) or None,
+                dry_run=dry_run,
             )
         verb = "seront importées" if dry_run else "importées en brouillon"
         message = f"{report.total} fiche(s) RNCP {verb} ; {report.habilitations} habilitation(s)."
@@ -261,13 +307,28 @@ def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
             referentiel = services.referentiel_import(**kwargs)
     except ApplicationError as exc:
         if exc.field == "version" and not stored["replace"]:
-            raise ApplicationError(f"{exc.message} Cochez « remplacer » pour mettre à jour un brouillon.", field=exc.field) from None
+            raise ApplicationError(
+                f"{exc.message} Cochez « remplacer » pour mettre à jour un brouillon.", field=exc.field
+            ) from None
         raise
     if dry_run:
         nb_caps = sum(len(b["capacites"]) for b in doc["blocs"])
         nb_crit = sum(len(c["criteres"]) for b in doc["blocs"] for c in b["capacites"])
-        return {"kind": "referentiel", "doc": doc, "counts": {"blocs": len(doc["blocs"]), "capacites": nb_caps, "criteres": nb_crit, "activites": len(doc["activites"])}, "exists": exists}
-    return {"public_id": referentiel.public_id, "message": f"{referentiel.code} v{referentiel.version} importé en brouillon."}
+        return {
+            "kind": "referentiel",
+            "doc": doc,
+            "counts": {
+                "blocs": len(doc["blocs"]),
+                "capacites": nb_caps,
+                "criteres": nb_crit,
+                "activites": len(doc["activites"]),
+            },
+            "exists": exists,
+        }
+    return {
+        "public_id": referentiel.public_id,
+        "message": f"{referentiel.code} v{referentiel.version} importé en brouillon.",
+    }
 
 
 @require_capability("habilitations.view")
@@ -280,8 +341,11 @@ def habilitation_list(request, org_slug):
         if request.method == "POST" and form.is_valid():
             try:
                 services.habilitation_grant(
-                    certificateur=request.organisation, centre=form.cleaned_data["centre"], code=form.cleaned_data["code"],
-                    date_debut=form.cleaned_data["date_debut"], date_fin=form.cleaned_data["date_fin"],
+                    certificateur=request.organisation,
+                    centre=form.cleaned_data["centre"],
+                    code=form.cleaned_data["code"],
+                    date_debut=form.cleaned_data["date_debut"],
+                    date_fin=form.cleaned_data["date_fin"],
                 )
             except ApplicationError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -294,12 +358,19 @@ def habilitation_list(request, org_slug):
 
 
 def _habilitations_page(request, *, form, status: int = 200, end_form=None, end_target=None):
-    can_manage = request.organisation.kind == "certificateur" and membership_can(request, "habilitations.manage")
+    can_manage = request.organisation.kind == "certificateur" and membership_can(
+        request, "habilitations.manage"
+    )
     return render(
-        request, "referentiels/habilitations.html",
+        request,
+        "referentiels/habilitations.html",
         {
-            "habilitations": selectors.habilitation_list(organisation=request.organisation), "form": form,
-            "can_manage": can_manage, "end_form": end_form, "end_target": end_target, "today": timezone.localdate(),
+            "habilitations": selectors.habilitation_list(organisation=request.organisation),
+            "form": form,
+            "can_manage": can_manage,
+            "end_form": end_form,
+            "end_target": end_target,
+            "today": timezone.localdate(),
         },
         status=status,
     )
@@ -309,11 +380,17 @@ def _habilitations_page(request, *, form, status: int = 200, end_form=None, end_
 @require_POST
 def habilitation_end(request, org_slug, habilitation_id):
     """End a centre's habilitation on a date (the certificateur who granted it only)."""
-    habilitation = selectors.habilitation_get_for_certificateur(organisation=request.organisation, public_id=habilitation_id)
+    habilitation = selectors.habilitation_get_for_certificateur(
+        organisation=request.organisation, public_id=habilitation_id
+    )
     end_form = HabilitationEndForm(request.POST)
     if end_form.is_valid():
         try:
-            services.habilitation_end(habilitation=habilitation, certificateur=request.organisation, date_fin=end_form.cleaned_data["date_fin"])
+            services.habilitation_end(
+                habilitation=habilitation,
+                certificateur=request.organisation,
+                date_fin=end_form.cleaned_data["date_fin"],
+            )
         except ApplicationError as exc:
             end_form.add_error("date_fin", exc.message)
         else:
@@ -324,7 +401,9 @@ def habilitation_end(request, org_slug, habilitation_id):
             )
             return redirect("habilitation_list", org_slug=org_slug)
     form = HabilitationForm(certificateur=request.organisation)
-    return _habilitations_page(request, form=form, status=400, end_form=end_form, end_target=habilitation.public_id)
+    return _habilitations_page(
+        request, form=form, status=400, end_form=end_form, end_target=habilitation.public_id
+    )
 
 
 # --- editing a draft: blocs, modalités, règle d'obtention -------------------------------------
@@ -356,7 +435,12 @@ def blocs_edit(request, org_slug, public_id):
         return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
     blocs = list(selectors.referentiel_blocs(referentiel=referentiel))
     rows = [
-        (bloc, BlocForm(initial={"code": bloc.code, "intitule": bloc.intitule, "position": i + 1}, auto_id=f"b{i}_%s"))
+        (
+            bloc,
+            BlocForm(
+                initial={"code": bloc.code, "intitule": bloc.intitule, "position": i + 1}, auto_id=f"b{i}_%s"
+            ),
+        )
         for i, bloc in enumerate(blocs)
     ]
     create_form = BlocCreateForm(auto_id="nouveau_%s")
@@ -381,7 +465,9 @@ def blocs_edit(request, org_slug, public_id):
             elif action == "create":
                 create_form = BlocCreateForm(request.POST, auto_id="nouveau_%s")
                 if create_form.is_valid():
-                    bloc = services.bloc_create(referentiel=referentiel, by=request.organisation, **create_form.cleaned_data)
+                    bloc = services.bloc_create(
+                        referentiel=referentiel, by=request.organisation, **create_form.cleaned_data
+                    )
                     messages.success(request, f"Bloc {bloc.code} ajouté.")
                     return redirect("referentiel_blocs", org_slug=org_slug, public_id=public_id)
             else:
@@ -396,8 +482,10 @@ def blocs_edit(request, org_slug, public_id):
         status = 400
     is_grid = isinstance(referentiel.regle, dict) and referentiel.regle.get("type") == "grille_points"
     return render(
-        request, "referentiels/blocs_edit.html",
-        {"ref": referentiel, "rows": rows, "create_form": create_form, "is_grid": is_grid}, status=status,
+        request,
+        "referentiels/blocs_edit.html",
+        {"ref": referentiel, "rows": rows, "create_form": create_form, "is_grid": is_grid},
+        status=status,
     )
 
 
@@ -413,9 +501,15 @@ def modalites_edit(request, org_slug, public_id):
     if request.GET.get("bloc"):
         bloc = selectors.bloc_get(referentiel=referentiel, code=request.GET["bloc"])
     elif request.GET.get("capacite"):
-        capacite = selectors.capacite_get(organisation=request.organisation, public_id_referentiel=public_id, code=request.GET["capacite"])
+        capacite = selectors.capacite_get(
+            organisation=request.organisation, public_id_referentiel=public_id, code=request.GET["capacite"]
+        )
     else:
-        return render(request, "referentiels/modalites_edit.html", {"ref": referentiel, "tree": selectors.referentiel_tree(referentiel=referentiel)})
+        return render(
+            request,
+            "referentiels/modalites_edit.html",
+            {"ref": referentiel, "tree": selectors.referentiel_tree(referentiel=referentiel)},
+        )
     owner = bloc or capacite
     current = [m for m in owner.modalites.all() if bloc is None or m.capacite_id is None]
     initial = [{k: getattr(m, k) for k in services.MODALITE_FIELDS} for m in current]
@@ -429,16 +523,26 @@ def modalites_edit(request, org_slug, public_id):
                 if f.cleaned_data.get("type") and not f.cleaned_data.get("DELETE")
             ]
             try:
-                services.modalites_set(referentiel=referentiel, by=request.organisation, modalites=rows, bloc=bloc, capacite=capacite)
+                services.modalites_set(
+                    referentiel=referentiel,
+                    by=request.organisation,
+                    modalites=rows,
+                    bloc=bloc,
+                    capacite=capacite,
+                )
             except ApplicationError as exc:
                 formset._non_form_errors = formset.error_class([exc.message])
             else:
-                messages.success(request, f"Modalités de {'bloc ' if bloc else 'la capacité '}{owner.code} enregistrées.")
+                messages.success(
+                    request, f"Modalités de {'bloc ' if bloc else 'la capacité '}{owner.code} enregistrées."
+                )
                 return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
         status = 400
     return render(
-        request, "referentiels/modalites_edit.html",
-        {"ref": referentiel, "owner": owner, "is_bloc": bloc is not None, "formset": formset}, status=status,
+        request,
+        "referentiels/modalites_edit.html",
+        {"ref": referentiel, "owner": owner, "is_bloc": bloc is not None, "formset": formset},
+        status=status,
     )
 
 
@@ -450,7 +554,9 @@ def regle_edit(request, org_slug, public_id):
     referentiel = _draft(request, public_id)
     if referentiel is None:
         return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
-    labels = {b.code: f"Bloc {b.code} — {b.intitule}" for b in selectors.referentiel_blocs(referentiel=referentiel)}
+    labels = {
+        b.code: f"Bloc {b.code} — {b.intitule}" for b in selectors.referentiel_blocs(referentiel=referentiel)
+    }
     form = RegleForm(request.POST or None, initial={"regle": document_dumps(referentiel.regle, fmt="yaml")})
     preview, status = None, 200
     if request.method == "POST":
@@ -458,7 +564,9 @@ def regle_edit(request, org_slug, public_id):
             try:
                 regle = services.regle_check(referentiel=referentiel, regle=form.cleaned_data["regle"])
                 if "apercu" not in request.POST:
-                    services.referentiel_regle_update(referentiel=referentiel, by=request.organisation, regle=regle)
+                    services.referentiel_regle_update(
+                        referentiel=referentiel, by=request.organisation, regle=regle
+                    )
                     messages.success(request, "Règle d'obtention enregistrée.")
                     return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
                 preview = regle_describe(regle, labels)

@@ -20,7 +20,12 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise RuntimeError("Les tests tournent sur PostgreSQL : exportez DATABASE_URL (voir README).")
 
 REDIS_URL = env_str("REDIS_URL")
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_cache_url(REDIS_URL)}}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": redis_cache_url(REDIS_URL),
+    }
+}
 CELERY_BROKER_URL = REDIS_URL
 # Unit tests run tasks in-process (still through TenantTask); tests marked `worker`
 # dispatch to the real worker started by the `celery_worker_process` fixture.

@@ -36,7 +36,15 @@ def test_jury_member_invited_sets_password_and_must_enrol_mfa(
 
     page = client.get(link)
     assert page.status_code == 200 and "juree@example.fr" in page.content.decode()
-    response = client.post(link, {"first_name": "Jeanne", "last_name": "Durand", "password1": "Un-mot-de-passe-sur", "password2": "Un-mot-de-passe-sur"})
+    response = client.post(
+        link,
+        {
+            "first_name": "Jeanne",
+            "last_name": "Durand",
+            "password1": "Un-mot-de-passe-sur",
+            "password2": "Un-mot-de-passe-sur",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(email="juree@example.fr")
     assert Membership.objects.get(user=user).role == Role.JURY
@@ -61,38 +69,64 @@ def test_jury_member_invited_sets_password_and_must_enrol_mfa(
 
 def test_gestionnaire_does_not_need_mfa(org_a, member_factory, client_for):
     gestionnaire = member_factory(org_a, Role.GESTIONNAIRE)
-    assert client_for(gestionnaire).get(reverse("dashboard", kwargs={"org_slug": org_a.slug})).status_code == 200
+    assert (
+        client_for(gestionnaire).get(reverse("dashboard", kwargs={"org_slug": org_a.slug})).status_code == 200
+    )
 
 
 def test_forged_token_is_refused_without_side_effect(client, db):
     response = client.get("/invitation/pas-un-jeton/")
     assert response.status_code == 400
     assert "invalide ou a expiré" in response.content.decode()
-    response = client.post("/invitation/pas-un-jeton/", {"first_name": "x", "last_name": "y", "password1": "Un-mot-de-passe-sur", "password2": "Un-mot-de-passe-sur"})
+    response = client.post(
+        "/invitation/pas-un-jeton/",
+        {
+            "first_name": "x",
+            "last_name": "y",
+            "password1": "Un-mot-de-passe-sur",
+            "password2": "Un-mot-de-passe-sur",
+        },
+    )
     assert response.status_code == 400
     assert User.objects.count() == 0
 
 
-def test_expired_token_is_refused(org_a, member_factory, client, settings, django_capture_on_commit_callbacks):
+def test_expired_token_is_refused(
+    org_a, member_factory, client, settings, django_capture_on_commit_callbacks
+):
     admin = member_factory(org_a, Role.ADMIN)
     invitation = _invite(admin, "late@example.fr", Role.TUTEUR, django_capture_on_commit_callbacks)
     token = invitation_token(invitation)
     settings.INVITATION_MAX_AGE_DAYS = -1  # every signature is now too old
-    response = client.post(f"/invitation/{token}/", {"first_name": "a", "last_name": "b", "password1": "Un-mot-de-passe-sur", "password2": "Un-mot-de-passe-sur"})
+    response = client.post(
+        f"/invitation/{token}/",
+        {
+            "first_name": "a",
+            "last_name": "b",
+            "password1": "Un-mot-de-passe-sur",
+            "password2": "Un-mot-de-passe-sur",
+        },
+    )
     assert response.status_code == 400
     assert not User.objects.filter(email="late@example.fr").exists()
 
 
 def test_token_signed_for_another_invitation_id_is_refused(org_a, client, db):
-    forged = signing.dumps({"o": org_a.pk, "i": "00000000-0000-0000-0000-000000000000"}, salt="organisations.invitation")
+    forged = signing.dumps(
+        {"o": org_a.pk, "i": "00000000-0000-0000-0000-000000000000"}, salt="organisations.invitation"
+    )
     assert client.get(f"/invitation/{forged}/").status_code == 400
 
 
-def test_weak_password_is_explained_and_nothing_written(org_a, member_factory, client, django_capture_on_commit_callbacks):
+def test_weak_password_is_explained_and_nothing_written(
+    org_a, member_factory, client, django_capture_on_commit_callbacks
+):
     admin = member_factory(org_a, Role.ADMIN)
     invitation = _invite(admin, "weak@example.fr", Role.TUTEUR, django_capture_on_commit_callbacks)
     link = f"/invitation/{invitation_token(invitation)}/"
-    response = client.post(link, {"first_name": "a", "last_name": "b", "password1": "123", "password2": "123"})
+    response = client.post(
+        link, {"first_name": "a", "last_name": "b", "password1": "123", "password2": "123"}
+    )
     assert response.status_code == 400
     assert "trop court" in response.content.decode()
     assert not User.objects.filter(email="weak@example.fr").exists()

@@ -40,7 +40,9 @@ def test_session_api_refused_without_totp(role, org_a, member_factory):
 def test_admin_without_totp_cannot_invite_another_admin_through_the_session_api(org_a, member_factory):
     admin = member_factory(org_a, Role.ADMIN)
     api = _session_api(admin.user)
-    response = api.post(f"/api/v1/o/{org_a.slug}/invitations/", {"email": "pirate@example.fr", "role": "admin"}, format="json")
+    response = api.post(
+        f"/api/v1/o/{org_a.slug}/invitations/", {"email": "pirate@example.fr", "role": "admin"}, format="json"
+    )
     assert response.status_code == 403
     with tenant_context(org_a):
         assert not Invitation.objects.exists()
@@ -54,7 +56,9 @@ def test_session_api_works_once_enrolled(org_a, member_factory):
 
 
 def test_gestionnaire_session_api_needs_no_totp(alice):
-    assert _session_api(alice.user).get(f"/api/v1/o/{alice.organisation.slug}/invitations/").status_code == 200
+    assert (
+        _session_api(alice.user).get(f"/api/v1/o/{alice.organisation.slug}/invitations/").status_code == 200
+    )
 
 
 def test_token_api_keeps_working_without_totp(org_a, member_factory, api_for):
@@ -96,12 +100,16 @@ def test_admin_login_is_rate_limited(superuser, client):
     for _ in range(12):
         response = client.post("/admin/login/", {"username": "root@test.local", "password": "mauvais"})
         assert response.status_code == 302
-    response = client.post("/admin/login/", {"username": "root@test.local", "password": "motdepasse-solide-42"})
+    response = client.post(
+        "/admin/login/", {"username": "root@test.local", "password": "motdepasse-solide-42"}
+    )
     assert "_auth_user_id" not in client.session
 
     for _ in range(6):
         response = client.post("/comptes/login/", {"login": "root@test.local", "password": "mauvais"})
     assert "Trop de tentatives" in response.content.decode()
-    response = client.post("/comptes/login/", {"login": "root@test.local", "password": "motdepasse-solide-42"})
+    response = client.post(
+        "/comptes/login/", {"login": "root@test.local", "password": "motdepasse-solide-42"}
+    )
     assert "Trop de tentatives" in response.content.decode()
     assert "_auth_user_id" not in client.session

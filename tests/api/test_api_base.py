@@ -36,7 +36,9 @@ def test_anonymous_and_bad_token_rejected(alice, client):
 
 def test_malformed_json_gives_clear_error_and_writes_nothing(alice, api_for):
     api = api_for(alice)
-    response = api.generic("POST", "/api/v1/o/centre-a/invitations/", "{email: ", content_type="application/json")
+    response = api.generic(
+        "POST", "/api/v1/o/centre-a/invitations/", "{email: ", content_type="application/json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["error"]["code"] == "parse_error"
@@ -46,23 +48,31 @@ def test_malformed_json_gives_clear_error_and_writes_nothing(alice, api_for):
 
 
 def test_invalid_field_names_the_field(alice, api_for):
-    response = api_for(alice).post("/api/v1/o/centre-a/invitations/", {"email": "pas-un-email", "role": "tuteur"}, format="json")
+    response = api_for(alice).post(
+        "/api/v1/o/centre-a/invitations/", {"email": "pas-un-email", "role": "tuteur"}, format="json"
+    )
     assert response.status_code == 400
     assert "email" in response.json()["error"]["fields"]
 
 
 def test_invitation_created_through_api(alice, api_for, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_for(alice).post("/api/v1/o/centre-a/invitations/", {"email": "Tom@Example.fr", "role": "tuteur"}, format="json")
+        response = api_for(alice).post(
+            "/api/v1/o/centre-a/invitations/", {"email": "Tom@Example.fr", "role": "tuteur"}, format="json"
+        )
     assert response.status_code == 201, response.content
     assert response.json()["email"] == "tom@example.fr"
     assert len(mailoutbox) == 1 and "/invitation/" in mailoutbox[0].body
 
 
 def test_gestionnaire_cannot_invite_an_admin(alice, api_for):
-    response = api_for(alice).post("/api/v1/o/centre-a/invitations/", {"email": "x@example.fr", "role": "admin"}, format="json")
+    response = api_for(alice).post(
+        "/api/v1/o/centre-a/invitations/", {"email": "x@example.fr", "role": "admin"}, format="json"
+    )
     assert response.status_code == 400
-    assert response.json()["error"]["fields"] == {"role": ["Votre rôle ne permet pas d'inviter quelqu'un avec ce rôle."]}
+    assert response.json()["error"]["fields"] == {
+        "role": ["Votre rôle ne permet pas d'inviter quelqu'un avec ce rôle."]
+    }
 
 
 def test_role_without_capability_gets_403(org_a, member_factory, api_for):
@@ -113,7 +123,9 @@ def test_health_reports_the_celery_worker(real_celery, client, monkeypatch):
 
 def test_deeply_nested_json_body_is_a_parse_error(alice, api_for):
     body = "[" * 100_000 + "]" * 100_000
-    response = api_for(alice).generic("POST", "/api/v1/o/centre-a/invitations/", body, content_type="application/json")
+    response = api_for(alice).generic(
+        "POST", "/api/v1/o/centre-a/invitations/", body, content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "parse_error"
     with tenant_context(alice.organisation):

@@ -25,11 +25,18 @@ from tests.juries.conftest import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PARTIAL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+PARTIAL = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (20, 40),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 
 
 def _page_for(browser, live_server):
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context = browser.new_context(
+        locale="fr-FR", timezone_id="Europe/Paris", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.base = live_server.url
@@ -55,13 +62,26 @@ def _sign(page, secret):
 def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel):  # noqa: F811 - fixtures
     rncp = referentiels["rncp"]
     with tenant_context(org_a):
-        jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon")
+        jury = services.jury_create(
+            by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon"
+        )
         compose_rncp(jury, alice)
         dossiers = [
             ready_dossier(alice, rncp, nom_naissance="Martin", prenom1="Camille"),
-            ready_dossier(alice, rncp, nom_naissance="Garcia", prenom1="Hugo",
-                          grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40)),
-            ready_dossier(alice, rncp, nom_naissance="Bertrand", prenom1="Lucas", grade=lambda d, by: grade_rncp(d, by, fraude=True)),
+            ready_dossier(
+                alice,
+                rncp,
+                nom_naissance="Garcia",
+                prenom1="Hugo",
+                grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40),
+            ),
+            ready_dossier(
+                alice,
+                rncp,
+                nom_naissance="Bertrand",
+                prenom1="Lucas",
+                grade=lambda d, by: grade_rncp(d, by, fraude=True),
+            ),
         ]
         services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
     jury_url = f"/o/{org_a.slug}/jurys/{jury.public_id}/"
@@ -96,7 +116,9 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     row.get_by_label("Décision du jury").select_option("certifie")
     for box in row.locator("input[name=blocs_valides]").all():
         box.check()
-    row.get_by_label("Motivation écrite").fill("Le jury retient l'avis très favorable de l'entreprise et la progression du candidat.")
+    row.get_by_label("Motivation écrite").fill(
+        "Le jury retient l'avis très favorable de l'entreprise et la progression du candidat."
+    )
     row.get_by_role("button", name="Enregistrer la décision du jury").click()
     assert pro.get_by_text("Décision du jury enregistrée pour GARCIA Hugo.").is_visible()
     assert pro.locator("tr", has_text="GARCIA Hugo").get_by_text("dérogation").is_visible()
@@ -135,7 +157,9 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
         gest.get_by_role("link", name="Télécharger tous les documents (ZIP)").click()
     archive = zipfile.ZipFile(io.BytesIO(open(info.value.path(), "rb").read()))
     names = archive.namelist()
-    assert sum(n.endswith(".pdf") for n in names) == 4  # the PV, 2 parchemins (one by override), 1 attestation
+    assert (
+        sum(n.endswith(".pdf") for n in names) == 4
+    )  # the PV, 2 parchemins (one by override), 1 attestation
     from documents.models import IssuedDocument
 
     with tenant_context(org_a):

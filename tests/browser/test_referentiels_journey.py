@@ -30,7 +30,9 @@ def test_import_review_publish_then_centre_browses(page, org_a):
     page.get_by_role("button", name="Confirmer l'import").click()
     page.wait_for_url("**/o/cci-france/referentiels/")
     page.get_by_role("link", name="RNCP36612").click()
-    assert page.get_by_role("heading", name="Bloc RNCP36612BC02 — Etablissement de la paie et des déclarations sociales associées").is_visible()
+    assert page.get_by_role(
+        "heading", name="Bloc RNCP36612BC02 — Etablissement de la paie et des déclarations sociales associées"
+    ).is_visible()
     assert axe_violations(page) == []
     screenshot(page, "referentiels-draft-detail")
     detail = page.url

@@ -33,9 +33,13 @@ def test_list_latency_with_10000_dossiers(habilitated, alice, client_for, api_fo
     client, api = client_for(alice), api_for(alice)
     timings = {
         "page 1": _median_ms(lambda: client.get("/o/centre-a/candidats/")),
-        "page 200, tri par naissance": _median_ms(lambda: client.get("/o/centre-a/candidats/?sort=naissance&page=200")),
+        "page 200, tri par naissance": _median_ms(
+            lambda: client.get("/o/centre-a/candidats/?sort=naissance&page=200")
+        ),
         "recherche nom": _median_ms(lambda: client.get("/o/centre-a/candidats/?q=NOM0999")),
-        "filtre référentiel + état": _median_ms(lambda: client.get("/o/centre-a/candidats/?referentiel=RNCP36390&status=brouillon")),
+        "filtre référentiel + état": _median_ms(
+            lambda: client.get("/o/centre-a/candidats/?referentiel=RNCP36390&status=brouillon")
+        ),
         "API candidats (50)": _median_ms(lambda: api.get("/api/v1/o/centre-a/candidates/")),
         "API dossiers (500)": _median_ms(lambda: api.get("/api/v1/o/centre-a/dossiers/?page_size=500")),
     }

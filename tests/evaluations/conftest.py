@@ -12,9 +12,17 @@ from referentiels.demo import load_seed
 from referentiels.services import habilitation_grant
 
 IDENTITY = {
-    "civilite": "MME", "sexe": "F", "nom_naissance": "Durand", "prenom1": "Léa", "naissance_annee": 1998,
-    "naissance_mois": 3, "naissance_jour": 14, "naissance_commune": "Ajaccio", "naissance_code_insee": "2A004",
-    "naissance_pays_code": "FRA", "naissance_pays": "France",
+    "civilite": "MME",
+    "sexe": "F",
+    "nom_naissance": "Durand",
+    "prenom1": "Léa",
+    "naissance_annee": 1998,
+    "naissance_mois": 3,
+    "naissance_jour": 14,
+    "naissance_commune": "Ajaccio",
+    "naissance_code_insee": "2A004",
+    "naissance_pays_code": "FRA",
+    "naissance_pays": "France",
 }
 
 
@@ -35,11 +43,22 @@ def inscribed_dossier(by, referentiel, **identity) -> Dossier:
 
     candidate = candidates_services.candidate_create(by=by, **(IDENTITY | identity))
     dossier = candidates_services.dossier_create(
-        by=by, candidate=candidate, referentiel=referentiel, voie_acces=Dossier.VoieAcces.APPRENTISSAGE, date_inscription=dt.date(2025, 9, 1)
+        by=by,
+        candidate=candidate,
+        referentiel=referentiel,
+        voie_acces=Dossier.VoieAcces.APPRENTISSAGE,
+        date_inscription=dt.date(2025, 9, 1),
     )
-    choices = {cr.capacite.pk: cr.allowed[0].pk for row in dossier_grid(dossier=dossier) if row.vise for cr in row.capacites}
+    choices = {
+        cr.capacite.pk: cr.allowed[0].pk
+        for row in dossier_grid(dossier=dossier)
+        if row.vise
+        for cr in row.capacites
+    }
     candidates_services.dossier_plan_update(dossier=dossier, by=by, blocs=None, modalites=choices)
-    return candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.INSCRIT, by=by, reason="test")
+    return candidates_services.dossier_transition(
+        dossier=dossier, to=Dossier.Status.INSCRIT, by=by, reason="test"
+    )
 
 
 @pytest.fixture

@@ -30,8 +30,14 @@ def eva(org_a, member_factory):
 
 def _epreuve(session, alice, *, evaluateurs=(), days=60, **target):
     return services.epreuve_create(
-        session=session, by=alice, intitule="Épreuve", date=timezone.localdate() + dt.timedelta(days=days),
-        heure_debut=dt.time(9), duree_minutes=60, evaluateurs=evaluateurs, **target,
+        session=session,
+        by=alice,
+        intitule="Épreuve",
+        date=timezone.localdate() + dt.timedelta(days=days),
+        heure_debut=dt.time(9),
+        duree_minutes=60,
+        evaluateurs=evaluateurs,
+        **target,
     )
 
 
@@ -79,7 +85,9 @@ def test_bulk_accepts_the_evaluateur_own_rows(org_a, eva, api_for, cqpm_split):
 # --- 2. readiness only lists the actor's dossiers ------------------------------------------------
 
 
-def test_readiness_shows_an_evaluateur_only_their_dossiers(org_a, alice, eva, api_for, client_for, cqpm_split):
+def test_readiness_shows_an_evaluateur_only_their_dossiers(
+    org_a, alice, eva, api_for, client_for, cqpm_split
+):
     session = cqpm_split["session"]
     api_url = f"/api/v1/o/centre-a/sessions/{session.public_id}/readiness/"
     page_url = f"/o/centre-a/evaluations/sessions/{session.public_id}/preparation-jury/"
@@ -130,7 +138,14 @@ def test_non_finite_marks_are_a_400_on_the_api_and_the_bulk(org_a, alice, api_fo
             format="json",
         )
         assert r.status_code == 400 and f"« {value} »" in r.json()["error"]["message"]
-        rows = [{"dossier": str(dossier.public_id), "bloc": "RNCP36390BC01", "controle_continu": value, "epreuves": "1"}]
+        rows = [
+            {
+                "dossier": str(dossier.public_id),
+                "bloc": "RNCP36390BC01",
+                "controle_continu": value,
+                "epreuves": "1",
+            }
+        ]
         r = api.post("/api/v1/o/centre-a/resultats/bulk/", {"resultats": rows}, format="json")
         assert r.status_code == 400 and "Ligne 1" in r.json()["error"]["message"]
     with tenant_context(org_a):
@@ -239,13 +254,24 @@ def test_criteres_observes_must_belong_to_the_capacite(org_a, alice, api_for, cq
     foreign = list(s["caps"][1].criteres.values_list("pk", flat=True))
     url = f"/api/v1/o/centre-a/dossiers/{s['d1'].public_id}/resultats/"
     api = api_for(alice)
-    r = api.post(url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": [own[0], foreign[0]]}, format="json")
-    assert r.status_code == 400 and f"Critère(s) {foreign[0]} hors de la capacité" in r.json()["error"]["message"]
-    r = api.post(url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": [999999]}, format="json")
+    r = api.post(
+        url,
+        {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": [own[0], foreign[0]]},
+        format="json",
+    )
+    assert (
+        r.status_code == 400
+        and f"Critère(s) {foreign[0]} hors de la capacité" in r.json()["error"]["message"]
+    )
+    r = api.post(
+        url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": [999999]}, format="json"
+    )
     assert r.status_code == 400
     with tenant_context(org_a):
         assert not Resultat.objects.exists()
-    r = api.post(url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": own}, format="json")
+    r = api.post(
+        url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": own}, format="json"
+    )
     assert r.status_code == 201 and r.json()["criteres_observes"] == sorted(own)
 
 
@@ -258,7 +284,9 @@ def _avis_link(org_a, alice, referentiels, email="tuteur@entreprise.fr"):
         dossier = inscribed_dossier(alice, referentiels["cqpm"])
         Dossier.objects.filter(pk=dossier.pk).update(tuteur=tuteur)
         dossier.refresh_from_db()
-        avis = services.avis_request(dossier=dossier, by=alice, date_limite=timezone.localdate() + dt.timedelta(days=20))
+        avis = services.avis_request(
+            dossier=dossier, by=alice, date_limite=timezone.localdate() + dt.timedelta(days=20)
+        )
         return avis, services.avis_link_token(avis)
 
 
@@ -267,16 +295,25 @@ def _logged_in(client) -> bool:
 
 
 @pytest.mark.parametrize("kind", ["superuser", "staff", "other_membership", "other_centre_tuteur", "mfa"])
-def test_tuteur_link_does_not_auto_login_a_privileged_account(org_a, org_b, alice, referentiels, client, kind):
+def test_tuteur_link_does_not_auto_login_a_privileged_account(
+    org_a, org_b, alice, referentiels, client, kind
+):
     email = "tuteur@entreprise.fr"
     User = get_user_model()
-    user = User.objects.create_user(email, "motdepasse-solide-42", is_superuser=kind == "superuser", is_staff=kind in ("superuser", "staff"))
+    user = User.objects.create_user(
+        email,
+        "motdepasse-solide-42",
+        is_superuser=kind == "superuser",
+        is_staff=kind in ("superuser", "staff"),
+    )
     if kind == "other_membership":
         membership_add(user=user, organisation=org_b, role=Role.GESTIONNAIRE)
     elif kind == "other_centre_tuteur":
         membership_add(user=user, organisation=org_b, role=Role.TUTEUR)
     elif kind == "mfa":
-        Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+        )
     avis, token = _avis_link(org_a, alice, referentiels, email=email)
     r = client.get(f"/avis/lien/{token}/")
     assert r.status_code == 302 and r["Location"].startswith(reverse("account_login"))
@@ -306,15 +343,25 @@ def test_epreuve_refuses_a_dossier_not_targeting_its_bloc(in_a, alice, referenti
     epreuve = _bloc_epreuve(alice, ref, code="RNCP36390BC01")
     candidate = candidates_services.candidate_create(by=alice, **(IDENTITY | {"nom_naissance": "Partiel"}))
     dossier = candidates_services.dossier_create(
-        by=alice, candidate=candidate, referentiel=ref, voie_acces=Dossier.VoieAcces.APPRENTISSAGE,
+        by=alice,
+        candidate=candidate,
+        referentiel=ref,
+        voie_acces=Dossier.VoieAcces.APPRENTISSAGE,
         date_inscription=dt.date(2025, 9, 1),
     )
     from candidates.selectors import dossier_grid
 
     bc02 = ref.blocs.get(code="RNCP36390BC02")
-    choices = {cr.capacite.pk: cr.allowed[0].pk for row in dossier_grid(dossier=dossier) if row.bloc.pk == bc02.pk for cr in row.capacites}
+    choices = {
+        cr.capacite.pk: cr.allowed[0].pk
+        for row in dossier_grid(dossier=dossier)
+        if row.bloc.pk == bc02.pk
+        for cr in row.capacites
+    }
     candidates_services.dossier_plan_update(dossier=dossier, by=alice, blocs=[bc02], modalites=choices)
-    dossier = candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.INSCRIT, by=alice, reason="test")
+    dossier = candidates_services.dossier_transition(
+        dossier=dossier, to=Dossier.Status.INSCRIT, by=alice, reason="test"
+    )
     with pytest.raises(ApplicationError, match="ne vise pas le bloc RNCP36390BC01"):
         services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     assert not InscriptionEpreuve.objects.filter(epreuve=epreuve).exists()
@@ -330,7 +377,9 @@ def test_abandoned_dossiers_are_not_convoked(in_a, alice, referentiels, django_c
     stays = inscribed_dossier(alice, ref, nom_naissance="Reste", email="reste@example.org")
     leaves = inscribed_dossier(alice, ref, nom_naissance="Part", email="part@example.org")
     inscriptions = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[stays, leaves])
-    candidates_services.dossier_transition(dossier=leaves, to=Dossier.Status.ABANDON, by=alice, reason="départ")
+    candidates_services.dossier_transition(
+        dossier=leaves, to=Dossier.Status.ABANDON, by=alice, reason="départ"
+    )
     gone = next(i for i in inscriptions if i.dossier_id == leaves.pk)
     with pytest.raises(ApplicationError, match="Seuls les dossiers inscrits ou en évaluation") as exc:
         services.convocations_send(epreuve=epreuve, by=alice, inscriptions=[gone])
@@ -340,4 +389,3 @@ def test_abandoned_dossiers_are_not_convoked(in_a, alice, referentiels, django_c
         created = services.convocations_send(epreuve=epreuve, by=alice)
     assert [c.inscription.dossier_id for c in created] == [stays.pk]
     assert [m.to for m in mail.outbox] == [["reste@example.org"]]
-

@@ -18,7 +18,9 @@ def test_candidate_list_filters_by_session(in_a, alice, referentiels, client_for
     assert "CONVOQUE" in page.upper() and "AILLEURS" not in page.upper()
     api = api_for(alice).get(f"/api/v1/o/centre-a/dossiers/?session={session_id}").json()
     assert [d["id"] for d in api["results"]] == [str(sitting.public_id)]
-    export = b"".join(client_for(alice).get(f"/o/centre-a/candidats/export.csv?session={session_id}").streaming_content)
+    export = b"".join(
+        client_for(alice).get(f"/o/centre-a/candidats/export.csv?session={session_id}").streaming_content
+    )
     assert b"Convoque".upper() in export.upper() and b"AILLEURS" not in export.upper()
 
     bad = client_for(alice).get("/o/centre-a/candidats/?session=pas-une-session").content.decode()

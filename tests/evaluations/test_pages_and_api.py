@@ -142,7 +142,9 @@ def test_grid_pages_of_50_and_the_a_saisir_filter(org_a, client_for, cqpm_epreuv
         for d in marked:  # every cell of 30 candidates; one cell only of a 31st
             for code in epreuve.capacites:
                 services.epreuve_mark(epreuve=epreuve, dossier=d, by=eva, cible=code, valeur="acquis")
-        services.epreuve_mark(epreuve=epreuve, dossier=dossiers[30], by=eva, cible=epreuve.capacites[0], valeur="absent")
+        services.epreuve_mark(
+            epreuve=epreuve, dossier=dossiers[30], by=eva, cible=epreuve.capacites[0], valeur="absent"
+        )
         marked_names = {d.candidate.nom_complet for d in marked}
     client = client_for(eva)
     url = f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/"
@@ -165,7 +167,13 @@ def test_grid_pages_of_50_and_the_a_saisir_filter(org_a, client_for, cqpm_epreuv
     # the link after the page's last candidate reloads the same page of the (shrinking) list
     assert re.search(r'href="[^"]*grille/\?filtre=a_saisir&amp;page=2" data-grid-next', second)
     # a bad page number is page 1 (not a number) or the last page (out of range), never an error
-    for q, expected in (("?page=abc", 1), ("?page=0", 3), ("?page=999", 3), ("?page=-2", 3), ("?filtre=zzz&page=2", 2)):
+    for q, expected in (
+        ("?page=abc", 1),
+        ("?page=0", 3),
+        ("?page=999", 3),
+        ("?page=-2", 3),
+        ("?filtre=zzz&page=2", 2),
+    ):
         r = client.get(url + q)
         assert r.status_code == 200, q
         assert f'<span aria-current="page">Page {expected}</span>' in r.content.decode(), q
@@ -182,7 +190,11 @@ def test_grid_all_marked_and_resolution_comes_back_to_its_page(org_a, alice, cli
     assert "À saisir (0)" in page and "Tous les candidats sont saisis." in page
     r = client.post(
         url + "resoudre/",
-        {"dossier": str(dossier.public_id), "cible": epreuve.capacites[0], "retour": "filtre=a_saisir&page=2&x=1"},
+        {
+            "dossier": str(dossier.public_id),
+            "cible": epreuve.capacites[0],
+            "retour": "filtre=a_saisir&page=2&x=1",
+        },
     )
     assert r.status_code == 302 and r["Location"] == url + "?filtre=a_saisir&page=2#grille"
 

@@ -19,7 +19,9 @@ from tests.evaluations.conftest import inscribed_dossier
 def _grade_rncp(dossier, alice, *, blocs, ecrit=100, oral=60, tuteur=40, validate=True):
     ref = dossier.referentiel
     for code, (cc, ep) in blocs.items():
-        r = resultat_record(dossier=dossier, by=alice, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep)
+        r = resultat_record(
+            dossier=dossier, by=alice, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep
+        )
         if validate:
             resultat_validate(resultat=r, by=alice)
     for comp, pts in (("ecrit", ecrit), ("oral", oral), ("tuteur", tuteur)):
@@ -28,18 +30,30 @@ def _grade_rncp(dossier, alice, *, blocs, ecrit=100, oral=60, tuteur=40, validat
             resultat_validate(resultat=r, by=alice)
 
 
-FULL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (40, 60), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+FULL = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (40, 60),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 
 
 def test_cqpm_results_feed_the_engine(in_a, alice, referentiels):
     dossier = inscribed_dossier(alice, referentiels["cqpm"])
     for cap in referentiels["cqpm"].capacites.all():
-        resultat_validate(resultat=resultat_record(dossier=dossier, by=alice, capacite=cap, etat="acquis"), by=alice)
+        resultat_validate(
+            resultat=resultat_record(dossier=dossier, by=alice, capacite=cap, etat="acquis"), by=alice
+        )
     dossier.refresh_from_db()
     assert dossier.status == Dossier.Status.EN_EVALUATION  # first result moved it
     assert missing_results(dossier) == []
     inputs = engine_inputs([dossier])[dossier.pk]
-    assert propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=dossier.date_inscription).decision == "certifie"
+    assert (
+        propose(
+            inputs.regle, inputs.structure, inputs.resultats, date_decision=dossier.date_inscription
+        ).decision
+        == "certifie"
+    )
 
 
 def test_rncp_points_feed_the_engine_with_penalty(in_a, alice, referentiels):
@@ -47,8 +61,12 @@ def test_rncp_points_feed_the_engine_with_penalty(in_a, alice, referentiels):
     _grade_rncp(dossier, alice, blocs=FULL)
     suivi_update(dossier=dossier, by=alice, taux_absence="3.2")
     inputs = engine_inputs([dossier])[dossier.pk]
-    proposition = propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=dossier.date_inscription)
-    assert proposition.total_points == Decimal("611")  # blocs 140 + 100 + 90 + 85, then 100 + 60 + 36 (40 − 10 %)
+    proposition = propose(
+        inputs.regle, inputs.structure, inputs.resultats, date_decision=dossier.date_inscription
+    )
+    assert proposition.total_points == Decimal(
+        "611"
+    )  # blocs 140 + 100 + 90 + 85, then 100 + 60 + 36 (40 − 10 %)
     assert proposition.decision == "certifie"
 
 
@@ -71,7 +89,9 @@ def test_results_are_frozen_outside_evaluation(in_a, alice, referentiels):
     dossier = inscribed_dossier(alice, referentiels["cqpm"])
     dossier_transition(dossier=dossier, to=Dossier.Status.ABANDON, by=alice, reason="départ")
     with pytest.raises(ApplicationError, match="figés"):
-        resultat_record(dossier=dossier, by=alice, capacite=referentiels["cqpm"].capacites.first(), etat="acquis")
+        resultat_record(
+            dossier=dossier, by=alice, capacite=referentiels["cqpm"].capacites.first(), etat="acquis"
+        )
 
 
 def test_history_is_kept_and_append_only(in_a, alice, referentiels):
@@ -83,7 +103,11 @@ def test_history_is_kept_and_append_only(in_a, alice, referentiels):
     assert r.valide is False  # a change needs a new validation
     changes = list(ResultatChange.objects.filter(resultat=r).values_list("field", "old", "new"))
     assert ("etat", "non_acquis", "acquis") in changes and ("valide", "True", "False") in changes
-    with pytest.raises(DatabaseError, match="historique"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="historique"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE evaluations_resultatchange SET new = 'x'")
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM evaluations_resultatchange")
@@ -97,7 +121,10 @@ def test_readiness_guard_blocks_until_results_are_validated(in_a, alice, referen
     assert "Bloc RNCP36390BC01 : résultat non validé." in exc.value.message
     for r in dossier.resultats.all():
         resultat_validate(resultat=r, by=alice)
-    assert dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=alice).status == "pret_pour_jury"
+    assert (
+        dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=alice).status
+        == "pret_pour_jury"
+    )
 
 
 def test_engine_inputs_query_count_is_constant(in_a, alice, referentiels, django_assert_num_queries):

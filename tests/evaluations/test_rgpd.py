@@ -18,11 +18,17 @@ def _evaluated(alice, ref):
     dossier = inscribed_dossier(alice, ref)
     [inscription] = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     services.presence_record(
-        inscription=inscription, by=alice, presence="absent_justifie", motif="certificat_medical",
+        inscription=inscription,
+        by=alice,
+        presence="absent_justifie",
+        motif="certificat_medical",
         justification="Hospitalisation du 12 au 14 mai",
     )
     services.resultat_record(
-        dossier=dossier, by=alice, bloc=ref.blocs.get(code="RNCP36390BC01"), controle_continu=55,
+        dossier=dossier,
+        by=alice,
+        bloc=ref.blocs.get(code="RNCP36390BC01"),
+        controle_continu=55,
         commentaire="Analyse du besoin client très solide",
     )
     return dossier, inscription
@@ -33,16 +39,24 @@ def test_export_holds_results_attendance_and_their_texts(in_a, alice, referentie
     archive = zipfile.ZipFile(rgpd.candidate_rgpd_export(candidate=dossier.candidate, by=alice))
     data = json.loads(archive.read("donnees.json"))
     [resultat] = data["evaluations"]["resultats"]
-    assert resultat["cible"] == "RNCP36390BC01" and resultat["commentaire"] == "Analyse du besoin client très solide"
+    assert (
+        resultat["cible"] == "RNCP36390BC01"
+        and resultat["commentaire"] == "Analyse du besoin client très solide"
+    )
     assert resultat["controle_continu"] == "55.00" and resultat["dossier"] == str(dossier.public_id)
     [presence] = data["evaluations"]["presences"]
-    assert presence["presence"] == "absent_justifie" and presence["justification"] == "Hospitalisation du 12 au 14 mai"
+    assert (
+        presence["presence"] == "absent_justifie"
+        and presence["justification"] == "Hospitalisation du 12 au 14 mai"
+    )
     assert "résultats" in archive.read("LISEZMOI.txt").decode()
 
 
 def test_erasure_removes_justifications_and_comments_without_certification(in_a, alice, referentiels):
     dossier, inscription = _evaluated(alice, referentiels["rncp"])
-    candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.ABANDON, by=alice, reason="Départ")
+    candidates_services.dossier_transition(
+        dossier=dossier, to=Dossier.Status.ABANDON, by=alice, reason="Départ"
+    )
     rgpd.candidate_erase(candidate=dossier.candidate, by=alice, reason="Demande du candidat du 02/12")
     inscription = InscriptionEpreuve.objects.get(pk=inscription.pk)
     resultat = Resultat.objects.get(dossier=dossier)

@@ -16,25 +16,43 @@ from organisations.roles import Role
 from tests.conftest import make_member
 from tests.evaluations.conftest import in_a, inscribed_dossier, referentiels  # noqa: F401 - fixtures
 
-FULL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (40, 60), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+FULL = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (40, 60),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 JURY_DATE = dt.date(2026, 6, 12)
 
 
-def grade_rncp(dossier, by, *, blocs=FULL, ecrit=100, oral=60, tuteur=40, taux_absence=None, fraude=False, absent=()):
+def grade_rncp(
+    dossier, by, *, blocs=FULL, ecrit=100, oral=60, tuteur=40, taux_absence=None, fraude=False, absent=()
+):
     ref = dossier.referentiel
     for code, (cc, ep) in blocs.items():
         r = resultat_record(
-            dossier=dossier, by=by, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep,
+            dossier=dossier,
+            by=by,
+            bloc=ref.blocs.get(code=code),
+            controle_continu=cc,
+            epreuves=ep,
             absence_non_justifiee=code in absent,
         )
         resultat_validate(resultat=r, by=by)
     for comp, pts in (("ecrit", ecrit), ("oral", oral), ("tuteur", tuteur)):
         if pts is None:  # not marked (a retake keeps the previous attempt's tuteur grade)
             continue
-        resultat_validate(resultat=resultat_record(dossier=dossier, by=by, composante=comp, points=pts), by=by)
+        resultat_validate(
+            resultat=resultat_record(dossier=dossier, by=by, composante=comp, points=pts), by=by
+        )
     if taux_absence is not None or fraude:
-        suivi_update(dossier=dossier, by=by, taux_absence=taux_absence, fraude=fraude or None,
-                     fraude_motif="Téléphone consulté" if fraude else "")
+        suivi_update(
+            dossier=dossier,
+            by=by,
+            taux_absence=taux_absence,
+            fraude=fraude or None,
+            fraude_motif="Téléphone consulté" if fraude else "",
+        )
 
 
 def grade_capacites(dossier, by, *, etats=None):
@@ -61,9 +79,18 @@ def _upload_required_pieces(dossier, by):
 
     from candidates.services import PIECE_REQUIRED_BY_MODALITE, piece_upload
 
-    kinds = {PIECE_REQUIRED_BY_MODALITE[t] for t in dossier.modalites_choisies.values_list("modalite__type", flat=True) if t in PIECE_REQUIRED_BY_MODALITE}
+    kinds = {
+        PIECE_REQUIRED_BY_MODALITE[t]
+        for t in dossier.modalites_choisies.values_list("modalite__type", flat=True)
+        if t in PIECE_REQUIRED_BY_MODALITE
+    }
     for kind in sorted(kinds):
-        piece_upload(dossier=dossier, by=by, kind=kind, uploaded_file=SimpleUploadedFile(f"{kind}.pdf", MINIMAL_PDF, "application/pdf"))
+        piece_upload(
+            dossier=dossier,
+            by=by,
+            kind=kind,
+            uploaded_file=SimpleUploadedFile(f"{kind}.pdf", MINIMAL_PDF, "application/pdf"),
+        )
 
 
 def totp_code(secret: str) -> str:
@@ -80,7 +107,13 @@ def jury_user(org, email):
 
 
 RNCP_PANEL = [
-    ("presidente@test.local", "Garnier", "Hélène", JuryMember.Role.PRESIDENT, {"personnalite_qualifiee": True}),
+    (
+        "presidente@test.local",
+        "Garnier",
+        "Hélène",
+        JuryMember.Role.PRESIDENT,
+        {"personnalite_qualifiee": True},
+    ),
     ("pro1@test.local", "Lambert", "Marc", JuryMember.Role.PROFESSIONNEL, {}),
     ("pro2@test.local", "Haddad", "Sofia", JuryMember.Role.PROFESSIONNEL, {}),
     ("repr@test.local", "Petit", "Jean", JuryMember.Role.REPRESENTANT, {}),
@@ -95,7 +128,12 @@ def panel(org_a):
 
 def compose_rncp(jury, by, *, panel_rows=RNCP_PANEL, **overrides):
     for email, nom, prenom, role, extra in panel_rows:
-        fields = {"annees_metier": 5, "annees_inactivite": 0, "metier": "Office manager", "structure": "Entreprise"} | extra
+        fields = {
+            "annees_metier": 5,
+            "annees_inactivite": 0,
+            "metier": "Office manager",
+            "structure": "Entreprise",
+        } | extra
         fields |= overrides.get(email, {})
         services.jury_member_add(jury=jury, by=by, email=email, nom=nom, prenom=prenom, role=role, **fields)
 
@@ -109,5 +147,7 @@ def sign_all(pv, panel, *, ip="203.0.113.7"):
     sigs = []
     for email in order:
         membership, secret = panel[email]
-        sigs.append(services.proces_verbal_sign(proces_verbal=pv, by=membership, code=totp_code(secret), ip=ip))
+        sigs.append(
+            services.proces_verbal_sign(proces_verbal=pv, by=membership, code=totp_code(secret), ip=ip)
+        )
     return sigs

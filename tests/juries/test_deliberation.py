@@ -19,18 +19,32 @@ from tests.juries.conftest import (
     totp_code,
 )
 
-PARTIAL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+PARTIAL = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (20, 40),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 
 
 @pytest.fixture
 def sitting(in_a, alice, referentiels, panel, django_capture_on_commit_callbacks):
     rncp = referentiels["rncp"]
-    jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury juin 2026", date=JURY_DATE, lieu="Lyon")
+    jury = services.jury_create(
+        by=alice, referentiel=rncp, intitule="Jury juin 2026", date=JURY_DATE, lieu="Lyon"
+    )
     compose_rncp(jury, alice)
     dossiers = [
         ready_dossier(alice, rncp, nom_naissance="Admis"),
-        ready_dossier(alice, rncp, nom_naissance="Partiel", grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40)),
-        ready_dossier(alice, rncp, nom_naissance="Fraudeur", grade=lambda d, by: grade_rncp(d, by, fraude=True)),
+        ready_dossier(
+            alice,
+            rncp,
+            nom_naissance="Partiel",
+            grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40),
+        ),
+        ready_dossier(
+            alice, rncp, nom_naissance="Fraudeur", grade=lambda d, by: grade_rncp(d, by, fraude=True)
+        ),
     ]
     services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
     services.jury_open(jury=jury, by=alice)
@@ -38,7 +52,10 @@ def sitting(in_a, alice, referentiels, panel, django_capture_on_commit_callbacks
 
 
 def _decisions(jury):
-    return {d.dossier.candidate.nom_naissance.title(): d for d in Decision.objects.filter(jury=jury).select_related("dossier__candidate")}
+    return {
+        d.dossier.candidate.nom_naissance.title(): d
+        for d in Decision.objects.filter(jury=jury).select_related("dossier__candidate")
+    }
 
 
 def test_proposals_with_reasons_then_override_sign_and_freeze(sitting, alice, panel):
@@ -54,7 +71,10 @@ def test_proposals_with_reasons_then_override_sign_and_freeze(sitting, alice, pa
     with pytest.raises(ApplicationError, match="motivation écrite est obligatoire"):
         services.decision_record(decision=d["Partiel"], by=pro, accept=False, decision_value="certifie")
     services.decision_record(
-        decision=d["Partiel"], by=pro, accept=False, decision_value="certifie",
+        decision=d["Partiel"],
+        by=pro,
+        accept=False,
+        decision_value="certifie",
         motivation="Le jury retient l'avis très favorable de l'entreprise.",
     )
     # a gestionnaire does not deliberate
@@ -72,7 +92,9 @@ def test_proposals_with_reasons_then_override_sign_and_freeze(sitting, alice, pa
     # the président signs last; a wrong code is refused
     president, president_secret = panel["presidente@test.local"]
     with pytest.raises(ApplicationError, match="signe en dernier"):
-        services.proces_verbal_sign(proces_verbal=pv, by=president, code=totp_code(president_secret), ip="203.0.113.7")
+        services.proces_verbal_sign(
+            proces_verbal=pv, by=president, code=totp_code(president_secret), ip="203.0.113.7"
+        )
     with pytest.raises(ApplicationError, match="Code de vérification invalide"):
         services.proces_verbal_sign(proces_verbal=pv, by=pro, code="000000", ip="203.0.113.7")
     sigs = sign_all(pv, panel)
@@ -81,8 +103,15 @@ def test_proposals_with_reasons_then_override_sign_and_freeze(sitting, alice, pa
 
     jury.refresh_from_db()
     assert jury.is_frozen and jury.status == Jury.Status.SIGNE
-    statuses = {x.candidate.nom_naissance.title(): (x.status, x.decision) for x in Dossier.objects.filter(pk__in=[v.dossier_id for v in d.values()]).select_related("candidate")}
-    assert statuses == {"Admis": ("delibere", "certifie"), "Partiel": ("delibere", "certifie"), "Fraudeur": ("delibere", "ajourne")}
+    statuses = {
+        x.candidate.nom_naissance.title(): (x.status, x.decision)
+        for x in Dossier.objects.filter(pk__in=[v.dossier_id for v in d.values()]).select_related("candidate")
+    }
+    assert statuses == {
+        "Admis": ("delibere", "certifie"),
+        "Partiel": ("delibere", "certifie"),
+        "Fraudeur": ("delibere", "ajourne"),
+    }
 
 
 def _freeze(jury, panel):
@@ -100,9 +129,17 @@ def test_frozen_deliberation_refuses_every_change(sitting, alice, panel):
     decision = Decision.objects.filter(jury=jury).first()
     # service
     with pytest.raises(ApplicationError, match="figée"):
-        services.decision_record(decision=decision, by=panel["pro1@test.local"][0], accept=False, decision_value="ajourne", motivation="x")
+        services.decision_record(
+            decision=decision,
+            by=panel["pro1@test.local"][0],
+            accept=False,
+            decision_value="ajourne",
+            motivation="x",
+        )
     with pytest.raises(ApplicationError, match="figée"):
-        services.jury_member_add(jury=jury, by=alice, email="x@test.local", nom="X", prenom="Y", role="observateur")
+        services.jury_member_add(
+            jury=jury, by=alice, email="x@test.local", nom="X", prenom="Y", role="observateur"
+        )
     # raw ORM and SQL: the database triggers
     with pytest.raises(DatabaseError, match="figée"), transaction.atomic():
         Decision.objects.filter(pk=decision.pk).update(decision="ajourne", motivation="coup de force")
@@ -115,7 +152,11 @@ def test_frozen_deliberation_refuses_every_change(sitting, alice, panel):
         cursor.execute("UPDATE juries_jury SET date = date + 1")
     with pytest.raises(DatabaseError, match="signature"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("UPDATE juries_signature SET sha256 = 'x'")
-    with pytest.raises(DatabaseError, match="texte signé"), transaction.atomic(), connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="texte signé"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("UPDATE juries_procesverbal SET contenu = 'autre'")
     # the publication fields stay writable
     services.jury_results_publish(jury=jury, by=alice)
@@ -129,10 +170,16 @@ def test_rectification_has_its_own_signatures_then_applies(sitting, alice, panel
     d = _decisions(jury)["Partiel"]
     assert d.decision == "partiel"
     with pytest.raises(ApplicationError, match="motif"):
-        services.rectification_create(decision=d, by=alice, nouvelle_decision="certifie", blocs_valides=[], motif=" ")
+        services.rectification_create(
+            decision=d, by=alice, nouvelle_decision="certifie", blocs_valides=[], motif=" "
+        )
     all_blocs = [b.code for b in jury.referentiel.blocs.all()]
     rect = services.rectification_create(
-        decision=d, by=alice, nouvelle_decision="certifie", blocs_valides=all_blocs, motif="Erreur de report de la note du bloc 2"
+        decision=d,
+        by=alice,
+        nouvelle_decision="certifie",
+        blocs_valides=all_blocs,
+        motif="Erreur de report de la note du bloc 2",
     )
     assert rect.proces_verbal.kind == ProcesVerbal.Kind.RECTIFICATIF and rect.applied_at is None
     dossier = Dossier.objects.get(pk=d.dossier_id)
@@ -149,9 +196,13 @@ def test_composition_rule_lists_every_failure(in_a, alice, referentiels, panel, 
     rncp = referentiels["rncp"]
     jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury", date=JURY_DATE, lieu="Lyon")
     compose_rncp(
-        jury, alice, panel_rows=RNCP_PANEL[:3] + [RNCP_PANEL[3][:4] + ({"a_forme_candidats": True},)],
-        **{"presidente@test.local": {"personnalite_qualifiee": False, "annees_metier": "0.5"},
-           "pro2@test.local": {"annees_inactivite": "3.5"}},
+        jury,
+        alice,
+        panel_rows=RNCP_PANEL[:3] + [RNCP_PANEL[3][:4] + ({"a_forme_candidats": True},)],
+        **{
+            "presidente@test.local": {"personnalite_qualifiee": False, "annees_metier": "0.5"},
+            "pro2@test.local": {"annees_inactivite": "3.5"},
+        },
     )
     with pytest.raises(ApplicationError) as exc:
         services.jury_open(jury=jury, by=alice)
@@ -172,11 +223,18 @@ def test_member_years_that_are_not_numbers_are_refused(in_a, alice, referentiels
     from juries.models import JuryMember
     from tests.juries.conftest import JURY_DATE
 
-    jury = services.jury_create(by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon")
+    jury = services.jury_create(
+        by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon"
+    )
     with pytest.raises(ApplicationError) as exc:
         services.jury_member_add(
-            jury=jury, by=alice, email="pro@test.local", nom="Nom", prenom="Prénom",
-            role=JuryMember.Role.PROFESSIONNEL, annees_metier=value,
+            jury=jury,
+            by=alice,
+            email="pro@test.local",
+            nom="Nom",
+            prenom="Prénom",
+            role=JuryMember.Role.PROFESSIONNEL,
+            annees_metier=value,
         )
     assert exc.value.field == "annees_metier"
     assert not jury.members.exists()

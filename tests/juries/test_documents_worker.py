@@ -21,7 +21,12 @@ from tests.conftest import wait_for
 from tests.juries.conftest import JURY_DATE, compose_rncp, grade_rncp, ready_dossier, sign_all
 
 N = 200
-PARTIAL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+PARTIAL = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (20, 40),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -47,7 +52,11 @@ def rncp(org_a):
 
     cci = Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
     ref = load_seed("rncp36390.json", cci, publish=False)
-    ref.niveau_national, ref.niveau_europeen, ref.codes_nsf = "5", "5", [{"code": "324", "libelle": "Secrétariat, bureautique"}]
+    ref.niveau_national, ref.niveau_europeen, ref.codes_nsf = (
+        "5",
+        "5",
+        [{"code": "324", "libelle": "Secrétariat, bureautique"}],
+    )
     ref.date_enregistrement, ref.date_fin_enregistrement = dt.date(2022, 3, 29), dt.date(2025, 3, 29)
     ref.save()
     referentiel_publish(referentiel=ref, by=cci)
@@ -57,10 +66,21 @@ def rncp(org_a):
 
 def test_worker_issues_pv_and_200_parchemins(org_a, alice, rncp, panel, real_celery):
     with tenant_context(org_a):
-        jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury de juin", date=JURY_DATE, lieu="Lyon")
+        jury = services.jury_create(
+            by=alice, referentiel=rncp, intitule="Jury de juin", date=JURY_DATE, lieu="Lyon"
+        )
         compose_rncp(jury, alice)
-        dossiers = [ready_dossier(alice, rncp, nom_naissance=f"Titulaire{i:03d}", prenom1="Léa") for i in range(N)]
-        dossiers.append(ready_dossier(alice, rncp, nom_naissance="Partiel", grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40)))
+        dossiers = [
+            ready_dossier(alice, rncp, nom_naissance=f"Titulaire{i:03d}", prenom1="Léa") for i in range(N)
+        ]
+        dossiers.append(
+            ready_dossier(
+                alice,
+                rncp,
+                nom_naissance="Partiel",
+                grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40),
+            )
+        )
         services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
         services.jury_open(jury=jury, by=alice)
         services.decisions_accept_all(jury=jury, by=panel["pro1@test.local"][0])
@@ -69,7 +89,11 @@ def test_worker_issues_pv_and_200_parchemins(org_a, alice, rncp, panel, real_cel
     with tenant_context(org_a):
         sign_all(pv, panel)
     started = time.monotonic()
-    progress = wait_for(lambda: (p := _progress(org_a, jury.group_key))["done"] and p["total"] == N + 5 and p, timeout=600, interval=0.5)
+    progress = wait_for(
+        lambda: (p := _progress(org_a, jury.group_key))["done"] and p["total"] == N + 5 and p,
+        timeout=600,
+        interval=0.5,
+    )
     elapsed = time.monotonic() - started
     assert progress["failed"] == 0, progress
 
@@ -79,18 +103,32 @@ def test_worker_issues_pv_and_200_parchemins(org_a, alice, rncp, panel, real_cel
         assert len(parchemins) == N
         assert {d.kind for d in docs} == {"proces_verbal", "parchemin", "certificat_bloc", "attestation"}
         # gap-free numbers per certificateur and year
-        seq = [int(d.number.rsplit("-", 1)[1]) for d in parchemins + [d for d in docs if d.kind == "certificat_bloc"]]
+        seq = [
+            int(d.number.rsplit("-", 1)[1])
+            for d in parchemins + [d for d in docs if d.kind == "certificat_bloc"]
+        ]
         assert sorted(seq) == list(range(min(seq), min(seq) + len(seq)))
         assert all(re.fullmatch(r"CCI-FRANCE-2026-\d{6}", d.number) for d in parchemins)
         rendered = sorted(d.rendered_at for d in docs)
         throughput = len(docs) / max((rendered[-1] - rendered[0]).total_seconds(), 0.001)
-        print(f"\n{len(docs)} documents rendered in {elapsed:.1f}s wall; {throughput:.1f} documents/s across the worker (2 processes)")
+        print(
+            f"\n{len(docs)} documents rendered in {elapsed:.1f}s wall; {throughput:.1f} documents/s across the worker (2 processes)"
+        )
 
         _key, cert_path = signing_identity()
         for d in parchemins[:3] + parchemins[-2:]:
             pdf = document_file_read(document=d)
             text = _text(pdf)
-            for needle in (d.holder_name.split()[-1], "RNCP36390", d.number, "12/06/2026", "Niveau 5", "324 Secrétariat", "29/03/2022", "Office Manager"):
+            for needle in (
+                d.holder_name.split()[-1],
+                "RNCP36390",
+                d.number,
+                "12/06/2026",
+                "Niveau 5",
+                "324 Secrétariat",
+                "29/03/2022",
+                "Office Manager",
+            ):
                 assert needle in text, (needle, text[:500])
             assert verify_seal(pdf, trust_cert_path=cert_path).valid
         # the PV: every candidate, the recorded hash of the signed text
@@ -108,6 +146,9 @@ def test_worker_issues_pv_and_200_parchemins(org_a, alice, rncp, panel, real_cel
     time.sleep(3)
     wait_for(lambda: _progress(org_a, jury.group_key)["done"], timeout=60)
     with tenant_context(org_a):
-        after = {d.idempotency_key: (d.number, d.sha256, d.verification_code) for d in IssuedDocument.objects.filter(group_key=jury.group_key)}
+        after = {
+            d.idempotency_key: (d.number, d.sha256, d.verification_code)
+            for d in IssuedDocument.objects.filter(group_key=jury.group_key)
+        }
     assert after == before
     connection.close()

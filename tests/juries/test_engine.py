@@ -51,10 +51,14 @@ def test_cqpm_every_capacite_acquired(in_a, alice, more_referentiels, key):
     caps = list(ref.capacites.order_by("bloc__order", "order"))
     assert _propose(ready_dossier(alice, ref)).decision == "certifie"
     last = caps[-1].code
-    p = _propose(ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats={last: "non_acquis"})))
+    p = _propose(
+        ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats={last: "non_acquis"}))
+    )
     assert p.decision == "ajourne" and p.blocs_valides == frozenset()
     assert any(last in r and "non acquise" in r for r in p.raisons)
-    p = _propose(ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats={caps[0].code: "absent"})))
+    p = _propose(
+        ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats={caps[0].code: "absent"}))
+    )
     assert p.decision == "ajourne" and any("absent" in r for r in p.raisons)
 
 
@@ -65,7 +69,9 @@ def test_cqpi_blocs(in_a, alice, more_referentiels):
     ref = more_referentiels["cqpi"]
     assert _propose(ready_dossier(alice, ref)).decision == "certifie"
     bc2 = ref.blocs.get(code="BC2").capacites.first().code
-    p = _propose(ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats={bc2: "non_acquis"})))
+    p = _propose(
+        ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats={bc2: "non_acquis"}))
+    )
     assert p.decision == "partiel" and p.blocs_valides == {"BC1", "BC3", "BC4"}
     one_per_bloc = {b.capacites.first().code: "non_acquis" for b in ref.blocs.all()}
     p = _propose(ready_dossier(alice, ref, grade=lambda d, by: grade_capacites(d, by, etats=one_per_bloc)))
@@ -75,7 +81,12 @@ def test_cqpi_blocs(in_a, alice, more_referentiels):
 # --- seed 004: RNCP36390 points grid ---------------------------------------------------------
 
 # Every bloc exactly at 10/20 and the évaluation professionnelle exactly at its minimum: 500/1000.
-AT_10 = {"RNCP36390BC01": (50, 75), "RNCP36390BC02": (35, "52.5"), "RNCP36390BC03": (35, "52.5"), "RNCP36390BC04": (30, 45)}
+AT_10 = {
+    "RNCP36390BC01": (50, 75),
+    "RNCP36390BC02": (35, "52.5"),
+    "RNCP36390BC03": (35, "52.5"),
+    "RNCP36390BC04": (30, 45),
+}
 EP_MIN = {"ecrit": 65, "oral": 35, "tuteur": 25}
 
 
@@ -96,9 +107,16 @@ def test_rncp_one_hundredth_below_the_seuil_and_the_conservation_mark(in_a, alic
 
 
 def test_rncp_eliminatory_mark_boundary(in_a, alice, referentiels):
-    at_min = {"RNCP36390BC01": (100, 150), "RNCP36390BC02": (30, 40), "RNCP36390BC03": (70, 105), "RNCP36390BC04": (60, 90)}
+    at_min = {
+        "RNCP36390BC01": (100, 150),
+        "RNCP36390BC02": (30, 40),
+        "RNCP36390BC03": (70, 105),
+        "RNCP36390BC04": (60, 90),
+    }
     p = _rncp(alice, referentiels["rncp"], blocs=at_min)
-    assert p.decision == "certifie" and "RNCP36390BC02" in p.blocs_valides  # 70/175: exactly the minimum, compensated
+    assert (
+        p.decision == "certifie" and "RNCP36390BC02" in p.blocs_valides
+    )  # 70/175: exactly the minimum, compensated
     below = at_min | {"RNCP36390BC02": (30, 39)}
     p = _rncp(alice, referentiels["rncp"], blocs=below)
     assert p.decision == "partiel" and "RNCP36390BC02" not in p.blocs_valides
@@ -124,7 +142,9 @@ def test_rncp_absence_penalty_on_the_tuteur_grade(in_a, alice, referentiels):
 
 def test_rncp_fraud_and_unjustified_absence(in_a, alice, referentiels):
     p = _rncp(alice, referentiels["rncp"], fraude=True)
-    assert p.decision == "ajourne" and p.blocs_valides == frozenset() and any("Fraude" in r for r in p.raisons)
+    assert (
+        p.decision == "ajourne" and p.blocs_valides == frozenset() and any("Fraude" in r for r in p.raisons)
+    )
     p = _rncp(alice, referentiels["rncp"], absent={"RNCP36390BC03"})
     assert p.decision == "partiel" and "RNCP36390BC03" not in p.blocs_valides
     detail = next(b for b in p.blocs if b.code == "RNCP36390BC03")
@@ -137,9 +157,15 @@ def test_rncp_blocs_carried_from_an_earlier_attempt_within_five_years(in_a, alic
     first_p = _propose(first)
     assert first_p.decision == "partiel"
     day1 = dt.date(2025, 6, 12)
-    dossier_deliberate(dossier=first, by=alice, decision="partiel", blocs_acquis=sorted(first_p.blocs_valides), date=day1)
-    retake = dossier_rattrapage_open(dossier=Dossier.objects.get(pk=first.pk), by=alice, date_inscription=dt.date(2025, 9, 1))
-    dossier_transition(dossier=retake, to="inscrit", by=alice, reason="rattrapage") if retake.status == "brouillon" else None
+    dossier_deliberate(
+        dossier=first, by=alice, decision="partiel", blocs_acquis=sorted(first_p.blocs_valides), date=day1
+    )
+    retake = dossier_rattrapage_open(
+        dossier=Dossier.objects.get(pk=first.pk), by=alice, date_inscription=dt.date(2025, 9, 1)
+    )
+    dossier_transition(
+        dossier=retake, to="inscrit", by=alice, reason="rattrapage"
+    ) if retake.status == "brouillon" else None
     # the tuteur grade is kept from the first attempt (seed 004), not marked again
     grade_rncp(retake, alice, blocs={"RNCP36390BC02": (60, 90)}, ecrit=100, tuteur=None)
     dossier_transition(dossier=retake, to="pret_pour_jury", by=alice)
@@ -153,7 +179,12 @@ def test_rncp_blocs_carried_from_an_earlier_attempt_within_five_years(in_a, alic
     assert late.decision != "certifie" and any("expir" in r or "5 ans" in r for r in late.raisons)
 
 
-FULL_BUT_BC02 = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+FULL_BUT_BC02 = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (20, 40),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 
 
 def test_proposal_json_is_what_the_decision_keeps(in_a, alice, referentiels):

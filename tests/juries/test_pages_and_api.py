@@ -9,7 +9,12 @@ from juries.models import Jury
 from organisations.tenancy import tenant_context
 from tests.juries.conftest import JURY_DATE, RNCP_PANEL, compose_rncp, grade_rncp, ready_dossier, totp_code
 
-PARTIAL = {"RNCP36390BC01": (60, 80), "RNCP36390BC02": (20, 40), "RNCP36390BC03": (40, 50), "RNCP36390BC04": (35, 50)}
+PARTIAL = {
+    "RNCP36390BC01": (60, 80),
+    "RNCP36390BC02": (20, 40),
+    "RNCP36390BC03": (40, 50),
+    "RNCP36390BC04": (35, 50),
+}
 
 
 def _api(org, jury=None, *rest):
@@ -23,11 +28,18 @@ def _api(org, jury=None, *rest):
 def composed(org_a, alice, referentiels, panel):
     with tenant_context(org_a):
         rncp = referentiels["rncp"]
-        jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury API", date=JURY_DATE, lieu="Lyon")
+        jury = services.jury_create(
+            by=alice, referentiel=rncp, intitule="Jury API", date=JURY_DATE, lieu="Lyon"
+        )
         compose_rncp(jury, alice)
         dossiers = [
             ready_dossier(alice, rncp, nom_naissance="Admis"),
-            ready_dossier(alice, rncp, nom_naissance="Partiel", grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40)),
+            ready_dossier(
+                alice,
+                rncp,
+                nom_naissance="Partiel",
+                grade=lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40),
+            ),
         ]
     return jury, dossiers
 
@@ -35,7 +47,9 @@ def composed(org_a, alice, referentiels, panel):
 def test_api_journey_with_override_and_signatures(org_a, alice, composed, panel, api_for):
     jury, dossiers = composed
     gest = api_for(alice)
-    r = gest.post(_api(org_a, jury, "dossiers"), {"dossiers": [str(d.public_id) for d in dossiers]}, format="json")
+    r = gest.post(
+        _api(org_a, jury, "dossiers"), {"dossiers": [str(d.public_id) for d in dossiers]}, format="json"
+    )
     assert r.status_code == 201, r.json()
     assert {x["proposition"] for x in r.json()} == {"certifie", "partiel"}
     assert gest.post(_api(org_a, jury, "open"), format="json").status_code == 200
@@ -43,26 +57,49 @@ def test_api_journey_with_override_and_signatures(org_a, alice, composed, panel,
     pro = api_for(panel["pro1@test.local"][0])
     decisions = pro.get(_api(org_a, jury, "decisions")).json()["results"]
     by_name = {d["candidat"].split()[0]: d for d in decisions}
-    r = pro.post(_api(org_a, jury, "decisions", by_name["PARTIEL"]["id"]), {"decision": "certifie"}, format="json")
+    r = pro.post(
+        _api(org_a, jury, "decisions", by_name["PARTIEL"]["id"]), {"decision": "certifie"}, format="json"
+    )
     assert r.status_code == 400 and r.json()["error"]["fields"]["motivation"]
-    r = pro.post(_api(org_a, jury, "decisions", by_name["PARTIEL"]["id"]),
-                 {"decision": "certifie", "motivation": "Avis de l'entreprise excellent."}, format="json")
+    r = pro.post(
+        _api(org_a, jury, "decisions", by_name["PARTIEL"]["id"]),
+        {"decision": "certifie", "motivation": "Avis de l'entreprise excellent."},
+        format="json",
+    )
     assert r.status_code == 200 and r.json()["derogation"] is True
-    assert pro.post(_api(org_a, jury, "decisions", by_name["ADMIS"]["id"]), {"accept": True}, format="json").status_code == 200
+    assert (
+        pro.post(
+            _api(org_a, jury, "decisions", by_name["ADMIS"]["id"]), {"accept": True}, format="json"
+        ).status_code
+        == 200
+    )
     # a gestionnaire does not deliberate (role table)
-    assert gest.post(_api(org_a, jury, "decisions", by_name["ADMIS"]["id"]), {"accept": True}, format="json").status_code == 403
+    assert (
+        gest.post(
+            _api(org_a, jury, "decisions", by_name["ADMIS"]["id"]), {"accept": True}, format="json"
+        ).status_code
+        == 403
+    )
 
     pres = api_for(panel["presidente@test.local"][0])
     pv = pres.post(_api(org_a, jury, "close"), format="json").json()
     for email, *_ in RNCP_PANEL[1:] + RNCP_PANEL[:1]:
         membership, secret = panel[email]
-        r = api_for(membership).post(_api(org_a, jury, "proces-verbaux", pv["id"], "signatures"), {"code": totp_code(secret)}, format="json")
+        r = api_for(membership).post(
+            _api(org_a, jury, "proces-verbaux", pv["id"], "signatures"),
+            {"code": totp_code(secret)},
+            format="json",
+        )
         assert r.status_code == 201, r.json()
         assert r.json()["sha256"] == pv["sha256"]
     assert gest.get(_api(org_a, jury)).json()["status"] == "signe"
 
     # frozen: the API refuses any change
-    r = pro.post(_api(org_a, jury, "decisions", by_name["ADMIS"]["id"]), {"decision": "ajourne", "motivation": "x"}, format="json")
+    r = pro.post(
+        _api(org_a, jury, "decisions", by_name["ADMIS"]["id"]),
+        {"decision": "ajourne", "motivation": "x"},
+        format="json",
+    )
     assert r.status_code == 400 and "figée" in r.json()["error"]["message"]
     # results: published only after the PV is complete, épreuves marks kept confidential (RNCP36390)
     assert gest.get(_api(org_a, jury, "results")).status_code == 400
@@ -74,7 +111,9 @@ def test_api_journey_with_override_and_signatures(org_a, alice, composed, panel,
 def test_jury_member_sees_only_their_juries(org_a, alice, composed, client_for, api_for, referentiels):
     jury, _ = composed
     with tenant_context(org_a):
-        other = services.jury_create(by=alice, referentiel=referentiels["rncp"], intitule="Autre jury", date=JURY_DATE, lieu="Paris")
+        other = services.jury_create(
+            by=alice, referentiel=referentiels["rncp"], intitule="Autre jury", date=JURY_DATE, lieu="Paris"
+        )
     from tests.juries.conftest import jury_user
 
     outsider, _secret = jury_user(org_a, "autre-jure@test.local")
@@ -82,49 +121,80 @@ def test_jury_member_sees_only_their_juries(org_a, alice, composed, client_for, 
     assert [j["intitule"] for j in api.get(_api(org_a)).json()["results"]] == []
     assert api.get(_api(org_a, jury)).status_code == 404
     client = client_for(outsider)
-    assert client.get(reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": other.public_id})).status_code == 404
+    assert (
+        client.get(
+            reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": other.public_id})
+        ).status_code
+        == 404
+    )
 
 
 def test_other_organisation_gets_404(org_a, org_b, bob, composed, client_for, api_for):
     jury, _ = composed
     assert api_for(bob).get(_api(org_a, jury)).status_code == 404
-    assert client_for(bob).get(reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})).status_code == 404
+    assert (
+        client_for(bob)
+        .get(reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id}))
+        .status_code
+        == 404
+    )
     # bob in his own organisation cannot reach A's jury by its id either
     assert api_for(bob).get(_api(org_b, jury)).status_code == 404
 
 
 def test_page_lists_composition_failures_and_refuses_to_open(org_a, alice, referentiels, client_for):
     with tenant_context(org_a):
-        jury = services.jury_create(by=alice, referentiel=referentiels["rncp"], intitule="Jury incomplet", date=JURY_DATE, lieu="Lyon")
+        jury = services.jury_create(
+            by=alice, referentiel=referentiels["rncp"], intitule="Jury incomplet", date=JURY_DATE, lieu="Lyon"
+        )
     client = client_for(alice)
     url = reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})
     page = client.get(url).content.decode()
     assert "Le jury ne peut pas encore siéger" in page and "Il faut 1 président" in page
-    response = client.post(reverse("jury_open", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id}), follow=True)
+    response = client.post(
+        reverse("jury_open", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id}), follow=True
+    )
     assert "Le jury ne peut pas siéger" in response.content.decode()
     with tenant_context(org_a):
         assert Jury.objects.get(pk=jury.pk).status == "composition"
 
 
-def test_member_added_without_account_is_invited_with_jury_role(org_a, alice, referentiels, client_for, mailoutbox, django_capture_on_commit_callbacks):
+def test_member_added_without_account_is_invited_with_jury_role(
+    org_a, alice, referentiels, client_for, mailoutbox, django_capture_on_commit_callbacks
+):
     with tenant_context(org_a):
-        jury = services.jury_create(by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon")
+        jury = services.jury_create(
+            by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon"
+        )
     client = client_for(alice)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("jury_member_add", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id}), {
-            "email": "nouveau.jure@example.fr", "prenom": "Paul", "nom": "Nouveau", "role": "professionnel",
-            "annees_metier": "4", "annees_inactivite": "0",
-        })
+        response = client.post(
+            reverse("jury_member_add", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id}),
+            {
+                "email": "nouveau.jure@example.fr",
+                "prenom": "Paul",
+                "nom": "Nouveau",
+                "role": "professionnel",
+                "annees_metier": "4",
+                "annees_inactivite": "0",
+            },
+        )
     assert response.status_code == 302
     assert len(mailoutbox) == 1 and "Membre de jury" in mailoutbox[0].body
-    page = client.get(reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})).content.decode()
+    page = client.get(
+        reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})
+    ).content.decode()
     assert "Paul Nouveau n&#x27;a pas encore accepté son invitation" in page
 
 
-def test_list_query_count_is_constant(org_a, alice, referentiels, api_for, client_for, django_assert_max_num_queries):
+def test_list_query_count_is_constant(
+    org_a, alice, referentiels, api_for, client_for, django_assert_max_num_queries
+):
     with tenant_context(org_a):
         for i in range(6):
-            services.jury_create(by=alice, referentiel=referentiels["rncp"], intitule=f"Jury {i}", date=JURY_DATE, lieu="Lyon")
+            services.jury_create(
+                by=alice, referentiel=referentiels["rncp"], intitule=f"Jury {i}", date=JURY_DATE, lieu="Lyon"
+            )
     api = api_for(alice)
     with django_assert_max_num_queries(12):
         assert api.get(_api(org_a)).json()["count"] == 6
@@ -143,7 +213,9 @@ def test_dashboard_shows_the_publication_deadline(org_a, alice, composed, client
     assert "Publication des résultats" in page and "24/07/2026" in page  # 12/06/2026 + 6 weeks
 
 
-def test_jury_member_reaches_only_the_documents_of_their_juries(org_a, alice, composed, panel, client_for, api_for, cci_docs):
+def test_jury_member_reaches_only_the_documents_of_their_juries(
+    org_a, alice, composed, panel, client_for, api_for, cci_docs
+):
     """A juror sees the documents (pages and API) of the juries they sit on; any other → 404."""
     from tests.documents.conftest import issue, render_now
     from tests.juries.conftest import jury_user

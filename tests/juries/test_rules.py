@@ -80,4 +80,3 @@ def test_cqpm_jury_paritaire_balanced_and_chaired_by_an_employer_sits():
 def test_cqpm_jury_paritaire_refusals(panel, expected):
     failures = composition_failures(CQPM, panel)
     assert any(expected in f for f in failures), failures
-

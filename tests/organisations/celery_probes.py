@@ -20,7 +20,9 @@ class ReportingTenantTask(TenantTask):
     abstract = True
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
-        cache.set(report_key(kwargs.get("token", "")), {"error": type(exc).__name__, "message": str(exc)}, 300)
+        cache.set(
+            report_key(kwargs.get("token", "")), {"error": type(exc).__name__, "message": str(exc)}, 300
+        )
 
 
 @shared_task(base=ReportingTenantTask, name="tests.organisations.tenant_probe")

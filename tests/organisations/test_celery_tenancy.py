@@ -13,7 +13,10 @@ from organisations.tenancy import TenantError, tenant_context
 from tests.conftest import wait_for
 from tests.organisations.celery_probes import report_key, tenant_probe
 
-REFUSED = {"error": "TenantError", "message": "La tâche tests.organisations.tenant_probe exige organisation_id : refusée."}
+REFUSED = {
+    "error": "TenantError",
+    "message": "La tâche tests.organisations.tenant_probe exige organisation_id : refusée.",
+}
 
 
 @pytest.mark.parametrize("kwargs", [{}, {"organisation_id": None}, {"organisation_id": 0}])
@@ -30,7 +33,12 @@ def test_tenant_task_refuses_to_run_without_organisation(db, kwargs):
 def test_tenant_task_runs_in_the_scope_of_its_organisation(org_a):
     token = uuid.uuid4().hex
     tenant_probe.apply(kwargs={"organisation_id": org_a.pk, "token": token})
-    assert cache.get(report_key(token)) == {"ran": True, "scope": org_a.pk, "db": str(org_a.pk), "role": "certif"}
+    assert cache.get(report_key(token)) == {
+        "ran": True,
+        "scope": org_a.pk,
+        "db": str(org_a.pk),
+        "role": "certif",
+    }
 
 
 def test_eager_task_runs_in_its_organisation(org_a, org_b):
@@ -68,10 +76,17 @@ def test_real_worker_refuses_task_without_organisation(real_celery, org_a):
     # refuses it (the probe's signature would accept the call) and the probe body never runs.
     refused, accepted = uuid.uuid4().hex, uuid.uuid4().hex
     real_celery.send_task("tests.organisations.tenant_probe", kwargs={"token": refused})
-    real_celery.send_task("tests.organisations.tenant_probe", kwargs={"token": accepted, "organisation_id": org_a.pk})
+    real_celery.send_task(
+        "tests.organisations.tenant_probe", kwargs={"token": accepted, "organisation_id": org_a.pk}
+    )
 
     assert wait_for(lambda: cache.get(report_key(refused)), timeout=30) == REFUSED
-    assert wait_for(lambda: cache.get(report_key(accepted)), timeout=30) == {"ran": True, "scope": org_a.pk, "db": str(org_a.pk), "role": "certif"}
+    assert wait_for(lambda: cache.get(report_key(accepted)), timeout=30) == {
+        "ran": True,
+        "scope": org_a.pk,
+        "db": str(org_a.pk),
+        "role": "certif",
+    }
 
 
 def test_wait_for_waits_for_the_state_and_fails_when_it_never_comes():

@@ -79,7 +79,9 @@ def test_nul_character_in_parameters_gets_a_french_400_and_the_api_json(alice, c
 
 def test_nul_character_in_an_htmx_request_gets_a_short_plain_message(alice, client_for):
     """htmx shows a 400's plain text in the page's alert region (static/js/app.js), not a whole page."""
-    response = client_for(alice).get(f"/o/{alice.organisation.slug}/candidats/?q=a%00b", HTTP_HX_REQUEST="true")
+    response = client_for(alice).get(
+        f"/o/{alice.organisation.slug}/candidats/?q=a%00b", HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
     assert response.content.decode() == "Caractère nul (0x00) refusé dans les paramètres de l'adresse."

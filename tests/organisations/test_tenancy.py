@@ -116,9 +116,14 @@ def test_every_tenant_model_is_scoped_and_under_forced_rls(db):
             with pytest.raises(ScopeError):
                 list(model._default_manager.all())
             table = model._meta.db_table
-            cursor.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [table])
+            cursor.execute(
+                "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [table]
+            )
             assert cursor.fetchone() == (True, True), f"RLS non activée/forcée sur {table}"
-            cursor.execute("SELECT qual, with_check FROM pg_policies WHERE tablename = %s AND policyname = 'tenant_isolation'", [table])
+            cursor.execute(
+                "SELECT qual, with_check FROM pg_policies WHERE tablename = %s AND policyname = 'tenant_isolation'",
+                [table],
+            )
             policy = cursor.fetchone()
             assert policy is not None, f"Pas de politique tenant_isolation sur {table}"
             assert "app.organisation_id" in policy[0] and "app.organisation_id" in policy[1]
@@ -128,7 +133,9 @@ def test_every_model_with_an_organisation_is_a_tenant_model(db):
     for model in apps.get_models():
         fields = {f.name for f in model._meta.get_fields()}
         if "organisation" in fields and model._meta.label not in ACCESS_CONTROL_MODELS:
-            assert issubclass(model, TenantModel), f"{model._meta.label} porte une organisation sans être TenantModel"
+            assert issubclass(model, TenantModel), (
+                f"{model._meta.label} porte une organisation sans être TenantModel"
+            )
 
 
 def test_application_role_cannot_bypass_rls(db):
@@ -178,7 +185,10 @@ def test_application_role_cannot_lift_rls_or_disable_triggers(db):
         assert "permission denied" in _insufficient_privilege(sql), sql
     # Still under forced RLS, with its policy and its trigger, after all that.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s", [AuditEvent._meta.db_table])
+        cursor.execute(
+            "SELECT relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = %s",
+            [AuditEvent._meta.db_table],
+        )
         assert cursor.fetchone() == (True, True)
         cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgname = 'juries_decision_frozen'")
         assert cursor.fetchone() == ("O",)
@@ -196,7 +206,9 @@ def test_scopes_disabled_only_in_listed_modules():
                 name = node.id if isinstance(node, ast.Name) else node.attr
                 if name == "scopes_disabled":
                     offenders.add(rel)
-    assert offenders <= set(UNSCOPED_MODULES), f"scopes_disabled hors liste : {sorted(offenders - set(UNSCOPED_MODULES))}"
+    assert offenders <= set(UNSCOPED_MODULES), (
+        f"scopes_disabled hors liste : {sorted(offenders - set(UNSCOPED_MODULES))}"
+    )
 
 
 def _tenant_sql(captured) -> list[str]:

@@ -8,7 +8,11 @@ from referentiels.demo import load_seed
 def certificateurs(db):
     return {
         slug: Organisation.objects.create(kind="certificateur", slug=slug, name=name)
-        for slug, name in [("uimm", "UIMM"), ("cci-france", "CCI France"), ("cpnef-papier-carton", "CPNEF Papier-Carton")]
+        for slug, name in [
+            ("uimm", "UIMM"),
+            ("cci-france", "CCI France"),
+            ("cpnef-papier-carton", "CPNEF Papier-Carton"),
+        ]
     }
 
 

@@ -61,7 +61,9 @@ def test_round_trip_is_byte_identical(seeds, name):
     doc = json.loads(exported)
     doc["version"] = 99
     again = referentiel_import(doc=doc, certificateur=seeds[name].certificateur)
-    assert document_dumps(referentiel_export(referentiel=again)) == exported.replace('"version": 1,', '"version": 99,', 1)
+    assert document_dumps(referentiel_export(referentiel=again)) == exported.replace(
+        '"version": 1,', '"version": 99,', 1
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
@@ -81,10 +83,26 @@ def test_export_query_count_is_constant(seeds, django_assert_max_num_queries):
     [
         (lambda d: d.pop("intitule"), "document", "champ(s) manquant(s) : intitule"),
         (lambda d: d.update(kind="BTS"), "élément kind", "type de certification inconnu « BTS »"),
-        (lambda d: d["blocs"][0]["capacites"].append(dict(d["blocs"][0]["capacites"][0])), "élément blocs[0].capacites[5].code", "code de capacité en double « 1 »"),
-        (lambda d: d["blocs"][0]["capacites"][2]["criteres"][1].update(texte=" "), "élément blocs[0].capacites[2].criteres[1].texte", "ne doit pas être vide"),
-        (lambda d: d.update(date_enregistrement="31/02/2024"), "élément date_enregistrement", "date invalide « 31/02/2024 »"),
-        (lambda d: d["blocs"][0]["modalites"][0].update(type="qcm"), "élément blocs[0].modalites[0].type", "type de modalité inconnu « qcm »"),
+        (
+            lambda d: d["blocs"][0]["capacites"].append(dict(d["blocs"][0]["capacites"][0])),
+            "élément blocs[0].capacites[5].code",
+            "code de capacité en double « 1 »",
+        ),
+        (
+            lambda d: d["blocs"][0]["capacites"][2]["criteres"][1].update(texte=" "),
+            "élément blocs[0].capacites[2].criteres[1].texte",
+            "ne doit pas être vide",
+        ),
+        (
+            lambda d: d.update(date_enregistrement="31/02/2024"),
+            "élément date_enregistrement",
+            "date invalide « 31/02/2024 »",
+        ),
+        (
+            lambda d: d["blocs"][0]["modalites"][0].update(type="qcm"),
+            "élément blocs[0].modalites[0].type",
+            "type de modalité inconnu « qcm »",
+        ),
         (lambda d: d.update(extra=1), "document", "champ(s) inconnu(s) : extra"),
         (lambda d: d.update(regle={"type": "au_hasard"}), "élément regle.type", ""),
     ],
@@ -139,7 +157,11 @@ def test_database_refuses_changing_a_published_version(seeds):
         "DELETE FROM referentiels_bloc WHERE referentiel_id = %s",
         "UPDATE referentiels_critere SET texte = 'x' WHERE capacite_id IN (SELECT id FROM referentiels_capacite WHERE referentiel_id = %s)",
     ):
-        with pytest.raises(DatabaseError, match="publié"), transaction.atomic(), connection.cursor() as cursor:
+        with (
+            pytest.raises(DatabaseError, match="publié"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
             cursor.execute(statement, [ref.pk])
     with pytest.raises(DatabaseError), transaction.atomic():
         Referentiel.objects.filter(pk=ref.pk).update(status="draft")
@@ -153,7 +175,13 @@ def test_new_version_copies_into_a_draft_then_publish_archives_the_old(seeds):
     assert (draft.version, draft.status) == (2, "draft")
     assert draft.capacites.count() == ref.capacites.count()
     capacite = draft.capacites.get(code="C.1.1.1")
-    capacite_update(capacite=capacite, by=draft.certificateur, intitule="Nouvel intitulé", conditions="", criteres=[{"texte": "Un critère"}])
+    capacite_update(
+        capacite=capacite,
+        by=draft.certificateur,
+        intitule="Nouvel intitulé",
+        conditions="",
+        criteres=[{"texte": "Un critère"}],
+    )
     with pytest.raises(ApplicationError, match="brouillon de RNCP36390 existe déjà"):
         referentiel_new_version(referentiel=ref, by=ref.certificateur)
     referentiel_publish(referentiel=draft, by=draft.certificateur)
@@ -170,10 +198,21 @@ def test_other_certificateur_cannot_touch(seeds, certificateurs):
 
 def test_centre_sees_only_habilitated_published_versions(seeds, org_a, certificateurs):
     assert referentiel_list(organisation=org_a).count() == 0
-    habilitation_grant(certificateur=certificateurs["cci-france"], centre=org_a, code="RNCP36390", date_debut=dt.date(2020, 1, 1))
+    habilitation_grant(
+        certificateur=certificateurs["cci-france"],
+        centre=org_a,
+        code="RNCP36390",
+        date_debut=dt.date(2020, 1, 1),
+    )
     assert [r.code for r in referentiel_list(organisation=org_a)] == ["RNCP36390"]
     # An expired habilitation no longer grants access.
-    habilitation_grant(certificateur=certificateurs["uimm"], centre=org_a, code="CQPM-attache-gestion", date_debut=dt.date(2020, 1, 1), date_fin=dt.date(2021, 1, 1))
+    habilitation_grant(
+        certificateur=certificateurs["uimm"],
+        centre=org_a,
+        code="CQPM-attache-gestion",
+        date_debut=dt.date(2020, 1, 1),
+        date_fin=dt.date(2021, 1, 1),
+    )
     assert [r.code for r in referentiel_list(organisation=org_a)] == ["RNCP36390"]
     # A certificateur sees its own, every status.
     assert referentiel_list(organisation=certificateurs["uimm"]).count() == 3
@@ -181,8 +220,24 @@ def test_centre_sees_only_habilitated_published_versions(seeds, org_a, certifica
 
 def test_habilitation_bad_input(seeds, org_a, certificateurs):
     with pytest.raises(ApplicationError, match="Aucun référentiel"):
-        habilitation_grant(certificateur=certificateurs["uimm"], centre=org_a, code="RNCP36390", date_debut=dt.date(2024, 1, 1))
+        habilitation_grant(
+            certificateur=certificateurs["uimm"],
+            centre=org_a,
+            code="RNCP36390",
+            date_debut=dt.date(2024, 1, 1),
+        )
     with pytest.raises(ApplicationError, match="fin précède"):
-        habilitation_grant(certificateur=certificateurs["cci-france"], centre=org_a, code="RNCP36390", date_debut=dt.date(2024, 1, 1), date_fin=dt.date(2023, 1, 1))
+        habilitation_grant(
+            certificateur=certificateurs["cci-france"],
+            centre=org_a,
+            code="RNCP36390",
+            date_debut=dt.date(2024, 1, 1),
+            date_fin=dt.date(2023, 1, 1),
+        )
     with pytest.raises(ApplicationError, match="accordée à un centre"):
-        habilitation_grant(certificateur=certificateurs["cci-france"], centre=certificateurs["uimm"], code="RNCP36390", date_debut=dt.date(2024, 1, 1))
+        habilitation_grant(
+            certificateur=certificateurs["cci-france"],
+            centre=certificateurs["uimm"],
+            code="RNCP36390",
+            date_debut=dt.date(2024, 1, 1),
+        )

@@ -11,7 +11,14 @@ from referentiels.models import Referentiel
 from referentiels.seeds import seed_path
 from tests.conftest import make_member
 
-MODALITE = {"type": "entretien", "intitule": "", "duree_minutes": None, "points": None, "forme": "", "notes": ""}
+MODALITE = {
+    "type": "entretien",
+    "intitule": "",
+    "duree_minutes": None,
+    "points": None,
+    "forme": "",
+    "notes": "",
+}
 
 
 def _seed() -> dict:
@@ -44,9 +51,16 @@ def _with_list_code():
 
 BAD = [
     pytest.param(json.dumps(_with_points(2**31)), "blocs[0].modalites[0].points", "trop grand", id="points"),
-    pytest.param(json.dumps(_with_duration(10**30)), "blocs[1].capacites[0].modalites[0].duree_minutes", "trop grand", id="duree"),
+    pytest.param(
+        json.dumps(_with_duration(10**30)),
+        "blocs[1].capacites[0].modalites[0].duree_minutes",
+        "trop grand",
+        id="duree",
+    ),
     pytest.param(json.dumps(_with_version(2**31)), "élément version", "trop grand", id="version"),
-    pytest.param(json.dumps(_with_list_code()), "activites[0].capacites[1]", "chaîne de caractères", id="code-liste"),
+    pytest.param(
+        json.dumps(_with_list_code()), "activites[0].capacites[1]", "chaîne de caractères", id="code-liste"
+    ),
     pytest.param("[" * 100_000 + "]" * 100_000, "document", "imbrication trop profonde", id="json-profond"),
 ]
 

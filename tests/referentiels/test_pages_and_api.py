@@ -50,7 +50,11 @@ def test_detail_page_query_count_is_constant(seeds, certificateurs, client_for):
     client = client_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
     client.get("/o/uimm/referentiels/")  # first request of the session writes it
     counts = []
-    for name in ("cqpm-attache-gestion.json", "cqpm-management-equipes.json", "cqpm-responsable-affaires.json"):
+    for name in (
+        "cqpm-attache-gestion.json",
+        "cqpm-management-equipes.json",
+        "cqpm-responsable-affaires.json",
+    ):
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(f"/o/uimm/referentiels/{seeds[name].public_id}/").status_code == 200
         counts.append(len(ctx))
@@ -121,15 +125,23 @@ def test_publish_and_new_version_pages(cci_staff, seeds, client_for):
     )
     assert edit.status_code == 302
     cap = draft.capacites.get(code="C.1.1.1")
-    assert [(c.groupe, c.texte) for c in cap.criteres.all()] == [("Résultats", "Un critère"), ("", "Un autre")]
-    diff = client.get(f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}").content.decode()
+    assert [(c.groupe, c.texte) for c in cap.criteres.all()] == [
+        ("Résultats", "Un critère"),
+        ("", "Un autre"),
+    ]
+    diff = client.get(
+        f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}"
+    ).content.decode()
     assert "Intitulé revu" in diff and "modifié" in diff
     client.post(f"/o/cci-france/referentiels/{draft.public_id}/publier/")
     draft.refresh_from_db()
     ref.refresh_from_db()
     assert (draft.status, ref.status) == ("published", "archived")
     # Editing the now-published version is refused with a message.
-    edit = client.post(f"/o/cci-france/referentiels/{draft.public_id}/capacites/C.1.1.1/", {"intitule": "x", "conditions": "", "criteres": ""})
+    edit = client.post(
+        f"/o/cci-france/referentiels/{draft.public_id}/capacites/C.1.1.1/",
+        {"intitule": "x", "conditions": "", "criteres": ""},
+    )
     assert edit.status_code == 400 and "ne peut plus être modifié" in edit.content.decode()
 
 
@@ -172,7 +184,9 @@ def test_api_export_in_yaml_and_unknown_format(cci_staff, centre_user, seeds, ap
 def test_api_import_dry_run_and_errors(cci_staff, api_for):
     staff = api_for(cci_staff)
     upload = SimpleUploadedFile("rncp36390.json", seed_path("rncp36390.json").read_bytes())
-    response = staff.post("/api/v1/referentiels/import", {"fichier": upload, "dry_run": "true"}, format="multipart")
+    response = staff.post(
+        "/api/v1/referentiels/import", {"fichier": upload, "dry_run": "true"}, format="multipart"
+    )
     assert response.status_code == 200 and response.json()["dry_run"] is True
     assert Referentiel.objects.count() == 0
     bad = SimpleUploadedFile("x.json", b"[]")
@@ -191,9 +205,15 @@ def test_session_user_with_two_organisations_must_choose(cci_staff, org_a, clien
 
 def test_habilitations_page_and_api(cci_staff, seeds, org_a, client_for, api_for):
     client = client_for(cci_staff)
-    response = client.post("/o/cci-france/referentiels/habilitations/", {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01", "date_fin": "2024-01-01"})
+    response = client.post(
+        "/o/cci-france/referentiels/habilitations/",
+        {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01", "date_fin": "2024-01-01"},
+    )
     assert response.status_code == 400 and "précède" in response.content.decode()
-    response = client.post("/o/cci-france/referentiels/habilitations/", {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01"})
+    response = client.post(
+        "/o/cci-france/referentiels/habilitations/",
+        {"centre": org_a.pk, "code": "RNCP36390", "date_debut": "2025-01-01"},
+    )
     assert response.status_code == 302
     data = api_for(cci_staff).get("/api/v1/referentiels/habilitations/").json()
     assert [(h["centre"], h["referentiel_code"]) for h in data["results"]] == [("centre-a", "RNCP36390")]
@@ -207,7 +227,9 @@ def test_diff_shows_the_regle_in_words_modalites_and_no_difference(cci_staff, se
     client = client_for(cci_staff)
     ref = seeds["rncp36390.json"]
     draft = referentiel_new_version(referentiel=ref, by=cci_staff.organisation)
-    same = client.get(f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}").content.decode()
+    same = client.get(
+        f"/o/cci-france/referentiels/comparer/?a={ref.public_id}&b={draft.public_id}"
+    ).content.decode()
     assert "Aucune différence entre ces deux versions." in same and "<table" not in same
     modalite = Modalite.objects.filter(referentiel=draft, bloc__isnull=False).order_by("pk").first()
     Modalite.objects.filter(pk=modalite.pk).update(duree_minutes=(modalite.duree_minutes or 0) + 30)
@@ -231,7 +253,9 @@ def _counts() -> tuple:
 def test_import_preview_of_a_draft_replacement_writes_nothing_and_confirms(seeds, cci_staff, client_for):
     from referentiels.services import referentiel_export, referentiel_new_version
 
-    draft = referentiel_new_version(referentiel=seeds["rncp36390.json"], by=seeds["rncp36390.json"].certificateur)
+    draft = referentiel_new_version(
+        referentiel=seeds["rncp36390.json"], by=seeds["rncp36390.json"].certificateur
+    )
     before, counts = referentiel_export(referentiel=draft), _counts()
     doc = json.loads(json.dumps(before))
     doc["intitule"] = "Intitulé remplacé"
@@ -246,7 +270,9 @@ def test_import_preview_of_a_draft_replacement_writes_nothing_and_confirms(seeds
     assert confirm.status_code == 302
     draft.refresh_from_db()
     assert draft.intitule == "Intitulé remplacé"
-    assert referentiel_export(referentiel=draft)["blocs"][0]["capacites"][0]["intitule"] == "Capacité remplacée"
+    assert (
+        referentiel_export(referentiel=draft)["blocs"][0]["capacites"][0]["intitule"] == "Capacité remplacée"
+    )
 
 
 def test_import_preview_gives_the_message_of_the_import(seeds, cci_staff, client_for):
@@ -266,7 +292,9 @@ def test_import_preview_gives_the_message_of_the_import(seeds, cci_staff, client
     referentiel_publish(referentiel=draft, by=cci)
     confirm = client.post("/o/cci-france/referentiels/importer/", {"token": page.context["token"]})
     assert confirm.status_code == 400
-    preview = client.post("/o/cci-france/referentiels/importer/", {"fichier": _upload(doc), "remplacer": "on"})
+    preview = client.post(
+        "/o/cci-france/referentiels/importer/", {"fichier": _upload(doc), "remplacer": "on"}
+    )
     assert preview.status_code == 400
     assert confirm.context["error"] == preview.context["error"]
     assert "RNCP36390 v2 est publié" in preview.context["error"]
@@ -279,16 +307,28 @@ def test_api_import_dry_run_refuses_what_the_import_would(seeds, certificateurs,
     uimm = api_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
     cci = api_for(cci_staff)
     counts = _counts()
-    response = uimm.post("/api/v1/referentiels/import", {"fichier": _upload(dict(doc, version=7)), "dry_run": "true"}, format="multipart")
+    response = uimm.post(
+        "/api/v1/referentiels/import",
+        {"fichier": _upload(dict(doc, version=7)), "dry_run": "true"},
+        format="multipart",
+    )
     assert response.status_code == 400
     assert "appartient à un autre certificateur" in json.dumps(response.json(), ensure_ascii=False)
-    response = cci.post("/api/v1/referentiels/import", {"fichier": _upload(doc), "dry_run": "true", "remplacer": "true"}, format="multipart")
+    response = cci.post(
+        "/api/v1/referentiels/import",
+        {"fichier": _upload(doc), "dry_run": "true", "remplacer": "true"},
+        format="multipart",
+    )
     assert response.status_code == 400
     assert "RNCP36390 v1 est publié" in json.dumps(response.json(), ensure_ascii=False)
     draft = referentiel_new_version(referentiel=seeds["rncp36390.json"], by=certificateurs["cci-france"])
     counts = _counts()
     before = referentiel_export(referentiel=draft)
-    response = cci.post("/api/v1/referentiels/import", {"fichier": _upload(dict(doc, version=2, intitule="Autre")), "dry_run": "true", "remplacer": "true"}, format="multipart")
+    response = cci.post(
+        "/api/v1/referentiels/import",
+        {"fichier": _upload(dict(doc, version=2, intitule="Autre")), "dry_run": "true", "remplacer": "true"},
+        format="multipart",
+    )
     assert response.status_code == 200 and response.json()["dry_run"] is True
     draft.refresh_from_db()
     assert _counts() == counts and referentiel_export(referentiel=draft) == before

@@ -32,14 +32,26 @@ def test_sample_imports_every_fiche_with_blocs_as_in_the_xml(cci):
     assert report.total == 1 and [f.code for f in report.fiches] == ["RNCP36612"]
     ref = Referentiel.objects.get(code="RNCP36612")
     assert ref.status == "draft" and ref.kind == "RNCP" and ref.niveau_europeen == "NIV5"
-    assert list(ref.blocs.values_list("code", flat=True)) == ["RNCP36612BC01", "RNCP36612BC02", "RNCP36612BC03", "RNCP36612BC04"]
-    assert ref.blocs.get(code="RNCP36612BC02").intitule == "Etablissement de la paie et des déclarations sociales associées"
+    assert list(ref.blocs.values_list("code", flat=True)) == [
+        "RNCP36612BC01",
+        "RNCP36612BC02",
+        "RNCP36612BC03",
+        "RNCP36612BC04",
+    ]
+    assert (
+        ref.blocs.get(code="RNCP36612BC02").intitule
+        == "Etablissement de la paie et des déclarations sociales associées"
+    )
     assert ref.capacites.filter(bloc__code="RNCP36612BC02").count() == 9
     assert ref.capacites.get(code="RNCP36612BC02.1").intitule.startswith("Paramétrer le logiciel de paie")
     # Raw texts and partners are kept.
     assert len(ref.source["rncp"]["partenaires"]) == 26
     assert "RNCP36612BC02" in ref.source["rncp"]["blocs"]
-    rncp_import(source=SAMPLE, filename="sample.xml", certificateur=_certificateur("education-nationale", EDUCATION_NATIONALE))
+    rncp_import(
+        source=SAMPLE,
+        filename="sample.xml",
+        certificateur=_certificateur("education-nationale", EDUCATION_NATIONALE),
+    )
     rncp_import(source=SAMPLE, filename="sample.xml", certificateur=_certificateur("gem", GRENOBLE_EM))
     assert Referentiel.objects.get(code="RNCP37488").blocs.count() == 2
     assert Referentiel.objects.get(code="RNCP34762").blocs.count() == 5
@@ -92,14 +104,25 @@ def test_match_on_siret_then_on_normalised_name(db, siret, name, imported):
 
 
 def test_name_fallback_when_the_fiche_has_no_siret(db):
-    org = Organisation.objects.create(kind="certificateur", slug="travail", name="Ministère du travail, du plein emploi et de l'insertion", siret="11000007200099")
-    text = open(SAMPLE, encoding="utf-8").read().replace("<SIRET_CERTIFICATEUR>11000007200014</SIRET_CERTIFICATEUR>", "")
+    org = Organisation.objects.create(
+        kind="certificateur",
+        slug="travail",
+        name="Ministère du travail, du plein emploi et de l'insertion",
+        siret="11000007200099",
+    )
+    text = (
+        open(SAMPLE, encoding="utf-8")
+        .read()
+        .replace("<SIRET_CERTIFICATEUR>11000007200014</SIRET_CERTIFICATEUR>", "")
+    )
     report = rncp_import(source=io.BytesIO(text.encode()), filename="x.xml", certificateur=org)
     assert [f.code for f in report.fiches] == ["RNCP37674"]
 
 
 def test_partner_with_known_siret_gets_habilitation(cci):
-    centre = Organisation.objects.create(kind="centre", slug="campus-du-lac", name="Campus du Lac", siret="41058110200010")
+    centre = Organisation.objects.create(
+        kind="centre", slug="campus-du-lac", name="Campus du Lac", siret="41058110200010"
+    )
     report = rncp_import(source=SAMPLE, filename="sample.xml", certificateur=cci, numeros={"RNCP36612"})
     assert report.habilitations == 1
     assert Habilitation.objects.get().centre == centre
@@ -134,7 +157,11 @@ def test_bad_exports_are_refused_whole(cci, xml, expected):
 
 def test_a_bad_fiche_after_good_ones_writes_nothing(cci):
     text = open(SAMPLE, encoding="utf-8").read()
-    broken = text.replace("<NUMERO_FICHE>RNCP37674</NUMERO_FICHE>", "<NUMERO_FICHE>RNCP37674</NUMERO_FICHE><DATE_FIN_ENREGISTREMENT>99/99/2024</DATE_FIN_ENREGISTREMENT>", 1)
+    broken = text.replace(
+        "<NUMERO_FICHE>RNCP37674</NUMERO_FICHE>",
+        "<NUMERO_FICHE>RNCP37674</NUMERO_FICHE><DATE_FIN_ENREGISTREMENT>99/99/2024</DATE_FIN_ENREGISTREMENT>",
+        1,
+    )
     with pytest.raises(ApplicationError):
         rncp_import(source=io.BytesIO(broken.encode()), filename="x.xml", certificateur=cci)
     assert Referentiel.objects.count() == 0
@@ -210,9 +237,16 @@ def test_reimport_replaces_the_drafts_content_in_bulk(db, tmp_path, django_asser
     last = blocs_before[-1]
     # the last bloc leaves the fiche; the first one is renamed
     start = fiche.index(f"<CODE>{last}</CODE>")
-    fiche = fiche[: fiche.rindex("<BLOC_COMPETENCES>", 0, start)] + fiche[fiche.index("</BLOC_COMPETENCES>", start) + len("</BLOC_COMPETENCES>"):]
+    fiche = (
+        fiche[: fiche.rindex("<BLOC_COMPETENCES>", 0, start)]
+        + fiche[fiche.index("</BLOC_COMPETENCES>", start) + len("</BLOC_COMPETENCES>") :]
+    )
     i = fiche.index("<LIBELLE>", fiche.index(f"<CODE>{blocs_before[0]}</CODE>"))
-    fiche = fiche[: i + len("<LIBELLE>")] + "Bloc renommé par France compétences" + fiche[fiche.index("</LIBELLE>", i):]
+    fiche = (
+        fiche[: i + len("<LIBELLE>")]
+        + "Bloc renommé par France compétences"
+        + fiche[fiche.index("</LIBELLE>", i) :]
+    )
     second.write_text(head + sep + fiche + end + tail, encoding="utf-8")
 
     with django_assert_max_num_queries(30 + 15):

@@ -28,7 +28,11 @@ from referentiels.rncp import (
 )
 from referentiels.rncp_synth import synthetic_numero, write_synthetic_export
 
-SAMPLE = Path(os.environ.get("RNCP_SAMPLE", str(Path(__file__).resolve().parents[1] / "data" / "rncp-fiches-sample.xml")))
+SAMPLE = Path(
+    os.environ.get(
+        "RNCP_SAMPLE", str(Path(__file__).resolve().parents[1] / "data" / "rncp-fiches-sample.xml")
+    )
+)
 needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason=f"{SAMPLE} absent")
 
 

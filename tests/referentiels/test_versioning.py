@@ -40,7 +40,8 @@ def test_published_activite_capacites_links_are_frozen(published):
 
     def raw_update():
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET capacite_id = %s WHERE activite_id = %s", [other.pk, activite.pk])  # noqa: S608 - table name from the model
+            sql = f"UPDATE {table} SET capacite_id = %s WHERE activite_id = %s"  # noqa: S608 - table name from the model
+            cursor.execute(sql, [other.pk, activite.pk])
 
     _refused(raw_update)
     assert linked in activite.capacites.all() and other not in activite.capacites.all()

@@ -22,7 +22,9 @@ class Command(BaseCommand):
                 except ModuleNotFoundError:
                     continue
                 module.seed(stdout=self.stdout)
-        self.stdout.write(self.style.SUCCESS(f"Monde de démonstration prêt. Connexions (mot de passe : {DEMO_PASSWORD}) :"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Monde de démonstration prêt. Connexions (mot de passe : {DEMO_PASSWORD}) :")
+        )
         for email, _first, _last, roles in USERS:
             self.stdout.write(f"  {email:32} " + ", ".join(f"{role.label} @ {slug}" for slug, role in roles))
         self.stdout.write("  superadmin@demo.demo             superutilisateur (/admin/)")

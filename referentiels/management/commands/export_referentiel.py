@@ -20,4 +20,6 @@ class Command(BaseCommand):
         referentiel = qs.first()
         if referentiel is None:
             raise CommandError(f"Référentiel introuvable : {options['code']}")
-        self.stdout.write(document_dumps(referentiel_export(referentiel=referentiel), fmt=options["format"]), ending="")
+        self.stdout.write(
+            document_dumps(referentiel_export(referentiel=referentiel), fmt=options["format"]), ending=""
+        )

@@ -11,8 +11,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--certificateur", required=True, help="identifiant (slug) de l'organisation certificatrice")
-        parser.add_argument("--replace", action="store_true", help="remplacer un brouillon existant de même version")
+        parser.add_argument(
+            "--certificateur", required=True, help="identifiant (slug) de l'organisation certificatrice"
+        )
+        parser.add_argument(
+            "--replace", action="store_true", help="remplacer un brouillon existant de même version"
+        )
         parser.add_argument("--publish", action="store_true", help="publier après import")
 
     def handle(self, *args, **options):
@@ -23,7 +27,9 @@ class Command(BaseCommand):
         try:
             with open(options["file"], "rb") as fh:
                 doc = document_parse(fh.read(), options["file"])
-            referentiel = referentiel_import(doc=doc, certificateur=certificateur, replace_draft=options["replace"])
+            referentiel = referentiel_import(
+                doc=doc, certificateur=certificateur, replace_draft=options["replace"]
+            )
             if options["publish"]:
                 referentiel_publish(referentiel=referentiel, by=certificateur)
         except (FormatError, ApplicationError, OSError) as exc:

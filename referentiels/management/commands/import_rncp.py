@@ -14,8 +14,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--fiche", action="append", default=[], help="numéro de fiche à importer (répétable)")
-        parser.add_argument("--certificateur", required=True, help="identifiant (slug) de l'organisation certificatrice")
+        parser.add_argument(
+            "--fiche", action="append", default=[], help="numéro de fiche à importer (répétable)"
+        )
+        parser.add_argument(
+            "--certificateur", required=True, help="identifiant (slug) de l'organisation certificatrice"
+        )
         parser.add_argument("--dry-run", action="store_true", help="vérifier et résumer sans rien écrire")
 
     def handle(self, *args, **options):
@@ -27,18 +31,28 @@ class Command(BaseCommand):
         start = time.perf_counter()
         try:
             report = rncp_import(
-                source=options["file"], filename=options["file"], certificateur=certificateur, numeros=numeros,
-                dry_run=options["dry_run"], progress=lambda n: self.stderr.write(f"  {n} fiches…"),
+                source=options["file"],
+                filename=options["file"],
+                certificateur=certificateur,
+                numeros=numeros,
+                dry_run=options["dry_run"],
+                progress=lambda n: self.stderr.write(f"  {n} fiches…"),
             )
         except (ApplicationError, RncpError, FormatError, OSError) as exc:
             # str() of a FormatError names the file and the element, not only its message.
             raise CommandError(str(exc)) from None
         elapsed = time.perf_counter() - start
         verb = "vérifiées (aucune écriture)" if report.dry_run else "importées"
-        self.stdout.write(self.style.SUCCESS(f"{report.total} fiche(s) {verb} en {elapsed:.1f} s ; {report.habilitations} habilitation(s)."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{report.total} fiche(s) {verb} en {elapsed:.1f} s ; {report.habilitations} habilitation(s)."
+            )
+        )
         if report.skipped_total:
-            self.stdout.write(self.style.WARNING(
-                f"{report.skipped_total} fiche(s) ignorée(s) : {certificateur.name} n'en est pas certificateur."
-            ))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{report.skipped_total} fiche(s) ignorée(s) : {certificateur.name} n'en est pas certificateur."
+                )
+            )
             for fiche in report.skipped:
                 self.stdout.write(f"  {fiche.code} ignorée : {fiche.raison}")
