@@ -95,7 +95,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 # ---------------------------------------------------------------------------------------------
 # Real mode: tests, lint, bench
 # ---------------------------------------------------------------------------------------------
-test: venv sysdeps-test services node ## run the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
+test: venv sysdeps-test services node ## lint, then the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
+	@$(VENV)/bin/ruff check --quiet . && $(VENV)/bin/ruff format --check --quiet . || \
+		{ echo "make test: ruff found lint or formatting issues (see above); 'make format' fixes most." >&2; exit 1; }
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: venv ## ruff check + ruff format --check
