@@ -112,6 +112,16 @@ def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve
     ResultatChange.objects.bulk_create(changes)
 
 
+def _covering(epreuves, capacite_code: str):
+    """The épreuves of ``epreuves`` that cover a capacité (its code in their JSON list).
+
+    Read in Python: a JSON ``contains`` lookup exists on PostgreSQL but not on SQLite, which the
+    embedded demo runs on; a dossier sits a handful of épreuves.
+    """
+    ids = [pk for pk, codes in epreuves.values_list("pk", "capacites") if capacite_code in (codes or [])]
+    return Epreuve.objects.filter(pk__in=ids)
+
+
 def _check_evaluateur_scope(by, dossier: Dossier, *, capacite=None, bloc=None, composante: str = "") -> None:
     """An évaluateur writes and validates only what an épreuve they are assigned to, and that
     this dossier sits, covers; admins and gestionnaires are not restricted."""
@@ -121,7 +131,7 @@ def _check_evaluateur_scope(by, dossier: Dossier, *, capacite=None, bloc=None, c
         return
     epreuves = Epreuve.objects.filter(evaluateurs__user=_user(by), inscriptions__dossier=dossier)
     if capacite is not None:
-        epreuves, what = epreuves.filter(capacites__contains=[capacite.code]), f"la capacité {capacite.code}"
+        epreuves, what = _covering(epreuves, capacite.code), f"la capacité {capacite.code}"
         field = "capacite"
     elif bloc is not None:
         epreuves, what, field = epreuves.filter(bloc=bloc), f"le bloc {bloc.code}", "bloc"
@@ -333,10 +343,9 @@ def _may_depart(resultat: Resultat) -> bool:
             capacite_id=resultat.capacite_id,
             avis=contrary,
         ).exists()
-        or InscriptionEpreuve.objects.filter(
-            dossier_id=resultat.dossier_id,
-            epreuve__modalite__type="entretien",
-            epreuve__capacites__contains=[resultat.capacite.code],
+        or _covering(
+            Epreuve.objects.filter(inscriptions__dossier_id=resultat.dossier_id, modalite__type="entretien"),
+            resultat.capacite.code,
         ).exists()
     )
 
