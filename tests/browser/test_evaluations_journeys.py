@@ -25,6 +25,26 @@ commission_setup = test_commission.setup  # the fixture: a capacité with an avi
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def _soutenance(org, alice, ref, evaluateur, *, capacites: int, noms=("Arnaud", "Bernard", "Colin")):
+    """A « Soutenance » in 40 days on the first ``capacites`` capacités, marked by ``evaluateur``,
+    with one inscribed dossier per name."""
+    with tenant_context(org):
+        session = services.session_create(by=alice, referentiel=ref, intitule="Session", lieu="Paris")
+        epreuve = services.epreuve_create(
+            session=session,
+            by=alice,
+            intitule="Soutenance",
+            date=timezone.localdate() + dt.timedelta(days=40),
+            heure_debut=dt.time(9),
+            duree_minutes=60,
+            capacites=[c.code for c in ref.capacites.all()[:capacites]],
+            evaluateurs=[evaluateur.user],
+        )
+        dossiers = [inscribed_dossier(alice, ref, nom_naissance=n) for n in noms]
+        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=dossiers)
+    return epreuve
+
+
 def test_gestionnaire_schedules_a_session_and_sends_convocations(page, org_a, alice, referentiels):  # noqa: F811
     with tenant_context(org_a):
         dossier = inscribed_dossier(alice, referentiels["cqpm"], email="lea.durand@example.org")
@@ -110,20 +130,7 @@ def test_tuteur_follows_the_link_and_submits_an_avis(page, org_a, alice, referen
 def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, referentiels):  # noqa: F811
     eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
     ref = referentiels["cqpm"]
-    with tenant_context(org_a):
-        session = services.session_create(by=alice, referentiel=ref, intitule="Session clavier", lieu="Paris")
-        epreuve = services.epreuve_create(
-            session=session,
-            by=alice,
-            intitule="Soutenance",
-            date=timezone.localdate() + dt.timedelta(days=40),
-            heure_debut=dt.time(9),
-            duree_minutes=60,
-            capacites=[c.code for c in ref.capacites.all()[:2]],
-            evaluateurs=[eva.user],
-        )
-        dossiers = [inscribed_dossier(alice, ref, nom_naissance=n) for n in ("Arnaud", "Bernard", "Colin")]
-        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=dossiers)
+    epreuve = _soutenance(org_a, alice, ref, eva, capacites=2)
 
     login(page, "eva@test.local")
     page.goto(page.base + "/o/centre-a/")
@@ -189,20 +196,7 @@ def test_evaluateur_marks_a_paged_grid_page_by_page(page, org_a, alice, referent
     monkeypatch.setattr("evaluations.views.GRID_ROWS_PER_PAGE", 2)
     eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
     ref = referentiels["cqpm"]
-    with tenant_context(org_a):
-        session = services.session_create(by=alice, referentiel=ref, intitule="Session paginée", lieu="Paris")
-        epreuve = services.epreuve_create(
-            session=session,
-            by=alice,
-            intitule="Soutenance",
-            date=timezone.localdate() + dt.timedelta(days=40),
-            heure_debut=dt.time(9),
-            duree_minutes=60,
-            capacites=[ref.capacites.first().code],
-            evaluateurs=[eva.user],
-        )
-        dossiers = [inscribed_dossier(alice, ref, nom_naissance=n) for n in ("Arnaud", "Bernard", "Colin")]
-        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=dossiers)
+    epreuve = _soutenance(org_a, alice, ref, eva, capacites=1)
 
     login(page, "eva@test.local")
     page.goto(page.base + f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/?filtre=a_saisir")
@@ -254,19 +248,7 @@ def test_a_failed_autosave_is_shown_not_silent(page, org_a, alice, referentiels)
     eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
     other = make_member(org_a, Role.EVALUATEUR, "eva2@test.local")
     ref = referentiels["cqpm"]
-    with tenant_context(org_a):
-        session = services.session_create(by=alice, referentiel=ref, intitule="Session", lieu="Paris")
-        epreuve = services.epreuve_create(
-            session=session,
-            by=alice,
-            intitule="Soutenance",
-            date=timezone.localdate() + dt.timedelta(days=40),
-            heure_debut=dt.time(9),
-            duree_minutes=60,
-            capacites=[c.code for c in ref.capacites.all()[:1]],
-            evaluateurs=[eva.user],
-        )
-        services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[inscribed_dossier(alice, ref)])
+    epreuve = _soutenance(org_a, alice, ref, eva, capacites=1, noms=("Durand",))
 
     login(page, "eva@test.local")
     page.goto(page.base + f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/")
