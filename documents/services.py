@@ -58,7 +58,7 @@ MAX_ATTEMPTS = 5
 
 #: Context keys each numbered kind needs (the legal mentions and the verification registry).
 REQUIRED_CONTEXT: dict[str, tuple[str, ...]] = {
-    DocumentKind.PARCHEMIN: ("certificateur", "intitule", "code_certification", "lieu", "signataires"),
+    DocumentKind.PARCHEMIN: ("certificateur", "intitule", "lieu", "signataires"),
     DocumentKind.CERTIFICAT_BLOC: (
         "certificateur",
         "intitule",
@@ -241,7 +241,7 @@ def document_request(
                 holder_name=document.holder_name,
                 certification=_certification_text(kind, context),
                 niveau=_niveau_text(context),
-                code_certification=str(context.get("code_certification", "")),
+                code_certification=str(context.get("numero_enregistrement", "")),
                 certificateur_nom=str(context["certificateur"]),
                 issued_on=issued_on,
             )
@@ -555,7 +555,7 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
         holder_name=document.holder_name,
         certification=_certification_text(document.kind, new_context),
         niveau=_niveau_text(new_context),
-        code_certification=str(new_context.get("code_certification", "")),
+        code_certification=str(new_context.get("numero_enregistrement", "")),
         certificateur_nom=str(new_context["certificateur"]),
         updated_at=timezone.now(),
     )

@@ -391,9 +391,39 @@ def _recordable(decision: Decision) -> bool:
     return True
 
 
+def partial_allowed(referentiel) -> bool:
+    """Whether the règle has separately validable blocs: a CQPM's does not (seed 000: « l'ensemble
+    des capacités professionnelles décrites dans le référentiel de certification doit être
+    acquis »), and an implicit bloc (the single bloc of a référentiel without blocs) is not one."""
+    if (referentiel.regle or {}).get("type") == "toutes_capacites":
+        return False
+    return any(not b.implicite for b in referentiel.blocs.all())
+
+
+def _check_regle_allows(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
+    """The jury chooses among what the référentiel's règle allows (issue 13, point 3)."""
+    referentiel = dossier.referentiel
+    if value != Dossier.Decision.PARTIEL:
+        return
+    if not partial_allowed(referentiel):
+        raise ApplicationError(
+            "La validation partielle n'existe pas pour cette certification : sa règle exige que "
+            "l'ensemble des capacités soit acquis (pas de bloc validable séparément). "
+            "Choisissez « Certifié » ou « Ajourné ».",
+            field=field,
+        )
+    real = {b.code for b in referentiel.blocs.all() if not b.implicite}
+    wrong = sorted(set(blocs) - real)
+    if wrong:
+        raise ApplicationError(f"Bloc(s) inconnu(s) de la certification : {', '.join(wrong)}.", field=field)
+
+
 def _check_decision(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
     """The candidates app's rule, checked early so the jury gets the message on its page."""
     from candidates.services import dossier_decision_check
+
+    blocs = list(blocs)
+    _check_regle_allows(dossier, value, blocs, field)
 
     try:
         dossier_decision_check(dossier=dossier, decision=value, blocs_acquis=blocs)
