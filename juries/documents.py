@@ -17,6 +17,7 @@ signature (``juries.tasks.jury_documents_issue``), then rendered one task per do
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 
@@ -372,7 +373,7 @@ def rectification_documents_request(*, rectification: Rectification, by) -> None
     for document in IssuedDocument.objects.filter(
         idempotency_key__startswith=prefix, revoked_at__isnull=True
     ):
-        document_revoke(document=document, by=by, reason=reason)
+        document_revoke(document=document, by=by, reason=reason, category="rectification")
     candidate, ref = decision.dossier.candidate, jury.referentiel
     key, name = f"jury:{jury.public_id}:rectification:{rectification.public_id}", holder_name(candidate)
     common = {
@@ -450,3 +451,73 @@ def _rectification_pv_context(jury: Jury, rect: Rectification) -> dict:
     context["reference"] += "-R"
     context["observations"] = f"Procès-verbal rectificatif. Motif : {rect.motif}"
     return context
+
+
+# --- re-issue: the document derived again (issue 13, point 5) -----------------------------------
+
+_KEY = re.compile(
+    r"^jury:(?P<jury>[0-9a-f-]{36}):(?:dossier:(?P<dossier>[0-9a-f-]{36})|rectification:(?P<rect>[0-9a-f-]{36}))"
+    r":(?:parchemin|bloc:(?P<bloc>.+))$"
+)
+
+
+def document_derivable(document: IssuedDocument) -> bool:
+    """Whether ``document`` comes from a signed deliberation (a jury's parchemin or certificat de bloc)."""
+    return bool(_KEY.match(document.idempotency_key or ""))
+
+
+def document_candidate(document: IssuedDocument):
+    """The candidate a jury document was issued to (``None`` for another document)."""
+    match = _KEY.match(document.idempotency_key or "")
+    if match is None:
+        return None
+    if match["dossier"]:
+        dossier = Dossier.objects.select_related("candidate").filter(public_id=match["dossier"]).first()
+    else:
+        rect = (
+            Rectification.objects.select_related("decision__dossier__candidate")
+            .filter(public_id=match["rect"])
+            .first()
+        )
+        dossier = rect.decision.dossier if rect else None
+    return dossier.candidate if dossier else None
+
+
+def document_context_derive(document: IssuedDocument, identity: dict) -> tuple[str, str, dict]:
+    """``(holder_name, title, context)`` of ``document`` derived again from its jury (the
+    référentiel version, the signed decision) and its holder's identity corrected by ``identity``
+    (civil-status fields only). Nothing is taken from the document's stored content; the
+    candidate's record is corrected too, so later documents carry the same civil status."""
+    import copy
+
+    from candidates.models import Candidate
+    from documents.models import IDENTITY_FIELDS
+
+    match = _KEY.match(document.idempotency_key or "")
+    if match is None:
+        raise ValueError("not a jury document")
+    jury = Jury.objects.select_related("referentiel", "organisation").get(public_id=match["jury"])
+    if match["dossier"]:
+        dossier = Dossier.objects.select_related("candidate").get(public_id=match["dossier"])
+    else:
+        rect = Rectification.objects.select_related("decision__dossier__candidate").get(
+            public_id=match["rect"]
+        )
+        dossier = rect.decision.dossier
+    fields = {k: v for k, v in identity.items() if k in IDENTITY_FIELDS}
+    Candidate.objects.filter(pk=dossier.candidate_id).update(**fields)
+    candidate = copy.copy(dossier.candidate)
+    for key, value in fields.items():
+        setattr(candidate, key, value if value is not None else getattr(candidate, key))
+    ref = jury.referentiel
+    context = _diplome_context(jury, candidate)
+    title = ref.intitule
+    if match["bloc"]:
+        code = match["bloc"]
+        context |= {
+            "nature": "Certificat de bloc de compétences",
+            "bloc_code": code,
+            "bloc_intitule": _bloc_intitules(jury).get(code, code),
+        }
+        title = f"Bloc {code} de la certification {ref.intitule}"
+    return holder_name(candidate), title, context

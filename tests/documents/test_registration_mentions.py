@@ -287,3 +287,27 @@ def test_api_reads_and_writes_the_registration(seeded, api_for):
     )
     assert put.status_code == 200, put.json()
     assert "30/03/2022" in put.json()["mention"]
+
+
+def test_public_verification_shows_category_not_reason_and_no_birth_date(seeded, org_a, alice, client):
+    """Issue 13, point 8: holder's name, certification (intitulé + registration number), date,
+    status valid / revoked (date + fixed public category, never the free-text reason)."""
+    from documents.services import document_revoke
+    from organisations.roles import Role
+    from tests.conftest import make_member
+
+    _text, document = _parchemin_text(org_a, alice, seeded["rncp36390.json"])
+    page = client.get(f"/verifier/{document.verification_code}").content.decode()
+    assert "RNCP36390" in page and "Léa DURAND" in page and "12/06/2026" in page
+    assert "1998" not in page and "née" not in page  # no birth date
+    admin = make_member(org_a, Role.ADMIN, "admin-verif@test.local")
+    with tenant_context(org_a):
+        document_revoke(document=document, by=admin, reason="Fraude constatée lors du contrôle GTP")
+    page = client.get(f"/verifier/{document.verification_code}").content.decode()
+    assert "Document révoqué" in page and "Retrait décidé par l&#x27;organisme" in page
+    assert "Fraude" not in page
+    api = client.get(f"/api/v1/verifier/{document.verification_code}").json()
+    assert "Fraude" not in str(api) and api["status"] == "revoked"
+    _text, cqpm_doc = _parchemin_text(org_a, alice, seeded["cqpm-attache-gestion.json"])
+    page = client.get(f"/verifier/{cqpm_doc.verification_code}").content.decode()
+    assert "Numéro d&#x27;enregistrement" not in page and "CQPM-attache-gestion" not in page

@@ -23,10 +23,9 @@ CQPM_PANEL = [
 ]
 
 
-@pytest.fixture
-def cqpm_sitting(in_a, alice, referentiels):
-    cqpm = referentiels["cqpm"]
-    panel = {email: jury_user(in_a, email) for email, *_ in CQPM_PANEL}
+def cqpm_jury(org, alice, cqpm, *, fail: bool):
+    """A CQPM jury in deliberation with one candidate (failing one capacité when ``fail``)."""
+    panel = {email: jury_user(org, email) for email, *_ in CQPM_PANEL}
     jury = services.jury_create(
         by=alice, referentiel=cqpm, intitule="Jury CQPM", date=JURY_DATE, lieu="Salle 2"
     )
@@ -45,15 +44,21 @@ def cqpm_sitting(in_a, alice, referentiels):
             structure="Entreprise",
         )
     first_cap = cqpm.capacites.order_by("bloc__order", "order").first()
-    failed = ready_dossier(
+    etats = {first_cap.code: "non_acquis"} if fail else {}
+    dossier = ready_dossier(
         alice,
         cqpm,
-        nom_naissance="Echec",
-        grade=lambda d, by: grade_capacites(d, by, etats={first_cap.code: "non_acquis"}),
+        nom_naissance="Echec" if fail else "Martin",
+        grade=lambda d, by: grade_capacites(d, by, etats=etats),
     )
-    services.jury_dossiers_add(jury=jury, by=alice, dossiers=[failed])
+    services.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
     services.jury_open(jury=jury, by=alice)
     return jury, panel, Decision.objects.get(jury=jury)
+
+
+@pytest.fixture
+def cqpm_sitting(in_a, alice, referentiels):
+    return cqpm_jury(in_a, alice, referentiels["cqpm"], fail=True)
 
 
 def test_cqpm_partial_validation_refused_by_the_service(cqpm_sitting):
