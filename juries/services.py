@@ -391,13 +391,13 @@ def _recordable(decision: Decision) -> bool:
     return True
 
 
-def partial_allowed(referentiel) -> bool:
+def partial_allowed(referentiel, *, blocs=None) -> bool:
     """Whether the règle has separately validable blocs: a CQPM's does not (seed 000: « l'ensemble
     des capacités professionnelles décrites dans le référentiel de certification doit être
     acquis »), and an implicit bloc (the single bloc of a référentiel without blocs) is not one."""
     if (referentiel.regle or {}).get("type") == "toutes_capacites":
         return False
-    return any(not b.implicite for b in referentiel.blocs.all())
+    return any(not b.implicite for b in (referentiel.blocs.all() if blocs is None else blocs))
 
 
 def _check_regle_allows(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
