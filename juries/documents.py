@@ -280,6 +280,9 @@ def jury_documents_issue(*, jury: Jury) -> int:
         raise ValueError("Documents are issued after the last signature only.")
     ref = jury.referentiel
     pv = jury.proces_verbaux.get(kind=ProcesVerbal.Kind.INITIAL)
+    # Time is truth (issue 13, point 4): the PV is dated by its last signature, the documents by
+    # their issuance (right after it), never by the jury's planned date.
+    signed_on = timezone.localtime(pv.completed_at).date() if pv.completed_at else timezone.localdate()
     decisions = list(jury.decisions.select_related("dossier__candidate").order_by("order", "pk"))
     carried_by_dossier: dict[int, set[str]] = {}
     for dossier_id, code in DossierBloc.objects.filter(
@@ -298,7 +301,7 @@ def jury_documents_issue(*, jury: Jury) -> int:
         group_key=group,
         title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
         context=pv_context(jury, pv, decisions),
-        issued_on=jury.date,
+        issued_on=signed_on,
         render=False,
     )
     for d in decisions:
@@ -314,8 +317,8 @@ def jury_documents_issue(*, jury: Jury) -> int:
                 group_key=group,
                 holder_name=name,
                 title=ref.intitule,
-                context=_diplome_context(jury, candidate),
-                issued_on=jury.date,
+                context=_diplome_context(jury, candidate) | {"dossier_id": str(d.dossier.public_id)},
+                issued_on=signed_on,
                 render=False,
             )
             continue
@@ -326,6 +329,7 @@ def jury_documents_issue(*, jury: Jury) -> int:
                 if code in carried_by_dossier.get(d.dossier_id, set()):
                     continue  # certified by the earlier jury that validated it
                 context = _diplome_context(jury, candidate) | {
+                    "dossier_id": str(d.dossier.public_id),
                     "nature": "Certificat de bloc de compétences",
                     "bloc_code": code,
                     "bloc_intitule": intitules.get(code, code),
@@ -339,7 +343,7 @@ def jury_documents_issue(*, jury: Jury) -> int:
                     holder_name=name,
                     title=f"Bloc {code} de la certification {ref.intitule}",
                     context=context,
-                    issued_on=jury.date,
+                    issued_on=signed_on,
                     render=False,
                 )
         document_request(
@@ -351,7 +355,7 @@ def jury_documents_issue(*, jury: Jury) -> int:
             holder_name=name,
             title="Attestation de suivi de formation",
             context=_attestation_context(jury, d, carried_by_dossier.get(d.dossier_id, set()), intitules),
-            issued_on=jury.date,
+            issued_on=signed_on,
             render=False,
         )
     return documents_render_batch(group_key=group, retry_failed=True)
@@ -396,7 +400,7 @@ def rectification_documents_request(*, rectification: Rectification, by) -> None
             certificateur=ref.certificateur,
             idempotency_key=f"{key}:parchemin",
             title=ref.intitule,
-            context=_diplome_context(jury, candidate),
+            context=_diplome_context(jury, candidate) | {"dossier_id": str(decision.dossier.public_id)},
             **common,
         )
         return
@@ -510,7 +514,7 @@ def document_context_derive(document: IssuedDocument, identity: dict) -> tuple[s
     for key, value in fields.items():
         setattr(candidate, key, value if value is not None else getattr(candidate, key))
     ref = jury.referentiel
-    context = _diplome_context(jury, candidate)
+    context = _diplome_context(jury, candidate) | {"dossier_id": str(dossier.public_id)}
     title = ref.intitule
     if match["bloc"]:
         code = match["bloc"]
