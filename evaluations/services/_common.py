@@ -148,3 +148,47 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
             f"Critère(s) {', '.join(unknown)} hors de la capacité {capacite.code}.", field="criteres_observes"
         )
     return ids
+
+
+def epreuve_start(epreuve: Epreuve):
+    """When the épreuve starts (its date and start time, Paris time), aware."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(epreuve.date, epreuve.heure_debut))
+
+
+def _check_started(epreuve: Epreuve, what: str) -> None:
+    """Time is truth (issue 13, point 4): nothing of an épreuve is recorded before it starts."""
+    from django.utils import timezone
+
+    start = epreuve_start(epreuve)
+    if start > timezone.now():
+        local = timezone.localtime(start)
+        raise ApplicationError(
+            f"L'épreuve « {epreuve.intitule} » commence le {local:%d/%m/%Y} à {local:%H:%M} : "
+            f"{what} ne peut pas être saisi(e) avant.",
+            field="epreuve",
+        )
+
+
+def _check_target_started(dossier, *, capacite=None, bloc=None, composante: str = "") -> None:
+    """A result without its épreuve: refused when every épreuve of the dossier that evaluates this
+    capacité, bloc or composante is still to come (a result cannot precede its épreuve)."""
+    from evaluations.models import InscriptionEpreuve
+
+    covering = []
+    for inscription in InscriptionEpreuve.objects.filter(dossier=dossier).select_related("epreuve"):
+        e = inscription.epreuve
+        if (
+            (capacite is not None and capacite.code in (e.capacites or []))
+            or (bloc is not None and e.bloc_id == bloc.pk)
+            or (composante and e.composante == composante)
+        ):
+            covering.append(e)
+    from django.utils import timezone
+
+    now = timezone.now()
+    if covering and all(epreuve_start(e) > now for e in covering):
+        _check_started(min(covering, key=epreuve_start), "un résultat")

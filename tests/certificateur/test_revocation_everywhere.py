@@ -57,8 +57,8 @@ def test_revoked_parchemin_is_never_declared_and_a_declared_one_is_withdrawn(wor
     first, _refused = cdc_flux_create(certificateur=cci, by=cci_user)
     first_xml = first.file.open("rb").read()
     assert str(world["b1"].public_id) not in first_xml.decode()
-    b1_passage = CdcPassage.objects.get(dossier_public_id=world["b1"].public_id)
-    assert b1_passage.etat != CdcPassage.Etat.DECLARE
+    # revoked before any declaration: never tracked, never declared
+    assert not CdcPassage.objects.filter(dossier_public_id=world["b1"].public_id).exists()
     assert cdc.validate_flux(first_xml) == []  # 1.1.2 output stays valid
     assert b"<cpf:action>" not in first_xml
     a1 = CdcPassage.objects.get(dossier_public_id=world["a1"].public_id)
