@@ -10,7 +10,7 @@ from evaluations.models import (
     InscriptionEpreuve,
     Resultat,
 )
-from evaluations.services._common import TRACKED, _check_open, _check_started, _history, _user
+from evaluations.services._common import TRACKED, _check_open, _history, _user
 from evaluations.services.results import resultat_record, suivi_update
 from evaluations.services.sessions import MAKE_UP_MONTHS, add_months
 from organisations.services import audit_record
@@ -39,7 +39,6 @@ def presence_record(
         )
     _check_open(inscription.dossier)
     epreuve = inscription.epreuve
-    _check_started(epreuve, "la présence")
     inscription.presence = presence
     inscription.motif_absence = motif if presence == P.ABSENT_JUSTIFIE else ""
     inscription.justification = justification.strip() if presence == P.ABSENT_JUSTIFIE else ""

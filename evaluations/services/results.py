@@ -18,8 +18,6 @@ from evaluations.services._common import (
     _check_criteres,
     _check_evaluateur_scope,
     _check_open,
-    _check_started,
-    _check_target_started,
     _covering,
     _decimal,
     _history,
@@ -117,10 +115,6 @@ def resultat_record(
     else:
         raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
     criteres_observes = _check_criteres(capacite, criteres_observes)
-    if epreuve is not None:
-        _check_started(epreuve, "un résultat")
-    else:
-        _check_target_started(dossier, capacite=capacite, bloc=bloc, composante=composante)
     _check_evaluateur_scope(by, dossier, capacite=capacite, bloc=bloc, composante=composante)
     resultat = Resultat.objects.filter(dossier=dossier, **lookup).first()
     before = {f: getattr(resultat, f) for f in TRACKED} if resultat else {}
