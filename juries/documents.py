@@ -502,7 +502,6 @@ def _rectification_pv_context(jury: Jury, rect: Rectification) -> dict:
         details={},
     )
     context = pv_context(jury, pv, [d])
-    context["reference"] += "-R"
     context["observations"] = f"Procès-verbal rectificatif. Motif : {rect.motif}"
     return context
 

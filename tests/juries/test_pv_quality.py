@@ -3,8 +3,10 @@ decision, what was validated (code and intitulé), the numbers of the documents 
 internal id nor UUID fragment; nothing about a « moteur de règles »; no empty column; wording
 follows the civilité; a birth date known only by its year reads « née en 1990 »."""
 
+import os
 import re
 import subprocess
+from pathlib import Path
 
 from django.core.cache import cache
 
@@ -33,6 +35,12 @@ def test_cqpm_pv_text(in_a, alice, referentiels):  # noqa: F811
     document = IssuedDocument.objects.get(kind=DocumentKind.PROCES_VERBAL)
     parchemin = IssuedDocument.objects.get(kind=DocumentKind.PARCHEMIN)
     pdf = document_pdf(document)
+    if os.environ.get("DOCS_PNG_DIR"):  # keep the PDFs, to look at them (pdftoppm)
+        out = Path(os.environ["DOCS_PNG_DIR"])
+        (out / "pv-cqpm.pdf").write_bytes(pdf)
+        attestation = IssuedDocument.objects.filter(kind=DocumentKind.ATTESTATION).first()
+        if attestation is not None:
+            (out / "attestation-cqpm.pdf").write_bytes(document_pdf(attestation))
     text = " ".join(
         subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
         .stdout.decode()
