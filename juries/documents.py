@@ -142,6 +142,14 @@ def _diplome_context(jury: Jury, candidate) -> dict:
     }
 
 
+def _decision_label(value: str, candidate) -> str:
+    """« Certifiée », « Ajournée » for a candidate whose civilité is Madame."""
+    label = DECISION_LABELS[value]
+    if candidate.civilite == "MME" and value in ("certifie", "ajourne"):
+        return label + "e"
+    return label
+
+
 def _acquis_pv(jury: Jury, d: Decision, intitules: dict[str, str], partial: bool) -> list[str]:
     """What the PV lists as validated for a candidate (code and intitulé): the blocs where the
     règle validates blocs, the capacités otherwise (a CQPM)."""
@@ -169,7 +177,7 @@ def pv_context(
         {
             "nom": f"{d.dossier.candidate.nom_naissance.upper()} {d.dossier.candidate.prenoms}",
             "naissance": _naissance(d.dossier.candidate),
-            "decision": DECISION_LABELS[d.decision],
+            "decision": _decision_label(d.decision, d.dossier.candidate),
             "decision_code": d.decision,
             "acquis": _acquis_pv(jury, d, intitules, partial),
             "documents": numbers.get(d.dossier_id, []),
