@@ -12,6 +12,7 @@ from pathlib import PurePath
 
 import puremagic
 
+from core.archives import check_archive, read_member
 from core.errors import ApplicationError
 
 
@@ -56,6 +57,7 @@ ODP = Sniffed(
 )
 OLE = Sniffed("Office 97-2003", "application/x-ole-storage", ".doc", frozenset({".doc", ".xls", ".ppt"}))
 
+ARCHIVES = frozenset({DOCX, XLSX, PPTX, ODT, ODS, ODP})
 ACCEPTED = (PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE)
 ACCEPTED_LABEL = "PDF, PNG, JPEG, Word, Excel, PowerPoint ou OpenDocument"
 ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.odp,.doc,.xls,.ppt"
@@ -85,8 +87,17 @@ def _zip_kind(data: bytes) -> Sniffed | None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
         if "mimetype" in names:
-            return OPENDOCUMENT.get(archive.read("mimetype").strip())
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+            # bounded: the member may claim a few bytes and inflate to gigabytes
+            return OPENDOCUMENT.get(read_member(archive, "mimetype", 128).strip())
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        KeyError,
+        RuntimeError,
+        EOFError,
+    ):
         return None
     if "[Content_Types].xml" not in names:
         return None
@@ -144,4 +155,7 @@ def sniff_upload(uploaded_file, name: str) -> Sniffed:
             "renommez-le correctement ou déposez le bon fichier.",
             field="file",
         )
+    if sniffed in ARCHIVES:
+        # declared and actual member sizes within the budget, read in bounded chunks
+        check_archive(io.BytesIO(data), label=f"« {name} »")
     return sniffed
