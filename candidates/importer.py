@@ -41,6 +41,7 @@ from candidates.models import (
 )
 from candidates.validators import siret_is_valid
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from organisations.tenancy import current_organisation
 from referentiels.models import Bloc
 from referentiels.selectors import habilitation_list, referentiel_list
@@ -790,7 +791,7 @@ def _single_modalites(referentiel_ids: list[int]) -> dict[int, list[tuple[int, i
 def template_csv() -> str:
     """A model file: the header and one example row."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_writer(out, delimiter=";")
     writer.writerow(COLUMNS)
     example = {
         "nom_naissance": "DUPONT",
