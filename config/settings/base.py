@@ -125,7 +125,15 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Wrong passwords and wrong second-factor codes count per account (allauth keys both « login_failed »:
+# the e-mail typed, and « mfa-auth-user-<id> » for codes): 5 per 5 minutes lock that account only.
+# The per-address limit is generous (a whole office behind one address, or a reverse proxy when
+# TRUSTED_PROXY_COUNT is wrong, must not lock everyone out) and only stops a spray across accounts.
+ACCOUNT_RATE_LIMITS = {"login_failed": "100/5m/ip,5/5m/key", "login": "120/m/ip"}
+#: Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the
+#: header is ignored). The client address of every rate limit and audit line: core/clientip.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Certification] "
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
@@ -246,6 +254,8 @@ REST_FRAMEWORK = {
     # object lookup, for any id under the URL's organisation. OPTIONS now answers 405.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {"verification": "30/min", "anon": "60/min"},
+    # DRF reads X-Forwarded-For as is when NUM_PROXIES is None: a forged header bypassed throttles.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API de la plateforme de certification",
