@@ -139,6 +139,12 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plateforme de certification"
+# TOTP secrets and recovery-code seeds are encrypted at rest (accounts/mfa.py) with the first of
+# these Fernet keys; every listed key decrypts (rotation: docs/secrets-at-rest.md). The demo key
+# below is public: production refuses to start with it or without MFA_SECRET_KEYS.
+MFA_ADAPTER = "accounts.mfa.MfaAdapter"
+DEMO_MFA_SECRET_KEY = "ZGVtby1pbnNlY3VyZS1tZmEta2V5LWNoYW5nZS1tZSE="  # noqa: S105 (public demo key)
+MFA_SECRET_KEYS = env_list("MFA_SECRET_KEYS", [DEMO_MFA_SECRET_KEY])
 # Accept the code of the previous or next 30 s step too (RFC 6238 §5.2: phone clock drift, a code
 # typed as its window ends). Each code stays single use over the whole tolerance window.
 MFA_TOTP_TOLERANCE = 1

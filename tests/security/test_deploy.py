@@ -21,6 +21,7 @@ def _production_env(**extra) -> dict:
         EMAIL_HOST="smtp.example.org",
         SIGNING_KEY_PATH="/secrets/key.pem",
         SIGNING_CERT_PATH="/secrets/cert.pem",
+        MFA_SECRET_KEYS="PIRXnsKMlW9PAZ592WdrSgam7gUASVp0Qr8c8Hn7Iw4=",
     )
     env.update(extra)
     return env
@@ -55,6 +56,25 @@ def test_production_refuses_the_demo_secret():
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0 and "au moins 50 caractères" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "keys, message",
+    [
+        (None, "MFA_SECRET_KEYS doit contenir"),
+        ("ZGVtby1pbnNlY3VyZS1tZmEta2V5LWNoYW5nZS1tZSE=", "MFA_SECRET_KEYS doit contenir"),
+        ("pas-une-cle", "clé Fernet"),
+    ],
+)
+def test_production_refuses_to_start_without_its_totp_encryption_key(keys, message):
+    env = _production_env()
+    env.pop("MFA_SECRET_KEYS")
+    if keys:
+        env["MFA_SECRET_KEYS"] = keys
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and message in result.stderr
 
 
 @pytest.mark.django_db
