@@ -14,6 +14,7 @@ import puremagic
 
 from core.archives import check_archive, read_member
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,7 @@ def sniff_bytes(data: bytes) -> Sniffed | None:
 
 def sniff_upload(uploaded_file, name: str) -> Sniffed:
     """Check an uploaded file (Django ``UploadedFile``) or raise ``ApplicationError`` on ``file``."""
+    name = clean_filename(name)  # shown in the messages below
     uploaded_file.seek(0)
     data = uploaded_file.read()
     uploaded_file.seek(0)

@@ -18,6 +18,7 @@ from candidates.importer import template_csv
 from candidates.models import Dossier, ImportJob
 from core.errors import ApplicationError
 from core.exports import csv_writer, xlsx_append
+from core.filenames import clean_filename
 from organisations.permissions import membership_can, require_capability
 
 PAGE_SIZE = 25
@@ -576,7 +577,7 @@ def piece_download(request, org_slug, piece_id):
     response = FileResponse(
         piece.file.open("rb"),
         as_attachment=True,
-        filename=piece.original_name,
+        filename=clean_filename(piece.original_name),
         content_type=piece.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
