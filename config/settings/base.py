@@ -125,12 +125,26 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Wrong passwords and wrong second-factor codes count per account (allauth keys both « login_failed »:
+# the e-mail typed, and « mfa-auth-user-<id> » for codes): 5 per 5 minutes lock that account only.
+# The per-address limit is generous (a whole office behind one address, or a reverse proxy when
+# TRUSTED_PROXY_COUNT is wrong, must not lock everyone out) and only stops a spray across accounts.
+ACCOUNT_RATE_LIMITS = {"login_failed": "100/5m/ip,5/5m/key", "login": "120/m/ip"}
+#: Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the
+#: header is ignored). The client address of every rate limit and audit line: core/clientip.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Certification] "
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Plateforme de certification"
+# TOTP secrets and recovery-code seeds are encrypted at rest (accounts/mfa.py) with the first of
+# these Fernet keys; every listed key decrypts (rotation: docs/secrets-at-rest.md). The demo key
+# below is public: production refuses to start with it or without MFA_SECRET_KEYS.
+MFA_ADAPTER = "accounts.mfa.MfaAdapter"
+DEMO_MFA_SECRET_KEY = "ZGVtby1pbnNlY3VyZS1tZmEta2V5LWNoYW5nZS1tZSE="  # noqa: S105 (public demo key)
+MFA_SECRET_KEYS = env_list("MFA_SECRET_KEYS", [DEMO_MFA_SECRET_KEY])
 # Accept the code of the previous or next 30 s step too (RFC 6238 §5.2: phone clock drift, a code
 # typed as its window ends). Each code stays single use over the whole tolerance window.
 MFA_TOTP_TOLERANCE = 1
@@ -246,6 +260,8 @@ REST_FRAMEWORK = {
     # object lookup, for any id under the URL's organisation. OPTIONS now answers 405.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {"verification": "30/min", "anon": "60/min"},
+    # DRF reads X-Forwarded-For as is when NUM_PROXIES is None: a forged header bypassed throttles.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API de la plateforme de certification",
