@@ -121,6 +121,7 @@ class CandidateDetailView(TenantAPIView):
 
 class CandidateRgpdExportView(TenantAPIView):
     required_permission = "candidates.rgpd"
+    binary_media_types = ("application/zip",)
 
     @extend_schema(
         responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="Export RGPD (ZIP : JSON + pièces)"
@@ -468,6 +469,7 @@ class DossierPieceListCreateView(_ListView):
 
 class PieceDetailView(TenantAPIView):
     required_permission = {"GET": "pieces.view", "DELETE": "pieces.upload"}
+    binary_media_types = tuple(kind.mime for kind in sniffing.ACCEPTED)
 
     @extend_schema(
         # served with the type its content was sniffed as at upload

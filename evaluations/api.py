@@ -294,6 +294,7 @@ class EpreuveConvocationsView(TenantAPIView):
 
 class EpreuveEmargementView(TenantAPIView):
     required_permission = "sessions.manage"
+    binary_media_types = ("application/pdf",)
 
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="Feuille d'émargement (PDF)"
