@@ -23,6 +23,7 @@ api_v1 = [
     path("verifier/", include("documents.public_api_urls")),
     path("o/<slug:org_slug>/", include("juries.api_urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
+    path("o/<slug:org_slug>/", include("integrations.api_urls")),
 ]
 
 urlpatterns = [

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "juries",
     "documents",
     "certificateur",
+    "integrations",
 ]
 
 MIDDLEWARE = [
@@ -52,7 +53,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",
+    "core.middleware.ApiErrorEnvelopeMiddleware",
     "core.middleware.NulCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -236,10 +238,22 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "documents.tasks.documents_stale_dispatch",
         "schedule": crontab(minute="*/5"),
     },
+    "idempotence-purge": {"task": "integrations.tasks.idempotency_purge", "schedule": crontab(minute=17)},
 }
 #: A document pending or rendering for longer than this (no change) is re-enqueued by the sweep;
 #: above the longest render (a 500-row PV: ~5 s) and the time a large batch waits in the queue.
 DOCUMENTS_STALE_AFTER_SECONDS = env_int("DOCUMENTS_STALE_AFTER_SECONDS", 15 * 60)
+
+# Webhooks (integrations/webhooks.py): per attempt timeout, attempts per delivery, first retry
+# delay (doubled at each attempt), deliveries failed in a row before the endpoint is disabled.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 6)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 30)
+WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 5)
+# Only https:// endpoints, but for local development and the tests' receiver.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+# How long a creating POST's answer is kept for its Idempotency-Key.
+IDEMPOTENCY_TTL_HOURS = 24
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -256,6 +270,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.ContentNegotiation",
     # No OPTIONS metadata: nothing reads it, and DRF answered it 200 (view name, fields) before any
     # object lookup, for any id under the URL's organisation. OPTIONS now answers 405.
     "DEFAULT_METADATA_CLASS": None,
@@ -271,6 +286,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "core.schema.ScopedSchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.idempotency_header",
+    ],
     # Several models have a "kind" or "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
@@ -287,6 +306,8 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "documents.models.VerificationRecord.Status",
         "MembershipRoleEnum": "organisations.roles.Role",
         "JuryMemberRoleEnum": "juries.models.JuryMember.Role",
+        "WebhookEventEnum": "integrations.models.Event",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
         "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],  # Dossier.Decision without its empty value
     },
 }

@@ -84,7 +84,7 @@ PINNED: dict[str, int] = {
     "GET referentiels/": 3,
     "GET referentiels/habilitations/": 3,
     "GET referentiels/imports/{import_id}": 2,
-    "GET referentiels/{public_id}/": 9,
+    "GET referentiels/{public_id}/": 14,  # + the tree with ids: blocs, their modalités, capacités, critères, modalités
     "GET referentiels/{public_id}/export": 9,
     "GET verifier/{code}": 1,
     "GET ~/audit-events/": 7,
