@@ -128,8 +128,14 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Certification] "
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Sensitive account actions (second factor, password, e-mail) ask for the password again once the
+# last login or confirmation is older than this (accounts.adapter): never right after logging in.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT_SECONDS", 15 * 60)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The enrolment secret stays the same for the whole enrolment (reloads, second tab).
+MFA_FORMS = {"activate_totp": "accounts.forms.StableActivateTOTPForm"}
+# Recovery codes are shown once, right after enrolment; new ones can be generated later.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_TOTP_ISSUER = "Plateforme de certification"
 # Accept the code of the previous or next 30 s step too (RFC 6238 §5.2: phone clock drift, a code
 # typed as its window ends). Each code stays single use over the whole tolerance window.
