@@ -14,7 +14,8 @@ from config.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "demo-insecure-secret-key-change-me-in-production-0123456789")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Debug pages only when asked for (DJANGO_DEBUG=1): the demo shows the French error pages too.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -99,6 +100,16 @@ DATABASES = {
 # only) is the owner's, used by `migrate` and `flush` alone (core.db_roles), which then grant
 # the application role its rows. Only its credentials count: the database is DATABASE_URL's.
 DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL", "")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Embedded mode: concurrent requests wait for each other instead of failing with « database
+    # is locked ». WAL lets readers go on while one request writes; every transaction takes the
+    # write lock when it begins (IMMEDIATE), so two transactions never both read then fail to
+    # upgrade to writing (SQLite answers that at once, without waiting for the busy timeout).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASE_APP_USER = DATABASES["default"].get("USER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
