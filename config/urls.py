@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from certificateur.urls import public_urlpatterns as certificateur_public_urls
-from core.views import health, ping
+from core.views import favicon, health, ping
 from evaluations import views as evaluation_views
 from organisations import views as org_views
 from organisations.api import MeView
@@ -47,6 +47,7 @@ urlpatterns = [
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("sante", health, name="health"),
     path("ping", ping, name="ping"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 handler400 = "core.views.bad_request"

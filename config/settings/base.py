@@ -14,7 +14,8 @@ from config.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "demo-insecure-secret-key-change-me-in-production-0123456789")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Debug pages only when asked for (DJANGO_DEBUG=1): the demo shows the French error pages too.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -101,6 +102,16 @@ DATABASES = {
 # only) is the owner's, used by `migrate` and `flush` alone (core.db_roles), which then grant
 # the application role its rows. Only its credentials count: the database is DATABASE_URL's.
 DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL", "")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Embedded mode: concurrent requests wait for each other instead of failing with « database
+    # is locked ». WAL lets readers go on while one request writes; every transaction takes the
+    # write lock when it begins (IMMEDIATE), so two transactions never both read then fail to
+    # upgrade to writing (SQLite answers that at once, without waiting for the busy timeout).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASE_APP_USER = DATABASES["default"].get("USER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -138,8 +149,14 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Certification] "
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Sensitive account actions (second factor, password, e-mail) ask for the password again once the
+# last login or confirmation is older than this (accounts.adapter): never right after logging in.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT_SECONDS", 15 * 60)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The enrolment secret stays the same for the whole enrolment (reloads, second tab).
+MFA_FORMS = {"activate_totp": "accounts.forms.StableActivateTOTPForm"}
+# Recovery codes are shown once, right after enrolment; new ones can be generated later.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_TOTP_ISSUER = "Plateforme de certification"
 # TOTP secrets and recovery-code seeds are encrypted at rest (accounts/mfa.py) with the first of
 # these Fernet keys; every listed key decrypts (rotation: docs/secrets-at-rest.md). The demo key
