@@ -76,6 +76,7 @@ class Candidate(TenantModel):
                 fields=["organisation", "naissance_annee", "naissance_mois", "naissance_jour"],
                 name="candidate_org_birth",
             ),
+            models.Index(fields=["organisation", "created_at", "id"], name="candidate_org_created"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -257,6 +258,7 @@ class Dossier(TenantModel):
         indexes = [
             models.Index(fields=["organisation", "status"], name="dossier_org_status"),
             models.Index(fields=["organisation", "referentiel"], name="dossier_org_referentiel"),
+            models.Index(fields=["organisation", "created_at", "id"], name="dossier_org_created"),
         ]
         constraints = [
             models.CheckConstraint(
