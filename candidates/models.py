@@ -291,6 +291,20 @@ class Dossier(TenantModel):
             ),
         ]
 
+    # The badge colour of each status (candidates/partials/status_class.html, without an include
+    # per row on the lists).
+    STATUS_BADGES = {
+        "inscrit": "badge-info",
+        "en_evaluation": "badge-info",
+        "pret_pour_jury": "badge-warn",
+        "delibere": "badge-ok",
+        "abandon": "badge-err",
+    }
+
+    @property
+    def status_badge(self) -> str:
+        return self.STATUS_BADGES.get(self.status, "")
+
     def __str__(self) -> str:
         return f"{self.candidate} — {self.referentiel.code} (tentative {self.attempt})"
 

@@ -138,3 +138,30 @@ def test_past_the_bound_the_list_and_the_api_say_environ_with_constant_queries(
     assert counts[0] == counts[1]
     small = api.get("/api/v1/o/centre-a/candidates/?q=NOM00007").json()
     assert small["count"] == 1 and small["count_is_estimate"] is False
+
+
+@pytest.mark.parametrize("status", Dossier.Status.values)
+def test_the_list_badge_matches_the_status_partial(status):
+    from django.template.loader import render_to_string
+
+    partial = render_to_string("candidates/partials/status_class.html", {"status": status}).strip()
+    assert Dossier(status=status).status_badge == partial
+
+
+def test_a_list_far_beyond_the_bound_reuses_its_estimate_without_counting(centre, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset, sql_params=None: 900)
+    with tenant_context(centre):
+        with CaptureQueriesContext(connection) as first:
+            assert bounded_count(Dossier.objects.all(), bound=10) == (900, True)
+        with CaptureQueriesContext(connection) as second:
+            assert bounded_count(Dossier.objects.all(), bound=10) == (900, True)
+        # Near the bound (less than five times it), the list is counted every time.
+        monkeypatch.setattr(pagination, "planner_estimate", lambda queryset, sql_params=None: 30)
+        assert bounded_count(Dossier.objects.filter(status="brouillon"), bound=10) == (30, True)
+        with CaptureQueriesContext(connection) as third:
+            bounded_count(Dossier.objects.filter(status="brouillon"), bound=10)
+    assert len(first) == 1 and len(second) == 0 and len(third) == 1
