@@ -3,7 +3,6 @@
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from candidates.plan_check import dossier_plan_check
 from core.errors import ApplicationError
 from core.exports import csv_writer, xlsx_append
 from core.filenames import clean_filename
+from core.pagination import EstimatedCountPaginator
 from organisations.permissions import membership_can, require_capability
 
 PAGE_SIZE = 25
@@ -37,9 +37,9 @@ def _form_error(form, exc: ApplicationError) -> None:
 
 def _list_context(request) -> dict:
     filters = selectors.CandidateFilters.from_params(request.GET)
-    page = Paginator(selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = EstimatedCountPaginator(
+        selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return {

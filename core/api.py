@@ -14,11 +14,35 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.pagination import EstimatedCountPaginator
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers; ``count`` is exact up to 1,000 rows, the planner's estimate beyond, and
+    ``count_is_estimate`` says which (core/pagination.py): no ``COUNT(*)`` over a whole centre."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = EstimatedCountPaginator
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_is_estimate": self.page.paginator.count_is_estimate,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "vrai quand count est une estimation (plus de 1 000 lignes)",
+        }
+        return response
 
 
 class ContentNegotiation(DefaultContentNegotiation):
