@@ -108,15 +108,29 @@ EXPORT_COLUMNS = [
 ]
 
 
-def neutralise(value) -> str:
-    """A cell that a spreadsheet would read as a formula is prefixed with an apostrophe."""
-    text = "" if value is None else str(value)
+def neutralise(value):
+    """Numbers stay numbers; a text cell that a spreadsheet would read as a formula is prefixed
+    with an apostrophe; None is an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, Decimal)):
+        return value
+    text = str(value)
     if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
 
 
-def export_rows(figures: list[dict]) -> list[list[str]]:
+def export_rows(figures: list[dict]) -> list[list]:
     return [[h for _k, h in EXPORT_COLUMNS]] + [
         [neutralise(r[k]) for k, _h in EXPORT_COLUMNS] for r in figures
     ]
+
+
+def csv_cell(value) -> str:
+    """CSV for French spreadsheets (« ; » separator): decimal comma."""
+    return str(value).replace(".", ",") if isinstance(value, Decimal) else str(value)
+
+
+def xlsx_cell(value):
+    return float(value) if isinstance(value, Decimal) else value

@@ -462,7 +462,9 @@ def insertion_export(request, org_slug, fmt):
     stamp = timezone.localtime().strftime("%Y%m%d")
     if fmt == "csv":
         out = io.StringIO()
-        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(rows)
+        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(
+            [[oversight.csv_cell(v) for v in row] for row in rows]
+        )
         response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
     else:
         from openpyxl import Workbook
@@ -470,7 +472,7 @@ def insertion_export(request, org_slug, fmt):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("STATISTIQUES_PROMOTIONS")
         for row in rows:
-            sheet.append(row)
+            sheet.append([oversight.xlsx_cell(v) for v in row])
         buf = io.BytesIO()
         workbook.save(buf)
         response = HttpResponse(
