@@ -408,3 +408,39 @@ def test_candidates_have_no_api_token(sitting, alice, org_a):
     membership = Membership.objects.get(role=Role.CANDIDAT)
     with pytest.raises(ApplicationError, match="pas de jeton"):
         api_token_create(membership=membership, name="x")
+
+
+def test_reissued_document_tells_the_candidate_once(
+    sitting, alice, org_a, django_capture_on_commit_callbacks
+):
+    """A parchemin re-issued after a civil-status correction: « document ré-édité » e-mail (mandatory)."""
+    from documents.models import IssuedDocument
+    from documents.services import document_reissue
+    from juries.documents import jury_documents_issue
+    from tests.documents.conftest import render_now
+
+    jury, admis, partiel = sitting
+    invite(org_a, admis.candidate, alice)
+    jury_documents_issue(jury=jury)
+    parchemin = render_now(
+        IssuedDocument.objects.get(kind="parchemin", idempotency_key__contains=str(admis.public_id))
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        js.jury_results_publish(jury=jury, by=alice)
+    assert [m.subject for m in mail.outbox if m.to == ["lea.admis@test.local"]] == [
+        "Vos résultats sont publiés — RNCP36390"
+    ]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        document_reissue(
+            document=parchemin,
+            by=alice,
+            reason="Correction d'état civil (jugement du 02/09/2026)",
+            context_changes={"holder_name": "Léa Admis-Martin"},
+        )
+        render_now(parchemin)
+    reissued = [m for m in mail.outbox if m.to == ["lea.admis@test.local"]]
+    assert len(reissued) == 1 and "ré-édité" in reissued[0].subject
+    assert "même numéro, même code de vérification" in reissued[0].body
+    assert CandidateNotification.objects.filter(kind="document").count() == 1
