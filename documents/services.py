@@ -360,6 +360,9 @@ def document_render(document: IssuedDocument) -> IssuedDocument:
     except BaseException:
         storage.delete(name)
         raise
+    from core.events import publish
+
+    publish("document.ready", document=document)
     return document
 
 

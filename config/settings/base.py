@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "documents",
     "certificateur",
     "integrations",
+    "espace_candidat",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=8, minute=0),
     },
     # Rendering tasks lost with the broker (Redis restarted without persistence) are re-sent.
+    # Seed 004 §10: follow-up surveys at 6 months and 2 years, their reminders, deadline notices.
+    "suivi-candidats": {
+        "task": "espace_candidat.tasks.followup_dispatch",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "documents-bloques-relance": {
         "task": "documents.tasks.documents_stale_dispatch",
         "schedule": crontab(minute="*/5"),
