@@ -67,6 +67,7 @@ class DocumentDetailView(TenantAPIView):
 
 class DocumentDownloadView(TenantAPIView):
     required_permission = "documents.view"
+    binary_media_types = ("application/pdf",)
 
     @extend_schema(
         parameters=[
@@ -189,6 +190,7 @@ class BatchProgressView(TenantAPIView):
 
 class BatchZipView(TenantAPIView):
     required_permission = "documents.view"
+    binary_media_types = ("application/zip",)
 
     @extend_schema(
         parameters=[GROUP_PARAM],

@@ -112,7 +112,11 @@ class IssuedDocument(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "status"], name="issueddocument_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="issueddocument_org_status"),
+            # The list (newest first) reads its page from the index at any centre size.
+            models.Index(fields=["organisation", "created_at", "id"], name="issueddocument_org_created"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "idempotency_key"], name="issueddocument_unique_key"

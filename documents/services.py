@@ -14,7 +14,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -35,6 +34,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -375,6 +375,9 @@ def document_render(document: IssuedDocument) -> IssuedDocument:
     except BaseException:
         storage.delete(name)
         raise
+    from core.events import publish
+
+    publish("document.ready", document=document)
     return document
 
 
@@ -821,7 +824,7 @@ def documents_zip(*, group_key: str) -> Iterator[bytes]:
     def stream() -> Iterator[bytes]:
         sink = _ZipSink()
         manifest = io.StringIO()
-        writer = csv.writer(manifest, delimiter=";")
+        writer = csv_writer(manifest, delimiter=";")
         writer.writerow(["fichier", "numero", "titulaire", "intitule", "version", "revoque", "sha256"])
         with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
             for filename, storage_name, sha256, d in entries:

@@ -3,12 +3,12 @@
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
+from core.pagination import EstimatedCountPaginator
 from documents import selectors, services
 from documents.forms import DocumentFilterForm, ReissueForm, RevokeForm
 from documents.models import IssuedDocument
@@ -44,7 +44,7 @@ def document_list(request, org_slug):
         group_key=group_key,
         search=filters.get("q", ""),
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "documents/ui/list.html",

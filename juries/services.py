@@ -931,4 +931,8 @@ def jury_results_publish(*, jury: Jury, by: Membership) -> Jury:
     jury.results_published_at, jury.results_published_by = timezone.now(), _user(by)
     jury.save(update_fields=["results_published_at", "results_published_by"])
     audit_record(actor=_user(by), action="jury.publish", obj=jury)
+    from juries.hooks import publication_listeners
+
+    for listener in publication_listeners():
+        listener(jury=jury, by=by)
     return jury

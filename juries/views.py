@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Dossier
+from core.clientip import client_ip
 from core.errors import ApplicationError
 from juries import rules as jury_rules
 from juries import selectors, services
@@ -16,10 +17,6 @@ from juries.forms import DossiersForm, JuryForm, MemberForm, OverrideForm, Recti
 from juries.models import Jury, ProcesVerbal
 from organisations.permissions import membership_can, require_capability
 from referentiels.selectors import referentiel_list
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _back(request, jury, anchor: str = "", query: str = ""):

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.models import Membership, Organisation
 from organisations.roles import has_capability
 from organisations.selectors import memberships_of
@@ -197,16 +198,17 @@ class ReferentielImportView(CatalogueAPIView):
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["fichier"]
+        name = clean_filename(upload.name)
         dry_run = data.validated_data["dry_run"]
         try:
-            if upload.name.lower().endswith(".xml"):
+            if name.lower().endswith(".xml"):
                 from referentiels.rncp_import import rncp_import
 
                 # The upload itself (on disk past FILE_UPLOAD_MAX_MEMORY_SIZE): streamed by lxml,
                 # constant memory whatever the export's size.
                 report = rncp_import(
                     source=upload,
-                    filename=upload.name,
+                    filename=name,
                     certificateur=self.organisation,
                     numeros=set(data.validated_data["fiches"]) or None,
                     dry_run=dry_run,
@@ -231,7 +233,7 @@ class ReferentielImportView(CatalogueAPIView):
                     ],
                 }
             else:
-                doc = document_parse(upload.read(), upload.name)
+                doc = document_parse(upload.read(), name)
                 result = {
                     "dry_run": dry_run,
                     "total": 1,

@@ -178,9 +178,11 @@ class RegleForm(forms.Form):
     def clean_regle(self):
         import yaml
 
+        from core import safeyaml
+
         text = self.cleaned_data["regle"]
         try:
-            value = yaml.safe_load(text)
+            value = safeyaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""

@@ -1,6 +1,7 @@
 """Reads on the catalogue, always for an actor's organisation (certificateur or centre)."""
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -64,6 +65,17 @@ def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
         )
     except (Referentiel.DoesNotExist, ValueError, ValidationError):  # a malformed id is missing too
         raise Http404 from None
+
+
+def referentiel_resolve(queryset: QuerySet[Referentiel], value) -> Referentiel | None:
+    """A référentiel named the API's way: its ``id`` (that version) or its ``code`` (the latest
+    published version among ``queryset``). None when nothing matches."""
+    text = str(value).strip()
+    try:
+        public_id = uuid.UUID(text)
+    except ValueError:
+        return queryset.filter(code=text, status=Referentiel.Status.PUBLISHED).order_by("-version").first()
+    return queryset.filter(public_id=public_id).first()
 
 
 def referentiel_versions(*, organisation: Organisation, code: str) -> QuerySet[Referentiel]:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.permissions import membership_can, require_capability
 from referentiels import import_jobs, selectors, services
 from referentiels.describe import regle_describe
@@ -239,7 +240,7 @@ def referentiel_import_view(request, org_slug):
             # read back as a stream by the import.
             path = _import_storage().save(f"imports/{secrets.token_hex(16)}.upload", upload)
             stored = {
-                "name": upload.name,
+                "name": clean_filename(upload.name),
                 "path": path,
                 "fiches": sorted(form.cleaned_data["fiches"]),
                 "replace": form.cleaned_data["remplacer"],

@@ -39,6 +39,24 @@ PAGES = {
     "candidats/pieces/<uuid:piece_id>/supprimer/": "pieces.upload",
     "candidats/valider/": "candidates.edit",
     "documents/": "documents.view",
+    # the candidate's own space (object rule: their own dossiers) and the centre's side of it
+    "espace/convocations/<uuid:convocation_id>.pdf": "espace.view",
+    "espace/documents/<uuid:document_id>/attestation.json": "espace.view",
+    "espace/documents/<uuid:document_id>/telecharger/": "espace.view",
+    "espace/dossiers/<uuid:dossier_id>/": "espace.view",
+    "espace/dossiers/<uuid:dossier_id>/pieces/": "espace.act",
+    "espace/dossiers/<uuid:dossier_id>/rattrapage/": "espace.act",
+    "espace/dossiers/<uuid:dossier_id>/suivi/": "espace.act",
+    "espace/enquetes/<uuid:enquete_id>/": "espace.act",
+    "espace/identite/": "espace.act",
+    "espace/mes-donnees.zip": "espace.view",
+    "espace-centre/candidats/<uuid:candidate_id>/inviter/": "espace.invite",
+    "espace-centre/demandes/": "demandes.manage",
+    "espace-centre/demandes/identite/<uuid:correction_id>/": "demandes.manage",
+    "espace-centre/demandes/rattrapage/<uuid:request_id>/": "demandes.manage",
+    "espace-centre/jurys/<uuid:jury_id>/notifications/": "juries.manage",
+    "espace-centre/suivi/": "suivi.view",
+    "espace-centre/suivi/transmettre/": "suivi.transmit",
     "documents/<uuid:public_id>/": "documents.view",
     "documents/<uuid:public_id>/attestation-numerique/": "documents.view",
     "documents/<uuid:public_id>/reediter/": "documents.revoke",
@@ -121,6 +139,8 @@ PAGES = {
     "supervision/attestations-numeriques/": "oversight.view",
     "supervision/dossiers/<uuid:dossier_id>/": "oversight.view",
     "supervision/export.<str:fmt>": "oversight.export",
+    "supervision/insertion.<str:fmt>": "oversight.export",
+    "supervision/insertion/": "oversight.view",
     "supervision/jurys/<uuid:jury_id>/transmis/": "oversight.export",
     "supervision/jurys/<uuid:jury_id>/transmission.zip": "oversight.export",
     "supervision/proces-verbaux/<uuid:document_id>.pdf": "oversight.view",
@@ -281,4 +301,8 @@ STATE = {
     ("GET ~/avis/{avis_id}/", "jury"): 404,
     # the certificateur's own organisation holds no avis (the world's avis is a centre's)
     ("GET ~/avis/{avis_id}/", "certificateur"): 404,
+    # the world's documents belong to no published jury of the candidate's dossier: not theirs (yet)
+    ("espace/documents/<uuid:document_id>/attestation.json", "candidat"): 404,
+    ("espace/documents/<uuid:document_id>/telecharger/", "candidat"): 404,
+    # the dossier is not deliberated: no rattrapage nor follow-up to ask yet (a page saying so)
 }
