@@ -1,5 +1,7 @@
 """Production: refuses to start without its secrets; secure cookies and headers."""
 
+from urllib.parse import urlsplit
+
 from config.env import env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import redis_cache_url  # noqa
@@ -9,6 +11,15 @@ SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("demo-insecure") or len(SECRET_KEY) < 50:
     raise RuntimeError("DJANGO_SECRET_KEY doit être un secret d'au moins 50 caractères.")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+# Every e-mail link, QR code and credential issuer id is built on SITE_URL: a document issued with
+# the demo's default address would carry a dead link for ever.
+SITE_URL = env_str("SITE_URL")
+_site = urlsplit(SITE_URL)
+if _site.scheme != "https" or not _site.hostname or _site.hostname in ("127.0.0.1", "localhost", "0.0.0.0"):  # noqa: S104 - refused, not bound
+    raise RuntimeError(
+        f"SITE_URL doit être l'adresse publique du site en https (par exemple https://certif.example.org), "
+        f"pas « {SITE_URL} » : liens des e-mails, QR codes et identifiants des attestations en dépendent."
+    )
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
