@@ -593,7 +593,7 @@ def pv_signatories(pv: ProcesVerbal) -> list[JuryMember]:
 
 @transaction.atomic
 def proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     """A member signs after re-authenticating with their second factor; the président signs last.
 
@@ -623,7 +623,12 @@ def proces_verbal_sign(
             + ", ".join(m.nom_complet for m in others)
             + "."
         )
-    second_factor_check(by.user, code)
+    if passkey:  # a WebAuthn assertion instead of the app's code (juries.passkeys)
+        from juries.passkeys import passkey_check
+
+        passkey_check(by.user, passkey)
+    else:
+        second_factor_check(by.user, code)
     digest = sha256_text(pv.contenu)
     if digest != pv.sha256:  # the text on record is what is signed, never a stale copy
         raise ApplicationError(
