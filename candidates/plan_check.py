@@ -10,7 +10,7 @@ the same answers as the dry run.
 from collections.abc import Iterable
 
 from candidates.models import Dossier
-from candidates.services import _requested_modalites, allowed_modalites
+from candidates.services.dossiers import _requested_modalites, allowed_modalites
 from core.errors import ApplicationError
 from referentiels.models import Bloc
 
