@@ -10,6 +10,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False
 
+    def get_client_ip(self, request) -> str:
+        """The address behind our ``TRUSTED_PROXY_COUNT`` proxies (``core.clientip``): rate limits
+        per address key on it; a forged or short ``X-Forwarded-For`` never raises."""
+        from core.clientip import client_ip
+
+        return client_ip(request) or "inconnu"
+
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """Sensitive account actions (second factor, password, e-mail) ask for the password again
         only when the user last proved who they are more than ``ACCOUNT_REAUTHENTICATION_TIMEOUT``

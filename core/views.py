@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views import defaults
 
 from core.api import error_body
+from core.middleware import not_found_message
 
 
 def _check_database() -> str:
@@ -92,7 +93,7 @@ def bad_request(request, exception):
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return JsonResponse(error_body("not_found", "Introuvable."), status=404)
+        return JsonResponse(error_body("not_found", not_found_message(request)), status=404)
     return defaults.page_not_found(request, exception)
 
 

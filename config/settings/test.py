@@ -45,3 +45,9 @@ CACHES["default"]["KEY_PREFIX"] = TEST_DB_NAME
 
 # The live server of the browser tests is plain http://localhost.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+# The webhook tests' receiver is a local http:// server; retries a second apart, not minutes.
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_RETRY_BASE_SECONDS = 1
+WEBHOOKS_MAX_ATTEMPTS = 3
+WEBHOOKS_DISABLE_AFTER = 2
+WEBHOOKS_TIMEOUT_SECONDS = 5

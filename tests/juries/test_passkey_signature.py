@@ -44,5 +44,5 @@ def test_a_forged_assertion_signs_nothing(pv, panel, credential):
     request.user = pro.user
     with context.request_context(request), pytest.raises(ApplicationError) as exc:
         services.proces_verbal_sign(proces_verbal=pv, by=pro, code="", ip="203.0.113.7", passkey=credential)
-    assert exc.value.message == REFUSED
+    assert exc.value.message.startswith(REFUSED)
     assert not Signature.objects.filter(proces_verbal=pv).exists()
