@@ -183,7 +183,7 @@ class DossierForm(InlineValidationMixin, forms.ModelForm):
         # The dossier's entreprise narrows the tuteurs offered (its own, and those not attached to
         # any entreprise); each is labelled with their entreprise.
         tuteurs = Tuteur.objects.select_related("entreprise").order_by("nom", "prenom")
-        # (A posted form keeps them all: clean() explains a tuteur of another entreprise.)
+        # (A posted form keeps them all: the service explains a tuteur of another entreprise.)
         if not self.is_bound and self.instance.entreprise_id:
             tuteurs = tuteurs.filter(
                 Q(entreprise_id=self.instance.entreprise_id) | Q(entreprise__isnull=True)
@@ -207,13 +207,6 @@ class DossierForm(InlineValidationMixin, forms.ModelForm):
         data = super().clean()
         if data.get("nouvelle_entreprise_siret") and not data.get("nouvelle_entreprise_nom"):
             self.add_error("nouvelle_entreprise_nom", "Indiquez la raison sociale de la nouvelle entreprise.")
-        tuteur, entreprise = data.get("tuteur"), data.get("entreprise")
-        if tuteur and entreprise and tuteur.entreprise_id and tuteur.entreprise_id != entreprise.pk:
-            self.add_error(
-                "tuteur",
-                f"{tuteur.prenom} {tuteur.nom} est tuteur chez {tuteur.entreprise.raison_sociale}, "
-                f"pas chez {entreprise.raison_sociale}.",
-            )
         if data.get("nouveau_tuteur_email") and not (
             data.get("nouveau_tuteur_nom") and data.get("nouveau_tuteur_prenom")
         ):
