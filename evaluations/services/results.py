@@ -50,68 +50,15 @@ def resultat_record(
     dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
     _check_open(dossier)
     regle = regle_parse(dossier.referentiel.regle)
-    grid = regle.type == "grille_points"
     targeted = _targeted_bloc_ids(dossier)
     if capacite is not None:
-        if grid:
-            raise ApplicationError(
-                "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
-            )
-        if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
-            raise ApplicationError(
-                f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.",
-                field="capacite",
-            )
-        if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
-            raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
-        lookup = {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}
-        values = {"etat": etat}
+        lookup, values = _capacite_values(dossier, regle, targeted, capacite, etat)
     elif bloc is not None:
-        if not grid:
-            raise ApplicationError(
-                "Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc"
-            )
-        if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
-            raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
-        grille = regle.bloc(bloc.code)
-        cc, ep = _decimal(controle_continu, "controle_continu"), _decimal(epreuves, "epreuves")
-        if absence_non_justifiee:
-            ep = Decimal("0")  # règlement d'examen: an unjustified absence scores zero
-        if cc is not None and cc > grille.controle_continu:
-            raise ApplicationError(
-                f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
-                field="controle_continu",
-            )
-        if ep is not None and ep > grille.epreuves:
-            raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
-        lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
-        values = {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
+        lookup, values = _bloc_values(
+            dossier, regle, targeted, bloc, controle_continu, epreuves, absence_non_justifiee
+        )
     elif composante:
-        if not grid:
-            raise ApplicationError(
-                "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
-            )
-        known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
-        if composante not in known:
-            raise ApplicationError(
-                f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante"
-            )
-        from evaluations.retakes import tuteur_grade_kept
-
-        if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
-            raise ApplicationError(
-                "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
-                "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
-                field="composante",
-            )
-        value = _decimal(points, "points")
-        if value is not None and value > known[composante].points:
-            raise ApplicationError(
-                f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
-                field="points",
-            )
-        lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
-        values = {"points": value}
+        lookup, values = _composante_values(dossier, regle, composante, points)
     else:
         raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
     criteres_observes = _check_criteres(capacite, criteres_observes)
@@ -139,6 +86,81 @@ def resultat_record(
             dossier=dossier, to=Dossier.Status.EN_EVALUATION, by=by, reason="Premier résultat saisi"
         )
     return resultat
+
+
+def _capacite_values(
+    dossier: Dossier, regle, targeted: set[int], capacite: Capacite, etat: str
+) -> tuple[dict, dict]:
+    """A capacité's result (validated by capacité): its lookup and its values, checked."""
+    if regle.type == "grille_points":
+        raise ApplicationError(
+            "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
+        )
+    if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
+        raise ApplicationError(
+            f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.",
+            field="capacite",
+        )
+    if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
+        raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
+    return {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}, {"etat": etat}
+
+
+def _bloc_values(
+    dossier: Dossier,
+    regle,
+    targeted: set[int],
+    bloc: Bloc,
+    controle_continu,
+    epreuves,
+    absence_non_justifiee: bool,
+) -> tuple[dict, dict]:
+    """A bloc's points (grid of points): its lookup and its values, checked against the grid."""
+    if regle.type != "grille_points":
+        raise ApplicationError("Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc")
+    if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
+        raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
+    grille = regle.bloc(bloc.code)
+    cc, ep = _decimal(controle_continu, "controle_continu"), _decimal(epreuves, "epreuves")
+    if absence_non_justifiee:
+        ep = Decimal("0")  # règlement d'examen: an unjustified absence scores zero
+    if cc is not None and cc > grille.controle_continu:
+        raise ApplicationError(
+            f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
+            field="controle_continu",
+        )
+    if ep is not None and ep > grille.epreuves:
+        raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
+    lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
+    return lookup, {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
+
+
+def _composante_values(dossier: Dossier, regle, composante: str, points) -> tuple[dict, dict]:
+    """A composante of the évaluation professionnelle (grid of points): its lookup and its points."""
+    if regle.type != "grille_points":
+        raise ApplicationError(
+            "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
+        )
+    known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
+    if composante not in known:
+        raise ApplicationError(
+            f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante"
+        )
+    from evaluations.retakes import tuteur_grade_kept
+
+    if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
+        raise ApplicationError(
+            "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
+            "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
+            field="composante",
+        )
+    value = _decimal(points, "points")
+    if value is not None and value > known[composante].points:
+        raise ApplicationError(
+            f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
+            field="points",
+        )
+    return {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}, {"points": value}
 
 
 @transaction.atomic
