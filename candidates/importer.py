@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -222,7 +223,6 @@ MAX_UNCOMPRESSED_BYTES_DEFAULT = 100 * 1024 * 1024
 
 
 def _max_rows() -> int:
-    from django.conf import settings
 
     return int(getattr(settings, "CANDIDATE_IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
 
@@ -239,8 +239,6 @@ def _too_many_rows(limit: int) -> ApplicationError:
 def _xlsx_check_size(data: bytes) -> None:
     """Refuse a workbook whose members inflate beyond the cap (zip bomb), before it is parsed."""
     import zipfile
-
-    from django.conf import settings
 
     limit = int(getattr(settings, "CANDIDATE_IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES_DEFAULT))
     try:

@@ -22,6 +22,7 @@ from candidates.models import (
     Piece,
     Tuteur,
 )
+from core.actors import actor_user
 from organisations.services import audit_record
 from referentiels.models import Bloc, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
@@ -261,7 +262,7 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
         public_id,
     )
     audit_record(
-        actor=getattr(actor, "user", actor),
+        actor=actor_user(actor),
         action="dossier.view",
         obj=dossier,
         message=str(dossier.candidate),

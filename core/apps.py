@@ -7,6 +7,3 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from core import schema  # noqa: F401 - registers the OpenAPI authentication extension
-        from documents.rendering import check_harfbuzz_subset
-
-        check_harfbuzz_subset()

@@ -34,7 +34,9 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from documents import hooks
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -176,7 +178,7 @@ def document_request(
     group_key: str = "",
     holder_name: str = "",
     issued_on: dt.date | None = None,
-    by=None,
+    by: Actor = None,
     render: bool = True,
 ) -> IssuedDocument:
     """Issue (once) the document known by ``idempotency_key`` and enqueue its rendering.
@@ -212,7 +214,7 @@ def document_request(
             title=title.strip(),
             issued_on=issued_on,
             context=context,
-            created_by=getattr(by, "user", by) if by is not None else None,
+            created_by=actor_user(by),
         )
         if kind in NUMBERED_KINDS:
             # The counter lock serialises issuers of this certificateur and year; re-checking
@@ -446,7 +448,7 @@ def documents_stale_requeue(*, older_than: dt.timedelta) -> int:
 # --- life after issue: revocation, re-issue ----------------------------------------------------
 
 
-def _check_actor(document: IssuedDocument, by) -> None:
+def _check_actor(document: IssuedDocument, by: Actor) -> None:
     if by is None or getattr(by, "organisation_id", None) != document.organisation_id:
         raise ApplicationError("Action réservée à un membre de l'organisation du document.")
 
@@ -461,7 +463,7 @@ def _clean_reason(reason: str, what: str) -> str:
 
 
 @transaction.atomic
-def document_revoke(*, document: IssuedDocument, by, reason: str) -> IssuedDocument:
+def document_revoke(*, document: IssuedDocument, by: Actor, reason: str) -> IssuedDocument:
     """Revoke ``document`` with a reason; the public verification page then says so."""
     _check_actor(document, by)
     reason = _clean_reason(reason, "de révocation")
@@ -477,9 +479,7 @@ def document_revoke(*, document: IssuedDocument, by, reason: str) -> IssuedDocum
         VerificationRecord.objects.filter(code=document.verification_code).update(
             status=VerificationRecord.Status.REVOKED, revoked_at=now, revocation_reason=reason, updated_at=now
         )
-        from certificateur.credentials import credentials_revoke_for_document
-
-        credentials_revoke_for_document(document=document, reason=reason)
+        hooks.document_revoked(document=document, reason=reason)
     audit_record(actor=by.user, action="document.revoke", obj=document, message=f"{document}: {reason}")
     return document
 
@@ -489,7 +489,9 @@ REISSUE_FIELDS = ("holder_name", "title")
 
 
 @transaction.atomic
-def document_reissue(*, document: IssuedDocument, by, reason: str, context_changes: dict) -> IssuedDocument:
+def document_reissue(
+    *, document: IssuedDocument, by: Actor, reason: str, context_changes: dict
+) -> IssuedDocument:
     """Re-issue a numbered document after a correction: same number and code, version + 1.
 
     ``context_changes`` is merged into the stored context; its keys ``holder_name`` and
@@ -559,10 +561,8 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
         certificateur_nom=str(new_context["certificateur"]),
         updated_at=timezone.now(),
     )
-    from certificateur.credentials import credentials_revoke_for_document
-
     # the credential carries the holder's name: the previous version's one is superseded
-    credentials_revoke_for_document(document=document, reason=f"Réédition : {reason}", keep_current=True)
+    hooks.document_revoked(document=document, reason=f"Réédition : {reason}", keep_current=True)
     audit_record(
         actor=by.user,
         action="document.reissue",

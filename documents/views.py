@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
-from documents import selectors, services
+from documents import hooks, selectors, services
 from documents.forms import DocumentFilterForm, ReissueForm, RevokeForm
 from documents.models import IssuedDocument
 from organisations.permissions import membership_can, require_capability
@@ -165,11 +165,9 @@ def credential_response(data: dict, document: IssuedDocument) -> JsonResponse:
 @require_GET
 def document_credential(request, org_slug, public_id):
     """The Open Badges 3.0 credential (VC-JWT) of a parchemin or certificat de bloc."""
-    from certificateur.credentials import credential_download, credential_for_document
-
     document = selectors.document_get(actor=request.membership, public_id=public_id)
     try:
-        credential = credential_for_document(document=document)
+        credential = hooks.document_credential(document)
     except ApplicationError as exc:
         return render(
             request,
@@ -177,7 +175,7 @@ def document_credential(request, org_slug, public_id):
             {"document": document, "message": exc.message},
             status=409,
         )
-    return credential_response(credential_download(credential), document)
+    return credential_response(credential, document)
 
 
 @require_capability("documents.revoke")

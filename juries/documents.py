@@ -21,9 +21,10 @@ import datetime as dt
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
+from core.actors import Actor
+from core.numbers import number_fr
 from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_request, document_revoke, documents_render_batch
-from documents.templatetags.documents_pdf import fr_number
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification
 
 DECISION_LABELS = dict(Dossier.Decision.choices)
@@ -128,7 +129,7 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
                 "decision": DECISION_LABELS[d.decision],
                 "decision_code": d.decision,
                 "blocs_valides": d.blocs_valides,
-                "resultat": f"{fr_number(d.details.get('total_points'))}/{d.details.get('total_max')}"
+                "resultat": f"{number_fr(d.details.get('total_points'))}/{d.details.get('total_max')}"
                 if (d.details or {}).get("total_points") is not None
                 else "",
                 "deroge": d.is_override,
@@ -274,14 +275,14 @@ def jury_documents_issue(*, jury: Jury) -> int:
     return documents_render_batch(group_key=group, retry_failed=True)
 
 
-def jury_documents_request(*, jury: Jury, by) -> None:
+def jury_documents_request(*, jury: Jury, by: Actor) -> None:
     """After the last signature: issue the documents in a task once the freeze is committed."""
     from juries.tasks import jury_documents_issue_task
 
     jury_documents_issue_task.delay_on_commit(organisation_id=jury.organisation_id, jury_id=jury.pk)
 
 
-def rectification_documents_request(*, rectification: Rectification, by) -> None:
+def rectification_documents_request(*, rectification: Rectification, by: Actor) -> None:
     """A signed rectification: revoke the candidate's documents of this jury, issue the corrected ones."""
     jury = Jury.objects.select_related("referentiel", "organisation").get(pk=rectification.jury_id)
     decision = rectification.decision

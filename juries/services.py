@@ -19,13 +19,15 @@ from decimal import Decimal, InvalidOperation
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core.actors import actor_user
+from core.dates import date_fr
 from core.errors import ApplicationError
-from documents.templatetags.documents_pdf import fr_number
+from core.numbers import number_fr
+from core.validation import validate_model
 from juries import rules as jury_rules
 from juries.engine import propose_many, proposition_json
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
@@ -38,22 +40,6 @@ from referentiels.selectors import habilitation_valid_for
 
 S = Jury.Status
 DECISION_LABELS = dict(Dossier.Decision.choices)
-
-
-def _user(by):
-    return getattr(by, "user", by)
-
-
-def _fmt(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
-
-
-def _clean(obj, *, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude, validate_constraints=False)
-    except ValidationError as exc:
-        first = next(iter(exc.message_dict), None) if hasattr(exc, "error_dict") else None
-        raise ApplicationError(" ; ".join(exc.messages), field=first if first != "__all__" else None) from exc
 
 
 def _lock(jury: Jury) -> Jury:
@@ -91,7 +77,7 @@ def jury_create(
         raise ApplicationError("Choisissez une version publiée du référentiel.", field="referentiel")
     if not habilitation_valid_for(centre=current_organisation(), referentiel=referentiel, on=date):
         raise ApplicationError(
-            f"Le centre n'est pas habilité pour {referentiel.code} au {_fmt(date)}.", field="referentiel"
+            f"Le centre n'est pas habilité pour {referentiel.code} au {date_fr(date)}.", field="referentiel"
         )
     jury = Jury(
         organisation=current_organisation(),
@@ -100,16 +86,16 @@ def jury_create(
         date=date,
         lieu=(lieu or "").strip(),
         date_dernier_examen=date_dernier_examen or date,
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
     if jury.date_dernier_examen > jury.date:
         raise ApplicationError(
             "Le dernier examen ne peut pas être postérieur à la délibération.", field="date_dernier_examen"
         )
-    _clean(jury, exclude=["organisation"])
+    validate_model(jury, exclude=["organisation"], validate_constraints=False)
     jury.save()
     audit_record(
-        actor=_user(by), action="jury.create", obj=jury, message=f"{referentiel.code} — {jury.intitule}"
+        actor=actor_user(by), action="jury.create", obj=jury, message=f"{referentiel.code} — {jury.intitule}"
     )
     return jury
 
@@ -123,7 +109,7 @@ def jury_update(*, jury: Jury, by: Membership, **fields) -> Jury:
         raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(set(fields) - allowed))}.")
     for name, value in fields.items():
         setattr(jury, name, value.strip() if isinstance(value, str) else value)
-    _clean(jury, exclude=["organisation"])
+    validate_model(jury, exclude=["organisation"], validate_constraints=False)
     jury.save()
     return jury
 
@@ -206,10 +192,10 @@ def jury_member_add(
         conflit_interets=(conflit_interets or "").strip(),
         order=jury.members.count(),
     )
-    _clean(member, exclude=["organisation", "jury", "membership"])
+    validate_model(member, exclude=["organisation", "jury", "membership"], validate_constraints=False)
     member.membership = _jury_membership(email, by) if email else None
     member.save()
-    audit_record(actor=_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
+    audit_record(actor=actor_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
     return member
 
 
@@ -217,7 +203,7 @@ def jury_member_add(
 def jury_member_remove(*, member: JuryMember, by: Membership) -> None:
     jury = _lock(member.jury)
     _require_status(jury, S.COMPOSITION, action="modifier la composition")
-    audit_record(actor=_user(by), action="jury.member_remove", obj=jury, message=str(member))
+    audit_record(actor=actor_user(by), action="jury.member_remove", obj=jury, message=str(member))
     member.delete()
 
 
@@ -299,7 +285,7 @@ def jury_dossiers_add(*, jury: Jury, by: Membership, dossiers: Iterable[Dossier]
     )
     if created:
         audit_record(
-            actor=_user(by), action="jury.dossiers_add", obj=jury, message=f"{len(created)} candidat(s)"
+            actor=actor_user(by), action="jury.dossiers_add", obj=jury, message=f"{len(created)} candidat(s)"
         )
     return created
 
@@ -361,7 +347,7 @@ def jury_open(*, jury: Jury, by: Membership) -> Jury:
     )
     jury.status, jury.opened_at = S.DELIBERATION, timezone.now()
     jury.save(update_fields=["status", "opened_at"])
-    audit_record(actor=_user(by), action="jury.open", obj=jury)
+    audit_record(actor=actor_user(by), action="jury.open", obj=jury)
     return jury
 
 
@@ -440,10 +426,10 @@ def decision_record(
                 field="motivation",
             )
     decision.decision, decision.blocs_valides, decision.motivation = value, blocs, motivation
-    decision.decided_by, decision.decided_at = _user(by), timezone.now()
+    decision.decided_by, decision.decided_at = actor_user(by), timezone.now()
     decision.save(update_fields=["decision", "blocs_valides", "motivation", "decided_by", "decided_at"])
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="jury.decision",
         obj=jury,
         message=f"{decision.dossier_id}: {value}{' (dérogation)' if decision.is_override else ''}",
@@ -457,7 +443,7 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     jury = _lock(jury)
     _require_status(jury, S.DELIBERATION, action="modifier une décision")
     _voting_member(jury, by)
-    now, user = timezone.now(), _user(by)
+    now, user = timezone.now(), actor_user(by)
     pending = [d for d in jury.decisions.filter(decision="").select_related("dossier") if _recordable(d)]
     for d in pending:
         d.decision, d.blocs_valides, d.decided_by, d.decided_at = (
@@ -501,8 +487,8 @@ def pv_contenu(jury: Jury) -> str:
         f"Certification : {ref.code} (version {ref.version}) — {ref.intitule}",
         f"Certificateur : {ref.certificateur_nom}",
         f"Jury : {jury.intitule} — référence {jury.public_id}",
-        f"Date de délibération : {_fmt(jury.date)} — Lieu : {jury.lieu}",
-        f"Date du dernier examen : {_fmt(jury.date_dernier_examen)}",
+        f"Date de délibération : {date_fr(jury.date)} — Lieu : {jury.lieu}",
+        f"Date du dernier examen : {date_fr(jury.date_dernier_examen)}",
         "Composition du jury :",
         *[_line(m) for m in members],
         f"Candidats délibérés : {len(decisions)}",
@@ -517,7 +503,7 @@ def pv_contenu(jury: Jury) -> str:
         )
         lines.append(
             f"   Proposition : {DECISION_LABELS[d.proposition]}"
-            + (f" ({fr_number(total)}/{d.details.get('total_max')} points)" if total is not None else "")
+            + (f" ({number_fr(total)}/{d.details.get('total_max')} points)" if total is not None else "")
             + f" — Décision du jury : {DECISION_LABELS[d.decision]}"
             + (
                 f" — Blocs validés : {', '.join(d.blocs_valides)}"
@@ -564,7 +550,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
     )
     jury.status, jury.closed_at = S.SIGNATURE, timezone.now()
     jury.save(update_fields=["status", "closed_at"])
-    audit_record(actor=_user(by), action="jury.close", obj=jury, message=f"PV {pv.sha256}")
+    audit_record(actor=actor_user(by), action="jury.close", obj=jury, message=f"PV {pv.sha256}")
     return pv
 
 
@@ -653,7 +639,7 @@ def _freeze(jury: Jury, by: Membership) -> None:
     from candidates.services import dossier_deliberate
 
     for d in jury.decisions.select_related("dossier").order_by("order", "pk"):
-        reason = f"Jury « {jury.intitule} » du {_fmt(jury.date)}"
+        reason = f"Jury « {jury.intitule} » du {date_fr(jury.date)}"
         if d.is_override:
             reason += f" — dérogation motivée : {d.motivation}"
         dossier_deliberate(
@@ -666,7 +652,7 @@ def _freeze(jury: Jury, by: Membership) -> None:
         )
     jury.status, jury.frozen_at = S.SIGNE, timezone.now()
     jury.save(update_fields=["status", "frozen_at"])
-    audit_record(actor=_user(by), action="jury.frozen", obj=jury)
+    audit_record(actor=actor_user(by), action="jury.frozen", obj=jury)
     from juries import documents
 
     documents.jury_documents_request(jury=jury, by=by)
@@ -681,7 +667,7 @@ def rectification_contenu(jury: Jury, decision: Decision, nouvelle: str, blocs: 
         "\n".join(
             [
                 "PROCÈS-VERBAL RECTIFICATIF",
-                f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {_fmt(jury.date)}",
+                f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {date_fr(jury.date)}",
                 f"Certification : {jury.referentiel.code} (version {jury.referentiel.version}) — {jury.referentiel.intitule}",
                 f"Candidat : {c.nom_naissance.upper()} {c.prenoms} (né(e) le {c.naissance_date_affichee}) — dossier {decision.dossier.public_id}",
                 f"Décision initiale : {DECISION_LABELS[decision.decision]}"
@@ -740,9 +726,9 @@ def rectification_create(
         blocs_valides=blocs,
         motif=motif,
         proces_verbal=pv,
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
-    audit_record(actor=_user(by), action="jury.rectification", obj=jury, message=motif)
+    audit_record(actor=actor_user(by), action="jury.rectification", obj=jury, message=motif)
     return rect
 
 
@@ -783,7 +769,7 @@ def jury_results_publish(*, jury: Jury, by: Membership) -> Jury:
         raise ApplicationError(
             f"Résultats déjà publiés le {timezone.localtime(jury.results_published_at):%d/%m/%Y}."
         )
-    jury.results_published_at, jury.results_published_by = timezone.now(), _user(by)
+    jury.results_published_at, jury.results_published_by = timezone.now(), actor_user(by)
     jury.save(update_fields=["results_published_at", "results_published_by"])
-    audit_record(actor=_user(by), action="jury.publish", obj=jury)
+    audit_record(actor=actor_user(by), action="jury.publish", obj=jury)
     return jury

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates.models import Dossier
 from core.errors import ApplicationError
+from documents.models import IssuedDocument
 from juries import rules as jury_rules
 from juries import selectors, services
 from juries.forms import DossiersForm, JuryForm, MemberForm, OverrideForm, RectificationForm, SignForm
@@ -436,7 +437,6 @@ def jury_documents_zip(request, org_slug, jury_id):
 def jury_document_download(request, org_slug, jury_id, document_id):
     """A document of this jury (a jury member sees their own jury's documents only)."""
     jury = _jury_for(request, jury_id)
-    from documents.models import IssuedDocument
     from documents.selectors import document_file_read
 
     document = IssuedDocument.objects.filter(

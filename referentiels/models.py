@@ -8,9 +8,10 @@ immutable (service layer + database trigger); a new version is a copy edited as 
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+
+from core.storage import private_storage
 
 
 class Kind(models.TextChoices):
@@ -227,11 +228,6 @@ class Habilitation(models.Model):
 
     def is_valid_on(self, day) -> bool:
         return self.date_debut <= day and (self.date_fin is None or day <= self.date_fin)
-
-
-def private_storage():
-    """Import files never live under a public URL (the platform's private storage)."""
-    return storages["private"]
 
 
 class RncpImportJob(models.Model):

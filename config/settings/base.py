@@ -81,7 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "organisations.context_processors.tenancy",
-                "core.navigation.navigation",
+                "organisations.navigation.navigation",
             ],
         },
     },

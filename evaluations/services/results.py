@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import (
     AvisCapacite,
@@ -13,6 +14,7 @@ from evaluations.models import (
     Resultat,
     SuiviDossier,
 )
+from evaluations.selectors import commission_rows
 from evaluations.services._common import (
     TRACKED,
     _check_criteres,
@@ -22,7 +24,6 @@ from evaluations.services._common import (
     _decimal,
     _history,
     _targeted_bloc_ids,
-    _user,
 )
 from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
@@ -32,7 +33,7 @@ from referentiels.regles import regle_parse
 def resultat_record(
     *,
     dossier: Dossier,
-    by,
+    by: Actor,
     capacite: Capacite | None = None,
     bloc: Bloc | None = None,
     composante: str = "",
@@ -72,7 +73,7 @@ def resultat_record(
     resultat.commentaire = commentaire or resultat.commentaire
     if criteres_observes is not None:
         resultat.criteres_observes = criteres_observes
-    resultat.evaluateur = _user(by)
+    resultat.evaluateur = actor_user(by)
     if before and any(before.get(k) != getattr(resultat, k) for k in values):
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
         resultat.motivation_commission = ""
@@ -92,7 +93,7 @@ def _capacite_values(
     dossier: Dossier, regle, targeted: set[int], capacite: Capacite, etat: str
 ) -> tuple[dict, dict]:
     """A capacité's result (validated by capacité): its lookup and its values, checked."""
-    if regle.type == "grille_points":
+    if regle.par_points:
         raise ApplicationError(
             "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
         )
@@ -116,7 +117,7 @@ def _bloc_values(
     absence_non_justifiee: bool,
 ) -> tuple[dict, dict]:
     """A bloc's points (grid of points): its lookup and its values, checked against the grid."""
-    if regle.type != "grille_points":
+    if not regle.par_points:
         raise ApplicationError("Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc")
     if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
         raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
@@ -137,7 +138,7 @@ def _bloc_values(
 
 def _composante_values(dossier: Dossier, regle, composante: str, points) -> tuple[dict, dict]:
     """A composante of the évaluation professionnelle (grid of points): its lookup and its points."""
-    if regle.type != "grille_points":
+    if not regle.par_points:
         raise ApplicationError(
             "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
         )
@@ -164,7 +165,7 @@ def _composante_values(dossier: Dossier, regle, composante: str, points) -> tupl
 
 
 @transaction.atomic
-def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
+def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Resultat:
     """The commission d'évaluation validates a result (it must be complete)."""
     _check_open(resultat.dossier)
     _check_evaluateur_scope(
@@ -191,15 +192,13 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
         raise ApplicationError("Saisissez les points avant de valider.")
     before = {f: getattr(resultat, f) for f in TRACKED}
-    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, actor_user(by), timezone.now()
     resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
     _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
     return resultat
 
 
 def _commission_row(resultat: Resultat):
-    from evaluations.selectors import commission_rows
-
     rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
     if not rows:
         raise ApplicationError(
@@ -227,7 +226,7 @@ def _may_depart(resultat: Resultat) -> bool:
 
 @transaction.atomic
 def suivi_update(
-    *, dossier: Dossier, by, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
+    *, dossier: Dossier, by: Actor, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
 ) -> SuiviDossier:
     _check_open(dossier)
     suivi, _ = SuiviDossier.objects.get_or_create(
@@ -250,7 +249,7 @@ def suivi_update(
 
 
 @transaction.atomic
-def resultats_bulk_record(*, by, rows: list[dict]) -> list[Resultat]:
+def resultats_bulk_record(*, by: Actor, rows: list[dict]) -> list[Resultat]:
     """Record many results in one go, validated as a whole: one bad row → nothing is written.
 
     Each row: ``dossier`` (instance) and one of ``capacite`` / ``bloc`` (instances) /
