@@ -6,7 +6,6 @@ Once sent, the certificateur records the date (:func:`jury_transmission_record`)
 then no longer shown late.
 """
 
-import csv
 import datetime as dt
 import io
 import zipfile
@@ -21,6 +20,7 @@ from certificateur.oversight import oversight_context
 from core.actors import Actor, actor_user
 from core.dates import add_months
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from documents.models import DocumentKind, IssuedDocument
 from evaluations.models import InscriptionEpreuve
 from juries.models import Decision, Jury
@@ -155,7 +155,7 @@ def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple
         emargements = [(d, document_file_read(document=d)) for d in _emargements(jury)]
 
     composition = io.StringIO()
-    writer = csv.writer(composition, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(composition, delimiter=";", lineterminator="\r\n")
     writer.writerow(
         [
             "nom",

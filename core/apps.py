@@ -6,4 +6,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Socle"
 
     def ready(self) -> None:
-        from core import schema  # noqa: F401 - registers the OpenAPI authentication extension
+        from core import (
+            filenames,
+            schema,  # noqa: F401 - registers the OpenAPI authentication extension
+        )
+
+        filenames.connect()

@@ -6,6 +6,20 @@ from django.shortcuts import render
 from django.views import defaults
 
 from core.api import error_body
+from core.middleware import not_found_message
+
+
+def favicon(request):
+    """``/favicon.ico``: browsers ask for it on their own, logged in or not, enrolled or not."""
+    from django.contrib.staticfiles import finders
+    from django.http import FileResponse
+
+    return FileResponse(
+        open(finders.find("img/favicon.ico"), "rb"),  # noqa: SIM115 - FileResponse closes it
+        content_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
 
 # Error handlers (config/urls.py): pages get the French templates (templates/404.html, …); the
 # API keeps its JSON error format even for URLs no API view answers.
@@ -27,7 +41,7 @@ def bad_request(request, exception):
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return JsonResponse(error_body("not_found", "Introuvable."), status=404)
+        return JsonResponse(error_body("not_found", not_found_message(request)), status=404)
     return defaults.page_not_found(request, exception)
 
 

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.apps import AppConfig
 
 
@@ -14,3 +16,15 @@ class JuriesConfig(AppConfig):
 
         register_dossier_visibility("jury", dossiers_of_jury_member)
         register_document_visibility("jury", documents_of_jury_member)
+
+        # A re-issue after a civil-status correction derives a jury's document again from its jury.
+        from documents import hooks as document_hooks
+        from juries import documents as jury_documents
+
+        document_hooks.register_deriver(
+            SimpleNamespace(
+                derivable=jury_documents.document_derivable,
+                candidate=jury_documents.document_candidate,
+                context_derive=jury_documents.document_context_derive,
+            )
+        )

@@ -13,6 +13,7 @@ APPS = {
     "config",
     "core",
     "documents",
+    "espace_candidat",
     "evaluations",
     "juries",
     "organisations",
@@ -58,3 +59,12 @@ def test_every_database_trigger_is_in_the_index():
         created |= set(re.findall(r"CREATE TRIGGER (\w+)", path.read_text(encoding="utf-8")))
     assert created, "no trigger found: the scan is broken"
     assert sorted(t for t in created if f"`{t}`" not in index) == []
+
+
+def test_every_oversight_policy_is_in_the_index():
+    index = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    tables = set()
+    for path in ROOT.glob("*/migrations/*.py"):
+        tables |= set(re.findall(r"OversightPolicy\(\s*\"(\w+)\"", path.read_text(encoding="utf-8")))
+    assert tables, "no oversight policy found: the scan is broken"
+    assert sorted(t for t in tables if f"`{t}`" not in index) == []
