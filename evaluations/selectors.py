@@ -249,15 +249,21 @@ def convocation_get(*, public_id):
     return _get(Convocation.objects.select_related("inscription__dossier__candidate", "document"), public_id)
 
 
-def epreuve_inscriptions(*, epreuve):
-    """The épreuve's candidates with their convocations and incidents (3 queries)."""
+def epreuve_inscriptions(*, epreuve, actor=None):
+    """The épreuve's candidates with their convocations and incidents (3 queries); with ``actor``,
+    only the candidates whose dossier ``actor`` may see (a jury member: their juries')."""
     from django.db.models import Prefetch
 
+    from candidates.models import Dossier
+    from candidates.selectors import visible_dossiers_q
     from evaluations.models import Convocation, InscriptionEpreuve
 
+    qs = InscriptionEpreuve.objects.filter(epreuve=epreuve)
+    visible = visible_dossiers_q(actor)
+    if visible is not None:
+        qs = qs.filter(dossier__in=Dossier.objects.filter(visible))
     return (
-        InscriptionEpreuve.objects.filter(epreuve=epreuve)
-        .select_related("dossier__candidate", "dossier__referentiel")
+        qs.select_related("dossier__candidate", "dossier__referentiel")
         .prefetch_related(
             Prefetch("convocations", queryset=Convocation.objects.order_by("numero_envoi")), "incidents"
         )
@@ -452,6 +458,7 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
     from django.db.models import Prefetch
 
     from candidates.models import Piece
+    from candidates.selectors import HEALTH_PIECE_KINDS
     from evaluations.models import InscriptionEpreuve
     from evaluations.services import OPEN_STATUSES
 
@@ -463,7 +470,12 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
         for i in InscriptionEpreuve.objects.filter(pk__in=ids)
         .select_related("dossier__candidate")
         .prefetch_related(
-            Prefetch("dossier__pieces", queryset=Piece.objects.order_by("kind", "-uploaded_at"))
+            # health data (« justificatif d'aménagement ») never reaches the grid: the dossier's page
+            # shows it to the centre's administrators and gestionnaires only
+            Prefetch(
+                "dossier__pieces",
+                queryset=Piece.objects.exclude(kind__in=HEALTH_PIECE_KINDS).order_by("kind", "-uploaded_at"),
+            )
         )
     }
     double, me = grid.epreuve.double_correction, grid.user.pk
