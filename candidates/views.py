@@ -3,7 +3,6 @@
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -16,9 +15,11 @@ from candidates import rgpd, selectors, services
 from candidates.forms import CandidateForm, DossierForm, EraseForm, ImportForm, PieceForm, TransitionForm
 from candidates.importer import template_csv
 from candidates.models import Dossier, ImportJob
+from candidates.plan_check import dossier_plan_check
 from core.errors import ApplicationError
 from core.exports import csv_writer, xlsx_append
 from core.filenames import clean_filename
+from core.pagination import EstimatedCountPaginator
 from organisations.permissions import membership_can, require_capability
 
 PAGE_SIZE = 25
@@ -36,9 +37,9 @@ def _form_error(form, exc: ApplicationError) -> None:
 
 def _list_context(request) -> dict:
     filters = selectors.CandidateFilters.from_params(request.GET)
-    page = Paginator(selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = EstimatedCountPaginator(
+        selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return {
@@ -452,11 +453,12 @@ def _plan_input(post) -> tuple[list[int], dict[str, str]]:
 @require_POST
 def dossier_plan_validate(request, org_slug, dossier_id):
     """htmx: the bloc checkbox or the modalité select that changed (``HX-Trigger``: its id),
-    re-rendered with what :func:`services.dossier_plan_update` would refuse — nothing written."""
+    re-rendered with what :func:`services.dossier_plan_update` would refuse — read only (a write
+    here took the embedded SQLite's write lock on every change of a dropdown)."""
     dossier = selectors.dossier_get(public_id=dossier_id)
     trigger = request.headers.get("HX-Trigger", "")
     blocs, modalites = _plan_input(request.POST)
-    errors = services.dossier_plan_errors(dossier=dossier, blocs=blocs, modalites=modalites)
+    errors = dossier_plan_check(dossier=dossier, blocs=blocs, modalites=modalites)
     for row in selectors.dossier_grid(dossier=dossier):
         if trigger == f"bloc-{row.bloc.pk}" and not (row.vise and row.vise.acquis_anterieur):
             return render(

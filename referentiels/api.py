@@ -23,6 +23,7 @@ from organisations.selectors import memberships_of
 from referentiels import selectors, services
 from referentiels.exchange import FormatError, document_dumps, document_parse
 from referentiels.serializers import (
+    EnregistrementSerializer,
     HabilitationCreateSerializer,
     HabilitationEndSerializer,
     HabilitationSerializer,
@@ -331,6 +332,55 @@ class ReferentielRegleView(CatalogueAPIView):
             referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"]
         )
         return Response(RegleSerializer(referentiel).data)
+
+
+class ReferentielEnregistrementView(CatalogueAPIView):
+    """The registration of a référentiel's certification (every version of its code)."""
+
+    required_permission = {
+        "GET": "referentiels.view",
+        "PUT": "referentiels.edit",
+        "DELETE": "referentiels.edit",
+    }
+
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        responses=EnregistrementSerializer,
+        summary="Enregistrement RNCP / RS de la certification",
+        description="« enregistree » faux quand la certification n'est pas enregistrée "
+        "(aucune mention d'enregistrement sur ses documents).",
+    )
+    def get(self, request, public_id):
+        referentiel = self.get_referentiel(public_id)
+        enregistrement = selectors.enregistrement_of(referentiel.code)
+        if enregistrement is None:
+            return Response({"enregistree": False})
+        return Response(EnregistrementSerializer(enregistrement).data)
+
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        request=EnregistrementSerializer,
+        responses=EnregistrementSerializer,
+        summary="Saisir ou corriger l'enregistrement RNCP / RS de la certification",
+        description="Modifiable même quand la version est publiée : la décision de France compétences "
+        "porte sur la certification. Référence légale obligatoire (date de décision ou publication).",
+    )
+    def put(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        data = EnregistrementSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enregistrement = services.enregistrement_set(
+            referentiel=referentiel, by=self.organisation, user=request.user, **data.validated_data
+        )
+        return Response(EnregistrementSerializer(enregistrement).data)
+
+    @extend_schema(
+        parameters=[ORG_PARAM], responses={204: None}, summary="La certification n'est pas enregistrée"
+    )
+    def delete(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        services.enregistrement_delete(referentiel=referentiel, by=self.organisation, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RncpImportJobView(CatalogueAPIView):
