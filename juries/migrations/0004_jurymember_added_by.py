@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('juries', '0002_dossier_decision_frozen'),
+        ('juries', '0003_decision_partiel_guard'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
