@@ -32,7 +32,7 @@ def _scopes_off():
 
 
 @pytest.fixture(autouse=True)
-def django_scopes_disabled(monkeypatch):
+def django_scopes_disabled(world, monkeypatch):
     """Every ``ScopedManager`` returns unfiltered querysets; ``current_organisation`` (which reads
     the scope through ``organisations.tenancy``) still knows the centre, so services still run."""
     import django_scopes.manager
@@ -55,7 +55,6 @@ def test_scopes_are_really_off_here(world, db):
         assert '"organisation_id" =' not in sql  # the ORM adds no tenant filter any more
         seen = set(Dossier.objects.values_list("organisation_id", flat=True))
         assert seen == {world.a.org.pk}  # and yet only A's rows come back: row-level security
-        transaction.set_rollback(True)
 
 
 @pytest.mark.parametrize("model", tenant_models(), ids=lambda m: m._meta.label)
@@ -84,7 +83,6 @@ def test_rls_alone_refuses_every_cross_tenant_read_and_write(model, world, db):
                         )
         transaction.set_rollback(True)
     # B's rows do exist: the refusals above are RLS, not an empty table
-    with transaction.atomic(), tenant_context(b):
+    with tenant_context(b):
         if model._base_manager.exists():
             assert model._base_manager.filter(organisation_id=b.pk).exists()
-        transaction.set_rollback(True)
