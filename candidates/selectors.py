@@ -297,6 +297,27 @@ def dossier_with_details(dossier: Dossier) -> Dossier:
     return dossier
 
 
+# --- least privilege inside a centre (issue 16) ------------------------------------------------
+# One layer for pages and API: beyond the role's capabilities (organisations.roles), what a member
+# sees of the centre's dossiers is ``visible_dossiers_q`` (évaluateur: their épreuves' candidates,
+# jury member: their juries'), tuteurs' contacts only to those working one of the tuteur's dossiers,
+# and health data — the « justificatif d'aménagement » and the précisions on aménagements — only to
+# the centre's administrators and gestionnaires.
+
+#: Pièce kinds that are health data (a disability proof): administrators and gestionnaires only.
+HEALTH_PIECE_KINDS = frozenset({Piece.Kind.JUSTIFICATIF_AMENAGEMENT})
+
+
+def may_see_health_data(actor) -> bool:
+    """``actor`` (a membership, or None for internal calls) may read aménagement justifications."""
+    return actor is None or getattr(actor, "role", None) in hooks.FULL_ACCESS_ROLES
+
+
+def visible_pieces(qs: QuerySet, actor) -> QuerySet:
+    """``qs`` of pièces without the health kinds unless ``actor`` may see them."""
+    return qs if may_see_health_data(actor) else qs.exclude(kind__in=HEALTH_PIECE_KINDS)
+
+
 def entreprise_list() -> QuerySet[Entreprise]:
     return Entreprise.objects.annotate(nb_dossiers=Count("dossiers")).order_by("raison_sociale")
 
@@ -305,16 +326,25 @@ def entreprise_get(*, public_id) -> Entreprise:
     return _get(Entreprise.objects.all(), public_id)
 
 
-def tuteur_list() -> QuerySet[Tuteur]:
-    return Tuteur.objects.select_related("entreprise").order_by("nom", "prenom")
+def _visible_tuteurs(qs: QuerySet, actor) -> QuerySet:
+    """A tuteur's contacts go only to those working one of the tuteur's dossiers."""
+    q = visible_dossiers_q(actor)
+    if q is None:
+        return qs
+    return qs.filter(Exists(Dossier.objects.filter(q, tuteur=OuterRef("pk"))))
 
 
-def tuteur_get(*, public_id) -> Tuteur:
-    return _get(Tuteur.objects.select_related("entreprise"), public_id)
+def tuteur_list(*, actor=None) -> QuerySet[Tuteur]:
+    return _visible_tuteurs(Tuteur.objects.select_related("entreprise"), actor).order_by("nom", "prenom")
+
+
+def tuteur_get(*, public_id, actor=None) -> Tuteur:
+    return _get(_visible_tuteurs(Tuteur.objects.select_related("entreprise"), actor), public_id)
 
 
 def piece_get(*, public_id, actor=None) -> Piece:
-    return _get(_visible(Piece.objects.select_related("dossier", "dossier__candidate"), actor), public_id)
+    qs = visible_pieces(Piece.objects.select_related("dossier", "dossier__candidate"), actor)
+    return _get(_visible(qs, actor), public_id)
 
 
 def import_job_get(*, public_id) -> ImportJob:

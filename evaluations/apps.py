@@ -27,3 +27,6 @@ class EvaluationsConfig(AppConfig):
         from evaluations.retakes import carry_tuteur_grade
 
         register_transition_listener(carry_tuteur_grade)
+        from evaluations import grants
+
+        grants.connect()

@@ -128,6 +128,8 @@ def _diplome_context(jury: Jury, candidate) -> dict:
 
 
 def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
+    from juries.services import jury_composed_by
+
     ref = jury.referentiel
     members = list(jury.members.all())
     signatures = list(pv.signatures.select_related("member").order_by("signed_at", "pk"))
@@ -160,6 +162,7 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
             }
             for m in members
         ],
+        "composee_par": jury_composed_by(members),
         "candidats": [
             {
                 "nom": f"{d.dossier.candidate.nom_naissance.upper()} {d.dossier.candidate.prenoms}",

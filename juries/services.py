@@ -142,9 +142,16 @@ def _jury_membership(email: str, by: Membership) -> Membership | None:
             )
         return membership
     pending = Invitation.objects.filter(
-        email=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        email=email, role=Role.JURY, accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).exists()
     if not pending:
+        if by.role != Role.ADMIN:
+            # Separation of duties: only an administrator grants the ``jury`` role.
+            raise ApplicationError(
+                f"{email} n'a pas de compte « Membre de jury » dans le centre : seul un administrateur "
+                "peut inviter un membre de jury. Demandez-lui de l'ajouter.",
+                field="email",
+            )
         invitation_create(email=email, role=Role.JURY, by=by)
     return None
 
@@ -194,6 +201,8 @@ def jury_member_add(
     )
     validate_model(member, exclude=["organisation", "jury", "membership"], validate_constraints=False)
     member.membership = _jury_membership(email, by) if email else None
+    member.added_by = actor_user(by)
+    member.added_by_label = composed_by_label(by)
     member.save()
     audit_record(actor=actor_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
     return member
@@ -204,7 +213,19 @@ def jury_member_remove(*, member: JuryMember, by: Membership) -> None:
     jury = _lock(member.jury)
     _require_status(jury, S.COMPOSITION, action="modifier la composition")
     audit_record(actor=actor_user(by), action="jury.member_remove", obj=jury, message=str(member))
+    email = member.email
     member.delete()
+    _void_unused_jury_invitation(email)
+
+
+def _void_unused_jury_invitation(email: str) -> None:
+    """Removing a member voids the ``jury`` invitation sent for them, unless another jury of the
+    centre still seats that address: the link stops working (it expires now)."""
+    if not email or JuryMember.objects.filter(email=email).exists():
+        return
+    Invitation.objects.filter(email=email, role=Role.JURY, accepted_at__isnull=True).update(
+        expires_at=timezone.now()
+    )
 
 
 def _linked_member(member: JuryMember) -> JuryMember:
@@ -506,6 +527,18 @@ def _line(member: JuryMember) -> str:
     return f"- {member.get_role_display()} : {member.prenom} {member.nom}" + (f" ({extra})" if extra else "")
 
 
+def composed_by_label(by: Membership) -> str:
+    user = by.user
+    name = (user.get_full_name() or "").strip() or user.email
+    return f"{name} ({by.get_role_display()})"
+
+
+def jury_composed_by(members) -> str:
+    """« X (Administrateur), Y (Gestionnaire) »: who seated the members, in order, each once."""
+    labels = list(dict.fromkeys(m.added_by_label for m in members if m.added_by_label))
+    return ", ".join(labels) or "non renseigné"
+
+
 def pv_contenu(jury: Jury) -> str:
     """The exact text every member signs (its SHA-256 goes into each signature)."""
     ref = jury.referentiel
@@ -521,6 +554,7 @@ def pv_contenu(jury: Jury) -> str:
         f"Date du dernier examen : {date_fr(jury.date_dernier_examen)}",
         "Composition du jury :",
         *[_line(m) for m in members],
+        f"Composition arrêtée par : {jury_composed_by(members)}",
         f"Candidats délibérés : {len(decisions)}",
     ]
     counts = {k: 0 for k in ("certifie", "partiel", "ajourne")}
