@@ -114,3 +114,50 @@ def idempotency_header(result, generator, request, public):
         if not any(p.get("name") == "Idempotency-Key" for p in parameters):
             parameters.append(IDEMPOTENCY_PARAMETER)
     return result
+
+
+def inline_enums(result, generator, request, public):
+    """Postprocessing hook, after drf-spectacular's enum naming: a field whose schema is
+    ``{"allOf": [<inline enum>], ...}`` (``candidates.serializers.InlineEnums`` wraps them so
+    they keep no shared name) becomes the enum itself. Generators read a lone ``allOf`` with a
+    title as an object: openapi-python-client made « Civilité » an empty model."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            parts = node.get("allOf")
+            if (
+                isinstance(parts, list)
+                and len(parts) == 1
+                and isinstance(parts[0], dict)
+                and "enum" in parts[0]
+            ):
+                rest = {k: v for k, v in node.items() if k != "allOf"}
+                node.clear()
+                node.update({**parts[0], **rest})
+                if node.get("nullable") and None not in node["enum"]:
+                    node["enum"] = [*node["enum"], None]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result.get("components", {}))
+    walk(result.get("paths", {}))
+    return result
+
+
+def json_request_bodies(result, generator, request, public):
+    """Postprocessing hook: a body the API reads as JSON is published as JSON only. DRF's default
+    parsers also take the same fields as a form, which the schema listed three times over; a
+    generated client then offered three encodings of one model (and openapi-python-client's
+    code for it did not even import). Uploads (multipart only) keep their form."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = (
+                (operation.get("requestBody") or {}).get("content") if isinstance(operation, dict) else None
+            )
+            if content and "application/json" in content:
+                for media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                    content.pop(media_type, None)
+    return result

@@ -273,6 +273,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "core.schema.idempotency_header",
+        "core.schema.inline_enums",
+        "core.schema.json_request_bodies",
     ],
     # Several models have a "kind" or "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
