@@ -3,6 +3,7 @@
 from django_scopes import scopes_disabled
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,6 +26,16 @@ class ScopedSchemaGenerator(SchemaGenerator):
     def get_schema(self, request=None, public=False):
         with scopes_disabled():
             return super().get_schema(request=request, public=public)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Only a GET list is paginated: a POST on a list view (inscriptions, jury dossiers) answers a
+    plain array, which the schema described as a page (a generated client then failed to read it)."""
+
+    def _get_paginator(self):
+        if self.method != "GET":
+            return None
+        return super()._get_paginator()
 
 
 class MembershipTokenScheme(OpenApiAuthenticationExtension):

@@ -254,7 +254,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.ContentNegotiation",
     # No OPTIONS metadata: nothing reads it, and DRF answered it 200 (view name, fields) before any
