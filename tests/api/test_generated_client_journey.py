@@ -291,6 +291,11 @@ def test_generated_client_drives_the_whole_certification(
         ),
     )
     jury_id = uuid.UUID(jury["id"])
+    # the CQPM juries are paritaire: as many of the employeurs' college as of the salariés', the
+    # président an employeur (« indiquez son collège (employeurs ou salariés) — jury paritaire »)
+    colleges = dict(
+        zip([e for e, *_ in RNCP_PANEL], ["employeur", "salarie", "employeur", "salarie"], strict=True)
+    )
     for email, nom, prenom, role, extra in RNCP_PANEL:
         api(
             "v1_o_juries_members_create",
@@ -306,6 +311,7 @@ def test_generated_client_drives_the_whole_certification(
                     "annees_inactivite": 0,
                     "metier": "Office manager",
                     "structure": "Entreprise",
+                    "college": colleges[email],
                 }
                 | extra,
             ),
