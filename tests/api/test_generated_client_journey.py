@@ -138,6 +138,8 @@ def test_generated_client_drives_the_whole_certification(
         dossier_id=uuid.UUID(dossier["id"]),
         body=api.body("TransitionInputRequest", {"to": "inscrit", "reason": "Inscription"}),
     )
+    first = api("v1_o_candidates_list", cursor="", page_size=10)  # keyset pages, as integrations walk
+    assert first["count"] is None and [c["id"] for c in first["results"]] == [candidate["id"]]
     listed = api("v1_o_dossiers_list", candidate=uuid.UUID(candidate["id"]))["results"]
     assert [d["status"] for d in listed] == ["inscrit"]
 
