@@ -34,6 +34,7 @@ from candidates.serializers import (
     TuteurSerializer,
 )
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.api import TenantAPIView
 from referentiels.models import Bloc, Capacite
 from referentiels.selectors import referentiel_list, referentiel_resolve
@@ -497,7 +498,7 @@ class PieceDetailView(TenantAPIView):
         response = FileResponse(
             piece.file.open("rb"),
             as_attachment=True,
-            filename=piece.original_name,
+            filename=clean_filename(piece.original_name),
             content_type=piece.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

@@ -22,6 +22,7 @@ from candidates.models import (
     Piece,
     Tuteur,
 )
+from candidates.search import candidate_word
 from organisations.services import audit_record
 from referentiels.models import Bloc, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
@@ -188,13 +189,7 @@ def candidate_list(*, filters: CandidateFilters | None = None, actor=None) -> Qu
     filters = filters or CandidateFilters()
     qs = _visible(Candidate.objects.all(), actor)
     for word in filters.q.split():
-        qs = qs.filter(
-            Q(nom_naissance__icontains=word)
-            | Q(nom_usage__icontains=word)
-            | Q(prenom1__icontains=word)
-            | Q(prenom2__icontains=word)
-            | Q(email__icontains=word)
-        )
+        qs = qs.filter(candidate_word(word))  # names and e-mail, through the trigram index
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth
@@ -227,12 +222,7 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
     if filters.candidate:
         qs = qs.filter(candidate__public_id=filters.candidate)
     for word in filters.q.split():
-        qs = qs.filter(
-            Q(candidate__nom_naissance__icontains=word)
-            | Q(candidate__nom_usage__icontains=word)
-            | Q(candidate__prenom1__icontains=word)
-            | Q(candidate__email__icontains=word)
-        )
+        qs = qs.filter(candidate_word(word))  # the joined candidate's names and e-mail (trigram index)
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.pagination import EstimatedCountPaginator
 
 
 class KeysetPagination(CursorPagination):
@@ -31,12 +32,14 @@ class KeysetPagination(CursorPagination):
 
 
 class Pagination(PageNumberPagination):
-    """Every list: numbered pages (``?page=``, with ``count``) where people browse, or keyset
-    pages (``?cursor=`` — empty to start — then the ``next`` link) for integrations walking a
-    large list; in keyset mode ``count`` is null (not counted)."""
+    """Every list: numbered pages where people browse — ``count`` exact up to 1,000 rows, the
+    planner's estimate beyond, and ``count_is_estimate`` says which (core/pagination.py) — or
+    keyset pages (``?cursor=``, empty to start, then the ``next`` link) for integrations walking
+    a large list; in keyset mode ``count`` is null (not counted)."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = EstimatedCountPaginator
 
     def paginate_queryset(self, queryset, request, view=None):
         self._keyset = None
@@ -51,12 +54,21 @@ class Pagination(PageNumberPagination):
             return Response(
                 {
                     "count": None,
+                    "count_is_estimate": False,
                     "next": self._keyset.get_next_link(),
                     "previous": self._keyset.get_previous_link(),
                     "results": data,
                 }
             )
-        return super().get_paginated_response(data)
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_is_estimate": self.page.paginator.count_is_estimate,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
@@ -65,6 +77,10 @@ class Pagination(PageNumberPagination):
             "nullable": True,
             "example": 123,
             "description": "nombre total de lignes (null en pagination par curseur)",
+        }
+        response["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "vrai quand count est une estimation (plus de 1 000 lignes)",
         }
         return response
 

@@ -44,6 +44,18 @@ def _check_celery() -> str:
     return f"ok ({len(replies)} worker(s))" if replies else "aucun worker"
 
 
+def favicon(request):
+    """``/favicon.ico``: browsers ask for it on their own, logged in or not, enrolled or not."""
+    from django.contrib.staticfiles import finders
+    from django.http import FileResponse
+
+    return FileResponse(
+        open(finders.find("img/favicon.ico"), "rb"),  # noqa: SIM115 - FileResponse closes it
+        content_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
+
+
 def ping(request):
     """Liveness probe and the benchmarks' floor: the cheapest JSON view the server can answer."""
     return JsonResponse({"ok": True})

@@ -141,3 +141,17 @@ def rncp_import_job_get(*, organisation: Organisation, public_id) -> RncpImportJ
         return RncpImportJob.objects.get(certificateur=organisation, public_id=public_id)
     except (RncpImportJob.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def enregistrement_of(code: str):
+    """The registration of a certification code, or ``None`` (not registered: CQPM, CQPI…)."""
+    from referentiels.models import Enregistrement
+
+    return Enregistrement.objects.filter(code=code).first()
+
+
+def numero_public(code: str) -> str:
+    """What a document may print as the certification's number: its RNCP/RS registration
+    number, never the platform's own code (a slug for a CQPM)."""
+    enregistrement = enregistrement_of(code)
+    return enregistrement.numero if enregistrement else ""

@@ -181,3 +181,32 @@ class RncpImportJobSerializer(serializers.ModelSerializer):
         from referentiels.import_jobs import rncp_import_job_progress
 
         return rncp_import_job_progress(obj)
+
+
+class NsfSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=5, help_text="Code NSF : trois chiffres, éventuellement une lettre (324, 315p)."
+    )
+    libelle = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EnregistrementSerializer(serializers.Serializer):
+    """A certification's registration in the RNCP or the RS (printed on its parchemins)."""
+
+    numero = serializers.CharField(max_length=20, help_text="RNCP36390, RS5000…")
+    repertoire = serializers.CharField(read_only=True)
+    type_enregistrement = serializers.ChoiceField(choices=["sur_demande", "de_droit"], default="sur_demande")
+    date_decision = serializers.DateField(required=False, allow_null=True, default=None)
+    duree_ans = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reference_jo = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    date_fin = serializers.DateField(required=False, allow_null=True, default=None)
+    niveau = serializers.IntegerField(required=False, allow_null=True, default=None)
+    codes_nsf = NsfSerializer(many=True, required=False, default=list)
+    mention = serializers.CharField(
+        source="phrase", read_only=True, help_text="La phrase imprimée sur le parchemin."
+    )
+    source = serializers.CharField(read_only=True)
+    enregistree = serializers.SerializerMethodField(help_text="Vrai : la certification est enregistrée.")
+
+    def get_enregistree(self, obj) -> bool:
+        return True
