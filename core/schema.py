@@ -1,5 +1,7 @@
 """OpenAPI generation hooks (drf-spectacular)."""
 
+import inspect
+
 from django_scopes import scopes_disabled
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
@@ -36,6 +38,22 @@ class AutoSchema(SpectacularAutoSchema):
         if self.method != "GET":
             return None
         return super()._get_paginator()
+
+    # Descriptions come from a class's own docstring, not one it inherits: every operation was
+    # described as « Base of every /api/v1/o/<org_slug>/… view » and every model by the
+    # InlineEnums mixin's notes — in English, about the code, in the integrator's client.
+    def get_description(self):
+        method = getattr(self.view, self.method.lower(), None)
+        if method is not None and method.__doc__:
+            return super().get_description()
+        own = type(self.view).__dict__.get("__doc__")
+        return inspect.cleandoc(own) if own else ""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if not type(serializer).__dict__.get("__doc__") and "description" in schema:
+            del schema["description"]
+        return schema
 
 
 class MembershipTokenScheme(OpenApiAuthenticationExtension):
