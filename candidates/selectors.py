@@ -222,6 +222,11 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
         qs = qs.filter(dossier_q)
     if filters.candidate:
         qs = qs.filter(candidate__public_id=filters.candidate)
+    if filters.q.split():
+        # candidate_word() names the candidates_candidate table in raw SQL: join it by a filter,
+        # not only by select_related, which a count (.values("pk")) drops — « missing
+        # FROM-clause entry for table candidates_candidate », a 500 on ?q= of the API's list.
+        qs = qs.filter(candidate__nom_naissance__isnull=False)
     for word in filters.q.split():
         qs = qs.filter(candidate_word(word))  # the joined candidate's names and e-mail (trigram index)
     birth = parse_birth(filters.naissance) if filters.naissance else None

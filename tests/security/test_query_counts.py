@@ -147,6 +147,9 @@ PINNED: dict[str, int] = {
     "GET ~/supervision/resultats/export/{fmt}/": 14,
     "GET ~/tuteurs/": 7,
     "GET ~/tuteurs/{tuteur_id}/": 6,
+    "GET ~/webhook-deliveries/": 7,
+    "GET ~/webhooks/": 7,
+    "GET ~/webhooks/{webhook_id}/": 6,
 }
 
 

@@ -219,6 +219,25 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         reissue.piece.save("acte.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
         reissue.save()
     token = ApiToken.objects.filter(membership=members["admin"]).first()
+    import uuid
+
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    with tenant_context(org):
+        # disabled, and for an event a centre never emits: building the world sends nothing
+        webhook = WebhookEndpoint.objects.create(
+            organisation=org,
+            url="https://si.example.fr/hook",
+            events=["accrochage.rapport_recu"],
+            is_active=False,
+        )
+        delivery = WebhookDelivery.objects.create(
+            organisation=org,
+            endpoint=webhook,
+            event="accrochage.rapport_recu",
+            event_id=uuid.uuid4(),
+            payload={},
+        )
     centre.ids = {
         "candidate_id": dossier.candidate.public_id,
         "dossier_id": dossier.public_id,
@@ -235,6 +254,8 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "resultat_id": resultat.public_id,
         "job_id": job.public_id,
         "token_id": token.public_id,
+        "webhook_id": webhook.public_id,
+        "delivery_id": delivery.public_id,
         "document_id": document.public_id,
         "document_public_id": document.public_id,
         "enquete_id": enquete.public_id,
