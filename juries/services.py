@@ -203,6 +203,7 @@ def jury_member_add(
     member.membership = _jury_membership(email, by) if email else None
     member.added_by = actor_user(by)
     member.added_by_label = composed_by_label(by)
+    _account_names(member, member.membership)
     member.save()
     audit_record(actor=actor_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
     return member
@@ -228,19 +229,55 @@ def _void_unused_jury_invitation(email: str) -> None:
     )
 
 
+def _account_names(member: JuryMember, membership: Membership | None) -> None:
+    """Signers are who they say (issue 13, point 6): the name a member is printed under is the
+    account holder's own (set by the person on their account), not what the gestionnaire typed."""
+    user = getattr(membership, "user", None)
+    if user is not None and (user.first_name or "").strip() and (user.last_name or "").strip():
+        member.prenom, member.nom = user.first_name.strip()[:60], user.last_name.strip()[:60]
+
+
 def _linked_member(member: JuryMember) -> JuryMember:
     """Link an invited member to their account once they have accepted the invitation."""
     if member.membership_id is None:
-        membership = Membership.objects.filter(
-            organisation_id=member.organisation_id,
-            user__email__iexact=member.email,
-            role=Role.JURY,
-            is_active=True,
-        ).first()
+        membership = (
+            Membership.objects.filter(
+                organisation_id=member.organisation_id,
+                user__email__iexact=member.email,
+                role=Role.JURY,
+                is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
         if membership is not None:
             member.membership = membership
-            member.save(update_fields=["membership"])
+            _account_names(member, membership)
+            member.save(update_fields=["membership", "nom", "prenom"])
     return member
+
+
+def _members_bind_to_accounts(jury: Jury) -> None:
+    """Before the PV is fixed: every voting member is bound to one account, and is printed under
+    that account's own name (refreshed now, so the signed text names who will sign)."""
+    missing = []
+    for member in jury.members.select_related("membership__user"):
+        if not member.votes:
+            continue
+        if member.membership_id is None:
+            _linked_member(member)
+        if member.membership_id is None or not member.membership.is_active:
+            missing.append(member.nom_complet)
+            continue
+        before = (member.nom, member.prenom)
+        _account_names(member, member.membership)
+        if (member.nom, member.prenom) != before:
+            member.save(update_fields=["nom", "prenom"])
+    if missing:
+        raise ApplicationError(
+            "Ces membres n'ont pas encore de compte actif (invitation non acceptée) et ne pourront pas "
+            "signer : " + ", ".join(missing) + "."
+        )
 
 
 # --- candidates before the jury --------------------------------------------------------------
@@ -342,11 +379,20 @@ def jury_composition_failures(jury: Jury) -> list[str]:
     return failures
 
 
+def _require_jury_day(jury: Jury, action: str) -> None:
+    """Time is truth (issue 13, point 4): nothing of a jury happens before its date."""
+    if jury.date > timezone.localdate():
+        raise ApplicationError(
+            f"Le jury est daté du {date_fr(jury.date)} : impossible {action} avant cette date."
+        )
+
+
 @transaction.atomic
 def jury_open(*, jury: Jury, by: Membership) -> Jury:
     """The jury sits: composition checked (every failure listed), proposals recomputed."""
     jury = _lock(jury)
     _require_status(jury, S.COMPOSITION, action="ouvrir la délibération")
+    _require_jury_day(jury, "d'ouvrir la délibération")
     failures = jury_composition_failures(jury)
     if failures:
         raise ApplicationError(
@@ -398,13 +444,13 @@ def _recordable(decision: Decision) -> bool:
     return True
 
 
-def partial_allowed(referentiel) -> bool:
+def partial_allowed(referentiel, *, blocs=None) -> bool:
     """Whether the règle has separately validable blocs: a CQPM's does not (seed 000: « l'ensemble
     des capacités professionnelles décrites dans le référentiel de certification doit être
     acquis »), and an implicit bloc (the single bloc of a référentiel without blocs) is not one."""
     if (referentiel.regle or {}).get("type") == "toutes_capacites":
         return False
-    return any(not b.implicite for b in referentiel.blocs.all())
+    return any(not b.implicite for b in (referentiel.blocs.all() if blocs is None else blocs))
 
 
 def _check_regle_allows(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
@@ -596,6 +642,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
     """The président closes the deliberation: every candidate decided, the PV text fixed for signature."""
     jury = _lock(jury)
     _require_status(jury, S.DELIBERATION, action="clore la délibération")
+    _require_jury_day(jury, "de clore la délibération")
     member = _voting_member(jury, by)
     if member.role != JuryMember.Role.PRESIDENT:
         raise ApplicationError("Seul le président clôt la délibération.")
@@ -604,6 +651,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
         raise ApplicationError(
             f"{pending} candidat(s) sans décision : acceptez ou modifiez chaque proposition avant de clore."
         )
+    _members_bind_to_accounts(jury)
     contenu = pv_contenu(jury)
     pv = ProcesVerbal.objects.create(
         organisation_id=jury.organisation_id,
@@ -724,6 +772,7 @@ def _proces_verbal_sign(
         raise ApplicationError(
             f"Le jury est « {jury.get_status_display()} » : la signature n'est pas ouverte."
         )
+    _require_jury_day(jury, "de signer le procès-verbal")
     member = _voting_member(jury, by)
     if pv.signatures.filter(member=member).exists():
         raise ApplicationError("Vous avez déjà signé ce procès-verbal.")

@@ -131,6 +131,7 @@ PAGES = {
     "supervision/": "oversight.view",
     "supervision/accrochage/": "oversight.export",
     "supervision/accrochage/flux/": "oversight.export",
+    "supervision/accrochage/retrait/": "oversight.export",
     "supervision/accrochage/flux/<uuid:flux_id>.xml": "oversight.export",
     "supervision/accrochage/identifiants/": "oversight.export",
     "supervision/accrochage/rapport/": "oversight.export",
