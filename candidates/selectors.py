@@ -380,8 +380,9 @@ class CapaciteRow:
     capacite: object
     allowed: list
     chosen: object | None
-    #: (modalité id, label) of ``allowed``, for the page's select: a bloc's modalités are shared by
-    #: its capacités, each label is built once per page, not once per capacité in the template.
+    #: (modalité id, label, type) of ``allowed``, for the page's select: a bloc's modalités are
+    #: shared by its capacités, each label is built once per page, not once per capacité in the
+    #: template. The type lets « même modalité pour tout le bloc » find each capacité's option.
     options: list = field(default_factory=list)
 
 
@@ -390,6 +391,18 @@ class BlocRow:
     bloc: object
     vise: DossierBloc | None
     capacites: list[CapaciteRow]
+
+    @property
+    def bulk_types(self) -> list[tuple[str, str]]:
+        """Modalité types offered to several capacités of the bloc (« même modalité pour tout le
+        bloc »), in the référentiel's order; none when no capacité has a choice."""
+        if all(len(cr.allowed) < 2 for cr in self.capacites):
+            return []
+        seen: dict[str, str] = {}
+        for cr in self.capacites:
+            for m in cr.allowed:
+                seen.setdefault(m.type, m.get_type_display())
+        return list(seen.items())
 
 
 def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
@@ -420,7 +433,7 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
             capacite.bloc = bloc
             allowed = allowed_modalites(capacite)
             choice = next((m for m in allowed if m.pk == chosen.get(capacite.pk)), None)
-            options = [(m.pk, label(m)) for m in allowed]
+            options = [(m.pk, label(m), m.type) for m in allowed]
             capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice, options=options))
         rows.append(BlocRow(bloc=bloc, vise=vises.get(bloc.pk), capacites=capacites))
     return rows

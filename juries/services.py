@@ -737,7 +737,7 @@ def pv_signatories(pv: ProcesVerbal) -> list[JuryMember]:
 
 
 def proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     """A member signs after re-authenticating with their second factor; the président signs last.
 
@@ -747,7 +747,7 @@ def proces_verbal_sign(
     """
     try:
         with transaction.atomic():
-            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip)
+            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip, passkey=passkey)
     except SecondFactorRefused as exc:
         failures = _sign_failure_record(by.user, proces_verbal.jury)
         if failures >= SIGN_MAX_FAILURES:
@@ -762,7 +762,7 @@ def proces_verbal_sign(
 
 
 def _proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     jury = _lock(proces_verbal.jury)
     pv = ProcesVerbal.objects.select_for_update().get(pk=proces_verbal.pk)
@@ -788,7 +788,16 @@ def _proces_verbal_sign(
             + ", ".join(m.nom_complet for m in others)
             + "."
         )
-    second_factor_check(by.user, code)
+    if passkey:  # a WebAuthn assertion instead of the app's code (juries.passkeys)
+        from juries.passkeys import passkey_check
+
+        sign_lock_check(by.user)  # the lock after wrong codes holds for passkeys too
+        try:
+            passkey_check(by.user, passkey)
+        except ApplicationError as exc:  # counted like a wrong code
+            raise SecondFactorRefused(exc.message, field="code") from None
+    else:
+        second_factor_check(by.user, code)
     digest = sha256_text(pv.contenu)
     if digest != pv.sha256:  # the text on record is what is signed, never a stale copy
         raise ApplicationError(

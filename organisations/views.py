@@ -95,6 +95,21 @@ def audit(request, org_slug):
     return render(request, "organisations/audit.html", {"events": selectors.audit_event_list()[:200]})
 
 
+def _known_name(organisation, email: str) -> dict:
+    """The name the centre already typed for this address (a jury member of a composition, a
+    tuteur), to pre-fill the invitation's form: the person only checks it."""
+    from candidates.models import Tuteur
+    from juries.models import JuryMember
+    from organisations.tenancy import tenant_context
+
+    with tenant_context(organisation):
+        known = (
+            JuryMember.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
+            or Tuteur.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
+        )
+    return {"first_name": known["prenom"], "last_name": known["nom"]} if known else {}
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
     try:
@@ -114,7 +129,7 @@ def invitation_accept(request, token):
         return render(
             request, "organisations/invitation_join.html", {"invitation": invitation, "org": organisation}
         )
-    form = InvitationAcceptForm(request.POST or None)
+    form = InvitationAcceptForm(request.POST or None, initial=_known_name(organisation, invitation.email))
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.invitation_accept(

@@ -153,7 +153,17 @@ ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 # Sensitive account actions (second factor, password, e-mail) ask for the password again once the
 # last login or confirmation is older than this (accounts.adapter): never right after logging in.
 ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT_SECONDS", 15 * 60)
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Second factors: an authenticator app (TOTP) or a passkey / security key (WebAuthn: fingerprint,
+# face, PIN of the device, USB/NFC key), each with recovery codes. Passkeys are a second factor
+# after the password, not a way to log in alone.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+# fido2 checks the page's origin against the relying party; plain http (the embedded demo, the
+# test live server) is accepted only when asked for. Browsers offer WebAuthn on https and on
+# http://localhost only (not on http://127.0.0.1).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env_bool(
+    "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", not env_str("REDIS_URL", "")
+)
 # The enrolment secret stays the same for the whole enrolment (reloads, second tab).
 MFA_FORMS = {"activate_totp": "accounts.forms.StableActivateTOTPForm"}
 # Recovery codes are shown once, right after enrolment; new ones can be generated later.

@@ -37,7 +37,7 @@ PINNED: dict[str, int] = {
     "candidats/import/modele.csv": 7,
     "candidats/nouveau/": 7,
     "candidats/pieces/<uuid:piece_id>/": 9,
-    "documents/": 10,
+    "documents/": 11,  # + the batches' human labels (one query per kind of batch: juries, épreuves)
     "documents/<uuid:public_id>/": 10,
     "documents/<uuid:public_id>/attestation-numerique/": 9,
     "documents/<uuid:public_id>/telecharger/": 8,
