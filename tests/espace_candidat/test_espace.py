@@ -444,3 +444,66 @@ def test_reissued_document_tells_the_candidate_once(
     assert len(reissued) == 1 and "ré-édité" in reissued[0].subject
     assert "même numéro, même code de vérification" in reissued[0].body
     assert CandidateNotification.objects.filter(kind="document").count() == 1
+
+
+def test_beat_dispatch_runs_the_follow_up_per_centre(
+    sitting, alice, org_a, org_b, django_capture_on_commit_callbacks, settings
+):
+    """Celery beat « suivi-candidats » fans out one task per centre; each sends what is due."""
+    from django.utils import timezone
+
+    from espace_candidat.tasks import followup_dispatch
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["suivi-candidats"]["task"] == "espace_candidat.tasks.followup_dispatch"
+    )
+    jury, admis, partiel = sitting
+    js.jury_results_publish(jury=jury, by=alice)
+    invite(org_a, admis.candidate, alice)
+    Enquete.objects.filter(dossier=admis, kind="6m").update(due_on=timezone.localdate())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert followup_dispatch() >= 2  # centres A and B (each in its own tenant)
+    sent = [m for m in mail.outbox if m.to == ["lea.admis@test.local"]]
+    assert len(sent) == 1 and "situation 6 mois" in sent[0].subject
+    assert Enquete.objects.get(dossier=admis, kind="6m").sent_at is not None
+    assert Enquete.objects.get(dossier=admis, kind="2a").sent_at is None
+
+
+def test_rapport_deadline_notice_is_optional(
+    in_a, alice, referentiels, org_a, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from tests.evaluations.conftest import inscribed_dossier
+
+    today = timezone.localdate()
+    dossier = inscribed_dossier(alice, referentiels["rncp"], email="rapport@test.local")
+    from candidates.services import dossier_update
+
+    dossier_update(dossier=dossier, by=alice, date_remise_rapport=today + dt.timedelta(days=5))
+    invite(org_a, dossier.candidate, alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadlines_notify(today=today) == 1
+        assert services.deadlines_notify(today=today) == 0  # once per date
+    (notice,) = mail.outbox
+    assert notice.body.startswith("Bonjour Madame DURAND,") and "Désabonnez-vous" in notice.body
+    # the dossier page lists the deadline
+    user = CandidateAccess.objects.get(candidate=dossier.candidate).user
+    client = Client()
+    client.force_login(user)
+    page = client.get(
+        reverse("espace_dossier", kwargs={"org_slug": org_a.slug, "dossier_id": dossier.public_id})
+    )
+    assert (
+        f"Remise du rapport : avant le {(today + dt.timedelta(days=5)):%d/%m/%Y} (dans 5 jours)"
+        in page.content.decode()
+    )
+    # unsubscribed: the next deadline is not e-mailed
+    services.unsubscribe(services.unsubscribe_token(user))
+    dossier_update(dossier=dossier, by=alice, date_remise_rapport=today + dt.timedelta(days=6))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadlines_notify(today=today) == 0
+    assert mail.outbox == []
