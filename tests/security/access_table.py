@@ -54,6 +54,7 @@ PAGES = {
     "espace-centre/demandes/": "demandes.manage",
     "espace-centre/demandes/identite/<uuid:correction_id>/": "demandes.manage",
     "espace-centre/demandes/rattrapage/<uuid:request_id>/": "demandes.manage",
+    "espace-centre/demandes/rattrapage/<uuid:request_id>/justificatif/": "demandes.manage",
     "espace-centre/jurys/<uuid:jury_id>/notifications/": "juries.manage",
     "espace-centre/suivi/": "suivi.view",
     "espace-centre/suivi/transmettre/": "suivi.transmit",
