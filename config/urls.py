@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from certificateur.urls import public_urlpatterns as certificateur_public_urls
-from core.views import health, ping
+from core.views import favicon, health, ping
 from espace_candidat.urls import public_urlpatterns as espace_public_urls
 from evaluations import views as evaluation_views
 from organisations import views as org_views
@@ -24,6 +24,7 @@ api_v1 = [
     path("verifier/", include("documents.public_api_urls")),
     path("o/<slug:org_slug>/", include("juries.api_urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
+    path("o/<slug:org_slug>/", include("integrations.api_urls")),
 ]
 
 urlpatterns = [
@@ -49,6 +50,7 @@ urlpatterns = [
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("sante", health, name="health"),
     path("ping", ping, name="ping"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 handler400 = "core.views.bad_request"

@@ -32,12 +32,12 @@ urlpatterns = [
         name="espace_correction_decide",
     ),
     path(
-        "espace-centre/demandes/rattrapage/<uuid:request_id>/",
+        "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/",
         views.rattrapage_decide,
         name="espace_rattrapage_decide",
     ),
     path(
-        "espace-centre/demandes/rattrapage/<uuid:request_id>/justificatif/",
+        "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/",
         views.rattrapage_justificatif,
         name="espace_rattrapage_justificatif",
     ),

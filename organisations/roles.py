@@ -42,6 +42,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "members.invite": frozenset({A, G}),
     "members.manage": frozenset({A}),
     "tokens.manage": frozenset({A}),
+    "webhooks.manage": frozenset({A}),
     "audit.view": frozenset({A}),
     # référentiels (national data; editing is for the certificateur's own staff)
     "referentiels.view": ALL - {T},

@@ -300,7 +300,7 @@ def test_rattrapage_request_within_window_then_centre_opens_it(sitting, alice, o
     assert "Justificatif : certificat.pdf" in listing
     justificatif = staff.get(
         reverse(
-            "espace_rattrapage_justificatif", kwargs={"org_slug": org_a.slug, "request_id": req.public_id}
+            "espace_rattrapage_justificatif", kwargs={"org_slug": org_a.slug, "rattrapage_id": req.public_id}
         )
     )
     assert b"".join(justificatif.streaming_content).startswith(b"%PDF")

@@ -49,7 +49,7 @@ PINNED: dict[str, int] = {
     "espace/identite/": 9,
     "espace/mes-donnees.zip": 26,
     "espace-centre/demandes/": 9,
-    "espace-centre/demandes/rattrapage/<uuid:request_id>/justificatif/": 8,
+    "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/": 8,
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
     "espace-centre/suivi/": 10,
     "evaluations/avis/": 8,
@@ -98,7 +98,7 @@ PINNED: dict[str, int] = {
     "GET referentiels/": 3,
     "GET referentiels/habilitations/": 3,
     "GET referentiels/imports/{import_id}": 2,
-    "GET referentiels/{public_id}/": 9,
+    "GET referentiels/{public_id}/": 14,  # + the tree with ids: blocs, their modalités, capacités, critères, modalités
     "GET referentiels/{public_id}/export": 9,
     "GET verifier/{code}": 1,
     "GET ~/audit-events/": 7,

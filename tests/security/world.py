@@ -207,8 +207,22 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         document = IssuedDocument.objects.get(pk=document.pk)
         resultat = Resultat.objects.filter(dossier=dossier).first()
         other_resultat = Resultat.objects.filter(dossier=other).first()
+    from django.core.files.base import ContentFile
+
+    from documents.models import ReissueRequest
     from organisations.models import ApiToken
 
+    with tenant_context(org):
+        reissue = ReissueRequest(
+            organisation=org,
+            document=document,
+            identity={"prenom1": "Léa"},
+            reason="Correction d'état civil",
+            piece_name="acte.pdf",
+            requested_by=members["admin"].user,
+        )
+        reissue.piece.save("acte.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        reissue.save()
     token = ApiToken.objects.filter(membership=members["admin"]).first()
     centre.ids = {
         "candidate_id": dossier.candidate.public_id,
@@ -229,7 +243,8 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "document_id": document.public_id,
         "document_public_id": document.public_id,
         "enquete_id": enquete.public_id,
-        "request_id": rattrapage.public_id,
+        "request_id": reissue.public_id,
+        "rattrapage_id": rattrapage.public_id,
     }
     cqpm_ids = {
         "candidate_id": cqpm_dossier.candidate.public_id,
