@@ -49,6 +49,7 @@ PINNED: dict[str, int] = {
     "espace/identite/": 9,
     "espace/mes-donnees.zip": 26,
     "espace-centre/demandes/": 9,
+    "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/": 8,
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
     "espace-centre/suivi/": 10,
     "evaluations/avis/": 8,

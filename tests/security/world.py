@@ -188,6 +188,16 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         other_enquete = Enquete.objects.create(
             organisation=org, dossier=other, kind="6m", due_on=JURY_DATE, sent_at=timezone.now()
         )
+        from espace_candidat.models import RattrapageRequest
+
+        rattrapage = RattrapageRequest(
+            organisation=org, dossier=dossier, motif="certificat_medical", justification="Hospitalisée."
+        )
+        rattrapage.justificatif.save(
+            "rattrapages/matrice.pdf", SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n"), save=False
+        )
+        rattrapage.justificatif_nom, rattrapage.justificatif_type = "certificat.pdf", "application/pdf"
+        rattrapage.save()
         job = cs.import_job_create(
             by=gest, uploaded_file=SimpleUploadedFile("import.csv", b"nom_naissance;prenom1\n", "text/csv")
         )
@@ -260,6 +270,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "document_public_id": document.public_id,
         "enquete_id": enquete.public_id,
         "request_id": reissue.public_id,
+        "rattrapage_id": rattrapage.public_id,
     }
     cqpm_ids = {
         "candidate_id": cqpm_dossier.candidate.public_id,
