@@ -199,7 +199,9 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
     if dossier_q is not None:
         qs = qs.filter(dossier_q)
     for word in filters.q.split():
-        qs = qs.filter(candidate_word(word))  # the joined candidate's names and e-mail (trigram index)
+        # The candidate's names and e-mail (trigram index), as a semi-join: the clause names the
+        # candidate table, which a count query (without the select_related join) would lack.
+        qs = qs.filter(candidate__in=Candidate.objects.filter(candidate_word(word)).values("pk"))
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth

@@ -92,6 +92,7 @@ def test_a_name_search_uses_the_trigram_index_and_finds_what_icontains_found(cen
         assert selectors.candidate_list(filters=selectors.CandidateFilters(q="%")).count() == 0
         dossiers = selectors.dossier_list(filters=selectors.CandidateFilters(q="DUPONT"))
         assert [d.candidate.nom_naissance for d in dossiers] == ["NOM00007"]
+        assert bounded_count(dossiers) == (1, False)  # the count query (no select_related join) too
         _assert_indexed_search(_plan(dossiers))
 
 
@@ -138,6 +139,8 @@ def test_past_the_bound_the_list_and_the_api_say_environ_with_constant_queries(
     assert counts[0] == counts[1]
     small = api.get("/api/v1/o/centre-a/candidates/?q=NOM00007").json()
     assert small["count"] == 1 and small["count_is_estimate"] is False
+    small = api.get("/api/v1/o/centre-a/dossiers/?q=nom00007").json()
+    assert small["count"] == 1 and small["results"][0]["candidate_name"].upper().startswith("NOM00007")
 
 
 @pytest.mark.parametrize("status", Dossier.Status.values)
