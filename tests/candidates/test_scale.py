@@ -69,8 +69,9 @@ def test_the_dossier_list_reads_its_order_from_an_index(centre):
 
 def _assert_indexed_search(plan: str) -> None:
     """The search clause of ``plan`` is, character for character, the expression the trigram
-    index covers (the planner's choice between it and the centre's index then depends on the
-    table's statistics: at scale it takes the trigram index, see ``make bench``)."""
+    index covers. Under row-level security the planner may use it only once ``upper`` and
+    ``LIKE`` are marked LEAKPROOF (a superuser's decision, docs/scaling.md); until then the
+    search reads the centre's rows through its organisation index."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_get_indexdef('candidate_search_trgm'::regclass)")
         definition = cursor.fetchone()[0]
