@@ -17,6 +17,7 @@ import json
 from functools import cached_property
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
 
@@ -44,7 +45,10 @@ def planner_estimate(queryset, sql_params=None) -> int | None:
 
 def bounded_count(queryset, bound: int = EXACT_UP_TO) -> tuple[int, bool]:
     """(count, estimated): exact when at most ``bound`` rows match, else the planner's estimate."""
-    sql_params = _sql(queryset)
+    try:
+        sql_params = _sql(queryset)
+    except EmptyResultSet:  # ``.none()`` or a filter on an empty list: nothing to count
+        return 0, False
     # The query's text and parameters (the centre's id among them) name its estimate.
     key = "count-estimate:" + hashlib.sha256(repr(sql_params).encode()).hexdigest()
     cached = cache.get(key)
