@@ -228,7 +228,9 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
         # FROM-clause entry for table candidates_candidate », a 500 on ?q= of the API's list.
         qs = qs.filter(candidate__nom_naissance__isnull=False)
     for word in filters.q.split():
-        qs = qs.filter(candidate_word(word))  # the joined candidate's names and e-mail (trigram index)
+        # The candidate's names and e-mail (trigram index), as a semi-join: the clause names the
+        # candidate table, which a count query (without the select_related join) would lack.
+        qs = qs.filter(candidate__in=Candidate.objects.filter(candidate_word(word)).values("pk"))
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth
