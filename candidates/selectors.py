@@ -450,3 +450,9 @@ def dossier_counts(*, actor=None) -> dict:
         dossiers.values("referentiel__code").annotate(n=Count("pk")).order_by("-n", "referentiel__code")
     )
     return {"per_status": per_status, "per_referentiel": per_referentiel}
+
+
+def tuteur_known_name(email: str) -> dict | None:
+    """The name typed for a tuteur of this address (the invitation form pre-fills it)."""
+    known = Tuteur.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
+    return {"first_name": known["prenom"], "last_name": known["nom"]} if known else None

@@ -266,7 +266,7 @@ def _members_bind_to_accounts(jury: Jury) -> None:
             continue
         if member.membership_id is None:
             _linked_member(member)
-        if member.membership_id is None or not member.membership.is_active:
+        if member.membership is None or not member.membership.is_active:
             missing.append(member.nom_complet)
             continue
         before = (member.nom, member.prenom)
