@@ -47,7 +47,7 @@ REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' DATABASE_MIGRATE_URL='$(DATABASE_
 TEST_ENV := $(REAL_ENV) DJANGO_SETTINGS_MODULE=config.settings.test
 BENCH_SETTINGS ?= config.settings.test
 
-.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test lint format bench load clean
+.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test test-fast lint lint-checks format bench load clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -98,14 +98,23 @@ node_modules/.package-lock.json: package.json package-lock.json
 # ---------------------------------------------------------------------------------------------
 # Real mode: tests, lint, bench
 # ---------------------------------------------------------------------------------------------
-test: venv sysdeps-test services node ## lint, then the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
-	@$(VENV)/bin/ruff check --quiet . && $(VENV)/bin/ruff format --check --quiet . || \
-		{ echo "make test: ruff found lint or formatting issues (see above); 'make format' fixes most." >&2; exit 1; }
+test: venv sysdeps-test services node ## lint (ruff, import-linter, mypy), then the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
+	@$(MAKE) --no-print-directory lint-checks || \
+		{ echo "make test: lint failed (see above); 'make format' fixes most ruff issues." >&2; exit 1; }
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff check + ruff format --check
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test-fast: venv services ## lint, then the suite without the slow tests (browser, worker, demo, scale): make test-fast PYTEST_ARGS=...
+	@$(MAKE) --no-print-directory lint-checks
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: venv lint-checks ## ruff (lint + format), import-linter (the layers), mypy (types)
+
+# The checks alone (no venv step), shared by `lint` and `test`.
+lint-checks:
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
+	$(EMBEDDED_ENV) $(VENV)/bin/mypy
 
 format: venv ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -223,7 +224,6 @@ MAX_UNCOMPRESSED_BYTES_DEFAULT = 100 * 1024 * 1024
 
 
 def _max_rows() -> int:
-    from django.conf import settings
 
     return int(getattr(settings, "CANDIDATE_IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
 

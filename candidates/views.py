@@ -420,7 +420,10 @@ def dossier_detail(request, org_slug, dossier_id):
             "candidate": dossier.candidate,
             "grid": grid,
             "plan_bulk_types": _plan_bulk_types(grid),
-            "pieces": dossier.pieces.select_related("uploaded_by"),
+            "pieces": selectors.visible_pieces(
+                dossier.pieces.select_related("uploaded_by"), request.membership
+            ),
+            "can_see_health": selectors.may_see_health_data(request.membership),
             "timeline": dossier.transitions.select_related("by").order_by("-at", "-pk"),
             "actions": actions,
             "can_abandon": can_transition and not dossier.is_closed,

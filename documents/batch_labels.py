@@ -1,46 +1,46 @@
 """Human labels for document batches (the « Lot » filter), instead of their internal keys such as
-``evaluations:epreuve:<uuid>:convocations``: two queries for any number of batches."""
+``evaluations:epreuve:<uuid>:convocations``.
+
+Documents sits below the apps that issue batches (evaluations, juries), so it cannot read their
+models: each of them registers a *labeller* for the first segment of its keys, from its
+``AppConfig.ready()``::
+
+    from documents.batch_labels import register_batch_labeller
+
+    register_batch_labeller("jury", jury_batch_labels)
+
+A labeller receives the keys that start with its prefix and returns ``{key: label}`` for those it
+knows (one query for any number of keys); any other key reads « Autre lot ».
+"""
 
 import uuid
+from collections.abc import Callable, Iterable
 
-KINDS = {"convocations": "Convocations", "emargement": "Feuilles d'émargement"}
+BatchLabeller = Callable[[list[str]], dict[str, str]]
+
+_LABELLERS: dict[str, BatchLabeller] = {}
 
 
-def _uuid(text: str):
+def register_batch_labeller(prefix: str, labeller: BatchLabeller) -> BatchLabeller:
+    _LABELLERS[prefix] = labeller
+    return labeller
+
+
+def key_uuid(text: str) -> uuid.UUID | None:
+    """The UUID inside a batch key's segment, or None (a malformed key is « Autre lot »)."""
     try:
         return uuid.UUID(text)
     except ValueError:
         return None
 
 
-def batch_labels(keys) -> dict[str, str]:
-    from evaluations.models import Epreuve
-    from juries.models import Jury
-
-    juries, epreuves = {}, {}
+def batch_labels(keys: Iterable[str]) -> dict[str, str]:
+    keys = list(keys)
+    by_prefix: dict[str, list[str]] = {}
     for key in keys:
-        parts = key.split(":")
-        if len(parts) == 2 and parts[0] == "jury" and _uuid(parts[1]):
-            juries[key] = _uuid(parts[1])
-        elif len(parts) == 4 and parts[:2] == ["evaluations", "epreuve"] and _uuid(parts[2]):
-            epreuves[key] = _uuid(parts[2])
-    labels = {}
-    if juries:
-        found = {j.public_id: j for j in Jury.objects.filter(public_id__in=juries.values())}
-        for key, pk in juries.items():
-            if pk in found:
-                j = found[pk]
-                labels[key] = f"Jury « {j.intitule} » du {j.date:%d/%m/%Y}"
-    if epreuves:
-        found = {
-            e.public_id: e
-            for e in Epreuve.objects.filter(public_id__in=epreuves.values()).select_related(
-                "session__referentiel"
-            )
-        }
-        for key, pk in epreuves.items():
-            if pk in found:
-                e = found[pk]
-                kind = KINDS.get(key.rsplit(":", 1)[1], "Documents")
-                labels[key] = f"{kind} — {e.intitule} du {e.date:%d/%m/%Y} ({e.session.referentiel.code})"
+        by_prefix.setdefault(key.split(":", 1)[0], []).append(key)
+    labels: dict[str, str] = {}
+    for prefix, group in by_prefix.items():
+        if prefix in _LABELLERS:
+            labels.update(_LABELLERS[prefix](group))
     return {key: labels.get(key, "Autre lot") for key in keys}

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import ApplicationError
 from organisations import selectors, services
 from organisations.forms import ApiTokenForm, InvitationAcceptForm, InvitationForm
+from organisations.hooks import known_name
 from organisations.models import ApiToken
 from organisations.permissions import require_capability
 from organisations.roles import Role
@@ -98,16 +99,10 @@ def audit(request, org_slug):
 def _known_name(organisation, email: str) -> dict:
     """The name the centre already typed for this address (a jury member of a composition, a
     tuteur), to pre-fill the invitation's form: the person only checks it."""
-    from candidates.models import Tuteur
-    from juries.models import JuryMember
     from organisations.tenancy import tenant_context
 
     with tenant_context(organisation):
-        known = (
-            JuryMember.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
-            or Tuteur.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
-        )
-    return {"first_name": known["prenom"], "last_name": known["nom"]} if known else {}
+        return known_name(email)
 
 
 @require_http_methods(["GET", "POST"])
