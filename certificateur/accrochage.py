@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from candidates.models import Dossier
 from certificateur import cdc
-from certificateur.models import DELAI_DECLARATION_MOIS, CdcCompte, CdcFlux, CdcPassage, add_months
+from certificateur.models import DELAI_DECLARATION_MOIS, CdcCompte, CdcFlux, CdcPassage
 from certificateur.oversight import oversight_context, require_oversight
+from core.actors import Actor, actor_user
+from core.dates import add_months
 from core.errors import ApplicationError
 from organisations.models import Organisation
 from organisations.services import audit_record
@@ -75,7 +77,7 @@ def passage_for_dossier(*, dossier: Dossier, id_technique: str) -> cdc.PassageCe
 def cdc_compte_save(
     *,
     certificateur: Organisation,
-    by,
+    by: Actor,
     id_client: str,
     id_contrat: str,
     emetteur_id_client: str = "",
@@ -90,9 +92,7 @@ def cdc_compte_save(
     compte.tiers_de_confiance = tiers_de_confiance
     compte.full_clean()
     compte.save()
-    audit_record(
-        actor=getattr(by, "user", by), action="cdc.compte", message=f"{compte.id_client}/{compte.id_contrat}"
-    )
+    audit_record(actor=actor_user(by), action="cdc.compte", message=f"{compte.id_client}/{compte.id_contrat}")
     return compte
 
 
@@ -241,7 +241,7 @@ def _selection(*, passage_ids=None, du: dt.date | None = None, au: dt.date | Non
 
 
 def cdc_flux_create(
-    *, certificateur: Organisation, by, passage_ids=None, du=None, au=None
+    *, certificateur: Organisation, by: Actor, passage_ids=None, du=None, au=None
 ) -> tuple[CdcFlux, list[Candidature]]:
     """Build, validate against the XSD, store and mark as declared the selected passages.
 
@@ -304,7 +304,7 @@ def cdc_flux_create(
             sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
             nb_passages=len(good),
-            created_by=getattr(by, "user", by),
+            created_by=actor_user(by),
         )
         record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
         record.save()
@@ -312,13 +312,11 @@ def cdc_flux_create(
             p.etat, p.flux, p.declared_at, p.message = CdcPassage.Etat.DECLARE, record, now, ""
             p.nb_envois += 1
             p.save(update_fields=["etat", "flux", "declared_at", "message", "nb_envois", "updated_at"])
-        audit_record(
-            actor=getattr(by, "user", by), action="cdc.flux", obj=record, message=f"{len(good)} passage(s)"
-        )
+        audit_record(actor=actor_user(by), action="cdc.flux", obj=record, message=f"{len(good)} passage(s)")
     return record, refused
 
 
-def cdc_rapport_import(*, certificateur: Organisation, by, data: bytes) -> dict:
+def cdc_rapport_import(*, certificateur: Organisation, by: Actor, data: bytes) -> dict:
     """Apply a CDC processing report to the passages of its flux (correlated on idTechnique).
 
     OK → accepté (final: never sent again, never reopened); KO → rejeté with the CDC's message,
@@ -367,7 +365,7 @@ def cdc_rapport_import(*, certificateur: Organisation, by, data: bytes) -> dict:
         flux.nb_ko = CdcPassage.objects.filter(flux=flux, etat=CdcPassage.Etat.REJETE).count()
         flux.save(update_fields=["rapport_imported_at", "id_traitement", "nb_ok", "nb_ko"])
         audit_record(
-            actor=getattr(by, "user", by),
+            actor=actor_user(by),
             action="cdc.rapport",
             obj=flux,
             message=f"{len(result['accepted'])} OK, {len(result['rejected'])} KO, {len(result['unknown'])} inconnus",

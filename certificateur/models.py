@@ -7,32 +7,18 @@ half is published, its private half is stored encrypted. ``VerifiableCredential`
 the holder's centre (it travels with the parchemin) and names its certificateur.
 """
 
-import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from core.storage import private_storage
 from organisations.tenancy import TenantModel
 
 DELAI_DECLARATION_MOIS = 3  # R6113-17-2 code du travail: declare within 3 months of délivrance
 DELAI_TRANSMISSION_CQPM_MOIS = 3  # UIMM GTP « Certifications »: PV within 3 months of the jury
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months``, clamped to the month's last day (31/01 + 1 month = 28 or 29/02)."""
-    import calendar
-
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def private_storage():
-    return storages["private"]
 
 
 class CdcCompte(TenantModel):

@@ -18,8 +18,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
-from certificateur.models import CdcFlux, CdcPassage, VerifiableCredential
+from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, CdcFlux, CdcPassage, VerifiableCredential
 from certificateur.oversight import oversight_context, require_oversight
+from core.dates import add_months, date_fr
+from documents.models import DocumentKind, IssuedDocument
+from juries.models import Jury
 from organisations.models import Organisation
 from referentiels.models import Habilitation, Referentiel
 
@@ -340,10 +343,6 @@ EXPORT_COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 
-def _fmt_date(d: dt.date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
-
-
 def export_rows(*, certificateur: Organisation, filters: OversightFilters | None = None) -> list[dict]:
     """One dict per dossier (keys = ``EXPORT_COLUMNS``), read across centres in 3 queries."""
     with oversight_context(certificateur):
@@ -380,9 +379,9 @@ def export_rows(*, certificateur: Organisation, filters: OversightFilters | None
                 "tentative": d.attempt,
                 "etat": d.status,
                 "decision": d.decision,
-                "date_deliberation": _fmt_date(d.date_deliberation),
+                "date_deliberation": date_fr(d.date_deliberation, empty=""),
                 "blocs_acquis": "; ".join(acquis.get(d.pk, [])),
-                "date_inscription": _fmt_date(d.date_inscription),
+                "date_inscription": date_fr(d.date_inscription, empty=""),
             }
         )
     return rows
@@ -485,9 +484,6 @@ def oversight_juries(*, certificateur: Organisation, filters: OversightFilters |
     the jury) is computed for every jury; ``transmission`` is true for CQPM juries, which are
     late past the deadline until their « transmis le » date is recorded.
     """
-    from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, add_months
-    from documents.models import DocumentKind, IssuedDocument
-    from juries.models import Jury
 
     f = filters or OversightFilters()
     with oversight_context(certificateur):
@@ -540,8 +536,6 @@ def jury_and_document_figures(
     *, certificateur: Organisation, filters: OversightFilters | None = None
 ) -> dict:
     """{(code, year): {juries, juries_signes, parchemins, parchemins_revoques, blocs, blocs_revoques}}."""
-    from documents.models import DocumentKind, IssuedDocument
-    from juries.models import Jury
 
     f = filters or OversightFilters()
     out: dict = defaultdict(lambda: defaultdict(int))
@@ -585,8 +579,6 @@ def jury_and_document_figures(
 
 def oversight_pv_get(*, certificateur: Organisation, public_id):
     """A PV (issued document) of a centre's jury on one of the certificateur's référentiels, or 404."""
-    from documents.models import DocumentKind, IssuedDocument
-    from juries.models import Jury
 
     if not _is_uuid(public_id):
         raise Http404

@@ -71,6 +71,7 @@ def oversight(request, org_slug):
             "codes": selectors.certificateur_codes(certificateur=certificateur),
             "centres": selectors.overseen_centres(certificateur=certificateur),
             "querystring": filters.querystring(),
+            "export_columns": selectors.EXPORT_COLUMNS,
             "cdc_counts": selectors.cdc_passage_counts(),
             "juries": selectors.oversight_juries(
                 certificateur=certificateur, filters=None if filters.errors else filters

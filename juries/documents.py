@@ -22,9 +22,10 @@ import re
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
+from core.actors import Actor
+from core.numbers import number_fr
 from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_request, document_revoke, documents_render_batch
-from documents.templatetags.documents_pdf import fr_number
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification
 
 
@@ -164,7 +165,7 @@ def pv_context(
     """The PV document (issue 13, point 9): per candidate the name, birth, decision, what was
     validated (code and intitulé), the numbers of the documents issued; no internal id, no
     empty column, nothing about software."""
-    from juries.services import partial_allowed
+    from juries.services import jury_composed_by, partial_allowed
 
     ref = jury.referentiel
     members = list(jury.members.all())
@@ -181,7 +182,7 @@ def pv_context(
             "decision_code": d.decision,
             "acquis": _acquis_pv(jury, d, intitules, partial),
             "documents": numbers.get(d.dossier_id, []),
-            "resultat": f"{fr_number(d.details.get('total_points'))}/{d.details.get('total_max')}"
+            "resultat": f"{number_fr(d.details.get('total_points'))}/{d.details.get('total_max')}"
             if (d.details or {}).get("total_points") is not None
             else "",
             "deroge": d.is_override,
@@ -218,6 +219,7 @@ def pv_context(
             }
             for m in members
         ],
+        "composee_par": jury_composed_by(members),
         "candidats": candidats,
         "colonnes": {
             "acquis": any(c["acquis"] for c in candidats),
@@ -419,14 +421,14 @@ def jury_documents_issue(*, jury: Jury) -> int:
     return documents_render_batch(group_key=group, retry_failed=True)
 
 
-def jury_documents_request(*, jury: Jury, by) -> None:
+def jury_documents_request(*, jury: Jury, by: Actor) -> None:
     """After the last signature: issue the documents in a task once the freeze is committed."""
     from juries.tasks import jury_documents_issue_task
 
     jury_documents_issue_task.delay_on_commit(organisation_id=jury.organisation_id, jury_id=jury.pk)
 
 
-def rectification_documents_request(*, rectification: Rectification, by) -> None:
+def rectification_documents_request(*, rectification: Rectification, by: Actor) -> None:
     """A signed rectification: revoke the candidate's documents of this jury, issue the corrected ones."""
     jury = Jury.objects.select_related("referentiel", "organisation").get(pk=rectification.jury_id)
     decision = rectification.decision

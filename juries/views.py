@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.models import Dossier
 from core.clientip import client_ip
 from core.errors import ApplicationError
+from documents.models import IssuedDocument
 from juries import rules as jury_rules
 from juries import selectors, services
 from juries.forms import DossiersForm, JuryForm, MemberForm, OverrideForm, RectificationForm, SignForm
@@ -177,6 +178,7 @@ def jury_detail(request, org_slug, jury_id):
         else None,
         "override_blocs": blocs,
         "sign_form": SignForm(),
+        "passkey_options": _passkey_options(request, is_voting, pv_states),
         "rectification_form": RectificationForm(blocs=blocs, decisions=_decision_values(partial))
         if can_manage and jury.is_frozen
         else None,
@@ -188,6 +190,16 @@ def jury_detail(request, org_slug, jury_id):
         "documents": documents,
     }
     return render(request, "juries/detail.html", context)
+
+
+def _passkey_options(request, is_voting, pv_states):
+    """A signature awaits this member and they have a passkey: the WebAuthn request options."""
+    from juries.passkeys import has_passkey, request_options
+
+    awaiting = is_voting and any(not i["pv"].completed_at and not i["mine"] for i in pv_states)
+    if not awaiting or not has_passkey(request.user):
+        return None
+    return {"request_options": request_options(request.user)}
 
 
 def _jury_for(request, jury_id):
@@ -352,7 +364,11 @@ def proces_verbal_sign(request, org_slug, jury_id, pv_id):
         request,
         jury,
         lambda: services.proces_verbal_sign(
-            proces_verbal=pv, by=request.membership, code=code, ip=client_ip(request)
+            proces_verbal=pv,
+            by=request.membership,
+            code=code,
+            ip=client_ip(request),
+            passkey=request.POST.get("credential", ""),
         ),
         "Votre signature est enregistrée.",
         "signatures",
@@ -452,7 +468,6 @@ def jury_documents_zip(request, org_slug, jury_id):
 def jury_document_download(request, org_slug, jury_id, document_id):
     """A document of this jury (a jury member sees their own jury's documents only)."""
     jury = _jury_for(request, jury_id)
-    from documents.models import IssuedDocument
     from documents.selectors import document_file_read
 
     document = IssuedDocument.objects.filter(

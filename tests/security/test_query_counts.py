@@ -37,7 +37,7 @@ PINNED: dict[str, int] = {
     "candidats/import/modele.csv": 7,
     "candidats/nouveau/": 7,
     "candidats/pieces/<uuid:piece_id>/": 9,
-    "documents/": 10,
+    "documents/": 11,  # + the batches' human labels (one query per kind of batch: juries, épreuves)
     "documents/<uuid:public_id>/": 10,
     "documents/<uuid:public_id>/attestation-numerique/": 9,
     "documents/<uuid:public_id>/telecharger/": 8,
@@ -49,6 +49,7 @@ PINNED: dict[str, int] = {
     "espace/identite/": 9,
     "espace/mes-donnees.zip": 26,
     "espace-centre/demandes/": 9,
+    "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/": 8,
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
     "espace-centre/suivi/": 10,
     "evaluations/avis/": 8,
@@ -149,6 +150,9 @@ PINNED: dict[str, int] = {
     "GET ~/supervision/resultats/export/{fmt}/": 14,
     "GET ~/tuteurs/": 7,
     "GET ~/tuteurs/{tuteur_id}/": 6,
+    "GET ~/webhook-deliveries/": 7,
+    "GET ~/webhooks/": 7,
+    "GET ~/webhooks/{webhook_id}/": 6,
 }
 
 
