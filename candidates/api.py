@@ -311,8 +311,9 @@ class DossierListCreateView(_ListView):
         )
 
     @extend_schema(
+        # newest first: the candidates' « sort » is not one of the dossier list's parameters
         parameters=[
-            *FILTER_PARAMETERS,
+            *(p for p in FILTER_PARAMETERS if p.name != "sort"),
             OpenApiParameter("candidate", OpenApiTypes.UUID, description="id du candidat"),
         ],
         summary="Dossiers du centre (filtres comme la page)",

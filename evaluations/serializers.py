@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from core.schema import EmailOrBlankField, KnownFieldsSerializer, LocalTimeField
+from evaluations.durees import duree_candidat
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
@@ -15,7 +16,6 @@ from evaluations.models import (
     ResultatChange,
     SessionExamen,
 )
-from evaluations.services import duree_candidat
 
 
 class SessionSerializer(serializers.ModelSerializer):

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from candidates import services
 from candidates.models import Piece
 from organisations.tenancy import tenant_context
+from tests.builders import PDF
 from tests.candidates.conftest import certificateurs, cqpm, habilitated, make_dossier, rncp  # noqa: F401,F811 - fixtures
-from tests.candidates.test_pieces import PDF
 
 
 @pytest.mark.parametrize(

@@ -188,6 +188,16 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         other_enquete = Enquete.objects.create(
             organisation=org, dossier=other, kind="6m", due_on=JURY_DATE, sent_at=timezone.now()
         )
+        from espace_candidat.models import RattrapageRequest
+
+        rattrapage = RattrapageRequest(
+            organisation=org, dossier=dossier, motif="certificat_medical", justification="Hospitalisée."
+        )
+        rattrapage.justificatif.save(
+            "rattrapages/matrice.pdf", SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n"), save=False
+        )
+        rattrapage.justificatif_nom, rattrapage.justificatif_type = "certificat.pdf", "application/pdf"
+        rattrapage.save()
         job = cs.import_job_create(
             by=gest, uploaded_file=SimpleUploadedFile("import.csv", b"nom_naissance;prenom1\n", "text/csv")
         )
@@ -219,6 +229,25 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         reissue.piece.save("acte.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
         reissue.save()
     token = ApiToken.objects.filter(membership=members["admin"]).first()
+    import uuid
+
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    with tenant_context(org):
+        # disabled, and for an event a centre never emits: building the world sends nothing
+        webhook = WebhookEndpoint.objects.create(
+            organisation=org,
+            url="https://si.example.fr/hook",
+            events=["accrochage.rapport_recu"],
+            is_active=False,
+        )
+        delivery = WebhookDelivery.objects.create(
+            organisation=org,
+            endpoint=webhook,
+            event="accrochage.rapport_recu",
+            event_id=uuid.uuid4(),
+            payload={},
+        )
     centre.ids = {
         "candidate_id": dossier.candidate.public_id,
         "dossier_id": dossier.public_id,
@@ -235,10 +264,13 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "resultat_id": resultat.public_id,
         "job_id": job.public_id,
         "token_id": token.public_id,
+        "webhook_id": webhook.public_id,
+        "delivery_id": delivery.public_id,
         "document_id": document.public_id,
         "document_public_id": document.public_id,
         "enquete_id": enquete.public_id,
         "request_id": reissue.public_id,
+        "rattrapage_id": rattrapage.public_id,
     }
     cqpm_ids = {
         "candidate_id": cqpm_dossier.candidate.public_id,
