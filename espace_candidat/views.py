@@ -479,6 +479,7 @@ def insertion_export(request, org_slug, fmt):
     stamp = timezone.localtime().strftime("%Y%m%d")
     if fmt == "csv":
         out = io.StringIO()
+        # formula-like cells written as text (core.exports, issue 16)
         csv_writer(out, delimiter=";", lineterminator="\r\n").writerows(
             [[oversight.csv_cell(v) for v in row] for row in rows]
         )
