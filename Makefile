@@ -20,6 +20,9 @@ VENV        ?= .venv
 PYTHON      ?= python3
 PY          := $(VENV)/bin/python
 RUN_ADDR    ?= 127.0.0.1:8000
+# Links in e-mails, QR codes and credential issuer ids point to the address the demo serves
+# (set SITE_URL yourself when the demo is reached through another name, e.g. RUN_ADDR=0.0.0.0:8000).
+SITE_URL    ?= http://$(RUN_ADDR)
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
@@ -38,7 +41,7 @@ RENDER_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 TEST_APT   := $(RENDER_APT) chromium fonts-liberation2
 
 # Embedded mode must not pick up a real-mode database from the caller's shell.
-EMBEDDED_ENV := env -u DATABASE_URL -u DATABASE_MIGRATE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.base
+EMBEDDED_ENV := env -u DATABASE_URL -u DATABASE_MIGRATE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.base SITE_URL='$(SITE_URL)'
 # Real mode (tests, bench); the venv's bin/ comes first so `celery` etc. resolve to it.
 REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' DATABASE_MIGRATE_URL='$(DATABASE_MIGRATE_URL)' REDIS_URL='$(REDIS_URL)' PATH="$(abspath $(VENV))/bin:$$PATH"
 TEST_ENV := $(REAL_ENV) DJANGO_SETTINGS_MODULE=config.settings.test

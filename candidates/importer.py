@@ -504,7 +504,7 @@ class Checker:
                 + (
                     "14 chiffres attendus"
                     if not re.fullmatch(r"\d{14}", siret)
-                    else "la clé de contrôle (Luhn) ne correspond pas"
+                    else "la clé de contrôle ne correspond pas, un chiffre est sans doute mal recopié"
                 ),
             )
         elif siret and siret not in self.entreprises and not values.get("entreprise_raison_sociale"):

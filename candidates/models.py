@@ -106,6 +106,11 @@ class Candidate(TenantModel):
         return " ".join(p for p in (self.prenom1, self.prenom2, self.prenom3) if p)
 
     @property
+    def accord(self) -> str:
+        """The feminine agreement of the civilité (« convoquée », « née »), empty for Monsieur."""
+        return "e" if self.civilite == self.Civilite.MADAME else ""
+
+    @property
     def nom_complet(self) -> str:
         usage = f" ({self.nom_usage})" if self.nom_usage and self.nom_usage != self.nom_naissance else ""
         return f"{self.nom_naissance}{usage} {self.prenom1}".strip()

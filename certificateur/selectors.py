@@ -153,6 +153,30 @@ def oversight_dossiers(
     return qs
 
 
+def revoked_parchemin_q():
+    """``Exists`` expression: the dossier's parchemin was revoked and no valid parchemin replaces it
+    (documents carry their dossier in ``context.dossier_id``). Needs the oversight context."""
+    from django.db.models import Exists, OuterRef, TextField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    from documents.models import DocumentKind, IssuedDocument
+
+    mine = IssuedDocument.objects.filter(kind=DocumentKind.PARCHEMIN).annotate(d=KT("context__dossier_id"))
+    ref = Cast(OuterRef("public_id"), TextField())
+    return Exists(mine.filter(d=ref, revoked_at__isnull=False)) & ~Exists(
+        mine.filter(d=ref, revoked_at__isnull=True)
+    )
+
+
+def superseded_q():
+    """``Exists`` expression: a later attempt of this dossier has been deliberated (its decision
+    is the candidate's final one: each dossier is counted once, by its final decision)."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(Dossier.objects.filter(previous_attempt=OuterRef("pk")).exclude(decision=""))
+
+
 def _rate(num: int, den: int) -> float | None:
     return round(100 * num / den, 1) if den else None
 
@@ -169,9 +193,14 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
     """
     with oversight_context(certificateur):
         dossiers = oversight_dossiers(certificateur=certificateur, filters=filters)
+        # Issue 13, point 7: a candidate's earlier attempt is not counted once a retake is
+        # deliberated, and a dossier whose parchemin is revoked is not counted as certified.
         grouped = list(
-            dossiers.annotate(annee=ExtractYear("date_effet"))
-            .values("referentiel__code", "annee", "status", "decision", "voie_acces", "organisation_id")
+            dossiers.annotate(annee=ExtractYear("date_effet"), revoque=revoked_parchemin_q())
+            .exclude(superseded_q())
+            .values(
+                "referentiel__code", "annee", "status", "decision", "voie_acces", "organisation_id", "revoque"
+            )
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -189,6 +218,8 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
     per_voie: dict = defaultdict(int)
     per_centre: dict = {}
     for r in grouped:
+        if r["revoque"] and r["decision"] == Dossier.Decision.CERTIFIE:
+            r["decision"] = ""  # the certification was withdrawn: neither certified nor deliberated
         key = (r["referentiel__code"], r["annee"])
         row = per_code_year.setdefault(
             key,
@@ -391,6 +422,7 @@ def cdc_passage_counts() -> dict:
     return {
         "per_etat": [(v, label, counts.get(v, 0)) for v, label in CdcPassage.Etat.choices],
         "en_retard": late,
+        "a_supprimer": counts.get(CdcPassage.Etat.A_SUPPRIMER, 0),
     }
 
 

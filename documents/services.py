@@ -316,6 +316,20 @@ def document_html(document: IssuedDocument) -> str:
     if document.kind == DocumentKind.PROCES_VERBAL and "synthese" not in values:
         codes = [str(c.get("decision_code", "")) for c in values.get("candidats") or []]
         values["synthese"] = {k: codes.count(k) for k in ("certifie", "partiel", "ajourne")}
+    if document.kind == DocumentKind.PROCES_VERBAL and "colonnes" not in values:
+        # PVs stored before issue 13 (point 9): same columns, none left empty.
+        cands = [
+            {**c, "acquis": c.get("acquis", c.get("blocs_valides") or [])}
+            for c in values.get("candidats") or []
+        ]
+        values["candidats"] = cands
+        values["colonnes"] = {
+            "acquis": any(c["acquis"] for c in cands),
+            "acquis_titre": "Blocs validés",
+            "resultat": any(c.get("resultat") for c in cands),
+            "motivation": any(c.get("motivation") for c in cands),
+            "documents": any(c.get("documents") for c in cands),
+        }
     return render_to_string(f"documents/{document.kind}.html", values)
 
 

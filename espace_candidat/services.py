@@ -367,27 +367,38 @@ def rattrapage_request(
         raise ApplicationError(window["reason"])
     if RattrapageRequest.objects.filter(dossier=dossier, status=RattrapageRequest.Status.EN_ATTENTE).exists():
         raise ApplicationError("Une demande de rattrapage est déjà en attente pour ce dossier.")
-    piece = None
-    if uploaded_file is not None:
-        from candidates.services import piece_upload
-
-        if dossier.is_closed:
-            # the dossier is closed to pièces: the justificatif is checked the same way and kept
-            # on the retake request only
-            from candidates.sniffing import sniff_upload
-
-            sniff_upload(uploaded_file, uploaded_file.name)
-        else:
-            piece = piece_upload(
-                dossier=dossier, by=by, kind=Piece.Kind.JUSTIFICATIF_ABSENCE, uploaded_file=uploaded_file
-            )
-    return RattrapageRequest.objects.create(
-        organisation=current_organisation(),
-        dossier=dossier,
-        motif=motif,
-        justification=justification.strip(),
-        piece=piece,
+    request = RattrapageRequest(
+        organisation=current_organisation(), dossier=dossier, motif=motif, justification=justification.strip()
     )
+    if uploaded_file is not None:
+        _attach_justificatif(request, uploaded_file)
+    request.save()
+    return request
+
+
+def _attach_justificatif(request: RattrapageRequest, uploaded_file) -> None:
+    """The checks of the dossier's pièces (size, content sniffed), then a random private name."""
+    import secrets
+    from pathlib import PurePath
+
+    from candidates.sniffing import sniff_upload
+
+    limit = settings.FILE_UPLOAD_MAX_BYTES
+    if uploaded_file.size > limit:
+        raise ApplicationError(
+            f"Fichier trop volumineux : {uploaded_file.size / 1_048_576:.1f} Mo, maximum {limit / 1_048_576:.0f} Mo.",
+            field="file",
+        )
+    if uploaded_file.size == 0:
+        raise ApplicationError("Le fichier est vide.", field="file")
+    name = PurePath((uploaded_file.name or "").replace("\\", "/")).name[:255] or "justificatif"
+    sniffed = sniff_upload(uploaded_file, name)
+    request.justificatif.save(
+        f"rattrapages/{request.organisation.public_id}/{secrets.token_urlsafe(18)}{sniffed.extension}",
+        uploaded_file,
+        save=False,
+    )
+    request.justificatif_nom, request.justificatif_type = name, sniffed.mime
 
 
 @transaction.atomic

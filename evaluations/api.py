@@ -247,7 +247,9 @@ class EpreuveInscriptionListCreateView(_ListView):
 
     def get_queryset(self):
         epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], membership=self.membership)
-        return selectors.epreuve_inscriptions(epreuve=epreuve).select_related("epreuve")
+        return selectors.epreuve_inscriptions(epreuve=epreuve, actor=self.membership).select_related(
+            "epreuve"
+        )
 
     @extend_schema(
         request=DossiersInputSerializer,

@@ -52,7 +52,8 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
         subject=f"Convocation : {epreuve.intitule} le {epreuve.date:%d/%m/%Y}",
         body=(
             f"Bonjour {candidate.prenom1} {candidate.nom_naissance},\n\n"
-            f"Vous êtes convoqué(e) à l'épreuve « {epreuve.intitule} » ({epreuve.session.referentiel.code}) "
+            f"Vous êtes convoqué{candidate.accord} à l'épreuve « {epreuve.intitule} » de la certification "
+            f"« {epreuve.session.referentiel.intitule} » ({epreuve.session.referentiel.code}) "
             f"le {epreuve.date:%d/%m/%Y} à {epreuve.heure_debut:%H:%M}, {epreuve.lieu}"
             f"{', salle ' + epreuve.salle if epreuve.salle else ''}.\n"
             "Votre convocation est jointe à ce message (PDF) : elle indique la durée de l'épreuve, "

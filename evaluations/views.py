@@ -666,6 +666,8 @@ def avis_detail(request, org_slug, avis_id):
             )
         except ApplicationError as exc:
             error = exc.message
+            # Everything typed comes back, the general appreciation too (not saved: shown only).
+            avis.commentaire = request.POST.get("commentaire", "")
         else:
             messages.success(
                 request, "Avis transmis au centre d'examen. Merci !" if submit else "Brouillon enregistré."
@@ -718,16 +720,23 @@ def avis_link(request, token):
         if not request.user.is_authenticated and not only_tuteur:
             # Staff accounts keep their normal login (and second factor): no magic login for them.
             return redirect(reverse("account_login") + f"?next={target}")
-        if request.method == "POST" or request.user.is_authenticated or only_tuteur:
-            try:
-                membership, avis = services.avis_link_accept(token=token, user=user)
-            except ApplicationError as exc:
-                return render(
-                    request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400
-                )
-            if not request.user.is_authenticated:
-                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(target)
+        if request.method != "POST":
+            # Opening the link spends nothing (mail scanners follow links before the tuteur does):
+            # the button on this page posts, and only that spends the link and opens the session.
+            return render(
+                request,
+                "evaluations/avis_link_open.html",
+                {"avis": avis, "org": organisation, "email": email},
+            )
+        try:
+            membership, avis = services.avis_link_accept(token=token, user=user)
+        except ApplicationError as exc:
+            return render(
+                request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400
+            )
+        if not request.user.is_authenticated:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(target)
     form = AvisLinkAcceptForm(
         request.POST or None, initial={"first_name": avis.tuteur.prenom, "last_name": avis.tuteur.nom}
     )

@@ -142,9 +142,16 @@ def _jury_membership(email: str, by: Membership) -> Membership | None:
             )
         return membership
     pending = Invitation.objects.filter(
-        email=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        email=email, role=Role.JURY, accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).exists()
     if not pending:
+        if by.role != Role.ADMIN:
+            # Separation of duties: only an administrator grants the ``jury`` role.
+            raise ApplicationError(
+                f"{email} n'a pas de compte « Membre de jury » dans le centre : seul un administrateur "
+                "peut inviter un membre de jury. Demandez-lui de l'ajouter.",
+                field="email",
+            )
         invitation_create(email=email, role=Role.JURY, by=by)
     return None
 
@@ -194,6 +201,9 @@ def jury_member_add(
     )
     validate_model(member, exclude=["organisation", "jury", "membership"], validate_constraints=False)
     member.membership = _jury_membership(email, by) if email else None
+    member.added_by = actor_user(by)
+    member.added_by_label = composed_by_label(by)
+    _account_names(member, member.membership)
     member.save()
     audit_record(actor=actor_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
     return member
@@ -204,22 +214,70 @@ def jury_member_remove(*, member: JuryMember, by: Membership) -> None:
     jury = _lock(member.jury)
     _require_status(jury, S.COMPOSITION, action="modifier la composition")
     audit_record(actor=actor_user(by), action="jury.member_remove", obj=jury, message=str(member))
+    email = member.email
     member.delete()
+    _void_unused_jury_invitation(email)
+
+
+def _void_unused_jury_invitation(email: str) -> None:
+    """Removing a member voids the ``jury`` invitation sent for them, unless another jury of the
+    centre still seats that address: the link stops working (it expires now)."""
+    if not email or JuryMember.objects.filter(email=email).exists():
+        return
+    Invitation.objects.filter(email=email, role=Role.JURY, accepted_at__isnull=True).update(
+        expires_at=timezone.now()
+    )
+
+
+def _account_names(member: JuryMember, membership: Membership | None) -> None:
+    """Signers are who they say (issue 13, point 6): the name a member is printed under is the
+    account holder's own (set by the person on their account), not what the gestionnaire typed."""
+    user = getattr(membership, "user", None)
+    if user is not None and (user.first_name or "").strip() and (user.last_name or "").strip():
+        member.prenom, member.nom = user.first_name.strip()[:60], user.last_name.strip()[:60]
 
 
 def _linked_member(member: JuryMember) -> JuryMember:
     """Link an invited member to their account once they have accepted the invitation."""
     if member.membership_id is None:
-        membership = Membership.objects.filter(
-            organisation_id=member.organisation_id,
-            user__email__iexact=member.email,
-            role=Role.JURY,
-            is_active=True,
-        ).first()
+        membership = (
+            Membership.objects.filter(
+                organisation_id=member.organisation_id,
+                user__email__iexact=member.email,
+                role=Role.JURY,
+                is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
         if membership is not None:
             member.membership = membership
-            member.save(update_fields=["membership"])
+            _account_names(member, membership)
+            member.save(update_fields=["membership", "nom", "prenom"])
     return member
+
+
+def _members_bind_to_accounts(jury: Jury) -> None:
+    """Before the PV is fixed: every voting member is bound to one account, and is printed under
+    that account's own name (refreshed now, so the signed text names who will sign)."""
+    missing = []
+    for member in jury.members.select_related("membership__user"):
+        if not member.votes:
+            continue
+        if member.membership_id is None:
+            _linked_member(member)
+        if member.membership is None or not member.membership.is_active:
+            missing.append(member.nom_complet)
+            continue
+        before = (member.nom, member.prenom)
+        _account_names(member, member.membership)
+        if (member.nom, member.prenom) != before:
+            member.save(update_fields=["nom", "prenom"])
+    if missing:
+        raise ApplicationError(
+            "Ces membres n'ont pas encore de compte actif (invitation non acceptée) et ne pourront pas "
+            "signer : " + ", ".join(missing) + "."
+        )
 
 
 # --- candidates before the jury --------------------------------------------------------------
@@ -321,11 +379,20 @@ def jury_composition_failures(jury: Jury) -> list[str]:
     return failures
 
 
+def _require_jury_day(jury: Jury, action: str) -> None:
+    """Time is truth (issue 13, point 4): nothing of a jury happens before its date."""
+    if jury.date > timezone.localdate():
+        raise ApplicationError(
+            f"Le jury est daté du {date_fr(jury.date)} : impossible {action} avant cette date."
+        )
+
+
 @transaction.atomic
 def jury_open(*, jury: Jury, by: Membership) -> Jury:
     """The jury sits: composition checked (every failure listed), proposals recomputed."""
     jury = _lock(jury)
     _require_status(jury, S.COMPOSITION, action="ouvrir la délibération")
+    _require_jury_day(jury, "d'ouvrir la délibération")
     failures = jury_composition_failures(jury)
     if failures:
         raise ApplicationError(
@@ -377,13 +444,13 @@ def _recordable(decision: Decision) -> bool:
     return True
 
 
-def partial_allowed(referentiel) -> bool:
+def partial_allowed(referentiel, *, blocs=None) -> bool:
     """Whether the règle has separately validable blocs: a CQPM's does not (seed 000: « l'ensemble
     des capacités professionnelles décrites dans le référentiel de certification doit être
     acquis »), and an implicit bloc (the single bloc of a référentiel without blocs) is not one."""
     if (referentiel.regle or {}).get("type") == "toutes_capacites":
         return False
-    return any(not b.implicite for b in referentiel.blocs.all())
+    return any(not b.implicite for b in (referentiel.blocs.all() if blocs is None else blocs))
 
 
 def _check_regle_allows(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
@@ -506,6 +573,18 @@ def _line(member: JuryMember) -> str:
     return f"- {member.get_role_display()} : {member.prenom} {member.nom}" + (f" ({extra})" if extra else "")
 
 
+def composed_by_label(by: Membership) -> str:
+    user = by.user
+    name = (user.get_full_name() or "").strip() or user.email
+    return f"{name} ({by.get_role_display()})"
+
+
+def jury_composed_by(members) -> str:
+    """« X (Administrateur), Y (Gestionnaire) »: who seated the members, in order, each once."""
+    labels = list(dict.fromkeys(m.added_by_label for m in members if m.added_by_label))
+    return ", ".join(labels) or "non renseigné"
+
+
 def pv_contenu(jury: Jury) -> str:
     """The exact text every member signs (its SHA-256 goes into each signature)."""
     ref = jury.referentiel
@@ -521,6 +600,7 @@ def pv_contenu(jury: Jury) -> str:
         f"Date du dernier examen : {date_fr(jury.date_dernier_examen)}",
         "Composition du jury :",
         *[_line(m) for m in members],
+        f"Composition arrêtée par : {jury_composed_by(members)}",
         f"Candidats délibérés : {len(decisions)}",
     ]
     counts = {k: 0 for k in ("certifie", "partiel", "ajourne")}
@@ -562,6 +642,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
     """The président closes the deliberation: every candidate decided, the PV text fixed for signature."""
     jury = _lock(jury)
     _require_status(jury, S.DELIBERATION, action="clore la délibération")
+    _require_jury_day(jury, "de clore la délibération")
     member = _voting_member(jury, by)
     if member.role != JuryMember.Role.PRESIDENT:
         raise ApplicationError("Seul le président clôt la délibération.")
@@ -570,6 +651,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
         raise ApplicationError(
             f"{pending} candidat(s) sans décision : acceptez ou modifiez chaque proposition avant de clore."
         )
+    _members_bind_to_accounts(jury)
     contenu = pv_contenu(jury)
     pv = ProcesVerbal.objects.create(
         organisation_id=jury.organisation_id,
@@ -655,7 +737,7 @@ def pv_signatories(pv: ProcesVerbal) -> list[JuryMember]:
 
 
 def proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     """A member signs after re-authenticating with their second factor; the président signs last.
 
@@ -665,7 +747,7 @@ def proces_verbal_sign(
     """
     try:
         with transaction.atomic():
-            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip)
+            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip, passkey=passkey)
     except SecondFactorRefused as exc:
         failures = _sign_failure_record(by.user, proces_verbal.jury)
         if failures >= SIGN_MAX_FAILURES:
@@ -680,7 +762,7 @@ def proces_verbal_sign(
 
 
 def _proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     jury = _lock(proces_verbal.jury)
     pv = ProcesVerbal.objects.select_for_update().get(pk=proces_verbal.pk)
@@ -690,6 +772,7 @@ def _proces_verbal_sign(
         raise ApplicationError(
             f"Le jury est « {jury.get_status_display()} » : la signature n'est pas ouverte."
         )
+    _require_jury_day(jury, "de signer le procès-verbal")
     member = _voting_member(jury, by)
     if pv.signatures.filter(member=member).exists():
         raise ApplicationError("Vous avez déjà signé ce procès-verbal.")
@@ -705,7 +788,16 @@ def _proces_verbal_sign(
             + ", ".join(m.nom_complet for m in others)
             + "."
         )
-    second_factor_check(by.user, code)
+    if passkey:  # a WebAuthn assertion instead of the app's code (juries.passkeys)
+        from juries.passkeys import passkey_check
+
+        sign_lock_check(by.user)  # the lock after wrong codes holds for passkeys too
+        try:
+            passkey_check(by.user, passkey)
+        except ApplicationError as exc:  # counted like a wrong code
+            raise SecondFactorRefused(exc.message, field="code") from None
+    else:
+        second_factor_check(by.user, code)
     digest = sha256_text(pv.contenu)
     if digest != pv.sha256:  # the text on record is what is signed, never a stale copy
         raise ApplicationError(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from candidates.models import ImportJob
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 
@@ -43,7 +44,7 @@ def import_job_create(*, by: Actor, uploaded_file, merge_duplicates: bool = Fals
     """Store the file and start the dry run (inline for a small file, on a worker otherwise)."""
     from candidates.tasks import candidate_import_check
 
-    name = PurePath(uploaded_file.name or "import").name[:255]
+    name = clean_filename(uploaded_file.name, default="import")
     file_format = IMPORT_FORMATS.get(PurePath(name).suffix.lower())
     if file_format is None:
         raise ApplicationError(f"« {name} » : déposez un fichier .csv ou .xlsx.", field="file")

@@ -2,7 +2,6 @@
 
 import hashlib
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
@@ -14,6 +13,7 @@ from candidates.models import (
 from candidates.services._common import S
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 
@@ -43,7 +43,8 @@ def piece_upload(*, dossier: Dossier, by: Actor, kind: str, uploaded_file) -> Pi
     if uploaded_file.size == 0:
         raise ApplicationError("Le fichier est vide.", field="file")
     # the download name keeps no directory, whatever the client's separator ("..\\..\\x" from Windows)
-    name = PurePath((uploaded_file.name or "").replace("\\", "/")).name[:255] or "piece"
+    # no directory, no control nor bidi character (stored, shown, audited): core.filenames
+    name = clean_filename(uploaded_file.name, default="piece")
     sniffed = sniff_upload(uploaded_file, name)
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():

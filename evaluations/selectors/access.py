@@ -5,6 +5,7 @@ from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q
 from django.http import Http404
 
 from candidates.models import Dossier, DossierBloc
+from candidates.selectors import visible_dossiers_q
 from evaluations.models import (
     Convocation,
     Epreuve,
@@ -103,12 +104,16 @@ def convocation_get(*, public_id):
     return _get(Convocation.objects.select_related("inscription__dossier__candidate", "document"), public_id)
 
 
-def epreuve_inscriptions(*, epreuve):
-    """The épreuve's candidates with their convocations and incidents (3 queries)."""
+def epreuve_inscriptions(*, epreuve, actor=None):
+    """The épreuve's candidates with their convocations and incidents (3 queries); with ``actor``,
+    only the candidates whose dossier ``actor`` may see (a jury member: their juries')."""
 
+    qs = InscriptionEpreuve.objects.filter(epreuve=epreuve)
+    visible = visible_dossiers_q(actor)
+    if visible is not None:
+        qs = qs.filter(dossier__in=Dossier.objects.filter(visible))
     return (
-        InscriptionEpreuve.objects.filter(epreuve=epreuve)
-        .select_related("dossier__candidate", "dossier__referentiel")
+        qs.select_related("dossier__candidate", "dossier__referentiel")
         .prefetch_related(
             Prefetch("convocations", queryset=Convocation.objects.order_by("numero_envoi")), "incidents"
         )

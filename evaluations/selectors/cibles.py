@@ -38,6 +38,8 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
         {
             "code": code,
             "libelle": f"{code} — {intitules.get(code, '')[:60]}".rstrip(" —"),
+            # The grid's column header: the whole intitulé, wrapped between words (never cut).
+            "intitule": intitules.get(code, ""),
             "kind": "capacite",
             "max": None,
         }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db.models import Prefetch, Q
 
 from candidates.models import Dossier, Piece
+from candidates.selectors import HEALTH_PIECE_KINDS
 from evaluations.models import (
     Correction,
     CorrectionResolution,
@@ -176,7 +177,12 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
         for i in InscriptionEpreuve.objects.filter(pk__in=ids)
         .select_related("dossier__candidate")
         .prefetch_related(
-            Prefetch("dossier__pieces", queryset=Piece.objects.order_by("kind", "-uploaded_at"))
+            # health data (« justificatif d'aménagement ») never reaches the grid: the dossier's page
+            # shows it to the centre's administrators and gestionnaires only
+            Prefetch(
+                "dossier__pieces",
+                queryset=Piece.objects.exclude(kind__in=HEALTH_PIECE_KINDS).order_by("kind", "-uploaded_at"),
+            )
         )
     }
     double, me = grid.epreuve.double_correction, grid.user.pk

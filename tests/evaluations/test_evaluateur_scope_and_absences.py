@@ -315,7 +315,9 @@ def test_tuteur_link_still_signs_in_a_plain_tuteur_account(org_a, alice, referen
     User = get_user_model()
     User.objects.create_user("tuteur@entreprise.fr", "motdepasse-solide-42")
     avis, token = _avis_link(org_a, alice, referentiels)
-    r = client.get(f"/avis/lien/{token}/")
+    r = client.get(f"/avis/lien/{token}/")  # opening the link spends nothing (issue 15)
+    assert r.status_code == 200 and not _logged_in(client)
+    r = client.post(f"/avis/lien/{token}/")
     assert r.status_code == 302 and r["Location"].endswith(f"/avis/{avis.public_id}/")
     assert _logged_in(client)
 
