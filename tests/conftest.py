@@ -166,6 +166,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
         PYTHONPATH=str(ROOT),
     )
     log = open(ROOT / "var" / "test-worker.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+    # Other test runs share the broker: only this worker's answer to the ping says it is ready.
+    nodename = f"test-{os.getpid()}@{os.uname().nodename}"
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -180,7 +182,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--without-gossip",
             "--without-mingle",
             "-n",
-            f"test-{os.getpid()}@%h",
+            nodename,
         ],
         cwd=ROOT,
         env=env,
@@ -196,7 +198,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             raise RuntimeError(
                 "Le worker Celery de test s'est arrêté au démarrage (voir var/test-worker.log)."
             )
-        if app.control.ping(timeout=0.5):
+        if app.control.ping(destination=[nodename], timeout=0.5):
             break
     else:
         raise RuntimeError("Le worker Celery de test ne répond pas.")
