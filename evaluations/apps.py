@@ -27,3 +27,10 @@ class EvaluationsConfig(AppConfig):
         from evaluations.retakes import carry_tuteur_grade
 
         register_transition_listener(carry_tuteur_grade)
+        from documents.batch_labels import register_batch_labeller
+        from evaluations.batch_labels import epreuve_batch_labels
+
+        register_batch_labeller("evaluations", epreuve_batch_labels)
+        from evaluations import grants
+
+        grants.connect()
