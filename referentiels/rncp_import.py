@@ -2,8 +2,16 @@
 
 Two passes over the stream (``referentiels.rncp``): ``validate`` first — any error and nothing
 is written — then the writing pass inside one transaction. Memory stays flat: fiches are
-read in chunks of :data:`CHUNK` (one query for their existing versions, a few bulk inserts for
-all their new versions), and a chunk is dropped once written.
+read in chunks of :data:`CHUNK` and a chunk is dropped once written. Every write is set-based
+per chunk, never per fiche: one query for the chunk's existing versions (with the fingerprint of
+the drafts it may leave as they are), one upsert of the registrations, one bulk UPDATE of the
+replaced drafts' headers and a few bulk inserts for all structures, one UPDATE storing the
+fingerprints, one lookup and at most one insert and one update for the habilitations.
+
+Each fiche's fingerprint (:func:`fiche_fingerprint`, a hash of what the import writes for it)
+is kept in the draft's ``source`` with an SQL digest of what the draft then holds: a draft that
+still holds what the same fiche wrote is skipped, so re-importing an unchanged export writes
+nothing; a draft edited since (its digest differs) is rewritten as before.
 """
 
 import datetime as dt
