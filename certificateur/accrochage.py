@@ -373,7 +373,7 @@ def cdc_rapport_import(*, certificateur: Organisation, by: Actor, data: bytes) -
     return result
 
 
-def cdc_suppression_create(*, certificateur: Organisation, by) -> CdcFlux:
+def cdc_suppression_create(*, certificateur: Organisation, by: Actor) -> CdcFlux:
     """The withdrawal file (XSD 1.1.5, ``action`` SUPPRESSION) of every passage already declared
     whose parchemin has since been revoked; the passages become « Retrait déclaré » and the
     declaration history shows the file. Refuses when there is nothing to withdraw."""
@@ -441,7 +441,7 @@ def cdc_suppression_create(*, certificateur: Organisation, by) -> CdcFlux:
             sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
             nb_passages=len(locked),
-            created_by=getattr(by, "user", by),
+            created_by=actor_user(by),
         )
         record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
         record.save()
@@ -449,7 +449,7 @@ def cdc_suppression_create(*, certificateur: Organisation, by) -> CdcFlux:
             p.etat, p.flux_suppression = CdcPassage.Etat.SUPPRIME, record
             p.save(update_fields=["etat", "flux_suppression", "updated_at"])
         audit_record(
-            actor=getattr(by, "user", by),
+            actor=actor_user(by),
             action="cdc.flux_suppression",
             obj=record,
             message=f"{len(locked)} retrait(s)",

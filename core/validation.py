@@ -1,5 +1,5 @@
-"""Model validation with one message format: « Libellé du champ : message » per field, joined by
-« ; », the first faulty field named for forms and API bodies."""
+"""Model validation with one message format: « Libellé du champ : Message » per field (the message as
+the model wrote it), joined by « ; », the first faulty field named for forms and API bodies."""
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,7 +28,7 @@ def validation_error(exc: ValidationError, model: models.Model | None = None) ->
             continue
         first = first or name
         label = _label(model, name)
-        parts.extend(f"{label} : {e[:1].lower()}{e[1:]}" for e in errors)
+        parts.extend(f"{label} : {e}" for e in errors)
     return ApplicationError(" ; ".join(parts), field=first, extra={"fields": exc.message_dict})
 
 

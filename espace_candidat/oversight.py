@@ -128,7 +128,8 @@ def export_rows(figures: list[dict]) -> list[list]:
 
 
 def csv_cell(value) -> str:
-    """CSV for French spreadsheets (« ; » separator): decimal comma."""
+    """CSV for French spreadsheets (« ; » separator): decimal comma (``core.exports`` then
+    neutralises formulas)."""
     return str(value).replace(".", ",") if isinstance(value, Decimal) else str(value)
 
 

@@ -469,8 +469,9 @@ def insertion(request, org_slug):
 @_certificateur_only("oversight.export")
 @require_GET
 def insertion_export(request, org_slug, fmt):
-    import csv
     import io
+
+    from core.exports import csv_writer, xlsx_append
 
     if fmt not in ("csv", "xlsx"):
         raise Http404
@@ -478,7 +479,8 @@ def insertion_export(request, org_slug, fmt):
     stamp = timezone.localtime().strftime("%Y%m%d")
     if fmt == "csv":
         out = io.StringIO()
-        csv.writer(out, delimiter=";", lineterminator="\r\n").writerows(
+        # formula-like cells written as text (core.exports, issue 16)
+        csv_writer(out, delimiter=";", lineterminator="\r\n").writerows(
             [[oversight.csv_cell(v) for v in row] for row in rows]
         )
         response = HttpResponse(("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8")
@@ -488,7 +490,7 @@ def insertion_export(request, org_slug, fmt):
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("STATISTIQUES_PROMOTIONS")
         for row in rows:
-            sheet.append([oversight.xlsx_cell(v) for v in row])
+            xlsx_append(sheet, [oversight.xlsx_cell(v) for v in row])
         buf = io.BytesIO()
         workbook.save(buf)
         response = HttpResponse(

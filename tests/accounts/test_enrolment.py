@@ -100,7 +100,7 @@ def test_the_invitation_form_is_pre_filled_with_the_name_the_centre_typed(
     from organisations.tenancy import tenant_context
 
     with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
-        org_services.invitation_create(email="helene.garnier@exemple.fr", role=Role.JURY, by=alice)
+        org_services.invitation_create(email="helene.garnier@exemple.fr", role=Role.TUTEUR, by=alice)
     path = re.search(r"(/invitation/[^\s]+/)", mail.outbox[-1].body).group(1)
     assert 'value="Hélène"' not in client.get(path).content.decode()
     with tenant_context(org_a):

@@ -96,6 +96,22 @@ def test_enrolment_from_a_fresh_profile_lands_on_the_organisation(fresh_browser,
     assert "Choisir…" not in page.content()
     assert axe_violations(page) == []
 
+    # The role's work right after: an administrator invites a gestionnaire; a jury member opens
+    # the juries (signing a PV: test_passkeys.py and test_juries_journey.py).
+    if role == Role.ADMIN:
+        page.get_by_role("link", name="Membres").click()
+        page.get_by_label("Adresse e-mail").fill("nouvelle.gestionnaire@test.local")
+        page.get_by_label("Rôle").select_option(label="Gestionnaire")
+        page.get_by_role("button", name="Envoyer l'invitation").click()
+        assert (
+            "Invitation envoyée à nouvelle.gestionnaire@test.local." in page.locator(".messages").inner_text()
+        )
+    else:
+        page.get_by_role("link", name="Jurys").click()
+        assert page.get_by_role("heading", name="Jurys").first.is_visible()
+    assert axe_violations(page) == []
+    screenshot(page, f"first-contact-{role}-work")
+
     # Every request the browser made while enrolling, favicon included, got an answer that is not
     # a redirect to the enrolment page.
     favicons = [r for r in responses if r[0].endswith("/favicon.ico") or "favicon" in r[0]]

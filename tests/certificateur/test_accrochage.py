@@ -67,8 +67,13 @@ def _rapport(id_flux, ok=(), ko=()):
 
 
 def test_sync_tracks_certified_holders_with_deadline(cci, world):
-    assert cdc_passages_sync(certificateur=cci) == {"created": 5, "updated": 0, "ignored": 0}
-    assert cdc_passages_sync(certificateur=cci) == {"created": 0, "updated": 0, "ignored": 0}  # idempotent
+    assert cdc_passages_sync(certificateur=cci) == {"created": 5, "updated": 0, "ignored": 0, "withdrawn": 0}
+    assert cdc_passages_sync(certificateur=cci) == {
+        "created": 0,
+        "updated": 0,
+        "ignored": 0,
+        "withdrawn": 0,
+    }  # idempotent
     names = set(CdcPassage.objects.values_list("titulaire", flat=True))
     # Charlie (partiel), Foxtrot (ajourné), Golf (en cours) and UIMM's holders are not declared.
     assert names == {"Alpha Léa", "Bravo Léa", "Echo Léa", "Juliet Léa", "Kilo Léa"}

@@ -31,6 +31,7 @@ OVERSEEN_TABLES = {
     "juries_decision": "which dossiers sat a jury: the émargements of the CQPM transmission bundle",
     "evaluations_inscriptionepreuve": "which épreuves those dossiers sat",
     "evaluations_epreuve": "the épreuves whose émargements go in the bundle",
+    "espace_candidat_transmission": "the follow-up figures a centre transmits (insertion rates, seed 004 §10)",
 }
 
 

@@ -352,7 +352,7 @@ def test_epreuve_targets_are_checked(in_a, alice, referentiels):
     }
     with pytest.raises(ApplicationError, match="inconnue"):
         services.epreuve_create(**base, capacites=["ZZZ"])
-    with pytest.raises(ApplicationError, match="Lieu : ce champ ne peut pas être vide") as exc:
+    with pytest.raises(ApplicationError, match="Lieu : Ce champ ne peut pas être vide") as exc:
         services.epreuve_create(**base, capacites=[referentiels["cqpm"].capacites.first().code])
     assert exc.value.field == "lieu"
     with pytest.raises(ApplicationError, match="soit un bloc"):
