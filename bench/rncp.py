@@ -57,33 +57,34 @@ def bench_rncp_import(env: dict) -> list[Line]:
         int(os.environ.get("BENCH_RNCP_BIG", 25000)),
     )
     with tempfile.TemporaryDirectory() as tmp:
-        results = {}
+        peaks = {}
         for n in (small_n, big_n):
             path = os.path.join(tmp, f"rncp-{n}.xml")
             write_synthetic_export(path, n, certificateur="Bench Certificateur")
-            results[n] = {"dry": _run(path, "dry", env), "write": _run(path, "write", env)}
             size = os.path.getsize(path) / 1e6
-            run = results[n]["write"]
+            # Speed untraced (tracemalloc costs the parser 3 to 4 × its CPU); for the big export
+            # its first 2,500 fiches are the small run's, unchanged, so left as they are.
+            run = _run(path, "write", env, traced=False)
             line = Line(
                 f"RNCP import {n} fiches (validate + write)",
                 "s",
-                [run["seconds"] * 1000],
+                [run["seconds"]],
                 target="≥ 300 fiches/s (CPU)" + (", < 90 s" if n >= 25000 else ""),
                 note=f"{size:.0f} Mo, {n / run['seconds']:.0f} fiches/s wall, {n / run['cpu']:.0f} fiches/s CPU "
-                f"({run['cpu']:.1f} s CPU), {run['queries']} queries (under tracemalloc)",
+                f"({run['cpu']:.1f} s CPU), {run['queries']} queries",
                 extra={"cpu_seconds": run["cpu"], "queries": run["queries"]},
             )
             line.passed = n / run["cpu"] >= 300 and (n < 25000 or run["seconds"] < 90)
             lines.append(line)
-            if n == big_n:  # the same export again, untraced: drafts unchanged, nothing written
+            if n == big_n:  # the same export again: drafts unchanged, nothing written
                 again = _run(path, "write", env, traced=False)
                 line = Line(
                     f"RNCP re-import of the unchanged {n}-fiche export",
                     "s",
-                    [again["seconds"] * 1000],
+                    [again["seconds"]],
                     target="no row written",
-                    note=f"{n / again['cpu']:.0f} fiches/s CPU, {again['queries']} queries, "
-                    f"{again['writes']} writes",
+                    note=f"{n / again['cpu']:.0f} fiches/s CPU ({again['cpu']:.1f} s CPU), "
+                    f"{again['queries']} queries, {again['writes']} writes",
                     extra={
                         "cpu_seconds": again["cpu"],
                         "queries": again["queries"],
@@ -92,13 +93,19 @@ def bench_rncp_import(env: dict) -> list[Line]:
                 )
                 line.passed = again["writes"] == 0
                 lines.append(line)
-        small, big = results[small_n]["write"]["peak"], results[big_n]["write"]["peak"]
+            # Memory under tracemalloc on the heaviest path: another export of the same fiches
+            # (other texts), so every draft's content is replaced.
+            other = os.path.join(tmp, f"rncp-{n}-b.xml")
+            write_synthetic_export(other, n, seed=1, certificateur="Bench Certificateur")
+            peaks[n] = _run(other, "write", env)["peak"]
+            os.remove(other)
+        small, big = peaks[small_n], peaks[big_n]
         mem = Line(
             f"RNCP import peak memory {big_n} vs {small_n}",
             "ratio",
             [big / small],
             target="within 20 %",
-            note=f"{small / 2**20:.1f} MiB vs {big / 2**20:.1f} MiB (tracemalloc)",
+            note=f"{small / 2**20:.1f} MiB vs {big / 2**20:.1f} MiB (tracemalloc, drafts replaced)",
         )
         mem.passed = big / small <= 1.2
         lines.append(mem)
