@@ -42,6 +42,7 @@ urlpatterns = [
     path("verifier/", include("documents.public_urls")),
     path("o/<slug:org_slug>/jurys/", include("juries.urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.urls")),
+    path("o/<slug:org_slug>/webhooks/", include("integrations.urls")),
     path("o/<slug:org_slug>/", include("espace_candidat.urls")),
     path("", include(certificateur_public_urls)),
     path("", include(espace_public_urls)),

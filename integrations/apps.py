@@ -9,3 +9,9 @@ class IntegrationsConfig(AppConfig):
         from integrations import events
 
         events.connect()
+        from types import SimpleNamespace
+
+        from integrations import idempotency
+        from organisations.hooks import register_post_interceptor
+
+        register_post_interceptor(SimpleNamespace(begin=idempotency.begin, finish=idempotency.finish))

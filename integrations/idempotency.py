@@ -21,13 +21,13 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from integrations.models import IdempotencyRecord
+from organisations.hooks import ApiReplay
 
 HEADER = "Idempotency-Key"
 
 
-class Replay(Exception):
-    def __init__(self, response):
-        self.response = response
+class Replay(ApiReplay):
+    """The first answer of a retried create (``organisations.hooks.ApiReplay``)."""
 
 
 class KeyReused(exceptions.APIException):

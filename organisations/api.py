@@ -7,7 +7,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from organisations import selectors, services
+from organisations import hooks, selectors, services
 from organisations.permissions import HasCapability
 from organisations.serializers import (
     AuditEventSerializer,
@@ -26,20 +26,16 @@ class TenantAPIView(APIView):
     def membership(self):
         return self.request._request.membership
 
-    # Idempotency-Key on POST (integrations/idempotency.py): claimed once the caller is
-    # authenticated and allowed, its answer kept with what the view wrote.
+    # Idempotency-Key on POST (registered by the integrations app, organisations/hooks.py):
+    # claimed once the caller is authenticated and allowed, its answer kept with what the view wrote.
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         self._idempotency = None
         if request.method == "POST":
-            from integrations import idempotency
-
-            self._idempotency = idempotency.begin(request, self.membership.organisation)
+            self._idempotency = hooks.api_post_begin(request, self.membership.organisation)
 
     def handle_exception(self, exc):
-        from integrations.idempotency import Replay
-
-        if isinstance(exc, Replay):
+        if isinstance(exc, hooks.ApiReplay):
             return exc.response
         return super().handle_exception(exc)
 
@@ -47,9 +43,7 @@ class TenantAPIView(APIView):
         record = getattr(self, "_idempotency", None)
         if record is not None:
             self._idempotency = None
-            from integrations import idempotency
-
-            idempotency.finish(record, response)
+            hooks.api_post_finish(record, response)
         return super().finalize_response(request, response, *args, **kwargs)
 
 

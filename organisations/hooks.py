@@ -27,3 +27,39 @@ def known_name(email: str) -> dict:
         if found:
             return found
     return {}
+
+
+class ApiReplay(Exception):  # noqa: N818 - not an error: the answer to send instead of running the view
+    """Raised by a POST interceptor to answer with ``response`` instead of running the view (a
+    retried create answered with its first response)."""
+
+    def __init__(self, response):
+        self.response = response
+
+
+class PostInterceptor:
+    """What the organisation API runs around every POST (the integrations app's Idempotency-Key):
+    ``begin(request, organisation)`` before the view returns a token (or None, or raises
+    ``ApiReplay``); ``finish(token, response)`` after it, with that token when not None."""
+
+    def begin(self, request, organisation): ...
+
+    def finish(self, token, response) -> None: ...
+
+
+_POST_INTERCEPTORS: list[PostInterceptor] = []
+
+
+def register_post_interceptor(interceptor: PostInterceptor) -> PostInterceptor:
+    """The one interceptor of the organisation API's POSTs (a second registration replaces the first)."""
+    _POST_INTERCEPTORS[:] = [interceptor]
+    return interceptor
+
+
+def api_post_begin(request, organisation):
+    return _POST_INTERCEPTORS[0].begin(request, organisation) if _POST_INTERCEPTORS else None
+
+
+def api_post_finish(token, response) -> None:
+    if _POST_INTERCEPTORS and token is not None:
+        _POST_INTERCEPTORS[0].finish(token, response)

@@ -18,6 +18,7 @@ NAV: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Supervision", "oversight", "oversight.view", ("certificateur",)),
     ("Membres", "members", "members.view", ("centre", "certificateur")),
     ("Jetons API", "tokens", "tokens.manage", ("centre", "certificateur")),
+    ("Webhooks", "webhooks", "webhooks.manage", ("centre", "certificateur")),
     ("Journal", "audit", "audit.view", ("centre", "certificateur")),
 ]
 

@@ -2,24 +2,33 @@
 
 Two passes over the stream (``referentiels.rncp``): ``validate`` first — any error and nothing
 is written — then the writing pass inside one transaction. Memory stays flat: fiches are
-read in chunks of :data:`CHUNK` (one query for their existing versions, a few bulk inserts for
-all their new versions), and a chunk is dropped once written.
+read in chunks of :data:`CHUNK` and a chunk is dropped once written. Every write is set-based
+per chunk, never per fiche: one query for the chunk's existing versions (with the fingerprint of
+the drafts it may leave as they are), one upsert of the registrations, one bulk UPDATE of the
+replaced drafts' headers and a few bulk inserts for all structures, one UPDATE storing the
+fingerprints, one lookup and at most one insert and one update for the habilitations.
+
+Each fiche's fingerprint (:func:`fiche_fingerprint`, a hash of what the import writes for it)
+is kept in the draft's ``source`` with an SQL digest of what the draft then holds: a draft that
+still holds what the same fiche wrote is skipped, so re-importing an unchanged export writes
+nothing; a draft edited since (its digest differs) is rewritten as before.
 """
 
 import datetime as dt
+import hashlib
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.errors import ApplicationError
 from organisations.models import Organisation
 from referentiels import rncp
 from referentiels.exchange import FORMAT
-from referentiels.models import Referentiel
+from referentiels.models import Habilitation, Referentiel
 from referentiels.services import (
-    habilitation_grant,
     referentiels_create_many,
     referentiels_replace_drafts_many,
 )
@@ -286,14 +295,90 @@ def _chunks(iterable, size: int):
         yield chunk
 
 
-def _target_versions(codes: list[str], certificateur: Organisation) -> dict[str, tuple[int, str, bool]]:
-    """:func:`_target_version` for many codes in one query."""
+#: Bumped when the importer maps a fiche differently: every draft is then rewritten once.
+FINGERPRINT_REVISION = 1
+
+#: A digest of what a draft holds now (header, structure and registration; ids, status,
+#: version and timestamps left out), computed in SQL for the row aliased ``r``. Stored beside
+#: the fiche's fingerprint when the import writes the draft: a draft edited since (through any
+#: path) no longer matches, and an unchanged export then rewrites it as before.
+_DRAFT_DIGEST_SQL = """md5(concat_ws(E'\\x1e',
+  (to_jsonb(r) - ARRAY['id','public_id','source','created_at','updated_at','published_at','status','version'])::text,
+  (SELECT string_agg((to_jsonb(b) - ARRAY['id','referentiel_id'])::text, E'\\x1f' ORDER BY b."order", b.code)
+     FROM referentiels_bloc b WHERE b.referentiel_id = r.id),
+  (SELECT string_agg(bl.code || (to_jsonb(c) - ARRAY['id','referentiel_id','bloc_id'])::text, E'\\x1f'
+            ORDER BY bl."order", bl.code, c."order", c.code)
+     FROM referentiels_capacite c JOIN referentiels_bloc bl ON bl.id = c.bloc_id WHERE c.referentiel_id = r.id),
+  (SELECT string_agg(c.code || (to_jsonb(k) - ARRAY['id','capacite_id'])::text, E'\\x1f'
+            ORDER BY c.code, k."order", k.texte)
+     FROM referentiels_critere k JOIN referentiels_capacite c ON c.id = k.capacite_id WHERE c.referentiel_id = r.id),
+  (SELECT string_agg(coalesce(mb.code, '') || '/' || coalesce(mc.code, '')
+            || (to_jsonb(m) - ARRAY['id','referentiel_id','bloc_id','capacite_id'])::text, E'\\x1f'
+            ORDER BY mb.code, mc.code, m."order", m.intitule)
+     FROM referentiels_modalite m LEFT JOIN referentiels_bloc mb ON mb.id = m.bloc_id
+     LEFT JOIN referentiels_capacite mc ON mc.id = m.capacite_id WHERE m.referentiel_id = r.id),
+  (SELECT string_agg((to_jsonb(a) - ARRAY['id','referentiel_id'])::text || coalesce((
+            SELECT string_agg(cc.code, ',' ORDER BY cc.code) FROM referentiels_activite_capacites t
+            JOIN referentiels_capacite cc ON cc.id = t.capacite_id WHERE t.activite_id = a.id), ''),
+            E'\\x1f' ORDER BY a."order", a.code)
+     FROM referentiels_activite a WHERE a.referentiel_id = r.id),
+  (SELECT (to_jsonb(e) - ARRAY['id','public_id','created_at','updated_at'])::text
+     FROM referentiels_enregistrement e WHERE e.code = r.code)
+))"""
+
+_LOOKUP_SQL = (
+    "SELECT r.code, r.version, r.status, r.certificateur_id,"  # noqa: S608 - constants only
+    " CASE WHEN r.status = 'draft' AND r.source ? 'empreinte'"
+    " AND r.source ->> 'empreinte_base' = " + _DRAFT_DIGEST_SQL + " THEN r.source ->> 'empreinte' ELSE '' END"
+    " FROM referentiels_referentiel r WHERE r.code = ANY(%s)"
+)
+_STORE_SQL_HEAD = (
+    "UPDATE referentiels_referentiel r SET source = r.source || jsonb_build_object("  # noqa: S608
+    "'empreinte', v.fingerprint, 'empreinte_base', " + _DRAFT_DIGEST_SQL + ") FROM (VALUES "
+)
+_STORE_SQL_TAIL = ") AS v(code, version, fingerprint) WHERE r.code = v.code AND r.version = v.version"
+
+
+def fiche_fingerprint(doc: dict, source: dict, registration: dict | None) -> str:
+    """What the import would write for a fiche (its version left out), hashed."""
+    content = {k: v for k, v in doc.items() if k != "version"}
+    payload = json.dumps(
+        [FINGERPRINT_REVISION, content, source, registration],
+        sort_keys=True,
+        default=str,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass
+class _Target:
+    version: int
+    action: str
+    replace: bool
+    #: The draft's fingerprint when it still holds what the import wrote with it, else "".
+    fingerprint: str = ""
+
+
+def _target_versions(codes: list[str], certificateur: Organisation) -> dict[str, _Target]:
+    """:func:`_target_version` for many codes in one query, with the fingerprint of every draft
+    the import wrote and nobody edited since."""
     rows: dict[str, list] = {code: [] for code in codes}
-    for code, version, status, owner in Referentiel.objects.filter(code__in=set(codes)).values_list(
-        "code", "version", "status", "certificateur_id"
-    ):
-        rows[code].append((version, status, owner))
-    return {code: _target_version(code, certificateur, rows[code]) for code in dict.fromkeys(codes)}
+    fingerprints: dict[tuple[str, int], str] = {}
+    if codes:
+        with connection.cursor() as cursor:
+            cursor.execute(_LOOKUP_SQL, [sorted(set(codes))])
+            for code, version, status, owner, fingerprint in cursor.fetchall():
+                rows[code].append((version, status, owner))
+                fingerprints[(code, version)] = fingerprint
+    targets = {}
+    for code in dict.fromkeys(codes):
+        version, action, replace = _target_version(code, certificateur, rows[code])
+        targets[code] = _Target(
+            version, action, replace, fingerprints.get((code, version), "") if replace else ""
+        )
+    return targets
 
 
 def _target_version(
@@ -314,6 +399,57 @@ def _target_version(
     if versions:
         return max(v for v, _ in versions) + 1, "nouvelle version", False
     return 1, "création", False
+
+
+def _fingerprints_store(written: list[tuple[str, int, str]]) -> None:
+    """Keep each written draft's fingerprint and the digest of what it now holds (one UPDATE)."""
+    if not written:
+        return
+    values = ", ".join(["(%s, %s::integer, %s)"] * len(written))
+    with connection.cursor() as cursor:
+        sql = _STORE_SQL_HEAD + values + _STORE_SQL_TAIL  # placeholders only
+        cursor.execute(sql, [x for row in written for x in row])
+
+
+def _habilitations_grant_many(grants: list[tuple], certificateur: Organisation) -> None:
+    """What :func:`referentiels.services.habilitation_grant` does for each ``(centre, code,
+    date_debut, note)`` (the référentiels exist and are the certificateur's: the import wrote or
+    found them), in one lookup and at most one insert and one update; an habilitation already
+    as granted is left untouched."""
+    if not grants:
+        return
+    wanted = {(centre.pk, code, date_debut): note for centre, code, date_debut, note in grants}
+    existing = {
+        (h.centre_id, h.referentiel_code, h.date_debut): h
+        for h in Habilitation.objects.filter(
+            centre_id__in={k[0] for k in wanted}, referentiel_code__in={k[1] for k in wanted}
+        )
+    }
+    create, update = [], []
+    for (centre_id, code, date_debut), note in wanted.items():
+        habilitation = existing.get((centre_id, code, date_debut))
+        if habilitation is None:
+            create.append(
+                Habilitation(
+                    centre_id=centre_id,
+                    certificateur=certificateur,
+                    referentiel_code=code,
+                    date_debut=date_debut,
+                    date_fin=None,
+                    note=note,
+                )
+            )
+        elif (habilitation.certificateur_id, habilitation.date_fin, habilitation.note) != (
+            certificateur.pk,
+            None,
+            note,
+        ):
+            habilitation.certificateur, habilitation.date_fin, habilitation.note = certificateur, None, note
+            update.append(habilitation)
+    if create:
+        Habilitation.objects.bulk_create(create)
+    if update:
+        Habilitation.objects.bulk_update(update, ["certificateur", "date_fin", "note"])
 
 
 def rncp_import(
@@ -345,6 +481,8 @@ def rncp_import(
     pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
     replacing: list[tuple[dict, dict]] = []  # drafts whose content is replaced, in bulk per chunk
     registrations: list[dict] = []  # the fiches' registration facts, upserted per chunk
+    written: list[tuple[str, int, str]] = []  # (code, version, fingerprint) of the drafts written
+    grants: list[tuple] = []  # (centre, code, date_debut, note), granted per chunk
 
     def flush():
         _enregistrements_write(registrations, certificateur)
@@ -355,6 +493,8 @@ def rncp_import(
         if pending:
             referentiels_create_many(items=pending, certificateur=certificateur)
             pending.clear()
+        _fingerprints_store(written)
+        written.clear()
 
     with transaction.atomic():
         for chunk in _chunks(rncp.iter_fiches(_rewind(source), numeros=numeros), CHUNK):
@@ -377,7 +517,8 @@ def rncp_import(
                     flush()
                     targets = _target_versions([fiche.numero_fiche], certificateur)
                 seen.add(fiche.numero_fiche)
-                version, action, replace = targets[fiche.numero_fiche]
+                target = targets[fiche.numero_fiche]
+                version, action = target.version, target.action
                 doc = fiche_to_document(fiche, version=version, certificateur=entry)
                 report.total += 1
                 if len(report.fiches) < 500:
@@ -392,31 +533,35 @@ def rncp_import(
                         )
                     )
                 if not dry_run:
-                    (replacing if replace else pending).append((doc, fiche_source(fiche)))
+                    fiche_src = fiche_source(fiche)
                     registration = fiche_enregistrement(fiche)
-                    if registration is not None:
-                        registrations.append(registration | {"code": fiche.numero_fiche})
-                    grants = [
-                        (partenaire, centres[partenaire.siret])
-                        for partenaire in fiche.partenaires
-                        if partenaire.siret in centres
-                        and partenaire.etat == "Actif"
-                        and partenaire.habilitation in ORGANISER
-                    ]
-                    if grants:
-                        flush()  # habilitation_grant needs the référentiel written
-                    for partenaire, centre in grants:
-                        habilitation_grant(
-                            certificateur=certificateur,
-                            centre=centre,
-                            code=fiche.numero_fiche,
-                            date_debut=partenaire.date_actif or dt.date.today(),
-                            note="Partenaire déclaré dans la fiche RNCP",
-                        )
-                        report.habilitations += 1
+                    fingerprint = fiche_fingerprint(doc, fiche_src, registration)
+                    # A draft that still holds what this very fiche wrote is left as it is.
+                    if fingerprint != target.fingerprint:
+                        (replacing if target.replace else pending).append((doc, fiche_src))
+                        if registration is not None:
+                            registrations.append(registration | {"code": fiche.numero_fiche})
+                        written.append((fiche.numero_fiche, version, fingerprint))
+                    for partenaire in fiche.partenaires:
+                        if (
+                            partenaire.siret in centres
+                            and partenaire.etat == "Actif"
+                            and partenaire.habilitation in ORGANISER
+                        ):
+                            grants.append(
+                                (
+                                    centres[partenaire.siret],
+                                    fiche.numero_fiche,
+                                    partenaire.date_actif or dt.date.today(),
+                                    "Partenaire déclaré dans la fiche RNCP",
+                                )
+                            )
+                            report.habilitations += 1
                 if progress and report.total % 100 == 0:
                     progress(report.total)
             flush()
+            _habilitations_grant_many(grants, certificateur)  # after flush: the référentiels exist
+            grants.clear()
         if numeros:
             missing = numeros - {f.code for f in report.fiches} - {f.code for f in report.skipped}
             complete = len(report.fiches) == report.total and len(report.skipped) == report.skipped_total

@@ -278,10 +278,8 @@ def referentiels_replace_drafts_many(
         referentiel.updated_at = timezone.now()
         referentiels.append(referentiel)
     _delete_structures([r.pk for r in referentiels])
-    for referentiel in referentiels:  # one UPDATE each: faster than bulk_update's CASE over 14 columns
-        Referentiel.objects.filter(pk=referentiel.pk).update(
-            **{f: getattr(referentiel, f) for f in HEADER_FIELDS}
-        )
+    # One UPDATE for the batch (its CASE over 14 columns costs less than a round trip per fiche).
+    Referentiel.objects.bulk_update(referentiels, HEADER_FIELDS)
     _write_structures([(r, doc) for r, (doc, _source) in zip(referentiels, docs, strict=True)])
     return referentiels
 

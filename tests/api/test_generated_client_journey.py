@@ -287,7 +287,8 @@ def test_generated_client_drives_the_whole_certification(
             {
                 "referentiel": ref["id"],
                 "intitule": "Jury de juin",
-                "date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+                # it deliberates today: « impossible d'ouvrir la délibération avant cette date »
+                "date": dt.date.today().isoformat(),
                 "lieu": "Lyon",
             },
         ),

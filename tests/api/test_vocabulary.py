@@ -44,7 +44,7 @@ def test_birth_year_only_is_the_same_field(api):
     "value,message",
     [
         ("14/03/1998", "Date de naissance à écrire aaaa-mm-jj, aaaa-mm ou aaaa (ISO 8601)."),
-        ("1998-02-30", "Date de naissance inexistante : 30/02/1998."),
+        ("1998-02-30", "date de naissance inexistante : 30/02/1998."),
     ],
 )
 def test_bad_birth_date_is_refused_and_writes_nothing(api, value, message):
@@ -52,7 +52,7 @@ def test_bad_birth_date_is_refused_and_writes_nothing(api, value, message):
         "/api/v1/o/centre-a/candidates/", CANDIDATE | {"date_naissance": value}, format="json"
     )
     assert response.status_code == 400
-    assert message in " ".join(sum(response.json()["error"]["fields"].values(), []))
+    assert message.lower() in " ".join(sum(response.json()["error"]["fields"].values(), [])).lower()
     assert api.get("/api/v1/o/centre-a/candidates/").json()["count"] == 0
 
 
@@ -184,3 +184,44 @@ def test_dossier_list_searches_names(api, referentiels):  # noqa: F811
     )
     assert api.get("/api/v1/o/centre-a/dossiers/?q=durand").json()["count"] == 1
     assert api.get("/api/v1/o/centre-a/dossiers/?q=zzz").json()["count"] == 0
+
+
+def test_patch_changes_only_what_is_sent(api, referentiels):  # noqa: F811
+    candidate = _candidate(api, date_naissance="1998-03-14", email="lea@example.org", telephone="0601020304")
+    entreprise = api.post(
+        "/api/v1/o/centre-a/entreprises/",
+        {"raison_sociale": "Atelier", "siret": "73282932000074"},
+        format="json",
+    ).json()
+    tuteur = api.post(
+        "/api/v1/o/centre-a/tuteurs/",
+        {"entreprise": entreprise["id"], "nom": "Moreau", "prenom": "Paul", "email": "paul@example.fr"},
+        format="json",
+    ).json()
+    dossier = api.post(
+        "/api/v1/o/centre-a/dossiers/",
+        {
+            "candidate": candidate["id"],
+            "referentiel": "RNCP36390",
+            "voie_acces": "FORMATION_INITIALE_APPRENTISSAGE",
+            "entreprise": entreprise["id"],
+            "tuteur": tuteur["id"],
+            "amenagement_tiers_temps": True,
+        },
+        format="json",
+    ).json()
+    for url, change, before in [
+        (
+            f"/api/v1/o/centre-a/dossiers/{dossier['id']}/",
+            {"amenagement_note": "Salle au rez-de-chaussée"},
+            dossier,
+        ),
+        (f"/api/v1/o/centre-a/tuteurs/{tuteur['id']}/", {"telephone": "0102030405"}, tuteur),
+        (f"/api/v1/o/centre-a/entreprises/{entreprise['id']}/", {"ville": "Lyon"}, entreprise),
+        (f"/api/v1/o/centre-a/candidates/{candidate['id']}/", {"nom_usage": "Martin"}, candidate),
+    ]:
+        response = api.patch(url, change, format="json")
+        assert response.status_code == 200, (url, response.content)
+        after = response.json()
+        changed = {k for k in before if k in after and after[k] != before[k] and k not in ("updated_at",)}
+        assert changed == set(change), (url, changed)

@@ -166,3 +166,29 @@ def test_real_worker_retries_with_backoff_then_delivers(real_celery, org_a, admi
     first, second = receiver.requests
     assert first["json"]["id"] == second["json"]["id"]
     assert first["headers"]["Certif-Delivery"] == second["headers"]["Certif-Delivery"]
+
+
+def test_page_registers_lists_and_replays(admin_a, client_for, org_a, django_capture_on_commit_callbacks):
+    page = client_for(admin_a)
+    with Receiver(statuses=[500]) as failing:
+        response = page.post(
+            "/o/centre-a/webhooks/",
+            {"url": failing.url, "events": ["dossier.transition"], "description": "ERP"},
+        )
+        assert response.status_code == 200 and "Copiez ce secret de signature" in response.content.decode()
+        with django_capture_on_commit_callbacks(execute=True), tenant_context(org_a):
+            webhooks.emit(organisation_id=org_a.pk, event="dossier.transition", data={"dossier": "d"})
+    listing = page.get("/o/centre-a/webhooks/").content.decode()
+    assert "En échec (HTTP 500)" in listing and "HTTP 500" in listing
+    with tenant_context(org_a):
+        delivery = WebhookDelivery.objects.get()
+    with Receiver(statuses=[200]) as fixed:
+        with tenant_context(org_a):
+            WebhookEndpoint.objects.update(url=fixed.url)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = page.post(f"/o/centre-a/webhooks/envois/{delivery.public_id}/renvoyer/")
+        assert response.status_code == 302
+        assert len(fixed.requests) == 1 and fixed.requests[0]["json"]["id"] == str(delivery.event_id)
+    assert "Remis (HTTP 200)" in page.get("/o/centre-a/webhooks/").content.decode()
+    bad = page.post("/o/centre-a/webhooks/", {"url": "ftp://erp.example.fr", "events": ["document.emis"]})
+    assert "Saisissez une URL valide." in bad.content.decode() or "https://" in bad.content.decode()

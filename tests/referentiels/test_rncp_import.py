@@ -258,3 +258,78 @@ def test_reimport_replaces_the_drafts_content_in_bulk(db, tmp_path, django_asser
     assert after.blocs.get(code=blocs_before[0]).intitule == "Bloc renommé par France compétences"
     assert not after.capacites.filter(code__startswith=last).exists()
     assert Referentiel.objects.count() == 30
+
+
+def _writes(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+
+
+def test_queries_per_batch_do_not_grow_with_the_fiches_and_an_unchanged_reimport_writes_nothing(
+    db, tmp_path, monkeypatch
+):
+    """The import writes in set-based batches: its query count is a few per batch of
+    ``CHUNK`` fiches (lookups done once per batch, never per fiche), habilitations included; a
+    second import of the same export writes no row; a draft edited since is written again."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referentiels import rncp
+    from referentiels import rncp_import as module
+    from referentiels.models import Capacite
+    from referentiels.rncp_synth import write_synthetic_export
+
+    monkeypatch.setattr(module, "CHUNK", 20)
+    org = Organisation.objects.create(kind="certificateur", slug="bench", name="Bench Certificateur")
+    path = tmp_path / "a.xml"
+    write_synthetic_export(path, 120, seed=5, certificateur="Bench Certificateur")
+    # Centres for the organising partenaires of a few fiches: their habilitations are granted too.
+    sirets = []
+    for fiche in rncp.iter_fiches(str(path)):
+        for p in fiche.partenaires:
+            if p.etat == "Actif" and p.habilitation in module.ORGANISER and p.siret not in sirets:
+                sirets.append(p.siret)
+    assert len(sirets) >= 3
+    for i, siret in enumerate(sirets[:20]):
+        Organisation.objects.create(kind="centre", slug=f"centre-{i}", name=f"Centre {i}", siret=siret)
+
+    batches = 120 // 20
+    with CaptureQueriesContext(connection) as first:
+        report = rncp_import(source=str(path), filename="a.xml", certificateur=org)
+    assert report.total == 120 and report.habilitations >= 3
+    assert Referentiel.objects.count() == 120 and Habilitation.objects.exists()
+    habilitations = sorted(Habilitation.objects.values_list("centre_id", "referentiel_code", "date_debut"))
+    # 1 (centres) + per batch: lookup, enregistrements, référentiels, blocs, capacités, fingerprints,
+    # habilitations lookup and insert (+ savepoints): far under one query per fiche.
+    assert len(first) <= 4 + 10 * batches < report.total, [q["sql"][:80] for q in first]
+
+    with CaptureQueriesContext(connection) as again:
+        report = rncp_import(source=str(path), filename="a.xml", certificateur=org)
+    assert report.total == 120 and {f.action for f in report.fiches} == {"mise à jour du brouillon"}
+    assert _writes(again) == []
+    assert len(again) <= 4 + 3 * batches
+    assert (
+        sorted(Habilitation.objects.values_list("centre_id", "referentiel_code", "date_debut"))
+        == habilitations
+    )
+
+    # A draft edited since the import (here behind the services' back) is rewritten by the next import.
+    edited = Referentiel.objects.get(code="RNCP9000007")
+    capacite = Capacite.objects.filter(referentiel=edited).order_by("id").first()
+    original = capacite.intitule
+    capacite.intitule = "Modifiée à la main"
+    capacite.save()
+    Habilitation.objects.filter(referentiel_code=habilitations[0][1]).update(date_fin=dt.date(2030, 1, 1))
+    with CaptureQueriesContext(connection) as third:
+        rncp_import(source=str(path), filename="a.xml", certificateur=org)
+    assert Capacite.objects.filter(referentiel=edited, intitule=original).exists()
+    assert not Capacite.objects.filter(referentiel=edited, intitule="Modifiée à la main").exists()
+    assert not Habilitation.objects.filter(date_fin__isnull=False).exists()
+    rewritten = {q for q in _writes(third) if "referentiels_referentiel" in q and q.startswith("UPDATE")}
+    assert rewritten and len(_writes(third)) <= 12
+    assert Referentiel.objects.count() == 120

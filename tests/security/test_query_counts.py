@@ -68,6 +68,7 @@ PINNED: dict[str, int] = {
     "evaluations/sessions/<uuid:session_id>/": 15,
     "evaluations/sessions/<uuid:session_id>/preparation-jury/": 16,
     "jetons/": 8,
+    "webhooks/": 9,
     "journal/": 8,
     "jurys/": 10,
     "jurys/<uuid:jury_id>/": 21,
