@@ -17,7 +17,8 @@
   }
 
   function next(table) {
-    const link = table.parentElement.querySelector("[data-grid-next]");
+    // the table sits in its horizontal-scroll frame (.grid-scroll); the link follows that frame
+    const link = (table.closest("section") || document).querySelector("[data-grid-next]");
     if (link) { link.focus(); return true; }
     return false;
   }

@@ -11,6 +11,8 @@ from django.core.cache import cache
 from juries import services
 from juries.models import Jury
 from organisations.tenancy import tenant_context
+from referentiels.demo import DEMO_REGISTRATIONS
+from referentiels.services import enregistrement_set
 from tests.browser.conftest import axe_violations, login, screenshot
 from tests.evaluations.conftest import referentiels  # noqa: F401 - fixture
 from tests.juries.conftest import (
@@ -61,6 +63,9 @@ def _sign(page, secret):
 
 def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel):  # noqa: F811 - fixtures
     rncp = referentiels["rncp"]
+    # CCI France has entered its title's registration: the parchemin and its verification page
+    # carry the RNCP number from that data (a référentiel without one prints no registration).
+    enregistrement_set(referentiel=rncp, by=rncp.certificateur, **DEMO_REGISTRATIONS["RNCP36390"])
     with tenant_context(org_a):
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon"
