@@ -11,6 +11,7 @@ from referentiels.regles import (
     BlocAcquisAnterieur,
     BlocStructure,
     Regle,
+    RegleGrillePoints,
     ResultatBloc,
     ResultatEvaluationProfessionnelle,
     ResultatsCandidat,
@@ -661,6 +662,29 @@ def avis_par_critere(*, avis) -> set[int]:
     )
 
 
+FIELD_LABELS = {
+    "etat": "état",
+    "controle_continu": "contrôle continu",
+    "epreuves": "épreuves",
+    "points": "points",
+    "absence_non_justifiee": "absence non justifiée",
+    "commentaire": "commentaire",
+    "criteres_observes": "critères observés",
+    "valide": "validation",
+    "motivation_commission": "motivation de la commission",
+}
+
+
+def _change_value(field: str, value: str) -> str:
+    if field == "etat":
+        return dict(Resultat.Etat.choices).get(value, value) if value else ""
+    if field in ("valide", "absence_non_justifiee"):
+        return {"True": "oui", "False": "non"}.get(value, value)
+    if field in ("controle_continu", "epreuves", "points") and value:
+        return value.replace(".", ",")
+    return value
+
+
 def dossier_results_view(*, dossier) -> dict:
     """A dossier's results with their history and the engine's current reading (penalty shown)."""
     from django.utils import timezone
@@ -684,9 +708,21 @@ def dossier_results_view(*, dossier) -> dict:
     from evaluations.models import AvisEntreprise
 
     avis = AvisEntreprise.objects.filter(dossier=dossier).prefetch_related("capacites__capacite").first()
+    libelles = {}
+    if isinstance(inputs.regle, RegleGrillePoints):
+        libelles = {c.code: c.libelle for c in inputs.regle.evaluation_professionnelle.composantes}
+    for r in resultats:  # what a person reads: the règle's own words, never a code
+        r.libelle_composante = libelles.get(r.composante, r.composante)
+        for ch in r.changes.all():
+            ch.field_label = FIELD_LABELS.get(ch.field, ch.field)
+            ch.old_label = _change_value(ch.field, ch.old)
+            ch.new_label = _change_value(ch.field, ch.new)
     return {
         "resultats": resultats,
         "proposition": proposition,
+        "decision_label": dict(Dossier.Decision.choices).get(str(proposition.decision), "")
+        if proposition
+        else "",
         "suivi": suivi,
         "avis": avis,
         "reasons": readiness_reasons([dossier])[dossier.pk],

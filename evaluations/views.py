@@ -13,12 +13,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.models import Dossier
 from candidates.selectors import dossier_get, dossier_get_visible
 from core.errors import ApplicationError
-from evaluations import selectors, services
+from evaluations import controle_continu, selectors, services
 from evaluations.forms import (
     AVIS_CHOICES,
     AvisExtendForm,
     AvisLinkAcceptForm,
     AvisRequestForm,
+    ControleContinuImportForm,
     ConvocationForm,
     EpreuveForm,
     IncidentForm,
@@ -95,8 +96,51 @@ def session_detail(request, org_slug, session_id):
             "epreuves": selectors.epreuve_list(session=session),
             "form": form,
             "rattrapages": selectors.rattrapages_a_organiser(session=session),
+            "has_controle_continu": controle_continu.has_controle_continu(session.referentiel),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@require_capability("sessions.manage")
+@require_http_methods(["GET", "POST"])
+def session_controle_continu(request, org_slug, session_id):
+    """The contrôle continu of every dossier of a session: table, pre-filled template, import
+    with a dry run (per-row errors) before anything is written."""
+    session = selectors.session_get(public_id=session_id)
+    try:
+        table = controle_continu.session_table(session)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("session_detail", org_slug=org_slug, session_id=session.public_id)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(
+            controle_continu.template_csv(session), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="controle-continu.csv"'
+        return response
+    form = ControleContinuImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = controle_continu.session_import(
+                session=session,
+                by=request.membership,
+                data=form.cleaned_data["data"],
+                file_format=form.cleaned_data["file_format"],
+                dry_run=request.POST.get("action") != "importer",
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            if report.written:
+                messages.success(request, f"Contrôle continu importé : {report.changed} note(s) modifiée(s).")
+                return redirect("session_controle_continu", org_slug=org_slug, session_id=session.public_id)
+    return render(
+        request,
+        "evaluations/session_controle_continu.html",
+        {"session": session, "table": table, "form": form, "report": report},
+        status=400 if form.errors or (report and (report.error or report.errors)) else 200,
     )
 
 
@@ -499,6 +543,16 @@ def dossier_results(request, org_slug, dossier_id):
                     taux_absence=suivi_form.cleaned_data["taux_absence"],
                 )
                 messages.success(request, "Taux d'absence enregistré.")
+            elif request.POST.get("action") == "controle_continu":
+                if not membership_can(request, "results.record"):
+                    raise PermissionDenied
+                valeurs = {
+                    key[len("cc-") :]: value for key, value in request.POST.items() if key.startswith("cc-")
+                }
+                changed = controle_continu.cc_record_many(
+                    dossier=dossier, by=request.membership, valeurs=valeurs
+                )
+                messages.success(request, f"Contrôle continu enregistré ({changed} bloc(s) modifié(s)).")
             elif request.POST.get("action") == "valider":
                 if not membership_can(request, "results.validate"):
                     raise PermissionDenied
@@ -515,6 +569,8 @@ def dossier_results(request, org_slug, dossier_id):
         suivi_form=suivi_form,
         can_validate=membership_can(request, "results.validate"),
         can_suivi=membership_can(request, "attendance.record"),
+        can_record=membership_can(request, "results.record"),
+        cc_rows=controle_continu.cc_rows(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
 
