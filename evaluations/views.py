@@ -108,11 +108,11 @@ def session_controle_continu(request, org_slug, session_id):
     """The contrôle continu of every dossier of a session: table, pre-filled template, import
     with a dry run (per-row errors) before anything is written."""
     session = selectors.session_get(public_id=session_id)
-    try:
-        table = controle_continu.session_table(session)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("session_detail", org_slug=org_slug, session_id=session.public_id)
+    if not controle_continu.has_controle_continu(session.referentiel):
+        return render(
+            request, "evaluations/session_controle_continu.html", {"session": session, "sans_cc": True}
+        )
+    table = controle_continu.session_table(session)
     if request.GET.get("format") == "csv":
         response = HttpResponse(
             controle_continu.template_csv(session), content_type="text/csv; charset=utf-8"

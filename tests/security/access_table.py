@@ -69,6 +69,7 @@ PAGES = {
     "evaluations/sessions/": "sessions.manage",
     "evaluations/sessions/<uuid:session_id>/": "sessions.manage",
     "evaluations/sessions/<uuid:session_id>/preparation-jury/": "results.view",
+    "evaluations/sessions/<uuid:session_id>/controle-continu/": "sessions.manage",
     "jetons/": "tokens.manage",
     "jetons/<uuid:token_id>/revoquer/": "tokens.manage",
     "journal/": "audit.view",
