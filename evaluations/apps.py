@@ -24,6 +24,7 @@ class EvaluationsConfig(AppConfig):
 
         register_session_filter(choices=session_filter_choices, q=session_filter_q)
         from candidates.hooks import register_transition_listener
-        from evaluations.retakes import carry_tuteur_grade
+        from evaluations.retakes import carry_retake_parts, carry_tuteur_grade
 
         register_transition_listener(carry_tuteur_grade)
+        register_transition_listener(carry_retake_parts)

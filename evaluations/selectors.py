@@ -48,12 +48,58 @@ def _structures(referentiel_ids: set[int]) -> dict[int, Structure]:
     }
 
 
+def _carried_points(dossiers, carried, regles) -> dict[tuple[int, str], object]:
+    """``{(dossier_id, bloc code): points}`` of the blocs a retake carries under a points grid:
+    the bloc's complete validated mark (contrôle continu + épreuves) in the latest earlier attempt
+    of the same candidate for the same référentiel. Seed 004 keeps « le bénéfice des blocs pour
+    lesquels il a obtenu la moyenne »: the jury counts their real points, not a floor. One query,
+    only when some dossier carries a bloc under a points grid."""
+    wanted = [
+        d
+        for d in dossiers
+        if carried.get(d.pk) and isinstance(regles[d.referentiel_id], RegleGrillePoints)
+    ]
+    if not wanted:
+        return {}
+    rows = (
+        Resultat.objects.filter(
+            kind=Resultat.Kind.BLOC,
+            valide=True,
+            controle_continu__isnull=False,
+            epreuves__isnull=False,
+            absence_non_justifiee=False,
+            dossier__candidate_id__in={d.candidate_id for d in wanted},
+            dossier__referentiel_id__in={d.referentiel_id for d in wanted},
+        )
+        .values_list(
+            "dossier__candidate_id",
+            "dossier__referentiel_id",
+            "dossier__attempt",
+            "bloc__code",
+            "controle_continu",
+            "epreuves",
+        )
+        .order_by("dossier__attempt")
+    )
+    best: dict[tuple, list] = defaultdict(list)
+    for candidate_id, referentiel_id, attempt, code, cc, ep in rows:
+        best[(candidate_id, referentiel_id, code)].append((attempt, cc + ep))
+    out = {}
+    for d in wanted:
+        for code, _day in carried[d.pk]:
+            earlier = [p for a, p in best.get((d.candidate_id, d.referentiel_id, code), ()) if a < d.attempt]
+            if earlier:
+                out[(d.pk, code)] = earlier[-1]
+    return out
+
+
 def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -> dict[int, EngineInput]:
     """For each dossier: its règle, the référentiel's structure (every bloc, so that a total
     certification needs them all) and its validated results, carried blocs included.
 
     Queries: 6 whatever the number of dossiers (référentiels, structure ×2, results, suivis,
-    carried blocs). Each règle is parsed once per référentiel and the rows are read as plain
+    carried blocs), plus one when a dossier carries blocs under a points grid (their real points).
+    Each règle is parsed once per référentiel and the rows are read as plain
     values, not model instances: for a jury of 500 this is most of the engine's time.
     """
     from candidates.models import DossierBloc
@@ -95,6 +141,7 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         dossier_id__in=ids, acquis_anterieur=True
     ).values_list("dossier_id", "bloc__code", "acquis_le"):
         carried[dossier_id].append((bloc_code, acquis_le))
+    carried_points = _carried_points(dossiers, carried, regles)
     out = {}
     for d in dossiers:
         regle = regles[d.referentiel_id]
@@ -124,7 +171,9 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         else:
             blocs = {}
         anterieurs = tuple(
-            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le)
+            BlocAcquisAnterieur(
+                bloc=code, date_validation=acquis_le, points=carried_points.get((d.pk, code))
+            )
             for code, acquis_le in carried[d.pk]
             if acquis_le
         )
