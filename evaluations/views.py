@@ -598,7 +598,8 @@ def dossier_commission(request, org_slug, dossier_id):
             errors[resultat.pk] = exc.message
         else:
             messages.success(
-                request, f"Capacité {resultat.capacite.code} : décision de la commission enregistrée."
+                request,
+                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision de la commission enregistrée.",
             )
             return redirect(
                 reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
