@@ -57,6 +57,11 @@ class Resultat(TenantModel):
         blank=True,
         help_text="Exigée quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien.",
     )
+    commission_membres = models.TextField(
+        "membres de la commission d'évaluation",
+        blank=True,
+        help_text="Les membres qui ont statué (noms et qualités), un par ligne.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -461,3 +466,50 @@ class AvisCapacite(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.capacite_id}: {self.avis}"
+
+
+class Entretien(TenantModel):
+    """The entretien with the candidate, one of the bases of the commission's decision.
+
+    Seeds 000–002 (CQPM): « L'acquisition de chacune des capacités professionnelles est validée
+    par une commission d'évaluation sur la base : des différentes évaluations, de l'avis de
+    l'entreprise, de l'entretien avec le candidat ». Seed 003 (CQPI): each compétence is evaluated
+    by « Observation en situation de travail » and « Entretien avec les membres du jury
+    d'évaluation ». Recorded with its date, its participants and a conclusion per capacité.
+    """
+
+    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="entretiens")
+    date = models.DateField("date de l'entretien")
+    participants = models.TextField("participants", help_text="Noms et qualités, un par ligne.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"Entretien du {self.date:%d/%m/%Y}"
+
+
+class EntretienConclusion(TenantModel):
+    """The entretien's conclusion for one capacité (compétence)."""
+
+    class Conclusion(models.TextChoices):
+        ACQUIS = "acquis", "Acquis"
+        NON_ACQUIS = "non_acquis", "Non acquis"
+
+    entretien = models.ForeignKey(Entretien, on_delete=models.CASCADE, related_name="conclusions")
+    capacite = models.ForeignKey("referentiels.Capacite", on_delete=models.PROTECT, related_name="+")
+    conclusion = models.CharField("conclusion", max_length=12, choices=Conclusion.choices)
+    commentaire = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["entretien", "capacite"], name="entretienconclusion_unique"),
+            models.CheckConstraint(
+                condition=Q(conclusion__in=["acquis", "non_acquis"]), name="entretienconclusion_valid"
+            ),
+        ]

@@ -146,12 +146,22 @@ def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]
     if ep is None or not ep.atteinte:
         return out
     tuteur = regle.composante_tuteur()
-    codes = [c.code for c in regle.evaluation_professionnelle.composantes if tuteur is None or c.code != tuteur.code]
+    codes = [
+        c.code
+        for c in regle.evaluation_professionnelle.composantes
+        if tuteur is None or c.code != tuteur.code
+    ]
     mine = set(
-        Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.COMPOSANTE).values_list("composante", flat=True)
+        Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.COMPOSANTE).values_list(
+            "composante", flat=True
+        )
     )
     for old in Resultat.objects.filter(
-        dossier=previous, kind=Resultat.Kind.COMPOSANTE, composante__in=codes, valide=True, points__isnull=False
+        dossier=previous,
+        kind=Resultat.Kind.COMPOSANTE,
+        composante__in=codes,
+        valide=True,
+        points__isnull=False,
     ):
         if old.composante in mine:
             continue

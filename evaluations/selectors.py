@@ -55,9 +55,7 @@ def _carried_points(dossiers, carried, regles) -> dict[tuple[int, str], object]:
     lesquels il a obtenu la moyenne »: the jury counts their real points, not a floor. One query,
     only when some dossier carries a bloc under a points grid."""
     wanted = [
-        d
-        for d in dossiers
-        if carried.get(d.pk) and isinstance(regles[d.referentiel_id], RegleGrillePoints)
+        d for d in dossiers if carried.get(d.pk) and isinstance(regles[d.referentiel_id], RegleGrillePoints)
     ]
     if not wanted:
         return {}
@@ -171,9 +169,7 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         else:
             blocs = {}
         anterieurs = tuple(
-            BlocAcquisAnterieur(
-                bloc=code, date_validation=acquis_le, points=carried_points.get((d.pk, code))
-            )
+            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le, points=carried_points.get((d.pk, code)))
             for code, acquis_le in carried[d.pk]
             if acquis_le
         )
@@ -838,7 +834,7 @@ class CommissionRow:
             if (
                 valeur in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS)
                 and valeur != decision
-                and item.get("epreuve")
+                and (item.get("epreuve") or item.get("entretien"))
             ):
                 out.append(f"de l'entretien (« {ETAT_LABELS[valeur].lower()} »)")
         return out
@@ -848,7 +844,8 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
     """Per targeted capacité: the evaluators' results, the tuteur's avis (favorable / réservé /
     défavorable + comment) and the entretien outcome, if an épreuve or the plan has one. The
     entretien's own value is the mark its épreuve wrote (history) or its double marking.
-    Constant queries (9) whatever the number of capacités."""
+    Entretiens recorded for the commission (date, participants, conclusion) count as well.
+    Constant queries (10) whatever the number of capacités."""
     from candidates.models import DossierBloc, DossierModalite
     from evaluations.models import (
         AvisCapacite,
@@ -909,6 +906,15 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
         m.capacite_id: m.modalite
         for m in DossierModalite.objects.filter(dossier=dossier).select_related("modalite")
     }
+    from evaluations.models import EntretienConclusion
+
+    recorded: dict[int, list] = defaultdict(list)  # entretiens recorded for the commission
+    for c in (
+        EntretienConclusion.objects.filter(entretien__dossier=dossier)
+        .select_related("entretien")
+        .order_by("entretien__date", "entretien__pk", "pk")
+    ):
+        recorded[c.capacite_id].append(c)
     rows = []
     for cap in capacites:
         avis = avis_rows.get(cap.pk)
@@ -943,6 +949,15 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
                         "valeur_label": ETAT_LABELS.get(valeur, "") if valeur else "",
                     }
                 )
+        for c in recorded.get(cap.pk, ()):
+            row.entretien.append(
+                {
+                    "entretien": c.entretien,
+                    "valeur": c.conclusion,
+                    "valeur_label": c.get_conclusion_display(),
+                    "commentaire": c.commentaire,
+                }
+            )
         if not row.entretien and row.modalite is not None and row.modalite.type == ModaliteType.ENTRETIEN:
             row.entretien.append({"planifie": row.modalite})
         rows.append(row)

@@ -1,5 +1,7 @@
 """HTML pages of evaluations: parse, call a service or selector, render. Nothing else."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import PermissionDenied
@@ -583,7 +585,35 @@ def dossier_commission(request, org_slug, dossier_id):
 
     dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
     errors = {}
-    if request.method == "POST":
+    entretien_error = ""
+    if request.method == "POST" and request.POST.get("action") == "entretien":
+        from evaluations.entretiens import entretien_record
+
+        try:
+            try:
+                day = dt.date.fromisoformat(request.POST.get("date", ""))
+            except ValueError:
+                raise ApplicationError("Date de l'entretien invalide (jj/mm/aaaa).", field="date") from None
+            codes = [k[len("conclusion-") :] for k in request.POST if k.startswith("conclusion-")]
+            entretien_record(
+                dossier=dossier,
+                by=request.membership,
+                date=day,
+                participants=request.POST.get("participants", ""),
+                conclusions={
+                    code: (
+                        request.POST.get(f"conclusion-{code}", ""),
+                        request.POST.get(f"commentaire-{code}", ""),
+                    )
+                    for code in codes
+                },
+            )
+        except ApplicationError as exc:
+            entretien_error = exc.message
+        else:
+            messages.success(request, "Entretien enregistré.")
+            return redirect("dossier_commission", org_slug=org_slug, dossier_id=dossier.public_id)
+    elif request.method == "POST":
         resultat = selectors.resultat_get(
             dossier=dossier, public_id=request.POST.get("resultat", ""), kind=Resultat.Kind.CAPACITE
         )
@@ -616,8 +646,16 @@ def dossier_commission(request, org_slug, dossier_id):
     return render(
         request,
         "evaluations/dossier_commission.html",
-        {"dossier": dossier, "candidate": dossier.candidate, "rows": rows, "grid": _is_grid(dossier)},
-        status=400 if errors else 200,
+        {
+            "dossier": dossier,
+            "candidate": dossier.candidate,
+            "rows": rows,
+            "grid": _is_grid(dossier),
+            "entretien_error": entretien_error,
+            "posted": request.POST if entretien_error else {},
+            "today": timezone.localdate(),
+        },
+        status=400 if errors or entretien_error else 200,
     )
 
 

@@ -59,7 +59,9 @@ def test_rattrapage_retakes_only_the_bloc_epreuve_and_counts_real_carried_points
     bloc3 = Resultat.objects.get(dossier=retake, kind="bloc")
     assert (bloc3.bloc.code, bloc3.controle_continu, bloc3.epreuves) == (BC03, Decimal("10"), None)
     kept = dict(
-        Resultat.objects.filter(dossier=retake, kind="composante", valide=True).values_list("composante", "points")
+        Resultat.objects.filter(dossier=retake, kind="composante", valide=True).values_list(
+            "composante", "points"
+        )
     )
     assert kept == {"ecrit": Decimal("70"), "oral": Decimal("45"), "tuteur": Decimal("10")}
     assert readiness_reasons([retake])[retake.pk] == [f"Bloc {BC03} : résultat non validé."]
@@ -113,5 +115,7 @@ def test_failed_professional_evaluation_is_presented_again(in_a, alice, referent
     )
     retake = candidates_services.dossier_rattrapage_open(dossier=first, by=alice)
     retake = candidates_services.dossier_transition(dossier=retake, to=S.INSCRIT, by=alice)
-    kept = set(Resultat.objects.filter(dossier=retake, kind="composante").values_list("composante", flat=True))
+    kept = set(
+        Resultat.objects.filter(dossier=retake, kind="composante").values_list("composante", flat=True)
+    )
     assert kept == {"tuteur"}

@@ -51,7 +51,7 @@ PINNED: dict[str, int] = {
     # the « à saisir » filter and counts), then the page's inscriptions with dossiers and candidates
     "evaluations/epreuves/<uuid:epreuve_id>/grille/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/grille/details/": 8,
-    "evaluations/dossiers/<uuid:dossier_id>/commission/": 15,
+    "evaluations/dossiers/<uuid:dossier_id>/commission/": 16,  # + entretiens recorded
     "evaluations/mes-evaluations/": 8,
     "evaluations/sessions/": 9,
     "evaluations/sessions/<uuid:session_id>/": 15,
@@ -100,7 +100,7 @@ PINNED: dict[str, int] = {
     "GET ~/documents/{public_id}/download": 6,
     "GET ~/dossiers/": 7,
     "GET ~/dossiers/{dossier_id}/": 10,
-    "GET ~/dossiers/{dossier_id}/commission/": 13,
+    "GET ~/dossiers/{dossier_id}/commission/": 14,  # + entretiens recorded
     "GET ~/dossiers/{dossier_id}/pieces/": 8,
     "GET ~/dossiers/{dossier_id}/resultats/": 8,
     "GET ~/dossiers/{dossier_id}/transitions/": 8,
