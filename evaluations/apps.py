@@ -28,3 +28,6 @@ class EvaluationsConfig(AppConfig):
 
         register_transition_listener(carry_tuteur_grade)
         register_transition_listener(carry_retake_parts)
+        from evaluations.avis_auto import request_at_inscription
+
+        register_transition_listener(request_at_inscription)

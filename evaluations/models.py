@@ -42,6 +42,20 @@ class Resultat(TenantModel):
     epreuves = models.DecimalField("épreuves", max_digits=7, decimal_places=2, null=True, blank=True)
     points = models.DecimalField("points", max_digits=7, decimal_places=2, null=True, blank=True)
     absence_non_justifiee = models.BooleanField("absence non justifiée", default=False)
+    absence_motif = models.CharField(
+        "absence justifiée par",
+        max_length=20,
+        blank=True,
+        help_text="Motif recevable (seed 004) : certificat médical, arrêt de travail, force majeure justifié.",
+    )
+    absence_piece = models.ForeignKey(
+        "candidates.Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="justificatif d'absence",
+    )
     criteres_observes = models.JSONField("critères observés", default=list, blank=True)
     commentaire = models.TextField(blank=True)
     evaluateur = models.ForeignKey(
@@ -263,6 +277,14 @@ class InscriptionEpreuve(TenantModel):
     presence = models.CharField("présence", max_length=20, choices=Presence.choices, blank=True)
     motif_absence = models.CharField("motif d'absence", max_length=20, choices=Motif.choices, blank=True)
     justification = models.TextField("justification", blank=True)
+    justificatif = models.ForeignKey(
+        "candidates.Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="pièce justificative de l'absence",
+    )
     rattrapage_avant = models.DateField("rattrapage à organiser avant le", null=True, blank=True)
     presence_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
