@@ -555,6 +555,23 @@ def dossier_results(request, org_slug, dossier_id):
                     dossier=dossier, by=request.membership, valeurs=valeurs
                 )
                 messages.success(request, f"Contrôle continu enregistré ({changed} bloc(s) modifié(s)).")
+            elif request.POST.get("action") == "fraude":
+                if not membership_can(request, "juries.deliberate"):
+                    raise PermissionDenied
+                from juries.sanctions import fraude_statuer
+
+                sanction = fraude_statuer(
+                    dossier=dossier,
+                    by=request.membership,
+                    nature=request.POST.get("nature", ""),
+                    motif=request.POST.get("motif", ""),
+                )
+                messages.success(
+                    request,
+                    f"Décision du jury enregistrée : {sanction.get_nature_display()}, jusqu'au {sanction.fin:%d/%m/%Y}."
+                    if sanction
+                    else "Décision du jury enregistrée : fraude non retenue.",
+                )
             elif request.POST.get("action") == "valider":
                 if not membership_can(request, "results.validate"):
                     raise PermissionDenied
@@ -572,6 +589,8 @@ def dossier_results(request, org_slug, dossier_id):
         can_validate=membership_can(request, "results.validate"),
         can_suivi=membership_can(request, "attendance.record"),
         can_record=membership_can(request, "results.record"),
+        can_statuer_fraude=membership_can(request, "juries.deliberate"),
+        incidents_fraude=_fraud_incidents(dossier),
         cc_rows=controle_continu.cc_rows(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
@@ -657,6 +676,12 @@ def dossier_commission(request, org_slug, dossier_id):
         },
         status=400 if errors or entretien_error else 200,
     )
+
+
+def _fraud_incidents(dossier) -> list:
+    from juries.sanctions import fraud_incidents
+
+    return list(fraud_incidents(dossier))
 
 
 def _is_grid(dossier) -> bool:

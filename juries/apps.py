@@ -14,3 +14,8 @@ class JuriesConfig(AppConfig):
 
         register_dossier_visibility("jury", dossiers_of_jury_member)
         register_document_visibility("jury", documents_of_jury_member)
+        from candidates.hooks import register_transition_guard
+        from candidates.models import Dossier
+        from juries.sanctions import sanction_guard
+
+        register_transition_guard(Dossier.Status.INSCRIT, sanction_guard)

@@ -44,7 +44,7 @@ PINNED: dict[str, int] = {
     "evaluations/avis/": 8,
     "evaluations/avis/<uuid:avis_id>/": 11,
     "evaluations/avis/demandes/": 9,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 29,  # + contrôle continu per bloc (2)
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 30,  # + contrôle continu per bloc (2), fraud PV (1)
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 12,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
