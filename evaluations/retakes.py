@@ -45,7 +45,7 @@ def tuteur_grade_kept(*, dossier, regle, composante: str) -> bool:
 
 def carry_tuteur_grade(*, dossier, from_status, to_status, by) -> Resultat | None:
     from candidates.models import Dossier
-    from evaluations.services import _history
+    from evaluations.services._common import _history
     from referentiels.regles import regle_parse
 
     if to_status != Dossier.Status.INSCRIT or not dossier.previous_attempt_id:

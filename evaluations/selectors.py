@@ -551,7 +551,7 @@ def epreuve_grid_rows(*, grid: Grid, ids) -> list[GridRow]:
 
 def grid_cell_details(*, epreuve, dossier, cible: dict) -> dict:
     """One grid cell's critères (with those observed) and comment, loaded when the cell opens (3 queries)."""
-    from evaluations.services import _resultat_of_cible
+    from evaluations.services.grid import _resultat_of_cible
     from referentiels.models import Critere
 
     resultat = _resultat_of_cible(epreuve, dossier, cible, lock=False)

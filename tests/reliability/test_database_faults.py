@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from candidates import services as candidates_services
 from candidates.models import Dossier, DossierBloc, DossierTransition
+from candidates.services import dossiers as dossiers_services
 from organisations.models import AuditEvent
 from organisations.services import api_token_create
 from organisations.tenancy import tenant_context
@@ -45,7 +46,7 @@ def test_connection_terminated_mid_request_rolls_back_and_answers_503(
         "date_inscription": "2025-09-01",
     }
 
-    original = candidates_services.dossier_plan_update
+    original = dossiers_services.dossier_plan_update
     killed = []
 
     def plan_update_after_a_crash(**kwargs):
@@ -54,7 +55,8 @@ def test_connection_terminated_mid_request_rolls_back_and_answers_503(
         killed.append(_terminate(connection.connection.info.backend_pid))
         return original(**kwargs)
 
-    monkeypatch.setattr(candidates_services, "dossier_plan_update", plan_update_after_a_crash)
+    # Patched where dossier_create looks it up (candidates/services/dossiers.py), not the re-export.
+    monkeypatch.setattr(dossiers_services, "dossier_plan_update", plan_update_after_a_crash)
     response = api.post("/api/v1/o/centre-a/dossiers/", body, format="json")
     assert killed == [True]
     assert response.status_code == 503, response.content
@@ -71,7 +73,7 @@ def test_connection_terminated_mid_request_rolls_back_and_answers_503(
         assert not AuditEvent.objects.filter(action="dossier.create").exists()
 
     # The client retries: a new connection, the dossier is created once.
-    monkeypatch.setattr(candidates_services, "dossier_plan_update", original)
+    monkeypatch.setattr(dossiers_services, "dossier_plan_update", original)
     retry = api.post("/api/v1/o/centre-a/dossiers/", body, format="json")
     assert retry.status_code == 201, retry.content
     with tenant_context(org_a):

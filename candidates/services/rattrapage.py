@@ -1,0 +1,166 @@
+"""Retakes: the plan of a retake (window, count, blocs left) and opening it."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from candidates.models import (
+    Dossier,
+    DossierBloc,
+    DossierModalite,
+)
+from candidates.services._common import S, _fmt, _save, _user
+from candidates.services.dossiers import _record
+from core.errors import ApplicationError
+from organisations.services import audit_record
+from organisations.tenancy import current_organisation
+from referentiels.selectors import habilitation_valid_for
+
+
+def _chain(dossier: Dossier) -> list[Dossier]:
+    """The dossier and its previous attempts, newest first."""
+    chain = [dossier]
+    while chain[-1].previous_attempt_id:
+        chain.append(Dossier.objects.select_related("previous_attempt").get(pk=chain[-1].previous_attempt_id))
+    return chain
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def dossier_rattrapage_plan(
+    *, dossier: Dossier, blocs: Iterable[str] | None = None, today: dt.date | None = None
+) -> list[DossierBloc]:
+    """The failed blocs a retake would target, or ``ApplicationError`` explaining the refusal.
+
+    Rules come from the référentiel's règle: ``validite_blocs_annees`` (window counted from
+    the first deliberation of the chain) and ``rattrapages_par_bloc``.
+    """
+    today = today or timezone.localdate()
+    if dossier.status != S.DELIBERE or dossier.decision not in (
+        Dossier.Decision.PARTIEL,
+        Dossier.Decision.AJOURNE,
+    ):
+        raise ApplicationError(
+            "Un rattrapage s'ouvre après une délibération en validation partielle ou un ajournement."
+        )
+    if dossier.retakes.exists():
+        raise ApplicationError("Un rattrapage a déjà été ouvert pour cette tentative.")
+    if dossier.candidate.erased_at:
+        raise ApplicationError("Les données de ce candidat ont été effacées.")
+    regle = dossier.referentiel.regle or {}
+    chain = _chain(dossier)
+    first_day = chain[-1].date_deliberation or dossier.date_deliberation
+    validite = regle.get("validite_blocs_annees")
+    if validite and first_day:
+        limit = _add_years(first_day, int(validite))
+        if today > limit:
+            raise ApplicationError(
+                f"Délai de rattrapage dépassé : le règlement de {dossier.referentiel.code} permet de repasser les blocs "
+                f"dans les {validite} ans suivant la première délibération ({_fmt(first_day)}), soit jusqu'au {_fmt(limit)}."
+            )
+    failed = [db for db in dossier.blocs_vises.select_related("bloc") if not db.acquis]
+    if not failed:
+        raise ApplicationError("Aucun bloc à repasser : tous les blocs visés sont acquis.")
+    max_retakes = regle.get("rattrapages_par_bloc")
+    attempts_by_bloc: dict[int, int] = {}
+    if max_retakes is not None:
+        rows = DossierBloc.objects.filter(
+            dossier__in=[d.pk for d in chain], acquis_anterieur=False
+        ).values_list("bloc_id", flat=True)
+        for bloc_id in rows:
+            attempts_by_bloc[bloc_id] = attempts_by_bloc.get(bloc_id, 0) + 1
+    wanted = set(blocs) if blocs is not None else None
+    if wanted is not None:
+        unknown = wanted - {db.bloc.code for db in failed}
+        if unknown:
+            raise ApplicationError(
+                f"Bloc sans échec à repasser : {', '.join(sorted(unknown))}.", field="blocs"
+            )
+    plan, exhausted = [], []
+    for db in failed:
+        if wanted is not None and db.bloc.code not in wanted:
+            continue
+        used = attempts_by_bloc.get(db.bloc_id, 1) - 1
+        if max_retakes is not None and used >= int(max_retakes):
+            exhausted.append((db.bloc.code, used))
+            continue
+        plan.append(db)
+    if exhausted and (wanted is not None or not plan):
+        details = ", ".join(f"{code} (déjà repassé {n} fois)" for code, n in exhausted)
+        raise ApplicationError(
+            f"Rattrapage refusé : le règlement de {dossier.referentiel.code} n'autorise que {max_retakes} rattrapage(s) par bloc — {details}."
+        )
+    return plan
+
+
+@transaction.atomic
+def dossier_rattrapage_open(
+    *, dossier: Dossier, by, blocs: Iterable[str] | None = None, date_inscription: dt.date | None = None
+) -> Dossier:
+    """Open the next attempt: validated blocs carried (not re-evaluated), failed ones targeted again."""
+    dossier = (
+        Dossier.objects.select_for_update().select_related("candidate", "referentiel").get(pk=dossier.pk)
+    )
+    plan = dossier_rattrapage_plan(dossier=dossier, blocs=blocs)
+    day = date_inscription or timezone.localdate()
+    if not habilitation_valid_for(centre=current_organisation(), referentiel=dossier.referentiel, on=day):
+        raise ApplicationError(
+            f"Le centre n'est pas habilité pour {dossier.referentiel.code} au {_fmt(day)}."
+        )
+    retake = Dossier(
+        organisation=dossier.organisation,
+        candidate=dossier.candidate,
+        referentiel=dossier.referentiel,
+        voie_acces=dossier.voie_acces,
+        statut_professionnel=dossier.statut_professionnel,
+        entreprise=dossier.entreprise,
+        tuteur=dossier.tuteur,
+        date_inscription=day,
+        attempt=dossier.attempt + 1,
+        previous_attempt=dossier,
+        created_by=_user(by),
+        **{
+            f"amenagement_{n}": getattr(dossier, f"amenagement_{n}")
+            for n in ("tiers_temps", "pauses", "secretaire", "interprete", "equipement", "note")
+        },
+    )
+    _save(retake, exclude=["candidate", "referentiel", "previous_attempt"])
+    carried = [db for db in dossier.blocs_vises.all() if db.acquis]
+    DossierBloc.objects.bulk_create(
+        [
+            DossierBloc(
+                organisation=dossier.organisation,
+                dossier=retake,
+                bloc_id=db.bloc_id,
+                acquis=True,
+                acquis_anterieur=True,
+                acquis_le=db.acquis_le,
+            )
+            for db in carried
+        ]
+        + [DossierBloc(organisation=dossier.organisation, dossier=retake, bloc_id=db.bloc_id) for db in plan]
+    )
+    retaken = {db.bloc_id for db in plan}
+    DossierModalite.objects.bulk_create(
+        [
+            DossierModalite(
+                organisation=dossier.organisation,
+                dossier=retake,
+                capacite_id=dm.capacite_id,
+                modalite_id=dm.modalite_id,
+            )
+            for dm in dossier.modalites_choisies.select_related("capacite")
+            if dm.capacite.bloc_id in retaken
+        ]
+    )
+    codes = ", ".join(db.bloc.code for db in plan)
+    _record(retake, "", S.BROUILLON, by, f"Rattrapage de la tentative {dossier.attempt} : {codes}")
+    audit_record(actor=_user(by), action="dossier.rattrapage", obj=retake, message=codes)
+    return retake

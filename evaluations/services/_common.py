@@ -1,0 +1,150 @@
+"""What the evaluations services share: the actor's user, marks as decimals, the open-dossier check, result history, the évaluateur's scope."""
+
+from decimal import Decimal, InvalidOperation
+
+from candidates.models import Dossier
+from core.errors import ApplicationError
+from evaluations.models import (
+    Epreuve,
+    Resultat,
+    ResultatChange,
+)
+from referentiels.models import Capacite
+
+OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
+TRACKED = (
+    "etat",
+    "controle_continu",
+    "epreuves",
+    "points",
+    "absence_non_justifiee",
+    "commentaire",
+    "criteres_observes",
+    "valide",
+    "motivation_commission",
+)
+
+
+def _user(by):
+    return getattr(by, "user", by)
+
+
+def _decimal(value, field: str) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    shown = str(value).strip()[:30]
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise ApplicationError(f"« {shown} » n'est pas un nombre.", field=field) from None
+    # NaN, Infinity and exponents past the decimal context (1e999) are not marks: comparing or
+    # quantizing them raises InvalidOperation.
+    if not number.is_finite():
+        raise ApplicationError(f"« {shown} » n'est pas un nombre.", field=field)
+    if number < 0:
+        raise ApplicationError("Les points ne peuvent pas être négatifs.", field=field)
+    try:
+        rounded = number.quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise ApplicationError(f"« {shown} » : nombre hors limites.", field=field) from None
+    if number != rounded:
+        raise ApplicationError("Au plus deux décimales.", field=field)
+    return number
+
+
+def _check_open(dossier: Dossier) -> None:
+    if dossier.status not in OPEN_STATUSES:
+        raise ApplicationError(
+            f"Le dossier est « {dossier.get_status_display()} » : ses résultats sont figés "
+            "(seuls les dossiers inscrits ou en évaluation peuvent être notés)."
+        )
+
+
+def _targeted_bloc_ids(dossier: Dossier) -> set[int]:
+    return set(dossier.blocs_vises.filter(acquis_anterieur=False).values_list("bloc_id", flat=True))
+
+
+_EMPTY = (None, "", [])  # a new result's blank fields are not changes
+
+
+def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve | None = None) -> None:
+    changes = []
+    for field in TRACKED:
+        old, new = before.get(field), getattr(resultat, field)
+        if old != new and not (old in _EMPTY and new in _EMPTY):
+            changes.append(
+                ResultatChange(
+                    organisation_id=resultat.organisation_id,
+                    resultat=resultat,
+                    epreuve=epreuve,
+                    by=_user(by),
+                    field=field,
+                    old="" if old is None else str(old)[:200],
+                    new="" if new is None else str(new)[:200],
+                    reason=reason,
+                )
+            )
+    ResultatChange.objects.bulk_create(changes)
+
+
+def _covering(epreuves, capacite_code: str):
+    """The épreuves of ``epreuves`` that cover a capacité (its code in their JSON list).
+
+    Read in Python: a JSON ``contains`` lookup exists on PostgreSQL but not on SQLite, which the
+    embedded demo runs on; a dossier sits a handful of épreuves.
+    """
+    ids = [pk for pk, codes in epreuves.values_list("pk", "capacites") if capacite_code in (codes or [])]
+    return Epreuve.objects.filter(pk__in=ids)
+
+
+def _check_evaluateur_scope(by, dossier: Dossier, *, capacite=None, bloc=None, composante: str = "") -> None:
+    """An évaluateur writes and validates only what an épreuve they are assigned to, and that
+    this dossier sits, covers; admins and gestionnaires are not restricted."""
+    from organisations.roles import Role
+
+    if getattr(by, "role", None) != Role.EVALUATEUR:
+        return
+    epreuves = Epreuve.objects.filter(evaluateurs__user=_user(by), inscriptions__dossier=dossier)
+    if capacite is not None:
+        epreuves, what = _covering(epreuves, capacite.code), f"la capacité {capacite.code}"
+        field = "capacite"
+    elif bloc is not None:
+        epreuves, what, field = epreuves.filter(bloc=bloc), f"le bloc {bloc.code}", "bloc"
+    else:
+        epreuves, what, field = (
+            epreuves.filter(composante=composante),
+            f"la composante « {composante} »",
+            "composante",
+        )
+    if not epreuves.exists():
+        raise ApplicationError(
+            f"Vous n'évaluez pas {what} pour ce candidat : aucune des épreuves qui vous sont confiées ne la couvre.",
+            field=field,
+        )
+
+
+def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] | None:
+    """Observed critères must be critères of the capacité being marked."""
+    if criteres_observes is None:
+        return None
+    try:
+        ids = sorted({int(c) for c in criteres_observes})
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            "Critères observés : identifiants numériques attendus.", field="criteres_observes"
+        ) from None
+    if not ids:
+        return []
+    if capacite is None:
+        raise ApplicationError(
+            "Des critères observés ne se saisissent que sur une capacité.", field="criteres_observes"
+        )
+    from referentiels.models import Critere
+
+    known = set(Critere.objects.filter(capacite=capacite, pk__in=ids).values_list("pk", flat=True))
+    unknown = [str(i) for i in ids if i not in known]
+    if unknown:
+        raise ApplicationError(
+            f"Critère(s) {', '.join(unknown)} hors de la capacité {capacite.code}.", field="criteres_observes"
+        )
+    return ids

@@ -1,0 +1,65 @@
+"""The commission's decisions on one result."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from evaluations.models import Resultat
+from evaluations.services._common import TRACKED, _check_evaluateur_scope, _check_open, _history, _user
+from evaluations.services.results import _commission_row
+
+
+def _check_no_disagreement(resultat: Resultat) -> None:
+    from evaluations.readiness import double_marking_issues
+
+    code = resultat.capacite.code
+    for _dossier, cible, message in double_marking_issues([resultat.dossier_id]):
+        if cible == code:
+            raise ApplicationError(message, field="resultat")
+
+
+@transaction.atomic
+def commission_decide(*, resultat: Resultat, by, decision: str, motivation: str = "") -> Resultat:
+    """The commission d'évaluation's decision on one capacité, from the evaluations, the avis de
+    l'entreprise and the entretien: acquis or non acquis, motivated when it departs from any of
+    them (e.g. acquis despite an avis défavorable). It validates the result; every change (état,
+    validation, motivation) is kept in the result's history with the motivation as reason."""
+    resultat = (
+        Resultat.objects.select_for_update(of=("self",))
+        .select_related("dossier", "capacite")
+        .get(pk=resultat.pk)
+    )
+    if resultat.kind != Resultat.Kind.CAPACITE:
+        raise ApplicationError(
+            "Seules les capacités passent en commission d'évaluation ; un bloc ou une note se valide depuis les résultats.",
+            field="resultat",
+        )
+    _check_open(resultat.dossier)
+    _check_evaluateur_scope(by, resultat.dossier, capacite=resultat.capacite)
+    if decision not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS):
+        raise ApplicationError("Décidez « acquis » ou « non acquis ».", field="decision")
+    if not resultat.etat:
+        raise ApplicationError(
+            f"Capacité {resultat.capacite.code} : aucune évaluation saisie, la commission ne peut pas encore statuer.",
+            field="resultat",
+        )
+    _check_no_disagreement(resultat)
+    motivation = (motivation or "").strip()
+    departures = _commission_row(resultat).departures(decision)
+    if departures and not motivation:
+        raise ApplicationError(
+            f"Capacité {resultat.capacite.code} : la décision « {Resultat.Etat(decision).label.lower()} » s'écarte "
+            f"{' et '.join(departures)} — motivez-la.",
+            field="motivation",
+        )
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.etat = decision
+    resultat.motivation_commission = motivation
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
+    resultat.save()
+    reason = "Décision de la commission d'évaluation" + (
+        f" : {motivation}" if motivation else " (concordante)"
+    )
+    _history(resultat, before, by, reason)
+    return resultat

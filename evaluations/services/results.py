@@ -1,0 +1,260 @@
+"""Results: record one (capacité, bloc or composante), validate it, the dossier's suivi, bulk entry from the API."""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from candidates.models import Dossier
+from core.errors import ApplicationError
+from evaluations.models import (
+    AvisCapacite,
+    Epreuve,
+    Resultat,
+    SuiviDossier,
+)
+from evaluations.services._common import (
+    TRACKED,
+    _check_criteres,
+    _check_evaluateur_scope,
+    _check_open,
+    _covering,
+    _decimal,
+    _history,
+    _targeted_bloc_ids,
+    _user,
+)
+from referentiels.models import Bloc, Capacite
+from referentiels.regles import regle_parse
+
+
+@transaction.atomic
+def resultat_record(
+    *,
+    dossier: Dossier,
+    by,
+    capacite: Capacite | None = None,
+    bloc: Bloc | None = None,
+    composante: str = "",
+    etat: str = "",
+    controle_continu=None,
+    epreuves=None,
+    points=None,
+    absence_non_justifiee: bool = False,
+    commentaire: str = "",
+    criteres_observes: list[int] | None = None,
+    reason: str = "",
+    epreuve: Epreuve | None = None,
+) -> Resultat:
+    """Create or change one result of ``dossier``; a change un-validates it and is kept in history."""
+    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
+    _check_open(dossier)
+    regle = regle_parse(dossier.referentiel.regle)
+    grid = regle.type == "grille_points"
+    targeted = _targeted_bloc_ids(dossier)
+    if capacite is not None:
+        if grid:
+            raise ApplicationError(
+                "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
+            )
+        if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
+            raise ApplicationError(
+                f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.",
+                field="capacite",
+            )
+        if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
+            raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
+        lookup = {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}
+        values = {"etat": etat}
+    elif bloc is not None:
+        if not grid:
+            raise ApplicationError(
+                "Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc"
+            )
+        if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
+            raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
+        grille = regle.bloc(bloc.code)
+        cc, ep = _decimal(controle_continu, "controle_continu"), _decimal(epreuves, "epreuves")
+        if absence_non_justifiee:
+            ep = Decimal("0")  # règlement d'examen: an unjustified absence scores zero
+        if cc is not None and cc > grille.controle_continu:
+            raise ApplicationError(
+                f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
+                field="controle_continu",
+            )
+        if ep is not None and ep > grille.epreuves:
+            raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
+        lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
+        values = {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
+    elif composante:
+        if not grid:
+            raise ApplicationError(
+                "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
+            )
+        known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
+        if composante not in known:
+            raise ApplicationError(
+                f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante"
+            )
+        from evaluations.retakes import tuteur_grade_kept
+
+        if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
+            raise ApplicationError(
+                "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
+                "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
+                field="composante",
+            )
+        value = _decimal(points, "points")
+        if value is not None and value > known[composante].points:
+            raise ApplicationError(
+                f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
+                field="points",
+            )
+        lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
+        values = {"points": value}
+    else:
+        raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
+    criteres_observes = _check_criteres(capacite, criteres_observes)
+    _check_evaluateur_scope(by, dossier, capacite=capacite, bloc=bloc, composante=composante)
+    resultat = Resultat.objects.filter(dossier=dossier, **lookup).first()
+    before = {f: getattr(resultat, f) for f in TRACKED} if resultat else {}
+    if resultat is None:
+        resultat = Resultat(organisation_id=dossier.organisation_id, dossier=dossier, **lookup)
+    for key, value in values.items():
+        setattr(resultat, key, value)
+    resultat.commentaire = commentaire or resultat.commentaire
+    if criteres_observes is not None:
+        resultat.criteres_observes = criteres_observes
+    resultat.evaluateur = _user(by)
+    if before and any(before.get(k) != getattr(resultat, k) for k in values):
+        resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+        resultat.motivation_commission = ""
+    resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
+    resultat.save()
+    _history(resultat, before, by, reason, epreuve)
+    if dossier.status == Dossier.Status.INSCRIT:
+        from candidates.services import dossier_transition
+
+        dossier_transition(
+            dossier=dossier, to=Dossier.Status.EN_EVALUATION, by=by, reason="Premier résultat saisi"
+        )
+    return resultat
+
+
+@transaction.atomic
+def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
+    """The commission d'évaluation validates a result (it must be complete)."""
+    _check_open(resultat.dossier)
+    _check_evaluateur_scope(
+        by, resultat.dossier, capacite=resultat.capacite, bloc=resultat.bloc, composante=resultat.composante
+    )
+    if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
+        raise ApplicationError("Un résultat sans état ne peut pas être validé.")
+    if (
+        resultat.kind == Resultat.Kind.CAPACITE
+        and resultat.etat != Resultat.Etat.ABSENT
+        and _may_depart(resultat)
+    ):
+        departures = _commission_row(resultat).departures(resultat.etat)
+        if departures:
+            raise ApplicationError(
+                f"Capacité {resultat.capacite.code} : valider « {resultat.get_etat_display().lower()} » s'écarte "
+                f"{' et '.join(departures)} — statuez depuis la page de la commission d'évaluation, avec une motivation.",
+                field="resultat",
+            )
+    if resultat.kind == Resultat.Kind.BLOC and (
+        resultat.controle_continu is None or resultat.epreuves is None
+    ):
+        raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
+    if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
+        raise ApplicationError("Saisissez les points avant de valider.")
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
+    _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
+    return resultat
+
+
+def _commission_row(resultat: Resultat):
+    from evaluations.selectors import commission_rows
+
+    rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
+    if not rows:
+        raise ApplicationError(
+            f"La capacité {resultat.capacite.code} n'est plus visée par ce dossier.", field="resultat"
+        )
+    return rows[0]
+
+
+def _may_depart(resultat: Resultat) -> bool:
+    """Cheap pre-check (2 queries) before weighing a capacité: a contrary avis or an entretien."""
+    contrary = "defavorable" if resultat.etat == Resultat.Etat.ACQUIS else "favorable"
+    return (
+        AvisCapacite.objects.filter(
+            avis_entreprise__dossier_id=resultat.dossier_id,
+            avis_entreprise__soumis_le__isnull=False,
+            capacite_id=resultat.capacite_id,
+            avis=contrary,
+        ).exists()
+        or _covering(
+            Epreuve.objects.filter(inscriptions__dossier_id=resultat.dossier_id, modalite__type="entretien"),
+            resultat.capacite.code,
+        ).exists()
+    )
+
+
+@transaction.atomic
+def suivi_update(
+    *, dossier: Dossier, by, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
+) -> SuiviDossier:
+    _check_open(dossier)
+    suivi, _ = SuiviDossier.objects.get_or_create(
+        dossier=dossier, defaults={"organisation_id": dossier.organisation_id}
+    )
+    if taux_absence is not None:
+        rate = _decimal(taux_absence, "taux_absence")
+        if rate is not None and rate > 100:
+            raise ApplicationError("Un taux d'absence ne dépasse pas 100 %.", field="taux_absence")
+        suivi.taux_absence = rate
+    if fraude is not None:
+        if fraude and not fraude_motif.strip():
+            raise ApplicationError("Décrivez la fraude constatée (PV d'incident).", field="fraude_motif")
+        suivi.fraude, suivi.fraude_motif = fraude, fraude_motif.strip()
+    suivi.save()
+    return suivi
+
+
+# --- bulk results (API) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def resultats_bulk_record(*, by, rows: list[dict]) -> list[Resultat]:
+    """Record many results in one go, validated as a whole: one bad row → nothing is written.
+
+    Each row: ``dossier`` (instance) and one of ``capacite`` / ``bloc`` (instances) /
+    ``composante``, plus the fields of :func:`resultat_record` and an optional ``valider``.
+    Errors name every bad row (``extra["rows"]``: ``{index: message}``).
+    """
+    if not rows:
+        raise ApplicationError("Aucune ligne à enregistrer.")
+    errors: dict[int, str] = {}
+    out = []
+    for index, row in enumerate(rows):
+        row = dict(row)
+        validate = bool(row.pop("valider", False))
+        try:
+            with transaction.atomic():
+                resultat = resultat_record(by=by, **row)
+                if validate:
+                    resultat = resultat_validate(resultat=resultat, by=by)
+            out.append(resultat)
+        except ApplicationError as exc:
+            errors[index] = exc.message
+    if errors:
+        first = min(errors)
+        raise ApplicationError(
+            f"{len(errors)} ligne(s) refusée(s), rien n'a été enregistré. Ligne {first + 1} : {errors[first]}",
+            field="rows",
+            extra={"rows": errors},
+        )
+    return out

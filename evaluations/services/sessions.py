@@ -1,0 +1,440 @@
+"""Sessions d'examen and their épreuves: create, edit, delete; évaluateurs and candidates of an épreuve; durations."""
+
+import calendar
+import datetime as dt
+import math
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import ApplicationError
+from evaluations.models import (
+    Convocation,
+    Correction,
+    CorrectionResolution,
+    Epreuve,
+    EpreuveEvaluateur,
+    Incident,
+    InscriptionEpreuve,
+    ResultatChange,
+    SessionExamen,
+)
+from evaluations.services._common import OPEN_STATUSES, _user
+from organisations.services import audit_record
+from organisations.tenancy import current_organisation
+from referentiels.models import Capacite
+from referentiels.regles import regle_parse
+
+# =============================================================================================
+# Sessions, épreuves, candidates, convocations, attendance, incidents
+# =============================================================================================
+
+
+MAKE_UP_MONTHS = 6  # règlement d'examen: a justified absence opens a make-up within 6 months
+CONVOCATION_MONTHS = 1  # convocations reach candidates at least one month before the épreuve
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus calendar months (31/01 + 1 month = 28 or 29/02)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def duree_candidat(duree_minutes: int, *, tiers_temps: bool) -> int:
+    """The épreuve's duration for one candidate: tiers-temps adds a third, rounded up to the minute."""
+    return duree_minutes + math.ceil(duree_minutes / 3) if tiers_temps else duree_minutes
+
+
+def duree_affichee(minutes: int) -> str:
+    """``90`` → ``1 h 30``; ``45`` → ``45 min``."""
+    hours, rest = divmod(int(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
+def _clean(obj, *, exclude=None) -> None:
+    """``full_clean`` with messages naming each field (« Lieu : ce champ ne peut pas être vide. »)."""
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            parts = []
+            for name, errors in exc.message_dict.items():
+                label = (
+                    ""
+                    if name == "__all__"
+                    else str(obj._meta.get_field(name).verbose_name).capitalize() + " : "
+                )
+                parts += [label + e[0].lower() + e[1:] if label else e for e in errors]
+            first = next(iter(exc.message_dict))
+            raise ApplicationError(" ; ".join(parts), field=None if first == "__all__" else first) from exc
+        raise ApplicationError(" ; ".join(exc.messages)) from exc
+
+
+@transaction.atomic
+def session_create(*, by, referentiel, intitule: str, lieu: str = "") -> SessionExamen:
+    from referentiels.selectors import habilitation_valid_for
+
+    organisation = current_organisation()
+    if not intitule.strip():
+        raise ApplicationError("Donnez un intitulé à la session.", field="intitule")
+    if not habilitation_valid_for(centre=organisation, referentiel=referentiel, on=timezone.localdate()):
+        raise ApplicationError(f"Le centre n'est pas habilité pour {referentiel.code}.", field="referentiel")
+    session = SessionExamen(
+        organisation=organisation,
+        referentiel=referentiel,
+        intitule=intitule.strip(),
+        lieu=lieu.strip(),
+        created_by=_user(by),
+    )
+    _clean(session, exclude=["organisation", "referentiel"])
+    session.save()
+    audit_record(actor=_user(by), action="session.create", obj=session, message=session.intitule)
+    return session
+
+
+def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> tuple:
+    regle = regle_parse(session.referentiel.regle)
+    grid = regle.type == "grille_points"
+    capacites = [c.strip() for c in (capacites or []) if c and c.strip()]
+    given = sum(bool(x) for x in (bloc, capacites, composante))
+    if given != 1:
+        raise ApplicationError(
+            "Une épreuve couvre soit un bloc, soit des capacités, soit une composante de l'évaluation professionnelle.",
+            field="bloc",
+        )
+    if bloc is not None:
+        if bloc.referentiel_id != session.referentiel_id:
+            raise ApplicationError(
+                f"Le bloc {bloc.code} n'appartient pas au référentiel de la session.", field="bloc"
+            )
+        if not grid:
+            raise ApplicationError(
+                "Ce référentiel se valide par capacité : choisissez les capacités couvertes.", field="bloc"
+            )
+    if capacites:
+        if grid:
+            raise ApplicationError(
+                "Ce référentiel se note en points par bloc : choisissez un bloc.", field="capacites"
+            )
+        known = set(
+            Capacite.objects.filter(referentiel=session.referentiel_id).values_list("code", flat=True)
+        )
+        unknown = [c for c in capacites if c not in known]
+        if unknown:
+            raise ApplicationError(
+                f"Capacité(s) inconnue(s) dans ce référentiel : {', '.join(unknown)}.", field="capacites"
+            )
+    if composante:
+        codes = [c.code for c in regle.evaluation_professionnelle.composantes] if grid else []
+        if composante not in codes:
+            raise ApplicationError(
+                f"Composante inconnue « {composante} » (attendu : {', '.join(codes) or 'aucune'}).",
+                field="composante",
+            )
+    return bloc, sorted(set(capacites)), composante
+
+
+def double_correction_for(modalite, requested: bool) -> bool:
+    """Double marking of an épreuve: required by the référentiel when its modalité says so
+    (``Modalite.double_correction``); the centre may ask for it on another épreuve, never drop it."""
+    return bool(requested) or bool(modalite is not None and modalite.double_correction)
+
+
+@transaction.atomic
+def epreuve_create(
+    *,
+    session: SessionExamen,
+    by,
+    intitule: str,
+    date: dt.date,
+    heure_debut: dt.time,
+    duree_minutes: int,
+    lieu: str = "",
+    salle: str = "",
+    surveillants: str = "",
+    modalite=None,
+    bloc=None,
+    capacites: list[str] | None = None,
+    composante: str = "",
+    double_correction: bool = False,
+    evaluateurs=(),
+    documents_a_apporter: str | None = None,
+) -> Epreuve:
+    bloc, capacites, composante = _epreuve_targets(
+        session, bloc=bloc, capacites=capacites, composante=composante
+    )
+    if modalite is not None and modalite.referentiel_id != session.referentiel_id:
+        raise ApplicationError(
+            "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
+        )
+    epreuve = Epreuve(
+        organisation_id=session.organisation_id,
+        session=session,
+        intitule=(intitule or "").strip(),
+        date=date,
+        heure_debut=heure_debut,
+        duree_minutes=duree_minutes,
+        lieu=(lieu or session.lieu).strip(),
+        salle=salle.strip(),
+        surveillants=surveillants.strip(),
+        modalite=modalite,
+        bloc=bloc,
+        capacites=capacites,
+        composante=composante,
+        double_correction=double_correction_for(modalite, double_correction),
+    )
+    if documents_a_apporter is not None:
+        epreuve.documents_a_apporter = documents_a_apporter.strip()
+    _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    epreuve.save()
+    epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=evaluateurs)
+    audit_record(
+        actor=_user(by),
+        action="epreuve.create",
+        obj=epreuve,
+        message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}",
+    )
+    return epreuve
+
+
+SESSION_EDITABLE = ("intitule", "lieu")
+EPREUVE_EDITABLE = (
+    "intitule",
+    "date",
+    "heure_debut",
+    "duree_minutes",
+    "lieu",
+    "salle",
+    "surveillants",
+    "documents_a_apporter",
+)
+
+
+def _epreuve_blockers(epreuve: Epreuve) -> list[str]:
+    """Why an épreuve can no longer be deleted: convocations sent, results or attendance recorded."""
+    reasons = []
+    sent = Convocation.objects.filter(inscription__epreuve=epreuve).count()
+    if sent:
+        reasons.append(f"{sent} convocation(s) envoyée(s)")
+    if (
+        ResultatChange.objects.filter(epreuve=epreuve).exists()
+        or Correction.objects.filter(epreuve=epreuve).exists()
+        or CorrectionResolution.objects.filter(epreuve=epreuve).exists()
+    ):
+        reasons.append("des résultats saisis")
+    if (
+        InscriptionEpreuve.objects.filter(epreuve=epreuve).exclude(presence="").exists()
+        or Incident.objects.filter(inscription__epreuve=epreuve).exists()
+    ):
+        reasons.append("des présences ou incidents enregistrés")
+    return reasons
+
+
+@transaction.atomic
+def session_update(*, session: SessionExamen, by, **fields) -> SessionExamen:
+    """Rename or relocate a session (its référentiel is fixed: create another session instead)."""
+    unknown = set(fields) - set(SESSION_EDITABLE)
+    if unknown:
+        raise ApplicationError(
+            f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
+        )
+    session = SessionExamen.objects.select_for_update().get(pk=session.pk)
+    if "intitule" in fields and not (fields["intitule"] or "").strip():
+        raise ApplicationError("Donnez un intitulé à la session.", field="intitule")
+    changed = []
+    for key, value in fields.items():
+        value = (value or "").strip()
+        if getattr(session, key) != value:
+            setattr(session, key, value)
+            changed.append(key)
+    _clean(session, exclude=["organisation", "referentiel"])
+    if changed:
+        session.save(update_fields=changed)
+        audit_record(actor=_user(by), action="session.update", obj=session, message=", ".join(changed))
+    return session
+
+
+@transaction.atomic
+def session_delete(*, session: SessionExamen, by) -> None:
+    """Delete a session and its épreuves — refused once any of them has convocations sent or results."""
+    blocked = []
+    for epreuve in Epreuve.objects.filter(session=session).order_by("date", "pk"):
+        reasons = _epreuve_blockers(epreuve)
+        if reasons:
+            blocked.append(f"« {epreuve.intitule} » ({', '.join(reasons)})")
+    if blocked:
+        raise ApplicationError(
+            f"La session « {session.intitule} » ne peut pas être supprimée : épreuve(s) {' ; '.join(blocked)}. "
+            "Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(actor=_user(by), action="session.delete", obj=session, message=session.intitule)
+    session.delete()
+
+
+@transaction.atomic
+def epreuve_update(
+    *, epreuve: Epreuve, by, modalite=..., double_correction: bool | None = None, evaluateurs=None, **fields
+) -> Epreuve:
+    """Change an épreuve's schedule, place, modalité, double marking or évaluateurs. What it covers
+    is fixed (delete and re-create it). Convocations already sent are kept: re-send them
+    (``convocations_send(renvoi=True)``) after a change of date, time, duration or place."""
+    unknown = set(fields) - set(EPREUVE_EDITABLE)
+    if unknown:
+        raise ApplicationError(
+            f"Champ non modifiable : {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
+        )
+    epreuve = Epreuve.objects.select_for_update().select_related("session").get(pk=epreuve.pk)
+    before = {f: getattr(epreuve, f) for f in (*EPREUVE_EDITABLE, "modalite_id", "double_correction")}
+    for key, value in fields.items():
+        setattr(epreuve, key, value.strip() if isinstance(value, str) else value)
+    if "intitule" in fields and not epreuve.intitule:
+        raise ApplicationError("Intitulé : ce champ ne peut pas être vide.", field="intitule")
+    if modalite is not ...:
+        if modalite is not None and modalite.referentiel_id != epreuve.session.referentiel_id:
+            raise ApplicationError(
+                "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
+            )
+        epreuve.modalite = modalite
+    requested = epreuve.double_correction if double_correction is None else double_correction
+    if double_correction is False and epreuve.modalite is not None and epreuve.modalite.double_correction:
+        raise ApplicationError(
+            "La modalité de cette épreuve exige la double correction (référentiel) : elle ne peut pas être retirée.",
+            field="double_correction",
+        )
+    epreuve.double_correction = double_correction_for(epreuve.modalite, requested)
+    if epreuve.double_correction != before["double_correction"] and (
+        Correction.objects.filter(epreuve=epreuve).exists()
+        or ResultatChange.objects.filter(epreuve=epreuve).exists()
+    ):
+        raise ApplicationError(
+            "Des notes ont déjà été saisies sur cette épreuve : la double correction ne peut plus changer.",
+            field="double_correction",
+        )
+    _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    epreuve.save()
+    if evaluateurs is not None or epreuve.double_correction != before["double_correction"]:
+        users = (
+            list(evaluateurs)
+            if evaluateurs is not None
+            else [e.user for e in EpreuveEvaluateur.objects.filter(epreuve=epreuve).select_related("user")]
+        )
+        epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=users)
+    changed = [f for f, old in before.items() if getattr(epreuve, f) != old]
+    if changed or evaluateurs is not None:
+        audit_record(
+            actor=_user(by),
+            action="epreuve.update",
+            obj=epreuve,
+            message=", ".join(changed + (["evaluateurs"] if evaluateurs is not None else [])),
+        )
+    return epreuve
+
+
+@transaction.atomic
+def epreuve_delete(*, epreuve: Epreuve, by) -> None:
+    """Delete an épreuve with its candidates' assignments — refused once convocations were sent
+    or results, attendance or incidents recorded (they are kept)."""
+    reasons = _epreuve_blockers(epreuve)
+    if reasons:
+        raise ApplicationError(
+            f"L'épreuve « {epreuve.intitule} » ne peut pas être supprimée : {', '.join(reasons)}. "
+            "Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(
+        actor=_user(by),
+        action="epreuve.delete",
+        obj=epreuve,
+        message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}",
+    )
+    epreuve.delete()
+
+
+@transaction.atomic
+def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvaluateur]:
+    """Assign the évaluateurs (members of the centre with a role that records results)."""
+    from organisations.models import Membership
+    from organisations.roles import has_capability
+
+    users = list(dict.fromkeys(users))
+    members = {
+        m.user_id: m
+        for m in Membership.objects.filter(
+            organisation_id=epreuve.organisation_id, user__in=users, is_active=True
+        )
+    }
+    for user in users:
+        m = members.get(user.pk)
+        if m is None or not has_capability(m.role, "results.record"):
+            raise ApplicationError(f"{user.email} n'est pas évaluateur dans ce centre.", field="evaluateurs")
+    if epreuve.double_correction and users and len(users) < 2:
+        raise ApplicationError("La double correction exige deux évaluateurs.", field="evaluateurs")
+    EpreuveEvaluateur.objects.filter(epreuve=epreuve).exclude(user__in=users).delete()
+    existing = set(EpreuveEvaluateur.objects.filter(epreuve=epreuve).values_list("user_id", flat=True))
+    EpreuveEvaluateur.objects.bulk_create(
+        [
+            EpreuveEvaluateur(organisation_id=epreuve.organisation_id, epreuve=epreuve, user=u)
+            for u in users
+            if u.pk not in existing
+        ]
+    )
+    return list(EpreuveEvaluateur.objects.filter(epreuve=epreuve))
+
+
+@transaction.atomic
+def epreuve_candidats_add(*, epreuve: Epreuve, by, dossiers) -> list[InscriptionEpreuve]:
+    """Assign dossiers of the session's référentiel (inscrits or en évaluation) to the épreuve."""
+    from candidates.models import DossierBloc
+
+    dossiers = list(dossiers)
+    targeted: dict[int, set[int]] = {}
+    for dossier_id, bloc_id in DossierBloc.objects.filter(
+        dossier__in=[d.pk for d in dossiers], acquis_anterieur=False
+    ).values_list("dossier_id", "bloc_id"):
+        targeted.setdefault(dossier_id, set()).add(bloc_id)
+    covered: set[int] | None = None  # blocs the épreuve marks; None = every dossier (a composante)
+    if epreuve.bloc_id:
+        covered = {epreuve.bloc_id}
+    elif epreuve.capacites:
+        covered = set(
+            Capacite.objects.filter(
+                referentiel_id=epreuve.session.referentiel_id, code__in=epreuve.capacites
+            ).values_list("bloc_id", flat=True)
+        )
+    errors = []
+    for d in dossiers:
+        if d.referentiel_id != epreuve.session.referentiel_id:
+            errors.append(f"{d.candidate} : dossier d'un autre référentiel.")
+        elif d.status not in OPEN_STATUSES:
+            errors.append(
+                f"{d.candidate} : dossier « {d.get_status_display()} » (inscrit ou en évaluation attendu)."
+            )
+        elif covered is not None and not covered & targeted.get(d.pk, set()):
+            if epreuve.bloc_id:
+                errors.append(
+                    f"{d.candidate} : le dossier ne vise pas le bloc {epreuve.bloc.code} évalué par l'épreuve."
+                )
+            else:
+                errors.append(
+                    f"{d.candidate} : le dossier ne vise aucune des capacités évaluées par l'épreuve ({', '.join(epreuve.capacites)})."
+                )
+    if errors:
+        raise ApplicationError(" ".join(errors), field="dossiers")
+    existing = set(InscriptionEpreuve.objects.filter(epreuve=epreuve).values_list("dossier_id", flat=True))
+    new = [
+        InscriptionEpreuve(organisation_id=epreuve.organisation_id, epreuve=epreuve, dossier=d)
+        for d in dossiers
+        if d.pk not in existing
+    ]
+    InscriptionEpreuve.objects.bulk_create(new)
+    if new:
+        audit_record(
+            actor=_user(by),
+            action="epreuve.candidats",
+            obj=epreuve,
+            message=f"{len(new)} candidat(s) ajouté(s)",
+        )
+    return new

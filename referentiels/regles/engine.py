@@ -1,0 +1,606 @@
+"""``propose``: the proposed decision for one candidate, its details and its reasons in French (pure, deterministic)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from referentiels.regles._french import _ajouter_annees, _fmt, _fmt2, _fmt_date, _note_sur_20
+from referentiels.regles.model import (
+    _CENT,
+    _CENTIEME,
+    _CONTEXTE,
+    _VINGT,
+    CODE_TUTEUR,
+    BlocAcquisAnterieur,
+    BlocGrille,
+    BlocStructure,
+    Decision,
+    DetailBloc,
+    DetailComposante,
+    DetailEvaluationProfessionnelle,
+    EntreeInvalide,
+    EtatCapacite,
+    Proposition,
+    Regle,
+    RegleGrillePoints,
+    RegleTousBlocs,
+    RegleToutesCapacites,
+    ResultatBloc,
+    ResultatEvaluationProfessionnelle,
+    ResultatsCandidat,
+    Structure,
+)
+
+# --------------------------------------------------------------------------------------------
+# propose
+# --------------------------------------------------------------------------------------------
+
+
+def propose(
+    regle: Regle, structure: Structure, resultats: ResultatsCandidat, *, date_decision: date
+) -> Proposition:
+    """Propose a decision for one candidate (pure, deterministic; see the module docstring).
+
+    ``regle`` comes from ``regle_parse``; ``structure`` lists the référentiel's blocs (for
+    ``grille_points``, exactly the grid's blocs); ``resultats`` holds this attempt's results;
+    ``date_decision`` (a ``date``) decides whether earlier blocs are still valid. Raises
+    ``EntreeInvalide`` when the inputs contradict the règle or the structure.
+    """
+    if not isinstance(date_decision, date) or isinstance(date_decision, datetime):
+        raise EntreeInvalide("date_decision", "doit être une date (datetime.date, sans heure)")
+    if not isinstance(structure, Structure):
+        raise EntreeInvalide("structure", "doit être une Structure")
+    if not isinstance(resultats, ResultatsCandidat):
+        raise EntreeInvalide("resultats", "doit être un ResultatsCandidat")
+    codes = set(structure.codes_blocs())
+    for anterieur in resultats.blocs_acquis_anterieurs:
+        p = f"resultats.blocs_acquis_anterieurs[{anterieur.bloc}]"
+        if anterieur.bloc not in codes:
+            raise EntreeInvalide(p, "bloc inconnu de la structure")
+        if anterieur.date_validation > date_decision:
+            raise EntreeInvalide(
+                f"{p}.date_validation",
+                f"{_fmt_date(anterieur.date_validation)} postérieure à la date de décision {_fmt_date(date_decision)}",
+            )
+    with localcontext(_CONTEXTE):
+        if isinstance(regle, RegleGrillePoints):
+            return _propose_grille(regle, structure, resultats, date_decision)
+        if isinstance(regle, RegleToutesCapacites | RegleTousBlocs):
+            return _propose_capacites(regle, structure, resultats)
+    raise TypeError(f"règle inconnue : {regle!r}")
+
+
+_LIBELLE_ETAT = {
+    EtatCapacite.NON_ACQUIS: "non acquise",
+    EtatCapacite.ABSENT: "candidat absent",
+    None: "non évaluée",
+}
+_RAISON_FRAUDE = "Fraude constatée : aucun bloc validé"
+
+
+def _propose_capacites(
+    regle: RegleToutesCapacites | RegleTousBlocs, structure: Structure, resultats: ResultatsCandidat
+) -> Proposition:
+    nom = regle.type
+    if resultats.blocs:
+        raise EntreeInvalide("resultats.blocs", f"sans objet pour une règle « {nom} » (pas de points)")
+    if resultats.evaluation_professionnelle is not None:
+        raise EntreeInvalide("resultats.evaluation_professionnelle", f"sans objet pour une règle « {nom} »")
+    if isinstance(regle, RegleToutesCapacites) and resultats.blocs_acquis_anterieurs:
+        raise EntreeInvalide(
+            "resultats.blocs_acquis_anterieurs",
+            "sans objet pour une règle « toutes_capacites » : pas de validation partielle à reporter",
+        )
+    if not structure.blocs:
+        raise EntreeInvalide("structure.blocs", "au moins un bloc attendu")
+    for bloc in structure.blocs:
+        if not bloc.capacites:
+            raise EntreeInvalide(
+                f"structure.blocs[{bloc.code}].capacites", "un bloc sans capacité ne peut être jugé"
+            )
+    connues = set(structure.codes_capacites())
+    for code in resultats.capacites:
+        if code not in connues:
+            raise EntreeInvalide(f"resultats.capacites[{code}]", "capacité inconnue de la structure")
+
+    def manquantes(bloc: BlocStructure) -> tuple[str, ...]:
+        return tuple(c for c in bloc.capacites if resultats.capacites.get(c) is not EtatCapacite.ACQUIS)
+
+    def liste_manquantes(codes: tuple[str, ...]) -> str:
+        return ", ".join(f"{c} ({_LIBELLE_ETAT[resultats.capacites.get(c)]})" for c in codes)
+
+    if resultats.fraude:
+        details = tuple(
+            DetailBloc(
+                code=b.code,
+                valide=False,
+                capacites_non_acquises=manquantes(b),
+                motif="fraude constatée : session invalidée",
+            )
+            for b in structure.blocs
+        )
+        raisons = [_RAISON_FRAUDE]
+        if resultats.blocs_acquis_anterieurs:
+            anciens = ", ".join(a.bloc for a in resultats.blocs_acquis_anterieurs)
+            raisons.append(
+                f"Blocs acquis antérieurement ({anciens}) : non repris, la session étant invalidée"
+            )
+        return Proposition(
+            decision=Decision.AJOURNE, blocs_valides=frozenset(), blocs=details, raisons=raisons
+        )
+
+    if isinstance(regle, RegleToutesCapacites):
+        toutes = structure.codes_capacites()
+        non_acquises = tuple(c for c in toutes if resultats.capacites.get(c) is not EtatCapacite.ACQUIS)
+        raisons = [f"Capacité {c} : {_LIBELLE_ETAT[resultats.capacites.get(c)]}" for c in non_acquises]
+        details = tuple(
+            DetailBloc(
+                code=b.code,
+                valide=not non_acquises,
+                capacites_non_acquises=manquantes(b),
+                motif=(
+                    "toutes les capacités sont acquises"
+                    if not manquantes(b)
+                    else f"capacités non acquises : {liste_manquantes(manquantes(b))}"
+                ),
+            )
+            for b in structure.blocs
+        )
+        acquises = len(toutes) - len(non_acquises)
+        if not non_acquises:
+            raisons.append(f"Toutes les capacités sont acquises ({acquises}/{len(toutes)}) : certification")
+            return Proposition(
+                decision=Decision.CERTIFIE,
+                blocs_valides=frozenset(structure.codes_blocs()),
+                blocs=details,
+                raisons=raisons,
+            )
+        raisons.append(
+            f"{acquises}/{len(toutes)} capacités acquises : toutes sont exigées, pas de certification partielle"
+            " : ajourné"
+        )
+        return Proposition(
+            decision=Decision.AJOURNE, blocs_valides=frozenset(), blocs=details, raisons=raisons
+        )
+
+    # tous_blocs
+    anterieurs = {a.bloc: a for a in resultats.blocs_acquis_anterieurs}
+    raisons = []
+    details_list: list[DetailBloc] = []
+    valides: list[str] = []
+    for bloc in structure.blocs:
+        anterieur = anterieurs.get(bloc.code)
+        if anterieur is not None:
+            motif = f"acquis le {_fmt_date(anterieur.date_validation)} (acquis antérieur reporté)"
+            if any(c in resultats.capacites for c in bloc.capacites):
+                motif += ", résultats de cette session ignorés"
+            details_list.append(
+                DetailBloc(code=bloc.code, valide=True, reporte=True, presente=False, motif=motif)
+            )
+            valides.append(bloc.code)
+        else:
+            absentes = manquantes(bloc)
+            n = len(bloc.capacites)
+            if absentes:
+                motif = f"non acquis ({n - len(absentes)}/{n} compétences) : {liste_manquantes(absentes)}"
+            else:
+                motif = f"acquis ({n}/{n} compétences)"
+                valides.append(bloc.code)
+            details_list.append(
+                DetailBloc(code=bloc.code, valide=not absentes, capacites_non_acquises=absentes, motif=motif)
+            )
+        raisons.append(f"Bloc {bloc.code} : {motif}")
+    if len(valides) == len(structure.blocs):
+        decision = Decision.CERTIFIE
+        raisons.append(f"Tous les blocs sont acquis ({len(valides)}/{len(valides)}) : certification")
+    elif valides:
+        decision = Decision.PARTIEL
+        raisons.append(f"Certification partielle : blocs validés {', '.join(valides)}")
+    else:
+        decision = Decision.AJOURNE
+        raisons.append("Aucun bloc acquis : ajourné")
+    return Proposition(
+        decision=decision, blocs_valides=frozenset(valides), blocs=tuple(details_list), raisons=raisons
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Faits:
+    """Internal: what was established about one bloc of a points grid, before the decision."""
+
+    ligne: BlocGrille
+    plancher: Decimal
+    reporte: BlocAcquisAnterieur | None
+    expire: BlocAcquisAnterieur | None
+    fin_validite: date | None
+    resultats_ignores: bool
+    controle_continu: Decimal | None
+    epreuves: Decimal | None
+    absence_non_justifiee: bool
+    complet: bool
+    points: Decimal | None
+    eliminatoire: bool
+    conserve: bool
+    tentative: int
+
+    @property
+    def presente(self) -> bool:
+        return self.complet and not self.absence_non_justifiee
+
+    @property
+    def validable(self) -> bool:
+        """Validated whatever the total: carried, or presented with ≥ note de conservation."""
+        return self.reporte is not None or (self.presente and self.conserve)
+
+
+def _propose_grille(
+    regle: RegleGrillePoints, structure: Structure, resultats: ResultatsCandidat, date_decision: date
+) -> Proposition:
+    codes_regle = [b.bloc for b in regle.blocs]
+    codes_structure = structure.codes_blocs()
+    if set(codes_structure) != set(codes_regle):
+        manquants = [c for c in codes_regle if c not in codes_structure]
+        en_trop = [c for c in codes_structure if c not in codes_regle]
+        raise EntreeInvalide(
+            "structure.blocs",
+            "ne correspond pas aux blocs de la règle"
+            f" (manquants : {', '.join(manquants) or '—'} ; en trop : {', '.join(en_trop) or '—'})",
+        )
+    if resultats.capacites:
+        raise EntreeInvalide(
+            "resultats.capacites", "sans objet pour une règle « grille_points » (décision aux points)"
+        )
+    for code, resultat in resultats.blocs.items():
+        p = f"resultats.blocs[{code}]"
+        if code not in codes_regle:
+            raise EntreeInvalide(p, "bloc inconnu de la règle")
+        ligne = regle.bloc(code)
+        for nom, valeur, maximum in (
+            ("controle_continu", resultat.controle_continu, ligne.controle_continu),
+            ("epreuves", resultat.epreuves, ligne.epreuves),
+        ):
+            if valeur is not None and valeur > maximum:
+                raise EntreeInvalide(f"{p}.{nom}", f"{_fmt(valeur)} > maximum {maximum}")
+        if resultat.tentative > 1 + regle.rattrapages_par_bloc:
+            raise EntreeInvalide(
+                f"{p}.tentative",
+                f"{resultat.tentative} > 1 + rattrapages_par_bloc ({regle.rattrapages_par_bloc})",
+            )
+    for anterieur in resultats.blocs_acquis_anterieurs:
+        maximum = regle.bloc(anterieur.bloc).points
+        if anterieur.points is not None and anterieur.points > maximum:
+            raise EntreeInvalide(
+                f"resultats.blocs_acquis_anterieurs[{anterieur.bloc}].points",
+                f"{_fmt(anterieur.points)} > maximum {maximum}",
+            )
+    composantes_regle = regle.evaluation_professionnelle.composantes
+    if resultats.evaluation_professionnelle is not None:
+        par_code = {c.code: c for c in composantes_regle}
+        for code, valeur in resultats.evaluation_professionnelle.composantes.items():
+            p = f"resultats.evaluation_professionnelle.composantes[{code}]"
+            if code not in par_code:
+                raise EntreeInvalide(p, f"composante inconnue de la règle (attendu : {', '.join(par_code)})")
+            if valeur is not None and valeur > par_code[code].points:
+                raise EntreeInvalide(p, f"{_fmt(valeur)} > maximum {par_code[code].points}")
+
+    faits = [_faits_bloc(regle, ligne, resultats, date_decision) for ligne in regle.blocs]
+    evaluation = _evaluation_professionnelle(regle, resultats.evaluation_professionnelle)
+    total = sum((f.points for f in faits if f.points is not None), Decimal(0)) + evaluation.points
+    total_atteint = total >= regle.seuil_points
+
+    if resultats.fraude:
+        decision = Decision.AJOURNE
+        valides: list[str] = []
+    else:
+        certifie = (
+            all(f.reporte is not None or f.presente for f in faits)
+            and not any(f.eliminatoire for f in faits)
+            and evaluation.atteinte
+            and total_atteint
+        )
+        if certifie:
+            decision = Decision.CERTIFIE
+            valides = list(codes_regle)
+        else:
+            valides = [f.ligne.bloc for f in faits if f.validable]
+            decision = Decision.PARTIEL if valides else Decision.AJOURNE
+
+    details: list[DetailBloc] = []
+    raisons_blocs: list[str] = []
+    for f in faits:
+        detail, lignes = _rendu_bloc(regle, f, decision, fraude=resultats.fraude)
+        details.append(detail)
+        raisons_blocs.extend(lignes)
+
+    raisons: list[str] = []
+    if resultats.fraude:
+        raisons.append(_RAISON_FRAUDE)
+        anciens = [f.ligne.bloc for f in faits if f.reporte is not None]
+        if anciens:
+            raisons.append(
+                f"Blocs acquis antérieurement ({', '.join(anciens)}) : non repris, la session étant invalidée"
+            )
+    else:
+        raisons.extend(raisons_blocs)
+        if evaluation.calcul_tuteur:
+            raisons.append(evaluation.calcul_tuteur)
+        raisons.append(_raison_evaluation(evaluation))
+        comparaison = "≥" if total_atteint else "<"
+        raisons.append(f"Total {_fmt(total)}/{regle.total_points} {comparaison} {regle.seuil_points}")
+        if decision is Decision.CERTIFIE:
+            raisons.append("Certification totale")
+        elif decision is Decision.PARTIEL:
+            raisons.append(f"Certification partielle : blocs validés {', '.join(valides)}")
+        else:
+            raisons.append("Ajourné : aucun bloc validé")
+    return Proposition(
+        decision=decision,
+        blocs_valides=frozenset(valides),
+        blocs=tuple(details),
+        raisons=raisons,
+        total_points=total,
+        total_max=regle.total_points,
+        seuil_points=regle.seuil_points,
+        evaluation_professionnelle=evaluation,
+    )
+
+
+def _faits_bloc(
+    regle: RegleGrillePoints, ligne: BlocGrille, resultats: ResultatsCandidat, date_decision: date
+) -> _Faits:
+    plancher = regle.note_conservation_sur_20 * ligne.points / _VINGT
+    anterieur = next((a for a in resultats.blocs_acquis_anterieurs if a.bloc == ligne.bloc), None)
+    reporte = expire = None
+    fin_validite = None
+    if anterieur is not None:
+        fin_validite = _ajouter_annees(anterieur.date_validation, regle.validite_blocs_annees)
+        if date_decision <= fin_validite:
+            reporte = anterieur
+        else:
+            expire = anterieur
+    resultat = resultats.blocs.get(ligne.bloc)
+    if reporte is not None:
+        points = reporte.points if reporte.points is not None else plancher
+        return _Faits(
+            ligne=ligne,
+            plancher=plancher,
+            reporte=reporte,
+            expire=None,
+            fin_validite=fin_validite,
+            resultats_ignores=resultat is not None,
+            controle_continu=None,
+            epreuves=None,
+            absence_non_justifiee=False,
+            complet=False,
+            points=points,
+            eliminatoire=False,
+            conserve=True,
+            tentative=1,
+        )
+    if resultat is None:
+        resultat = ResultatBloc()
+    controle_continu = resultat.controle_continu
+    epreuves = Decimal(0) if resultat.absence_non_justifiee else resultat.epreuves
+    complet = controle_continu is not None and epreuves is not None
+    connus = [v for v in (controle_continu, epreuves) if v is not None]
+    points_bloc: Decimal | None = sum(connus, Decimal(0)) if connus else None
+    eliminatoire = complet and points_bloc is not None and points_bloc < ligne.minimum_points
+    conserve = (
+        complet
+        and points_bloc is not None
+        and points_bloc * _VINGT >= regle.note_conservation_sur_20 * ligne.points
+    )
+    return _Faits(
+        ligne=ligne,
+        plancher=plancher,
+        reporte=None,
+        expire=expire,
+        fin_validite=fin_validite,
+        resultats_ignores=False,
+        controle_continu=controle_continu,
+        epreuves=epreuves,
+        absence_non_justifiee=resultat.absence_non_justifiee,
+        complet=complet,
+        points=points_bloc,
+        eliminatoire=eliminatoire,
+        conserve=conserve,
+        tentative=resultat.tentative,
+    )
+
+
+def _rendu_bloc(
+    regle: RegleGrillePoints, f: _Faits, decision: Decision, *, fraude: bool
+) -> tuple[DetailBloc, list[str]]:
+    """The DetailBloc of one bloc and its reason lines, once the decision is known."""
+    ligne = f.ligne
+    code = ligne.bloc
+    cons = _fmt(regle.note_conservation_sur_20)
+    lignes: list[str] = []
+    if f.expire is not None and f.fin_validite is not None:
+        lignes.append(
+            f"Bloc {code} : validé le {_fmt_date(f.expire.date_validation)}, validité de"
+            f" {regle.validite_blocs_annees} ans expirée le {_fmt_date(f.fin_validite)} : non reporté"
+        )
+    note = _note_sur_20(f.points, ligne.points) if f.points is not None else None
+    marque = (
+        f"{_fmt(f.points)}/{ligne.points} ({_fmt2(note)}/20)"
+        if f.points is not None and note is not None
+        else ""
+    )
+
+    rattrapage: bool | None = None
+    if f.reporte is not None:
+        assert f.fin_validite is not None
+        motif = (
+            f"validé le {_fmt_date(f.reporte.date_validation)}, reporté (valable jusqu'au"
+            f" {_fmt_date(f.fin_validite)})"
+        )
+        if f.reporte.points is not None:
+            motif += f" : {marque}"
+        else:
+            motif += (
+                f" : points non communiqués, comptés au plancher de conservation"
+                f" {_fmt(f.plancher)}/{ligne.points} ({cons}/20)"
+            )
+        if f.resultats_ignores:
+            motif += " ; résultats de cette session ignorés"
+        valide = True
+    else:
+        valide = f.validable or decision is Decision.CERTIFIE
+        if not f.complet:
+            manque = []
+            if f.controle_continu is None and f.epreuves is None:
+                manque.append("non présenté (aucun résultat)")
+            else:
+                if f.controle_continu is None:
+                    manque.append("contrôle continu non renseigné")
+                if f.epreuves is None:
+                    manque.append("épreuves de validation non présentées")
+            if f.absence_non_justifiee:
+                manque.append(
+                    f"absence non justifiée à l'épreuve de validation (épreuves notées 0/{ligne.epreuves})"
+                )
+            motif = " ; ".join(manque) + " : bloc non validé"
+            if f.points is not None:
+                motif = f"{motif} (points connus : {_fmt(f.points)}/{ligne.points})"
+        else:
+            prefixe = ""
+            if f.absence_non_justifiee:
+                prefixe = (
+                    f"absence non justifiée à l'épreuve de validation, épreuves notées 0/{ligne.epreuves} ; "
+                )
+            if f.eliminatoire:
+                motif = (
+                    f"{marque}, minimum {ligne.minimum_points} non atteint (note éliminatoire"
+                    f" {_fmt(regle.note_eliminatoire_sur_20)}/20) : bloc non validé"
+                )
+            elif f.absence_non_justifiee:
+                motif = f"{marque} : bloc non validé (non-présentation à l'épreuve)"
+            elif f.conserve:
+                motif = f"{marque} ≥ {_fmt(f.plancher)} ({cons}/20) : bloc validé"
+            elif decision is Decision.CERTIFIE:
+                motif = (
+                    f"{marque}, minimum {ligne.minimum_points} atteint, < {_fmt(f.plancher)} ({cons}/20) :"
+                    " compensé par la certification totale"
+                )
+            else:
+                motif = f"{marque} < {_fmt(f.plancher)} ({cons}/20) : bloc non validé"
+            motif = prefixe + motif
+        if not valide:
+            rattrapage = f.tentative <= regle.rattrapages_par_bloc
+            if rattrapage:
+                motif += " ; rattrapage possible"
+            else:
+                motif += f" ; plus de rattrapage possible ({regle.rattrapages_par_bloc} par bloc)"
+    if fraude:
+        valide = False
+        rattrapage = None
+        motif = "fraude constatée : session invalidée"
+    lignes.append(f"Bloc {code} : {motif}")
+    detail = DetailBloc(
+        code=code,
+        valide=valide,
+        reporte=f.reporte is not None,
+        presente=f.reporte is None and f.presente,
+        controle_continu=f.controle_continu,
+        epreuves=f.epreuves,
+        points=f.points,
+        points_max=ligne.points,
+        note_sur_20=note,
+        eliminatoire=f.eliminatoire,
+        rattrapage_possible=rattrapage,
+        motif=motif,
+    )
+    return detail, lignes
+
+
+def _evaluation_professionnelle(
+    regle: RegleGrillePoints, resultat: ResultatEvaluationProfessionnelle | None
+) -> DetailEvaluationProfessionnelle:
+    e = regle.evaluation_professionnelle
+    saisies: Mapping[str, Decimal | None] = resultat.composantes if resultat is not None else {}
+    taux = resultat.taux_absence if resultat is not None else None
+    tuteur_avant = tuteur_apres = None
+    penalite = Decimal(0)
+    calcul = ""
+    composantes: list[DetailComposante] = []
+    for c in e.composantes:
+        points = saisies.get(c.code)
+        if c.code == CODE_TUTEUR:
+            tuteur_avant = points
+            if points is None:
+                calcul = "Note tuteur non communiquée"
+            else:
+                penalite, calcul, points = _penalite_tuteur(regle, points, c.points, taux)
+            tuteur_apres = points
+        composantes.append(
+            DetailComposante(code=c.code, libelle=c.libelle, points=points, points_max=c.points)
+        )
+    # A grid without composantes needs no result; otherwise every composante must be presented.
+    complete = (resultat is not None or not composantes) and all(c.points is not None for c in composantes)
+    total = sum((c.points for c in composantes if c.points is not None), Decimal(0))
+    return DetailEvaluationProfessionnelle(
+        composantes=tuple(composantes),
+        complete=complete,
+        tuteur_avant_penalite=tuteur_avant,
+        taux_absence=taux,
+        penalite_pourcent=penalite,
+        tuteur_apres_penalite=tuteur_apres,
+        calcul_tuteur=calcul,
+        points=total,
+        points_max=e.points,
+        minimum_points=e.minimum_points,
+        note_sur_20=_note_sur_20(total, e.points),
+        atteinte=complete and total >= e.minimum_points,
+    )
+
+
+def _penalite_tuteur(
+    regle: RegleGrillePoints, note: Decimal, maximum: int, taux: Decimal | None
+) -> tuple[Decimal, str, Decimal]:
+    """(penalty %, computation shown, grade after penalty rounded to 0.01 ROUND_HALF_UP)."""
+    debut = f"Note tuteur {_fmt(note)}/{maximum}"
+    if taux is None:
+        return Decimal(0), f"{debut}, aucune absence non justifiée → {_fmt(note)}/{maximum}", note
+    tranche = next((t for t in regle.penalites_absence if t.contient(taux)), None)
+    au_dela = False
+    if tranche is None and regle.penalites_absence and taux > regle.penalites_absence[-1].taux_max:
+        tranche = regle.penalites_absence[-1]
+        au_dela = True
+    if tranche is None:
+        return (
+            Decimal(0),
+            f"{debut}, taux d'absence {_fmt(taux)} % → aucune pénalité → {_fmt(note)}/{maximum}",
+            note,
+        )
+    penalite = tranche.penalite_pourcent
+    apres = (note * (_CENT - penalite) / _CENT).quantize(_CENTIEME, rounding=ROUND_HALF_UP)
+    calcul = f"{debut}, taux d'absence {_fmt(taux)} %"
+    if au_dela:
+        calcul += f" (au-delà de {_fmt(tranche.taux_max)} %)"
+    calcul += f" → pénalité {_fmt(penalite)} % → {_fmt(apres)}/{maximum}"
+    if au_dela:
+        calcul += " ; au-delà du barème, sanctions selon le règlement intérieur de l'établissement"
+    return penalite, calcul, apres
+
+
+def _raison_evaluation(e: DetailEvaluationProfessionnelle) -> str:
+    if not e.complete:
+        manquantes = [c.code for c in e.composantes if c.points is None]
+        if len(manquantes) == len(e.composantes):
+            return "Évaluation professionnelle non présentée : pas de certification totale"
+        return f"Évaluation professionnelle incomplète ({', '.join(manquantes)} non présenté) : pas de certification totale"
+    detail = ", ".join(
+        f"{c.code} {_fmt(c.points)}/{c.points_max}" for c in e.composantes if c.points is not None
+    )
+    note = f" ({_fmt2(e.note_sur_20)}/20)" if e.note_sur_20 is not None else ""
+    comparaison = "≥" if e.atteinte else "< minimum"
+    texte = (
+        f"Évaluation professionnelle {_fmt(e.points)}/{e.points_max}{note} {comparaison} {e.minimum_points}"
+    )
+    if detail:
+        texte += f" ({detail})"
+    return texte
