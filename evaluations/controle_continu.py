@@ -52,15 +52,9 @@ def cc_record(*, dossier: Dossier, bloc: Bloc, by, valeur, reason: str = "") -> 
     absence flag as they are (each part of a bloc result is its own value)."""
     from evaluations import services
 
-    current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc=bloc).first()
+    # the other parts (épreuves, absence) are not sent: the service keeps them as they are
     return services.resultat_record(
-        dossier=dossier,
-        by=by,
-        bloc=bloc,
-        controle_continu=valeur,
-        epreuves=current.epreuves if current else None,
-        absence_non_justifiee=current.absence_non_justifiee if current else False,
-        reason=reason or "Contrôle continu",
+        dossier=dossier, by=by, bloc=bloc, controle_continu=valeur, reason=reason or "Contrôle continu"
     )
 
 

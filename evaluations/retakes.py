@@ -97,7 +97,7 @@ def carry_tuteur_grade(*, dossier, from_status, to_status, by) -> Resultat | Non
 def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]:
     """The rest of what a rattrapage keeps (see the module docstring); idempotent."""
     from candidates.models import Dossier, DossierBloc
-    from evaluations.services import _history
+    from evaluations.services._common import _history
     from referentiels.regles import RegleGrillePoints, propose, regle_parse
 
     if to_status != Dossier.Status.INSCRIT or not dossier.previous_attempt_id:

@@ -143,7 +143,7 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
     out = {}
     for d in dossiers:
         regle = regles[d.referentiel_id]
-        capacites, blocs, composantes = {}, {}, {}
+        capacites, blocs, composantes, absences = {}, {}, {}, set()
         for kind, etat, capacite, bloc, controle_continu, epreuves, absence, composante, points in by_dossier[
             d.pk
         ]:
@@ -157,13 +157,15 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                     tentative=d.attempt,
                 )
             elif kind == Resultat.Kind.COMPOSANTE:
-                composantes[composante] = points
+                composantes[composante] = None if absence else points
+                if absence:  # the engine receives the absence itself, never a 0
+                    absences.add(composante)
         taux_absence, fraude = suivis.get(d.pk, (None, False))
         evaluation_pro = None
-        if getattr(regle, "type", "") == "grille_points":
+        if isinstance(regle, RegleGrillePoints):
             if composantes or taux_absence is not None:
                 evaluation_pro = ResultatEvaluationProfessionnelle(
-                    composantes=composantes, taux_absence=taux_absence
+                    composantes=composantes, taux_absence=taux_absence, absences=frozenset(absences)
                 )
             capacites = {}
         else:
