@@ -6,6 +6,7 @@ from django.db import transaction
 
 from candidates.models import Dossier
 from core.errors import ApplicationError
+from core.natural import natural_sorted
 from evaluations.models import (
     Epreuve,
     EpreuveEvaluateur,
@@ -27,20 +28,34 @@ from referentiels.regles import regle_parse
 
 # --- marks from the évaluateur's grid, double marking ---------------------------------------------
 
+CC_PREFIX = "cc:"  # the grid's contrôle-continu column of a bloc épreuve: « cc:<bloc code> »
+
 
 def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     """What an épreuve marks per candidate: ``[{code, libelle, kind, max}]`` (kind: capacite, bloc, composante)."""
     regle = regle_parse(epreuve.session.referentiel.regle)
     if epreuve.bloc_id:
         grille = regle.bloc(epreuve.bloc.code)
-        return [
+        cibles = []
+        if grille.controle_continu:
+            # seed 004: « Points de contrôle continu » per bloc, entered by the évaluateur too
+            cibles.append(
+                {
+                    "code": f"{CC_PREFIX}{epreuve.bloc.code}",
+                    "libelle": f"Contrôle continu {epreuve.bloc.code}",
+                    "kind": "cc",
+                    "max": grille.controle_continu,
+                }
+            )
+        cibles.append(
             {
                 "code": epreuve.bloc.code,
                 "libelle": f"Épreuves {epreuve.bloc.code}",
                 "kind": "bloc",
                 "max": grille.epreuves,
             }
-        ]
+        )
+        return cibles
     if epreuve.composante:
         comp = next(c for c in regle.evaluation_professionnelle.composantes if c.code == epreuve.composante)
         return [{"code": comp.code, "libelle": comp.libelle, "kind": "composante", "max": comp.points}]
@@ -56,7 +71,7 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
             "kind": "capacite",
             "max": None,
         }
-        for code in epreuve.capacites
+        for code in natural_sorted(epreuve.capacites)  # 1, 2 … 10, never 1, 10, 2
     ]
 
 
@@ -77,6 +92,15 @@ def _cible(epreuve: Epreuve, code: str) -> dict:
 
 
 def _record_value(*, dossier, epreuve: Epreuve, cible: dict, value: str, by, reason: str) -> Resultat:
+    if cible["kind"] == "cc":  # the contrôle continu only: the épreuves' mark is its own value
+        return resultat_record(
+            dossier=dossier,
+            by=by,
+            bloc=epreuve.bloc,
+            controle_continu=value,
+            reason=reason or "Contrôle continu",
+            epreuve=epreuve,
+        )
     if cible["kind"] == "bloc":
         # the épreuves' mark only: the contrôle continu is its own value (kept as it is)
         return resultat_record(
@@ -116,7 +140,7 @@ def _resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict, *, lock:
     qs = Resultat.objects.select_related("capacite").filter(dossier=dossier)
     if lock:
         qs = qs.select_for_update(of=("self",))
-    if cible["kind"] == "bloc":
+    if cible["kind"] in ("bloc", "cc"):
         return qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
     if cible["kind"] == "composante":
         return qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=cible["code"]).first()

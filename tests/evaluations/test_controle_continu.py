@@ -190,3 +190,59 @@ def test_session_page_import(in_a, alice, referentiels, client_for, org_a):
     assert "Contrôle continu importé : 1 note(s) modifiée(s)." in response.content.decode()
     with tenant_context(org_a):
         assert Resultat.objects.get(dossier=d1, bloc__code=BC1).controle_continu == Decimal("99")
+
+
+def test_evaluateur_grid_has_a_cc_column_and_each_part_keeps_the_other(in_a, alice, referentiels):
+    from evaluations import selectors
+    from evaluations.services import epreuve_cibles, epreuve_mark
+
+    ref = referentiels["rncp"]
+    dossier = inscribed_dossier(alice, ref)
+    session = _session(alice, ref, [dossier])
+    epreuve = session.epreuves.get()
+    cibles = epreuve_cibles(epreuve)
+    assert [(c["libelle"], c["max"]) for c in cibles] == [
+        ("Contrôle continu RNCP36390BC01", 100),
+        ("Épreuves RNCP36390BC01", 150),
+    ]
+    epreuve_mark(epreuve=epreuve, dossier=dossier, by=alice, cible="RNCP36390BC01", valeur="120")
+    epreuve_mark(epreuve=epreuve, dossier=dossier, by=alice, cible="cc:RNCP36390BC01", valeur="75,5")
+    r = Resultat.objects.get(dossier=dossier, bloc__code=BC1)
+    assert (r.controle_continu, r.epreuves) == (Decimal("75.5"), Decimal("120"))
+    with pytest.raises(ApplicationError, match="au plus 100"):
+        epreuve_mark(epreuve=epreuve, dossier=dossier, by=alice, cible="cc:RNCP36390BC01", valeur="101")
+    grid = selectors.epreuve_grid(epreuve=epreuve, user=alice.user)
+    [row] = selectors.epreuve_grid_rows(grid=grid, ids=grid.ids)
+    assert [c.value for c in row.cells] == ["75.50", "120.00"]
+
+
+def test_capacites_in_natural_order_on_the_grid(in_a, alice, referentiels):
+    """The issue: « The grid orders capacités as text (1, 10, 2, 3 …): an évaluateur marked
+    capacité 8 instead of 9 »."""
+    from core.natural import natural_sorted
+    from evaluations.models import Epreuve
+    from evaluations.services import epreuve_cibles
+
+    assert natural_sorted(["10", "2", "1", "C.1.10.1", "C.1.2.1", "9"]) == [
+        "1",
+        "2",
+        "9",
+        "10",
+        "C.1.2.1",
+        "C.1.10.1",
+    ]
+    cqpm = referentiels["cqpm"]
+    session = session_create(by=alice, referentiel=cqpm, intitule="Juin", lieu="Paris")
+    epreuve = epreuve_create(
+        session=session,
+        by=alice,
+        intitule="Situation",
+        capacites=["5", "1", "3"],
+        date=dt.date(2026, 6, 10),
+        heure_debut=dt.time(9),
+        duree_minutes=60,
+        lieu="Paris",
+    )
+    Epreuve.objects.filter(pk=epreuve.pk).update(capacites=["5", "1", "3"])
+    epreuve.refresh_from_db()
+    assert [c["code"] for c in epreuve_cibles(epreuve)] == ["1", "3", "5"]
