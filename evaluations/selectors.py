@@ -728,6 +728,7 @@ FIELD_LABELS = {
     "criteres_observes": "critères observés",
     "valide": "validation",
     "motivation_commission": "motivation de la commission",
+    "commission_membres": "membres de la commission",
 }
 
 

@@ -30,6 +30,7 @@ from evaluations.forms import (
     SessionForm,
     SuiviForm,
 )
+from evaluations.tuteur_note import current_note, tuteur_composante
 from organisations.permissions import membership_can, require_capability
 
 
@@ -555,6 +556,18 @@ def dossier_results(request, org_slug, dossier_id):
                     dossier=dossier, by=request.membership, valeurs=valeurs
                 )
                 messages.success(request, f"Contrôle continu enregistré ({changed} bloc(s) modifié(s)).")
+            elif request.POST.get("action") == "note_tuteur":
+                if not membership_can(request, "results.record"):
+                    raise PermissionDenied
+                from evaluations.tuteur_note import note_record
+
+                note_record(
+                    dossier=dossier,
+                    by=request.membership,
+                    points=request.POST.get("points", ""),
+                    pour_le_compte_de=str(dossier.tuteur) if dossier.tuteur_id else "(tuteur non renseigné)",
+                )
+                messages.success(request, "Note du tuteur enregistrée pour son compte.")
             elif request.POST.get("action") == "fraude":
                 if not membership_can(request, "juries.deliberate"):
                     raise PermissionDenied
@@ -590,6 +603,8 @@ def dossier_results(request, org_slug, dossier_id):
         can_suivi=membership_can(request, "attendance.record"),
         can_record=membership_can(request, "results.record"),
         can_statuer_fraude=membership_can(request, "juries.deliberate"),
+        tuteur_composante=tuteur_composante(dossier),
+        note_tuteur=current_note(dossier),
         incidents_fraude=_fraud_incidents(dossier),
         cc_rows=controle_continu.cc_rows(dossier),
     )
@@ -642,6 +657,7 @@ def dossier_commission(request, org_slug, dossier_id):
                 by=request.membership,
                 decision=request.POST.get("decision", ""),
                 motivation=request.POST.get("motivation", ""),
+                membres=request.POST.get("membres", ""),
             )
         except ApplicationError as exc:
             errors[resultat.pk] = exc.message
@@ -661,6 +677,7 @@ def dossier_commission(request, org_slug, dossier_id):
             row.posted = {
                 "decision": request.POST.get("decision", ""),
                 "motivation": request.POST.get("motivation", ""),
+                "membres": request.POST.get("membres", ""),
             }
     return render(
         request,
@@ -777,6 +794,20 @@ def avis_detail(request, org_slug, avis_id):
             raise PermissionDenied("Seul le tuteur donne l'avis de l'entreprise.")
         submit = request.POST.get("action") == "soumettre"
         try:
+            if tuteur_composante(avis.dossier) is not None and not avis.is_submitted:
+                from django.db import transaction
+
+                from evaluations.tuteur_note import note_record
+
+                note = request.POST.get("note_tuteur", "").strip()
+                with transaction.atomic():
+                    if note:
+                        note_record(dossier=avis.dossier, by=request.membership, points=note)
+                    elif submit and current_note(avis.dossier) is None:
+                        raise ApplicationError(
+                            "Attribuez votre note (évaluation tuteur) avant de transmettre l'avis.",
+                            field="note_tuteur",
+                        )
             services.avis_save(
                 avis=avis,
                 by=request.membership,
@@ -809,6 +840,8 @@ def avis_detail(request, org_slug, avis_id):
             "choices": AVIS_CHOICES,
             "editable": can_give and not avis.is_submitted,
             "error": error,
+            "tuteur_composante": tuteur_composante(avis.dossier),
+            "note_tuteur": current_note(avis.dossier),
         },
         status=400 if error else 200,
     )

@@ -22,6 +22,7 @@ TRACKED = (
     "criteres_observes",
     "valide",
     "motivation_commission",
+    "commission_membres",
 )
 
 

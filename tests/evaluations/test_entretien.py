@@ -122,3 +122,18 @@ def test_commission_page_records_an_entretien(in_a, alice, referentiels, client_
     assert f"Entretien du {YESTERDAY:%d/%m/%Y} : <strong>Acquis</strong> — Clair et précis" in page
     with tenant_context(org_a):
         assert Entretien.objects.filter(dossier=dossier).count() == 1
+
+
+def test_the_commission_names_its_members(in_a, alice, referentiels):
+    """Seed 000: « validée par une commission d'évaluation » — the members who decide are named."""
+    from evaluations.services import commission_decide
+
+    cqpm = referentiels["cqpm"]
+    dossier = inscribed_dossier(alice, cqpm)
+    cap = cqpm.capacites.order_by("bloc__order", "order").first()
+    r = resultat_record(dossier=dossier, by=alice, capacite=cap, etat="acquis")
+    with pytest.raises(ApplicationError, match="Nommez les membres de la commission"):
+        commission_decide(resultat=r, by=alice, decision="acquis", membres=" \n ")
+    r = commission_decide(resultat=r, by=alice, decision="acquis", membres="Mme Roy, présidente\n M. Martin ")
+    assert r.valide and r.commission_membres == "Mme Roy, présidente\nM. Martin"
+    assert r.changes.filter(field="commission_membres").exists()
