@@ -46,6 +46,14 @@ def _recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def _load() -> str:
+    """The machine's load average (1, 5, 15 min), to read the timings of a shared machine."""
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return ""
+
+
 def main() -> int:
     url = _bench_database_url()
     os.environ["DATABASE_URL"] = url  # the application role: seeding, benchmarks, gunicorn
@@ -76,6 +84,8 @@ def main() -> int:
     except ImportError:
         pass
     only = [b for b in os.environ.get("BENCH_ONLY", "").split(",") if b]
+    load_start_run = _load()
+    loads = {}
     lines = []
     for name, fn in benches.items():
         if only and name not in only:
@@ -90,13 +100,21 @@ def main() -> int:
             lines.append(
                 Line(name, "ms", [0.0], passed=False, note=f"error: {exc.__class__.__name__}: {exc}"[:200])
             )
-    print(table(lines))
+        loads[name] = _load()
+    load_start = _load()
+    report = table(lines) + (
+        f"\n{os.environ.get('BENCH_DOSSIERS', '10000')} dossiers, {os.cpu_count()} CPU, "
+        f"load average at start {load_start_run}, at end {load_start}"
+    )
+    print(report)
     out = ROOT / "bench" / "results" / f"{dt.datetime.now():%Y%m%d-%H%M%S}.json"
     out.write_text(
         json.dumps(
             {
                 "when": dt.datetime.now().isoformat(timespec="seconds"),
                 "cpu_count": os.cpu_count(),
+                "dossiers": int(os.environ.get("BENCH_DOSSIERS", 10_000)),
+                "load": {"start": load_start_run, "after each benchmark": loads},
                 "python": platform.python_version(),
                 "lines": [line.as_dict() for line in lines],
             },
@@ -104,6 +122,7 @@ def main() -> int:
             indent=2,
         )
     )
+    out.with_suffix(".txt").write_text(report + "\n")
     print(f"JSON: {out.relative_to(ROOT)}")
     return 0 if all(line.passed is not False for line in lines) else 1
 

@@ -58,14 +58,14 @@ def runs(default: int) -> int:
 
 
 def table(lines: list[Line]) -> str:
-    head = f"{'benchmark':46} {'median':>10} {'min':>10} {'max':>10} {'floor':>10} {'ratio':>7}  {'target':28} result"
+    head = f"{'benchmark':62} {'median':>10} {'min':>10} {'max':>10} {'floor':>10} {'ratio':>7}  {'target':30} result"
     rows = [head, "-" * len(head)]
     for line in lines:
         floor = f"{statistics.median(line.floor):10.1f}" if line.floor else f"{'':>10}"
         ratio = f"{line.ratio:7.2f}" if line.ratio is not None else f"{'':>7}"
         result = "" if line.passed is None else ("PASS" if line.passed else "FAIL")
         rows.append(
-            f"{line.name[:46]:46} {line.median:10.1f} {min(line.samples):10.1f} {max(line.samples):10.1f} {floor} {ratio}  {line.target[:28]:28} {result}"
+            f"{line.name[:62]:62} {line.median:10.1f} {min(line.samples):10.1f} {max(line.samples):10.1f} {floor} {ratio}  {line.target[:30]:30} {result}"
             + (f"  ({line.note})" if line.note else "")
         )
     rows.append("(times in ms unless the line's unit says otherwise)")

@@ -1,7 +1,7 @@
 """Candidates API: one ``APIView`` per resource/operation; parse, call the service, serialize."""
 
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -34,14 +34,21 @@ from candidates.serializers import (
     TuteurSerializer,
 )
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.api import TenantAPIView
 from referentiels.models import Bloc, Capacite
-from referentiels.selectors import referentiel_get
+from referentiels.selectors import referentiel_list, referentiel_resolve
 
 FILTER_PARAMETERS = [
     OpenApiParameter("q", str, description="recherche dans les noms, prénoms et e-mail"),
-    OpenApiParameter("naissance", str, description="date de naissance : jj/mm/aaaa, mm/aaaa ou aaaa"),
-    OpenApiParameter("referentiel", str, description="code du référentiel (ex. RNCP36390)"),
+    OpenApiParameter(
+        "naissance",
+        str,
+        description="date de naissance : aaaa-mm-jj, aaaa-mm ou aaaa (ou jj/mm/aaaa, mm/aaaa)",
+    ),
+    OpenApiParameter(
+        "referentiel", str, description="id du référentiel (cette version) ou son code (ex. RNCP36390)"
+    ),
     OpenApiParameter("status", str, enum=Dossier.Status.values, description="état du dossier"),
     OpenApiParameter(
         "decision", str, enum=[v for v in Dossier.Decision.values if v], description="décision du jury"
@@ -121,6 +128,7 @@ class CandidateDetailView(TenantAPIView):
 
 class CandidateRgpdExportView(TenantAPIView):
     required_permission = "candidates.rgpd"
+    binary_media_types = ("application/zip",)
 
     @extend_schema(
         responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="Export RGPD (ZIP : JSON + pièces)"
@@ -300,7 +308,13 @@ class DossierListCreateView(_ListView):
             *selectors.REFERENTIEL_HEAVY_FIELDS
         )
 
-    @extend_schema(parameters=FILTER_PARAMETERS, summary="Dossiers du centre (filtres comme la page)")
+    @extend_schema(
+        parameters=[
+            *FILTER_PARAMETERS,
+            OpenApiParameter("candidate", OpenApiTypes.UUID, description="id du candidat"),
+        ],
+        summary="Dossiers du centre (filtres comme la page)",
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -314,14 +328,13 @@ class DossierListCreateView(_ListView):
         data.is_valid(raise_exception=True)
         v = data.validated_data
         candidate = selectors.candidate_get(public_id=v["candidate"])
-        try:
-            referentiel = referentiel_get(
-                organisation=request._request.organisation, public_id=v["referentiel"]
-            )
-        except Http404 as exc:  # the catalogue's 404: say which field
+        referentiel = referentiel_resolve(
+            referentiel_list(organisation=request._request.organisation), v["referentiel"]
+        )
+        if referentiel is None:
             raise ApplicationError(
                 "Référentiel introuvable ou non habilité pour ce centre.", field="referentiel"
-            ) from exc
+            )
         with transaction.atomic():
             blocs, modalites = _plan(referentiel.pk, v.get("blocs"), v.get("modalites"))
             dossier = services.dossier_create(
@@ -468,6 +481,7 @@ class DossierPieceListCreateView(_ListView):
 
 class PieceDetailView(TenantAPIView):
     required_permission = {"GET": "pieces.view", "DELETE": "pieces.upload"}
+    binary_media_types = tuple(kind.mime for kind in sniffing.ACCEPTED)
 
     @extend_schema(
         # served with the type its content was sniffed as at upload
@@ -484,7 +498,7 @@ class PieceDetailView(TenantAPIView):
         response = FileResponse(
             piece.file.open("rb"),
             as_attachment=True,
-            filename=piece.original_name,
+            filename=clean_filename(piece.original_name),
             content_type=piece.content_type,
         )
         response["X-Content-Type-Options"] = "nosniff"

@@ -41,6 +41,7 @@ from candidates.models import (
 )
 from candidates.validators import siret_is_valid
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from organisations.tenancy import current_organisation
 from referentiels.models import Bloc
 from referentiels.selectors import habilitation_list, referentiel_list
@@ -237,23 +238,38 @@ def _too_many_rows(limit: int) -> ApplicationError:
 
 
 def _xlsx_check_size(data: bytes) -> None:
-    """Refuse a workbook whose members inflate beyond the cap (zip bomb), before it is parsed."""
-    import zipfile
-
+    """Refuse a workbook whose members inflate beyond the cap (zip bomb), before it is parsed:
+    declared sizes first, then every member actually inflated in bounded chunks."""
     from django.conf import settings
 
+    from core.archives import check_archive
+
     limit = int(getattr(settings, "CANDIDATE_IMPORT_MAX_UNCOMPRESSED_BYTES", MAX_UNCOMPRESSED_BYTES_DEFAULT))
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            total = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
-        raise ApplicationError(f"Classeur XLSX illisible : {exc.__class__.__name__}.", field="file") from exc
-    if total > limit:
+    check_archive(data, label="Classeur XLSX", max_total=limit)
+
+
+#: Columns read from a workbook (``CANDIDATE_IMPORT_MAX_COLUMNS``): the import's columns are a few
+#: tens; a sheet declaring more (``<dimension ref="A1:ALL49000"/>``) would make openpyxl pad every
+#: row to that width, so it is refused from its declaration, before any cell is read.
+MAX_COLUMNS_DEFAULT = 200
+
+
+def _xlsx_check_dimension(sheet, limit: int) -> int:
+    """The number of columns to read; refuses a sheet declaring too many rows or columns."""
+    from django.conf import settings
+
+    max_columns = int(getattr(settings, "CANDIDATE_IMPORT_MAX_COLUMNS", MAX_COLUMNS_DEFAULT))
+    declared_columns = sheet.max_column or 0  # read-only: the sheet's <dimension>, nothing parsed yet
+    declared_rows = sheet.max_row or 0
+    if declared_columns > max_columns:
         raise ApplicationError(
-            f"Classeur XLSX trop volumineux une fois décompressé (plus de {limit / 1_048_576:.0f} Mo) : "
-            "enregistrez-le de nouveau ou exportez-le en CSV.",
+            f"Classeur XLSX refusé : la feuille déclare {declared_columns} colonnes, au plus {max_columns} "
+            "sont lues (supprimez les colonnes inutiles ou exportez en CSV).",
             field="file",
         )
+    if declared_rows > limit + 1:
+        raise _too_many_rows(limit)
+    return min(declared_columns, max_columns) if declared_columns else max_columns
 
 
 def read_rows(data: bytes, file_format: str) -> tuple[list[str], list[list[str]]]:
@@ -271,8 +287,14 @@ def read_rows(data: bytes, file_format: str) -> tuple[list[str], list[list[str]]
             ) from exc
         try:
             sheet = workbook.worksheets[0]
+            max_columns = _xlsx_check_dimension(sheet, limit)
             rows = []
-            for row in sheet.iter_rows(values_only=True):
+            # a sheet without a declared dimension is still read at most ``max_columns`` wide
+            for row in sheet.iter_rows(values_only=True, max_col=max_columns):
+                width = len(row) if any(row) else 0  # ``any`` runs in C: blank rows cost nothing
+                while width and row[width - 1] in (None, ""):
+                    width -= 1
+                row = row[:width]
                 if len(rows) > limit:  # header + ``limit`` data rows; blank formatted rows are dropped
                     if any(v not in (None, "") for v in row):
                         raise _too_many_rows(limit)
@@ -769,7 +791,7 @@ def _single_modalites(referentiel_ids: list[int]) -> dict[int, list[tuple[int, i
 def template_csv() -> str:
     """A model file: the header and one example row."""
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_writer(out, delimiter=";")
     writer.writerow(COLUMNS)
     example = {
         "nom_naissance": "DUPONT",

@@ -76,6 +76,7 @@ class Candidate(TenantModel):
                 fields=["organisation", "naissance_annee", "naissance_mois", "naissance_jour"],
                 name="candidate_org_birth",
             ),
+            models.Index(fields=["organisation", "created_at", "id"], name="candidate_org_created"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -257,6 +258,7 @@ class Dossier(TenantModel):
         indexes = [
             models.Index(fields=["organisation", "status"], name="dossier_org_status"),
             models.Index(fields=["organisation", "referentiel"], name="dossier_org_referentiel"),
+            models.Index(fields=["organisation", "created_at", "id"], name="dossier_org_created"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -288,6 +290,20 @@ class Dossier(TenantModel):
                 name="dossier_one_retake_per_attempt",
             ),
         ]
+
+    # The badge colour of each status (candidates/partials/status_class.html, without an include
+    # per row on the lists).
+    STATUS_BADGES = {
+        "inscrit": "badge-info",
+        "en_evaluation": "badge-info",
+        "pret_pour_jury": "badge-warn",
+        "delibere": "badge-ok",
+        "abandon": "badge-err",
+    }
+
+    @property
+    def status_badge(self) -> str:
+        return self.STATUS_BADGES.get(self.status, "")
 
     def __str__(self) -> str:
         return f"{self.candidate} — {self.referentiel.code} (tentative {self.attempt})"

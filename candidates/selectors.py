@@ -22,6 +22,7 @@ from candidates.models import (
     Piece,
     Tuteur,
 )
+from candidates.search import candidate_word
 from organisations.services import audit_record
 from referentiels.models import Bloc, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
@@ -54,6 +55,7 @@ class CandidateFilters:
     voie_acces: str = ""
     tiers_temps: bool | None = None
     session: str = ""  # public_id of a session d'examen
+    candidate: str = ""  # public_id of a candidate (the dossier list)
     sort: str = "nom"
     errors: dict = field(default_factory=dict)
 
@@ -73,6 +75,7 @@ class CandidateFilters:
             if tiers in ("0", "false", "non")
             else None,
             session=params.get("session", "").strip(),
+            candidate=params.get("candidate", "").strip(),
             sort=params.get("sort", "nom") if params.get("sort", "nom") in SORTS else "nom",
         )
         if filters.session:
@@ -80,16 +83,32 @@ class CandidateFilters:
                 uuid.UUID(filters.session)
             except ValueError:
                 filters.errors["session"] = f"Session inconnue : « {filters.session[:40]} »."
+        if filters.candidate:
+            try:
+                uuid.UUID(filters.candidate)
+            except ValueError:
+                filters.errors["candidate"] = f"Candidat inconnu : « {filters.candidate[:40]} »."
         if filters.status and filters.status not in Dossier.Status.values:
             filters.errors["status"] = f"État inconnu : « {filters.status} »."
         if filters.naissance and parse_birth(filters.naissance) is None:
-            filters.errors["naissance"] = "Date de naissance à saisir en jj/mm/aaaa, mm/aaaa ou aaaa."
+            filters.errors["naissance"] = (
+                "Date de naissance à saisir en jj/mm/aaaa, mm/aaaa ou aaaa (ou aaaa-mm-jj, aaaa-mm)."
+            )
         return filters
 
 
 def parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
     """``dd/mm/yyyy`` → (y, m, d); ``mm/yyyy`` → (y, m, None); ``yyyy`` → (y, None, None)."""
     text = text.strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text)
+    if iso:  # ISO 8601, as the API writes it: aaaa-mm-jj or aaaa-mm
+        year, month = int(iso.group(1)), int(iso.group(2))
+        day = int(iso.group(3)) if iso.group(3) else None
+        try:
+            dt.date(year, month, day or 1)
+        except ValueError:
+            return None
+        return year, month, day
     m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
     if m:
         day, month, year = (int(x) for x in m.groups())
@@ -110,7 +129,10 @@ def parse_birth(text: str) -> tuple[int, int | None, int | None] | None:
 def _dossier_q(filters: CandidateFilters) -> Q | None:
     q = Q()
     if filters.referentiel:
-        q &= Q(referentiel__code=filters.referentiel)
+        try:  # its id (that version) or its code (every version)
+            q &= Q(referentiel__public_id=uuid.UUID(filters.referentiel))
+        except ValueError:
+            q &= Q(referentiel__code=filters.referentiel)
     if filters.status and not filters.errors.get("status"):
         q &= Q(status=filters.status)
     if filters.decision:
@@ -167,13 +189,7 @@ def candidate_list(*, filters: CandidateFilters | None = None, actor=None) -> Qu
     filters = filters or CandidateFilters()
     qs = _visible(Candidate.objects.all(), actor)
     for word in filters.q.split():
-        qs = qs.filter(
-            Q(nom_naissance__icontains=word)
-            | Q(nom_usage__icontains=word)
-            | Q(prenom1__icontains=word)
-            | Q(prenom2__icontains=word)
-            | Q(email__icontains=word)
-        )
+        qs = qs.filter(candidate_word(word))  # names and e-mail, through the trigram index
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth
@@ -203,13 +219,10 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
     dossier_q = _dossier_q(filters)
     if dossier_q is not None:
         qs = qs.filter(dossier_q)
+    if filters.candidate:
+        qs = qs.filter(candidate__public_id=filters.candidate)
     for word in filters.q.split():
-        qs = qs.filter(
-            Q(candidate__nom_naissance__icontains=word)
-            | Q(candidate__nom_usage__icontains=word)
-            | Q(candidate__prenom1__icontains=word)
-            | Q(candidate__email__icontains=word)
-        )
+        qs = qs.filter(candidate_word(word))  # the joined candidate's names and e-mail (trigram index)
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth

@@ -52,14 +52,31 @@ class InlineEnums:
             return False
 
 
+BIRTH_HELP = "date de naissance ISO 8601 : aaaa-mm-jj, ou aaaa-mm, ou aaaa quand seule l'année est connue"
+BIRTH_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+
+
+def birth_iso(candidate) -> str:
+    """The candidate's birth date as ISO 8601 at its precision: 1999-03-12, 1999-03 or 1999."""
+    parts = [f"{candidate.naissance_annee:04d}"]
+    if candidate.naissance_mois:
+        parts.append(f"{candidate.naissance_mois:02d}")
+        if candidate.naissance_jour:
+            parts.append(f"{candidate.naissance_jour:02d}")
+    return "-".join(parts)
+
+
 class CandidateSerializer(InlineEnums, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    date_naissance = serializers.CharField(source="naissance_date_affichee", read_only=True)
+    date_naissance = serializers.SerializerMethodField(help_text=BIRTH_HELP)
 
     class Meta:
         model = Candidate
         fields = ["id", *CANDIDATE_FIELDS, "date_naissance", "created_at", "updated_at", "erased_at"]
         read_only_fields = fields
+
+    def get_date_naissance(self, obj) -> str:
+        return birth_iso(obj)
 
 
 class DossierSummarySerializer(InlineEnums, serializers.ModelSerializer):
@@ -81,11 +98,39 @@ class CandidateListSerializer(CandidateSerializer):
 
 
 class CandidateInputSerializer(InlineEnums, serializers.ModelSerializer):
+    """The birth date is ``date_naissance`` (ISO 8601, full date or year), as the candidate's
+    answer gives it; ``naissance_annee`` / ``_mois`` / ``_jour`` stay accepted (older clients)."""
+
+    date_naissance = serializers.RegexField(
+        BIRTH_PATTERN,
+        required=False,
+        help_text=BIRTH_HELP,
+        error_messages={"invalid": "Date de naissance à écrire aaaa-mm-jj, aaaa-mm ou aaaa (ISO 8601)."},
+    )
+
     class Meta:
         model = Candidate
-        fields = list(CANDIDATE_FIELDS)
+        fields = [*CANDIDATE_FIELDS, "date_naissance"]
         # Checks are the model's (run by the service); keep DRF from duplicating them.
-        extra_kwargs = {f: {"validators": []} for f in CANDIDATE_FIELDS}
+        extra_kwargs = {
+            **{f: {"validators": []} for f in CANDIDATE_FIELDS},
+            "naissance_annee": {"validators": [], "required": False},
+        }
+
+    def validate(self, attrs):
+        iso = attrs.pop("date_naissance", None)
+        if iso is not None:
+            year, month, day = ([int(p) for p in iso.split("-")] + [None, None])[:3]
+            parts = {"naissance_annee": year, "naissance_mois": month, "naissance_jour": day}
+            clash = [k for k, v in parts.items() if k in attrs and attrs[k] != v]
+            if clash:
+                raise serializers.ValidationError(
+                    {"date_naissance": [f"Contredit {', '.join(clash)} : n'envoyez que « date_naissance »."]}
+                )
+            attrs.update(parts)
+        if self.instance is None and not attrs.get("naissance_annee"):
+            raise serializers.ValidationError({"date_naissance": ["La date de naissance est obligatoire."]})
+        return attrs
 
 
 class EntrepriseSerializer(InlineEnums, serializers.ModelSerializer):
@@ -216,7 +261,10 @@ class DossierFieldsSerializer(InlineEnums, serializers.Serializer):
 
 class DossierCreateSerializer(DossierFieldsSerializer):
     candidate = serializers.UUIDField(help_text="id du candidat")
-    referentiel = serializers.UUIDField(help_text="id de la version publiée du référentiel")
+    referentiel = serializers.CharField(
+        max_length=60,
+        help_text="id du référentiel (cette version) ou son code (la version publiée la plus récente)",
+    )
     blocs = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="codes des blocs visés (tous si absent)"
     )

@@ -12,7 +12,9 @@ from pathlib import PurePath
 
 import puremagic
 
+from core.archives import check_archive, read_member
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ ODP = Sniffed(
 )
 OLE = Sniffed("Office 97-2003", "application/x-ole-storage", ".doc", frozenset({".doc", ".xls", ".ppt"}))
 
+ARCHIVES = frozenset({DOCX, XLSX, PPTX, ODT, ODS, ODP})
 ACCEPTED = (PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT, ODS, ODP, OLE)
 ACCEPTED_LABEL = "PDF, PNG, JPEG, Word, Excel, PowerPoint ou OpenDocument"
 ACCEPT_ATTRIBUTE = ".pdf,.png,.jpg,.jpeg,.docx,.xlsx,.pptx,.odt,.ods,.odp,.doc,.xls,.ppt"
@@ -85,8 +88,17 @@ def _zip_kind(data: bytes) -> Sniffed | None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = set(archive.namelist())
         if "mimetype" in names:
-            return OPENDOCUMENT.get(archive.read("mimetype").strip())
-    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+            # bounded: the member may claim a few bytes and inflate to gigabytes
+            return OPENDOCUMENT.get(read_member(archive, "mimetype", 128).strip())
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        OSError,
+        KeyError,
+        RuntimeError,
+        EOFError,
+    ):
         return None
     if "[Content_Types].xml" not in names:
         return None
@@ -124,6 +136,7 @@ def sniff_bytes(data: bytes) -> Sniffed | None:
 
 def sniff_upload(uploaded_file, name: str) -> Sniffed:
     """Check an uploaded file (Django ``UploadedFile``) or raise ``ApplicationError`` on ``file``."""
+    name = clean_filename(name)  # shown in the messages below
     uploaded_file.seek(0)
     data = uploaded_file.read()
     uploaded_file.seek(0)
@@ -144,4 +157,7 @@ def sniff_upload(uploaded_file, name: str) -> Sniffed:
             "renommez-le correctement ou déposez le bon fichier.",
             field="file",
         )
+    if sniffed in ARCHIVES:
+        # declared and actual member sizes within the budget, read in bounded chunks
+        check_archive(io.BytesIO(data), label=f"« {name} »")
     return sniffed

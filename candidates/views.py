@@ -1,10 +1,8 @@
 """HTML pages of candidates and dossiers: parse, call a service or selector, render. Nothing else."""
 
-import csv
 import io
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -17,7 +15,11 @@ from candidates import rgpd, selectors, services
 from candidates.forms import CandidateForm, DossierForm, EraseForm, ImportForm, PieceForm, TransitionForm
 from candidates.importer import template_csv
 from candidates.models import Dossier, ImportJob
+from candidates.plan_check import dossier_plan_check
 from core.errors import ApplicationError
+from core.exports import csv_writer, xlsx_append
+from core.filenames import clean_filename
+from core.pagination import EstimatedCountPaginator
 from organisations.permissions import membership_can, require_capability
 
 PAGE_SIZE = 25
@@ -35,9 +37,9 @@ def _form_error(form, exc: ApplicationError) -> None:
 
 def _list_context(request) -> dict:
     filters = selectors.CandidateFilters.from_params(request.GET)
-    page = Paginator(selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    page = EstimatedCountPaginator(
+        selectors.candidate_list(filters=filters, actor=request.membership), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     return {
@@ -109,9 +111,9 @@ def candidate_export(request, org_slug, fmt):
 
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet("Candidats")
-        sheet.append([label for label, _fn in EXPORT_COLUMNS])
+        xlsx_append(sheet, [label for label, _fn in EXPORT_COLUMNS])
         for row in _export_rows(filters):
-            sheet.append(row)
+            xlsx_append(sheet, row)
         out = io.BytesIO()
         workbook.save(out)
         response = HttpResponse(
@@ -122,7 +124,7 @@ def candidate_export(request, org_slug, fmt):
     if fmt != "csv":
         raise Http404
     # The rows are built while the tenant scope is active: materialise them here.
-    writer = csv.writer(_Echo(), delimiter=";")
+    writer = csv_writer(_Echo(), delimiter=";")
     lines = ["\ufeff" + writer.writerow([label for label, _fn in EXPORT_COLUMNS])]
     lines += [writer.writerow(row) for row in _export_rows(filters)]
     response = StreamingHttpResponse(iter(lines), content_type="text/csv; charset=utf-8")
@@ -448,11 +450,12 @@ def _plan_input(post) -> tuple[list[int], dict[str, str]]:
 @require_POST
 def dossier_plan_validate(request, org_slug, dossier_id):
     """htmx: the bloc checkbox or the modalité select that changed (``HX-Trigger``: its id),
-    re-rendered with what :func:`services.dossier_plan_update` would refuse — nothing written."""
+    re-rendered with what :func:`services.dossier_plan_update` would refuse — read only (a write
+    here took the embedded SQLite's write lock on every change of a dropdown)."""
     dossier = selectors.dossier_get(public_id=dossier_id)
     trigger = request.headers.get("HX-Trigger", "")
     blocs, modalites = _plan_input(request.POST)
-    errors = services.dossier_plan_errors(dossier=dossier, blocs=blocs, modalites=modalites)
+    errors = dossier_plan_check(dossier=dossier, blocs=blocs, modalites=modalites)
     for row in selectors.dossier_grid(dossier=dossier):
         if trigger == f"bloc-{row.bloc.pk}" and not (row.vise and row.vise.acquis_anterieur):
             return render(
@@ -576,7 +579,7 @@ def piece_download(request, org_slug, piece_id):
     response = FileResponse(
         piece.file.open("rb"),
         as_attachment=True,
-        filename=piece.original_name,
+        filename=clean_filename(piece.original_name),
         content_type=piece.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"

@@ -112,10 +112,14 @@ class ResultsView(CertificateurAPIView):
 
 class ResultsFileView(CertificateurAPIView):
     required_permission = "oversight.export"
+    binary_media_types = ("text/csv", exports.CONTENT_TYPES["xlsx"])
 
     @extend_schema(
         parameters=FILTERS,
-        responses={200: OpenApiResponse(description="fichier CSV ou XLSX")},
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, exports.CONTENT_TYPES["xlsx"]): OpenApiTypes.BINARY,
+        },
         summary="Export des résultats (csv ou xlsx)",
     )
     def get(self, request, org_slug, fmt):
@@ -261,9 +265,10 @@ class FluxListCreateView(CertificateurAPIView):
 
 class FluxFileView(CertificateurAPIView):
     required_permission = "oversight.export"
+    binary_media_types = ("application/xml",)
 
     @extend_schema(
-        responses={200: OpenApiResponse(description="XML du flux")},
+        responses={(200, "application/xml"): OpenApiResponse(OpenApiTypes.BINARY, description="XML du flux")},
         summary="Télécharger un fichier d'accrochage",
     )
     def get(self, request, org_slug, flux_id):

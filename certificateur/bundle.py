@@ -6,7 +6,6 @@ Once sent, the certificateur records the date (:func:`jury_transmission_record`)
 then no longer shown late.
 """
 
-import csv
 import datetime as dt
 import io
 import zipfile
@@ -19,6 +18,7 @@ from django.utils import timezone
 from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, JuryTransmission, add_months
 from certificateur.oversight import oversight_context
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from organisations.models import Organisation
 from organisations.tenancy import tenant_context
 
@@ -156,7 +156,7 @@ def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple
         emargements = [(d, document_file_read(document=d)) for d in _emargements(jury)]
 
     composition = io.StringIO()
-    writer = csv.writer(composition, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(composition, delimiter=";", lineterminator="\r\n")
     writer.writerow(
         [
             "nom",

@@ -4,10 +4,10 @@ CSV: UTF-8 with BOM, ``;`` separator, one header line (what French spreadsheet s
 as is). XLSX: one sheet « Résultats », same header. Documented in docs/certificateur-exports.md.
 """
 
-import csv
 import io
 
 from certificateur.selectors import EXPORT_COLUMNS
+from core.exports import csv_writer, xlsx_append
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -17,7 +17,7 @@ CONTENT_TYPES = {
 
 def to_csv(rows: list[dict]) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer = csv_writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([header for _key, header, _doc in EXPORT_COLUMNS])
     for row in rows:
         writer.writerow([row[key] for key, _h, _d in EXPORT_COLUMNS])
@@ -29,9 +29,9 @@ def to_xlsx(rows: list[dict]) -> bytes:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Résultats")
-    sheet.append([header for _key, header, _doc in EXPORT_COLUMNS])
+    xlsx_append(sheet, [header for _key, header, _doc in EXPORT_COLUMNS])
     for row in rows:
-        sheet.append([row[key] for key, _h, _d in EXPORT_COLUMNS])
+        xlsx_append(sheet, [row[key] for key, _h, _d in EXPORT_COLUMNS])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from certificateur.urls import public_urlpatterns as certificateur_public_urls
-from core.views import health, ping
+from core.views import favicon, health, ping
+from espace_candidat.urls import public_urlpatterns as espace_public_urls
 from evaluations import views as evaluation_views
 from organisations import views as org_views
 from organisations.api import MeView
@@ -23,6 +24,7 @@ api_v1 = [
     path("verifier/", include("documents.public_api_urls")),
     path("o/<slug:org_slug>/", include("juries.api_urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.api_urls")),
+    path("o/<slug:org_slug>/", include("integrations.api_urls")),
 ]
 
 urlpatterns = [
@@ -39,13 +41,16 @@ urlpatterns = [
     path("verifier/", include("documents.public_urls")),
     path("o/<slug:org_slug>/jurys/", include("juries.urls")),
     path("o/<slug:org_slug>/supervision/", include("certificateur.urls")),
+    path("o/<slug:org_slug>/", include("espace_candidat.urls")),
     path("", include(certificateur_public_urls)),
+    path("", include(espace_public_urls)),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/schema/swagger/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/schema/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
     path("sante", health, name="health"),
     path("ping", ping, name="ping"),
+    path("favicon.ico", favicon, name="favicon"),
 ]
 
 handler400 = "core.views.bad_request"

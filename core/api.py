@@ -7,16 +7,73 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ApplicationError
+from core.pagination import EstimatedCountPaginator
 
 
 class Pagination(PageNumberPagination):
+    """Page numbers; ``count`` is exact up to 1,000 rows, the planner's estimate beyond, and
+    ``count_is_estimate`` says which (core/pagination.py): no ``COUNT(*)`` over a whole centre."""
+
     page_size_query_param = "page_size"
     max_page_size = 500
+    django_paginator_class = EstimatedCountPaginator
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_is_estimate": self.page.paginator.count_is_estimate,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        response["properties"]["count_is_estimate"] = {
+            "type": "boolean",
+            "description": "vrai quand count est une estimation (plus de 1 000 lignes)",
+        }
+        return response
+
+
+class ContentNegotiation(DefaultContentNegotiation):
+    """A download view declares ``binary_media_types`` (what its GET answers, e.g. PDF): its
+    ``Accept`` is checked against them — ``application/pdf``, ``application/*`` or ``*/*`` (or no
+    header) pass, ``application/json`` alone is refused (406) since the answer is not JSON — and
+    its errors stay in the JSON envelope. Every other view negotiates as DRF does."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        view = (getattr(request, "parser_context", None) or {}).get("view")
+        binary = getattr(view, "binary_media_types", None)
+        if not binary or request.method not in ("GET", "HEAD"):
+            return super().select_renderer(request, renderers, format_suffix)
+        json_renderer = next((r for r in renderers if isinstance(r, JSONRenderer)), renderers[0])
+        accepted = [
+            media_range.split(";")[0].strip()
+            for media_range in (request.META.get("HTTP_ACCEPT") or "*/*").split(",")
+        ]
+        for media_range in accepted:
+            if any(_media_matches(media_type, media_range) for media_type in binary):
+                return json_renderer, json_renderer.media_type
+        raise exceptions.NotAcceptable(
+            f"Cette adresse renvoie un fichier ({', '.join(binary)}) : demandez ce type dans "
+            "l'en-tête « Accept » (ou */*)."
+        )
+
+
+def _media_matches(media_type: str, media_range: str) -> bool:
+    kind, _, sub = media_type.partition("/")
+    range_kind, _, range_sub = media_range.partition("/")
+    return range_kind in ("*", kind) and range_sub in ("*", sub, "")
 
 
 def _fields_from(detail) -> dict:

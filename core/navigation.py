@@ -13,6 +13,8 @@ NAV: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Avis entreprise", "avis_list", "avis.give", ("centre",)),
     ("Jurys", "jury_list", "juries.view", ("centre",)),
     ("Documents", "document_list", "documents.view", ("centre",)),
+    ("Demandes des candidats", "espace_centre_requests", "demandes.manage", ("centre",)),
+    ("Suivi des certifiés", "espace_centre_suivi", "suivi.view", ("centre",)),
     ("Supervision", "oversight", "oversight.view", ("certificateur",)),
     ("Membres", "members", "members.view", ("centre", "certificateur")),
     ("Jetons API", "tokens", "tokens.manage", ("centre", "certificateur")),

@@ -90,3 +90,27 @@ class KnownFieldsSerializer(serializers.Serializer):
         if errors:
             raise serializers.ValidationError(errors)
         return value
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": (
+        "Clé choisie par le client (un UUID par exemple) : une requête renvoyée avec la même clé "
+        "dans les 24 h reçoit la première réponse (en-tête « Idempotent-Replayed: true ») au lieu "
+        "de créer un doublon ; la même clé avec une autre requête est refusée (422)."
+    ),
+}
+
+
+def idempotency_header(result, generator, request, public):
+    """Postprocessing hook: every POST of an organisation's API takes ``Idempotency-Key``."""
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/o/") or "post" not in operations:
+            continue
+        parameters = operations["post"].setdefault("parameters", [])
+        if not any(p.get("name") == "Idempotency-Key" for p in parameters):
+            parameters.append(IDEMPOTENCY_PARAMETER)
+    return result

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.views import defaults
 
 from core.api import error_body
+from core.middleware import not_found_message
 
 
 def _check_database() -> str:
@@ -41,6 +42,18 @@ def _check_celery() -> str:
     except Exception as exc:  # noqa: BLE001
         return f"erreur : {exc.__class__.__name__}"
     return f"ok ({len(replies)} worker(s))" if replies else "aucun worker"
+
+
+def favicon(request):
+    """``/favicon.ico``: browsers ask for it on their own, logged in or not, enrolled or not."""
+    from django.contrib.staticfiles import finders
+    from django.http import FileResponse
+
+    return FileResponse(
+        open(finders.find("img/favicon.ico"), "rb"),  # noqa: SIM115 - FileResponse closes it
+        content_type="image/x-icon",
+        headers={"Cache-Control": "public, max-age=604800"},
+    )
 
 
 def ping(request):
@@ -80,7 +93,7 @@ def bad_request(request, exception):
 
 def page_not_found(request, exception):
     if _is_api(request):
-        return JsonResponse(error_body("not_found", "Introuvable."), status=404)
+        return JsonResponse(error_body("not_found", not_found_message(request)), status=404)
     return defaults.page_not_found(request, exception)
 
 

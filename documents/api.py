@@ -1,9 +1,10 @@
 """Documents API: one ``APIView`` per operation; parse, call the service or selector, serialize."""
 
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
@@ -15,6 +16,8 @@ from documents.serializers import (
     BatchProgressSerializer,
     DocumentDetailSerializer,
     DocumentSerializer,
+    ReissueDecisionSerializer,
+    ReissueRequestSerializer,
     ReissueSerializer,
     RevokeSerializer,
     VerificationSerializer,
@@ -64,6 +67,7 @@ class DocumentDetailView(TenantAPIView):
 
 class DocumentDownloadView(TenantAPIView):
     required_permission = "documents.view"
+    binary_media_types = ("application/pdf",)
 
     @extend_schema(
         parameters=[
@@ -109,25 +113,67 @@ class DocumentRevokeView(TenantAPIView):
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.document_revoke(
-            document=document, by=self.membership, reason=data.validated_data["reason"]
+            document=document,
+            by=self.membership,
+            reason=data.validated_data["reason"],
+            category=data.validated_data["category"],
         )
         return Response(DocumentSerializer(document, context={"org_slug": org_slug}).data)
 
 
 class DocumentReissueView(TenantAPIView):
     required_permission = "documents.revoke"
+    parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        request=ReissueSerializer,
-        responses=DocumentSerializer,
-        summary="Rééditer (même numéro, même code, nouvelle version)",
+        request={"multipart/form-data": ReissueSerializer},
+        responses=ReissueRequestSerializer,
+        summary="Demander une réédition (correction d'état civil, pièce justificative)",
+        description="Seuls les champs d'état civil du titulaire sont acceptés ; une autre personne de "
+        "l'organisme approuve (POST reissue-requests/{request_id}/approve) et le document est alors établi "
+        "à nouveau à partir du référentiel et de la décision signée.",
     )
     def post(self, request, org_slug, public_id):
         document = selectors.document_get(actor=self.membership, public_id=public_id)
         data = ReissueSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        document = services.document_reissue(document=document, by=self.membership, **data.validated_data)
-        return Response(DocumentSerializer(document, context={"org_slug": org_slug}).data)
+        values = dict(data.validated_data)
+        reason, piece = values.pop("reason"), values.pop("piece")
+        reissue = services.reissue_request_create(
+            document=document, by=self.membership, reason=reason, identity=values, piece=piece
+        )
+        return Response(ReissueRequestSerializer(reissue).data, status=201)
+
+
+class ReissueDecisionView(TenantAPIView):
+    required_permission = "documents.revoke"
+    approve = True
+
+    @extend_schema(
+        request=ReissueDecisionSerializer,
+        responses=ReissueRequestSerializer,
+        summary="Approuver ou refuser une demande de réédition (pas par son auteur)",
+    )
+    def post(self, request, org_slug, request_id):
+        from documents.models import ReissueRequest
+
+        reissue = ReissueRequest.objects.filter(public_id=request_id).first()
+        if reissue is None:
+            raise Http404
+        data = ReissueDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reissue = services.reissue_request_decide(
+            request=reissue, by=self.membership, approve=self.approve, note=data.validated_data["note"]
+        )
+        return Response(ReissueRequestSerializer(reissue).data)
+
+
+class ReissueApproveView(ReissueDecisionView):
+    approve = True
+
+
+class ReissueRefuseView(ReissueDecisionView):
+    approve = False
 
 
 class BatchProgressView(TenantAPIView):
@@ -144,6 +190,7 @@ class BatchProgressView(TenantAPIView):
 
 class BatchZipView(TenantAPIView):
     required_permission = "documents.view"
+    binary_media_types = ("application/zip",)
 
     @extend_schema(
         parameters=[GROUP_PARAM],

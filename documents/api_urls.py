@@ -12,4 +12,14 @@ urlpatterns = [
     path("<uuid:public_id>/credential", api.DocumentCredentialView.as_view(), name="api-document-credential"),
     path("<uuid:public_id>/revoke", api.DocumentRevokeView.as_view(), name="api-document-revoke"),
     path("<uuid:public_id>/reissue", api.DocumentReissueView.as_view(), name="api-document-reissue"),
+    path(
+        "reissue-requests/<uuid:request_id>/approve",
+        api.ReissueApproveView.as_view(),
+        name="api-document-reissue-approve",
+    ),
+    path(
+        "reissue-requests/<uuid:request_id>/refuse",
+        api.ReissueRefuseView.as_view(),
+        name="api-document-reissue-refuse",
+    ),
 ]

@@ -30,9 +30,11 @@ PARCHEMIN = {
     "niveau_cec": "5",
     "repertoire": "RNCP",
     "code_certification": "RNCP36390",
-    "date_decision": "2022-03-29",
-    "duree": "3 ans",
-    "codes_nsf": "324 — Secrétariat, bureautique",
+    "numero_enregistrement": "RNCP36390",
+    "enregistrement": "Certification enregistrée au Répertoire national des certifications professionnelles "
+    "sous le numéro RNCP36390 par décision du directeur général de France compétences en date du "
+    "29/03/2022, pour une durée de 3 ans.",
+    "codes_nsf": "324 Secrétariat, bureautique",
     "lieu": "Lyon",
     "date_deliberation": "2026-06-12",
     "signataires": [

@@ -18,46 +18,63 @@ class DocumentFilterForm(forms.Form):
 
 
 class RevokeForm(forms.Form):
+    category = forms.ChoiceField(
+        label="Catégorie publique",
+        choices=[("retrait", "Retrait décidé par l'organisme"), ("erreur", "Document délivré par erreur")],
+        help_text="Seule cette catégorie et la date figurent sur la page publique de vérification.",
+    )
     reason = forms.CharField(
-        label="Motif de la révocation",
+        label="Motif de la révocation (interne)",
         min_length=5,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Affiché sur la page publique de vérification.",
+        help_text="Conservé au dossier et au journal ; jamais affiché publiquement.",
     )
 
 
 class ReissueForm(forms.Form):
-    """A civil-status correction: the fields a parchemin shows about its holder."""
+    """A civil-status correction request: the holder's identity only, a reason and a pièce."""
 
-    holder_name = forms.CharField(label="Nom et prénom du titulaire", max_length=300)
-    civilite_titulaire = forms.CharField(label="Civilité", max_length=20, required=False)
-    naissance = forms.CharField(
-        label="Mention de naissance",
-        max_length=200,
-        required=False,
-        help_text="Par exemple : née le 03/02/1998 à Lyon (69)",
-    )
+    civilite = forms.ChoiceField(label="Civilité", choices=[("MME", "Madame"), ("M", "Monsieur")])
+    sexe = forms.ChoiceField(label="Sexe", choices=[("F", "Féminin"), ("M", "Masculin")])
+    nom_naissance = forms.CharField(label="Nom de naissance", max_length=60)
+    nom_usage = forms.CharField(label="Nom d'usage", max_length=60, required=False)
+    prenom1 = forms.CharField(label="Premier prénom", max_length=60)
+    prenom2 = forms.CharField(label="Deuxième prénom", max_length=60, required=False)
+    prenom3 = forms.CharField(label="Troisième prénom", max_length=60, required=False)
+    naissance_jour = forms.IntegerField(label="Jour de naissance", required=False, min_value=1, max_value=31)
+    naissance_mois = forms.IntegerField(label="Mois de naissance", required=False, min_value=1, max_value=12)
+    naissance_annee = forms.IntegerField(label="Année de naissance", min_value=1900, max_value=2100)
+    naissance_commune = forms.CharField(label="Commune de naissance", max_length=60, required=False)
     reason = forms.CharField(
-        label="Motif de la réédition", min_length=5, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        label="Motif de la correction",
+        min_length=5,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    piece = forms.FileField(
+        label="Pièce justificative (PDF, PNG ou JPEG)",
+        help_text="Acte d'état civil, jugement ou pièce d'identité. Une autre personne de l'organisme approuvera.",
     )
 
-    CONTEXT_FIELDS = ("civilite_titulaire", "naissance")
+    IDENTITY = (
+        "civilite",
+        "sexe",
+        "nom_naissance",
+        "nom_usage",
+        "prenom1",
+        "prenom2",
+        "prenom3",
+        "naissance_jour",
+        "naissance_mois",
+        "naissance_annee",
+        "naissance_commune",
+    )
 
     @classmethod
-    def for_document(cls, document: IssuedDocument, data=None):
-        initial = {
-            "holder_name": document.holder_name,
-            **{f: document.context.get(f, "") for f in cls.CONTEXT_FIELDS},
-        }
-        return cls(data, initial=initial)
+    def for_document(cls, document: IssuedDocument, data=None, files=None, candidate=None):
+        initial = {f: getattr(candidate, f, "") for f in cls.IDENTITY} if candidate is not None else {}
+        return cls(data, files, initial=initial)
 
-    def context_changes(self, document: IssuedDocument) -> dict:
-        changes = {}
-        if self.cleaned_data["holder_name"].strip() != document.holder_name:
-            changes["holder_name"] = self.cleaned_data["holder_name"].strip()
-        for field in self.CONTEXT_FIELDS:
-            value = self.cleaned_data[field].strip()
-            if value != (document.context.get(field) or ""):
-                changes[field] = value
-        return changes
+    def identity(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.IDENTITY}

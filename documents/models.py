@@ -11,6 +11,8 @@ numbered document is never deleted, a version row is never changed or deleted, a
 never goes back.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
@@ -110,7 +112,11 @@ class IssuedDocument(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["organisation", "status"], name="issueddocument_org_status")]
+        indexes = [
+            models.Index(fields=["organisation", "status"], name="issueddocument_org_status"),
+            # The list (newest first) reads its page from the index at any centre size.
+            models.Index(fields=["organisation", "created_at", "id"], name="issueddocument_org_created"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "idempotency_key"], name="issueddocument_unique_key"
@@ -200,6 +206,15 @@ class DocumentVersion(TenantModel):
         return f"{self.document_id} v{self.version}"
 
 
+class RevocationCategory(models.TextChoices):
+    """What a third party may read about a revocation: a fixed public category, never the
+    internal free-text reason (which stays on the document, for the organisation)."""
+
+    RECTIFICATION = "rectification", "Décision du jury rectifiée"
+    ERREUR = "erreur", "Document délivré par erreur"
+    RETRAIT = "retrait", "Retrait décidé par l'organisme"
+
+
 class VerificationRecord(models.Model):
     """Public registry entry of a numbered document: exactly what ``/verifier/<code>`` shows."""
 
@@ -256,3 +271,75 @@ def format_code(code: str) -> str:
 def normalise_code(raw: str) -> str:
     """What a person typed or scanned → the stored form (upper case, no separators)."""
     return "".join(ch for ch in (raw or "").upper() if ch.isalnum())[:32]
+
+
+#: The holder's civil-status fields a re-issue may correct (issue 13, point 5): nothing else.
+IDENTITY_FIELDS = (
+    "civilite",
+    "sexe",
+    "nom_naissance",
+    "nom_usage",
+    "prenom1",
+    "prenom2",
+    "prenom3",
+    "naissance_annee",
+    "naissance_mois",
+    "naissance_jour",
+    "naissance_commune",
+)
+
+
+def reissue_piece_path(instance, filename: str) -> str:
+    return f"reeditions/{instance.organisation_id}/{uuid.uuid4().hex}.bin"
+
+
+class ReissueRequest(TenantModel):
+    """A civil-status correction of a numbered document: requested by the centre with a reason
+    and a supporting pièce, approved by another person of the issuing body; the document is then
+    derived again from the référentiel version and the signed decision, with the corrected identity."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente d'approbation"
+        APPROVED = "approved", "Approuvée"
+        REFUSED = "refused", "Refusée"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, related_name="reissue_requests")
+    identity = models.JSONField("état civil corrigé", default=dict)
+    reason = models.TextField("motif")
+    piece = models.FileField(
+        "pièce justificative", storage=private_storage, upload_to=reissue_piece_path, max_length=300
+    )
+    piece_name = models.CharField("nom de la pièce", max_length=200)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("observation", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="reissuerequest_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "refused"]), name="reissuerequest_status_valid"
+            ),
+            # Two people: whoever asked cannot approve (or refuse) their own request.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="reissuerequest_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="reissuerequest_decided_has_decider",
+            ),
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(status="pending"), name="reissuerequest_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Réédition {self.document_id} ({self.get_status_display()})"

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.clientip import client_ip
 from documents import selectors
 from documents.models import format_code, normalise_code
 
@@ -21,8 +22,8 @@ RATE_LIMIT_PER_MINUTE = getattr(settings, "VERIFICATION_RATE_PER_MINUTE", 30)
 
 
 def _client_ip(request) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is forgeable unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "") or "inconnu"
+    # X-Forwarded-For is forgeable: only the entries of our own TRUSTED_PROXY_COUNT proxies count.
+    return client_ip(request) or "inconnu"
 
 
 def rate_limited(request, *, scope: str = "verifier", limit: int | None = None) -> bool:

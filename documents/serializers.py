@@ -59,14 +59,56 @@ class DocumentDetailSerializer(DocumentSerializer):
 
 
 class RevokeSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=1000)
+    reason = serializers.CharField(max_length=1000, help_text="Motif interne, jamais public.")
+    category = serializers.ChoiceField(
+        choices=["retrait", "erreur", "rectification"],
+        default="retrait",
+        help_text="Catégorie publique affichée sur la page de vérification (avec la date).",
+    )
 
 
 class ReissueSerializer(serializers.Serializer):
+    """A civil-status correction request (multipart): the holder's identity, a reason, a pièce.
+    No document content is accepted: the document is derived again once approved."""
+
     reason = serializers.CharField(max_length=1000)
-    context_changes = serializers.DictField(
-        help_text="Données corrigées, fusionnées dans le contexte ; « holder_name » et « title » changent ces champs."
-    )
+    piece = serializers.FileField(help_text="Pièce justificative : PDF, PNG ou JPEG, 10 Mo au plus.")
+    civilite = serializers.ChoiceField(choices=["M", "MME"])
+    sexe = serializers.ChoiceField(choices=["M", "F"])
+    nom_naissance = serializers.CharField(max_length=60)
+    nom_usage = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    prenom1 = serializers.CharField(max_length=60)
+    prenom2 = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    prenom3 = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    naissance_jour = serializers.IntegerField(required=False, allow_null=True, default=None)
+    naissance_mois = serializers.IntegerField(required=False, allow_null=True, default=None)
+    naissance_annee = serializers.IntegerField()
+    naissance_commune = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+    def to_internal_value(self, data):
+        unknown = sorted(set(getattr(data, "keys", dict)()) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError(
+                {
+                    k: ["Champ refusé : une réédition corrige uniquement l'état civil du titulaire."]
+                    for k in unknown
+                }
+            )
+        return super().to_internal_value(data)
+
+
+class ReissueRequestSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id")
+    document = serializers.UUIDField(source="document.public_id")
+    status = serializers.CharField()
+    identity = serializers.JSONField()
+    reason = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField()
+
+
+class ReissueDecisionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
 class BatchProgressSerializer(serializers.Serializer):

@@ -14,7 +14,6 @@ Guarantees:
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -35,6 +34,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -43,6 +43,7 @@ from documents.models import (
     DocumentVersion,
     IssuedDocument,
     NumberSequence,
+    RevocationCategory,
     VerificationRecord,
     format_code,
     private_storage,
@@ -58,7 +59,7 @@ MAX_ATTEMPTS = 5
 
 #: Context keys each numbered kind needs (the legal mentions and the verification registry).
 REQUIRED_CONTEXT: dict[str, tuple[str, ...]] = {
-    DocumentKind.PARCHEMIN: ("certificateur", "intitule", "code_certification", "lieu", "signataires"),
+    DocumentKind.PARCHEMIN: ("certificateur", "intitule", "lieu", "signataires"),
     DocumentKind.CERTIFICAT_BLOC: (
         "certificateur",
         "intitule",
@@ -241,7 +242,7 @@ def document_request(
                 holder_name=document.holder_name,
                 certification=_certification_text(kind, context),
                 niveau=_niveau_text(context),
-                code_certification=str(context.get("code_certification", "")),
+                code_certification=str(context.get("numero_enregistrement", "")),
                 certificateur_nom=str(context["certificateur"]),
                 issued_on=issued_on,
             )
@@ -360,6 +361,9 @@ def document_render(document: IssuedDocument) -> IssuedDocument:
     except BaseException:
         storage.delete(name)
         raise
+    from core.events import publish
+
+    publish("document.ready", document=document)
     return document
 
 
@@ -461,10 +465,20 @@ def _clean_reason(reason: str, what: str) -> str:
 
 
 @transaction.atomic
-def document_revoke(*, document: IssuedDocument, by, reason: str) -> IssuedDocument:
-    """Revoke ``document`` with a reason; the public verification page then says so."""
+def document_revoke(
+    *, document: IssuedDocument, by, reason: str, category: str = RevocationCategory.RETRAIT
+) -> IssuedDocument:
+    """Revoke ``document`` with a reason; the public verification page then says so with the
+    date and the fixed public ``category`` only (the free-text reason is never public)."""
     _check_actor(document, by)
     reason = _clean_reason(reason, "de révocation")
+    if category not in RevocationCategory.values:
+        raise ApplicationError(
+            "Choisissez la catégorie publique de la révocation : "
+            + ", ".join(f"« {label} »" for label in RevocationCategory.labels)
+            + ".",
+            field="category",
+        )
     document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     if document.is_revoked:
         raise ApplicationError(
@@ -475,7 +489,10 @@ def document_revoke(*, document: IssuedDocument, by, reason: str) -> IssuedDocum
     document.save(update_fields=["revoked_at", "revocation_reason", "revoked_by", "updated_at"])
     if document.is_numbered:
         VerificationRecord.objects.filter(code=document.verification_code).update(
-            status=VerificationRecord.Status.REVOKED, revoked_at=now, revocation_reason=reason, updated_at=now
+            status=VerificationRecord.Status.REVOKED,
+            revoked_at=now,
+            revocation_reason=RevocationCategory(category).label,
+            updated_at=now,
         )
         from certificateur.credentials import credentials_revoke_for_document
 
@@ -484,21 +501,12 @@ def document_revoke(*, document: IssuedDocument, by, reason: str) -> IssuedDocum
     return document
 
 
-#: What a re-issue may change: the holder's name, the title, and the rendered data.
-REISSUE_FIELDS = ("holder_name", "title")
+#: The context keys that show the holder's civil status: all a re-issue may change (issue 13,
+#: point 5). Everything else on a document is derived from the référentiel and the decision.
+CIVIL_STATUS_KEYS = ("holder_name", "civilite_titulaire", "naissance")
 
 
-@transaction.atomic
-def document_reissue(*, document: IssuedDocument, by, reason: str, context_changes: dict) -> IssuedDocument:
-    """Re-issue a numbered document after a correction: same number and code, version + 1.
-
-    ``context_changes`` is merged into the stored context; its keys ``holder_name`` and
-    ``title`` change those columns. The previous file, context and fingerprint are kept as a
-    :class:`DocumentVersion`; the new version is rendered after commit.
-    """
-    _check_actor(document, by)
-    reason = _clean_reason(reason, "de la réédition")
-    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+def _reissue_checks(document: IssuedDocument) -> None:
     if not document.is_numbered:
         raise ApplicationError(
             f"Seuls les parchemins et certificats de bloc se rééditent ; un(e) {document.get_kind_display().lower()} "
@@ -510,24 +518,58 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
         raise ApplicationError(
             "Le document n'est pas encore généré : attendez la fin de la génération pour le rééditer."
         )
+
+
+@transaction.atomic
+def document_reissue(*, document: IssuedDocument, by, reason: str, context_changes: dict) -> IssuedDocument:
+    """Re-issue a numbered document after a civil-status correction: same number and code,
+    version + 1. Internal: pages and the API go through :func:`reissue_request_create` and
+    :func:`reissue_request_decide` (two people, a supporting pièce, derived content).
+
+    ``context_changes`` may only carry the civil-status keys (``CIVIL_STATUS_KEYS``); any other
+    key is refused. The previous file, context and fingerprint are kept as a
+    :class:`DocumentVersion`; the new version is rendered after commit.
+    """
+    _check_actor(document, by)
+    reason = _clean_reason(reason, "de la réédition")
+    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    _reissue_checks(document)
     if not isinstance(context_changes, dict) or not context_changes:
         raise ApplicationError("Indiquez au moins une correction.", field="context_changes")
+    refused = sorted(set(context_changes) - set(CIVIL_STATUS_KEYS))
+    if refused:
+        raise ApplicationError(
+            "Une réédition corrige uniquement l'état civil du titulaire ; refusé : "
+            + ", ".join(f"« {k} »" for k in refused)
+            + ".",
+            field="context_changes",
+        )
     changes = dict(context_changes)
-    columns = {f: str(changes.pop(f)).strip() for f in REISSUE_FIELDS if f in changes}
-    if any(not v for v in columns.values()):
+    holder = str(changes.pop("holder_name", document.holder_name)).strip()
+    if not holder:
         raise ApplicationError(
             "Le titulaire et l'intitulé ne peuvent pas être vides.", field="context_changes"
         )
-    new_context = {**document.context, **changes}
+    new_context = {**document.context, **{k: str(v).strip() for k, v in changes.items()}}
+    return _reissue_apply(
+        document=document, by=by, reason=reason, holder_name=holder, title=document.title, context=new_context
+    )
+
+
+def _reissue_apply(
+    *, document: IssuedDocument, by, reason: str, holder_name: str, title: str, context: dict
+) -> IssuedDocument:
+    """Store the previous version, write the new content (locked row), update the public
+    registry, supersede the credential, audit, enqueue the rendering."""
     _check_request(
         kind=document.kind,
         certificateur=document.certificateur,
         idempotency_key=document.idempotency_key,
-        holder_name=columns.get("holder_name", document.holder_name),
-        title=columns.get("title", document.title),
-        context=new_context,
+        holder_name=holder_name,
+        title=title,
+        context=context,
     )
-    if new_context == document.context and all(getattr(document, f) == v for f, v in columns.items()):
+    if context == document.context and holder_name == document.holder_name and title == document.title:
         raise ApplicationError("Les corrections ne changent rien au document.", field="context_changes")
     DocumentVersion.objects.create(
         organisation=document.organisation,
@@ -541,9 +583,7 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
         reason=reason,
         replaced_by=by.user,
     )
-    for field, value in columns.items():
-        setattr(document, field, value)
-    document.context = new_context
+    document.holder_name, document.title, document.context = holder_name, title, context
     document.version += 1
     document.file = ""
     document.sha256, document.size, document.rendered_at = "", 0, None
@@ -553,10 +593,10 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
         status=VerificationRecord.Status.REISSUED,
         version=document.version,
         holder_name=document.holder_name,
-        certification=_certification_text(document.kind, new_context),
-        niveau=_niveau_text(new_context),
-        code_certification=str(new_context.get("code_certification", "")),
-        certificateur_nom=str(new_context["certificateur"]),
+        certification=_certification_text(document.kind, context),
+        niveau=_niveau_text(context),
+        code_certification=str(context.get("numero_enregistrement", "")),
+        certificateur_nom=str(context["certificateur"]),
         updated_at=timezone.now(),
     )
     from certificateur.credentials import credentials_revoke_for_document
@@ -571,6 +611,150 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
     )
     _enqueue_render(document)
     return document
+
+
+# --- re-issue requests (civil-status corrections, two people) ----------------------------------
+
+PIECE_TYPES = {b"%PDF": "application/pdf", b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+PIECE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _identity_clean(identity) -> dict:
+    from documents.models import IDENTITY_FIELDS
+
+    if not isinstance(identity, dict) or not identity:
+        raise ApplicationError("Indiquez l'état civil corrigé du titulaire.", field="identity")
+    refused = sorted(set(identity) - set(IDENTITY_FIELDS))
+    if refused:
+        raise ApplicationError(
+            "Une réédition corrige uniquement l'état civil du titulaire (civilité, noms, prénoms, date et "
+            "lieu de naissance) ; refusé : " + ", ".join(f"« {k} »" for k in refused) + ".",
+            field="identity",
+        )
+    out: dict = {}
+    for key, value in identity.items():
+        if key.startswith("naissance_") and key != "naissance_commune":
+            if value in (None, ""):
+                out[key] = None
+                continue
+            try:
+                out[key] = int(value)
+            except (TypeError, ValueError):
+                raise ApplicationError(f"« {key} » doit être un nombre.", field="identity") from None
+        else:
+            out[key] = str(value or "").strip()[:60]
+    if "civilite" in out and out["civilite"] not in ("M", "MME"):
+        raise ApplicationError("Civilité : « M » ou « MME ».", field="identity")
+    if "sexe" in out and out["sexe"] not in ("M", "F"):
+        raise ApplicationError("Sexe : « M » ou « F ».", field="identity")
+    for required in ("nom_naissance", "prenom1", "naissance_annee"):
+        if required in out and not out[required]:
+            raise ApplicationError(f"« {required} » ne peut pas être vide.", field="identity")
+    year, month, day = out.get("naissance_annee"), out.get("naissance_mois"), out.get("naissance_jour")
+    today = timezone.localdate()
+    if year is not None and not 1900 <= year <= today.year:
+        raise ApplicationError("Année de naissance invalide.", field="identity")
+    if year and month and day:
+        try:
+            if dt.date(year, month, day) > today:
+                raise ApplicationError("La date de naissance est dans le futur.", field="identity")
+        except ValueError:
+            raise ApplicationError("Date de naissance invalide.", field="identity") from None
+    return out
+
+
+def _piece_check(piece) -> None:
+    if piece is None:
+        raise ApplicationError(
+            "Joignez la pièce justificative (acte d'état civil, jugement, pièce d'identité).", field="piece"
+        )
+    if piece.size > PIECE_MAX_BYTES:
+        raise ApplicationError("La pièce justificative dépasse 10 Mo.", field="piece")
+    head = piece.read(8)
+    piece.seek(0)
+    if not any(head.startswith(magic) for magic in PIECE_TYPES):
+        raise ApplicationError("La pièce justificative doit être un PDF, un PNG ou un JPEG.", field="piece")
+
+
+@transaction.atomic
+def reissue_request_create(*, document: IssuedDocument, by, reason: str, identity: dict, piece):
+    """The centre asks for a civil-status correction of ``document`` (reason + supporting pièce)."""
+    from documents.models import ReissueRequest
+    from juries.documents import document_derivable
+
+    _check_actor(document, by)
+    reason = _clean_reason(reason, "de la réédition")
+    document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    _reissue_checks(document)
+    if not document_derivable(document):
+        raise ApplicationError(
+            "Ce document n'est pas issu d'une délibération signée : il ne peut pas être réédité."
+        )
+    identity = _identity_clean(identity)
+    _piece_check(piece)
+    if ReissueRequest.objects.filter(document=document, status=ReissueRequest.Status.PENDING).exists():
+        raise ApplicationError("Une demande de réédition de ce document attend déjà son approbation.")
+    request = ReissueRequest(
+        organisation=document.organisation,
+        document=document,
+        identity=identity,
+        reason=reason,
+        piece_name=(getattr(piece, "name", "") or "piece")[:200],
+        requested_by=by.user,
+    )
+    request.piece.save(request.piece_name, piece, save=False)
+    request.save()
+    audit_record(
+        actor=by.user,
+        action="document.reissue_request",
+        obj=document,
+        message=f"{document}: {', '.join(sorted(identity))} — {reason}",
+    )
+    return request
+
+
+@transaction.atomic
+def reissue_request_decide(*, request, by, approve: bool, note: str = ""):
+    """Another person of the issuing body approves (the document is derived again from the
+    référentiel version and the signed decision with the corrected identity) or refuses."""
+    from documents.models import ReissueRequest
+    from juries.documents import document_context_derive
+
+    request = ReissueRequest.objects.select_for_update().select_related("document").get(pk=request.pk)
+    document = request.document
+    _check_actor(document, by)
+    if request.status != ReissueRequest.Status.PENDING:
+        raise ApplicationError("Cette demande de réédition a déjà été traitée.")
+    if request.requested_by_id == by.user.pk:
+        raise ApplicationError(
+            "La personne qui a demandé la réédition ne peut pas l'approuver ni la refuser : "
+            "une autre personne de l'organisme qui délivre le document doit le faire."
+        )
+    note = (note or "").strip()[:1000]
+    request.status = ReissueRequest.Status.APPROVED if approve else ReissueRequest.Status.REFUSED
+    request.decided_by, request.decided_at, request.decision_note = by.user, timezone.now(), note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    if not approve:
+        audit_record(actor=by.user, action="document.reissue_refuse", obj=document, message=note or "refusée")
+        return request
+    locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
+    _reissue_checks(locked)
+    holder, title, context = document_context_derive(locked, request.identity)
+    _reissue_apply(
+        document=locked,
+        by=by,
+        reason=f"Correction d'état civil : {request.reason}",
+        holder_name=holder,
+        title=title,
+        context=context,
+    )
+    audit_record(
+        actor=by.user,
+        action="document.reissue_approve",
+        obj=locked,
+        message=f"demandée par {request.requested_by} : {request.reason}",
+    )
+    return request
 
 
 # --- bulk download -----------------------------------------------------------------------------
@@ -626,7 +810,7 @@ def documents_zip(*, group_key: str) -> Iterator[bytes]:
     def stream() -> Iterator[bytes]:
         sink = _ZipSink()
         manifest = io.StringIO()
-        writer = csv.writer(manifest, delimiter=";")
+        writer = csv_writer(manifest, delimiter=";")
         writer.writerow(["fichier", "numero", "titulaire", "intitule", "version", "revoque", "sha256"])
         with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED) as archive:
             for filename, storage_name, sha256, d in entries:

@@ -12,4 +12,9 @@ urlpatterns = [
     path("<uuid:public_id>/attestation-numerique/", views.document_credential, name="document_credential"),
     path("<uuid:public_id>/revoquer/", views.document_revoke_view, name="document_revoke"),
     path("<uuid:public_id>/reediter/", views.document_reissue_view, name="document_reissue"),
+    path(
+        "reeditions/<uuid:request_id>/decider/",
+        views.reissue_request_decide_view,
+        name="document_reissue_decide",
+    ),
 ]

@@ -3,12 +3,12 @@
 from urllib.parse import quote
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
+from core.pagination import EstimatedCountPaginator
 from documents import selectors, services
 from documents.forms import DocumentFilterForm, ReissueForm, RevokeForm
 from documents.models import IssuedDocument
@@ -44,7 +44,7 @@ def document_list(request, org_slug):
         group_key=group_key,
         search=filters.get("q", ""),
     )
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "documents/ui/list.html",
@@ -107,17 +107,30 @@ def documents_retry_view(request, org_slug):
 
 
 def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -> dict:
+    from documents.models import ReissueRequest
+    from juries.documents import document_candidate, document_derivable
+
     can_revoke = membership_can(request, "documents.revoke")
+    derivable = document.is_numbered and document_derivable(document)
     return {
+        "reissue_requests": list(
+            ReissueRequest.objects.filter(document=document).select_related("requested_by", "decided_by")
+        )
+        if document.is_numbered
+        else [],
         "document": document,
         "versions": selectors.document_versions(document=document),
         "can_revoke": can_revoke and not document.is_revoked,
+        "can_revoke_any": can_revoke,
         "can_reissue": can_revoke
-        and document.is_numbered
+        and derivable
         and not document.is_revoked
         and document.status == IssuedDocument.Status.READY,
         "revoke_form": revoke_form or RevokeForm(),
-        "reissue_form": reissue_form or ReissueForm.for_document(document),
+        "reissue_form": reissue_form
+        or (
+            ReissueForm.for_document(document, candidate=document_candidate(document)) if derivable else None
+        ),
         "verification_url": services.verification_url(document.verification_code)
         if document.is_numbered
         else "",
@@ -188,7 +201,10 @@ def document_revoke_view(request, org_slug, public_id):
     if form.is_valid():
         try:
             services.document_revoke(
-                document=document, by=request.membership, reason=form.cleaned_data["reason"]
+                document=document,
+                by=request.membership,
+                reason=form.cleaned_data["reason"],
+                category=form.cleaned_data["category"],
             )
         except ApplicationError as exc:
             form.add_error("reason" if exc.field == "reason" else None, exc.message)
@@ -203,23 +219,54 @@ def document_revoke_view(request, org_slug, public_id):
 @require_capability("documents.revoke")
 @require_POST
 def document_reissue_view(request, org_slug, public_id):
+    """The centre asks for a civil-status correction (reason + pièce); another person approves."""
     document = selectors.document_get(actor=request.membership, public_id=public_id)
-    form = ReissueForm.for_document(document, request.POST)
+    form = ReissueForm.for_document(document, request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.document_reissue(
+            services.reissue_request_create(
                 document=document,
                 by=request.membership,
                 reason=form.cleaned_data["reason"],
-                context_changes=form.context_changes(document),
+                identity=form.identity(),
+                piece=form.cleaned_data["piece"],
             )
         except ApplicationError as exc:
-            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(
-                request, "Réédition enregistrée : la nouvelle version est en cours de génération."
+                request,
+                "Demande de réédition enregistrée : une autre personne de l'organisme doit l'approuver.",
             )
             return redirect("document_detail", org_slug=org_slug, public_id=public_id)
     return render(
         request, "documents/ui/detail.html", _detail_context(request, document, reissue_form=form), status=400
     )
+
+
+@require_capability("documents.revoke")
+@require_POST
+def reissue_request_decide_view(request, org_slug, request_id):
+    from documents.models import ReissueRequest
+
+    reissue = ReissueRequest.objects.select_related("document").filter(public_id=request_id).first()
+    if reissue is None:
+        raise Http404
+    document = selectors.document_get(actor=request.membership, public_id=reissue.document.public_id)
+    try:
+        services.reissue_request_decide(
+            request=reissue,
+            by=request.membership,
+            approve=request.POST.get("decision") == "approuver",
+            note=request.POST.get("note", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            "Réédition approuvée : la nouvelle version est en cours de génération."
+            if request.POST.get("decision") == "approuver"
+            else "Demande de réédition refusée.",
+        )
+    return redirect("document_detail", org_slug=org_slug, public_id=document.public_id)

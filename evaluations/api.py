@@ -69,14 +69,15 @@ class SessionListCreateView(_ListView):
 
         data = SessionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        referentiel = (
-            referentiels_for_dossiers(organisation=self.membership.organisation)
-            .filter(public_id=data.validated_data["referentiel_id"])
-            .first()
+        from referentiels.selectors import referentiel_resolve
+
+        referentiel = referentiel_resolve(
+            referentiels_for_dossiers(organisation=self.membership.organisation),
+            data.validated_data["referentiel"],
         )
         if referentiel is None:
             raise ApplicationError(
-                "Référentiel inconnu ou hors des habilitations du centre.", field="referentiel_id"
+                "Référentiel inconnu ou hors des habilitations du centre.", field="referentiel"
             )
         session = services.session_create(
             by=self.membership,
@@ -294,6 +295,7 @@ class EpreuveConvocationsView(TenantAPIView):
 
 class EpreuveEmargementView(TenantAPIView):
     required_permission = "sessions.manage"
+    binary_media_types = ("application/pdf",)
 
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiTypes.BINARY}, summary="Feuille d'émargement (PDF)"

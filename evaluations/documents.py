@@ -33,7 +33,10 @@ def _emetteur(organisation) -> dict:
 
 
 def _certification(referentiel) -> dict:
-    return {"intitule": referentiel.intitule, "code": referentiel.code}
+    from referentiels.selectors import numero_public
+
+    # The registration number where there is one, never the platform's code (a CQPM's slug).
+    return {"intitule": referentiel.intitule, "code": numero_public(referentiel.code)}
 
 
 def convocation_request(convocation: Convocation, *, by=None) -> IssuedDocument:

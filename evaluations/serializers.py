@@ -31,8 +31,23 @@ class SessionSerializer(serializers.ModelSerializer):
 
 class SessionCreateSerializer(serializers.Serializer):
     intitule = serializers.CharField(max_length=200)
-    referentiel_id = serializers.UUIDField()
+    referentiel = serializers.CharField(
+        required=False,
+        max_length=60,
+        help_text="id du référentiel (cette version) ou son code (la version publiée la plus récente)",
+    )
+    referentiel_id = serializers.UUIDField(
+        required=False, help_text="ancien nom de « referentiel » (id seulement), toujours accepté"
+    )
     lieu = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        legacy = attrs.pop("referentiel_id", None)
+        if not attrs.get("referentiel"):
+            if legacy is None:
+                raise serializers.ValidationError({"referentiel": ["Ce champ est obligatoire."]})
+            attrs["referentiel"] = str(legacy)
+        return attrs
 
 
 class SessionUpdateSerializer(KnownFieldsSerializer):

@@ -56,6 +56,8 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
             f"{', salle ' + epreuve.salle if epreuve.salle else ''}.\n"
             "Votre convocation est jointe à ce message (PDF) : elle indique la durée de l'épreuve, "
             "aménagements compris, et les documents à apporter.\n\n"
+            "Si votre centre vous a ouvert votre espace candidat, vous l'y retrouvez (connexion par un code reçu à cette adresse) : "
+            f"{settings.SITE_URL.rstrip('/')}/espace/\n\n"
             f"{convocation.organisation.name}"
         ),
         from_email=settings.DEFAULT_FROM_EMAIL,
@@ -67,6 +69,9 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
     message.send()
     convocation.status, convocation.sent_at, convocation.error = Convocation.Status.SENT, timezone.now(), ""
     convocation.save(update_fields=["status", "sent_at", "error"])
+    from core.events import publish
+
+    publish("convocation.sent", convocation=convocation)
     return convocation.status
 
 

@@ -13,7 +13,7 @@ from juries import selectors, services
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
 from juries.views import client_ip
 from organisations.api import TenantAPIView
-from referentiels.selectors import referentiel_list
+from referentiels.selectors import referentiel_list, referentiel_resolve
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -67,6 +67,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 class JurySerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     referentiel = serializers.CharField(source="referentiel.code", read_only=True)
+    referentiel_id = serializers.UUIDField(source="referentiel.public_id", read_only=True)
     referentiel_version = serializers.IntegerField(source="referentiel.version", read_only=True)
     group_key = serializers.CharField(read_only=True)
 
@@ -75,6 +76,7 @@ class JurySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "referentiel",
+            "referentiel_id",
             "referentiel_version",
             "intitule",
             "date",
@@ -91,7 +93,8 @@ class JurySerializer(serializers.ModelSerializer):
 
 class JuryCreateSerializer(serializers.Serializer):
     referentiel = serializers.CharField(
-        help_text="Code du référentiel (version publiée la plus récente) ou son UUID."
+        max_length=60,
+        help_text="id du référentiel (cette version) ou son code (la version publiée la plus récente)",
     )
     intitule = serializers.CharField(max_length=200)
     date = serializers.DateField()
@@ -185,9 +188,9 @@ class JuryListCreateView(TenantAPIView, ListAPIView):
         values = dict(data.validated_data)
         code = values.pop("referentiel")
         refs = referentiel_list(organisation=self.membership.organisation, status="published")
-        ref = refs.filter(code=code).order_by("-version").first()
+        ref = referentiel_resolve(refs, code)
         if ref is None:
-            raise ApplicationError(f"Référentiel publié inconnu : « {code} ».", field="referentiel")
+            raise ApplicationError(f"Référentiel publié inconnu : « {code[:60]} ».", field="referentiel")
         jury = services.jury_create(by=self.membership, referentiel=ref, **values)
         return Response(JurySerializer(jury).data, status=status.HTTP_201_CREATED)
 

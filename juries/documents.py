@@ -17,6 +17,7 @@ signature (``juries.tasks.jury_documents_issue``), then rendered one task per do
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.utils import timezone
 
@@ -25,6 +26,13 @@ from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_request, document_revoke, documents_render_batch
 from documents.templatetags.documents_pdf import fr_number
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification
+
+
+def partial_allowed(referentiel) -> bool:
+    from juries.services import partial_allowed as allowed
+
+    return allowed(referentiel)
+
 
 DECISION_LABELS = dict(Dossier.Decision.choices)
 
@@ -59,28 +67,57 @@ def _president(jury: Jury) -> JuryMember | None:
     return next((m for m in jury.members.all() if m.role == JuryMember.Role.PRESIDENT), None)
 
 
+# What the document certifies, in words (never the platform's short kind label).
+NATURE = {
+    "CQPM": "Certificat de qualification paritaire de la métallurgie",
+    "CQPI": "Certificat de qualification professionnelle interbranches",
+    "CQP": "Certificat de qualification professionnelle",
+}
+
+
+def _issuer_city(organisation) -> str:
+    """« Délivré à » / « Fait à »: the issuing body's own city, never a jury room."""
+    return (organisation.ville or "").strip()
+
+
+def _registration_context(ref) -> dict:
+    """The registration mentions (formats/README.md) from the code's ``Enregistrement``; all
+    empty when the certification is not registered (a CQPM, a CQPI): no sentence is printed."""
+    from referentiels.selectors import enregistrement_of
+
+    e = enregistrement_of(ref.code)
+    if e is None:
+        return {
+            "enregistrement": "",
+            "numero_enregistrement": "",
+            "niveau": "",
+            "niveau_cec": "",
+            "codes_nsf": "",
+        }
+    return {
+        "enregistrement": e.phrase(),
+        "numero_enregistrement": e.numero,
+        "repertoire": e.repertoire,
+        "niveau": str(e.niveau) if e.niveau else "",
+        "niveau_cec": str(e.niveau_cec) if e.niveau_cec else "",
+        "codes_nsf": e.nsf_text(),
+    }
+
+
 def _diplome_context(jury: Jury, candidate) -> dict:
     ref = jury.referentiel
     president = _president(jury)
+    registration = _registration_context(ref)
     return {
         "certificateur": ref.certificateur_nom,
-        "nature": "Certification professionnelle" if ref.kind in ("RNCP", "RS") else ref.get_kind_display(),
+        "nature": NATURE.get(ref.kind, "Certification professionnelle"),
         "civilite_titulaire": _civilite(candidate),
         "naissance": _naissance(candidate),
         "intitule": ref.intitule,
-        "niveau": ref.niveau_national.replace("Niveau", "").strip() if ref.niveau_national else "",
-        "niveau_cec": ref.niveau_europeen.replace("Niveau", "").replace("CEC", "").strip()
-        if ref.niveau_europeen
-        else "",
-        "repertoire": ref.kind if ref.kind in ("RNCP", "RS") else "",
+        # The platform's code, kept for statistics and credentials; never printed.
         "code_certification": ref.code,
-        "date_decision": _iso(ref.date_enregistrement) if ref.kind in ("RNCP", "RS") else "",
-        "duree": _duree(ref) if ref.kind in ("RNCP", "RS") else "",
-        "codes_nsf": ", ".join(
-            f"{c.get('code', '')} {c.get('libelle', '')}".strip() if isinstance(c, dict) else str(c)
-            for c in ref.codes_nsf or []
-        ),
-        "lieu": jury.lieu,
+        **registration,
+        "lieu": _issuer_city(jury.organisation),
         "date_deliberation": _iso(jury.date),
         "signataires": [
             ["Pour le certificateur", ref.certificateur_nom],
@@ -93,15 +130,16 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
     ref = jury.referentiel
     members = list(jury.members.all())
     signatures = list(pv.signatures.select_related("member").order_by("signed_at", "pk"))
+    registration = _registration_context(ref)
     return {
         "reference": f"PV-{jury.date:%Y}-{str(jury.public_id)[:8].upper()}",
         "emetteur": {"nom": jury.organisation.name},
         "certificateur": ref.certificateur_nom,
         "certification": {
             "intitule": ref.intitule,
-            "code": ref.code,
+            "code": registration["numero_enregistrement"],
             "version": ref.version,
-            "niveau": ref.niveau_national,
+            "niveau": registration["niveau"],
         },
         "jury": {"nom": jury.intitule, "date": _iso(jury.date), "lieu": jury.lieu},
         "membres": [
@@ -157,24 +195,66 @@ def _bloc_intitules(jury: Jury) -> dict[str, str]:
     return dict(jury.referentiel.blocs.values_list("code", "intitule"))
 
 
+def _capacites_acquises(jury: Jury, decision: Decision) -> list[dict]:
+    """The capacités a candidate acquired (a CQPM's attestation lists these, never a bloc):
+    every capacité of the référentiel the engine did not report as not acquired."""
+    non_acquises = {
+        code
+        for b in (decision.details or {}).get("blocs") or []
+        for code in b.get("capacites_non_acquises") or []
+    }
+    if not (decision.details or {}).get("blocs"):
+        return []  # no evaluation detail: nothing is claimed
+    return [
+        {"code": c.code, "intitule": c.intitule}
+        for c in jury.referentiel.capacites.all()
+        if c.code not in non_acquises
+    ]
+
+
 def _attestation_context(
     jury: Jury, decision: Decision, carried: set[str], intitules: dict[str, str]
 ) -> dict:
     ref, dossier, candidate = jury.referentiel, decision.dossier, decision.dossier.candidate
     president = _president(jury)
-    acquis = [
-        {"code": code, "intitule": intitules.get(code, ""), "date": _iso(jury.date)}
-        for code in decision.blocs_valides
-    ]
-    resultat = (
-        f"À l'issue de la délibération du jury du {jury.date:%d/%m/%Y}, la certification n'a pas été obtenue"
-        + (" ; les blocs ci-dessous sont validés." if acquis else ".")
+    registration = _registration_context(ref)
+    by_bloc = partial_allowed(ref)
+    # The attestation never contradicts the decision: blocs only where the règle validates
+    # blocs separately, capacités otherwise (a CQPM: « l'ensemble des capacités … doit être acquis »).
+    acquis = (
+        [
+            {"code": code, "intitule": intitules.get(code, ""), "date": _iso(jury.date)}
+            for code in decision.blocs_valides
+        ]
+        if by_bloc and decision.decision != Dossier.Decision.CERTIFIE
+        else []
     )
+    capacites = [] if by_bloc else _capacites_acquises(jury, decision)
+    if decision.decision == Dossier.Decision.CERTIFIE:
+        resultat = (
+            f"À l'issue de la délibération du jury du {jury.date:%d/%m/%Y}, la certification a été obtenue."
+        )
+    elif acquis:
+        resultat = (
+            f"À l'issue de la délibération du jury du {jury.date:%d/%m/%Y}, la certification n'a pas été "
+            "obtenue ; les blocs de compétences ci-dessous sont validés."
+        )
+    elif capacites:
+        resultat = (
+            f"À l'issue de la délibération du jury du {jury.date:%d/%m/%Y}, la certification n'a pas été "
+            "obtenue ; les capacités professionnelles ci-dessous sont acquises."
+        )
+    else:
+        resultat = f"À l'issue de la délibération du jury du {jury.date:%d/%m/%Y}, la certification n'a pas été obtenue."
     return {
         "objet": "Attestation de suivi de formation",
         "emetteur": {"nom": jury.organisation.name},
         "certificateur": ref.certificateur_nom,
-        "certification": {"intitule": ref.intitule, "code": ref.code, "niveau": ref.niveau_national},
+        "certification": {
+            "intitule": ref.intitule,
+            "code": registration["numero_enregistrement"],
+            "niveau": registration["niveau"],
+        },
         "civilite_titulaire": _civilite(candidate),
         "naissance": _naissance(candidate),
         "formation": {
@@ -184,8 +264,8 @@ def _attestation_context(
         },
         "resultat": resultat,
         "blocs_acquis": acquis,
-        "competences_acquises": [],
-        "lieu": jury.lieu,
+        "competences_acquises": capacites,
+        "lieu": _issuer_city(jury.organisation),
         "signataire": {"qualite": "Président(e) du jury", "nom": president.nom_complet if president else ""},
     }
 
@@ -207,6 +287,7 @@ def jury_documents_issue(*, jury: Jury) -> int:
     ).values_list("dossier_id", "bloc__code"):
         carried_by_dossier.setdefault(dossier_id, set()).add(code)
     intitules = _bloc_intitules(jury)
+    real_blocs = {b.code for b in ref.blocs.all() if not b.implicite}
     org, certificateur, group = jury.organisation, ref.certificateur, jury.group_key
     base = f"jury:{jury.public_id}"
     document_request(
@@ -238,8 +319,10 @@ def jury_documents_issue(*, jury: Jury) -> int:
                 render=False,
             )
             continue
-        if d.decision == Dossier.Decision.PARTIEL:
+        if d.decision == Dossier.Decision.PARTIEL and partial_allowed(ref):
             for code in d.blocs_valides:
+                if code not in real_blocs:
+                    continue  # an implicit bloc is not a bloc de compétences: no certificate
                 if code in carried_by_dossier.get(d.dossier_id, set()):
                     continue  # certified by the earlier jury that validated it
                 context = _diplome_context(jury, candidate) | {
@@ -290,7 +373,7 @@ def rectification_documents_request(*, rectification: Rectification, by) -> None
     for document in IssuedDocument.objects.filter(
         idempotency_key__startswith=prefix, revoked_at__isnull=True
     ):
-        document_revoke(document=document, by=by, reason=reason)
+        document_revoke(document=document, by=by, reason=reason, category="rectification")
     candidate, ref = decision.dossier.candidate, jury.referentiel
     key, name = f"jury:{jury.public_id}:rectification:{rectification.public_id}", holder_name(candidate)
     common = {
@@ -321,8 +404,9 @@ def rectification_documents_request(*, rectification: Rectification, by) -> None
     carried = set(
         decision.dossier.blocs_vises.filter(acquis_anterieur=True).values_list("bloc__code", flat=True)
     )
-    for code in rectification.blocs_valides:
-        if code in carried:
+    real_blocs = {b.code for b in ref.blocs.all() if not b.implicite}
+    for code in rectification.blocs_valides if partial_allowed(ref) else ():
+        if code in carried or code not in real_blocs:
             continue
         document_request(
             kind=DocumentKind.CERTIFICAT_BLOC,
@@ -367,3 +451,73 @@ def _rectification_pv_context(jury: Jury, rect: Rectification) -> dict:
     context["reference"] += "-R"
     context["observations"] = f"Procès-verbal rectificatif. Motif : {rect.motif}"
     return context
+
+
+# --- re-issue: the document derived again (issue 13, point 5) -----------------------------------
+
+_KEY = re.compile(
+    r"^jury:(?P<jury>[0-9a-f-]{36}):(?:dossier:(?P<dossier>[0-9a-f-]{36})|rectification:(?P<rect>[0-9a-f-]{36}))"
+    r":(?:parchemin|bloc:(?P<bloc>.+))$"
+)
+
+
+def document_derivable(document: IssuedDocument) -> bool:
+    """Whether ``document`` comes from a signed deliberation (a jury's parchemin or certificat de bloc)."""
+    return bool(_KEY.match(document.idempotency_key or ""))
+
+
+def document_candidate(document: IssuedDocument):
+    """The candidate a jury document was issued to (``None`` for another document)."""
+    match = _KEY.match(document.idempotency_key or "")
+    if match is None:
+        return None
+    if match["dossier"]:
+        dossier = Dossier.objects.select_related("candidate").filter(public_id=match["dossier"]).first()
+    else:
+        rect = (
+            Rectification.objects.select_related("decision__dossier__candidate")
+            .filter(public_id=match["rect"])
+            .first()
+        )
+        dossier = rect.decision.dossier if rect else None
+    return dossier.candidate if dossier else None
+
+
+def document_context_derive(document: IssuedDocument, identity: dict) -> tuple[str, str, dict]:
+    """``(holder_name, title, context)`` of ``document`` derived again from its jury (the
+    référentiel version, the signed decision) and its holder's identity corrected by ``identity``
+    (civil-status fields only). Nothing is taken from the document's stored content; the
+    candidate's record is corrected too, so later documents carry the same civil status."""
+    import copy
+
+    from candidates.models import Candidate
+    from documents.models import IDENTITY_FIELDS
+
+    match = _KEY.match(document.idempotency_key or "")
+    if match is None:
+        raise ValueError("not a jury document")
+    jury = Jury.objects.select_related("referentiel", "organisation").get(public_id=match["jury"])
+    if match["dossier"]:
+        dossier = Dossier.objects.select_related("candidate").get(public_id=match["dossier"])
+    else:
+        rect = Rectification.objects.select_related("decision__dossier__candidate").get(
+            public_id=match["rect"]
+        )
+        dossier = rect.decision.dossier
+    fields = {k: v for k, v in identity.items() if k in IDENTITY_FIELDS}
+    Candidate.objects.filter(pk=dossier.candidate_id).update(**fields)
+    candidate = copy.copy(dossier.candidate)
+    for key, value in fields.items():
+        setattr(candidate, key, value if value is not None else getattr(candidate, key))
+    ref = jury.referentiel
+    context = _diplome_context(jury, candidate)
+    title = ref.intitule
+    if match["bloc"]:
+        code = match["bloc"]
+        context |= {
+            "nature": "Certificat de bloc de compétences",
+            "bloc_code": code,
+            "bloc_intitule": _bloc_intitules(jury).get(code, code),
+        }
+        title = f"Bloc {code} de la certification {ref.intitule}"
+    return holder_name(candidate), title, context

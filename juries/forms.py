@@ -108,6 +108,10 @@ class RectificationForm(forms.Form):
     )
     motif = forms.CharField(label="Motif de la rectification", widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, blocs, **kwargs):
+    def __init__(self, *args, blocs, decisions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["blocs_valides"].choices = blocs
+        if decisions is not None:
+            self.fields["nouvelle_decision"].choices = decisions
+        if not blocs:
+            del self.fields["blocs_valides"]

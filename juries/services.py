@@ -391,9 +391,39 @@ def _recordable(decision: Decision) -> bool:
     return True
 
 
+def partial_allowed(referentiel) -> bool:
+    """Whether the règle has separately validable blocs: a CQPM's does not (seed 000: « l'ensemble
+    des capacités professionnelles décrites dans le référentiel de certification doit être
+    acquis »), and an implicit bloc (the single bloc of a référentiel without blocs) is not one."""
+    if (referentiel.regle or {}).get("type") == "toutes_capacites":
+        return False
+    return any(not b.implicite for b in referentiel.blocs.all())
+
+
+def _check_regle_allows(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
+    """The jury chooses among what the référentiel's règle allows (issue 13, point 3)."""
+    referentiel = dossier.referentiel
+    if value != Dossier.Decision.PARTIEL:
+        return
+    if not partial_allowed(referentiel):
+        raise ApplicationError(
+            "La validation partielle n'existe pas pour cette certification : sa règle exige que "
+            "l'ensemble des capacités soit acquis (pas de bloc validable séparément). "
+            "Choisissez « Certifié » ou « Ajourné ».",
+            field=field,
+        )
+    real = {b.code for b in referentiel.blocs.all() if not b.implicite}
+    wrong = sorted(set(blocs) - real)
+    if wrong:
+        raise ApplicationError(f"Bloc(s) inconnu(s) de la certification : {', '.join(wrong)}.", field=field)
+
+
 def _check_decision(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
     """The candidates app's rule, checked early so the jury gets the message on its page."""
     from candidates.services import dossier_decision_check
+
+    blocs = list(blocs)
+    _check_regle_allows(dossier, value, blocs, field)
 
     try:
         dossier_decision_check(dossier=dossier, decision=value, blocs_acquis=blocs)
@@ -571,8 +601,55 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
 # --- signatures ------------------------------------------------------------------------------
 
 
+#: Signing with a second factor has the same attempt limit as login (ACCOUNT_RATE_LIMITS
+#: « login_failed »: 5 per 5 minutes): after SIGN_MAX_FAILURES wrong codes the account cannot
+#: sign for SIGN_LOCK_SECONDS; every failure is audited (issue 13, point 6).
+SIGN_MAX_FAILURES = 5
+SIGN_LOCK_SECONDS = 5 * 60
+
+
+class SecondFactorRefused(ApplicationError):
+    """A wrong signing code: counted and audited outside the signing transaction."""
+
+
+def _sign_failures_key(user) -> str:
+    return f"jury-sign-failures:{user.pk}"
+
+
+def sign_lock_check(user) -> None:
+    from django.core.cache import cache
+
+    if cache.get(_sign_failures_key(user), 0) >= SIGN_MAX_FAILURES:
+        raise ApplicationError(
+            f"Trop de codes erronés : la signature est bloquée pendant {SIGN_LOCK_SECONDS // 60} minutes. "
+            "Réessayez plus tard avec le code actuel de votre application.",
+            field="code",
+        )
+
+
+def _sign_failure_record(user, jury: Jury) -> int:
+    from django.core.cache import cache
+
+    key = _sign_failures_key(user)
+    cache.add(key, 0, SIGN_LOCK_SECONDS)
+    try:
+        failures = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, SIGN_LOCK_SECONDS)
+        failures = 1
+    cache.touch(key, SIGN_LOCK_SECONDS)
+    audit_record(
+        actor=user,
+        action="jury.sign_failed",
+        obj=jury,
+        message=f"Code de second facteur erroné ({failures}/{SIGN_MAX_FAILURES})",
+    )
+    return failures
+
+
 def second_factor_check(user, code: str) -> None:
     """Re-authentication by the member's TOTP second factor (each code is usable once)."""
+    sign_lock_check(user)
     code = (code or "").strip().replace(" ", "")
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
@@ -580,7 +657,7 @@ def second_factor_check(user, code: str) -> None:
             "Activez votre second facteur (application d'authentification) avant de signer.", field="code"
         )
     if not (code.isascii() and code.isdigit()) or not TOTP(authenticator).validate_code(code):
-        raise ApplicationError(
+        raise SecondFactorRefused(
             "Code de vérification invalide ou déjà utilisé : saisissez le code actuel de votre application.",
             field="code",
         )
@@ -591,15 +668,34 @@ def pv_signatories(pv: ProcesVerbal) -> list[JuryMember]:
     return [m for m in pv.jury.members.all() if m.votes]
 
 
-@transaction.atomic
 def proces_verbal_sign(
     *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
 ) -> Signature:
     """A member signs after re-authenticating with their second factor; the président signs last.
 
     The last signature completes the PV: the initial one freezes the deliberation and
-    deliberates the dossiers; a rectification's applies the correction.
+    deliberates the dossiers; a rectification's applies the correction. A wrong code is
+    counted and audited after the signing transaction is rolled back (so the trace stays).
     """
+    try:
+        with transaction.atomic():
+            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip)
+    except SecondFactorRefused as exc:
+        failures = _sign_failure_record(by.user, proces_verbal.jury)
+        if failures >= SIGN_MAX_FAILURES:
+            raise ApplicationError(
+                f"{exc.message} Trop de codes erronés : la signature est bloquée pendant "
+                f"{SIGN_LOCK_SECONDS // 60} minutes.",
+                field="code",
+            ) from None
+        raise ApplicationError(
+            f"{exc.message} ({SIGN_MAX_FAILURES - failures} essai(s) restant(s))", field="code"
+        ) from None
+
+
+def _proces_verbal_sign(
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+) -> Signature:
     jury = _lock(proces_verbal.jury)
     pv = ProcesVerbal.objects.select_for_update().get(pk=proces_verbal.pk)
     if pv.completed_at is not None:
@@ -786,4 +882,8 @@ def jury_results_publish(*, jury: Jury, by: Membership) -> Jury:
     jury.results_published_at, jury.results_published_by = timezone.now(), _user(by)
     jury.save(update_fields=["results_published_at", "results_published_by"])
     audit_record(actor=_user(by), action="jury.publish", obj=jury)
+    from juries.hooks import publication_listeners
+
+    for listener in publication_listeners():
+        listener(jury=jury, by=by)
     return jury

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Dossier
+from core.clientip import client_ip
 from core.errors import ApplicationError
 from juries import rules as jury_rules
 from juries import selectors, services
@@ -16,10 +17,6 @@ from juries.forms import DossiersForm, JuryForm, MemberForm, OverrideForm, Recti
 from juries.models import Jury, ProcesVerbal
 from organisations.permissions import membership_can, require_capability
 from referentiels.selectors import referentiel_list
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _back(request, jury, anchor: str = "", query: str = ""):
@@ -97,8 +94,25 @@ def jury_create(request, org_slug):
     return render(request, "juries/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _bloc_choices(jury):
-    return [(b.code, f"{b.code} — {b.intitule[:70]}") for b in jury.referentiel.blocs.all()]
+def _bloc_choices(jury, *, shown=False):
+    """Every bloc code (what a POST may carry: the service answers a refused choice in French);
+    ``shown``: the blocs the jury may tick (none where the règle has no separately validable bloc)."""
+    if shown and not services.partial_allowed(jury.referentiel):
+        return []
+    return [
+        (b.code, f"{b.code} — {b.intitule[:70]}")
+        for b in jury.referentiel.blocs.all()
+        if not (shown and b.implicite)
+    ]
+
+
+def _decision_values(jury):
+    allowed = services.partial_allowed(jury.referentiel)
+    return [
+        (v, label)
+        for v, label in Dossier.Decision.choices
+        if v and (allowed or v != Dossier.Decision.PARTIEL)
+    ]
 
 
 @require_capability("juries.view")
@@ -123,7 +137,7 @@ def jury_detail(request, org_slug, jury_id):
         }
         for pv in pvs
     ]
-    blocs = _bloc_choices(jury)
+    blocs = _bloc_choices(jury, shown=True)
     documents = None
     if jury.is_frozen and membership_can(request, "documents.view"):
         from documents.selectors import batch_progress, document_list
@@ -146,7 +160,7 @@ def jury_detail(request, org_slug, jury_id):
         "counts": counts,
         "retour": _page_query(filters, page.number),
         "filters_query": _page_query(filters, 1) + "&" if filters else "",
-        "decision_values": [(v, label) for v, label in Dossier.Decision.choices if v],
+        "decision_values": _decision_values(jury),
         "pending": counts["pending"],
         "failures": services.jury_composition_failures(jury)
         if jury.status == Jury.Status.COMPOSITION
@@ -163,7 +177,9 @@ def jury_detail(request, org_slug, jury_id):
         else None,
         "override_blocs": blocs,
         "sign_form": SignForm(),
-        "rectification_form": RectificationForm(blocs=blocs) if can_manage and jury.is_frozen else None,
+        "rectification_form": RectificationForm(blocs=blocs, decisions=_decision_values(jury))
+        if can_manage and jury.is_frozen
+        else None,
         "rectification_choices": selectors.decision_choices(jury=jury)
         if can_manage and jury.is_frozen
         else [],

@@ -26,6 +26,32 @@ class TenantAPIView(APIView):
     def membership(self):
         return self.request._request.membership
 
+    # Idempotency-Key on POST (integrations/idempotency.py): claimed once the caller is
+    # authenticated and allowed, its answer kept with what the view wrote.
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self._idempotency = None
+        if request.method == "POST":
+            from integrations import idempotency
+
+            self._idempotency = idempotency.begin(request, self.membership.organisation)
+
+    def handle_exception(self, exc):
+        from integrations.idempotency import Replay
+
+        if isinstance(exc, Replay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        record = getattr(self, "_idempotency", None)
+        if record is not None:
+            self._idempotency = None
+            from integrations import idempotency
+
+            idempotency.finish(record, response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
 
 class MeView(APIView):
     @extend_schema(responses=MeSerializer, summary="L'appelant, ses organisations et ses rôles")

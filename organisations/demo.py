@@ -9,12 +9,19 @@ from organisations.services import membership_add
 
 DEMO_PASSWORD = "demo-certif-2026"
 
+# (kind, slug, name, SIRET, ville: where the body delivers its documents, « Délivré à … »)
 ORGANISATIONS = [
-    ("certificateur", "uimm", "UIMM — Union des industries et métiers de la métallurgie", "77567227200030"),
-    ("certificateur", "cci-france", "CCI France", "18002001500011"),
-    ("certificateur", "cpnef-papier-carton", "CPNEF Intersecteur Papier-Carton", ""),
-    ("centre", "uimm-idf", "UIMM Île-de-France — centre d'examen", "78430427300028"),
-    ("centre", "cci-campus-lyon", "CCI Campus Lyon Métropole", "13002479000027"),
+    (
+        "certificateur",
+        "uimm",
+        "UIMM — Union des industries et métiers de la métallurgie",
+        "77567227200030",
+        "Paris",
+    ),
+    ("certificateur", "cci-france", "CCI France", "18002001500011", "Paris"),
+    ("certificateur", "cpnef-papier-carton", "CPNEF Intersecteur Papier-Carton", "", "Paris"),
+    ("centre", "uimm-idf", "UIMM Île-de-France — centre d'examen", "78430427300028", "Paris"),
+    ("centre", "cci-campus-lyon", "CCI Campus Lyon Métropole", "13002479000027", "Lyon"),
 ]
 
 # (email, first name, last name, [(org slug, role)])
@@ -44,9 +51,9 @@ USERS = [
 def seed(stdout=None) -> dict:
     User = get_user_model()
     orgs = {}
-    for kind, slug, name, siret in ORGANISATIONS:
+    for kind, slug, name, siret, ville in ORGANISATIONS:
         orgs[slug], _ = Organisation.objects.update_or_create(
-            slug=slug, defaults={"kind": kind, "name": name, "siret": siret}
+            slug=slug, defaults={"kind": kind, "name": name, "siret": siret, "ville": ville}
         )
     users = {}
     for email, first, last, roles in USERS:

@@ -10,7 +10,7 @@ import logging
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -134,6 +134,23 @@ MFA_REQUIRED_MESSAGE = (
 )
 
 
+MFA_REQUIRED_PAGE_MESSAGE = "Double authentification requise : activez-la depuis la page « Sécurité »."
+
+
+def _is_navigation(request) -> bool:
+    """The browser is loading a page the user asked for (not an asset, a prefetch or an htmx call).
+
+    Browsers say so in ``Sec-Fetch-Dest`` (``document``) and mark speculative loads with
+    ``Sec-Purpose``/``Purpose: prefetch``; clients that send neither (tests, curl) count as pages.
+    """
+    if request.headers.get("HX-Request"):
+        return False
+    if "prefetch" in request.headers.get("Sec-Purpose", "") or request.headers.get("Purpose") == "prefetch":
+        return False
+    dest = request.headers.get("Sec-Fetch-Dest")
+    return dest is None or dest in ("document", "iframe")
+
+
 class MfaRequiredMiddleware:
     """Members with a role listed in ``MFA_REQUIRED_ROLES`` must enrol a second factor first.
 
@@ -151,6 +168,8 @@ class MfaRequiredMiddleware:
         "/api/schema/",
         "/sante",
         "/ping",
+        "/favicon.ico",
+        "/robots.txt",
     )
 
     def __init__(self, get_response):
@@ -176,6 +195,12 @@ class MfaRequiredMiddleware:
             if user_requires_mfa(user, settings.MFA_REQUIRED_ROLES) and not _has_totp(user):
                 if is_api:
                     return JsonResponse(error_body("mfa_required", MFA_REQUIRED_MESSAGE), status=403)
+                if not _is_navigation(request):
+                    # An image, a script, a prefetch or an htmx call: never sent to the enrolment
+                    # page (it is not a page the user asked for), a plain refusal instead.
+                    return HttpResponseForbidden(
+                        MFA_REQUIRED_PAGE_MESSAGE, content_type="text/plain; charset=utf-8"
+                    )
                 return redirect(reverse("mfa_activate_totp") + "?obligatoire=1")
             request.session["mfa_ok"] = True
         return self.get_response(request)

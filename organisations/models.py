@@ -25,6 +25,9 @@ class Organisation(models.Model):
     slug = models.SlugField("identifiant d'URL", max_length=60, unique=True)
     name = models.CharField("nom", max_length=200)
     siret = models.CharField("SIRET", max_length=14, blank=True, validators=[siret_validator])
+    # The place its documents are delivered at (« Délivré à … » on a parchemin): the body's
+    # own city, never a jury room.
+    ville = models.CharField("ville", max_length=100, blank=True)
     is_active = models.BooleanField("active", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -134,6 +137,8 @@ class AuditEvent(TenantModel):
 
     class Meta:
         ordering = ["-at"]
+        # The journal page reads a centre's latest events: from this index, not a sort of them all.
+        indexes = [models.Index(fields=["organisation", "at"], name="auditevent_org_at")]
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M} {self.action}"

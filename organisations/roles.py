@@ -16,17 +16,24 @@ class Role(models.TextChoices):
     TUTEUR = "tuteur", "Tuteur"
     JURY = "jury", "Membre de jury"
     CERTIFICATEUR = "certificateur", "Certificateur"
+    # The person seeking the certification: reads their own dossiers in the centre, nothing else
+    # (``espace_candidat``). Given by the centre's « Inviter le candidat à son espace », never
+    # by the members' invitation form.
+    CANDIDAT = "candidat", "Candidat"
 
 
-A, G, E, T, J, C = (
+A, G, E, T, J, C, K = (
     Role.ADMIN,
     Role.GESTIONNAIRE,
     Role.EVALUATEUR,
     Role.TUTEUR,
     Role.JURY,
     Role.CERTIFICATEUR,
+    Role.CANDIDAT,
 )
-ALL = frozenset(Role)
+# Every staff role: the candidate holds none of the centre's capabilities.
+STAFF_ROLES = frozenset(Role) - {K}
+ALL = STAFF_ROLES
 
 CAPABILITIES: dict[str, frozenset[Role]] = {
     # organisation and people
@@ -35,6 +42,7 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "members.invite": frozenset({A, G}),
     "members.manage": frozenset({A}),
     "tokens.manage": frozenset({A}),
+    "webhooks.manage": frozenset({A}),
     "audit.view": frozenset({A}),
     # référentiels (national data; editing is for the certificateur's own staff)
     "referentiels.view": ALL - {T},
@@ -69,6 +77,14 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "documents.view": frozenset({A, G, J}),
     "documents.generate": frozenset({A, G}),
     "documents.revoke": frozenset({A}),
+    # the candidate's own space: their dossiers only (object rule in espace_candidat.selectors)
+    "espace.view": frozenset({K}),
+    "espace.act": frozenset({K}),
+    # the centre's side of it: invitations, correction and rattrapage requests, the follow-up
+    "espace.invite": frozenset({A, G}),
+    "demandes.manage": frozenset({A, G}),
+    "suivi.view": frozenset({A, G}),
+    "suivi.transmit": frozenset({A, G}),
     # certificateur oversight (read-only, across centres)
     "oversight.view": frozenset({C}),
     "oversight.export": frozenset({C}),

@@ -21,7 +21,7 @@ INVITATION_SALT = "organisations.invitation"
 # Who may invite whom: an admin invites anyone; a gestionnaire invites the people a centre
 # works with, never an admin.
 INVITABLE_ROLES: dict[str, set[str]] = {
-    Role.ADMIN: {r.value for r in Role},
+    Role.ADMIN: {r.value for r in Role if r != Role.CANDIDAT},
     Role.GESTIONNAIRE: {Role.GESTIONNAIRE, Role.EVALUATEUR, Role.TUTEUR, Role.JURY},
 }
 
@@ -171,6 +171,10 @@ def api_token_create(*, membership: Membership, name: str) -> tuple[ApiToken, st
     """Create a token for ``membership``; the clear key is returned once and never stored."""
     if not name.strip():
         raise ApplicationError("Donnez un nom au jeton.", field="name")
+    if membership.role == Role.CANDIDAT:
+        raise ApplicationError(
+            "Un candidat n'a pas de jeton d'API : son espace se consulte dans le navigateur."
+        )
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         membership=membership, name=name.strip(), prefix=key[:8], key_hash=ApiToken.hash_key(key)

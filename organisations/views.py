@@ -10,12 +10,16 @@ from organisations import selectors, services
 from organisations.forms import ApiTokenForm, InvitationAcceptForm, InvitationForm
 from organisations.models import ApiToken
 from organisations.permissions import require_capability
+from organisations.roles import Role
 from organisations.services import invitation_resolve
 
 
 @login_required
 def home(request):
-    memberships = list(selectors.memberships_of(request.user))
+    memberships = [m for m in selectors.memberships_of(request.user) if m.role != Role.CANDIDAT]
+    if not memberships and selectors.memberships_of(request.user).filter(role=Role.CANDIDAT).exists():
+        # a candidate only: their own space, across the centres where they hold dossiers
+        return redirect("espace_home")
     if len(memberships) == 1:
         return redirect("dashboard", org_slug=memberships[0].organisation.slug)
     return render(request, "organisations/choose.html", {"memberships_list": memberships})

@@ -16,12 +16,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.models import Membership, Organisation
 from organisations.roles import has_capability
 from organisations.selectors import memberships_of
 from referentiels import selectors, services
 from referentiels.exchange import FormatError, document_dumps, document_parse
 from referentiels.serializers import (
+    EnregistrementSerializer,
     HabilitationCreateSerializer,
     HabilitationEndSerializer,
     HabilitationSerializer,
@@ -196,16 +198,17 @@ class ReferentielImportView(CatalogueAPIView):
         data = ImportSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["fichier"]
+        name = clean_filename(upload.name)
         dry_run = data.validated_data["dry_run"]
         try:
-            if upload.name.lower().endswith(".xml"):
+            if name.lower().endswith(".xml"):
                 from referentiels.rncp_import import rncp_import
 
                 # The upload itself (on disk past FILE_UPLOAD_MAX_MEMORY_SIZE): streamed by lxml,
                 # constant memory whatever the export's size.
                 report = rncp_import(
                     source=upload,
-                    filename=upload.name,
+                    filename=name,
                     certificateur=self.organisation,
                     numeros=set(data.validated_data["fiches"]) or None,
                     dry_run=dry_run,
@@ -230,7 +233,7 @@ class ReferentielImportView(CatalogueAPIView):
                     ],
                 }
             else:
-                doc = document_parse(upload.read(), upload.name)
+                doc = document_parse(upload.read(), name)
                 result = {
                     "dry_run": dry_run,
                     "total": 1,
@@ -329,6 +332,55 @@ class ReferentielRegleView(CatalogueAPIView):
             referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"]
         )
         return Response(RegleSerializer(referentiel).data)
+
+
+class ReferentielEnregistrementView(CatalogueAPIView):
+    """The registration of a référentiel's certification (every version of its code)."""
+
+    required_permission = {
+        "GET": "referentiels.view",
+        "PUT": "referentiels.edit",
+        "DELETE": "referentiels.edit",
+    }
+
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        responses=EnregistrementSerializer,
+        summary="Enregistrement RNCP / RS de la certification",
+        description="« enregistree » faux quand la certification n'est pas enregistrée "
+        "(aucune mention d'enregistrement sur ses documents).",
+    )
+    def get(self, request, public_id):
+        referentiel = self.get_referentiel(public_id)
+        enregistrement = selectors.enregistrement_of(referentiel.code)
+        if enregistrement is None:
+            return Response({"enregistree": False})
+        return Response(EnregistrementSerializer(enregistrement).data)
+
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        request=EnregistrementSerializer,
+        responses=EnregistrementSerializer,
+        summary="Saisir ou corriger l'enregistrement RNCP / RS de la certification",
+        description="Modifiable même quand la version est publiée : la décision de France compétences "
+        "porte sur la certification. Référence légale obligatoire (date de décision ou publication).",
+    )
+    def put(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        data = EnregistrementSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        enregistrement = services.enregistrement_set(
+            referentiel=referentiel, by=self.organisation, user=request.user, **data.validated_data
+        )
+        return Response(EnregistrementSerializer(enregistrement).data)
+
+    @extend_schema(
+        parameters=[ORG_PARAM], responses={204: None}, summary="La certification n'est pas enregistrée"
+    )
+    def delete(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        services.enregistrement_delete(referentiel=referentiel, by=self.organisation, user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class RncpImportJobView(CatalogueAPIView):

@@ -15,6 +15,11 @@ urlpatterns = [
     path("<uuid:public_id>/", api.ReferentielDetailView.as_view(), name="api-referentiel"),
     path("<uuid:public_id>/export", api.ReferentielExportView.as_view(), name="api-referentiel-export"),
     path("<uuid:public_id>/regle", api.ReferentielRegleView.as_view(), name="api-referentiel-regle"),
+    path(
+        "<uuid:public_id>/enregistrement",
+        api.ReferentielEnregistrementView.as_view(),
+        name="api-referentiel-enregistrement",
+    ),
     path("<uuid:public_id>/publish", api.ReferentielPublishView.as_view(), name="api-referentiel-publish"),
     path(
         "<uuid:public_id>/new-version",

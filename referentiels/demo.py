@@ -38,4 +38,32 @@ def seed(stdout=None) -> dict:
                 code=code,
                 date_debut=dt.date(2024, 1, 1),
             )
+    _registrations(referentiels)
     return {"referentiels": referentiels}
+
+
+# The registration facts a certificateur enters for its title: seed 004 names the fiche
+# (« la fiche correspondante RNCP36390 ») but not the decision, the niveau nor the NSF code.
+# The CQPM and the CQPI of the seeds are not registered: their documents print no registration.
+DEMO_REGISTRATIONS = {
+    "RNCP36390": {
+        "numero": "RNCP36390",
+        "type_enregistrement": "sur_demande",
+        "date_decision": dt.date(2022, 3, 29),
+        "duree_ans": 3,
+        "date_fin": dt.date(2025, 3, 29),
+        "niveau": 5,
+        "codes_nsf": [{"code": "324", "libelle": "Secrétariat, bureautique"}],
+    },
+}
+
+
+def _registrations(referentiels) -> None:
+    from referentiels.models import Enregistrement
+    from referentiels.services import enregistrement_set
+
+    for code, fields in DEMO_REGISTRATIONS.items():
+        referentiel = Referentiel.objects.filter(code=code).order_by("-version").first()
+        if referentiel is None or Enregistrement.objects.filter(code=code).exists():
+            continue
+        enregistrement_set(referentiel=referentiel, by=referentiel.certificateur, **fields)

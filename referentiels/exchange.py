@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from core import safeyaml
 from referentiels.regles import RegleError, regle_parse
 
 FORMAT = "certif-referentiel/1"
@@ -274,7 +275,7 @@ def _document_parse(text: str | bytes, filename: str) -> dict:
     is_yaml = filename.lower().endswith((".yaml", ".yml"))
     if is_yaml:
         try:
-            data = yaml.safe_load(text)
+            data = safeyaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"ligne {mark.line + 1}, colonne {mark.column + 1}" if mark else "document"

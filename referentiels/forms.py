@@ -178,9 +178,11 @@ class RegleForm(forms.Form):
     def clean_regle(self):
         import yaml
 
+        from core import safeyaml
+
         text = self.cleaned_data["regle"]
         try:
-            value = yaml.safe_load(text)
+            value = safeyaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
@@ -192,3 +194,54 @@ class RegleForm(forms.Form):
                 "regle : un objet est attendu (par exemple « type: toutes_capacites »)."
             )
         return value
+
+
+class EnregistrementForm(forms.Form):
+    """A certification's registration (RNCP / RS), as the certificateur enters it."""
+
+    numero = forms.CharField(
+        label="Numéro d'enregistrement", max_length=20, help_text="Ex. RNCP36390 ou RS5000."
+    )
+    type_enregistrement = forms.ChoiceField(
+        label="Type d'enregistrement",
+        choices=[("sur_demande", "Enregistrement sur demande"), ("de_droit", "Enregistrement de droit")],
+    )
+    date_decision = forms.DateField(
+        label="Date de la décision du directeur général de France compétences",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    duree_ans = forms.IntegerField(
+        label="Durée d'enregistrement (ans)", required=False, min_value=1, max_value=10
+    )
+    reference_jo = forms.CharField(
+        label="Référence de publication (enregistrement de droit)",
+        required=False,
+        max_length=500,
+        help_text="Ex. « Arrêté du … publié au Journal officiel du … ».",
+    )
+    date_fin = forms.DateField(
+        label="Fin d'enregistrement", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    niveau = forms.TypedChoiceField(
+        label="Niveau (nomenclature nationale de 2019, identique au niveau européen CEC)",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "— (Répertoire spécifique : pas de niveau)")]
+        + [(str(n), f"Niveau {n}") for n in range(1, 9)],
+    )
+    codes_nsf = forms.CharField(
+        label="Codes NSF",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Un code par ligne, suivi de son libellé : « 324 Secrétariat, bureautique » (3 au plus).",
+    )
+
+    def clean_codes_nsf(self):
+        lines = [line.strip() for line in self.cleaned_data["codes_nsf"].splitlines() if line.strip()]
+        out = []
+        for line in lines:
+            code, _, libelle = line.partition(" ")
+            out.append({"code": code.strip(), "libelle": libelle.strip(" :—-")})
+        return out

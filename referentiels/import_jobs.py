@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.models import Organisation
 from referentiels.models import RncpImportJob
 
@@ -113,7 +114,7 @@ def rncp_import_job_create(
     job = RncpImportJob(
         certificateur=certificateur,
         created_by=user,
-        original_name=uploaded_file.name[:255],
+        original_name=clean_filename(uploaded_file.name),
         size=uploaded_file.size,
         numeros=sorted(numeros or []),
     )

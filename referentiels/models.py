@@ -298,3 +298,111 @@ class RncpImportJob(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in self.RUNNING
+
+
+class Enregistrement(models.Model):
+    """The registration of a certification in a national répertoire (RNCP or RS), per code.
+
+    A fact about the certification, not about one version of its référentiel: it holds across
+    versions and stays editable by the certificateur when a version is published (France
+    compétences renews or corrects it). Filled by the RNCP import (``NOMENCLATURE_EUROPE``,
+    ``CODES_NSF``, ``DATE_DECISION``, ``DUREE_ENREGISTREMENT``…) or entered by the certificateur.
+    A code without a row is not registered (a CQPM, a CQPI): its documents print no
+    registration sentence, no niveau and no NSF code. National data like ``Referentiel``.
+    """
+
+    class Repertoire(models.TextChoices):
+        RNCP = "RNCP", "Répertoire national des certifications professionnelles"
+        RS = "RS", "Répertoire spécifique"
+
+    class Type(models.TextChoices):
+        SUR_DEMANDE = "sur_demande", "Enregistrement sur demande"
+        DE_DROIT = "de_droit", "Enregistrement de droit"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="enregistrements"
+    )
+    code = models.CharField("code de la certification", max_length=60, unique=True)
+    repertoire = models.CharField("répertoire", max_length=4, choices=Repertoire.choices)
+    numero = models.CharField("numéro d'enregistrement", max_length=20)
+    type_enregistrement = models.CharField(
+        "type d'enregistrement", max_length=12, choices=Type.choices, default=Type.SUR_DEMANDE
+    )
+    date_decision = models.DateField("date de la décision de France compétences", null=True, blank=True)
+    duree_ans = models.PositiveSmallIntegerField("durée d'enregistrement (ans)", null=True, blank=True)
+    reference_jo = models.CharField("référence de publication (JO, arrêté)", max_length=500, blank=True)
+    date_fin = models.DateField("fin d'enregistrement", null=True, blank=True)
+    niveau = models.PositiveSmallIntegerField(
+        "niveau (nomenclature nationale de 2019)",
+        null=True,
+        blank=True,
+        help_text="Décret n° 2019-14 du 8 janvier 2019 : le niveau du cadre européen (CEC) est le même.",
+    )
+    codes_nsf = models.JSONField("codes NSF", default=list, blank=True)
+    source = models.CharField(
+        "origine", max_length=20, choices=[("import", "Import RNCP"), ("saisie", "Saisie du certificateur")]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(repertoire="RNCP") & Q(numero__regex=r"^RNCP[0-9]{3,6}$"))
+                | (Q(repertoire="RS") & Q(numero__regex=r"^RS[0-9]{3,6}$")),
+                name="enregistrement_numero_matches_repertoire",
+            ),
+            models.CheckConstraint(
+                condition=Q(niveau__isnull=True) | Q(niveau__gte=1, niveau__lte=8),
+                name="enregistrement_niveau_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(repertoire="RNCP") | Q(niveau__isnull=True), name="enregistrement_rs_sans_niveau"
+            ),
+            models.CheckConstraint(
+                condition=Q(duree_ans__isnull=True) | Q(duree_ans__gte=1, duree_ans__lte=10),
+                name="enregistrement_duree_range",
+            ),
+            # A registration is stated with its legal reference: the decision's date (sur
+            # demande) or the publication (de droit).
+            models.CheckConstraint(
+                condition=(Q(type_enregistrement="sur_demande") & Q(date_decision__isnull=False))
+                | (Q(type_enregistrement="de_droit") & ~Q(reference_jo="")),
+                name="enregistrement_reference_legale",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.numero}"
+
+    @property
+    def niveau_cec(self) -> int | None:
+        return self.niveau
+
+    def nsf_text(self) -> str:
+        return ", ".join(
+            f"{c.get('code', '')} {c.get('libelle', '')}".strip() if isinstance(c, dict) else str(c)
+            for c in self.codes_nsf or []
+        )
+
+    def phrase(self) -> str:
+        """The registration sentence of a parchemin (formats/README.md, mentions obligatoires)."""
+        from documents.templatetags.documents_pdf import fr_date
+
+        repertoire = self.get_repertoire_display()
+        if self.type_enregistrement == self.Type.DE_DROIT:
+            return (
+                f"Certification enregistrée de droit au {repertoire} sous le numéro {self.numero} "
+                f"({self.reference_jo.strip().rstrip('.')})."
+            )
+        duree = f", pour une durée de {self.duree_ans} ans" if self.duree_ans and self.duree_ans > 1 else ""
+        if self.duree_ans == 1:
+            duree = ", pour une durée d'un an"
+        return (
+            f"Certification enregistrée au {repertoire} sous le numéro {self.numero} par décision du "
+            f"directeur général de France compétences en date du {fr_date(self.date_decision)}{duree}."
+        )

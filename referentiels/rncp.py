@@ -160,6 +160,8 @@ class Fiche:
     date_fin_enregistrement: date | None = None
     date_limite_delivrance: date | None = None
     date_dernier_jo: date | None = None
+    duree_enregistrement: int | None = None  # DUREE_ENREGISTREMENT (years, fiches sur demande)
+    publication_jo: str = ""  # PUBLICATION_DECRET_CREATION (or _GENERAL)/PUBLICATION_JO/TITRE
     blocs: list[BlocCompetences] = field(default_factory=list)
     nouvelles_certifications: list[str] = field(default_factory=list)  # numéros replacing this one
     anciennes_certifications: list[str] = field(default_factory=list)  # numéros replaced by this one
@@ -473,6 +475,9 @@ class _FicheReader:
         "DATE_FIN_ENREGISTREMENT": ("date", "date_fin_enregistrement"),
         "DATE_LIMITE_DELIVRANCE": ("date", "date_limite_delivrance"),
         "DATE_DERNIER_JO": ("date", "date_dernier_jo"),
+        "DUREE_ENREGISTREMENT": ("int", "duree_enregistrement"),
+        "PUBLICATION_DECRET_CREATION": ("jo", "publication_jo"),
+        "PUBLICATION_DECRET_GENERAL": ("jo", "publication_jo"),
         "ACTIF": ("bool", "actif"),
         "EXISTENCE_PARTENAIRES": ("bool", "existence_partenaires"),
         "ID_FICHE": ("int", "id_fiche"),
@@ -517,6 +522,12 @@ class _FicheReader:
                     _text(libelle) if libelle is not None else "",
                 )
                 value = abrege if (abrege.code or abrege.libelle) else None
+            elif kind == "jo":
+                if tag == "PUBLICATION_DECRET_GENERAL" and fiche.publication_jo:
+                    continue  # the création's arrêté is the more precise reference
+                jo = _child(child, "PUBLICATION_JO")
+                titre = _child(jo, "TITRE") if jo is not None else None
+                value = " ".join(_text(titre).split()) if titre is not None else ""
             elif kind == "niveau":
                 niveau = _child(child, "NIVEAU")
                 value = _text(niveau).strip() if niveau is not None else ""

@@ -178,6 +178,56 @@ def fiche_to_document(
     }
 
 
+def fiche_enregistrement(fiche: rncp.Fiche) -> dict | None:
+    """The registration facts of a fiche (``Enregistrement`` fields), or ``None`` when the
+    export lacks the legal reference a parchemin must print (then the certificateur enters it)."""
+    from referentiels.services import NSF_PATTERN, NUMERO_PATTERN
+
+    numero = fiche.numero_fiche.strip().upper()
+    repertoire = fiche.repertoire
+    if not NUMERO_PATTERN[repertoire].match(numero):
+        return None
+    de_droit = "droit" in fiche.type_enregistrement.lower()
+    reference_jo = fiche.publication_jo.strip()[:500]
+    if de_droit and not reference_jo and fiche.date_dernier_jo:
+        reference_jo = f"Journal officiel du {fiche.date_dernier_jo:%d/%m/%Y}"
+    if (de_droit and not reference_jo) or (not de_droit and fiche.date_decision is None):
+        return None
+    niveau = fiche.niveau_europeen.upper().removeprefix("NIV")
+    duree = fiche.duree_enregistrement
+    return {
+        "repertoire": repertoire,
+        "numero": numero,
+        "type_enregistrement": "de_droit" if de_droit else "sur_demande",
+        "date_decision": None if de_droit else fiche.date_decision,
+        "duree_ans": duree if duree and 1 <= duree <= 10 else None,
+        "reference_jo": reference_jo if de_droit else "",
+        "date_fin": fiche.date_fin_enregistrement,
+        "niveau": int(niveau)
+        if repertoire == "RNCP" and niveau.isdigit() and 1 <= int(niveau) <= 8
+        else None,
+        "codes_nsf": [
+            {"code": c.code.strip(), "libelle": c.libelle.strip()[:200]}
+            for c in fiche.codes_nsf
+            if NSF_PATTERN.match(c.code.strip())
+        ][:3],
+    }
+
+
+def _enregistrements_write(rows: list[dict], certificateur: Organisation) -> None:
+    from referentiels.models import Enregistrement
+
+    if not rows:
+        return
+    fields = [f for f in rows[0] if f != "code"] + ["certificateur", "source"]
+    Enregistrement.objects.bulk_create(
+        [Enregistrement(**row, certificateur=certificateur, source="import") for row in rows],
+        update_conflicts=True,
+        unique_fields=["code"],
+        update_fields=fields,
+    )
+
+
 def fiche_source(fiche: rncp.Fiche) -> dict:
     def day(d):
         return d.isoformat() if d else None
@@ -294,8 +344,11 @@ def rncp_import(
     centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
     pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
     replacing: list[tuple[dict, dict]] = []  # drafts whose content is replaced, in bulk per chunk
+    registrations: list[dict] = []  # the fiches' registration facts, upserted per chunk
 
     def flush():
+        _enregistrements_write(registrations, certificateur)
+        registrations.clear()
         if replacing:
             referentiels_replace_drafts_many(items=replacing, certificateur=certificateur)
             replacing.clear()
@@ -340,6 +393,9 @@ def rncp_import(
                     )
                 if not dry_run:
                     (replacing if replace else pending).append((doc, fiche_source(fiche)))
+                    registration = fiche_enregistrement(fiche)
+                    if registration is not None:
+                        registrations.append(registration | {"code": fiche.numero_fiche})
                     grants = [
                         (partenaire, centres[partenaire.siret])
                         for partenaire in fiche.partenaires

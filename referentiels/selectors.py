@@ -1,6 +1,7 @@
 """Reads on the catalogue, always for an actor's organisation (certificateur or centre)."""
 
 import datetime as dt
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -66,6 +67,17 @@ def referentiel_get(*, organisation: Organisation, public_id) -> Referentiel:
         raise Http404 from None
 
 
+def referentiel_resolve(queryset: QuerySet[Referentiel], value) -> Referentiel | None:
+    """A référentiel named the API's way: its ``id`` (that version) or its ``code`` (the latest
+    published version among ``queryset``). None when nothing matches."""
+    text = str(value).strip()
+    try:
+        public_id = uuid.UUID(text)
+    except ValueError:
+        return queryset.filter(code=text, status=Referentiel.Status.PUBLISHED).order_by("-version").first()
+    return queryset.filter(public_id=public_id).first()
+
+
 def referentiel_versions(*, organisation: Organisation, code: str) -> QuerySet[Referentiel]:
     return Referentiel.objects.filter(referentiel_visible_q(organisation), code=code).order_by("-version")
 
@@ -129,3 +141,17 @@ def rncp_import_job_get(*, organisation: Organisation, public_id) -> RncpImportJ
         return RncpImportJob.objects.get(certificateur=organisation, public_id=public_id)
     except (RncpImportJob.DoesNotExist, ValueError, ValidationError):
         raise Http404 from None
+
+
+def enregistrement_of(code: str):
+    """The registration of a certification code, or ``None`` (not registered: CQPM, CQPI…)."""
+    from referentiels.models import Enregistrement
+
+    return Enregistrement.objects.filter(code=code).first()
+
+
+def numero_public(code: str) -> str:
+    """What a document may print as the certification's number: its RNCP/RS registration
+    number, never the platform's own code (a slug for a CQPM)."""
+    enregistrement = enregistrement_of(code)
+    return enregistrement.numero if enregistrement else ""

@@ -1,6 +1,7 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from referentiels.models import Habilitation, Referentiel, RncpImportJob
+from referentiels.models import Bloc, Capacite, Critere, Habilitation, Modalite, Referentiel, RncpImportJob
 
 
 class ReferentielSerializer(serializers.ModelSerializer):
@@ -26,13 +27,60 @@ class ReferentielSerializer(serializers.ModelSerializer):
         ]
 
 
+class ModaliteSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Modalite
+        fields = ["id", "type", "intitule", "forme", "duree_minutes", "points", "double_correction"]
+        read_only_fields = fields
+
+
+class CritereSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Critere
+        fields = ["id", "texte", "groupe"]
+        read_only_fields = fields
+
+
+class CapaciteSerializer(serializers.ModelSerializer):
+    criteres = CritereSerializer(many=True, read_only=True)
+    modalites = ModaliteSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Capacite
+        fields = ["id", "code", "intitule", "criteres", "modalites"]
+        read_only_fields = fields
+
+
+class BlocSerializer(serializers.ModelSerializer):
+    capacites = CapaciteSerializer(many=True, read_only=True)
+    modalites = ModaliteSerializer(
+        many=True, read_only=True, help_text="Modalités déclarées pour le bloc entier."
+    )
+
+    class Meta:
+        model = Bloc
+        fields = ["id", "code", "intitule", "implicite", "capacites", "modalites"]
+        read_only_fields = fields
+
+
 class ReferentielDetailSerializer(ReferentielSerializer):
     document = serializers.SerializerMethodField(
         help_text="Le référentiel complet au format certif-referentiel/1."
     )
+    blocs = serializers.SerializerMethodField(
+        help_text="Blocs, capacités, critères et modalités avec leurs id (celui d'une modalité est "
+        "ce que le plan d'un dossier — PUT …/dossiers/{id}/plan/ — attend)."
+    )
 
     class Meta(ReferentielSerializer.Meta):
-        fields = ReferentielSerializer.Meta.fields + ["document"]
+        fields = ReferentielSerializer.Meta.fields + ["blocs", "document"]
+
+    @extend_schema_field(BlocSerializer(many=True))
+    def get_blocs(self, obj) -> list:
+        blocs = Bloc.objects.filter(referentiel=obj).prefetch_related(
+            "modalites", "capacites__criteres", "capacites__modalites"
+        )
+        return BlocSerializer(blocs, many=True).data
 
     def get_document(self, obj) -> dict:
         from referentiels.services import referentiel_export
@@ -133,3 +181,32 @@ class RncpImportJobSerializer(serializers.ModelSerializer):
         from referentiels.import_jobs import rncp_import_job_progress
 
         return rncp_import_job_progress(obj)
+
+
+class NsfSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        max_length=5, help_text="Code NSF : trois chiffres, éventuellement une lettre (324, 315p)."
+    )
+    libelle = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class EnregistrementSerializer(serializers.Serializer):
+    """A certification's registration in the RNCP or the RS (printed on its parchemins)."""
+
+    numero = serializers.CharField(max_length=20, help_text="RNCP36390, RS5000…")
+    repertoire = serializers.CharField(read_only=True)
+    type_enregistrement = serializers.ChoiceField(choices=["sur_demande", "de_droit"], default="sur_demande")
+    date_decision = serializers.DateField(required=False, allow_null=True, default=None)
+    duree_ans = serializers.IntegerField(required=False, allow_null=True, default=None)
+    reference_jo = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    date_fin = serializers.DateField(required=False, allow_null=True, default=None)
+    niveau = serializers.IntegerField(required=False, allow_null=True, default=None)
+    codes_nsf = NsfSerializer(many=True, required=False, default=list)
+    mention = serializers.CharField(
+        source="phrase", read_only=True, help_text="La phrase imprimée sur le parchemin."
+    )
+    source = serializers.CharField(read_only=True)
+    enregistree = serializers.SerializerMethodField(help_text="Vrai : la certification est enregistrée.")
+
+    def get_enregistree(self, obj) -> bool:
+        return True

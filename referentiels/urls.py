@@ -21,4 +21,5 @@ urlpatterns = [
     path("<uuid:public_id>/blocs/", views.blocs_edit, name="referentiel_blocs"),
     path("<uuid:public_id>/modalites/", views.modalites_edit, name="referentiel_modalites"),
     path("<uuid:public_id>/regle/", views.regle_edit, name="referentiel_regle"),
+    path("<uuid:public_id>/enregistrement/", views.enregistrement_edit, name="referentiel_enregistrement"),
 ]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.permissions import membership_can, require_capability
 from referentiels import import_jobs, selectors, services
 from referentiels.describe import regle_describe
@@ -23,6 +24,7 @@ from referentiels.forms import (
     BlocForm,
     CapaciteForm,
     CatalogueFilterForm,
+    EnregistrementForm,
     HabilitationEndForm,
     HabilitationForm,
     ImportForm,
@@ -78,6 +80,7 @@ def referentiel_detail(request, org_slug, public_id):
                 organisation=request.organisation, code=referentiel.code
             ),
             "can_edit": is_owner and membership_can(request, "referentiels.edit"),
+            "enregistrement": selectors.enregistrement_of(referentiel.code),
         },
     )
 
@@ -237,7 +240,7 @@ def referentiel_import_view(request, org_slug):
             # read back as a stream by the import.
             path = _import_storage().save(f"imports/{secrets.token_hex(16)}.upload", upload)
             stored = {
-                "name": upload.name,
+                "name": clean_filename(upload.name),
                 "path": path,
                 "fiches": sorted(form.cleaned_data["fiches"]),
                 "replace": form.cleaned_data["remplacer"],
@@ -604,3 +607,49 @@ def rncp_import_job_confirm(request, org_slug, import_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect("rncp_import_job", org_slug=org_slug, import_id=import_id)
+
+
+@require_capability("referentiels.edit")
+@require_http_methods(["GET", "POST"])
+def enregistrement_edit(request, org_slug, public_id):
+    """The certification's registration (every version of its code): editable even when the
+    version is published — France compétences' decision is a fact about the code."""
+    from referentiels.selectors import enregistrement_of
+
+    referentiel = _owned(request, public_id)
+    enregistrement = enregistrement_of(referentiel.code)
+    if request.method == "POST" and request.POST.get("supprimer"):
+        services.enregistrement_delete(referentiel=referentiel, by=request.organisation, user=request.user)
+        messages.success(request, "La certification n'est plus présentée comme enregistrée.")
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    initial = {}
+    if enregistrement is not None:
+        initial = {
+            "numero": enregistrement.numero,
+            "type_enregistrement": enregistrement.type_enregistrement,
+            "date_decision": enregistrement.date_decision,
+            "duree_ans": enregistrement.duree_ans,
+            "reference_jo": enregistrement.reference_jo,
+            "date_fin": enregistrement.date_fin,
+            "niveau": enregistrement.niveau,
+            "codes_nsf": "\n".join(f"{c['code']} {c['libelle']}".strip() for c in enregistrement.codes_nsf),
+        }
+    form = EnregistrementForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.enregistrement_set(
+                    referentiel=referentiel, by=request.organisation, user=request.user, **form.cleaned_data
+                )
+                messages.success(request, "Enregistrement de la certification mis à jour.")
+                return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+        status = 400
+    return render(
+        request,
+        "referentiels/enregistrement_edit.html",
+        {"ref": referentiel, "form": form, "enregistrement": enregistrement},
+        status=status,
+    )

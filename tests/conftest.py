@@ -80,17 +80,19 @@ def _clear_cache():
 
 @pytest.fixture
 def org_a(db):
-    return Organisation.objects.create(kind="centre", slug="centre-a", name="Centre A")
+    return Organisation.objects.create(kind="centre", slug="centre-a", name="Centre A", ville="Lyon")
 
 
 @pytest.fixture
 def org_b(db):
-    return Organisation.objects.create(kind="centre", slug="centre-b", name="Centre B")
+    return Organisation.objects.create(kind="centre", slug="centre-b", name="Centre B", ville="Nantes")
 
 
 @pytest.fixture
 def certificateur_org(db):
-    return Organisation.objects.create(kind="certificateur", slug="certif-x", name="Certificateur X")
+    return Organisation.objects.create(
+        kind="certificateur", slug="certif-x", name="Certificateur X", ville="Paris"
+    )
 
 
 def make_member(org, role, email=None):

@@ -14,7 +14,8 @@ from config.env import env_bool, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", "demo-insecure-secret-key-change-me-in-production-0123456789")
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# Debug pages only when asked for (DJANGO_DEBUG=1): the demo shows the French error pages too.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
     "juries",
     "documents",
     "certificateur",
+    "integrations",
+    "espace_candidat",
 ]
 
 MIDDLEWARE = [
@@ -52,7 +55,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",
+    "core.middleware.ApiErrorEnvelopeMiddleware",
     "core.middleware.NulCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -99,6 +103,16 @@ DATABASES = {
 # only) is the owner's, used by `migrate` and `flush` alone (core.db_roles), which then grant
 # the application role its rows. Only its credentials count: the database is DATABASE_URL's.
 DATABASE_MIGRATE_URL = env_str("DATABASE_MIGRATE_URL", "")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Embedded mode: concurrent requests wait for each other instead of failing with « database
+    # is locked ». WAL lets readers go on while one request writes; every transaction takes the
+    # write lock when it begins (IMMEDIATE), so two transactions never both read then fail to
+    # upgrade to writing (SQLite answers that at once, without waiting for the busy timeout).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 DATABASE_APP_USER = DATABASES["default"].get("USER", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -125,12 +139,32 @@ ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+# Wrong passwords and wrong second-factor codes count per account (allauth keys both « login_failed »:
+# the e-mail typed, and « mfa-auth-user-<id> » for codes): 5 per 5 minutes lock that account only.
+# The per-address limit is generous (a whole office behind one address, or a reverse proxy when
+# TRUSTED_PROXY_COUNT is wrong, must not lock everyone out) and only stops a spray across accounts.
+ACCOUNT_RATE_LIMITS = {"login_failed": "100/5m/ip,5/5m/key", "login": "120/m/ip"}
+#: Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the
+#: header is ignored). The client address of every rate limit and audit line: core/clientip.py.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Certification] "
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
-ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+# Sensitive account actions (second factor, password, e-mail) ask for the password again once the
+# last login or confirmation is older than this (accounts.adapter): never right after logging in.
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT_SECONDS", 15 * 60)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# The enrolment secret stays the same for the whole enrolment (reloads, second tab).
+MFA_FORMS = {"activate_totp": "accounts.forms.StableActivateTOTPForm"}
+# Recovery codes are shown once, right after enrolment; new ones can be generated later.
+MFA_RECOVERY_CODES_SHOW_ONCE = True
 MFA_TOTP_ISSUER = "Plateforme de certification"
+# TOTP secrets and recovery-code seeds are encrypted at rest (accounts/mfa.py) with the first of
+# these Fernet keys; every listed key decrypts (rotation: docs/secrets-at-rest.md). The demo key
+# below is public: production refuses to start with it or without MFA_SECRET_KEYS.
+MFA_ADAPTER = "accounts.mfa.MfaAdapter"
+DEMO_MFA_SECRET_KEY = "ZGVtby1pbnNlY3VyZS1tZmEta2V5LWNoYW5nZS1tZSE="  # noqa: S105 (public demo key)
+MFA_SECRET_KEYS = env_list("MFA_SECRET_KEYS", [DEMO_MFA_SECRET_KEY])
 # Accept the code of the previous or next 30 s step too (RFC 6238 §5.2: phone clock drift, a code
 # typed as its window ends). Each code stays single use over the whole tolerance window.
 MFA_TOTP_TOLERANCE = 1
@@ -221,14 +255,31 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=8, minute=0),
     },
     # Rendering tasks lost with the broker (Redis restarted without persistence) are re-sent.
+    # Seed 004 §10: follow-up surveys at 6 months and 2 years, their reminders, deadline notices.
+    "suivi-candidats": {
+        "task": "espace_candidat.tasks.followup_dispatch",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "documents-bloques-relance": {
         "task": "documents.tasks.documents_stale_dispatch",
         "schedule": crontab(minute="*/5"),
     },
+    "idempotence-purge": {"task": "integrations.tasks.idempotency_purge", "schedule": crontab(minute=17)},
 }
 #: A document pending or rendering for longer than this (no change) is re-enqueued by the sweep;
 #: above the longest render (a 500-row PV: ~5 s) and the time a large batch waits in the queue.
 DOCUMENTS_STALE_AFTER_SECONDS = env_int("DOCUMENTS_STALE_AFTER_SECONDS", 15 * 60)
+
+# Webhooks (integrations/webhooks.py): per attempt timeout, attempts per delivery, first retry
+# delay (doubled at each attempt), deliveries failed in a row before the endpoint is disabled.
+WEBHOOKS_TIMEOUT_SECONDS = env_int("WEBHOOKS_TIMEOUT_SECONDS", 10)
+WEBHOOKS_MAX_ATTEMPTS = env_int("WEBHOOKS_MAX_ATTEMPTS", 6)
+WEBHOOKS_RETRY_BASE_SECONDS = env_int("WEBHOOKS_RETRY_BASE_SECONDS", 30)
+WEBHOOKS_DISABLE_AFTER = env_int("WEBHOOKS_DISABLE_AFTER", 5)
+# Only https:// endpoints, but for local development and the tests' receiver.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", False)
+# How long a creating POST's answer is kept for its Idempotency-Key.
+IDEMPOTENCY_TTL_HOURS = 24
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -245,10 +296,13 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "core.api.ContentNegotiation",
     # No OPTIONS metadata: nothing reads it, and DRF answered it 200 (view name, fields) before any
     # object lookup, for any id under the URL's organisation. OPTIONS now answers 405.
     "DEFAULT_METADATA_CLASS": None,
     "DEFAULT_THROTTLE_RATES": {"verification": "30/min", "anon": "60/min"},
+    # DRF reads X-Forwarded-For as is when NUM_PROXIES is None: a forged header bypassed throttles.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "API de la plateforme de certification",
@@ -258,6 +312,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "DEFAULT_GENERATOR_CLASS": "core.schema.ScopedSchemaGenerator",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.schema.idempotency_header",
+    ],
     # Several models have a "kind" or "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
@@ -274,6 +332,8 @@ SPECTACULAR_SETTINGS = {
         "VerificationStatusEnum": "documents.models.VerificationRecord.Status",
         "MembershipRoleEnum": "organisations.roles.Role",
         "JuryMemberRoleEnum": "juries.models.JuryMember.Role",
+        "WebhookEventEnum": "integrations.models.Event",
+        "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
         "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],  # Dossier.Decision without its empty value
     },
 }

@@ -8,6 +8,19 @@ DEBUG = False
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
 if SECRET_KEY.startswith("demo-insecure") or len(SECRET_KEY) < 50:
     raise RuntimeError("DJANGO_SECRET_KEY doit être un secret d'au moins 50 caractères.")
+MFA_SECRET_KEYS = env_list("MFA_SECRET_KEYS", [])
+if not MFA_SECRET_KEYS or DEMO_MFA_SECRET_KEY in MFA_SECRET_KEYS:  # noqa: F405
+    raise RuntimeError(
+        "MFA_SECRET_KEYS doit contenir la clé Fernet qui chiffre les secrets TOTP (docs/secrets-at-rest.md)."
+    )
+try:
+    from cryptography.fernet import Fernet
+
+    [Fernet(key) for key in MFA_SECRET_KEYS]
+except ValueError as exc:
+    raise RuntimeError(
+        "MFA_SECRET_KEYS : chaque clé doit être une clé Fernet (32 octets en base64 URL)."
+    ) from exc
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")

@@ -42,3 +42,10 @@ DATABASES["default"]["TEST"] = {"NAME": TEST_DB_NAME}
 CELERY_TASK_DEFAULT_QUEUE = f"celery-{TEST_DB_NAME}"
 # Suites running at once share the Redis cache database: each keeps to its own key prefix.
 CACHES["default"]["KEY_PREFIX"] = TEST_DB_NAME
+
+# The webhook tests' receiver is a local http:// server; retries a second apart, not minutes.
+WEBHOOKS_ALLOW_HTTP = True
+WEBHOOKS_RETRY_BASE_SECONDS = 1
+WEBHOOKS_MAX_ATTEMPTS = 3
+WEBHOOKS_DISABLE_AFTER = 2
+WEBHOOKS_TIMEOUT_SECONDS = 5

@@ -17,7 +17,15 @@ from tests.conftest import make_member
 
 @pytest.fixture
 def cci(db):
-    return Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
+    """CCI France with its RNCP36390: a certificat de bloc names a real bloc of a real
+    certification (database guard of documents 0003)."""
+    from referentiels.demo import load_seed
+
+    cci = Organisation.objects.create(
+        kind="certificateur", slug="cci-france", name="CCI France", ville="Paris"
+    )
+    load_seed("rncp36390.json", cci)
+    return cci
 
 
 def with_totp(membership):

@@ -4,6 +4,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -81,38 +82,31 @@ def test_admin_revokes_and_the_public_page_says_so(admin_a, ready, client_for, c
     with tenant_context(ready.organisation):
         assert IssuedDocument.objects.get(pk=ready.pk).revoked_at is None
     ok = page.post(
-        f"/o/centre-a/documents/{ready.public_id}/revoquer/", {"reason": "Fraude avérée au bloc 2"}
+        f"/o/centre-a/documents/{ready.public_id}/revoquer/",
+        {"reason": "Fraude avérée au bloc 2", "category": "retrait"},
     )
     assert ok.status_code == 302
     client.logout()
     public = client.get(f"/verifier/{ready.verification_code_display}")
     html = public.content.decode()
-    assert public.status_code == 200 and "Document révoqué" in html and "Fraude avérée au bloc 2" in html
+    assert public.status_code == 200 and "Document révoqué" in html
+    # Issue 13, point 8: the date and a fixed public category, never the free-text reason.
+    assert "Retrait décidé par l&#x27;organisme" in html and "Fraude" not in html
 
 
-def test_admin_reissues_from_the_page(admin_a, ready, client_for, django_capture_on_commit_callbacks):
+def test_page_reissue_of_a_document_without_a_deliberation_is_refused(admin_a, ready, client_for):
+    """Issue 13, point 5: the page takes civil-status fields, a reason and a pièce (never
+    document content); a document not derived from a signed deliberation cannot be re-issued."""
     page = client_for(admin_a)
-    data = {
-        "holder_name": "Camille Lefèvre-Dupont",
-        "civilite_titulaire": "Madame",
-        "naissance": "née le 03/02/1998 à Lyon (69)",
-        "reason": "Correction d'état civil",
-    }
-    with django_capture_on_commit_callbacks(execute=True):
-        response = page.post(f"/o/centre-a/documents/{ready.public_id}/reediter/", data)
-    assert response.status_code == 302
-    with tenant_context(ready.organisation):
-        doc = IssuedDocument.objects.get(pk=ready.pk)
-    assert (doc.version, doc.number, doc.holder_name, doc.status) == (
-        2,
-        ready.number,
-        "Camille Lefèvre-Dupont",
-        "ready",
-    )
-    old = page.get(f"/o/centre-a/documents/{ready.public_id}/telecharger/?version=1")
-    assert old.status_code == 200 and "Camille Lefèvre-Durand" in pdf_text(old.content)
     detail = page.get(f"/o/centre-a/documents/{ready.public_id}/").content.decode()
-    assert "Versions précédentes" in detail and "Correction d&#x27;état civil" in detail
+    assert 'name="holder_name"' not in detail and 'name="naissance"' not in detail
+    response = page.post(
+        f"/o/centre-a/documents/{ready.public_id}/reediter/",
+        {"holder_name": "Faussaire", "reason": "Correction d'état civil"},
+    )
+    assert response.status_code == 400
+    with tenant_context(ready.organisation):
+        assert IssuedDocument.objects.get(pk=ready.pk).version == 1
 
 
 def test_batch_progress_partial_and_zip(alice, org_a, cci, ready, client_for):
@@ -158,28 +152,31 @@ def test_api_revoke_and_reissue_need_the_capability_and_valid_input(alice, admin
     assert bad.status_code == 400 and bad.json()["error"]["fields"] == {
         "reason": ["Le motif de révocation est obligatoire (5 caractères au moins)."]
     }
-    bad = admin.post(f"{url}/reissue", {"reason": "Correction", "context_changes": {}}, format="json")
-    assert bad.status_code == 400 and "au moins une correction" in bad.json()["error"]["message"]
-    ok = admin.post(
+    forged = admin.post(
         f"{url}/reissue",
         {"reason": "Correction d'état civil", "context_changes": {"holder_name": "Camille Dupont"}},
         format="json",
     )
-    assert ok.status_code == 200 and ok.json()["version"] == 2 and ok.json()["number"] == ready.number
-    assert VerificationRecord.objects.get(code=ready.verification_code).holder_name == "Camille Dupont"
+    assert forged.status_code in (400, 415)  # free-form document content is not accepted
+    assert VerificationRecord.objects.get(code=ready.verification_code).holder_name != "Camille Dupont"
 
 
 def test_api_reissue_of_an_unnumbered_document_is_refused(admin_a, org_a, cci, api_for):
     doc = render_now(issue(org_a, cci, "attestation"))
     response = api_for(admin_a).post(
         f"/api/v1/o/centre-a/documents/{doc.public_id}/reissue",
-        {"reason": "Correction", "context_changes": {"holder_name": "X"}},
-        format="json",
+        {
+            "reason": "Correction",
+            "piece": SimpleUploadedFile("acte.pdf", b"%PDF-1.4 x", "application/pdf"),
+            "civilite": "MME",
+            "sexe": "F",
+            "nom_naissance": "X",
+            "prenom1": "Y",
+            "naissance_annee": 1990,
+        },
+        format="multipart",
     )
     assert response.status_code == 400 and "Seuls les parchemins" in response.json()["error"]["message"]
-
-
-# --- public verification -----------------------------------------------------------------------
 
 
 def test_public_page_shows_only_the_registry_facts(ready, client):

@@ -186,7 +186,10 @@ def test_revocation_updates_the_public_registry(org_a, cci, admin_a):
         with pytest.raises(ApplicationError, match="déjà été révoqué"):
             services.document_revoke(document=doc, by=admin_a, reason="Encore une fois")
     record = VerificationRecord.objects.get(code=doc.verification_code)
-    assert record.status == "revoked" and record.revocation_reason == "Fraude établie après délivrance"
+    # Issue 13, point 8: the public registry holds a fixed category, never the free-text reason.
+    assert record.status == "revoked" and record.revocation_reason == "Retrait décidé par l'organisme"
+    doc.refresh_from_db()
+    assert doc.revocation_reason == "Fraude établie après délivrance"  # kept internally
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "abc"])
@@ -247,7 +250,10 @@ def test_reissue_keeps_number_and_code_and_both_versions(org_a, cci, admin_a):
         ),
         ("parchemin", {"holder_name": "   "}, "Correction d'état civil", "ne peuvent pas être vides"),
         ("parchemin", {"holder_name": "Y"}, "", "motif de la réédition est obligatoire"),
-        ("parchemin", {"lieu": ""}, "Correction du lieu", "Mentions manquantes"),
+        # Issue 13, point 5: only the civil status may change.
+        ("parchemin", {"lieu": ""}, "Correction du lieu", "uniquement l'état civil"),
+        ("parchemin", {"intitule": "Master"}, "Correction", "uniquement l'état civil"),
+        ("parchemin", {"title": "Master"}, "Correction", "uniquement l'état civil"),
     ],
 )
 def test_bad_reissues_are_refused_and_nothing_written(org_a, cci, admin_a, kind, changes, reason, message):

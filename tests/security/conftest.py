@@ -5,9 +5,9 @@ from django.db import transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.security.world import CENTRE_ROLES, build_world
+from tests.security.world import CANDIDAT, CENTRE_ROLES, build_world
 
-ROLES = [r.value for r in CENTRE_ROLES] + ["certificateur"]
+ROLES = [r.value for r in CENTRE_ROLES] + ["certificateur", CANDIDAT]
 
 
 @pytest.fixture(scope="module")
@@ -21,8 +21,11 @@ def world(django_db_setup, django_db_blocker):
             member = w.certificateur_member if role == "certificateur" else w.a.members[role]
             w.pages[role] = Client()
             w.pages[role].force_login(member.user)
-            key = w.certificateur_token if role == "certificateur" else w.a.tokens[role]
             w.apis[role] = APIClient()
+            if role == CANDIDAT:  # a candidate has no token: their session is all they have
+                w.apis[role].force_login(member.user)
+                continue
+            key = w.certificateur_token if role == "certificateur" else w.a.tokens[role]
             w.apis[role].credentials(HTTP_AUTHORIZATION=f"Token {key}")
         yield w
         transaction.set_rollback(True)

@@ -24,9 +24,9 @@ from rest_framework.test import APIClient
 
 from organisations.roles import has_capability
 from tests.security.access_table import ANY_MEMBER, API, PAGES, PUBLIC, STATE
-from tests.security.world import CENTRE_ROLES
+from tests.security.world import CANDIDAT, CENTRE_ROLES
 
-ROLES = [r.value for r in CENTRE_ROLES] + ["certificateur"]
+ROLES = [r.value for r in CENTRE_ROLES] + ["certificateur", CANDIDAT]
 # parameters for which the world builds no object: a 404 is the right answer even when allowed
 UNBUILT = {"convocation_id", "pv_id", "flux_id", "code"}
 METHODS_OK = {200, 201, 202, 204, 301, 302, 303, 400, 405, 409, 415}

@@ -23,6 +23,8 @@ from organisations.tenancy import tenant_context
 from tests.conftest import make_member
 
 CENTRE_ROLES = [Role.ADMIN, Role.GESTIONNAIRE, Role.EVALUATEUR, Role.TUTEUR, Role.JURY]
+# The candidate of the centre's RNCP dossier (their own space, no API token): pages and session API.
+CANDIDAT = Role.CANDIDAT.value
 JURY_DATE = dt.date(2026, 6, 12)
 
 
@@ -80,7 +82,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         tuteur = cs.tuteur_create(
             by=gest, entreprise=entreprise, nom="Tuteur", prenom="Paul", email=members["tuteur"].user.email
         )
-        dossier = inscribed_dossier(gest, rncp, nom_naissance="Rncp")
+        dossier = inscribed_dossier(gest, rncp, nom_naissance="Rncp", email=f"candidat@{org.slug}.test")
         dossier = cs.dossier_update(dossier=dossier, by=gest, entreprise=entreprise, tuteur=tuteur)
         avis = es.avis_request(
             dossier=dossier, by=gest, date_limite=timezone.localdate() + dt.timedelta(days=20)
@@ -114,7 +116,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         tuteur2 = cs.tuteur_create(
             by=gest, entreprise=entreprise, nom="Tuteur", prenom="Zoé", email=f"tuteur2@{org.slug}.test"
         )
-        other = inscribed_dossier(gest, rncp, nom_naissance="Autre")
+        other = inscribed_dossier(gest, rncp, nom_naissance="Autre", email=f"autre-candidat@{org.slug}.test")
         other = cs.dossier_update(dossier=other, by=gest, entreprise=entreprise, tuteur=tuteur2)
         other_avis = es.avis_request(
             dossier=other, by=gest, date_limite=timezone.localdate() + dt.timedelta(days=20)
@@ -166,6 +168,21 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
             kind=Piece.Kind.RAPPORT,
             uploaded_file=SimpleUploadedFile("rapport.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
         )
+        # the RNCP dossier's candidate has their space (role candidat); so has the other candidate,
+        # whose dossier and survey are outside the first one's object rule
+        from espace_candidat.models import Enquete
+        from espace_candidat.services import candidate_invite
+
+        members["candidat"] = Membership.objects.get(
+            user=candidate_invite(candidate=dossier.candidate, by=gest).user, organisation=org
+        )
+        candidate_invite(candidate=other.candidate, by=gest)
+        enquete = Enquete.objects.create(
+            organisation=org, dossier=dossier, kind="6m", due_on=JURY_DATE, sent_at=timezone.now()
+        )
+        other_enquete = Enquete.objects.create(
+            organisation=org, dossier=other, kind="6m", due_on=JURY_DATE, sent_at=timezone.now()
+        )
         job = cs.import_job_create(
             by=gest, uploaded_file=SimpleUploadedFile("import.csv", b"nom_naissance;prenom1\n", "text/csv")
         )
@@ -180,8 +197,22 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         document = IssuedDocument.objects.get(pk=document.pk)
         resultat = Resultat.objects.filter(dossier=dossier).first()
         other_resultat = Resultat.objects.filter(dossier=other).first()
+    from django.core.files.base import ContentFile
+
+    from documents.models import ReissueRequest
     from organisations.models import ApiToken
 
+    with tenant_context(org):
+        reissue = ReissueRequest(
+            organisation=org,
+            document=document,
+            identity={"prenom1": "Léa"},
+            reason="Correction d'état civil",
+            piece_name="acte.pdf",
+            requested_by=members["admin"].user,
+        )
+        reissue.piece.save("acte.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
+        reissue.save()
     token = ApiToken.objects.filter(membership=members["admin"]).first()
     centre.ids = {
         "candidate_id": dossier.candidate.public_id,
@@ -201,6 +232,8 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "token_id": token.public_id,
         "document_id": document.public_id,
         "document_public_id": document.public_id,
+        "enquete_id": enquete.public_id,
+        "request_id": reissue.public_id,
     }
     cqpm_ids = {
         "candidate_id": cqpm_dossier.candidate.public_id,
@@ -229,6 +262,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "evaluateur": rncp_ids,
         "jury": other_jury_ids,
         "tuteur": {"avis_id": other_avis.public_id, "tuteur_id": tuteur2.public_id},
+        "candidat": {"dossier_id": other.public_id, "enquete_id": other_enquete.public_id},
     }
     centre.ids = {k: str(v) for k, v in centre.ids.items()}
     for d in (centre.role_ids, centre.hidden):

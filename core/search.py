@@ -1,0 +1,34 @@
+"""Name search that stays indexed: one trigram index per searchable table, one matching clause.
+
+A list's search box looks for each word in several name columns at once. Rather than one
+``UPPER(col) LIKE UPPER('%word%')`` per column (five index scans OR-ed together, or a scan of the
+whole tenant), the columns are joined by spaces into one expression, indexed with a GIN trigram
+index (``pg_trgm``, created by the owner in the migration that adds the index) and matched with
+one ``LIKE``. A word has no space in it, so it matches the joined text exactly when it matches
+one of the columns: same results as the per-column ``icontains``, on SQLite (demo) too.
+"""
+
+from django.db import models
+from django.db.models.expressions import RawSQL
+
+
+def search_expression(table: str, columns: tuple[str, ...]) -> str:
+    """``UPPER((t.a || ' ' || t.b ...))``; with ``table=""`` the unqualified form the index uses."""
+    prefix = f'"{table}".' if table else ""
+    joined = " || ' ' || ".join(f'{prefix}"{c}"' for c in columns)
+    return f"UPPER(({joined}))"
+
+
+def _like_pattern(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def word_condition(table: str, columns: tuple[str, ...], word: str) -> RawSQL:
+    """A boolean expression for ``.filter()``: ``word`` appears (any case) in one of ``columns``."""
+    # Columns and table are constants of the code; the word is a bound parameter.
+    return RawSQL(  # noqa: S611
+        f"{search_expression(table, columns)} LIKE UPPER(%s) ESCAPE '\\'",
+        [_like_pattern(word)],
+        output_field=models.BooleanField(),
+    )

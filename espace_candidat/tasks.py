@@ -1,0 +1,36 @@
+"""Celery entry points of the candidate's space (thin): e-mails, surveys and deadline notices."""
+
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import EmailMessage
+
+from organisations.tasks import TenantTask
+
+
+@shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def candidate_email_send(self, *, organisation_id: int, to: str, subject: str, body: str) -> None:
+    EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[to]).send()
+
+
+@shared_task(base=TenantTask)
+def followup_run(*, organisation_id: int) -> dict:
+    from espace_candidat import services
+
+    result = services.enquetes_send_due()
+    result["echeances"] = services.deadlines_notify()
+    return result
+
+
+@shared_task
+def followup_dispatch() -> int:
+    """Celery beat entry point: one task per active centre (each re-enters its tenant)."""
+    from organisations.models import Organisation
+
+    ids = list(
+        Organisation.objects.filter(kind=Organisation.Kind.CENTRE, is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in ids:
+        followup_run.delay(organisation_id=pk)
+    return len(ids)

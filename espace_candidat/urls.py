@@ -1,0 +1,48 @@
+from django.urls import path
+
+from espace_candidat import views
+
+# /espace/…: the person's own space across centres, and the unsubscribe link of the e-mails
+public_urlpatterns = [
+    path("espace/", views.home, name="espace_home"),
+    path("espace/desabonnement/<str:token>/", views.unsubscribe, name="espace_unsubscribe"),
+]
+
+# /o/<slug>/…
+urlpatterns = [
+    path("espace/dossiers/<uuid:dossier_id>/", views.dossier, name="espace_dossier"),
+    path("espace/dossiers/<uuid:dossier_id>/pieces/", views.piece_upload, name="espace_piece_upload"),
+    path("espace/dossiers/<uuid:dossier_id>/rattrapage/", views.rattrapage, name="espace_rattrapage"),
+    path("espace/dossiers/<uuid:dossier_id>/suivi/", views.suivi, name="espace_suivi"),
+    path("espace/convocations/<uuid:convocation_id>.pdf", views.convocation_pdf, name="espace_convocation"),
+    path("espace/documents/<uuid:document_id>/telecharger/", views.document_download, name="espace_document"),
+    path(
+        "espace/documents/<uuid:document_id>/attestation.json",
+        views.document_credential,
+        name="espace_credential",
+    ),
+    path("espace/enquetes/<uuid:enquete_id>/", views.enquete, name="espace_enquete"),
+    path("espace/identite/", views.identity, name="espace_identity"),
+    path("espace/mes-donnees.zip", views.rgpd_export, name="espace_rgpd"),
+    path("espace-centre/candidats/<uuid:candidate_id>/inviter/", views.invite, name="espace_invite"),
+    path("espace-centre/demandes/", views.requests_list, name="espace_centre_requests"),
+    path(
+        "espace-centre/demandes/identite/<uuid:correction_id>/",
+        views.correction_decide,
+        name="espace_correction_decide",
+    ),
+    path(
+        "espace-centre/demandes/rattrapage/<uuid:request_id>/",
+        views.rattrapage_decide,
+        name="espace_rattrapage_decide",
+    ),
+    path("espace-centre/suivi/", views.followup, name="espace_centre_suivi"),
+    path("espace-centre/suivi/transmettre/", views.followup_transmit, name="espace_centre_transmit"),
+    path(
+        "espace-centre/jurys/<uuid:jury_id>/notifications/",
+        views.jury_notifications,
+        name="espace_jury_notifications",
+    ),
+    path("supervision/insertion/", views.insertion, name="espace_insertion"),
+    path("supervision/insertion.<str:fmt>", views.insertion_export, name="espace_insertion_export"),
+]

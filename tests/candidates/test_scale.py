@@ -1,0 +1,167 @@
+"""Lists that do not grow with the centre (issue 19): indexes that serve every list's filter and
+sort under row-level security, an indexed name search, and counts that stop being exact past
+1,000 rows instead of counting a whole centre.
+
+The plans are read on a modest table with sequential scans and explicit sorts priced out
+(``enable_seqscan``/``enable_sort`` off, transaction-local): the planner then uses a matching
+index when one exists, whatever the table's size, so the check is deterministic. The queries are
+the selectors' own, run as the application role inside ``tenant_context`` (row-level security
+on)."""
+
+import pytest
+from django.db import connection
+
+from candidates import selectors
+from candidates.models import Candidate, Dossier
+from core.pagination import EXACT_UP_TO, bounded_count
+from organisations.models import AuditEvent
+from organisations.tenancy import tenant_context
+from tests.candidates.test_pages_and_api import bulk_candidates, count_queries
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+
+
+def _plan(queryset) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    try:
+        return queryset.explain()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = on")
+            cursor.execute("SET LOCAL enable_sort = on")
+
+
+@pytest.fixture
+def centre(habilitated, rncp, org_b):
+    with tenant_context(habilitated):
+        bulk_candidates(habilitated, rncp, 60)
+    with tenant_context(org_b):
+        bulk_candidates(org_b, rncp, 60, start=100)
+    return habilitated
+
+
+def test_the_connection_is_the_application_role_under_row_level_security(centre):
+    with tenant_context(centre), connection.cursor() as cursor:
+        cursor.execute("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
+        assert cursor.fetchone() == (False, False)
+        assert Candidate.objects.count() == 60  # the other centre's 60 rows stay invisible
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"),
+    [("nom", "candidate_org_name"), ("naissance", "candidate_org_birth"), ("-cree", "candidate_org_created")],
+)
+def test_each_sort_of_the_candidate_list_reads_an_index(centre, sort, index):
+    with tenant_context(centre):
+        plan = _plan(selectors.candidate_list(filters=selectors.CandidateFilters(sort=sort))[:25])
+    assert index in plan, plan
+    assert "Seq Scan on candidates_candidate" not in plan, plan
+
+
+def test_the_dossier_list_reads_its_order_from_an_index(centre):
+    with tenant_context(centre):
+        plan = _plan(selectors.dossier_list()[:25])
+    assert "dossier_org_created" in plan, plan
+    assert "Seq Scan on candidates_dossier" not in plan, plan
+
+
+def _assert_indexed_search(plan: str) -> None:
+    """The search clause of ``plan`` is, character for character, the expression the trigram
+    index covers (the planner's choice between it and the centre's index then depends on the
+    table's statistics: at scale it takes the trigram index, see ``make bench``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_get_indexdef('candidate_search_trgm'::regclass)")
+        definition = cursor.fetchone()[0]
+    assert "USING gin" in definition and "gin_trgm_ops" in definition, definition
+    indexed = definition.split("USING gin (", 1)[1].rsplit(" gin_trgm_ops", 1)[0]
+    assert indexed.startswith("upper(") and f"{indexed} ~~ " in plan, (indexed, plan)
+
+
+def test_a_name_search_uses_the_trigram_index_and_finds_what_icontains_found(centre):
+    with tenant_context(centre):
+        Candidate.objects.filter(nom_naissance="NOM00007").update(nom_usage="Lefèvre-Dupont")
+        qs = selectors.candidate_list(filters=selectors.CandidateFilters(q="dupont"))
+        _assert_indexed_search(_plan(qs))
+        assert [c.nom_naissance for c in qs] == ["NOM00007"]
+        # Every column, any case, several words (all must match), LIKE's wildcards taken literally.
+        assert selectors.candidate_list(filters=selectors.CandidateFilters(q="nom0001")).count() == 10
+        assert selectors.candidate_list(filters=selectors.CandidateFilters(q="jean nom00007")).count() == 1
+        assert selectors.candidate_list(filters=selectors.CandidateFilters(q="nom_0")).count() == 0
+        assert selectors.candidate_list(filters=selectors.CandidateFilters(q="%")).count() == 0
+        dossiers = selectors.dossier_list(filters=selectors.CandidateFilters(q="DUPONT"))
+        assert [d.candidate.nom_naissance for d in dossiers] == ["NOM00007"]
+        _assert_indexed_search(_plan(dossiers))
+
+
+def test_the_journal_and_documents_lists_read_their_order_from_an_index(centre, alice):
+    from documents.selectors import document_list
+
+    with tenant_context(centre):
+        plan = _plan(AuditEvent.objects.select_related("actor").order_by("-at")[:200])
+        assert "auditevent_org_at" in plan, plan
+        plan = _plan(document_list(actor=alice)[:50])
+        assert "issueddocument_org_created" in plan, plan
+
+
+def test_counts_are_exact_up_to_the_bound_then_estimated(centre, rncp):
+    with tenant_context(centre):
+        assert bounded_count(Dossier.objects.all()) == (60, False)
+        bulk_candidates(centre, rncp, EXACT_UP_TO, start=1000)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE candidates_dossier")  # owner-only: a warning, no error, as the app role
+        count, estimated = bounded_count(Dossier.objects.all())
+    assert estimated and count > EXACT_UP_TO
+
+
+def test_past_the_bound_the_list_and_the_api_say_environ_with_constant_queries(
+    centre, rncp, alice, client_for, api_for
+):
+    api = api_for(alice)
+    page = client_for(alice)
+    page.get("/o/centre-a/candidats/")  # the session's first request records the MFA check
+    counts = []
+    for start in (1000, 3000):
+        with tenant_context(centre):
+            bulk_candidates(centre, rncp, EXACT_UP_TO, start=start)
+        counts.append(
+            (
+                count_queries(lambda: page.get("/o/centre-a/candidats/")),
+                count_queries(lambda: api.get("/api/v1/o/centre-a/candidates/")),
+                count_queries(lambda: api.get("/api/v1/o/centre-a/dossiers/")),
+            )
+        )
+        body = api.get("/api/v1/o/centre-a/candidates/").json()
+        assert body["count_is_estimate"] is True and body["count"] > EXACT_UP_TO
+        assert "Environ " in page.get("/o/centre-a/candidats/").content.decode()
+    assert counts[0] == counts[1]
+    small = api.get("/api/v1/o/centre-a/candidates/?q=NOM00007").json()
+    assert small["count"] == 1 and small["count_is_estimate"] is False
+
+
+@pytest.mark.parametrize("status", Dossier.Status.values)
+def test_the_list_badge_matches_the_status_partial(status):
+    from django.template.loader import render_to_string
+
+    partial = render_to_string("candidates/partials/status_class.html", {"status": status}).strip()
+    assert Dossier(status=status).status_badge == partial
+
+
+def test_a_list_far_beyond_the_bound_reuses_its_estimate_without_counting(centre, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    from core import pagination
+
+    monkeypatch.setattr(pagination, "planner_estimate", lambda queryset, sql_params=None: 900)
+    with tenant_context(centre):
+        with CaptureQueriesContext(connection) as first:
+            assert bounded_count(Dossier.objects.all(), bound=10) == (900, True)
+        with CaptureQueriesContext(connection) as second:
+            assert bounded_count(Dossier.objects.all(), bound=10) == (900, True)
+        # Near the bound (less than five times it), the list is counted every time.
+        monkeypatch.setattr(pagination, "planner_estimate", lambda queryset, sql_params=None: 30)
+        assert bounded_count(Dossier.objects.filter(status="brouillon"), bound=10) == (30, True)
+        with CaptureQueriesContext(connection) as third:
+            bounded_count(Dossier.objects.filter(status="brouillon"), bound=10)
+    assert len(first) == 1 and len(second) == 0 and len(third) == 1
