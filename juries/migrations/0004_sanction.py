@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('juries', '0002_dossier_decision_frozen'),
+        ('juries', '0003_decision_partiel_guard'),
         ('organisations', '0002_invitation_sent_at'),
     ]
 
