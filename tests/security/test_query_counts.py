@@ -52,9 +52,9 @@ PINNED: dict[str, int] = {
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
     "espace-centre/suivi/": 10,
     "evaluations/avis/": 8,
-    "evaluations/avis/<uuid:avis_id>/": 11,
+    "evaluations/avis/<uuid:avis_id>/": 12,  # + the tuteur note (seed 004)
     "evaluations/avis/demandes/": 9,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 30,  # + contrôle continu per bloc (2), fraud PV (1)
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 32,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2)
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 12,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
