@@ -20,6 +20,9 @@ VENV        ?= .venv
 PYTHON      ?= python3
 PY          := $(VENV)/bin/python
 RUN_ADDR    ?= 127.0.0.1:8000
+# Links in e-mails, QR codes and credential issuer ids point to the address the demo serves
+# (set SITE_URL yourself when the demo is reached through another name, e.g. RUN_ADDR=0.0.0.0:8000).
+SITE_URL    ?= http://$(RUN_ADDR)
 PYTEST_ARGS ?=
 BENCH_ARGS  ?=
 
@@ -38,13 +41,13 @@ RENDER_APT := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils
 TEST_APT   := $(RENDER_APT) chromium fonts-liberation2
 
 # Embedded mode must not pick up a real-mode database from the caller's shell.
-EMBEDDED_ENV := env -u DATABASE_URL -u DATABASE_MIGRATE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.base
+EMBEDDED_ENV := env -u DATABASE_URL -u DATABASE_MIGRATE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=config.settings.base SITE_URL='$(SITE_URL)'
 # Real mode (tests, bench); the venv's bin/ comes first so `celery` etc. resolve to it.
 REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' DATABASE_MIGRATE_URL='$(DATABASE_MIGRATE_URL)' REDIS_URL='$(REDIS_URL)' PATH="$(abspath $(VENV))/bin:$$PATH"
 TEST_ENV := $(REAL_ENV) DJANGO_SETTINGS_MODULE=config.settings.test
 BENCH_SETTINGS ?= config.settings.test
 
-.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test lint format bench load clean
+.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test test-fast lint lint-checks format bench load clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -95,14 +98,23 @@ node_modules/.package-lock.json: package.json package-lock.json
 # ---------------------------------------------------------------------------------------------
 # Real mode: tests, lint, bench
 # ---------------------------------------------------------------------------------------------
-test: venv sysdeps-test services node ## lint, then the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
-	@$(VENV)/bin/ruff check --quiet . && $(VENV)/bin/ruff format --check --quiet . || \
-		{ echo "make test: ruff found lint or formatting issues (see above); 'make format' fixes most." >&2; exit 1; }
+test: venv sysdeps-test services node ## lint (ruff, import-linter, mypy), then the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
+	@$(MAKE) --no-print-directory lint-checks || \
+		{ echo "make test: lint failed (see above); 'make format' fixes most ruff issues." >&2; exit 1; }
 	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: venv ## ruff check + ruff format --check
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test-fast: venv services ## lint, then the suite without the slow tests (browser, worker, demo, scale): make test-fast PYTEST_ARGS=...
+	@$(MAKE) --no-print-directory lint-checks
+	$(TEST_ENV) $(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: venv lint-checks ## ruff (lint + format), import-linter (the layers), mypy (types)
+
+# The checks alone (no venv step), shared by `lint` and `test`.
+lint-checks:
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/lint-imports --no-cache
+	$(EMBEDDED_ENV) $(VENV)/bin/mypy
 
 format: venv ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .

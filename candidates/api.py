@@ -226,7 +226,7 @@ class TuteurListCreateView(_ListView):
     serializer_class = TuteurSerializer
 
     def get_queryset(self):
-        return selectors.tuteur_list()
+        return selectors.tuteur_list(actor=self.membership)
 
     @extend_schema(
         request=TuteurInputSerializer, responses={201: TuteurSerializer}, summary="Créer un tuteur"
@@ -243,7 +243,9 @@ class TuteurDetailView(TenantAPIView):
 
     @extend_schema(responses=TuteurSerializer, summary="Un tuteur")
     def get(self, request, org_slug, tuteur_id):
-        return Response(TuteurSerializer(selectors.tuteur_get(public_id=tuteur_id)).data)
+        return Response(
+            TuteurSerializer(selectors.tuteur_get(public_id=tuteur_id, actor=self.membership)).data
+        )
 
     @extend_schema(request=TuteurInputSerializer, responses=TuteurSerializer, summary="Modifier un tuteur")
     def patch(self, request, org_slug, tuteur_id):
@@ -309,8 +311,9 @@ class DossierListCreateView(_ListView):
         )
 
     @extend_schema(
+        # newest first: the candidates' « sort » is not one of the dossier list's parameters
         parameters=[
-            *FILTER_PARAMETERS,
+            *(p for p in FILTER_PARAMETERS if p.name != "sort"),
             OpenApiParameter("candidate", OpenApiTypes.UUID, description="id du candidat"),
         ],
         summary="Dossiers du centre (filtres comme la page)",
@@ -360,7 +363,11 @@ class DossierDetailView(TenantAPIView):
     @extend_schema(responses=DossierDetailSerializer, summary="Un dossier (l'accès est journalisé)")
     def get(self, request, org_slug, dossier_id):
         dossier = selectors.dossier_get_for_actor(public_id=dossier_id, actor=self.membership)
-        return Response(DossierDetailSerializer(selectors.dossier_with_details(dossier)).data)
+        return Response(
+            DossierDetailSerializer(
+                selectors.dossier_with_details(dossier), context={"request": request}
+            ).data
+        )
 
     @extend_schema(
         request=DossierFieldsSerializer, responses=DossierDetailSerializer, summary="Modifier un dossier"
@@ -460,7 +467,9 @@ class DossierPieceListCreateView(_ListView):
 
     def get_queryset(self):
         dossier = selectors.dossier_get_visible(public_id=self.kwargs["dossier_id"], actor=self.membership)
-        return dossier.pieces.select_related("dossier", "uploaded_by")
+        return selectors.visible_pieces(
+            dossier.pieces.select_related("dossier", "uploaded_by"), self.membership
+        )
 
     @extend_schema(
         request={"multipart/form-data": PieceUploadSerializer},

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.forms.boundfield import BoundField
 from django.urls import reverse
 
@@ -179,7 +180,20 @@ class DossierForm(InlineValidationMixin, forms.ModelForm):
             f"{r.code} v{r.version} — {r.intitule[:90]}"
         )
         self.fields["entreprise"].queryset = Entreprise.objects.order_by("raison_sociale")
-        self.fields["tuteur"].queryset = Tuteur.objects.select_related("entreprise").order_by("nom")
+        # The dossier's entreprise narrows the tuteurs offered (its own, and those not attached to
+        # any entreprise); each is labelled with their entreprise.
+        tuteurs = Tuteur.objects.select_related("entreprise").order_by("nom", "prenom")
+        # (A posted form keeps them all: the service explains a tuteur of another entreprise.)
+        if not self.is_bound and self.instance.entreprise_id:
+            tuteurs = tuteurs.filter(
+                Q(entreprise_id=self.instance.entreprise_id) | Q(entreprise__isnull=True)
+            )
+        self.fields["tuteur"].queryset = tuteurs
+        self.fields["tuteur"].label_from_instance = lambda t: (
+            f"{t.prenom} {t.nom} — {t.entreprise.raison_sociale}"
+            if t.entreprise_id
+            else f"{t.prenom} {t.nom}"
+        )
         if self.instance.pk:
             self.fields.pop("referentiel")
 

@@ -20,7 +20,7 @@ what is missing. Listeners run inside the transition's transaction, after it is 
 from collections.abc import Callable, Iterable
 
 Guard = Callable[..., Iterable[str]]
-Listener = Callable[..., None]
+Listener = Callable[..., object]  # what a listener returns is ignored
 
 _GUARDS: dict[str, list[Guard]] = {}
 _LISTENERS: list[Listener] = []

@@ -25,6 +25,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -223,7 +224,6 @@ MAX_UNCOMPRESSED_BYTES_DEFAULT = 100 * 1024 * 1024
 
 
 def _max_rows() -> int:
-    from django.conf import settings
 
     return int(getattr(settings, "CANDIDATE_IMPORT_MAX_ROWS", MAX_ROWS_DEFAULT))
 
@@ -504,7 +504,7 @@ class Checker:
                 + (
                     "14 chiffres attendus"
                     if not re.fullmatch(r"\d{14}", siret)
-                    else "la clé de contrôle (Luhn) ne correspond pas"
+                    else "la clé de contrôle ne correspond pas, un chiffre est sans doute mal recopié"
                 ),
             )
         elif siret and siret not in self.entreprises and not values.get("entreprise_raison_sociale"):

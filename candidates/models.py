@@ -9,18 +9,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
 from candidates.validators import validate_code_insee, validate_code_pays, validate_siret
+from core.storage import private_storage
 from organisations.tenancy import TenantModel
-
-
-def private_storage():
-    """Uploaded pieces and import files never live under a public URL."""
-    return storages["private"]
 
 
 class Candidate(TenantModel):
@@ -109,6 +104,11 @@ class Candidate(TenantModel):
     @property
     def prenoms(self) -> str:
         return " ".join(p for p in (self.prenom1, self.prenom2, self.prenom3) if p)
+
+    @property
+    def accord(self) -> str:
+        """The feminine agreement of the civilité (« convoquée », « née »), empty for Monsieur."""
+        return "e" if self.civilite == self.Civilite.MADAME else ""
 
     @property
     def nom_complet(self) -> str:

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from candidates import hooks
 from candidates.models import Candidate, Dossier, DossierTransition, Piece
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from organisations.selectors import audit_event_list
 from organisations.services import audit_record
@@ -56,10 +57,6 @@ IDENTITY_FIELDS = (
     "code_postal",
     "ville",
 )
-
-
-def _user(by):
-    return getattr(by, "user", by)
 
 
 def candidate_data(candidate: Candidate) -> dict:
@@ -160,7 +157,7 @@ def _sections(candidate: Candidate) -> tuple[dict, list[tuple[str, bytes]]]:
     return data, files
 
 
-def candidate_rgpd_export(*, candidate: Candidate, by):
+def candidate_rgpd_export(*, candidate: Candidate, by: Actor):
     """A ZIP (temporary file, positioned at 0): ``donnees.json`` plus every pièce's file."""
     data = candidate_data(candidate)
     sections, files = _sections(candidate)
@@ -177,7 +174,7 @@ def candidate_rgpd_export(*, candidate: Candidate, by):
         for name, content in files:
             archive.writestr(name, content)
     spool.seek(0)
-    audit_record(actor=_user(by), action="candidate.rgpd_export", obj=candidate)
+    audit_record(actor=actor_user(by), action="candidate.rgpd_export", obj=candidate)
     return spool
 
 
@@ -193,7 +190,7 @@ def _readme(candidate: Candidate) -> str:
 
 
 @transaction.atomic
-def candidate_erase(*, candidate: Candidate, by, reason: str) -> Candidate:
+def candidate_erase(*, candidate: Candidate, by: Actor, reason: str) -> Candidate:
     """Erase a candidate's personal data under the retention rule above (see module docstring)."""
     from candidates.services import dossier_transition
 
@@ -249,7 +246,7 @@ def candidate_erase(*, candidate: Candidate, by, reason: str) -> Candidate:
     done = [section.erase(candidate, holder=holder) for section in hooks.rgpd_sections()]
     kept = "identité conservée (certification délivrée)" if holder else "identité pseudonymisée"
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="candidate.erase",
         obj=candidate,
         message=" ; ".join([kept, f"{len(names)} pièce(s) supprimée(s)", *filter(None, done)]),

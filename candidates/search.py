@@ -6,6 +6,6 @@ from core.search import word_condition
 CANDIDATE_SEARCH_COLUMNS = ("nom_naissance", "nom_usage", "prenom1", "prenom2", "email")
 
 
-def candidate_word(word: str, table: str = "candidates_candidate"):
+def candidate_word(word: str):
     """``word`` in one of the candidate's names or e-mail (any case), as an indexed condition."""
-    return word_condition(table, CANDIDATE_SEARCH_COLUMNS, word)
+    return word_condition(CANDIDATE_SEARCH_COLUMNS, word)

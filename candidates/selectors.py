@@ -23,6 +23,7 @@ from candidates.models import (
     Tuteur,
 )
 from candidates.search import candidate_word
+from core.actors import actor_user
 from organisations.services import audit_record
 from referentiels.models import Bloc, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
@@ -221,8 +222,15 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
         qs = qs.filter(dossier_q)
     if filters.candidate:
         qs = qs.filter(candidate__public_id=filters.candidate)
+    if filters.q.split():
+        # candidate_word() names the candidates_candidate table in raw SQL: join it by a filter,
+        # not only by select_related, which a count (.values("pk")) drops — « missing
+        # FROM-clause entry for table candidates_candidate », a 500 on ?q= of the API's list.
+        qs = qs.filter(candidate__nom_naissance__isnull=False)
     for word in filters.q.split():
-        qs = qs.filter(candidate_word(word))  # the joined candidate's names and e-mail (trigram index)
+        # The candidate's names and e-mail (trigram index), as a semi-join: the clause names the
+        # candidate table, which a count query (without the select_related join) would lack.
+        qs = qs.filter(candidate__in=Candidate.objects.filter(candidate_word(word)).values("pk"))
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth
@@ -274,7 +282,7 @@ def dossier_get_for_actor(*, public_id, actor) -> Dossier:
         public_id,
     )
     audit_record(
-        actor=getattr(actor, "user", actor),
+        actor=actor_user(actor),
         action="dossier.view",
         obj=dossier,
         message=str(dossier.candidate),
@@ -296,6 +304,27 @@ def dossier_with_details(dossier: Dossier) -> Dossier:
     return dossier
 
 
+# --- least privilege inside a centre (issue 16) ------------------------------------------------
+# One layer for pages and API: beyond the role's capabilities (organisations.roles), what a member
+# sees of the centre's dossiers is ``visible_dossiers_q`` (évaluateur: their épreuves' candidates,
+# jury member: their juries'), tuteurs' contacts only to those working one of the tuteur's dossiers,
+# and health data — the « justificatif d'aménagement » and the précisions on aménagements — only to
+# the centre's administrators and gestionnaires.
+
+#: Pièce kinds that are health data (a disability proof): administrators and gestionnaires only.
+HEALTH_PIECE_KINDS = frozenset({Piece.Kind.JUSTIFICATIF_AMENAGEMENT})
+
+
+def may_see_health_data(actor) -> bool:
+    """``actor`` (a membership, or None for internal calls) may read aménagement justifications."""
+    return actor is None or getattr(actor, "role", None) in hooks.FULL_ACCESS_ROLES
+
+
+def visible_pieces(qs: QuerySet, actor) -> QuerySet:
+    """``qs`` of pièces without the health kinds unless ``actor`` may see them."""
+    return qs if may_see_health_data(actor) else qs.exclude(kind__in=HEALTH_PIECE_KINDS)
+
+
 def entreprise_list() -> QuerySet[Entreprise]:
     return Entreprise.objects.annotate(nb_dossiers=Count("dossiers")).order_by("raison_sociale")
 
@@ -304,16 +333,25 @@ def entreprise_get(*, public_id) -> Entreprise:
     return _get(Entreprise.objects.all(), public_id)
 
 
-def tuteur_list() -> QuerySet[Tuteur]:
-    return Tuteur.objects.select_related("entreprise").order_by("nom", "prenom")
+def _visible_tuteurs(qs: QuerySet, actor) -> QuerySet:
+    """A tuteur's contacts go only to those working one of the tuteur's dossiers."""
+    q = visible_dossiers_q(actor)
+    if q is None:
+        return qs
+    return qs.filter(Exists(Dossier.objects.filter(q, tuteur=OuterRef("pk"))))
 
 
-def tuteur_get(*, public_id) -> Tuteur:
-    return _get(Tuteur.objects.select_related("entreprise"), public_id)
+def tuteur_list(*, actor=None) -> QuerySet[Tuteur]:
+    return _visible_tuteurs(Tuteur.objects.select_related("entreprise"), actor).order_by("nom", "prenom")
+
+
+def tuteur_get(*, public_id, actor=None) -> Tuteur:
+    return _get(_visible_tuteurs(Tuteur.objects.select_related("entreprise"), actor), public_id)
 
 
 def piece_get(*, public_id, actor=None) -> Piece:
-    return _get(_visible(Piece.objects.select_related("dossier", "dossier__candidate"), actor), public_id)
+    qs = visible_pieces(Piece.objects.select_related("dossier", "dossier__candidate"), actor)
+    return _get(_visible(qs, actor), public_id)
 
 
 def import_job_get(*, public_id) -> ImportJob:
@@ -344,8 +382,9 @@ class CapaciteRow:
     capacite: object
     allowed: list
     chosen: object | None
-    #: (modalité id, label) of ``allowed``, for the page's select: a bloc's modalités are shared by
-    #: its capacités, each label is built once per page, not once per capacité in the template.
+    #: (modalité id, label, type) of ``allowed``, for the page's select: a bloc's modalités are
+    #: shared by its capacités, each label is built once per page, not once per capacité in the
+    #: template. The type lets « même modalité pour tout le bloc » find each capacité's option.
     options: list = field(default_factory=list)
 
 
@@ -354,6 +393,18 @@ class BlocRow:
     bloc: object
     vise: DossierBloc | None
     capacites: list[CapaciteRow]
+
+    @property
+    def bulk_types(self) -> list[tuple[str, str]]:
+        """Modalité types offered to several capacités of the bloc (« même modalité pour tout le
+        bloc »), in the référentiel's order; none when no capacité has a choice."""
+        if all(len(cr.allowed) < 2 for cr in self.capacites):
+            return []
+        seen: dict[str, str] = {}
+        for cr in self.capacites:
+            for m in cr.allowed:
+                seen.setdefault(m.type, m.get_type_display())
+        return list(seen.items())
 
 
 def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
@@ -384,7 +435,7 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
             capacite.bloc = bloc
             allowed = allowed_modalites(capacite)
             choice = next((m for m in allowed if m.pk == chosen.get(capacite.pk)), None)
-            options = [(m.pk, label(m)) for m in allowed]
+            options = [(m.pk, label(m), m.type) for m in allowed]
             capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice, options=options))
         rows.append(BlocRow(bloc=bloc, vise=vises.get(bloc.pk), capacites=capacites))
     return rows
@@ -399,3 +450,9 @@ def dossier_counts(*, actor=None) -> dict:
         dossiers.values("referentiel__code").annotate(n=Count("pk")).order_by("-n", "referentiel__code")
     )
     return {"per_status": per_status, "per_referentiel": per_referentiel}
+
+
+def tuteur_known_name(email: str) -> dict | None:
+    """The name typed for a tuteur of this address (the invitation form pre-fills it)."""
+    known = Tuteur.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
+    return {"first_name": known["prenom"], "last_name": known["nom"]} if known else None

@@ -231,6 +231,16 @@ class DossierSerializer(InlineEnums, serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, obj):
+        """The précisions on aménagements are health data: administrators and gestionnaires only."""
+        from candidates.selectors import may_see_health_data
+
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        if request is not None and not may_see_health_data(getattr(request, "membership", None)):
+            data["amenagement_note"] = ""
+        return data
+
 
 class DossierDetailSerializer(DossierSerializer):
     blocs = DossierBlocSerializer(source="blocs_vises", many=True, read_only=True)

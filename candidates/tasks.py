@@ -5,13 +5,13 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
+from candidates.models import ImportJob
 from organisations.tasks import TenantTask
 
 logger = logging.getLogger(__name__)
 
 
 def _run(job_id: int, step) -> None:
-    from candidates.models import ImportJob
 
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or not job.is_running:

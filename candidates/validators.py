@@ -36,7 +36,8 @@ def validate_siret(value: str) -> None:
         raise ValidationError("Le SIRET compte exactement 14 chiffres.", code="siret_format")
     if not siret_is_valid(value):
         raise ValidationError(
-            "SIRET invalide : la clé de contrôle (Luhn) ne correspond pas.", code="siret_key"
+            "SIRET invalide : la clé de contrôle ne correspond pas, un chiffre est sans doute mal recopié (vérifiez-le sur l'avis de situation Sirene ou un bulletin de paie).",
+            code="siret_key",
         )
 
 

@@ -411,14 +411,19 @@ def dossier_detail(request, org_slug, dossier_id):
             }
         except ApplicationError as exc:
             rattrapage = {"blocs": [], "refus": exc.message}
+    grid = selectors.dossier_grid(dossier=dossier)
     return render(
         request,
         "candidates/dossier_detail.html",
         {
             "dossier": dossier,
             "candidate": dossier.candidate,
-            "grid": selectors.dossier_grid(dossier=dossier),
-            "pieces": dossier.pieces.select_related("uploaded_by"),
+            "grid": grid,
+            "plan_bulk_types": _plan_bulk_types(grid),
+            "pieces": selectors.visible_pieces(
+                dossier.pieces.select_related("uploaded_by"), request.membership
+            ),
+            "can_see_health": selectors.may_see_health_data(request.membership),
             "timeline": dossier.transitions.select_related("by").order_by("-at", "-pk"),
             "actions": actions,
             "can_abandon": can_transition and not dossier.is_closed,
@@ -430,6 +435,36 @@ def dossier_detail(request, org_slug, dossier_id):
             "can_edit": membership_can(request, "candidates.edit"),
         },
     )
+
+
+def _plan_bulk_types(grid) -> list[tuple[str, str]]:
+    """Modalité types offered in more than one bloc's choices: « même modalité pour toute la
+    certification » (a single bloc's own choice is enough otherwise)."""
+    seen: dict[str, str] = {}
+    rows = [row for row in grid if row.bulk_types]
+    for row in rows:
+        for value, label in row.bulk_types:
+            seen.setdefault(value, label)
+    return list(seen.items()) if len(rows) > 1 else []
+
+
+def _plan_apply_bulk(post, dossier):
+    """« Même modalité pour tout le bloc / toute la certification » without JavaScript (the page's
+    script applies it to the dropdowns at once and resets it): each capacité that allows the chosen
+    type gets it; a bloc's choice wins over the certification's; the others keep theirs."""
+    wanted = {k: v for k, v in post.items() if k.startswith("bulk_") and v}
+    if not wanted:
+        return post
+    post = post.copy()
+    for row in selectors.dossier_grid(dossier=dossier):
+        kind = wanted.get(f"bulk_bloc_{row.bloc.pk}") or wanted.get("bulk_certification")
+        if not kind:
+            continue
+        for cr in row.capacites:
+            match = next((m for m in cr.allowed if m.type == kind), None)
+            if match is not None:
+                post[f"modalite_{cr.capacite.pk}"] = str(match.pk)
+    return post
 
 
 def _is_id(value: str) -> bool:
@@ -490,7 +525,7 @@ def dossier_plan_validate(request, org_slug, dossier_id):
 @require_POST
 def dossier_plan(request, org_slug, dossier_id):
     dossier = selectors.dossier_get(public_id=dossier_id)
-    blocs, modalites = _plan_input(request.POST)
+    blocs, modalites = _plan_input(_plan_apply_bulk(request.POST, dossier))
     try:
         services.dossier_plan_update(
             dossier=dossier,

@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from candidates.models import Dossier
 from certificateur import cdc
-from certificateur.models import DELAI_DECLARATION_MOIS, CdcCompte, CdcFlux, CdcPassage, add_months
+from certificateur.models import DELAI_DECLARATION_MOIS, CdcCompte, CdcFlux, CdcPassage
 from certificateur.oversight import oversight_context, require_oversight
+from core.actors import Actor, actor_user
+from core.dates import add_months
 from core.errors import ApplicationError
 from organisations.models import Organisation
 from organisations.services import audit_record
@@ -75,7 +77,7 @@ def passage_for_dossier(*, dossier: Dossier, id_technique: str) -> cdc.PassageCe
 def cdc_compte_save(
     *,
     certificateur: Organisation,
-    by,
+    by: Actor,
     id_client: str,
     id_contrat: str,
     emetteur_id_client: str = "",
@@ -90,9 +92,7 @@ def cdc_compte_save(
     compte.tiers_de_confiance = tiers_de_confiance
     compte.full_clean()
     compte.save()
-    audit_record(
-        actor=getattr(by, "user", by), action="cdc.compte", message=f"{compte.id_client}/{compte.id_contrat}"
-    )
+    audit_record(actor=actor_user(by), action="cdc.compte", message=f"{compte.id_client}/{compte.id_contrat}")
     return compte
 
 
@@ -104,23 +104,46 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
     ``certification/code`` is the fiche's code (``RNCP36390``), not a bloc's. The date and name
     of a passage not yet accepted follow corrections made at the centre.
     """
+    from certificateur.selectors import revoked_parchemin_q
+
     with oversight_context(certificateur):
         rows = list(
             Dossier.objects.filter(
                 referentiel__certificateur=certificateur, decision=Dossier.Decision.CERTIFIE
-            ).values(
+            )
+            .annotate(revoque=revoked_parchemin_q())
+            .values(
                 "public_id",
                 "organisation_id",
                 "referentiel__code",
                 "date_deliberation",
                 "candidate__nom_naissance",
                 "candidate__prenom1",
+                "revoque",
             )
         )
     existing = {p.dossier_public_id: p for p in CdcPassage.objects.all()}
-    created = updated = ignored = 0
+    created = updated = ignored = withdrawn = 0
+    now = timezone.now()
     with transaction.atomic():
         for r in rows:
+            if r["revoque"]:
+                # Issue 13, point 7: a revoked parchemin leaves every later file; one already
+                # declared is withdrawn (SUPPRESSION) in the next withdrawal file.
+                passage = existing.get(r["public_id"])
+                if passage is None:
+                    ignored += 1
+                    continue
+                if passage.etat in (CdcPassage.Etat.A_DECLARER, CdcPassage.Etat.REJETE):
+                    passage.etat = CdcPassage.Etat.RETIRE
+                elif passage.etat in (CdcPassage.Etat.DECLARE, CdcPassage.Etat.ACCEPTE):
+                    passage.etat = CdcPassage.Etat.A_SUPPRIMER
+                else:
+                    continue
+                passage.retire_le = now
+                passage.save(update_fields=["etat", "retire_le", "updated_at"])
+                withdrawn += 1
+                continue
             code = r["referentiel__code"]
             type_ = certification_type(code)
             if type_ is None:
@@ -152,7 +175,7 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
                 passage.echeance = add_months(delivrance, DELAI_DECLARATION_MOIS)
                 passage.save(update_fields=["titulaire", "date_delivrance", "echeance", "updated_at"])
                 updated += 1
-    return {"created": created, "updated": updated, "ignored": ignored}
+    return {"created": created, "updated": updated, "ignored": ignored, "withdrawn": withdrawn}
 
 
 @dataclass
@@ -173,6 +196,8 @@ SELECTABLE = (CdcPassage.Etat.A_DECLARER, CdcPassage.Etat.REJETE)
 
 def cdc_candidatures(*, certificateur: Organisation, passages: list[CdcPassage]) -> list[Candidature]:
     """Map passages to CDC passages (one read across centres) and check each one."""
+    from certificateur.selectors import revoked_parchemin_q
+
     with oversight_context(certificateur):
         require_oversight(certificateur)
         dossiers = {
@@ -180,13 +205,19 @@ def cdc_candidatures(*, certificateur: Organisation, passages: list[CdcPassage])
             for d in Dossier.objects.filter(
                 referentiel__certificateur=certificateur,
                 public_id__in=[p.dossier_public_id for p in passages],
-            ).select_related("candidate")
+            )
+            .annotate(revoque=revoked_parchemin_q())
+            .select_related("candidate")
         }
+    revoked = {k: d.revoque for k, d in dossiers.items()}
     out = []
     for p in passages:
         d = dossiers.get(p.dossier_public_id)
         if d is None or d.decision != Dossier.Decision.CERTIFIE:
             out.append(Candidature(p, None, ["Dossier introuvable ou décision retirée : ne pas déclarer"]))
+            continue
+        if revoked.get(d.public_id):
+            out.append(Candidature(p, None, ["Parchemin révoqué : ne pas déclarer"]))
             continue
         if d.candidate.erased_at:
             out.append(
@@ -210,7 +241,7 @@ def _selection(*, passage_ids=None, du: dt.date | None = None, au: dt.date | Non
 
 
 def cdc_flux_create(
-    *, certificateur: Organisation, by, passage_ids=None, du=None, au=None
+    *, certificateur: Organisation, by: Actor, passage_ids=None, du=None, au=None
 ) -> tuple[CdcFlux, list[Candidature]]:
     """Build, validate against the XSD, store and mark as declared the selected passages.
 
@@ -273,7 +304,7 @@ def cdc_flux_create(
             sha256=hashlib.sha256(data).hexdigest(),
             size=len(data),
             nb_passages=len(good),
-            created_by=getattr(by, "user", by),
+            created_by=actor_user(by),
         )
         record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
         record.save()
@@ -281,13 +312,11 @@ def cdc_flux_create(
             p.etat, p.flux, p.declared_at, p.message = CdcPassage.Etat.DECLARE, record, now, ""
             p.nb_envois += 1
             p.save(update_fields=["etat", "flux", "declared_at", "message", "nb_envois", "updated_at"])
-        audit_record(
-            actor=getattr(by, "user", by), action="cdc.flux", obj=record, message=f"{len(good)} passage(s)"
-        )
+        audit_record(actor=actor_user(by), action="cdc.flux", obj=record, message=f"{len(good)} passage(s)")
     return record, refused
 
 
-def cdc_rapport_import(*, certificateur: Organisation, by, data: bytes) -> dict:
+def cdc_rapport_import(*, certificateur: Organisation, by: Actor, data: bytes) -> dict:
     """Apply a CDC processing report to the passages of its flux (correlated on idTechnique).
 
     OK → accepté (final: never sent again, never reopened); KO → rejeté with the CDC's message,
@@ -336,9 +365,93 @@ def cdc_rapport_import(*, certificateur: Organisation, by, data: bytes) -> dict:
         flux.nb_ko = CdcPassage.objects.filter(flux=flux, etat=CdcPassage.Etat.REJETE).count()
         flux.save(update_fields=["rapport_imported_at", "id_traitement", "nb_ok", "nb_ko"])
         audit_record(
-            actor=getattr(by, "user", by),
+            actor=actor_user(by),
             action="cdc.rapport",
             obj=flux,
             message=f"{len(result['accepted'])} OK, {len(result['rejected'])} KO, {len(result['unknown'])} inconnus",
         )
     return result
+
+
+def cdc_suppression_create(*, certificateur: Organisation, by) -> CdcFlux:
+    """The withdrawal file (XSD 1.1.5, ``action`` SUPPRESSION) of every passage already declared
+    whose parchemin has since been revoked; the passages become « Retrait déclaré » and the
+    declaration history shows the file. Refuses when there is nothing to withdraw."""
+    compte = CdcCompte.objects.filter(organisation=certificateur).first()
+    if compte is None:
+        raise ApplicationError(
+            "Renseignez d'abord les identifiants CDC (idClient, idContrat) du certificateur."
+        )
+    passages = list(
+        CdcPassage.objects.filter(etat=CdcPassage.Etat.A_SUPPRIMER).order_by("certification_code", "pk")
+    )
+    if not passages:
+        raise ApplicationError("Aucun passage à retirer : aucun document déclaré n'a été révoqué.")
+    with oversight_context(certificateur):
+        require_oversight(certificateur)
+        dossiers = {
+            d.public_id: d
+            for d in Dossier.objects.filter(
+                referentiel__certificateur=certificateur,
+                public_id__in=[p.dossier_public_id for p in passages],
+            ).select_related("candidate")
+        }
+    per_code: dict[tuple[str, str], list] = {}
+    for p in passages:
+        d = dossiers.get(p.dossier_public_id)
+        if d is None:
+            raise ApplicationError(f"Dossier du passage {p.id_technique} introuvable : retrait impossible.")
+        per_code.setdefault((p.certification_type, p.certification_code), []).append(
+            passage_for_dossier(dossier=d, id_technique=p.id_technique)
+        )
+    nature = cdc.NatureDeposant.TIERS_CONFIANCE if compte.tiers_de_confiance else None
+    flux = cdc.Flux(
+        emetteur_id_client=compte.emetteur_id_client or compte.id_client,
+        certificateur=cdc.Certificateur(id_client=compte.id_client, id_contrat=compte.id_contrat),
+        certifications=[
+            cdc.Certification(type=t, code=code, passages=ps, nature_deposant=nature)
+            for (t, code), ps in sorted(per_code.items())
+        ],
+        horodatage=timezone.localtime().replace(microsecond=0),
+        action="SUPPRESSION",
+    )
+    try:
+        data = cdc.build_flux(flux, validate=True)
+    except cdc.CdcFluxError as exc:
+        details = exc.reasons + [str(i) for i in exc.issues]
+        raise ApplicationError(
+            "Le fichier de retrait ne passe pas le schéma CDC :\n" + "\n".join(details),
+            extra={"issues": details},
+        ) from exc
+    with transaction.atomic():
+        locked = list(
+            CdcPassage.objects.select_for_update()
+            .filter(pk__in=[p.pk for p in passages], etat=CdcPassage.Etat.A_SUPPRIMER)
+            .order_by("pk")
+        )
+        if len(locked) != len(passages):
+            raise ApplicationError(
+                "Ces retraits viennent d'être déclarés par un autre envoi : rechargez la page."
+            )
+        record = CdcFlux(
+            organisation=certificateur,
+            id_flux=flux.id_flux,
+            action=CdcFlux.Action.SUPPRESSION,
+            schema_version="1.1.5",
+            sha256=hashlib.sha256(data).hexdigest(),
+            size=len(data),
+            nb_passages=len(locked),
+            created_by=getattr(by, "user", by),
+        )
+        record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
+        record.save()
+        for p in locked:
+            p.etat, p.flux_suppression = CdcPassage.Etat.SUPPRIME, record
+            p.save(update_fields=["etat", "flux_suppression", "updated_at"])
+        audit_record(
+            actor=getattr(by, "user", by),
+            action="cdc.flux_suppression",
+            obj=record,
+            message=f"{len(locked)} retrait(s)",
+        )
+    return record

@@ -15,10 +15,15 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, JuryTransmission, add_months
+from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, JuryTransmission
 from certificateur.oversight import oversight_context
+from core.actors import Actor, actor_user
+from core.dates import add_months
 from core.errors import ApplicationError
 from core.exports import csv_writer
+from documents.models import DocumentKind, IssuedDocument
+from evaluations.models import InscriptionEpreuve
+from juries.models import Decision, Jury
 from organisations.models import Organisation
 from organisations.tenancy import tenant_context
 
@@ -29,9 +34,6 @@ def _emargements(jury) -> list:
     The evaluations app files them by épreuve (``evaluations:epreuve:<uuid>:emargement``), a new
     version whenever the sheet changes; one filed under the jury's own batch is kept too.
     """
-    from documents.models import DocumentKind, IssuedDocument
-    from evaluations.models import InscriptionEpreuve
-    from juries.models import Decision
 
     epreuves = (
         InscriptionEpreuve.objects.filter(
@@ -56,7 +58,6 @@ def _emargements(jury) -> list:
 
 
 def _jury_of(certificateur: Organisation, jury_public_id):
-    from juries.models import Jury
 
     with oversight_context(certificateur):
         jury = (
@@ -70,7 +71,7 @@ def _jury_of(certificateur: Organisation, jury_public_id):
 
 
 def jury_transmission_record(
-    *, certificateur: Organisation, jury_public_id, by, transmis_le: dt.date | None = None
+    *, certificateur: Organisation, jury_public_id, by: Actor, transmis_le: dt.date | None = None
 ) -> JuryTransmission:
     """Record (or correct) the date a CQPM jury's file was transmitted; 404 when not the
     certificateur's jury. Written in the certificateur's own tenant, naming the jury by UUID."""
@@ -86,7 +87,7 @@ def jury_transmission_record(
         raise ApplicationError(
             f"La date de transmission précède le jury du {jury.date:%d/%m/%Y}.", field="transmis_le"
         )
-    user = getattr(by, "user", by)
+    user = actor_user(by)
     with tenant_context(certificateur), transaction.atomic():
         transmission, _created = JuryTransmission.objects.update_or_create(
             organisation=certificateur,
@@ -128,9 +129,7 @@ def jury_transmissions(*, certificateur: Organisation, jury_public_ids) -> dict:
 def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple[str, bytes]:
     """(file name, ZIP bytes). 404 when the jury is not on the certificateur's référentiels;
     ApplicationError when the PV is not generated yet (nothing to transmit)."""
-    from documents.models import DocumentKind, IssuedDocument
     from documents.selectors import document_file_read
-    from juries.models import Jury
 
     with oversight_context(certificateur):
         jury = (

@@ -68,6 +68,7 @@ __all__ = [
     "RAPPORT_NS",
     "XSI_NS",
     "DEFAULT_XSD_PATH",
+    "XSD_1_1_5_PATH",
     "MAX_PASSAGES_PAR_FLUX",
     "TypeCertification",
     "NatureDeposant",
@@ -106,6 +107,8 @@ CDC_NS = "urn:cdc:cpf:pc5:schema:1.0.0"
 RAPPORT_NS = "urn:cdc:cpf:pc5:rapport:schema"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 DEFAULT_XSD_PATH = Path(__file__).resolve().parent / "xsd" / "cdc-certifications-v1.1.2.xsd"
+#: XSD 1.1.5 as far as it is known (flux/action CREATION | SUPPRESSION): see the file's header.
+XSD_1_1_5_PATH = Path(__file__).resolve().parent / "xsd" / "cdc-certifications-v1.1.5-reconstitue.xsd"
 #: FAQ CDC: at most 200 000 passages per file (and 200 MB).
 MAX_PASSAGES_PAR_FLUX = 200_000
 MAX_FLUX_BYTES = 200 * 1024 * 1024
@@ -309,6 +312,9 @@ class Flux:
     certifications: list[Certification]
     id_flux: str = field(default_factory=_new_id_flux)  # 1..50, UUID recommended
     horodatage: datetime = field(default_factory=_now)  # timezone-aware, no fraction
+    # XSD 1.1.5 only: "CREATION" | "SUPPRESSION" (withdrawal of passages already declared).
+    # None writes no element: the file stays a valid 1.1.2 flux.
+    action: str | None = None
 
 
 @dataclass(frozen=True)
@@ -806,6 +812,11 @@ def build_flux(
     root = etree.Element(f"{{{CDC_NS}}}flux", nsmap=_NSMAP)
     _req(root, "idFlux", flux.id_flux)
     _sub(root, "horodatage", flux.horodatage.replace(microsecond=0).isoformat())
+    if flux.action is not None:
+        if flux.action not in ("CREATION", "SUPPRESSION"):
+            raise CdcFluxError([f"Action de flux inconnue : « {flux.action} » (CREATION ou SUPPRESSION)"])
+        _sub(root, "action", flux.action)
+        xsd_path = xsd_path or XSD_1_1_5_PATH
     em = _sub(root, "emetteur")
     _req(em, "idClient", flux.emetteur_id_client)
     cert_el = _sub(_sub(em, "certificateurs"), "certificateur")

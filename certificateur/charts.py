@@ -47,11 +47,12 @@ def rate_groups(rows: list[dict], *, width: int = 560, bar_height: int = 14, lab
         if r["code"] not in order:
             order.append(r["code"])
     for code in order:
-        group = {"label": code, "label_y": round(y + bar_height * 0.8), "bars": []}
+        bars: list[dict] = []
+        group = {"label": code, "label_y": round(y + bar_height * 0.8), "bars": bars}
         for r in sorted((r for r in rows if r["code"] == code), key=lambda r: r["annee"] or 0):
             taux = r["taux"] or 0
             w = round(span * taux / 100)
-            group["bars"].append(
+            bars.append(
                 {
                     "y": y,
                     "w": max(w, 1),

@@ -36,6 +36,8 @@ from django.utils import timezone
 
 from certificateur.models import SigningKey, StatusList, VerifiableCredential
 from certificateur.oversight import oversight_context
+from core.errors import ApplicationError
+from documents.models import DocumentKind
 from organisations.models import Organisation
 
 OB3_CONTEXT = [
@@ -392,7 +394,6 @@ def credential_json(credential: VerifiableCredential) -> dict:
 
 
 def _document_kinds() -> dict:
-    from documents.models import DocumentKind
 
     return {
         DocumentKind.PARCHEMIN: VerifiableCredential.Kind.PARCHEMIN,
@@ -413,7 +414,6 @@ def credential_for_document(*, document) -> VerifiableCredential:
     A revoked document keeps the credential it had (the status list says revoked) but never
     gets a new one.
     """
-    from core.errors import ApplicationError
 
     kind = _document_kinds().get(document.kind)
     if kind is None:

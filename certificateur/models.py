@@ -7,32 +7,18 @@ half is published, its private half is stored encrypted. ``VerifiableCredential`
 the holder's centre (it travels with the parchemin) and names its certificateur.
 """
 
-import datetime as dt
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models import Q
 
+from core.storage import private_storage
 from organisations.tenancy import TenantModel
 
 DELAI_DECLARATION_MOIS = 3  # R6113-17-2 code du travail: declare within 3 months of délivrance
 DELAI_TRANSMISSION_CQPM_MOIS = 3  # UIMM GTP « Certifications »: PV within 3 months of the jury
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months``, clamped to the month's last day (31/01 + 1 month = 28 or 29/02)."""
-    import calendar
-
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def private_storage():
-    return storages["private"]
 
 
 class CdcCompte(TenantModel):
@@ -64,7 +50,15 @@ class CdcCompte(TenantModel):
 class CdcFlux(TenantModel):
     """One XML file produced for the CDC, and what its processing report said."""
 
+    class Action(models.TextChoices):
+        CREATION = "CREATION", "Déclaration (CREATION)"
+        SUPPRESSION = "SUPPRESSION", "Retrait (SUPPRESSION)"
+
     id_flux = models.CharField("idFlux", max_length=50, unique=True)
+    # XSD 1.1.5: ``flux/action``. A withdrawal file (revoked documents already declared) is a
+    # 1.1.5 file with action SUPPRESSION; declarations stay valid 1.1.2 files.
+    action = models.CharField("action", max_length=12, choices=Action.choices, default=Action.CREATION)
+    schema_version = models.CharField("version du schéma", max_length=10, default="1.1.2")
     file = models.FileField(storage=private_storage, max_length=200)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField("taille (octets)")
@@ -102,6 +96,10 @@ class CdcPassage(TenantModel):
         DECLARE = "declare", "Déclaré (en attente du rapport)"
         ACCEPTE = "accepte", "Accepté"
         REJETE = "rejete", "Rejeté"
+        # Issue 13, point 7: the document was revoked.
+        RETIRE = "retire", "Retiré (document révoqué, jamais déclaré)"
+        A_SUPPRIMER = "a_supprimer", "Document révoqué : retrait à déclarer (SUPPRESSION)"
+        SUPPRIME = "supprime", "Retrait déclaré (SUPPRESSION)"
 
     id_technique = models.CharField("idTechnique", max_length=255)
     centre = models.ForeignKey(
@@ -117,6 +115,10 @@ class CdcPassage(TenantModel):
     flux = models.ForeignKey(
         CdcFlux, on_delete=models.PROTECT, null=True, blank=True, related_name="passages"
     )
+    flux_suppression = models.ForeignKey(
+        CdcFlux, on_delete=models.PROTECT, null=True, blank=True, related_name="retraits"
+    )
+    retire_le = models.DateTimeField("révocation constatée le", null=True, blank=True)
     message = models.TextField("message de la CDC", blank=True)
     nb_envois = models.PositiveSmallIntegerField("envois", default=0)
     declared_at = models.DateTimeField(null=True, blank=True)
@@ -133,11 +135,26 @@ class CdcPassage(TenantModel):
                 name="cdcpassage_unique_dossier",
             ),
             models.CheckConstraint(
-                condition=Q(etat__in=["a_declarer", "declare", "accepte", "rejete"]),
+                condition=Q(
+                    etat__in=[
+                        "a_declarer",
+                        "declare",
+                        "accepte",
+                        "rejete",
+                        "retire",
+                        "a_supprimer",
+                        "supprime",
+                    ]
+                ),
                 name="cdcpassage_etat_valid",
             ),
             models.CheckConstraint(
-                condition=Q(etat="a_declarer") | Q(flux__isnull=False), name="cdcpassage_sent_has_flux"
+                condition=Q(etat__in=["a_declarer", "retire"]) | Q(flux__isnull=False),
+                name="cdcpassage_sent_has_flux",
+            ),
+            models.CheckConstraint(
+                condition=~Q(etat="supprime") | Q(flux_suppression__isnull=False),
+                name="cdcpassage_withdrawn_has_flux",
             ),
         ]
 

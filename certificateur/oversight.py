@@ -31,6 +31,7 @@ from django_scopes import get_scope, scope
 
 from organisations.models import Organisation
 from organisations.tenancy import DB_SETTING, TenantError
+from referentiels.models import Habilitation
 
 OVERSIGHT_SETTING = "app.oversight_certificateur_id"
 
@@ -52,7 +53,6 @@ def _set(name: str, value: str) -> None:
 
 def overseen_centre_ids(certificateur: Organisation) -> list[int]:
     """Centres that hold (or held) a habilitation of ``certificateur``: the ORM scope of oversight."""
-    from referentiels.models import Habilitation
 
     return sorted(
         set(Habilitation.objects.filter(certificateur=certificateur).values_list("centre_id", flat=True))

@@ -134,3 +134,43 @@ class ReplaceOversightPolicy(migrations.operations.base.Operation):
 
     def deconstruct(self):
         return (self.__class__.__qualname__, [self.table, self.path, self.previous_path], {})
+
+
+# Correlated forms of the paths above (migration 0005). ``col IN (SELECT … every dossier of the
+# certificateur …)`` is planned as a hashed subplan whose start-up cost (reading all those
+# dossiers) the planner charges to every scan of the table, even in a centre's own requests
+# where the clause is never evaluated (the read-only test fails first): at a million dossiers
+# it turned index nested loops (25 rows) into hash joins over whole tables. ``EXISTS (… WHERE
+# d.id = <table>.<column> …)`` costs one index probe per row instead, and admits the same rows.
+_OF_CERTIFICATEUR = f"r.certificateur_id = {CERTIFICATEUR_ID}"
+
+
+def exists_dossier(table: str, column: str = "dossier_id") -> str:
+    return f"EXISTS (SELECT 1 FROM {_DOSSIER_JOIN} WHERE d.id = {table}.{column} AND {_OF_CERTIFICATEUR})"  # noqa: S608
+
+
+def exists_candidate(table: str = "candidates_candidate", column: str = "id") -> str:
+    return f"EXISTS (SELECT 1 FROM {_DOSSIER_JOIN} WHERE d.candidate_id = {table}.{column} AND {_OF_CERTIFICATEUR})"  # noqa: S608
+
+
+def exists_jury(table: str, column: str = "jury_id") -> str:
+    return f"EXISTS (SELECT 1 FROM {_JURY_JOIN} WHERE j.id = {table}.{column} AND {_OF_CERTIFICATEUR})"  # noqa: S608
+
+
+def exists_inscriptions(table: str = "evaluations_epreuve", column: str = "id") -> str:
+    return (
+        "EXISTS (SELECT 1 FROM evaluations_inscriptionepreuve i "  # noqa: S608
+        "JOIN candidates_dossier d ON d.id = i.dossier_id JOIN referentiels_referentiel r ON r.id = d.referentiel_id "
+        f"WHERE i.epreuve_id = {table}.{column} AND {_OF_CERTIFICATEUR})"
+    )
+
+
+# (table, correlated path, the path it replaces)
+CORRELATED = [
+    ("candidates_candidate", exists_candidate(), via_candidate()),
+    ("candidates_dossierbloc", exists_dossier("candidates_dossierbloc"), via_dossier()),
+    ("evaluations_inscriptionepreuve", exists_dossier("evaluations_inscriptionepreuve"), via_dossier()),
+    ("evaluations_epreuve", exists_inscriptions(), via_inscriptions()),
+    ("juries_jurymember", exists_jury("juries_jurymember"), via_jury()),
+    ("juries_decision", exists_jury("juries_decision"), via_jury()),
+]

@@ -18,8 +18,11 @@ from django.http import Http404
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
-from certificateur.models import CdcFlux, CdcPassage, VerifiableCredential
+from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, CdcFlux, CdcPassage, VerifiableCredential
 from certificateur.oversight import oversight_context, require_oversight
+from core.dates import add_months, date_fr
+from documents.models import DocumentKind, IssuedDocument
+from juries.models import Jury
 from organisations.models import Organisation
 from referentiels.models import Habilitation, Referentiel
 
@@ -150,6 +153,30 @@ def oversight_dossiers(
     return qs
 
 
+def revoked_parchemin_q():
+    """``Exists`` expression: the dossier's parchemin was revoked and no valid parchemin replaces it
+    (documents carry their dossier in ``context.dossier_id``). Needs the oversight context."""
+    from django.db.models import Exists, OuterRef, TextField
+    from django.db.models.fields.json import KT
+    from django.db.models.functions import Cast
+
+    from documents.models import DocumentKind, IssuedDocument
+
+    mine = IssuedDocument.objects.filter(kind=DocumentKind.PARCHEMIN).annotate(d=KT("context__dossier_id"))
+    ref = Cast(OuterRef("public_id"), TextField())
+    return Exists(mine.filter(d=ref, revoked_at__isnull=False)) & ~Exists(
+        mine.filter(d=ref, revoked_at__isnull=True)
+    )
+
+
+def superseded_q():
+    """``Exists`` expression: a later attempt of this dossier has been deliberated (its decision
+    is the candidate's final one: each dossier is counted once, by its final decision)."""
+    from django.db.models import Exists, OuterRef
+
+    return Exists(Dossier.objects.filter(previous_attempt=OuterRef("pk")).exclude(decision=""))
+
+
 def _rate(num: int, den: int) -> float | None:
     return round(100 * num / den, 1) if den else None
 
@@ -166,9 +193,14 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
     """
     with oversight_context(certificateur):
         dossiers = oversight_dossiers(certificateur=certificateur, filters=filters)
+        # Issue 13, point 7: a candidate's earlier attempt is not counted once a retake is
+        # deliberated, and a dossier whose parchemin is revoked is not counted as certified.
         grouped = list(
-            dossiers.annotate(annee=ExtractYear("date_effet"))
-            .values("referentiel__code", "annee", "status", "decision", "voie_acces", "organisation_id")
+            dossiers.annotate(annee=ExtractYear("date_effet"), revoque=revoked_parchemin_q())
+            .exclude(superseded_q())
+            .values(
+                "referentiel__code", "annee", "status", "decision", "voie_acces", "organisation_id", "revoque"
+            )
             .annotate(n=Count("id"))
             .order_by()
         )
@@ -186,6 +218,8 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
     per_voie: dict = defaultdict(int)
     per_centre: dict = {}
     for r in grouped:
+        if r["revoque"] and r["decision"] == Dossier.Decision.CERTIFIE:
+            r["decision"] = ""  # the certification was withdrawn: neither certified nor deliberated
         key = (r["referentiel__code"], r["annee"])
         row = per_code_year.setdefault(
             key,
@@ -309,10 +343,6 @@ EXPORT_COLUMNS: list[tuple[str, str, str]] = [
 ]
 
 
-def _fmt_date(d: dt.date | None) -> str:
-    return d.strftime("%d/%m/%Y") if d else ""
-
-
 def export_rows(*, certificateur: Organisation, filters: OversightFilters | None = None) -> list[dict]:
     """One dict per dossier (keys = ``EXPORT_COLUMNS``), read across centres in 3 queries."""
     with oversight_context(certificateur):
@@ -349,9 +379,9 @@ def export_rows(*, certificateur: Organisation, filters: OversightFilters | None
                 "tentative": d.attempt,
                 "etat": d.status,
                 "decision": d.decision,
-                "date_deliberation": _fmt_date(d.date_deliberation),
+                "date_deliberation": date_fr(d.date_deliberation, empty=""),
                 "blocs_acquis": "; ".join(acquis.get(d.pk, [])),
-                "date_inscription": _fmt_date(d.date_inscription),
+                "date_inscription": date_fr(d.date_inscription, empty=""),
             }
         )
     return rows
@@ -392,6 +422,7 @@ def cdc_passage_counts() -> dict:
     return {
         "per_etat": [(v, label, counts.get(v, 0)) for v, label in CdcPassage.Etat.choices],
         "en_retard": late,
+        "a_supprimer": counts.get(CdcPassage.Etat.A_SUPPRIMER, 0),
     }
 
 
@@ -453,9 +484,6 @@ def oversight_juries(*, certificateur: Organisation, filters: OversightFilters |
     the jury) is computed for every jury; ``transmission`` is true for CQPM juries, which are
     late past the deadline until their « transmis le » date is recorded.
     """
-    from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, add_months
-    from documents.models import DocumentKind, IssuedDocument
-    from juries.models import Jury
 
     f = filters or OversightFilters()
     with oversight_context(certificateur):
@@ -508,8 +536,6 @@ def jury_and_document_figures(
     *, certificateur: Organisation, filters: OversightFilters | None = None
 ) -> dict:
     """{(code, year): {juries, juries_signes, parchemins, parchemins_revoques, blocs, blocs_revoques}}."""
-    from documents.models import DocumentKind, IssuedDocument
-    from juries.models import Jury
 
     f = filters or OversightFilters()
     out: dict = defaultdict(lambda: defaultdict(int))
@@ -553,8 +579,6 @@ def jury_and_document_figures(
 
 def oversight_pv_get(*, certificateur: Organisation, public_id):
     """A PV (issued document) of a centre's jury on one of the certificateur's référentiels, or 404."""
-    from documents.models import DocumentKind, IssuedDocument
-    from juries.models import Jury
 
     if not _is_uuid(public_id):
         raise Http404

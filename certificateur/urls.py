@@ -17,6 +17,7 @@ urlpatterns = [
     path("accrochage/identifiants/", views.accrochage_compte, name="accrochage_compte"),
     path("accrochage/synchroniser/", views.accrochage_sync, name="accrochage_sync"),
     path("accrochage/flux/", views.accrochage_flux_create, name="accrochage_flux_create"),
+    path("accrochage/retrait/", views.accrochage_retrait, name="accrochage_retrait"),
     path(
         "accrochage/flux/<uuid:flux_id>.xml", views.accrochage_flux_download, name="accrochage_flux_download"
     ),

@@ -71,6 +71,7 @@ def oversight(request, org_slug):
             "codes": selectors.certificateur_codes(certificateur=certificateur),
             "centres": selectors.overseen_centres(certificateur=certificateur),
             "querystring": filters.querystring(),
+            "export_columns": selectors.EXPORT_COLUMNS,
             "cdc_counts": selectors.cdc_passage_counts(),
             "juries": selectors.oversight_juries(
                 certificateur=certificateur, filters=None if filters.errors else filters
@@ -226,9 +227,25 @@ def accrochage_sync(request, org_slug):
     messages.success(
         request,
         f"{result['created']} nouveau(x) passage(s) à déclarer, {result['updated']} mis à jour"
-        + (f", {result['ignored']} hors RNCP/RS (non déclarés)" if result["ignored"] else "")
+        + (f", {result['ignored']} non déclaré(s) (hors RNCP/RS ou révoqués)" if result["ignored"] else "")
+        + (f", {result['withdrawn']} retiré(s) (parchemin révoqué)" if result.get("withdrawn") else "")
         + ".",
     )
+    return redirect("accrochage", org_slug=org_slug)
+
+
+@certificateur_only("oversight.export")
+@require_POST
+def accrochage_retrait(request, org_slug):
+    """The withdrawal file of declared passages whose parchemin was revoked (issue 13, point 7)."""
+    try:
+        flux = accrochage.cdc_suppression_create(certificateur=request.organisation, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, f"Fichier de retrait produit et validé (XSD 1.1.5) : {flux.nb_passages} passage(s)."
+        )
     return redirect("accrochage", org_slug=org_slug)
 
 

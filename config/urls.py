@@ -4,7 +4,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from certificateur.urls import public_urlpatterns as certificateur_public_urls
-from core.views import favicon, health, ping
+from config.health import health, ping
+from core.views import favicon
 from espace_candidat.urls import public_urlpatterns as espace_public_urls
 from evaluations import views as evaluation_views
 from organisations import views as org_views
@@ -12,7 +13,7 @@ from organisations.api import MeView
 
 # The admin has no login form of its own: it goes through allauth's, which carries the login rate
 # limit and the second factor (and MfaRequiredMiddleware makes staff enrol a TOTP first).
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 api_v1 = [
     path("me", MeView.as_view(), name="api-me"),

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -17,15 +17,49 @@ from core.errors import ApplicationError
 from core.pagination import EstimatedCountPaginator
 
 
+class KeysetPagination(CursorPagination):
+    """``?cursor=`` pages: newest first, each page found from the previous page's last row
+    (no OFFSET, no COUNT), so walking a large list costs the same on page 1 and page 1000 and
+    never skips or repeats a row when rows are added meanwhile."""
+
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    max_page_size = 500
+    ordering = ("-pk",)
+
+    def get_ordering(self, request, queryset, view):
+        return self.ordering
+
+
 class Pagination(PageNumberPagination):
-    """Page numbers; ``count`` is exact up to 1,000 rows, the planner's estimate beyond, and
-    ``count_is_estimate`` says which (core/pagination.py): no ``COUNT(*)`` over a whole centre."""
+    """Every list: numbered pages where people browse — ``count`` exact up to 1,000 rows, the
+    planner's estimate beyond, and ``count_is_estimate`` says which (core/pagination.py) — or
+    keyset pages (``?cursor=``, empty to start, then the ``next`` link) for integrations walking
+    a large list; in keyset mode ``count`` is null (not counted)."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
     django_paginator_class = EstimatedCountPaginator
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._keyset = None
+        if KeysetPagination.cursor_query_param in request.query_params:
+            self._keyset = KeysetPagination()
+            self._keyset.page_size = self.get_page_size(request)
+            return self._keyset.paginate_queryset(queryset, request, view)
+        return super().paginate_queryset(queryset, request, view)
+
     def get_paginated_response(self, data):
+        if getattr(self, "_keyset", None) is not None:
+            return Response(
+                {
+                    "count": None,
+                    "count_is_estimate": False,
+                    "next": self._keyset.get_next_link(),
+                    "previous": self._keyset.get_previous_link(),
+                    "results": data,
+                }
+            )
         return Response(
             {
                 "count": self.page.paginator.count,
@@ -38,11 +72,30 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)
+        response["properties"]["count"] = {
+            "type": "integer",
+            "nullable": True,
+            "example": 123,
+            "description": "nombre total de lignes (null en pagination par curseur)",
+        }
         response["properties"]["count_is_estimate"] = {
             "type": "boolean",
             "description": "vrai quand count est une estimation (plus de 1 000 lignes)",
         }
         return response
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": KeysetPagination.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "pagination par curseur : vide pour la première page, puis le curseur du lien "
+                "« next » (plus récent d'abord, sans compte total)",
+                "schema": {"type": "string"},
+            },
+        ]
 
 
 class ContentNegotiation(DefaultContentNegotiation):

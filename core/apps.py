@@ -10,7 +10,5 @@ class CoreConfig(AppConfig):
             filenames,
             schema,  # noqa: F401 - registers the OpenAPI authentication extension
         )
-        from documents.rendering import check_harfbuzz_subset
 
-        check_harfbuzz_subset()
         filenames.connect()

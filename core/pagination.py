@@ -7,9 +7,9 @@ bound is reached, the list says « environ N » with N the planner's estimate fo
 (``EXPLAIN``, no rows read), never less than the bound. Both queries cost the same at 10,000 or
 1,000,000 rows. On SQLite (demo) the count stays exact.
 
-The estimate of a list is kept in the cache for a few minutes: while it says the list is far
-beyond the bound (five times), the next requests of the same list show it without counting at
-all; a list near the bound is counted again each time.
+The estimate of a list past the bound is kept in the cache for a few minutes: the next requests
+of the same list show it without counting at all (a constant number of queries whatever the
+list's length, once past the bound; an estimate may lag the list by those minutes).
 """
 
 import hashlib
@@ -52,7 +52,7 @@ def bounded_count(queryset, bound: int = EXACT_UP_TO) -> tuple[int, bool]:
     # The query's text and parameters (the centre's id among them) name its estimate.
     key = "count-estimate:" + hashlib.sha256(repr(sql_params).encode()).hexdigest()
     cached = cache.get(key)
-    if cached is not None and cached > 5 * bound:
+    if cached is not None:  # cached only past the bound: the list was that long minutes ago
         return cached, True
     exact = queryset.order_by()[: bound + 1].count()
     if exact <= bound:

@@ -1,8 +1,11 @@
 """OpenAPI generation hooks (drf-spectacular)."""
 
+import inspect
+
 from django_scopes import scopes_disabled
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -25,6 +28,32 @@ class ScopedSchemaGenerator(SchemaGenerator):
     def get_schema(self, request=None, public=False):
         with scopes_disabled():
             return super().get_schema(request=request, public=public)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """Only a GET list is paginated: a POST on a list view (inscriptions, jury dossiers) answers a
+    plain array, which the schema described as a page (a generated client then failed to read it)."""
+
+    def _get_paginator(self):
+        if self.method != "GET":
+            return None
+        return super()._get_paginator()
+
+    # Descriptions come from a class's own docstring, not one it inherits: every operation was
+    # described as « Base of every /api/v1/o/<org_slug>/… view » and every model by the
+    # InlineEnums mixin's notes — in English, about the code, in the integrator's client.
+    def get_description(self):
+        method = getattr(self.view, self.method.lower(), None)
+        if method is not None and method.__doc__:
+            return super().get_description()
+        own = type(self.view).__dict__.get("__doc__")
+        return inspect.cleandoc(own) if own else ""
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if not type(serializer).__dict__.get("__doc__") and "description" in schema:
+            del schema["description"]
+        return schema
 
 
 class MembershipTokenScheme(OpenApiAuthenticationExtension):
@@ -113,4 +142,51 @@ def idempotency_header(result, generator, request, public):
         parameters = operations["post"].setdefault("parameters", [])
         if not any(p.get("name") == "Idempotency-Key" for p in parameters):
             parameters.append(IDEMPOTENCY_PARAMETER)
+    return result
+
+
+def inline_enums(result, generator, request, public):
+    """Postprocessing hook, after drf-spectacular's enum naming: a field whose schema is
+    ``{"allOf": [<inline enum>], ...}`` (``candidates.serializers.InlineEnums`` wraps them so
+    they keep no shared name) becomes the enum itself. Generators read a lone ``allOf`` with a
+    title as an object: openapi-python-client made « Civilité » an empty model."""
+
+    def walk(node):
+        if isinstance(node, dict):
+            parts = node.get("allOf")
+            if (
+                isinstance(parts, list)
+                and len(parts) == 1
+                and isinstance(parts[0], dict)
+                and "enum" in parts[0]
+            ):
+                rest = {k: v for k, v in node.items() if k != "allOf"}
+                node.clear()
+                node.update({**parts[0], **rest})
+                if node.get("nullable") and None not in node["enum"]:
+                    node["enum"] = [*node["enum"], None]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result.get("components", {}))
+    walk(result.get("paths", {}))
+    return result
+
+
+def json_request_bodies(result, generator, request, public):
+    """Postprocessing hook: a body the API reads as JSON is published as JSON only. DRF's default
+    parsers also take the same fields as a form, which the schema listed three times over; a
+    generated client then offered three encodings of one model (and openapi-python-client's
+    code for it did not even import). Uploads (multipart only) keep their form."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = (
+                (operation.get("requestBody") or {}).get("content") if isinstance(operation, dict) else None
+            )
+            if content and "application/json" in content:
+                for media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                    content.pop(media_type, None)
     return result

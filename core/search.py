@@ -9,7 +9,7 @@ one of the columns: same results as the per-column ``icontains``, on SQLite (dem
 """
 
 from django.db import models
-from django.db.models.expressions import RawSQL
+from django.db.models import F, Func, Value
 
 
 def search_expression(table: str, columns: tuple[str, ...]) -> str:
@@ -19,16 +19,27 @@ def search_expression(table: str, columns: tuple[str, ...]) -> str:
     return f"UPPER(({joined}))"
 
 
+class _Joined(Func):
+    """``UPPER((a || ' ' || b …))``: the indexed expression, columns aliased by the ORM."""
+
+    arg_joiner = " || ' ' || "
+    template = "UPPER((%(expressions)s))"
+    output_field = models.TextField()
+
+
+class _Like(Func):
+    """``<text> LIKE UPPER(<pattern>) ESCAPE '\\'``."""
+
+    arg_joiner = " LIKE UPPER("
+    template = "%(expressions)s) ESCAPE '\\'"
+    output_field = models.BooleanField()
+
+
 def _like_pattern(word: str) -> str:
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def word_condition(table: str, columns: tuple[str, ...], word: str) -> RawSQL:
+def word_condition(columns: tuple[str, ...], word: str) -> Func:
     """A boolean expression for ``.filter()``: ``word`` appears (any case) in one of ``columns``."""
-    # Columns and table are constants of the code; the word is a bound parameter.
-    return RawSQL(  # noqa: S611
-        f"{search_expression(table, columns)} LIKE UPPER(%s) ESCAPE '\\'",
-        [_like_pattern(word)],
-        output_field=models.BooleanField(),
-    )
+    return _Like(_Joined(*(F(c) for c in columns)), Value(_like_pattern(word)))

@@ -1,47 +1,12 @@
-"""Platform-level endpoints with no tenant: health, and the error handlers."""
+"""The error handlers (config/urls.py): French pages, JSON for the API."""
 
-from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views import defaults
 
 from core.api import error_body
 from core.middleware import not_found_message
-
-
-def _check_database() -> str:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return "ok"
-    except Exception as exc:  # noqa: BLE001 - reported, not raised
-        return f"erreur : {exc.__class__.__name__}"
-
-
-def _check_redis() -> str:
-    if not settings.REDIS_URL:
-        return "non configuré (mode embarqué)"
-    try:
-        import redis
-
-        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=1).ping()
-        return "ok"
-    except Exception as exc:  # noqa: BLE001
-        return f"erreur : {exc.__class__.__name__}"
-
-
-def _check_celery() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return "exécution immédiate (mode embarqué)"
-    from config.celery import app
-
-    try:
-        replies = app.control.ping(timeout=1.0)
-    except Exception as exc:  # noqa: BLE001
-        return f"erreur : {exc.__class__.__name__}"
-    return f"ok ({len(replies)} worker(s))" if replies else "aucun worker"
 
 
 def favicon(request):
@@ -53,23 +18,6 @@ def favicon(request):
         open(finders.find("img/favicon.ico"), "rb"),  # noqa: SIM115 - FileResponse closes it
         content_type="image/x-icon",
         headers={"Cache-Control": "public, max-age=604800"},
-    )
-
-
-def ping(request):
-    """Liveness probe and the benchmarks' floor: the cheapest JSON view the server can answer."""
-    return JsonResponse({"ok": True})
-
-
-def health(request):
-    checks = {"database": _check_database(), "redis": _check_redis(), "celery": _check_celery()}
-    healthy = (
-        checks["database"] == "ok"
-        and not checks["redis"].startswith("erreur")
-        and not (checks["celery"].startswith(("erreur", "aucun")))
-    )
-    return JsonResponse(
-        {"status": "ok" if healthy else "degraded", "checks": checks}, status=200 if healthy else 503
     )
 
 

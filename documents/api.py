@@ -11,7 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
-from documents import selectors, services
+from documents import hooks, selectors, services
 from documents.serializers import (
     BatchProgressSerializer,
     DocumentDetailSerializer,
@@ -94,10 +94,8 @@ class DocumentCredentialView(TenantAPIView):
         summary="Attestation numérique Open Badges 3.0 (VC-JWT) d'un parchemin ou certificat de bloc",
     )
     def get(self, request, org_slug, public_id):
-        from certificateur.credentials import credential_download, credential_for_document
-
         document = selectors.document_get(actor=self.membership, public_id=public_id)
-        return credential_response(credential_download(credential_for_document(document=document)), document)
+        return credential_response(hooks.document_credential(document), document)
 
 
 class DocumentRevokeView(TenantAPIView):

@@ -14,17 +14,12 @@ never goes back.
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
+from core.storage import private_storage
 from organisations.tenancy import TenantModel
-
-
-def private_storage():
-    """Issued PDFs never live under a public URL: they are served by permission-checked views."""
-    return storages["private"]
 
 
 class DocumentKind(models.TextChoices):

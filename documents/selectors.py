@@ -93,13 +93,19 @@ def document_file_read(*, document: IssuedDocument | DocumentVersion) -> bytes:
 
 def document_groups(*, actor) -> list[dict]:
     """The batches (group keys) of the active organisation that ``actor`` may see, with their sizes."""
-    return list(
+    from documents.batch_labels import batch_labels
+
+    groups = list(
         _visible(actor)
         .exclude(group_key="")
         .values("group_key")
         .annotate(total=Count("id"))
         .order_by("group_key")[:200]
     )
+    labels = batch_labels([g["group_key"] for g in groups])
+    for g in groups:
+        g["label"] = labels[g["group_key"]]
+    return sorted(groups, key=lambda g: g["label"])
 
 
 def batch_progress(*, group_key: str) -> dict:

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from documents.models import DocumentVersion, IssuedDocument, VerificationRecord
@@ -97,7 +98,9 @@ class ReissueSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+@extend_schema_serializer(component_name="DemandeReedition")
 class ReissueRequestSerializer(serializers.Serializer):
+    # named apart: « ReissueRequest » is already ReissueSerializer's input component
     id = serializers.UUIDField(source="public_id")
     document = serializers.UUIDField(source="document.public_id")
     status = serializers.CharField()

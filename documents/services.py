@@ -33,8 +33,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from core.exports import csv_writer
+from documents import hooks
 from documents.models import (
     CODE_ALPHABET,
     CODE_LENGTH,
@@ -177,7 +179,7 @@ def document_request(
     group_key: str = "",
     holder_name: str = "",
     issued_on: dt.date | None = None,
-    by=None,
+    by: Actor = None,
     render: bool = True,
 ) -> IssuedDocument:
     """Issue (once) the document known by ``idempotency_key`` and enqueue its rendering.
@@ -213,7 +215,7 @@ def document_request(
             title=title.strip(),
             issued_on=issued_on,
             context=context,
-            created_by=getattr(by, "user", by) if by is not None else None,
+            created_by=actor_user(by),
         )
         if kind in NUMBERED_KINDS:
             # The counter lock serialises issuers of this certificateur and year; re-checking
@@ -314,6 +316,20 @@ def document_html(document: IssuedDocument) -> str:
     if document.kind == DocumentKind.PROCES_VERBAL and "synthese" not in values:
         codes = [str(c.get("decision_code", "")) for c in values.get("candidats") or []]
         values["synthese"] = {k: codes.count(k) for k in ("certifie", "partiel", "ajourne")}
+    if document.kind == DocumentKind.PROCES_VERBAL and "colonnes" not in values:
+        # PVs stored before issue 13 (point 9): same columns, none left empty.
+        cands = [
+            {**c, "acquis": c.get("acquis", c.get("blocs_valides") or [])}
+            for c in values.get("candidats") or []
+        ]
+        values["candidats"] = cands
+        values["colonnes"] = {
+            "acquis": any(c["acquis"] for c in cands),
+            "acquis_titre": "Blocs validés",
+            "resultat": any(c.get("resultat") for c in cands),
+            "motivation": any(c.get("motivation") for c in cands),
+            "documents": any(c.get("documents") for c in cands),
+        }
     return render_to_string(f"documents/{document.kind}.html", values)
 
 
@@ -450,7 +466,7 @@ def documents_stale_requeue(*, older_than: dt.timedelta) -> int:
 # --- life after issue: revocation, re-issue ----------------------------------------------------
 
 
-def _check_actor(document: IssuedDocument, by) -> None:
+def _check_actor(document: IssuedDocument, by: Actor) -> None:
     if by is None or getattr(by, "organisation_id", None) != document.organisation_id:
         raise ApplicationError("Action réservée à un membre de l'organisation du document.")
 
@@ -466,7 +482,7 @@ def _clean_reason(reason: str, what: str) -> str:
 
 @transaction.atomic
 def document_revoke(
-    *, document: IssuedDocument, by, reason: str, category: str = RevocationCategory.RETRAIT
+    *, document: IssuedDocument, by: Actor, reason: str, category: str = RevocationCategory.RETRAIT
 ) -> IssuedDocument:
     """Revoke ``document`` with a reason; the public verification page then says so with the
     date and the fixed public ``category`` only (the free-text reason is never public)."""
@@ -494,9 +510,7 @@ def document_revoke(
             revocation_reason=RevocationCategory(category).label,
             updated_at=now,
         )
-        from certificateur.credentials import credentials_revoke_for_document
-
-        credentials_revoke_for_document(document=document, reason=reason)
+        hooks.document_revoked(document=document, reason=reason)
     audit_record(actor=by.user, action="document.revoke", obj=document, message=f"{document}: {reason}")
     return document
 
@@ -521,7 +535,9 @@ def _reissue_checks(document: IssuedDocument) -> None:
 
 
 @transaction.atomic
-def document_reissue(*, document: IssuedDocument, by, reason: str, context_changes: dict) -> IssuedDocument:
+def document_reissue(
+    *, document: IssuedDocument, by: Actor, reason: str, context_changes: dict
+) -> IssuedDocument:
     """Re-issue a numbered document after a civil-status correction: same number and code,
     version + 1. Internal: pages and the API go through :func:`reissue_request_create` and
     :func:`reissue_request_decide` (two people, a supporting pièce, derived content).
@@ -557,7 +573,7 @@ def document_reissue(*, document: IssuedDocument, by, reason: str, context_chang
 
 
 def _reissue_apply(
-    *, document: IssuedDocument, by, reason: str, holder_name: str, title: str, context: dict
+    *, document: IssuedDocument, by: Actor, reason: str, holder_name: str, title: str, context: dict
 ) -> IssuedDocument:
     """Store the previous version, write the new content (locked row), update the public
     registry, supersede the credential, audit, enqueue the rendering."""
@@ -599,10 +615,8 @@ def _reissue_apply(
         certificateur_nom=str(context["certificateur"]),
         updated_at=timezone.now(),
     )
-    from certificateur.credentials import credentials_revoke_for_document
-
     # the credential carries the holder's name: the previous version's one is superseded
-    credentials_revoke_for_document(document=document, reason=f"Réédition : {reason}", keep_current=True)
+    hooks.document_revoked(document=document, reason=f"Réédition : {reason}", keep_current=True)
     audit_record(
         actor=by.user,
         action="document.reissue",
@@ -677,16 +691,15 @@ def _piece_check(piece) -> None:
 
 
 @transaction.atomic
-def reissue_request_create(*, document: IssuedDocument, by, reason: str, identity: dict, piece):
+def reissue_request_create(*, document: IssuedDocument, by: Actor, reason: str, identity: dict, piece):
     """The centre asks for a civil-status correction of ``document`` (reason + supporting pièce)."""
     from documents.models import ReissueRequest
-    from juries.documents import document_derivable
 
     _check_actor(document, by)
     reason = _clean_reason(reason, "de la réédition")
     document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     _reissue_checks(document)
-    if not document_derivable(document):
+    if not hooks.document_derivable(document):
         raise ApplicationError(
             "Ce document n'est pas issu d'une délibération signée : il ne peut pas être réédité."
         )
@@ -714,11 +727,10 @@ def reissue_request_create(*, document: IssuedDocument, by, reason: str, identit
 
 
 @transaction.atomic
-def reissue_request_decide(*, request, by, approve: bool, note: str = ""):
+def reissue_request_decide(*, request, by: Actor, approve: bool, note: str = ""):
     """Another person of the issuing body approves (the document is derived again from the
     référentiel version and the signed decision with the corrected identity) or refuses."""
     from documents.models import ReissueRequest
-    from juries.documents import document_context_derive
 
     request = ReissueRequest.objects.select_for_update().select_related("document").get(pk=request.pk)
     document = request.document
@@ -739,7 +751,7 @@ def reissue_request_decide(*, request, by, approve: bool, note: str = ""):
         return request
     locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     _reissue_checks(locked)
-    holder, title, context = document_context_derive(locked, request.identity)
+    holder, title, context = hooks.document_context_derive(locked, request.identity)
     _reissue_apply(
         document=locked,
         by=by,

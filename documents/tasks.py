@@ -11,9 +11,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import Retry
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from documents import services
+from documents.models import IssuedDocument
+from organisations.models import Organisation
 from organisations.tasks import TenantTask
 from organisations.tenancy import TenantError, tenant_context
 
@@ -75,7 +78,6 @@ class DocumentRenderTask(TenantTask):
     reject_on_worker_lost=True,
 )
 def document_render_task(self, *, organisation_id: int, document_id: int) -> None:
-    from documents.models import IssuedDocument
 
     document = IssuedDocument.objects.filter(pk=document_id).first()
     if document is not None:
@@ -93,8 +95,6 @@ def documents_stale_requeue_task(*, organisation_id: int, stale_after_seconds: i
     """One organisation's sweep (see ``services.documents_stale_requeue``)."""
     import datetime as dt
 
-    from django.conf import settings
-
     seconds = settings.DOCUMENTS_STALE_AFTER_SECONDS if stale_after_seconds is None else stale_after_seconds
     return services.documents_stale_requeue(older_than=dt.timedelta(seconds=seconds))
 
@@ -107,7 +107,6 @@ def documents_stale_dispatch(*, stale_after_seconds: int | None = None) -> int:
     organisations that have stuck documents: it visits each active one; an empty sweep is a
     single indexed query.
     """
-    from organisations.models import Organisation
 
     ids = list(Organisation.objects.filter(is_active=True).values_list("pk", flat=True))
     for organisation_id in ids:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
 from core.pagination import EstimatedCountPaginator
-from documents import selectors, services
+from documents import hooks, selectors, services
 from documents.forms import DocumentFilterForm, ReissueForm, RevokeForm
 from documents.models import IssuedDocument
 from organisations.permissions import membership_can, require_capability
@@ -108,10 +108,9 @@ def documents_retry_view(request, org_slug):
 
 def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -> dict:
     from documents.models import ReissueRequest
-    from juries.documents import document_candidate, document_derivable
 
     can_revoke = membership_can(request, "documents.revoke")
-    derivable = document.is_numbered and document_derivable(document)
+    derivable = document.is_numbered and hooks.document_derivable(document)
     return {
         "reissue_requests": list(
             ReissueRequest.objects.filter(document=document).select_related("requested_by", "decided_by")
@@ -129,7 +128,9 @@ def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -
         "revoke_form": revoke_form or RevokeForm(),
         "reissue_form": reissue_form
         or (
-            ReissueForm.for_document(document, candidate=document_candidate(document)) if derivable else None
+            ReissueForm.for_document(document, candidate=hooks.document_candidate(document))
+            if derivable
+            else None
         ),
         "verification_url": services.verification_url(document.verification_code)
         if document.is_numbered
@@ -178,11 +179,9 @@ def credential_response(data: dict, document: IssuedDocument) -> JsonResponse:
 @require_GET
 def document_credential(request, org_slug, public_id):
     """The Open Badges 3.0 credential (VC-JWT) of a parchemin or certificat de bloc."""
-    from certificateur.credentials import credential_download, credential_for_document
-
     document = selectors.document_get(actor=request.membership, public_id=public_id)
     try:
-        credential = credential_for_document(document=document)
+        credential = hooks.document_credential(document)
     except ApplicationError as exc:
         return render(
             request,
@@ -190,7 +189,7 @@ def document_credential(request, org_slug, public_id):
             {"document": document, "message": exc.message},
             status=409,
         )
-    return credential_response(credential_download(credential), document)
+    return credential_response(credential, document)
 
 
 @require_capability("documents.revoke")

@@ -12,6 +12,13 @@ from django.db.models import Q
 from organisations.tenancy import TenantModel
 
 
+def private_storage():
+    """Justificatifs never live under a public URL."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
 class CandidateAccess(TenantModel):
     """Links a user (the person) to the ``Candidate`` row of this centre: « this person's own dossiers »."""
 
@@ -88,9 +95,11 @@ class RattrapageRequest(TenantModel):
     dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="+")
     motif = models.CharField("motif", max_length=30, choices=Motif.choices)
     justification = models.TextField("justification")
-    piece = models.ForeignKey(
-        "candidates.Piece", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    # the dossier is closed (délibéré) when a rattrapage is asked: the justificatif is kept here,
+    # privately, after the same checks as the dossier's pièces
+    justificatif = models.FileField(storage=private_storage, max_length=200, blank=True)
+    justificatif_nom = models.CharField("nom du justificatif", max_length=255, blank=True)
+    justificatif_type = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.EN_ATTENTE)
     reponse = models.TextField("réponse du centre", blank=True)
     decided_by = models.ForeignKey(

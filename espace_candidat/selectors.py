@@ -11,11 +11,13 @@ from django.http import Http404
 from django.utils import timezone
 
 from candidates.models import Dossier, Piece
+from core.dates import add_years
 from core.errors import ApplicationError
 from espace_candidat.models import CandidateAccess, CandidateNotification, Enquete, Preference, Suivi
 from organisations.models import Membership
 from organisations.roles import Role
 from organisations.tenancy import tenant_context
+from referentiels.regles import regle_parse
 
 DOCUMENT_KINDS = ("parchemin", "certificat_bloc", "attestation")
 
@@ -207,18 +209,15 @@ def rattrapage_window(dossier: Dossier, *, today: dt.date | None = None) -> dict
         plan = dossier_rattrapage_plan(dossier=dossier, today=today)
     except ApplicationError as exc:
         return {"open": False, "reason": exc.message, "limit": None, "blocs": []}
-    regle = dossier.referentiel.regle or {}
+    regle = regle_parse(dossier.referentiel.regle) if dossier.referentiel.regle else None
     limit = None
-    validite = regle.get("validite_blocs_annees")
+    validite = regle.validite_blocs_annees if regle else None
     chain_first = dossier
     while chain_first.previous_attempt_id:
         chain_first = chain_first.previous_attempt
     first_day = chain_first.date_deliberation or dossier.date_deliberation
     if validite and first_day:
-        try:
-            limit = first_day.replace(year=first_day.year + int(validite))
-        except ValueError:  # 29 February
-            limit = first_day.replace(year=first_day.year + int(validite), day=28)
+        limit = add_years(first_day, int(validite))
     return {"open": True, "reason": "", "limit": limit, "blocs": [db.bloc for db in plan]}
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Candidate, Dossier, Piece
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from espace_candidat.models import (
     CandidateAccess,
@@ -54,10 +55,6 @@ MAX_REMINDERS = 2
 DEADLINE_NOTICE_DAYS = 7
 
 
-def _user(by):
-    return getattr(by, "user", by)
-
-
 def _add_months(day: dt.date, months: int) -> dt.date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
@@ -77,7 +74,7 @@ def site_url(path: str) -> str:
 
 
 @transaction.atomic
-def candidate_invite(*, candidate: Candidate, by) -> CandidateAccess:
+def candidate_invite(*, candidate: Candidate, by: Actor) -> CandidateAccess:
     """« Inviter le candidat à son espace »: one user per person (their e-mail), a candidate
     membership in this centre, the link to this centre's candidate row, and an e-mail saying how
     to sign in (a one-time code sent to the same address: no password)."""
@@ -122,13 +119,13 @@ def candidate_invite(*, candidate: Candidate, by) -> CandidateAccess:
     access = CandidateAccess.objects.filter(candidate=candidate).first()
     if access is None:
         access = CandidateAccess.objects.create(
-            organisation=organisation, candidate=candidate, user=user, invited_by=_user(by)
+            organisation=organisation, candidate=candidate, user=user, invited_by=actor_user(by)
         )
     elif access.user_id != user.pk:  # the e-mail on the dossier changed: the new address gets access
         access.user = user
     access.last_invited_at = timezone.now()
     access.save()
-    audit_record(actor=_user(by), action="candidate.espace_invite", obj=candidate, message=email)
+    audit_record(actor=actor_user(by), action="candidate.espace_invite", obj=candidate, message=email)
     notify(
         candidate=candidate,
         kind=CandidateNotification.Kind.INVITATION,
@@ -222,7 +219,7 @@ def notify(
 # --- results published -------------------------------------------------------------------------
 
 
-def results_published(*, jury, by=None) -> int:
+def results_published(*, jury, by: Actor = None) -> int:
     """« Publier les résultats »: e-mail each candidate of the jury; schedule the follow-up
     surveys of the certified ones (seed 004 §10). Returns the number of e-mails queued."""
     from juries.models import Decision
@@ -268,7 +265,9 @@ def surveys_schedule(*, dossier: Dossier) -> list[Enquete]:
 
 
 @transaction.atomic
-def identity_request(*, candidate: Candidate, by, changes: dict, commentaire: str = "") -> IdentityCorrection:
+def identity_request(
+    *, candidate: Candidate, by: Actor, changes: dict, commentaire: str = ""
+) -> IdentityCorrection:
     """Confirm (no change) or ask the centre to correct identity data. Never edits the candidate
     row nor a signed document: the centre applies or refuses."""
     clean = {}
@@ -306,7 +305,7 @@ def identity_request(*, candidate: Candidate, by, changes: dict, commentaire: st
 
 @transaction.atomic
 def identity_decide(
-    *, correction: IdentityCorrection, by, apply: bool, reponse: str = ""
+    *, correction: IdentityCorrection, by: Actor, apply: bool, reponse: str = ""
 ) -> IdentityCorrection:
     from candidates.services import candidate_update
 
@@ -322,18 +321,20 @@ def identity_decide(
     correction.status = IdentityCorrection.Status.APPLIQUEE if apply else IdentityCorrection.Status.REFUSEE
     correction.reponse, correction.decided_by, correction.decided_at = (
         reponse.strip(),
-        _user(by),
+        actor_user(by),
         timezone.now(),
     )
     correction.save()
-    audit_record(actor=_user(by), action=f"candidate.identity_{correction.status}", obj=correction.candidate)
+    audit_record(
+        actor=actor_user(by), action=f"candidate.identity_{correction.status}", obj=correction.candidate
+    )
     return correction
 
 
 # --- pièces, rattrapage -----------------------------------------------------------------------
 
 
-def piece_hand_in(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
+def piece_hand_in(*, dossier: Dossier, by: Actor, kind: str, uploaded_file) -> Piece:
     """The candidate hands in a pièce the référentiel asks (the upload checks of candidates)."""
     from candidates.services import piece_upload
     from espace_candidat.selectors import pieces_asked
@@ -345,7 +346,7 @@ def piece_hand_in(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
 
 @transaction.atomic
 def rattrapage_request(
-    *, dossier: Dossier, by, motif: str, justification: str, uploaded_file=None
+    *, dossier: Dossier, by: Actor, motif: str, justification: str, uploaded_file=None
 ) -> RattrapageRequest:
     """Seed 004 §2: « Dans ces seuls cas une épreuve de rattrapage sera proposée au candidat dans
     un délai de 6 mois après demande écrite du candidat » — the recevable motives only, within the
@@ -366,32 +367,43 @@ def rattrapage_request(
         raise ApplicationError(window["reason"])
     if RattrapageRequest.objects.filter(dossier=dossier, status=RattrapageRequest.Status.EN_ATTENTE).exists():
         raise ApplicationError("Une demande de rattrapage est déjà en attente pour ce dossier.")
-    piece = None
-    if uploaded_file is not None:
-        from candidates.services import piece_upload
-
-        if dossier.is_closed:
-            # the dossier is closed to pièces: the justificatif is checked the same way and kept
-            # on the retake request only
-            from candidates.sniffing import sniff_upload
-
-            sniff_upload(uploaded_file, uploaded_file.name)
-        else:
-            piece = piece_upload(
-                dossier=dossier, by=by, kind=Piece.Kind.JUSTIFICATIF_ABSENCE, uploaded_file=uploaded_file
-            )
-    return RattrapageRequest.objects.create(
-        organisation=current_organisation(),
-        dossier=dossier,
-        motif=motif,
-        justification=justification.strip(),
-        piece=piece,
+    request = RattrapageRequest(
+        organisation=current_organisation(), dossier=dossier, motif=motif, justification=justification.strip()
     )
+    if uploaded_file is not None:
+        _attach_justificatif(request, uploaded_file)
+    request.save()
+    return request
+
+
+def _attach_justificatif(request: RattrapageRequest, uploaded_file) -> None:
+    """The checks of the dossier's pièces (size, content sniffed), then a random private name."""
+    import secrets
+    from pathlib import PurePath
+
+    from candidates.sniffing import sniff_upload
+
+    limit = settings.FILE_UPLOAD_MAX_BYTES
+    if uploaded_file.size > limit:
+        raise ApplicationError(
+            f"Fichier trop volumineux : {uploaded_file.size / 1_048_576:.1f} Mo, maximum {limit / 1_048_576:.0f} Mo.",
+            field="file",
+        )
+    if uploaded_file.size == 0:
+        raise ApplicationError("Le fichier est vide.", field="file")
+    name = PurePath((uploaded_file.name or "").replace("\\", "/")).name[:255] or "justificatif"
+    sniffed = sniff_upload(uploaded_file, name)
+    request.justificatif.save(
+        f"rattrapages/{request.organisation.public_id}/{secrets.token_urlsafe(18)}{sniffed.extension}",
+        uploaded_file,
+        save=False,
+    )
+    request.justificatif_nom, request.justificatif_type = name, sniffed.mime
 
 
 @transaction.atomic
 def rattrapage_decide(
-    *, request: RattrapageRequest, by, accept: bool, reponse: str = ""
+    *, request: RattrapageRequest, by: Actor, accept: bool, reponse: str = ""
 ) -> RattrapageRequest:
     from candidates.services import dossier_rattrapage_open
 
@@ -403,7 +415,7 @@ def rattrapage_decide(
     if accept:
         dossier_rattrapage_open(dossier=request.dossier, by=by)
     request.status = RattrapageRequest.Status.ACCEPTEE if accept else RattrapageRequest.Status.REFUSEE
-    request.reponse, request.decided_by, request.decided_at = reponse.strip(), _user(by), timezone.now()
+    request.reponse, request.decided_by, request.decided_at = reponse.strip(), actor_user(by), timezone.now()
     request.save()
     return request
 
@@ -634,7 +646,7 @@ TRANSMITTED_FIELDS = (
 
 
 @transaction.atomic
-def figures_transmit(*, by, code: str, annee: int) -> Transmission:
+def figures_transmit(*, by: Actor, code: str, annee: int) -> Transmission:
     """Send one certification-year's figures to the certificateur (a new row each time: the
     certificateur reads the latest)."""
     row = next((r for r in centre_figures() if r["code"] == code and r["annee"] == annee), None)
@@ -644,8 +656,8 @@ def figures_transmit(*, by, code: str, annee: int) -> Transmission:
         organisation=current_organisation(),
         referentiel_id=row["referentiel_id"],
         annee=annee,
-        transmitted_by=_user(by),
+        transmitted_by=actor_user(by),
         **{f: row[f] for f in TRANSMITTED_FIELDS},
     )
-    audit_record(actor=_user(by), action="suivi.transmit", obj=transmission, message=f"{code} {annee}")
+    audit_record(actor=actor_user(by), action="suivi.transmit", obj=transmission, message=f"{code} {annee}")
     return transmission

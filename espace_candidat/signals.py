@@ -2,6 +2,7 @@
 
 import re
 
+from core.actors import Actor
 from core.events import subscribe
 from juries.hooks import register_publication_listener
 
@@ -9,7 +10,7 @@ DOSSIER_IN_KEY = re.compile(r":dossier:([0-9a-f-]{36}):")
 
 
 @register_publication_listener
-def _results_published(*, jury, by=None) -> None:
+def _results_published(*, jury, by: Actor = None) -> None:
     from espace_candidat.services import results_published
 
     results_published(jury=jury, by=by)

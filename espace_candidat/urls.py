@@ -32,9 +32,14 @@ urlpatterns = [
         name="espace_correction_decide",
     ),
     path(
-        "espace-centre/demandes/rattrapage/<uuid:request_id>/",
+        "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/",
         views.rattrapage_decide,
         name="espace_rattrapage_decide",
+    ),
+    path(
+        "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/",
+        views.rattrapage_justificatif,
+        name="espace_rattrapage_justificatif",
     ),
     path("espace-centre/suivi/", views.followup, name="espace_centre_suivi"),
     path("espace-centre/suivi/transmettre/", views.followup_transmit, name="espace_centre_transmit"),

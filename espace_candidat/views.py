@@ -361,9 +361,25 @@ def correction_decide(request, org_slug, correction_id):
 
 
 @require_capability("demandes.manage")
+@require_GET
+def rattrapage_justificatif(request, org_slug, rattrapage_id):
+    req = RattrapageRequest.objects.filter(public_id=rattrapage_id).exclude(justificatif="").first()
+    if req is None:
+        raise Http404
+    response = FileResponse(
+        req.justificatif.open("rb"),
+        as_attachment=True,
+        filename=req.justificatif_nom,
+        content_type=req.justificatif_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_capability("demandes.manage")
 @require_POST
-def rattrapage_decide(request, org_slug, request_id):
-    req = RattrapageRequest.objects.filter(public_id=request_id).first()
+def rattrapage_decide(request, org_slug, rattrapage_id):
+    req = RattrapageRequest.objects.filter(public_id=rattrapage_id).first()
     if req is None:
         raise Http404
     form = DecideForm(request.POST)

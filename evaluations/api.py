@@ -42,7 +42,8 @@ from evaluations.serializers import (
     SessionUpdateSerializer,
 )
 from organisations.api import TenantAPIView
-from referentiels.models import Bloc, Capacite
+from organisations.roles import has_capability
+from referentiels.models import Bloc, Capacite, Modalite
 
 
 class _ListView(TenantAPIView, ListAPIView):
@@ -128,7 +129,6 @@ def _evaluateurs_of(membership, emails) -> list:
 
 
 def _modalite_of(session, modalite_id):
-    from referentiels.models import Modalite
 
     if modalite_id is None:
         return None
@@ -247,7 +247,9 @@ class EpreuveInscriptionListCreateView(_ListView):
 
     def get_queryset(self):
         epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], membership=self.membership)
-        return selectors.epreuve_inscriptions(epreuve=epreuve).select_related("epreuve")
+        return selectors.epreuve_inscriptions(epreuve=epreuve, actor=self.membership).select_related(
+            "epreuve"
+        )
 
     @extend_schema(
         request=DossiersInputSerializer,
@@ -554,7 +556,6 @@ class AvisListCreateView(_ListView):
     serializer_class = AvisSerializer
 
     def get_queryset(self):
-        from organisations.roles import has_capability
 
         if has_capability(self.membership.role, "avis.request"):
             qs = selectors.avis_list()
@@ -583,7 +584,6 @@ class AvisDetailView(TenantAPIView):
     required_permission = {"GET": "organisation.view", "POST": "avis.give"}
 
     def _get(self, avis_id, **options):
-        from organisations.roles import has_capability
 
         if not (
             has_capability(self.membership.role, "avis.request")

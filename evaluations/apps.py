@@ -31,3 +31,10 @@ class EvaluationsConfig(AppConfig):
         from evaluations.avis_auto import request_at_inscription
 
         register_transition_listener(request_at_inscription)
+        from documents.batch_labels import register_batch_labeller
+        from evaluations.batch_labels import epreuve_batch_labels
+
+        register_batch_labeller("evaluations", epreuve_batch_labels)
+        from evaluations import grants
+
+        grants.connect()

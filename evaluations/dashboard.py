@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.utils import timezone
 
+from evaluations.models import AvisEntreprise, Epreuve
 from organisations.dashboard import register_panel
 from organisations.roles import has_capability
 
@@ -13,7 +14,6 @@ def evaluations_panel(membership):
     if membership.organisation.kind != "centre":
         return None
     from evaluations import selectors
-    from evaluations.models import AvisEntreprise, Epreuve
 
     today = timezone.localdate()
     if has_capability(membership.role, "avis.give"):

@@ -119,7 +119,7 @@ def _seed_centre(
                 Dossier.objects.filter(pk=d.pk).update(tuteur=tuteur)
                 d.tuteur = tuteur
         session = services.session_create(by=gestionnaire, referentiel=ref, intitule=SESSION, lieu=org.name)
-        regle_grid = ref.regle.get("type") == "grille_points"
+        regle_grid = regle_parse(ref.regle).par_points
         day = timezone.localdate() + dt.timedelta(days=45)
         evaluateur = users[evaluateur_email]
         if regle_grid:

@@ -10,9 +10,10 @@ import hashlib
 
 from django.utils import timezone
 
+from core.actors import Actor
 from documents.models import DocumentKind, IssuedDocument
+from evaluations.durees import duree_affichee, duree_candidat
 from evaluations.models import Convocation, Epreuve, InscriptionEpreuve
-from evaluations.services import duree_affichee, duree_candidat
 
 PIECES = [
     "Pièce d'identité en cours de validité (carte d'identité, passeport ou titre de séjour)",
@@ -39,7 +40,7 @@ def _certification(referentiel) -> dict:
     return {"intitule": referentiel.intitule, "code": numero_public(referentiel.code)}
 
 
-def convocation_request(convocation: Convocation, *, by=None) -> IssuedDocument:
+def convocation_request(convocation: Convocation, *, by: Actor = None) -> IssuedDocument:
     """The convocation's document (requested once; rendering is left to the caller's task)."""
     from documents.services import document_request
 
@@ -112,7 +113,7 @@ def convocation_pdf(convocation: Convocation) -> bytes:
     return document_bytes(convocation.document or convocation_request(convocation))
 
 
-def emargement_request(epreuve: Epreuve, *, by=None) -> IssuedDocument:
+def emargement_request(epreuve: Epreuve, *, by: Actor = None) -> IssuedDocument:
     from documents.services import document_request
 
     inscriptions = list(
@@ -174,5 +175,5 @@ def emargement_request(epreuve: Epreuve, *, by=None) -> IssuedDocument:
     )
 
 
-def emargement_pdf(epreuve: Epreuve, *, by=None) -> bytes:
+def emargement_pdf(epreuve: Epreuve, *, by: Actor = None) -> bytes:
     return document_bytes(emargement_request(epreuve, by=by))

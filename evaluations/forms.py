@@ -4,6 +4,7 @@ from django import forms
 
 from evaluations.models import AvisCapacite, Incident, InscriptionEpreuve
 from organisations.forms import InvitationAcceptForm
+from referentiels.models import Bloc, Capacite, Modalite
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -54,13 +55,12 @@ class EpreuveForm(forms.Form):
     )
 
     def __init__(self, *args, session, evaluateurs, **kwargs):
-        from referentiels.models import Capacite, Modalite
         from referentiels.regles import regle_parse
 
         super().__init__(*args, **kwargs)
         ref = session.referentiel
         regle = regle_parse(ref.regle)
-        if regle.type == "grille_points":
+        if regle.par_points:
             choices = [(f"bloc:{b.pk}", f"Bloc {b.code} — épreuves") for b in ref.blocs.order_by("order")]
             choices += [
                 (f"composante:{c.code}", f"Évaluation professionnelle — {c.libelle}")
@@ -88,7 +88,6 @@ class EpreuveForm(forms.Form):
         ]
 
     def service_fields(self, session) -> dict:
-        from referentiels.models import Bloc, Modalite
 
         data = self.cleaned_data
         fields = {

@@ -15,6 +15,8 @@ Registered as a dossier transition listener (``candidates.hooks``): the retake i
 brouillon and carries its grade when it becomes ``inscrit``, the first state that holds results.
 """
 
+from candidates.models import Dossier
+from core.actors import Actor
 from evaluations.models import Resultat, SuiviDossier
 
 
@@ -35,7 +37,7 @@ def _previous_tuteur_grade(dossier, code: str):
 def tuteur_grade_kept(*, dossier, regle, composante: str) -> bool:
     """Whether ``composante`` of this retake is the tuteur grade carried from the previous attempt
     (it is then kept as it is: never marked again, never un-validated)."""
-    if not dossier.previous_attempt_id or regle.type != "grille_points":
+    if not dossier.previous_attempt_id or not regle.par_points:
         return False
     tuteur = regle.composante_tuteur()
     if tuteur is None or tuteur.code != composante:
@@ -43,15 +45,14 @@ def tuteur_grade_kept(*, dossier, regle, composante: str) -> bool:
     return _previous_tuteur_grade(dossier, composante) is not None
 
 
-def carry_tuteur_grade(*, dossier, from_status, to_status, by) -> Resultat | None:
-    from candidates.models import Dossier
+def carry_tuteur_grade(*, dossier, from_status, to_status, by: Actor) -> Resultat | None:
     from evaluations.services._common import _history
     from referentiels.regles import regle_parse
 
     if to_status != Dossier.Status.INSCRIT or not dossier.previous_attempt_id:
         return None
     regle = regle_parse(dossier.referentiel.regle)
-    composante = regle.composante_tuteur() if regle.type == "grille_points" else None
+    composante = regle.composante_tuteur()
     if composante is None:
         return None
     code = composante.code

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from core.schema import EmailOrBlankField, KnownFieldsSerializer, LocalTimeField
+from evaluations.durees import duree_candidat
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
@@ -15,7 +16,6 @@ from evaluations.models import (
     ResultatChange,
     SessionExamen,
 )
-from evaluations.services import duree_candidat
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -211,6 +211,20 @@ class InscriptionSerializer(serializers.ModelSerializer):
 
     def get_duree_minutes(self, obj) -> int:
         return duree_candidat(obj.epreuve.duree_minutes, tiers_temps=obj.dossier.amenagement_tiers_temps)
+
+    def to_representation(self, obj):
+        """Least privilege: an absence's motif and justification (often medical) only to the
+        centre's administrators and gestionnaires (the list itself only holds the candidates the
+        member may see: ``selectors.epreuve_inscriptions``)."""
+        from candidates.selectors import may_see_health_data
+
+        data = super().to_representation(obj)
+        request = self.context.get("request")
+        membership = getattr(request, "membership", None) if request is not None else None
+        if request is not None and not may_see_health_data(membership):
+            data["motif_absence"] = ""
+            data["justification"] = ""
+        return data
 
 
 class DossiersInputSerializer(serializers.Serializer):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from evaluations.models import AvisEntreprise, Convocation
+from organisations.models import Organisation
 from organisations.tasks import TenantTask
 
 logger = logging.getLogger(__name__)
@@ -20,7 +22,6 @@ MAX_ATTEMPTS = 5
 def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> str:
     """Render the convocation PDF, keep it, e-mail it. Idempotent: a delivered one is left alone."""
     from evaluations.documents import convocation_request, document_bytes
-    from evaluations.models import Convocation
 
     convocation = (
         Convocation.objects.select_for_update()
@@ -51,7 +52,8 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
         subject=f"Convocation : {epreuve.intitule} le {epreuve.date:%d/%m/%Y}",
         body=(
             f"Bonjour {candidate.prenom1} {candidate.nom_naissance},\n\n"
-            f"Vous êtes convoqué(e) à l'épreuve « {epreuve.intitule} » ({epreuve.session.referentiel.code}) "
+            f"Vous êtes convoqué{candidate.accord} à l'épreuve « {epreuve.intitule} » de la certification "
+            f"« {epreuve.session.referentiel.intitule} » ({epreuve.session.referentiel.code}) "
             f"le {epreuve.date:%d/%m/%Y} à {epreuve.heure_debut:%H:%M}, {epreuve.lieu}"
             f"{', salle ' + epreuve.salle if epreuve.salle else ''}.\n"
             "Votre convocation est jointe à ce message (PDF) : elle indique la durée de l'épreuve, "
@@ -78,7 +80,6 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
 @shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def avis_invitation_send(self, *, organisation_id: int, avis_id: int, relance: bool = False) -> None:
     """E-mail the tuteur: the single-use link while unused, the avis page (login) afterwards."""
-    from evaluations.models import AvisEntreprise
     from evaluations.services import avis_link_url, avis_page_url
 
     avis = AvisEntreprise.objects.select_related(
@@ -117,7 +118,6 @@ def avis_reminders_send(*, organisation_id: int) -> int:
 @shared_task
 def avis_reminders_dispatch() -> int:
     """Celery beat entry point: one reminder task per active centre (each re-enters its tenant)."""
-    from organisations.models import Organisation
 
     ids = list(
         Organisation.objects.filter(kind=Organisation.Kind.CENTRE, is_active=True).values_list(

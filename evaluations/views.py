@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
@@ -30,8 +30,10 @@ from evaluations.forms import (
     SessionForm,
     SuiviForm,
 )
+from evaluations.models import Resultat
 from evaluations.tuteur_note import current_note, tuteur_composante
 from organisations.permissions import membership_can, require_capability
+from organisations.roles import Role
 
 
 def _form_error(form, exc: ApplicationError) -> None:
@@ -345,7 +347,6 @@ def session_readiness(request, org_slug, session_id):
 @require_capability("results.record")
 @require_GET
 def evaluator_workspace(request, org_slug):
-    from organisations.roles import Role
 
     if request.membership.role == Role.EVALUATEUR:
         epreuves = selectors.epreuves_for_evaluateur(user=request.user)
@@ -615,7 +616,6 @@ def dossier_results(request, org_slug, dossier_id):
 @require_http_methods(["GET", "POST"])
 def dossier_commission(request, org_slug, dossier_id):
     """The commission d'évaluation, per capacité: evaluations, avis de l'entreprise, entretien → decision."""
-    from evaluations.models import Resultat
 
     dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
     errors = {}
@@ -704,7 +704,7 @@ def _fraud_incidents(dossier) -> list:
 def _is_grid(dossier) -> bool:
     from referentiels.regles import regle_parse
 
-    return regle_parse(dossier.referentiel.regle).type == "grille_points"
+    return regle_parse(dossier.referentiel.regle).par_points
 
 
 # --- avis de l'entreprise --------------------------------------------------------------------------
@@ -817,6 +817,8 @@ def avis_detail(request, org_slug, avis_id):
             )
         except ApplicationError as exc:
             error = exc.message
+            # Everything typed comes back, the general appreciation too (not saved: shown only).
+            avis.commentaire = request.POST.get("commentaire", "")
         else:
             messages.success(
                 request, "Avis transmis au centre d'examen. Merci !" if submit else "Brouillon enregistré."
@@ -854,7 +856,6 @@ def avis_link(request, token):
         organisation, avis = services.avis_link_resolve(token)
     except ApplicationError as exc:
         return render(request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400)
-    from django.contrib.auth import get_user_model
 
     email = avis.tuteur.email.lower()
     existing = get_user_model().objects.filter(email__iexact=email).first()
@@ -872,16 +873,23 @@ def avis_link(request, token):
         if not request.user.is_authenticated and not only_tuteur:
             # Staff accounts keep their normal login (and second factor): no magic login for them.
             return redirect(reverse("account_login") + f"?next={target}")
-        if request.method == "POST" or request.user.is_authenticated or only_tuteur:
-            try:
-                membership, avis = services.avis_link_accept(token=token, user=user)
-            except ApplicationError as exc:
-                return render(
-                    request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400
-                )
-            if not request.user.is_authenticated:
-                login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(target)
+        if request.method != "POST":
+            # Opening the link spends nothing (mail scanners follow links before the tuteur does):
+            # the button on this page posts, and only that spends the link and opens the session.
+            return render(
+                request,
+                "evaluations/avis_link_open.html",
+                {"avis": avis, "org": organisation, "email": email},
+            )
+        try:
+            membership, avis = services.avis_link_accept(token=token, user=user)
+        except ApplicationError as exc:
+            return render(
+                request, "organisations/invitation_invalid.html", {"message": exc.message}, status=400
+            )
+        if not request.user.is_authenticated:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect(target)
     form = AvisLinkAcceptForm(
         request.POST or None, initial={"first_name": avis.tuteur.prenom, "last_name": avis.tuteur.nom}
     )

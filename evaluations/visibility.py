@@ -2,9 +2,10 @@
 
 from django.db.models import Q
 
+from evaluations.models import Correction, InscriptionEpreuve
+
 
 def dossiers_of_evaluateur(membership) -> Q:
-    from evaluations.models import Correction, InscriptionEpreuve
 
     sits = InscriptionEpreuve.objects.filter(epreuve__evaluateurs__user=membership.user).values("dossier_id")
     corrects = Correction.objects.filter(correcteur=membership.user).values("dossier_id")

@@ -1,7 +1,6 @@
 """Juries API: one ``APIView`` per operation; parse, call the service, serialize."""
 
 from django.http import Http404
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -100,6 +99,43 @@ class JuryCreateSerializer(serializers.Serializer):
     date = serializers.DateField()
     lieu = serializers.CharField(max_length=200)
     date_dernier_examen = serializers.DateField(required=False)
+
+
+class PublishedBlocSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    valide = serializers.BooleanField()
+    controle_continu = serializers.FloatField(allow_null=True, required=False)
+    epreuves = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="absent quand le référentiel garde les notes confidentielles",
+    )
+    points = serializers.FloatField(allow_null=True, required=False)
+    note_sur_20 = serializers.FloatField(allow_null=True, required=False)
+
+
+class PublishedResultSerializer(serializers.Serializer):
+    dossier = serializers.UUIDField()
+    candidat = serializers.CharField()
+    decision = serializers.CharField()
+    decision_label = serializers.CharField()
+    blocs_valides = serializers.ListField(child=serializers.CharField())
+    blocs = PublishedBlocSerializer(many=True)
+
+
+class JuryDocumentRowSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField()
+    holder_name = serializers.CharField()
+    number = serializers.CharField(allow_null=True)
+    verification_code = serializers.CharField(allow_null=True)
+    status = serializers.CharField()
+    revoked = serializers.BooleanField()
+
+
+class JuryDocumentsSerializer(serializers.Serializer):
+    progression = serializers.DictField(help_text="avancement de la génération (comme …/documents/progress)")
+    documents = JuryDocumentRowSerializer(many=True)
 
 
 class SignatureSerializer(serializers.ModelSerializer):
@@ -402,7 +438,8 @@ class JuryResultsView(_JuryView):
     required_permission = "juries.view"
 
     @extend_schema(
-        responses={200: OpenApiTypes.OBJECT}, summary="Résultats publiés (notes confidentielles omises)"
+        responses={200: PublishedResultSerializer(many=True)},
+        summary="Résultats publiés (notes confidentielles omises)",
     )
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
@@ -415,7 +452,7 @@ class JuryDocumentsView(_JuryView):
     required_permission = "documents.view"
 
     @extend_schema(
-        responses=OpenApiTypes.OBJECT, summary="Documents du jury et progression de leur génération"
+        responses=JuryDocumentsSerializer, summary="Documents du jury et progression de leur génération"
     )
     def get(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)

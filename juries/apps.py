@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.apps import AppConfig
 
 
@@ -13,9 +15,29 @@ class JuriesConfig(AppConfig):
         from juries.visibility import documents_of_jury_member, dossiers_of_jury_member
 
         register_dossier_visibility("jury", dossiers_of_jury_member)
+        from documents.batch_labels import register_batch_labeller
+        from juries.batch_labels import jury_batch_labels
+
+        register_batch_labeller("jury", jury_batch_labels)
+        from juries.selectors import jury_member_known_name
+        from organisations.hooks import register_known_name_provider
+
+        register_known_name_provider(jury_member_known_name)
         register_document_visibility("jury", documents_of_jury_member)
         from candidates.hooks import register_transition_guard
         from candidates.models import Dossier
         from juries.sanctions import sanction_guard
 
         register_transition_guard(Dossier.Status.INSCRIT, sanction_guard)
+
+        # A re-issue after a civil-status correction derives a jury's document again from its jury.
+        from documents import hooks as document_hooks
+        from juries import documents as jury_documents
+
+        document_hooks.register_deriver(
+            SimpleNamespace(
+                derivable=jury_documents.document_derivable,
+                candidate=jury_documents.document_candidate,
+                context_derive=jury_documents.document_context_derive,
+            )
+        )

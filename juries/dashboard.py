@@ -1,5 +1,6 @@
 """Dashboard panel: juries in progress and the 6-week results publication deadlines."""
 
+from juries.models import Jury
 from organisations.dashboard import register_panel
 from organisations.roles import has_capability
 
@@ -8,7 +9,6 @@ from organisations.roles import has_capability
 def juries_panel(membership):
     if membership.organisation.kind != "centre" or not has_capability(membership.role, "juries.view"):
         return None
-    from juries.models import Jury
     from juries.selectors import deadlines, jury_list
 
     juries = jury_list(membership=membership)

@@ -18,6 +18,7 @@ from django.utils import timezone
 from candidates import services as candidates_services
 from candidates.models import Dossier
 from candidates.selectors import dossier_grid
+from core.actors import Actor
 from evaluations.services import resultat_record, resultat_validate
 from juries import services
 from juries.models import Jury
@@ -111,7 +112,7 @@ def _member(org, email, first, last, password):
     return membership_add(user=user, organisation=org, role=Role.JURY)
 
 
-def _ready(by, ref, nom, prenom, sexe, blocs, ecrit, suffix):
+def _ready(by: Actor, ref, nom, prenom, sexe, blocs, ecrit, suffix):
     candidate = candidates_services.candidate_create(
         by=by,
         civilite="MME" if sexe == "F" else "M",

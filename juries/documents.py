@@ -22,9 +22,10 @@ import re
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
+from core.actors import Actor
+from core.numbers import number_fr
 from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_request, document_revoke, documents_render_batch
-from documents.templatetags.documents_pdf import fr_number
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification
 
 
@@ -46,10 +47,26 @@ def holder_name(candidate) -> str:
     return f"{candidate.prenoms} {nom.upper()}".strip()
 
 
+MOIS = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
 def _naissance(candidate) -> str:
-    e = "e" if candidate.sexe == "F" else ""
+    """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 »: the wording follows
+    the civilité, and a date known only in part is never printed as if it were whole."""
+    e = "e" if candidate.civilite == "MME" else ""
     lieu = f" à {candidate.naissance_commune}" if candidate.naissance_commune else ""
-    return f"né{e} le {candidate.naissance_date_affichee}{lieu}"
+    if not candidate.naissance_annee:
+        return f"né{e}{lieu}" if lieu else ""
+    if candidate.naissance_jour and candidate.naissance_mois:
+        when = f"le {candidate.naissance_jour:02d}/{candidate.naissance_mois:02d}/{candidate.naissance_annee}"
+    elif candidate.naissance_mois:
+        when = f"en {MOIS[candidate.naissance_mois - 1]} {candidate.naissance_annee}"
+    else:
+        when = f"en {candidate.naissance_annee}"
+    return f"né{e} {when}{lieu}"
 
 
 def _civilite(candidate) -> str:
@@ -126,13 +143,56 @@ def _diplome_context(jury: Jury, candidate) -> dict:
     }
 
 
-def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
+def _decision_label(value: str, candidate) -> str:
+    """« Certifiée », « Ajournée » for a candidate whose civilité is Madame."""
+    label = DECISION_LABELS[value]
+    if candidate.civilite == "MME" and value in ("certifie", "ajourne"):
+        return label + "e"
+    return label
+
+
+def _acquis_pv(jury: Jury, d: Decision, intitules: dict[str, str], partial: bool) -> list[str]:
+    """What the PV lists as validated for a candidate (code and intitulé): the blocs where the
+    règle validates blocs, the capacités otherwise (a CQPM)."""
+    if partial:
+        return [f"{code} — {intitules.get(code, '')}".strip(" —") for code in d.blocs_valides]
+    return [c["intitule"] for c in _capacites_acquises(jury, d)]
+
+
+def pv_context(
+    jury: Jury, pv: ProcesVerbal, decisions: list[Decision], numbers: dict[int, list[str]] | None = None
+) -> dict:
+    """The PV document (issue 13, point 9): per candidate the name, birth, decision, what was
+    validated (code and intitulé), the numbers of the documents issued; no internal id, no
+    empty column, nothing about software."""
+    from juries.services import jury_composed_by, partial_allowed
+
     ref = jury.referentiel
     members = list(jury.members.all())
     signatures = list(pv.signatures.select_related("member").order_by("signed_at", "pk"))
     registration = _registration_context(ref)
+    intitules = _bloc_intitules(jury)
+    partial = partial_allowed(ref)
+    numbers = numbers or {}
+    candidats = [
+        {
+            "nom": f"{d.dossier.candidate.nom_naissance.upper()} {d.dossier.candidate.prenoms}",
+            "naissance": _naissance(d.dossier.candidate),
+            "decision": _decision_label(d.decision, d.dossier.candidate),
+            "decision_code": d.decision,
+            "acquis": _acquis_pv(jury, d, intitules, partial),
+            "documents": numbers.get(d.dossier_id, []),
+            "resultat": f"{number_fr(d.details.get('total_points'))}/{d.details.get('total_max')}"
+            if (d.details or {}).get("total_points") is not None
+            else "",
+            "deroge": d.is_override,
+            "proposition": DECISION_LABELS[d.proposition] if d.proposition else "",
+            "motivation": d.motivation,
+        }
+        for d in decisions
+    ]
+    any_override = any(c["deroge"] for c in candidats)
     return {
-        "reference": f"PV-{jury.date:%Y}-{str(jury.public_id)[:8].upper()}",
         "emetteur": {"nom": jury.organisation.name},
         "certificateur": ref.certificateur_nom,
         "certification": {
@@ -159,22 +219,15 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
             }
             for m in members
         ],
-        "candidats": [
-            {
-                "nom": f"{d.dossier.candidate.nom_naissance.upper()} {d.dossier.candidate.prenoms}",
-                "dossier": str(d.dossier.public_id)[:8],
-                "decision": DECISION_LABELS[d.decision],
-                "decision_code": d.decision,
-                "blocs_valides": d.blocs_valides,
-                "resultat": f"{fr_number(d.details.get('total_points'))}/{d.details.get('total_max')}"
-                if (d.details or {}).get("total_points") is not None
-                else "",
-                "deroge": d.is_override,
-                "proposition": DECISION_LABELS[d.proposition],
-                "motivation": d.motivation,
-            }
-            for d in decisions
-        ],
+        "composee_par": jury_composed_by(members),
+        "candidats": candidats,
+        "colonnes": {
+            "acquis": any(c["acquis"] for c in candidats),
+            "acquis_titre": "Blocs validés" if partial else "Capacités acquises",
+            "resultat": any(c["resultat"] for c in candidats),
+            "motivation": any(c["motivation"] for c in candidats),
+            "documents": any(c["documents"] for c in candidats),
+        },
         "content_hash": pv.sha256,
         "signatures": [
             {
@@ -185,9 +238,14 @@ def pv_context(jury: Jury, pv: ProcesVerbal, decisions: list[Decision]) -> dict:
             }
             for s in signatures
         ],
-        "observations": "Décisions prises souverainement par le jury sur proposition du moteur de règles ; "
-        "chaque dérogation est motivée ci-dessus.",
-        "lieu": jury.lieu,
+        "observations": "Décisions prises souverainement par le jury au vu des résultats des épreuves "
+        "et de la règle d'obtention du référentiel"
+        + (
+            " ; chaque décision qui s'écarte de la proposition est motivée ci-dessus."
+            if any_override
+            else "."
+        ),
+        "lieu": _issuer_city(jury.organisation) or jury.lieu,
     }
 
 
@@ -205,11 +263,10 @@ def _capacites_acquises(jury: Jury, decision: Decision) -> list[dict]:
     }
     if not (decision.details or {}).get("blocs"):
         return []  # no evaluation detail: nothing is claimed
-    return [
-        {"code": c.code, "intitule": c.intitule}
-        for c in jury.referentiel.capacites.all()
-        if c.code not in non_acquises
-    ]
+    capacites = getattr(jury, "_capacites_cache", None)
+    if capacites is None:  # read once per jury, not once per candidate
+        capacites = jury._capacites_cache = list(jury.referentiel.capacites.all())
+    return [{"code": c.code, "intitule": c.intitule} for c in capacites if c.code not in non_acquises]
 
 
 def _attestation_context(
@@ -280,6 +337,9 @@ def jury_documents_issue(*, jury: Jury) -> int:
         raise ValueError("Documents are issued after the last signature only.")
     ref = jury.referentiel
     pv = jury.proces_verbaux.get(kind=ProcesVerbal.Kind.INITIAL)
+    # Time is truth (issue 13, point 4): the PV is dated by its last signature, the documents by
+    # their issuance (right after it), never by the jury's planned date.
+    signed_on = timezone.localtime(pv.completed_at).date() if pv.completed_at else timezone.localdate()
     decisions = list(jury.decisions.select_related("dossier__candidate").order_by("order", "pk"))
     carried_by_dossier: dict[int, set[str]] = {}
     for dossier_id, code in DossierBloc.objects.filter(
@@ -290,23 +350,13 @@ def jury_documents_issue(*, jury: Jury) -> int:
     real_blocs = {b.code for b in ref.blocs.all() if not b.implicite}
     org, certificateur, group = jury.organisation, ref.certificateur, jury.group_key
     base = f"jury:{jury.public_id}"
-    document_request(
-        organisation=org,
-        kind=DocumentKind.PROCES_VERBAL,
-        certificateur=None,
-        idempotency_key=f"{base}:pv",
-        group_key=group,
-        title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
-        context=pv_context(jury, pv, decisions),
-        issued_on=jury.date,
-        render=False,
-    )
+    numbers: dict[int, list[str]] = {}
     for d in decisions:
         candidate = d.dossier.candidate
         key = f"{base}:dossier:{d.dossier.public_id}"
         name = holder_name(candidate)
         if d.decision == Dossier.Decision.CERTIFIE:
-            document_request(
+            doc = document_request(
                 organisation=org,
                 kind=DocumentKind.PARCHEMIN,
                 certificateur=certificateur,
@@ -314,10 +364,11 @@ def jury_documents_issue(*, jury: Jury) -> int:
                 group_key=group,
                 holder_name=name,
                 title=ref.intitule,
-                context=_diplome_context(jury, candidate),
-                issued_on=jury.date,
+                context=_diplome_context(jury, candidate) | {"dossier_id": str(d.dossier.public_id)},
+                issued_on=signed_on,
                 render=False,
             )
+            numbers.setdefault(d.dossier_id, []).append(doc.number)
             continue
         if d.decision == Dossier.Decision.PARTIEL and partial_allowed(ref):
             for code in d.blocs_valides:
@@ -326,11 +377,12 @@ def jury_documents_issue(*, jury: Jury) -> int:
                 if code in carried_by_dossier.get(d.dossier_id, set()):
                     continue  # certified by the earlier jury that validated it
                 context = _diplome_context(jury, candidate) | {
+                    "dossier_id": str(d.dossier.public_id),
                     "nature": "Certificat de bloc de compétences",
                     "bloc_code": code,
                     "bloc_intitule": intitules.get(code, code),
                 }
-                document_request(
+                doc = document_request(
                     organisation=org,
                     kind=DocumentKind.CERTIFICAT_BLOC,
                     certificateur=certificateur,
@@ -339,9 +391,10 @@ def jury_documents_issue(*, jury: Jury) -> int:
                     holder_name=name,
                     title=f"Bloc {code} de la certification {ref.intitule}",
                     context=context,
-                    issued_on=jury.date,
+                    issued_on=signed_on,
                     render=False,
                 )
+                numbers.setdefault(d.dossier_id, []).append(doc.number)
         document_request(
             organisation=org,
             kind=DocumentKind.ATTESTATION,
@@ -351,20 +404,31 @@ def jury_documents_issue(*, jury: Jury) -> int:
             holder_name=name,
             title="Attestation de suivi de formation",
             context=_attestation_context(jury, d, carried_by_dossier.get(d.dossier_id, set()), intitules),
-            issued_on=jury.date,
+            issued_on=signed_on,
             render=False,
         )
+    document_request(
+        organisation=org,
+        kind=DocumentKind.PROCES_VERBAL,
+        certificateur=None,
+        idempotency_key=f"{base}:pv",
+        group_key=group,
+        title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
+        context=pv_context(jury, pv, decisions, numbers),
+        issued_on=signed_on,
+        render=False,
+    )
     return documents_render_batch(group_key=group, retry_failed=True)
 
 
-def jury_documents_request(*, jury: Jury, by) -> None:
+def jury_documents_request(*, jury: Jury, by: Actor) -> None:
     """After the last signature: issue the documents in a task once the freeze is committed."""
     from juries.tasks import jury_documents_issue_task
 
     jury_documents_issue_task.delay_on_commit(organisation_id=jury.organisation_id, jury_id=jury.pk)
 
 
-def rectification_documents_request(*, rectification: Rectification, by) -> None:
+def rectification_documents_request(*, rectification: Rectification, by: Actor) -> None:
     """A signed rectification: revoke the candidate's documents of this jury, issue the corrected ones."""
     jury = Jury.objects.select_related("referentiel", "organisation").get(pk=rectification.jury_id)
     decision = rectification.decision
@@ -396,7 +460,7 @@ def rectification_documents_request(*, rectification: Rectification, by) -> None
             certificateur=ref.certificateur,
             idempotency_key=f"{key}:parchemin",
             title=ref.intitule,
-            context=_diplome_context(jury, candidate),
+            context=_diplome_context(jury, candidate) | {"dossier_id": str(decision.dossier.public_id)},
             **common,
         )
         return
@@ -448,7 +512,6 @@ def _rectification_pv_context(jury: Jury, rect: Rectification) -> dict:
         details={},
     )
     context = pv_context(jury, pv, [d])
-    context["reference"] += "-R"
     context["observations"] = f"Procès-verbal rectificatif. Motif : {rect.motif}"
     return context
 
@@ -510,7 +573,7 @@ def document_context_derive(document: IssuedDocument, identity: dict) -> tuple[s
     for key, value in fields.items():
         setattr(candidate, key, value if value is not None else getattr(candidate, key))
     ref = jury.referentiel
-    context = _diplome_context(jury, candidate)
+    context = _diplome_context(jury, candidate) | {"dossier_id": str(dossier.public_id)}
     title = ref.intitule
     if match["bloc"]:
         code = match["bloc"]

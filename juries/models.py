@@ -125,6 +125,16 @@ class JuryMember(TenantModel):
     )
     order = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Who seated this member (separation of duties, shown on the PV): the account and, frozen at
+    # that moment, its name and role in the centre.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    added_by_label = models.CharField("désigné(e) par", max_length=200, blank=True, default="")
+
+    @property
+    def seated_by(self) -> str:
+        return self.added_by_label
 
     class Meta:
         ordering = ["order", "pk"]

@@ -248,3 +248,9 @@ def deadlines(*, membership, today: dt.date | None = None) -> list[dict]:
         if info["deadline"]:
             rows.append({"jury": jury, **info})
     return rows
+
+
+def jury_member_known_name(email: str) -> dict | None:
+    """The name typed for a jury member of this address (the invitation form pre-fills it)."""
+    known = JuryMember.objects.filter(email__iexact=email).values("prenom", "nom").order_by("-pk").first()
+    return {"first_name": known["prenom"], "last_name": known["nom"]} if known else None

@@ -19,13 +19,15 @@ from decimal import Decimal, InvalidOperation
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core.actors import actor_user
+from core.dates import date_fr
 from core.errors import ApplicationError
-from documents.templatetags.documents_pdf import fr_number
+from core.numbers import number_fr
+from core.validation import validate_model
 from juries import rules as jury_rules
 from juries.engine import propose_many, proposition_json
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
@@ -38,22 +40,6 @@ from referentiels.selectors import habilitation_valid_for
 
 S = Jury.Status
 DECISION_LABELS = dict(Dossier.Decision.choices)
-
-
-def _user(by):
-    return getattr(by, "user", by)
-
-
-def _fmt(day: dt.date | None) -> str:
-    return day.strftime("%d/%m/%Y") if day else "—"
-
-
-def _clean(obj, *, exclude=None) -> None:
-    try:
-        obj.full_clean(exclude=exclude, validate_constraints=False)
-    except ValidationError as exc:
-        first = next(iter(exc.message_dict), None) if hasattr(exc, "error_dict") else None
-        raise ApplicationError(" ; ".join(exc.messages), field=first if first != "__all__" else None) from exc
 
 
 def _lock(jury: Jury) -> Jury:
@@ -91,7 +77,7 @@ def jury_create(
         raise ApplicationError("Choisissez une version publiée du référentiel.", field="referentiel")
     if not habilitation_valid_for(centre=current_organisation(), referentiel=referentiel, on=date):
         raise ApplicationError(
-            f"Le centre n'est pas habilité pour {referentiel.code} au {_fmt(date)}.", field="referentiel"
+            f"Le centre n'est pas habilité pour {referentiel.code} au {date_fr(date)}.", field="referentiel"
         )
     jury = Jury(
         organisation=current_organisation(),
@@ -100,16 +86,16 @@ def jury_create(
         date=date,
         lieu=(lieu or "").strip(),
         date_dernier_examen=date_dernier_examen or date,
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
     if jury.date_dernier_examen > jury.date:
         raise ApplicationError(
             "Le dernier examen ne peut pas être postérieur à la délibération.", field="date_dernier_examen"
         )
-    _clean(jury, exclude=["organisation"])
+    validate_model(jury, exclude=["organisation"], validate_constraints=False)
     jury.save()
     audit_record(
-        actor=_user(by), action="jury.create", obj=jury, message=f"{referentiel.code} — {jury.intitule}"
+        actor=actor_user(by), action="jury.create", obj=jury, message=f"{referentiel.code} — {jury.intitule}"
     )
     return jury
 
@@ -123,7 +109,7 @@ def jury_update(*, jury: Jury, by: Membership, **fields) -> Jury:
         raise ApplicationError(f"Champ non modifiable : {', '.join(sorted(set(fields) - allowed))}.")
     for name, value in fields.items():
         setattr(jury, name, value.strip() if isinstance(value, str) else value)
-    _clean(jury, exclude=["organisation"])
+    validate_model(jury, exclude=["organisation"], validate_constraints=False)
     jury.save()
     return jury
 
@@ -156,9 +142,16 @@ def _jury_membership(email: str, by: Membership) -> Membership | None:
             )
         return membership
     pending = Invitation.objects.filter(
-        email=email, accepted_at__isnull=True, expires_at__gt=timezone.now()
+        email=email, role=Role.JURY, accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).exists()
     if not pending:
+        if by.role != Role.ADMIN:
+            # Separation of duties: only an administrator grants the ``jury`` role.
+            raise ApplicationError(
+                f"{email} n'a pas de compte « Membre de jury » dans le centre : seul un administrateur "
+                "peut inviter un membre de jury. Demandez-lui de l'ajouter.",
+                field="email",
+            )
         invitation_create(email=email, role=Role.JURY, by=by)
     return None
 
@@ -206,10 +199,13 @@ def jury_member_add(
         conflit_interets=(conflit_interets or "").strip(),
         order=jury.members.count(),
     )
-    _clean(member, exclude=["organisation", "jury", "membership"])
+    validate_model(member, exclude=["organisation", "jury", "membership"], validate_constraints=False)
     member.membership = _jury_membership(email, by) if email else None
+    member.added_by = actor_user(by)
+    member.added_by_label = composed_by_label(by)
+    _account_names(member, member.membership)
     member.save()
-    audit_record(actor=_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
+    audit_record(actor=actor_user(by), action="jury.member_add", obj=jury, message=f"{member} <{email}>")
     return member
 
 
@@ -217,23 +213,71 @@ def jury_member_add(
 def jury_member_remove(*, member: JuryMember, by: Membership) -> None:
     jury = _lock(member.jury)
     _require_status(jury, S.COMPOSITION, action="modifier la composition")
-    audit_record(actor=_user(by), action="jury.member_remove", obj=jury, message=str(member))
+    audit_record(actor=actor_user(by), action="jury.member_remove", obj=jury, message=str(member))
+    email = member.email
     member.delete()
+    _void_unused_jury_invitation(email)
+
+
+def _void_unused_jury_invitation(email: str) -> None:
+    """Removing a member voids the ``jury`` invitation sent for them, unless another jury of the
+    centre still seats that address: the link stops working (it expires now)."""
+    if not email or JuryMember.objects.filter(email=email).exists():
+        return
+    Invitation.objects.filter(email=email, role=Role.JURY, accepted_at__isnull=True).update(
+        expires_at=timezone.now()
+    )
+
+
+def _account_names(member: JuryMember, membership: Membership | None) -> None:
+    """Signers are who they say (issue 13, point 6): the name a member is printed under is the
+    account holder's own (set by the person on their account), not what the gestionnaire typed."""
+    user = getattr(membership, "user", None)
+    if user is not None and (user.first_name or "").strip() and (user.last_name or "").strip():
+        member.prenom, member.nom = user.first_name.strip()[:60], user.last_name.strip()[:60]
 
 
 def _linked_member(member: JuryMember) -> JuryMember:
     """Link an invited member to their account once they have accepted the invitation."""
     if member.membership_id is None:
-        membership = Membership.objects.filter(
-            organisation_id=member.organisation_id,
-            user__email__iexact=member.email,
-            role=Role.JURY,
-            is_active=True,
-        ).first()
+        membership = (
+            Membership.objects.filter(
+                organisation_id=member.organisation_id,
+                user__email__iexact=member.email,
+                role=Role.JURY,
+                is_active=True,
+            )
+            .select_related("user")
+            .first()
+        )
         if membership is not None:
             member.membership = membership
-            member.save(update_fields=["membership"])
+            _account_names(member, membership)
+            member.save(update_fields=["membership", "nom", "prenom"])
     return member
+
+
+def _members_bind_to_accounts(jury: Jury) -> None:
+    """Before the PV is fixed: every voting member is bound to one account, and is printed under
+    that account's own name (refreshed now, so the signed text names who will sign)."""
+    missing = []
+    for member in jury.members.select_related("membership__user"):
+        if not member.votes:
+            continue
+        if member.membership_id is None:
+            _linked_member(member)
+        if member.membership is None or not member.membership.is_active:
+            missing.append(member.nom_complet)
+            continue
+        before = (member.nom, member.prenom)
+        _account_names(member, member.membership)
+        if (member.nom, member.prenom) != before:
+            member.save(update_fields=["nom", "prenom"])
+    if missing:
+        raise ApplicationError(
+            "Ces membres n'ont pas encore de compte actif (invitation non acceptée) et ne pourront pas "
+            "signer : " + ", ".join(missing) + "."
+        )
 
 
 # --- candidates before the jury --------------------------------------------------------------
@@ -299,7 +343,7 @@ def jury_dossiers_add(*, jury: Jury, by: Membership, dossiers: Iterable[Dossier]
     )
     if created:
         audit_record(
-            actor=_user(by), action="jury.dossiers_add", obj=jury, message=f"{len(created)} candidat(s)"
+            actor=actor_user(by), action="jury.dossiers_add", obj=jury, message=f"{len(created)} candidat(s)"
         )
     return created
 
@@ -335,11 +379,20 @@ def jury_composition_failures(jury: Jury) -> list[str]:
     return failures
 
 
+def _require_jury_day(jury: Jury, action: str) -> None:
+    """Time is truth (issue 13, point 4): nothing of a jury happens before its date."""
+    if jury.date > timezone.localdate():
+        raise ApplicationError(
+            f"Le jury est daté du {date_fr(jury.date)} : impossible {action} avant cette date."
+        )
+
+
 @transaction.atomic
 def jury_open(*, jury: Jury, by: Membership) -> Jury:
     """The jury sits: composition checked (every failure listed), proposals recomputed."""
     jury = _lock(jury)
     _require_status(jury, S.COMPOSITION, action="ouvrir la délibération")
+    _require_jury_day(jury, "d'ouvrir la délibération")
     failures = jury_composition_failures(jury)
     if failures:
         raise ApplicationError(
@@ -361,7 +414,7 @@ def jury_open(*, jury: Jury, by: Membership) -> Jury:
     )
     jury.status, jury.opened_at = S.DELIBERATION, timezone.now()
     jury.save(update_fields=["status", "opened_at"])
-    audit_record(actor=_user(by), action="jury.open", obj=jury)
+    audit_record(actor=actor_user(by), action="jury.open", obj=jury)
     return jury
 
 
@@ -391,13 +444,13 @@ def _recordable(decision: Decision) -> bool:
     return True
 
 
-def partial_allowed(referentiel) -> bool:
+def partial_allowed(referentiel, *, blocs=None) -> bool:
     """Whether the règle has separately validable blocs: a CQPM's does not (seed 000: « l'ensemble
     des capacités professionnelles décrites dans le référentiel de certification doit être
     acquis »), and an implicit bloc (the single bloc of a référentiel without blocs) is not one."""
     if (referentiel.regle or {}).get("type") == "toutes_capacites":
         return False
-    return any(not b.implicite for b in referentiel.blocs.all())
+    return any(not b.implicite for b in (referentiel.blocs.all() if blocs is None else blocs))
 
 
 def _check_regle_allows(dossier: Dossier, value: str, blocs: Iterable[str], field: str) -> None:
@@ -470,10 +523,10 @@ def decision_record(
                 field="motivation",
             )
     decision.decision, decision.blocs_valides, decision.motivation = value, blocs, motivation
-    decision.decided_by, decision.decided_at = _user(by), timezone.now()
+    decision.decided_by, decision.decided_at = actor_user(by), timezone.now()
     decision.save(update_fields=["decision", "blocs_valides", "motivation", "decided_by", "decided_at"])
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="jury.decision",
         obj=jury,
         message=f"{decision.dossier_id}: {value}{' (dérogation)' if decision.is_override else ''}",
@@ -487,7 +540,7 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     jury = _lock(jury)
     _require_status(jury, S.DELIBERATION, action="modifier une décision")
     _voting_member(jury, by)
-    now, user = timezone.now(), _user(by)
+    now, user = timezone.now(), actor_user(by)
     pending = [d for d in jury.decisions.filter(decision="").select_related("dossier") if _recordable(d)]
     for d in pending:
         d.decision, d.blocs_valides, d.decided_by, d.decided_at = (
@@ -520,6 +573,18 @@ def _line(member: JuryMember) -> str:
     return f"- {member.get_role_display()} : {member.prenom} {member.nom}" + (f" ({extra})" if extra else "")
 
 
+def composed_by_label(by: Membership) -> str:
+    user = by.user
+    name = (user.get_full_name() or "").strip() or user.email
+    return f"{name} ({by.get_role_display()})"
+
+
+def jury_composed_by(members) -> str:
+    """« X (Administrateur), Y (Gestionnaire) »: who seated the members, in order, each once."""
+    labels = list(dict.fromkeys(m.added_by_label for m in members if m.added_by_label))
+    return ", ".join(labels) or "non renseigné"
+
+
 def pv_contenu(jury: Jury) -> str:
     """The exact text every member signs (its SHA-256 goes into each signature)."""
     ref = jury.referentiel
@@ -531,10 +596,11 @@ def pv_contenu(jury: Jury) -> str:
         f"Certification : {ref.code} (version {ref.version}) — {ref.intitule}",
         f"Certificateur : {ref.certificateur_nom}",
         f"Jury : {jury.intitule} — référence {jury.public_id}",
-        f"Date de délibération : {_fmt(jury.date)} — Lieu : {jury.lieu}",
-        f"Date du dernier examen : {_fmt(jury.date_dernier_examen)}",
+        f"Date de délibération : {date_fr(jury.date)} — Lieu : {jury.lieu}",
+        f"Date du dernier examen : {date_fr(jury.date_dernier_examen)}",
         "Composition du jury :",
         *[_line(m) for m in members],
+        f"Composition arrêtée par : {jury_composed_by(members)}",
         f"Candidats délibérés : {len(decisions)}",
     ]
     counts = {k: 0 for k in ("certifie", "partiel", "ajourne")}
@@ -547,7 +613,7 @@ def pv_contenu(jury: Jury) -> str:
         )
         lines.append(
             f"   Proposition : {DECISION_LABELS[d.proposition]}"
-            + (f" ({fr_number(total)}/{d.details.get('total_max')} points)" if total is not None else "")
+            + (f" ({number_fr(total)}/{d.details.get('total_max')} points)" if total is not None else "")
             + f" — Décision du jury : {DECISION_LABELS[d.decision]}"
             + (
                 f" — Blocs validés : {', '.join(d.blocs_valides)}"
@@ -576,6 +642,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
     """The président closes the deliberation: every candidate decided, the PV text fixed for signature."""
     jury = _lock(jury)
     _require_status(jury, S.DELIBERATION, action="clore la délibération")
+    _require_jury_day(jury, "de clore la délibération")
     member = _voting_member(jury, by)
     if member.role != JuryMember.Role.PRESIDENT:
         raise ApplicationError("Seul le président clôt la délibération.")
@@ -584,6 +651,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
         raise ApplicationError(
             f"{pending} candidat(s) sans décision : acceptez ou modifiez chaque proposition avant de clore."
         )
+    _members_bind_to_accounts(jury)
     contenu = pv_contenu(jury)
     pv = ProcesVerbal.objects.create(
         organisation_id=jury.organisation_id,
@@ -594,7 +662,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
     )
     jury.status, jury.closed_at = S.SIGNATURE, timezone.now()
     jury.save(update_fields=["status", "closed_at"])
-    audit_record(actor=_user(by), action="jury.close", obj=jury, message=f"PV {pv.sha256}")
+    audit_record(actor=actor_user(by), action="jury.close", obj=jury, message=f"PV {pv.sha256}")
     return pv
 
 
@@ -669,7 +737,7 @@ def pv_signatories(pv: ProcesVerbal) -> list[JuryMember]:
 
 
 def proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     """A member signs after re-authenticating with their second factor; the président signs last.
 
@@ -679,7 +747,7 @@ def proces_verbal_sign(
     """
     try:
         with transaction.atomic():
-            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip)
+            return _proces_verbal_sign(proces_verbal=proces_verbal, by=by, code=code, ip=ip, passkey=passkey)
     except SecondFactorRefused as exc:
         failures = _sign_failure_record(by.user, proces_verbal.jury)
         if failures >= SIGN_MAX_FAILURES:
@@ -694,7 +762,7 @@ def proces_verbal_sign(
 
 
 def _proces_verbal_sign(
-    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None
+    *, proces_verbal: ProcesVerbal, by: Membership, code: str, ip: str | None, passkey: str = ""
 ) -> Signature:
     jury = _lock(proces_verbal.jury)
     pv = ProcesVerbal.objects.select_for_update().get(pk=proces_verbal.pk)
@@ -704,6 +772,7 @@ def _proces_verbal_sign(
         raise ApplicationError(
             f"Le jury est « {jury.get_status_display()} » : la signature n'est pas ouverte."
         )
+    _require_jury_day(jury, "de signer le procès-verbal")
     member = _voting_member(jury, by)
     if pv.signatures.filter(member=member).exists():
         raise ApplicationError("Vous avez déjà signé ce procès-verbal.")
@@ -719,7 +788,16 @@ def _proces_verbal_sign(
             + ", ".join(m.nom_complet for m in others)
             + "."
         )
-    second_factor_check(by.user, code)
+    if passkey:  # a WebAuthn assertion instead of the app's code (juries.passkeys)
+        from juries.passkeys import passkey_check
+
+        sign_lock_check(by.user)  # the lock after wrong codes holds for passkeys too
+        try:
+            passkey_check(by.user, passkey)
+        except ApplicationError as exc:  # counted like a wrong code
+            raise SecondFactorRefused(exc.message, field="code") from None
+    else:
+        second_factor_check(by.user, code)
     digest = sha256_text(pv.contenu)
     if digest != pv.sha256:  # the text on record is what is signed, never a stale copy
         raise ApplicationError(
@@ -749,7 +827,7 @@ def _freeze(jury: Jury, by: Membership) -> None:
     from candidates.services import dossier_deliberate
 
     for d in jury.decisions.select_related("dossier").order_by("order", "pk"):
-        reason = f"Jury « {jury.intitule} » du {_fmt(jury.date)}"
+        reason = f"Jury « {jury.intitule} » du {date_fr(jury.date)}"
         if d.is_override:
             reason += f" — dérogation motivée : {d.motivation}"
         dossier_deliberate(
@@ -762,7 +840,7 @@ def _freeze(jury: Jury, by: Membership) -> None:
         )
     jury.status, jury.frozen_at = S.SIGNE, timezone.now()
     jury.save(update_fields=["status", "frozen_at"])
-    audit_record(actor=_user(by), action="jury.frozen", obj=jury)
+    audit_record(actor=actor_user(by), action="jury.frozen", obj=jury)
     from juries import documents
 
     documents.jury_documents_request(jury=jury, by=by)
@@ -777,7 +855,7 @@ def rectification_contenu(jury: Jury, decision: Decision, nouvelle: str, blocs: 
         "\n".join(
             [
                 "PROCÈS-VERBAL RECTIFICATIF",
-                f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {_fmt(jury.date)}",
+                f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {date_fr(jury.date)}",
                 f"Certification : {jury.referentiel.code} (version {jury.referentiel.version}) — {jury.referentiel.intitule}",
                 f"Candidat : {c.nom_naissance.upper()} {c.prenoms} (né(e) le {c.naissance_date_affichee}) — dossier {decision.dossier.public_id}",
                 f"Décision initiale : {DECISION_LABELS[decision.decision]}"
@@ -836,9 +914,9 @@ def rectification_create(
         blocs_valides=blocs,
         motif=motif,
         proces_verbal=pv,
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
-    audit_record(actor=_user(by), action="jury.rectification", obj=jury, message=motif)
+    audit_record(actor=actor_user(by), action="jury.rectification", obj=jury, message=motif)
     return rect
 
 
@@ -879,9 +957,9 @@ def jury_results_publish(*, jury: Jury, by: Membership) -> Jury:
         raise ApplicationError(
             f"Résultats déjà publiés le {timezone.localtime(jury.results_published_at):%d/%m/%Y}."
         )
-    jury.results_published_at, jury.results_published_by = timezone.now(), _user(by)
+    jury.results_published_at, jury.results_published_by = timezone.now(), actor_user(by)
     jury.save(update_fields=["results_published_at", "results_published_by"])
-    audit_record(actor=_user(by), action="jury.publish", obj=jury)
+    audit_record(actor=actor_user(by), action="jury.publish", obj=jury)
     from juries.hooks import publication_listeners
 
     for listener in publication_listeners():

@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from juries.models import Jury
 from organisations.tasks import TenantTask
 
 
@@ -9,7 +10,6 @@ from organisations.tasks import TenantTask
 def jury_documents_issue_task(self, *, organisation_id: int, jury_id: int) -> int:
     """Idempotent: requesting again finds every document by its key; only pending ones are re-enqueued."""
     from juries.documents import jury_documents_issue
-    from juries.models import Jury
 
     jury = Jury.objects.filter(pk=jury_id).first()
     if jury is None or not jury.is_frozen:

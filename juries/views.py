@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.models import Dossier
 from core.clientip import client_ip
 from core.errors import ApplicationError
+from documents.models import IssuedDocument
 from juries import rules as jury_rules
 from juries import selectors, services
 from juries.forms import DossiersForm, JuryForm, MemberForm, OverrideForm, RectificationForm, SignForm
@@ -94,20 +95,18 @@ def jury_create(request, org_slug):
     return render(request, "juries/form.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _bloc_choices(jury, *, shown=False):
+def _bloc_choices(jury, *, shown=False, allowed=None, blocs=None):
     """Every bloc code (what a POST may carry: the service answers a refused choice in French);
     ``shown``: the blocs the jury may tick (none where the règle has no separately validable bloc)."""
-    if shown and not services.partial_allowed(jury.referentiel):
+    blocs = list(jury.referentiel.blocs.all()) if blocs is None else blocs
+    if allowed is None:
+        allowed = services.partial_allowed(jury.referentiel, blocs=blocs)
+    if shown and not allowed:
         return []
-    return [
-        (b.code, f"{b.code} — {b.intitule[:70]}")
-        for b in jury.referentiel.blocs.all()
-        if not (shown and b.implicite)
-    ]
+    return [(b.code, f"{b.code} — {b.intitule[:70]}") for b in blocs if not (shown and b.implicite)]
 
 
-def _decision_values(jury):
-    allowed = services.partial_allowed(jury.referentiel)
+def _decision_values(allowed: bool):
     return [
         (v, label)
         for v, label in Dossier.Decision.choices
@@ -137,7 +136,9 @@ def jury_detail(request, org_slug, jury_id):
         }
         for pv in pvs
     ]
-    blocs = _bloc_choices(jury, shown=True)
+    all_blocs = list(jury.referentiel.blocs.all())
+    partial = services.partial_allowed(jury.referentiel, blocs=all_blocs)
+    blocs = _bloc_choices(jury, shown=True, allowed=partial, blocs=all_blocs)
     documents = None
     if jury.is_frozen and membership_can(request, "documents.view"):
         from documents.selectors import batch_progress, document_list
@@ -160,7 +161,7 @@ def jury_detail(request, org_slug, jury_id):
         "counts": counts,
         "retour": _page_query(filters, page.number),
         "filters_query": _page_query(filters, 1) + "&" if filters else "",
-        "decision_values": _decision_values(jury),
+        "decision_values": _decision_values(partial),
         "pending": counts["pending"],
         "failures": services.jury_composition_failures(jury)
         if jury.status == Jury.Status.COMPOSITION
@@ -177,7 +178,8 @@ def jury_detail(request, org_slug, jury_id):
         else None,
         "override_blocs": blocs,
         "sign_form": SignForm(),
-        "rectification_form": RectificationForm(blocs=blocs, decisions=_decision_values(jury))
+        "passkey_options": _passkey_options(request, is_voting, pv_states),
+        "rectification_form": RectificationForm(blocs=blocs, decisions=_decision_values(partial))
         if can_manage and jury.is_frozen
         else None,
         "rectification_choices": selectors.decision_choices(jury=jury)
@@ -188,6 +190,16 @@ def jury_detail(request, org_slug, jury_id):
         "documents": documents,
     }
     return render(request, "juries/detail.html", context)
+
+
+def _passkey_options(request, is_voting, pv_states):
+    """A signature awaits this member and they have a passkey: the WebAuthn request options."""
+    from juries.passkeys import has_passkey, request_options
+
+    awaiting = is_voting and any(not i["pv"].completed_at and not i["mine"] for i in pv_states)
+    if not awaiting or not has_passkey(request.user):
+        return None
+    return {"request_options": request_options(request.user)}
 
 
 def _jury_for(request, jury_id):
@@ -352,7 +364,11 @@ def proces_verbal_sign(request, org_slug, jury_id, pv_id):
         request,
         jury,
         lambda: services.proces_verbal_sign(
-            proces_verbal=pv, by=request.membership, code=code, ip=client_ip(request)
+            proces_verbal=pv,
+            by=request.membership,
+            code=code,
+            ip=client_ip(request),
+            passkey=request.POST.get("credential", ""),
         ),
         "Votre signature est enregistrée.",
         "signatures",
@@ -452,7 +468,6 @@ def jury_documents_zip(request, org_slug, jury_id):
 def jury_document_download(request, org_slug, jury_id, document_id):
     """A document of this jury (a jury member sees their own jury's documents only)."""
     jury = _jury_for(request, jury_id)
-    from documents.models import IssuedDocument
     from documents.selectors import document_file_read
 
     document = IssuedDocument.objects.filter(

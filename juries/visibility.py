@@ -2,9 +2,10 @@
 
 from django.db.models import Q
 
+from juries.models import Decision, Jury
+
 
 def dossiers_of_jury_member(membership) -> Q:
-    from juries.models import Decision
 
     return Q(
         pk__in=Decision.objects.filter(jury__members__email__iexact=membership.user.email).values(
@@ -15,7 +16,6 @@ def dossiers_of_jury_member(membership) -> Q:
 
 def documents_of_jury_member(membership) -> Q:
     """Over ``IssuedDocument``: the batches (``Jury.group_key``) of the member's juries."""
-    from juries.models import Jury
 
     public_ids = Jury.objects.filter(members__email__iexact=membership.user.email).values_list(
         "public_id", flat=True

@@ -11,9 +11,12 @@ def tenancy(request):
             from organisations.selectors import memberships_of
 
             memberships = list(memberships_of(request.user))
+    # a candidate's memberships are their own space (« Mon espace candidat »), not organisations to switch to
+    has_espace = any(m.role == "candidat" for m in memberships)
     return {
         "membership": membership,
         "organisation": getattr(request, "organisation", None),
-        "my_memberships": memberships,
+        "my_memberships": [m for m in memberships if m.role != "candidat"],
+        "has_espace": has_espace,
         "caps": capabilities_of(membership.role) if membership else frozenset(),
     }

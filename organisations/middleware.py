@@ -109,9 +109,12 @@ class TenantMiddleware:
 
 
 def _has_totp(user) -> bool:
+    """The user has a second factor: an authenticator app (TOTP) or a passkey (WebAuthn)."""
     from allauth.mfa.models import Authenticator
 
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+    return Authenticator.objects.filter(
+        user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+    ).exists()
 
 
 def _token_authenticated(request) -> bool:

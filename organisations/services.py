@@ -20,9 +20,12 @@ INVITATION_SALT = "organisations.invitation"
 
 # Who may invite whom: an admin invites anyone; a gestionnaire invites the people a centre
 # works with, never an admin.
+# Separation of duties: only an administrator grants the roles that sign (``jury``) or grant
+# (``admin``) — a gestionnaire inviting ``jury`` accounts to addresses they own could seat a jury of
+# aliases and sign its PV.
 INVITABLE_ROLES: dict[str, set[str]] = {
     Role.ADMIN: {r.value for r in Role if r != Role.CANDIDAT},
-    Role.GESTIONNAIRE: {Role.GESTIONNAIRE, Role.EVALUATEUR, Role.TUTEUR, Role.JURY},
+    Role.GESTIONNAIRE: {Role.GESTIONNAIRE, Role.EVALUATEUR, Role.TUTEUR},
 }
 
 

@@ -7,10 +7,13 @@ Celery calls ``__call__`` in both cases).
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from django.apps import apps
 from django.conf import settings
 from django.core.mail import send_mail
+from django.db import connection
 from django.utils import timezone
 
+from organisations.models import Invitation
 from organisations.tenancy import TenantError, tenant_context
 
 
@@ -30,7 +33,6 @@ class TenantTask(DjangoTask):
 
 @shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def invitation_send(self, *, organisation_id: int, invitation_id: int, url: str) -> None:
-    from organisations.models import Invitation
 
     # Idempotent: the row lock serialises twin deliveries, ``sent_at`` records the sending in
     # the task's transaction (a failed send raises, rolls back and is retried).
@@ -66,9 +68,6 @@ def isolation_probe(*, organisation_id: int, model: str) -> None:
     written as an audit event of the organisation; the isolation tests read it back.
     """
     import json
-
-    from django.apps import apps
-    from django.db import connection
 
     from organisations.services import audit_record
     from organisations.tenancy import scopes_disabled

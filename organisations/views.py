@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import ApplicationError
 from organisations import selectors, services
 from organisations.forms import ApiTokenForm, InvitationAcceptForm, InvitationForm
+from organisations.hooks import known_name
 from organisations.models import ApiToken
 from organisations.permissions import require_capability
 from organisations.roles import Role
@@ -95,6 +96,15 @@ def audit(request, org_slug):
     return render(request, "organisations/audit.html", {"events": selectors.audit_event_list()[:200]})
 
 
+def _known_name(organisation, email: str) -> dict:
+    """The name the centre already typed for this address (a jury member of a composition, a
+    tuteur), to pre-fill the invitation's form: the person only checks it."""
+    from organisations.tenancy import tenant_context
+
+    with tenant_context(organisation):
+        return known_name(email)
+
+
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token):
     try:
@@ -114,7 +124,7 @@ def invitation_accept(request, token):
         return render(
             request, "organisations/invitation_join.html", {"invitation": invitation, "org": organisation}
         )
-    form = InvitationAcceptForm(request.POST or None)
+    form = InvitationAcceptForm(request.POST or None, initial=_known_name(organisation, invitation.email))
     if request.method == "POST" and form.is_valid():
         try:
             membership = services.invitation_accept(

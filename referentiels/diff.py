@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from referentiels.models import Referentiel
+from referentiels.models import ModaliteType, Referentiel
 from referentiels.services import referentiel_export
 
 
@@ -26,7 +26,6 @@ class DiffRow:
 
 def _modalites(items: list[dict]) -> str:
     """One line per modalité, in words: « Étude de cas — écrit, 120 min, 40 points »."""
-    from referentiels.models import ModaliteType
 
     labels = dict(ModaliteType.choices)
     lines = []

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from core import safeyaml
-from referentiels.regles import RegleError, regle_parse
+from referentiels.regles import RegleError, RegleGrillePoints, regle_parse
 
 FORMAT = "certif-referentiel/1"
 KINDS = ("CQPM", "CQPI", "CQP", "RNCP", "RS")
@@ -243,12 +243,12 @@ def _document_check(data: Any, filename: str) -> dict:
             if code not in capacite_codes:
                 c.fail(f"{apath}.capacites[{i}]", f"capacité inconnue « {code} »")
     try:
-        regle_parse(doc["regle"])
+        regle = regle_parse(doc["regle"])
     except RegleError as exc:
         c.fail(exc.path, exc.message)
-    regle = doc["regle"]
-    if isinstance(regle, dict) and regle.get("type") == "grille_points":
-        grid_blocs = {b["bloc"] for b in regle["blocs"]}
+        regle = None
+    if isinstance(regle, RegleGrillePoints):  # only a grid names its blocs
+        grid_blocs = {b.bloc for b in regle.blocs}
         if grid_blocs != bloc_codes:
             c.fail(
                 "regle.blocs",

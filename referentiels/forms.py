@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from organisations.models import Organisation
 from referentiels.models import Kind, Modalite, ModaliteType, Referentiel
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -69,7 +70,7 @@ class ImportForm(forms.Form):
 
 
 class HabilitationForm(forms.Form):
-    centre = forms.ModelChoiceField(label="Centre", queryset=None)
+    centre: forms.ModelChoiceField = forms.ModelChoiceField(label="Centre", queryset=None)
     code = forms.ChoiceField(label="Certification")
     date_debut = forms.DateField(
         label="Début", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -80,7 +81,6 @@ class HabilitationForm(forms.Form):
 
     def __init__(self, *args, certificateur, **kwargs):
         super().__init__(*args, **kwargs)
-        from organisations.models import Organisation
 
         self.fields["centre"].queryset = Organisation.objects.filter(kind="centre", is_active=True)
         codes = (

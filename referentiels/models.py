@@ -8,9 +8,11 @@ immutable (service layer + database trigger); a new version is a copy edited as 
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
+
+from core.dates import date_fr
+from core.storage import private_storage
 
 
 class Kind(models.TextChoices):
@@ -239,11 +241,6 @@ class Habilitation(models.Model):
         return self.date_debut <= day and (self.date_fin is None or day <= self.date_fin)
 
 
-def private_storage():
-    """Import files never live under a public URL (the platform's private storage)."""
-    return storages["private"]
-
-
 class RncpImportJob(models.Model):
     """A France compétences export imported from the page by a Celery worker: checked (dry run,
     a preview) then, once confirmed, written. National data like the référentiels it writes: it
@@ -391,8 +388,6 @@ class Enregistrement(models.Model):
 
     def phrase(self) -> str:
         """The registration sentence of a parchemin (formats/README.md, mentions obligatoires)."""
-        from documents.templatetags.documents_pdf import fr_date
-
         repertoire = self.get_repertoire_display()
         if self.type_enregistrement == self.Type.DE_DROIT:
             return (
@@ -404,5 +399,5 @@ class Enregistrement(models.Model):
             duree = ", pour une durée d'un an"
         return (
             f"Certification enregistrée au {repertoire} sous le numéro {self.numero} par décision du "
-            f"directeur général de France compétences en date du {fr_date(self.date_decision)}{duree}."
+            f"directeur général de France compétences en date du {date_fr(self.date_decision, empty='')}{duree}."
         )

@@ -24,6 +24,7 @@ from referentiels.models import (
     Modalite,
     Referentiel,
 )
+from referentiels.regles import regle_rename_bloc
 
 
 def _require_certificateur(organisation: Organisation) -> None:
@@ -614,11 +615,7 @@ def bloc_update(
     bloc.code, bloc.intitule = code, intitule
     bloc.save(update_fields=["code", "intitule"])
     _blocs_reorder(referentiel, bloc, position)
-    regle = referentiel.regle
-    if code != old_code and isinstance(regle, dict) and regle.get("type") == "grille_points":
-        for line in regle.get("blocs") or []:
-            if isinstance(line, dict) and line.get("bloc") == old_code:
-                line["bloc"] = code
+    if code != old_code and regle_rename_bloc(referentiel.regle, old_code, code):
         referentiel.save(update_fields=["regle", "updated_at"])
     return bloc
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import ApplicationError
 from core.filenames import clean_filename
+from core.storage import private_storage
 from organisations.permissions import membership_can, require_capability
 from referentiels import import_jobs, selectors, services
 from referentiels.describe import regle_describe
@@ -32,6 +33,7 @@ from referentiels.forms import (
     RegleForm,
 )
 from referentiels.models import Referentiel
+from referentiels.regles import regle_declares_grid
 
 IMPORT_CACHE_SECONDS = 1800
 
@@ -206,7 +208,7 @@ def referentiel_import_view(request, org_slug):
     if request.method == "POST" and request.POST.get("token"):
         key = f"import:{request.organisation.pk}:{request.POST['token']}"
         stored = cache.get(key)
-        if stored is None or not _import_storage().exists(stored["path"]):
+        if stored is None or not private_storage().exists(stored["path"]):
             messages.error(request, "La prévisualisation a expiré : déposez à nouveau le fichier.")
             return redirect("referentiel_import", org_slug=org_slug)
         try:
@@ -215,7 +217,7 @@ def referentiel_import_view(request, org_slug):
             context["error"] = _error_text(exc)
             return render(request, "referentiels/import.html", context, status=400)
         cache.delete(key)
-        _import_storage().delete(stored["path"])
+        private_storage().delete(stored["path"])
         messages.success(request, result["message"])
         if result.get("public_id"):
             return redirect("referentiel_detail", org_slug=org_slug, public_id=result["public_id"])
@@ -238,7 +240,7 @@ def referentiel_import_view(request, org_slug):
             _import_files_sweep()
             # The same bytes are confirmed later: kept in private storage (never in the cache),
             # read back as a stream by the import.
-            path = _import_storage().save(f"imports/{secrets.token_hex(16)}.upload", upload)
+            path = private_storage().save(f"imports/{secrets.token_hex(16)}.upload", upload)
             stored = {
                 "name": clean_filename(upload.name),
                 "path": path,
@@ -248,7 +250,7 @@ def referentiel_import_view(request, org_slug):
             try:
                 context["preview"] = _run_import(request, stored, dry_run=True)
             except (ApplicationError, FormatError) as exc:
-                _import_storage().delete(path)
+                private_storage().delete(path)
                 context["error"] = _error_text(exc)
                 status = 400
             else:
@@ -260,15 +262,9 @@ def referentiel_import_view(request, org_slug):
     return render(request, "referentiels/import.html", context, status=status)
 
 
-def _import_storage():
-    from candidates.models import private_storage
-
-    return private_storage()
-
-
 def _import_files_sweep() -> None:
     """Remove the files of previews never confirmed (older than the preview's lifetime)."""
-    storage = _import_storage()
+    storage = private_storage()
     if not storage.exists("imports"):
         return
     limit = timezone.now() - dt.timedelta(seconds=IMPORT_CACHE_SECONDS)
@@ -286,7 +282,7 @@ def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
     if name.lower().endswith(".xml"):
         from referentiels.rncp_import import rncp_import
 
-        with _import_storage().open(stored["path"], "rb") as source:
+        with private_storage().open(stored["path"], "rb") as source:
             report = rncp_import(
                 source=source,
                 filename=name,
@@ -299,7 +295,7 @@ def _run_import(request, stored: dict, *, dry_run: bool) -> dict:
         if report.skipped_total:
             message += f" {report.skipped_total} fiche(s) ignorée(s) : votre organisation n'en est pas certificatrice."
         return {"kind": "rncp", "report": report, "message": message}
-    with _import_storage().open(stored["path"], "rb") as fh:
+    with private_storage().open(stored["path"], "rb") as fh:
         doc = document_parse(fh.read(), name)
     # The preview runs the import's own checks (rolled back): it refuses what the confirmation would.
     kwargs = {"doc": doc, "certificateur": request.organisation, "replace_draft": stored["replace"]}
@@ -483,7 +479,7 @@ def blocs_edit(request, org_slug, public_id):
             else:
                 messages.error(request, exc.message)
         status = 400
-    is_grid = isinstance(referentiel.regle, dict) and referentiel.regle.get("type") == "grille_points"
+    is_grid = regle_declares_grid(referentiel.regle)
     return render(
         request,
         "referentiels/blocs_edit.html",

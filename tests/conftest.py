@@ -227,3 +227,18 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
             return value
         time.sleep(interval)
     raise AssertionError("Condition non atteinte dans le délai imparti.")
+
+
+# --- the slow tests ------------------------------------------------------------------------------
+
+#: Modules whose tests are slow by nature (a browser, a real worker, a fresh demo, scale runs).
+SLOW_MODULES = ("tests/browser/", "tests/demo/", "tests/reliability/", "test_scale.py", "test_benchmark.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``slow``: browser journeys, tests with the real Celery worker and the modules above;
+    ``make test-fast`` leaves them out."""
+    for item in items:
+        path = item.path.relative_to(ROOT).as_posix()
+        if path.startswith(SLOW_MODULES) or path.endswith(SLOW_MODULES) or item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.slow)

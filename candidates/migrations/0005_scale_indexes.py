@@ -5,8 +5,11 @@ row-level security.
   candidate list and the dossier list's order (newest first) read the first page from the
   index, without sorting the whole centre;
 - ``candidate_search_trgm``: a GIN trigram index on the candidate's joined name columns
-  (core/search.py), so a name search does not scan the centre. ``pg_trgm`` is a trusted
-  extension: the owner role (which runs migrations) may create it. Nothing on SQLite (demo).
+  (core/search.py). ``pg_trgm`` is a trusted extension: the owner role (which runs migrations)
+  may create it. Nothing on SQLite (demo). Under FORCE row-level security PostgreSQL uses an
+  index for a clause only if its functions are LEAKPROOF; ``upper`` and ``LIKE`` are not, so
+  the application role's searches use this index once a superuser marks them so (see
+  docs/scaling.md); until then a search reads its centre's rows (organisation index).
 """
 
 from django.db import migrations, models

@@ -14,8 +14,10 @@ from candidates.models import (
     DossierModalite,
     DossierTransition,
 )
-from candidates.services._common import S, _fmt, _save, _user
+from candidates.services._common import S, _save
 from candidates.services.persons import _TEXT_FIELDS, _set_fields
+from core.actors import Actor, actor_user
+from core.dates import date_fr
 from core.errors import ApplicationError
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
@@ -41,13 +43,13 @@ DOSSIER_FIELDS = (
 _TEXT_FIELDS[Dossier] = {"statut_professionnel", "amenagement_note"}
 
 
-def _record(dossier: Dossier, from_status: str, to_status: str, by, reason: str) -> DossierTransition:
+def _record(dossier: Dossier, from_status: str, to_status: str, by: Actor, reason: str) -> DossierTransition:
     return DossierTransition.objects.create(
         organisation_id=dossier.organisation_id,
         dossier=dossier,
         from_status=from_status,
         to_status=to_status,
-        by=_user(by) if by else None,
+        by=actor_user(by) if by else None,
         reason=reason,
     )
 
@@ -60,7 +62,7 @@ def _check_referentiel(referentiel: Referentiel, on: dt.date) -> None:
         )
     if not habilitation_valid_for(centre=current_organisation(), referentiel=referentiel, on=on):
         raise ApplicationError(
-            f"Le centre n'est pas habilité pour {referentiel.code} au {_fmt(on)}.", field="referentiel"
+            f"Le centre n'est pas habilité pour {referentiel.code} au {date_fr(on)}.", field="referentiel"
         )
 
 
@@ -80,8 +82,8 @@ def _check_dates(dossier: Dossier) -> None:
         and dossier.date_remise_rapport < dossier.date_inscription
     ):
         raise ApplicationError(
-            f"La date limite de remise du rapport ({_fmt(dossier.date_remise_rapport)}) précède la date "
-            f"d'inscription ({_fmt(dossier.date_inscription)}).",
+            f"La date limite de remise du rapport ({date_fr(dossier.date_remise_rapport)}) précède la date "
+            f"d'inscription ({date_fr(dossier.date_inscription)}).",
             field="date_remise_rapport",
         )
 
@@ -158,7 +160,12 @@ def dossier_field_errors(
 
 @transaction.atomic
 def dossier_create(
-    *, by, candidate: Candidate, referentiel: Referentiel, blocs: Iterable[Bloc] | None = None, **fields
+    *,
+    by: Actor,
+    candidate: Candidate,
+    referentiel: Referentiel,
+    blocs: Iterable[Bloc] | None = None,
+    **fields,
 ) -> Dossier:
     """A dossier in ``brouillon`` for a published, habilitated référentiel; ``blocs`` None = all blocs."""
     if candidate.erased_at:
@@ -169,7 +176,7 @@ def dossier_create(
         organisation=current_organisation(),
         candidate=candidate,
         referentiel=referentiel,
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
     _set_fields(dossier, fields, DOSSIER_FIELDS)
     dossier.date_inscription = dossier.date_inscription or timezone.localdate()
@@ -181,7 +188,7 @@ def dossier_create(
     _record(dossier, "", S.BROUILLON, by, "Création du dossier")
     dossier_plan_update(dossier=dossier, by=by, blocs=blocs, modalites=None, _audit=False)
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="dossier.create",
         obj=dossier,
         message=f"{candidate.nom_complet} — {referentiel.code}",
@@ -190,24 +197,26 @@ def dossier_create(
 
 
 @transaction.atomic
-def dossier_update(*, dossier: Dossier, by, **fields) -> Dossier:
+def dossier_update(*, dossier: Dossier, by: Actor, **fields) -> Dossier:
     _check_not_closed(dossier)
     _check_inscription_date_frozen(dossier, fields)
     _set_fields(dossier, fields, DOSSIER_FIELDS)
     _check_links(dossier)
     _check_dates(dossier)
     _save(dossier, exclude=["candidate", "referentiel"])
-    audit_record(actor=_user(by), action="dossier.update", obj=dossier, message=", ".join(sorted(fields)))
+    audit_record(
+        actor=actor_user(by), action="dossier.update", obj=dossier, message=", ".join(sorted(fields))
+    )
     return dossier
 
 
 @transaction.atomic
-def dossier_delete(*, dossier: Dossier, by) -> None:
+def dossier_delete(*, dossier: Dossier, by: Actor) -> None:
     if dossier.status != S.BROUILLON or dossier.attempt > 1:
         raise ApplicationError(
             "Seul un dossier en brouillon (première tentative) peut être supprimé ; sinon, abandonnez-le."
         )
-    audit_record(actor=_user(by), action="dossier.delete", obj=dossier, message=dossier.referentiel.code)
+    audit_record(actor=actor_user(by), action="dossier.delete", obj=dossier, message=dossier.referentiel.code)
     dossier.delete()
 
 
@@ -248,7 +257,7 @@ def _requested_modalites(modalites: dict | None) -> dict[int, int | None]:
 
 @transaction.atomic
 def dossier_plan_update(
-    *, dossier: Dossier, by, blocs: Iterable[Bloc] | None, modalites: dict | None, _audit: bool = True
+    *, dossier: Dossier, by: Actor, blocs: Iterable[Bloc] | None, modalites: dict | None, _audit: bool = True
 ) -> Dossier:
     """Set the targeted blocs (None = all) and the modalité per capacité ({capacite_id: modalite_id}).
 
@@ -327,7 +336,7 @@ def dossier_plan_update(
     DossierModalite.objects.bulk_create(create)
     if _audit:
         audit_record(
-            actor=_user(by),
+            actor=actor_user(by),
             action="dossier.plan",
             obj=dossier,
             message=f"{len(wanted)} bloc(s), {len(keep)} modalité(s)",

@@ -4,11 +4,14 @@ import uuid
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from candidates.services._common import _user
+from candidates.models import ImportJob
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 
@@ -25,7 +28,6 @@ def _import_progress_key(job) -> str:
 
 def import_job_progress(job) -> int:
     """Rows processed so far; the task's writes are invisible until it commits, so it reports through the cache."""
-    from django.core.cache import cache
 
     if job.is_running:
         return cache.get(_import_progress_key(job), 0)
@@ -33,18 +35,16 @@ def import_job_progress(job) -> int:
 
 
 def _progress_reporter(job):
-    from django.core.cache import cache
 
     return lambda n: cache.set(_import_progress_key(job), n, timeout=3600)
 
 
 @transaction.atomic
-def import_job_create(*, by, uploaded_file, merge_duplicates: bool = False):
+def import_job_create(*, by: Actor, uploaded_file, merge_duplicates: bool = False):
     """Store the file and start the dry run (inline for a small file, on a worker otherwise)."""
-    from candidates.models import ImportJob
     from candidates.tasks import candidate_import_check
 
-    name = PurePath(uploaded_file.name or "import").name[:255]
+    name = clean_filename(uploaded_file.name, default="import")
     file_format = IMPORT_FORMATS.get(PurePath(name).suffix.lower())
     if file_format is None:
         raise ApplicationError(f"« {name} » : déposez un fichier .csv ou .xlsx.", field="file")
@@ -64,13 +64,13 @@ def import_job_create(*, by, uploaded_file, merge_duplicates: bool = False):
         original_name=name,
         file_format=file_format,
         merge_duplicates=merge_duplicates,
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
     job.file.save(
         f"imports/{job.organisation.public_id}/{uuid.uuid4().hex}.{file_format}", uploaded_file, save=False
     )
     job.save()
-    audit_record(actor=_user(by), action="import.create", obj=job, message=name)
+    audit_record(actor=actor_user(by), action="import.create", obj=job, message=name)
     if uploaded_file.size < IMPORT_ASYNC_MIN_BYTES:
         import_job_check(job=job)
     else:
@@ -86,7 +86,6 @@ def _read_job_file(job) -> bytes:
 def import_job_check(*, job):
     """Dry run: record errors, warnings and a preview; status ``validated`` or ``rejected``."""
     from candidates.importer import MAX_ERRORS_KEPT, check_file
-    from candidates.models import ImportJob
 
     try:
         report = check_file(
@@ -152,13 +151,12 @@ def _duplicate_choices(job, choices: dict | None) -> dict[str, str]:
 
 
 @transaction.atomic
-def import_job_confirm(*, job, by, choices: dict | None = None):
+def import_job_confirm(*, job, by: Actor, choices: dict | None = None):
     """Write a validated import (inline for a small file, on a worker otherwise).
 
     ``choices``: what to do with each row matching an existing candidate (see
     :func:`_duplicate_choices`); checked before anything else, nothing written if refused.
     """
-    from candidates.models import ImportJob
     from candidates.tasks import candidate_import_apply
 
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
@@ -170,7 +168,7 @@ def import_job_confirm(*, job, by, choices: dict | None = None):
     job.status = ImportJob.Status.IMPORTING
     job.processed_rows = 0
     job.save(update_fields=["status", "processed_rows", "duplicate_choices"])
-    audit_record(actor=_user(by), action="import.confirm", obj=job, message=job.original_name)
+    audit_record(actor=actor_user(by), action="import.confirm", obj=job, message=job.original_name)
     if job.file.size < IMPORT_ASYNC_MIN_BYTES:
         import_job_apply(job=job)
     else:
@@ -181,7 +179,6 @@ def import_job_confirm(*, job, by, choices: dict | None = None):
 def import_job_apply(*, job):
     """Check the file again (the centre's data may have moved since the dry run), then write all or nothing."""
     from candidates.importer import MAX_ERRORS_KEPT, check_file, write_rows
-    from candidates.models import ImportJob
 
     report = check_file(
         _read_job_file(job),

@@ -9,7 +9,8 @@ from candidates.models import (
     Entreprise,
     Tuteur,
 )
-from candidates.services._common import _save, _user
+from candidates.services._common import _save
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
@@ -69,17 +70,17 @@ def _normalise_candidate(candidate: Candidate) -> None:
 
 
 @transaction.atomic
-def candidate_create(*, by, **fields) -> Candidate:
+def candidate_create(*, by: Actor, **fields) -> Candidate:
     candidate = Candidate(organisation=current_organisation())
     _set_fields(candidate, fields, CANDIDATE_FIELDS)
     _normalise_candidate(candidate)
     _save(candidate)
-    audit_record(actor=_user(by), action="candidate.create", obj=candidate)
+    audit_record(actor=actor_user(by), action="candidate.create", obj=candidate)
     return candidate
 
 
 @transaction.atomic
-def candidate_update(*, candidate: Candidate, by, **fields) -> Candidate:
+def candidate_update(*, candidate: Candidate, by: Actor, **fields) -> Candidate:
     if candidate.erased_at:
         raise ApplicationError(
             "Les données de ce candidat ont été effacées (RGPD) : elles ne peuvent plus être modifiées."
@@ -87,17 +88,19 @@ def candidate_update(*, candidate: Candidate, by, **fields) -> Candidate:
     _set_fields(candidate, fields, CANDIDATE_FIELDS)
     _normalise_candidate(candidate)
     _save(candidate)
-    audit_record(actor=_user(by), action="candidate.update", obj=candidate, message=", ".join(sorted(fields)))
+    audit_record(
+        actor=actor_user(by), action="candidate.update", obj=candidate, message=", ".join(sorted(fields))
+    )
     return candidate
 
 
 @transaction.atomic
-def candidate_delete(*, candidate: Candidate, by) -> None:
+def candidate_delete(*, candidate: Candidate, by: Actor) -> None:
     if candidate.dossiers.exists():
         raise ApplicationError(
             "Ce candidat a des dossiers : il ne peut pas être supprimé. Abandonnez ses dossiers, ou demandez l'effacement RGPD."
         )
-    audit_record(actor=_user(by), action="candidate.delete", obj=candidate)
+    audit_record(actor=actor_user(by), action="candidate.delete", obj=candidate)
     candidate.delete()
 
 
@@ -113,7 +116,7 @@ def entreprise_siret_check(*, siret: str, entreprise: Entreprise | None = None) 
 
 
 @transaction.atomic
-def entreprise_create(*, by, **fields) -> Entreprise:
+def entreprise_create(*, by: Actor, **fields) -> Entreprise:
     entreprise = Entreprise(organisation=current_organisation())
     _set_fields(entreprise, fields, ENTREPRISE_FIELDS)
     entreprise.siret = (entreprise.siret or "").replace(" ", "")
@@ -123,7 +126,7 @@ def entreprise_create(*, by, **fields) -> Entreprise:
 
 
 @transaction.atomic
-def entreprise_update(*, entreprise: Entreprise, by, **fields) -> Entreprise:
+def entreprise_update(*, entreprise: Entreprise, by: Actor, **fields) -> Entreprise:
     _set_fields(entreprise, fields, ENTREPRISE_FIELDS)
     entreprise.siret = (entreprise.siret or "").replace(" ", "")
     entreprise_siret_check(siret=entreprise.siret, entreprise=entreprise)
@@ -132,7 +135,7 @@ def entreprise_update(*, entreprise: Entreprise, by, **fields) -> Entreprise:
 
 
 @transaction.atomic
-def entreprise_delete(*, entreprise: Entreprise, by) -> None:
+def entreprise_delete(*, entreprise: Entreprise, by: Actor) -> None:
     if entreprise.dossiers.exists() or entreprise.tuteurs.exists():
         raise ApplicationError(
             "Cette entreprise est liée à des dossiers ou des tuteurs : elle ne peut pas être supprimée."
@@ -141,7 +144,7 @@ def entreprise_delete(*, entreprise: Entreprise, by) -> None:
 
 
 @transaction.atomic
-def tuteur_create(*, by, **fields) -> Tuteur:
+def tuteur_create(*, by: Actor, **fields) -> Tuteur:
     tuteur = Tuteur(organisation=current_organisation())
     _set_fields(tuteur, fields, TUTEUR_FIELDS)
     tuteur.email = (tuteur.email or "").strip().lower()
@@ -152,7 +155,7 @@ def tuteur_create(*, by, **fields) -> Tuteur:
 
 
 @transaction.atomic
-def tuteur_update(*, tuteur: Tuteur, by, **fields) -> Tuteur:
+def tuteur_update(*, tuteur: Tuteur, by: Actor, **fields) -> Tuteur:
     _set_fields(tuteur, fields, TUTEUR_FIELDS)
     tuteur.email = (tuteur.email or "").strip().lower()
     if Tuteur.objects.filter(email=tuteur.email).exclude(pk=tuteur.pk).exists():
@@ -162,7 +165,7 @@ def tuteur_update(*, tuteur: Tuteur, by, **fields) -> Tuteur:
 
 
 @transaction.atomic
-def tuteur_delete(*, tuteur: Tuteur, by) -> None:
+def tuteur_delete(*, tuteur: Tuteur, by: Actor) -> None:
     if tuteur.dossiers.exists():
         raise ApplicationError("Ce tuteur suit des dossiers : il ne peut pas être supprimé.")
     tuteur.delete()

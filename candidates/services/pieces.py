@@ -2,7 +2,6 @@
 
 import hashlib
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import transaction
@@ -11,8 +10,10 @@ from candidates.models import (
     Dossier,
     Piece,
 )
-from candidates.services._common import S, _user
+from candidates.services._common import S
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.filenames import clean_filename
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 
@@ -20,7 +21,7 @@ from organisations.tenancy import current_organisation
 
 
 @transaction.atomic
-def piece_upload(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
+def piece_upload(*, dossier: Dossier, by: Actor, kind: str, uploaded_file) -> Piece:
     """Check size and real type (sniffed from the bytes), then store under a random private name."""
     from candidates.sniffing import sniff_upload
 
@@ -42,7 +43,8 @@ def piece_upload(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
     if uploaded_file.size == 0:
         raise ApplicationError("Le fichier est vide.", field="file")
     # the download name keeps no directory, whatever the client's separator ("..\\..\\x" from Windows)
-    name = PurePath((uploaded_file.name or "").replace("\\", "/")).name[:255] or "piece"
+    # no directory, no control nor bidi character (stored, shown, audited): core.filenames
+    name = clean_filename(uploaded_file.name, default="piece")
     sniffed = sniff_upload(uploaded_file, name)
     digest = hashlib.sha256()
     for chunk in uploaded_file.chunks():
@@ -56,7 +58,7 @@ def piece_upload(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
         content_type=sniffed.mime,
         size=uploaded_file.size,
         sha256=digest.hexdigest(),
-        uploaded_by=_user(by),
+        uploaded_by=actor_user(by),
     )
     # Random name: nothing of the original name (or of the candidate) reaches the storage.
     piece.file.save(
@@ -71,16 +73,21 @@ def piece_upload(*, dossier: Dossier, by, kind: str, uploaded_file) -> Piece:
         piece.file.storage.delete(piece.file.name)
         raise
     audit_record(
-        actor=_user(by), action="piece.upload", obj=dossier, message=f"{piece.get_kind_display()} : {name}"
+        actor=actor_user(by),
+        action="piece.upload",
+        obj=dossier,
+        message=f"{piece.get_kind_display()} : {name}",
     )
     return piece
 
 
 @transaction.atomic
-def piece_delete(*, piece: Piece, by) -> None:
+def piece_delete(*, piece: Piece, by: Actor) -> None:
     if piece.dossier.status not in (S.BROUILLON, S.INSCRIT, S.EN_EVALUATION):
         raise ApplicationError("Les pièces d'un dossier présenté au jury sont conservées.")
     name = piece.file.name
-    audit_record(actor=_user(by), action="piece.delete", obj=piece.dossier, message=piece.get_kind_display())
+    audit_record(
+        actor=actor_user(by), action="piece.delete", obj=piece.dossier, message=piece.get_kind_display()
+    )
     piece.delete()
     transaction.on_commit(lambda: piece.file.storage.delete(name))

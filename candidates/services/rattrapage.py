@@ -11,11 +11,14 @@ from candidates.models import (
     DossierBloc,
     DossierModalite,
 )
-from candidates.services._common import S, _fmt, _save, _user
+from candidates.services._common import S, _save
 from candidates.services.dossiers import _record
+from core.actors import Actor, actor_user
+from core.dates import add_years, date_fr
 from core.errors import ApplicationError
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
+from referentiels.regles import regle_parse
 from referentiels.selectors import habilitation_valid_for
 
 
@@ -25,13 +28,6 @@ def _chain(dossier: Dossier) -> list[Dossier]:
     while chain[-1].previous_attempt_id:
         chain.append(Dossier.objects.select_related("previous_attempt").get(pk=chain[-1].previous_attempt_id))
     return chain
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def dossier_rattrapage_plan(
@@ -54,21 +50,21 @@ def dossier_rattrapage_plan(
         raise ApplicationError("Un rattrapage a déjà été ouvert pour cette tentative.")
     if dossier.candidate.erased_at:
         raise ApplicationError("Les données de ce candidat ont été effacées.")
-    regle = dossier.referentiel.regle or {}
+    regle = regle_parse(dossier.referentiel.regle) if dossier.referentiel.regle else None
     chain = _chain(dossier)
     first_day = chain[-1].date_deliberation or dossier.date_deliberation
-    validite = regle.get("validite_blocs_annees")
+    validite = regle.validite_blocs_annees if regle else None
     if validite and first_day:
-        limit = _add_years(first_day, int(validite))
+        limit = add_years(first_day, int(validite))
         if today > limit:
             raise ApplicationError(
                 f"Délai de rattrapage dépassé : le règlement de {dossier.referentiel.code} permet de repasser les blocs "
-                f"dans les {validite} ans suivant la première délibération ({_fmt(first_day)}), soit jusqu'au {_fmt(limit)}."
+                f"dans les {validite} ans suivant la première délibération ({date_fr(first_day)}), soit jusqu'au {date_fr(limit)}."
             )
     failed = [db for db in dossier.blocs_vises.select_related("bloc") if not db.acquis]
     if not failed:
         raise ApplicationError("Aucun bloc à repasser : tous les blocs visés sont acquis.")
-    max_retakes = regle.get("rattrapages_par_bloc")
+    max_retakes = regle.rattrapages_par_bloc if regle else None
     attempts_by_bloc: dict[int, int] = {}
     if max_retakes is not None:
         rows = DossierBloc.objects.filter(
@@ -102,7 +98,11 @@ def dossier_rattrapage_plan(
 
 @transaction.atomic
 def dossier_rattrapage_open(
-    *, dossier: Dossier, by, blocs: Iterable[str] | None = None, date_inscription: dt.date | None = None
+    *,
+    dossier: Dossier,
+    by: Actor,
+    blocs: Iterable[str] | None = None,
+    date_inscription: dt.date | None = None,
 ) -> Dossier:
     """Open the next attempt: validated blocs carried (not re-evaluated), failed ones targeted again."""
     dossier = (
@@ -112,7 +112,7 @@ def dossier_rattrapage_open(
     day = date_inscription or timezone.localdate()
     if not habilitation_valid_for(centre=current_organisation(), referentiel=dossier.referentiel, on=day):
         raise ApplicationError(
-            f"Le centre n'est pas habilité pour {dossier.referentiel.code} au {_fmt(day)}."
+            f"Le centre n'est pas habilité pour {dossier.referentiel.code} au {date_fr(day)}."
         )
     retake = Dossier(
         organisation=dossier.organisation,
@@ -125,7 +125,7 @@ def dossier_rattrapage_open(
         date_inscription=day,
         attempt=dossier.attempt + 1,
         previous_attempt=dossier,
-        created_by=_user(by),
+        created_by=actor_user(by),
         **{
             f"amenagement_{n}": getattr(dossier, f"amenagement_{n}")
             for n in ("tiers_temps", "pauses", "secretaire", "interprete", "equipement", "note")
@@ -162,5 +162,5 @@ def dossier_rattrapage_open(
     )
     codes = ", ".join(db.bloc.code for db in plan)
     _record(retake, "", S.BROUILLON, by, f"Rattrapage de la tentative {dossier.attempt} : {codes}")
-    audit_record(actor=_user(by), action="dossier.rattrapage", obj=retake, message=codes)
+    audit_record(actor=actor_user(by), action="dossier.rattrapage", obj=retake, message=codes)
     return retake

@@ -11,8 +11,10 @@ from candidates.models import (
     Dossier,
     Piece,
 )
-from candidates.services._common import S, _fmt, _user
+from candidates.services._common import S
 from candidates.services.dossiers import _record
+from core.actors import Actor, actor_user
+from core.dates import date_fr
 from core.errors import ApplicationError
 from organisations.services import audit_record
 from referentiels.models import Capacite, Referentiel
@@ -49,7 +51,7 @@ def _guard_inscrit(dossier: Dossier) -> list[str]:
         centre=dossier.organisation, referentiel=referentiel, on=dossier.date_inscription
     ):
         reasons.append(
-            f"Le centre n'a pas d'habilitation valide pour {referentiel.code} au {_fmt(dossier.date_inscription)}."
+            f"Le centre n'a pas d'habilitation valide pour {referentiel.code} au {date_fr(dossier.date_inscription)}."
         )
     vises = list(dossier.blocs_vises.select_related("bloc"))
     to_evaluate = [db.bloc_id for db in vises if not db.acquis_anterieur]
@@ -69,7 +71,7 @@ def _guard_inscrit(dossier: Dossier) -> list[str]:
 
 def _guard_en_evaluation(dossier: Dossier) -> list[str]:
     if dossier.date_inscription > timezone.localdate():
-        return [f"La date d'inscription ({_fmt(dossier.date_inscription)}) n'est pas encore atteinte."]
+        return [f"La date d'inscription ({date_fr(dossier.date_inscription)}) n'est pas encore atteinte."]
     return []
 
 
@@ -115,19 +117,19 @@ def dossier_transition_blockers(*, dossier: Dossier, to: str) -> list[str]:
     return reasons
 
 
-def _apply(dossier: Dossier, to: str, by, reason: str) -> Dossier:
+def _apply(dossier: Dossier, to: str, by: Actor, reason: str) -> Dossier:
     from_status = dossier.status
     dossier.status = to
     dossier.save(update_fields=["status", "decision", "date_deliberation", "updated_at"])
     _record(dossier, from_status, to, by, reason)
-    audit_record(actor=_user(by), action=f"dossier.{to}", obj=dossier, message=reason)
+    audit_record(actor=actor_user(by), action=f"dossier.{to}", obj=dossier, message=reason)
     for listener in hooks.transition_listeners():
         listener(dossier=dossier, from_status=from_status, to_status=to, by=by)
     return dossier
 
 
 @transaction.atomic
-def dossier_transition(*, dossier: Dossier, to: str, by, reason: str = "") -> Dossier:
+def dossier_transition(*, dossier: Dossier, to: str, by: Actor, reason: str = "") -> Dossier:
     """Move a dossier to ``to`` if the machine allows it and no guard objects; record who/when/why.
 
     Raises ``ApplicationError`` with every blocking reason. ``delibere`` goes through
@@ -197,7 +199,7 @@ def dossier_decision_check(*, dossier: Dossier, decision: str, blocs_acquis: Ite
 def dossier_deliberate(
     *,
     dossier: Dossier,
-    by,
+    by: Actor,
     decision: str,
     blocs_acquis: Iterable[str] = (),
     date: dt.date | None = None,
@@ -243,7 +245,7 @@ def dossier_deliberate(
 
 @transaction.atomic
 def dossier_decision_rectify(
-    *, dossier: Dossier, by, decision: str, blocs_acquis: Iterable[str] = (), reason: str
+    *, dossier: Dossier, by: Actor, decision: str, blocs_acquis: Iterable[str] = (), reason: str
 ) -> Dossier:
     """Apply a jury's signed rectification to a deliberated dossier (decision and blocs acquired).
 
@@ -276,5 +278,5 @@ def dossier_decision_rectify(
     dossier.decision = decision
     dossier.save(update_fields=["decision", "updated_at"])
     _record(dossier, S.DELIBERE, S.DELIBERE, by, reason.strip())
-    audit_record(actor=_user(by), action="dossier.rectification", obj=dossier, message=reason.strip())
+    audit_record(actor=actor_user(by), action="dossier.rectification", obj=dossier, message=reason.strip())
     return dossier

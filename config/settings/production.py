@@ -1,5 +1,7 @@
 """Production: refuses to start without its secrets; secure cookies and headers."""
 
+from urllib.parse import urlsplit
+
 from config.env import env_int, env_list, env_str
 from config.settings.base import *  # noqa: F403
 from config.settings.base import redis_cache_url  # noqa
@@ -22,6 +24,15 @@ except ValueError as exc:
         "MFA_SECRET_KEYS : chaque clé doit être une clé Fernet (32 octets en base64 URL)."
     ) from exc
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+# Every e-mail link, QR code and credential issuer id is built on SITE_URL: a document issued with
+# the demo's default address would carry a dead link for ever.
+SITE_URL = env_str("SITE_URL")
+_site = urlsplit(SITE_URL)
+if _site.scheme != "https" or not _site.hostname or _site.hostname in ("127.0.0.1", "localhost", "0.0.0.0"):  # noqa: S104 - refused, not bound
+    raise RuntimeError(
+        f"SITE_URL doit être l'adresse publique du site en https (par exemple https://certif.example.org), "
+        f"pas « {SITE_URL} » : liens des e-mails, QR codes et identifiants des attestations en dépendent."
+    )
 DATABASE_URL = env_str("DATABASE_URL")
 REDIS_URL = env_str("REDIS_URL")
 CELERY_BROKER_URL = REDIS_URL
@@ -40,6 +51,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = True
 SIGNING_KEY_PATH = env_str("SIGNING_KEY_PATH")
 SIGNING_CERT_PATH = env_str("SIGNING_CERT_PATH")
+
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = False
 
 SECURE_SSL_REDIRECT = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -43,6 +43,8 @@ CELERY_TASK_DEFAULT_QUEUE = f"celery-{TEST_DB_NAME}"
 # Suites running at once share the Redis cache database: each keeps to its own key prefix.
 CACHES["default"]["KEY_PREFIX"] = TEST_DB_NAME
 
+# The live server of the browser tests is plain http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 # The webhook tests' receiver is a local http:// server; retries a second apart, not minutes.
 WEBHOOKS_ALLOW_HTTP = True
 WEBHOOKS_RETRY_BASE_SECONDS = 1

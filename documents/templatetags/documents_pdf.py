@@ -1,9 +1,11 @@
-"""Filters for document templates: French dates from the ISO strings stored in a context."""
+"""Filters for document templates: French dates and numbers from the values stored in a context."""
 
 import datetime as dt
 
 from django import template
 from django.utils import timezone
+
+from core.numbers import number_fr
 
 register = template.Library()
 
@@ -49,23 +51,5 @@ def fr_datetime(value) -> str:
 
 @register.filter
 def fr_number(value) -> str:
-    """A mark as display text, decimal comma: ``"512.5"`` / 512.5 / Decimal → ``512,5``.
-
-    The JSON keeps its numbers as they are (``"512.5"``); only what a person reads changes.
-    Anything that is not a number is returned unchanged.
-    """
-    from decimal import Decimal, InvalidOperation
-
-    if value in (None, ""):
-        return ""
-    if isinstance(value, bool):
-        return str(value)
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    if not number.is_finite():
-        return str(value)
-    if number == number.to_integral_value():
-        return str(int(number))
-    return format(number.normalize(), "f").replace(".", ",")
+    """A mark as display text, decimal comma (``core.numbers.number_fr``): ``"512.5"`` → ``512,5``."""
+    return number_fr(value)

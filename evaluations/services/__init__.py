@@ -2,8 +2,10 @@
 épreuves, convocations, attendance and incidents, the avis de l'entreprise. Results are refused on a
 frozen dossier."""
 
+from core.dates import add_months  # re-exported: the make-up and convocation deadlines
+from evaluations.durees import duree_affichee, duree_candidat
+from evaluations.selectors import OPEN_STATUSES, epreuve_cible, epreuve_cibles
 from evaluations.services._common import (
-    OPEN_STATUSES,
     TRACKED,
 )
 from evaluations.services.avis import (
@@ -32,8 +34,6 @@ from evaluations.services.corrections import (
     epreuve_results_validate,
 )
 from evaluations.services.grid import (
-    epreuve_cible,
-    epreuve_cibles,
     resultat_details_record,
 )
 from evaluations.services.presence import (
@@ -51,10 +51,7 @@ from evaluations.services.sessions import (
     EPREUVE_EDITABLE,
     MAKE_UP_MONTHS,
     SESSION_EDITABLE,
-    add_months,
     double_correction_for,
-    duree_affichee,
-    duree_candidat,
     epreuve_candidats_add,
     epreuve_create,
     epreuve_delete,

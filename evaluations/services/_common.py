@@ -3,15 +3,17 @@
 from decimal import Decimal, InvalidOperation
 
 from candidates.models import Dossier
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import (
     Epreuve,
     Resultat,
     ResultatChange,
 )
-from referentiels.models import Capacite
+from evaluations.selectors import OPEN_STATUSES
+from organisations.roles import Role
+from referentiels.models import Capacite, Critere
 
-OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
 TRACKED = (
     "etat",
     "controle_continu",
@@ -24,10 +26,6 @@ TRACKED = (
     "motivation_commission",
     "commission_membres",
 )
-
-
-def _user(by):
-    return getattr(by, "user", by)
 
 
 def _decimal(value, field: str) -> Decimal | None:
@@ -65,10 +63,12 @@ def _targeted_bloc_ids(dossier: Dossier) -> set[int]:
     return set(dossier.blocs_vises.filter(acquis_anterieur=False).values_list("bloc_id", flat=True))
 
 
-_EMPTY = (None, "", [])  # a new result's blank fields are not changes
+_EMPTY: tuple = (None, "", [])  # a new result's blank fields are not changes
 
 
-def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve | None = None) -> None:
+def _history(
+    resultat: Resultat, before: dict, by: Actor, reason: str, epreuve: Epreuve | None = None
+) -> None:
     changes = []
     for field in TRACKED:
         old, new = before.get(field), getattr(resultat, field)
@@ -78,7 +78,7 @@ def _history(resultat: Resultat, before: dict, by, reason: str, epreuve: Epreuve
                     organisation_id=resultat.organisation_id,
                     resultat=resultat,
                     epreuve=epreuve,
-                    by=_user(by),
+                    by=actor_user(by),
                     field=field,
                     old="" if old is None else str(old)[:200],
                     new="" if new is None else str(new)[:200],
@@ -98,14 +98,15 @@ def _covering(epreuves, capacite_code: str):
     return Epreuve.objects.filter(pk__in=ids)
 
 
-def _check_evaluateur_scope(by, dossier: Dossier, *, capacite=None, bloc=None, composante: str = "") -> None:
+def _check_evaluateur_scope(
+    by: Actor, dossier: Dossier, *, capacite=None, bloc=None, composante: str = ""
+) -> None:
     """An évaluateur writes and validates only what an épreuve they are assigned to, and that
     this dossier sits, covers; admins and gestionnaires are not restricted."""
-    from organisations.roles import Role
 
     if getattr(by, "role", None) != Role.EVALUATEUR:
         return
-    epreuves = Epreuve.objects.filter(evaluateurs__user=_user(by), inscriptions__dossier=dossier)
+    epreuves = Epreuve.objects.filter(evaluateurs__user=actor_user(by), inscriptions__dossier=dossier)
     if capacite is not None:
         epreuves, what = _covering(epreuves, capacite.code), f"la capacité {capacite.code}"
         field = "capacite"
@@ -140,7 +141,6 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
         raise ApplicationError(
             "Des critères observés ne se saisissent que sur une capacité.", field="criteres_observes"
         )
-    from referentiels.models import Critere
 
     known = set(Critere.objects.filter(capacite=capacite, pk__in=ids).values_list("pk", flat=True))
     unknown = [str(i) for i in ids if i not in known]

@@ -2,22 +2,29 @@
 
 import datetime as dt
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q as _Q
 from django.urls import reverse
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
 )
-from evaluations.services._common import OPEN_STATUSES, _check_open, _targeted_bloc_ids, _user
+from evaluations.services._common import OPEN_STATUSES, _check_open, _targeted_bloc_ids
+from organisations.models import Membership, Organisation
+from organisations.roles import Role
 from organisations.services import audit_record
-from referentiels.models import Capacite
+from referentiels.models import Capacite, Critere
 
 # =============================================================================================
 # Avis de l'entreprise
@@ -48,7 +55,7 @@ def avis_page_url(avis: AvisEntreprise) -> str:
 
 
 @transaction.atomic
-def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntreprise:
+def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEntreprise:
     """Ask the dossier's tuteur for the avis de l'entreprise: one per dossier, e-mailed link."""
     from evaluations.tasks import avis_invitation_send
 
@@ -70,7 +77,7 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
         dossier=dossier,
         tuteur=dossier.tuteur,
         date_limite=date_limite,
-        demande_par=_user(by),
+        demande_par=actor_user(by),
     )
     avis.save()
     targeted = _targeted_bloc_ids(dossier)
@@ -83,7 +90,7 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
         ]
     )
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="avis.request",
         obj=avis,
         message=f"{dossier.tuteur.email}, avant le {date_limite:%d/%m/%Y}",
@@ -93,7 +100,7 @@ def avis_request(*, dossier: Dossier, by, date_limite: dt.date) -> AvisEntrepris
 
 
 @transaction.atomic
-def avis_extend(*, avis: AvisEntreprise, by, date_limite: dt.date) -> AvisEntreprise:
+def avis_extend(*, avis: AvisEntreprise, by: Actor, date_limite: dt.date) -> AvisEntreprise:
     """Give the tuteur a new deadline and a fresh link (e-mailed); the previous links stop working.
 
     For an avis not yet transmitted (a transmitted one is locked), typically once its deadline has
@@ -138,7 +145,7 @@ def avis_extend(*, avis: AvisEntreprise, by, date_limite: dt.date) -> AvisEntrep
         ]
     )
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="avis.extend",
         obj=avis,
         message=(
@@ -152,7 +159,6 @@ def avis_extend(*, avis: AvisEntreprise, by, date_limite: dt.date) -> AvisEntrep
 
 def avis_link_resolve(token: str) -> tuple:
     """(organisation, avis) of a tuteur link, or ``ApplicationError`` (forged, expired, used, past deadline)."""
-    from organisations.models import Organisation
 
     try:
         data = signing.loads(
@@ -188,7 +194,6 @@ def avis_link_may_login(*, user, organisation) -> bool:
     Only a plain tuteur account: never platform staff or a superuser, never an account with a
     second factor, never one holding any membership (active or not) other than the tuteur role
     in the centre the link comes from."""
-    from organisations.models import Membership
 
     if user.is_superuser or user.is_staff or not user.is_active:
         return False
@@ -200,7 +205,6 @@ def avis_link_may_login(*, user, organisation) -> bool:
 
 
 def _has_second_factor(user) -> bool:
-    from django.apps import apps
 
     if not apps.is_installed("allauth.mfa"):
         return False
@@ -214,11 +218,7 @@ def avis_link_accept(*, token: str, user=None, password: str = "", first_name: s
     """Use a tuteur link once: create the tuteur's account (or take the existing one), give it
     the ``tuteur`` role in the centre, and spend the link. Returns ``(membership, avis)``."""
     from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.password_validation import validate_password
 
-    from organisations.models import Membership
-    from organisations.roles import Role
     from organisations.services import membership_add
     from organisations.tenancy import tenant_context
 
@@ -264,7 +264,7 @@ def avis_link_accept(*, token: str, user=None, password: str = "", first_name: s
 
 @transaction.atomic
 def avis_save(
-    *, avis: AvisEntreprise, by, capacites: dict, commentaire: str = "", submit: bool = False
+    *, avis: AvisEntreprise, by: Actor, capacites: dict, commentaire: str = "", submit: bool = False
 ) -> AvisEntreprise:
     """Save the tuteur's avis (draft), or submit it: then it is timestamped and locked.
 
@@ -287,7 +287,6 @@ def avis_save(
         row.capacite_id: row
         for row in AvisCapacite.objects.filter(avis_entreprise=avis).select_related("capacite")
     }
-    from referentiels.models import Critere
 
     criteres_of: dict[int, set[int]] = {}
     for cid, cap_id in Critere.objects.filter(capacite_id__in=rows).values_list("pk", "capacite_id"):
@@ -327,10 +326,10 @@ def avis_save(
     AvisCapacite.objects.bulk_update(list(rows.values()), ["avis", "commentaire", "criteres"])
     avis.commentaire = commentaire.strip()
     if submit:
-        avis.soumis_le, avis.soumis_par = timezone.now(), _user(by)
+        avis.soumis_le, avis.soumis_par = timezone.now(), actor_user(by)
     avis.save()
     if submit:
-        audit_record(actor=_user(by), action="avis.submit", obj=avis)
+        audit_record(actor=actor_user(by), action="avis.submit", obj=avis)
     return avis
 
 
@@ -338,7 +337,6 @@ def avis_reminders_due(*, today: dt.date | None = None):
     """Avis not submitted whose deadline is within the reminder window and not reminded today."""
     today = today or timezone.localdate()
     window = today + dt.timedelta(days=settings.AVIS_REMINDER_DAYS_BEFORE)
-    from django.db.models import Q as _Q
 
     return AvisEntreprise.objects.filter(
         soumis_le__isnull=True,

@@ -3,9 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import Resultat
-from evaluations.services._common import TRACKED, _check_evaluateur_scope, _check_open, _history, _user
+from evaluations.services._common import TRACKED, _check_evaluateur_scope, _check_open, _history
 from evaluations.services.results import _commission_row
 
 
@@ -20,7 +21,7 @@ def _check_no_disagreement(resultat: Resultat) -> None:
 
 @transaction.atomic
 def commission_decide(
-    *, resultat: Resultat, by, decision: str, motivation: str = "", membres: str | None = None
+    *, resultat: Resultat, by: Actor, decision: str, motivation: str = "", membres: str | None = None
 ) -> Resultat:
     """The commission d'évaluation's decision on one capacité, from the evaluations, the avis de
     l'entreprise and the entretien: acquis or non acquis, motivated when it departs from any of
@@ -66,7 +67,7 @@ def commission_decide(
         resultat.commission_membres = membres
     resultat.etat = decision
     resultat.motivation_commission = motivation
-    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, actor_user(by), timezone.now()
     resultat.full_clean(exclude=["organisation", "dossier", "capacite", "bloc"])
     resultat.save()
     reason = "Décision de la commission d'évaluation" + (

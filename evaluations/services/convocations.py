@@ -5,14 +5,16 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import Actor, actor_user
+from core.dates import add_months
 from core.errors import ApplicationError
 from evaluations.models import (
     Convocation,
     Epreuve,
     InscriptionEpreuve,
 )
-from evaluations.services._common import OPEN_STATUSES, _user
-from evaluations.services.sessions import CONVOCATION_MONTHS, add_months
+from evaluations.services._common import OPEN_STATUSES
+from evaluations.services.sessions import CONVOCATION_MONTHS
 from organisations.services import audit_record
 
 
@@ -20,7 +22,7 @@ from organisations.services import audit_record
 def convocations_send(
     *,
     epreuve: Epreuve,
-    by,
+    by: Actor,
     inscriptions=None,
     force: bool = False,
     motif_forcage: str = "",
@@ -88,7 +90,7 @@ def convocations_send(
             motif_forcage=motif_forcage.strip(),
             motif_renvoi=motif_renvoi.strip() if inscription.pk in last else "",
             email=inscription.dossier.candidate.email,
-            created_by=_user(by),
+            created_by=actor_user(by),
         )
         convocation.save()
         created.append(convocation)
@@ -99,5 +101,5 @@ def convocations_send(
         message = f"{len(created)} convocation(s)"
         if force:
             message += f" à moins d'un mois, motif : {motif_forcage.strip()}"
-        audit_record(actor=_user(by), action="convocations.send", obj=epreuve, message=message)
+        audit_record(actor=actor_user(by), action="convocations.send", obj=epreuve, message=message)
     return created

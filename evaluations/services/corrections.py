@@ -3,6 +3,7 @@
 from django.db import transaction
 
 from candidates.models import Dossier
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import (
     Correction,
@@ -11,14 +12,14 @@ from evaluations.models import (
     InscriptionEpreuve,
     Resultat,
 )
-from evaluations.services._common import OPEN_STATUSES, _check_open, _user
+from evaluations.services._common import OPEN_STATUSES, _check_open
 from evaluations.services.grid import _assigned, _check_value, _cible, _record_value, epreuve_cibles
 from evaluations.services.results import resultat_validate
 
 
 @transaction.atomic
 def epreuve_mark(
-    *, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, reason: str = ""
+    *, epreuve: Epreuve, dossier: Dossier, by: Actor, cible: str, valeur: str, reason: str = ""
 ) -> Resultat | Correction:
     """One cell of the évaluateur's grid. Under double marking the mark is this évaluateur's
     ``Correction`` (two agreeing corrections write the result); otherwise it is the result."""
@@ -33,7 +34,9 @@ def epreuve_mark(
 
 
 @transaction.atomic
-def correction_record(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str) -> Correction:
+def correction_record(
+    *, epreuve: Epreuve, dossier: Dossier, by: Actor, cible: str, valeur: str
+) -> Correction:
     target = _cible(epreuve, cible)
     if not epreuve.double_correction:
         raise ApplicationError("Cette épreuve n'est pas en double correction.")
@@ -47,7 +50,7 @@ def correction_record(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, val
         epreuve=epreuve,
         dossier=dossier,
         cible=cible,
-        correcteur=_user(by),
+        correcteur=actor_user(by),
         defaults={"organisation_id": epreuve.organisation_id},
     )
     correction.etat, correction.points = etat, points
@@ -70,10 +73,10 @@ def correction_record(*, epreuve: Epreuve, dossier: Dossier, by, cible: str, val
     return correction
 
 
-def correction_may_resolve(*, epreuve: Epreuve, by) -> bool:
+def correction_may_resolve(*, epreuve: Epreuve, by: Actor) -> bool:
     """Whether ``by`` may settle the épreuve's double-marking disagreements: not its correcteurs
     (assigned, or who marked one of its cells)."""
-    user = _user(by)
+    user = actor_user(by)
     return not (
         _assigned(epreuve, by) or Correction.objects.filter(epreuve=epreuve, correcteur=user).exists()
     )
@@ -81,7 +84,7 @@ def correction_may_resolve(*, epreuve: Epreuve, by) -> bool:
 
 @transaction.atomic
 def correction_resolve(
-    *, epreuve: Epreuve, dossier: Dossier, by, cible: str, valeur: str, motif: str
+    *, epreuve: Epreuve, dossier: Dossier, by: Actor, cible: str, valeur: str, motif: str
 ) -> CorrectionResolution:
     """The commission settles a double-marking disagreement: the final value becomes the result.
 
@@ -107,7 +110,7 @@ def correction_resolve(
         cible=cible,
         valeur=str(valeur).strip(),
         motif=motif.strip(),
-        by=_user(by),
+        by=actor_user(by),
     )
     _record_value(
         dossier=dossier,
@@ -121,7 +124,7 @@ def correction_resolve(
 
 
 @transaction.atomic
-def epreuve_results_validate(*, epreuve: Epreuve, by) -> int:
+def epreuve_results_validate(*, epreuve: Epreuve, by: Actor) -> int:
     """Validate (commission d'évaluation) every complete, unvalidated result this épreuve produced."""
     from evaluations.readiness import double_marking_issues
 

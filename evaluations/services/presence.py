@@ -3,6 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
+from core.actors import Actor, actor_user
+from core.dates import add_months
 from core.errors import ApplicationError
 from evaluations.models import (
     Epreuve,
@@ -10,16 +12,16 @@ from evaluations.models import (
     InscriptionEpreuve,
     Resultat,
 )
-from evaluations.services._common import TRACKED, _check_open, _history, _user
+from evaluations.services._common import TRACKED, _check_open, _history
 from evaluations.services.results import resultat_record, suivi_update
-from evaluations.services.sessions import MAKE_UP_MONTHS, add_months
+from evaluations.services.sessions import MAKE_UP_MONTHS
 from organisations.services import audit_record
 from referentiels.models import Capacite
 
 
 @transaction.atomic
 def presence_record(
-    *, inscription: InscriptionEpreuve, by, presence: str, motif: str = "", justification: str = ""
+    *, inscription: InscriptionEpreuve, by: Actor, presence: str, motif: str = "", justification: str = ""
 ) -> InscriptionEpreuve:
     """Record attendance. An unjustified absence scores 0 on what the épreuve covers; a justified
     one (certificat médical, arrêt de travail, force majeure) opens a make-up within 6 months."""
@@ -45,14 +47,14 @@ def presence_record(
     inscription.rattrapage_avant = (
         add_months(epreuve.date, MAKE_UP_MONTHS) if presence == P.ABSENT_JUSTIFIE else None
     )
-    inscription.presence_par, inscription.presence_le = _user(by), timezone.now()
+    inscription.presence_par, inscription.presence_le = actor_user(by), timezone.now()
     inscription.save()
     if presence == P.ABSENT_NON_JUSTIFIE:
         _score_absence(inscription, by)
     elif previous == P.ABSENT_NON_JUSTIFIE:
         _unscore_absence(inscription, by, now=inscription.get_presence_display())
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="presence.record",
         obj=inscription,
         message=f"{epreuve.intitule} : {inscription.get_presence_display()}",
@@ -64,7 +66,7 @@ def _absence_reason(epreuve: Epreuve) -> str:
     return f"Absence non justifiée à l'épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y}"
 
 
-def _score_absence(inscription: InscriptionEpreuve, by) -> None:
+def _score_absence(inscription: InscriptionEpreuve, by: Actor) -> None:
     """An unjustified absence is recorded as the fact it is — never a 0 in disguise — on what the
     épreuve covers (seed 004, « En cas de non-présentation »): the bloc's épreuves (the bloc is not
     validated), the composante of the évaluation professionnelle (the title is not obtained, the
@@ -103,7 +105,7 @@ def _score_absence(inscription: InscriptionEpreuve, by) -> None:
             )
 
 
-def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
+def _unscore_absence(inscription: InscriptionEpreuve, by: Actor, *, now: str) -> None:
     """Attendance corrected away from an unjustified absence: the zero (or « absent ») that the
     absence wrote is cleared, un-validated and kept in history, so the result is marked afresh.
     A value someone entered after the absence is left alone."""
@@ -150,7 +152,9 @@ def _unscore_absence(inscription: InscriptionEpreuve, by, *, now: str) -> None:
 
 
 @transaction.atomic
-def incident_record(*, inscription: InscriptionEpreuve, by, kind: str, pv: str, contreseing: str) -> Incident:
+def incident_record(
+    *, inscription: InscriptionEpreuve, by: Actor, kind: str, pv: str, contreseing: str
+) -> Incident:
     """Record an incident with its PV. A fraud invalidates the candidate's session: no bloc or
     capacité is validated (``SuiviDossier.fraude``, read by the rules engine)."""
     if kind not in Incident.Kind.values:
@@ -169,7 +173,7 @@ def incident_record(*, inscription: InscriptionEpreuve, by, kind: str, pv: str, 
         kind=kind,
         pv=pv.strip(),
         contreseing=contreseing,
-        recorded_by=_user(by),
+        recorded_by=actor_user(by),
     )
     incident.save()
     if kind == Incident.Kind.FRAUDE:
@@ -181,6 +185,6 @@ def incident_record(*, inscription: InscriptionEpreuve, by, kind: str, pv: str, 
             fraude_motif=f"Épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y} — {incident.get_contreseing_display()}. {pv.strip()}",
         )
     audit_record(
-        actor=_user(by), action=f"incident.{kind}", obj=incident, message=inscription.epreuve.intitule
+        actor=actor_user(by), action=f"incident.{kind}", obj=incident, message=inscription.epreuve.intitule
     )
     return incident

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import (
     AvisCapacite,
@@ -13,6 +14,7 @@ from evaluations.models import (
     Resultat,
     SuiviDossier,
 )
+from evaluations.selectors import commission_rows
 from evaluations.services._common import (
     TRACKED,
     _check_criteres,
@@ -22,7 +24,6 @@ from evaluations.services._common import (
     _decimal,
     _history,
     _targeted_bloc_ids,
-    _user,
 )
 from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
@@ -42,7 +43,7 @@ UNSET = _Unset()
 def resultat_record(
     *,
     dossier: Dossier,
-    by,
+    by: Actor,
     capacite: Capacite | None = None,
     bloc: Bloc | None = None,
     composante: str = "",
@@ -66,93 +67,15 @@ def resultat_record(
     dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
     _check_open(dossier)
     regle = regle_parse(dossier.referentiel.regle)
-    grid = regle.type == "grille_points"
     targeted = _targeted_bloc_ids(dossier)
     if capacite is not None:
-        if grid:
-            raise ApplicationError(
-                "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
-            )
-        if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
-            raise ApplicationError(
-                f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.",
-                field="capacite",
-            )
-        if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
-            raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
-        lookup = {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}
-        values = {"etat": etat}
+        lookup, values = _capacite_values(dossier, regle, targeted, capacite, etat)
     elif bloc is not None:
-        if not grid:
-            raise ApplicationError(
-                "Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc"
-            )
-        if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
-            raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
-        grille = regle.bloc(bloc.code)
-        current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc=bloc).first()
-        cc = (
-            (current.controle_continu if current else None)
-            if controle_continu is UNSET
-            else _decimal(controle_continu, "controle_continu")
+        lookup, values = _bloc_values(
+            dossier, regle, targeted, bloc, controle_continu, epreuves, absence_non_justifiee
         )
-        ep = (current.epreuves if current else None) if epreuves is UNSET else _decimal(epreuves, "epreuves")
-        if absence_non_justifiee is UNSET:
-            # a mark given for the épreuves means the candidate sat them
-            absence_non_justifiee = bool(current and current.absence_non_justifiee) and epreuves in (
-                UNSET,
-                None,
-            )
-        absence_non_justifiee = bool(absence_non_justifiee)
-        if absence_non_justifiee:
-            if epreuves not in (UNSET, None) and ep not in (None, Decimal("0")):
-                raise ApplicationError(
-                    "Épreuves : candidat absent (non justifié), pas de note à saisir.", field="epreuves"
-                )
-            ep = None  # the absence is the fact the engine reads, not a 0
-        if cc is not None and cc > grille.controle_continu:
-            raise ApplicationError(
-                f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
-                field="controle_continu",
-            )
-        if ep is not None and ep > grille.epreuves:
-            raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
-        lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
-        values = {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
     elif composante:
-        if not grid:
-            raise ApplicationError(
-                "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
-            )
-        known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
-        if composante not in known:
-            raise ApplicationError(
-                f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante"
-            )
-        from evaluations.retakes import tuteur_grade_kept
-
-        if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
-            raise ApplicationError(
-                "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
-                "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
-                field="composante",
-            )
-        value = _decimal(points, "points")
-        if value is not None and value > known[composante].points:
-            raise ApplicationError(
-                f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
-                field="points",
-            )
-        lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
-        absent = absence_non_justifiee is not UNSET and bool(absence_non_justifiee)
-        if absent and value not in (None, Decimal("0")):
-            raise ApplicationError(
-                f"{known[composante].libelle} : candidat absent (non justifié), pas de note à saisir.",
-                field="points",
-            )
-        # seed 004: « la non remise de rapport dans les délais fixés ou la non-présentation à la
-        # soutenance induisent la non-obtention du diplôme » — the absence is the fact, not a 0
-        values = {"points": None if absent else value, "absence_non_justifiee": absent}
+        lookup, values = _composante_values(dossier, regle, composante, points, absence_non_justifiee)
     else:
         raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
     criteres_observes = _check_criteres(capacite, criteres_observes)
@@ -166,7 +89,7 @@ def resultat_record(
     resultat.commentaire = commentaire or resultat.commentaire
     if criteres_observes is not None:
         resultat.criteres_observes = criteres_observes
-    resultat.evaluateur = _user(by)
+    resultat.evaluateur = actor_user(by)
     if before and any(before.get(k) != getattr(resultat, k) for k in values):
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
         resultat.motivation_commission = ""
@@ -182,8 +105,115 @@ def resultat_record(
     return resultat
 
 
+def _capacite_values(
+    dossier: Dossier, regle, targeted: set[int], capacite: Capacite, etat: str
+) -> tuple[dict, dict]:
+    """A capacité's result (validated by capacité): its lookup and its values, checked."""
+    if regle.par_points:
+        raise ApplicationError(
+            "Ce référentiel se note en points par bloc, pas par capacité.", field="capacite"
+        )
+    if capacite.referentiel_id != dossier.referentiel_id or capacite.bloc_id not in targeted:
+        raise ApplicationError(
+            f"La capacité {capacite.code} ne fait pas partie des blocs visés par ce dossier.",
+            field="capacite",
+        )
+    if etat not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS, Resultat.Etat.ABSENT):
+        raise ApplicationError("Indiquez acquis, non acquis ou absent.", field="etat")
+    return {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}, {"etat": etat}
+
+
+def _bloc_values(
+    dossier: Dossier,
+    regle,
+    targeted: set[int],
+    bloc: Bloc,
+    controle_continu,
+    epreuves,
+    absence_non_justifiee,
+) -> tuple[dict, dict]:
+    """A bloc's points (grid of points): its lookup and its values, checked against the grid.
+
+    Each part is its own value: a part left out (``UNSET``) keeps its current value, ``None`` sent
+    explicitly clears only that part. An unjustified absence at the bloc's épreuve is a fact, never
+    a 0 in disguise: the épreuves part stays empty and the engine receives the absence."""
+    if not regle.par_points:
+        raise ApplicationError("Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc")
+    if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
+        raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
+    grille = regle.bloc(bloc.code)
+    current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc=bloc).first()
+    cc = (
+        (current.controle_continu if current else None)
+        if controle_continu is UNSET
+        else _decimal(controle_continu, "controle_continu")
+    )
+    ep = (current.epreuves if current else None) if epreuves is UNSET else _decimal(epreuves, "epreuves")
+    if absence_non_justifiee is UNSET:
+        # a mark given for the épreuves means the candidate sat them
+        absence_non_justifiee = bool(current and current.absence_non_justifiee) and epreuves in (
+            UNSET,
+            None,
+        )
+    absence_non_justifiee = bool(absence_non_justifiee)
+    if absence_non_justifiee:
+        if epreuves not in (UNSET, None) and ep not in (None, Decimal("0")):
+            raise ApplicationError(
+                "Épreuves : candidat absent (non justifié), pas de note à saisir.", field="epreuves"
+            )
+        ep = None  # the absence is the fact the engine reads, not a 0
+    if cc is not None and cc > grille.controle_continu:
+        raise ApplicationError(
+            f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
+            field="controle_continu",
+        )
+    if ep is not None and ep > grille.epreuves:
+        raise ApplicationError(f"Épreuves : {ep} points, au plus {grille.epreuves}.", field="epreuves")
+    lookup = {"kind": Resultat.Kind.BLOC, "bloc": bloc}
+    return lookup, {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
+
+
+def _composante_values(
+    dossier: Dossier, regle, composante: str, points, absence_non_justifiee
+) -> tuple[dict, dict]:
+    """A composante of the évaluation professionnelle (grid of points): its lookup and its points."""
+    if not regle.par_points:
+        raise ApplicationError(
+            "Ce référentiel n'a pas d'évaluation professionnelle notée.", field="composante"
+        )
+    known = {c.code: c for c in regle.evaluation_professionnelle.composantes}
+    if composante not in known:
+        raise ApplicationError(
+            f"Composante inconnue « {composante} » (attendu : {', '.join(known)}).", field="composante"
+        )
+    from evaluations.retakes import tuteur_grade_kept
+
+    if tuteur_grade_kept(dossier=dossier, regle=regle, composante=composante):
+        raise ApplicationError(
+            "Rattrapage : le candidat conserve le bénéfice de sa note de tuteur de la tentative "
+            "précédente (règlement d'examen) ; elle ne se saisit pas à nouveau.",
+            field="composante",
+        )
+    value = _decimal(points, "points")
+    if value is not None and value > known[composante].points:
+        raise ApplicationError(
+            f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
+            field="points",
+        )
+    absent = absence_non_justifiee is not UNSET and bool(absence_non_justifiee)
+    if absent and value not in (None, Decimal("0")):
+        raise ApplicationError(
+            f"{known[composante].libelle} : candidat absent (non justifié), pas de note à saisir.",
+            field="points",
+        )
+    # seed 004: « la non remise de rapport dans les délais fixés ou la non-présentation à la
+    # soutenance induisent la non-obtention du diplôme » — the absence is the fact, not a 0
+    lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
+    return lookup, {"points": None if absent else value, "absence_non_justifiee": absent}
+
+
 @transaction.atomic
-def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
+def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Resultat:
     """The commission d'évaluation validates a result (it must be complete)."""
     _check_open(resultat.dossier)
     _check_evaluateur_scope(
@@ -215,15 +245,13 @@ def resultat_validate(*, resultat: Resultat, by, reason: str = "") -> Resultat:
     ):
         raise ApplicationError("Saisissez les points avant de valider.")
     before = {f: getattr(resultat, f) for f in TRACKED}
-    resultat.valide, resultat.valide_par, resultat.valide_le = True, _user(by), timezone.now()
+    resultat.valide, resultat.valide_par, resultat.valide_le = True, actor_user(by), timezone.now()
     resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
     _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
     return resultat
 
 
 def _commission_row(resultat: Resultat):
-    from evaluations.selectors import commission_rows
-
     rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
     if not rows:
         raise ApplicationError(
@@ -251,7 +279,7 @@ def _may_depart(resultat: Resultat) -> bool:
 
 @transaction.atomic
 def suivi_update(
-    *, dossier: Dossier, by, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
+    *, dossier: Dossier, by: Actor, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
 ) -> SuiviDossier:
     _check_open(dossier)
     suivi, _ = SuiviDossier.objects.get_or_create(
@@ -274,7 +302,7 @@ def suivi_update(
 
 
 @transaction.atomic
-def resultats_bulk_record(*, by, rows: list[dict]) -> list[Resultat]:
+def resultats_bulk_record(*, by: Actor, rows: list[dict]) -> list[Resultat]:
     """Record many results in one go, validated as a whole: one bad row → nothing is written.
 
     Each row: ``dossier`` (instance) and one of ``capacite`` / ``bloc`` (instances) /

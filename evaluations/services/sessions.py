@@ -1,14 +1,14 @@
 """Sessions d'examen and their épreuves: create, edit, delete; évaluateurs and candidates of an épreuve; durations."""
 
-import calendar
 import datetime as dt
-import math
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from candidates.models import DossierBloc
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.validation import validate_model
 from evaluations.models import (
     Convocation,
     Correction,
@@ -20,7 +20,9 @@ from evaluations.models import (
     ResultatChange,
     SessionExamen,
 )
-from evaluations.services._common import OPEN_STATUSES, _user
+from evaluations.services._common import OPEN_STATUSES
+from organisations.models import Membership
+from organisations.roles import has_capability
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 from referentiels.models import Capacite
@@ -35,47 +37,8 @@ MAKE_UP_MONTHS = 6  # règlement d'examen: a justified absence opens a make-up w
 CONVOCATION_MONTHS = 1  # convocations reach candidates at least one month before the épreuve
 
 
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus calendar months (31/01 + 1 month = 28 or 29/02)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def duree_candidat(duree_minutes: int, *, tiers_temps: bool) -> int:
-    """The épreuve's duration for one candidate: tiers-temps adds a third, rounded up to the minute."""
-    return duree_minutes + math.ceil(duree_minutes / 3) if tiers_temps else duree_minutes
-
-
-def duree_affichee(minutes: int) -> str:
-    """``90`` → ``1 h 30``; ``45`` → ``45 min``."""
-    hours, rest = divmod(int(minutes), 60)
-    if not hours:
-        return f"{rest} min"
-    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
-
-
-def _clean(obj, *, exclude=None) -> None:
-    """``full_clean`` with messages naming each field (« Lieu : ce champ ne peut pas être vide. »)."""
-    try:
-        obj.full_clean(exclude=exclude)
-    except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            parts = []
-            for name, errors in exc.message_dict.items():
-                label = (
-                    ""
-                    if name == "__all__"
-                    else str(obj._meta.get_field(name).verbose_name).capitalize() + " : "
-                )
-                parts += [label + e[0].lower() + e[1:] if label else e for e in errors]
-            first = next(iter(exc.message_dict))
-            raise ApplicationError(" ; ".join(parts), field=None if first == "__all__" else first) from exc
-        raise ApplicationError(" ; ".join(exc.messages)) from exc
-
-
 @transaction.atomic
-def session_create(*, by, referentiel, intitule: str, lieu: str = "") -> SessionExamen:
+def session_create(*, by: Actor, referentiel, intitule: str, lieu: str = "") -> SessionExamen:
     from referentiels.selectors import habilitation_valid_for
 
     organisation = current_organisation()
@@ -88,17 +51,17 @@ def session_create(*, by, referentiel, intitule: str, lieu: str = "") -> Session
         referentiel=referentiel,
         intitule=intitule.strip(),
         lieu=lieu.strip(),
-        created_by=_user(by),
+        created_by=actor_user(by),
     )
-    _clean(session, exclude=["organisation", "referentiel"])
+    validate_model(session, exclude=["organisation", "referentiel"])
     session.save()
-    audit_record(actor=_user(by), action="session.create", obj=session, message=session.intitule)
+    audit_record(actor=actor_user(by), action="session.create", obj=session, message=session.intitule)
     return session
 
 
 def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> tuple:
     regle = regle_parse(session.referentiel.regle)
-    grid = regle.type == "grille_points"
+    grid = regle.par_points
     capacites = [c.strip() for c in (capacites or []) if c and c.strip()]
     given = sum(bool(x) for x in (bloc, capacites, composante))
     if given != 1:
@@ -148,7 +111,7 @@ def double_correction_for(modalite, requested: bool) -> bool:
 def epreuve_create(
     *,
     session: SessionExamen,
-    by,
+    by: Actor,
     intitule: str,
     date: dt.date,
     heure_debut: dt.time,
@@ -189,11 +152,11 @@ def epreuve_create(
     )
     if documents_a_apporter is not None:
         epreuve.documents_a_apporter = documents_a_apporter.strip()
-    _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    validate_model(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
     epreuve.save()
     epreuve_evaluateurs_set(epreuve=epreuve, by=by, users=evaluateurs)
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="epreuve.create",
         obj=epreuve,
         message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}",
@@ -235,7 +198,7 @@ def _epreuve_blockers(epreuve: Epreuve) -> list[str]:
 
 
 @transaction.atomic
-def session_update(*, session: SessionExamen, by, **fields) -> SessionExamen:
+def session_update(*, session: SessionExamen, by: Actor, **fields) -> SessionExamen:
     """Rename or relocate a session (its référentiel is fixed: create another session instead)."""
     unknown = set(fields) - set(SESSION_EDITABLE)
     if unknown:
@@ -251,15 +214,15 @@ def session_update(*, session: SessionExamen, by, **fields) -> SessionExamen:
         if getattr(session, key) != value:
             setattr(session, key, value)
             changed.append(key)
-    _clean(session, exclude=["organisation", "referentiel"])
+    validate_model(session, exclude=["organisation", "referentiel"])
     if changed:
         session.save(update_fields=changed)
-        audit_record(actor=_user(by), action="session.update", obj=session, message=", ".join(changed))
+        audit_record(actor=actor_user(by), action="session.update", obj=session, message=", ".join(changed))
     return session
 
 
 @transaction.atomic
-def session_delete(*, session: SessionExamen, by) -> None:
+def session_delete(*, session: SessionExamen, by: Actor) -> None:
     """Delete a session and its épreuves — refused once any of them has convocations sent or results."""
     blocked = []
     for epreuve in Epreuve.objects.filter(session=session).order_by("date", "pk"):
@@ -271,13 +234,19 @@ def session_delete(*, session: SessionExamen, by) -> None:
             f"La session « {session.intitule} » ne peut pas être supprimée : épreuve(s) {' ; '.join(blocked)}. "
             "Ce qui a été envoyé ou saisi est conservé."
         )
-    audit_record(actor=_user(by), action="session.delete", obj=session, message=session.intitule)
+    audit_record(actor=actor_user(by), action="session.delete", obj=session, message=session.intitule)
     session.delete()
 
 
 @transaction.atomic
 def epreuve_update(
-    *, epreuve: Epreuve, by, modalite=..., double_correction: bool | None = None, evaluateurs=None, **fields
+    *,
+    epreuve: Epreuve,
+    by: Actor,
+    modalite=...,
+    double_correction: bool | None = None,
+    evaluateurs=None,
+    **fields,
 ) -> Epreuve:
     """Change an épreuve's schedule, place, modalité, double marking or évaluateurs. What it covers
     is fixed (delete and re-create it). Convocations already sent are kept: re-send them
@@ -314,7 +283,7 @@ def epreuve_update(
             "Des notes ont déjà été saisies sur cette épreuve : la double correction ne peut plus changer.",
             field="double_correction",
         )
-    _clean(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    validate_model(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
     epreuve.save()
     if evaluateurs is not None or epreuve.double_correction != before["double_correction"]:
         users = (
@@ -326,7 +295,7 @@ def epreuve_update(
     changed = [f for f, old in before.items() if getattr(epreuve, f) != old]
     if changed or evaluateurs is not None:
         audit_record(
-            actor=_user(by),
+            actor=actor_user(by),
             action="epreuve.update",
             obj=epreuve,
             message=", ".join(changed + (["evaluateurs"] if evaluateurs is not None else [])),
@@ -335,7 +304,7 @@ def epreuve_update(
 
 
 @transaction.atomic
-def epreuve_delete(*, epreuve: Epreuve, by) -> None:
+def epreuve_delete(*, epreuve: Epreuve, by: Actor) -> None:
     """Delete an épreuve with its candidates' assignments — refused once convocations were sent
     or results, attendance or incidents recorded (they are kept)."""
     reasons = _epreuve_blockers(epreuve)
@@ -345,7 +314,7 @@ def epreuve_delete(*, epreuve: Epreuve, by) -> None:
             "Ce qui a été envoyé ou saisi est conservé."
         )
     audit_record(
-        actor=_user(by),
+        actor=actor_user(by),
         action="epreuve.delete",
         obj=epreuve,
         message=f"{epreuve.intitule} {epreuve.date:%d/%m/%Y}",
@@ -354,10 +323,8 @@ def epreuve_delete(*, epreuve: Epreuve, by) -> None:
 
 
 @transaction.atomic
-def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvaluateur]:
+def epreuve_evaluateurs_set(*, epreuve: Epreuve, by: Actor, users) -> list[EpreuveEvaluateur]:
     """Assign the évaluateurs (members of the centre with a role that records results)."""
-    from organisations.models import Membership
-    from organisations.roles import has_capability
 
     users = list(dict.fromkeys(users))
     members = {
@@ -385,9 +352,8 @@ def epreuve_evaluateurs_set(*, epreuve: Epreuve, by, users) -> list[EpreuveEvalu
 
 
 @transaction.atomic
-def epreuve_candidats_add(*, epreuve: Epreuve, by, dossiers) -> list[InscriptionEpreuve]:
+def epreuve_candidats_add(*, epreuve: Epreuve, by: Actor, dossiers) -> list[InscriptionEpreuve]:
     """Assign dossiers of the session's référentiel (inscrits or en évaluation) to the épreuve."""
-    from candidates.models import DossierBloc
 
     dossiers = list(dossiers)
     targeted: dict[int, set[int]] = {}
@@ -432,7 +398,7 @@ def epreuve_candidats_add(*, epreuve: Epreuve, by, dossiers) -> list[Inscription
     InscriptionEpreuve.objects.bulk_create(new)
     if new:
         audit_record(
-            actor=_user(by),
+            actor=actor_user(by),
             action="epreuve.candidats",
             obj=epreuve,
             message=f"{len(new)} candidat(s) ajouté(s)",

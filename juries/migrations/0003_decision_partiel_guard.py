@@ -45,7 +45,19 @@ BACKWARD = [
 ]
 
 
+def forwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":  # the embedded demo (SQLite) has no plpgsql
+        for sql in FORWARD:
+            schema_editor.execute(sql, None)
+
+
+def backwards(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        for sql in BACKWARD:
+            schema_editor.execute(sql, None)
+
+
 class Migration(migrations.Migration):
     dependencies = [("juries", "0002_dossier_decision_frozen"), ("referentiels", "0006_enregistrement")]
 
-    operations = [migrations.RunSQL(FORWARD, BACKWARD)]
+    operations = [migrations.RunPython(forwards, backwards)]

@@ -125,8 +125,10 @@ from referentiels.regles.model import (
 from referentiels.regles.parsing import (
     MAX_RATTRAPAGES,
     MAX_VALIDITE_ANNEES,
+    regle_declares_grid,
     regle_dump,
     regle_parse,
+    regle_rename_bloc,
 )
 
 __all__ = [
@@ -159,6 +161,8 @@ __all__ = [
     "Structure",
     "TYPES_REGLE",
     "propose",
+    "regle_declares_grid",
     "regle_dump",
+    "regle_rename_bloc",
     "regle_parse",
 ]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from referentiels.regles._french import _ajouter_annees, _fmt, _fmt2, _fmt_date, _note_sur_20
+from core.dates import add_years, date_fr
+from core.numbers import number_fr
+from referentiels.regles._french import _fmt2, _note_sur_20
 from referentiels.regles.model import (
     _CENT,
     _CENTIEME,
@@ -63,7 +65,7 @@ def propose(
         if anterieur.date_validation > date_decision:
             raise EntreeInvalide(
                 f"{p}.date_validation",
-                f"{_fmt_date(anterieur.date_validation)} postérieure à la date de décision {_fmt_date(date_decision)}",
+                f"{date_fr(anterieur.date_validation)} postérieure à la date de décision {date_fr(date_decision)}",
             )
     with localcontext(_CONTEXTE):
         if isinstance(regle, RegleGrillePoints):
@@ -174,7 +176,7 @@ def _propose_capacites(
     for bloc in structure.blocs:
         anterieur = anterieurs.get(bloc.code)
         if anterieur is not None:
-            motif = f"acquis le {_fmt_date(anterieur.date_validation)} (acquis antérieur reporté)"
+            motif = f"acquis le {date_fr(anterieur.date_validation)} (acquis antérieur reporté)"
             if any(c in resultats.capacites for c in bloc.capacites):
                 motif += ", résultats de cette session ignorés"
             details_list.append(
@@ -263,7 +265,7 @@ def _propose_grille(
             ("epreuves", resultat.epreuves, ligne.epreuves),
         ):
             if valeur is not None and valeur > maximum:
-                raise EntreeInvalide(f"{p}.{nom}", f"{_fmt(valeur)} > maximum {maximum}")
+                raise EntreeInvalide(f"{p}.{nom}", f"{number_fr(valeur)} > maximum {maximum}")
         if resultat.tentative > 1 + regle.rattrapages_par_bloc:
             raise EntreeInvalide(
                 f"{p}.tentative",
@@ -274,7 +276,7 @@ def _propose_grille(
         if anterieur.points is not None and anterieur.points > maximum:
             raise EntreeInvalide(
                 f"resultats.blocs_acquis_anterieurs[{anterieur.bloc}].points",
-                f"{_fmt(anterieur.points)} > maximum {maximum}",
+                f"{number_fr(anterieur.points)} > maximum {maximum}",
             )
     composantes_regle = regle.evaluation_professionnelle.composantes
     if resultats.evaluation_professionnelle is not None:
@@ -284,7 +286,7 @@ def _propose_grille(
             if code not in par_code:
                 raise EntreeInvalide(p, f"composante inconnue de la règle (attendu : {', '.join(par_code)})")
             if valeur is not None and valeur > par_code[code].points:
-                raise EntreeInvalide(p, f"{_fmt(valeur)} > maximum {par_code[code].points}")
+                raise EntreeInvalide(p, f"{number_fr(valeur)} > maximum {par_code[code].points}")
 
     faits = [_faits_bloc(regle, ligne, resultats, date_decision) for ligne in regle.blocs]
     evaluation = _evaluation_professionnelle(regle, resultats.evaluation_professionnelle)
@@ -329,7 +331,7 @@ def _propose_grille(
             raisons.append(evaluation.calcul_tuteur)
         raisons.append(_raison_evaluation(evaluation))
         comparaison = "≥" if total_atteint else "<"
-        raisons.append(f"Total {_fmt(total)}/{regle.total_points} {comparaison} {regle.seuil_points}")
+        raisons.append(f"Total {number_fr(total)}/{regle.total_points} {comparaison} {regle.seuil_points}")
         if decision is Decision.CERTIFIE:
             raisons.append("Certification totale")
         elif decision is Decision.PARTIEL:
@@ -356,7 +358,7 @@ def _faits_bloc(
     reporte = expire = None
     fin_validite = None
     if anterieur is not None:
-        fin_validite = _ajouter_annees(anterieur.date_validation, regle.validite_blocs_annees)
+        fin_validite = add_years(anterieur.date_validation, regle.validite_blocs_annees)
         if date_decision <= fin_validite:
             reporte = anterieur
         else:
@@ -417,16 +419,16 @@ def _rendu_bloc(
     """The DetailBloc of one bloc and its reason lines, once the decision is known."""
     ligne = f.ligne
     code = ligne.bloc
-    cons = _fmt(regle.note_conservation_sur_20)
+    cons = number_fr(regle.note_conservation_sur_20)
     lignes: list[str] = []
     if f.expire is not None and f.fin_validite is not None:
         lignes.append(
-            f"Bloc {code} : validé le {_fmt_date(f.expire.date_validation)}, validité de"
-            f" {regle.validite_blocs_annees} ans expirée le {_fmt_date(f.fin_validite)} : non reporté"
+            f"Bloc {code} : validé le {date_fr(f.expire.date_validation)}, validité de"
+            f" {regle.validite_blocs_annees} ans expirée le {date_fr(f.fin_validite)} : non reporté"
         )
     note = _note_sur_20(f.points, ligne.points) if f.points is not None else None
     marque = (
-        f"{_fmt(f.points)}/{ligne.points} ({_fmt2(note)}/20)"
+        f"{number_fr(f.points)}/{ligne.points} ({_fmt2(note)}/20)"
         if f.points is not None and note is not None
         else ""
     )
@@ -435,15 +437,15 @@ def _rendu_bloc(
     if f.reporte is not None:
         assert f.fin_validite is not None
         motif = (
-            f"validé le {_fmt_date(f.reporte.date_validation)}, reporté (valable jusqu'au"
-            f" {_fmt_date(f.fin_validite)})"
+            f"validé le {date_fr(f.reporte.date_validation)}, reporté (valable jusqu'au"
+            f" {date_fr(f.fin_validite)})"
         )
         if f.reporte.points is not None:
             motif += f" : {marque}"
         else:
             motif += (
                 f" : points non communiqués, comptés au plancher de conservation"
-                f" {_fmt(f.plancher)}/{ligne.points} ({cons}/20)"
+                f" {number_fr(f.plancher)}/{ligne.points} ({cons}/20)"
             )
         if f.resultats_ignores:
             motif += " ; résultats de cette session ignorés"
@@ -465,7 +467,7 @@ def _rendu_bloc(
                 )
             motif = " ; ".join(manque) + " : bloc non validé"
             if f.points is not None:
-                motif = f"{motif} (points connus : {_fmt(f.points)}/{ligne.points})"
+                motif = f"{motif} (points connus : {number_fr(f.points)}/{ligne.points})"
         else:
             prefixe = ""
             if f.absence_non_justifiee:
@@ -475,19 +477,19 @@ def _rendu_bloc(
             if f.eliminatoire:
                 motif = (
                     f"{marque}, minimum {ligne.minimum_points} non atteint (note éliminatoire"
-                    f" {_fmt(regle.note_eliminatoire_sur_20)}/20) : bloc non validé"
+                    f" {number_fr(regle.note_eliminatoire_sur_20)}/20) : bloc non validé"
                 )
             elif f.absence_non_justifiee:
                 motif = f"{marque} : bloc non validé (non-présentation à l'épreuve)"
             elif f.conserve:
-                motif = f"{marque} ≥ {_fmt(f.plancher)} ({cons}/20) : bloc validé"
+                motif = f"{marque} ≥ {number_fr(f.plancher)} ({cons}/20) : bloc validé"
             elif decision is Decision.CERTIFIE:
                 motif = (
-                    f"{marque}, minimum {ligne.minimum_points} atteint, < {_fmt(f.plancher)} ({cons}/20) :"
+                    f"{marque}, minimum {ligne.minimum_points} atteint, < {number_fr(f.plancher)} ({cons}/20) :"
                     " compensé par la certification totale"
                 )
             else:
-                motif = f"{marque} < {_fmt(f.plancher)} ({cons}/20) : bloc non validé"
+                motif = f"{marque} < {number_fr(f.plancher)} ({cons}/20) : bloc non validé"
             motif = prefixe + motif
         if not valide:
             rattrapage = f.tentative <= regle.rattrapages_par_bloc
@@ -565,9 +567,9 @@ def _penalite_tuteur(
     regle: RegleGrillePoints, note: Decimal, maximum: int, taux: Decimal | None
 ) -> tuple[Decimal, str, Decimal]:
     """(penalty %, computation shown, grade after penalty rounded to 0.01 ROUND_HALF_UP)."""
-    debut = f"Note tuteur {_fmt(note)}/{maximum}"
+    debut = f"Note tuteur {number_fr(note)}/{maximum}"
     if taux is None:
-        return Decimal(0), f"{debut}, aucune absence non justifiée → {_fmt(note)}/{maximum}", note
+        return Decimal(0), f"{debut}, aucune absence non justifiée → {number_fr(note)}/{maximum}", note
     tranche = next((t for t in regle.penalites_absence if t.contient(taux)), None)
     au_dela = False
     if tranche is None and regle.penalites_absence and taux > regle.penalites_absence[-1].taux_max:
@@ -576,15 +578,15 @@ def _penalite_tuteur(
     if tranche is None:
         return (
             Decimal(0),
-            f"{debut}, taux d'absence {_fmt(taux)} % → aucune pénalité → {_fmt(note)}/{maximum}",
+            f"{debut}, taux d'absence {number_fr(taux)} % → aucune pénalité → {number_fr(note)}/{maximum}",
             note,
         )
     penalite = tranche.penalite_pourcent
     apres = (note * (_CENT - penalite) / _CENT).quantize(_CENTIEME, rounding=ROUND_HALF_UP)
-    calcul = f"{debut}, taux d'absence {_fmt(taux)} %"
+    calcul = f"{debut}, taux d'absence {number_fr(taux)} %"
     if au_dela:
-        calcul += f" (au-delà de {_fmt(tranche.taux_max)} %)"
-    calcul += f" → pénalité {_fmt(penalite)} % → {_fmt(apres)}/{maximum}"
+        calcul += f" (au-delà de {number_fr(tranche.taux_max)} %)"
+    calcul += f" → pénalité {number_fr(penalite)} % → {number_fr(apres)}/{maximum}"
     if au_dela:
         calcul += " ; au-delà du barème, sanctions selon le règlement intérieur de l'établissement"
     return penalite, calcul, apres
@@ -606,13 +608,11 @@ def _raison_evaluation(e: DetailEvaluationProfessionnelle) -> str:
             return "Évaluation professionnelle non présentée : pas de certification totale"
         return f"Évaluation professionnelle incomplète ({', '.join(manquantes)} non présenté) : pas de certification totale"
     detail = ", ".join(
-        f"{c.libelle} {_fmt(c.points)}/{c.points_max}" for c in e.composantes if c.points is not None
+        f"{c.libelle} {number_fr(c.points)}/{c.points_max}" for c in e.composantes if c.points is not None
     )
     note = f" ({_fmt2(e.note_sur_20)}/20)" if e.note_sur_20 is not None else ""
     comparaison = "≥" if e.atteinte else "< minimum"
-    texte = (
-        f"Évaluation professionnelle {_fmt(e.points)}/{e.points_max}{note} {comparaison} {e.minimum_points}"
-    )
+    texte = f"Évaluation professionnelle {number_fr(e.points)}/{e.points_max}{note} {comparaison} {e.minimum_points}"
     if detail:
         texte += f" ({detail})"
     return texte

@@ -52,15 +52,30 @@ class EntreeInvalide(ValueError):
 # --------------------------------------------------------------------------------------------
 
 
+class _RegleSansGrille:
+    """What a règle without a points grid says of grids, retakes and the tuteur: nothing. The
+    typed règle answers these for every family, so no caller tests ``type``."""
+
+    #: Marked in points per bloc (a grid) rather than by capacité.
+    par_points: ClassVar[bool] = False
+    #: The retake window (years after the first deliberation) and count per bloc: none.
+    validite_blocs_annees: ClassVar[int | None] = None
+    rattrapages_par_bloc: ClassVar[int | None] = None
+
+    def composante_tuteur(self) -> None:
+        """No évaluation professionnelle, so no tuteur composante."""
+        return None
+
+
 @dataclass(frozen=True, kw_only=True)
-class RegleToutesCapacites:
+class RegleToutesCapacites(_RegleSansGrille):
     """CQPM: certified iff every capacité is acquired; no partial certification."""
 
     type: ClassVar[str] = "toutes_capacites"
 
 
 @dataclass(frozen=True, kw_only=True)
-class RegleTousBlocs:
+class RegleTousBlocs(_RegleSansGrille):
     """CQPI: certified iff every bloc is acquired, a bloc being acquired when all its compétences
     are; otherwise partial certification on the acquired blocs."""
 
@@ -117,6 +132,7 @@ class RegleGrillePoints:
     validated."""
 
     type: ClassVar[str] = "grille_points"
+    par_points: ClassVar[bool] = True  # see _RegleSansGrille
     total_points: int
     seuil_points: int
     blocs: tuple[BlocGrille, ...]

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from decimal import Decimal, localcontext
 from typing import Any
 
-from referentiels.regles._french import _fmt
+from core.numbers import number_fr
 from referentiels.regles.model import (
     _CONTEXTE,
     _VINGT,
@@ -199,7 +199,7 @@ def _parse_grille(data: Mapping[str, Any], chemin: str) -> RegleGrillePoints:
     if note_conservation < note_eliminatoire:
         raise RegleError(
             f"{chemin}.note_conservation_sur_20",
-            f"doit être ≥ note_eliminatoire_sur_20 ({_fmt(note_eliminatoire)})",
+            f"doit être ≥ note_eliminatoire_sur_20 ({number_fr(note_eliminatoire)})",
         )
     with localcontext(_CONTEXTE):
         for i, ligne in enumerate(blocs):
@@ -208,7 +208,7 @@ def _parse_grille(data: Mapping[str, Any], chemin: str) -> RegleGrillePoints:
                 raise RegleError(
                     f"{chemin}.blocs[{i}].minimum_points",
                     f"{ligne.minimum_points} ≠ note_eliminatoire_sur_20 × points / 20"
-                    f" = {_fmt(note_eliminatoire)} × {ligne.points} / 20 = {_fmt(attendu)}",
+                    f" = {number_fr(note_eliminatoire)} × {ligne.points} / 20 = {number_fr(attendu)}",
                 )
 
     # Bounded so that dates computed from them stay real dates (a dossier's year + validité).
@@ -274,11 +274,11 @@ def _parse_penalites(data: Any, chemin: str) -> tuple[PenaliteAbsence, ...]:
         taux_max = _nombre(t["taux_max"], f"{p}.taux_max", 0, 100)
         pourcent = _nombre(t["penalite_pourcent"], f"{p}.penalite_pourcent", 0, 100)
         if taux_max <= taux_min:
-            raise RegleError(f"{p}.taux_max", f"doit être > taux_min ({_fmt(taux_min)})")
+            raise RegleError(f"{p}.taux_max", f"doit être > taux_min ({number_fr(taux_min)})")
         if penalites and taux_min < penalites[-1].taux_max:
             raise RegleError(
                 f"{p}.taux_min",
-                f"{_fmt(taux_min)} < taux_max de la tranche précédente ({_fmt(penalites[-1].taux_max)}) :"
+                f"{number_fr(taux_min)} < taux_max de la tranche précédente ({number_fr(penalites[-1].taux_max)}) :"
                 " tranches non ordonnées ou qui se chevauchent",
             )
         penalites.append(PenaliteAbsence(taux_min=taux_min, taux_max=taux_max, penalite_pourcent=pourcent))
@@ -291,6 +291,22 @@ def _nombre_dump(nombre: Decimal) -> int | float:
     if isinstance(exposant, int) and exposant >= 0:
         return int(nombre)
     return float(nombre)
+
+
+def regle_declares_grid(data: Any) -> bool:
+    """Whether a règle dict, valid or not (a draft's), declares a points grid."""
+    return isinstance(data, Mapping) and data.get("type") == RegleGrillePoints.type
+
+
+def regle_rename_bloc(data: Any, old: str, new: str) -> bool:
+    """Rename bloc ``old`` to ``new`` in the lines of a grid règle dict, valid or not, in place;
+    return whether the règle declares a grid (and so was touched)."""
+    if not regle_declares_grid(data):
+        return False
+    for ligne in data.get("blocs") or []:
+        if isinstance(ligne, dict) and ligne.get("bloc") == old:
+            ligne["bloc"] = new
+    return True
 
 
 def regle_dump(regle: Regle) -> dict[str, Any]:

@@ -38,3 +38,25 @@
     if (event.target.matches && event.target.matches("#htmx-erreur button")) { region().hidden = true; }
   });
 })();
+
+/* The dossier plan: « même modalité pour tout le bloc / toute la certification » sets each
+   capacité's dropdown (in the bloc, or everywhere) to its option of that type, then goes back to
+   « au cas par cas » so that a capacité changed by hand afterwards keeps its choice on saving.
+   Without this script, the server applies the same choice when the plan is saved. */
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    const bulk = event.target;
+    if (!bulk.matches || !bulk.matches("select[data-plan-bulk]") || !bulk.value) { return; }
+    const scope = bulk.closest("fieldset.plan-bloc") || bulk.closest("form");
+    let changed = 0;
+    scope.querySelectorAll("select[name^='modalite_']").forEach(function (select) {
+      const option = select.querySelector("option[data-type='" + bulk.value + "']");
+      if (option && !select.disabled) { select.value = option.value; changed += 1; }
+    });
+    const label = bulk.options[bulk.selectedIndex].text;
+    bulk.value = "";
+    const status = document.getElementById("plan-bulk-statut");
+    if (status) { status.textContent = changed + " capacité(s) en « " + label + " ». Enregistrez le plan pour le garder."; }
+  });
+})();

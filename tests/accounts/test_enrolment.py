@@ -84,3 +84,28 @@ def test_organisation_pages_show_the_organisation_not_a_placeholder(org_a, membe
     client.force_login(member.user)
     response = client.get("/comptes/2fa/")
     assert "Choisir…" not in response.content.decode()
+
+
+def test_the_invitation_form_is_pre_filled_with_the_name_the_centre_typed(
+    org_a, alice, client, django_capture_on_commit_callbacks
+):
+    """The centre already typed this person's name (here as a tuteur; a jury composition alike):
+    the invitation sent to that address opens with it."""
+    import re
+
+    from django.core import mail
+
+    from candidates import services as candidates_services
+    from organisations import services as org_services
+    from organisations.tenancy import tenant_context
+
+    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
+        org_services.invitation_create(email="helene.garnier@exemple.fr", role=Role.JURY, by=alice)
+    path = re.search(r"(/invitation/[^\s]+/)", mail.outbox[-1].body).group(1)
+    assert 'value="Hélène"' not in client.get(path).content.decode()
+    with tenant_context(org_a):
+        candidates_services.tuteur_create(
+            by=alice, nom="Garnier", prenom="Hélène", email="helene.garnier@exemple.fr"
+        )
+    page = client.get(path).content.decode()
+    assert 'value="Hélène"' in page and 'value="Garnier"' in page

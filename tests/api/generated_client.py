@@ -3,6 +3,7 @@ integrator would (`docs/api-integration.md`), and wire it to the app in-process 
 transport): the tests then drive the API with the generated functions only, no hand-written HTTP.
 """
 
+import contextlib
 import importlib
 import json
 import subprocess
@@ -60,9 +61,25 @@ def warnings_of(output: str) -> list[str]:
     ]
 
 
+@contextlib.contextmanager
+def same_connection():
+    """As Django's test client does: the WSGI app must not close the test's database connection
+    (``close_old_connections`` on request start and finish) — it holds the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
 def in_process_client(package, token: str):
     """The generated ``AuthenticatedClient``, its requests served by the WSGI app in this process
-    (same database transaction as the test)."""
+    (same database transaction as the test: use it inside ``same_connection()``)."""
     from django.core.wsgi import get_wsgi_application
 
     client = package.AuthenticatedClient(
@@ -76,3 +93,41 @@ def in_process_client(package, token: str):
         )
     )
     return client
+
+
+class Driver:
+    """Calls the generated client's operations by module name: ``api("v1_o_dossiers_create",
+    body=api.body("DossierCreateRequest", {...}))``. The organisation's slug is filled in; the
+    answer must be a documented success (the client raises on a status the schema does not
+    declare) and is returned as plain data (``to_dict()``)."""
+
+    def __init__(self, package, client, org_slug: str):
+        self.package, self.client, self.org_slug = package, client, org_slug
+
+    def body(self, model: str, data: dict):
+        return getattr(importlib.import_module(f"{self.package.__name__}.models"), model).from_dict(data)
+
+    def raw(self, operation: str, **kwargs):
+        import inspect
+
+        module = importlib.import_module(f"{self.package.__name__}.api.v1.{operation}")
+        if "org_slug" in inspect.signature(module.sync_detailed).parameters:
+            kwargs.setdefault("org_slug", self.org_slug)
+        return module.sync_detailed(client=self.client, **kwargs)
+
+    def __call__(self, operation: str, **kwargs):
+        response = self.raw(operation, **kwargs)
+        assert 200 <= response.status_code < 300, (operation, response.status_code, response.content[:800])
+        if response.status_code != 204:
+            assert response.parsed is not None, (
+                f"{operation}: réponse {response.status_code} absente du schéma"
+            )
+        return _plain(response.parsed)
+
+
+def _plain(value):
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    return value

@@ -167,3 +167,20 @@ def test_dossier_list_filters_by_candidate(api, referentiels):  # noqa: F811
     }
     by_iso = api.get("/api/v1/o/centre-a/dossiers/?naissance=1998-03-14").json()
     assert by_iso["count"] == 2
+
+
+def test_dossier_list_searches_names(api, referentiels):  # noqa: F811
+    # Found by the walk of the declared filters: ?q= answered 500 (« missing FROM-clause entry
+    # for table candidates_candidate ») once the list counted through a LIMITed subquery.
+    candidate = _candidate(api, date_naissance="1998-03-14")
+    api.post(
+        "/api/v1/o/centre-a/dossiers/",
+        {
+            "candidate": candidate["id"],
+            "referentiel": "RNCP36390",
+            "voie_acces": "FORMATION_INITIALE_APPRENTISSAGE",
+        },
+        format="json",
+    )
+    assert api.get("/api/v1/o/centre-a/dossiers/?q=durand").json()["count"] == 1
+    assert api.get("/api/v1/o/centre-a/dossiers/?q=zzz").json()["count"] == 0

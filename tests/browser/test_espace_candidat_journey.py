@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -63,6 +64,20 @@ def _clean(page, where):
     assert violations == [], (where, violations)
 
 
+def in_thread(fn):
+    """PDF sealing (pyHanko) runs asyncio.run(): not in this thread, where Playwright's loop runs."""
+    from django.db import connection
+
+    def run():
+        try:
+            return fn()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result()
+
+
 def _code_from_mail(to: str) -> str:
     body = [m for m in mail.outbox if m.to == [to]][-1].body
     return re.search(r"^\s*([A-Z0-9-]{6,9})\s*$", body, re.M).group(1)
@@ -70,23 +85,35 @@ def _code_from_mail(to: str) -> str:
 
 def test_candidate_journey(browser, live_server, org_a, alice, referentiels, panel):  # noqa: F811
     rncp = referentiels["rncp"]
-    with tenant_context(org_a):
-        dossier = inscribed_dossier(alice, rncp, nom_naissance="Martin", prenom1="Camille", email=EMAIL)
-        dossier = cs.dossier_update(dossier=dossier, by=alice, amenagement_tiers_temps=True)
-        session = es.session_create(by=alice, referentiel=rncp, intitule="Session de mai 2026", lieu="Lyon")
-        epreuve = es.epreuve_create(
-            session=session,
-            by=alice,
-            intitule="Étude de cas — bloc 1",
-            date=dt.date(2026, 5, 20),
-            heure_debut=dt.time(14, 0),
-            duree_minutes=240,
-            lieu="CCI Campus Lyon",
-            bloc=rncp.blocs.get(code="RNCP36390BC01"),
-        )
-        es.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
-        es.convocations_send(epreuve=epreuve, by=alice, today=dt.date(2026, 4, 1))
 
+    def convoke():
+        with tenant_context(org_a):
+            return _convoke(alice, rncp)
+
+    dossier = in_thread(convoke)
+    _journey(browser, live_server, org_a, alice, rncp, panel, dossier)
+
+
+def _convoke(alice, rncp):
+    dossier = inscribed_dossier(alice, rncp, nom_naissance="Martin", prenom1="Camille", email=EMAIL)
+    dossier = cs.dossier_update(dossier=dossier, by=alice, amenagement_tiers_temps=True)
+    session = es.session_create(by=alice, referentiel=rncp, intitule="Session de mai 2026", lieu="Lyon")
+    epreuve = es.epreuve_create(
+        session=session,
+        by=alice,
+        intitule="Étude de cas — bloc 1",
+        date=dt.date(2026, 5, 20),
+        heure_debut=dt.time(14, 0),
+        duree_minutes=240,
+        lieu="CCI Campus Lyon",
+        bloc=rncp.blocs.get(code="RNCP36390BC01"),
+    )
+    es.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
+    es.convocations_send(epreuve=epreuve, by=alice, today=dt.date(2026, 4, 1))
+    return dossier
+
+
+def _journey(browser, live_server, org_a, alice, rncp, panel, dossier):  # noqa: F811
     # --- the centre invites the candidate from the candidate's page ---------------------------
     staff_ctx, staff = _context(browser, live_server)
     login(staff, alice.user.email)
@@ -127,6 +154,13 @@ def test_candidate_journey(browser, live_server, org_a, alice, referentiels, pan
     assert pdf.startswith(b"%PDF")
 
     # --- later: evaluated, deliberated, signed; the gestionnaire publishes ----------------------
+    jury, dossier = in_thread(lambda: _deliberate(org_a, alice, rncp, panel, dossier))
+    _after(page, staff, org_a, rncp, jury, dossier)
+    ctx.close()
+    staff_ctx.close()
+
+
+def _deliberate(org_a, alice, rncp, panel, dossier):  # noqa: F811
     with tenant_context(org_a):
         dossier = Dossier.objects.get(pk=dossier.pk)
         grade_rncp(dossier, alice)
@@ -141,7 +175,11 @@ def test_candidate_journey(browser, live_server, org_a, alice, referentiels, pan
         for d in Decision.objects.filter(jury=jury):
             js.decision_record(decision=d, by=panel["pro1@test.local"][0], accept=True)
         pv = js.jury_close(jury=jury, by=panel["presidente@test.local"][0])
-    sign_all(pv, panel)  # the last signature freezes the jury and issues its documents
+        sign_all(pv, panel)  # the last signature freezes the jury and issues its documents
+    return jury, dossier
+
+
+def _after(page, staff, org_a, rncp, jury, dossier):
 
     mail.outbox.clear()
     staff.goto(f"{staff.base}/o/{org_a.slug}/jurys/{jury.public_id}/")
@@ -180,7 +218,7 @@ def test_candidate_journey(browser, live_server, org_a, alice, referentiels, pan
     survey_mail = [m for m in mail.outbox if m.to == [EMAIL]][-1]
     link = re.search(r"(http\S+/espace/enquetes/\S+/)", survey_mail.body).group(1)
     page.goto(page.base + urlparse(link).path)
-    page.get_by_label("En emploi").check()
+    page.get_by_role("radio", name="En emploi").check()
     page.get_by_label(re.compile("en lien avec la certification")).select_option("oui")
     page.get_by_label(re.compile("type de contrat")).select_option("cdi")
     page.get_by_label(re.compile("intitulé du poste")).fill("Assistante de gestion")
@@ -196,11 +234,13 @@ def test_candidate_journey(browser, live_server, org_a, alice, referentiels, pan
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= 392, width
+    wide = page.evaluate(
+        "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 392)"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"
+    )
+    assert width <= 392, (width, wide)
     shot(page, "09-telephone-dossier")
     _clean(page, "téléphone")
     page.goto(page.base + "/espace/")
     assert page.evaluate("() => document.documentElement.scrollWidth") <= 392
     shot(page, "10-telephone-accueil")
-    ctx.close()
-    staff_ctx.close()

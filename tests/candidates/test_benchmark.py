@@ -8,7 +8,7 @@ from django.db import connection
 
 from core.db_roles import as_owner
 from organisations.tenancy import tenant_context
-from tests.candidates.test_pages_and_api import bulk_candidates
+from tests.builders import bulk_candidates
 
 
 def _median_ms(fn, runs=5) -> float:

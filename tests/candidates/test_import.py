@@ -137,7 +137,7 @@ def test_clean_csv_is_checked_then_imported(in_a, alice, cqpm):
         (
             "entreprise_siret",
             "73282932000075",
-            "SIRET « 73282932000075 » invalide : la clé de contrôle (Luhn) ne correspond pas",
+            "SIRET « 73282932000075 » invalide : la clé de contrôle ne correspond pas, un chiffre est sans doute mal recopié",
         ),
         ("referentiel", "RNCP99999", "référentiel inconnu ou non habilité pour ce centre : « RNCP99999 »"),
         ("sexe", "X", "« X » : M ou F attendu"),
@@ -523,7 +523,7 @@ def test_5000_rows_xlsx_with_errors_through_the_celery_worker(
         {
             "row": 2500,
             "column": "entreprise_siret",
-            "message": "SIRET « 73282932000075 » invalide : la clé de contrôle (Luhn) ne correspond pas",
+            "message": "SIRET « 73282932000075 » invalide : la clé de contrôle ne correspond pas, un chiffre est sans doute mal recopié",
         },
         {
             "row": 4998,

@@ -12,32 +12,8 @@ from candidates import rgpd, services
 from candidates.models import Candidate, Dossier, DossierBloc
 from organisations.models import AuditEvent
 from organisations.tenancy import tenant_context
+from tests.builders import bulk_candidates, pdf_upload, pret_dossier
 from tests.candidates.conftest import make_candidate, make_dossier
-from tests.candidates.test_pieces import pdf_upload
-from tests.candidates.test_state_machine import to_pret
-
-
-def bulk_candidates(org, referentiel, n, start=0):
-    """n candidates with one dossier each, written in bulk (fast set-up)."""
-    candidates = Candidate.objects.bulk_create(
-        [
-            Candidate(
-                organisation=org,
-                civilite="M",
-                sexe="M",
-                nom_naissance=f"NOM{i:05d}",
-                prenom1="Jean",
-                naissance_annee=1990,
-            )
-            for i in range(start, start + n)
-        ]
-    )
-    Dossier.objects.bulk_create(
-        [
-            Dossier(organisation=org, candidate=c, referentiel=referentiel, voie_acces="VAE")
-            for c in candidates
-        ]
-    )
 
 
 def count_queries(fn):
@@ -259,7 +235,7 @@ def test_rgpd_export_and_erasure(habilitated, alice, member_factory, client_for,
         assert (candidate.nom_naissance, candidate.email, candidate.naissance_jour) == ("ANONYME", "", None)
         assert not dossier.pieces.exists() and not Dossier.objects.get(pk=dossier.pk).amenagement_tiers_temps
         # A holder keeps the civil status the parchemin needs.
-        holder = to_pret(
+        holder = pret_dossier(
             alice, cqpm, candidate=make_candidate(alice, nom_naissance="Garnier", email="g@example.org")
         )
         holder = services.dossier_deliberate(

@@ -10,9 +10,9 @@ from candidates import services
 from candidates.models import Piece
 from core.errors import ApplicationError
 from organisations.tenancy import tenant_context
+from tests.builders import PDF
 from tests.candidates.conftest import make_dossier
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
     + b"\x00" * 40
@@ -23,10 +23,6 @@ EXE = (
     + b"PE\x00\x00"
     + b"\x00" * 200
 )
-
-
-def pdf_upload(name="rapport.pdf", data=PDF):
-    return SimpleUploadedFile(name, data, content_type="application/pdf")
 
 
 def docx_bytes():

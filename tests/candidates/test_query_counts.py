@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from candidates.models import Entreprise, Tuteur
 from evaluations import services as evaluations_services
 from organisations.tenancy import tenant_context
-from tests.candidates.test_pages_and_api import bulk_candidates
+from tests.builders import bulk_candidates
 
 SIRETS = [
     "73282932000074",

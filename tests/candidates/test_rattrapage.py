@@ -8,13 +8,13 @@ from django.utils import timezone
 from candidates import services
 from candidates.models import Dossier, DossierBloc
 from core.errors import ApplicationError
-from tests.candidates.test_state_machine import to_pret
+from tests.builders import pret_dossier
 
 S = Dossier.Status
 
 
 def partiel(alice, rncp, acquired=("RNCP36390BC01", "RNCP36390BC02"), day=None, **kw):
-    dossier = to_pret(alice, rncp, **kw)
+    dossier = pret_dossier(alice, rncp, **kw)
     return services.dossier_deliberate(
         dossier=dossier, by=alice, decision="partiel", blocs_acquis=list(acquired), date=day
     )
@@ -69,7 +69,7 @@ def test_second_retake_of_a_bloc_is_refused(in_a, alice, rncp):
     for step in (S.INSCRIT, S.EN_EVALUATION):
         retake = services.dossier_transition(dossier=retake, to=step, by=alice)
     from candidates.models import Piece
-    from tests.candidates.test_pieces import pdf_upload
+    from tests.builders import pdf_upload
 
     services.piece_upload(dossier=retake, by=alice, kind=Piece.Kind.RAPPORT, uploaded_file=pdf_upload())
     retake = services.dossier_transition(dossier=retake, to=S.PRET_POUR_JURY, by=alice)
@@ -85,7 +85,7 @@ def test_second_retake_of_a_bloc_is_refused(in_a, alice, rncp):
 
 
 def test_retake_refused_when_certified_or_twice(in_a, alice, rncp, cqpm):
-    certified = to_pret(alice, cqpm)
+    certified = pret_dossier(alice, cqpm)
     certified = services.dossier_deliberate(
         dossier=certified, by=alice, decision="certifie", blocs_acquis=["BLOC-UNIQUE"]
     )
@@ -101,6 +101,6 @@ def test_retake_refused_when_certified_or_twice(in_a, alice, rncp, cqpm):
 
 
 def test_cqpm_without_limits_can_retake(in_a, alice, cqpm):
-    first = services.dossier_deliberate(dossier=to_pret(alice, cqpm), by=alice, decision="ajourne")
+    first = services.dossier_deliberate(dossier=pret_dossier(alice, cqpm), by=alice, decision="ajourne")
     retake = services.dossier_rattrapage_open(dossier=first, by=alice)
     assert retake.blocs_vises.get().acquis is False

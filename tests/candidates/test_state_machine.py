@@ -7,8 +7,8 @@ import pytest
 from candidates import hooks, services
 from candidates.models import Dossier, DossierTransition, Piece
 from core.errors import ApplicationError
+from tests.builders import pdf_upload, pret_dossier
 from tests.candidates.conftest import make_dossier
-from tests.candidates.test_pieces import pdf_upload
 
 S = Dossier.Status
 
@@ -17,16 +17,8 @@ def move(dossier, to, by, reason=""):
     return services.dossier_transition(dossier=dossier, to=to, by=by, reason=reason)
 
 
-def to_pret(alice, referentiel, **kw):
-    dossier = make_dossier(alice, referentiel, **kw)
-    dossier = move(dossier, S.INSCRIT, alice)
-    dossier = move(dossier, S.EN_EVALUATION, alice)
-    services.piece_upload(dossier=dossier, by=alice, kind=Piece.Kind.RAPPORT, uploaded_file=pdf_upload())
-    return move(dossier, S.PRET_POUR_JURY, alice)
-
-
 def test_full_path_is_recorded_with_who_when_why(in_a, alice, cqpm):
-    dossier = to_pret(alice, cqpm)
+    dossier = pret_dossier(alice, cqpm)
     dossier = services.dossier_deliberate(
         dossier=dossier, by=alice, decision="certifie", blocs_acquis=["BLOC-UNIQUE"], reason="Jury du 12/06"
     )
@@ -189,7 +181,7 @@ def test_listener_sees_each_transition(in_a, alice, cqpm):
 def test_illegal_transitions_are_refused_with_a_clear_message(in_a, alice, cqpm, path, to, message):
     if path == [S.DELIBERE]:
         dossier = services.dossier_deliberate(
-            dossier=to_pret(alice, cqpm), by=alice, decision="ajourne", blocs_acquis=[], reason="Jury"
+            dossier=pret_dossier(alice, cqpm), by=alice, decision="ajourne", blocs_acquis=[], reason="Jury"
         )
     else:
         dossier = make_dossier(alice, cqpm)
@@ -206,7 +198,7 @@ def test_illegal_transitions_are_refused_with_a_clear_message(in_a, alice, cqpm,
 
 
 def test_delibere_goes_through_the_jury(in_a, alice, cqpm):
-    dossier = to_pret(alice, cqpm)
+    dossier = pret_dossier(alice, cqpm)
     with pytest.raises(ApplicationError, match="La délibération se fait par le jury"):
         move(dossier, S.DELIBERE, alice)
 
@@ -225,7 +217,7 @@ def test_abandon_needs_a_reason_and_closes(in_a, alice, cqpm, start):
 
 
 def test_abandon_from_pret_pour_jury(in_a, alice, cqpm):
-    dossier = to_pret(alice, cqpm)
+    dossier = pret_dossier(alice, cqpm)
     assert move(dossier, S.ABANDON, alice, reason="Absent").status == S.ABANDON
 
 
@@ -234,7 +226,7 @@ def test_corrections_need_a_reason(in_a, alice, cqpm):
     with pytest.raises(ApplicationError, match="Indiquez le motif pour passer le dossier « Brouillon »"):
         move(dossier, S.BROUILLON, alice)
     assert move(dossier, S.BROUILLON, alice, reason="Erreur de modalité").status == S.BROUILLON
-    dossier = to_pret(alice, cqpm)
+    dossier = pret_dossier(alice, cqpm)
     with pytest.raises(ApplicationError, match="Indiquez le motif pour passer le dossier « En évaluation »"):
         move(dossier, S.EN_EVALUATION, alice)
     assert (
@@ -280,7 +272,7 @@ def test_modalite_must_be_allowed(in_a, alice, rncp, cqpm):
     ],
 )
 def test_deliberation_must_match_the_blocs(in_a, alice, rncp, decision, blocs, message):
-    dossier = to_pret(alice, rncp)
+    dossier = pret_dossier(alice, rncp)
     with pytest.raises(ApplicationError) as exc:
         services.dossier_deliberate(dossier=dossier, by=alice, decision=decision, blocs_acquis=blocs)
     assert message in exc.value.message
@@ -289,7 +281,7 @@ def test_deliberation_must_match_the_blocs(in_a, alice, rncp, decision, blocs, m
 
 def test_partial_validation_may_hold_every_bloc(in_a, alice, rncp):
     # RNCP36390: every bloc kept at ≥ 10/20 but the évaluation professionnelle under its minimum.
-    dossier = to_pret(alice, rncp)
+    dossier = pret_dossier(alice, rncp)
     every = ["RNCP36390BC01", "RNCP36390BC02", "RNCP36390BC03", "RNCP36390BC04"]
     services.dossier_deliberate(dossier=dossier, by=alice, decision="partiel", blocs_acquis=every)
     dossier.refresh_from_db()

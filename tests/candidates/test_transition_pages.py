@@ -7,8 +7,8 @@ from candidates import services
 from candidates.models import Dossier, DossierTransition, Piece
 from candidates.selectors import dossier_grid
 from organisations.tenancy import tenant_context
+from tests.builders import pdf_upload
 from tests.candidates.conftest import make_dossier
-from tests.candidates.test_pieces import pdf_upload
 
 S = Dossier.Status
 

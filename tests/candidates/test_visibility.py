@@ -67,7 +67,7 @@ def test_pieces_follow_the_dossier_rules(assign_first, two_dossiers, evaluateur,
     """A pièce is downloadable by a user of the same centre only if that user may see its
     dossier: an évaluateur gets 404 on a pièce of a dossier not assigned to them, page and API."""
     from candidates.services import piece_upload
-    from tests.candidates.test_pieces import PDF, pdf_upload
+    from tests.builders import PDF, pdf_upload
 
     mine, other = two_dossiers
     own = piece_upload(dossier=mine, by=alice, kind="rapport", uploaded_file=pdf_upload())

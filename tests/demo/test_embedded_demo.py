@@ -32,6 +32,15 @@ with tenant_context(m.organisation):
 """
 
 
+CANDIDATE_SPACE = """
+from accounts.models import User
+from espace_candidat.selectors import own_dossiers_everywhere
+
+centres = own_dossiers_everywhere(User.objects.get(email="candidat@cci-lyon.demo"))
+print("espace", [(c["organisation"].slug, [r["dossier"].decision for r in c["dossiers"]]) for c in centres])
+"""
+
+
 def test_make_demo_builds_on_sqlite_and_the_evaluateur_marks(tmp_path):
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DATABASE_MIGRATE_URL", "REDIS_URL")
@@ -56,3 +65,5 @@ def test_make_demo_builds_on_sqlite_and_the_evaluateur_marks(tmp_path):
     manage("migrate", "--noinput")
     assert "superadmin@demo.demo" in manage("demo_seed")
     assert "marked acquis" in manage("shell", "-c", MARK_AS_EVALUATEUR)
+    # the demo candidate reads their own certified dossier in their space
+    assert "espace [('cci-campus-lyon', ['certifie'])]" in manage("shell", "-c", CANDIDATE_SPACE)

@@ -52,9 +52,9 @@ def test_parchemin_carries_every_legal_mention(org_a, cci):
         "Assistant(e) de gestion et d’administration d’entreprise – Office Manager junior",
         "Niveau 5 de la nomenclature nationale des certifications professionnelles",
         "niveau 5 du cadre européen des certifications (CEC)",
-        "sous le code RNCP36390 par décision du directeur général de France compétences en date du 29/03/2022, "
+        "sous le numéro RNCP36390 par décision du directeur général de France compétences en date du 29/03/2022, "
         "pour une durée de 3 ans",
-        "Code NSF : 324",
+        "Spécialité de formation (NSF) : 324",
         f"Délivré à Lyon, le {doc.issued_on:%d/%m/%Y}",
         f"N° {doc.number}",
         doc.verification_code_display,
@@ -188,8 +188,8 @@ def test_revocation_updates_the_public_registry(org_a, cci, admin_a):
     record = VerificationRecord.objects.get(code=doc.verification_code)
     # Issue 13, point 8: the public registry holds a fixed category, never the free-text reason.
     assert record.status == "revoked" and record.revocation_reason == "Retrait décidé par l'organisme"
-    doc.refresh_from_db()
-    assert doc.revocation_reason == "Fraude établie après délivrance"  # kept internally
+    with tenant_context(org_a):
+        assert IssuedDocument.objects.get(pk=doc.pk).revocation_reason == "Fraude établie après délivrance"
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "abc"])

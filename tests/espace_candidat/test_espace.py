@@ -152,8 +152,9 @@ def test_results_as_seed_004_allows_then_publication_tells_each_candidate(
     client.force_login(user)
     url = reverse("espace_dossier", kwargs={"org_slug": org_a.slug, "dossier_id": admis.public_id})
     before = client.get(url).content.decode()
-    assert "Contrôle continu" in before and "60" in before  # BC01 contrôle continu 60
-    assert "80" not in before  # BC01 épreuves 80: never
+    marks = lambda html: re.findall(r"<td[^>]*>\s*([0-9]+(?:[.,][0-9]+)?)\s*</td>", html)  # noqa: E731
+    # BC01..BC04 contrôle continu 60, 40, 40, 35 shown; their épreuves 80, 60, 50, 50 never
+    assert "Contrôle continu" in before and marks(before) == ["60,00", "40,00", "40,00", "35,00"]
     assert "Certifié" not in before and "apparaîtra ici dès la publication" in before
 
     mail.outbox.clear()
@@ -179,7 +180,9 @@ def test_results_as_seed_004_allows_then_publication_tells_each_candidate(
 
     after = client.get(url).content.decode()
     assert "Décision du jury du 12/06/2026 : Certifié" in after
-    assert "80" not in after  # still no épreuve mark (RNCP36390 keeps them confidential)
+    # still no épreuve mark (RNCP36390 keeps them confidential): the contrôle continu column only
+    shown = [float(m.replace(",", ".")) for m in marks(after)]
+    assert shown and set(shown) <= {60.0, 40.0, 35.0}, shown
     # the certified dossier's follow-up surveys are scheduled, 6 months and 2 years on
     admis.refresh_from_db()
     enquetes = {e.kind: e.due_on for e in Enquete.objects.filter(dossier=admis)}
@@ -272,13 +275,35 @@ def test_rattrapage_request_within_window_then_centre_opens_it(sitting, alice, o
     client.force_login(user)
     url = reverse("espace_rattrapage", kwargs={"org_slug": org_a.slug, "dossier_id": partiel.public_id})
     assert client.get(url).status_code == 200
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    fake = SimpleUploadedFile("certificat.pdf", b"MZ\x90\x00 exe", "application/pdf")
+    bad = client.post(url, {"motif": "certificat_medical", "justification": "Hospitalisée.", "file": fake})
+    assert bad.status_code == 400 and "programme exécutable" in bad.content.decode()
+    certificat = SimpleUploadedFile("certificat.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")
     response = client.post(
-        url, {"motif": "certificat_medical", "justification": "Hospitalisée la veille de l'épreuve."}
+        url,
+        {
+            "motif": "certificat_medical",
+            "justification": "Hospitalisée la veille de l'épreuve.",
+            "file": certificat,
+        },
     )
     assert response.status_code == 302
     from espace_candidat.models import RattrapageRequest
 
     req = RattrapageRequest.objects.get()
+    assert req.justificatif_nom == "certificat.pdf" and req.justificatif_type == "application/pdf"
+    staff = Client()
+    staff.force_login(alice.user)
+    listing = staff.get(reverse("espace_centre_requests", kwargs={"org_slug": org_a.slug})).content.decode()
+    assert "Justificatif : certificat.pdf" in listing
+    justificatif = staff.get(
+        reverse(
+            "espace_rattrapage_justificatif", kwargs={"org_slug": org_a.slug, "rattrapage_id": req.public_id}
+        )
+    )
+    assert b"".join(justificatif.streaming_content).startswith(b"%PDF")
     services.rattrapage_decide(request=req, by=alice, accept=True)
     assert Dossier.objects.filter(previous_attempt=partiel, attempt=2).exists()
     # the certified candidate has no rattrapage to ask
@@ -444,3 +469,66 @@ def test_reissued_document_tells_the_candidate_once(
     assert len(reissued) == 1 and "ré-édité" in reissued[0].subject
     assert "même numéro, même code de vérification" in reissued[0].body
     assert CandidateNotification.objects.filter(kind="document").count() == 1
+
+
+def test_beat_dispatch_runs_the_follow_up_per_centre(
+    sitting, alice, org_a, org_b, django_capture_on_commit_callbacks, settings
+):
+    """Celery beat « suivi-candidats » fans out one task per centre; each sends what is due."""
+    from django.utils import timezone
+
+    from espace_candidat.tasks import followup_dispatch
+
+    assert (
+        settings.CELERY_BEAT_SCHEDULE["suivi-candidats"]["task"] == "espace_candidat.tasks.followup_dispatch"
+    )
+    jury, admis, partiel = sitting
+    js.jury_results_publish(jury=jury, by=alice)
+    invite(org_a, admis.candidate, alice)
+    Enquete.objects.filter(dossier=admis, kind="6m").update(due_on=timezone.localdate())
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert followup_dispatch() >= 2  # centres A and B (each in its own tenant)
+    sent = [m for m in mail.outbox if m.to == ["lea.admis@test.local"]]
+    assert len(sent) == 1 and "situation 6 mois" in sent[0].subject
+    assert Enquete.objects.get(dossier=admis, kind="6m").sent_at is not None
+    assert Enquete.objects.get(dossier=admis, kind="2a").sent_at is None
+
+
+def test_rapport_deadline_notice_is_optional(
+    in_a, alice, referentiels, org_a, django_capture_on_commit_callbacks
+):
+    from django.utils import timezone
+
+    from tests.evaluations.conftest import inscribed_dossier
+
+    today = timezone.localdate()
+    dossier = inscribed_dossier(alice, referentiels["rncp"], email="rapport@test.local")
+    from candidates.services import dossier_update
+
+    dossier_update(dossier=dossier, by=alice, date_remise_rapport=today + dt.timedelta(days=5))
+    invite(org_a, dossier.candidate, alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadlines_notify(today=today) == 1
+        assert services.deadlines_notify(today=today) == 0  # once per date
+    (notice,) = mail.outbox
+    assert notice.body.startswith("Bonjour Madame DURAND,") and "Désabonnez-vous" in notice.body
+    # the dossier page lists the deadline
+    user = CandidateAccess.objects.get(candidate=dossier.candidate).user
+    client = Client()
+    client.force_login(user)
+    page = client.get(
+        reverse("espace_dossier", kwargs={"org_slug": org_a.slug, "dossier_id": dossier.public_id})
+    )
+    assert (
+        f"Remise du rapport : avant le {(today + dt.timedelta(days=5)):%d/%m/%Y} (dans 5 jours)"
+        in page.content.decode()
+    )
+    # unsubscribed: the next deadline is not e-mailed
+    services.unsubscribe(services.unsubscribe_token(user))
+    dossier_update(dossier=dossier, by=alice, date_remise_rapport=today + dt.timedelta(days=6))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadlines_notify(today=today) == 0
+    assert mail.outbox == []

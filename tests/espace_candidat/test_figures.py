@@ -183,3 +183,28 @@ def test_centre_follow_up_page_and_transmit_button(figures_world, alice, org_a):
         {"code": "RNCP36390", "annee": YEAR},
     )
     assert response.status_code == 302 and Transmission.objects.count() == 1
+
+
+def test_another_certificateur_reads_none_of_these_transmissions(figures_world, alice, referentiels):
+    """The oversight policy admits a transmission only for the certificateur's own référentiels."""
+    services.figures_transmit(by=alice, code="RNCP36390", annee=YEAR)
+    uimm = referentiels["cqpm"].certificateur
+    rows = oversight.insertion_figures(certificateur=uimm)
+    assert all(r["centres_transmis"] == 0 for r in rows)
+
+
+def test_oversight_policy_hides_other_certifications_transmissions_in_the_database(
+    figures_world, alice, referentiels, org_a
+):
+    """Under UIMM's oversight the ORM scope includes centre A (UIMM habilitated it for its CQPM):
+    only the row-level policy keeps CCI France's transmission out of sight (no filter on the
+    référentiel in this query)."""
+    from certificateur.oversight import oversight_context
+
+    services.figures_transmit(by=alice, code="RNCP36390", annee=YEAR)
+    uimm, cci = referentiels["cqpm"].certificateur, referentiels["rncp"].certificateur
+    # as the certificateur pages run: in the certificateur's own tenant, then its oversight
+    with tenant_context(uimm), oversight_context(uimm):
+        assert Transmission.objects.count() == 0
+    with tenant_context(cci), oversight_context(cci):
+        assert Transmission.objects.count() == 1

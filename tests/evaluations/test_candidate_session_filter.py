@@ -1,13 +1,13 @@
 """The candidate list filters by session d'examen (page, API, export); a malformed session is a message."""
 
 from evaluations import services
+from tests.builders import bloc_epreuve
 from tests.evaluations.conftest import inscribed_dossier
-from tests.evaluations.test_audit_fixes import _bloc_epreuve
 
 
 def test_candidate_list_filters_by_session(in_a, alice, referentiels, client_for, api_for):
     ref = referentiels["rncp"]
-    epreuve = _bloc_epreuve(alice, ref)
+    epreuve = bloc_epreuve(alice, ref)
     sitting = inscribed_dossier(alice, ref, nom_naissance="Convoque")
     inscribed_dossier(alice, ref, nom_naissance="Ailleurs")
     services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[sitting])

@@ -176,12 +176,12 @@ def test_unjustified_absence_on_capacites_and_justified_absence_opens_make_up(in
 
 
 def test_fraud_invalidates_the_session(in_a, alice, referentiels):
-    from tests.evaluations.test_results import FULL, _grade_rncp
+    from tests.builders import RNCP_FULL, rncp_results
 
     ref = referentiels["rncp"]
     epreuve = _rncp_epreuve(alice, ref)
     dossier = inscribed_dossier(alice, ref)
-    _grade_rncp(dossier, alice, blocs=FULL)
+    rncp_results(dossier, alice, blocs=RNCP_FULL)
     [i] = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     with pytest.raises(ApplicationError, match="procès-verbal"):
         services.incident_record(inscription=i, by=alice, kind="fraude", pv="", contreseing="refus")
@@ -214,10 +214,10 @@ def test_fraud_invalidates_the_session(in_a, alice, referentiels):
     ],
 )
 def test_absence_penalties_of_seed_004(in_a, alice, referentiels, taux, penalite, apres):
-    from tests.evaluations.test_results import FULL, _grade_rncp
+    from tests.builders import RNCP_FULL, rncp_results
 
     dossier = inscribed_dossier(alice, referentiels["rncp"])
-    _grade_rncp(dossier, alice, blocs=FULL, tuteur=40)
+    rncp_results(dossier, alice, blocs=RNCP_FULL, tuteur=40)
     services.suivi_update(dossier=dossier, by=alice, taux_absence=taux)
     inputs = engine_inputs([dossier])[dossier.pk]
     e = propose(

@@ -505,11 +505,11 @@ def test_dashboard_panels(org_a, alice, client_for, cqpm_epreuve, member_factory
 
 
 def test_dossier_results_page_shows_history_penalty_and_validation(org_a, alice, client_for, referentiels):
-    from tests.evaluations.test_results import FULL, _grade_rncp
+    from tests.builders import RNCP_FULL, rncp_results
 
     with tenant_context(org_a):
         dossier = inscribed_dossier(alice, referentiels["rncp"])
-        _grade_rncp(dossier, alice, blocs=FULL, tuteur=40, validate=False)
+        rncp_results(dossier, alice, blocs=RNCP_FULL, tuteur=40, validate=False)
     client = client_for(alice)
     url = f"/o/centre-a/evaluations/dossiers/{dossier.public_id}/resultats/"
     assert client.post(url, {"action": "suivi", "taux_absence": "3.2"}).status_code == 302

@@ -13,29 +13,8 @@ from evaluations.readiness import missing_results
 from evaluations.selectors import engine_inputs
 from evaluations.services import resultat_record, resultat_validate, suivi_update
 from referentiels.regles import propose
+from tests.builders import RNCP_FULL, rncp_results
 from tests.evaluations.conftest import inscribed_dossier
-
-
-def _grade_rncp(dossier, alice, *, blocs, ecrit=100, oral=60, tuteur=40, validate=True):
-    ref = dossier.referentiel
-    for code, (cc, ep) in blocs.items():
-        r = resultat_record(
-            dossier=dossier, by=alice, bloc=ref.blocs.get(code=code), controle_continu=cc, epreuves=ep
-        )
-        if validate:
-            resultat_validate(resultat=r, by=alice)
-    for comp, pts in (("ecrit", ecrit), ("oral", oral), ("tuteur", tuteur)):
-        r = resultat_record(dossier=dossier, by=alice, composante=comp, points=pts)
-        if validate:
-            resultat_validate(resultat=r, by=alice)
-
-
-FULL = {
-    "RNCP36390BC01": (60, 80),
-    "RNCP36390BC02": (40, 60),
-    "RNCP36390BC03": (40, 50),
-    "RNCP36390BC04": (35, 50),
-}
 
 
 def test_cqpm_results_feed_the_engine(in_a, alice, referentiels):
@@ -58,7 +37,7 @@ def test_cqpm_results_feed_the_engine(in_a, alice, referentiels):
 
 def test_rncp_points_feed_the_engine_with_penalty(in_a, alice, referentiels):
     dossier = inscribed_dossier(alice, referentiels["rncp"])
-    _grade_rncp(dossier, alice, blocs=FULL)
+    rncp_results(dossier, alice, blocs=RNCP_FULL)
     suivi_update(dossier=dossier, by=alice, taux_absence="3.2")
     inputs = engine_inputs([dossier])[dossier.pk]
     proposition = propose(
@@ -115,7 +94,7 @@ def test_history_is_kept_and_append_only(in_a, alice, referentiels):
 
 def test_readiness_guard_blocks_until_results_are_validated(in_a, alice, referentiels):
     dossier = inscribed_dossier(alice, referentiels["rncp"])
-    _grade_rncp(dossier, alice, blocs=FULL, validate=False)
+    rncp_results(dossier, alice, blocs=RNCP_FULL, validate=False)
     with pytest.raises(ApplicationError) as exc:
         dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=alice)
     assert "Bloc RNCP36390BC01 : résultat non validé." in exc.value.message
@@ -130,7 +109,7 @@ def test_readiness_guard_blocks_until_results_are_validated(in_a, alice, referen
 def test_engine_inputs_query_count_is_constant(in_a, alice, referentiels, django_assert_num_queries):
     dossiers = [inscribed_dossier(alice, referentiels["rncp"], nom_naissance=f"N{i}") for i in range(3)]
     for d in dossiers:
-        _grade_rncp(d, alice, blocs=FULL)
+        rncp_results(d, alice, blocs=RNCP_FULL)
     ids = [d.pk for d in dossiers]
     # Seven queries whatever the number of dossiers: the dossiers, their référentiels' règles,
     # blocs, capacités, results, suivis, carried blocs.

@@ -12,7 +12,8 @@ from evaluations.readiness import readiness_reasons
 from evaluations.selectors import engine_inputs
 from evaluations.services import resultat_record, resultat_validate
 from organisations.tenancy import tenant_context
-from tests.juries.conftest import grade_rncp, ready_dossier
+from tests.builders import rncp_partiel_first_attempt
+from tests.juries.conftest import ready_dossier
 
 S = Dossier.Status
 WEAK = {
@@ -23,23 +24,10 @@ WEAK = {
 }
 
 
-def _first_attempt(alice, rncp, **grading):
-    def grade(dossier, by):
-        grade_rncp(dossier, by, blocs=WEAK, **grading)
-
-    dossier = ready_dossier(alice, rncp, grade=grade)
-    return candidates_services.dossier_deliberate(
-        dossier=dossier,
-        by=alice,
-        decision="partiel",
-        blocs_acquis=["RNCP36390BC01", "RNCP36390BC02", "RNCP36390BC04"],
-    )
-
-
 @pytest.mark.parametrize("taux", [None, 4])
 def test_retake_keeps_the_tuteur_grade_and_the_engine_reads_it(in_a, alice, referentiels, taux):
     rncp = referentiels["rncp"]
-    first = _first_attempt(alice, rncp, tuteur=42, taux_absence=taux)
+    first = rncp_partiel_first_attempt(alice, rncp, tuteur=42, taux_absence=taux)
     retake = candidates_services.dossier_rattrapage_open(dossier=first, by=alice)
     assert not Resultat.objects.filter(dossier=retake).exists()  # a brouillon holds no result
     retake = candidates_services.dossier_transition(dossier=retake, to=S.INSCRIT, by=alice)
@@ -70,7 +58,7 @@ def test_retake_keeps_the_tuteur_grade_and_the_engine_reads_it(in_a, alice, refe
 
 def test_no_grade_to_keep_and_no_double_carry(in_a, alice, referentiels):
     rncp = referentiels["rncp"]
-    first = _first_attempt(alice, rncp)
+    first = rncp_partiel_first_attempt(alice, rncp)
     Resultat.objects.filter(dossier=first, composante="tuteur").update(
         valide=False
     )  # not validated: nothing kept

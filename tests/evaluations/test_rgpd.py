@@ -9,12 +9,12 @@ from candidates.models import Dossier
 from evaluations import services
 from evaluations.models import InscriptionEpreuve, Resultat
 from organisations.models import AuditEvent
+from tests.builders import bloc_epreuve
 from tests.evaluations.conftest import inscribed_dossier
-from tests.evaluations.test_audit_fixes import _bloc_epreuve
 
 
 def _evaluated(alice, ref):
-    epreuve = _bloc_epreuve(alice, ref)
+    epreuve = bloc_epreuve(alice, ref)
     dossier = inscribed_dossier(alice, ref)
     [inscription] = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     services.presence_record(

@@ -137,8 +137,15 @@ RNCP_PANEL = [
 
 @pytest.fixture
 def panel(org_a):
-    """Four jury members of centre A (président, 2 professionnels, représentant), each with TOTP."""
-    return {email: jury_user(org_a, email) for email, *_ in RNCP_PANEL}
+    """Four jury members of centre A (président, 2 professionnels, représentant), each with TOTP;
+    each account holder's own name is the panel's (a PV prints the account's name)."""
+    out = {}
+    for email, nom, prenom, *_ in RNCP_PANEL:
+        membership, secret = jury_user(org_a, email)
+        membership.user.first_name, membership.user.last_name = prenom, nom
+        membership.user.save(update_fields=["first_name", "last_name"])
+        out[email] = (membership, secret)
+    return out
 
 
 def compose_rncp(jury, by, *, panel_rows=RNCP_PANEL, **overrides):

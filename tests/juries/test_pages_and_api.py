@@ -162,24 +162,35 @@ def test_page_lists_composition_failures_and_refuses_to_open(org_a, alice, refer
 def test_member_added_without_account_is_invited_with_jury_role(
     org_a, alice, referentiels, client_for, mailoutbox, django_capture_on_commit_callbacks
 ):
+    """Issue 16 (separation of duties): only an administrator invites a ``jury`` account; a
+    gestionnaire adding an unknown address gets a message, nothing is sent nor written."""
+    from tests.conftest import make_member
+
     with tenant_context(org_a):
         jury = services.jury_create(
             by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon"
         )
     client = client_for(alice)
+    fields = {
+        "email": "nouveau.jure@example.fr",
+        "prenom": "Paul",
+        "nom": "Nouveau",
+        "role": "professionnel",
+        "annees_metier": "4",
+        "annees_inactivite": "0",
+    }
+    url = reverse("jury_member_add", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("jury_member_add", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id}),
-            {
-                "email": "nouveau.jure@example.fr",
-                "prenom": "Paul",
-                "nom": "Nouveau",
-                "role": "professionnel",
-                "annees_metier": "4",
-                "annees_inactivite": "0",
-            },
+        response = client.post(url, fields, follow=True)
+    assert "seul un administrateur peut inviter un membre de jury" in response.content.decode()
+    assert mailoutbox == []
+    with tenant_context(org_a):
+        assert not jury.members.exists()
+    admin = make_member(org_a, "admin", "admin-a@test.local")
+    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
+        services.jury_member_add(
+            jury=jury, by=admin, email=fields["email"], nom="Nouveau", prenom="Paul", role="professionnel"
         )
-    assert response.status_code == 302
     assert len(mailoutbox) == 1 and "Membre de jury" in mailoutbox[0].body
     page = client.get(
         reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})

@@ -26,6 +26,10 @@ CQPM_PANEL = [
 def cqpm_jury(org, alice, cqpm, *, fail: bool):
     """A CQPM jury in deliberation with one candidate (failing one capacité when ``fail``)."""
     panel = {email: jury_user(org, email) for email, *_ in CQPM_PANEL}
+    for email, nom, prenom, *_ in CQPM_PANEL:
+        user = panel[email][0].user
+        user.first_name, user.last_name = prenom, nom
+        user.save(update_fields=["first_name", "last_name"])
     jury = services.jury_create(
         by=alice, referentiel=cqpm, intitule="Jury CQPM", date=JURY_DATE, lieu="Salle 2"
     )

@@ -20,6 +20,7 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
+from core.numbers import number_fr  # noqa: E402
 from referentiels import regles  # noqa: E402
 from referentiels.regles import (  # noqa: E402
     BlocAcquisAnterieur,
@@ -175,9 +176,11 @@ def test_module_is_pure_python_without_django_nor_clock():
                 importes.update(alias.name.split(".")[0] for alias in noeud.names)
             elif isinstance(noeud, ast.ImportFrom) and noeud.module:
                 if not noeud.module.startswith("referentiels.regles"):  # its own modules
-                    importes.add(noeud.module.split(".")[0])
+                    importes.add(noeud.module)
         appels |= {n.attr for n in ast.walk(arbre) if isinstance(n, ast.Attribute)}
-    assert importes <= {
+    # core.dates, core.numbers: the kernel's calendar arithmetic and French numbers, themselves
+    # pure (checked below).
+    assert {i.split(".")[0] for i in importes - {"core.dates", "core.numbers"}} <= {
         "__future__",
         "math",
         "collections",
@@ -189,6 +192,11 @@ def test_module_is_pure_python_without_django_nor_clock():
         "typing",
     }
     assert not appels & {"today", "now", "utcnow", "getcontext", "setcontext"}
+    for noyau in ("dates", "numbers"):
+        arbre = ast.parse((Path(_ROOT) / "core" / f"{noyau}.py").read_text(encoding="utf-8"))
+        modules = {a.name for n in ast.walk(arbre) if isinstance(n, ast.Import) for a in n.names}
+        modules |= {n.module for n in ast.walk(arbre) if isinstance(n, ast.ImportFrom)}
+        assert modules <= {"calendar", "datetime", "decimal"}
 
 
 def test_regle_error_shape():
@@ -790,7 +798,7 @@ def test_total_threshold_inclusive(grille, ecrit, total, decision):
     assert p.total_points == total
     assert p.decision == decision
     comparaison = "≥" if decision is Decision.CERTIFIE else "<"
-    assert f"Total {_french._fmt(total)}/1000 {comparaison} 500" in p.raisons
+    assert f"Total {number_fr(total)}/1000 {comparaison} 500" in p.raisons
     if decision is Decision.CERTIFIE:
         assert p.blocs_valides == frozenset(BLOCS)
         assert detail(p, BC01).valide and detail(p, BC01).rattrapage_possible is None
@@ -829,7 +837,7 @@ def test_eliminatory_minimum_per_bloc(grille, bloc, ecart, eliminatoire):
         assert p.blocs_valides == frozenset(BLOCS) - {bloc}
         assert not d.valide
         assert any(
-            r.startswith(f"Bloc {bloc} : {_french._fmt(points)}/{MAX[bloc]} (")
+            r.startswith(f"Bloc {bloc} : {number_fr(points)}/{MAX[bloc]} (")
             and f"minimum {MINIMUM[bloc]} non atteint (note éliminatoire 8/20) : bloc non validé" in r
             for r in p.raisons
         )
@@ -894,8 +902,8 @@ def test_conservation_threshold_per_bloc(grille, bloc, ecart, valide):
     assert detail(p, bloc).valide is valide
     comparaison = "≥" if valide else "<"
     assert any(
-        r.startswith(f"Bloc {bloc} : {_french._fmt(points)}/{MAX[bloc]} (")
-        and f"{comparaison} {_french._fmt(PLANCHER[bloc])} (10/20)" in r
+        r.startswith(f"Bloc {bloc} : {number_fr(points)}/{MAX[bloc]} (")
+        and f"{comparaison} {number_fr(PLANCHER[bloc])} (10/20)" in r
         for r in p.raisons
     )
 

@@ -18,6 +18,7 @@ def _production_env(**extra) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(60),
         DJANGO_ALLOWED_HOSTS="certif.example.org",
+        SITE_URL="https://certif.example.org",
         EMAIL_HOST="smtp.example.org",
         SIGNING_KEY_PATH="/secrets/key.pem",
         SIGNING_CERT_PATH="/secrets/cert.pem",
@@ -75,6 +76,22 @@ def test_production_refuses_to_start_without_its_totp_encryption_key(keys, messa
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode != 0 and message in result.stderr
+
+
+@pytest.mark.parametrize(
+    "site_url",
+    [None, "http://certif.example.org", "https://127.0.0.1:8000", "https://localhost", "certif.example.org"],
+)
+def test_production_refuses_to_start_without_an_https_site_url(site_url):
+    env = _production_env()
+    if site_url is None:
+        env.pop("SITE_URL")
+    else:
+        env["SITE_URL"] = site_url
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0 and "SITE_URL" in result.stderr, result.stderr[-500:]
 
 
 @pytest.mark.django_db

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from candidates import services
 from candidates.models import Piece
 from organisations.tenancy import tenant_context
+from tests.builders import PDF
 from tests.candidates.conftest import certificateurs, cqpm, habilitated, make_dossier, rncp  # noqa: F401,F811 - fixtures
-from tests.candidates.test_pieces import PDF
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_non_ascii_name_is_encoded_per_rfc_5987(habilitated, alice, rncp, client
 BIDI_NAMES = [
     ("rapport\u202efdp.exe.pdf", "rapportfdp.exe.pdf"),  # RIGHT-TO-LEFT OVERRIDE
     ("cv\u2066\u2069\u200b\u200f.pdf", "cv.pdf"),  # isolates, zero width, RLM
-    ("bilan\x1b[31m\x7f.pdf", "bilan[31m.pdf"),  # ESC, DEL
+    ("bilan\x00\x1b[31m\x7f.pdf", "bilan[31m.pdf"),  # NUL (was a 500: PostgreSQL text), ESC, DEL
     ("a\u2028b\u2029c.pdf", "abc.pdf"),  # line and paragraph separators
 ]
 

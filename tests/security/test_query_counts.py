@@ -37,8 +37,8 @@ PINNED: dict[str, int] = {
     "candidats/import/modele.csv": 7,
     "candidats/nouveau/": 7,
     "candidats/pieces/<uuid:piece_id>/": 9,
-    "documents/": 10,
-    "documents/<uuid:public_id>/": 9,
+    "documents/": 11,  # + the batches' human labels (one query per kind of batch: juries, épreuves)
+    "documents/<uuid:public_id>/": 10,
     "documents/<uuid:public_id>/attestation-numerique/": 9,
     "documents/<uuid:public_id>/telecharger/": 8,
     # the candidate's space (own dossier: results, convocations, documents, deadlines, requests)
@@ -49,6 +49,7 @@ PINNED: dict[str, int] = {
     "espace/identite/": 9,
     "espace/mes-donnees.zip": 26,
     "espace-centre/demandes/": 9,
+    "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/": 8,
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
     "espace-centre/suivi/": 10,
     "evaluations/avis/": 8,
@@ -56,7 +57,7 @@ PINNED: dict[str, int] = {
     "evaluations/avis/demandes/": 9,
     "evaluations/dossiers/<uuid:dossier_id>/resultats/": 32,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2)
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
-    "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 12,
+    "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 13,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
     # the « à saisir » filter and counts), then the page's inscriptions with dossiers and candidates
     "evaluations/epreuves/<uuid:epreuve_id>/grille/": 13,
@@ -78,7 +79,8 @@ PINNED: dict[str, int] = {
     "jurys/nouveau/": 8,
     "membres/": 9,
     "referentiels/": 10,
-    "referentiels/<uuid:public_id>/": 15,
+    "referentiels/<uuid:public_id>/": 16,
+    "referentiels/<uuid:public_id>/enregistrement/": 9,
     "referentiels/<uuid:public_id>/capacites/<path:code>/": 11,
     "referentiels/<uuid:public_id>/export/": 15,
     "referentiels/habilitations/": 8,
@@ -100,6 +102,7 @@ PINNED: dict[str, int] = {
     "GET referentiels/imports/{import_id}": 2,
     "GET referentiels/{public_id}/": 14,  # + the tree with ids: blocs, their modalités, capacités, critères, modalités
     "GET referentiels/{public_id}/export": 9,
+    "GET referentiels/{public_id}/enregistrement": 3,
     "GET verifier/{code}": 1,
     "GET ~/audit-events/": 7,
     "GET ~/avis/": 9,
@@ -120,7 +123,7 @@ PINNED: dict[str, int] = {
     "GET ~/entreprises/": 7,
     "GET ~/entreprises/{entreprise_id}/": 6,
     "GET ~/epreuves/{epreuve_id}/": 8,
-    "GET ~/epreuves/{epreuve_id}/emargement/": 10,
+    "GET ~/epreuves/{epreuve_id}/emargement/": 11,
     "GET ~/epreuves/{epreuve_id}/inscriptions/": 10,
     "GET ~/imports/": 7,
     "GET ~/imports/{job_id}/": 6,
@@ -148,6 +151,9 @@ PINNED: dict[str, int] = {
     "GET ~/supervision/resultats/export/{fmt}/": 14,
     "GET ~/tuteurs/": 7,
     "GET ~/tuteurs/{tuteur_id}/": 6,
+    "GET ~/webhook-deliveries/": 7,
+    "GET ~/webhooks/": 7,
+    "GET ~/webhooks/{webhook_id}/": 6,
 }
 
 

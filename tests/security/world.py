@@ -133,7 +133,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         jury2 = js.jury_create(by=gest, referentiel=rncp, intitule="Autre jury", date=JURY_DATE, lieu="Paris")
         member2 = js.jury_member_add(
             jury=jury2,
-            by=gest,
+            by=members["admin"],  # an unknown address: only an administrator invites a jury member
             email=f"autre-jure@{org.slug}.test",
             nom="Autre",
             prenom="Jean",
@@ -146,6 +146,11 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         decision2 = js.jury_dossiers_add(jury=jury2, by=gest, dossiers=[other])[0]
 
         cqpm_dossier = inscribed_dossier(gest, cqpm, nom_naissance="Cqpm")
+        # the évaluateur's candidate has a tuteur of its own: their contacts are the évaluateur's
+        tuteur3 = cs.tuteur_create(
+            by=gest, entreprise=entreprise, nom="Tuteur", prenom="Éva", email=f"tuteur3@{org.slug}.test"
+        )
+        cqpm_dossier = cs.dossier_update(dossier=cqpm_dossier, by=gest, entreprise=entreprise, tuteur=tuteur3)
         session = es.session_create(by=gest, referentiel=cqpm, intitule="Session matrice", lieu="Paris")
         epreuve = es.epreuve_create(
             session=session,
@@ -183,6 +188,16 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         other_enquete = Enquete.objects.create(
             organisation=org, dossier=other, kind="6m", due_on=JURY_DATE, sent_at=timezone.now()
         )
+        from espace_candidat.models import RattrapageRequest
+
+        rattrapage = RattrapageRequest(
+            organisation=org, dossier=dossier, motif="certificat_medical", justification="Hospitalisée."
+        )
+        rattrapage.justificatif.save(
+            "rattrapages/matrice.pdf", SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n"), save=False
+        )
+        rattrapage.justificatif_nom, rattrapage.justificatif_type = "certificat.pdf", "application/pdf"
+        rattrapage.save()
         job = cs.import_job_create(
             by=gest, uploaded_file=SimpleUploadedFile("import.csv", b"nom_naissance;prenom1\n", "text/csv")
         )
@@ -214,6 +229,25 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         reissue.piece.save("acte.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
         reissue.save()
     token = ApiToken.objects.filter(membership=members["admin"]).first()
+    import uuid
+
+    from integrations.models import WebhookDelivery, WebhookEndpoint
+
+    with tenant_context(org):
+        # disabled, and for an event a centre never emits: building the world sends nothing
+        webhook = WebhookEndpoint.objects.create(
+            organisation=org,
+            url="https://si.example.fr/hook",
+            events=["accrochage.rapport_recu"],
+            is_active=False,
+        )
+        delivery = WebhookDelivery.objects.create(
+            organisation=org,
+            endpoint=webhook,
+            event="accrochage.rapport_recu",
+            event_id=uuid.uuid4(),
+            payload={},
+        )
     centre.ids = {
         "candidate_id": dossier.candidate.public_id,
         "dossier_id": dossier.public_id,
@@ -230,10 +264,13 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         "resultat_id": resultat.public_id,
         "job_id": job.public_id,
         "token_id": token.public_id,
+        "webhook_id": webhook.public_id,
+        "delivery_id": delivery.public_id,
         "document_id": document.public_id,
         "document_public_id": document.public_id,
         "enquete_id": enquete.public_id,
         "request_id": reissue.public_id,
+        "rattrapage_id": rattrapage.public_id,
     }
     cqpm_ids = {
         "candidate_id": cqpm_dossier.candidate.public_id,
@@ -257,6 +294,10 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
     # the évaluateur works on the CQPM dossier (their épreuve), the jury member on the RNCP one
     # (their jury, not the other one), the tuteur on their own candidate (not the second tuteur's);
     # the certificateur reads the jury's PV
+    # tuteurs' contacts: only to those working one of the tuteur's dossiers (issue 16)
+    cqpm_ids["tuteur_id"] = tuteur3.public_id
+    rncp_ids["tuteur_id"] = tuteur.public_id
+    other_jury_ids["tuteur_id"] = tuteur2.public_id
     centre.role_ids = {"evaluateur": cqpm_ids, "certificateur": {"document_id": pv.public_id}}
     centre.hidden = {
         "evaluateur": rncp_ids,

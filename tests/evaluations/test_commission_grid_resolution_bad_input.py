@@ -1,4 +1,4 @@
-"""Review of issue 5 (review5): probes of the newest features — the commission d'évaluation page,
+"""The commission d'évaluation page,
 the grid's critères/comment, the double-marking resolution. Each test states the expected
 behaviour (a clear French message and nothing written, 404 across tenants or outside one's
 assignments); a failing one demonstrates a defect."""
@@ -265,10 +265,10 @@ def test_retake_kept_tuteur_grade_cannot_be_marked_again(in_a, alice, referentie
     from candidates import services as candidates_services
     from core.errors import ApplicationError
     from evaluations.services import resultat_record
-    from tests.evaluations.test_retake_tuteur import _first_attempt
+    from tests.builders import rncp_partiel_first_attempt
 
     rncp = referentiels["rncp"]
-    first = _first_attempt(alice, rncp, tuteur=42)
+    first = rncp_partiel_first_attempt(alice, rncp, tuteur=42)
     retake = candidates_services.dossier_rattrapage_open(dossier=first, by=alice)
     retake = candidates_services.dossier_transition(dossier=retake, to=Dossier.Status.INSCRIT, by=alice)
     with pytest.raises(ApplicationError):

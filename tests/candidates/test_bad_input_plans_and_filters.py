@@ -1,4 +1,4 @@
-"""Review probes (branch review34) for issue 4: bad input on the dossier inline validation and
+"""Bad input on the dossier inline validation and
 plan endpoints must give a clear French message and write nothing — never a server error.
 
 Each test failing here demonstrates a defect; keep them once fixed.

@@ -1,4 +1,4 @@
-"""Review probes (branch review34) for issue 3: bad input on the draft editing pages must give a
+"""Bad input on the draft editing pages of a référentiel must give a
 clear French message and write nothing; the pages must keep working afterwards.
 
 Each test failing here demonstrates a defect; keep them once fixed.

@@ -6,7 +6,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Apps contributing demo data, in dependency order; each has ``<app>.demo.seed(stdout)``.
-DEMO_MODULES = ["organisations", "referentiels", "candidates", "evaluations", "juries", "certificateur"]
+DEMO_MODULES = [
+    "organisations",
+    "referentiels",
+    "candidates",
+    "evaluations",
+    "juries",
+    "certificateur",
+    "espace_candidat",
+]
 
 
 class Command(BaseCommand):
@@ -28,3 +36,6 @@ class Command(BaseCommand):
         for email, _first, _last, roles in USERS:
             self.stdout.write(f"  {email:32} " + ", ".join(f"{role.label} @ {slug}" for slug, role in roles))
         self.stdout.write("  superadmin@demo.demo             superutilisateur (/admin/)")
+        self.stdout.write(
+            "  candidat@cci-lyon.demo           candidat @ cci-campus-lyon (code de connexion par e-mail, affiché dans la console)"
+        )

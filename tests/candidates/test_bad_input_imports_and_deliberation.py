@@ -1,4 +1,4 @@
-"""Audited defects of candidates: bad input gets a clear message and writes nothing."""
+"""Bad input on candidates (import files, modalités, deliberation) gets a clear message and writes nothing."""
 
 import io
 import zipfile
@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from candidates import hooks, services
 from candidates.models import Candidate, Dossier, DossierBloc, ImportJob
 from core.errors import ApplicationError
+from tests.builders import pret_dossier
 from tests.candidates.conftest import make_dossier
 from tests.candidates.test_import import GOOD, HEADER, csv_file, xlsx_file
-from tests.candidates.test_state_machine import to_pret
 
 S = Dossier.Status
 
@@ -114,7 +114,7 @@ def test_crafted_non_numeric_modalite_on_the_page_is_a_message(in_a, alice, rncp
 
 
 def test_deliberation_is_all_or_nothing(in_a, alice, rncp):
-    dossier = to_pret(alice, rncp)
+    dossier = pret_dossier(alice, rncp)
 
     def boom(**kwargs):
         raise RuntimeError("listener failure")

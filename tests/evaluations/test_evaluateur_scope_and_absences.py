@@ -1,4 +1,4 @@
-"""Audited defects of evaluations: an évaluateur stays within their épreuves, non-finite marks,
+"""An évaluateur stays within their épreuves, non-finite marks,
 attendance corrections, the tuteur link's login, scheduling checks. Bad input gets a clear
 message and writes nothing."""
 
@@ -19,25 +19,13 @@ from evaluations.models import Convocation, InscriptionEpreuve, Resultat
 from organisations.roles import Role
 from organisations.services import membership_add
 from organisations.tenancy import tenant_context
+from tests.builders import bloc_epreuve, scheduled_epreuve
 from tests.evaluations.conftest import IDENTITY, inscribed_dossier
 
 
 @pytest.fixture
 def eva(org_a, member_factory):
     return member_factory(org_a, Role.EVALUATEUR, "eva@test.local")
-
-
-def _epreuve(session, alice, *, evaluateurs=(), days=60, **target):
-    return services.epreuve_create(
-        session=session,
-        by=alice,
-        intitule="Épreuve",
-        date=timezone.localdate() + dt.timedelta(days=days),
-        heure_debut=dt.time(9),
-        duree_minutes=60,
-        evaluateurs=evaluateurs,
-        **target,
-    )
 
 
 @pytest.fixture
@@ -48,8 +36,8 @@ def cqpm_split(org_a, alice, eva, referentiels):
         ref = referentiels["cqpm"]
         caps = list(ref.capacites.order_by("bloc__order", "order"))
         session = services.session_create(by=alice, referentiel=ref, intitule="Juin", lieu="Paris")
-        mine = _epreuve(session, alice, evaluateurs=[eva.user], capacites=[caps[0].code])
-        theirs = _epreuve(session, alice, capacites=[c.code for c in caps[1:]])
+        mine = scheduled_epreuve(session, alice, evaluateurs=[eva.user], capacites=[caps[0].code])
+        theirs = scheduled_epreuve(session, alice, capacites=[c.code for c in caps[1:]])
         d1 = inscribed_dossier(alice, ref, nom_naissance="Assignee", email="a@example.org")
         d2 = inscribed_dossier(alice, ref, nom_naissance="Etrangere", email="e@example.org")
         services.epreuve_candidats_add(epreuve=mine, by=alice, dossiers=[d1])
@@ -155,7 +143,9 @@ def test_non_finite_mark_in_the_grid_cell_is_a_message(org_a, alice, eva, client
     with tenant_context(org_a):
         ref = referentiels["rncp"]
         session = services.session_create(by=alice, referentiel=ref, intitule="Juin", lieu="Paris")
-        epreuve = _epreuve(session, alice, evaluateurs=[eva.user], bloc=ref.blocs.get(code="RNCP36390BC01"))
+        epreuve = scheduled_epreuve(
+            session, alice, evaluateurs=[eva.user], bloc=ref.blocs.get(code="RNCP36390BC01")
+        )
         dossier = inscribed_dossier(alice, ref)
         services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     client = client_for(eva)
@@ -170,15 +160,10 @@ def test_non_finite_mark_in_the_grid_cell_is_a_message(org_a, alice, eva, client
 # --- 5. an attendance correction clears the absence's zero ------------------------------------------
 
 
-def _bloc_epreuve(alice, ref, code="RNCP36390BC01", **kw):
-    session = services.session_create(by=alice, referentiel=ref, intitule="Juin", lieu="Paris")
-    return _epreuve(session, alice, bloc=ref.blocs.get(code=code), **kw)
-
-
 @pytest.mark.parametrize("now", ["present", "absent_justifie"])
 def test_correcting_an_unjustified_absence_clears_its_zero(in_a, alice, referentiels, now):
     ref = referentiels["rncp"]
-    epreuve = _bloc_epreuve(alice, ref)
+    epreuve = bloc_epreuve(alice, ref)
     dossier = inscribed_dossier(alice, ref)
     [inscription] = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     bloc = ref.blocs.get(code="RNCP36390BC01")
@@ -199,7 +184,7 @@ def test_correcting_an_absence_clears_capacites_and_composantes(in_a, alice, ref
     cqpm = referentiels["cqpm"]
     caps = list(cqpm.capacites.order_by("bloc__order", "order"))
     session = services.session_create(by=alice, referentiel=cqpm, intitule="Juin", lieu="Paris")
-    epreuve = _epreuve(session, alice, capacites=[caps[0].code, caps[1].code])
+    epreuve = scheduled_epreuve(session, alice, capacites=[caps[0].code, caps[1].code])
     dossier = inscribed_dossier(alice, cqpm)
     [inscription] = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[dossier])
     services.presence_record(inscription=inscription, by=alice, presence="absent_non_justifie")
@@ -212,7 +197,7 @@ def test_correcting_an_absence_clears_capacites_and_composantes(in_a, alice, ref
 
     rncp = referentiels["rncp"]
     session = services.session_create(by=alice, referentiel=rncp, intitule="Écrit", lieu="Paris")
-    ecrit = _epreuve(session, alice, composante="ecrit")
+    ecrit = scheduled_epreuve(session, alice, composante="ecrit")
     other = inscribed_dossier(alice, rncp, nom_naissance="Autre")
     [inscription] = services.epreuve_candidats_add(epreuve=ecrit, by=alice, dossiers=[other])
     services.presence_record(inscription=inscription, by=alice, presence="absent_non_justifie")
@@ -332,7 +317,9 @@ def test_tuteur_link_still_signs_in_a_plain_tuteur_account(org_a, alice, referen
     User = get_user_model()
     User.objects.create_user("tuteur@entreprise.fr", "motdepasse-solide-42")
     avis, token = _avis_link(org_a, alice, referentiels)
-    r = client.get(f"/avis/lien/{token}/")
+    r = client.get(f"/avis/lien/{token}/")  # opening the link spends nothing (issue 15)
+    assert r.status_code == 200 and not _logged_in(client)
+    r = client.post(f"/avis/lien/{token}/")
     assert r.status_code == 302 and r["Location"].endswith(f"/avis/{avis.public_id}/")
     assert _logged_in(client)
 
@@ -342,7 +329,7 @@ def test_tuteur_link_still_signs_in_a_plain_tuteur_account(org_a, alice, referen
 
 def test_epreuve_refuses_a_dossier_not_targeting_its_bloc(in_a, alice, referentiels):
     ref = referentiels["rncp"]
-    epreuve = _bloc_epreuve(alice, ref, code="RNCP36390BC01")
+    epreuve = bloc_epreuve(alice, ref, code="RNCP36390BC01")
     candidate = candidates_services.candidate_create(by=alice, **(IDENTITY | {"nom_naissance": "Partiel"}))
     dossier = candidates_services.dossier_create(
         by=alice,
@@ -375,7 +362,7 @@ def test_epreuve_refuses_a_dossier_not_targeting_its_bloc(in_a, alice, referenti
 def test_abandoned_dossiers_are_not_convoked(in_a, alice, referentiels, django_capture_on_commit_callbacks):
     ref = referentiels["cqpm"]
     session = services.session_create(by=alice, referentiel=ref, intitule="Juin", lieu="Paris")
-    epreuve = _epreuve(session, alice, capacites=[c.code for c in ref.capacites.all()])
+    epreuve = scheduled_epreuve(session, alice, capacites=[c.code for c in ref.capacites.all()])
     stays = inscribed_dossier(alice, ref, nom_naissance="Reste", email="reste@example.org")
     leaves = inscribed_dossier(alice, ref, nom_naissance="Part", email="part@example.org")
     inscriptions = services.epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[stays, leaves])

@@ -1,11 +1,12 @@
-"""Fixes of the review of issue 5 (see test_review5_probes.py): the pages and API around them."""
+"""A correcteur does not settle their own disagreement (the commission does), the kept tuteur grade,
+fixed fields of an épreuve, extending an avis request: the pages and API."""
 
 from evaluations.models import CorrectionResolution
 from organisations.tenancy import tenant_context
-from tests.evaluations import test_api_edit_delete, test_review5_probes
+from tests.evaluations import test_api_edit_delete, test_commission_grid_resolution_bad_input
 
 planned = test_api_edit_delete.planned
-disagreement = test_review5_probes.disagreement
+disagreement = test_commission_grid_resolution_bad_input.disagreement
 API = "/api/v1/o/centre-a"
 
 
@@ -58,10 +59,10 @@ def test_kept_tuteur_grade_refused_through_the_api_and_other_composantes_still_m
     from candidates.models import Dossier
     from evaluations.models import Resultat
     from evaluations.services import resultat_record
-    from tests.evaluations.test_retake_tuteur import _first_attempt
+    from tests.builders import rncp_partiel_first_attempt
 
     with tenant_context(org_a):
-        first = _first_attempt(alice, referentiels["rncp"], tuteur=42)
+        first = rncp_partiel_first_attempt(alice, referentiels["rncp"], tuteur=42)
         retake = candidates_services.dossier_rattrapage_open(dossier=first, by=alice)
         retake = candidates_services.dossier_transition(dossier=retake, to=Dossier.Status.INSCRIT, by=alice)
         ecrit = resultat_record(dossier=retake, by=alice, composante="ecrit", points=80)

@@ -1,0 +1,98 @@
+"""Reads of evaluations: results (the engine's inputs for many dossiers in a constant number of queries), the
+évaluateur's grid, sessions and épreuves, avis, the commission d'évaluation."""
+
+from evaluations.selectors.access import (
+    convocation_get,
+    dossiers_assignable,
+    epreuve_get,
+    epreuve_inscriptions,
+    epreuve_list,
+    epreuves_for_evaluateur,
+    inscription_get,
+    rattrapages_a_organiser,
+    resultat_get,
+    session_filter_choices,
+    session_filter_q,
+    session_get,
+    session_list,
+    session_readiness,
+)
+from evaluations.selectors.avis import (
+    avis_for_tuteur,
+    avis_form_rows,
+    avis_get,
+    avis_list,
+    avis_par_critere,
+    evaluateurs_disponibles,
+)
+from evaluations.selectors.cibles import (
+    CC_PREFIX,
+    OPEN_STATUSES,
+    epreuve_cible,
+    epreuve_cibles,
+    resultat_of_cible,
+)
+from evaluations.selectors.commission import (
+    ETAT_LABELS,
+    CommissionRow,
+    commission_rows,
+)
+from evaluations.selectors.grid import (
+    GRID_FILTERS,
+    Grid,
+    GridCell,
+    GridRow,
+    epreuve_grid,
+    epreuve_grid_rows,
+    grid_cell_details,
+    grid_filter,
+)
+from evaluations.selectors.results import (
+    EngineInput,
+    dossier_results_view,
+    engine_inputs,
+    resultats_of,
+)
+
+__all__ = [
+    "CC_PREFIX",
+    "CommissionRow",
+    "ETAT_LABELS",
+    "EngineInput",
+    "GRID_FILTERS",
+    "Grid",
+    "GridCell",
+    "GridRow",
+    "OPEN_STATUSES",
+    "avis_for_tuteur",
+    "avis_form_rows",
+    "avis_get",
+    "avis_list",
+    "avis_par_critere",
+    "commission_rows",
+    "convocation_get",
+    "dossier_results_view",
+    "dossiers_assignable",
+    "engine_inputs",
+    "epreuve_cible",
+    "epreuve_cibles",
+    "epreuve_get",
+    "epreuve_grid",
+    "epreuve_grid_rows",
+    "epreuve_inscriptions",
+    "epreuve_list",
+    "epreuves_for_evaluateur",
+    "evaluateurs_disponibles",
+    "grid_cell_details",
+    "grid_filter",
+    "inscription_get",
+    "rattrapages_a_organiser",
+    "resultat_get",
+    "resultat_of_cible",
+    "resultats_of",
+    "session_filter_choices",
+    "session_filter_q",
+    "session_get",
+    "session_list",
+    "session_readiness",
+]
