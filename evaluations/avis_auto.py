@@ -28,11 +28,12 @@ from referentiels.regles import RegleGrillePoints, regle_parse
 def needs_avis(dossier) -> bool:
     regle = regle_parse(dossier.referentiel.regle)
     if isinstance(regle, RegleGrillePoints):
-        if regle.composante_tuteur() is None:
+        tuteur = regle.composante_tuteur()
+        if tuteur is None:
             return False
         from evaluations.retakes import tuteur_grade_kept
 
-        return not tuteur_grade_kept(dossier=dossier, regle=regle, composante=regle.composante_tuteur().code)
+        return not tuteur_grade_kept(dossier=dossier, regle=regle, composante=tuteur.code)
     return Modalite.objects.filter(
         referentiel_id=dossier.referentiel_id, type=ModaliteType.AVIS_ENTREPRISE
     ).exists()

@@ -151,7 +151,7 @@ def session_table(session) -> dict:
     }
     rows = []
     for d in dossiers:
-        cells = []
+        cells: list[dict[str, object]] = []
         for b, _max in blocs:
             key = (d.pk, b.pk)
             if key not in targets:

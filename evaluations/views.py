@@ -572,9 +572,9 @@ def dossier_results(request, org_slug, dossier_id):
             elif request.POST.get("action") == "fraude":
                 if not membership_can(request, "juries.deliberate"):
                     raise PermissionDenied
-                from juries.sanctions import fraude_statuer
+                from evaluations.hooks import fraud_decide
 
-                sanction = fraude_statuer(
+                sanction = fraud_decide(
                     dossier=dossier,
                     by=request.membership,
                     nature=request.POST.get("nature", ""),
@@ -696,7 +696,7 @@ def dossier_commission(request, org_slug, dossier_id):
 
 
 def _fraud_incidents(dossier) -> list:
-    from juries.sanctions import fraud_incidents
+    from evaluations.selectors import fraud_incidents
 
     return list(fraud_incidents(dossier))
 

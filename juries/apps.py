@@ -29,6 +29,10 @@ class JuriesConfig(AppConfig):
         from juries.sanctions import sanction_guard
 
         register_transition_guard(Dossier.Status.INSCRIT, sanction_guard)
+        from evaluations.hooks import register_fraud_decider
+        from juries.sanctions import fraude_statuer
+
+        register_fraud_decider(fraude_statuer)
 
         # A re-issue after a civil-status correction derives a jury's document again from its jury.
         from documents import hooks as document_hooks

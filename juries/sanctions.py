@@ -20,7 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core.dates import add_months
 from core.errors import ApplicationError
+from evaluations.selectors import fraud_incidents
 from juries.models import Sanction
 from organisations.services import audit_record
 
@@ -46,20 +48,6 @@ def identite_hash(candidate) -> str:
         ]
     )
     return hashlib.sha256(key.encode()).hexdigest()
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    from certificateur.models import add_months
-
-    return add_months(day, months)
-
-
-def fraud_incidents(dossier: Dossier):
-    from evaluations.models import Incident
-
-    return Incident.objects.filter(inscription__dossier=dossier, kind=Incident.Kind.FRAUDE).select_related(
-        "inscription__epreuve"
-    )
 
 
 @transaction.atomic
@@ -98,9 +86,9 @@ def fraude_statuer(*, dossier: Dossier, by, nature: str, motif: str = "", day: d
     )
     suivi.save(update_fields=["fraude", "fraude_motif"])
     fin = (
-        _add_months(day, CARENCE_MOIS)
+        add_months(day, CARENCE_MOIS)
         if nature == Sanction.Nature.FRAUDE
-        else _add_months(day, 12 * INTERDICTION_ANS)
+        else add_months(day, 12 * INTERDICTION_ANS)
     )
     sanction = Sanction.objects.create(
         certificateur_id=dossier.referentiel.certificateur_id,

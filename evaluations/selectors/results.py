@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from referentiels.regles import (
     BlocAcquisAnterieur,
     BlocStructure,
     Regle,
+    RegleGrillePoints,
     ResultatBloc,
     ResultatEvaluationProfessionnelle,
     ResultatsCandidat,
@@ -53,7 +55,7 @@ def _structures(referentiel_ids: set[int]) -> dict[int, Structure]:
     }
 
 
-def _carried_points(dossiers, carried, regles) -> dict[tuple[int, str], object]:
+def _carried_points(dossiers, carried, regles) -> dict[tuple[int, str], Decimal]:
     """``{(dossier_id, bloc code): points}`` of the blocs a retake carries under a points grid:
     the bloc's complete validated mark (contrôle continu + épreuves) in the latest earlier attempt
     of the same candidate for the same référentiel. Seed 004 keeps « le bénéfice des blocs pour
@@ -86,8 +88,9 @@ def _carried_points(dossiers, carried, regles) -> dict[tuple[int, str], object]:
         )
         .order_by("dossier__attempt")
     )
-    best: dict[tuple, list] = defaultdict(list)
+    best: dict[tuple, list[tuple[int, Decimal]]] = defaultdict(list)
     for candidate_id, referentiel_id, attempt, code, cc, ep in rows:
+        assert cc is not None and ep is not None  # filtered above
         best[(candidate_id, referentiel_id, code)].append((attempt, cc + ep))
     out = {}
     for d in wanted:
@@ -245,7 +248,7 @@ def dossier_results_view(*, dossier) -> dict:
 
     avis = AvisEntreprise.objects.filter(dossier=dossier).prefetch_related("capacites__capacite").first()
     libelles = {}
-    if inputs.regle is not None and inputs.regle.par_points:
+    if isinstance(inputs.regle, RegleGrillePoints):
         libelles = {c.code: c.libelle for c in inputs.regle.evaluation_professionnelle.composantes}
     for r in resultats:  # what a person reads: the règle's own words, never a code
         r.libelle_composante = libelles.get(r.composante, r.composante)
