@@ -111,3 +111,15 @@ def test_fraud_not_retained_and_the_jury_page(in_a, alice, referentiels, client_
     assert fraude_statuer(dossier=dossier, by=alice, nature="non_retenue", motif="Doute") is None
     assert not SuiviDossier.objects.get(dossier=dossier).fraude
     assert not Sanction.objects.exists()
+
+
+def test_the_results_page_reaches_the_jury_decision_through_the_hook(in_a, alice, referentiels):
+    """evaluations sits below juries (import-linter layers): the results page's « fraude » action
+    calls evaluations.hooks.fraud_decide, which juries wires to fraude_statuer at start-up."""
+    from evaluations.hooks import fraud_decide
+
+    dossier = _suspected(alice, referentiels["rncp"])
+    sanction = fraud_decide(dossier=dossier, by=alice, nature="fraude", motif="Avéré", day=DAY)
+    assert Sanction.objects.get() == sanction
+    assert sanction.fin == dt.date(2026, 12, 10)  # « après un délai de carence de 6 mois »
+    assert SuiviDossier.objects.get(dossier=dossier).fraude
