@@ -397,6 +397,17 @@ def _targets(dossier: Dossier, row: dict) -> dict:
     return fields
 
 
+BLOC_PARTS = ("controle_continu", "epreuves", "absence_non_justifiee")
+
+
+def _sent_parts_only(fields: dict, raw) -> dict:
+    """Each part of a bloc result is its own value: a part the caller did not send is left out,
+    so the service keeps it as it is (sending only ``controle_continu`` never erases the
+    évaluateur's ``epreuves``)."""
+    raw = raw if hasattr(raw, "keys") else {}
+    return {k: v for k, v in fields.items() if k not in BLOC_PARTS or k in raw}
+
+
 def _visible_dossier(membership, public_id) -> Dossier:
     """The dossier if ``membership`` may see it (évaluateur: their épreuves, jury: their juries), else 404."""
     return dossier_get_visible(public_id=public_id, actor=membership)
@@ -427,7 +438,7 @@ class DossierResultatListCreateView(_ListView):
         dossier = _visible_dossier(self.membership, dossier_id)
         data = ResultatInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = _targets(dossier, data.validated_data)
+        fields = _sent_parts_only(_targets(dossier, data.validated_data), request.data)
         validate = fields.pop("valider")
         with transaction.atomic():
             resultat = services.resultat_record(dossier=dossier, by=self.membership, **fields)
@@ -457,7 +468,8 @@ class ResultatBulkView(TenantAPIView):
             try:
                 fields = dict(row)
                 dossier = dossiers[fields.pop("dossier")]
-                parsed.append(dict(_targets(dossier, fields), dossier=dossier))
+                sent = request.data["resultats"][i]
+                parsed.append(dict(_sent_parts_only(_targets(dossier, fields), sent), dossier=dossier))
             except ApplicationError as exc:
                 errors[i] = exc.message
         if errors:

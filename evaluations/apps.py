@@ -24,9 +24,13 @@ class EvaluationsConfig(AppConfig):
 
         register_session_filter(choices=session_filter_choices, q=session_filter_q)
         from candidates.hooks import register_transition_listener
-        from evaluations.retakes import carry_tuteur_grade
+        from evaluations.retakes import carry_retake_parts, carry_tuteur_grade
 
         register_transition_listener(carry_tuteur_grade)
+        register_transition_listener(carry_retake_parts)
+        from evaluations.avis_auto import request_at_inscription
+
+        register_transition_listener(request_at_inscription)
         from documents.batch_labels import register_batch_labeller
         from evaluations.batch_labels import epreuve_batch_labels
 

@@ -183,3 +183,29 @@ class AvisLinkAcceptForm(InvitationAcceptForm):
 
 
 AVIS_CHOICES = AvisCapacite.Avis.choices
+
+
+class ControleContinuImportForm(forms.Form):
+    """A session's contrôle continu, one line per dossier and one column per bloc (CSV or XLSX)."""
+
+    MAX_BYTES = 5 * 1024 * 1024
+
+    file = forms.FileField(
+        label="Fichier CSV ou XLSX",
+        help_text="Le modèle de cette page : colonne « dossier », puis une colonne par bloc ; une case vide laisse la note telle quelle.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError("Fichier trop volumineux (au plus 5 Mo).")
+        data = upload.read()
+        if data[:4] == b"PK\x03\x04":
+            self.cleaned_data["file_format"] = "xlsx"
+        elif upload.name.lower().endswith((".csv", ".txt")) and b"\x00" not in data[:4096]:
+            self.cleaned_data["file_format"] = "csv"
+        else:
+            raise forms.ValidationError("Format non reconnu : déposez un fichier CSV ou XLSX.")
+        self.cleaned_data["data"] = data
+        return upload

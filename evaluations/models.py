@@ -42,6 +42,20 @@ class Resultat(TenantModel):
     epreuves = models.DecimalField("épreuves", max_digits=7, decimal_places=2, null=True, blank=True)
     points = models.DecimalField("points", max_digits=7, decimal_places=2, null=True, blank=True)
     absence_non_justifiee = models.BooleanField("absence non justifiée", default=False)
+    absence_motif = models.CharField(
+        "absence justifiée par",
+        max_length=20,
+        blank=True,
+        help_text="Motif recevable (seed 004) : certificat médical, arrêt de travail, force majeure justifié.",
+    )
+    absence_piece = models.ForeignKey(
+        "candidates.Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="justificatif d'absence",
+    )
     criteres_observes = models.JSONField("critères observés", default=list, blank=True)
     commentaire = models.TextField(blank=True)
     evaluateur = models.ForeignKey(
@@ -56,6 +70,11 @@ class Resultat(TenantModel):
         "motivation de la commission",
         blank=True,
         help_text="Exigée quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien.",
+    )
+    commission_membres = models.TextField(
+        "membres de la commission d'évaluation",
+        blank=True,
+        help_text="Les membres qui ont statué (noms et qualités), un par ligne.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -258,6 +277,14 @@ class InscriptionEpreuve(TenantModel):
     presence = models.CharField("présence", max_length=20, choices=Presence.choices, blank=True)
     motif_absence = models.CharField("motif d'absence", max_length=20, choices=Motif.choices, blank=True)
     justification = models.TextField("justification", blank=True)
+    justificatif = models.ForeignKey(
+        "candidates.Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="pièce justificative de l'absence",
+    )
     rattrapage_avant = models.DateField("rattrapage à organiser avant le", null=True, blank=True)
     presence_par = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -461,3 +488,50 @@ class AvisCapacite(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.capacite_id}: {self.avis}"
+
+
+class Entretien(TenantModel):
+    """The entretien with the candidate, one of the bases of the commission's decision.
+
+    Seeds 000–002 (CQPM): « L'acquisition de chacune des capacités professionnelles est validée
+    par une commission d'évaluation sur la base : des différentes évaluations, de l'avis de
+    l'entreprise, de l'entretien avec le candidat ». Seed 003 (CQPI): each compétence is evaluated
+    by « Observation en situation de travail » and « Entretien avec les membres du jury
+    d'évaluation ». Recorded with its date, its participants and a conclusion per capacité.
+    """
+
+    dossier = models.ForeignKey("candidates.Dossier", on_delete=models.CASCADE, related_name="entretiens")
+    date = models.DateField("date de l'entretien")
+    participants = models.TextField("participants", help_text="Noms et qualités, un par ligne.")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+
+    def __str__(self) -> str:
+        return f"Entretien du {self.date:%d/%m/%Y}"
+
+
+class EntretienConclusion(TenantModel):
+    """The entretien's conclusion for one capacité (compétence)."""
+
+    class Conclusion(models.TextChoices):
+        ACQUIS = "acquis", "Acquis"
+        NON_ACQUIS = "non_acquis", "Non acquis"
+
+    entretien = models.ForeignKey(Entretien, on_delete=models.CASCADE, related_name="conclusions")
+    capacite = models.ForeignKey("referentiels.Capacite", on_delete=models.PROTECT, related_name="+")
+    conclusion = models.CharField("conclusion", max_length=12, choices=Conclusion.choices)
+    commentaire = models.TextField("commentaire", blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["entretien", "capacite"], name="entretienconclusion_unique"),
+            models.CheckConstraint(
+                condition=Q(conclusion__in=["acquis", "non_acquis"]), name="entretienconclusion_valid"
+            ),
+        ]

@@ -54,8 +54,8 @@ def double_marking_issues(dossier_ids, *, epreuve=None) -> list[tuple[int, str, 
 
 
 def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, list[str]]:
-    """Why each dossier is not ready for the jury (empty list = ready), in 4–6 queries for any number."""
-    from referentiels.regles import regle_parse
+    """Why each dossier is not ready for the jury (empty list = ready), in 4–7 queries for any number."""
+    from referentiels.regles import RegleTousBlocs, regle_parse
 
     dossiers = list(dossiers)
     ids = [d.pk for d in dossiers]
@@ -75,6 +75,9 @@ def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, lis
     capacites: dict[int, list] = defaultdict(list)
     for cap in Capacite.objects.filter(bloc_id__in=bloc_ids).order_by("bloc__order", "order"):
         capacites[cap.bloc_id].append(cap)
+    from evaluations.entretiens import latest_conclusions
+
+    entretiens = None  # read once, only if a dossier needs it (CQPI)
     regles = {}
     out: dict[int, list[str]] = {}
     for d in dossiers:
@@ -94,11 +97,23 @@ def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, lis
             ]
         else:
             done = {r.capacite_id for r in mine if r.kind == Resultat.Kind.CAPACITE}
+            mot = d.referentiel.mot_capacite.capitalize()
             for b in blocs[d.pk]:
                 reasons += [
-                    f"Capacité {cap.code} : résultat non validé."
+                    f"{mot} {cap.code} : résultat non validé."
                     for cap in capacites[b.pk]
                     if cap.pk not in done
+                ]
+            if isinstance(regle, RegleTousBlocs):
+                if entretiens is None:
+                    entretiens = latest_conclusions(ids)
+                # Seed 003: each compétence by « Observation en situation de travail » and
+                # « Entretien avec les membres du jury d'évaluation » — both recorded.
+                reasons += [
+                    f"{mot} {cap.code} : entretien avec le jury d'évaluation non enregistré."
+                    for b in blocs[d.pk]
+                    for cap in capacites[b.pk]
+                    if (d.pk, cap.pk) not in entretiens
                 ]
         out[d.pk] = reasons
     if double_marking and ids:

@@ -4,6 +4,13 @@ professionnelle ». When a retake is inscribed, the previous attempt's validated
 copied to it as a validated result (with the absence rate its penalty was computed from), so the
 rules engine and the readiness guard read it like any other result.
 
+Only the « évaluations de blocs » are passed again, so the rest of the previous attempt is kept
+too: the contrôle continu of each retaken bloc (the modules' evaluations, not the bloc's épreuve)
+is copied into the retake's bloc result, whose épreuves stay to be marked; the écrit and the oral
+of the évaluation professionnelle are kept when it was reached (≥ its minimum) — otherwise the
+candidate presents a new dossier (« En cas d'échec : … présenter un dossier lié à une
+problématique professionnelle ») and they are marked again.
+
 Registered as a dossier transition listener (``candidates.hooks``): the retake is created as a
 brouillon and carries its grade when it becomes ``inscrit``, the first state that holds results.
 """
@@ -86,3 +93,97 @@ def carry_tuteur_grade(*, dossier, from_status, to_status, by: Actor) -> Resulta
             reason += f", avec le taux d'absence de {taux} % qui en fixe la pénalité"
     _history(resultat, {}, by, reason)
     return resultat
+
+
+def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]:
+    """The rest of what a rattrapage keeps (see the module docstring); idempotent."""
+    from candidates.models import Dossier, DossierBloc
+    from evaluations.services._common import _history
+    from referentiels.regles import RegleGrillePoints, propose, regle_parse
+
+    if to_status != Dossier.Status.INSCRIT or not dossier.previous_attempt_id:
+        return []
+    regle = regle_parse(dossier.referentiel.regle)
+    if not isinstance(regle, RegleGrillePoints):
+        return []
+    previous = dossier.previous_attempt
+    out = []
+    retaken = list(
+        DossierBloc.objects.filter(dossier=dossier, acquis_anterieur=False).values_list("bloc_id", flat=True)
+    )
+    mine_blocs = set(
+        Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC).values_list("bloc_id", flat=True)
+    )
+    for old in Resultat.objects.filter(
+        dossier=previous, kind=Resultat.Kind.BLOC, bloc_id__in=retaken, controle_continu__isnull=False
+    ).select_related("bloc"):
+        if old.bloc_id in mine_blocs:
+            continue
+        resultat = Resultat.objects.create(
+            organisation_id=dossier.organisation_id,
+            dossier=dossier,
+            kind=Resultat.Kind.BLOC,
+            bloc=old.bloc,
+            controle_continu=old.controle_continu,
+            evaluateur=old.evaluateur,
+        )
+        _history(
+            resultat,
+            {},
+            by,
+            f"Contrôle continu conservé de la tentative {previous.attempt} "
+            "(rattrapage : seules les évaluations de blocs sont repassées)",
+        )
+        out.append(resultat)
+    from evaluations.selectors import engine_inputs
+
+    inputs = engine_inputs([previous])[previous.pk]
+    day = previous.date_deliberation or dossier.date_inscription
+    try:
+        proposition = propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=day)
+    except ValueError:
+        return out
+    ep = proposition.evaluation_professionnelle
+    if ep is None or not ep.atteinte:
+        return out
+    tuteur = regle.composante_tuteur()
+    codes = [
+        c.code
+        for c in regle.evaluation_professionnelle.composantes
+        if tuteur is None or c.code != tuteur.code
+    ]
+    mine = set(
+        Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.COMPOSANTE).values_list(
+            "composante", flat=True
+        )
+    )
+    for old in Resultat.objects.filter(
+        dossier=previous,
+        kind=Resultat.Kind.COMPOSANTE,
+        composante__in=codes,
+        valide=True,
+        points__isnull=False,
+    ):
+        if old.composante in mine:
+            continue
+        resultat = Resultat.objects.create(
+            organisation_id=dossier.organisation_id,
+            dossier=dossier,
+            kind=Resultat.Kind.COMPOSANTE,
+            composante=old.composante,
+            points=old.points,
+            commentaire=old.commentaire,
+            evaluateur=old.evaluateur,
+            valide=True,
+            valide_par=old.valide_par,
+            valide_le=old.valide_le,
+        )
+        _history(
+            resultat,
+            {},
+            by,
+            f"Note conservée de la tentative {previous.attempt} : évaluation professionnelle atteinte "
+            "(rattrapage : seules les évaluations de blocs sont repassées)",
+        )
+        out.append(resultat)
+    return out

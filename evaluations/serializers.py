@@ -340,6 +340,13 @@ class CommissionInputSerializer(serializers.Serializer):
         default="",
         help_text="obligatoire quand la décision s'écarte des évaluations, de l'avis de l'entreprise ou de l'entretien",
     )
+    membres = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default=None,
+        allow_null=True,
+        help_text="membres de la commission d'évaluation qui statuent (noms et qualités, un par ligne)",
+    )
 
 
 class CommissionAvisSerializer(serializers.Serializer):

@@ -6,6 +6,11 @@ urlpatterns = [
     path("sessions/", views.session_list, name="session_list"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session_detail"),
     path("sessions/<uuid:session_id>/preparation-jury/", views.session_readiness, name="session_readiness"),
+    path(
+        "sessions/<uuid:session_id>/controle-continu/",
+        views.session_controle_continu,
+        name="session_controle_continu",
+    ),
     path("epreuves/<uuid:epreuve_id>/", views.epreuve_detail, name="epreuve_detail"),
     path("epreuves/<uuid:epreuve_id>/candidats/", views.epreuve_candidats, name="epreuve_candidats"),
     path("epreuves/<uuid:epreuve_id>/convocations/", views.epreuve_convocations, name="epreuve_convocations"),

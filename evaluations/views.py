@@ -1,5 +1,7 @@
 """HTML pages of evaluations: parse, call a service or selector, render. Nothing else."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.core.exceptions import PermissionDenied
@@ -13,12 +15,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from candidates.models import Dossier
 from candidates.selectors import dossier_get, dossier_get_visible
 from core.errors import ApplicationError
-from evaluations import selectors, services
+from evaluations import controle_continu, selectors, services
 from evaluations.forms import (
     AVIS_CHOICES,
     AvisExtendForm,
     AvisLinkAcceptForm,
     AvisRequestForm,
+    ControleContinuImportForm,
     ConvocationForm,
     EpreuveForm,
     IncidentForm,
@@ -28,6 +31,7 @@ from evaluations.forms import (
     SuiviForm,
 )
 from evaluations.models import Resultat
+from evaluations.tuteur_note import current_note, tuteur_composante
 from organisations.permissions import membership_can, require_capability
 from organisations.roles import Role
 
@@ -97,8 +101,51 @@ def session_detail(request, org_slug, session_id):
             "epreuves": selectors.epreuve_list(session=session),
             "form": form,
             "rattrapages": selectors.rattrapages_a_organiser(session=session),
+            "has_controle_continu": controle_continu.has_controle_continu(session.referentiel),
         },
         status=400 if form.errors else 200,
+    )
+
+
+@require_capability("sessions.manage")
+@require_http_methods(["GET", "POST"])
+def session_controle_continu(request, org_slug, session_id):
+    """The contrôle continu of every dossier of a session: table, pre-filled template, import
+    with a dry run (per-row errors) before anything is written."""
+    session = selectors.session_get(public_id=session_id)
+    if not controle_continu.has_controle_continu(session.referentiel):
+        return render(
+            request, "evaluations/session_controle_continu.html", {"session": session, "sans_cc": True}
+        )
+    table = controle_continu.session_table(session)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(
+            controle_continu.template_csv(session), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="controle-continu.csv"'
+        return response
+    form = ControleContinuImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = controle_continu.session_import(
+                session=session,
+                by=request.membership,
+                data=form.cleaned_data["data"],
+                file_format=form.cleaned_data["file_format"],
+                dry_run=request.POST.get("action") != "importer",
+            )
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            if report.written:
+                messages.success(request, f"Contrôle continu importé : {report.changed} note(s) modifiée(s).")
+                return redirect("session_controle_continu", org_slug=org_slug, session_id=session.public_id)
+    return render(
+        request,
+        "evaluations/session_controle_continu.html",
+        {"session": session, "table": table, "form": form, "report": report},
+        status=400 if form.errors or (report and (report.error or report.errors)) else 200,
     )
 
 
@@ -500,6 +547,45 @@ def dossier_results(request, org_slug, dossier_id):
                     taux_absence=suivi_form.cleaned_data["taux_absence"],
                 )
                 messages.success(request, "Taux d'absence enregistré.")
+            elif request.POST.get("action") == "controle_continu":
+                if not membership_can(request, "results.record"):
+                    raise PermissionDenied
+                valeurs = {
+                    key[len("cc-") :]: value for key, value in request.POST.items() if key.startswith("cc-")
+                }
+                changed = controle_continu.cc_record_many(
+                    dossier=dossier, by=request.membership, valeurs=valeurs
+                )
+                messages.success(request, f"Contrôle continu enregistré ({changed} bloc(s) modifié(s)).")
+            elif request.POST.get("action") == "note_tuteur":
+                if not membership_can(request, "results.record"):
+                    raise PermissionDenied
+                from evaluations.tuteur_note import note_record
+
+                note_record(
+                    dossier=dossier,
+                    by=request.membership,
+                    points=request.POST.get("points", ""),
+                    pour_le_compte_de=str(dossier.tuteur) if dossier.tuteur_id else "(tuteur non renseigné)",
+                )
+                messages.success(request, "Note du tuteur enregistrée pour son compte.")
+            elif request.POST.get("action") == "fraude":
+                if not membership_can(request, "juries.deliberate"):
+                    raise PermissionDenied
+                from evaluations.hooks import fraud_decide
+
+                sanction = fraud_decide(
+                    dossier=dossier,
+                    by=request.membership,
+                    nature=request.POST.get("nature", ""),
+                    motif=request.POST.get("motif", ""),
+                )
+                messages.success(
+                    request,
+                    f"Décision du jury enregistrée : {sanction.get_nature_display()}, jusqu'au {sanction.fin:%d/%m/%Y}."
+                    if sanction
+                    else "Décision du jury enregistrée : fraude non retenue.",
+                )
             elif request.POST.get("action") == "valider":
                 if not membership_can(request, "results.validate"):
                     raise PermissionDenied
@@ -516,6 +602,12 @@ def dossier_results(request, org_slug, dossier_id):
         suivi_form=suivi_form,
         can_validate=membership_can(request, "results.validate"),
         can_suivi=membership_can(request, "attendance.record"),
+        can_record=membership_can(request, "results.record"),
+        can_statuer_fraude=membership_can(request, "juries.deliberate"),
+        tuteur_composante=tuteur_composante(dossier),
+        note_tuteur=current_note(dossier),
+        incidents_fraude=_fraud_incidents(dossier),
+        cc_rows=controle_continu.cc_rows(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
 
@@ -527,7 +619,35 @@ def dossier_commission(request, org_slug, dossier_id):
 
     dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
     errors = {}
-    if request.method == "POST":
+    entretien_error = ""
+    if request.method == "POST" and request.POST.get("action") == "entretien":
+        from evaluations.entretiens import entretien_record
+
+        try:
+            try:
+                day = dt.date.fromisoformat(request.POST.get("date", ""))
+            except ValueError:
+                raise ApplicationError("Date de l'entretien invalide (jj/mm/aaaa).", field="date") from None
+            codes = [k[len("conclusion-") :] for k in request.POST if k.startswith("conclusion-")]
+            entretien_record(
+                dossier=dossier,
+                by=request.membership,
+                date=day,
+                participants=request.POST.get("participants", ""),
+                conclusions={
+                    code: (
+                        request.POST.get(f"conclusion-{code}", ""),
+                        request.POST.get(f"commentaire-{code}", ""),
+                    )
+                    for code in codes
+                },
+            )
+        except ApplicationError as exc:
+            entretien_error = exc.message
+        else:
+            messages.success(request, "Entretien enregistré.")
+            return redirect("dossier_commission", org_slug=org_slug, dossier_id=dossier.public_id)
+    elif request.method == "POST":
         resultat = selectors.resultat_get(
             dossier=dossier, public_id=request.POST.get("resultat", ""), kind=Resultat.Kind.CAPACITE
         )
@@ -537,12 +657,14 @@ def dossier_commission(request, org_slug, dossier_id):
                 by=request.membership,
                 decision=request.POST.get("decision", ""),
                 motivation=request.POST.get("motivation", ""),
+                membres=request.POST.get("membres", ""),
             )
         except ApplicationError as exc:
             errors[resultat.pk] = exc.message
         else:
             messages.success(
-                request, f"Capacité {resultat.capacite.code} : décision de la commission enregistrée."
+                request,
+                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision de la commission enregistrée.",
             )
             return redirect(
                 reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
@@ -555,13 +677,28 @@ def dossier_commission(request, org_slug, dossier_id):
             row.posted = {
                 "decision": request.POST.get("decision", ""),
                 "motivation": request.POST.get("motivation", ""),
+                "membres": request.POST.get("membres", ""),
             }
     return render(
         request,
         "evaluations/dossier_commission.html",
-        {"dossier": dossier, "candidate": dossier.candidate, "rows": rows, "grid": _is_grid(dossier)},
-        status=400 if errors else 200,
+        {
+            "dossier": dossier,
+            "candidate": dossier.candidate,
+            "rows": rows,
+            "grid": _is_grid(dossier),
+            "entretien_error": entretien_error,
+            "posted": request.POST if entretien_error else {},
+            "today": timezone.localdate(),
+        },
+        status=400 if errors or entretien_error else 200,
     )
+
+
+def _fraud_incidents(dossier) -> list:
+    from evaluations.selectors import fraud_incidents
+
+    return list(fraud_incidents(dossier))
 
 
 def _is_grid(dossier) -> bool:
@@ -657,6 +794,20 @@ def avis_detail(request, org_slug, avis_id):
             raise PermissionDenied("Seul le tuteur donne l'avis de l'entreprise.")
         submit = request.POST.get("action") == "soumettre"
         try:
+            if tuteur_composante(avis.dossier) is not None and not avis.is_submitted:
+                from django.db import transaction
+
+                from evaluations.tuteur_note import note_record
+
+                note = request.POST.get("note_tuteur", "").strip()
+                with transaction.atomic():
+                    if note:
+                        note_record(dossier=avis.dossier, by=request.membership, points=note)
+                    elif submit and current_note(avis.dossier) is None:
+                        raise ApplicationError(
+                            "Attribuez votre note (évaluation tuteur) avant de transmettre l'avis.",
+                            field="note_tuteur",
+                        )
             services.avis_save(
                 avis=avis,
                 by=request.membership,
@@ -691,6 +842,8 @@ def avis_detail(request, org_slug, avis_id):
             "choices": AVIS_CHOICES,
             "editable": can_give and not avis.is_submitted,
             "error": error,
+            "tuteur_composante": tuteur_composante(avis.dossier),
+            "note_tuteur": current_note(avis.dossier),
         },
         status=400 if error else 200,
     )

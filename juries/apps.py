@@ -24,6 +24,15 @@ class JuriesConfig(AppConfig):
 
         register_known_name_provider(jury_member_known_name)
         register_document_visibility("jury", documents_of_jury_member)
+        from candidates.hooks import register_transition_guard
+        from candidates.models import Dossier
+        from juries.sanctions import sanction_guard
+
+        register_transition_guard(Dossier.Status.INSCRIT, sanction_guard)
+        from evaluations.hooks import register_fraud_decider
+        from juries.sanctions import fraude_statuer
+
+        register_fraud_decider(fraude_statuer)
 
         # A re-issue after a civil-status correction derives a jury's document again from its jury.
         from documents import hooks as document_hooks

@@ -7,6 +7,8 @@ jury, its members and its decisions. A later correction is a ``Rectification`` w
 procès-verbal and signatures.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -299,3 +301,52 @@ class Rectification(TenantModel):
     @property
     def nouvelle_label(self) -> str:
         return DECISION_LABELS.get(self.nouvelle_decision, "")
+
+
+class Sanction(models.Model):
+    """A sanction the jury pronounced for a proven fraud or falsification, recorded with the
+    certificateur (not with the centre): any centre that inscribes the same person to this
+    certificateur's certifications is refused while it runs, and learns nothing more than
+    « inscription impossible : sanction en cours ».
+
+    Seed 004, « Fraude aux examens de validation de blocs » : « Tout candidat dont la fraude est
+    avérée voit sa session d'examen invalidée, il ne valide aucun bloc. Pour obtenir la validation
+    totale ou partielle du titre il devra, après un délai de carence de 6 mois, repasser l'ensemble
+    des évaluations de blocs » ; « 9. Falsification : En cas de falsification des résultats le
+    candidat se verra signifier une interdiction d'accès aux diplômes du réseau pour une durée de
+    10 ans. »
+
+    National like a référentiel (no row-level tenancy): it holds no name, only ``identite``, the
+    SHA-256 of the person's folded birth name, first first name and birth date, so a centre can
+    check a person it already knows and cannot list anyone.
+    """
+
+    class Nature(models.TextChoices):
+        FRAUDE = "fraude", "Fraude avérée (délai de carence de 6 mois)"
+        FALSIFICATION = "falsification", "Falsification des résultats (interdiction de 10 ans)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="sanctions"
+    )
+    identite = models.CharField("empreinte de l'identité", max_length=64, db_index=True)
+    nature = models.CharField("nature", max_length=14, choices=Nature.choices)
+    debut = models.DateField("début")
+    fin = models.DateField("fin")
+    centre = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="centre"
+    )
+    dossier_public_id = models.UUIDField("dossier (centre)")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["debut", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(fin__gt=models.F("debut")), name="sanction_fin_after_debut"),
+            models.CheckConstraint(
+                condition=Q(nature__in=["fraude", "falsification"]), name="sanction_nature_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_nature_display()} jusqu'au {self.fin:%d/%m/%Y}"

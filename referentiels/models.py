@@ -77,6 +77,16 @@ class Referentiel(models.Model):
         return f"{self.code} v{self.version} — {self.intitule}"
 
     @property
+    def mot_capacite(self) -> str:
+        """The seed's word for an evaluated unit: « capacité » in a CQPM (seeds 000–002),
+        « compétence » in a CQPI or an RNCP title (seeds 003, 004)."""
+        return "capacité" if self.kind == Kind.CQPM else "compétence"
+
+    @property
+    def mot_capacites(self) -> str:
+        return f"{self.mot_capacite}s"
+
+    @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
 

@@ -221,9 +221,14 @@ def dossier_delete(*, dossier: Dossier, by: Actor) -> None:
 
 
 def allowed_modalites(capacite: Capacite) -> list[Modalite]:
-    """Modalités the référentiel allows for a capacité: its own, else its bloc's (prefetched lists)."""
-    own = list(capacite.modalites.all())
-    return own or list(capacite.bloc.modalites.all())
+    """Modalités the référentiel allows for a capacité: its own, else its bloc's (prefetched lists).
+
+    The avis de l'entreprise is not one to pick: seeds 000–002 make it an input of every
+    capacité's validation (« sur la base : des différentes évaluations, de l'avis de
+    l'entreprise, de l'entretien avec le candidat »), requested for all of them."""
+    own = list(capacite.modalites.all()) or list(capacite.bloc.modalites.all())
+    choosable = [m for m in own if m.type != "avis_entreprise"]
+    return choosable or own
 
 
 def _as_int(value) -> int | None:

@@ -191,6 +191,9 @@ INVITATION_MAX_AGE_DAYS = env_int("INVITATION_MAX_AGE_DAYS", 7)
 AVIS_LINK_MAX_AGE_DAYS = env_int("AVIS_LINK_MAX_AGE_DAYS", 30)
 AVIS_REMINDER_DAYS_BEFORE = env_int("AVIS_REMINDER_DAYS_BEFORE", 7)
 AVIS_REMINDER_INTERVAL_DAYS = env_int("AVIS_REMINDER_INTERVAL_DAYS", 3)
+# Deadline of the avis requested automatically at inscription when the dossier has no date
+# limite de remise du rapport (a centre's setting, not a rule of the seeds).
+AVIS_AUTO_DELAI_JOURS = env_int("AVIS_AUTO_DELAI_JOURS", 60)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français")]

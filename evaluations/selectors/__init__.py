@@ -8,6 +8,7 @@ from evaluations.selectors.access import (
     epreuve_inscriptions,
     epreuve_list,
     epreuves_for_evaluateur,
+    fraud_incidents,
     inscription_get,
     rattrapages_a_organiser,
     resultat_get,
@@ -26,6 +27,7 @@ from evaluations.selectors.avis import (
     evaluateurs_disponibles,
 )
 from evaluations.selectors.cibles import (
+    CC_PREFIX,
     OPEN_STATUSES,
     epreuve_cible,
     epreuve_cibles,
@@ -54,6 +56,7 @@ from evaluations.selectors.results import (
 )
 
 __all__ = [
+    "CC_PREFIX",
     "CommissionRow",
     "ETAT_LABELS",
     "EngineInput",
@@ -81,6 +84,7 @@ __all__ = [
     "epreuve_list",
     "epreuves_for_evaluateur",
     "evaluateurs_disponibles",
+    "fraud_incidents",
     "grid_cell_details",
     "grid_filter",
     "inscription_get",

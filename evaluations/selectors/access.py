@@ -9,6 +9,7 @@ from candidates.selectors import visible_dossiers_q
 from evaluations.models import (
     Convocation,
     Epreuve,
+    Incident,
     InscriptionEpreuve,
     Resultat,
     SessionExamen,
@@ -213,4 +214,11 @@ def session_filter_q(public_id: str):
 
     return Q(
         pk__in=InscriptionEpreuve.objects.filter(epreuve__session__public_id=public_id).values("dossier_id")
+    )
+
+
+def fraud_incidents(dossier):
+    """The PV d'incident for fraud of a dossier's épreuves (what the jury decides on, seed 004)."""
+    return Incident.objects.filter(inscription__dossier=dossier, kind=Incident.Kind.FRAUDE).select_related(
+        "inscription__epreuve"
     )

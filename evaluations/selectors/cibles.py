@@ -2,6 +2,7 @@
 
 from candidates.models import Dossier
 from core.errors import ApplicationError
+from core.natural import natural_sorted
 from evaluations.models import (
     Epreuve,
     Resultat,
@@ -9,23 +10,39 @@ from evaluations.models import (
 from referentiels.models import Capacite
 from referentiels.regles import regle_parse
 
+#: The grid's contrôle-continu column of a bloc épreuve: « cc:<bloc code> ».
+CC_PREFIX = "cc:"
+
 #: A dossier's results can be written while it is inscrit or en évaluation.
 OPEN_STATUSES = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION)
 
 
 def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
-    """What an épreuve marks per candidate: ``[{code, libelle, kind, max}]`` (kind: capacite, bloc, composante)."""
+    """What an épreuve marks per candidate: ``[{code, libelle, kind, max}]`` (kind: capacite, cc, bloc,
+    composante; a bloc épreuve has its contrôle-continu column ``cc`` beside its épreuves' mark)."""
     regle = regle_parse(epreuve.session.referentiel.regle)
     if epreuve.bloc_id:
         grille = regle.bloc(epreuve.bloc.code)
-        return [
+        cibles = []
+        if grille.controle_continu:
+            # seed 004: « Points de contrôle continu » per bloc, entered by the évaluateur too
+            cibles.append(
+                {
+                    "code": f"{CC_PREFIX}{epreuve.bloc.code}",
+                    "libelle": f"Contrôle continu {epreuve.bloc.code}",
+                    "kind": "cc",
+                    "max": grille.controle_continu,
+                }
+            )
+        cibles.append(
             {
                 "code": epreuve.bloc.code,
                 "libelle": f"Épreuves {epreuve.bloc.code}",
                 "kind": "bloc",
                 "max": grille.epreuves,
             }
-        ]
+        )
+        return cibles
     if epreuve.composante:
         comp = next(c for c in regle.evaluation_professionnelle.composantes if c.code == epreuve.composante)
         return [{"code": comp.code, "libelle": comp.libelle, "kind": "composante", "max": comp.points}]
@@ -43,7 +60,7 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
             "kind": "capacite",
             "max": None,
         }
-        for code in epreuve.capacites
+        for code in natural_sorted(epreuve.capacites)  # 1, 2 … 10, never 1, 10, 2
     ]
 
 
@@ -61,7 +78,7 @@ def resultat_of_cible(epreuve: Epreuve, dossier: Dossier, cible: dict, *, lock: 
     qs = Resultat.objects.select_related("capacite").filter(dossier=dossier)
     if lock:
         qs = qs.select_for_update(of=("self",))
-    if cible["kind"] == "bloc":
+    if cible["kind"] in ("bloc", "cc"):
         return qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id).first()
     if cible["kind"] == "composante":
         return qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=cible["code"]).first()

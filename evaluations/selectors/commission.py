@@ -8,6 +8,7 @@ from evaluations.models import (
     AvisCapacite,
     Correction,
     CorrectionResolution,
+    EntretienConclusion,
     InscriptionEpreuve,
     Resultat,
     ResultatChange,
@@ -51,7 +52,7 @@ class CommissionRow:
             if (
                 valeur in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS)
                 and valeur != decision
-                and item.get("epreuve")
+                and (item.get("epreuve") or item.get("entretien"))
             ):
                 out.append(f"de l'entretien (« {ETAT_LABELS[valeur].lower()} »)")
         return out
@@ -61,7 +62,8 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
     """Per targeted capacité: the evaluators' results, the tuteur's avis (favorable / réservé /
     défavorable + comment) and the entretien outcome, if an épreuve or the plan has one. The
     entretien's own value is the mark its épreuve wrote (history) or its double marking.
-    Constant queries (9) whatever the number of capacités."""
+    Entretiens recorded for the commission (date, participants, conclusion) count as well.
+    Constant queries (10) whatever the number of capacités."""
 
     blocs = DossierBloc.objects.filter(dossier=dossier, acquis_anterieur=False).values("bloc_id")
     capacites = (
@@ -113,6 +115,13 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
         m.capacite_id: m.modalite
         for m in DossierModalite.objects.filter(dossier=dossier).select_related("modalite")
     }
+    recorded: dict[int, list] = defaultdict(list)  # entretiens recorded for the commission
+    for c in (
+        EntretienConclusion.objects.filter(entretien__dossier=dossier)
+        .select_related("entretien")
+        .order_by("entretien__date", "entretien__pk", "pk")
+    ):
+        recorded[c.capacite_id].append(c)
     rows = []
     for cap in capacites:
         avis = avis_rows.get(cap.pk)
@@ -147,6 +156,15 @@ def commission_rows(*, dossier, capacite_ids=None) -> list[CommissionRow]:
                         "valeur_label": ETAT_LABELS.get(valeur, "") if valeur else "",
                     }
                 )
+        for c in recorded.get(cap.pk, ()):
+            row.entretien.append(
+                {
+                    "entretien": c.entretien,
+                    "valeur": c.conclusion,
+                    "valeur_label": c.get_conclusion_display(),
+                    "commentaire": c.commentaire,
+                }
+            )
         if not row.entretien and row.modalite is not None and row.modalite.type == ModaliteType.ENTRETIEN:
             row.entretien.append({"planifie": row.modalite})
         rows.append(row)

@@ -13,7 +13,7 @@ from evaluations.models import (
     InscriptionEpreuve,
     Resultat,
 )
-from evaluations.selectors.cibles import OPEN_STATUSES, epreuve_cibles, resultat_of_cible
+from evaluations.selectors.cibles import CC_PREFIX, OPEN_STATUSES, epreuve_cibles, resultat_of_cible
 from referentiels.models import Critere
 
 
@@ -68,10 +68,13 @@ class Grid:
     resolved: set
 
 
-def _grid_value(kind: str, etat: str, epreuves, points) -> str:
+def _grid_value(kind: str, etat: str, epreuves, points, controle_continu=None) -> str:
     if kind == "capacite":
         return etat or ""
-    value = str(epreuves) if kind == "bloc" else str(points or "")
+    if kind == "cc":
+        value = str(controle_continu)
+    else:
+        value = str(epreuves) if kind == "bloc" else str(points or "")
     return "" if value == "None" else value
 
 
@@ -93,7 +96,7 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
     corrections: dict[tuple[int, str], list] = defaultdict(list)
     resolved: set = set()
     if inscriptions:
-        codes = list(kinds)
+        codes = [c.removeprefix(CC_PREFIX) for c in kinds]
         rows = (
             Resultat.objects.filter(dossier__inscriptions_epreuves__epreuve=epreuve)
             .filter(
@@ -112,6 +115,7 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
                 "valide",
                 "commentaire",
                 "criteres_observes",
+                "controle_continu",
             )
         )
         for (
@@ -125,11 +129,15 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
             valide,
             commentaire,
             observes,
+            controle_continu,
         ) in rows:
             code = capacite or bloc or composante
             if code in kinds:
                 value = _grid_value(kinds[code], etat, epreuves, points)
                 values[(dossier_id, code)] = (value, valide, len(observes or []), commentaire)
+            if bloc and f"{CC_PREFIX}{bloc}" in kinds:  # the bloc's contrôle-continu column
+                value = _grid_value("cc", etat, epreuves, points, controle_continu)
+                values[(dossier_id, f"{CC_PREFIX}{bloc}")] = (value, valide, 0, "")
         if epreuve.double_correction:
             for dossier_id, cible, correcteur_id, etat, points in (
                 Correction.objects.filter(epreuve=epreuve)
@@ -143,7 +151,7 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
             )
 
     def empty(dossier_id: int, code: str) -> bool:
-        if epreuve.double_correction:
+        if epreuve.double_correction and kinds[code] != "cc":
             return not any(c == user.pk for c, _ in corrections.get((dossier_id, code), ()))
         return not values.get((dossier_id, code), ("",))[0]
 

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from referentiels.regles import (
     BlocAcquisAnterieur,
     BlocStructure,
     Regle,
+    RegleGrillePoints,
     ResultatBloc,
     ResultatEvaluationProfessionnelle,
     ResultatsCandidat,
@@ -53,13 +55,59 @@ def _structures(referentiel_ids: set[int]) -> dict[int, Structure]:
     }
 
 
+def _carried_points(dossiers, carried, regles) -> dict[tuple[int, str], Decimal]:
+    """``{(dossier_id, bloc code): points}`` of the blocs a retake carries under a points grid:
+    the bloc's complete validated mark (contrôle continu + épreuves) in the latest earlier attempt
+    of the same candidate for the same référentiel. Seed 004 keeps « le bénéfice des blocs pour
+    lesquels il a obtenu la moyenne »: the jury counts their real points, not a floor. One query,
+    only when some dossier carries a bloc under a points grid."""
+    wanted = [
+        d
+        for d in dossiers
+        if carried.get(d.pk) and regles[d.referentiel_id] is not None and regles[d.referentiel_id].par_points
+    ]
+    if not wanted:
+        return {}
+    rows = (
+        Resultat.objects.filter(
+            kind=Resultat.Kind.BLOC,
+            valide=True,
+            controle_continu__isnull=False,
+            epreuves__isnull=False,
+            absence_non_justifiee=False,
+            dossier__candidate_id__in={d.candidate_id for d in wanted},
+            dossier__referentiel_id__in={d.referentiel_id for d in wanted},
+        )
+        .values_list(
+            "dossier__candidate_id",
+            "dossier__referentiel_id",
+            "dossier__attempt",
+            "bloc__code",
+            "controle_continu",
+            "epreuves",
+        )
+        .order_by("dossier__attempt")
+    )
+    best: dict[tuple, list[tuple[int, Decimal]]] = defaultdict(list)
+    for candidate_id, referentiel_id, attempt, code, cc, ep in rows:
+        assert cc is not None and ep is not None  # filtered above
+        best[(candidate_id, referentiel_id, code)].append((attempt, cc + ep))
+    out = {}
+    for d in wanted:
+        for code, _day in carried[d.pk]:
+            earlier = [p for a, p in best.get((d.candidate_id, d.referentiel_id, code), ()) if a < d.attempt]
+            if earlier:
+                out[(d.pk, code)] = earlier[-1]
+    return out
+
+
 def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -> dict[int, EngineInput]:
     """For each dossier: its règle, the référentiel's structure (every bloc, so that a total
     certification needs them all) and its validated results, carried blocs included.
 
     Queries: 6 whatever the number of dossiers (référentiels, structure ×2, results, suivis,
-    carried blocs). Each règle is parsed once per référentiel and the rows are read as plain
-    values, not model instances: for a jury of 500 this is most of the engine's time.
+    carried blocs), plus one when a dossier carries blocs under a points grid (their real points).
+    Each règle is parsed once per référentiel and the rows are read as plain values, not model instances: for a jury of 500 this is most of the engine's time.
     """
 
     dossiers = list(dossiers)
@@ -98,10 +146,11 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         dossier_id__in=ids, acquis_anterieur=True
     ).values_list("dossier_id", "bloc__code", "acquis_le"):
         carried[dossier_id].append((bloc_code, acquis_le))
+    carried_points = _carried_points(dossiers, carried, regles)
     out = {}
     for d in dossiers:
         regle = regles[d.referentiel_id]
-        capacites, blocs, composantes = {}, {}, {}
+        capacites, blocs, composantes, absences = {}, {}, {}, set()
         for kind, etat, capacite, bloc, controle_continu, epreuves, absence, composante, points in by_dossier[
             d.pk
         ]:
@@ -115,19 +164,21 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                     tentative=d.attempt,
                 )
             elif kind == Resultat.Kind.COMPOSANTE:
-                composantes[composante] = points
+                composantes[composante] = None if absence else points
+                if absence:  # the engine receives the absence itself, never a 0
+                    absences.add(composante)
         taux_absence, fraude = suivis.get(d.pk, (None, False))
         evaluation_pro = None
         if regle is not None and regle.par_points:
             if composantes or taux_absence is not None:
                 evaluation_pro = ResultatEvaluationProfessionnelle(
-                    composantes=composantes, taux_absence=taux_absence
+                    composantes=composantes, taux_absence=taux_absence, absences=frozenset(absences)
                 )
             capacites = {}
         else:
             blocs = {}
         anterieurs = tuple(
-            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le)
+            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le, points=carried_points.get((d.pk, code)))
             for code, acquis_le in carried[d.pk]
             if acquis_le
         )
@@ -151,6 +202,30 @@ def resultats_of(dossier: Dossier):
     )
 
 
+FIELD_LABELS = {
+    "etat": "état",
+    "controle_continu": "contrôle continu",
+    "epreuves": "épreuves",
+    "points": "points",
+    "absence_non_justifiee": "absence non justifiée",
+    "commentaire": "commentaire",
+    "criteres_observes": "critères observés",
+    "valide": "validation",
+    "motivation_commission": "motivation de la commission",
+    "commission_membres": "membres de la commission",
+}
+
+
+def _change_value(field: str, value: str) -> str:
+    if field == "etat":
+        return dict(Resultat.Etat.choices).get(value, value) if value else ""
+    if field in ("valide", "absence_non_justifiee"):
+        return {"True": "oui", "False": "non"}.get(value, value)
+    if field in ("controle_continu", "epreuves", "points") and value:
+        return value.replace(".", ",")
+    return value
+
+
 def dossier_results_view(*, dossier) -> dict:
     """A dossier's results with their history and the engine's current reading (penalty shown)."""
 
@@ -172,9 +247,21 @@ def dossier_results_view(*, dossier) -> dict:
     suivi = SuiviDossier.objects.filter(dossier=dossier).first()
 
     avis = AvisEntreprise.objects.filter(dossier=dossier).prefetch_related("capacites__capacite").first()
+    libelles = {}
+    if isinstance(inputs.regle, RegleGrillePoints):
+        libelles = {c.code: c.libelle for c in inputs.regle.evaluation_professionnelle.composantes}
+    for r in resultats:  # what a person reads: the règle's own words, never a code
+        r.libelle_composante = libelles.get(r.composante, r.composante)
+        for ch in r.changes.all():
+            ch.field_label = FIELD_LABELS.get(ch.field, ch.field)
+            ch.old_label = _change_value(ch.field, ch.old)
+            ch.new_label = _change_value(ch.field, ch.new)
     return {
         "resultats": resultats,
         "proposition": proposition,
+        "decision_label": dict(Dossier.Decision.choices).get(str(proposition.decision), "")
+        if proposition
+        else "",
         "suivi": suivi,
         "avis": avis,
         "reasons": readiness_reasons([dossier])[dossier.pk],

@@ -24,6 +24,7 @@ TRACKED = (
     "criteres_observes",
     "valide",
     "motivation_commission",
+    "commission_membres",
 )
 
 

@@ -20,7 +20,9 @@ def _check_no_disagreement(resultat: Resultat) -> None:
 
 
 @transaction.atomic
-def commission_decide(*, resultat: Resultat, by: Actor, decision: str, motivation: str = "") -> Resultat:
+def commission_decide(
+    *, resultat: Resultat, by: Actor, decision: str, motivation: str = "", membres: str | None = None
+) -> Resultat:
     """The commission d'évaluation's decision on one capacité, from the evaluations, the avis de
     l'entreprise and the entretien: acquis or non acquis, motivated when it departs from any of
     them (e.g. acquis despite an avis défavorable). It validates the result; every change (état,
@@ -53,7 +55,16 @@ def commission_decide(*, resultat: Resultat, by: Actor, decision: str, motivatio
             f"{' et '.join(departures)} — motivez-la.",
             field="motivation",
         )
+    if membres is not None:
+        # seed 000: « validée par une commission d'évaluation » — its members are named
+        membres = "\n".join(line.strip() for line in membres.splitlines() if line.strip())
+        if not membres:
+            raise ApplicationError(
+                "Nommez les membres de la commission d'évaluation qui statuent.", field="membres"
+            )
     before = {f: getattr(resultat, f) for f in TRACKED}
+    if membres is not None:
+        resultat.commission_membres = membres
     resultat.etat = decision
     resultat.motivation_commission = motivation
     resultat.valide, resultat.valide_par, resultat.valide_le = True, actor_user(by), timezone.now()

@@ -27,7 +27,7 @@ def epreuve_mark(
     if not InscriptionEpreuve.objects.filter(epreuve=epreuve, dossier=dossier).exists():
         raise ApplicationError("Ce candidat n'est pas inscrit à cette épreuve.", field="dossier")
     valeur = str(valeur).strip()
-    if epreuve.double_correction:
+    if epreuve.double_correction and target["kind"] != "cc":  # the contrôle continu is not double-marked
         return correction_record(epreuve=epreuve, dossier=dossier, by=by, cible=cible, valeur=valeur)
     _check_value(target, valeur)
     return _record_value(dossier=dossier, epreuve=epreuve, cible=target, value=valeur, by=by, reason=reason)

@@ -36,18 +36,19 @@ def _cible(epreuve: Epreuve, code: str) -> dict:
 
 
 def _record_value(*, dossier, epreuve: Epreuve, cible: dict, value: str, by: Actor, reason: str) -> Resultat:
-    if cible["kind"] == "bloc":
-        current = Resultat.objects.filter(
-            dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id
-        ).first()
+    if cible["kind"] == "cc":  # the contrôle continu only: the épreuves' mark is its own value
         return resultat_record(
             dossier=dossier,
             by=by,
             bloc=epreuve.bloc,
-            epreuves=value,
-            controle_continu=current.controle_continu if current else None,
-            reason=reason,
+            controle_continu=value,
+            reason=reason or "Contrôle continu",
             epreuve=epreuve,
+        )
+    if cible["kind"] == "bloc":
+        # the épreuves' mark only: the contrôle continu is its own value (kept as it is)
+        return resultat_record(
+            dossier=dossier, by=by, bloc=epreuve.bloc, epreuves=value, reason=reason, epreuve=epreuve
         )
     if cible["kind"] == "composante":
         return resultat_record(

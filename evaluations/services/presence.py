@@ -67,25 +67,29 @@ def _absence_reason(epreuve: Epreuve) -> str:
 
 
 def _score_absence(inscription: InscriptionEpreuve, by: Actor) -> None:
-    """Règlement d'examen: an unjustified absence is marked zero for what the épreuve covers."""
+    """An unjustified absence is recorded as the fact it is — never a 0 in disguise — on what the
+    épreuve covers (seed 004, « En cas de non-présentation »): the bloc's épreuves (the bloc is not
+    validated), the composante of the évaluation professionnelle (the title is not obtained, the
+    blocs ≥ 10/20 are kept), « absent » for a capacité. The contrôle continu is left as it is."""
     epreuve, dossier = inscription.epreuve, inscription.dossier
     reason = _absence_reason(epreuve)
     if epreuve.bloc_id:
-        current = Resultat.objects.filter(
-            dossier=dossier, kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id
-        ).first()
         resultat_record(
             dossier=dossier,
             by=by,
             bloc=epreuve.bloc,
             absence_non_justifiee=True,
-            controle_continu=current.controle_continu if current else None,
             reason=reason,
             epreuve=epreuve,
         )
     elif epreuve.composante:
         resultat_record(
-            dossier=dossier, by=by, composante=epreuve.composante, points=0, reason=reason, epreuve=epreuve
+            dossier=dossier,
+            by=by,
+            composante=epreuve.composante,
+            absence_non_justifiee=True,
+            reason=reason,
+            epreuve=epreuve,
         )
     else:
         for capacite in Capacite.objects.filter(
@@ -116,8 +120,10 @@ def _unscore_absence(inscription: InscriptionEpreuve, by: Actor, *, now: str) ->
         ]
     elif epreuve.composante:
         targets = [
-            (r, "points")
-            for r in qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=epreuve.composante, points=0)
+            (r, "absence_non_justifiee")
+            for r in qs.filter(
+                kind=Resultat.Kind.COMPOSANTE, composante=epreuve.composante, absence_non_justifiee=True
+            )
         ]
     else:
         targets = [
@@ -136,8 +142,8 @@ def _unscore_absence(inscription: InscriptionEpreuve, by: Actor, *, now: str) ->
         before = {f: getattr(resultat, f) for f in TRACKED}
         if field == "epreuves":
             resultat.epreuves, resultat.absence_non_justifiee = None, False
-        elif field == "points":
-            resultat.points = None
+        elif field == "absence_non_justifiee":
+            resultat.points, resultat.absence_non_justifiee = None, False
         else:
             resultat.etat = Resultat.Etat.NONE
         resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None

@@ -29,6 +29,16 @@ from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
 
 
+class _Unset:
+    """A part of a bloc result the caller did not send: it keeps its current value."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = _Unset()
+
+
 @transaction.atomic
 def resultat_record(
     *,
@@ -38,16 +48,22 @@ def resultat_record(
     bloc: Bloc | None = None,
     composante: str = "",
     etat: str = "",
-    controle_continu=None,
-    epreuves=None,
+    controle_continu=UNSET,
+    epreuves=UNSET,
     points=None,
-    absence_non_justifiee: bool = False,
+    absence_non_justifiee=UNSET,
     commentaire: str = "",
     criteres_observes: list[int] | None = None,
     reason: str = "",
     epreuve: Epreuve | None = None,
 ) -> Resultat:
-    """Create or change one result of ``dossier``; a change un-validates it and is kept in history."""
+    """Create or change one result of ``dossier``; a change un-validates it and is kept in history.
+
+    Each part of a bloc result is its own value: ``controle_continu``, ``epreuves`` and
+    ``absence_non_justifiee`` left out (``UNSET``) keep their current value, so the centre's
+    contrôle continu never erases the évaluateur's épreuves mark, nor the reverse (``None`` sent
+    explicitly clears that part). An unjustified absence at the bloc's épreuve is a fact, never a
+    0 in disguise: the épreuves part stays empty and the engine receives the absence."""
     dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
     _check_open(dossier)
     regle = regle_parse(dossier.referentiel.regle)
@@ -59,7 +75,7 @@ def resultat_record(
             dossier, regle, targeted, bloc, controle_continu, epreuves, absence_non_justifiee
         )
     elif composante:
-        lookup, values = _composante_values(dossier, regle, composante, points)
+        lookup, values = _composante_values(dossier, regle, composante, points, absence_non_justifiee)
     else:
         raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
     criteres_observes = _check_criteres(capacite, criteres_observes)
@@ -114,17 +130,38 @@ def _bloc_values(
     bloc: Bloc,
     controle_continu,
     epreuves,
-    absence_non_justifiee: bool,
+    absence_non_justifiee,
 ) -> tuple[dict, dict]:
-    """A bloc's points (grid of points): its lookup and its values, checked against the grid."""
+    """A bloc's points (grid of points): its lookup and its values, checked against the grid.
+
+    Each part is its own value: a part left out (``UNSET``) keeps its current value, ``None`` sent
+    explicitly clears only that part. An unjustified absence at the bloc's épreuve is a fact, never
+    a 0 in disguise: the épreuves part stays empty and the engine receives the absence."""
     if not regle.par_points:
         raise ApplicationError("Ce référentiel se valide par capacité, pas par points de bloc.", field="bloc")
     if bloc.referentiel_id != dossier.referentiel_id or bloc.pk not in targeted:
         raise ApplicationError(f"Le bloc {bloc.code} n'est pas visé par ce dossier.", field="bloc")
     grille = regle.bloc(bloc.code)
-    cc, ep = _decimal(controle_continu, "controle_continu"), _decimal(epreuves, "epreuves")
+    current = Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc=bloc).first()
+    cc = (
+        (current.controle_continu if current else None)
+        if controle_continu is UNSET
+        else _decimal(controle_continu, "controle_continu")
+    )
+    ep = (current.epreuves if current else None) if epreuves is UNSET else _decimal(epreuves, "epreuves")
+    if absence_non_justifiee is UNSET:
+        # a mark given for the épreuves means the candidate sat them
+        absence_non_justifiee = bool(current and current.absence_non_justifiee) and epreuves in (
+            UNSET,
+            None,
+        )
+    absence_non_justifiee = bool(absence_non_justifiee)
     if absence_non_justifiee:
-        ep = Decimal("0")  # règlement d'examen: an unjustified absence scores zero
+        if epreuves not in (UNSET, None) and ep not in (None, Decimal("0")):
+            raise ApplicationError(
+                "Épreuves : candidat absent (non justifié), pas de note à saisir.", field="epreuves"
+            )
+        ep = None  # the absence is the fact the engine reads, not a 0
     if cc is not None and cc > grille.controle_continu:
         raise ApplicationError(
             f"Contrôle continu : {cc} points, au plus {grille.controle_continu}.",
@@ -136,7 +173,9 @@ def _bloc_values(
     return lookup, {"controle_continu": cc, "epreuves": ep, "absence_non_justifiee": absence_non_justifiee}
 
 
-def _composante_values(dossier: Dossier, regle, composante: str, points) -> tuple[dict, dict]:
+def _composante_values(
+    dossier: Dossier, regle, composante: str, points, absence_non_justifiee
+) -> tuple[dict, dict]:
     """A composante of the évaluation professionnelle (grid of points): its lookup and its points."""
     if not regle.par_points:
         raise ApplicationError(
@@ -161,7 +200,16 @@ def _composante_values(dossier: Dossier, regle, composante: str, points) -> tupl
             f"{known[composante].libelle} : {value} points, au plus {known[composante].points}.",
             field="points",
         )
-    return {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}, {"points": value}
+    absent = absence_non_justifiee is not UNSET and bool(absence_non_justifiee)
+    if absent and value not in (None, Decimal("0")):
+        raise ApplicationError(
+            f"{known[composante].libelle} : candidat absent (non justifié), pas de note à saisir.",
+            field="points",
+        )
+    # seed 004: « la non remise de rapport dans les délais fixés ou la non-présentation à la
+    # soutenance induisent la non-obtention du diplôme » — the absence is the fact, not a 0
+    lookup = {"kind": Resultat.Kind.COMPOSANTE, "composante": composante}
+    return lookup, {"points": None if absent else value, "absence_non_justifiee": absent}
 
 
 @transaction.atomic
@@ -186,10 +234,15 @@ def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Res
                 field="resultat",
             )
     if resultat.kind == Resultat.Kind.BLOC and (
-        resultat.controle_continu is None or resultat.epreuves is None
+        resultat.controle_continu is None
+        or (resultat.epreuves is None and not resultat.absence_non_justifiee)
     ):
         raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
-    if resultat.kind == Resultat.Kind.COMPOSANTE and resultat.points is None:
+    if (
+        resultat.kind == Resultat.Kind.COMPOSANTE
+        and resultat.points is None
+        and not resultat.absence_non_justifiee
+    ):
         raise ApplicationError("Saisissez les points avant de valider.")
     before = {f: getattr(resultat, f) for f in TRACKED}
     resultat.valide, resultat.valide_par, resultat.valide_le = True, actor_user(by), timezone.now()

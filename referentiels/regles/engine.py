@@ -524,6 +524,7 @@ def _evaluation_professionnelle(
 ) -> DetailEvaluationProfessionnelle:
     e = regle.evaluation_professionnelle
     saisies: Mapping[str, Decimal | None] = resultat.composantes if resultat is not None else {}
+    absences = resultat.absences if resultat is not None else frozenset()
     taux = resultat.taux_absence if resultat is not None else None
     tuteur_avant = tuteur_apres = None
     penalite = Decimal(0)
@@ -539,7 +540,9 @@ def _evaluation_professionnelle(
                 penalite, calcul, points = _penalite_tuteur(regle, points, c.points, taux)
             tuteur_apres = points
         composantes.append(
-            DetailComposante(code=c.code, libelle=c.libelle, points=points, points_max=c.points)
+            DetailComposante(
+                code=c.code, libelle=c.libelle, points=points, points_max=c.points, absent=c.code in absences
+            )
         )
     # A grid without composantes needs no result; otherwise every composante must be presented.
     complete = (resultat is not None or not composantes) and all(c.points is not None for c in composantes)
@@ -591,12 +594,21 @@ def _penalite_tuteur(
 
 def _raison_evaluation(e: DetailEvaluationProfessionnelle) -> str:
     if not e.complete:
-        manquantes = [c.code for c in e.composantes if c.points is None]
+        absents = [c.libelle for c in e.composantes if c.absent]
+        if absents:
+            # seed 004: « la non remise de rapport dans les délais fixés ou la non-présentation à
+            # la soutenance, induisent la non-obtention du diplôme mais il conserve le bénéfice
+            # des blocs pour lesquels il a obtenu la moyenne »
+            return (
+                f"Évaluation professionnelle : {', '.join(absents)} — non présenté sans motif recevable : "
+                "non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés"
+            )
+        manquantes = [c.libelle for c in e.composantes if c.points is None]
         if len(manquantes) == len(e.composantes):
             return "Évaluation professionnelle non présentée : pas de certification totale"
         return f"Évaluation professionnelle incomplète ({', '.join(manquantes)} non présenté) : pas de certification totale"
     detail = ", ".join(
-        f"{c.code} {number_fr(c.points)}/{c.points_max}" for c in e.composantes if c.points is not None
+        f"{c.libelle} {number_fr(c.points)}/{c.points_max}" for c in e.composantes if c.points is not None
     )
     note = f" ({_fmt2(e.note_sur_20)}/20)" if e.note_sur_20 is not None else ""
     comparaison = "≥" if e.atteinte else "< minimum"

@@ -302,10 +302,13 @@ class ResultatEvaluationProfessionnelle(_CopiableMixin):
     """This attempt's évaluation professionnelle: points per composante code (``ecrit``,
     ``oral``, ``tuteur``…; ``None`` or missing = not presented), and ``taux_absence``, the
     unjustified absence rate in % of training time (0–100, any precision; ``None`` = none
-    recorded) which triggers the penalty on the tuteur grade."""
+    recorded) which triggers the penalty on the tuteur grade. ``absences``: the composantes the
+    candidate did not present without a receivable reason (rapport not handed in, soutenance not
+    attended, no period in company) — facts, whose points are ``None``, never a 0."""
 
     composantes: Mapping[str, Decimal | None]
     taux_absence: Decimal | None = None
+    absences: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not isinstance(self.composantes, Mapping):
@@ -317,6 +320,14 @@ class ResultatEvaluationProfessionnelle(_CopiableMixin):
             for code, valeur in self.composantes.items()
         }
         object.__setattr__(self, "composantes", MappingProxyType(composantes))
+        absences = frozenset(self.absences)
+        for code in absences:
+            if composantes.get(code) is not None:
+                raise EntreeInvalide(
+                    f"ResultatEvaluationProfessionnelle.absences[{code}]",
+                    "une composante non présentée n'a pas de points (une absence n'est pas un 0)",
+                )
+        object.__setattr__(self, "absences", absences)
         taux = self.taux_absence
         if taux is not None:
             if isinstance(taux, bool) or not isinstance(taux, int | Decimal):
@@ -445,6 +456,7 @@ class DetailComposante:
     libelle: str
     points: Decimal | None
     points_max: int
+    absent: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

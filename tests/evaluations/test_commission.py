@@ -118,14 +118,30 @@ def test_page_requires_a_motivation_when_departing_and_keeps_history(org_a, alic
     with tenant_context(org_a):
         r1, r2 = _resultat(setup, setup["cap1"]), _resultat(setup, setup["cap2"])
         before = ResultatChange.objects.count()
-    r = client.post(url, {"resultat": str(r1.public_id), "decision": "acquis", "motivation": "  "})
+    r = client.post(
+        url,
+        {
+            "resultat": str(r1.public_id),
+            "decision": "acquis",
+            "motivation": "  ",
+            "membres": "Mme Roy, présidente",
+        },
+    )
     body = r.content.decode()
     assert r.status_code == 400 and "avis de l&#x27;entreprise (défavorable)" in body and "motivez-la" in body
     with tenant_context(org_a):
         r1.refresh_from_db()
         assert not r1.valide and ResultatChange.objects.count() == before  # nothing written
     motif = "Relances observées en situation réelle, l'avis date d'avant la période en entreprise"
-    r = client.post(url, {"resultat": str(r1.public_id), "decision": "acquis", "motivation": motif})
+    r = client.post(
+        url,
+        {
+            "resultat": str(r1.public_id),
+            "decision": "acquis",
+            "motivation": motif,
+            "membres": "Mme Roy, présidente",
+        },
+    )
     assert r.status_code == 302
     with tenant_context(org_a):
         r1.refresh_from_db()
@@ -138,9 +154,13 @@ def test_page_requires_a_motivation_when_departing_and_keeps_history(org_a, alic
         )
         assert reasons == {f"Décision de la commission d'évaluation : {motif}"}
     # a concordant decision needs no motivation; a departing one does
-    r = client.post(url, {"resultat": str(r2.public_id), "decision": "non_acquis"})
+    r = client.post(
+        url, {"resultat": str(r2.public_id), "decision": "non_acquis", "membres": "Mme Roy, présidente"}
+    )
     assert r.status_code == 400 and "des évaluations (« acquis »)" in r.content.decode()
-    r = client.post(url, {"resultat": str(r2.public_id), "decision": "acquis"})
+    r = client.post(
+        url, {"resultat": str(r2.public_id), "decision": "acquis", "membres": "Mme Roy, présidente"}
+    )
     assert r.status_code == 302
     with tenant_context(org_a):
         r2.refresh_from_db()

@@ -3,7 +3,6 @@ attendance corrections, the tuteur link's login, scheduling checks. Bad input ge
 message and writes nothing."""
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -171,14 +170,14 @@ def test_correcting_an_unjustified_absence_clears_its_zero(in_a, alice, referent
     services.resultat_record(dossier=dossier, by=alice, bloc=bloc, controle_continu=60)
     services.presence_record(inscription=inscription, by=alice, presence="absent_non_justifie")
     resultat = Resultat.objects.get(dossier=dossier, bloc=bloc)
-    assert resultat.epreuves == 0 and resultat.absence_non_justifiee
+    assert resultat.epreuves is None and resultat.absence_non_justifiee  # a fact, not a 0
     services.resultat_validate(resultat=resultat, by=alice)
     services.presence_record(inscription=inscription, by=alice, presence=now, motif="certificat_medical")
     resultat.refresh_from_db()
     assert resultat.epreuves is None and not resultat.absence_non_justifiee and not resultat.valide
     assert resultat.controle_continu == 60  # the contrôle continu is not the absence's
-    change = resultat.changes.filter(field="epreuves").order_by("-at", "-pk").first()
-    assert Decimal(change.old) == 0 and change.new == "" and "Présence corrigée" in change.reason
+    change = resultat.changes.filter(field="absence_non_justifiee").order_by("-at", "-pk").first()
+    assert change.old == "True" and change.new == "False" and "Présence corrigée" in change.reason
 
 
 def test_correcting_an_absence_clears_capacites_and_composantes(in_a, alice, referentiels):
@@ -202,9 +201,12 @@ def test_correcting_an_absence_clears_capacites_and_composantes(in_a, alice, ref
     other = inscribed_dossier(alice, rncp, nom_naissance="Autre")
     [inscription] = services.epreuve_candidats_add(epreuve=ecrit, by=alice, dossiers=[other])
     services.presence_record(inscription=inscription, by=alice, presence="absent_non_justifie")
-    assert Resultat.objects.get(dossier=other, composante="ecrit").points == 0
+    ecrit_absent = Resultat.objects.get(dossier=other, composante="ecrit")
+    # « la non remise de rapport … induit la non-obtention du diplôme »: a fact, never a 0
+    assert ecrit_absent.points is None and ecrit_absent.absence_non_justifiee
     services.presence_record(inscription=inscription, by=alice, presence="present")
-    assert Resultat.objects.get(dossier=other, composante="ecrit").points is None
+    ecrit_present = Resultat.objects.get(dossier=other, composante="ecrit")
+    assert ecrit_present.points is None and not ecrit_present.absence_non_justifiee
 
 
 # --- 6. an évaluateur writes and validates only what their épreuves cover ---------------------------

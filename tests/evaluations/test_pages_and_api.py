@@ -466,7 +466,8 @@ def test_api_sessions_epreuves_convocations_presence(
     )
     assert r.status_code == 200
     with tenant_context(org_a):
-        assert Resultat.objects.get(dossier=dossier).epreuves == 0
+        r = Resultat.objects.get(dossier=dossier)
+        assert r.epreuves is None and r.absence_non_justifiee  # the absence, not a 0
     r = api.get(f"/api/v1/o/centre-a/sessions/{sid}/readiness/")
     assert r.status_code == 200 and r.json()[0]["ready"] is False
 

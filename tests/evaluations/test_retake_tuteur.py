@@ -1,6 +1,7 @@
 """RNCP36390 rattrapage (seed 004): the retake keeps the previous attempt's tuteur grade for the
 évaluation professionnelle — carried when the retake is inscribed, read by the engine and the
-readiness guard; the other composantes and the retaken blocs are marked again."""
+readiness guard; the retaken blocs' épreuves are marked again (the écrit and the oral are kept
+when the évaluation professionnelle was reached: tests/evaluations/test_rattrapage_seed004.py)."""
 
 import pytest
 
@@ -39,17 +40,13 @@ def test_retake_keeps_the_tuteur_grade_and_the_engine_reads_it(in_a, alice, refe
     # the readiness guard no longer asks for the tuteur grade, still for the retaken bloc and the others
     reasons = readiness_reasons([retake])[retake.pk]
     assert not any("tuteur" in r for r in reasons)
-    assert any("RNCP36390BC03" in r for r in reasons) and any("écrit" in r for r in reasons)
+    assert any("RNCP36390BC03" in r for r in reasons) and not any("écrit" in r for r in reasons)
     # marking the rest: the engine reads the kept grade (with its penalty) as in the first attempt
     bloc = rncp.blocs.get(code="RNCP36390BC03")
     resultat_validate(
         resultat=resultat_record(dossier=retake, by=alice, bloc=bloc, controle_continu=50, epreuves=60),
         by=alice,
     )
-    for comp, pts in (("ecrit", 100), ("oral", 60)):
-        resultat_validate(
-            resultat=resultat_record(dossier=retake, by=alice, composante=comp, points=pts), by=alice
-        )
     assert readiness_reasons([retake])[retake.pk] == []
     before, after = engine_inputs([first])[first.pk], engine_inputs([retake])[retake.pk]
     assert after.resultats.evaluation_professionnelle.composantes["tuteur"] == 42

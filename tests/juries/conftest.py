@@ -35,7 +35,7 @@ def grade_rncp(
             by=by,
             bloc=ref.blocs.get(code=code),
             controle_continu=cc,
-            epreuves=ep,
+            epreuves=None if code in absent else ep,  # an absence is a fact, not a mark
             absence_non_justifiee=code in absent,
         )
         resultat_validate(resultat=r, by=by)
@@ -60,6 +60,21 @@ def grade_capacites(dossier, by, *, etats=None):
     for cap in dossier.referentiel.capacites.all():
         r = resultat_record(dossier=dossier, by=by, capacite=cap, etat=etats.get(cap.code, "acquis"))
         resultat_validate(resultat=r, by=by)
+    if dossier.referentiel.kind == "CQPI":  # seed 003: observation and entretien, per compétence
+        import datetime as dt
+
+        from evaluations.entretiens import entretien_record
+
+        entretien_record(
+            dossier=dossier,
+            by=by,
+            date=dt.date.today() - dt.timedelta(days=1),
+            participants="Jury d'évaluation",
+            conclusions={
+                c.code: ("non_acquis" if etats.get(c.code) == "non_acquis" else "acquis", "")
+                for c in dossier.referentiel.capacites.all()
+            },
+        )
 
 
 def ready_dossier(by, referentiel, *, grade=None, **identity) -> Dossier:

@@ -736,7 +736,7 @@ def test_nominal_candidate_is_certified(grille):
         f"Bloc {BC03} : 88/175 (10,06/20) ≥ 87,5 (10/20) : bloc validé",
         f"Bloc {BC04} : 75/150 (10,00/20) ≥ 75 (10/20) : bloc validé",
         "Note tuteur 25/50, aucune absence non justifiée → 25/50",
-        "Évaluation professionnelle 129/250 (10,32/20) ≥ 125 (ecrit 64/125, oral 40/75, tuteur 25/50)",
+        "Évaluation professionnelle 129/250 (10,32/20) ≥ 125 (Écrit (rapport) 64/125, Oral (soutenance) 40/75, Évaluation tuteur 25/50)",
         "Total 512/1000 ≥ 500",
         "Certification totale",
     ]
@@ -937,7 +937,7 @@ def test_evaluation_professionnelle_reason_below_minimum(grille):
         date_decision=DECISION,
     )
     assert (
-        "Évaluation professionnelle 120/250 (9,60/20) < minimum 125 (ecrit 50/125, oral 45/75, tuteur 25/50)"
+        "Évaluation professionnelle 120/250 (9,60/20) < minimum 125 (Écrit (rapport) 50/125, Oral (soutenance) 45/75, Évaluation tuteur 25/50)"
         in p.raisons
     )
 
@@ -1233,15 +1233,15 @@ def test_unjustified_absence_with_missing_controle_continu(grille):
     [
         (
             {"ecrit": 125, "oral": None, "tuteur": 50},
-            "Évaluation professionnelle incomplète (oral non présenté) : pas de certification totale",
+            "Évaluation professionnelle incomplète (Oral (soutenance) non présenté) : pas de certification totale",
         ),
         (
             {"ecrit": 125, "tuteur": 50},
-            "Évaluation professionnelle incomplète (oral non présenté) : pas de certification totale",
+            "Évaluation professionnelle incomplète (Oral (soutenance) non présenté) : pas de certification totale",
         ),
         (
             {"oral": 75, "tuteur": 50},
-            "Évaluation professionnelle incomplète (ecrit non présenté) : pas de certification totale",
+            "Évaluation professionnelle incomplète (Écrit (rapport) non présenté) : pas de certification totale",
         ),
         (None, "Évaluation professionnelle non présentée : pas de certification totale"),
         ({}, "Évaluation professionnelle non présentée : pas de certification totale"),

@@ -89,6 +89,7 @@ PAGES = {
     "evaluations/sessions/": "sessions.manage",
     "evaluations/sessions/<uuid:session_id>/": "sessions.manage",
     "evaluations/sessions/<uuid:session_id>/preparation-jury/": "results.view",
+    "evaluations/sessions/<uuid:session_id>/controle-continu/": "sessions.manage",
     "jetons/": "tokens.manage",
     "jetons/<uuid:token_id>/revoquer/": "tokens.manage",
     "webhooks/": "webhooks.manage",

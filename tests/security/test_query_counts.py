@@ -53,20 +53,21 @@ PINNED: dict[str, int] = {
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
     "espace-centre/suivi/": 10,
     "evaluations/avis/": 8,
-    "evaluations/avis/<uuid:avis_id>/": 11,
+    "evaluations/avis/<uuid:avis_id>/": 12,  # + the tuteur note (seed 004)
     "evaluations/avis/demandes/": 9,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 27,
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 32,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2)
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 13,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
     # the « à saisir » filter and counts), then the page's inscriptions with dossiers and candidates
     "evaluations/epreuves/<uuid:epreuve_id>/grille/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/grille/details/": 8,
-    "evaluations/dossiers/<uuid:dossier_id>/commission/": 15,
+    "evaluations/dossiers/<uuid:dossier_id>/commission/": 16,  # + entretiens recorded
     "evaluations/mes-evaluations/": 8,
     "evaluations/sessions/": 9,
     "evaluations/sessions/<uuid:session_id>/": 15,
     "evaluations/sessions/<uuid:session_id>/preparation-jury/": 16,
+    "evaluations/sessions/<uuid:session_id>/controle-continu/": 8,
     "jetons/": 8,
     "webhooks/": 9,
     "journal/": 8,
@@ -116,7 +117,7 @@ PINNED: dict[str, int] = {
     "GET ~/documents/{public_id}/download": 6,
     "GET ~/dossiers/": 7,
     "GET ~/dossiers/{dossier_id}/": 10,
-    "GET ~/dossiers/{dossier_id}/commission/": 13,
+    "GET ~/dossiers/{dossier_id}/commission/": 14,  # + entretiens recorded
     "GET ~/dossiers/{dossier_id}/pieces/": 8,
     "GET ~/dossiers/{dossier_id}/resultats/": 8,
     "GET ~/dossiers/{dossier_id}/transitions/": 8,
