@@ -23,6 +23,7 @@ from organisations.selectors import memberships_of
 from referentiels import selectors, services
 from referentiels.exchange import FormatError, document_dumps, document_parse
 from referentiels.serializers import (
+    EnregistrementReadSerializer,
     EnregistrementSerializer,
     HabilitationCreateSerializer,
     HabilitationEndSerializer,
@@ -345,7 +346,7 @@ class ReferentielEnregistrementView(CatalogueAPIView):
 
     @extend_schema(
         parameters=[ORG_PARAM],
-        responses=EnregistrementSerializer,
+        responses=EnregistrementReadSerializer,
         summary="Enregistrement RNCP / RS de la certification",
         description="« enregistree » faux quand la certification n'est pas enregistrée "
         "(aucune mention d'enregistrement sur ses documents).",

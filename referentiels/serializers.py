@@ -210,3 +210,16 @@ class EnregistrementSerializer(serializers.Serializer):
 
     def get_enregistree(self, obj) -> bool:
         return True
+
+
+class EnregistrementReadSerializer(EnregistrementSerializer):
+    """The registration as GET reads it: « enregistree » alone (faux) when the certification is not
+    registered, every field otherwise; only « enregistree » is required in the schema, so that a
+    client (and the fuzz test) takes the unregistered answer for what it is."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name != "enregistree":
+                field.read_only, field.required = False, False
+        return fields
