@@ -42,24 +42,17 @@ def _progress(org, group_key):
 
 @pytest.fixture
 def rncp(org_a):
-    """RNCP36390 with the fiche's registration facts, which seed 004 does not carry (niveau, NSF,
-    décision de France compétences): a parchemin must show them."""
+    """RNCP36390 with the code's registration (``Enregistrement``: niveau, NSF, décision de France
+    compétences), which seed 004 does not carry: a parchemin must show them."""
     import datetime as dt
 
     from organisations.models import Organisation
-    from referentiels.demo import load_seed
-    from referentiels.services import habilitation_grant, referentiel_publish
+    from referentiels.demo import DEMO_REGISTRATIONS, load_seed
+    from referentiels.services import enregistrement_set, habilitation_grant
 
     cci = Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
-    ref = load_seed("rncp36390.json", cci, publish=False)
-    ref.niveau_national, ref.niveau_europeen, ref.codes_nsf = (
-        "5",
-        "5",
-        [{"code": "324", "libelle": "Secrétariat, bureautique"}],
-    )
-    ref.date_enregistrement, ref.date_fin_enregistrement = dt.date(2022, 3, 29), dt.date(2025, 3, 29)
-    ref.save()
-    referentiel_publish(referentiel=ref, by=cci)
+    ref = load_seed("rncp36390.json", cci)
+    enregistrement_set(referentiel=ref, by=cci, **DEMO_REGISTRATIONS["RNCP36390"])
     habilitation_grant(certificateur=cci, centre=org_a, code="RNCP36390", date_debut=dt.date(2024, 1, 1))
     return ref
 

@@ -1,12 +1,14 @@
 """Fault injection: a Celery worker of our own that a test may SIGKILL and start again.
 
 The suite-wide worker (``tests/conftest.py``) is shared and must survive; the worker here
-listens on its own queue (``celery-<TEST_DB_NAME>-faults``), so killing it leaves every other
-test alone and no other worker can pick up its tasks behind the test's back.
+listens on its own queue (``celery-<TEST_DB_NAME>-faults``) of its own Redis (a free port), so
+killing it, or shutting its Redis down, leaves every other test and every other suite running on
+the machine alone, and no other worker can pick up its tasks behind the test's back.
 """
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,24 +22,33 @@ from tests.conftest import ROOT
 from tests.evaluations.conftest import referentiels  # noqa: F401 - fixture
 from tests.juries.conftest import panel  # noqa: F401 - fixture
 
-REDIS_START = [
-    "redis-server",
-    "--daemonize",
-    "yes",
-    "--bind",
-    "127.0.0.1",
-    "-::1",
-    "--port",
-    "6379",
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-    "--dir",
-    "/var/lib/redis",
-    "--logfile",
-    "/var/log/redis/ci.log",
-]
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def redis_start_command(port: int) -> list[str]:
+    """A Redis without persistence on ``port``, for the fault tests only: shutting it down must not
+    wipe the queues of the other suites that share the machine's Redis (6379)."""
+    return [
+        "redis-server",
+        "--daemonize",
+        "yes",
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        "/tmp",
+        "--logfile",
+        f"/tmp/certif-fault-redis-{port}.log",
+    ]
 
 
 def children(pid: int) -> list[int]:
@@ -62,6 +73,7 @@ class FaultWorker:
         self.app, self.queue, self.test_db_name = app, queue, test_db_name
         self.proc: subprocess.Popen | None = None
         self.generation = 0
+        self.redis_port = 0  # set by the fixture: the port of the fault tests' own Redis
 
     @property
     def nodename(self) -> str:
@@ -138,9 +150,44 @@ class FaultWorker:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
 
+def redis_up(port: int) -> bool:
+    ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True)
+    return ping.stdout.strip() == "PONG"
+
+
+def _use_broker(app, url: str) -> None:
+    """Point this process's Celery app at ``url`` (connection pools built for the old one dropped)."""
+    app.conf.broker_url = url
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
-def fault_worker(settings, transactional_db):
-    """A killable worker; tasks sent by the test go to its private queue while the test runs."""
+def private_redis(monkeypatch):
+    """A Redis of the fault tests' own (a free port): the test may shut it down at will."""
+    from config.celery import app
+
+    port = free_port()
+    subprocess.run(redis_start_command(port), check=True, timeout=20)
+    deadline = time.monotonic() + 20
+    while not redis_up(port) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    url = f"redis://127.0.0.1:{port}/0"
+    previous = app.conf.broker_url
+    monkeypatch.setenv("REDIS_URL", url)  # → the fault worker's broker
+    _use_broker(app, url)
+    try:
+        yield port
+    finally:
+        _use_broker(app, previous)
+        subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def fault_worker(settings, transactional_db, private_redis):
+    """A killable worker on its own Redis; tasks sent by the test go to its private queue."""
     from config.celery import app
 
     test_db_name = f"{settings.TEST_DB_NAME}-faults"
@@ -150,14 +197,15 @@ def fault_worker(settings, transactional_db):
     app.conf.task_always_eager = False
     app.conf.task_default_queue = queue
     worker = FaultWorker(app, queue, test_db_name)
+    worker.redis_port = private_redis
     try:
         worker.start()
         yield worker
     finally:
         worker.stop()
+        _purge(app, queue)
         app.conf.task_default_queue = previous
         app.conf.task_always_eager = True
-        _purge(app, queue)
 
 
 def _purge(app, queue: str) -> None:

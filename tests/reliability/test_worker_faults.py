@@ -25,7 +25,7 @@ from organisations.tenancy import tenant_context
 from tests.conftest import wait_for
 from tests.documents.conftest import issue
 from tests.juries.conftest import JURY_DATE, compose_rncp, ready_dossier, sign_all
-from tests.reliability.conftest import REDIS_START
+from tests.reliability.conftest import redis_start_command, redis_up
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -117,13 +117,6 @@ def test_worker_sigkilled_mid_jury_batch_then_restarted(org_a, alice, referentie
     connection.close()
 
 
-def _redis_up() -> bool:
-    return (
-        subprocess.run(["redis-cli", "-p", "6379", "ping"], capture_output=True, text=True).stdout.strip()
-        == "PONG"
-    )
-
-
 def test_redis_restarted_during_a_batch(org_a, fault_worker):
     cci = Organisation.objects.create(kind="certificateur", slug="cci-france", name="CCI France")
     group = "jury:redis"
@@ -132,14 +125,15 @@ def test_redis_restarted_during_a_batch(org_a, fault_worker):
     with tenant_context(org_a):
         documents_render_batch(group_key=group)
     wait_for(lambda: _ready_count(org_a, group) >= 3, timeout=120, interval=0.05)
+    port = fault_worker.redis_port  # the fault tests' own Redis, not the one other suites share
     down_at = time.monotonic()
     try:
-        subprocess.run(["redis-cli", "-p", "6379", "shutdown", "nosave"], capture_output=True, timeout=10)
-        wait_for(lambda: not _redis_up(), timeout=10, interval=0.05)
+        subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], capture_output=True, timeout=10)
+        wait_for(lambda: not redis_up(port), timeout=10, interval=0.05)
     finally:
-        if not _redis_up():
-            subprocess.run(REDIS_START, check=False, timeout=20)
-        wait_for(_redis_up, timeout=20, interval=0.05)
+        if not redis_up(port):
+            subprocess.run(redis_start_command(port), check=False, timeout=20)
+        wait_for(lambda: redis_up(port), timeout=20, interval=0.05)
     outage = time.monotonic() - down_at
     at_restart = _progress(org_a, group)
 
