@@ -229,6 +229,8 @@ def test_commission_decides_a_capacite_against_the_avis_with_a_motivation(
     page.get_by_role("link", name=re.compile("Commission d'évaluation")).click()
     section = page.locator(f"#cap-{cap1.pk}")
     assert section.get_by_text("Peu autonome sur les relances").is_visible()
+    # the commission names its members (seeds 000–002: « validée par une commission d'évaluation »)
+    page.locator(f"#membres-{cap1.pk}").fill("Claire Martin, responsable formation\nPaul Durand, évaluateur")
     section.get_by_role("button", name=re.compile("Valider la décision")).click()
     alert = page.locator(f"#cap-{cap1.pk} [role=alert]")
     assert "motivez-la" in alert.text_content()
@@ -240,6 +242,7 @@ def test_commission_decides_a_capacite_against_the_avis_with_a_motivation(
     with tenant_context(org_a):
         resultat = Resultat.objects.get(dossier=dossier, capacite=cap1)
         assert resultat.valide and resultat.motivation_commission == "Relances observées en situation réelle"
+        assert resultat.commission_membres == "Claire Martin, responsable formation\nPaul Durand, évaluateur"
 
 
 def test_a_failed_autosave_is_shown_not_silent(page, org_a, alice, referentiels):  # noqa: F811
