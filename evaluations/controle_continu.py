@@ -14,7 +14,6 @@ nothing.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -23,6 +22,7 @@ from django.db import transaction
 
 from candidates.models import Dossier, DossierBloc
 from core.errors import ApplicationError
+from core.exports import csv_writer
 from evaluations.models import InscriptionEpreuve, Resultat
 from referentiels.models import Bloc
 from referentiels.regles import RegleGrillePoints, regle_parse
@@ -175,7 +175,7 @@ def template_csv(session) -> str:
     (semicolon-separated, UTF-8 with BOM, as spreadsheets expect in France)."""
     table = session_table(session)
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    writer = csv_writer(out, delimiter=";")
     writer.writerow([ID_COLUMN, *NAME_COLUMNS, *[f"Bloc {b.code} (sur {m})" for b, m in table["blocs"]]])
     for row in table["rows"]:
         c = row["dossier"].candidate
