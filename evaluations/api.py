@@ -12,6 +12,7 @@ from candidates.models import Dossier
 from candidates.selectors import dossier_get, dossier_get_visible, dossier_list
 from core.errors import ApplicationError
 from evaluations import selectors, services
+from evaluations.entretiens import entretien_record
 from evaluations.models import Resultat
 from evaluations.serializers import (
     AvisExtendSerializer,
@@ -25,6 +26,8 @@ from evaluations.serializers import (
     ConvocationsInputSerializer,
     CorrectionResolutionSerializer,
     DossiersInputSerializer,
+    EntretienInputSerializer,
+    EntretienSerializer,
     EpreuveCreateSerializer,
     EpreuveSerializer,
     EpreuveUpdateSerializer,
@@ -532,6 +535,33 @@ class DossierCommissionView(TenantAPIView):
             if row.resultat is not None:
                 row.resultat.dossier = dossier
         return Response(CommissionRowSerializer(rows, many=True).data)
+
+
+class DossierEntretienView(TenantAPIView):
+    required_permission = "results.validate"
+
+    @extend_schema(
+        request=EntretienInputSerializer,
+        responses={201: EntretienSerializer},
+        summary="Entretien avec le candidat : date, participants, conclusion par capacité (compétence)",
+    )
+    def post(self, request, org_slug, dossier_id):
+        dossier = _visible_dossier(self.membership, dossier_id)
+        data = EntretienInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        conclusions: dict[str, tuple[str, str]] = {}
+        for row in data.validated_data["conclusions"]:
+            if row["capacite"] in conclusions:
+                raise ApplicationError(f"« {row['capacite']} » figure deux fois.", field="conclusions")
+            conclusions[row["capacite"]] = (row["conclusion"], row["commentaire"])
+        entretien = entretien_record(
+            dossier=dossier,
+            by=self.membership,
+            date=data.validated_data["date"],
+            participants=data.validated_data["participants"],
+            conclusions=conclusions,
+        )
+        return Response(EntretienSerializer(entretien).data, status=status.HTTP_201_CREATED)
 
 
 class ResultatHistoryView(_ListView):

@@ -57,6 +57,11 @@ urlpatterns = [
         api.DossierCommissionView.as_view(),
         name="api-dossier-commission",
     ),
+    path(
+        "dossiers/<uuid:dossier_id>/entretiens/",
+        api.DossierEntretienView.as_view(),
+        name="api-dossier-entretiens",
+    ),
     path("resultats/bulk/", api.ResultatBulkView.as_view(), name="api-resultats-bulk"),
     path(
         "resultats/<uuid:resultat_id>/commission/",

@@ -479,3 +479,21 @@ class ReadinessRowSerializer(serializers.Serializer):
     ready = serializers.BooleanField()
     fraude = serializers.BooleanField()
     reasons = serializers.ListField(child=serializers.CharField())
+
+
+class EntretienConclusionInputSerializer(serializers.Serializer):
+    capacite = serializers.CharField(help_text="code de la capacité (compétence) visée par le dossier")
+    conclusion = serializers.ChoiceField(choices=[("acquis", "Acquis"), ("non_acquis", "Non acquis")])
+    commentaire = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EntretienInputSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="date de l'entretien (ISO 8601), jamais à venir")
+    participants = serializers.CharField(help_text="noms et qualités, un par ligne")
+    conclusions = EntretienConclusionInputSerializer(many=True)
+
+
+class EntretienSerializer(serializers.Serializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    date = serializers.DateField(read_only=True)
+    participants = serializers.CharField(read_only=True)

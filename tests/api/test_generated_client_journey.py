@@ -220,17 +220,45 @@ def test_generated_client_drives_the_whole_certification(
         if not resultat["valide"]:
             api("v1_o_resultats_validate_create", resultat_id=uuid.UUID(resultat["id"]))
 
-    # --- the tuteur's avis, asked by the centre, given by the tuteur with their own token
-    avis = api(
-        "v1_o_avis_create",
-        body=api.body(
-            "AvisRequestRequest",
-            {"dossier": dossier["id"], "date_limite": (dt.date.today() + dt.timedelta(days=20)).isoformat()},
-        ),
-    )
+    # --- the entretien with the candidate (CQPI, seed 003: « Entretien avec les membres du jury
+    # d'évaluation » for every compétence; CQPM: an input of the commission d'évaluation)
+    if not grille:
+        api(
+            "v1_o_dossiers_entretiens_create",
+            dossier_id=dossier_id,
+            body=api.body(
+                "EntretienInputRequest",
+                {
+                    "date": dt.date.today().isoformat(),
+                    "participants": "Claire Martin, évaluatrice\nPaul Durand, professionnel",
+                    "conclusions": [
+                        {"capacite": c["code"], "conclusion": "acquis"}
+                        for b in tree["blocs"]
+                        for c in b["capacites"]
+                    ],
+                },
+            ),
+        )
+
+    # --- the tuteur's avis: requested at inscription where the référentiel needs it, otherwise
+    # asked by the centre; given by the tuteur with their own token
     tuteur_api = _driver(package, make_member(org_a, Role.TUTEUR, "tuteur@entreprise.fr"))
-    [mine] = tuteur_api("v1_o_avis_list")["results"]
-    assert mine["id"] == avis["id"]
+    requested = tuteur_api("v1_o_avis_list")["results"]
+    if not requested:
+        avis = api(
+            "v1_o_avis_create",
+            body=api.body(
+                "AvisRequestRequest",
+                {
+                    "dossier": dossier["id"],
+                    "date_limite": (dt.date.today() + dt.timedelta(days=20)).isoformat(),
+                },
+            ),
+        )
+        requested = tuteur_api("v1_o_avis_list")["results"]
+        assert [a["id"] for a in requested] == [avis["id"]]
+    [mine] = requested
+    avis = mine
     submitted = tuteur_api(
         "v1_o_avis_save",
         avis_id=uuid.UUID(avis["id"]),

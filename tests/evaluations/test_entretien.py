@@ -137,3 +137,50 @@ def test_the_commission_names_its_members(in_a, alice, referentiels):
     r = commission_decide(resultat=r, by=alice, decision="acquis", membres="Mme Roy, présidente\n M. Martin ")
     assert r.valide and r.commission_membres == "Mme Roy, présidente\nM. Martin"
     assert r.changes.filter(field="commission_membres").exists()
+
+
+def test_api_records_an_entretien_and_refuses_bad_input(in_a, alice, referentiels, api_for, org_a):
+    """The same entretien through the API (a REST client records it without the page)."""
+    cqpm = referentiels["cqpm"]
+    dossier = inscribed_dossier(alice, cqpm)
+    url = f"/api/v1/o/{org_a.slug}/dossiers/{dossier.public_id}/entretiens/"
+    api = api_for(alice)
+    bad = api.post(
+        url,
+        {
+            "date": (dt.date.today() + dt.timedelta(days=3)).isoformat(),
+            "participants": "Mme Roy",
+            "conclusions": [{"capacite": "1", "conclusion": "acquis"}],
+        },
+        format="json",
+    )
+    assert bad.status_code == 400 and "ne peut pas être à venir" in bad.json()["error"]["message"]
+    twice = api.post(
+        url,
+        {
+            "date": YESTERDAY.isoformat(),
+            "participants": "Mme Roy",
+            "conclusions": [
+                {"capacite": "1", "conclusion": "acquis"},
+                {"capacite": "1", "conclusion": "non_acquis"},
+            ],
+        },
+        format="json",
+    )
+    assert twice.status_code == 400 and "figure deux fois" in twice.json()["error"]["message"]
+    with tenant_context(org_a):
+        assert not Entretien.objects.filter(dossier=dossier).exists()
+    ok = api.post(
+        url,
+        {
+            "date": YESTERDAY.isoformat(),
+            "participants": "Mme Roy, évaluatrice",
+            "conclusions": [{"capacite": "1", "conclusion": "acquis", "commentaire": "Clair"}],
+        },
+        format="json",
+    )
+    assert ok.status_code == 201, ok.content
+    with tenant_context(org_a):
+        entretien = Entretien.objects.get(dossier=dossier)
+        assert str(entretien.public_id) == ok.json()["id"]
+        assert [(c.capacite.code, c.conclusion) for c in entretien.conclusions.all()] == [("1", "acquis")]

@@ -242,6 +242,7 @@ API = {
     "GET ~/pieces/{piece_id}/": "pieces.view",
     "DELETE ~/pieces/{piece_id}/": "pieces.upload",
     "POST ~/resultats/{resultat_id}/commission/": "results.validate",
+    "POST ~/dossiers/{dossier_id}/entretiens/": "results.validate",
     "GET ~/resultats/{resultat_id}/history/": "results.view",
     "POST ~/resultats/{resultat_id}/validate/": "results.validate",
     "POST ~/resultats/bulk/": "results.record",
