@@ -336,6 +336,8 @@ SPECTACULAR_SETTINGS = {
     # Several models have a "kind" or "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
+        # acquis / non acquis: the commission's decision and the entretien's conclusion
+        "AcquisEnum": "evaluations.models.EntretienConclusion.Conclusion",
         "ReferentielKindEnum": "referentiels.models.Kind",
         "ReferentielStatusEnum": "referentiels.models.Referentiel.Status",
         "DossierStatusEnum": "candidates.models.Dossier.Status",

@@ -40,7 +40,10 @@ def _virtual_authenticator(page):
 
 
 def _add_passkey(page):
+    # The button runs navigator.credentials.create() and then posts the form: wait for that post's
+    # answer (a new page), not for the current page's load state (already « loaded »: a race).
     page.get_by_role("button", name="Ajouter").click()
+    page.wait_for_url(lambda url: "/2fa/webauthn/add/" not in url)
     page.wait_for_load_state()
 
 
@@ -102,7 +105,8 @@ def test_a_jury_member_signs_the_pv_with_a_passkey(
     assert axe_violations(page) == []
     screenshot(page, "passkey-sign-before")
     button.click()
-    page.wait_for_load_state()
+    # the assertion is posted once the authenticator answers: wait for the page that follows
+    page.locator(".messages").wait_for()
     messages = page.locator(".messages").inner_text()
     assert "Votre signature est enregistrée." in messages, messages
     with tenant_context(org_a):
