@@ -217,6 +217,7 @@ class CredentialSubject:
     date_delivrance: dt.date
     niveau: str = ""  # "Niveau 5"
     document_number: str = ""  # parchemin number when bound to one
+    holder_id: str = ""  # the holder's key (did:jwk) when issued to a wallet (OpenID4VCI)
 
 
 def credential_payload(
@@ -273,6 +274,8 @@ def credential_payload(
             "statusListCredential": _url("vc_status_list", list_id=status_list.public_id),
         },
     }
+    if subject.holder_id:
+        vc["credentialSubject"] = {"id": subject.holder_id, **vc["credentialSubject"]}
     if subject.document_number:
         vc["credentialSubject"]["achievement"]["otherIdentifier"] = [
             {"type": "IdentifierEntry", "identifier": subject.document_number, "identifierType": "identifier"}
@@ -280,7 +283,7 @@ def credential_payload(
     return {
         "iss": vc["issuer"]["id"],
         "jti": credential_id,
-        "sub": subject.holder_name,
+        "sub": subject.holder_id or subject.holder_name,
         "nbf": int(valid_from.timestamp()),
         "iat": int(issued_at.timestamp()),
         "vc": vc,
@@ -407,27 +410,14 @@ def document_subject_ref(document) -> str:
     return ref if document.version <= 1 else f"{ref}:v{document.version}"
 
 
-def credential_for_document(*, document) -> VerifiableCredential:
-    """The Open Badges credential of a parchemin or certificat de bloc, issued on first request.
-
-    Runs in the document's centre context; idempotent (one credential per document version).
-    A revoked document keeps the credential it had (the status list says revoked) but never
-    gets a new one.
-    """
-
+def document_subject(document, *, holder_id: str = "") -> CredentialSubject:
+    """What the credential of a parchemin or certificat de bloc asserts (ApplicationError when the
+    document has none: another kind, or no certification code)."""
     kind = _document_kinds().get(document.kind)
     if kind is None:
         raise ApplicationError(
             "Seuls les parchemins et les certificats de bloc ont une attestation numérique."
         )
-    ref = document_subject_ref(document)
-    existing = VerifiableCredential.objects.filter(
-        organisation_id=document.organisation_id, subject_ref=ref
-    ).first()
-    if existing is not None:
-        return existing
-    if document.is_revoked:
-        raise ApplicationError("Ce document est révoqué : aucune attestation numérique ne peut être émise.")
     ctx = document.context or {}
     code = str(ctx.get("code_certification") or "")
     if kind == VerifiableCredential.Kind.BLOC:
@@ -440,7 +430,10 @@ def credential_for_document(*, document) -> VerifiableCredential:
             "Ce document ne porte pas le code de sa certification : attestation impossible."
         )
     niveau = str(ctx.get("niveau") or "")
-    subject = CredentialSubject(
+    ref = document_subject_ref(document)
+    if holder_id:
+        ref = f"{ref}#holder-{hashlib.sha256(holder_id.encode()).hexdigest()[:16]}"
+    return CredentialSubject(
         subject_ref=ref,
         kind=kind,
         holder_name=document.holder_name[:200],
@@ -450,9 +443,46 @@ def credential_for_document(*, document) -> VerifiableCredential:
         date_delivrance=document.issued_on,
         niveau=f"Niveau {niveau}" if niveau and not niveau.lower().startswith("niveau") else niveau,
         document_number=document.number or "",
+        holder_id=holder_id,
     )
+
+
+def credential_for_document(*, document) -> VerifiableCredential:
+    """The Open Badges credential of a parchemin or certificat de bloc, issued on first request.
+
+    Runs in the document's centre context; idempotent (one credential per document version).
+    A revoked document keeps the credential it had (the status list says revoked) but never
+    gets a new one.
+    """
+    if _document_kinds().get(document.kind) is None:
+        document_subject(document)  # raises: not a kind with a credential
+    existing = VerifiableCredential.objects.filter(
+        organisation_id=document.organisation_id, subject_ref=document_subject_ref(document)
+    ).first()
+    if existing is not None:
+        return existing
+    if document.is_revoked:
+        raise ApplicationError("Ce document est révoqué : aucune attestation numérique ne peut être émise.")
     return credential_issue(
-        centre=document.organisation, certificateur=document.certificateur, subject=subject
+        centre=document.organisation, certificateur=document.certificateur, subject=document_subject(document)
+    )
+
+
+def credential_for_holder(*, document, holder_id: str) -> VerifiableCredential:
+    """The credential of ``document`` bound to a wallet's key (``credentialSubject.id`` and ``sub``
+    = ``holder_id``, a did:jwk), with its own status-list bit; one per document version and key.
+
+    Runs in the document's centre context. Revoking the document revokes it with the others
+    (its ``subject_ref`` starts with the document's); a revoked document never gets one.
+    """
+    if document.is_revoked:
+        raise ApplicationError("Ce document est révoqué : aucune attestation numérique ne peut être émise.")
+    if not holder_id:
+        raise ApplicationError("La clé du portefeuille est obligatoire.")
+    return credential_issue(
+        centre=document.organisation,
+        certificateur=document.certificateur,
+        subject=document_subject(document, holder_id=holder_id),
     )
 
 
@@ -464,8 +494,9 @@ def credentials_revoke_for_document(*, document, reason: str, keep_current: bool
         subject_ref__startswith=f"document:{document.public_id}",
         revoked_at__isnull=True,
     )
-    if keep_current:
-        refs = refs.exclude(subject_ref=document_subject_ref(document))
+    if keep_current:  # the current version's credential and its wallet copies stay
+        current = document_subject_ref(document)
+        refs = refs.exclude(subject_ref=current).exclude(subject_ref__startswith=f"{current}#")
     count = 0
     for credential in refs:
         credential_revoke(credential=credential, reason=reason)

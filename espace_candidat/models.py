@@ -256,3 +256,44 @@ class Preference(models.Model):
             if self.unsubscribed_at
             else str(self.user)
         )
+
+
+class WalletOffer(TenantModel):
+    """One « Ajouter à mon portefeuille numérique » (OpenID4VCI pre-authorized code flow).
+
+    Bound to one document of the candidate; single use at each step: the pre-authorized code is
+    exchanged once for an access token, the access token gives one credential. Only SHA-256
+    hashes of the code, the access token and the c_nonce are kept, and an HMAC of the PIN
+    (``tx_code``). The code and the token carry the centre's public id (an opaque prefix), so the
+    wallet's requests — which name no centre — are answered inside that centre's
+    ``tenant_context``, under row-level security like every tenant table.
+    """
+
+    document = models.ForeignKey("documents.IssuedDocument", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField("empreinte du code pré-autorisé", max_length=64, unique=True)
+    tx_code_hash = models.CharField("empreinte du code PIN", max_length=64, blank=True)
+    tx_code_failures = models.PositiveSmallIntegerField("PIN erronés", default=0)
+    expires_at = models.DateTimeField("offre valable jusqu'au")
+    redeemed_at = models.DateTimeField("code échangé le", null=True, blank=True)
+    token_hash = models.CharField(
+        "empreinte du jeton d'accès", max_length=64, null=True, blank=True, unique=True
+    )
+    token_expires_at = models.DateTimeField("jeton valable jusqu'au", null=True, blank=True)
+    nonce_hash = models.CharField("empreinte du c_nonce", max_length=64, blank=True)
+    issued_at = models.DateTimeField("attestation remise le", null=True, blank=True)
+    holder_id = models.TextField("clé du portefeuille (did:jwk)", blank=True)
+    credential = models.ForeignKey(
+        "certificateur.VerifiableCredential",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Offre portefeuille {self.public_id} ({self.expires_at:%d/%m/%Y %H:%M})"

@@ -175,6 +175,14 @@ def own_document(user, public_id):
     raise Http404
 
 
+def dossier_of_document(user, document) -> Dossier:
+    """The person's dossier a document of theirs was issued for (after ``own_document``)."""
+    for dossier in own_dossiers(user):
+        if f":dossier:{dossier.public_id}:" in document.idempotency_key:
+            return dossier
+    raise Http404
+
+
 def deadlines(dossier: Dossier, *, today: dt.date | None = None) -> list[dict]:
     """Dates that concern the candidate: rapport due, rattrapage request window."""
     today = today or timezone.localdate()

@@ -1,11 +1,20 @@
 from django.urls import path
 
-from espace_candidat import views
+from espace_candidat import oid4vci, views
 
 # /espace/…: the person's own space across centres, and the unsubscribe link of the e-mails
 public_urlpatterns = [
     path("espace/", views.home, name="espace_home"),
     path("espace/desabonnement/<str:token>/", views.unsubscribe, name="espace_unsubscribe"),
+    # OpenID4VCI (pre-authorized code): the wallet's side, anonymous, rate-limited
+    path(".well-known/openid-credential-issuer", oid4vci.issuer_metadata, name="oid4vci_issuer_metadata"),
+    path(
+        ".well-known/oauth-authorization-server",
+        oid4vci.authorization_server_metadata,
+        name="oid4vci_as_metadata",
+    ),
+    path("oid4vci/token", oid4vci.token, name="oid4vci_token"),
+    path("oid4vci/credential", oid4vci.credential, name="oid4vci_credential"),
 ]
 
 # /o/<slug>/…
@@ -20,6 +29,11 @@ urlpatterns = [
         "espace/documents/<uuid:document_id>/attestation.json",
         views.document_credential,
         name="espace_credential",
+    ),
+    path(
+        "espace/documents/<uuid:document_id>/portefeuille/",
+        views.wallet_offer,
+        name="espace_wallet_offer",
     ),
     path("espace/enquetes/<uuid:enquete_id>/", views.enquete, name="espace_enquete"),
     path("espace/identite/", views.identity, name="espace_identity"),

@@ -146,6 +146,34 @@ def document_credential(request, org_slug, document_id):
 
 @require_capability("espace.act")
 @require_POST
+def wallet_offer(request, org_slug, document_id):
+    """« Ajouter à mon portefeuille numérique »: a one-time OpenID4VCI offer, its QR code and PIN."""
+    from documents.qr import qr_svg
+    from espace_candidat import wallet
+
+    document = selectors.own_document(request.user, document_id)
+    try:
+        offer = wallet.offer_create(document=document, user=request.user)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "espace_candidat/wallet_offer.html",
+            {"document": document, "error": exc.message},
+            status=409,
+        )
+    context = {
+        "document": document,
+        "offer": offer,
+        "qr": qr_svg(offer.uri, title=f"QR de l'offre pour mon portefeuille — {document.get_kind_display()}"),
+        "dossier_id": selectors.dossier_of_document(request.user, document).public_id,
+    }
+    response = render(request, "espace_candidat/wallet_offer.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_capability("espace.act")
+@require_POST
 def piece_upload(request, org_slug, dossier_id):
     d = selectors.own_dossier(request.user, dossier_id)
     form = PieceForm(request.POST, request.FILES, kinds=selectors.pieces_asked(d))

@@ -42,6 +42,7 @@ PAGES = {
     # the candidate's own space (object rule: their own dossiers) and the centre's side of it
     "espace/convocations/<uuid:convocation_id>.pdf": "espace.view",
     "espace/documents/<uuid:document_id>/attestation.json": "espace.view",
+    "espace/documents/<uuid:document_id>/portefeuille/": "espace.act",
     "espace/documents/<uuid:document_id>/telecharger/": "espace.view",
     "espace/dossiers/<uuid:dossier_id>/": "espace.view",
     "espace/dossiers/<uuid:dossier_id>/pieces/": "espace.act",
