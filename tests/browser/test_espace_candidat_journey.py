@@ -7,11 +7,16 @@ import datetime as dt
 import json
 import re
 import shutil
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
+import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core import mail
 
 from candidates import services as cs
@@ -179,6 +184,67 @@ def _deliberate(org_a, alice, rncp, panel, dossier):  # noqa: F811
     return jury, dossier
 
 
+def _wallet(page):
+    """« Ajouter à mon portefeuille numérique »: the offer page (QR + link + PIN), then a wallet
+    written in the test redeems it over HTTP against the live server (OpenID4VCI, pre-authorized)."""
+    from tests.espace_candidat.test_wallet import (
+        PRE_AUTH,
+        b64u,
+        b64u_decode,
+        offer_from_page,
+        verify_with_jwks,
+    )
+
+    page.get_by_role("button", name=re.compile("Ajouter à mon portefeuille numérique")).first.click()
+    page.get_by_role("heading", name="Ajouter à mon portefeuille numérique").wait_for()
+    qr = page.locator(".wallet-qr svg")
+    assert qr.is_visible() and qr.bounding_box()["width"] >= 200
+    link = page.get_by_role("link", name="Ouvrir dans mon portefeuille")
+    assert link.get_attribute("href").startswith("openid-credential-offer://?credential_offer=")
+    shot(page, "07b-portefeuille-offre-qr")
+    _clean(page, "offre de portefeuille")
+    offer, pin = offer_from_page(page.content())
+
+    def call(url, data=None, headers=None):
+        # the live server over plain HTTP, as a phone wallet would call the platform
+        request = urllib.request.Request(page.base + urlparse(url).path, data=data, headers=headers or {})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
+            return json.loads(response.read())
+
+    issuer = call("/.well-known/openid-credential-issuer")
+    server = call("/.well-known/oauth-authorization-server")
+    form = f"grant_type={PRE_AUTH}&pre-authorized_code={offer['grants'][PRE_AUTH]['pre-authorized_code']}&tx_code={pin}"
+    token = call(
+        server["token_endpoint"], form.encode(), {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    key = Ed25519PrivateKey.generate()
+    jwk = {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": b64u(key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)),
+    }
+    proof = jwt.encode(
+        {"aud": issuer["credential_issuer"], "iat": int(time.time()), "nonce": token["c_nonce"]},
+        key,
+        algorithm="EdDSA",
+        headers={"typ": "openid4vci-proof+jwt", "jwk": jwk},
+    )
+    answer = call(
+        issuer["credential_endpoint"],
+        json.dumps(
+            {
+                "credential_configuration_id": offer["credential_configuration_ids"][0],
+                "proofs": {"jwt": [proof]},
+            }
+        ).encode(),
+        {"Content-Type": "application/json", "Authorization": f"Bearer {token['access_token']}"},
+    )
+    payload = verify_with_jwks(answer["credentials"][0]["credential"], call("/.well-known/jwks.json"))
+    holder = payload["vc"]["credentialSubject"]["id"]
+    assert json.loads(b64u_decode(holder.removeprefix("did:jwk:"))) == jwk
+    page.go_back()
+
+
 def _after(page, staff, org_a, rncp, jury, dossier):
 
     mail.outbox.clear()
@@ -206,6 +272,7 @@ def _after(page, staff, org_a, rncp, jury, dossier):
         page.get_by_role("link", name=re.compile("Attestation numérique")).first.click()
     credential = json.loads(Path(dl.value.path()).read_text())
     assert credential["format"] == "vc+jwt" and "OpenBadgeCredential" in credential["credential"]["type"]
+    _wallet(page)
 
     # --- six months on: the survey e-mail, its link, the answer --------------------------------
     from espace_candidat.models import Enquete

@@ -461,3 +461,52 @@ def test_wallet_offer_table_is_under_row_level_security(published, org_a, org_b)
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM espace_candidat_walletoffer")
             assert cursor.fetchone()[0] == 0
+
+
+def test_reissue_keeps_the_current_wallet_copy_and_revokes_the_others(published, org_a):
+    """A re-issue (civil-status correction) revokes the earlier versions' credentials but keeps the
+    current one's: a wallet copy of the current version stays valid, one of the earlier goes."""
+    from certificateur.credentials import credentials_revoke_for_document
+
+    client, _admis, parchemin = published
+    offer, pin = make_offer(client, org_a, parchemin)
+    wallet = Wallet()
+    token = redeem(wallet, offer, pin)
+    assert wallet.credential(token["access_token"], wallet.proof(token["c_nonce"])).status_code == 200
+    with tenant_context(org_a):
+        copy = VerifiableCredential.objects.get(subject_ref__contains="#holder-")
+        assert credentials_revoke_for_document(document=parchemin, reason="Réédition", keep_current=True) == 0
+        copy.refresh_from_db()
+        assert copy.revoked_at is None
+        parchemin.version = 2  # the re-issued version is now the current one
+        assert credentials_revoke_for_document(document=parchemin, reason="Réédition", keep_current=True) == 1
+        copy.refresh_from_db()
+        assert copy.revoked_at is not None
+
+
+# one request of each step, measured on the published world. The metadata reads nothing; the
+# credential is the certificateur's first: its key and its status list are created (+ 5 queries).
+PINNED_QUERIES = {"metadata": 0, "offer": 23, "token": 7, "credential": 23}
+
+
+def test_query_counts_of_the_wallet_flow(published, org_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, _admis, parchemin = published
+    wallet = Wallet()
+    counts = {}
+    with CaptureQueriesContext(connection) as ctx:
+        wallet.metadata()
+    counts["metadata"] = len(ctx)
+    with CaptureQueriesContext(connection) as ctx:
+        offer, pin = make_offer(client, org_a, parchemin)
+    counts["offer"] = len(ctx)
+    with CaptureQueriesContext(connection) as ctx:
+        token = redeem(wallet, offer, pin)
+    counts["token"] = len(ctx)
+    proof = wallet.proof(token["c_nonce"])
+    with CaptureQueriesContext(connection) as ctx:
+        assert wallet.credential(token["access_token"], proof).status_code == 200
+    counts["credential"] = len(ctx)
+    assert counts == PINNED_QUERIES
