@@ -76,6 +76,12 @@ def token(request):
 
 @csrf_exempt
 @require_POST
+def nonce(request):
+    return _too_many(request, "nonce") or _json(wallet.fresh_nonce())
+
+
+@csrf_exempt
+@require_POST
 def credential(request):
     limited = _too_many(request, "credential")
     if limited:

@@ -14,6 +14,7 @@ public_urlpatterns = [
         name="oid4vci_as_metadata",
     ),
     path("oid4vci/token", oid4vci.token, name="oid4vci_token"),
+    path("oid4vci/nonce", oid4vci.nonce, name="oid4vci_nonce"),
     path("oid4vci/credential", oid4vci.credential, name="oid4vci_credential"),
 ]
 

@@ -117,6 +117,7 @@ def issuer_metadata() -> dict:
     return {
         "credential_issuer": issuer_url(),
         "credential_endpoint": _url("oid4vci_credential"),
+        "nonce_endpoint": _url("oid4vci_nonce"),
         "display": [{"name": "Plateforme de certification professionnelle", "locale": "fr-FR"}],
         "credential_configurations_supported": {
             CONFIGURATION_ID: {
@@ -275,6 +276,31 @@ def _grant(offer: WalletOffer, organisation: Organisation, now: dt.datetime) -> 
 # --- 3. the credential endpoint ----------------------------------------------------------------
 
 
+def _nonce_mac(value: str) -> str:
+    key = hashlib.sha256(b"wallet-nonce\x1f" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def fresh_nonce(now: dt.datetime | None = None) -> dict:
+    """The nonce endpoint's answer (OpenID4VCI 1.0 § 7): a ``c_nonce`` that proves its own origin
+    and age (time, random, HMAC), valid ``TOKEN_TTL``; nothing is stored. The token response
+    carries a stored one too, for the wallets of the earlier drafts."""
+    stamp = int((now or timezone.now()).timestamp())
+    value = f"{stamp}.{secrets.token_urlsafe(12)}"
+    return {"c_nonce": f"{value}.{_nonce_mac(value)}"}
+
+
+def _nonce_valid(nonce: str, *, nonce_hash: str, now: dt.datetime) -> bool:
+    if nonce_hash and hmac.compare_digest(_sha256(nonce), nonce_hash):
+        return True  # the one given with the access token
+    value, _, mac = nonce.rpartition(".")
+    stamp = value.partition(".")[0]
+    if not (mac and stamp.isdigit() and hmac.compare_digest(_nonce_mac(value), mac)):
+        return False
+    issued = dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
+    return now - TOKEN_TTL <= issued <= now + CLOCK_SKEW
+
+
 def _b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
@@ -332,8 +358,10 @@ def proof_verify(proof: str, *, nonce_hash: str, now: dt.datetime) -> str:
     if issued > now + CLOCK_SKEW or issued < now - PROOF_MAX_AGE:
         raise WalletError("invalid_proof", "Preuve trop ancienne ou datée dans le futur.")
     nonce = claims.get("nonce")
-    if not isinstance(nonce, str) or not nonce_hash or not hmac.compare_digest(_sha256(nonce), nonce_hash):
-        raise WalletError("invalid_nonce", "Le nonce de la preuve n'est pas celui remis avec le jeton.")
+    if not isinstance(nonce, str) or not _nonce_valid(nonce, nonce_hash=nonce_hash, now=now):
+        raise WalletError(
+            "invalid_nonce", "Le nonce de la preuve est inconnu ou expiré : demandez-en un nouveau."
+        )
     return did_jwk(jwk)
 
 

@@ -510,3 +510,30 @@ def test_query_counts_of_the_wallet_flow(published, org_a):
         assert wallet.credential(token["access_token"], proof).status_code == 200
     counts["credential"] = len(ctx)
     assert counts == PINNED_QUERIES
+
+
+def test_nonce_endpoint_for_wallets_of_the_final_version(published, org_a):
+    """OpenID4VCI 1.0 moved the c_nonce to a nonce endpoint: the wallet asks it there, right
+    before the proof. A tampered or stale nonce from it is refused like an unknown one."""
+    from espace_candidat.wallet import fresh_nonce
+
+    client, _admis, parchemin = published
+    offer, pin = make_offer(client, org_a, parchemin)
+    wallet = Wallet()
+    issuer, _ = wallet.metadata()
+    token = redeem(wallet, offer, pin)
+    nonce_path = urlparse(issuer["nonce_endpoint"]).path
+    answer = wallet.http.post(nonce_path)
+    assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
+    nonce = answer.json()["c_nonce"]
+    assert nonce != token["c_nonce"]
+    stale = fresh_nonce(timezone.now() - timezone.timedelta(minutes=6))["c_nonce"]
+    tampered = nonce[:-1] + ("0" if nonce[-1] != "0" else "1")
+    before = _state(org_a)
+    for bad in (stale, tampered, nonce.split(".", 1)[1]):
+        response = wallet.credential(token["access_token"], wallet.proof(bad))
+        assert (response.status_code, response.json()["error"]) == (400, "invalid_nonce"), bad
+    assert _state(org_a) == before
+    assert wallet.http.get(nonce_path).status_code == 405
+    response = wallet.credential(token["access_token"], wallet.proof(nonce))
+    assert response.status_code == 200, response.content
