@@ -53,6 +53,17 @@ def authorization_server_metadata(request):
     return _too_many(request, "metadata") or _json(wallet.authorization_server_metadata())
 
 
+@require_GET
+def offer(request, code):
+    limited = _too_many(request, "offer")
+    if limited:
+        return limited
+    try:
+        return _json(wallet.offer_by_reference(code))
+    except wallet.WalletError as exc:
+        return _error(exc)
+
+
 @csrf_exempt
 @require_POST
 def token(request):

@@ -13,6 +13,7 @@ public_urlpatterns = [
         oid4vci.authorization_server_metadata,
         name="oid4vci_as_metadata",
     ),
+    path("oid4vci/offres/<str:code>", oid4vci.offer, name="oid4vci_offer"),
     path("oid4vci/token", oid4vci.token, name="oid4vci_token"),
     path("oid4vci/nonce", oid4vci.nonce, name="oid4vci_nonce"),
     path("oid4vci/credential", oid4vci.credential, name="oid4vci_credential"),

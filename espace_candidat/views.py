@@ -164,7 +164,10 @@ def wallet_offer(request, org_slug, document_id):
     context = {
         "document": document,
         "offer": offer,
-        "qr": qr_svg(offer.uri, title=f"QR de l'offre pour mon portefeuille — {document.get_kind_display()}"),
+        "qr": qr_svg(
+            offer.uri_by_reference,
+            title=f"QR de l'offre pour mon portefeuille — {document.get_kind_display()}",
+        ),
         "dossier_id": selectors.dossier_of_document(request.user, document).public_id,
     }
     response = render(request, "espace_candidat/wallet_offer.html", context)

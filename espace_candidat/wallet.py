@@ -51,6 +51,7 @@ CONFIGURATION_ID = "OpenBadgeCredential_jwt_vc_json"
 CREDENTIAL_FORMAT = "jwt_vc_json"
 CREDENTIAL_TYPE = ["VerifiableCredential", "OpenBadgeCredential"]
 PROOF_TYPE = "openid4vci-proof+jwt"
+OFFER_SCHEME = "openid-credential-offer://"
 #: the wallet's key: Ed25519 (EdDSA) or P-256 (ES256)
 PROOF_ALGORITHMS = {"EdDSA": ("OKP", "Ed25519"), "ES256": ("EC", "P-256")}
 OFFER_TTL = dt.timedelta(minutes=10)
@@ -155,7 +156,8 @@ def authorization_server_metadata() -> dict:
 @dataclass(frozen=True)
 class Offer:
     offer: WalletOffer
-    uri: str  # openid-credential-offer://?credential_offer=…
+    uri: str  # openid-credential-offer://?credential_offer=… (by value: the link)
+    uri_by_reference: str  # …?credential_offer_uri=… (by reference: a QR code four times smaller)
     pin: str  # shown once on the page, never stored
 
 
@@ -189,7 +191,18 @@ def offer_create(*, document, user) -> Offer:
             obj=offer,
             message=f"Offre d'ajout au portefeuille : {document.get_kind_display()} {document.number}",
         )
-    body = {
+    payload = json.dumps(offer_body(code), separators=(",", ":"), ensure_ascii=False)
+    return Offer(
+        offer=offer,
+        uri=f"{OFFER_SCHEME}?credential_offer={quote(payload, safe='')}",
+        uri_by_reference=f"{OFFER_SCHEME}?credential_offer_uri={quote(offer_url(code), safe='')}",
+        pin=pin,
+    )
+
+
+def offer_body(code: str) -> dict:
+    """The credential offer (OpenID4VCI 1.0 § 4.1.1) of a pre-authorized code."""
+    return {
         "credential_issuer": issuer_url(),
         "credential_configuration_ids": [CONFIGURATION_ID],
         "grants": {
@@ -203,10 +216,24 @@ def offer_create(*, document, user) -> Offer:
             }
         },
     }
-    payload = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
-    return Offer(
-        offer=offer, uri=f"openid-credential-offer://?credential_offer={quote(payload, safe='')}", pin=pin
-    )
+
+
+def offer_url(code: str) -> str:
+    return issuer_url() + reverse("oid4vci_offer", kwargs={"code": code})
+
+
+def offer_by_reference(code: str) -> dict:
+    """The offer behind ``credential_offer_uri`` (a short QR code): only while it can be redeemed."""
+    organisation = _organisation_of(code)
+    if organisation is None:
+        raise WalletError("invalid_request", "Offre inconnue, expirée ou déjà utilisée.", 404)
+    with tenant_context(organisation):
+        usable = WalletOffer.objects.filter(
+            code_hash=_sha256(code), redeemed_at__isnull=True, expires_at__gt=timezone.now()
+        ).exists()
+    if not usable:
+        raise WalletError("invalid_request", "Offre inconnue, expirée ou déjà utilisée.", 404)
+    return offer_body(code)
 
 
 # --- 2. the token endpoint ---------------------------------------------------------------------

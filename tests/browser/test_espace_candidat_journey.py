@@ -203,6 +203,11 @@ def _wallet(page):
     assert link.get_attribute("href").startswith("openid-credential-offer://?credential_offer=")
     shot(page, "07b-portefeuille-offre-qr")
     _clean(page, "offre de portefeuille")
+    page.set_viewport_size({"width": 390, "height": 844})  # the phone the candidate may hold
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert qr.bounding_box()["width"] >= 200 and qr.bounding_box()["x"] + qr.bounding_box()["width"] <= 390
+    shot(page, "07c-portefeuille-offre-telephone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     offer, pin = offer_from_page(page.content())
 
     def call(url, data=None, headers=None):

@@ -537,3 +537,27 @@ def test_nonce_endpoint_for_wallets_of_the_final_version(published, org_a):
     assert wallet.http.get(nonce_path).status_code == 405
     response = wallet.credential(token["access_token"], wallet.proof(nonce))
     assert response.status_code == 200, response.content
+
+
+def test_qr_code_carries_the_offer_by_reference(published, org_a):
+    """The QR code carries ``credential_offer_uri`` (≈ 150 characters instead of ≈ 600: a QR code a
+    phone reads from a screen); the wallet fetches the same offer there, only while it is usable."""
+    from documents.qr import qr_svg
+
+    client, _admis, parchemin = published
+    page = client.post(offer_url(org_a, parchemin)).content.decode()
+    offer, pin = offer_from_page(page)
+    uri = html.unescape(re.search(r'data-offer-uri="([^"]+)"', page).group(1))
+    assert uri.startswith("openid-credential-offer://?credential_offer_uri=") and len(uri) < 200
+    svg = re.search(r'<div class="wallet-qr"[^>]*>(.*?)</div>', page, re.S).group(1)
+    assert re.search(r' d="([^"]+)"', svg).group(1) == re.search(r' d="([^"]+)"', qr_svg(uri)).group(1)
+    reference = parse_qs(urlparse(uri).query)["credential_offer_uri"][0]
+    assert reference.startswith(settings.SITE_URL.rstrip("/") + "/oid4vci/offres/")
+    wallet = Wallet()
+    fetched = wallet.http.get(urlparse(reference).path)
+    assert fetched.status_code == 200 and fetched["Cache-Control"] == "no-store"
+    assert fetched.json() == offer
+    assert wallet.http.get(urlparse(reference).path[:-3] + "abc").status_code == 404
+    redeem(wallet, offer, pin)
+    spent = wallet.http.get(urlparse(reference).path)
+    assert spent.status_code == 404 and spent.json()["error"] == "invalid_request"
