@@ -215,8 +215,12 @@ def test_evaluateur_marks_by_keyboard_and_validates(fresh_browser, live_server, 
 
 
 def test_tuteur_opens_the_link_gives_the_avis_and_the_note(
-    fresh_browser, live_server, org_a, alice, referentiels
-):  # noqa: F811
+    fresh_browser,  # noqa: F811
+    live_server,
+    org_a,
+    alice,
+    referentiels,  # noqa: F811
+):
     """The e-mail sent when the gestionnaire inscribed the RNCP36390 dossier: the link opens a page
     (opening it spends nothing), its button creates the tuteur's access, the avis on every
     compétence and the note (seed 004: « une note attribuée par le professionnel qui suit le
