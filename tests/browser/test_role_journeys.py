@@ -267,6 +267,9 @@ def test_tuteur_opens_the_link_gives_the_avis_and_the_note(
 
     radios = page.locator("input[type=radio][value=favorable]")
     assert radios.count() == rncp.capacites.count() == 32
+    # the tuteur judges each compétence on its whole intitulé (headings were cut at 160 characters)
+    headings = page.locator(".avis-capacite h2").all_inner_texts()
+    assert sorted(headings) == sorted(f"{c.code} — {c.intitule}" for c in rncp.capacites.all())
     for i in range(radios.count()):
         radios.nth(i).check()
     page.locator("input[type=radio][value=reserve]").last.check()
@@ -274,8 +277,13 @@ def test_tuteur_opens_the_link_gives_the_avis_and_the_note(
     page.get_by_label("Appréciation générale").fill("Alternante fiable, très appréciée de l'équipe.")
     # the note forgotten: asked for, and nothing typed is lost
     page.get_by_role("button", name="Transmettre l'avis (définitif)").click()
-    error = page.locator(".messages, [role=alert]").filter(has_text="note")
-    error.first.wait_for()
+    error = page.get_by_role("alert").filter(has_text="Attribuez votre note")
+    error.wait_for()
+    # the note is at the foot of a long page: the message leads to it, the field says what is wrong
+    error.get_by_role("link", name="Aller à la note").click()
+    note = page.get_by_label(re.compile("^Note attribuée, sur"))
+    assert note.get_attribute("aria-invalid") == "true"
+    assert "Attribuez votre note" in page.locator("#note_tuteur_erreur").inner_text()
     assert (
         page.get_by_label("Appréciation générale").input_value()
         == "Alternante fiable, très appréciée de l'équipe."
@@ -283,7 +291,7 @@ def test_tuteur_opens_the_link_gives_the_avis_and_the_note(
     assert page.locator("input[type=radio][value=reserve]").last.is_checked()
     assert page.locator("textarea[name^=commentaire_]").last.input_value() == "Reporting encore à consolider."
     j.look("note-oubliee")
-    page.get_by_label(re.compile("^Note attribuée, sur")).fill("42,5")
+    note.fill("42,5")
     page.get_by_role("button", name="Transmettre l'avis (définitif)").click()
     page.get_by_text("Avis transmis au centre d'examen").wait_for()
     assert page.get_by_role("button", name="Transmettre l'avis (définitif)").count() == 0
