@@ -8,7 +8,9 @@ Second factor: only the roles of ``MFA_REQUIRED_ROLES`` (administrators and jury
 test_first_contact.py) must enrol; the roles here are checked to go straight to their work.
 """
 
+import csv
 import datetime as dt
+import io
 import re
 
 import pytest
@@ -303,3 +305,75 @@ def test_tuteur_opens_the_link_gives_the_avis_and_the_note(
         assert avis.commentaire == "Alternante fiable, très appréciée de l'équipe."
         assert avis.capacites.filter(avis="reserve").count() == 1
         assert avis.capacites.filter(avis="favorable").count() == 31
+
+
+def test_certificateur_supervises_registers_and_exports(fresh_browser, live_server, world, cci_user):  # noqa: F811
+    """CCI France: the supervision of its centres, the insertion figures and their export, the
+    RNCP36390 registration entered (a missing decision date asked for first). The centres'
+    deliberated dossiers are the certificateur conftest's world (written as the juries left them)."""
+    _role_is_not_asked_to_enrol(Role.CERTIFICATEUR)
+    page = _fresh_page(fresh_browser, live_server)
+    j = Journey(page, "certificateur")
+
+    login(page, cci_user.user.email)
+    page.wait_for_url("**/o/cci-france/")
+    j.look("tableau-de-bord")
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    nav.get_by_role("link", name="Supervision").click()
+    assert page.get_by_role("heading", name="Supervision des centres", exact=True).is_visible()
+    assert page.get_by_role("cell", name="Centre B").first.is_visible()
+    # every chart label whole and inside its chart (« Validation des acquis de l'… » was cut)
+    labels = page.evaluate(
+        """() => [...document.querySelectorAll('svg[role=img]')].flatMap(svg => {
+          const width = svg.viewBox.baseVal.width;
+          return [...svg.querySelectorAll('text')].map(t => {
+            const box = t.getBBox(); return [t.textContent, box.x >= 0 && box.x + box.width <= width];
+          }); })"""
+    )
+    assert ["Validation des acquis de l'expérience (VAE)", True] in labels, labels
+    assert all(inside for _text, inside in labels), labels
+    j.look("supervision")
+
+    page.get_by_role("link", name="Insertion des certifiés").first.click()
+    page.get_by_role("heading", name="Insertion des certifiés", exact=True).wait_for()
+    row = page.locator("tbody tr", has_text="2025")
+    assert row.locator("td").all_inner_texts()[:4] == ["RNCP36390", "2025", "2", "1"]
+    j.look("insertion")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exporter (CSV)").click()
+    text = open(download.value.path(), encoding="utf-8-sig").read()
+    lines = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert lines[0][:4] == ["CODE_CERTIFICATION", "ANNEE", "NOMBRE_CERTIFIES", "NOMBRE_CERTIFIES_VAE"]
+    assert ["RNCP36390", "2025", "2", "1"] in [line[:4] for line in lines[1:]]
+
+    nav.get_by_role("link", name="Référentiels").click()
+    page.get_by_role("link", name=re.compile("RNCP36390")).first.click()
+    page.get_by_role("link", name="modifier").click()
+    page.get_by_role("heading", name="Enregistrement de la certification").wait_for()
+    j.look("enregistrement")
+    page.get_by_label("Numéro d'enregistrement").fill("RNCP36390")
+    page.get_by_label("Type d'enregistrement").select_option("sur_demande")
+    page.get_by_label("Date de la décision du directeur général de France compétences").fill("")
+    page.get_by_label("Durée d'enregistrement (ans)").fill("5")
+    page.get_by_label(re.compile("^Niveau")).select_option("5")
+    page.get_by_label("Codes NSF").fill("324 Secrétariat, bureautique")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    error = page.locator("#id_date_decision_erreur")
+    error.wait_for()
+    assert "obligatoire pour un enregistrement sur demande" in error.inner_text()
+    assert page.get_by_label("Codes NSF").input_value() == "324 Secrétariat, bureautique"
+    j.look("enregistrement-erreur")
+    page.get_by_label("Date de la décision du directeur général de France compétences").fill("2022-06-01")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.get_by_text("Enregistrement de la certification mis à jour.").wait_for()
+    assert "RNCP36390 · niveau 5 · NSF 324" in page.locator("dl").first.inner_text()
+    j.look("referentiel-enregistre")
+
+    from referentiels.models import Enregistrement
+
+    enregistrement = Enregistrement.objects.get(numero="RNCP36390")
+    assert (enregistrement.niveau, enregistrement.duree_ans, enregistrement.date_decision) == (
+        5,
+        5,
+        dt.date(2022, 6, 1),
+    )
