@@ -348,7 +348,7 @@ def test_certificateur_supervises_registers_and_exports(fresh_browser, live_serv
 
     nav.get_by_role("link", name="Référentiels").click()
     page.get_by_role("link", name=re.compile("RNCP36390")).first.click()
-    page.get_by_role("link", name="modifier").click()
+    page.get_by_role("link", name=re.compile("l'enregistrement$")).click()  # « saisir » or « modifier »
     page.get_by_role("heading", name="Enregistrement de la certification").wait_for()
     j.look("enregistrement")
     page.get_by_label("Numéro d'enregistrement").fill("RNCP36390")
