@@ -85,6 +85,9 @@ def test_gestionnaire_registers_plans_and_convokes(fresh_browser, live_server, o
     page.get_by_role("heading", name="Mme DURAND Léa").wait_for()
 
     page.get_by_role("link", name="Nouveau dossier").click()
+    # no Django « --------- » in the dropdowns
+    assert "---------" not in " ".join(page.locator("select option").all_inner_texts())
+    assert page.get_by_label("Statut").locator("option").first.inner_text() == "—"
     page.get_by_label("Référentiel").select_option(str(rncp.pk))
     page.get_by_label("Voie d'accès").select_option("VAE")
     j.look("nouveau-dossier")
