@@ -65,6 +65,12 @@ def test_gestionnaire_registers_plans_and_convokes(fresh_browser, live_server, o
     login(page, alice.user.email)
     page.wait_for_url(f"**/o/{org_a.slug}/")
     assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    # no count link broken over two lines (« En / signature (0) »)
+    broken = page.evaluate(
+        "() => [...document.querySelectorAll('.link-list a')].filter(a => a.getClientRects().length > 1)"
+        ".map(a => a.textContent)"
+    )
+    assert page.locator(".link-list a").count() >= 10 and broken == [], broken
     j.look("tableau-de-bord")
 
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
