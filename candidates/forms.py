@@ -196,6 +196,13 @@ class DossierForm(InlineValidationMixin, forms.ModelForm):
         )
         if self.instance.pk:
             self.fields.pop("referentiel")
+        # Django's empty choice reads « --------- »: say it in the page's words.
+        for field in self.fields.values():
+            empty = "— à choisir —" if field.required else "—"
+            if isinstance(field, forms.ModelChoiceField):
+                field.empty_label = empty
+            elif isinstance(field, forms.ChoiceField) and list(field.choices)[:1] == [("", "---------")]:
+                field.choices = [("", empty), *list(field.choices)[1:]]
 
     def clean_nouvelle_entreprise_siret(self):
         siret = self.cleaned_data["nouvelle_entreprise_siret"].replace(" ", "")

@@ -8,29 +8,45 @@ PALETTE = ["#0b63b6", "#1d6b35", "#8a4b00", "#6b21a8", "#9f1239", "#0f766e"]
 
 
 def bars(
-    rows: list[tuple[str, int]], *, width: int = 340, bar_height: int = 20, label_width: int = 150
+    rows: list[tuple[str, int]],
+    *,
+    width: int = 340,
+    bar_height: int = 20,
+    label_width: int = 150,
+    labels_above: bool = False,
 ) -> dict:
-    """Horizontal bars for counts: rows of (label, n)."""
+    """Horizontal bars for counts: rows of (label, n). Labels sit left of their bar, or above it
+    (``labels_above``) when they are long — « Formation continue (hors contrat de
+    professionnalisation) » — so that they are never cut."""
     top = max((n for _label, n in rows), default=0) or 1
-    span = width - label_width - 40
+    left = 0 if labels_above else label_width
+    span = width - left - 40
+    step = bar_height + (22 if labels_above else 6)
     out = []
     for i, (label, n) in enumerate(rows):
         w = max(2, round(span * n / top)) if n else 0
-        y = i * (bar_height + 6) + 2
+        y = i * step + 2
+        bar_y = y + 16 if labels_above else y
         out.append(
             {
                 "label": label,
                 "n": n,
-                "x": label_width,
-                "y": y,
+                "x": left,
+                "y": bar_y,
                 "w": w,
                 "h": bar_height,
-                "label_x": label_width - 6,
-                "text_y": round(y + bar_height * 0.7),
-                "value_x": label_width + w + 6,
+                "label_x": 0 if labels_above else label_width - 6,
+                "label_y": y + 11 if labels_above else round(y + bar_height * 0.7),
+                "text_y": round(bar_y + bar_height * 0.7),
+                "value_x": left + w + 6,
             }
         )
-    return {"width": width, "height": len(rows) * (bar_height + 6) + 4, "bars": out}
+    return {
+        "width": width,
+        "height": len(rows) * step + 4,
+        "bars": out,
+        "anchor": "start" if labels_above else "end",
+    }
 
 
 def rate_groups(rows: list[dict], *, width: int = 560, bar_height: int = 14, label_width: int = 110) -> dict:

@@ -65,7 +65,7 @@ def oversight(request, org_slug):
             "filters": filters,
             "figures": figures,
             "status_chart": charts.bars(status_rows),
-            "voie_chart": charts.bars(voie_rows, label_width=190, width=400),
+            "voie_chart": charts.bars(voie_rows, width=400, labels_above=True),
             "bloc_chart": charts.rate_groups(figures["per_bloc_year"]),
             "habilitations": selectors.habilitations_per_code(certificateur=certificateur, filters=filters),
             "codes": selectors.certificateur_codes(certificateur=certificateur),

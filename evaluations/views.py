@@ -788,7 +788,7 @@ def avis_detail(request, org_slug, avis_id):
         raise PermissionDenied("Votre rôle ne permet pas d'accéder à cette page.")
     avis = selectors.avis_get(public_id=avis_id, membership=request.membership)
     rows = selectors.avis_form_rows(avis=avis)
-    error = None
+    error, error_field = None, None
     if request.method == "POST":
         if not can_give:
             raise PermissionDenied("Seul le tuteur donne l'avis de l'entreprise.")
@@ -816,7 +816,7 @@ def avis_detail(request, org_slug, avis_id):
                 submit=submit,
             )
         except ApplicationError as exc:
-            error = exc.message
+            error, error_field = exc.message, exc.field
             # Everything typed comes back, the general appreciation too (not saved: shown only).
             avis.commentaire = request.POST.get("commentaire", "")
         else:
@@ -842,6 +842,7 @@ def avis_detail(request, org_slug, avis_id):
             "choices": AVIS_CHOICES,
             "editable": can_give and not avis.is_submitted,
             "error": error,
+            "error_field": error_field,
             "tuteur_composante": tuteur_composante(avis.dossier),
             "note_tuteur": current_note(avis.dossier),
         },

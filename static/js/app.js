@@ -56,7 +56,10 @@
     });
     const label = bulk.options[bulk.selectedIndex].text;
     bulk.value = "";
-    const status = document.getElementById("plan-bulk-statut");
-    if (status) { status.textContent = changed + " capacité(s) en « " + label + " ». Enregistrez le plan pour le garder."; }
+    // Said beside the dropdown just used (a bloc's, or the certification's), in the référentiel's
+    // word (« compétence » for an RNCP title, « capacité » for a CQPM).
+    const status = bulk.closest(".plan-bulk").querySelector(".plan-bulk-statut");
+    const mot = bulk.dataset.mot || "capacité";
+    if (status) { status.textContent = changed + " " + mot + "(s) en « " + label + " ». Enregistrez le plan pour le garder."; }
   });
 })();

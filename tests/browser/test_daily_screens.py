@@ -72,7 +72,8 @@ def test_rncp36390_dossier_plan(page, org_a, alice, referentiels):  # noqa: F811
     bulk = page.get_by_label("Même modalité pour toute la certification")
     kinds = bulk.locator("option").all_inner_texts()[1:]
     bulk.select_option(label=kinds[0])
-    assert "capacité(s) en" in page.locator("#plan-bulk-statut").inner_text()
+    # said in the référentiel's word beside the dropdown (an RNCP title has « compétences »)
+    assert "compétence(s) en" in page.locator("#plan-bulk-statut").inner_text()
     filled = [s for s in selects.all() if s.input_value()]
     assert filled, "au moins une capacité reçoit la modalité choisie"
     page.get_by_role("button", name="Enregistrer les blocs et modalités").click()
