@@ -7,7 +7,6 @@ The pure XML work is :mod:`certificateur.cdc`.
 
 import datetime as dt
 import hashlib
-import re
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
@@ -25,13 +24,20 @@ from core.errors import ApplicationError
 from organisations.models import Organisation
 from organisations.services import audit_record
 
-_CODE_RE = re.compile(r"^(RNCP|RS)\d+$")
 
+def registrations(codes) -> dict[str, tuple[str, str]]:
+    """``{code: (répertoire, numéro)}`` of the codes registered in a répertoire (RNCP or RS).
 
-def certification_type(code: str) -> str | None:
-    """ "RNCP" / "RS" for a code registered in a répertoire; None (not declared to the CDC) otherwise."""
-    m = _CODE_RE.match(code or "")
-    return m.group(1) if m else None
+    The declaration follows the certification's registration (``Enregistrement``: filled by the
+    RNCP import or by the certificateur), not the family its platform code looks like: a CQPM or
+    a CQPI registered at the RNCP is declared under its RNCP number; a certification with no
+    registration (an unregistered CQPM or CQPI) is not declared to the Caisse des Dépôts."""
+    from referentiels.models import Enregistrement
+
+    return {
+        e.code: (e.repertoire, e.numero)
+        for e in Enregistrement.objects.filter(code__in=set(codes)).only("code", "repertoire", "numero")
+    }
 
 
 def id_technique_for(*, certificateur: Organisation, dossier_public_id, code: str) -> str:
@@ -99,8 +105,9 @@ def cdc_compte_save(
 def cdc_passages_sync(*, certificateur: Organisation) -> dict:
     """Record a passage « à déclarer » for each certified holder not yet tracked.
 
-    Only certifications registered at the RNCP or the RS are declared (a CQPM outside the
-    répertoires is not). A partial validation (blocs) is not declared: the 1.1.2 schema's
+    Only certifications registered at the RNCP or the RS are declared, under their registration
+    number (:func:`registrations`: a CQPM registered at the RNCP is; one outside the répertoires
+    is not). A partial validation (blocs) is not declared: the 1.1.2 schema's
     ``certification/code`` is the fiche's code (``RNCP36390``), not a bloc's. The date and name
     of a passage not yet accepted follow corrections made at the centre.
     """
@@ -122,6 +129,7 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
                 "revoque",
             )
         )
+    registered = registrations(r["referentiel__code"] for r in rows)
     existing = {p.dossier_public_id: p for p in CdcPassage.objects.all()}
     created = updated = ignored = withdrawn = 0
     now = timezone.now()
@@ -145,10 +153,10 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
                 withdrawn += 1
                 continue
             code = r["referentiel__code"]
-            type_ = certification_type(code)
-            if type_ is None:
+            if code not in registered:
                 ignored += 1
                 continue
+            type_, numero = registered[code]
             titulaire = f"{r['candidate__nom_naissance']} {r['candidate__prenom1']}".strip()
             delivrance = r["date_deliberation"] or timezone.localdate()
             passage = existing.get(r["public_id"])
@@ -161,7 +169,7 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
                         certificateur=certificateur, dossier_public_id=r["public_id"], code=code
                     ),
                     certification_type=type_,
-                    certification_code=code,
+                    certification_code=numero,
                     titulaire=titulaire,
                     date_delivrance=delivrance,
                     echeance=add_months(delivrance, DELAI_DECLARATION_MOIS),

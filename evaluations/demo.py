@@ -1,5 +1,7 @@
-"""Demo world, evaluations: a session per centre with planned épreuves, candidates, results and an
-avis de l'entreprise given by the demo tuteur. Idempotent (keyed on the session's intitulé) and
+"""Demo world, evaluations: a session per centre with its épreuves (the first one held a week ago
+and marked, the next ones still to come), candidates, results and an avis de l'entreprise given by
+the demo tuteur. Results are recorded only on the épreuve already held: nothing of an épreuve is
+recorded before it starts (issue 13, point 4). Idempotent (keyed on the session's intitulé) and
 fast (no PDF rendered: convocations are sent from the page).
 
 Uses the demo dossiers of ``candidates.demo`` when they exist; otherwise creates a few of its own
@@ -120,7 +122,8 @@ def _seed_centre(
                 d.tuteur = tuteur
         session = services.session_create(by=gestionnaire, referentiel=ref, intitule=SESSION, lieu=org.name)
         regle_grid = regle_parse(ref.regle).par_points
-        day = timezone.localdate() + dt.timedelta(days=45)
+        held = timezone.localdate() - dt.timedelta(days=7)  # the first épreuve took place a week ago
+        day = timezone.localdate() + dt.timedelta(days=45)  # the next ones are planned
         evaluateur = users[evaluateur_email]
         if regle_grid:
             epreuves = [
@@ -128,7 +131,7 @@ def _seed_centre(
                     session=session,
                     by=gestionnaire,
                     intitule=f"Étude de cas — bloc {b.code[-4:]}",
-                    date=day + dt.timedelta(days=i),
+                    date=held if i == 0 else day + dt.timedelta(days=i),
                     heure_debut=dt.time(9),
                     duree_minutes=240,
                     salle=f"A{i + 1}",
@@ -144,7 +147,7 @@ def _seed_centre(
                     session=session,
                     by=gestionnaire,
                     intitule="Présentation de projets",
-                    date=day,
+                    date=held,
                     heure_debut=dt.time(9, 30),
                     duree_minutes=90,
                     salle="B12",

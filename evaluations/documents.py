@@ -51,7 +51,9 @@ def convocation_request(convocation: Convocation, *, by: Actor = None) -> Issued
     adresse = [x for x in (candidate.adresse, f"{candidate.code_postal} {candidate.ville}".strip()) if x]
     consignes = "Dès votre arrivée, votre identité est vérifiée ; vous signez la feuille d'émargement. Toute fraude ou tentative de fraude invalide la session d'examen."
     if convocation.forcee:
-        consignes += f" Convocation adressée moins d'un mois avant l'épreuve : {convocation.motif_forcage}"
+        # the reason for sending late is the centre's internal record (kept on the convocation
+        # and in the audit trail), never printed for the candidate
+        consignes += " Convocation adressée moins d'un mois avant l'épreuve."
     return document_request(
         organisation=convocation.organisation,
         kind=DocumentKind.CONVOCATION,
@@ -91,7 +93,8 @@ def convocation_request(convocation: Convocation, *, by: Actor = None) -> Issued
             ]
             or PIECES,
             "consignes": consignes,
-            "lieu": epreuve.lieu,
+            # « Fait à »: the centre's own city (issue 13, point 9), never the épreuve's room
+            "lieu": (convocation.organisation.ville or "").strip(),
             "signataire": {
                 "qualite": "Le responsable du centre d'examen",
                 "nom": convocation.organisation.name,

@@ -168,6 +168,7 @@ def _epreuve_context(request, epreuve, **extra) -> dict:
         "motif_choices": PresenceForm.base_fields["motif"].choices,
         "incident_form": IncidentForm(),
         "cibles": services.epreuve_cibles(epreuve),
+        "debut_a_venir": services.start_ahead(epreuve),
         "duree_base": services.duree_affichee(epreuve.duree_minutes),
         "duree_tiers": services.duree_affichee(
             services.duree_candidat(epreuve.duree_minutes, tiers_temps=True)
@@ -400,6 +401,8 @@ def epreuve_grid(request, org_slug, epreuve_id):
         "evaluations/grid.html",
         {
             "epreuve": epreuve,
+            "debut_a_venir": services.start_ahead(epreuve),
+            "cc_ouvert": any(c["kind"] == "cc" for c in grid.cibles),
             "cibles": grid.cibles,
             "rows": selectors.epreuve_grid_rows(grid=grid, ids=page.object_list),
             "grid": grid,

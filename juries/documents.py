@@ -73,13 +73,6 @@ def _civilite(candidate) -> str:
     return "Madame" if candidate.civilite == "MME" else "Monsieur"
 
 
-def _duree(ref) -> str:
-    if ref.date_enregistrement and ref.date_fin_enregistrement:
-        years = round((ref.date_fin_enregistrement - ref.date_enregistrement).days / 365.25)
-        return f"{years} ans" if years > 1 else ""
-    return ""
-
-
 def _president(jury: Jury) -> JuryMember | None:
     return next((m for m in jury.members.all() if m.role == JuryMember.Role.PRESIDENT), None)
 

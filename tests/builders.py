@@ -92,8 +92,10 @@ def rncp_results(dossier, alice, *, blocs, ecrit=100, oral=60, tuteur=40, valida
             evaluations_services.resultat_validate(resultat=r, by=alice)
 
 
-def scheduled_epreuve(session, alice, *, evaluateurs=(), days=60, **target):
-    """An épreuve of ``session`` in ``days`` days, 9:00, one hour; ``target``: bloc, capacites or composante."""
+def scheduled_epreuve(session, alice, *, evaluateurs=(), days=-1, **target):
+    """An épreuve of ``session`` in ``days`` days (by default held yesterday), 9:00, one hour;
+    ``target``: bloc, capacites or composante. Results and attendance are recorded only once an
+    épreuve has started (issue 13, point 4): pass a positive ``days`` for one still to come."""
     return evaluations_services.epreuve_create(
         session=session,
         by=alice,
@@ -104,6 +106,17 @@ def scheduled_epreuve(session, alice, *, evaluateurs=(), days=60, **target):
         evaluateurs=evaluateurs,
         **target,
     )
+
+
+def epreuve_held(epreuve, *, days_ago=1):
+    """Time passes for a test: the épreuve planned ahead (convocations go out a month before) has
+    now taken place, ``days_ago`` days ago. Its date is moved, as the clock would have moved; what
+    the épreuve recorded before (convocations, inscriptions) is kept."""
+    from evaluations.models import Epreuve
+
+    Epreuve.objects.filter(pk=epreuve.pk).update(date=timezone.localdate() - dt.timedelta(days=days_ago))
+    epreuve.refresh_from_db()
+    return epreuve
 
 
 def bloc_epreuve(alice, ref, code="RNCP36390BC01", **kw):

@@ -7,6 +7,8 @@ from evaluations.durees import duree_affichee, duree_candidat
 from evaluations.selectors import OPEN_STATUSES, epreuve_cible, epreuve_cibles
 from evaluations.services._common import (
     TRACKED,
+    epreuve_start,
+    start_ahead,
 )
 from evaluations.services.avis import (
     AVIS_LINK_INVALID,
@@ -99,6 +101,7 @@ __all__ = [
     "epreuve_delete",
     "epreuve_evaluateurs_set",
     "epreuve_mark",
+    "epreuve_start",
     "epreuve_results_validate",
     "epreuve_update",
     "incident_record",
@@ -108,6 +111,7 @@ __all__ = [
     "resultat_validate",
     "resultats_bulk_record",
     "session_create",
+    "start_ahead",
     "session_delete",
     "session_update",
     "suivi_update",

@@ -1,6 +1,9 @@
 """What the evaluations services share: the actor's user, marks as decimals, the open-dossier check, result history, the évaluateur's scope."""
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
 
 from candidates.models import Dossier
 from core.actors import Actor, actor_user
@@ -149,3 +152,52 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
             f"Critère(s) {', '.join(unknown)} hors de la capacité {capacite.code}.", field="criteres_observes"
         )
     return ids
+
+
+# --- time is truth (issue 13, point 4) ------------------------------------------------------------
+
+
+def epreuve_start(epreuve: Epreuve) -> dt.datetime:
+    """When the épreuve starts: its date and start time, in the platform's time zone (Paris)."""
+    return timezone.make_aware(dt.datetime.combine(epreuve.date, epreuve.heure_debut))
+
+
+def start_ahead(epreuve: Epreuve) -> dt.datetime | None:
+    """The épreuve's start (Paris time) while it is still to come; ``None`` once it has started."""
+    start = epreuve_start(epreuve)
+    return timezone.localtime(start) if start > timezone.now() else None
+
+
+def check_started(epreuve: Epreuve, what: str) -> None:
+    """Nothing of an épreuve is recorded before it starts (issue 13, point 4: « A result or
+    attendance cannot be recorded before its épreuve starts »). ``what`` completes the message:
+    « aucun résultat ne peut être saisi », « la présence ne peut pas être enregistrée »…"""
+    start = epreuve_start(epreuve)
+    if start > timezone.now():
+        local = timezone.localtime(start)
+        raise ApplicationError(
+            f"L'épreuve « {epreuve.intitule} » commence le {local:%d/%m/%Y} à {local:%H:%M} : "
+            f"{what} avant son début.",
+            field="epreuve",
+        )
+
+
+def check_target_started(
+    dossier: Dossier, *, capacite: Capacite | None = None, bloc=None, composante: str = ""
+) -> None:
+    """A result entered without naming its épreuve (the dossier's results page, the API): refused
+    while every épreuve of the dossier that evaluates this capacité, bloc or composante is still to
+    come. A target no épreuve of the dossier covers (a capacité observed in entreprise, the
+    tuteur's note) is not tied to a date and is not held back."""
+    from evaluations.models import InscriptionEpreuve
+
+    covering = [
+        i.epreuve
+        for i in InscriptionEpreuve.objects.filter(dossier=dossier).select_related("epreuve")
+        if (capacite is not None and capacite.code in (i.epreuve.capacites or []))
+        or (bloc is not None and i.epreuve.bloc_id == bloc.pk)
+        or (composante and i.epreuve.composante == composante)
+    ]
+    now = timezone.now()
+    if covering and all(epreuve_start(e) > now for e in covering):
+        check_started(min(covering, key=epreuve_start), "aucun résultat ne peut être saisi")

@@ -12,7 +12,7 @@ from evaluations.models import (
     InscriptionEpreuve,
     Resultat,
 )
-from evaluations.services._common import OPEN_STATUSES, _check_open
+from evaluations.services._common import OPEN_STATUSES, _check_open, check_started
 from evaluations.services.grid import _assigned, _check_value, _cible, _record_value, epreuve_cibles
 from evaluations.services.results import resultat_validate
 
@@ -45,6 +45,7 @@ def correction_record(
             "Seuls les deux correcteurs désignés saisissent une double correction.", field="correcteur"
         )
     _check_open(dossier)
+    check_started(epreuve, "aucune correction ne peut être saisie")
     etat, points = _check_value(target, valeur)
     correction, _ = Correction.objects.select_for_update().get_or_create(
         epreuve=epreuve,

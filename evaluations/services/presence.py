@@ -12,7 +12,7 @@ from evaluations.models import (
     InscriptionEpreuve,
     Resultat,
 )
-from evaluations.services._common import TRACKED, _check_open, _history
+from evaluations.services._common import TRACKED, _check_open, _history, check_started
 from evaluations.services.results import resultat_record, suivi_update
 from evaluations.services.sessions import MAKE_UP_MONTHS
 from organisations.services import audit_record
@@ -41,6 +41,7 @@ def presence_record(
         )
     _check_open(inscription.dossier)
     epreuve = inscription.epreuve
+    check_started(epreuve, "la présence ne peut pas être enregistrée")
     inscription.presence = presence
     inscription.motif_absence = motif if presence == P.ABSENT_JUSTIFIE else ""
     inscription.justification = justification.strip() if presence == P.ABSENT_JUSTIFIE else ""
@@ -167,6 +168,7 @@ def incident_record(
             field="contreseing",
         )
     _check_open(inscription.dossier)
+    check_started(inscription.epreuve, "aucun incident ne peut y être consigné")
     incident = Incident(
         organisation_id=inscription.organisation_id,
         inscription=inscription,

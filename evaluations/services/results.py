@@ -24,6 +24,8 @@ from evaluations.services._common import (
     _decimal,
     _history,
     _targeted_bloc_ids,
+    check_started,
+    check_target_started,
 )
 from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
@@ -79,6 +81,12 @@ def resultat_record(
     else:
         raise ApplicationError("Précisez la capacité, le bloc ou la composante notée.")
     criteres_observes = _check_criteres(capacite, criteres_observes)
+    if _records_a_sitting(values):
+        # time is truth: what the épreuve assesses is not recorded before it starts
+        if epreuve is not None:
+            check_started(epreuve, "aucun résultat ne peut être saisi")
+        else:
+            check_target_started(dossier, capacite=capacite, bloc=bloc, composante=composante)
     _check_evaluateur_scope(by, dossier, capacite=capacite, bloc=bloc, composante=composante)
     resultat = Resultat.objects.filter(dossier=dossier, **lookup).first()
     before = {f: getattr(resultat, f) for f in TRACKED} if resultat else {}
@@ -103,6 +111,21 @@ def resultat_record(
             dossier=dossier, to=Dossier.Status.EN_EVALUATION, by=by, reason="Premier résultat saisi"
         )
     return resultat
+
+
+def _records_a_sitting(values: dict) -> bool:
+    """Whether a result records what happened at an épreuve: a capacité's state, a bloc's épreuves
+    mark or a composante's points, or an unjustified absence. The contrôle continu alone is not:
+    seed 004 (« Procédure d'évaluation des modules de formation ») — « Les épreuves d'évaluation
+    des modules de formation sont conçues et gérées par les centres de formation sous forme de
+    contrôles continus », its notes « divulguées au fur et à mesure des évaluations », during the
+    training, before the bloc's épreuve. Clearing a value records nothing either."""
+    return bool(
+        values.get("etat")
+        or values.get("epreuves") is not None
+        or values.get("points") is not None
+        or values.get("absence_non_justifiee")
+    )
 
 
 def _capacite_values(

@@ -20,7 +20,7 @@ from evaluations.models import (
     ResultatChange,
     SessionExamen,
 )
-from evaluations.services._common import OPEN_STATUSES
+from evaluations.services._common import OPEN_STATUSES, start_ahead
 from organisations.models import Membership
 from organisations.roles import has_capability
 from organisations.services import audit_record
@@ -238,6 +238,24 @@ def session_delete(*, session: SessionExamen, by: Actor) -> None:
     session.delete()
 
 
+def _check_not_moved_ahead(epreuve: Epreuve, before: dict) -> None:
+    """Time is truth (issue 13, point 4): an épreuve whose results, attendance or incidents are
+    recorded has taken place; it cannot be moved to a start still to come (its records would
+    then precede it)."""
+    if (epreuve.date, epreuve.heure_debut) == (before["date"], before["heure_debut"]):
+        return
+    start = start_ahead(epreuve)
+    if start is None:
+        return
+    recorded = [r for r in _epreuve_blockers(epreuve) if "convocation" not in r]
+    if recorded:
+        raise ApplicationError(
+            f"L'épreuve a déjà eu lieu ({' et '.join(recorded)}) : elle ne peut pas être déplacée "
+            f"au {start:%d/%m/%Y} à {start:%H:%M}, encore à venir.",
+            field="date",
+        )
+
+
 @transaction.atomic
 def epreuve_update(
     *,
@@ -284,6 +302,7 @@ def epreuve_update(
             field="double_correction",
         )
     validate_model(epreuve, exclude=["organisation", "session", "modalite", "bloc"])
+    _check_not_moved_ahead(epreuve, before)
     epreuve.save()
     if evaluateurs is not None or epreuve.double_correction != before["double_correction"]:
         users = (

@@ -12,13 +12,16 @@ import uuid
 
 import pytest
 
+from evaluations.models import Epreuve
 from organisations.models import Organisation
 from organisations.roles import Role
 from organisations.services import api_token_create
+from organisations.tenancy import tenant_context
 from referentiels.demo import load_seed
 from referentiels.seeds import SEEDS
 from referentiels.services import habilitation_grant
 from tests.api.generated_client import Driver, generate, in_process_client, same_connection
+from tests.builders import epreuve_held
 from tests.conftest import make_member
 from tests.juries.conftest import MINIMAL_PDF, RNCP_PANEL, jury_user, totp_code
 
@@ -193,6 +196,9 @@ def test_generated_client_drives_the_whole_certification(
         assert len(convocations) == 1
         sheet = api("v1_o_epreuves_emargement_retrieve", epreuve_id=epreuve_id)
         assert sheet.payload.read(5) == b"%PDF-"
+        # the day comes: attendance and marks are recorded once the épreuve has started
+        with tenant_context(org_a):
+            epreuve_held(Epreuve.objects.get(public_id=epreuve_id))
         api(
             "v1_o_inscriptions_presence_create",
             inscription_id=uuid.UUID(inscription["id"]),

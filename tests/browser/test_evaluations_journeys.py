@@ -26,15 +26,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _soutenance(org, alice, ref, evaluateur, *, capacites: int, noms=("Arnaud", "Bernard", "Colin")):
-    """A « Soutenance » in 40 days on the first ``capacites`` capacités, marked by ``evaluateur``,
-    with one inscribed dossier per name."""
+    """A « Soutenance » held yesterday (its marks can be entered: nothing is recorded before an
+    épreuve starts) on the first ``capacites`` capacités, marked by ``evaluateur``, with one
+    inscribed dossier per name."""
     with tenant_context(org):
         session = services.session_create(by=alice, referentiel=ref, intitule="Session", lieu="Paris")
         epreuve = services.epreuve_create(
             session=session,
             by=alice,
             intitule="Soutenance",
-            date=timezone.localdate() + dt.timedelta(days=40),
+            date=timezone.localdate() - dt.timedelta(days=1),
             heure_debut=dt.time(9),
             duree_minutes=60,
             capacites=[c.code for c in ref.capacites.all()[:capacites]],

@@ -1,6 +1,6 @@
 """The certificateur's world: two centres, two certificateurs, dossiers of both in both centres.
 
-CCI France owns RNCP36390, UIMM a CQPM; centre A and centre B are habilitated for both. The
+CCI France owns RNCP36390 (registered at the RNCP), UIMM a CQPM (not registered); centre A and centre B are habilitated for both. The
 dossiers are written straight through the ORM in each centre's tenant context (the jury flow
 that normally decides them is another app's business).
 """
@@ -13,8 +13,8 @@ from candidates.models import Candidate, Dossier, DossierBloc
 from organisations.models import Organisation
 from organisations.roles import Role
 from organisations.tenancy import tenant_context
-from referentiels.demo import load_seed
-from referentiels.services import habilitation_grant
+from referentiels.demo import DEMO_REGISTRATIONS, load_seed
+from referentiels.services import enregistrement_set, habilitation_grant
 from tests.conftest import make_member
 
 IDENTITY = {
@@ -71,6 +71,8 @@ def world(org_a, org_b):
     uimm = Organisation.objects.create(kind="certificateur", slug="uimm", name="UIMM")
     rncp = load_seed("rncp36390.json", cci)
     cqpm = load_seed("cqpm-attache-gestion.json", uimm)
+    # RNCP36390's registration, as its certificateur enters it (the CQPM is not registered)
+    enregistrement_set(referentiel=rncp, by=cci, **DEMO_REGISTRATIONS["RNCP36390"])
     for centre in (org_a, org_b):
         habilitation_grant(certificateur=cci, centre=centre, code=rncp.code, date_debut=dt.date(2024, 1, 1))
         habilitation_grant(certificateur=uimm, centre=centre, code=cqpm.code, date_debut=dt.date(2024, 1, 1))

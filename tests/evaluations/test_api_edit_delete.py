@@ -19,7 +19,8 @@ API = "/api/v1/o/centre-a"
 
 @pytest.fixture
 def planned(org_a, alice, referentiels):
-    def make(*, double=False, evaluateurs=()):
+    def make(*, double=False, evaluateurs=(), days=60):
+        """``days`` from today: -1 for an épreuve held yesterday, whose results can be recorded."""
         with tenant_context(org_a):
             ref = referentiels["cqpm"]
             session = services.session_create(by=alice, referentiel=ref, intitule="Juin", lieu="Paris")
@@ -27,7 +28,7 @@ def planned(org_a, alice, referentiels):
                 session=session,
                 by=alice,
                 intitule="Soutenance",
-                date=timezone.localdate() + dt.timedelta(days=60),
+                date=timezone.localdate() + dt.timedelta(days=days),
                 heure_debut=dt.time(9),
                 duree_minutes=90,
                 capacites=[c.code for c in ref.capacites.all()[:2]],
@@ -114,8 +115,8 @@ def test_delete_refused_once_convocations_sent_or_results_recorded(
     assert r.status_code == 400 and "« Soutenance » (1 convocation(s) envoyée(s))" in json.dumps(
         r.json(), ensure_ascii=False
     )
-    # results recorded through the épreuve
-    session, epreuve, dossier = planned()
+    # results recorded through the épreuve (held yesterday)
+    session, epreuve, dossier = planned(days=-1)
     with tenant_context(org_a):
         services.epreuve_mark(
             epreuve=epreuve, dossier=dossier, by=alice, cible=epreuve.capacites[0], valeur="acquis"
@@ -134,7 +135,7 @@ def test_resolve_a_double_marking_disagreement_through_the_api(
 ):
     eva1 = member_factory(org_a, Role.EVALUATEUR, "eva1@test.local")
     eva2 = member_factory(org_a, Role.EVALUATEUR, "eva2@test.local")
-    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user])
+    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user], days=-1)
     cible = epreuve.capacites[0]
     with tenant_context(org_a):
         services.epreuve_mark(epreuve=epreuve, dossier=dossier, by=eva1, cible=cible, valeur="acquis")
@@ -178,7 +179,7 @@ def test_resolve_a_double_marking_disagreement_through_the_api(
 def test_resolve_a_disagreement_from_the_grid_page(org_a, alice, client_for, planned, member_factory):
     eva1 = member_factory(org_a, Role.EVALUATEUR, "eva1@test.local")
     eva2 = member_factory(org_a, Role.EVALUATEUR, "eva2@test.local")
-    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user])
+    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user], days=-1)
     cible = epreuve.capacites[0]
     with tenant_context(org_a):
         services.epreuve_mark(epreuve=epreuve, dossier=dossier, by=eva1, cible=cible, valeur="acquis")

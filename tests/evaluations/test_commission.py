@@ -44,7 +44,7 @@ def setup(org_a, alice):
     )
     with tenant_context(org_a):
         session = services.session_create(by=alice, referentiel=ref, intitule="Juin", lieu="Paris")
-        day = timezone.localdate() + dt.timedelta(days=40)
+        day = timezone.localdate() - dt.timedelta(days=1)  # held yesterday: its marks can be recorded
         common = {
             "session": session,
             "by": alice,

@@ -136,7 +136,7 @@ def test_grid_details_on_a_frozen_dossier_is_refused(org_a, alice, eva, client_f
 def disagreement(org_a, planned, member_factory):
     eva1 = member_factory(org_a, Role.EVALUATEUR, "eva1@test.local")
     eva2 = member_factory(org_a, Role.EVALUATEUR, "eva2@test.local")
-    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user])
+    session, epreuve, dossier = planned(double=True, evaluateurs=[eva1.user, eva2.user], days=-1)
     cible = epreuve.capacites[0]
     with tenant_context(org_a):
         services.epreuve_mark(epreuve=epreuve, dossier=dossier, by=eva1, cible=cible, valeur="acquis")

@@ -27,7 +27,10 @@ def pdf_text(data: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages).split())
 
 
-def _cqpm_epreuve(alice, ref, *, days=60, double=False, evaluateurs=()):
+def _cqpm_epreuve(alice, ref, *, days=-1, double=False, evaluateurs=()):
+    """An épreuve ``days`` days from today (by default held yesterday: its results and attendance
+    can be recorded, issue 13 point 4 « A result or attendance cannot be recorded before its
+    épreuve starts »)."""
     session = services.session_create(
         by=alice, referentiel=ref, intitule="Session de juin", lieu="Centre A, Paris"
     )
@@ -45,7 +48,7 @@ def _cqpm_epreuve(alice, ref, *, days=60, double=False, evaluateurs=()):
     )
 
 
-def _rncp_epreuve(alice, ref, *, bloc="RNCP36390BC01", days=60):
+def _rncp_epreuve(alice, ref, *, bloc="RNCP36390BC01", days=-1):
     session = services.session_create(by=alice, referentiel=ref, intitule="Session RNCP", lieu="Lyon")
     return services.epreuve_create(
         session=session,
@@ -252,7 +255,7 @@ def test_double_marking_disagreement_blocks_readiness_until_resolved(
         session=session,
         by=alice,
         intitule="Soutenance",
-        date=timezone.localdate() + dt.timedelta(days=40),
+        date=timezone.localdate() - dt.timedelta(days=1),
         heure_debut=dt.time(9),
         duree_minutes=60,
         capacites=[c.code for c in capacites],

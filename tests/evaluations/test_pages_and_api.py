@@ -17,12 +17,15 @@ from evaluations import services
 from evaluations.models import AvisEntreprise, Convocation, Epreuve, InscriptionEpreuve, Resultat
 from organisations.roles import Role
 from organisations.tenancy import tenant_context
+from tests.builders import epreuve_held
 from tests.evaluations.conftest import inscribed_dossier
 
 
 @pytest.fixture
 def cqpm_epreuve(org_a, alice, referentiels):
-    def make(n=1, days=60, evaluateurs=(), **identity):
+    def make(n=1, days=-1, evaluateurs=(), **identity):
+        """``days`` from today: by default held yesterday (results and attendance are recorded only
+        once an épreuve has started); a positive number for one still to come."""
         with tenant_context(org_a):
             ref = referentiels["cqpm"]
             session = services.session_create(
@@ -461,9 +464,19 @@ def test_api_sessions_epreuves_convocations_presence(
             format="json",
         )
     assert r.status_code == 201 and r.json()[0]["forcee"] is True
-    r = api.post(
-        f"/api/v1/o/centre-a/inscriptions/{iid}/presence/", {"presence": "absent_non_justifie"}, format="json"
+    # issue 13, point 4: « A result or attendance cannot be recorded before its épreuve starts »
+    presence = f"/api/v1/o/centre-a/inscriptions/{iid}/presence/"
+    r = api.post(presence, {"presence": "absent_non_justifie"}, format="json")
+    start = (timezone.localdate() + dt.timedelta(days=15)).strftime("%d/%m/%Y")
+    assert r.status_code == 400 and r.json()["error"]["message"] == (
+        f"L'épreuve « Étude de cas » commence le {start} à 14:00 : "
+        "la présence ne peut pas être enregistrée avant son début."
     )
+    with tenant_context(org_a):
+        assert not Resultat.objects.filter(dossier=dossier).exists()
+        assert InscriptionEpreuve.objects.get(public_id=iid).presence == ""
+        epreuve_held(Epreuve.objects.get(public_id=eid))  # the day comes: the épreuve took place
+    r = api.post(presence, {"presence": "absent_non_justifie"}, format="json")
     assert r.status_code == 200
     with tenant_context(org_a):
         r = Resultat.objects.get(dossier=dossier)
@@ -495,7 +508,7 @@ def test_epreuve_in_other_org_is_invisible(org_a, org_b, alice, bob, api_for, cq
 
 def test_dashboard_panels(org_a, alice, client_for, cqpm_epreuve, member_factory, referentiels):
     eva = member_factory(org_a, Role.EVALUATEUR, "eva@test.local")
-    epreuve, _ = cqpm_epreuve(evaluateurs=[eva.user])
+    epreuve, _ = cqpm_epreuve(days=60, evaluateurs=[eva.user])
     assert "Prochaines épreuves" in client_for(alice).get("/o/centre-a/").content.decode()
     page = client_for(eva).get("/o/centre-a/").content.decode()
     assert "Épreuves à noter" in page and str(epreuve.public_id) in page

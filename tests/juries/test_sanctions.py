@@ -39,7 +39,7 @@ def _suspected(alice, ref):
         by=alice,
         intitule="Étude de cas bloc 1",
         bloc=ref.blocs.get(code="RNCP36390BC01"),
-        date=dt.date.today() + dt.timedelta(days=40),
+        date=dt.date.today() - dt.timedelta(days=1),  # the incident happened at yesterday's épreuve
         heure_debut=dt.time(9),
         duree_minutes=180,
         lieu="Lyon",

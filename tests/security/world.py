@@ -156,7 +156,8 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
             session=session,
             by=gest,
             intitule="Soutenance",
-            date=timezone.localdate() + dt.timedelta(days=40),
+            # held yesterday: its results and attendance can be recorded (issue 13, point 4)
+            date=timezone.localdate() - dt.timedelta(days=1),
             heure_debut=dt.time(9),
             duree_minutes=60,
             capacites=[c.code for c in cqpm.capacites.all()[:2]],
