@@ -36,7 +36,8 @@ from candidates.serializers import (
 from core.errors import ApplicationError
 from core.filenames import clean_filename
 from organisations.api import TenantAPIView
-from referentiels.models import Bloc, Capacite
+from referentiels.models import Bloc, Capacite, Modalite
+from referentiels.public_ids import bloc_codes, part_pks_by_code_or_id, pks_of
 from referentiels.selectors import referentiel_list, referentiel_resolve
 
 FILTER_PARAMETERS = [
@@ -279,24 +280,24 @@ def _dossier_fields(validated: dict) -> dict:
     return fields
 
 
-def _plan(referentiel_id: int, bloc_codes, modalites: dict | None):
-    """Codes from the API → ids for the service; an unknown code is a 400 naming it."""
+def _plan(referentiel_id: int, blocs_sent, modalites: dict | None):
+    """Blocs and capacités by code or id, modalités by id (API) → internal keys for the service;
+    an unknown one is a 400 naming it."""
     blocs = None
-    if bloc_codes is not None:
-        by_code = dict(Bloc.objects.filter(referentiel=referentiel_id).values_list("code", "pk"))
-        unknown = [c for c in bloc_codes if c not in by_code]
+    if blocs_sent is not None:
+        found, unknown = part_pks_by_code_or_id(Bloc, referentiel_id, blocs_sent)
         if unknown:
             raise ApplicationError(f"Bloc inconnu dans ce référentiel : {', '.join(unknown)}.", field="blocs")
-        blocs = [by_code[c] for c in bloc_codes]
+        blocs = [found[c] for c in blocs_sent]
     ids = {}
     if modalites:
-        caps = dict(Capacite.objects.filter(referentiel=referentiel_id).values_list("code", "pk"))
-        unknown = [c for c in modalites if c not in caps]
+        caps, unknown = part_pks_by_code_or_id(Capacite, referentiel_id, modalites)
         if unknown:
             raise ApplicationError(
                 f"Capacité inconnue dans ce référentiel : {', '.join(unknown)}.", field="modalites"
             )
-        ids = {caps[c]: m for c, m in modalites.items()}
+        modalite_pks = pks_of(Modalite, modalites.values(), field="modalites")
+        ids = {caps[c]: modalite_pks[m] for c, m in modalites.items()}
     return blocs, ids
 
 
@@ -445,10 +446,11 @@ class DossierRattrapageView(TenantAPIView):
     def post(self, request, org_slug, dossier_id):
         data = RattrapageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        dossier = selectors.dossier_get(public_id=dossier_id)
         retake = services.dossier_rattrapage_open(
-            dossier=selectors.dossier_get(public_id=dossier_id),
+            dossier=dossier,
             by=self.membership,
-            blocs=data.validated_data.get("blocs"),
+            blocs=bloc_codes(dossier.referentiel_id, data.validated_data.get("blocs")),
             date_inscription=data.validated_data.get("date_inscription"),
         )
         return Response(

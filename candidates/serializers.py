@@ -7,6 +7,7 @@ from rest_framework import serializers
 from candidates.models import Candidate, Dossier, DossierTransition, Entreprise, ImportJob, Piece, Tuteur
 from candidates.services import CANDIDATE_FIELDS, ENTREPRISE_FIELDS
 from core.schema import BLANK_OR_EMAIL
+from referentiels.public_ids import PartIdField
 
 
 class InlineEnums:
@@ -172,7 +173,7 @@ class DossierBlocSerializer(InlineEnums, serializers.Serializer):
 
 class DossierModaliteSerializer(InlineEnums, serializers.Serializer):
     capacite = serializers.CharField(source="capacite.code")
-    modalite_id = serializers.IntegerField(source="modalite.pk")
+    modalite_id = serializers.UUIDField(source="modalite.public_id", help_text="id de la modalité choisie")
     modalite = serializers.CharField(source="modalite.type")
 
 
@@ -276,19 +277,21 @@ class DossierCreateSerializer(DossierFieldsSerializer):
         help_text="id du référentiel (cette version) ou son code (la version publiée la plus récente)",
     )
     blocs = serializers.ListField(
-        child=serializers.CharField(), required=False, help_text="codes des blocs visés (tous si absent)"
+        child=serializers.CharField(),
+        required=False,
+        help_text="codes ou ids des blocs visés (tous si absent)",
     )
     modalites = serializers.DictField(
-        child=serializers.IntegerField(),
+        child=PartIdField(),
         required=False,
-        help_text="code de capacité → id de la modalité choisie",
+        help_text="capacité (code ou id) → id de la modalité choisie",
     )
 
 
 class DossierPlanSerializer(InlineEnums, serializers.Serializer):
-    blocs = serializers.ListField(child=serializers.CharField(), help_text="codes des blocs visés")
+    blocs = serializers.ListField(child=serializers.CharField(), help_text="codes ou ids des blocs visés")
     modalites = serializers.DictField(
-        child=serializers.IntegerField(), required=False, help_text="code de capacité → id de modalité"
+        child=PartIdField(), required=False, help_text="capacité (code ou id) → id de la modalité choisie"
     )
 
 
@@ -308,7 +311,7 @@ class RattrapageInputSerializer(InlineEnums, serializers.Serializer):
     blocs = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text="codes des blocs à repasser (tous les blocs échoués éligibles si absent)",
+        help_text="codes ou ids des blocs à repasser (tous les blocs échoués éligibles si absent)",
     )
     date_inscription = serializers.DateField(required=False)
 

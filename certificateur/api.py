@@ -28,6 +28,11 @@ FILTERS = [
 ]
 
 
+# What these views answer: a list of rows (the schema said an object; a generated client then
+# failed to read the list).
+LIST_OF_OBJECTS = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
+
+
 class CertificateurAPIView(TenantAPIView):
     def check_permissions(self, request):
         required = self.required_permission
@@ -88,7 +93,7 @@ class RenewalView(CertificateurAPIView):
 
     @extend_schema(
         parameters=FILTERS,
-        responses=OpenApiTypes.OBJECT,
+        responses={200: LIST_OF_OBJECTS},
         summary="Statistiques de renouvellement France compétences (certifiés, dont VAE, par année)",
     )
     def get(self, request, org_slug):
@@ -315,7 +320,7 @@ class CredentialListView(CertificateurAPIView):
     required_permission = "oversight.view"
 
     @extend_schema(
-        responses=OpenApiTypes.OBJECT, summary="Attestations numériques émises pour le certificateur"
+        responses={200: LIST_OF_OBJECTS}, summary="Attestations numériques émises pour le certificateur"
     )
     def get(self, request, org_slug):
         rows = selectors.credential_list_for_certificateur(certificateur=request.organisation)

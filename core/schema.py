@@ -134,10 +134,14 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+IDEMPOTENT_PREFIXES = ("/api/v1/o/", "/api/v1/referentiels/")
+
+
 def idempotency_header(result, generator, request, public):
-    """Postprocessing hook: every POST of an organisation's API takes ``Idempotency-Key``."""
+    """Postprocessing hook: every POST of an organisation's API and of the catalogue's takes
+    ``Idempotency-Key``."""
     for path, operations in result.get("paths", {}).items():
-        if not path.startswith("/api/v1/o/") or "post" not in operations:
+        if not path.startswith(IDEMPOTENT_PREFIXES) or "post" not in operations:
             continue
         parameters = operations["post"].setdefault("parameters", [])
         if not any(p.get("name") == "Idempotency-Key" for p in parameters):

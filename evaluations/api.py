@@ -1,5 +1,7 @@
 """Evaluations API: one ``APIView`` per operation; parse, call the service, serialize."""
 
+import uuid
+
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -46,7 +48,8 @@ from evaluations.serializers import (
 )
 from organisations.api import TenantAPIView
 from organisations.roles import has_capability
-from referentiels.models import Bloc, Capacite, Modalite
+from referentiels.models import Bloc, Capacite, Critere, Modalite
+from referentiels.public_ids import Ref, parse_ref, part_pks_by_code_or_id, pks_of
 
 
 class _ListView(TenantAPIView, ListAPIView):
@@ -131,16 +134,40 @@ def _evaluateurs_of(membership, emails) -> list:
     return list(users.values())
 
 
-def _modalite_of(session, modalite_id):
-
+def _modalite_of(session, modalite_id: Ref | None):
+    """The session's référentiel's modalité named by its id (UUID; the former integer id during
+    the deprecation period)."""
     if modalite_id is None:
         return None
-    modalite = Modalite.objects.filter(referentiel=session.referentiel_id, pk=modalite_id).first()
+    by_id = {"public_id": modalite_id} if isinstance(modalite_id, uuid.UUID) else {"pk": modalite_id}
+    modalite = Modalite.objects.filter(referentiel=session.referentiel_id, **by_id).first()
     if modalite is None:
         raise ApplicationError(
             f"Modalité {modalite_id} inconnue dans le référentiel de la session.", field="modalite_id"
         )
     return modalite
+
+
+def _capacite_codes(session, values) -> list:
+    """Capacités named by code or id (UUID) → their codes (what an épreuve keeps); a value that
+    is neither is passed on unchanged, for the service's own message."""
+    ids = [v for v in values if _is_uuid(v)]
+    if not ids:
+        return list(values)
+    codes = dict(
+        Capacite.objects.filter(referentiel=session.referentiel_id, public_id__in=ids).values_list(
+            "public_id", "code"
+        )
+    )
+    return [codes.get(uuid.UUID(str(v)), v) if _is_uuid(v) else v for v in values]
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 class SessionEpreuveListCreateView(_ListView):
@@ -158,14 +185,15 @@ class SessionEpreuveListCreateView(_ListView):
         data = EpreuveCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
-        bloc_code = fields.pop("bloc")
-        fields["bloc"] = (
-            Bloc.objects.filter(referentiel=session.referentiel_id, code=bloc_code).first()
-            if bloc_code
-            else None
-        )
-        if bloc_code and fields["bloc"] is None:
-            raise ApplicationError(f"Bloc inconnu : {bloc_code}.", field="bloc")
+        bloc_ref = fields.pop("bloc")
+        fields["bloc"] = None
+        if bloc_ref:
+            found, _unknown = part_pks_by_code_or_id(Bloc, session.referentiel_id, [bloc_ref])
+            fields["bloc"] = Bloc.objects.filter(pk=found.get(bloc_ref)).first()
+            if fields["bloc"] is None:
+                raise ApplicationError(f"Bloc inconnu : {bloc_ref}.", field="bloc")
+        if fields.get("capacites"):
+            fields["capacites"] = _capacite_codes(session, fields["capacites"])
         fields["modalite"] = _modalite_of(session, fields.pop("modalite_id"))
         evaluateurs = _evaluateurs_of(self.membership, fields.pop("evaluateurs"))
         epreuve = services.epreuve_create(
@@ -385,18 +413,24 @@ class InscriptionIncidentView(TenantAPIView):
 
 
 def _targets(dossier: Dossier, row: dict) -> dict:
-    """Codes → référentiel objects of the dossier (unknown code → a clear error)."""
+    """Codes or ids (UUID) → référentiel objects of the dossier (unknown → a clear error);
+    critères observés by id → the internal keys the result keeps."""
     fields = dict(row)
     for name, model in (("capacite", Capacite), ("bloc", Bloc)):
         code = fields.pop(name, "") or ""
         if code:
-            obj = model.objects.filter(referentiel_id=dossier.referentiel_id, code=code).first()
+            as_id = uuid.UUID(code) if _is_uuid(code) else None
+            lookup = {"code": code} if as_id is None else {"public_id": as_id}
+            obj = model.objects.filter(referentiel_id=dossier.referentiel_id, **lookup).first()
             if obj is None:
                 raise ApplicationError(
                     f"{'Capacité' if name == 'capacite' else 'Bloc'} {code} absent du référentiel du dossier.",
                     field=name,
                 )
             fields[name] = obj
+    if fields.get("criteres_observes"):
+        found = pks_of(Critere, fields["criteres_observes"], field="criteres_observes")
+        fields["criteres_observes"] = [found[c] for c in fields["criteres_observes"]]
     return fields
 
 
@@ -636,7 +670,7 @@ class AvisDetailView(TenantAPIView):
         avis = self._get(avis_id)
         data = AvisSaveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        capacites = {row["capacite_id"]: row for row in data.validated_data["capacites"]}
+        capacites = _avis_rows_by_pk(data.validated_data["capacites"])
         avis = services.avis_save(
             avis=avis,
             by=self.membership,
@@ -645,6 +679,28 @@ class AvisDetailView(TenantAPIView):
             submit=data.validated_data["soumettre"],
         )
         return Response(AvisSerializer(avis).data)
+
+
+def _avis_rows_by_pk(rows: list) -> dict:
+    """The avis' rows as the service reads them: capacité and critères by their internal keys
+    (sent as ids — UUID — or, deprecated, the former integers). An unknown id is refused."""
+    capacites = pks_of(Capacite, [row["capacite_id"] for row in rows], field="capacites")
+    critere_refs = []
+    for row in rows:
+        for key in row["criteres"]:
+            try:
+                critere_refs.append(parse_ref(key))
+            except ValueError:
+                raise ApplicationError(
+                    f"Critère « {str(key)[:40]} » : identifiant invalide.", field="capacites"
+                ) from None
+    criteres = pks_of(Critere, critere_refs, field="capacites")
+    return {
+        capacites[row["capacite_id"]]: dict(
+            row, criteres={str(criteres[parse_ref(k)]): v for k, v in row["criteres"].items()}
+        )
+        for row in rows
+    }
 
 
 class AvisExtendView(TenantAPIView):

@@ -1,5 +1,9 @@
 """API shapes of evaluations. Input serializers parse; output serializers render. No rule lives here."""
 
+import json
+import re
+import uuid
+
 from rest_framework import serializers
 
 from core.schema import EmailOrBlankField, KnownFieldsSerializer, LocalTimeField
@@ -16,6 +20,7 @@ from evaluations.models import (
     ResultatChange,
     SessionExamen,
 )
+from referentiels.public_ids import CritereIdsListSerializer, PartIdField, critere_ids
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -60,7 +65,13 @@ class EpreuveSerializer(serializers.ModelSerializer):
     session = serializers.UUIDField(source="session.public_id", read_only=True)
     bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
     modalite = serializers.CharField(source="modalite.type", read_only=True, allow_null=True, default=None)
-    modalite_id = serializers.IntegerField(read_only=True, allow_null=True)
+    modalite_id = serializers.UUIDField(
+        source="modalite.public_id",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="id de la modalité",
+    )
     heure_debut = LocalTimeField(read_only=True)
     duree_tiers_temps_minutes = serializers.SerializerMethodField()
     evaluateurs = serializers.SerializerMethodField()
@@ -105,18 +116,16 @@ class EpreuveCreateSerializer(serializers.Serializer):
     salle = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     surveillants = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     bloc = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="code du bloc (grille de points)"
+        required=False, allow_blank=True, default="", help_text="code ou id du bloc (grille de points)"
     )
     capacites = serializers.ListField(
-        child=serializers.CharField(), required=False, default=list, help_text="codes des capacités"
+        child=serializers.CharField(), required=False, default=list, help_text="codes ou ids des capacités"
     )
     composante = serializers.CharField(required=False, allow_blank=True, default="")
-    modalite_id = serializers.IntegerField(
+    modalite_id = PartIdField(
         required=False,
         allow_null=True,
         default=None,
-        min_value=1,
-        max_value=2**31 - 1,
         help_text="id d'une modalité du référentiel de la session ; si elle exige la double correction, "
         "l'épreuve est en double correction",
     )
@@ -150,11 +159,9 @@ class EpreuveUpdateSerializer(KnownFieldsSerializer):
     salle = serializers.CharField(max_length=100, required=False, allow_blank=True)
     surveillants = serializers.CharField(max_length=300, required=False, allow_blank=True)
     documents_a_apporter = serializers.CharField(required=False, allow_blank=True)
-    modalite_id = serializers.IntegerField(
+    modalite_id = PartIdField(
         required=False,
         allow_null=True,
-        min_value=1,
-        max_value=2**31 - 1,
         help_text="id d'une modalité du référentiel de la session, ou null pour aucune",
     )
     double_correction = serializers.BooleanField(
@@ -293,6 +300,14 @@ class ResultatChangeSerializer(serializers.ModelSerializer):
         fields = ["at", "by", "field", "old", "new", "reason"]
         read_only_fields = fields
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if instance.field == "criteres_observes":  # kept as internal keys: shown as their ids
+            for side in ("old", "new"):
+                if data[side]:
+                    data[side] = json.dumps(critere_ids(self, re.findall(r"\d+", data[side])))
+        return data
+
 
 class ResultatSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
@@ -302,6 +317,7 @@ class ResultatSerializer(serializers.ModelSerializer):
     evaluateur = serializers.EmailField(
         source="evaluateur.email", read_only=True, allow_null=True, default=None
     )
+    criteres_observes = serializers.SerializerMethodField(help_text="ids des critères observés")
     valide_par = serializers.EmailField(
         source="valide_par.email", read_only=True, allow_null=True, default=None
     )
@@ -330,6 +346,14 @@ class ResultatSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+        list_serializer_class = CritereIdsListSerializer
+
+    @staticmethod
+    def critere_keys(obj) -> list:
+        return list(obj.criteres_observes or [])
+
+    def get_criteres_observes(self, obj) -> list[uuid.UUID]:
+        return [uuid.UUID(i) for i in critere_ids(self, obj.criteres_observes)]
 
 
 class CommissionInputSerializer(serializers.Serializer):
@@ -382,10 +406,10 @@ class CommissionRowSerializer(serializers.Serializer):
 
 class ResultatInputSerializer(serializers.Serializer):
     capacite = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="code de la capacité"
+        required=False, allow_blank=True, default="", help_text="code ou id de la capacité"
     )
     bloc = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="code du bloc (grille de points)"
+        required=False, allow_blank=True, default="", help_text="code ou id du bloc (grille de points)"
     )
     composante = serializers.CharField(required=False, allow_blank=True, default="")
     etat = serializers.CharField(required=False, allow_blank=True, default="")
@@ -395,7 +419,11 @@ class ResultatInputSerializer(serializers.Serializer):
     absence_non_justifiee = serializers.BooleanField(required=False, default=False)
     commentaire = serializers.CharField(required=False, allow_blank=True, default="")
     criteres_observes = serializers.ListField(
-        child=serializers.IntegerField(), required=False, allow_null=True, default=None
+        child=PartIdField(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="ids des critères observés (ceux de la capacité, lus dans le référentiel)",
     )
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     valider = serializers.BooleanField(required=False, default=False)
@@ -411,7 +439,10 @@ class BulkInputSerializer(serializers.Serializer):
 
 class AvisCapaciteSerializer(serializers.ModelSerializer):
     capacite = serializers.CharField(source="capacite.code", read_only=True)
-    capacite_id = serializers.IntegerField(source="capacite.pk", read_only=True)
+    capacite_id = serializers.UUIDField(
+        source="capacite.public_id", read_only=True, help_text="id de la capacité"
+    )
+    criteres = serializers.SerializerMethodField(help_text="id du critère → avis")
     # blank until the tuteur gives it
     avis = serializers.ChoiceField(choices=AvisCapacite.Avis.choices, allow_blank=True, read_only=True)
 
@@ -419,6 +450,18 @@ class AvisCapaciteSerializer(serializers.ModelSerializer):
         model = AvisCapacite
         fields = ["capacite", "capacite_id", "avis", "commentaire", "criteres"]
         read_only_fields = fields
+        list_serializer_class = CritereIdsListSerializer
+
+    @staticmethod
+    def critere_keys(obj) -> list:
+        return list((obj.criteres or {}).keys())
+
+    def get_criteres(self, obj) -> dict[str, str]:
+        out = {}
+        for key, value in (obj.criteres or {}).items():
+            for critere_id in critere_ids(self, [key]):
+                out[critere_id] = value
+        return out
 
 
 class AvisSerializer(serializers.ModelSerializer):
@@ -458,7 +501,7 @@ class AvisExtendSerializer(KnownFieldsSerializer):
 
 
 class AvisCapaciteInputSerializer(serializers.Serializer):
-    capacite_id = serializers.IntegerField()
+    capacite_id = PartIdField(help_text="id de la capacité")
     avis = serializers.CharField(required=False, allow_blank=True, default="")
     commentaire = serializers.CharField(required=False, allow_blank=True, default="")
     criteres = serializers.DictField(

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from integrations.models import IdempotencyRecord
 from organisations.hooks import ApiReplay
+from organisations.tenancy import tenant_context
 
 HEADER = "Idempotency-Key"
 
@@ -82,19 +83,24 @@ def begin(request, organisation) -> IdempotencyRecord | None:
     if not (1 <= len(key) <= 255) or not key.isascii() or not key.isprintable():
         raise KeyInvalid()
     fingerprint = _fingerprint(request)
-    IdempotencyRecord.objects.filter(organisation=organisation, key=key, created_at__lt=_cutoff()).delete()
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                organisation=organisation,
-                key=key,
-                fingerprint=fingerprint,
-                path=request.path[:500],
-                status_code=0,
-                body=None,
-            )
-    except IntegrityError:
-        record = IdempotencyRecord.objects.get(organisation=organisation, key=key)
+    # The organisation's rows (row-level security): the tenant middleware's context under
+    # ``/api/v1/o/…``, entered here for the catalogue's (``/api/v1/referentiels/…``).
+    with tenant_context(organisation):
+        IdempotencyRecord.objects.filter(
+            organisation=organisation, key=key, created_at__lt=_cutoff()
+        ).delete()
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(
+                    organisation=organisation,
+                    key=key,
+                    fingerprint=fingerprint,
+                    path=request.path[:500],
+                    status_code=0,
+                    body=None,
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.get(organisation=organisation, key=key)
     if record.fingerprint != fingerprint:
         raise KeyReused()
     raise Replay(_replay(record))
@@ -102,6 +108,11 @@ def begin(request, organisation) -> IdempotencyRecord | None:
 
 def finish(record: IdempotencyRecord, response) -> None:
     """After the view: keep a success, forget an error (the key may be used again)."""
+    with tenant_context(record.organisation):
+        _finish(record, response)
+
+
+def _finish(record: IdempotencyRecord, response) -> None:
     if 200 <= response.status_code < 300 and getattr(response, "data", None) is not None:
         record.status_code = response.status_code
         record.body = json.loads(JSONRenderer().render(response.data))
@@ -115,7 +126,6 @@ def finish(record: IdempotencyRecord, response) -> None:
 
 def purge_expired() -> int:
     from organisations.models import Organisation
-    from organisations.tenancy import tenant_context
 
     total = 0
     for organisation in Organisation.objects.all():

@@ -12,6 +12,7 @@ from juries import selectors, services
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
 from juries.views import client_ip
 from organisations.api import TenantAPIView
+from referentiels.public_ids import bloc_codes
 from referentiels.selectors import referentiel_list, referentiel_resolve
 
 # --- serializers ---------------------------------------------------------------------------
@@ -349,7 +350,7 @@ class DecisionDetailView(_JuryView):
             by=self.membership,
             accept=v["accept"],
             decision_value=v.get("decision", ""),
-            blocs_valides=v["blocs_valides"],
+            blocs_valides=bloc_codes(lambda: decision.dossier.referentiel_id, v["blocs_valides"]),
             motivation=v["motivation"],
         )
         return Response(DecisionSerializer(decision).data)
@@ -414,11 +415,12 @@ class RectificationListCreateView(_JuryView, ListAPIView):
         data = RectificationInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        decision = selectors.decision_get(jury=jury, public_id=v["decision"])
         rect = services.rectification_create(
-            decision=selectors.decision_get(jury=jury, public_id=v["decision"]),
+            decision=decision,
             by=self.membership,
             nouvelle_decision=v["nouvelle_decision"],
-            blocs_valides=v["blocs_valides"],
+            blocs_valides=bloc_codes(lambda: decision.dossier.referentiel_id, v["blocs_valides"]),
             motif=v["motif"],
         )
         return Response(RectificationSerializer(rect).data, status=status.HTTP_201_CREATED)

@@ -17,7 +17,33 @@ from organisations.serializers import (
 )
 
 
-class TenantAPIView(APIView):
+class IdempotentPostMixin:
+    """Idempotency-Key on POST (registered by the integrations app, organisations/hooks.py): the
+    key is claimed once the caller is authenticated and allowed (``idempotency_begin``, keyed per
+    organisation), its answer kept with what the view wrote. The view must run in one transaction
+    (the tenant middleware's for ``/api/v1/o/…``, ``atomic_post`` elsewhere)."""
+
+    _idempotency = None
+
+    def idempotency_begin(self, request, organisation) -> None:
+        self._idempotency = None
+        if request.method == "POST":
+            self._idempotency = hooks.api_post_begin(request, organisation)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, hooks.ApiReplay):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        record = self._idempotency
+        if record is not None:
+            self._idempotency = None
+            hooks.api_post_finish(record, response)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+
+class TenantAPIView(IdempotentPostMixin, APIView):
     """Base of every ``/api/v1/o/<org_slug>/…`` view: role capability checked per method."""
 
     permission_classes = [IsAuthenticated, HasCapability]
@@ -26,25 +52,9 @@ class TenantAPIView(APIView):
     def membership(self):
         return self.request._request.membership
 
-    # Idempotency-Key on POST (registered by the integrations app, organisations/hooks.py):
-    # claimed once the caller is authenticated and allowed, its answer kept with what the view wrote.
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self._idempotency = None
-        if request.method == "POST":
-            self._idempotency = hooks.api_post_begin(request, self.membership.organisation)
-
-    def handle_exception(self, exc):
-        if isinstance(exc, hooks.ApiReplay):
-            return exc.response
-        return super().handle_exception(exc)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        record = getattr(self, "_idempotency", None)
-        if record is not None:
-            self._idempotency = None
-            hooks.api_post_finish(record, response)
-        return super().finalize_response(request, response, *args, **kwargs)
+        self.idempotency_begin(request, self.membership.organisation)
 
 
 class MeView(APIView):

@@ -4,6 +4,7 @@ The organisation whose view applies is the token's membership, or for a browser 
 ``?organisation=<slug>`` parameter (optional when the user belongs to one organisation only).
 """
 
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from core.errors import ApplicationError
 from core.filenames import clean_filename
+from organisations.api import IdempotentPostMixin
 from organisations.models import Membership, Organisation
 from organisations.roles import has_capability
 from organisations.selectors import memberships_of
@@ -65,9 +67,18 @@ def api_membership(request) -> Membership:
     return memberships[0]
 
 
-class CatalogueAPIView(APIView):
+class CatalogueAPIView(IdempotentPostMixin, APIView):
+    """Base of the catalogue's views. A POST runs in one transaction, its ``Idempotency-Key``
+    kept for the caller's organisation (the certificateur's, for what it creates)."""
+
     permission_classes = [IsAuthenticated]
     required_permission = "referentiels.view"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.method == "POST":
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -77,6 +88,7 @@ class CatalogueAPIView(APIView):
             required = required.get(request.method)
         if required and not has_capability(self.membership.role, required):
             raise exceptions.PermissionDenied("Votre rôle ne permet pas cette action.")
+        self.idempotency_begin(request, self.membership.organisation)
 
     @property
     def organisation(self) -> Organisation:

@@ -8,11 +8,18 @@ immutable (service layer + database trigger); a new version is a copy edited as 
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models import Q
 
 from core.dates import date_fr
 from core.storage import private_storage
+
+
+def public_id_field():
+    """The id the API shows and accepts for a bloc, capacité, critère or modalité (the integer
+    primary key stays internal). Rows written by raw SQL get one from the database too."""
+    return models.UUIDField(default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False)
 
 
 class Kind(models.TextChoices):
@@ -92,6 +99,7 @@ class Referentiel(models.Model):
 
 
 class Bloc(models.Model):
+    public_id = public_id_field()
     referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="blocs")
     code = models.CharField(max_length=60)
     intitule = models.TextField("intitulé")
@@ -107,6 +115,7 @@ class Bloc(models.Model):
 
 
 class Capacite(models.Model):
+    public_id = public_id_field()
     referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="capacites")
     bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, related_name="capacites")
     code = models.CharField(max_length=60)
@@ -123,6 +132,7 @@ class Capacite(models.Model):
 
 
 class Critere(models.Model):
+    public_id = public_id_field()
     capacite = models.ForeignKey(Capacite, on_delete=models.CASCADE, related_name="criteres")
     texte = models.TextField()
     groupe = models.CharField(max_length=200, blank=True)
@@ -159,6 +169,7 @@ class Modalite(models.Model):
         ORAL = "oral", "Oral"
         PRATIQUE = "pratique", "Pratique"
 
+    public_id = public_id_field()
     referentiel = models.ForeignKey(Referentiel, on_delete=models.CASCADE, related_name="modalites")
     bloc = models.ForeignKey(Bloc, on_delete=models.CASCADE, null=True, blank=True, related_name="modalites")
     capacite = models.ForeignKey(

@@ -28,6 +28,8 @@ class ReferentielSerializer(serializers.ModelSerializer):
 
 
 class ModaliteSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
     class Meta:
         model = Modalite
         fields = ["id", "type", "intitule", "forme", "duree_minutes", "points", "double_correction"]
@@ -35,6 +37,8 @@ class ModaliteSerializer(serializers.ModelSerializer):
 
 
 class CritereSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+
     class Meta:
         model = Critere
         fields = ["id", "texte", "groupe"]
@@ -42,6 +46,7 @@ class CritereSerializer(serializers.ModelSerializer):
 
 
 class CapaciteSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     criteres = CritereSerializer(many=True, read_only=True)
     modalites = ModaliteSerializer(many=True, read_only=True)
 
@@ -52,6 +57,7 @@ class CapaciteSerializer(serializers.ModelSerializer):
 
 
 class BlocSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
     capacites = CapaciteSerializer(many=True, read_only=True)
     modalites = ModaliteSerializer(
         many=True, read_only=True, help_text="Modalités déclarées pour le bloc entier."
@@ -68,8 +74,9 @@ class ReferentielDetailSerializer(ReferentielSerializer):
         help_text="Le référentiel complet au format certif-referentiel/1."
     )
     blocs = serializers.SerializerMethodField(
-        help_text="Blocs, capacités, critères et modalités avec leurs id (celui d'une modalité est "
-        "ce que le plan d'un dossier — PUT …/dossiers/{id}/plan/ — attend)."
+        help_text="Blocs, capacités, critères et modalités avec leurs id (UUID) : celui d'une modalité "
+        "est ce que le plan d'un dossier (PUT …/dossiers/{id}/plan/) et une épreuve (modalite_id) "
+        "attendent, celui d'un critère ce qu'attendent criteres_observes et l'avis de l'entreprise."
     )
 
     class Meta(ReferentielSerializer.Meta):

@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "core.schema.idempotency_header",
         "core.schema.inline_enums",
         "core.schema.json_request_bodies",
+        "core.schema_examples.add_examples",
     ],
     # Several models have a "kind" or "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {

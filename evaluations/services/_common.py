@@ -16,6 +16,7 @@ from evaluations.models import (
 from evaluations.selectors import OPEN_STATUSES
 from organisations.roles import Role
 from referentiels.models import Capacite, Critere
+from referentiels.public_ids import public_ids_of
 
 TRACKED = (
     "etat",
@@ -146,8 +147,11 @@ def _check_criteres(capacite: Capacite | None, criteres_observes) -> list[int] |
         )
 
     known = set(Critere.objects.filter(capacite=capacite, pk__in=ids).values_list("pk", flat=True))
-    unknown = [str(i) for i in ids if i not in known]
-    if unknown:
+    outside = [i for i in ids if i not in known]
+    if outside:
+        # Named by their id (UUID), as the API shows them; a number matching no critère as sent.
+        shown = public_ids_of(Critere, outside)
+        unknown = [shown.get(i, str(i)) for i in outside]
         raise ApplicationError(
             f"Critère(s) {', '.join(unknown)} hors de la capacité {capacite.code}.", field="criteres_observes"
         )

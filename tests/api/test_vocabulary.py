@@ -3,6 +3,8 @@
 capacités, critères and modalités are readable with their ids (the plan needs the modalités'),
 and ``?candidate=`` filters the dossier list."""
 
+import uuid
+
 import pytest
 
 from tests.evaluations.conftest import IDENTITY, referentiels  # noqa: F401 - fixture
@@ -122,9 +124,13 @@ def test_referentiel_tree_with_ids_feeds_the_plan(api, referentiels):  # noqa: F
     detail = api.get(f"/api/v1/referentiels/{cqpm.public_id}/").json()
     capacites = [c for b in detail["blocs"] for c in b["capacites"]]
     assert len(capacites) == cqpm.capacites.count() and capacites
-    assert all(isinstance(c["id"], int) and c["criteres"] for c in capacites)
-    # Today: the modalité ids are only in the HTML form.
-    choices = {c["code"]: c["modalites"][0]["id"] for c in capacites if c["modalites"]}
+    # The ids are public UUIDs (the integer keys stay internal), for every part of the tree.
+    parts = [*detail["blocs"], *capacites, *(k for c in capacites for k in c["criteres"])]
+    parts += [m for p in [*detail["blocs"], *capacites] for m in p["modalites"]]
+    assert all(str(uuid.UUID(p["id"])) == p["id"] for p in parts) and all(c["criteres"] for c in capacites)
+    # Today: the modalité ids are only in the HTML form. (The seeds declare them per bloc.)
+    choices = {c["code"]: b["modalites"][0]["id"] for b in detail["blocs"] for c in b["capacites"]}
+    assert choices
     candidate = _candidate(api, date_naissance="1998-03-14")
     dossier = api.post(
         "/api/v1/o/centre-a/dossiers/",

@@ -3,6 +3,7 @@
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -112,13 +113,13 @@ def test_api_epreuve_with_modalite_id(org_a, alice, api_for, double_ref):
         "heure_debut": "09:00",
         "duree_minutes": 60,
         "capacites": [code],
-        "modalite_id": required.pk,
+        "modalite_id": str(required.public_id),
     }
     r = api.post(url, body, format="json")
     assert r.status_code == 201, r.json()
-    assert r.json()["double_correction"] is True and r.json()["modalite_id"] == required.pk
-    other = Modalite.objects.exclude(referentiel=referentiel).values_list("pk", flat=True).first() or 2**30
-    r = api.post(url, body | {"modalite_id": other}, format="json")
+    assert r.json()["double_correction"] is True and r.json()["modalite_id"] == str(required.public_id)
+    other = Modalite.objects.exclude(referentiel=referentiel).values_list("public_id", flat=True).first()
+    r = api.post(url, body | {"modalite_id": str(other or uuid.uuid4())}, format="json")
     assert r.status_code == 400 and "modalite_id" in json.dumps(r.json())
     with tenant_context(org_a):
         assert Epreuve.objects.count() == 1

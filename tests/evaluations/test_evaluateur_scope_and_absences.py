@@ -3,6 +3,7 @@ attendance corrections, the tuteur link's login, scheduling checks. Bad input ge
 message and writes nothing."""
 
 import datetime as dt
+import json
 
 import pytest
 from allauth.mfa.models import Authenticator
@@ -236,9 +237,10 @@ def test_evaluateur_limited_to_the_capacites_of_their_epreuves(org_a, alice, eva
 
 
 def test_criteres_observes_must_belong_to_the_capacite(org_a, alice, api_for, cqpm_split):
+    """Critères are named by their id (UUID) in and out, as the référentiel detail shows them."""
     s = cqpm_split
-    own = list(s["caps"][0].criteres.values_list("pk", flat=True))
-    foreign = list(s["caps"][1].criteres.values_list("pk", flat=True))
+    own = [str(i) for i in s["caps"][0].criteres.order_by("pk").values_list("public_id", flat=True)]
+    foreign = [str(i) for i in s["caps"][1].criteres.values_list("public_id", flat=True)]
     url = f"/api/v1/o/centre-a/dossiers/{s['d1'].public_id}/resultats/"
     api = api_for(alice)
     r = api.post(
@@ -250,16 +252,28 @@ def test_criteres_observes_must_belong_to_the_capacite(org_a, alice, api_for, cq
         r.status_code == 400
         and f"Critère(s) {foreign[0]} hors de la capacité" in r.json()["error"]["message"]
     )
+    unknown = "00000000-0000-4000-8000-000000000000"
     r = api.post(
-        url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": [999999]}, format="json"
+        url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": [unknown]}, format="json"
     )
-    assert r.status_code == 400
+    assert r.status_code == 400 and r.json()["error"]["fields"] == {
+        "criteres_observes": [f"Critère inconnu(e) : {unknown}."]
+    }
+    r = api.post(
+        url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": ["C1"]}, format="json"
+    )
+    assert r.status_code == 400 and "UUID" in json.dumps(r.json(), ensure_ascii=False)
     with tenant_context(org_a):
         assert not Resultat.objects.exists()
     r = api.post(
         url, {"capacite": s["caps"][0].code, "etat": "acquis", "criteres_observes": own}, format="json"
     )
-    assert r.status_code == 201 and r.json()["criteres_observes"] == sorted(own)
+    assert r.status_code == 201 and r.json()["criteres_observes"] == own
+    assert api.get(url).json()["results"][0]["criteres_observes"] == own
+    # The result's history names them the same way (it keeps the internal keys).
+    history = api.get(f"/api/v1/o/centre-a/resultats/{r.json()['id']}/history/").json()["results"]
+    change = next(c for c in history if c["field"] == "criteres_observes")
+    assert json.loads(change["new"]) == own
 
 
 # --- 9. the tuteur link never signs in a staff account ---------------------------------------------

@@ -1,0 +1,29 @@
+"""Example values of juries, decisions and signatures in the published schema
+(``core.schema_examples``): the RNCP36390 jury of June 2026."""
+
+VALUES = {
+    "Jury.intitule": "Jury de délibération — juin 2026",
+    "JuryCreateRequest.intitule": "Jury de délibération — juin 2026",
+    "nom": "Roux",
+    "prenom": "Claire",
+    "metier": "Responsable des services généraux",
+    "structure": "Groupe Seb, Écully",
+    "annees_metier": "12.0",
+    "annees_inactivite": "0.0",
+    "conflit_interets": "Aucun lien avec les candidats ni leurs employeurs.",
+    "decision": "certifie",
+    "nouvelle_decision": "certifie",
+    "decision_label": "Certifié(e)",
+    "proposition": "certifie",
+    "proposition_blocs": ["RNCP36390BC01", "RNCP36390BC02"],
+    "blocs_valides": ["RNCP36390BC01", "RNCP36390BC02"],
+    "raisons": ["Tous les blocs sont acquis."],
+    "details": {"total_points": 712, "seuil_points": 500},
+    "contenu": "Procès-verbal du jury de délibération du 30 juin 2026.",
+    "membre": "Claire Roux",
+    "role": "president",
+    "ip": "203.0.113.10",
+    "second_facteur": "totp",
+    "SignInputRequest.code": "123456",
+    "progression": {"total": 24, "ready": 18, "pending": 6, "percent": 75},
+}
