@@ -169,7 +169,7 @@ def _deliberate(org_a, alice, rncp, panel, dossier):  # noqa: F811
         jury = js.jury_create(
             by=alice, referentiel=rncp, intitule="Jury juin 2026", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         js.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
         js.jury_open(jury=jury, by=alice)
         for d in Decision.objects.filter(jury=jury):
