@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core import events
 from core.actors import actor_user
 from core.dates import date_fr
 from core.errors import ApplicationError
@@ -851,6 +852,7 @@ def _freeze(jury: Jury, by: Membership) -> None:
     jury.status, jury.frozen_at = S.SIGNE, timezone.now()
     jury.save(update_fields=["status", "frozen_at"])
     audit_record(actor=actor_user(by), action="jury.frozen", obj=jury)
+    events.publish("jury.frozen", jury=jury)
     from juries import documents
 
     documents.jury_documents_request(jury=jury, by=by)
