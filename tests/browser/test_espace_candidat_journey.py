@@ -207,6 +207,13 @@ def _after(page, staff, org_a, rncp, jury, dossier):
     credential = json.loads(Path(dl.value.path()).read_text())
     assert credential["format"] == "vc+jwt" and "OpenBadgeCredential" in credential["credential"]["type"]
 
+    # the jury signed: the identity is read-only, a correction goes through the centre's re-issue
+    page.goto(f"{page.base}/o/{org_a.slug}/espace/identite/")
+    assert "a signé la délibération" in page.content()
+    assert page.get_by_role("button", name="Confirmer ou envoyer ma correction").count() == 0
+    shot(page, "07b-identite-apres-jury")
+    _clean(page, "identité après le jury")
+
     # --- six months on: the survey e-mail, its link, the answer --------------------------------
     from espace_candidat.models import Enquete
     from espace_candidat.services import enquetes_send_due
