@@ -77,10 +77,18 @@ def seed_jury() -> dict:
         jury = services.jury_create(
             by=by, referentiel=ref, intitule="Jury bench", date=dt.date(2026, 6, 12), lieu="Lyon"
         )
+        # only an administrator seats a jury's members (issue 16)
+        admin = Membership.objects.filter(organisation=org, role=Role.ADMIN, is_active=True).first()
+        if admin is None:
+            from organisations.services import membership_add
+
+            admin = membership_add(
+                user=UserFactory(email="admin@grand-centre.test"), organisation=org, role=Role.ADMIN
+            )
         for email, nom, prenom, role, extra in PANEL:
             _member(org, email, prenom, nom, "bench-password-123")
             services.jury_member_add(
-                jury=jury, by=by, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra
+                jury=jury, by=admin, email=email, nom=nom, prenom=prenom, role=role, annees_metier=6, **extra
             )
         services.jury_dossiers_add(jury=jury, by=by, dossiers=dossiers)
         services.jury_open(jury=jury, by=by)

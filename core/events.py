@@ -6,7 +6,8 @@ built on them, so they *publish* a named event and those apps *subscribe* from t
 reaches the outside world (an e-mail) defers it with ``transaction.on_commit``.
 
 Events: ``document.ready`` (``document``: an ``IssuedDocument`` just rendered — a first issue or a
-re-issue, ``version`` says which), ``convocation.sent`` (``convocation``: an e-mailed one).
+re-issue, ``version`` says which), ``convocation.sent`` (``convocation``: an e-mailed one),
+``jury.frozen`` (``jury``: its procès-verbal's last signature has just frozen the deliberation).
 """
 
 from collections import defaultdict

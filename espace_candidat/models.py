@@ -51,6 +51,9 @@ class IdentityCorrection(TenantModel):
         EN_ATTENTE = "en_attente", "En attente"
         APPLIQUEE = "appliquee", "Appliquée"
         REFUSEE = "refusee", "Refusée"
+        # the jury signed before the centre decided: the request is closed with its reason (a
+        # signed document is corrected by the centre's re-issue, not by this pre-jury path)
+        CLOSE = "close", "Close à la signature du jury"
 
     candidate = models.ForeignKey("candidates.Candidate", on_delete=models.CASCADE, related_name="+")
     confirme = models.BooleanField("données confirmées sans correction", default=False)
@@ -73,6 +76,9 @@ class IdentityCorrection(TenantModel):
             ),
             models.CheckConstraint(
                 condition=~Q(status="refusee") | ~Q(reponse=""), name="identitycorrection_refus_motive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="close") | ~Q(reponse=""), name="identitycorrection_close_motivee"
             ),
         ]
 
@@ -225,6 +231,7 @@ class CandidateNotification(TenantModel):
         CONVOCATION = "convocation", "Convocation envoyée"
         ECHEANCE = "echeance", "Échéance proche"
         ENQUETE = "enquete", "Enquête de suivi"
+        RATTRAPAGE = "rattrapage", "Demande de rattrapage possible"
 
     MANDATORY = {Kind.INVITATION, Kind.RESULTATS, Kind.DOCUMENT, Kind.CONVOCATION}
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from candidates.models import Dossier, Piece
 from core.dates import add_years
 from core.errors import ApplicationError
+from core.natural import natural_sorted
 from espace_candidat.models import CandidateAccess, CandidateNotification, Enquete, Preference, Suivi
 from organisations.models import Membership
 from organisations.roles import Role
@@ -96,7 +97,24 @@ def published_decision(dossier: Dossier) -> dict | None:
     )
     if row is None:
         return None
-    return {**row, "jury": decision.jury, "published_at": decision.jury.results_published_at}
+    return {
+        **row,
+        "blocs": _named_blocs(dossier, row["blocs"]),
+        "jury": decision.jury,
+        "published_at": decision.jury.results_published_at,
+    }
+
+
+def _named_blocs(dossier: Dossier, rows: list[dict]) -> list[dict]:
+    """Each bloc row with its intitulé beside its code, in the natural order of the codes (BC2
+    before BC10); the implicit bloc of a référentiel without blocs is not a bloc to show."""
+    blocs = {b.code: b for b in dossier.referentiel.blocs.all()}
+    named = [
+        {**r, "intitule": blocs[r["code"]].intitule if r["code"] in blocs else ""}
+        for r in rows
+        if not (r["code"] in blocs and blocs[r["code"]].implicite)
+    ]
+    return natural_sorted(named, key=lambda r: r["code"])
 
 
 def continuous_assessment(dossier: Dossier) -> list[dict]:
@@ -108,13 +126,19 @@ def continuous_assessment(dossier: Dossier) -> list[dict]:
     rows = (
         Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, controle_continu__isnull=False)
         .select_related("bloc")
-        .order_by("bloc__order")
         .values("bloc__code", "bloc__intitule", "controle_continu")
     )
-    return [
-        {"code": r["bloc__code"], "intitule": r["bloc__intitule"], "controle_continu": r["controle_continu"]}
-        for r in rows
-    ]
+    return natural_sorted(
+        (
+            {
+                "code": r["bloc__code"],
+                "intitule": r["bloc__intitule"],
+                "controle_continu": r["controle_continu"],
+            }
+            for r in rows
+        ),
+        key=lambda r: r["code"],
+    )
 
 
 def convocations(dossier: Dossier) -> list:
@@ -209,10 +233,15 @@ def deadlines(dossier: Dossier, *, today: dt.date | None = None) -> list[dict]:
 
 def rattrapage_window(dossier: Dossier, *, today: dt.date | None = None) -> dict | None:
     """Whether a rattrapage can be asked now, the blocs concerned and until when (règle data)."""
-    from candidates.services import dossier_rattrapage_plan
-
     if dossier.status != Dossier.Status.DELIBERE or not published_decision(dossier):
         return None
+    return rattrapage_window_after_publication(dossier, today=today)
+
+
+def rattrapage_window_after_publication(dossier: Dossier, *, today: dt.date | None = None) -> dict:
+    """:func:`rattrapage_window` for a dossier whose results the caller knows are published."""
+    from candidates.services import dossier_rattrapage_plan
+
     try:
         plan = dossier_rattrapage_plan(dossier=dossier, today=today)
     except ApplicationError as exc:
@@ -226,7 +255,27 @@ def rattrapage_window(dossier: Dossier, *, today: dt.date | None = None) -> dict
     first_day = chain_first.date_deliberation or dossier.date_deliberation
     if validite and first_day:
         limit = add_years(first_day, int(validite))
-    return {"open": True, "reason": "", "limit": limit, "blocs": [db.bloc for db in plan]}
+    return {
+        "open": True,
+        "reason": "",
+        "limit": limit,
+        "blocs": natural_sorted((db.bloc for db in plan), key=lambda b: b.code),
+    }
+
+
+def identity_signed_jury(candidate):
+    """The jury that signed the deliberation of one of this candidate's dossiers (the latest), or
+    ``None``: from then on the identity is printed on signed documents, and a correction goes
+    through the centre's re-issue (civil-status correction), not a pre-jury request."""
+    from juries.models import Decision
+
+    decision = (
+        Decision.objects.filter(dossier__candidate=candidate, jury__frozen_at__isnull=False)
+        .select_related("jury")
+        .order_by("-jury__frozen_at")
+        .first()
+    )
+    return decision.jury if decision else None
 
 
 def pieces_asked(dossier: Dossier) -> list[tuple[str, str]]:

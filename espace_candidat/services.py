@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from candidates.models import Candidate, Dossier, Piece
 from core.actors import Actor, actor_user
+from core.dates import date_fr
 from core.errors import ApplicationError
 from espace_candidat.models import (
     CandidateAccess,
@@ -53,6 +54,8 @@ SURVEY_MONTHS = {Enquete.Kind.SIX_MOIS: 6, Enquete.Kind.DEUX_ANS: 24}
 REMINDER_EVERY_DAYS = 14
 MAX_REMINDERS = 2
 DEADLINE_NOTICE_DAYS = 7
+#: The rattrapage request window's closing notice goes this many days before the règle's limit.
+RATTRAPAGE_CLOSING_NOTICE_DAYS = 30
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
@@ -264,12 +267,27 @@ def surveys_schedule(*, dossier: Dossier) -> list[Enquete]:
 # --- identity --------------------------------------------------------------------------------
 
 
+def identity_locked_message(jury) -> str:
+    return (
+        f"Le jury « {jury.intitule} » du {date_fr(jury.date)} a signé la délibération de votre dossier : "
+        "vos données d'identité sont imprimées sur des documents signés. Une erreur d'état civil sur un "
+        "document signé se corrige par une ré-édition que votre centre demande (correction d'état "
+        "civil) : contactez-le en joignant un justificatif."
+    )
+
+
 @transaction.atomic
 def identity_request(
     *, candidate: Candidate, by: Actor, changes: dict, commentaire: str = ""
 ) -> IdentityCorrection:
-    """Confirm (no change) or ask the centre to correct identity data. Never edits the candidate
-    row nor a signed document: the centre applies or refuses."""
+    """Confirm (no change) or ask the centre to correct identity data before the jury. Never edits
+    the candidate row nor a signed document: the centre applies or refuses. Once a jury has signed
+    for one of the candidate's dossiers this path is closed (the centre's re-issue takes over)."""
+    from espace_candidat.selectors import identity_signed_jury
+
+    signed = identity_signed_jury(candidate)
+    if signed is not None:
+        raise ApplicationError(identity_locked_message(signed))
     clean = {}
     for field, value in changes.items():
         if field not in CORRECTABLE_FIELDS:
@@ -329,6 +347,22 @@ def identity_decide(
         actor=actor_user(by), action=f"candidate.identity_{correction.status}", obj=correction.candidate
     )
     return correction
+
+
+def identity_requests_close_at_jury(*, jury) -> int:
+    """The jury signed (its deliberation is frozen): the pending identity corrections of its
+    candidates are closed with the reason — what is printed on the signed documents is corrected
+    through the centre's re-issue from now on. Returns the number closed."""
+    from juries.models import Decision
+
+    reason = f"Demande close le {date_fr(timezone.localdate())}. {identity_locked_message(jury)}"
+    candidates = Decision.objects.filter(jury=jury).values("dossier__candidate_id")
+    pending = IdentityCorrection.objects.filter(
+        candidate_id__in=candidates, status=IdentityCorrection.Status.EN_ATTENTE
+    )
+    return pending.update(
+        status=IdentityCorrection.Status.CLOSE, reponse=reason, decided_at=timezone.now(), decided_by=None
+    )
 
 
 # --- pièces, rattrapage -----------------------------------------------------------------------
@@ -569,6 +603,96 @@ def deadlines_notify(*, today: dt.date | None = None) -> int:
             )
         )
     return count
+
+
+def rattrapage_windows_notify(*, today: dt.date | None = None) -> dict:
+    """Celery beat, per centre: tell the candidate when their rattrapage request window opens
+    (results published, blocs left to retake) and when it is about to close. The window is the
+    typed règle's: seed 004 « Le candidat a la possibilité de repasser les blocs non validés, une
+    seule fois par bloc, dans un délai de 5 ans » (``validite_blocs_annees`` after the first
+    deliberation, ``rattrapages_par_bloc``). Non-mandatory e-mails, each sent once."""
+    from django.db.models import Exists, OuterRef
+
+    from espace_candidat.selectors import rattrapage_window_after_publication
+    from juries.models import Decision
+
+    today = today or timezone.localdate()
+    published = Decision.objects.filter(dossier=OuterRef("pk"), jury__results_published_at__isnull=False)
+    asked = RattrapageRequest.objects.filter(
+        dossier=OuterRef("pk"),
+        status__in=[RattrapageRequest.Status.EN_ATTENTE, RattrapageRequest.Status.ACCEPTEE],
+    )
+    dossiers = (
+        Dossier.objects.filter(
+            status=Dossier.Status.DELIBERE,
+            decision__in=[Dossier.Decision.PARTIEL, Dossier.Decision.AJOURNE],
+            retakes__isnull=True,
+            candidate__erased_at__isnull=True,
+        )
+        .filter(Exists(published))
+        .exclude(Exists(asked))
+        .select_related("candidate", "referentiel")
+        .order_by("pk")
+    )
+    sent_keys = set(
+        CandidateNotification.objects.filter(kind=CandidateNotification.Kind.RATTRAPAGE).values_list(
+            "key", flat=True
+        )
+    )
+    opened = closing = 0
+    for dossier in dossiers:
+        open_key = f"rattrapage:{dossier.public_id}:ouverture"
+        if open_key in sent_keys and not dossier.referentiel.regle:
+            continue  # told of the opening; without a règle the window has no end to announce
+        window = rattrapage_window_after_publication(dossier, today=today)
+        if not window["open"]:
+            continue
+        limit = window["limit"]
+        close_key = f"rattrapage:{dossier.public_id}:cloture:{limit.isoformat() if limit else ''}"
+        days = (limit - today).days if limit else None
+        if days is not None and 0 <= days <= RATTRAPAGE_CLOSING_NOTICE_DAYS:
+            if close_key not in sent_keys:
+                closing += int(_rattrapage_notice(dossier, window, key=close_key, days=days))
+        elif open_key not in sent_keys:
+            opened += int(_rattrapage_notice(dossier, window, key=open_key))
+    return {"ouvertures": opened, "clotures": closing}
+
+
+def _rattrapage_notice(dossier: Dossier, window: dict, *, key: str, days: int | None = None) -> bool:
+    ref, limit = dossier.referentiel, window["limit"]
+    blocs = [f"– {b.code} — {b.intitule}" for b in window["blocs"] if not b.implicite]
+    link = site_url(
+        reverse(
+            "espace_rattrapage",
+            kwargs={"org_slug": current_organisation().slug, "dossier_id": dossier.public_id},
+        )
+    )
+    motifs = ", ".join(label.lower() for label in RattrapageRequest.Motif.labels)
+    if days is None:
+        subject = f"Rattrapage : vous pouvez en faire la demande — {ref.code}"
+        first = (
+            f"Après la délibération du jury du {date_fr(dossier.date_deliberation)} sur votre dossier "
+            f"« {ref.intitule} » ({ref.code}), vous pouvez demander un rattrapage"
+            + (f", jusqu'au {date_fr(limit)}." if limit else ".")
+        )
+    else:
+        subject = f"Rattrapage : plus que {days} jour{'s' if days > 1 else ''} pour en faire la demande — {ref.code}"
+        first = (
+            f"Votre délai pour demander un rattrapage de « {ref.intitule} » ({ref.code}) se termine le "
+            f"{date_fr(limit)}."
+        )
+    lines = [first]
+    if blocs:
+        lines += ["Blocs que vous pouvez repasser :", *blocs]
+    lines.append(f"Faites votre demande écrite depuis votre espace candidat (motifs recevables : {motifs}).")
+    return notify(
+        candidate=dossier.candidate,
+        kind=CandidateNotification.Kind.RATTRAPAGE,
+        key=key,
+        subject=subject,
+        lines=lines,
+        link=link,
+    )
 
 
 # --- figures: the centre's response rates and its transmission to the certificateur -----------

@@ -67,5 +67,13 @@ def _convocation_sent(*, convocation) -> None:
     )
 
 
+def _jury_frozen(*, jury) -> None:
+    """The jury signed: pending identity corrections of its candidates close (pre-jury path)."""
+    from espace_candidat.services import identity_requests_close_at_jury
+
+    identity_requests_close_at_jury(jury=jury)
+
+
 subscribe("document.ready", _document_ready)
+subscribe("jury.frozen", _jury_frozen)
 subscribe("convocation.sent", _convocation_sent)

@@ -18,6 +18,7 @@ def followup_run(*, organisation_id: int) -> dict:
 
     result = services.enquetes_send_due()
     result["echeances"] = services.deadlines_notify()
+    result["rattrapages"] = services.rattrapage_windows_notify()
     return result
 
 

@@ -87,6 +87,7 @@ def dossier(request, org_slug, dossier_id):
         "suivi": selectors.suivi_of(d),
         "enquetes": selectors.enquetes_of(d),
         "corrections": IdentityCorrection.objects.filter(candidate=d.candidate, confirme=False)[:5],
+        "identity_signed": selectors.identity_signed_jury(d.candidate) is not None,
     }
     return render(request, "espace_candidat/dossier.html", context)
 
@@ -201,6 +202,7 @@ def piece_upload(request, org_slug, dossier_id):
 @require_http_methods(["GET", "POST"])
 def identity(request, org_slug):
     candidate = selectors.own_access(request.user).candidate
+    signed = selectors.identity_signed_jury(candidate)
     initial = {f: getattr(candidate, f) for f in services.CORRECTABLE_FIELDS}
     form = IdentityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -226,6 +228,8 @@ def identity(request, org_slug):
         {
             "form": form,
             "candidate": candidate,
+            # after the jury's signature: the data read-only and the re-issue path explained
+            "locked": services.identity_locked_message(signed) if signed else "",
             "requests": IdentityCorrection.objects.filter(candidate=candidate)[:10],
         },
         status=400 if form.errors else 200,

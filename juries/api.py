@@ -253,7 +253,8 @@ class JuryDetailView(_JuryView):
 
 
 class MemberListCreateView(_JuryView, ListAPIView):
-    required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+    # seating a member is the administrator's (issue 16: separation of duties)
+    required_permission = {"GET": "juries.view", "POST": "juries.compose"}
     queryset = JuryMember.objects.none()  # for the OpenAPI schema only: get_queryset() scopes it
     serializer_class = MemberSerializer
 
@@ -263,7 +264,7 @@ class MemberListCreateView(_JuryView, ListAPIView):
     @extend_schema(
         request=MemberSerializer,
         responses={201: MemberSerializer},
-        summary="Ajouter un membre (invité s'il n'a pas de compte)",
+        summary="Ajouter un membre (administrateur ; invité s'il n'a pas de compte)",
     )
     def post(self, request, org_slug, jury_id):
         jury = self.jury(jury_id)
@@ -274,9 +275,9 @@ class MemberListCreateView(_JuryView, ListAPIView):
 
 
 class MemberDetailView(_JuryView):
-    required_permission = "juries.manage"
+    required_permission = "juries.compose"
 
-    @extend_schema(responses={204: None}, summary="Retirer un membre")
+    @extend_schema(responses={204: None}, summary="Retirer un membre (administrateur)")
     def delete(self, request, org_slug, jury_id, member_id):
         jury = self.jury(jury_id)
         services.jury_member_remove(

@@ -170,7 +170,13 @@ def seed(stdout=None) -> dict:
         if org
         else None
     )
-    if org is None or ref is None or gestionnaire is None:
+    # only an administrator seats a jury's members (issue 16): the centre's admin composes
+    admin = (
+        Membership.objects.filter(organisation=org, user__email="admin@cci-lyon.demo").first()
+        if org
+        else None
+    )
+    if org is None or ref is None or gestionnaire is None or admin is None:
         return {}
     with tenant_context(org):
         if Jury.objects.filter(intitule=SIGNED).exists():
@@ -191,7 +197,7 @@ def seed(stdout=None) -> dict:
         for email, nom, prenom, role, extra in PANEL:
             services.jury_member_add(
                 jury=signed,
-                by=gestionnaire,
+                by=admin,
                 email=email,
                 nom=nom,
                 prenom=prenom,
@@ -229,7 +235,7 @@ def seed(stdout=None) -> dict:
         if president is not None:
             services.jury_member_add(
                 jury=opened,
-                by=gestionnaire,
+                by=admin,
                 email="jury@cci-lyon.demo",
                 nom=president.user.last_name or "Mercier",
                 prenom=president.user.first_name or "Olivier",
@@ -242,7 +248,7 @@ def seed(stdout=None) -> dict:
         for email, nom, prenom, role, extra in rows:
             services.jury_member_add(
                 jury=opened,
-                by=gestionnaire,
+                by=admin,
                 email=email,
                 nom=nom,
                 prenom=prenom,

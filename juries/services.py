@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier
+from core import events
 from core.actors import actor_user
 from core.dates import date_fr
 from core.errors import ApplicationError
@@ -145,15 +146,22 @@ def _jury_membership(email: str, by: Membership) -> Membership | None:
         email=email, role=Role.JURY, accepted_at__isnull=True, expires_at__gt=timezone.now()
     ).exists()
     if not pending:
-        if by.role != Role.ADMIN:
-            # Separation of duties: only an administrator grants the ``jury`` role.
-            raise ApplicationError(
-                f"{email} n'a pas de compte « Membre de jury » dans le centre : seul un administrateur "
-                "peut inviter un membre de jury. Demandez-lui de l'ajouter.",
-                field="email",
-            )
         invitation_create(email=email, role=Role.JURY, by=by)
     return None
+
+
+#: Separation of duties (issue 16): « a jury's members can be seated only by an admin or the
+#: certificateur's rule ». The gestionnaire prepares the jury (dates, candidates, opening) and
+#: reads its composition; one person can then no longer both seat a jury and run its candidates.
+COMPOSITION_ADMIN_ONLY = (
+    "Seul un administrateur du centre compose le jury (ajouter ou retirer un membre) : "
+    "demandez-le à un administrateur."
+)
+
+
+def _require_composer(by: Membership) -> None:
+    if by.role != Role.ADMIN:
+        raise ApplicationError(COMPOSITION_ADMIN_ONLY)
 
 
 @transaction.atomic
@@ -174,7 +182,9 @@ def jury_member_add(
     a_forme_candidats: bool = False,
     conflit_interets: str = "",
 ) -> JuryMember:
-    """Add a member; someone without an account in the centre is invited with the ``jury`` role."""
+    """Add a member (administrators only); someone without an account in the centre is invited
+    with the ``jury`` role."""
+    _require_composer(by)
     jury = _lock(jury)
     _require_status(jury, S.COMPOSITION, action="modifier la composition")
     email = (email or "").strip().lower()
@@ -211,6 +221,7 @@ def jury_member_add(
 
 @transaction.atomic
 def jury_member_remove(*, member: JuryMember, by: Membership) -> None:
+    _require_composer(by)
     jury = _lock(member.jury)
     _require_status(jury, S.COMPOSITION, action="modifier la composition")
     audit_record(actor=actor_user(by), action="jury.member_remove", obj=jury, message=str(member))
@@ -580,7 +591,7 @@ def composed_by_label(by: Membership) -> str:
 
 
 def jury_composed_by(members) -> str:
-    """« X (Administrateur), Y (Gestionnaire) »: who seated the members, in order, each once."""
+    """« X (Administrateur), Y (Administrateur) »: who seated the members, in order, each once."""
     labels = list(dict.fromkeys(m.added_by_label for m in members if m.added_by_label))
     return ", ".join(labels) or "non renseigné"
 
@@ -841,6 +852,7 @@ def _freeze(jury: Jury, by: Membership) -> None:
     jury.status, jury.frozen_at = S.SIGNE, timezone.now()
     jury.save(update_fields=["status", "frozen_at"])
     audit_record(actor=actor_user(by), action="jury.frozen", obj=jury)
+    events.publish("jury.frozen", jury=jury)
     from juries import documents
 
     documents.jury_documents_request(jury=jury, by=by)

@@ -172,7 +172,10 @@ def jury_detail(request, org_slug, jury_id):
         "is_president": bool(is_voting and me.role == "president"),
         "initial_pv": initial,
         "pv_states": pv_states,
-        "member_form": MemberForm() if can_manage and jury.status == Jury.Status.COMPOSITION else None,
+        # seating members is the administrator's (issue 16): others read the composition
+        "member_form": MemberForm()
+        if membership_can(request, "juries.compose") and jury.status == Jury.Status.COMPOSITION
+        else None,
         "dossiers_form": DossiersForm(jury=jury)
         if can_manage and jury.status == Jury.Status.COMPOSITION
         else None,
@@ -206,7 +209,7 @@ def _jury_for(request, jury_id):
     return selectors.jury_get(membership=request.membership, public_id=jury_id)
 
 
-@require_capability("juries.manage")
+@require_capability("juries.compose")
 @require_POST
 def jury_member_add(request, org_slug, jury_id):
     jury = _jury_for(request, jury_id)
@@ -230,7 +233,7 @@ def jury_member_add(request, org_slug, jury_id):
     )
 
 
-@require_capability("juries.manage")
+@require_capability("juries.compose")
 @require_POST
 def jury_member_remove(request, org_slug, jury_id, member_id):
     jury = _jury_for(request, jury_id)

@@ -72,6 +72,9 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     # juries
     "juries.view": frozenset({A, G, J}),
     "juries.manage": frozenset({A, G}),
+    # Separation of duties (issue 16): only an administrator seats or removes a jury's members;
+    # the gestionnaire prepares the jury (dates, candidates, opening) and reads its composition.
+    "juries.compose": frozenset({A}),
     "juries.deliberate": frozenset({J}),
     "juries.sign": frozenset({J}),
     "documents.view": frozenset({A, G, J}),

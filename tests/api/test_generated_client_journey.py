@@ -333,26 +333,30 @@ def test_generated_client_drives_the_whole_certification(
     colleges = dict(
         zip([e for e, *_ in RNCP_PANEL], ["employeur", "salarie", "employeur", "salarie"], strict=True)
     )
+    # only the centre's administrator seats a jury's members (issue 16: separation of duties),
+    # with a token of their own; the gestionnaire's token prepares and runs the jury
+    admin_api = _driver(package, make_member(org_a, Role.ADMIN, "admin@test.local"))
     for email, nom, prenom, role, extra in RNCP_PANEL:
-        api(
-            "v1_o_juries_members_create",
-            jury_id=jury_id,
-            body=api.body(
-                "MemberRequest",
-                {
-                    "email": email,
-                    "nom": nom,
-                    "prenom": prenom,
-                    "role": role,
-                    "annees_metier": 5,
-                    "annees_inactivite": 0,
-                    "metier": "Office manager",
-                    "structure": "Entreprise",
-                    "college": colleges[email],
-                }
-                | extra,
-            ),
+        member_body = api.body(
+            "MemberRequest",
+            {
+                "email": email,
+                "nom": nom,
+                "prenom": prenom,
+                "role": role,
+                "annees_metier": 5,
+                "annees_inactivite": 0,
+                "metier": "Office manager",
+                "structure": "Entreprise",
+                "college": colleges[email],
+            }
+            | extra,
         )
+        # the gestionnaire's token is refused (a status the schema does not declare: the client raises)
+        with pytest.raises(importlib.import_module(f"{package.__name__}.errors").UnexpectedStatus) as refused:
+            api.raw("v1_o_juries_members_create", jury_id=jury_id, body=member_body)
+        assert refused.value.status_code == 403 and b"Votre r" in refused.value.content
+        admin_api("v1_o_juries_members_create", jury_id=jury_id, body=member_body)
     api(
         "v1_o_juries_dossiers_create",
         jury_id=jury_id,

@@ -92,7 +92,7 @@ def test_jury_page(page, org_a, alice, referentiels, panel):  # noqa: F811
         jury = jury_services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         partial = {
             "RNCP36390BC01": (60, 80),
             "RNCP36390BC02": (20, 40),

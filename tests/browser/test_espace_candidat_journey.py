@@ -174,7 +174,7 @@ def _deliberate(org_a, alice, rncp, panel, dossier):  # noqa: F811
         jury = js.jury_create(
             by=alice, referentiel=rncp, intitule="Jury juin 2026", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         js.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
         js.jury_open(jury=jury, by=alice)
         for d in Decision.objects.filter(jury=jury):
@@ -278,6 +278,13 @@ def _after(page, staff, org_a, rncp, jury, dossier):
     credential = json.loads(Path(dl.value.path()).read_text())
     assert credential["format"] == "vc+jwt" and "OpenBadgeCredential" in credential["credential"]["type"]
     _wallet(page)
+
+    # the jury signed: the identity is read-only, a correction goes through the centre's re-issue
+    page.goto(f"{page.base}/o/{org_a.slug}/espace/identite/")
+    assert "a signé la délibération" in page.content()
+    assert page.get_by_role("button", name="Confirmer ou envoyer ma correction").count() == 0
+    shot(page, "07b-identite-apres-jury")
+    _clean(page, "identité après le jury")
 
     # --- six months on: the survey e-mail, its link, the answer --------------------------------
     from espace_candidat.models import Enquete

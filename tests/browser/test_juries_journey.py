@@ -1,4 +1,6 @@
-"""Jury journey in Chromium: the gestionnaire opens the sitting, three members and the président
+"""Jury journey in Chromium: the centre's administrator (TOTP) seats the last member on the page
+(issue 16: only an administrator composes a jury; the gestionnaire reads the composition), the
+gestionnaire opens the sitting, three members and the président
 deliberate (one override with a motivation), everyone signs with their second factor (président
 last), the gestionnaire downloads the ZIP, a visitor opens a parchemin's verification URL."""
 
@@ -10,15 +12,18 @@ from django.core.cache import cache
 
 from juries import services
 from juries.models import Jury
+from organisations.roles import Role
 from organisations.tenancy import tenant_context
 from referentiels.demo import DEMO_REGISTRATIONS
 from referentiels.services import enregistrement_set
 from tests.browser.conftest import axe_violations, login, screenshot
+from tests.conftest import make_member
 from tests.evaluations.conftest import referentiels  # noqa: F401 - fixture
 from tests.juries.conftest import (
     JURY_DATE,
     RNCP_PANEL,
     compose_rncp,
+    enrol_totp,
     grade_rncp,
     panel,  # noqa: F401 - fixture
     ready_dossier,
@@ -70,7 +75,9 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        admin = make_member(org_a, Role.ADMIN, "admin-a@test.local")
+        admin_secret = enrol_totp(admin)
+        compose_rncp(jury, admin, panel_rows=RNCP_PANEL[:3])  # the représentant is seated on the page
         dossiers = [
             ready_dossier(alice, rncp, nom_naissance="Martin", prenom1="Camille"),
             ready_dossier(
@@ -91,9 +98,38 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
         services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
     jury_url = f"/o/{org_a.slug}/jurys/{jury.public_id}/"
 
-    # the gestionnaire opens the deliberation: the composition rule holds
+    # the gestionnaire reads the composition, without a form to change it
     gest = _page_for(browser, live_server)
     login(gest, "alice@test.local")
+    gest.goto(gest.base + jury_url)
+    composition = gest.locator("#composition-section")
+    assert composition.get_by_text("Hélène Garnier").is_visible()
+    assert composition.get_by_text("Seul un administrateur du centre ajoute ou retire").is_visible()
+    assert gest.get_by_text("Ajouter un membre").count() == 0
+    assert composition.get_by_role("button", name="Retirer").count() == 0
+    assert gest.locator("#echecs-composition").is_visible()  # the représentant is missing
+    screenshot(gest, "juries-composition-read-only")
+
+    # the administrator (second factor) seats the représentant de l'établissement on the page
+    email, nom, prenom, role, _extra = RNCP_PANEL[3]
+    adm = _page_for(browser, live_server)
+    _login_with_totp(adm, "admin-a@test.local", admin_secret)
+    adm.goto(adm.base + jury_url)
+    adm.get_by_text("Ajouter un membre").click()
+    form = adm.locator("form", has=adm.get_by_role("button", name="Ajouter au jury"))
+    form.locator("#id_email").fill(email)
+    form.locator("#id_prenom").fill(prenom)
+    form.locator("#id_nom").fill(nom)
+    form.locator("#id_role").select_option(role)
+    form.locator("#id_structure").fill("Entreprise")
+    form.locator("#id_metier").fill("Office manager")
+    form.locator("#id_annees_metier").fill("5")
+    adm.get_by_role("button", name="Ajouter au jury").click()
+    assert adm.get_by_text(f"{prenom} {nom} ajouté(e) au jury.").is_visible()
+    assert axe_violations(adm) == []
+    screenshot(adm, "juries-composed-by-admin")
+
+    # the gestionnaire opens the deliberation: the composition rule holds
     gest.goto(gest.base + jury_url)
     assert gest.get_by_text("Composition conforme").is_visible()
     assert axe_violations(gest) == []

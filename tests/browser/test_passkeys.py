@@ -77,7 +77,7 @@ def test_a_jury_member_signs_the_pv_with_a_passkey(
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         services.jury_dossiers_add(
             jury=jury, by=alice, dossiers=[ready_dossier(alice, rncp, nom_naissance="Martin")]
         )

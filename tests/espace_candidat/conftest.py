@@ -28,7 +28,7 @@ PARTIAL = {
 
 def build_jury(alice, rncp, panel, *, publish=True):  # noqa: F811
     jury = js.jury_create(by=alice, referentiel=rncp, intitule="Jury juin 2026", date=JURY_DATE, lieu="Lyon")
-    compose_rncp(jury, alice)
+    compose_rncp(jury)
     admis = ready_dossier(alice, rncp, nom_naissance="Admis", prenom1="Léa", email="lea.admis@test.local")
     partiel = ready_dossier(
         alice,

@@ -233,8 +233,13 @@ def test_documents_and_credential_once_published(sitting, alice, org_a, django_c
     )
 
 
-def test_identity_confirm_correct_apply_refuse(sitting, alice, org_a):
-    jury, admis, partiel = sitting
+def test_identity_confirm_correct_apply_refuse(in_a, alice, referentiels, org_a):
+    """Before the jury (after its signature the path closes: test_identity_closes_at_jury)."""
+    from tests.juries.conftest import ready_dossier
+
+    admis = ready_dossier(
+        alice, referentiels["rncp"], nom_naissance="Admis", prenom1="Léa", email="lea.admis@test.local"
+    )
     invite(org_a, admis.candidate, alice)
     user = CandidateAccess.objects.get(candidate=admis.candidate).user
     client = Client()

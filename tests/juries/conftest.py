@@ -113,6 +113,13 @@ def totp_code(secret: str) -> str:
     return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
 
 
+def enrol_totp(membership) -> str:
+    """Enrol a TOTP second factor for the member's account; returns its secret."""
+    secret = generate_totp_secret()
+    TOTP.activate(membership.user, secret)
+    return secret
+
+
 def jury_user(org, email):
     """A member with the jury role and an enrolled TOTP; returns (membership, secret)."""
     membership = make_member(org, Role.JURY, email)
@@ -148,7 +155,23 @@ def panel(org_a):
     return out
 
 
-def compose_rncp(jury, by, *, panel_rows=RNCP_PANEL, **overrides):
+def centre_admin(org):
+    """The centre's administrator: only an administrator seats a jury's members (issue 16); the
+    first active one of the centre, else one created for it."""
+    from organisations.models import Membership
+
+    existing = (
+        Membership.objects.filter(organisation=org, role=Role.ADMIN, is_active=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return existing or make_member(org, Role.ADMIN, f"admin-jurys@{org.slug}.test")
+
+
+def compose_rncp(jury, by=None, *, panel_rows=RNCP_PANEL, **overrides):
+    """Seat the RNCP panel, as the centre's administrator unless ``by`` names another admin."""
+    by = by or centre_admin(jury.organisation)
     for email, nom, prenom, role, extra in panel_rows:
         fields = {
             "annees_metier": 5,

@@ -12,6 +12,7 @@ from juries.models import Decision, Jury, ProcesVerbal
 from tests.juries.conftest import (
     JURY_DATE,
     RNCP_PANEL,
+    centre_admin,
     compose_rncp,
     grade_rncp,
     ready_dossier,
@@ -33,7 +34,7 @@ def sitting(in_a, alice, referentiels, panel, django_capture_on_commit_callbacks
     jury = services.jury_create(
         by=alice, referentiel=rncp, intitule="Jury juin 2026", date=JURY_DATE, lieu="Lyon"
     )
-    compose_rncp(jury, alice)
+    compose_rncp(jury)
     dossiers = [
         ready_dossier(alice, rncp, nom_naissance="Admis"),
         ready_dossier(
@@ -138,7 +139,12 @@ def test_frozen_deliberation_refuses_every_change(sitting, alice, panel):
         )
     with pytest.raises(ApplicationError, match="figée"):
         services.jury_member_add(
-            jury=jury, by=alice, email="x@test.local", nom="X", prenom="Y", role="observateur"
+            jury=jury,
+            by=centre_admin(jury.organisation),
+            email="x@test.local",
+            nom="X",
+            prenom="Y",
+            role="observateur",
         )
     # raw ORM and SQL: the database triggers
     with pytest.raises(DatabaseError, match="figée"), transaction.atomic():
@@ -197,7 +203,6 @@ def test_composition_rule_lists_every_failure(in_a, alice, referentiels, panel, 
     jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury", date=JURY_DATE, lieu="Lyon")
     compose_rncp(
         jury,
-        alice,
         panel_rows=RNCP_PANEL[:3] + [RNCP_PANEL[3][:4] + ({"a_forme_candidats": True},)],
         **{
             "presidente@test.local": {"personnalite_qualifiee": False, "annees_metier": "0.5"},
@@ -229,7 +234,7 @@ def test_member_years_that_are_not_numbers_are_refused(in_a, alice, referentiels
     with pytest.raises(ApplicationError) as exc:
         services.jury_member_add(
             jury=jury,
-            by=alice,
+            by=centre_admin(jury.organisation),
             email="pro@test.local",
             nom="Nom",
             prenom="Prénom",

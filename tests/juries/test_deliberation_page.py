@@ -27,7 +27,7 @@ def jury5(org_a, alice, referentiels, panel, monkeypatch):
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury pages", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossiers = []
         for i in range(5):
             grade = (lambda d, by: grade_rncp(d, by, blocs=PARTIAL, ecrit=40)) if i == 3 else None

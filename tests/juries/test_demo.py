@@ -21,3 +21,6 @@ def test_demo_seed_is_idempotent(db):
         assert juries[demo.SIGNED].is_frozen
         assert juries[demo.OPEN].status == "deliberation"
         assert juries[demo.SIGNED].decisions.filter(motivation__gt="").count() == 1
+        # issue 16: only an administrator seats a jury's members, the demo's included
+        labels = {m.added_by_label for j in juries.values() for m in j.members.all()}
+        assert labels == {"Marc Lambert (Administrateur)"}

@@ -62,7 +62,7 @@ def test_worker_issues_pv_and_200_parchemins(org_a, alice, rncp, panel, real_cel
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossiers = [
             ready_dossier(alice, rncp, nom_naissance=f"Titulaire{i:03d}", prenom1="Léa") for i in range(N)
         ]

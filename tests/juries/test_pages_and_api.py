@@ -31,7 +31,7 @@ def composed(org_a, alice, referentiels, panel):
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury API", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossiers = [
             ready_dossier(alice, rncp, nom_naissance="Admis"),
             ready_dossier(
@@ -162,15 +162,16 @@ def test_page_lists_composition_failures_and_refuses_to_open(org_a, alice, refer
 def test_member_added_without_account_is_invited_with_jury_role(
     org_a, alice, referentiels, client_for, mailoutbox, django_capture_on_commit_callbacks
 ):
-    """Issue 16 (separation of duties): only an administrator invites a ``jury`` account; a
-    gestionnaire adding an unknown address gets a message, nothing is sent nor written."""
+    """Issue 16 (separation of duties): « only an admin invites or grants `jury` and `admin`; a
+    jury's members can be seated only by an admin ». The gestionnaire's POST is refused (nothing
+    sent nor written); the administrator's adds the member and invites them with the jury role."""
     from tests.conftest import make_member
+    from tests.documents.conftest import with_totp
 
     with tenant_context(org_a):
         jury = services.jury_create(
             by=alice, referentiel=referentiels["rncp"], intitule="Jury", date=JURY_DATE, lieu="Lyon"
         )
-    client = client_for(alice)
     fields = {
         "email": "nouveau.jure@example.fr",
         "prenom": "Paul",
@@ -181,16 +182,16 @@ def test_member_added_without_account_is_invited_with_jury_role(
     }
     url = reverse("jury_member_add", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, fields, follow=True)
-    assert "seul un administrateur peut inviter un membre de jury" in response.content.decode()
+        response = client_for(alice).post(url, fields)
+    assert response.status_code == 403
     assert mailoutbox == []
     with tenant_context(org_a):
         assert not jury.members.exists()
-    admin = make_member(org_a, "admin", "admin-a@test.local")
-    with tenant_context(org_a), django_capture_on_commit_callbacks(execute=True):
-        services.jury_member_add(
-            jury=jury, by=admin, email=fields["email"], nom="Nouveau", prenom="Paul", role="professionnel"
-        )
+    admin = with_totp(make_member(org_a, "admin", "admin-a@test.local"))
+    client = client_for(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, fields, follow=True)
+    assert "Paul Nouveau ajouté(e) au jury." in response.content.decode()
     assert len(mailoutbox) == 1 and "Membre de jury" in mailoutbox[0].body
     page = client.get(
         reverse("jury_detail", kwargs={"org_slug": org_a.slug, "jury_id": jury.public_id})

@@ -26,7 +26,7 @@ FORGED = [
 def pv(in_a, alice, referentiels, panel):
     rncp = referentiels["rncp"]
     jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury", date=JURY_DATE, lieu="Lyon")
-    compose_rncp(jury, alice)
+    compose_rncp(jury)
     services.jury_dossiers_add(
         jury=jury, by=alice, dossiers=[ready_dossier(alice, rncp, nom_naissance="Martin")]
     )

@@ -36,7 +36,7 @@ def test_deliberation_page_and_jury_endpoints_do_not_grow_with_candidates(
             jury = services.jury_create(
                 by=alice, referentiel=rncp, intitule=f"Jury {n}", date=JURY_DATE, lieu="Lyon"
             )
-            compose_rncp(jury, alice)
+            compose_rncp(jury)
             dossiers = [ready_dossier(alice, rncp, nom_naissance=f"Cand{n}x{i}") for i in range(n)]
             services.jury_dossiers_add(jury=jury, by=alice, dossiers=dossiers)
             services.jury_open(jury=jury, by=alice)

@@ -15,7 +15,14 @@ from documents.models import DocumentKind, IssuedDocument
 from juries import services
 from juries.documents import jury_documents_issue
 from juries.models import Decision, JuryMember
-from tests.juries.conftest import JURY_DATE, grade_capacites, jury_user, ready_dossier, totp_code
+from tests.juries.conftest import (
+    JURY_DATE,
+    centre_admin,
+    grade_capacites,
+    jury_user,
+    ready_dossier,
+    totp_code,
+)
 
 CQPM_PANEL = [
     ("pres-cqpm@test.local", "Garnier", "Hélène", JuryMember.Role.PRESIDENT, "employeur"),
@@ -36,7 +43,7 @@ def cqpm_jury(org, alice, cqpm, *, fail: bool):
     for email, nom, prenom, role, college in CQPM_PANEL:
         services.jury_member_add(
             jury=jury,
-            by=alice,
+            by=centre_admin(org),  # issue 16: only an administrator seats the members
             email=email,
             nom=nom,
             prenom=prenom,

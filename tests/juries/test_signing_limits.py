@@ -69,7 +69,7 @@ def test_a_jury_dated_next_month_cannot_deliberate_nor_sign_today(in_a, alice, r
     rncp = referentiels["rncp"]
     later = timezone.localdate() + dt.timedelta(days=30)
     jury = services.jury_create(by=alice, referentiel=rncp, intitule="Jury futur", date=later, lieu="Lyon")
-    compose_rncp(jury, alice)
+    compose_rncp(jury)
     services.jury_dossiers_add(
         jury=jury, by=alice, dossiers=[ready_dossier(alice, rncp, nom_naissance="Futur")]
     )

@@ -50,7 +50,7 @@ def test_signed_pv_and_decisions_refuse_every_path(org_a, alice, referentiels, p
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury intégrité", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossier = ready_dossier(alice, rncp, nom_naissance="Integre", prenom1="Léa")
         services.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
         services.jury_open(jury=jury, by=alice)
@@ -196,7 +196,7 @@ def test_frozen_dossier_decision_and_blocs_change_only_through_a_signed_rectific
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury dossier figé", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossier = ready_dossier(alice, rncp, nom_naissance="Fige", prenom1="Léa")
         services.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
         services.jury_open(jury=jury, by=alice)

@@ -75,7 +75,7 @@ def test_worker_sigkilled_mid_jury_batch_then_restarted(org_a, alice, referentie
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury panne", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossiers = [
             ready_dossier(alice, rncp, nom_naissance=f"Panne{i:02d}", prenom1="Léa") for i in range(N_JURY)
         ]

@@ -42,11 +42,11 @@ PINNED: dict[str, int] = {
     "documents/<uuid:public_id>/attestation-numerique/": 9,
     "documents/<uuid:public_id>/telecharger/": 8,
     # the candidate's space (own dossier: results, convocations, documents, deadlines, requests)
-    "espace/dossiers/<uuid:dossier_id>/": 17,
+    "espace/dossiers/<uuid:dossier_id>/": 18,  # +1: has a jury signed for the candidate (identity)
     "espace/dossiers/<uuid:dossier_id>/rattrapage/": 8,
     "espace/dossiers/<uuid:dossier_id>/suivi/": 9,
     "espace/enquetes/<uuid:enquete_id>/": 8,
-    "espace/identite/": 9,
+    "espace/identite/": 10,  # +1: has a jury signed for the candidate (read-only after it)
     "espace/mes-donnees.zip": 26,
     "espace-centre/demandes/": 9,
     "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/": 8,

@@ -99,7 +99,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         jury = js.jury_create(by=gest, referentiel=rncp, intitule="Jury matrice", date=JURY_DATE, lieu="Lyon")
         member = js.jury_member_add(
             jury=jury,
-            by=gest,
+            by=members["admin"],  # only an administrator seats a jury's members (issue 16)
             email=members["jury"].user.email,
             nom="Jure",
             prenom="Anne",
@@ -133,7 +133,7 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
         jury2 = js.jury_create(by=gest, referentiel=rncp, intitule="Autre jury", date=JURY_DATE, lieu="Paris")
         member2 = js.jury_member_add(
             jury=jury2,
-            by=members["admin"],  # an unknown address: only an administrator invites a jury member
+            by=members["admin"],  # an unknown address: the administrator invites them as a jury member
             email=f"autre-jure@{org.slug}.test",
             nom="Autre",
             prenom="Jean",
