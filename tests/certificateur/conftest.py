@@ -16,6 +16,7 @@ from organisations.tenancy import tenant_context
 from referentiels.demo import load_seed
 from referentiels.services import habilitation_grant
 from tests.conftest import make_member
+from tests.juries.conftest import panel  # noqa: F401 - fixture (the jury tests' signing panel)
 
 IDENTITY = {
     "civilite": "MME",
