@@ -78,8 +78,6 @@ def issuance_rule_delete(*, rule: IssuanceRule, by: Membership) -> None:
 
 def received_pvs(*, certificateur: Organisation, status: str = "") -> list[dict]:
     """Transmitted PVs of every centre on the certificateur's référentiels, newest first."""
-    from documents.selectors import batch_progress
-
     with oversight_context(certificateur):
         qs = PvTransmission.objects.filter(
             certificateur=certificateur, jury__referentiel__certificateur=certificateur
@@ -92,11 +90,14 @@ def received_pvs(*, certificateur: Organisation, status: str = "") -> list[dict]
             jury_id__in=[t.jury_id for t in transmissions]
         ).values_list("jury_id", "decision"):
             counts.setdefault(jury_id, Counter())[decision] += 1
-        progress = {
-            t.pk: batch_progress(group_key=t.jury.group_key)
-            for t in transmissions
-            if t.status in (PvTransmission.Status.EMISSION, PvTransmission.Status.EMIS)
-        }
+        progress = _progress_by_group(
+            [
+                t.jury.group_key
+                for t in transmissions
+                if t.status in (PvTransmission.Status.EMISSION, PvTransmission.Status.EMIS)
+            ]
+        )
+        progress = {t.pk: progress.get(t.jury.group_key) for t in transmissions}
     return [
         {
             "transmission": t,
@@ -107,6 +108,23 @@ def received_pvs(*, certificateur: Organisation, status: str = "") -> list[dict]
         }
         for t in transmissions
     ]
+
+
+def _progress_by_group(group_keys: list[str]) -> dict[str, dict]:
+    """Ready / total documents of each jury batch, in one query (no query per row)."""
+    from django.db.models import Count, Q
+
+    from documents.models import IssuedDocument
+
+    if not group_keys:
+        return {}
+    rows = (
+        IssuedDocument.objects.filter(group_key__in=group_keys)
+        .values("group_key")
+        .annotate(total=Count("id"), ready=Count("id", filter=Q(status=IssuedDocument.Status.READY)))
+        .order_by()
+    )
+    return {r["group_key"]: {"total": r["total"], "ready": r["ready"]} for r in rows}
 
 
 def _transmission(certificateur: Organisation, public_id) -> PvTransmission:
