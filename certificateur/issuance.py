@@ -190,7 +190,7 @@ def received_pv_get(*, certificateur: Organisation, public_id) -> dict:
         "pv": pv,
         "issued": issued,
         "signatories": signatories,
-        "missing": [s["title"] for s in signatories if not s["name"]],
+        "missing": list(dict.fromkeys(s["title"] for s in signatories if not s["name"])),
         "progress": progress,
     }
 

@@ -100,39 +100,58 @@ def issuance_run(*, jury: Jury, certificateur_id: int, user_id: int | None) -> i
 # --- the centre's own signatory ----------------------------------------------------------------
 
 
-def centre_signatories(*, centre) -> list[dict]:
-    """Signatories the centre names itself, for the certificateurs that habilitated it."""
+def _centre_named(centre) -> list[IssuanceSignatory]:
     from referentiels.models import Habilitation
 
     certificateurs = set(
         Habilitation.objects.filter(centre=centre).values_list("certificateur_id", flat=True)
     )
-    signatories = list(
+    return list(
         IssuanceSignatory.objects.filter(
             named_by=IssuanceSignatory.NamedBy.CENTRE, rule__certificateur_id__in=certificateurs
-        ).select_related("rule__certificateur")
+        )
+        .select_related("rule__certificateur")
+        .order_by("rule__certificateur__name", "title", "rule__referentiel_code", "rule__kind")
     )
+
+
+def centre_signatories(*, centre) -> list[dict]:
+    """Signatories the centre names itself, for the certificateurs that habilitated it: one row per
+    certificateur and title (the same person signs the parchemin and the certificat de bloc)."""
+    signatories = _centre_named(centre)
     names = dict(
         CentreSignatoryName.objects.filter(signatory__in=signatories).values_list("signatory_id", "name")
     )
-    return [
-        {
-            "signatory": s,
-            "certificateur": s.rule.certificateur.name,
-            "document": s.rule.get_kind_display(),
-            "certification": s.rule.referentiel_code or "toutes ses certifications",
-            "name": names.get(s.pk, ""),
-        }
-        for s in signatories
-    ]
+    rows: dict[tuple[int, str], dict] = {}
+    for s in signatories:
+        row = rows.setdefault(
+            (s.rule.certificateur_id, s.title.casefold()),
+            {
+                "signatory": s,
+                "certificateur": s.rule.certificateur.name,
+                "documents": [],
+                "certifications": [],
+                "name": "",
+            },
+        )
+        row["documents"].append(s.rule.get_kind_display())
+        code = s.rule.referentiel_code or "toutes ses certifications"
+        if code not in row["certifications"]:
+            row["certifications"].append(code)
+        row["name"] = row["name"] or names.get(s.pk, "")
+    for row in rows.values():
+        row["document"] = ", ".join(dict.fromkeys(row["documents"]))
+        row["certification"] = ", ".join(row["certifications"])
+    return list(rows.values())
 
 
 @transaction.atomic
 def centre_signatory_name_set(*, by: Membership, signatory_public_id, name: str) -> CentreSignatoryName:
-    """The centre's name for one of its signatories (validated, audited; nothing written on error)."""
+    """The centre's name for one of its signatories — and every signatory of the same certificateur
+    with the same title (validated, audited; nothing written on error)."""
     centre = current_organisation()
-    allowed = {row["signatory"].public_id: row["signatory"] for row in centre_signatories(centre=centre)}
-    signatory = allowed.get(signatory_public_id)
+    named = _centre_named(centre)
+    signatory = next((s for s in named if s.public_id == signatory_public_id), None)
     if signatory is None:
         raise ApplicationError("Signataire inconnu pour ce centre.", field="signatory")
     name = " ".join((name or "").split())
@@ -140,10 +159,20 @@ def centre_signatory_name_set(*, by: Membership, signatory_public_id, name: str)
         raise ApplicationError(f"Indiquez le nom de « {signatory.title} ».", field="name")
     if len(name) > NAME_MAX:
         raise ApplicationError(f"Nom trop long ({NAME_MAX} caractères au plus).", field="name")
-    row, _created = CentreSignatoryName.objects.update_or_create(
-        organisation=centre, signatory=signatory, defaults={"name": name, "updated_by": actor_user(by)}
-    )
+    same = [
+        s
+        for s in named
+        if s.rule.certificateur_id == signatory.rule.certificateur_id
+        and s.title.casefold() == signatory.title.casefold()
+    ]
+    row = None
+    for s in same:
+        saved, _created = CentreSignatoryName.objects.update_or_create(
+            organisation=centre, signatory=s, defaults={"name": name, "updated_by": actor_user(by)}
+        )
+        row = row or saved
     audit_record(
         actor=actor_user(by), action="signataire.nom", obj=signatory, message=f"{signatory.title} : {name}"
     )
+    assert row is not None
     return row

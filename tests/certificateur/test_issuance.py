@@ -10,7 +10,10 @@ l'établissement délivre les certificats de bloc pour ceux validés et une atte
 formation. »
 """
 
-import datetime as dt
+import os
+import shutil
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -49,30 +52,6 @@ SIGNATORIES = [
     {"title": "Le Président de CCI France", "name": "Alain Démo-Président", "named_by": "certificateur"},
     {"title": "Le Président de la CCI dont dépend l'établissement de formation", "named_by": "centre"},
 ]
-
-
-@pytest.fixture
-def rncp(org_a):
-    from referentiels.demo import DEMO_REGISTRATIONS, load_seed
-    from referentiels.services import enregistrement_set, habilitation_grant
-
-    cci = Organisation.objects.create(
-        kind="certificateur", slug="cci-france", name="CCI France", ville="Paris"
-    )
-    ref = load_seed("rncp36390.json", cci)
-    enregistrement_set(referentiel=ref, by=cci, **DEMO_REGISTRATIONS["RNCP36390"])
-    habilitation_grant(certificateur=cci, centre=org_a, code="RNCP36390", date_debut=dt.date(2024, 1, 1))
-    return ref
-
-
-@pytest.fixture
-def cci(rncp):
-    return rncp.certificateur
-
-
-@pytest.fixture
-def staff(cci):
-    return make_member(cci, Role.CERTIFICATEUR, "staff@cci-france.test")
 
 
 def configure_seed_004(cci, staff):
@@ -117,6 +96,18 @@ def signed_jury(org_a, alice, rncp, panel, *, partial=False):
         with committed():
             sign_all(pv, panel)
     return jury
+
+
+def pdf_text(document, name: str) -> str:
+    from documents.selectors import document_file_read
+
+    pdf = document_file_read(document=document)
+    if os.environ.get("DOCS_PNG_DIR"):  # to look at it: pdftoppm -png
+        (Path(os.environ["DOCS_PNG_DIR"]) / f"{name}.pdf").write_bytes(pdf)
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is required"
+    # reading order (not -layout): a two-line title stays one sentence
+    out = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
 
 
 def committed():
@@ -215,8 +206,11 @@ def test_signed_pv_is_transmitted_and_certificateur_issues(org_a, alice, rncp, p
         with pytest.raises(ApplicationError):
             centre_signatory_name_set(by=admin, signatory_public_id=signatory.public_id, name="   ")
         assert not CentreSignatoryName.objects.exists()
-        for s in IssuanceSignatory.objects.filter(named_by="centre"):
-            centre_signatory_name_set(by=admin, signatory_public_id=s.public_id, name="Brigitte Démo-Lyon")
+        # named once, for the parchemin and the certificat de bloc alike (same title, same certificateur)
+        centre_signatory_name_set(
+            by=admin, signatory_public_id=signatory.public_id, name="Brigitte Démo-Lyon"
+        )
+        assert CentreSignatoryName.objects.filter(name="Brigitte Démo-Lyon").count() == 2
     with tenant_context(cci), committed():
         issuance.received_pvs_issue(certificateur=cci, by=staff, public_ids=[t.public_id])
     with tenant_context(org_a):
@@ -233,6 +227,19 @@ def test_signed_pv_is_transmitted_and_certificateur_issues(org_a, alice, rncp, p
         assert parchemin.context["signataires"] == expected
         assert bloc.context["signataires"] == expected
         assert "Pour le certificateur" not in document_html(parchemin)
+        # What the certificateur signs: both presidents, title and name, on the PDF itself.
+        for document, name in ((parchemin, "parchemin-rncp36390"), (bloc, "certificat-bloc-rncp36390")):
+            text = pdf_text(document, name)
+            for needle in (
+                "Le Président de CCI France",
+                "Alain Démo-Président",
+                "Le Président de la CCI dont dépend l'établissement de formation",
+                "Brigitte Démo-Lyon",
+                document.number,
+            ):
+                assert needle in text, (name, needle, text)
+            assert "Pour le certificateur" not in text
+            assert "Le président du jury" not in text
         assert AuditEvent.objects.filter(organisation=org_a, action="jury.emission_certificateur").exists()
     with tenant_context(cci):
         with pytest.raises(ApplicationError) as exc:
