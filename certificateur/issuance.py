@@ -90,14 +90,14 @@ def received_pvs(*, certificateur: Organisation, status: str = "") -> list[dict]
             jury_id__in=[t.jury_id for t in transmissions]
         ).values_list("jury_id", "decision"):
             counts.setdefault(jury_id, Counter())[decision] += 1
-        progress = _progress_by_group(
+        by_group = _progress_by_group(
             [
                 t.jury.group_key
                 for t in transmissions
                 if t.status in (PvTransmission.Status.EMISSION, PvTransmission.Status.EMIS)
             ]
         )
-        progress = {t.pk: progress.get(t.jury.group_key) for t in transmissions}
+        progress = {t.pk: by_group.get(t.jury.group_key) for t in transmissions}
     return [
         {
             "transmission": t,
