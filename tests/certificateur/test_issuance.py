@@ -110,6 +110,12 @@ def pdf_text(document, name: str) -> str:
     return " ".join(out.stdout.decode().split())
 
 
+def parchemin_dossier(document):
+    from candidates.models import Dossier
+
+    return Dossier.objects.get(public_id=document.context["dossier_id"])
+
+
 def committed():
     """Run the on-commit callbacks (the Celery tasks, eager in tests) as a commit would."""
     return TestCase.captureOnCommitCallbacks(execute=True)
@@ -181,8 +187,15 @@ def test_rule_override_beats_default_and_names_are_validated(cci, staff):
 
 
 def test_signed_pv_is_transmitted_and_certificateur_issues(org_a, alice, rncp, panel, cci, staff):
+    from espace_candidat.selectors import documents as candidate_documents
+    from integrations.models import WebhookEndpoint
+    from tests.integrations.receiver import Receiver
+
     configure_seed_004(cci, staff)
     admin = make_member(org_a, Role.ADMIN, "directeur@centre.test")
+    receiver = Receiver().__enter__()
+    with tenant_context(org_a):  # the centre's information system listens to « document délivré »
+        WebhookEndpoint.objects.create(organisation=org_a, url=receiver.url, events=["document.emis"])
     jury = signed_jury(org_a, alice, rncp, panel, partial=True)
     with tenant_context(org_a):
         # The centre issues the PV and the attestation, never the parchemin nor the certificat de bloc.
@@ -227,6 +240,13 @@ def test_signed_pv_is_transmitted_and_certificateur_issues(org_a, alice, rncp, p
         assert parchemin.context["signataires"] == expected
         assert bloc.context["signataires"] == expected
         assert "Pour le certificateur" not in document_html(parchemin)
+        # the candidate's space shows the parchemin (once results are published), the webhook fired
+        dossier = parchemin_dossier(parchemin)
+        assert [d.kind for d in candidate_documents(dossier, published=True)] == ["parchemin"]
+    receiver.__exit__(None, None, None)
+    issued = [r["json"]["data"]["number"] for r in receiver.requests if r["json"]["type"] == "document.emis"]
+    assert parchemin.number in issued and bloc.number in issued
+    with tenant_context(org_a):
         # What the certificateur signs: both presidents, title and name, on the PDF itself.
         for document, name in ((parchemin, "parchemin-rncp36390"), (bloc, "certificat-bloc-rncp36390")):
             text = pdf_text(document, name)
