@@ -233,8 +233,23 @@ def _sign_jury(org, ref, gestionnaire, panel, intitule, date, rows, suffix):
     cache.clear()
     for email, *_ in PANEL[1:] + PANEL[:1]:
         membership, secret = panel[email]
-        services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
+        _demo_sign(pv, membership, secret)
     return jury
+
+
+def _demo_sign(pv, membership, secret) -> None:
+    """Sign with the member's current code; a code is usable once, so when this 30 s window's code
+    was already spent (two demo juries signed by the same panel), wait for the next one."""
+    import time
+
+    from core.errors import ApplicationError
+
+    try:
+        services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
+    except ApplicationError:
+        cache.clear()  # the failed attempt is counted towards the signing lock: start afresh
+        time.sleep(30 - time.time() % 30 + 0.5)
+        services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
 
 
 def _code(secret):
@@ -301,7 +316,7 @@ def seed(stdout=None) -> dict:
         cache.clear()
         for email, *_ in PANEL[1:] + PANEL[:1]:
             membership, secret = panel[email]
-            services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
+            _demo_sign(pv, membership, secret)
         # 2. a jury signed yesterday whose PV awaits CCI France's review (« PV reçus »)
         cache.clear()
         transmitted = _sign_jury(

@@ -48,6 +48,35 @@ def fresh_profile(browser, live_server):
     return page
 
 
+def _sign(org, pv, members):
+    with tenant_context(org):
+        sign_all(pv, members)
+
+
+def in_own_thread(work):
+    """Run ``work`` (it renders PDFs: pyHanko calls asyncio.run) away from Playwright's event loop,
+    as the live server would; its own database connection, closed at the end."""
+    import threading
+
+    from django.db import connection
+
+    errors = []
+
+    def run():
+        try:
+            work()
+        except Exception as exc:  # re-raised in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+
+
 def test_rncp_parchemin_issued_by_the_certificateur(browser, live_server, org_a, alice, referentiels, panel):  # noqa: F811
     rncp = referentiels["rncp"]
     cci = rncp.certificateur
@@ -100,8 +129,7 @@ def test_rncp_parchemin_issued_by_the_certificateur(browser, live_server, org_a,
         services.jury_open(jury=jury, by=alice)
         services.decisions_accept_all(jury=jury, by=panel["pro1@test.local"][0])
         pv = services.jury_close(jury=jury, by=panel["presidente@test.local"][0])
-    with tenant_context(org_a):
-        sign_all(pv, panel)
+    in_own_thread(lambda: _sign(org_a, pv, panel))
 
     # 4. the centre sees its PV transmitted to CCI France, and issues no parchemin itself
     centre.goto(centre.base + f"/o/{org_a.slug}/jurys/{jury.public_id}/")
@@ -109,6 +137,8 @@ def test_rncp_parchemin_issued_by_the_certificateur(browser, live_server, org_a,
     assert "Transmis au certificateur" in section and "CCI France" in section
     with tenant_context(org_a):
         assert not IssuedDocument.objects.filter(group_key=jury.group_key, kind="parchemin").exists()
+        pv_document = IssuedDocument.objects.get(group_key=jury.group_key, kind="proces_verbal")
+        assert pv_document.status == "ready", pv_document.last_error
     screenshot(centre, "issuance-centre-transmitted")
 
     # 5. CCI France's staff, in a fresh profile, review « PV reçus » and issue

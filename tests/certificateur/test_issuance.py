@@ -204,6 +204,7 @@ def test_signed_pv_is_transmitted_and_certificateur_issues(org_a, alice, rncp, p
         t = PvTransmission.objects.get(jury=jury)
         assert t.status == "transmis" and t.certificateur_id == cci.pk and t.transmitted_at
         pv = IssuedDocument.objects.get(group_key=jury.group_key, kind="proces_verbal")
+        assert pv.status == "ready", pv.last_error
         assert "transmis à CCI France pour émission des parchemins" in document_html(pv)
     with tenant_context(cci):
         rows = issuance.received_pvs(certificateur=cci)
