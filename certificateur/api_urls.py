@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificateur import api
+from certificateur import api, issuance_api
 
 urlpatterns = [
     path("figures/", api.FiguresView.as_view(), name="api-oversight-figures"),
@@ -17,5 +17,17 @@ urlpatterns = [
         "jurys/<uuid:jury_id>/transmission/",
         api.JuryTransmissionView.as_view(),
         name="api-oversight-jury-transmission",
+    ),
+    path("emission/regles/", issuance_api.RuleListView.as_view(), name="api-emission-rules"),
+    path("emission/regles/<uuid:rule_id>/", issuance_api.RuleDetailView.as_view(), name="api-emission-rule"),
+    path("pv-recus/", issuance_api.ReceivedListView.as_view(), name="api-received-pvs"),
+    path("pv-recus/emettre/", issuance_api.ReceivedIssueView.as_view(), name="api-received-pvs-issue"),
+    path(
+        "pv-recus/<uuid:transmission_id>/", issuance_api.ReceivedDetailView.as_view(), name="api-received-pv"
+    ),
+    path(
+        "pv-recus/<uuid:transmission_id>/retourner/",
+        issuance_api.ReceivedReturnView.as_view(),
+        name="api-received-pv-return",
     ),
 ]

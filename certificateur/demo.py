@@ -12,7 +12,38 @@ CDC_IDS = {
 }
 
 
+def _issue_signed_demo_jury(stdout=None) -> None:
+    """CCI France reviews and issues the parchemins of the demo's first signed jury (seed 004); the
+    second one stays in « PV reçus » for the demo certificateur to issue."""
+    from certificateur.issuance import received_pvs_issue
+    from juries.demo import CENTRE, SIGNED
+    from juries.issuance import issuance_run
+    from juries.models import PvTransmission
+    from organisations.models import Membership
+
+    cci = Organisation.objects.filter(slug="cci-france").first()
+    centre = Organisation.objects.filter(slug=CENTRE).first()
+    staff = Membership.objects.filter(organisation=cci, role="certificateur").first() if cci else None
+    if cci is None or centre is None or staff is None:
+        return
+    with tenant_context(centre):
+        t = (
+            PvTransmission.objects.filter(jury__intitule=SIGNED, status="transmis")
+            .select_related("jury")
+            .first()
+        )
+    if t is None:
+        return
+    with tenant_context(cci):
+        received_pvs_issue(certificateur=cci, by=staff, public_ids=[t.public_id])
+    with tenant_context(centre):  # now, not after the demo's commit: the CDC passages below need them
+        issuance_run(jury=t.jury, certificateur_id=cci.pk, user_id=staff.user_id)
+    if stdout is not None:
+        stdout.write("  CCI France : parchemins du jury signé émis ; un PV reçu attend son émission.")
+
+
 def seed(stdout=None) -> None:
+    _issue_signed_demo_jury(stdout)
     for slug, (id_client, id_contrat) in CDC_IDS.items():
         certificateur = Organisation.objects.filter(slug=slug, kind=Organisation.Kind.CERTIFICATEUR).first()
         if certificateur is None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from certificateur import views
+from certificateur import issuance_views, views
 
 urlpatterns = [
     path("", views.oversight, name="oversight"),
@@ -23,6 +23,17 @@ urlpatterns = [
     ),
     path("accrochage/rapport/", views.accrochage_rapport, name="accrochage_rapport"),
     path("attestations-numeriques/", views.credential_list, name="oversight_credentials"),
+    path("emission/", issuance_views.emission_rules, name="emission_rules"),
+    path(
+        "emission/<uuid:rule_id>/supprimer/", issuance_views.emission_rule_delete, name="emission_rule_delete"
+    ),
+    path("pv-recus/", issuance_views.received_pvs, name="received_pvs"),
+    path("pv-recus/<uuid:transmission_id>/", issuance_views.received_pv, name="received_pv"),
+    path(
+        "pv-recus/<uuid:transmission_id>/retourner/",
+        issuance_views.received_pv_return,
+        name="received_pv_return",
+    ),
 ]
 
 public_urlpatterns = [

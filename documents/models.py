@@ -338,3 +338,115 @@ class ReissueRequest(TenantModel):
 
     def __str__(self) -> str:
         return f"Réédition {self.document_id} ({self.get_status_display()})"
+
+
+# --- who issues and who signs (issue 13, point 1) ----------------------------------------------
+
+#: The document kinds whose issuer and signatories are the certificateur's data.
+ISSUANCE_KINDS = (DocumentKind.PARCHEMIN, DocumentKind.CERTIFICAT_BLOC, DocumentKind.ATTESTATION)
+ISSUANCE_KIND_VALUES = [k.value for k in ISSUANCE_KINDS]
+
+
+class Issuer(models.TextChoices):
+    CENTRE = "centre", "Le centre (établissement de formation)"
+    CERTIFICATEUR = "certificateur", "Le certificateur, après réception du PV signé"
+
+
+class IssuanceRule(models.Model):
+    """Which body issues one document kind, and who signs it: the certificateur's default
+    (``referentiel_code`` empty) or its override for one certification code (every version).
+
+    National data owned by the certificateur, like ``referentiels.Enregistrement``: no tenant
+    key. Where no rule exists the centre issues (today's behaviour, the seeds saying nothing)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.CASCADE, related_name="issuance_rules"
+    )
+    referentiel_code = models.CharField("certification (vide : règle par défaut)", max_length=60, blank=True)
+    kind = models.CharField("document", max_length=20, choices=DocumentKind.choices)
+    issuer = models.CharField("émetteur", max_length=14, choices=Issuer.choices, default=Issuer.CENTRE)
+    source = models.CharField("source (phrase du référentiel)", max_length=500, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["certificateur", "referentiel_code", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificateur", "referentiel_code", "kind"], name="issuancerule_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ISSUANCE_KIND_VALUES), name="issuancerule_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(issuer__in=["centre", "certificateur"]), name="issuancerule_issuer_valid"
+            ),
+            # The attestation de suivi is the établissement's (seed 004): never the certificateur's.
+            models.CheckConstraint(
+                condition=~Q(kind="attestation") | Q(issuer="centre"), name="issuancerule_attestation_centre"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.referentiel_code or '(défaut)'} : {self.get_issuer_display()}"
+        )
+
+
+class IssuanceSignatory(models.Model):
+    """One signatory of a rule's document, in printing order: a title (« Le Président de CCI
+    France ») and the person's name. ``named_by`` says who enters the name: the certificateur
+    here (``name``), or each centre for its own signatory (« Le Président de la CCI dont dépend
+    l'établissement de formation »: ``CentreSignatoryName``)."""
+
+    class NamedBy(models.TextChoices):
+        CERTIFICATEUR = "certificateur", "Le certificateur"
+        CENTRE = "centre", "Chaque centre"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    rule = models.ForeignKey(IssuanceRule, on_delete=models.CASCADE, related_name="signatories")
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+    title = models.CharField("qualité du signataire", max_length=200)
+    name = models.CharField("nom du signataire", max_length=200, blank=True)
+    named_by = models.CharField(
+        "nom renseigné par", max_length=14, choices=NamedBy.choices, default=NamedBy.CERTIFICATEUR
+    )
+
+    class Meta:
+        ordering = ["rule", "order", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(title=""), name="issuancesignatory_has_title"),
+            models.CheckConstraint(
+                condition=Q(named_by__in=["certificateur", "centre"]), name="issuancesignatory_named_by_valid"
+            ),
+            # A centre-named signatory carries no certificateur-entered name.
+            models.CheckConstraint(
+                condition=~Q(named_by="centre") | Q(name=""), name="issuancesignatory_centre_no_name"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.name}".strip()
+
+
+class CentreSignatoryName(TenantModel):
+    """The centre's own signatory for a certificateur's document (its president's name)."""
+
+    signatory = models.ForeignKey(IssuanceSignatory, on_delete=models.CASCADE, related_name="centre_names")
+    name = models.CharField("nom du signataire", max_length=200)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "signatory"], name="centresignatoryname_unique"),
+            models.CheckConstraint(condition=~Q(name=""), name="centresignatoryname_has_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

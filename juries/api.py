@@ -1,6 +1,7 @@
 """Juries API: one ``APIView`` per operation; parse, call the service, serialize."""
 
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -483,3 +484,94 @@ class JuryDocumentsView(_JuryView):
                 ],
             }
         )
+
+
+# --- who issues and who signs: the centre's side (issue 13, point 1) ---------------------------
+
+
+class CentreSignatorySerializer(serializers.Serializer):
+    signataire = serializers.UUIDField(help_text="identifiant du signataire (liste GET)")
+    nom = serializers.CharField(allow_blank=True)
+
+
+class CentreSignatoriesView(TenantAPIView):
+    required_permission = "signataires.manage"
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Signataires que le centre nomme sur les documents des certificateurs",
+    )
+    def get(self, request, org_slug):
+        from juries.issuance import centre_signatories
+
+        return Response(_signatory_rows(centre_signatories(centre=request.organisation)))
+
+    @extend_schema(
+        request=CentreSignatorySerializer,
+        responses=OpenApiTypes.OBJECT,
+        summary="Nommer le signataire du centre (ex. le Président de la CCI dont dépend l'établissement)",
+    )
+    def post(self, request, org_slug):
+        from juries.issuance import centre_signatories, centre_signatory_name_set
+
+        data = CentreSignatorySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        centre_signatory_name_set(
+            by=self.membership,
+            signatory_public_id=data.validated_data["signataire"],
+            name=data.validated_data["nom"],
+        )
+        return Response(_signatory_rows(centre_signatories(centre=request.organisation)))
+
+
+def _signatory_rows(rows) -> list[dict]:
+    return [
+        {
+            "signataire": str(r["signatory"].public_id),
+            "certificateur": r["certificateur"],
+            "document": r["document"],
+            "certification": r["certification"],
+            "qualite": r["signatory"].title,
+            "nom": r["name"],
+        }
+        for r in rows
+    ]
+
+
+class JuryTransmissionView(_JuryView):
+    required_permission = {"GET": "juries.view", "POST": "juries.manage"}
+
+    @extend_schema(
+        responses=OpenApiTypes.OBJECT,
+        summary="Transmission du PV signé au certificateur qui émet les parchemins",
+    )
+    def get(self, request, org_slug, jury_id):
+        from juries.issuance import transmission_of
+
+        t = transmission_of(self.jury(jury_id))
+        if t is None:
+            raise Http404
+        return Response(_transmission_data(t))
+
+    @extend_schema(
+        request=None,
+        responses=OpenApiTypes.OBJECT,
+        summary="Transmettre à nouveau un PV retourné par le certificateur",
+    )
+    def post(self, request, org_slug, jury_id):
+        from juries.issuance import pv_transmit_again, transmission_of
+
+        t = transmission_of(self.jury(jury_id))
+        if t is None:
+            raise Http404
+        return Response(_transmission_data(pv_transmit_again(transmission=t, by=self.membership)))
+
+
+def _transmission_data(t) -> dict:
+    return {
+        "etat": t.status,
+        "transmis_le": t.transmitted_at,
+        "emis_le": t.issued_at,
+        "retourne_le": t.returned_at,
+        "motif_retour": t.return_reason,
+    }

@@ -34,4 +34,10 @@ urlpatterns = [
     path("juries/<uuid:jury_id>/publish/", api.JuryPublishView.as_view(), name="api-jury-publish"),
     path("juries/<uuid:jury_id>/results/", api.JuryResultsView.as_view(), name="api-jury-results"),
     path("juries/<uuid:jury_id>/documents/", api.JuryDocumentsView.as_view(), name="api-jury-documents"),
+    path("juries/signataires/", api.CentreSignatoriesView.as_view(), name="api-centre-signatories"),
+    path(
+        "juries/<uuid:jury_id>/transmission/",
+        api.JuryTransmissionView.as_view(),
+        name="api-jury-transmission",
+    ),
 ]

@@ -30,7 +30,21 @@ from referentiels.models import Referentiel
 
 CENTRE = "cci-campus-lyon"
 SIGNED = "Jury de certification signé (démonstration)"
+TRANSMITTED = "Jury de certification transmis à CCI France (démonstration)"
 OPEN = "Jury de certification en délibération (démonstration)"
+# Seed 004: « Le parchemin sera signé par le Président de CCI France et le Président de la CCI dont
+# dépend l'établissement de formation. » — « … rédige le Procès-Verbal d'examen et le transmet à CCI
+# France … pour émissions des parchemins du titre ou du/des bloc(s) validé(s). » Names: demo only.
+CCI_FRANCE_SIGNATORIES = [
+    {"title": "Le Président de CCI France", "name": "Paul Exemple (démo)", "named_by": "certificateur"},
+    {"title": "Le Président de la CCI dont dépend l'établissement de formation", "named_by": "centre"},
+]
+CENTRE_PRESIDENT = "Claire Exemple (démo)"
+SEED_004_SOURCE = (
+    "Les résultats d'examen sont validés par le jury de certification qui rédige le Procès-Verbal "
+    "d'examen et le transmet à CCI France par l'intermédiaire de l'application « DIPLOMATION » pour "
+    "émissions des parchemins du titre ou du/des bloc(s) validé(s)."
+)
 PANEL = [
     (
         "presidente.jury@cci-lyon.demo",
@@ -156,6 +170,88 @@ def _ready(by: Actor, ref, nom, prenom, sexe, blocs, ecrit, suffix):
     return candidates_services.dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=by)
 
 
+def issuance_rules_seed(org, ref, gestionnaire) -> None:
+    """CCI France issues RNCP36390's parchemins and certificats de bloc after receiving the signed
+    PV, signed by its president and the president of the centre's CCI (seed 004); the
+    établissement issues the attestation de suivi. CCI Campus Lyon names its president."""
+    from documents.issuance import issuance_rule_set
+    from documents.models import IssuanceRule, IssuanceSignatory
+    from juries.issuance import centre_signatory_name_set
+
+    cci = ref.certificateur
+    staff = Membership.objects.filter(organisation=cci, role=Role.CERTIFICATEUR).first()
+    if staff is None or IssuanceRule.objects.filter(certificateur=cci).exists():
+        return
+    with tenant_context(cci):
+        for kind in ("parchemin", "certificat_bloc"):
+            issuance_rule_set(
+                certificateur=cci,
+                by=staff,
+                known_codes=[ref.code],
+                kind=kind,
+                issuer="certificateur",
+                referentiel_code=ref.code,
+                signataires=CCI_FRANCE_SIGNATORIES,
+                source=SEED_004_SOURCE,
+            )
+        issuance_rule_set(
+            certificateur=cci,
+            by=staff,
+            known_codes=[ref.code],
+            kind="attestation",
+            issuer="centre",
+            referentiel_code=ref.code,
+        )
+    admin = Membership.objects.filter(organisation=org, role=Role.ADMIN).first() or gestionnaire
+    with tenant_context(org):
+        for signatory in IssuanceSignatory.objects.filter(rule__certificateur=cci, named_by="centre"):
+            centre_signatory_name_set(
+                by=admin, signatory_public_id=signatory.public_id, name=CENTRE_PRESIDENT
+            )
+
+
+def _sign_jury(org, ref, gestionnaire, panel, intitule, date, rows, suffix):
+    """A jury composed of the demo panel, deliberated (engine's proposals) and signed by all."""
+    jury = services.jury_create(by=gestionnaire, referentiel=ref, intitule=intitule, date=date, lieu="Lyon")
+    for email, nom, prenom, role, extra in PANEL:
+        services.jury_member_add(
+            jury=jury,
+            by=gestionnaire,
+            email=email,
+            nom=nom,
+            prenom=prenom,
+            role=role,
+            annees_metier=6,
+            **extra,
+        )
+    services.jury_dossiers_add(
+        jury=jury, by=gestionnaire, dossiers=[_ready(gestionnaire, ref, *row, suffix=suffix) for row in rows]
+    )
+    services.jury_open(jury=jury, by=gestionnaire)
+    services.decisions_accept_all(jury=jury, by=panel[PANEL[1][0]][0])
+    pv = services.jury_close(jury=jury, by=panel[PANEL[0][0]][0])
+    cache.clear()
+    for email, *_ in PANEL[1:] + PANEL[:1]:
+        membership, secret = panel[email]
+        _demo_sign(pv, membership, secret)
+    return jury
+
+
+def _demo_sign(pv, membership, secret) -> None:
+    """Sign with the member's current code; a code is usable once, so when this 30 s window's code
+    was already spent (two demo juries signed by the same panel), wait for the next one."""
+    import time
+
+    from core.errors import ApplicationError
+
+    try:
+        services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
+    except ApplicationError:
+        cache.clear()  # the failed attempt is counted towards the signing lock: start afresh
+        time.sleep(30 - time.time() % 30 + 0.5)
+        services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
+
+
 def _code(secret):
     return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
 
@@ -178,9 +274,10 @@ def seed(stdout=None) -> dict:
     )
     if org is None or ref is None or gestionnaire is None or admin is None:
         return {}
+    issuance_rules_seed(org, ref, gestionnaire)
     with tenant_context(org):
         if Jury.objects.filter(intitule=SIGNED).exists():
-            return {"juries": list(Jury.objects.filter(intitule__in=[SIGNED, OPEN]))}
+            return {"juries": list(Jury.objects.filter(intitule__in=[SIGNED, TRANSMITTED, OPEN]))}
         panel = {}
         for email, nom, prenom, _role, _extra in PANEL:
             membership = _member(org, email, prenom, nom, DEMO_PASSWORD)
@@ -225,8 +322,13 @@ def seed(stdout=None) -> dict:
         cache.clear()
         for email, *_ in PANEL[1:] + PANEL[:1]:
             membership, secret = panel[email]
-            services.proces_verbal_sign(proces_verbal=pv, by=membership, code=_code(secret), ip="127.0.0.1")
-        # 2. a jury in deliberation, presided by the demo jury login (it enrols its TOTP at first login)
+            _demo_sign(pv, membership, secret)
+        # 2. a jury signed yesterday whose PV awaits CCI France's review (« PV reçus »)
+        cache.clear()
+        transmitted = _sign_jury(
+            org, ref, gestionnaire, panel, TRANSMITTED, today - dt.timedelta(days=1), GRADES[2:], "-TER"
+        )
+        # 3. a jury in deliberation, presided by the demo jury login (it enrols its TOTP at first login)
         opened = services.jury_create(
             by=gestionnaire, referentiel=ref, intitule=OPEN, date=today, lieu="Lyon"
         )
@@ -264,5 +366,8 @@ def seed(stdout=None) -> dict:
         if president is not None:
             services.jury_open(jury=opened, by=gestionnaire)
     if stdout:
-        stdout.write("Jurys de démonstration : un jury signé (documents générés), un jury en délibération.")
-    return {"juries": [signed, opened]}
+        stdout.write(
+            "Jurys de démonstration : un jury signé (parchemins émis par CCI France), un jury signé dont "
+            "le PV attend l'émission par CCI France, un jury en délibération."
+        )
+    return {"juries": [signed, transmitted, opened]}

@@ -114,7 +114,20 @@ def _registration_context(ref) -> dict:
     }
 
 
-def _diplome_context(jury: Jury, candidate) -> dict:
+def signataires_of(jury: Jury, kind: str, fallback: list[list[str]]) -> list[list[str]]:
+    """The signatories printed on ``kind`` (issue 13, point 1): the certificateur's data (title and
+    name, the centre's own signatory named by the centre) when it configured them, else
+    ``fallback`` (the documents' historical signatories, where the seeds say nothing)."""
+    from documents.issuance import rule_resolve, signatories_print
+
+    ref = jury.referentiel
+    cache = jury.__dict__.setdefault("_issuance_cache", {})
+    resolved = rule_resolve(certificateur_id=ref.certificateur_id, code=ref.code, kind=kind, cache=cache)
+    pairs, _missing = signatories_print(resolved)
+    return pairs or fallback
+
+
+def _diplome_context(jury: Jury, candidate, kind: str = DocumentKind.PARCHEMIN) -> dict:
     ref = jury.referentiel
     president = _president(jury)
     registration = _registration_context(ref)
@@ -129,10 +142,14 @@ def _diplome_context(jury: Jury, candidate) -> dict:
         **registration,
         "lieu": _issuer_city(jury.organisation),
         "date_deliberation": _iso(jury.date),
-        "signataires": [
-            ["Pour le certificateur", ref.certificateur_nom],
-            ["Le président du jury", president.nom_complet if president else ""],
-        ],
+        "signataires": signataires_of(
+            jury,
+            kind,
+            [
+                ["Pour le certificateur", ref.certificateur_nom],
+                ["Le président du jury", president.nom_complet if president else ""],
+            ],
+        ),
     }
 
 
@@ -316,23 +333,51 @@ def _attestation_context(
         "blocs_acquis": acquis,
         "competences_acquises": capacites,
         "lieu": _issuer_city(jury.organisation),
-        "signataire": {"qualite": "Président(e) du jury", "nom": president.nom_complet if president else ""},
+        "signataire": _attestation_signataire(jury, president),
     }
 
 
-def jury_documents_issue(*, jury: Jury) -> int:
-    """Request every document of a frozen jury (idempotent), then enqueue their rendering.
+def _attestation_signataire(jury: Jury, president: JuryMember | None) -> dict:
+    pairs = signataires_of(jury, DocumentKind.ATTESTATION, [])
+    if pairs:
+        return {"qualite": pairs[0][0], "nom": pairs[0][1]}
+    return {"qualite": "Président(e) du jury", "nom": president.nom_complet if president else ""}
+
+
+def kinds_issued_by(jury: Jury, issuer: str) -> set[str]:
+    """The document kinds of ``jury`` that ``issuer`` (centre | certificateur) issues, from the
+    certificateur's rules (issue 13, point 1). The PV is always the centre's."""
+    from documents.issuance import issuer_of
+    from documents.models import ISSUANCE_KINDS
+
+    ref = jury.referentiel
+    cache = jury.__dict__.setdefault("_issuance_cache", {})
+    return {
+        str(kind)
+        for kind in ISSUANCE_KINDS
+        if issuer_of(certificateur_id=ref.certificateur_id, code=ref.code, kind=kind, cache=cache) == issuer
+    }
+
+
+def jury_documents_issue(*, jury: Jury, issuer: str = "centre") -> int:
+    """Request the documents of a frozen jury that ``issuer`` issues (idempotent), then enqueue
+    their rendering: at the last signature the centre's (the PV, and the parchemins, certificats
+    de bloc and attestations unless the certificateur issues them); once the certificateur
+    reviewed the transmitted PV, the certificateur's.
 
     Returns the number of rendering tasks enqueued (0 when everything is already rendered).
     """
     jury = Jury.objects.select_related("referentiel", "organisation").get(pk=jury.pk)
     if not jury.is_frozen:
         raise ValueError("Documents are issued after the last signature only.")
+    kinds = kinds_issued_by(jury, issuer)
     ref = jury.referentiel
     pv = jury.proces_verbaux.get(kind=ProcesVerbal.Kind.INITIAL)
     # Time is truth (issue 13, point 4): the PV is dated by its last signature, the documents by
     # their issuance (right after it), never by the jury's planned date.
     signed_on = timezone.localtime(pv.completed_at).date() if pv.completed_at else timezone.localdate()
+    if issuer == "certificateur":  # issued when the certificateur issues them, after its review
+        signed_on = timezone.localdate()
     decisions = list(jury.decisions.select_related("dossier__candidate").order_by("order", "pk"))
     carried_by_dossier: dict[int, set[str]] = {}
     for dossier_id, code in DossierBloc.objects.filter(
@@ -349,6 +394,8 @@ def jury_documents_issue(*, jury: Jury) -> int:
         key = f"{base}:dossier:{d.dossier.public_id}"
         name = holder_name(candidate)
         if d.decision == Dossier.Decision.CERTIFIE:
+            if DocumentKind.PARCHEMIN not in kinds:
+                continue
             doc = document_request(
                 organisation=org,
                 kind=DocumentKind.PARCHEMIN,
@@ -363,13 +410,17 @@ def jury_documents_issue(*, jury: Jury) -> int:
             )
             numbers.setdefault(d.dossier_id, []).append(doc.number)
             continue
-        if d.decision == Dossier.Decision.PARTIEL and partial_allowed(ref):
+        if (
+            d.decision == Dossier.Decision.PARTIEL
+            and partial_allowed(ref)
+            and DocumentKind.CERTIFICAT_BLOC in kinds
+        ):
             for code in d.blocs_valides:
                 if code not in real_blocs:
                     continue  # an implicit bloc is not a bloc de compétences: no certificate
                 if code in carried_by_dossier.get(d.dossier_id, set()):
                     continue  # certified by the earlier jury that validated it
-                context = _diplome_context(jury, candidate) | {
+                context = _diplome_context(jury, candidate, DocumentKind.CERTIFICAT_BLOC) | {
                     "dossier_id": str(d.dossier.public_id),
                     "nature": "Certificat de bloc de compétences",
                     "bloc_code": code,
@@ -388,6 +439,8 @@ def jury_documents_issue(*, jury: Jury) -> int:
                     render=False,
                 )
                 numbers.setdefault(d.dossier_id, []).append(doc.number)
+        if DocumentKind.ATTESTATION not in kinds:
+            continue
         document_request(
             organisation=org,
             kind=DocumentKind.ATTESTATION,
@@ -400,17 +453,24 @@ def jury_documents_issue(*, jury: Jury) -> int:
             issued_on=signed_on,
             render=False,
         )
-    document_request(
-        organisation=org,
-        kind=DocumentKind.PROCES_VERBAL,
-        certificateur=None,
-        idempotency_key=f"{base}:pv",
-        group_key=group,
-        title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
-        context=pv_context(jury, pv, decisions, numbers),
-        issued_on=signed_on,
-        render=False,
-    )
+    if issuer == "centre":
+        context = pv_context(jury, pv, decisions, numbers)
+        if kinds_issued_by(jury, "certificateur"):
+            context["transmission"] = (
+                f"Procès-verbal transmis à {ref.certificateur_nom} pour émission des parchemins "
+                "du titre ou des blocs validés."
+            )
+        document_request(
+            organisation=org,
+            kind=DocumentKind.PROCES_VERBAL,
+            certificateur=None,
+            idempotency_key=f"{base}:pv",
+            group_key=group,
+            title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
+            context=context,
+            issued_on=signed_on,
+            render=False,
+        )
     return documents_render_batch(group_key=group, retry_failed=True)
 
 
@@ -470,7 +530,7 @@ def rectification_documents_request(*, rectification: Rectification, by: Actor) 
             certificateur=ref.certificateur,
             idempotency_key=f"{key}:bloc:{code}",
             title=f"Bloc {code} de la certification {ref.intitule}",
-            context=_diplome_context(jury, candidate)
+            context=_diplome_context(jury, candidate, DocumentKind.CERTIFICAT_BLOC)
             | {
                 "nature": "Certificat de bloc de compétences",
                 "bloc_code": code,
@@ -566,7 +626,8 @@ def document_context_derive(document: IssuedDocument, identity: dict) -> tuple[s
     for key, value in fields.items():
         setattr(candidate, key, value if value is not None else getattr(candidate, key))
     ref = jury.referentiel
-    context = _diplome_context(jury, candidate) | {"dossier_id": str(dossier.public_id)}
+    kind = DocumentKind.CERTIFICAT_BLOC if match["bloc"] else DocumentKind.PARCHEMIN
+    context = _diplome_context(jury, candidate, kind) | {"dossier_id": str(dossier.public_id)}
     title = ref.intitule
     if match["bloc"]:
         code = match["bloc"]

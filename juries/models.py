@@ -350,3 +350,56 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_nature_display()} jusqu'au {self.fin:%d/%m/%Y}"
+
+
+class PvTransmission(TenantModel):
+    """A signed PV transmitted to the certificateur that issues the jury's parchemins (seed 004:
+    « … rédige le Procès-Verbal d'examen et le transmet à CCI France … pour émissions des
+    parchemins du titre ou du/des bloc(s) validé(s) »).
+
+    Belongs to the centre; the certificateur reads it through its oversight policy and changes
+    it only through ``juries.issuance`` (review, issue, return), after checking it owns the
+    référentiel."""
+
+    class Status(models.TextChoices):
+        TRANSMIS = "transmis", "Transmis au certificateur"
+        EMISSION = "emission", "Émission en cours"
+        EMIS = "emis", "Documents émis"
+        RETOURNE = "retourne", "Retourné au centre"
+
+    jury = models.OneToOneField(Jury, on_delete=models.PROTECT, related_name="transmission")
+    certificateur = models.ForeignKey(
+        "organisations.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name="certificateur"
+    )
+    status = models.CharField("état", max_length=10, choices=Status.choices, default=Status.TRANSMIS)
+    transmitted_at = models.DateTimeField("transmis le")
+    transmitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issue_started_at = models.DateTimeField("émission lancée le", null=True, blank=True)
+    issued_at = models.DateTimeField("documents émis le", null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    returned_at = models.DateTimeField("retourné le", null=True, blank=True)
+    return_reason = models.TextField("motif du retour", blank=True)
+
+    class Meta:
+        ordering = ["-transmitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["transmis", "emission", "emis", "retourne"]),
+                name="pvtransmission_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="retourne") | (~Q(return_reason="") & Q(returned_at__isnull=False)),
+                name="pvtransmission_returned_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="emis") | Q(issued_at__isnull=False),
+                name="pvtransmission_issued_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"PV du jury {self.jury_id} — {self.get_status_display()}"

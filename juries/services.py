@@ -854,7 +854,9 @@ def _freeze(jury: Jury, by: Membership) -> None:
     audit_record(actor=actor_user(by), action="jury.frozen", obj=jury)
     events.publish("jury.frozen", jury=jury)
     from juries import documents
+    from juries.issuance import pv_transmit
 
+    pv_transmit(jury=jury, by=by)
     documents.jury_documents_request(jury=jury, by=by)
 
 

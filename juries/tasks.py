@@ -15,3 +15,16 @@ def jury_documents_issue_task(self, *, organisation_id: int, jury_id: int) -> in
     if jury is None or not jury.is_frozen:
         return 0
     return jury_documents_issue(jury=jury)
+
+
+@shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def certificateur_issuance_task(
+    self, *, organisation_id: int, jury_id: int, certificateur_id: int, user_id=None
+) -> int:
+    """The certificateur's documents of a transmitted PV, requested in the centre's tenant."""
+    from juries.issuance import issuance_run
+
+    jury = Jury.objects.filter(pk=jury_id).first()
+    if jury is None or not jury.is_frozen:
+        return 0
+    return issuance_run(jury=jury, certificateur_id=certificateur_id, user_id=user_id)

@@ -5,6 +5,8 @@ from juries import views
 urlpatterns = [
     path("", views.jury_list, name="jury_list"),
     path("nouveau/", views.jury_create, name="jury_create"),
+    path("signataires/", views.centre_signatories, name="centre_signatories"),
+    path("<uuid:jury_id>/transmettre/", views.jury_transmit_again, name="jury_transmit_again"),
     path("<uuid:jury_id>/", views.jury_detail, name="jury_detail"),
     path("<uuid:jury_id>/membres/", views.jury_member_add, name="jury_member_add"),
     path(

@@ -151,8 +151,11 @@ def jury_detail(request, org_slug, jury_id):
                 )[:500]
             ),
         }
+    from juries.issuance import transmission_of
+
     context = {
         "jury": jury,
+        "transmission": transmission_of(jury) if jury.is_frozen else None,
         "rules": jury_rules.rules_for(jury.referentiel),
         "members": list(jury.members.all()),
         "page": page,
@@ -496,3 +499,58 @@ def jury_documents_progress(request, org_slug, jury_id):
         "juries/partials/progress.html",
         {"jury": jury, "progress": batch_progress(group_key=jury.group_key)},
     )
+
+
+# --- who issues and who signs: the centre's side (issue 13, point 1) ---------------------------
+
+
+@require_capability("juries.manage")
+@require_POST
+def jury_transmit_again(request, org_slug, jury_id):
+    from juries.issuance import pv_transmit_again, transmission_of
+
+    jury = selectors.jury_get(membership=request.membership, public_id=jury_id)
+    transmission = transmission_of(jury)
+    if transmission is None:
+        raise Http404
+    try:
+        pv_transmit_again(transmission=transmission, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Procès-verbal transmis à nouveau au certificateur.")
+    return _back(request, jury, "transmission")
+
+
+@require_capability("signataires.manage")
+@require_http_methods(["GET", "POST"])
+def centre_signatories(request, org_slug):
+    from juries.issuance import centre_signatories as rows_of
+    from juries.issuance import centre_signatory_name_set
+
+    status = 200
+    if request.method == "POST":
+        try:
+            centre_signatory_name_set(
+                by=request.membership,
+                signatory_public_id=_uuid_or_none(request.POST.get("signataire", "")),
+                name=request.POST.get("nom", ""),
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            status = 400
+        else:
+            messages.success(request, "Nom du signataire enregistré.")
+            return redirect("centre_signatories", org_slug=org_slug)
+    return render(
+        request, "juries/signataires.html", {"rows": rows_of(centre=request.organisation)}, status=status
+    )
+
+
+def _uuid_or_none(value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None

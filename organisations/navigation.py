@@ -15,7 +15,9 @@ NAV: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("Documents", "document_list", "documents.view", ("centre",)),
     ("Demandes des candidats", "espace_centre_requests", "demandes.manage", ("centre",)),
     ("Suivi des certifiés", "espace_centre_suivi", "suivi.view", ("centre",)),
+    ("Signataires", "centre_signatories", "signataires.manage", ("centre",)),
     ("Supervision", "oversight", "oversight.view", ("certificateur",)),
+    ("PV reçus", "received_pvs", "oversight.issue", ("certificateur",)),
     ("Membres", "members", "members.view", ("centre", "certificateur")),
     ("Jetons API", "tokens", "tokens.manage", ("centre", "certificateur")),
     ("Webhooks", "webhooks", "webhooks.manage", ("centre", "certificateur")),
@@ -37,6 +39,12 @@ def nav_for(request) -> list[dict]:
             continue  # the app providing this page is not installed yet
         active = request.path == url if url_name == "dashboard" else request.path.startswith(url)
         items.append({"label": label, "url": url, "active": active})
+    # Nested entries (« PV reçus » under « Supervision »): only the closest one is current.
+    current = [i for i in items if i["active"]]
+    if len(current) > 1:
+        closest = max(current, key=lambda i: len(i["url"]))
+        for item in current:
+            item["active"] = item is closest
     return items
 
 

@@ -88,9 +88,14 @@ CAPABILITIES: dict[str, frozenset[Role]] = {
     "demandes.manage": frozenset({A, G}),
     "suivi.view": frozenset({A, G}),
     "suivi.transmit": frozenset({A, G}),
-    # certificateur oversight (read-only, across centres)
+    # the centre's own signatory on the certificateur's documents (« Président de la CCI … »)
+    "signataires.manage": frozenset({A}),
+    # certificateur space (``oversight.*`` answer 404 in a centre): read-only oversight across
+    # centres; who issues and who signs its documents; the review and issue of transmitted PVs
     "oversight.view": frozenset({C}),
     "oversight.export": frozenset({C}),
+    "oversight.configure": frozenset({C}),
+    "oversight.issue": frozenset({C}),
 }
 
 

@@ -16,6 +16,7 @@ from organisations.tenancy import tenant_context
 from referentiels.demo import DEMO_REGISTRATIONS, load_seed
 from referentiels.services import enregistrement_set, habilitation_grant
 from tests.conftest import make_member
+from tests.juries.conftest import panel  # noqa: F401 - fixture (the jury tests' signing panel)
 
 IDENTITY = {
     "civilite": "MME",
@@ -108,3 +109,31 @@ def cci_user(world):
 @pytest.fixture
 def uimm_user(world):
     return make_member(world["uimm"], Role.CERTIFICATEUR, "staff@uimm.test")
+
+
+# --- who issues and who signs (issue 13, point 1): RNCP36390 of CCI France, its staff ----------
+
+
+@pytest.fixture
+def rncp(org_a):
+    """RNCP36390 of CCI France with its registration, centre A habilitated."""
+    from referentiels.demo import DEMO_REGISTRATIONS, load_seed
+    from referentiels.services import enregistrement_set, habilitation_grant
+
+    cci = Organisation.objects.create(
+        kind="certificateur", slug="cci-france", name="CCI France", ville="Paris"
+    )
+    ref = load_seed("rncp36390.json", cci)
+    enregistrement_set(referentiel=ref, by=cci, **DEMO_REGISTRATIONS["RNCP36390"])
+    habilitation_grant(certificateur=cci, centre=org_a, code="RNCP36390", date_debut=dt.date(2024, 1, 1))
+    return ref
+
+
+@pytest.fixture
+def cci(rncp):
+    return rncp.certificateur
+
+
+@pytest.fixture
+def staff(cci):
+    return make_member(cci, Role.CERTIFICATEUR, "staff@cci-france.test")

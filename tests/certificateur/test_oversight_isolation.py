@@ -32,6 +32,8 @@ OVERSEEN_TABLES = {
     "evaluations_inscriptionepreuve": "which épreuves those dossiers sat",
     "evaluations_epreuve": "the épreuves whose émargements go in the bundle",
     "espace_candidat_transmission": "the follow-up figures a centre transmits (insertion rates, seed 004 §10)",
+    "juries_pvtransmission": "the signed PVs a centre transmits to the certificateur that issues (« PV reçus »)",
+    "documents_centresignatoryname": "the centre's own signatory printed on the certificateur's documents",
 }
 
 

@@ -361,6 +361,26 @@ def build_world() -> World:
     centres[0].role_ids["certificateur"].update(
         habilitation_id=str(habilitations[0].public_id), import_id=str(rncp_import.public_id)
     )
+    # CCI France issues the RNCP parchemins after receiving the signed PV (seed 004): centre A's
+    # jury transmitted its PV, so the certificateur's « PV reçus » pages have an object to show.
+    from django.utils import timezone
+
+    from documents.models import IssuanceRule
+    from juries.models import Jury, PvTransmission
+
+    rule = IssuanceRule.objects.create(
+        certificateur=cci, kind="parchemin", issuer="certificateur", referentiel_code="RNCP36390"
+    )
+    with tenant_context(centres[0].org):
+        transmission = PvTransmission.objects.create(
+            organisation=centres[0].org,
+            jury=Jury.objects.get(public_id=centres[0].ids["jury_id"]),
+            certificateur=cci,
+            transmitted_at=timezone.now(),
+        )
+    centres[0].role_ids["certificateur"].update(
+        transmission_id=str(transmission.public_id), rule_id=str(rule.public_id)
+    )
     cert_member = _totp(make_member(cci, Role.CERTIFICATEUR, "certificateur@mx-cci.test"))
     from documents.models import IssuedDocument
 
