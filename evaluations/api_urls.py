@@ -58,6 +58,16 @@ urlpatterns = [
         name="api-dossier-commission",
     ),
     path(
+        "dossiers/<uuid:dossier_id>/absences/",
+        api.DossierAbsenceView.as_view(),
+        name="api-dossier-absences",
+    ),
+    path(
+        "dossiers/<uuid:dossier_id>/fraude/",
+        api.DossierFraudeView.as_view(),
+        name="api-dossier-fraude",
+    ),
+    path(
         "dossiers/<uuid:dossier_id>/entretiens/",
         api.DossierEntretienView.as_view(),
         name="api-dossier-entretiens",

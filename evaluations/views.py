@@ -266,6 +266,7 @@ def presence_record(request, org_slug, inscription_id):
             presence=form.cleaned_data["presence"],
             motif=form.cleaned_data["motif"],
             justification=form.cleaned_data["justification"],
+            uploaded_file=request.FILES.get("justificatif"),
         )
     except ApplicationError as exc:
         messages.error(request, f"{inscription.dossier.candidate} : {exc.message}")
@@ -569,6 +570,21 @@ def dossier_results(request, org_slug, dossier_id):
                     pour_le_compte_de=str(dossier.tuteur) if dossier.tuteur_id else "(tuteur non renseigné)",
                 )
                 messages.success(request, "Note du tuteur enregistrée pour son compte.")
+            elif request.POST.get("action") == "absence":
+                if not membership_can(request, "attendance.record"):
+                    raise PermissionDenied
+                from evaluations.absences import absence_record, partie_get
+
+                resultat = absence_record(
+                    dossier=dossier,
+                    by=request.membership,
+                    partie=request.POST.get("partie", ""),
+                    motif=request.POST.get("motif", ""),
+                    justification=request.POST.get("justification", ""),
+                    uploaded_file=request.FILES.get("justificatif"),
+                )
+                libelle = partie_get(dossier, request.POST.get("partie", "")).libelle
+                messages.success(request, f"Absence enregistrée : {libelle}.")
             elif request.POST.get("action") == "fraude":
                 if not membership_can(request, "juries.deliberate"):
                     raise PermissionDenied
@@ -596,6 +612,7 @@ def dossier_results(request, org_slug, dossier_id):
             messages.error(request, exc.message)
         return redirect("dossier_results", org_slug=org_slug, dossier_id=dossier.public_id)
     context = selectors.dossier_results_view(dossier=dossier)
+    incidents = _fraud_incidents(dossier)
     context.update(
         dossier=dossier,
         candidate=dossier.candidate,
@@ -606,10 +623,23 @@ def dossier_results(request, org_slug, dossier_id):
         can_statuer_fraude=membership_can(request, "juries.deliberate"),
         tuteur_composante=tuteur_composante(dossier),
         note_tuteur=current_note(dossier),
-        incidents_fraude=_fraud_incidents(dossier),
+        incidents_fraude=incidents,
+        fraude_en_attente=any(not i.decision for i in incidents),
         cc_rows=controle_continu.cc_rows(dossier),
+        **_absence_context(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
+
+
+def _absence_context(dossier) -> dict:
+    from evaluations.absences import MOTIF_CHOICES, absences_of, parties
+
+    known = parties(dossier)
+    return {
+        "absence_parties": known,
+        "absence_motifs": MOTIF_CHOICES,
+        "absences": absences_of(dossier, known),
+    }
 
 
 @require_capability("results.validate")

@@ -243,6 +243,8 @@ API = {
     "DELETE ~/pieces/{piece_id}/": "pieces.upload",
     "POST ~/resultats/{resultat_id}/commission/": "results.validate",
     "POST ~/dossiers/{dossier_id}/entretiens/": "results.validate",
+    "POST ~/dossiers/{dossier_id}/absences/": "attendance.record",
+    "POST ~/dossiers/{dossier_id}/fraude/": "juries.deliberate",
     "GET ~/resultats/{resultat_id}/history/": "results.view",
     "POST ~/resultats/{resultat_id}/validate/": "results.validate",
     "POST ~/resultats/bulk/": "results.record",
