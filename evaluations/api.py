@@ -276,6 +276,22 @@ class EpreuveInscriptionListCreateView(_ListView):
         return Response(InscriptionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
 
 
+class EpreuveInscriptionDetailView(TenantAPIView):
+    required_permission = "sessions.manage"
+
+    @extend_schema(
+        responses={204: None},
+        summary="Retirer un candidat d'une épreuve (refusé si convoqué, noté, émargé ou incident)",
+    )
+    def delete(self, request, org_slug, epreuve_id, inscription_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        inscription = selectors.inscription_get(public_id=inscription_id)
+        if inscription.epreuve_id != epreuve.pk:
+            raise Http404
+        services.epreuve_candidat_remove(inscription=inscription, by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class EpreuveConvocationsView(TenantAPIView):
     required_permission = "convocations.send"
 

@@ -22,6 +22,11 @@ urlpatterns = [
         name="api-epreuve-inscriptions",
     ),
     path(
+        "epreuves/<uuid:epreuve_id>/inscriptions/<uuid:inscription_id>/",
+        api.EpreuveInscriptionDetailView.as_view(),
+        name="api-epreuve-inscription",
+    ),
+    path(
         "epreuves/<uuid:epreuve_id>/convocations/",
         api.EpreuveConvocationsView.as_view(),
         name="api-epreuve-convocations",

@@ -168,6 +168,9 @@ def _epreuve_context(request, epreuve, **extra) -> dict:
         "motif_choices": PresenceForm.base_fields["motif"].choices,
         "incident_form": IncidentForm(),
         "cibles": services.epreuve_cibles(epreuve),
+        "modalite_label": services.modalite_label(epreuve.modalite, epreuve.session.referentiel.mot_capacite)
+        if epreuve.modalite
+        else "",
         "duree_base": services.duree_affichee(epreuve.duree_minutes),
         "duree_tiers": services.duree_affichee(
             services.duree_candidat(epreuve.duree_minutes, tiers_temps=True)
@@ -199,6 +202,34 @@ def epreuve_candidats(request, org_slug, epreuve_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{len(added)} candidat(s) inscrit(s) à l'épreuve.")
+    return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+
+
+@require_capability("sessions.manage")
+@require_POST
+def epreuve_delete(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    session = epreuve.session
+    try:
+        services.epreuve_delete(epreuve=epreuve, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+    messages.success(request, f"Épreuve « {epreuve.intitule} » supprimée.")
+    return redirect("session_detail", org_slug=org_slug, session_id=session.public_id)
+
+
+@require_capability("sessions.manage")
+@require_POST
+def inscription_remove(request, org_slug, inscription_id):
+    inscription = selectors.inscription_get(public_id=inscription_id)
+    epreuve = inscription.epreuve
+    try:
+        services.epreuve_candidat_remove(inscription=inscription, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{inscription.dossier.candidate} retiré(e) de l'épreuve.")
     return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
 
 
