@@ -272,6 +272,10 @@ class PresenceInputSerializer(serializers.Serializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    decision = serializers.CharField(
+        read_only=True,
+        help_text="décision du jury : vide (en attente), fraude, falsification ou non_retenue",
+    )
 
     class Meta:
         model = Incident
@@ -529,11 +533,7 @@ class AbsenceInputSerializer(serializers.Serializer):
 class FraudeDecisionSerializer(serializers.Serializer):
     """The jury's decision on a PV d'incident for fraud (seed 004)."""
 
-    nature = serializers.ChoiceField(
-        choices=[
-            ("fraude", "Fraude avérée"),
-            ("falsification", "Falsification des résultats"),
-            ("non_retenue", "Fraude non retenue"),
-        ]
+    nature = serializers.CharField(
+        max_length=20, help_text="fraude (avérée), falsification (des résultats) ou non_retenue"
     )
     motif = serializers.CharField(max_length=2000)
