@@ -8,6 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from candidates.models import Dossier
@@ -17,6 +18,7 @@ from evaluations import selectors, services
 from evaluations.entretiens import entretien_record
 from evaluations.models import Resultat
 from evaluations.serializers import (
+    AbsenceInputSerializer,
     AvisExtendSerializer,
     AvisRequestSerializer,
     AvisSaveSerializer,
@@ -33,6 +35,7 @@ from evaluations.serializers import (
     EpreuveCreateSerializer,
     EpreuveSerializer,
     EpreuveUpdateSerializer,
+    FraudeDecisionSerializer,
     IncidentSerializer,
     InscriptionSerializer,
     MarkInputSerializer,
@@ -299,6 +302,22 @@ class EpreuveInscriptionListCreateView(_ListView):
         for i in created:
             i.epreuve = epreuve
         return Response(InscriptionSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+
+
+class EpreuveInscriptionDetailView(TenantAPIView):
+    required_permission = "sessions.manage"
+
+    @extend_schema(
+        responses={204: None},
+        summary="Retirer un candidat d'une épreuve (refusé si convoqué, noté, émargé ou incident)",
+    )
+    def delete(self, request, org_slug, epreuve_id, inscription_id):
+        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        inscription = selectors.inscription_get(public_id=inscription_id)
+        if inscription.epreuve_id != epreuve.pk:
+            raise Http404
+        services.epreuve_candidat_remove(inscription=inscription, by=self.membership)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class EpreuveConvocationsView(TenantAPIView):
@@ -569,6 +588,72 @@ class DossierCommissionView(TenantAPIView):
             if row.resultat is not None:
                 row.resultat.dossier = dossier
         return Response(CommissionRowSerializer(rows, many=True).data)
+
+
+class DossierAbsenceView(TenantAPIView):
+    """Record an absence as a fact with its motive (seed 004), on a bloc épreuve, a bloc's
+    contrôle continu or a composante of the évaluation professionnelle."""
+
+    required_permission = "attendance.record"
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(
+        request=AbsenceInputSerializer,
+        responses={201: ResultatSerializer},
+        summary="Absence (justifiée par un motif recevable et sa pièce, ou non justifiée)",
+    )
+    def post(self, request, org_slug, dossier_id):
+        from candidates.models import Piece
+        from evaluations.absences import absence_record
+
+        dossier = _visible_dossier(self.membership, dossier_id)
+        data = AbsenceInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        if v["composante"]:
+            partie = f"composante:{v['composante']}"
+        elif v["bloc"] and v["partie"]:
+            partie = f"{v['partie']}:{v['bloc']}"
+        else:
+            raise ApplicationError(
+                "Indiquez le bloc et la partie (epreuves ou controle_continu), ou la composante.",
+                field="partie",
+            )
+        piece = None
+        if v["piece"]:
+            piece = Piece.objects.filter(dossier=dossier, public_id=v["piece"]).first()
+            if piece is None:
+                raise ApplicationError("Pièce introuvable dans ce dossier.", field="piece")
+        resultat = absence_record(
+            dossier=dossier,
+            by=self.membership,
+            partie=partie,
+            motif=v["motif"],
+            justification=v["justification"],
+            piece=piece,
+            uploaded_file=v["justificatif"],
+        )
+        return Response(ResultatSerializer(resultat).data, status=status.HTTP_201_CREATED)
+
+
+class DossierFraudeView(TenantAPIView):
+    """The jury decides on the PV d'incident for fraud awaiting its decision."""
+
+    required_permission = "juries.deliberate"
+
+    @extend_schema(
+        request=FraudeDecisionSerializer,
+        responses={200: IncidentSerializer(many=True)},
+        summary="Décision du jury sur un procès-verbal d'incident pour fraude",
+    )
+    def post(self, request, org_slug, dossier_id):
+        from evaluations.hooks import fraud_decide
+
+        dossier = _visible_dossier(self.membership, dossier_id)
+        data = FraudeDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fraud_decide(dossier=dossier, by=self.membership, **data.validated_data)
+        return Response(IncidentSerializer(selectors.fraud_incidents(dossier), many=True).data)
 
 
 class DossierEntretienView(TenantAPIView):

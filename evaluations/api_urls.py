@@ -22,6 +22,11 @@ urlpatterns = [
         name="api-epreuve-inscriptions",
     ),
     path(
+        "epreuves/<uuid:epreuve_id>/inscriptions/<uuid:inscription_id>/",
+        api.EpreuveInscriptionDetailView.as_view(),
+        name="api-epreuve-inscription",
+    ),
+    path(
         "epreuves/<uuid:epreuve_id>/convocations/",
         api.EpreuveConvocationsView.as_view(),
         name="api-epreuve-convocations",
@@ -56,6 +61,16 @@ urlpatterns = [
         "dossiers/<uuid:dossier_id>/commission/",
         api.DossierCommissionView.as_view(),
         name="api-dossier-commission",
+    ),
+    path(
+        "dossiers/<uuid:dossier_id>/absences/",
+        api.DossierAbsenceView.as_view(),
+        name="api-dossier-absences",
+    ),
+    path(
+        "dossiers/<uuid:dossier_id>/fraude/",
+        api.DossierFraudeView.as_view(),
+        name="api-dossier-fraude",
     ),
     path(
         "dossiers/<uuid:dossier_id>/entretiens/",

@@ -73,7 +73,11 @@ def cc_rows(dossier: Dossier) -> list[dict]:
         )
     )
     rows = []
-    for db in DossierBloc.objects.filter(dossier=dossier, acquis_anterieur=False).select_related("bloc"):
+    for db in (
+        DossierBloc.objects.filter(dossier=dossier, acquis_anterieur=False)
+        .select_related("bloc")
+        .order_by("bloc__order", "bloc__code")
+    ):
         ligne = regle.bloc(db.bloc.code)
         if ligne.controle_continu:
             rows.append({"bloc": db.bloc, "max": ligne.controle_continu, "valeur": current.get(db.bloc_id)})

@@ -74,13 +74,18 @@ class EpreuveForm(forms.Form):
                 for c in Capacite.objects.filter(referentiel=ref).order_by("bloc__order", "order")
             ]
         self.fields["cible"].choices = choices
+        from evaluations.services import modalite_label
+
+        # identical wordings (« Étude de cas » in every bloc) are told apart by their bloc/capacité
         self.fields["modalite"].choices = [("", "—")] + [
             (
                 str(m.pk),
-                f"{m.get_type_display()}{' — ' + m.intitule[:60] if m.intitule else ''}"
+                f"{modalite_label(m, ref.mot_capacite)}"
                 f"{' (double correction exigée)' if m.double_correction else ''}",
             )
-            for m in Modalite.objects.filter(referentiel=ref).order_by("order", "pk")
+            for m in Modalite.objects.filter(referentiel=ref)
+            .select_related("bloc", "capacite")
+            .order_by("bloc__order", "capacite__bloc__order", "capacite__order", "order", "pk")
         ]
         self.evaluateur_users = {str(u.pk): u for u in evaluateurs}
         self.fields["evaluateurs"].choices = [

@@ -56,6 +56,22 @@ class Resultat(TenantModel):
         related_name="+",
         verbose_name="justificatif d'absence",
     )
+    cc_absence_non_justifiee = models.BooleanField(
+        "absence injustifiée au contrôle continu",
+        default=False,
+        help_text="Seed 004 : « Toute absence injustifiée à une évaluation de contrôle continu est sanctionnée par l'attribution d'un zéro à l'épreuve. »",
+    )
+    cc_absence_motif = models.CharField(
+        "absence au contrôle continu justifiée par", max_length=20, blank=True
+    )
+    cc_absence_piece = models.ForeignKey(
+        "candidates.Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="justificatif d'absence au contrôle continu",
+    )
     criteres_observes = models.JSONField("critères observés", default=list, blank=True)
     commentaire = models.TextField(blank=True)
     evaluateur = models.ForeignKey(
@@ -154,6 +170,11 @@ class SuiviDossier(TenantModel):
     )
     fraude = models.BooleanField("fraude constatée", default=False)
     fraude_motif = models.TextField(blank=True)
+    fraude_en_attente = models.BooleanField(
+        "suspicion de fraude en attente de la décision du jury",
+        default=False,
+        help_text="Un procès-verbal d'incident pour fraude attend la décision du jury (seed 004).",
+    )
 
     class Meta:
         constraints = [
@@ -369,6 +390,24 @@ class Incident(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # A fraud PV is a suspicion until the jury decides (seed 004: « Tout candidat dont la fraude
+    # est avérée voit sa session d'examen invalidée »).
+    decision = models.CharField(
+        "décision du jury",
+        max_length=15,
+        blank=True,
+        choices=[
+            ("", "En attente de la décision du jury"),
+            ("fraude", "Fraude avérée"),
+            ("falsification", "Falsification des résultats"),
+            ("non_retenue", "Fraude non retenue"),
+        ],
+    )
+    decision_motif = models.TextField("motivation du jury", blank=True)
+    decide_par = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decide_le = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["recorded_at", "pk"]

@@ -279,11 +279,15 @@ class PresenceInputSerializer(serializers.Serializer):
 
 class IncidentSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
+    decision = serializers.CharField(
+        read_only=True,
+        help_text="décision du jury : vide (en attente), fraude, falsification ou non_retenue",
+    )
 
     class Meta:
         model = Incident
-        fields = ["id", "kind", "pv", "contreseing", "recorded_at"]
-        read_only_fields = ["id", "recorded_at"]
+        fields = ["id", "kind", "pv", "contreseing", "recorded_at", "decision", "decision_motif", "decide_le"]
+        read_only_fields = ["id", "recorded_at", "decision", "decision_motif", "decide_le"]
 
 
 class MarkInputSerializer(serializers.Serializer):
@@ -336,6 +340,9 @@ class ResultatSerializer(serializers.ModelSerializer):
             "epreuves",
             "points",
             "absence_non_justifiee",
+            "absence_motif",
+            "cc_absence_non_justifiee",
+            "cc_absence_motif",
             "criteres_observes",
             "commentaire",
             "evaluateur",
@@ -540,3 +547,36 @@ class EntretienSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     date = serializers.DateField(read_only=True)
     participants = serializers.CharField(read_only=True)
+
+
+class AbsenceInputSerializer(serializers.Serializer):
+    """An absence on one part: ``bloc`` + ``partie`` (``epreuves`` or ``controle_continu``), or
+    ``composante``; ``motif`` empty = non justifiée, else a motif recevable with its pièce
+    (``justificatif`` file, multipart, or ``piece``: the id of a pièce already in the dossier)."""
+
+    bloc = serializers.CharField(required=False, allow_blank=True, default="")
+    partie = serializers.ChoiceField(
+        choices=[("epreuves", "Épreuve de validation"), ("controle_continu", "Contrôle continu")],
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    composante = serializers.CharField(required=False, allow_blank=True, default="")
+    motif = serializers.ChoiceField(
+        choices=[("", "Absence non justifiée"), *InscriptionEpreuve.Motif.choices[1:]],
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    piece = serializers.UUIDField(required=False, allow_null=True, default=None)
+    justificatif = serializers.FileField(required=False, allow_null=True, default=None)
+
+
+class FraudeDecisionSerializer(serializers.Serializer):
+    """The jury's decision on a PV d'incident for fraud (seed 004)."""
+
+    nature = serializers.CharField(
+        max_length=20, help_text="fraude (avérée), falsification (des résultats) ou non_retenue"
+    )
+    motif = serializers.CharField(max_length=2000)

@@ -13,6 +13,8 @@ urlpatterns = [
     ),
     path("epreuves/<uuid:epreuve_id>/", views.epreuve_detail, name="epreuve_detail"),
     path("epreuves/<uuid:epreuve_id>/candidats/", views.epreuve_candidats, name="epreuve_candidats"),
+    path("epreuves/<uuid:epreuve_id>/supprimer/", views.epreuve_delete, name="epreuve_delete"),
+    path("inscriptions/<uuid:inscription_id>/retirer/", views.inscription_remove, name="inscription_remove"),
     path("epreuves/<uuid:epreuve_id>/convocations/", views.epreuve_convocations, name="epreuve_convocations"),
     path("epreuves/<uuid:epreuve_id>/emargement.pdf", views.epreuve_emargement, name="epreuve_emargement"),
     path("epreuves/<uuid:epreuve_id>/grille/", views.epreuve_grid, name="epreuve_grid"),

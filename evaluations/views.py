@@ -169,6 +169,9 @@ def _epreuve_context(request, epreuve, **extra) -> dict:
         "incident_form": IncidentForm(),
         "cibles": services.epreuve_cibles(epreuve),
         "debut_a_venir": services.start_ahead(epreuve),
+        "modalite_label": services.modalite_label(epreuve.modalite, epreuve.session.referentiel.mot_capacite)
+        if epreuve.modalite
+        else "",
         "duree_base": services.duree_affichee(epreuve.duree_minutes),
         "duree_tiers": services.duree_affichee(
             services.duree_candidat(epreuve.duree_minutes, tiers_temps=True)
@@ -200,6 +203,34 @@ def epreuve_candidats(request, org_slug, epreuve_id):
         messages.error(request, exc.message)
     else:
         messages.success(request, f"{len(added)} candidat(s) inscrit(s) à l'épreuve.")
+    return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+
+
+@require_capability("sessions.manage")
+@require_POST
+def epreuve_delete(request, org_slug, epreuve_id):
+    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    session = epreuve.session
+    try:
+        services.epreuve_delete(epreuve=epreuve, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
+    messages.success(request, f"Épreuve « {epreuve.intitule} » supprimée.")
+    return redirect("session_detail", org_slug=org_slug, session_id=session.public_id)
+
+
+@require_capability("sessions.manage")
+@require_POST
+def inscription_remove(request, org_slug, inscription_id):
+    inscription = selectors.inscription_get(public_id=inscription_id)
+    epreuve = inscription.epreuve
+    try:
+        services.epreuve_candidat_remove(inscription=inscription, by=request.membership)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{inscription.dossier.candidate} retiré(e) de l'épreuve.")
     return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
 
 
@@ -267,6 +298,7 @@ def presence_record(request, org_slug, inscription_id):
             presence=form.cleaned_data["presence"],
             motif=form.cleaned_data["motif"],
             justification=form.cleaned_data["justification"],
+            uploaded_file=request.FILES.get("justificatif"),
         )
     except ApplicationError as exc:
         messages.error(request, f"{inscription.dossier.candidate} : {exc.message}")
@@ -572,6 +604,21 @@ def dossier_results(request, org_slug, dossier_id):
                     pour_le_compte_de=str(dossier.tuteur) if dossier.tuteur_id else "(tuteur non renseigné)",
                 )
                 messages.success(request, "Note du tuteur enregistrée pour son compte.")
+            elif request.POST.get("action") == "absence":
+                if not membership_can(request, "attendance.record"):
+                    raise PermissionDenied
+                from evaluations.absences import absence_record, partie_get
+
+                resultat = absence_record(
+                    dossier=dossier,
+                    by=request.membership,
+                    partie=request.POST.get("partie", ""),
+                    motif=request.POST.get("motif", ""),
+                    justification=request.POST.get("justification", ""),
+                    uploaded_file=request.FILES.get("justificatif"),
+                )
+                libelle = partie_get(dossier, request.POST.get("partie", "")).libelle
+                messages.success(request, f"Absence enregistrée : {libelle}.")
             elif request.POST.get("action") == "fraude":
                 if not membership_can(request, "juries.deliberate"):
                     raise PermissionDenied
@@ -599,6 +646,7 @@ def dossier_results(request, org_slug, dossier_id):
             messages.error(request, exc.message)
         return redirect("dossier_results", org_slug=org_slug, dossier_id=dossier.public_id)
     context = selectors.dossier_results_view(dossier=dossier)
+    incidents = _fraud_incidents(dossier)
     context.update(
         dossier=dossier,
         candidate=dossier.candidate,
@@ -609,10 +657,23 @@ def dossier_results(request, org_slug, dossier_id):
         can_statuer_fraude=membership_can(request, "juries.deliberate"),
         tuteur_composante=tuteur_composante(dossier),
         note_tuteur=current_note(dossier),
-        incidents_fraude=_fraud_incidents(dossier),
+        incidents_fraude=incidents,
+        fraude_en_attente=any(not i.decision for i in incidents),
         cc_rows=controle_continu.cc_rows(dossier),
+        **_absence_context(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
+
+
+def _absence_context(dossier) -> dict:
+    from evaluations.absences import MOTIF_CHOICES, absences_of, parties
+
+    known = parties(dossier)
+    return {
+        "absence_parties": known,
+        "absence_motifs": MOTIF_CHOICES,
+        "absences": absences_of(dossier, known),
+    }
 
 
 @require_capability("results.validate")

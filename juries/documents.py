@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
 from core.actors import Actor
+from core.natural import natural_key, natural_sorted
 from core.numbers import number_fr
 from documents.models import DocumentKind, IssuedDocument
 from documents.services import document_request, document_revoke, documents_render_batch
@@ -165,7 +166,7 @@ def _acquis_pv(jury: Jury, d: Decision, intitules: dict[str, str], partial: bool
     """What the PV lists as validated for a candidate (code and intitulé): the blocs where the
     règle validates blocs, the capacités otherwise (a CQPM)."""
     if partial:
-        return [f"{code} — {intitules.get(code, '')}".strip(" —") for code in d.blocs_valides]
+        return [f"{code} — {intitules.get(code, '')}".strip(" —") for code in natural_sorted(d.blocs_valides)]
     return [c["intitule"] for c in _capacites_acquises(jury, d)]
 
 
@@ -275,8 +276,10 @@ def _capacites_acquises(jury: Jury, decision: Decision) -> list[dict]:
         return []  # no evaluation detail: nothing is claimed
     capacites = getattr(jury, "_capacites_cache", None)
     if capacites is None:  # read once per jury, not once per candidate
-        capacites = jury._capacites_cache = list(jury.referentiel.capacites.all())
-    return [{"code": c.code, "intitule": c.intitule} for c in capacites if c.code not in non_acquises]
+        capacites = jury._capacites_cache = list(jury.referentiel.capacites.select_related("bloc"))
+    # the référentiel's order, then codes naturally (capacité 9 before 10) where it declares none
+    ordered = sorted(capacites, key=lambda c: (c.bloc.order, c.order, natural_key(c.code)))
+    return [{"code": c.code, "intitule": c.intitule} for c in ordered if c.code not in non_acquises]
 
 
 def _attestation_context(
@@ -291,7 +294,7 @@ def _attestation_context(
     acquis = (
         [
             {"code": code, "intitule": intitules.get(code, ""), "date": _iso(jury.date)}
-            for code in decision.blocs_valides
+            for code in natural_sorted(decision.blocs_valides)
         ]
         if by_bloc and decision.decision != Dossier.Decision.CERTIFIE
         else []
@@ -415,7 +418,7 @@ def jury_documents_issue(*, jury: Jury, issuer: str = "centre") -> int:
             and partial_allowed(ref)
             and DocumentKind.CERTIFICAT_BLOC in kinds
         ):
-            for code in d.blocs_valides:
+            for code in natural_sorted(d.blocs_valides):
                 if code not in real_blocs:
                     continue  # an implicit bloc is not a bloc de compétences: no certificate
                 if code in carried_by_dossier.get(d.dossier_id, set()):
@@ -522,7 +525,7 @@ def rectification_documents_request(*, rectification: Rectification, by: Actor) 
         decision.dossier.blocs_vises.filter(acquis_anterieur=True).values_list("bloc__code", flat=True)
     )
     real_blocs = {b.code for b in ref.blocs.all() if not b.implicite}
-    for code in rectification.blocs_valides if partial_allowed(ref) else ():
+    for code in natural_sorted(rectification.blocs_valides) if partial_allowed(ref) else ():
         if code in carried or code not in real_blocs:
             continue
         document_request(

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from candidates.models import Dossier
+from core.natural import natural_sorted
 from evaluations.selectors import engine_inputs
 from referentiels.regles import EntreeInvalide, Proposition, propose
 
@@ -25,7 +26,7 @@ def proposition_json(p: Proposition) -> dict:
     ep = p.evaluation_professionnelle
     return {
         "decision": str(p.decision),
-        "blocs_valides": sorted(p.blocs_valides),
+        "blocs_valides": natural_sorted(p.blocs_valides),  # BC2 before BC10
         "raisons": list(p.raisons),
         "total_points": _num(p.total_points),
         "total_max": p.total_max,

@@ -60,9 +60,11 @@ def fraude_statuer(*, dossier: Dossier, by, nature: str, motif: str = "", day: d
     dossier = (
         Dossier.objects.select_for_update().select_related("referentiel", "candidate").get(pk=dossier.pk)
     )
-    incidents = list(fraud_incidents(dossier))
+    incidents = [i for i in fraud_incidents(dossier) if not i.decision]
     if not incidents:
-        raise ApplicationError("Aucun procès-verbal d'incident pour fraude : il n'y a rien à statuer.")
+        raise ApplicationError(
+            "Aucun procès-verbal d'incident pour fraude en attente de décision : il n'y a rien à statuer."
+        )
     if nature not in (*Sanction.Nature.values, NON_RETENUE):
         raise ApplicationError("Indiquez fraude avérée, falsification ou fraude non retenue.", field="nature")
     if not motif.strip():
@@ -71,9 +73,14 @@ def fraude_statuer(*, dossier: Dossier, by, nature: str, motif: str = "", day: d
         dossier=dossier, defaults={"organisation_id": dossier.organisation_id}
     )
     pv = incidents[-1]
+    for incident in incidents:  # the suspicion ends with the jury's decision
+        incident.decision, incident.decision_motif = nature, motif.strip()
+        incident.decide_par, incident.decide_le = getattr(by, "user", by), timezone.now()
+        incident.save(update_fields=["decision", "decision_motif", "decide_par", "decide_le"])
+    suivi.fraude_en_attente = False
     if nature == NON_RETENUE:
         suivi.fraude, suivi.fraude_motif = False, ""
-        suivi.save(update_fields=["fraude", "fraude_motif"])
+        suivi.save(update_fields=["fraude", "fraude_motif", "fraude_en_attente"])
         audit_record(
             actor=getattr(by, "user", by), action="fraude.non_retenue", obj=dossier, message=motif.strip()
         )
@@ -84,7 +91,7 @@ def fraude_statuer(*, dossier: Dossier, by, nature: str, motif: str = "", day: d
         f"Épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y} — {pv.get_contreseing_display()}. "
         f"Décision du jury : {Sanction.Nature(nature).label}. {motif.strip()}"
     )
-    suivi.save(update_fields=["fraude", "fraude_motif"])
+    suivi.save(update_fields=["fraude", "fraude_motif", "fraude_en_attente"])
     fin = (
         add_months(day, CARENCE_MOIS)
         if nature == Sanction.Nature.FRAUDE

@@ -27,6 +27,7 @@ from core import events
 from core.actors import actor_user
 from core.dates import date_fr
 from core.errors import ApplicationError
+from core.natural import natural_sorted
 from core.numbers import number_fr
 from core.validation import validate_model
 from juries import rules as jury_rules
@@ -512,23 +513,25 @@ def decision_record(
     decision = Decision.objects.select_for_update().select_related("dossier").get(pk=decision.pk)
     motivation = (motivation or "").strip()
     if accept:
-        value, blocs = decision.proposition, sorted(decision.proposition_blocs)
+        value, blocs = decision.proposition, natural_sorted(decision.proposition_blocs)
         _check_decision(decision.dossier, value, blocs, "decision")
     else:
         value = decision_value
         if value not in DECISION_LABELS or not value:
             raise ApplicationError("Choisissez certifié, validation partielle ou ajourné.", field="decision")
-        blocs = sorted(set(blocs_valides or ()))
+        blocs = natural_sorted(set(blocs_valides or ()))
         if value == Dossier.Decision.AJOURNE:
-            blocs = sorted(
+            blocs = natural_sorted(
                 db.bloc.code
                 for db in decision.dossier.blocs_vises.filter(acquis_anterieur=True).select_related("bloc")
             )
         if value == Dossier.Decision.CERTIFIE:
             # A total certification validates every targeted bloc.
-            blocs = sorted(db.bloc.code for db in decision.dossier.blocs_vises.select_related("bloc"))
+            blocs = natural_sorted(db.bloc.code for db in decision.dossier.blocs_vises.select_related("bloc"))
         _check_decision(decision.dossier, value, blocs, "blocs_valides")
-        if (value != decision.proposition or blocs != sorted(decision.proposition_blocs)) and not motivation:
+        if (
+            value != decision.proposition or blocs != natural_sorted(decision.proposition_blocs)
+        ) and not motivation:
             raise ApplicationError(
                 "Le jury s'écarte de la proposition : la motivation écrite est obligatoire.",
                 field="motivation",
@@ -556,7 +559,7 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     for d in pending:
         d.decision, d.blocs_valides, d.decided_by, d.decided_at = (
             d.proposition,
-            sorted(d.proposition_blocs),
+            natural_sorted(d.proposition_blocs),
             user,
             now,
         )
@@ -906,7 +909,7 @@ def rectification_create(
     if jury.rectifications.filter(applied_at__isnull=True).exists():
         raise ApplicationError("Une rectification de ce jury attend encore ses signatures.")
     decision = Decision.objects.select_related("dossier__candidate").get(pk=decision.pk)
-    blocs = sorted(set(blocs_valides))
+    blocs = natural_sorted(set(blocs_valides))
     if nouvelle_decision not in DECISION_LABELS or not nouvelle_decision:
         raise ApplicationError(
             "Choisissez certifié, validation partielle ou ajourné.", field="nouvelle_decision"

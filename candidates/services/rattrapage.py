@@ -16,6 +16,7 @@ from candidates.services.dossiers import _record
 from core.actors import Actor, actor_user
 from core.dates import add_years, date_fr
 from core.errors import ApplicationError
+from core.natural import natural_sorted
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 from referentiels.regles import regle_parse
@@ -77,7 +78,7 @@ def dossier_rattrapage_plan(
         unknown = wanted - {db.bloc.code for db in failed}
         if unknown:
             raise ApplicationError(
-                f"Bloc sans échec à repasser : {', '.join(sorted(unknown))}.", field="blocs"
+                f"Bloc sans échec à repasser : {', '.join(natural_sorted(unknown))}.", field="blocs"
             )
     plan, exhausted = [], []
     for db in failed:

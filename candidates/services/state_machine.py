@@ -16,6 +16,7 @@ from candidates.services.dossiers import _record
 from core.actors import Actor, actor_user
 from core.dates import date_fr
 from core.errors import ApplicationError
+from core.natural import natural_sorted
 from organisations.services import audit_record
 from referentiels.models import Capacite, Referentiel
 from referentiels.selectors import habilitation_valid_for
@@ -170,7 +171,7 @@ def _decision_check(by_code: dict, decision: str, codes: set[str]) -> None:
     """
     acquired = {code for code, db in by_code.items() if db.acquis_anterieur} | codes
     if decision == Dossier.Decision.CERTIFIE and acquired != set(by_code):
-        missing = ", ".join(sorted(set(by_code) - acquired))
+        missing = ", ".join(natural_sorted(set(by_code) - acquired))
         raise ApplicationError(
             f"« Certifié » exige tous les blocs visés ; non acquis : {missing}.", field="decision"
         )
@@ -190,7 +191,7 @@ def dossier_decision_check(*, dossier: Dossier, decision: str, blocs_acquis: Ite
     unknown = codes - set(by_code)
     if unknown:
         raise ApplicationError(
-            f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_acquis"
+            f"Bloc non visé par ce dossier : {', '.join(natural_sorted(unknown))}.", field="blocs_acquis"
         )
     _decision_check(by_code, decision, codes)
 
@@ -229,7 +230,7 @@ def dossier_deliberate(
     unknown = codes - set(by_code)
     if unknown:
         raise ApplicationError(
-            f"Bloc non visé par ce dossier : {', '.join(sorted(unknown))}.", field="blocs_acquis"
+            f"Bloc non visé par ce dossier : {', '.join(natural_sorted(unknown))}.", field="blocs_acquis"
         )
     day = date or timezone.localdate()
     _decision_check(by_code, decision, codes)
@@ -265,7 +266,8 @@ def dossier_decision_rectify(
     codes = set(blocs_acquis)
     if codes - set(by_code):
         raise ApplicationError(
-            f"Bloc non visé par ce dossier : {', '.join(sorted(codes - set(by_code)))}.", field="blocs_acquis"
+            f"Bloc non visé par ce dossier : {', '.join(natural_sorted(codes - set(by_code)))}.",
+            field="blocs_acquis",
         )
     _decision_check(by_code, decision, codes)
     for code, db in by_code.items():

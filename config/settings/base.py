@@ -355,6 +355,8 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "integrations.models.Event",
         "WebhookDeliveryStatusEnum": "integrations.models.WebhookDelivery.Status",
         "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],  # Dossier.Decision without its empty value
+        # seed 004's motifs recevables (émargement, absences API)
+        "MotifAbsenceEnum": "evaluations.models.InscriptionEpreuve.Motif",
     },
 }
 

@@ -74,7 +74,9 @@ def epreuve_list(*, session):
 def epreuve_get(*, public_id, membership=None):
     """An épreuve of the centre; an évaluateur only gets the ones assigned to them."""
 
-    qs = Epreuve.objects.select_related("session__referentiel", "bloc", "modalite")
+    qs = Epreuve.objects.select_related(
+        "session__referentiel", "bloc", "modalite__bloc", "modalite__capacite"
+    )
     if _is_evaluateur_only(membership):
         qs = qs.filter(evaluateurs__user=membership.user)
     return _get(qs, public_id)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from candidates.models import Dossier, DossierBloc
 from evaluations.models import (
     AvisEntreprise,
+    InscriptionEpreuve,
     Resultat,
     SuiviDossier,
 )
@@ -133,13 +134,16 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         "absence_non_justifiee",
         "composante",
         "points",
+        "absence_motif",
+        "cc_absence_non_justifiee",
+        "cc_absence_motif",
     ):
         by_dossier[row[0]].append(row[1:])
     suivis = {
-        dossier_id: (taux, fraude)
-        for dossier_id, taux, fraude in SuiviDossier.objects.filter(dossier_id__in=ids).values_list(
-            "dossier_id", "taux_absence", "fraude"
-        )
+        dossier_id: (taux, fraude, en_attente)
+        for dossier_id, taux, fraude, en_attente in SuiviDossier.objects.filter(
+            dossier_id__in=ids
+        ).values_list("dossier_id", "taux_absence", "fraude", "fraude_en_attente")
     }
     carried: dict[int, list[tuple]] = defaultdict(list)
     for dossier_id, bloc_code, acquis_le in DossierBloc.objects.filter(
@@ -150,10 +154,21 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
     out = {}
     for d in dossiers:
         regle = regles[d.referentiel_id]
-        capacites, blocs, composantes, absences = {}, {}, {}, set()
-        for kind, etat, capacite, bloc, controle_continu, epreuves, absence, composante, points in by_dossier[
-            d.pk
-        ]:
+        capacites, blocs, composantes, absences, justifiees = {}, {}, {}, set(), {}
+        for (
+            kind,
+            etat,
+            capacite,
+            bloc,
+            controle_continu,
+            epreuves,
+            absence,
+            composante,
+            points,
+            motif,
+            cc_absence,
+            cc_motif,
+        ) in by_dossier[d.pk]:
             if kind == Resultat.Kind.CAPACITE and etat:
                 capacites[capacite] = etat
             elif kind == Resultat.Kind.BLOC:
@@ -161,18 +176,26 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                     controle_continu=controle_continu,
                     epreuves=epreuves,
                     absence_non_justifiee=absence,
+                    absence_justifiee=motif,
+                    cc_absence_non_justifiee=cc_absence,
+                    cc_absence_justifiee=cc_motif,
                     tentative=d.attempt,
                 )
             elif kind == Resultat.Kind.COMPOSANTE:
                 composantes[composante] = None if absence else points
                 if absence:  # the engine receives the absence itself, never a 0
                     absences.add(composante)
-        taux_absence, fraude = suivis.get(d.pk, (None, False))
+                elif motif:  # justified (seed 004's motifs recevables)
+                    justifiees[composante] = motif
+        taux_absence, fraude, fraude_en_attente = suivis.get(d.pk, (None, False, False))
         evaluation_pro = None
         if regle is not None and regle.par_points:
             if composantes or taux_absence is not None:
                 evaluation_pro = ResultatEvaluationProfessionnelle(
-                    composantes=composantes, taux_absence=taux_absence, absences=frozenset(absences)
+                    composantes=composantes,
+                    taux_absence=taux_absence,
+                    absences=frozenset(absences),
+                    absences_justifiees=justifiees,
                 )
             capacites = {}
         else:
@@ -190,6 +213,7 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                 blocs=blocs,
                 evaluation_professionnelle=evaluation_pro,
                 fraude=fraude,
+                fraude_suspectee=fraude_en_attente,
                 blocs_acquis_anterieurs=anterieurs,
             ),
         )
@@ -208,6 +232,9 @@ FIELD_LABELS = {
     "epreuves": "épreuves",
     "points": "points",
     "absence_non_justifiee": "absence non justifiée",
+    "absence_motif": "absence justifiée par",
+    "cc_absence_non_justifiee": "absence injustifiée au contrôle continu",
+    "cc_absence_motif": "absence au contrôle continu justifiée par",
     "commentaire": "commentaire",
     "criteres_observes": "critères observés",
     "valide": "validation",
@@ -219,7 +246,9 @@ FIELD_LABELS = {
 def _change_value(field: str, value: str) -> str:
     if field == "etat":
         return dict(Resultat.Etat.choices).get(value, value) if value else ""
-    if field in ("valide", "absence_non_justifiee"):
+    if field in ("absence_motif", "cc_absence_motif"):
+        return dict(InscriptionEpreuve.Motif.choices).get(value, value) if value else ""
+    if field in ("valide", "absence_non_justifiee", "cc_absence_non_justifiee"):
         return {"True": "oui", "False": "non"}.get(value, value)
     if field in ("controle_continu", "epreuves", "points") and value:
         return value.replace(".", ",")

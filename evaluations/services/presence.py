@@ -21,10 +21,17 @@ from referentiels.models import Capacite
 
 @transaction.atomic
 def presence_record(
-    *, inscription: InscriptionEpreuve, by: Actor, presence: str, motif: str = "", justification: str = ""
+    *,
+    inscription: InscriptionEpreuve,
+    by: Actor,
+    presence: str,
+    motif: str = "",
+    justification: str = "",
+    uploaded_file=None,
 ) -> InscriptionEpreuve:
-    """Record attendance. An unjustified absence scores 0 on what the épreuve covers; a justified
-    one (certificat médical, arrêt de travail, force majeure) opens a make-up within 6 months."""
+    """Record attendance. An unjustified absence is recorded as such on what the épreuve covers; a
+    justified one (certificat médical, arrêt de travail, force majeure, with its pièce when given)
+    is recorded with its motive and opens a make-up within 6 months."""
     inscription = (
         InscriptionEpreuve.objects.select_related("epreuve", "dossier")
         .select_for_update()
@@ -54,6 +61,12 @@ def presence_record(
         _score_absence(inscription, by)
     elif previous == P.ABSENT_NON_JUSTIFIE:
         _unscore_absence(inscription, by, now=inscription.get_presence_display())
+    from evaluations.absences import absence_from_presence, justified_absence_lifted
+
+    if presence == P.ABSENT_JUSTIFIE:
+        absence_from_presence(inscription, by, motif=motif, uploaded_file=uploaded_file)
+    elif previous == P.ABSENT_JUSTIFIE:
+        justified_absence_lifted(inscription, by)
     audit_record(
         actor=actor_user(by),
         action="presence.record",
@@ -156,8 +169,9 @@ def _unscore_absence(inscription: InscriptionEpreuve, by: Actor, *, now: str) ->
 def incident_record(
     *, inscription: InscriptionEpreuve, by: Actor, kind: str, pv: str, contreseing: str
 ) -> Incident:
-    """Record an incident with its PV. A fraud invalidates the candidate's session: no bloc or
-    capacité is validated (``SuiviDossier.fraude``, read by the rules engine)."""
+    """Record an incident with its PV d'incident, countersigned by the candidate or the refusal
+    noted (seed 004). A fraud PV is a suspicion awaiting the jury's decision
+    (``SuiviDossier.fraude_en_attente``): only a proven fraud invalidates the session."""
     if kind not in Incident.Kind.values:
         raise ApplicationError("Nature d'incident inconnue.", field="kind")
     if not pv.strip():
@@ -179,13 +193,7 @@ def incident_record(
     )
     incident.save()
     if kind == Incident.Kind.FRAUDE:
-        epreuve = inscription.epreuve
-        suivi_update(
-            dossier=inscription.dossier,
-            by=by,
-            fraude=True,
-            fraude_motif=f"Épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y} — {incident.get_contreseing_display()}. {pv.strip()}",
-        )
+        suivi_update(dossier=inscription.dossier, by=by, fraude_en_attente=True)
     audit_record(
         actor=actor_user(by), action=f"incident.{kind}", obj=incident, message=inscription.epreuve.intitule
     )

@@ -94,6 +94,9 @@ def resultat_record(
         resultat = Resultat(organisation_id=dossier.organisation_id, dossier=dossier, **lookup)
     for key, value in values.items():
         setattr(resultat, key, value)
+    from evaluations.absences import clear_absences_on_mark
+
+    clear_absences_on_mark(resultat)
     resultat.commentaire = commentaire or resultat.commentaire
     if criteres_observes is not None:
         resultat.criteres_observes = criteres_observes
@@ -257,14 +260,19 @@ def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Res
                 field="resultat",
             )
     if resultat.kind == Resultat.Kind.BLOC and (
-        resultat.controle_continu is None
-        or (resultat.epreuves is None and not resultat.absence_non_justifiee)
+        (
+            resultat.controle_continu is None
+            and not resultat.cc_absence_non_justifiee
+            and not resultat.cc_absence_motif
+        )
+        or (resultat.epreuves is None and not resultat.absence_non_justifiee and not resultat.absence_motif)
     ):
         raise ApplicationError("Saisissez le contrôle continu et les épreuves avant de valider le bloc.")
     if (
         resultat.kind == Resultat.Kind.COMPOSANTE
         and resultat.points is None
         and not resultat.absence_non_justifiee
+        and not resultat.absence_motif
     ):
         raise ApplicationError("Saisissez les points avant de valider.")
     before = {f: getattr(resultat, f) for f in TRACKED}
@@ -302,7 +310,13 @@ def _may_depart(resultat: Resultat) -> bool:
 
 @transaction.atomic
 def suivi_update(
-    *, dossier: Dossier, by: Actor, taux_absence=None, fraude: bool | None = None, fraude_motif: str = ""
+    *,
+    dossier: Dossier,
+    by: Actor,
+    taux_absence=None,
+    fraude: bool | None = None,
+    fraude_motif: str = "",
+    fraude_en_attente: bool | None = None,
 ) -> SuiviDossier:
     _check_open(dossier)
     suivi, _ = SuiviDossier.objects.get_or_create(
@@ -317,6 +331,8 @@ def suivi_update(
         if fraude and not fraude_motif.strip():
             raise ApplicationError("Décrivez la fraude constatée (PV d'incident).", field="fraude_motif")
         suivi.fraude, suivi.fraude_motif = fraude, fraude_motif.strip()
+    if fraude_en_attente is not None:
+        suivi.fraude_en_attente = fraude_en_attente
     suivi.save()
     return suivi
 

@@ -101,6 +101,53 @@ def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> 
     return bloc, sorted(set(capacites)), composante
 
 
+def modalite_label(modalite, mot_capacite: str = "capacité") -> str:
+    """A modalité as a person picks it: what it is declared for first, so two modalités with the
+    same wording (« Étude de cas » in every bloc) are told apart."""
+    if modalite.bloc_id:
+        owner = f"Bloc {modalite.bloc.code}"
+    else:
+        owner = f"{mot_capacite.capitalize()} {modalite.capacite.code}"
+    text = modalite.get_type_display()
+    if modalite.intitule:
+        text += f" — {modalite.intitule[:60]}"
+    return f"{owner} : {text}"
+
+
+def _check_modalite_covers(session: SessionExamen, modalite, *, bloc, capacites) -> None:
+    """An épreuve's modalité must belong to its session's référentiel and to the bloc(s) the
+    épreuve evaluates (a modalité of bloc 2 does not evaluate bloc 1)."""
+    if modalite is None:
+        return
+    if modalite.referentiel_id != session.referentiel_id:
+        raise ApplicationError(
+            "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
+        )
+    if bloc is None and not capacites:
+        return  # a composante of the évaluation professionnelle: no bloc to belong to
+    owner_bloc = modalite.bloc_id if modalite.bloc_id else modalite.capacite.bloc_id
+    if bloc is not None:
+        blocs = {bloc.pk}
+        covered = f"le bloc {bloc.code}"
+    else:
+        rows = list(
+            Capacite.objects.filter(referentiel_id=session.referentiel_id, code__in=capacites).values_list(
+                "bloc_id", "code"
+            )
+        )
+        blocs = {b for b, _code in rows}
+        mot = session.referentiel.mot_capacite
+        covered = f"les {mot}s {', '.join(capacites)}"
+        if modalite.capacite_id and modalite.capacite.code not in capacites:
+            blocs = set()  # a capacité's modalité evaluates that capacité only
+    if owner_bloc not in blocs:
+        raise ApplicationError(
+            f"La modalité « {modalite_label(modalite, session.referentiel.mot_capacite)} » ne relève pas de ce que "
+            f"l'épreuve évalue ({covered}) : choisissez une modalité de ce bloc.",
+            field="modalite",
+        )
+
+
 def double_correction_for(modalite, requested: bool) -> bool:
     """Double marking of an épreuve: required by the référentiel when its modalité says so
     (``Modalite.double_correction``); the centre may ask for it on another épreuve, never drop it."""
@@ -130,10 +177,7 @@ def epreuve_create(
     bloc, capacites, composante = _epreuve_targets(
         session, bloc=bloc, capacites=capacites, composante=composante
     )
-    if modalite is not None and modalite.referentiel_id != session.referentiel_id:
-        raise ApplicationError(
-            "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
-        )
+    _check_modalite_covers(session, modalite, bloc=bloc, capacites=capacites)
     epreuve = Epreuve(
         organisation_id=session.organisation_id,
         session=session,
@@ -281,10 +325,7 @@ def epreuve_update(
     if "intitule" in fields and not epreuve.intitule:
         raise ApplicationError("Intitulé : ce champ ne peut pas être vide.", field="intitule")
     if modalite is not ...:
-        if modalite is not None and modalite.referentiel_id != epreuve.session.referentiel_id:
-            raise ApplicationError(
-                "Cette modalité n'appartient pas au référentiel de la session.", field="modalite"
-            )
+        _check_modalite_covers(epreuve.session, modalite, bloc=epreuve.bloc, capacites=epreuve.capacites)
         epreuve.modalite = modalite
     requested = epreuve.double_correction if double_correction is None else double_correction
     if double_correction is False and epreuve.modalite is not None and epreuve.modalite.double_correction:
@@ -423,3 +464,50 @@ def epreuve_candidats_add(*, epreuve: Epreuve, by: Actor, dossiers) -> list[Insc
             message=f"{len(new)} candidat(s) ajouté(s)",
         )
     return new
+
+
+def _inscription_blockers(inscription: InscriptionEpreuve) -> list[str]:
+    """Why a candidate can no longer be taken off an épreuve (the épreuve's guards, for one candidate)."""
+    reasons = []
+    sent = Convocation.objects.filter(inscription=inscription).count()
+    if sent:
+        reasons.append(f"{sent} convocation(s) envoyée(s)")
+    if (
+        ResultatChange.objects.filter(
+            epreuve_id=inscription.epreuve_id, resultat__dossier_id=inscription.dossier_id
+        ).exists()
+        or Correction.objects.filter(
+            epreuve_id=inscription.epreuve_id, dossier_id=inscription.dossier_id
+        ).exists()
+        or CorrectionResolution.objects.filter(
+            epreuve_id=inscription.epreuve_id, dossier_id=inscription.dossier_id
+        ).exists()
+    ):
+        reasons.append("des résultats saisis")
+    if inscription.presence or Incident.objects.filter(inscription=inscription).exists():
+        reasons.append("une présence ou un incident enregistré")
+    return reasons
+
+
+@transaction.atomic
+def epreuve_candidat_remove(*, inscription: InscriptionEpreuve, by: Actor) -> None:
+    """Take a candidate off an épreuve — refused once a convocation was sent to them, or results,
+    attendance or an incident recorded for them at this épreuve (they are kept)."""
+    inscription = (
+        InscriptionEpreuve.objects.select_for_update()
+        .select_related("epreuve", "dossier__candidate")
+        .get(pk=inscription.pk)
+    )
+    reasons = _inscription_blockers(inscription)
+    if reasons:
+        raise ApplicationError(
+            f"{inscription.dossier.candidate} ne peut pas être retiré(e) de l'épreuve « {inscription.epreuve.intitule} » : "
+            f"{', '.join(reasons)}. Ce qui a été envoyé ou saisi est conservé."
+        )
+    audit_record(
+        actor=actor_user(by),
+        action="epreuve.candidat_retire",
+        obj=inscription.epreuve,
+        message=str(inscription.dossier.candidate),
+    )
+    inscription.delete()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
@@ -16,6 +16,7 @@ from referentiels.regles.model import (
     _CONTEXTE,
     _VINGT,
     CODE_TUTEUR,
+    MOTIFS_RECEVABLES,
     BlocAcquisAnterieur,
     BlocGrille,
     BlocStructure,
@@ -69,10 +70,18 @@ def propose(
             )
     with localcontext(_CONTEXTE):
         if isinstance(regle, RegleGrillePoints):
-            return _propose_grille(regle, structure, resultats, date_decision)
-        if isinstance(regle, RegleToutesCapacites | RegleTousBlocs):
-            return _propose_capacites(regle, structure, resultats)
-    raise TypeError(f"règle inconnue : {regle!r}")
+            proposition = _propose_grille(regle, structure, resultats, date_decision)
+        elif isinstance(regle, RegleToutesCapacites | RegleTousBlocs):
+            proposition = _propose_capacites(regle, structure, resultats)
+        else:
+            raise TypeError(f"règle inconnue : {regle!r}")
+    if resultats.fraude_suspectee and not resultats.fraude:
+        # seed 004: the surveillant's PV d'incident is a suspicion; « Tout candidat dont la fraude
+        # est avérée » — only the jury's decision makes it a fraud.
+        proposition = replace(
+            proposition, raisons=[_RAISON_SUSPICION, *proposition.raisons], incident_en_attente=True
+        )
+    return proposition
 
 
 _LIBELLE_ETAT = {
@@ -81,6 +90,13 @@ _LIBELLE_ETAT = {
     None: "non évaluée",
 }
 _RAISON_FRAUDE = "Fraude constatée : aucun bloc validé"
+_RAISON_SUSPICION = (
+    "Procès-verbal d'incident pour fraude : en attente de la décision du jury sur l'incident"
+    " (fraude avérée : session invalidée, aucun bloc validé)"
+)
+_RATTRAPAGE_JUSTIFIE = (
+    "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
+)
 
 
 def _propose_capacites(
@@ -222,6 +238,9 @@ class _Faits:
     controle_continu: Decimal | None
     epreuves: Decimal | None
     absence_non_justifiee: bool
+    absence_justifiee: str
+    cc_absence_non_justifiee: bool
+    cc_absence_justifiee: str
     complet: bool
     points: Decimal | None
     eliminatoire: bool
@@ -376,6 +395,9 @@ def _faits_bloc(
             controle_continu=None,
             epreuves=None,
             absence_non_justifiee=False,
+            absence_justifiee="",
+            cc_absence_non_justifiee=False,
+            cc_absence_justifiee="",
             complet=False,
             points=points,
             eliminatoire=False,
@@ -384,7 +406,9 @@ def _faits_bloc(
         )
     if resultat is None:
         resultat = ResultatBloc()
-    controle_continu = resultat.controle_continu
+    # seed 004: « Toute absence injustifiée à une évaluation de contrôle continu est sanctionnée
+    # par l'attribution d'un zéro à l'épreuve » — the engine gives the zero, the caller the fact
+    controle_continu = Decimal(0) if resultat.cc_absence_non_justifiee else resultat.controle_continu
     epreuves = Decimal(0) if resultat.absence_non_justifiee else resultat.epreuves
     complet = controle_continu is not None and epreuves is not None
     connus = [v for v in (controle_continu, epreuves) if v is not None]
@@ -405,6 +429,9 @@ def _faits_bloc(
         controle_continu=controle_continu,
         epreuves=epreuves,
         absence_non_justifiee=resultat.absence_non_justifiee,
+        absence_justifiee=resultat.absence_justifiee,
+        cc_absence_non_justifiee=resultat.cc_absence_non_justifiee,
+        cc_absence_justifiee=resultat.cc_absence_justifiee,
         complet=complet,
         points=points_bloc,
         eliminatoire=eliminatoire,
@@ -457,10 +484,22 @@ def _rendu_bloc(
             if f.controle_continu is None and f.epreuves is None:
                 manque.append("non présenté (aucun résultat)")
             else:
-                if f.controle_continu is None:
+                if f.cc_absence_justifiee:
+                    manque.append(
+                        f"contrôle continu non présenté (absence justifiée : {MOTIFS_RECEVABLES[f.cc_absence_justifiee]})"
+                    )
+                elif f.controle_continu is None:
                     manque.append("contrôle continu non renseigné")
-                if f.epreuves is None:
+                if f.absence_justifiee:
+                    manque.append(
+                        f"épreuves de validation non présentées (absence justifiée : {MOTIFS_RECEVABLES[f.absence_justifiee]})"
+                    )
+                elif f.epreuves is None:
                     manque.append("épreuves de validation non présentées")
+            if f.cc_absence_non_justifiee:
+                manque.append(
+                    f"absence injustifiée au contrôle continu, sanctionnée par un zéro (0/{ligne.controle_continu})"
+                )
             if f.absence_non_justifiee:
                 manque.append(
                     f"absence non justifiée à l'épreuve de validation (épreuves notées 0/{ligne.epreuves})"
@@ -470,8 +509,13 @@ def _rendu_bloc(
                 motif = f"{motif} (points connus : {number_fr(f.points)}/{ligne.points})"
         else:
             prefixe = ""
-            if f.absence_non_justifiee:
+            if f.cc_absence_non_justifiee:
                 prefixe = (
+                    "absence injustifiée au contrôle continu, sanctionnée par un zéro"
+                    f" (0/{ligne.controle_continu}) ; "
+                )
+            if f.absence_non_justifiee:
+                prefixe += (
                     f"absence non justifiée à l'épreuve de validation, épreuves notées 0/{ligne.epreuves} ; "
                 )
             if f.eliminatoire:
@@ -491,7 +535,12 @@ def _rendu_bloc(
             else:
                 motif = f"{marque} < {number_fr(f.plancher)} ({cons}/20) : bloc non validé"
             motif = prefixe + motif
-        if not valide:
+        if not valide and (f.absence_justifiee or f.cc_absence_justifiee):
+            # seed 004: « Dans ces seuls cas une épreuve de rattrapage sera proposée au candidat
+            # dans un délai de 6 mois après demande écrite du candidat. »
+            rattrapage = True
+            motif += " ; " + _RATTRAPAGE_JUSTIFIE
+        elif not valide:
             rattrapage = f.tentative <= regle.rattrapages_par_bloc
             if rattrapage:
                 motif += " ; rattrapage possible"
@@ -525,6 +574,7 @@ def _evaluation_professionnelle(
     e = regle.evaluation_professionnelle
     saisies: Mapping[str, Decimal | None] = resultat.composantes if resultat is not None else {}
     absences = resultat.absences if resultat is not None else frozenset()
+    justifiees: Mapping[str, str] = resultat.absences_justifiees if resultat is not None else {}
     taux = resultat.taux_absence if resultat is not None else None
     tuteur_avant = tuteur_apres = None
     penalite = Decimal(0)
@@ -541,7 +591,12 @@ def _evaluation_professionnelle(
             tuteur_apres = points
         composantes.append(
             DetailComposante(
-                code=c.code, libelle=c.libelle, points=points, points_max=c.points, absent=c.code in absences
+                code=c.code,
+                libelle=c.libelle,
+                points=points,
+                points_max=c.points,
+                absent=c.code in absences,
+                absence_justifiee=justifiees.get(c.code, ""),
             )
         )
     # A grid without composantes needs no result; otherwise every composante must be presented.
@@ -595,6 +650,16 @@ def _penalite_tuteur(
 def _raison_evaluation(e: DetailEvaluationProfessionnelle) -> str:
     if not e.complete:
         absents = [c.libelle for c in e.composantes if c.absent]
+        justifies = [
+            f"{c.libelle} (absence justifiée : {MOTIFS_RECEVABLES[c.absence_justifiee]})"
+            for c in e.composantes
+            if c.absence_justifiee
+        ]
+        if justifies and not absents:
+            return (
+                f"Évaluation professionnelle : {', '.join(justifies)} — {_RATTRAPAGE_JUSTIFIE} ;"
+                " pas de certification totale d'ici là, les blocs d'au moins 10/20 sont conservés"
+            )
         if absents:
             # seed 004: « la non remise de rapport dans les délais fixés ou la non-présentation à
             # la soutenance, induisent la non-obtention du diplôme mais il conserve le bénéfice

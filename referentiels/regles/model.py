@@ -15,6 +15,13 @@ TYPES_REGLE: tuple[str, ...] = ("toutes_capacites", "tous_blocs", "grille_points
 ABSENCE_NON_JUSTIFIEE_VALEURS: tuple[str, ...] = ("zero",)
 FRAUDE_VALEURS: tuple[str, ...] = ("aucun_bloc",)
 CODE_TUTEUR = "tuteur"
+# Seed 004, « Motifs recevables de non-présentation aux évaluations de bloc et à l'évaluation
+# professionnelle » — the only reasons that make an absence justified.
+MOTIFS_RECEVABLES: dict[str, str] = {
+    "certificat_medical": "certificat médical",
+    "arret_travail": "arrêt de travail",
+    "force_majeure": "cas de force majeure justifié",
+}
 
 _CONTEXTE = Context(prec=28, rounding=ROUND_HALF_UP)
 _CENTIEME = Decimal("0.01")
@@ -280,6 +287,9 @@ class ResultatBloc:
     controle_continu: Decimal | None = None
     epreuves: Decimal | None = None
     absence_non_justifiee: bool = False
+    absence_justifiee: str = ""
+    cc_absence_non_justifiee: bool = False
+    cc_absence_justifiee: str = ""
     tentative: int = 1
 
     def __post_init__(self) -> None:
@@ -287,11 +297,32 @@ class ResultatBloc:
             self, "controle_continu", _points_entree(self.controle_continu, "ResultatBloc.controle_continu")
         )
         object.__setattr__(self, "epreuves", _points_entree(self.epreuves, "ResultatBloc.epreuves"))
-        if not isinstance(self.absence_non_justifiee, bool):
-            raise EntreeInvalide("ResultatBloc.absence_non_justifiee", "doit être un booléen")
+        for nom in ("absence_non_justifiee", "cc_absence_non_justifiee"):
+            if not isinstance(getattr(self, nom), bool):
+                raise EntreeInvalide(f"ResultatBloc.{nom}", "doit être un booléen")
+        for nom in ("absence_justifiee", "cc_absence_justifiee"):
+            if getattr(self, nom) not in ("", *MOTIFS_RECEVABLES):
+                raise EntreeInvalide(
+                    f"ResultatBloc.{nom}", f"motif recevable attendu ({', '.join(MOTIFS_RECEVABLES)})"
+                )
         if self.absence_non_justifiee and self.epreuves not in (None, Decimal(0)):
             raise EntreeInvalide(
                 "ResultatBloc.epreuves", "doit être vide (ou 0) quand absence_non_justifiee est vrai"
+            )
+        if self.absence_justifiee and (self.epreuves is not None or self.absence_non_justifiee):
+            raise EntreeInvalide(
+                "ResultatBloc.epreuves",
+                "une absence justifiée n'a ni note ni absence non justifiée (une absence n'est pas un 0)",
+            )
+        if self.cc_absence_non_justifiee and self.controle_continu not in (None, Decimal(0)):
+            raise EntreeInvalide(
+                "ResultatBloc.controle_continu",
+                "doit être vide (ou 0) quand cc_absence_non_justifiee est vrai",
+            )
+        if self.cc_absence_justifiee and (self.controle_continu is not None or self.cc_absence_non_justifiee):
+            raise EntreeInvalide(
+                "ResultatBloc.controle_continu",
+                "une absence justifiée n'a ni note ni absence non justifiée (une absence n'est pas un 0)",
             )
         if isinstance(self.tentative, bool) or not isinstance(self.tentative, int) or self.tentative < 1:
             raise EntreeInvalide("ResultatBloc.tentative", "doit être un entier ≥ 1")
@@ -309,6 +340,7 @@ class ResultatEvaluationProfessionnelle(_CopiableMixin):
     composantes: Mapping[str, Decimal | None]
     taux_absence: Decimal | None = None
     absences: frozenset[str] = frozenset()
+    absences_justifiees: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not isinstance(self.composantes, Mapping):
@@ -328,6 +360,16 @@ class ResultatEvaluationProfessionnelle(_CopiableMixin):
                     "une composante non présentée n'a pas de points (une absence n'est pas un 0)",
                 )
         object.__setattr__(self, "absences", absences)
+        justifiees = dict(self.absences_justifiees)
+        for code, motif in justifiees.items():
+            chemin = f"ResultatEvaluationProfessionnelle.absences_justifiees[{code}]"
+            if motif not in MOTIFS_RECEVABLES:
+                raise EntreeInvalide(chemin, f"motif recevable attendu ({', '.join(MOTIFS_RECEVABLES)})")
+            if composantes.get(code) is not None or code in absences:
+                raise EntreeInvalide(
+                    chemin, "une composante absente (justifié) n'a ni points ni absence non justifiée"
+                )
+        object.__setattr__(self, "absences_justifiees", MappingProxyType(justifiees))
         taux = self.taux_absence
         if taux is not None:
             if isinstance(taux, bool) or not isinstance(taux, int | Decimal):
@@ -376,6 +418,7 @@ class ResultatsCandidat(_CopiableMixin):
     blocs: Mapping[str, ResultatBloc] = field(default_factory=dict)
     evaluation_professionnelle: ResultatEvaluationProfessionnelle | None = None
     fraude: bool = False
+    fraude_suspectee: bool = False
     blocs_acquis_anterieurs: tuple[BlocAcquisAnterieur, ...] = ()
 
     def __post_init__(self) -> None:
@@ -402,6 +445,8 @@ class ResultatsCandidat(_CopiableMixin):
             )
         if not isinstance(self.fraude, bool):
             raise EntreeInvalide("resultats.fraude", "doit être un booléen")
+        if not isinstance(self.fraude_suspectee, bool):
+            raise EntreeInvalide("resultats.fraude_suspectee", "doit être un booléen")
         anterieurs = tuple(self.blocs_acquis_anterieurs)
         vus: set[str] = set()
         for anterieur in anterieurs:
@@ -457,6 +502,7 @@ class DetailComposante:
     points: Decimal | None
     points_max: int
     absent: bool = False
+    absence_justifiee: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -495,3 +541,4 @@ class Proposition:
     total_max: int | None = None
     seuil_points: int | None = None
     evaluation_professionnelle: DetailEvaluationProfessionnelle | None = None
+    incident_en_attente: bool = False

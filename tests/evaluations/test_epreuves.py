@@ -196,6 +196,12 @@ def test_fraud_invalidates_the_session(in_a, alice, referentiels):
         contreseing="refus",
     )
     dossier.suivi.refresh_from_db()
+    # seed 004: the PV is a suspicion; « Tout candidat dont la fraude est avérée » — the jury decides
+    assert not dossier.suivi.fraude and dossier.suivi.fraude_en_attente
+    from evaluations.hooks import fraud_decide
+
+    fraud_decide(dossier=dossier, by=alice, nature="fraude", motif="Fraude avérée")
+    dossier.suivi.refresh_from_db()
     assert dossier.suivi.fraude and "refusé de contresigner" in dossier.suivi.fraude_motif
     inputs = engine_inputs([dossier])[dossier.pk]
     proposition = propose(

@@ -240,7 +240,7 @@ def test_presence_and_incident_pages(org_a, alice, client_for, cqpm_epreuve):
     with tenant_context(org_a):
         inscription.refresh_from_db()
         assert inscription.presence == "absent_justifie" and inscription.rattrapage_avant
-        assert dossier.suivi.fraude
+        assert dossier.suivi.fraude_en_attente and not dossier.suivi.fraude  # the jury decides
     page = client.get(f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/").content.decode()
     assert "Fraude ou tentative de fraude" in page and "Absent justifié" in page
 

@@ -55,7 +55,7 @@ PINNED: dict[str, int] = {
     "evaluations/avis/": 8,
     "evaluations/avis/<uuid:avis_id>/": 12,  # + the tuteur note (seed 004)
     "evaluations/avis/demandes/": 9,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 32,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2)
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 34,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2)
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 13,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:

@@ -1,0 +1,319 @@
+"""Absence and non-présentation as facts, with their motive and pièce (seed 004, règlement d'examen).
+
+« En cas de non-présentation : aux blocs : la non-présentation à au moins une évaluation de bloc
+induit la non-validation du bloc. L'absence de période en entreprise, la non remise de rapport dans
+les délais fixés ou la non-présentation à la soutenance, induisent la non-obtention du diplôme mais
+il conserve le bénéfice des blocs pour lesquels il a obtenu la moyenne. »
+« Motifs recevables : certificat médical, arrêt de travail, cas de force majeure justifié — dans ces
+seuls cas une épreuve de rattrapage sera proposée au candidat dans un délai de 6 mois après demande
+écrite du candidat. »
+« Toute absence injustifiée à une évaluation de contrôle continu est sanctionnée par l'attribution
+d'un zéro à l'épreuve. »
+
+An absence is stored as the fact it is on the part it concerns — the bloc's épreuves, the bloc's
+contrôle continu, a composante of the évaluation professionnelle — with no points: the rules engine
+receives it (``ResultatBloc.absence_justifiee`` / ``cc_absence_*``,
+``ResultatEvaluationProfessionnelle.absences`` / ``absences_justifiees``) and applies the seed's
+consequence itself (the zero of an unjustified contrôle-continu absence included).
+"""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from candidates.models import Dossier, Piece
+from core.actors import Actor
+from core.errors import ApplicationError
+from evaluations.models import Epreuve, InscriptionEpreuve, Resultat
+from evaluations.services._common import TRACKED, _history
+from referentiels.models import Bloc
+from referentiels.regles import MOTIFS_RECEVABLES, RegleGrillePoints, regle_parse
+
+EPREUVES = "epreuves"
+CONTROLE_CONTINU = "controle_continu"
+PARTIES_BLOC = {EPREUVES: "épreuve de validation", CONTROLE_CONTINU: "contrôle continu"}
+NON_JUSTIFIEE = ""
+
+MOTIF_CHOICES = [(NON_JUSTIFIEE, "Absence non justifiée"), *InscriptionEpreuve.Motif.choices[1:]]
+
+
+@dataclass(frozen=True)
+class Partie:
+    """One part a candidate can miss: ``value`` is what a form or the API sends."""
+
+    value: str
+    libelle: str
+    bloc: Bloc | None = None
+    partie: str = ""
+    composante: str = ""
+
+
+def parties(dossier: Dossier) -> list[Partie]:
+    """The parts of this dossier's evaluation a candidate can miss, in the référentiel's words
+    (points grids only: capacité-based référentiels record « absent » per capacité)."""
+    regle = regle_parse(dossier.referentiel.regle)
+    if not isinstance(regle, RegleGrillePoints):
+        return []
+    out = []
+    for link in (
+        dossier.blocs_vises.filter(acquis_anterieur=False).select_related("bloc").order_by("bloc__order")
+    ):
+        bloc = link.bloc
+        for partie, libelle in PARTIES_BLOC.items():
+            out.append(
+                Partie(f"{partie}:{bloc.code}", f"Bloc {bloc.code} — {libelle}", bloc=bloc, partie=partie)
+            )
+    for c in regle.evaluation_professionnelle.composantes:
+        out.append(
+            Partie(f"composante:{c.code}", f"Évaluation professionnelle — {c.libelle}", composante=c.code)
+        )
+    return out
+
+
+def partie_get(dossier: Dossier, value: str) -> Partie:
+    for p in parties(dossier):
+        if p.value == value:
+            return p
+    raise ApplicationError("Choisissez l'évaluation manquée dans la liste.", field="partie")
+
+
+def _check_motif(motif: str) -> None:
+    if motif not in (NON_JUSTIFIEE, *MOTIFS_RECEVABLES):
+        raise ApplicationError(
+            "Une absence n'est justifiée que par un certificat médical, un arrêt de travail ou un cas "
+            "de force majeure justifié (motifs recevables du règlement d'examen).",
+            field="motif",
+        )
+
+
+def _piece(dossier: Dossier, by: Actor, motif: str, piece: Piece | None, uploaded_file) -> Piece | None:
+    """The pièce justifying the absence: an existing pièce of the dossier, or a file uploaded now
+    through the dossier's pièces (checked and sniffed like every pièce)."""
+    if not motif:
+        return None
+    if piece is not None:
+        if piece.dossier_id != dossier.pk:
+            raise ApplicationError("Cette pièce n'appartient pas au dossier.", field="piece")
+        return piece
+    if uploaded_file is None:
+        raise ApplicationError(
+            f"Joignez le justificatif de l'absence ({MOTIFS_RECEVABLES[motif]}).", field="justificatif"
+        )
+    from candidates.services import piece_upload
+
+    return piece_upload(
+        dossier=dossier, by=by, kind=Piece.Kind.JUSTIFICATIF_ABSENCE, uploaded_file=uploaded_file
+    )
+
+
+@transaction.atomic
+def absence_record(
+    *,
+    dossier: Dossier,
+    by: Actor,
+    partie: str,
+    motif: str = NON_JUSTIFIEE,
+    justification: str = "",
+    piece: Piece | None = None,
+    uploaded_file=None,
+    epreuve: Epreuve | None = None,
+    require_piece: bool = True,
+) -> Resultat:
+    """Record that the candidate missed ``partie`` (a value of :func:`parties`): unjustified
+    (``motif`` empty) or justified by one of the seed's motives with its pièce. The part keeps no
+    points — the engine receives the absence. Bad input writes nothing."""
+    from evaluations.services.results import resultat_record
+
+    _check_motif(motif)
+    target = partie_get(dossier, partie)
+    piece = (
+        _piece(dossier, by, motif, piece, uploaded_file)
+        if (require_piece or piece or uploaded_file)
+        else None
+    )
+    libelle = MOTIFS_RECEVABLES[motif] if motif else "non justifiée"
+    reason = f"Absence {libelle} — {target.libelle}"
+    if epreuve is not None:
+        reason += f" (épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y})"
+    if justification.strip():
+        reason += f" : {justification.strip()}"
+    fields: dict[str, object]
+    if target.bloc is not None and target.partie == EPREUVES:
+        resultat = resultat_record(
+            dossier=dossier,
+            by=by,
+            bloc=target.bloc,
+            epreuves=None,
+            absence_non_justifiee=not motif,
+            reason=reason,
+            epreuve=epreuve,
+        )
+        fields = {"absence_motif": motif, "absence_piece": piece}
+    elif target.bloc is not None:
+        resultat = resultat_record(
+            dossier=dossier, by=by, bloc=target.bloc, controle_continu=None, reason=reason, epreuve=epreuve
+        )
+        fields = {
+            "cc_absence_non_justifiee": not motif,
+            "cc_absence_motif": motif,
+            "cc_absence_piece": piece,
+        }
+    else:
+        resultat = resultat_record(
+            dossier=dossier,
+            by=by,
+            composante=target.composante,
+            points=None,
+            absence_non_justifiee=not motif,
+            reason=reason,
+            epreuve=epreuve,
+        )
+        fields = {"absence_motif": motif, "absence_piece": piece}
+    before = {f: getattr(resultat, f) for f in TRACKED}
+    changed = any(getattr(resultat, k) != v for k, v in fields.items())
+    for key, value in fields.items():
+        setattr(resultat, key, value)
+    if changed:
+        resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+    resultat.save()
+    _history(resultat, before, by, reason, epreuve)
+    return resultat
+
+
+def clear_absences_on_mark(resultat: Resultat) -> None:
+    """A mark entered for a part means the candidate sat it: that part's absence goes."""
+    if resultat.epreuves is not None or resultat.points is not None:
+        resultat.absence_motif, resultat.absence_piece = "", None
+    if resultat.controle_continu is not None:
+        resultat.cc_absence_non_justifiee = False
+        resultat.cc_absence_motif, resultat.cc_absence_piece = "", None
+
+
+def _partie_of(epreuve: Epreuve) -> str:
+    if epreuve.bloc is not None:
+        return f"{EPREUVES}:{epreuve.bloc.code}"
+    if epreuve.composante:
+        return f"composante:{epreuve.composante}"
+    return ""  # capacités: the capacité stays « non évaluée » until the make-up
+
+
+def absence_from_presence(
+    inscription: InscriptionEpreuve, by: Actor, *, motif: str, uploaded_file=None
+) -> None:
+    """A justified absence at an épreuve (émargement): the part it covers carries the motive (and
+    the pièce, uploaded now or earlier), so the engine receives the justified absence."""
+    piece = inscription.justificatif
+    if uploaded_file is not None:
+        piece = _piece(inscription.dossier, by, motif, None, uploaded_file)
+        inscription.justificatif = piece
+        inscription.save(update_fields=["justificatif"])
+    partie = _partie_of(inscription.epreuve)
+    if partie:
+        absence_record(
+            dossier=inscription.dossier,
+            by=by,
+            partie=partie,
+            motif=motif,
+            justification=inscription.justification,
+            piece=piece,
+            epreuve=inscription.epreuve,
+            require_piece=False,
+        )
+
+
+def justified_absence_lifted(inscription: InscriptionEpreuve, by: Actor) -> None:
+    """Attendance corrected away from a justified absence: the motive leaves the part it covered
+    (still in history), so the part is marked afresh."""
+    epreuve = inscription.epreuve
+    qs = Resultat.objects.select_for_update().filter(dossier=inscription.dossier).exclude(absence_motif="")
+    if epreuve.bloc_id:
+        qs = qs.filter(kind=Resultat.Kind.BLOC, bloc_id=epreuve.bloc_id)
+    elif epreuve.composante:
+        qs = qs.filter(kind=Resultat.Kind.COMPOSANTE, composante=epreuve.composante)
+    else:
+        return
+    for resultat in qs:
+        before = {f: getattr(resultat, f) for f in TRACKED}
+        resultat.absence_motif, resultat.absence_piece = "", None
+        resultat.valide, resultat.valide_par, resultat.valide_le = False, None, None
+        resultat.save()
+        _history(
+            resultat,
+            before,
+            by,
+            f"Présence corrigée : absence justifiée à « {epreuve.intitule} » annulée",
+            epreuve,
+        )
+
+
+@dataclass(frozen=True)
+class AbsenceLigne:
+    """An absence recorded on the dossier, as the results page lists it."""
+
+    libelle: str
+    motif: str
+    piece: Piece | None
+    consequence: str
+
+
+def absences_of(dossier: Dossier, known: list[Partie] | None = None) -> list[AbsenceLigne]:
+    """The absences recorded on the dossier's parts, with the seed's consequence for each
+    (``known``: the dossier's :func:`parties`, when the caller has them already)."""
+    known = parties(dossier) if known is None else known
+    libelles = {(p.bloc.pk if p.bloc else None, p.partie, p.composante): p.libelle for p in known}
+    motifs = dict(InscriptionEpreuve.Motif.choices)
+    rattrapage = "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
+    out = []
+    for r in (
+        Resultat.objects.filter(dossier=dossier)
+        .exclude(kind=Resultat.Kind.CAPACITE)
+        .select_related("bloc", "absence_piece", "cc_absence_piece")
+        .order_by("kind", "bloc__order", "composante")
+    ):
+        if r.kind == Resultat.Kind.BLOC:
+            code = r.bloc.code if r.bloc is not None else ""
+            libelle = libelles.get((r.bloc_id, EPREUVES, ""), f"Bloc {code}")
+            if r.absence_non_justifiee:
+                out.append(AbsenceLigne(libelle, "Absence non justifiée", None, "bloc non validé"))
+            elif r.absence_motif:
+                out.append(
+                    AbsenceLigne(
+                        libelle,
+                        motifs.get(r.absence_motif, ""),
+                        r.absence_piece,
+                        f"bloc non validé ; {rattrapage}",
+                    )
+                )
+            cc = libelles.get((r.bloc_id, CONTROLE_CONTINU, ""), f"Bloc {code}")
+            if r.cc_absence_non_justifiee:
+                out.append(AbsenceLigne(cc, "Absence non justifiée", None, "zéro au contrôle continu"))
+            elif r.cc_absence_motif:
+                out.append(
+                    AbsenceLigne(
+                        cc,
+                        motifs.get(r.cc_absence_motif, ""),
+                        r.cc_absence_piece,
+                        f"bloc non validé ; {rattrapage}",
+                    )
+                )
+        else:
+            libelle = libelles.get((None, "", r.composante), r.composante)
+            if r.absence_non_justifiee:
+                out.append(
+                    AbsenceLigne(
+                        libelle,
+                        "Absence non justifiée",
+                        None,
+                        "non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés",
+                    )
+                )
+            elif r.absence_motif:
+                out.append(
+                    AbsenceLigne(
+                        libelle,
+                        motifs.get(r.absence_motif, ""),
+                        r.absence_piece,
+                        f"{rattrapage} ; pas de certification totale d'ici là",
+                    )
+                )
+    return out
