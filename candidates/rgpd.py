@@ -186,6 +186,8 @@ def _readme(candidate: Candidate) -> str:
     out.write("pieces/ : les documents déposés pour vos dossiers.\n")
     out.write("evaluations (dans donnees.json) : vos résultats et leurs commentaires, votre présence aux ")
     out.write("épreuves, les incidents, l'avis de l'entreprise ; convocations/ : vos convocations.\n")
+    out.write("espace_candidat (dans donnees.json) : vos demandes de correction d'identité et leur état, ")
+    out.write("l'historique des ajouts de vos attestations à un portefeuille numérique.\n")
     return out.getvalue()
 
 

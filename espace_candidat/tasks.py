@@ -22,16 +22,37 @@ def followup_run(*, organisation_id: int) -> dict:
     return result
 
 
-@shared_task
-def followup_dispatch() -> int:
-    """Celery beat entry point: one task per active centre (each re-enters its tenant)."""
+def _active_centres() -> list[int]:
     from organisations.models import Organisation
 
-    ids = list(
+    return list(
         Organisation.objects.filter(kind=Organisation.Kind.CENTRE, is_active=True).values_list(
             "pk", flat=True
         )
     )
+
+
+@shared_task
+def followup_dispatch() -> int:
+    """Celery beat entry point: one task per active centre (each re-enters its tenant)."""
+    ids = _active_centres()
     for pk in ids:
         followup_run.delay(organisation_id=pk)
+    return len(ids)
+
+
+@shared_task(base=TenantTask)
+def wallet_offers_purge(*, organisation_id: int) -> int:
+    from espace_candidat.wallet import offers_purge
+
+    return offers_purge()
+
+
+@shared_task
+def wallet_offers_purge_dispatch() -> int:
+    """Celery beat entry point (daily): each active centre deletes its offers expired for more than
+    ``wallet.OFFER_RETENTION``, in its own tenant."""
+    ids = _active_centres()
+    for pk in ids:
+        wallet_offers_purge.delay(organisation_id=pk)
     return len(ids)

@@ -37,6 +37,7 @@ from urllib.parse import quote
 import jwt
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -61,6 +62,9 @@ PROOF_MAX_AGE = dt.timedelta(minutes=5)
 CLOCK_SKEW = dt.timedelta(seconds=60)
 PIN_LENGTH = 6
 MAX_PIN_FAILURES = 3
+#: an offer is deleted this long after it stopped working (its code, and its access token if it
+#: was exchanged): the audit log keeps the offer and the issuance, the credential its own row
+OFFER_RETENTION = dt.timedelta(days=7)
 
 
 class WalletError(Exception):
@@ -234,6 +238,25 @@ def offer_by_reference(code: str) -> dict:
     if not usable:
         raise WalletError("invalid_request", "Offre inconnue, expirée ou déjà utilisée.", 404)
     return offer_body(code)
+
+
+def offers_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete the active centre's offers that stopped working more than ``OFFER_RETENTION`` ago
+    (inside its ``tenant_context``, like every tenant write); returns how many went."""
+    cutoff = (now or timezone.now()) - OFFER_RETENTION
+    old = WalletOffer.objects.filter(expires_at__lt=cutoff).filter(
+        Q(token_expires_at__isnull=True) | Q(token_expires_at__lt=cutoff)
+    )
+    with transaction.atomic():
+        deleted = old.delete()[1].get(WalletOffer._meta.label, 0)
+        if deleted:
+            audit_record(
+                actor=None,
+                action="portefeuille.purge",
+                message=f"{deleted} offre(s) d'ajout au portefeuille expirée(s) depuis plus de "
+                f"{OFFER_RETENTION.days} jours supprimée(s)",
+            )
+    return deleted
 
 
 # --- 2. the token endpoint ---------------------------------------------------------------------

@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/5"),
     },
     "idempotence-purge": {"task": "integrations.tasks.idempotency_purge", "schedule": crontab(minute=17)},
+    # « Ajouter à mon portefeuille numérique »: offers expired for more than 7 days are deleted.
+    "portefeuille-offres-purge": {
+        "task": "espace_candidat.tasks.wallet_offers_purge_dispatch",
+        "schedule": crontab(hour=3, minute=40),
+    },
 }
 #: A document pending or rendering for longer than this (no change) is re-enqueued by the sweep;
 #: above the longest render (a 500-row PV: ~5 s) and the time a large batch waits in the queue.

@@ -561,3 +561,123 @@ def test_qr_code_carries_the_offer_by_reference(published, org_a):
     redeem(wallet, offer, pin)
     spent = wallet.http.get(urlparse(reference).path)
     assert spent.status_code == 404 and spent.json()["error"] == "invalid_request"
+
+
+def _issue_through_a_wallet(client, org, document) -> WalletOffer:
+    """The full flow once: offer, code exchanged, credential handed over; the offer row."""
+    offer, pin = make_offer(client, org, document)
+    wallet = Wallet()
+    token = redeem(wallet, offer, pin)
+    response = wallet.credential(token["access_token"], wallet.proof(token["c_nonce"]))
+    assert response.status_code == 200, response.content
+    with tenant_context(org):
+        return WalletOffer.objects.get(issued_at__isnull=False)
+
+
+def test_daily_purge_deletes_only_offers_expired_for_more_than_seven_days(published, org_a, org_b, settings):
+    """Old offers go, in each centre's own tenant; recent, valid or recently exchanged ones stay;
+    the audit trail of the issuance and the credential itself outlive the offer."""
+    from espace_candidat.tasks import wallet_offers_purge, wallet_offers_purge_dispatch
+    from espace_candidat.wallet import offer_create
+
+    beat = settings.CELERY_BEAT_SCHEDULE["portefeuille-offres-purge"]
+    assert beat["task"] == "espace_candidat.tasks.wallet_offers_purge_dispatch"
+    assert beat["schedule"].hour == {3}  # daily
+    client, admis, parchemin = published
+    issued = _issue_through_a_wallet(client, org_a, parchemin)
+    user = CandidateAccess.objects.get(candidate=admis.candidate).user
+    now = timezone.now()
+    day = timezone.timedelta(days=1)
+    with tenant_context(org_a):
+        rows = {}
+        for name in ("old", "six_days", "exchanged_recently", "valid"):
+            rows[name] = offer_create(document=parchemin, user=user).offer
+        ages = {
+            "old": {"expires_at": now - 8 * day},
+            "six_days": {"expires_at": now - 6 * day},
+            "exchanged_recently": {
+                "expires_at": now - 9 * day,
+                "redeemed_at": now - 9 * day,
+                "token_expires_at": now - 2 * day,
+            },
+            "valid": {"expires_at": now + timezone.timedelta(minutes=5)},
+        }
+        for name, values in ages.items():
+            WalletOffer.objects.filter(pk=rows[name].pk).update(**values)
+        WalletOffer.objects.filter(pk=issued.pk).update(
+            created_at=now - 30 * day, expires_at=now - 30 * day, token_expires_at=now - 30 * day
+        )
+        credential_pk = issued.credential_id
+    # another centre's task sees none of them (row-level security, its own tenant)
+    assert wallet_offers_purge(organisation_id=org_b.pk) == 0
+    with tenant_context(org_a):
+        assert WalletOffer.objects.count() == 5
+    assert wallet_offers_purge_dispatch() >= 2  # one task per active centre (A and B)
+    with tenant_context(org_a):
+        kept = set(WalletOffer.objects.values_list("pk", flat=True))
+        assert kept == {rows["six_days"].pk, rows["exchanged_recently"].pk, rows["valid"].pk}
+        assert VerifiableCredential.objects.filter(pk=credential_pk).exists()
+        assert AuditEvent.objects.filter(
+            action="portefeuille.attestation", object_id=str(issued.public_id)
+        ).exists()
+        purge = AuditEvent.objects.get(action="portefeuille.purge")
+        assert purge.message.startswith("2 offre(s)")
+    # nothing left to do the next day
+    assert wallet_offers_purge(organisation_id=org_a.pk) == 0
+
+
+def test_rgpd_export_lists_the_wallet_history_and_the_identity_requests(published, org_a, alice):
+    """« télécharger mes données »: the wallet offers (dates, document number, never a hash) and
+    the identity correction requests with their state; the erasure removes the offers."""
+    import io
+    import zipfile
+
+    from candidates.rgpd import candidate_erase
+    from espace_candidat.models import IdentityCorrection
+
+    client, admis, parchemin = published
+    issued = _issue_through_a_wallet(client, org_a, parchemin)
+    make_offer(client, org_a, parchemin)  # a second offer, never used
+    with tenant_context(org_a):
+        # asked and refused before the jury signed (the request path is closed since)
+        IdentityCorrection.objects.create(
+            organisation=org_a,
+            candidate=admis.candidate,
+            changes={"prenom2": "Marie"},
+            commentaire="Oubli",
+            status=IdentityCorrection.Status.REFUSEE,
+            reponse="Pièce d'identité illisible",
+            decided_at=timezone.now(),
+        )
+        hashes = [
+            h
+            for o in WalletOffer.objects.all()
+            for h in (o.code_hash, o.tx_code_hash, o.token_hash, o.nonce_hash)
+            if h
+        ]
+    response = client.get(reverse("espace_rgpd", kwargs={"org_slug": org_a.slug}))
+    assert response.status_code == 200
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    text = archive.read("donnees.json").decode()
+    section = json.loads(text)["espace_candidat"]
+    history = section["portefeuille_numerique"]
+    assert [h["numero_du_document"] for h in history] == [parchemin.number, parchemin.number]
+    assert history[0]["document"] == parchemin.get_kind_display()
+    assert history[0]["code_echange_le"] and history[0]["attestation_remise_le"]
+    assert history[0]["offre_valable_jusqu_au"] and history[0]["offre_creee_le"]
+    assert history[1]["code_echange_le"] is None and history[1]["attestation_remise_le"] is None
+    assert hashes and not [h for h in hashes if h in text]
+    [request] = section["demandes_de_correction_d_identite"]
+    assert request["etat"] == "Refusée" and request["reponse_du_centre"] == "Pièce d'identité illisible"
+    assert request["corrections_demandees"] == {"prenom2": "Marie"} and request["traitee_le"]
+    assert "portefeuille numérique" in archive.read("LISEZMOI.txt").decode()
+
+    with tenant_context(org_a):
+        candidate_erase(candidate=admis.candidate, by=alice, reason="Demande du candidat")
+        assert not WalletOffer.objects.exists()
+        assert VerifiableCredential.objects.filter(pk=issued.credential_id).exists()
+        request_row = IdentityCorrection.objects.get(candidate=admis.candidate)
+        assert request_row.changes == {} and request_row.commentaire == ""
+        assert request_row.status == "refusee"
+        erased = AuditEvent.objects.get(action="candidate.erase")
+        assert "2 offre(s) de portefeuille supprimée(s)" in erased.message

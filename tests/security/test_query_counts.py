@@ -28,7 +28,8 @@ PINNED: dict[str, int] = {
     "candidats/<uuid:candidate_id>/": 9,
     "candidats/<uuid:candidate_id>/dossiers/nouveau/": 11,
     "candidats/<uuid:candidate_id>/modifier/": 9,
-    "candidats/<uuid:candidate_id>/rgpd/export/": 26,
+    # +2: the espace_candidat RGPD section (identity requests, wallet offers), constant
+    "candidats/<uuid:candidate_id>/rgpd/export/": 28,
     "candidats/dossiers/<uuid:dossier_id>/": 18,
     "candidats/dossiers/<uuid:dossier_id>/modifier/": 11,
     "candidats/export.<str:fmt>": 9,
@@ -47,7 +48,7 @@ PINNED: dict[str, int] = {
     "espace/dossiers/<uuid:dossier_id>/suivi/": 9,
     "espace/enquetes/<uuid:enquete_id>/": 8,
     "espace/identite/": 10,  # +1: has a jury signed for the candidate (read-only after it)
-    "espace/mes-donnees.zip": 26,
+    "espace/mes-donnees.zip": 28,  # +2: the espace_candidat RGPD section, constant
     "espace-centre/demandes/": 9,
     "espace-centre/demandes/rattrapage/<uuid:rattrapage_id>/justificatif/": 8,
     "espace-centre/jurys/<uuid:jury_id>/notifications/": 9,
@@ -114,7 +115,7 @@ PINNED: dict[str, int] = {
     "GET ~/avis/{avis_id}/": 7,
     "GET ~/candidates/": 8,
     "GET ~/candidates/{candidate_id}/": 6,
-    "GET ~/candidates/{candidate_id}/rgpd-export/": 24,
+    "GET ~/candidates/{candidate_id}/rgpd-export/": 26,  # +2: the espace_candidat RGPD section
     "GET ~/documents/": 7,
     "GET ~/documents/{public_id}/": 7,
     "GET ~/documents/{public_id}/credential": 7,
