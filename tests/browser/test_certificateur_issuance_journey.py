@@ -120,7 +120,7 @@ def test_rncp_parchemin_issued_by_the_certificateur(browser, live_server, org_a,
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin 2026", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         services.jury_dossiers_add(
             jury=jury,
             by=alice,

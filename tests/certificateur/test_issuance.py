@@ -77,7 +77,7 @@ def signed_jury(org_a, alice, rncp, panel, *, partial=False):
         jury = services.jury_create(
             by=alice, referentiel=rncp, intitule="Jury de juin", date=JURY_DATE, lieu="Lyon"
         )
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         dossiers = [ready_dossier(alice, rncp, nom_naissance="Certifiée", prenom1="Léa")]
         if partial:
             dossiers.append(
