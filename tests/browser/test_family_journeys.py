@@ -75,7 +75,7 @@ def _world(org_a, alice, family):
         jury = js.jury_create(
             by=alice, referentiel=ref, intitule="Jury de décembre", date=timezone.localdate(), lieu="Paris"
         )
-        compose_rncp(jury, alice, **{email: {"college": college} for email, college in COLLEGES.items()})
+        compose_rncp(jury, **{email: {"college": college} for email, college in COLLEGES.items()})
     return ref, dossier, epreuve, jury
 
 

@@ -155,7 +155,8 @@ def test_details_refuse_a_critere_of_another_capacite_and_write_nothing(
         body = r.content.decode()
         assert r.status_code == 200 and 'role="alert"' in body
     assert (
-        f"Critère(s) {foreign} hors de la capacité {cap.code}"
+        # named by its public id, as the API shows critères (never the internal integer)
+        f"Critère(s) {other.criteres.first().public_id} hors de la capacité {cap.code}"
         in client.post(
             _details_url(epreuve),
             {

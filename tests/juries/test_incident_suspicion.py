@@ -82,7 +82,7 @@ def test_page_and_api_show_and_take_the_jury_decision(org_a, alice, referentiels
         _upload_required_pieces(dossier, alice)
         dossier = dossier_transition(dossier=dossier, to=Dossier.Status.PRET_POUR_JURY, by=alice)
         jury = js.jury_create(by=alice, referentiel=rncp, intitule="Jury", date=JURY_DATE, lieu="Lyon")
-        compose_rncp(jury, alice)
+        compose_rncp(jury)
         (decision,) = js.jury_dossiers_add(jury=jury, by=alice, dossiers=[dossier])
         assert any(ATTENTE in r for r in decision.raisons)  # the jury reads the pending suspicion
     url = reverse("dossier_results", kwargs={"org_slug": org_a.slug, "dossier_id": dossier.public_id})
