@@ -13,7 +13,8 @@ from django.utils import timezone
 from evaluations import services
 from organisations.tenancy import tenant_context
 from tests.api.test_public_ids import _dossier, api, tree  # noqa: F401 - fixtures
-from tests.evaluations.conftest import referentiels  # noqa: F401 - fixture
+from tests.evaluations.conftest import in_a, referentiels  # noqa: F401 - fixtures
+from tests.juries.test_regle_decisions import cqpm_jury
 
 # a field naming a bloc or capacité by code → the field that must carry its id beside it
 BESIDE = {
@@ -116,3 +117,22 @@ def test_the_ids_read_in_an_answer_are_what_a_body_takes(api, tree, alice, org_a
     rows = listed["results"] if isinstance(listed, dict) else listed
     assert sorted(r["capacite_ids"][0] for r in rows) == sorted([capacite["id"]] * 2 + [other["id"]])
     assert _selects(three) == _selects(two)
+
+
+def test_a_jury_decision_shows_its_blocs_ids_and_takes_them_back(in_a, alice, api_for, referentiels):  # noqa: F811
+    jury, panel, decision = cqpm_jury(in_a, alice, referentiels["cqpm"], fail=False)
+    bloc = jury.referentiel.blocs.get()
+    president = api_for(panel["pres-cqpm@test.local"][0])
+    url = f"/api/v1/o/{jury.organisation.slug}/juries/{jury.public_id}/decisions/{decision.public_id}/"
+    shown = president.get(url).json()
+    assert shown["proposition_blocs"] == [bloc.code]
+    assert shown["proposition_blocs_ids"] == [str(bloc.public_id)]
+    assert shown["blocs_valides"] == [] and shown["blocs_valides_ids"] == []
+    body = {"decision": "certifie", "blocs_valides": shown["proposition_blocs_ids"], "motivation": "Acquis."}
+    decided = president.post(url, body, format="json")
+    assert decided.status_code == 200, decided.content
+    assert decided.json()["blocs_valides"] == [bloc.code]
+    assert decided.json()["blocs_valides_ids"] == [str(bloc.public_id)]
+    listed = president.get(url.rsplit("/", 2)[0] + "/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [r["blocs_valides_ids"] for r in rows] == [[str(bloc.public_id)]]
