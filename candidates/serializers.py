@@ -164,6 +164,7 @@ class TuteurInputSerializer(InlineEnums, serializers.Serializer):
 
 
 class DossierBlocSerializer(InlineEnums, serializers.Serializer):
+    id = serializers.UUIDField(source="bloc.public_id", help_text="id du bloc")
     code = serializers.CharField(source="bloc.code")
     intitule = serializers.CharField(source="bloc.intitule")
     acquis = serializers.BooleanField()
@@ -173,6 +174,7 @@ class DossierBlocSerializer(InlineEnums, serializers.Serializer):
 
 class DossierModaliteSerializer(InlineEnums, serializers.Serializer):
     capacite = serializers.CharField(source="capacite.code")
+    capacite_id = serializers.UUIDField(source="capacite.public_id", help_text="id de la capacité")
     modalite_id = serializers.UUIDField(source="modalite.public_id", help_text="id de la modalité choisie")
     modalite = serializers.CharField(source="modalite.type")
 

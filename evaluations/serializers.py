@@ -20,7 +20,8 @@ from evaluations.models import (
     ResultatChange,
     SessionExamen,
 )
-from referentiels.public_ids import CritereIdsListSerializer, PartIdField, critere_ids
+from referentiels.models import Capacite
+from referentiels.public_ids import CritereIdsListSerializer, PartIdField, critere_ids, ids_of_codes
 
 
 class SessionSerializer(serializers.ModelSerializer):
@@ -64,6 +65,12 @@ class EpreuveSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     session = serializers.UUIDField(source="session.public_id", read_only=True)
     bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
+    bloc_id = serializers.UUIDField(
+        source="bloc.public_id", read_only=True, allow_null=True, default=None, help_text="id du bloc"
+    )
+    capacite_ids = serializers.SerializerMethodField(
+        help_text="ids des capacités (dans l'ordre de « capacites »)"
+    )
     modalite = serializers.CharField(source="modalite.type", read_only=True, allow_null=True, default=None)
     modalite_id = serializers.UUIDField(
         source="modalite.public_id",
@@ -92,13 +99,18 @@ class EpreuveSerializer(serializers.ModelSerializer):
             "modalite",
             "modalite_id",
             "bloc",
+            "bloc_id",
             "capacites",
+            "capacite_ids",
             "composante",
             "double_correction",
             "documents_a_apporter",
             "evaluateurs",
         ]
         read_only_fields = fields
+
+    def get_capacite_ids(self, obj) -> list[uuid.UUID]:
+        return ids_of_codes(self, Capacite, obj.session.referentiel_id, obj.capacites)
 
     def get_duree_tiers_temps_minutes(self, obj) -> int:
         return duree_candidat(obj.duree_minutes, tiers_temps=True)
@@ -317,7 +329,17 @@ class ResultatSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
     capacite = serializers.CharField(source="capacite.code", read_only=True, allow_null=True, default=None)
+    capacite_id = serializers.UUIDField(
+        source="capacite.public_id",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="id de la capacité",
+    )
     bloc = serializers.CharField(source="bloc.code", read_only=True, allow_null=True, default=None)
+    bloc_id = serializers.UUIDField(
+        source="bloc.public_id", read_only=True, allow_null=True, default=None, help_text="id du bloc"
+    )
     evaluateur = serializers.EmailField(
         source="evaluateur.email", read_only=True, allow_null=True, default=None
     )
@@ -333,7 +355,9 @@ class ResultatSerializer(serializers.ModelSerializer):
             "dossier",
             "kind",
             "capacite",
+            "capacite_id",
             "bloc",
+            "bloc_id",
             "composante",
             "etat",
             "controle_continu",
@@ -403,6 +427,7 @@ class CommissionEntretienSerializer(serializers.Serializer):
 
 class CommissionRowSerializer(serializers.Serializer):
     capacite = serializers.CharField(source="capacite.code")
+    capacite_id = serializers.UUIDField(source="capacite.public_id", help_text="id de la capacité")
     intitule = serializers.CharField(source="capacite.intitule")
     resultat = ResultatSerializer(
         allow_null=True, help_text="les évaluations et, une fois validée, la décision"

@@ -1,5 +1,7 @@
 """Juries API: one ``APIView`` per operation; parse, call the service, serialize."""
 
+import uuid
+
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -13,7 +15,8 @@ from juries import selectors, services
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
 from juries.views import client_ip
 from organisations.api import TenantAPIView
-from referentiels.public_ids import bloc_codes
+from referentiels.models import Bloc
+from referentiels.public_ids import bloc_codes, ids_by_code, ids_of_codes
 from referentiels.selectors import referentiel_list, referentiel_resolve
 
 # --- serializers ---------------------------------------------------------------------------
@@ -46,6 +49,12 @@ class DecisionSerializer(serializers.ModelSerializer):
     dossier = serializers.UUIDField(source="dossier.public_id", read_only=True)
     candidat = serializers.CharField(source="dossier.candidate.nom_complet", read_only=True)
     derogation = serializers.BooleanField(source="is_override", read_only=True)
+    proposition_blocs_ids = serializers.SerializerMethodField(
+        help_text="ids des blocs de « proposition_blocs », dans le même ordre"
+    )
+    blocs_valides_ids = serializers.SerializerMethodField(
+        help_text="ids des blocs de « blocs_valides », dans le même ordre"
+    )
 
     class Meta:
         model = Decision
@@ -55,14 +64,22 @@ class DecisionSerializer(serializers.ModelSerializer):
             "candidat",
             "proposition",
             "proposition_blocs",
+            "proposition_blocs_ids",
             "raisons",
             "details",
             "decision",
             "blocs_valides",
+            "blocs_valides_ids",
             "motivation",
             "derogation",
             "decided_at",
         ]
+
+    def get_proposition_blocs_ids(self, obj) -> list[uuid.UUID]:
+        return ids_of_codes(self, Bloc, obj.dossier.referentiel_id, obj.proposition_blocs)
+
+    def get_blocs_valides_ids(self, obj) -> list[uuid.UUID]:
+        return ids_of_codes(self, Bloc, obj.dossier.referentiel_id, obj.blocs_valides)
 
 
 class JurySerializer(serializers.ModelSerializer):
@@ -104,6 +121,7 @@ class JuryCreateSerializer(serializers.Serializer):
 
 
 class PublishedBlocSerializer(serializers.Serializer):
+    id = serializers.UUIDField(allow_null=True, help_text="id du bloc")
     code = serializers.CharField()
     valide = serializers.BooleanField()
     controle_continu = serializers.FloatField(allow_null=True, required=False)
@@ -122,6 +140,9 @@ class PublishedResultSerializer(serializers.Serializer):
     decision = serializers.CharField()
     decision_label = serializers.CharField()
     blocs_valides = serializers.ListField(child=serializers.CharField())
+    blocs_valides_ids = serializers.ListField(
+        child=serializers.UUIDField(), help_text="ids des blocs de « blocs_valides », dans le même ordre"
+    )
     blocs = PublishedBlocSerializer(many=True)
 
 
@@ -162,6 +183,9 @@ class RectificationSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     decision = serializers.UUIDField(source="decision.public_id", read_only=True)
     proces_verbal = serializers.UUIDField(source="proces_verbal.public_id", read_only=True)
+    blocs_valides_ids = serializers.SerializerMethodField(
+        help_text="ids des blocs de « blocs_valides », dans le même ordre"
+    )
 
     class Meta:
         model = Rectification
@@ -170,11 +194,15 @@ class RectificationSerializer(serializers.ModelSerializer):
             "decision",
             "nouvelle_decision",
             "blocs_valides",
+            "blocs_valides_ids",
             "motif",
             "proces_verbal",
             "created_at",
             "applied_at",
         ]
+
+    def get_blocs_valides_ids(self, obj) -> list[uuid.UUID]:
+        return ids_of_codes(self, Bloc, obj.decision.dossier.referentiel_id, obj.blocs_valides)
 
 
 class DecisionInputSerializer(serializers.Serializer):
@@ -438,6 +466,16 @@ class JuryPublishView(_JuryView):
         )
 
 
+def _with_bloc_ids(rows: list[dict], jury: Jury) -> list[dict]:
+    """The published results with each bloc's id beside its code (one query: the jury's blocs)."""
+    ids = ids_by_code(Bloc, jury.referentiel_id)
+    for row in rows:
+        row["blocs_valides_ids"] = [ids[c] for c in row["blocs_valides"] if c in ids]
+        for bloc in row["blocs"]:
+            bloc["id"] = ids.get(bloc["code"])
+    return rows
+
+
 class JuryResultsView(_JuryView):
     required_permission = "juries.view"
 
@@ -449,7 +487,7 @@ class JuryResultsView(_JuryView):
         jury = self.jury(jury_id)
         if not jury.results_published_at:
             raise ApplicationError("Les résultats de ce jury ne sont pas encore publiés.")
-        return Response(selectors.published_results(jury=jury))
+        return Response(_with_bloc_ids(selectors.published_results(jury=jury), jury))
 
 
 class JuryDocumentsView(_JuryView):

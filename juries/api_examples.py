@@ -1,6 +1,10 @@
 """Example values of juries, decisions and signatures in the published schema
 (``core.schema_examples``): the RNCP36390 jury of June 2026."""
 
+from core.schema_examples import example_uuid
+
+BLOCS_IDS = [example_uuid("bloc"), example_uuid("bloc RNCP36390BC02")]
+
 VALUES = {
     "Jury.intitule": "Jury de délibération — juin 2026",
     "JuryCreateRequest.intitule": "Jury de délibération — juin 2026",
@@ -17,6 +21,8 @@ VALUES = {
     "proposition": "certifie",
     "proposition_blocs": ["RNCP36390BC01", "RNCP36390BC02"],
     "blocs_valides": ["RNCP36390BC01", "RNCP36390BC02"],
+    "blocs_valides_ids": BLOCS_IDS,
+    "proposition_blocs_ids": BLOCS_IDS,
     "raisons": ["Tous les blocs sont acquis."],
     "details": {"total_points": 712, "seuil_points": 500},
     "contenu": "Procès-verbal du jury de délibération du 30 juin 2026.",

@@ -88,6 +88,10 @@ VALUES = {
     "modalite": "controle_continu",
     "modalite_id": example_uuid("modalite"),
     "capacite_id": example_uuid("capacite"),
+    "capacite_ids": [example_uuid("capacite")],
+    "bloc_id": example_uuid("bloc"),
+    "DossierBloc.id": example_uuid("bloc"),
+    "PublishedBloc.id": example_uuid("bloc"),
     "ImportResult.referentiels": [
         {"code": "RNCP36390", "version": 1, "action": "créé", "blocs": 4, "capacites": 32}
     ],

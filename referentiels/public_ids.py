@@ -161,3 +161,28 @@ def bloc_codes(referentiel_id, values) -> list | None:
         ).values_list("public_id", "code")
     }
     return [codes.get(str(_as_uuid(v)), v) if _as_uuid(v) is not None else v for v in values]
+
+
+_CODES_CACHE = "_part_public_ids_by_code"
+
+
+def ids_by_code(model, referentiel_id: int, cache: dict | None = None) -> dict[str, str]:
+    """A référentiel's blocs or capacités as ``{code: "uuid"}``, in one query; with ``cache`` (a
+    serializer's context, a dict kept for one answer) read once per answer and référentiel."""
+    store = cache.setdefault(_CODES_CACHE, {}) if cache is not None else {}
+    key = (model.__name__, referentiel_id)
+    if key not in store:
+        store[key] = {
+            code: str(pid)
+            for code, pid in model.objects.filter(referentiel=referentiel_id).values_list("code", "public_id")
+        }
+    return store[key]
+
+
+def ids_of_codes(serializer, model, referentiel_id: int, codes) -> list[uuid.UUID]:
+    """Stored codes of a référentiel's blocs or capacités → their ids (same order; a code the
+    référentiel no longer has is left out). One query per answer and référentiel."""
+    if not codes:
+        return []
+    found = ids_by_code(model, referentiel_id, serializer.context)
+    return [uuid.UUID(found[c]) for c in codes or [] if c in found]

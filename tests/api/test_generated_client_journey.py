@@ -388,6 +388,11 @@ def test_generated_client_drives_the_whole_certification(
         api("v1_o_juries_publish_create", jury_id=jury_id)
     [published] = api("v1_o_juries_results_list", jury_id=jury_id)
     assert published["decision"] == "certifie"
+    # the blocs named by code carry, beside it, the id the référentiel's tree gave them
+    bloc_ids = {b["code"]: b["id"] for b in tree["blocs"]}
+    assert published["blocs_valides"]
+    assert published["blocs_valides_ids"] == [bloc_ids[code] for code in published["blocs_valides"]]
+    assert [b["id"] for b in published["blocs"]] == [bloc_ids[b["code"]] for b in published["blocs"]]
 
     # --- documents: the parchemin, its PDF, and its public verification
     documents = api("v1_o_juries_documents_retrieve", jury_id=jury_id)["documents"]

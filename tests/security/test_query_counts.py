@@ -128,7 +128,7 @@ PINNED: dict[str, int] = {
     "GET ~/dossiers/{dossier_id}/transitions/": 8,
     "GET ~/entreprises/": 7,
     "GET ~/entreprises/{entreprise_id}/": 6,
-    "GET ~/epreuves/{epreuve_id}/": 8,
+    "GET ~/epreuves/{epreuve_id}/": 9,  # +1: the référentiel's code → id map of its capacités (stored as codes), once per answer
     "GET ~/epreuves/{epreuve_id}/emargement/": 11,
     "GET ~/epreuves/{epreuve_id}/inscriptions/": 10,
     "GET ~/imports/": 7,
@@ -136,8 +136,8 @@ PINNED: dict[str, int] = {
     "GET ~/invitations/": 7,
     "GET ~/juries/": 7,
     "GET ~/juries/{jury_id}/": 11,
-    "GET ~/juries/{jury_id}/decisions/": 8,
-    "GET ~/juries/{jury_id}/decisions/{decision_id}/": 7,
+    "GET ~/juries/{jury_id}/decisions/": 9,  # +1: the référentiel's code → id map of its blocs (stored as codes), once per answer
+    "GET ~/juries/{jury_id}/decisions/{decision_id}/": 8,  # +1: the référentiel's code → id map of its blocs (stored as codes), once per answer
     "GET ~/juries/{jury_id}/members/": 8,
     "GET ~/juries/{jury_id}/proces-verbaux/": 7,
     "GET ~/juries/{jury_id}/rectifications/": 7,
@@ -147,7 +147,7 @@ PINNED: dict[str, int] = {
     "GET ~/resultats/{resultat_id}/history/": 9,
     "GET ~/sessions/": 7,
     "GET ~/sessions/{session_id}/": 6,
-    "GET ~/sessions/{session_id}/epreuves/": 11,
+    "GET ~/sessions/{session_id}/epreuves/": 12,  # +1: the référentiel's code → id map of its capacités (stored as codes), once per answer
     "GET ~/sessions/{session_id}/readiness/": 14,
     "GET ~/supervision/accrochage/flux/": 6,
     "GET ~/supervision/accrochage/passages/": 6,
