@@ -214,7 +214,9 @@ def _sign_jury(org, ref, gestionnaire, panel, intitule, date, rows, suffix):
     """A jury composed of the demo panel, deliberated (engine's proposals) and signed by all."""
     jury = services.jury_create(by=gestionnaire, referentiel=ref, intitule=intitule, date=date, lieu="Lyon")
     # issue 16: only an administrator seats a jury's members
-    admin = Membership.objects.filter(organisation=org, role=Role.ADMIN, is_active=True).order_by("pk").first()
+    admin = (
+        Membership.objects.filter(organisation=org, role=Role.ADMIN, is_active=True).order_by("pk").first()
+    )
     for email, nom, prenom, role, extra in PANEL:
         services.jury_member_add(
             jury=jury,
