@@ -85,10 +85,14 @@ class FaultWorker:
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.worker_test",
             TEST_DATABASE_NAME=settings.DATABASES["default"]["NAME"],
-            TEST_DB_NAME=self.test_db_name,  # → CELERY_TASK_DEFAULT_QUEUE of the worker's own sends
+            # The suite's database, cache prefix and file storage (under pytest-xdist too: the name
+            # already carries the worker id) ...
+            TEST_DB_NAME=settings.TEST_DB_NAME,
+            # ... and the private queue for the worker's own sends (CELERY_TASK_DEFAULT_QUEUE).
+            TEST_CELERY_QUEUE=self.queue,
             PYTHONPATH=str(ROOT),
         )
-        log = open(ROOT / "var" / f"test-fault-worker-{self.generation}.log", "w")  # noqa: SIM115
+        log = open(ROOT / "var" / f"test-fault-worker-{settings.TEST_DB_NAME}-{self.generation}.log", "w")  # noqa: SIM115
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [
