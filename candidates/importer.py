@@ -44,7 +44,7 @@ from candidates.validators import siret_is_valid
 from core.errors import ApplicationError
 from core.exports import csv_writer
 from organisations.tenancy import current_organisation
-from referentiels.models import Bloc
+from referentiels.models import Bloc, Referentiel
 from referentiels.selectors import habilitation_list, referentiel_list
 
 MANDATORY = ("nom_naissance", "prenom1", "sexe", "date_naissance", "referentiel", "voie_acces")
@@ -150,7 +150,7 @@ class PlannedRow:
     identity: tuple
     candidate: Candidate
     existing: Candidate | None
-    referentiel: object
+    referentiel: Referentiel
     bloc_ids: list[int]
     dossier_fields: dict
     siret: str = ""
@@ -288,7 +288,7 @@ def read_rows(data: bytes, file_format: str) -> tuple[list[str], list[list[str]]
         try:
             sheet = workbook.worksheets[0]
             max_columns = _xlsx_check_dimension(sheet, limit)
-            rows = []
+            rows: list[list[str]] = []
             # a sheet without a declared dimension is still read at most ``max_columns`` wide
             for row in sheet.iter_rows(values_only=True, max_col=max_columns):
                 width = len(row) if any(row) else 0  # ``any`` runs in C: blank rows cost nothing
@@ -477,7 +477,7 @@ class Checker:
             error(
                 "statut", f"statut inconnu : « {values['statut']} » (salarié, apprenti, demandeur d'emploi…)"
             )
-        inscription = timezone.localdate()
+        inscription: dt.date | None = timezone.localdate()
         if values.get("date_inscription"):
             inscription = _parse_date(values["date_inscription"])
             if inscription is None:
@@ -523,6 +523,7 @@ class Checker:
             error("tuteur_email", "adresse e-mail du tuteur obligatoire")
         if len(errors) > err_count:
             return None
+        assert referentiel is not None  # mandatory column: a row without one has an error above
         return PlannedRow(
             row=row_number,
             identity=self.identity(candidate),

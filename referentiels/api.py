@@ -53,8 +53,8 @@ def api_membership(request) -> Membership:
         if membership is None:
             raise Http404
         return membership
-    memberships = list(memberships[:2])
-    if len(memberships) != 1:
+    first_two = list(memberships[:2])
+    if len(first_two) != 1:
         raise exceptions.ValidationError(
             {
                 "organisation": [
@@ -62,12 +62,12 @@ def api_membership(request) -> Membership:
                 ]
             }
         )
-    return memberships[0]
+    return first_two[0]
 
 
 class CatalogueAPIView(APIView):
     permission_classes = [IsAuthenticated]
-    required_permission = "referentiels.view"
+    required_permission: str | dict[str, str] = "referentiels.view"
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
