@@ -160,12 +160,20 @@ def redis_up(port: int) -> bool:
 
 
 def _use_broker(app, url: str) -> None:
-    """Point this process's Celery app at ``url`` (connection pools built for the old one dropped)."""
+    """Point this process's Celery app at ``url`` (connection pools built for the old one dropped).
+
+    kombu keeps its connection and producer pools in process-wide registries keyed by broker: the
+    pool closed here must leave them too, or pointing back at the suite's broker would hand the
+    closed pool out again (« Acquire on closed pool » on every later ``delay()`` of this process,
+    eager ones included — seen once pytest-xdist ran these tests before others on a worker)."""
+    import kombu.pools
+
     app.conf.broker_url = url
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    kombu.pools.reset()
 
 
 @pytest.fixture
