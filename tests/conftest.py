@@ -164,12 +164,16 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     to the worker's own connections.
     """
     db = settings.DATABASES["default"]
+    # A queue of this run's own: a worker left behind by an interrupted run of the same suite
+    # (same TEST_DB_NAME) would otherwise take tasks meant for this one.
+    queue = f"celery-{settings.TEST_DB_NAME}-{os.getpid()}"
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.worker_test",
         TEST_DATABASE_NAME=db["NAME"],
-        # This suite's names (queue, cache prefix, file storage), the xdist worker id included.
+        # This suite's names (cache prefix, file storage), the xdist worker id included.
         TEST_DB_NAME=settings.TEST_DB_NAME,
+        TEST_CELERY_QUEUE=queue,  # the worker's own sends (CELERY_TASK_DEFAULT_QUEUE)
         PYTHONPATH=str(ROOT),
     )
     log_path = ROOT / "var" / f"test-worker-{settings.TEST_DB_NAME}.log"
@@ -189,6 +193,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            queue,
             "-n",
             nodename,
         ],
@@ -208,6 +214,7 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             break
     else:
         raise RuntimeError("Le worker Celery de test ne répond pas.")
+    proc.queue = queue  # type: ignore[attr-defined]
     yield proc
     os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -221,10 +228,13 @@ def real_celery(settings, celery_worker_process):
     """Dispatch tasks to the real worker instead of running them in-process."""
     from config.celery import app
 
+    previous_queue = app.conf.task_default_queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = celery_worker_process.queue
     yield app
     app.conf.task_always_eager = True
+    app.conf.task_default_queue = previous_queue
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1):
