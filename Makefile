@@ -24,6 +24,9 @@ RUN_ADDR    ?= 127.0.0.1:8000
 # (set SITE_URL yourself when the demo is reached through another name, e.g. RUN_ADDR=0.0.0.0:8000).
 SITE_URL    ?= http://$(RUN_ADDR)
 PYTEST_ARGS ?=
+# pytest-xdist worker processes for `make test` / `make test-fast`: one per core, at most 4
+# (each has its own database, queue and files; PYTEST_WORKERS=0 runs in one process).
+PYTEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n > 4 ? 4 : n )))
 BENCH_ARGS  ?=
 
 # Real mode (tests, bench): the local services that scripts/ensure_services.sh provides.
@@ -101,11 +104,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 test: venv sysdeps-test services node ## lint (ruff, import-linter, mypy), then the test suite against PostgreSQL + Redis (PYTEST_ARGS=...)
 	@$(MAKE) --no-print-directory lint-checks || \
 		{ echo "make test: lint failed (see above); 'make format' fixes most ruff issues." >&2; exit 1; }
-	$(TEST_ENV) $(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: venv services ## lint, then the suite without the slow tests (browser, worker, demo, scale): make test-fast PYTEST_ARGS=...
 	@$(MAKE) --no-print-directory lint-checks
-	$(TEST_ENV) $(VENV)/bin/pytest -m "not slow" $(PYTEST_ARGS)
+	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 lint: venv lint-checks ## ruff (lint + format), import-linter (the layers), mypy (types)
 

@@ -137,10 +137,10 @@ def seed(stdout=None) -> dict:
         with tenant_context(organisation):
             if Candidate.objects.exists():
                 continue
-            referentiels = [
+            published = [
                 Referentiel.objects.filter(code=c, status="published").first() for c in REFERENTIELS[slug]
             ]
-            referentiels = [r for r in referentiels if r is not None]
+            referentiels = [r for r in published if r is not None]
             if not referentiels:
                 continue
             entreprise = services.entreprise_create(

@@ -34,7 +34,8 @@ class InlineValidationMixin:
     """Each field asks the server to check it when it changes (htmx), without a full reload."""
 
     validate_url_name = ""
-    bound_field_class = DescribedBoundField
+    bound_field_class: type[BoundField] | None = DescribedBoundField
+    fields: dict[str, forms.Field]  # the form's (this mixin goes with a Form)
 
     def enable_inline_validation(self, org_slug: str, *, url_name: str = "", **url_kwargs) -> None:
         url = reverse(url_name or self.validate_url_name, kwargs={"org_slug": org_slug, **url_kwargs})
@@ -140,8 +141,12 @@ class CandidateForm(InlineValidationMixin, forms.ModelForm):
 
 class DossierForm(InlineValidationMixin, forms.ModelForm):
     # Declared here: a model-generated field would query the scoped managers at import time.
-    entreprise = forms.ModelChoiceField(queryset=None, required=False, label="Entreprise existante")
-    tuteur = forms.ModelChoiceField(queryset=None, required=False, label="Tuteur existant")
+    entreprise: "forms.ModelChoiceField[Entreprise]" = forms.ModelChoiceField(
+        queryset=None, required=False, label="Entreprise existante"
+    )
+    tuteur: "forms.ModelChoiceField[Tuteur]" = forms.ModelChoiceField(
+        queryset=None, required=False, label="Tuteur existant"
+    )
     nouvelle_entreprise_siret = forms.CharField(
         label="SIRET", max_length=17, required=False, help_text="14 chiffres, clé vérifiée."
     )

@@ -313,7 +313,9 @@ class Dossier(TenantModel):
         labels = []
         for name in ("tiers_temps", "pauses", "secretaire", "interprete", "equipement"):
             if getattr(self, f"amenagement_{name}"):
-                labels.append(self._meta.get_field(f"amenagement_{name}").verbose_name)
+                field = self._meta.get_field(f"amenagement_{name}")
+                assert isinstance(field, models.Field)  # a column, not a relation
+                labels.append(str(field.verbose_name))
         return labels
 
     @property

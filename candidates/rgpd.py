@@ -244,7 +244,12 @@ def candidate_erase(*, candidate: Candidate, by: Actor, reason: str) -> Candidat
     candidate.erased_at = timezone.now()
     candidate.save()
     storage = Piece._meta.get_field("file").storage
-    transaction.on_commit(lambda: [storage.delete(n) for n in names])
+
+    def delete_files() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(delete_files)
     done = [section.erase(candidate, holder=holder) for section in hooks.rgpd_sections()]
     kept = "identité conservée (certification délivrée)" if holder else "identité pseudonymisée"
     audit_record(

@@ -25,7 +25,7 @@ from candidates.models import (
 from candidates.search import candidate_word
 from core.actors import actor_user
 from organisations.services import audit_record
-from referentiels.models import Bloc, Referentiel
+from referentiels.models import Bloc, Capacite, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
 
 SORTS = {
@@ -379,7 +379,7 @@ def referentiel_codes_for_dossiers(*, organisation) -> list[str]:
 
 @dataclass
 class CapaciteRow:
-    capacite: object
+    capacite: Capacite
     allowed: list
     chosen: object | None
     #: (modalité id, label, type) of ``allowed``, for the page's select: a bloc's modalités are
@@ -390,7 +390,7 @@ class CapaciteRow:
 
 @dataclass
 class BlocRow:
-    bloc: object
+    bloc: Bloc
     vise: DossierBloc | None
     capacites: list[CapaciteRow]
 

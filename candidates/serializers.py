@@ -141,7 +141,7 @@ class EntrepriseSerializer(InlineEnums, serializers.ModelSerializer):
         model = Entreprise
         fields = ["id", *ENTREPRISE_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
-        extra_kwargs = {"siret": {"validators": []}}
+        extra_kwargs: dict[str, dict[str, list]] = {"siret": {"validators": []}}
 
 
 class TuteurSerializer(InlineEnums, serializers.ModelSerializer):

@@ -24,6 +24,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from cryptography.fernet import Fernet
@@ -247,7 +248,7 @@ def credential_payload(
     }
     if subject.niveau:
         achievement["fieldOfStudy"] = subject.niveau
-    vc = {
+    vc: dict[str, Any] = {
         "@context": OB3_CONTEXT,
         "id": credential_id,
         "type": ["VerifiableCredential", "OpenBadgeCredential"],

@@ -1,9 +1,14 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 
 from certificateur.models import CdcCompte
 
-DATE_INPUT = {"input_formats": ["%d/%m/%Y"], "widget": forms.TextInput(attrs={"placeholder": "jj/mm/aaaa"})}
+DATE_INPUT: dict[str, Any] = {
+    "input_formats": ["%d/%m/%Y"],
+    "widget": forms.TextInput(attrs={"placeholder": "jj/mm/aaaa"}),
+}
 
 
 class CdcCompteForm(forms.ModelForm):

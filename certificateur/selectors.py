@@ -564,16 +564,16 @@ def jury_and_document_figures(
             row["juries"] += r["n"]
             if r["status"] == "signe":
                 row["juries_signes"] += r["n"]
-        for r in (
+        for d in (
             docs.annotate(annee=ExtractYear("issued_on"))
             .values("context__code_certification", "annee", "kind")
             .annotate(n=Count("id"), revoques=Count("id", filter=Q(revoked_at__isnull=False)))
             .order_by()
         ):
-            row = out[(r["context__code_certification"], r["annee"])]
-            name = "parchemins" if r["kind"] == DocumentKind.PARCHEMIN else "blocs"
-            row[name] += r["n"]
-            row[f"{name}_revoques"] += r["revoques"]
+            row = out[(d["context__code_certification"], d["annee"])]
+            name = "parchemins" if d["kind"] == DocumentKind.PARCHEMIN else "blocs"
+            row[name] += d["n"]
+            row[f"{name}_revoques"] += d["revoques"]
     return {k: dict(v) for k, v in out.items()}
 
 

@@ -13,7 +13,9 @@ class InvitationForm(forms.Form):
             from organisations.services import INVITABLE_ROLES
 
             allowed = INVITABLE_ROLES.get(inviter_role, set())
-            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v in allowed]
+            role = self.fields["role"]
+            assert isinstance(role, forms.ChoiceField)
+            role.choices = [(v, label) for v, label in Role.choices if v in allowed]
 
 
 class InvitationAcceptForm(forms.Form):

@@ -13,6 +13,7 @@ transaction-local, so it cannot leak to the next request on a pooled connection)
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, models, transaction
 from django_scopes import ScopedManager, get_scope, scope, scopes_disabled
@@ -24,8 +25,17 @@ class TenantError(RuntimeError):
     pass
 
 
-def TenantManager():  # noqa: N802 - reads like a class at the model declaration
-    return ScopedManager(organisation="organisation")
+if TYPE_CHECKING:
+
+    class TenantManager(models.Manager[Any]):
+        """What the type checker sees: a manager (the django-stubs plugin derives every related
+        manager of every tenant model from it, so it must be a named class)."""
+
+else:
+    # django-scopes builds its manager class inside ``ScopedManager()``; a module-level subclass
+    # gives it a name the type checker (and the related managers) can resolve.
+    class TenantManager(type(ScopedManager(organisation="organisation"))):
+        """The scoped manager of tenant models: no query without an active ``organisation`` scope."""
 
 
 class TenantModel(models.Model):
@@ -66,6 +76,10 @@ def _tracked() -> str:
     return getattr(connection, "_tenant_db_setting", "")
 
 
+def _track(value: str) -> None:
+    setattr(connection, "_tenant_db_setting", value)  # noqa: B010 - not an attribute Django declares
+
+
 @contextmanager
 def tenant_context(organisation) -> Iterator:
     """Run the block as ``organisation``: ORM scope + database setting, in one transaction.
@@ -85,7 +99,7 @@ def tenant_context(organisation) -> Iterator:
     with transaction.atomic():
         if postgres:
             _db_set(str(organisation.pk))
-        connection._tenant_db_setting = str(organisation.pk)
+        _track(str(organisation.pk))
         try:
             with scope(organisation=organisation):
                 yield organisation
@@ -94,7 +108,7 @@ def tenant_context(organisation) -> Iterator:
             if postgres and not outermost:
                 _db_set(previous)
         finally:
-            connection._tenant_db_setting = "" if outermost else previous
+            _track("" if outermost else previous)
 
 
 def current_organisation():

@@ -55,8 +55,8 @@ def api_membership(request) -> Membership:
         if membership is None:
             raise Http404
         return membership
-    memberships = list(memberships[:2])
-    if len(memberships) != 1:
+    first_two = list(memberships[:2])
+    if len(first_two) != 1:
         raise exceptions.ValidationError(
             {
                 "organisation": [
@@ -64,7 +64,7 @@ def api_membership(request) -> Membership:
                 ]
             }
         )
-    return memberships[0]
+    return first_two[0]
 
 
 class CatalogueAPIView(IdempotentPostMixin, APIView):
@@ -72,7 +72,7 @@ class CatalogueAPIView(IdempotentPostMixin, APIView):
     kept for the caller's organisation (the certificateur's, for what it creates)."""
 
     permission_classes = [IsAuthenticated]
-    required_permission = "referentiels.view"
+    required_permission: str | dict[str, str] = "referentiels.view"
 
     def dispatch(self, request, *args, **kwargs):
         if request.method == "POST":

@@ -1,6 +1,7 @@
 """Demo world, part 2: the five seed référentiels, published, and the centres' habilitations."""
 
 import datetime as dt
+from typing import Any
 
 from organisations.models import Organisation
 from referentiels.exchange import document_parse
@@ -32,6 +33,7 @@ def seed(stdout=None) -> dict:
     for centre_slug, codes in HABILITATIONS.items():
         for code in codes:
             referentiel = Referentiel.objects.filter(code=code).first()
+            assert referentiel is not None, code  # loaded just above from the seeds
             habilitation_grant(
                 certificateur=referentiel.certificateur,
                 centre=orgs[centre_slug],
@@ -45,7 +47,7 @@ def seed(stdout=None) -> dict:
 # The registration facts a certificateur enters for its title: seed 004 names the fiche
 # (« la fiche correspondante RNCP36390 ») but not the decision, the niveau nor the NSF code.
 # The CQPM and the CQPI of the seeds are not registered: their documents print no registration.
-DEMO_REGISTRATIONS = {
+DEMO_REGISTRATIONS: dict[str, dict[str, Any]] = {
     "RNCP36390": {
         "numero": "RNCP36390",
         "type_enregistrement": "sur_demande",

@@ -85,6 +85,6 @@ def referentiel_diff(a: Referentiel, b: Referentiel) -> list[DiffRow]:
     left, right = _flatten(referentiel_export(referentiel=a)), _flatten(referentiel_export(referentiel=b))
     keys = list(left) + [k for k in right if k not in left]
     return [
-        DiffRow(k, (left.get(k) or right.get(k))[0], left.get(k, ("", ""))[1], right.get(k, ("", ""))[1])
+        DiffRow(k, (left.get(k) or right[k])[0], left.get(k, ("", ""))[1], right.get(k, ("", ""))[1])
         for k in keys
     ]

@@ -174,7 +174,7 @@ def _finish(job: RncpImportJob, status: str, **fields) -> None:
 
 def _discard_file(job: RncpImportJob) -> None:
     if job.file:
-        name = job.file.name
+        name = str(job.file.name)
         transaction.on_commit(lambda: job.file.storage.delete(name))
         job.file = ""
 

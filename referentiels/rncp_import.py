@@ -104,10 +104,10 @@ def fiche_certificateur_of(
     return None, f"certifiée par {listed}" if listed else "la fiche ne déclare aucun certificateur"
 
 
-def _capacites(fiche: rncp.Fiche) -> list[tuple[str, list[dict]]]:
+def _capacites(fiche: rncp.Fiche) -> list[tuple[rncp.BlocCompetences, list[dict]]]:
     """Per bloc, the capacités split from LISTE_COMPETENCES (one capacité = the bloc when it cannot split)."""
     used: set[str] = set()
-    out = []
+    out: list[tuple[rncp.BlocCompetences, list[dict]]] = []
     blocs = fiche.blocs or [
         rncp.BlocCompetences(
             code=f"{fiche.numero_fiche}-BLOC",
@@ -145,6 +145,7 @@ def fiche_to_document(
     if certificateur is None:
         certificateur = fiche.certificateurs[0] if fiche.certificateurs else None
     blocs = _capacites(fiche)
+    enregistre = fiche.date_publication or fiche.date_decision or fiche.date_effet
     siret = (
         certificateur.siret
         if certificateur and len(certificateur.siret) == 14 and certificateur.siret.isdigit()
@@ -165,8 +166,7 @@ def fiche_to_document(
         "codes_nsf": [{"code": c.code, "libelle": c.libelle} for c in fiche.codes_nsf],
         "codes_rome": [{"code": c.code, "libelle": c.libelle} for c in fiche.codes_rome],
         "objectif": fiche.objectifs_contexte or fiche.activites_visees,
-        "date_enregistrement": (fiche.date_publication or fiche.date_decision or fiche.date_effet or None)
-        and (fiche.date_publication or fiche.date_decision or fiche.date_effet).isoformat(),
+        "date_enregistrement": enregistre.isoformat() if enregistre else None,
         "date_fin_enregistrement": fiche.date_fin_enregistrement.isoformat()
         if fiche.date_fin_enregistrement
         else None,

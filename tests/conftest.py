@@ -32,8 +32,13 @@ _APP_CREDENTIALS: dict = {}
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """Connect as the owner while pytest-django creates and migrates the test database."""
+def django_db_modify_db_settings():
+    """Connect as the owner while pytest-django creates and migrates the test database.
+
+    Under pytest-xdist the database name already carries the worker id (``TEST_DB_NAME`` in
+    ``config.settings.test``, which also names the Celery queue, the cache prefix and the file
+    storage after it): pytest-django's own ``_gw0`` suffix (``…_parallel_suffix``) is not applied.
+    """
     from django.db import DEFAULT_DB_ALIAS
 
     from core.db_roles import owner_credentials, use_credentials
@@ -159,13 +164,20 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     to the worker's own connections.
     """
     db = settings.DATABASES["default"]
+    # A queue of this run's own: a worker left behind by an interrupted run of the same suite
+    # (same TEST_DB_NAME) would otherwise take tasks meant for this one.
+    queue = f"celery-{settings.TEST_DB_NAME}-{os.getpid()}"
     env = dict(os.environ)
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings.worker_test",
         TEST_DATABASE_NAME=db["NAME"],
+        # This suite's names (cache prefix, file storage), the xdist worker id included.
+        TEST_DB_NAME=settings.TEST_DB_NAME,
+        TEST_CELERY_QUEUE=queue,  # the worker's own sends (CELERY_TASK_DEFAULT_QUEUE)
         PYTHONPATH=str(ROOT),
     )
-    log = open(ROOT / "var" / "test-worker.log", "w") if (ROOT / "var").is_dir() else subprocess.DEVNULL
+    log_path = ROOT / "var" / f"test-worker-{settings.TEST_DB_NAME}.log"
+    log = open(log_path, "w") if log_path.parent.is_dir() else subprocess.DEVNULL
     # Other test runs share the broker: only this worker's answer to the ping says it is ready.
     nodename = f"test-{os.getpid()}@{os.uname().nodename}"
     proc = subprocess.Popen(
@@ -181,6 +193,8 @@ def celery_worker_process(django_db_setup, django_db_blocker):
             "--loglevel=INFO",
             "--without-gossip",
             "--without-mingle",
+            "-Q",
+            queue,
             "-n",
             nodename,
         ],
@@ -195,13 +209,12 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(
-                "Le worker Celery de test s'est arrêté au démarrage (voir var/test-worker.log)."
-            )
+            raise RuntimeError(f"Le worker Celery de test s'est arrêté au démarrage (voir {log_path}).")
         if app.control.ping(destination=[nodename], timeout=0.5):
             break
     else:
         raise RuntimeError("Le worker Celery de test ne répond pas.")
+    proc.queue = queue  # type: ignore[attr-defined]
     yield proc
     os.killpg(proc.pid, signal.SIGTERM)
     try:
@@ -215,10 +228,13 @@ def real_celery(settings, celery_worker_process):
     """Dispatch tasks to the real worker instead of running them in-process."""
     from config.celery import app
 
+    previous_queue = app.conf.task_default_queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
+    app.conf.task_default_queue = celery_worker_process.queue
     yield app
     app.conf.task_always_eager = True
+    app.conf.task_default_queue = previous_queue
 
 
 def wait_for(predicate, timeout=30.0, interval=0.1):
@@ -237,10 +253,52 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
 SLOW_MODULES = ("tests/browser/", "tests/demo/", "tests/reliability/", "test_scale.py", "test_benchmark.py")
 
 
-def pytest_collection_modifyitems(config, items):
+#: Modules whose tests share one costly module-scoped resource (a Chromium, a client generated from
+#: the schema): under pytest-xdist each runs whole on one worker rather than building it twice.
+WHOLE_MODULES = ("tests/browser/", "tests/api/test_generated_client")
+
+
+def xdist_group_of(path: str, item) -> str | None:
+    """The pytest-xdist group of a test (``--dist loadgroup``, set in pyproject.toml): tests of one
+    group run on one worker, one after the other; the others are spread one by one.
+
+    - a browser or generated-client module: its module-scoped resource is built once;
+    - the tests on the real Celery worker: one worker process starts per run, not one per pytest
+      worker (each would be correct — its own queue — but they cost two processes and a start-up);
+    - the fault-injection tests: they start and kill Celery workers and Redis servers of their own
+      and time the recovery: one at a time.
+    """
+    if path.startswith(WHOLE_MODULES):
+        return path
+    if path.startswith("tests/reliability/"):
+        return "reliability"
+    if item.get_closest_marker("worker"):
+        return "celery-worker"
+    return None
+
+
+def pytest_itemcollected(item):
     """``slow``: browser journeys, tests with the real Celery worker and the modules above;
-    ``make test-fast`` leaves them out."""
+    ``make test-fast`` leaves them out. ``xdist_group``: see :func:`xdist_group_of` (set as each
+    test is collected: pytest-xdist reads the groups in its ``pytest_collection_modifyitems``)."""
+    path = item.path.relative_to(ROOT).as_posix()
+    if path.startswith(SLOW_MODULES) or path.endswith(SLOW_MODULES) or item.get_closest_marker("worker"):
+        item.add_marker(pytest.mark.slow)
+    group = xdist_group_of(path, item)
+    if group and not item.get_closest_marker("xdist_group"):
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """pytest-xdist (3.8) tells the scheduler a test's group by suffixing its node id with
+    ``@group`` — through ``item._nodeid``, which pytest 9's node ids (``item._id``) no longer read,
+    so the groups were silently ignored. Apply the same suffix here when xdist's did not take."""
+    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+        return
+    from _pytest.nodeid import coerce_node_id
+
     for item in items:
-        path = item.path.relative_to(ROOT).as_posix()
-        if path.startswith(SLOW_MODULES) or path.endswith(SLOW_MODULES) or item.get_closest_marker("worker"):
-            item.add_marker(pytest.mark.slow)
+        marker = item.get_closest_marker("xdist_group")
+        if marker and "@" not in item.nodeid:
+            item._id = coerce_node_id(f"{item.nodeid}@{marker.args[0]}")

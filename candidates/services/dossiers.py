@@ -70,6 +70,7 @@ def _check_links(dossier: Dossier) -> None:
     if (
         dossier.tuteur_id
         and dossier.entreprise_id
+        and dossier.tuteur is not None
         and dossier.tuteur.entreprise_id not in (None, dossier.entreprise_id)
     ):
         raise ApplicationError("Le tuteur choisi appartient à une autre entreprise.", field="tuteur")
@@ -257,7 +258,12 @@ def _requested_modalites(modalites: dict | None) -> dict[int, int | None]:
 
 @transaction.atomic
 def dossier_plan_update(
-    *, dossier: Dossier, by: Actor, blocs: Iterable[Bloc] | None, modalites: dict | None, _audit: bool = True
+    *,
+    dossier: Dossier,
+    by: Actor,
+    blocs: Iterable[Bloc | int] | None,
+    modalites: dict | None,
+    _audit: bool = True,
 ) -> Dossier:
     """Set the targeted blocs (None = all) and the modalité per capacité ({capacite_id: modalite_id}).
 
@@ -277,7 +283,7 @@ def dossier_plan_update(
     if blocs is None:
         wanted = set(by_id)
     else:
-        wanted = {getattr(b, "pk", b) for b in blocs}
+        wanted = {b.pk if isinstance(b, Bloc) else b for b in blocs}
         foreign = wanted - set(by_id)
         if foreign:
             raise ApplicationError("Un des blocs choisis n'appartient pas à ce référentiel.", field="blocs")

@@ -70,7 +70,7 @@ def piece_upload(*, dossier: Dossier, by: Actor, kind: str, uploaded_file) -> Pi
         piece.full_clean(exclude=["file"])
         piece.save()
     except Exception:
-        piece.file.storage.delete(piece.file.name)
+        piece.file.storage.delete(str(piece.file.name))
         raise
     audit_record(
         actor=actor_user(by),
@@ -85,7 +85,7 @@ def piece_upload(*, dossier: Dossier, by: Actor, kind: str, uploaded_file) -> Pi
 def piece_delete(*, piece: Piece, by: Actor) -> None:
     if piece.dossier.status not in (S.BROUILLON, S.INSCRIT, S.EN_EVALUATION):
         raise ApplicationError("Les pièces d'un dossier présenté au jury sont conservées.")
-    name = piece.file.name
+    name = str(piece.file.name)
     audit_record(
         actor=actor_user(by), action="piece.delete", obj=piece.dossier, message=piece.get_kind_display()
     )

@@ -1,7 +1,7 @@
 """The dossier state machine: guards, transitions, the jury's deliberation and its rectification."""
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -92,7 +92,7 @@ def _guard_abandon(dossier: Dossier) -> list[str]:
     return []
 
 
-BUILTIN_GUARDS = {
+BUILTIN_GUARDS: dict[str, Callable[[Dossier], list[str]]] = {
     S.INSCRIT: _guard_inscrit,
     S.EN_EVALUATION: _guard_en_evaluation,
     S.PRET_POUR_JURY: _guard_pret_pour_jury,

@@ -11,9 +11,11 @@ os.environ.setdefault("DATABASE_MIGRATE_URL", "postgres://certif_owner:certif_ow
 
 from config.env import env_str  # noqa: E402
 from config.settings.base import *  # noqa: E402, F403
-from config.settings.base import (
-    DATABASES,  # noqa: E402
-    redis_cache_url,  # noqa
+from config.settings.base import (  # noqa: E402
+    BASE_DIR,
+    DATABASES,
+    STORAGES,
+    redis_cache_url,
 )
 
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -38,10 +40,28 @@ DEBUG = False
 # Several suites may run at once on one machine (CI, a developer, helpers): each picks its own
 # test database and Celery queue with TEST_DB_NAME, so they never share rows or tasks.
 TEST_DB_NAME = os.environ.get("TEST_DB_NAME", "test_certif")
+# pytest-xdist (`make test` runs `pytest -n 2`): each worker process (gw0, gw1, …) is a suite of its
+# own — its database, Celery queue, cache prefix and file storage carry the worker's id. The Celery
+# worker a test process starts inherits PYTEST_XDIST_WORKER, so it lands on the same names.
+# (tests/conftest.py does not let pytest-django add its own ``_gw0`` suffix on top of this one.)
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if XDIST_WORKER and not TEST_DB_NAME.endswith(f"_{XDIST_WORKER}"):
+    TEST_DB_NAME = f"{TEST_DB_NAME}_{XDIST_WORKER}"
 DATABASES["default"]["TEST"] = {"NAME": TEST_DB_NAME}
-CELERY_TASK_DEFAULT_QUEUE = f"celery-{TEST_DB_NAME}"
+# TEST_CELERY_QUEUE: the fault-injection worker's private queue (tests/reliability/conftest.py).
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("TEST_CELERY_QUEUE") or f"celery-{TEST_DB_NAME}"
 # Suites running at once share the Redis cache database: each keeps to its own key prefix.
 CACHES["default"]["KEY_PREFIX"] = TEST_DB_NAME
+# ... and each writes its uploads and generated files in a directory of its own.
+TEST_FILES_DIR = BASE_DIR / "var" / "test-files" / TEST_DB_NAME
+STORAGES = {
+    **STORAGES,
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(TEST_FILES_DIR / "private"), "base_url": None},
+    },
+}
+MEDIA_ROOT = TEST_FILES_DIR / "media"
 
 # The live server of the browser tests is plain http://localhost.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

@@ -85,10 +85,14 @@ class FaultWorker:
         env.update(
             DJANGO_SETTINGS_MODULE="config.settings.worker_test",
             TEST_DATABASE_NAME=settings.DATABASES["default"]["NAME"],
-            TEST_DB_NAME=self.test_db_name,  # → CELERY_TASK_DEFAULT_QUEUE of the worker's own sends
+            # The suite's database, cache prefix and file storage (under pytest-xdist too: the name
+            # already carries the worker id) ...
+            TEST_DB_NAME=settings.TEST_DB_NAME,
+            # ... and the private queue for the worker's own sends (CELERY_TASK_DEFAULT_QUEUE).
+            TEST_CELERY_QUEUE=self.queue,
             PYTHONPATH=str(ROOT),
         )
-        log = open(ROOT / "var" / f"test-fault-worker-{self.generation}.log", "w")  # noqa: SIM115
+        log = open(ROOT / "var" / f"test-fault-worker-{settings.TEST_DB_NAME}-{self.generation}.log", "w")  # noqa: SIM115
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [
@@ -156,12 +160,20 @@ def redis_up(port: int) -> bool:
 
 
 def _use_broker(app, url: str) -> None:
-    """Point this process's Celery app at ``url`` (connection pools built for the old one dropped)."""
+    """Point this process's Celery app at ``url`` (connection pools built for the old one dropped).
+
+    kombu keeps its connection and producer pools in process-wide registries keyed by broker: the
+    pool closed here must leave them too, or pointing back at the suite's broker would hand the
+    closed pool out again (« Acquire on closed pool » on every later ``delay()`` of this process,
+    eager ones included — seen once pytest-xdist ran these tests before others on a worker)."""
+    import kombu.pools
+
     app.conf.broker_url = url
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None
     app.amqp._producer_pool = None
+    kombu.pools.reset()
 
 
 @pytest.fixture
