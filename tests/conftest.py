@@ -293,10 +293,19 @@ def pytest_itemcollected(item):
 def pytest_collection_modifyitems(config, items):
     """pytest-xdist (3.8) tells the scheduler a test's group by suffixing its node id with
     ``@group`` — through ``item._nodeid``, which pytest 9's node ids (``item._id``) no longer read,
-    so the groups were silently ignored. Apply the same suffix here when xdist's did not take."""
+    so the groups were silently ignored. Apply the same suffix here when xdist's did not take.
+
+    Schemathesis (4.32) names each operation's test ``test_x[GET /api/…]`` but its node id stays
+    ``…::test_x`` under pytest 9: every operation of a fuzz test shares one node id, and xdist, which
+    schedules by node id, ran one operation per test (3 items instead of 447). Each such item gets
+    its name back in its node id first."""
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        if "[" in item.name and not item.nodeid.endswith(item.name):
+            item._id = coerce_node_id(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}")
     if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
         return
-    from _pytest.nodeid import coerce_node_id
 
     for item in items:
         marker = item.get_closest_marker("xdist_group")

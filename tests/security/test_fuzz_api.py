@@ -75,7 +75,8 @@ def _ids(world, centre, operation_path: str, path_parameters: dict) -> dict:
                 out[name] = world.referentiel_id
         elif name == "code":
             out[name] = world.verification_code
-        elif name in ("pv_id", "flux_id", "habilitation_id", "import_id"):  # the last two: a certificateur's
+        elif name in ("pv_id", "flux_id", "habilitation_id", "import_id", "rule_id", "transmission_id"):
+            # from habilitation_id on: a certificateur's objects, unknown to a centre
             out[name] = UNKNOWN_ID
         elif name == "fmt":
             out[name] = "csv"
