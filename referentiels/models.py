@@ -8,7 +8,6 @@ immutable (service layer + database trigger); a new version is a copy edited as 
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models import Q
 
@@ -18,8 +17,8 @@ from core.storage import private_storage
 
 def public_id_field():
     """The id the API shows and accepts for a bloc, capacité, critère or modalité (the integer
-    primary key stays internal). Rows written by raw SQL get one from the database too."""
-    return models.UUIDField(default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False)
+    primary key stays internal)."""
+    return models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
 
 
 class Kind(models.TextChoices):
