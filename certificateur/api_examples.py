@@ -2,6 +2,12 @@
 (``core.schema_examples``)."""
 
 VALUES = {
+    # « PV reçus » (seed 004: the signed PV is transmitted to CCI France, which issues)
+    "Received.jury": "Jury de délibération — juin 2026",
+    "Received.return_reason": "",
+    "Received.decisions": {"certifie": 18, "partiel": 4, "ajourne": 2},
+    "Signatory.name": "Paul Roux",
+    "SignatoryRequest.name": "Paul Roux",
     "Passage.message": "Passage accepté par la Caisse des dépôts.",
     "titulaire": "Léa Durand",
     "id_technique": "CCI-2026-000123",

@@ -28,6 +28,11 @@ VALUES = {
     "membres": "Mme Roux (présidente), M. Girard",
     "motivation": "Compétence démontrée lors de l'entretien malgré une évaluation réservée.",
     "motif": "Écart de plus de 4 points entre les deux correcteurs.",
+    # seed 004's receivable motives (« certificat médical, arrêt de travail, force majeure »)
+    "absence_motif": "certificat_medical",
+    "cc_absence_motif": "",
+    "FraudeDecisionRequest.nature": "fraude",
+    "Incident.decision_motif": "",
     "motif_forcage": "Report de session",
     "motif_renvoi": "Adresse corrigée par le candidat",
     "justification": "Certificat médical du 12/06/2026",

@@ -22,6 +22,10 @@ from referentiels.selectors import referentiel_list, referentiel_resolve
 # --- serializers ---------------------------------------------------------------------------
 
 
+# The centre's signatories: a list of free-form rows (one per title the centre names).
+LIST_OF_OBJECTS = {"type": "array", "items": {"type": "object", "additionalProperties": {}}}
+
+
 class MemberSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
 
@@ -536,7 +540,7 @@ class CentreSignatoriesView(TenantAPIView):
     required_permission = "signataires.manage"
 
     @extend_schema(
-        responses=OpenApiTypes.OBJECT,
+        responses={200: LIST_OF_OBJECTS},
         summary="Signataires que le centre nomme sur les documents des certificateurs",
     )
     def get(self, request, org_slug):
@@ -546,7 +550,7 @@ class CentreSignatoriesView(TenantAPIView):
 
     @extend_schema(
         request=CentreSignatorySerializer,
-        responses=OpenApiTypes.OBJECT,
+        responses={200: LIST_OF_OBJECTS},
         summary="Nommer le signataire du centre (ex. le Président de la CCI dont dépend l'établissement)",
     )
     def post(self, request, org_slug):

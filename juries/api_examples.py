@@ -33,3 +33,28 @@ VALUES = {
     "SignInputRequest.code": "123456",
     "progression": {"total": 24, "ready": 18, "pending": 6, "percent": 75},
 }
+
+_SIGNATAIRES = [
+    {
+        "signataire": example_uuid("signataire"),
+        "certificateur": "CCI France",
+        "document": "Parchemin",
+        "certification": "RNCP36390",
+        "qualite": "Le Président de la CCI dont dépend l'établissement de formation",
+        "nom": "Claire Roux",
+    }
+]
+_TRANSMISSION = {
+    "etat": "transmis",
+    "transmis_le": "2026-07-01T10:12:00+02:00",
+    "emis_le": None,
+    "retourne_le": None,
+    "motif_retour": "",
+}
+
+ANSWERS = {
+    "v1_o_juries_signataires_retrieve": _SIGNATAIRES,
+    "v1_o_juries_signataires_create": _SIGNATAIRES,
+    "v1_o_juries_transmission_retrieve": _TRANSMISSION,
+    "v1_o_juries_transmission_create": _TRANSMISSION,
+}

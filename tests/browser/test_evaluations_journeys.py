@@ -80,7 +80,7 @@ def test_gestionnaire_schedules_a_session_and_sends_convocations(page, org_a, al
     assert page.get_by_role("cell", name=re.compile("2 h")).first.is_visible()
     page.get_by_role("button", name="Envoyer les convocations").click()
     page.get_by_text("convocation(s) en cours d'envoi").wait_for()
-    assert page.get_by_text("Envoyée").is_visible()
+    assert page.get_by_text("Envoyée", exact=True).is_visible()
     assert axe_violations(page) == []
     screenshot(page, "evaluations-epreuve-convoquee")
     with tenant_context(org_a):

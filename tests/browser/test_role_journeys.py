@@ -153,7 +153,7 @@ def test_gestionnaire_registers_plans_and_convokes(fresh_browser, live_server, o
     page.get_by_role("button", name="Inscrire les candidats cochés").click()
     page.get_by_role("button", name="Envoyer les convocations").click()
     page.get_by_text("convocation(s) en cours d'envoi").wait_for()
-    assert page.get_by_text("Envoyée").is_visible()
+    assert page.get_by_text("Envoyée", exact=True).is_visible()
     j.look("convocations-envoyees")
 
     with tenant_context(org_a):
