@@ -153,7 +153,20 @@ def _seed_centre(
                     salle="B12",
                     capacites=caps,
                     evaluateurs=[evaluateur],
-                )
+                ),
+                # still to come: its convocations can be sent from the demo (time is truth: it
+                # takes no result before its start)
+                services.epreuve_create(
+                    session=session,
+                    by=gestionnaire,
+                    intitule="Soutenance devant la commission d'évaluation",
+                    date=day,
+                    heure_debut=dt.time(14),
+                    duree_minutes=60,
+                    salle="B12",
+                    capacites=caps,
+                    evaluateurs=[evaluateur],
+                ),
             ]
         for e in epreuves:
             services.epreuve_candidats_add(epreuve=e, by=gestionnaire, dossiers=dossiers)

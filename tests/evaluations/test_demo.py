@@ -2,6 +2,8 @@
 
 import time
 
+from django.utils import timezone
+
 from evaluations.models import AvisEntreprise, Epreuve, Resultat, SessionExamen
 from organisations.models import Organisation
 from organisations.tenancy import tenant_context
@@ -32,3 +34,8 @@ def test_demo_seed_is_idempotent_and_fast(db):
             assert Epreuve.objects.filter(inscriptions__isnull=False).exists()
             assert Resultat.objects.filter(valide=True).exists()
             assert AvisEntreprise.objects.filter(soumis_le__isnull=False).count() == 1
+            # one épreuve already held and marked, one still to come (its convocations can be sent
+            # from the demo; no result before its start — time is truth, issue 13)
+            today = timezone.localdate()
+            assert Epreuve.objects.filter(date__lt=today).exists()
+            assert Epreuve.objects.filter(date__gt=today).exists()
