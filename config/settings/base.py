@@ -242,7 +242,7 @@ def redis_cache_url(broker_url: str) -> str:
 CACHES = (
     {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "core.cache.PrefixedRedisCache",
             "LOCATION": redis_cache_url(REDIS_URL),
         }
     }

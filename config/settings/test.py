@@ -24,7 +24,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "core.cache.PrefixedRedisCache",
         "LOCATION": redis_cache_url(REDIS_URL),
     }
 }
