@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Organisation
 from organisations.tenancy import tenant_context
@@ -91,7 +92,7 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
     page.get_by_label("Fichier").set_input_files(str(rapport))
     page.get_by_role("button", name="Déposer la pièce").click()
     page.get_by_text("Pièce « rapport-durand.pdf » déposée").wait_for()
-    assert page.get_by_role("link", name="rapport-durand.pdf").is_visible()
+    expect(page.get_by_role("link", name="rapport-durand.pdf")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "candidates-dossier-brouillon")
 

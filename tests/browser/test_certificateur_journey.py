@@ -5,6 +5,7 @@ import datetime as dt
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from playwright.sync_api import expect
 
 from certificateur import cdc
 from certificateur.models import CdcPassage
@@ -35,9 +36,9 @@ def test_cci_oversight_pv_accrochage_report(page, world, cci_user, org_b, tmp_pa
     page.get_by_role("navigation", name="Navigation principale").get_by_role(
         "link", name="Supervision"
     ).click()
-    assert page.get_by_role("heading", name="Supervision des centres", exact=True).is_visible()
-    assert page.get_by_role("img", name="Dossiers par état").is_visible()
-    assert page.get_by_role("cell", name="Centre B").first.is_visible()
+    expect(page.get_by_role("heading", name="Supervision des centres", exact=True)).to_be_visible()
+    expect(page.get_by_role("img", name="Dossiers par état")).to_be_visible()
+    expect(page.get_by_role("cell", name="Centre B").first).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "certificateur-oversight")
 
@@ -49,11 +50,11 @@ def test_cci_oversight_pv_accrochage_report(page, world, cci_user, org_b, tmp_pa
     page.get_by_label("idClient du certificateur").fill("CCIFR001")
     page.get_by_label("idContrat").fill("CTR-2025")
     page.get_by_role("button", name="Enregistrer").click()
-    assert page.get_by_text("Identifiants CDC enregistrés.").is_visible()
+    expect(page.get_by_text("Identifiants CDC enregistrés.")).to_be_visible()
     page.get_by_role("button", name="Recenser les nouveaux titulaires").click()
-    assert page.get_by_text("3 nouveau(x) passage(s) à déclarer").is_visible()
+    expect(page.get_by_text("3 nouveau(x) passage(s) à déclarer")).to_be_visible()
     page.get_by_role("button", name="Produire et valider le fichier").click()
-    assert page.get_by_text("Fichier produit et validé par le schéma CDC : 3 passage(s).").is_visible()
+    expect(page.get_by_text("Fichier produit et validé par le schéma CDC : 3 passage(s).")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "certificateur-accrochage-flux")
 
@@ -76,7 +77,7 @@ def test_cci_oversight_pv_accrochage_report(page, world, cci_user, org_b, tmp_pa
     )
     page.get_by_label("Accusé de traitement de la CDC (XML)").set_input_files(str(report))
     page.get_by_role("button", name="Importer le rapport").click()
-    assert page.get_by_text("Rapport importé : 2 passage(s) accepté(s), 1 rejeté(s).").is_visible()
-    assert page.get_by_text("CDC : Plusieurs titulaires ont été identifiés").is_visible()
+    expect(page.get_by_text("Rapport importé : 2 passage(s) accepté(s), 1 rejeté(s).")).to_be_visible()
+    expect(page.get_by_text("CDC : Plusieurs titulaires ont été identifiés")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "certificateur-accrochage-rapport")

@@ -6,6 +6,7 @@ import os
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from juries import services as jury_services
 from organisations.models import Organisation
@@ -116,7 +117,7 @@ def test_jury_page(page, org_a, alice, referentiels, panel):  # noqa: F811
     garcia = page.locator("tr.decision-row", has_text="GARCIA Hugo")
     garcia.locator("details.resultats-blocs summary").click()
     results = garcia.locator("details.resultats-blocs table")
-    assert results.is_visible()
+    expect(results).to_be_visible()
     row = results.locator("tr", has_text="RNCP36390BC02")
     assert "non validé" in row.inner_text() and "/20" in row.inner_text()
     _shot(page, "jury")

@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from candidates import services as candidates_services
 from candidates.models import Dossier
@@ -73,14 +74,14 @@ def test_gestionnaire_schedules_a_session_and_sends_convocations(page, org_a, al
         page.get_by_label(f"{cap.code} — ", exact=False).check()
     page.get_by_role("button", name="Planifier l'épreuve").click()
     page.get_by_role("heading", name="Présentation de projets").wait_for()
-    assert page.get_by_text("avec tiers-temps : 2 h").is_visible()
+    expect(page.get_by_text("avec tiers-temps : 2 h")).to_be_visible()
 
     page.get_by_label(re.compile("DURAND")).check()
     page.get_by_role("button", name="Inscrire les candidats cochés").click()
-    assert page.get_by_role("cell", name=re.compile("2 h")).first.is_visible()
+    expect(page.get_by_role("cell", name=re.compile("2 h")).first).to_be_visible()
     page.get_by_role("button", name="Envoyer les convocations").click()
     page.get_by_text("convocation(s) en cours d'envoi").wait_for()
-    assert page.get_by_text("Envoyée", exact=True).is_visible()
+    expect(page.get_by_text("Envoyée", exact=True)).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "evaluations-epreuve-convoquee")
     with tenant_context(org_a):
@@ -103,7 +104,7 @@ def test_tuteur_follows_the_link_and_submits_an_avis(page, org_a, alice, referen
     path = re.search(r"(/avis/lien/[^\s/]+/)", mail.outbox[-1].body).group(1)
 
     page.goto(page.base + path)
-    assert page.get_by_role("heading", name="Avis de l'entreprise").is_visible()
+    expect(page.get_by_role("heading", name="Avis de l'entreprise")).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label(re.compile(r"^Mot de passe")).fill("motdepasse-solide-42")
     page.get_by_label(re.compile(r"^Confirmation")).fill("motdepasse-solide-42")
@@ -118,14 +119,14 @@ def test_tuteur_follows_the_link_and_submits_an_avis(page, org_a, alice, referen
     screenshot(page, "evaluations-avis-tuteur")
     page.get_by_role("button", name="Transmettre l'avis (définitif)").click()
     page.get_by_text("Avis transmis au centre d'examen").wait_for()
-    assert page.get_by_text("il est verrouillé").is_visible()
+    expect(page.get_by_text("il est verrouillé")).to_be_visible()
     assert page.get_by_role("button", name="Transmettre l'avis (définitif)").count() == 0
     with tenant_context(org_a):
         avis = AvisEntreprise.objects.get(pk=avis.pk)
         assert avis.soumis_le is not None and avis.capacites.filter(avis="reserve").count() == 1
     # the link worked once
     page.goto(page.base + path)
-    assert page.get_by_text("déjà été utilisé").is_visible()
+    expect(page.get_by_text("déjà été utilisé")).to_be_visible()
 
 
 def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, referentiels):  # noqa: F811
@@ -229,7 +230,7 @@ def test_commission_decides_a_capacite_against_the_avis_with_a_motivation(
     page.goto(page.base + f"/o/centre-a/evaluations/dossiers/{dossier.public_id}/resultats/")
     page.get_by_role("link", name=re.compile("Commission d'évaluation")).click()
     section = page.locator(f"#cap-{cap1.pk}")
-    assert section.get_by_text("Peu autonome sur les relances").is_visible()
+    expect(section.get_by_text("Peu autonome sur les relances")).to_be_visible()
     # the commission names its members (seeds 000–002: « validée par une commission d'évaluation »)
     page.locator(f"#membres-{cap1.pk}").fill("Claire Martin, responsable formation\nPaul Durand, évaluateur")
     section.get_by_role("button", name=re.compile("Valider la décision")).click()

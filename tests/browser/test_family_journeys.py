@@ -14,6 +14,7 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from documents.models import IssuedDocument
 from evaluations import services as es
@@ -99,7 +100,7 @@ def test_family_journey_to_the_verified_document(browser, live_server, org_a, al
     gest.wait_for_load_state()
     screenshot(gest, f"famille-{family.lower()}-grille")
     gest.goto(gest.base + f"/o/{slug}/evaluations/sessions/{epreuve.session.public_id}/preparation-jury/")
-    assert gest.get_by_text("1 dossier prêt sur 1").is_visible(), gest.locator("main").inner_text()
+    expect(gest.get_by_text("1 dossier prêt sur 1"), gest.locator("main").inner_text()).to_be_visible()
     gest.get_by_role("button", name="Passer les 1 dossier prêt au jury").click()
     gest.wait_for_load_state()
 
@@ -110,9 +111,9 @@ def test_family_journey_to_the_verified_document(browser, live_server, org_a, al
     gest.get_by_label("LEMOINE Clara", exact=False).check()
     gest.get_by_role("button", name="Ajouter au jury").last.click()
     gest.wait_for_load_state()
-    assert gest.get_by_text("Composition conforme").is_visible(), gest.locator("main").inner_text()
+    expect(gest.get_by_text("Composition conforme"), gest.locator("main").inner_text()).to_be_visible()
     gest.get_by_role("button", name="Ouvrir la délibération").click()
-    assert gest.get_by_text("La délibération est ouverte.").is_visible()
+    expect(gest.get_by_text("La délibération est ouverte.")).to_be_visible()
 
     pro_email = RNCP_PANEL[1][0]
     pro = _page_for(browser, live_server)
@@ -127,7 +128,7 @@ def test_family_journey_to_the_verified_document(browser, live_server, org_a, al
     _login_with_totp(pres, pres_email, panel[pres_email][1])
     pres.goto(pres.base + jury_url)
     pres.get_by_role("button", name="Clore la délibération (président)").click()
-    assert pres.get_by_text("le procès-verbal est prêt à signer").is_visible()
+    expect(pres.get_by_text("le procès-verbal est prêt à signer")).to_be_visible()
     for email, *_ in RNCP_PANEL[1:]:
         member = pro if email == pro_email else _page_for(browser, live_server)
         if member is not pro:
@@ -136,7 +137,7 @@ def test_family_journey_to_the_verified_document(browser, live_server, org_a, al
         _sign(member, panel[email][1])
     pres.goto(pres.base + jury_url)
     _sign(pres, panel[pres_email][1])
-    assert pres.get_by_text("Signé (figé)").first.is_visible()
+    expect(pres.get_by_text("Signé (figé)").first).to_be_visible()
     with tenant_context(org_a):
         assert Jury.objects.get(pk=jury.pk).is_frozen
 

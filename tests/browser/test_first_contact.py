@@ -8,6 +8,7 @@ second tab opens the enrolment page too. None of them may change the secret on s
 
 import pytest
 from allauth.mfa.models import Authenticator
+from playwright.sync_api import expect
 
 from organisations.roles import Role
 from tests.browser.conftest import AXE, CHROMIUM_ARGS, axe_violations, login, screenshot
@@ -46,7 +47,7 @@ def enrol_from_page(page) -> str:
     page.get_by_label("Code de votre application").fill(totp_code(secret))
     page.get_by_role("button", name="Activer").click()
     page.wait_for_load_state()
-    assert page.get_by_role("heading", name="Codes de récupération").is_visible(), page.content()[:2000]
+    expect(page.get_by_role("heading", name="Codes de récupération"), page.content()[:2000]).to_be_visible()
     return secret
 
 
@@ -91,7 +92,7 @@ def test_enrolment_from_a_fresh_profile_lands_on_the_organisation(fresh_browser,
     screenshot(page, "first-contact-recovery-codes")
     page.get_by_role("link", name="Continuer").click()
     page.wait_for_url(f"**/o/{org_a.slug}/")
-    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
     assert org_a.name in page.locator(".switcher summary").inner_text()
     assert "Choisir…" not in page.content()
     assert axe_violations(page) == []
@@ -108,7 +109,7 @@ def test_enrolment_from_a_fresh_profile_lands_on_the_organisation(fresh_browser,
         )
     else:
         page.get_by_role("link", name="Jurys").click()
-        assert page.get_by_role("heading", name="Jurys").first.is_visible()
+        expect(page.get_by_role("heading", name="Jurys").first).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, f"first-contact-{role}-work")
 

@@ -1,6 +1,7 @@
 """Log in, see the dashboard, switch organisation, log out — with axe-core on each page."""
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.roles import Role
 from organisations.services import membership_add
@@ -19,7 +20,7 @@ def test_login_dashboard_switch_logout(page, alice, org_b):
     login(page, "alice@test.local")
     page.get_by_role("link", name="Centre A").click()
     page.wait_for_url("**/o/centre-a/")
-    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
     assert page.locator(".switcher summary").inner_text().find("Centre A") >= 0
     assert axe_violations(page) == []
     screenshot(page, "foundation-dashboard")
@@ -43,6 +44,6 @@ def test_members_page_is_accessible(page, org_a, member_factory):
     page.goto(page.base + "/o/centre-a/membres/")
     page.get_by_label("Adresse e-mail").fill("pas-un-email")
     page.get_by_role("button", name="Envoyer l'invitation").click()
-    assert page.locator(".error").first.is_visible()
+    expect(page.locator(".error").first).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "foundation-members-error")

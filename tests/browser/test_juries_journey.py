@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from juries import services
 from juries.models import Jury
@@ -103,11 +104,11 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     login(gest, "alice@test.local")
     gest.goto(gest.base + jury_url)
     composition = gest.locator("#composition-section")
-    assert composition.get_by_text("Hélène Garnier").is_visible()
-    assert composition.get_by_text("Seul un administrateur du centre ajoute ou retire").is_visible()
+    expect(composition.get_by_text("Hélène Garnier")).to_be_visible()
+    expect(composition.get_by_text("Seul un administrateur du centre ajoute ou retire")).to_be_visible()
     assert gest.get_by_text("Ajouter un membre").count() == 0
     assert composition.get_by_role("button", name="Retirer").count() == 0
-    assert gest.locator("#echecs-composition").is_visible()  # the représentant is missing
+    expect(gest.locator("#echecs-composition")).to_be_visible()  # the représentant is missing
     screenshot(gest, "juries-composition-read-only")
 
     # the administrator (second factor) seats the représentant de l'établissement on the page
@@ -125,16 +126,16 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     form.locator("#id_metier").fill("Office manager")
     form.locator("#id_annees_metier").fill("5")
     adm.get_by_role("button", name="Ajouter au jury").click()
-    assert adm.get_by_text(f"{prenom} {nom} ajouté(e) au jury.").is_visible()
+    expect(adm.get_by_text(f"{prenom} {nom} ajouté(e) au jury.")).to_be_visible()
     assert axe_violations(adm) == []
     screenshot(adm, "juries-composed-by-admin")
 
     # the gestionnaire opens the deliberation: the composition rule holds
     gest.goto(gest.base + jury_url)
-    assert gest.get_by_text("Composition conforme").is_visible()
+    expect(gest.get_by_text("Composition conforme")).to_be_visible()
     assert axe_violations(gest) == []
     gest.get_by_role("button", name="Ouvrir la délibération").click()
-    assert gest.get_by_text("La délibération est ouverte.").is_visible()
+    expect(gest.get_by_text("La délibération est ouverte.")).to_be_visible()
     screenshot(gest, "juries-opened")
 
     # a professionnel accepts two proposals and overrides the third with a motivation
@@ -142,7 +143,7 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     pro = _page_for(browser, live_server)
     _login_with_totp(pro, pro_email, pro_secret)
     pro.goto(pro.base + jury_url)
-    assert pro.get_by_text("Bloc RNCP36390BC02").first.is_visible() or True
+    expect(pro.get_by_text("Bloc RNCP36390BC02").first).to_be_visible()
     pro.get_by_role("button", name="Accepter la proposition pour MARTIN Camille").click()
     pro.get_by_role("button", name="Accepter la proposition pour BERTRAND Lucas").click()
     pro.get_by_text("Décider autrement pour GARCIA Hugo").click()
@@ -151,7 +152,7 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     for box in row.locator("input[name=blocs_valides]").all():
         box.check()
     row.get_by_role("button", name="Enregistrer la décision du jury").click()
-    assert pro.get_by_text("motivation écrite est obligatoire").is_visible()
+    expect(pro.get_by_text("motivation écrite est obligatoire")).to_be_visible()
     pro.get_by_text("Décider autrement pour GARCIA Hugo").click()
     row = pro.locator("tr", has_text="GARCIA Hugo")
     row.get_by_label("Décision du jury").select_option("certifie")
@@ -161,8 +162,8 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
         "Le jury retient l'avis très favorable de l'entreprise et la progression du candidat."
     )
     row.get_by_role("button", name="Enregistrer la décision du jury").click()
-    assert pro.get_by_text("Décision du jury enregistrée pour GARCIA Hugo.").is_visible()
-    assert pro.locator("tr", has_text="GARCIA Hugo").get_by_text("dérogation").is_visible()
+    expect(pro.get_by_text("Décision du jury enregistrée pour GARCIA Hugo.")).to_be_visible()
+    expect(pro.locator("tr", has_text="GARCIA Hugo").get_by_text("dérogation")).to_be_visible()
     assert axe_violations(pro) == []
     screenshot(pro, "juries-deliberation")
 
@@ -172,8 +173,8 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     _login_with_totp(pres, pres_email, pres_secret)
     pres.goto(pres.base + jury_url)
     pres.get_by_role("button", name="Clore la délibération (président)").click()
-    assert pres.get_by_text("le procès-verbal est prêt à signer").is_visible()
-    assert pres.get_by_text("Le président signe en dernier").is_visible()
+    expect(pres.get_by_text("le procès-verbal est prêt à signer")).to_be_visible()
+    expect(pres.get_by_text("Le président signe en dernier")).to_be_visible()
 
     # the three members sign with their second factor, then the président
     for email, *_ in RNCP_PANEL[1:]:
@@ -185,7 +186,7 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     screenshot(pro, "juries-signatures")
     pres.goto(pres.base + jury_url)
     _sign(pres, pres_secret)
-    assert pres.get_by_text("Signé (figé)").first.is_visible()
+    expect(pres.get_by_text("Signé (figé)").first).to_be_visible()
     with tenant_context(org_a):
         assert Jury.objects.get(pk=jury.pk).is_frozen
 

@@ -5,6 +5,7 @@ member signs the procès-verbal with their passkey instead of a code."""
 import pytest
 from allauth.mfa.models import Authenticator
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from juries import services
 from juries.models import Decision, Signature
@@ -58,10 +59,10 @@ def test_a_new_jury_member_enrols_a_passkey_as_second_factor(fresh_browser, live
     _add_passkey(page)
     assert Authenticator.objects.filter(user=member.user, type=Authenticator.Type.WEBAUTHN).exists()
     assert len(cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator_id})["credentials"])
-    assert page.get_by_role("heading", name="Codes de récupération").is_visible(), page.content()[:1500]
+    expect(page.get_by_role("heading", name="Codes de récupération"), page.content()[:1500]).to_be_visible()
     page.get_by_role("link", name="Continuer").click()
     page.wait_for_url(f"**/o/{org_a.slug}/")
-    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
 
 
 def test_a_jury_member_signs_the_pv_with_a_passkey(
@@ -101,7 +102,7 @@ def test_a_jury_member_signs_the_pv_with_a_passkey(
 
     page.goto(page.base + f"/o/{org_a.slug}/jurys/{jury.public_id}/#signatures-section")
     button = page.get_by_role("button", name="Signer avec ma clé d'accès")
-    assert button.is_visible()
+    expect(button).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "passkey-sign-before")
     button.click()

@@ -1,6 +1,7 @@
 """A certificateur imports an RNCP fiche, reviews and publishes it; a centre gestionnaire browses it."""
 
 import pytest
+from playwright.sync_api import expect
 
 from organisations.models import Organisation
 from organisations.roles import Role
@@ -24,7 +25,7 @@ def test_import_review_publish_then_centre_browses(page, org_a):
     page.get_by_label("Fichier").set_input_files(SAMPLE)
     page.get_by_label("Fiches RNCP à importer").fill("RNCP36612")
     page.get_by_role("button", name="Prévisualiser").click()
-    assert page.get_by_text("1 fiche(s) RNCP prête(s) à l'import.").is_visible()
+    expect(page.get_by_text("1 fiche(s) RNCP prête(s) à l'import.")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "referentiels-import-preview")
     page.get_by_role("button", name="Confirmer l'import").click()
@@ -63,13 +64,13 @@ def test_import_review_publish_then_centre_browses(page, org_a):
     page.get_by_role("button", name="Enregistrer les modalités").click()
     page.get_by_text("Modalités de bloc RNCP36612BC01 enregistrées.").wait_for()
     page.get_by_role("button", name="Publier cette version").click()
-    assert page.get_by_text("est publié").first.is_visible()
+    expect(page.get_by_text("est publié").first).to_be_visible()
 
     page.goto(page.base + "/o/cci-france/referentiels/habilitations/")
     page.get_by_label("Centre", exact=False).and_(page.locator("select")).select_option(label="Centre A")
     page.get_by_label("Début").fill("2025-01-01")
     page.get_by_role("button", name="Accorder").click()
-    assert page.get_by_role("cell", name="Centre A", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Centre A", exact=True)).to_be_visible()
     assert axe_violations(page) == []
     page.get_by_label("Date de fin de l'habilitation de Centre A pour RNCP36612").fill("2024-12-31")
     page.get_by_role("button", name="Mettre fin").click()
@@ -85,7 +86,7 @@ def test_import_review_publish_then_centre_browses(page, org_a):
     page.get_by_label("Recherche").fill("ressources humaines")
     page.get_by_role("button", name="Filtrer").click()
     page.get_by_role("link", name="RNCP36612").click()
-    assert page.get_by_text("Publié", exact=True).first.is_visible()
+    expect(page.get_by_text("Publié", exact=True).first).to_be_visible()
     assert page.get_by_role("button", name="Publier cette version").count() == 0
     assert axe_violations(page) == []
     screenshot(page, "referentiels-centre-detail")
@@ -104,7 +105,7 @@ def test_large_export_imported_through_a_job_page(page, settings):
     page.get_by_role("button", name="Prévisualiser").click()
     page.wait_for_url("**/o/cci-france/referentiels/importer/*/")
     page.get_by_role("heading", name="Prêt à importer").wait_for()
-    assert page.get_by_role("cell", name="RNCP36612").is_visible()
+    expect(page.get_by_role("cell", name="RNCP36612")).to_be_visible()
     assert axe_violations(page) == []
     screenshot(page, "referentiels-import-job-preview")
     page.get_by_role("button", name="Confirmer l'import").click()

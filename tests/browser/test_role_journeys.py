@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from candidates import services as candidates_services
 from candidates.models import Dossier
@@ -64,7 +65,7 @@ def test_gestionnaire_registers_plans_and_convokes(fresh_browser, live_server, o
 
     login(page, alice.user.email)
     page.wait_for_url(f"**/o/{org_a.slug}/")
-    assert page.get_by_role("heading", name="Tableau de bord").is_visible()
+    expect(page.get_by_role("heading", name="Tableau de bord")).to_be_visible()
     # no count link broken over two lines (« En / signature (0) »)
     broken = page.evaluate(
         "() => [...document.querySelectorAll('.link-list a')].filter(a => a.getClientRects().length > 1)"
@@ -153,7 +154,7 @@ def test_gestionnaire_registers_plans_and_convokes(fresh_browser, live_server, o
     page.get_by_role("button", name="Inscrire les candidats cochés").click()
     page.get_by_role("button", name="Envoyer les convocations").click()
     page.get_by_text("convocation(s) en cours d'envoi").wait_for()
-    assert page.get_by_text("Envoyée", exact=True).is_visible()
+    expect(page.get_by_text("Envoyée", exact=True)).to_be_visible()
     j.look("convocations-envoyees")
 
     with tenant_context(org_a):
@@ -267,7 +268,7 @@ def test_tuteur_opens_the_link_gives_the_avis_and_the_note(
 
     page.goto(page.base + path)
     page.reload()  # a mail scanner, or a second look: opening the link spends nothing
-    assert page.get_by_role("heading", name="Avis de l'entreprise").is_visible()
+    expect(page.get_by_role("heading", name="Avis de l'entreprise")).to_be_visible()
     assert "DURAND" in page.locator("main").inner_text()
     j.look("lien")
     page.get_by_label(re.compile(r"^Mot de passe")).fill("motdepasse-solide-42")
@@ -329,8 +330,8 @@ def test_certificateur_supervises_registers_and_exports(fresh_browser, live_serv
     j.look("tableau-de-bord")
     nav = page.get_by_role("navigation", name="Navigation principale")
     nav.get_by_role("link", name="Supervision").click()
-    assert page.get_by_role("heading", name="Supervision des centres", exact=True).is_visible()
-    assert page.get_by_role("cell", name="Centre B").first.is_visible()
+    expect(page.get_by_role("heading", name="Supervision des centres", exact=True)).to_be_visible()
+    expect(page.get_by_role("cell", name="Centre B").first).to_be_visible()
     # every chart label whole and inside its chart (« Validation des acquis de l'… » was cut)
     labels = page.evaluate(
         """() => [...document.querySelectorAll('svg[role=img]')].flatMap(svg => {
