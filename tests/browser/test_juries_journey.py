@@ -143,7 +143,6 @@ def test_jury_journey(browser, live_server, org_a, alice, referentiels, panel): 
     pro = _page_for(browser, live_server)
     _login_with_totp(pro, pro_email, pro_secret)
     pro.goto(pro.base + jury_url)
-    expect(pro.get_by_text("Bloc RNCP36390BC02").first).to_be_visible()
     pro.get_by_role("button", name="Accepter la proposition pour MARTIN Camille").click()
     pro.get_by_role("button", name="Accepter la proposition pour BERTRAND Lucas").click()
     pro.get_by_text("Décider autrement pour GARCIA Hugo").click()
