@@ -250,7 +250,7 @@ def rattrapage_window_after_publication(dossier: Dossier, *, today: dt.date | No
     limit = None
     validite = regle.validite_blocs_annees if regle else None
     chain_first = dossier
-    while chain_first.previous_attempt_id:
+    while chain_first.previous_attempt is not None:
         chain_first = chain_first.previous_attempt
     first_day = chain_first.date_deliberation or dossier.date_deliberation
     if validite and first_day:

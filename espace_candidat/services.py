@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -311,7 +311,8 @@ def identity_request(
         raise ApplicationError("Une demande de correction est déjà en attente auprès du centre.")
     for required in ("nom_naissance", "prenom1"):
         if required in clean and not clean[required]:
-            label = Candidate._meta.get_field(required).verbose_name
+            field = Candidate._meta.get_field(required)
+            label = field.verbose_name if isinstance(field, models.Field) else required
             raise ApplicationError(f"Le {label} ne peut pas être vide.", field=required)
     return IdentityCorrection.objects.create(
         organisation=current_organisation(),

@@ -24,10 +24,6 @@ from evaluations.models import (
 )
 
 
-def _cible(r: Resultat) -> str:
-    return r.capacite.code if r.capacite_id else r.bloc.code if r.bloc_id else r.composante
-
-
 def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, bytes]]]:
     resultats = Resultat.objects.filter(dossier__candidate=candidate).select_related(
         "dossier", "capacite", "bloc", "evaluateur"
@@ -76,7 +72,7 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
         "resultats": [
             {
                 "dossier": str(r.dossier.public_id),
-                "cible": _cible(r),
+                "cible": r.cible_code,
                 "etat": r.etat,
                 "controle_continu": r.controle_continu,
                 "epreuves": r.epreuves,

@@ -18,6 +18,8 @@ from core.errors import ApplicationError
 from evaluations import controle_continu, selectors, services
 from evaluations.forms import (
     AVIS_CHOICES,
+    MOTIF_CHOICES,
+    PRESENCE_CHOICES,
     AvisExtendForm,
     AvisLinkAcceptForm,
     AvisRequestForm,
@@ -164,8 +166,8 @@ def _epreuve_context(request, epreuve, **extra) -> dict:
         "inscriptions": inscriptions,
         "assignable": selectors.dossiers_assignable(epreuve=epreuve)[:300],
         "convocation_form": extra.pop("convocation_form", None) or ConvocationForm(),
-        "presence_choices": PresenceForm.base_fields["presence"].choices,
-        "motif_choices": PresenceForm.base_fields["motif"].choices,
+        "presence_choices": PRESENCE_CHOICES,
+        "motif_choices": MOTIF_CHOICES,
         "incident_form": IncidentForm(),
         "cibles": services.epreuve_cibles(epreuve),
         "debut_a_venir": services.start_ahead(epreuve),

@@ -59,7 +59,8 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
     """Ask the dossier's tuteur for the avis de l'entreprise: one per dossier, e-mailed link."""
     from evaluations.tasks import avis_invitation_send
 
-    if dossier.tuteur_id is None:
+    tuteur = dossier.tuteur
+    if tuteur is None:
         raise ApplicationError(
             "Ce dossier n'a pas de tuteur : renseignez-le avant de demander l'avis.", field="dossier"
         )
@@ -75,7 +76,7 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
     avis = AvisEntreprise(
         organisation_id=dossier.organisation_id,
         dossier=dossier,
-        tuteur=dossier.tuteur,
+        tuteur=tuteur,
         date_limite=date_limite,
         demande_par=actor_user(by),
     )
@@ -93,7 +94,7 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
         actor=actor_user(by),
         action="avis.request",
         obj=avis,
-        message=f"{dossier.tuteur.email}, avant le {date_limite:%d/%m/%Y}",
+        message=f"{tuteur.email}, avant le {date_limite:%d/%m/%Y}",
     )
     avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
     return avis
@@ -305,13 +306,14 @@ def avis_save(
         for ckey, cvalue in (data.get("criteres") or {}).items():
             if not cvalue:
                 continue
+            critere_id: int | None
             try:
-                cid = int(ckey)
+                critere_id = int(ckey)
             except (TypeError, ValueError):
-                cid = None
-            if cid not in criteres_of.get(row.capacite_id, set()) or cvalue not in allowed:
+                critere_id = None
+            if critere_id not in criteres_of.get(row.capacite_id, set()) or cvalue not in allowed:
                 raise ApplicationError(f"{row.capacite.code} : critère ou avis inconnu.", field="capacites")
-            criteres[str(cid)] = cvalue
+            criteres[str(critere_id)] = cvalue
         row.avis, row.commentaire, row.criteres = value, (data.get("commentaire") or "").strip(), criteres
     if submit:
         for row in rows.values():
