@@ -18,6 +18,7 @@ consequence itself (the zero of an unjustified contrôle-continu absence include
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -106,6 +107,24 @@ def _piece(dossier: Dossier, by: Actor, motif: str, piece: Piece | None, uploade
     )
 
 
+def _absence_fields(target: Partie, motif: str, piece: Piece | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What an absence from ``target`` writes: the part's value emptied (through
+    ``resultat_record``, which keeps the history), then the motive and pièce set on the result."""
+    part: dict[str, Any]
+    if target.bloc is not None and target.partie == EPREUVES:
+        part = {"bloc": target.bloc, "epreuves": None, "absence_non_justifiee": not motif}
+        return part, {"absence_motif": motif, "absence_piece": piece}
+    if target.bloc is not None:
+        part = {"bloc": target.bloc, "controle_continu": None}
+        return part, {
+            "cc_absence_non_justifiee": not motif,
+            "cc_absence_motif": motif,
+            "cc_absence_piece": piece,
+        }
+    part = {"composante": target.composante, "points": None, "absence_non_justifiee": not motif}
+    return part, {"absence_motif": motif, "absence_piece": piece}
+
+
 @transaction.atomic
 def absence_record(
     *,
@@ -137,38 +156,8 @@ def absence_record(
         reason += f" (épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y})"
     if justification.strip():
         reason += f" : {justification.strip()}"
-    fields: dict[str, object]
-    if target.bloc is not None and target.partie == EPREUVES:
-        resultat = resultat_record(
-            dossier=dossier,
-            by=by,
-            bloc=target.bloc,
-            epreuves=None,
-            absence_non_justifiee=not motif,
-            reason=reason,
-            epreuve=epreuve,
-        )
-        fields = {"absence_motif": motif, "absence_piece": piece}
-    elif target.bloc is not None:
-        resultat = resultat_record(
-            dossier=dossier, by=by, bloc=target.bloc, controle_continu=None, reason=reason, epreuve=epreuve
-        )
-        fields = {
-            "cc_absence_non_justifiee": not motif,
-            "cc_absence_motif": motif,
-            "cc_absence_piece": piece,
-        }
-    else:
-        resultat = resultat_record(
-            dossier=dossier,
-            by=by,
-            composante=target.composante,
-            points=None,
-            absence_non_justifiee=not motif,
-            reason=reason,
-            epreuve=epreuve,
-        )
-        fields = {"absence_motif": motif, "absence_piece": piece}
+    part, fields = _absence_fields(target, motif, piece)
+    resultat = resultat_record(dossier=dossier, by=by, reason=reason, epreuve=epreuve, **part)
     before = {f: getattr(resultat, f) for f in TRACKED}
     changed = any(getattr(resultat, k) != v for k, v in fields.items())
     for key, value in fields.items():
