@@ -1,6 +1,7 @@
 """What the evaluations API views share: the list view base, the dossiers a caller may see."""
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework.generics import ListAPIView
@@ -10,6 +11,7 @@ from rest_framework.serializers import Serializer
 from candidates.models import Dossier
 from candidates.selectors import dossier_get_visible, dossier_list
 from organisations.api import TenantAPIView
+from organisations.models import Membership
 
 
 class ListView(TenantAPIView, ListAPIView):
@@ -24,7 +26,7 @@ def validated(serializer_class: type[Serializer], request: Request) -> dict[str,
     return data.validated_data
 
 
-def is_uuid(value) -> bool:
+def is_uuid(value: object) -> bool:
     try:
         uuid.UUID(str(value))
     except ValueError:
@@ -32,11 +34,11 @@ def is_uuid(value) -> bool:
     return True
 
 
-def visible_dossier(membership, public_id) -> Dossier:
+def visible_dossier(membership: Membership, public_id: uuid.UUID | str) -> Dossier:
     """The dossier if ``membership`` may see it (évaluateur: their épreuves, jury: their juries), else 404."""
     return dossier_get_visible(public_id=public_id, actor=membership)
 
 
-def visible_dossiers(membership, public_ids) -> dict:
+def visible_dossiers(membership: Membership, public_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Dossier]:
     """``{public_id: dossier}`` of those ``membership`` may see; the others are simply absent."""
     return {d.public_id: d for d in dossier_list(actor=membership).filter(public_id__in=public_ids)}

@@ -30,6 +30,7 @@ from evaluations.serializers import (
     ResultatSerializer,
 )
 from organisations.api import TenantAPIView
+from organisations.models import Membership
 from referentiels.models import Bloc, Capacite, Critere
 from referentiels.public_ids import pks_of
 
@@ -69,7 +70,7 @@ def _sent_parts_only(fields: dict, raw) -> dict:
     return {k: v for k, v in fields.items() if k not in BLOC_PARTS or k in raw}
 
 
-def _visible_resultat(membership, public_id) -> Resultat:
+def _visible_resultat(membership: Membership, public_id: uuid.UUID | str) -> Resultat:
     """The result if ``membership`` may see its dossier, else 404."""
     resultat = Resultat.objects.filter(public_id=public_id).select_related("dossier").first()
     if resultat is None:
