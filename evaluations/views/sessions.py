@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from candidates.models import Dossier
 from core.errors import ApplicationError
+from core.outcomes import service_outcome
 from evaluations import controle_continu, selectors, services
 from evaluations.forms import (
     MOTIF_CHOICES,
@@ -173,14 +174,13 @@ def epreuve_candidats(request, org_slug, epreuve_id):
     dossiers = list(
         selectors.dossiers_assignable(epreuve=epreuve).filter(public_id__in=[i for i in ids if len(i) == 36])
     )
-    try:
+
+    def add():
         if not dossiers:
             raise ApplicationError("Cochez au moins un dossier à inscrire.")
-        added = services.epreuve_candidats_add(epreuve=epreuve, by=request.membership, dossiers=dossiers)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{len(added)} candidat(s) inscrit(s) à l'épreuve.")
+        return services.epreuve_candidats_add(epreuve=epreuve, by=request.membership, dossiers=dossiers)
+
+    service_outcome(request, add, lambda added: f"{len(added)} candidat(s) inscrit(s) à l'épreuve.")
     return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
 
 
@@ -189,12 +189,13 @@ def epreuve_candidats(request, org_slug, epreuve_id):
 def epreuve_delete(request, org_slug, epreuve_id):
     epreuve = selectors.epreuve_get(public_id=epreuve_id)
     session = epreuve.session
-    try:
-        services.epreuve_delete(epreuve=epreuve, by=request.membership)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
+    deleted = service_outcome(
+        request,
+        lambda: services.epreuve_delete(epreuve=epreuve, by=request.membership),
+        lambda _: f"Épreuve « {epreuve.intitule} » supprimée.",
+    )
+    if not deleted.ok:
         return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
-    messages.success(request, f"Épreuve « {epreuve.intitule} » supprimée.")
     return redirect("session_detail", org_slug=org_slug, session_id=session.public_id)
 
 
@@ -203,12 +204,11 @@ def epreuve_delete(request, org_slug, epreuve_id):
 def inscription_remove(request, org_slug, inscription_id):
     inscription = selectors.inscription_get(public_id=inscription_id)
     epreuve = inscription.epreuve
-    try:
-        services.epreuve_candidat_remove(inscription=inscription, by=request.membership)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"{inscription.dossier.candidate} retiré(e) de l'épreuve.")
+    service_outcome(
+        request,
+        lambda: services.epreuve_candidat_remove(inscription=inscription, by=request.membership),
+        lambda _: f"{inscription.dossier.candidate} retiré(e) de l'épreuve.",
+    )
     return redirect("epreuve_detail", org_slug=org_slug, epreuve_id=epreuve.public_id)
 
 
