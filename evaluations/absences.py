@@ -245,14 +245,28 @@ class AbsenceLigne:
     consequence: str
 
 
+_MOTIF_LABELS = dict(InscriptionEpreuve.Motif.choices)
+
+
+def _ligne(
+    libelle: str, non_justifiee: bool, motif: str, piece: Piece | None, *, sans_motif: str, avec_motif: str
+) -> AbsenceLigne | None:
+    """One part's absence line: unjustified (consequence ``sans_motif``), justified by ``motif``
+    (its label, ``avec_motif``), or ``None`` when the part records no absence."""
+    if non_justifiee:
+        return AbsenceLigne(libelle, "Absence non justifiée", None, sans_motif)
+    if motif:
+        return AbsenceLigne(libelle, _MOTIF_LABELS.get(motif, ""), piece, avec_motif)
+    return None
+
+
 def absences_of(dossier: Dossier, known: list[Partie] | None = None) -> list[AbsenceLigne]:
     """The absences recorded on the dossier's parts, with the seed's consequence for each
     (``known``: the dossier's :func:`parties`, when the caller has them already)."""
     known = parties(dossier) if known is None else known
     libelles = {(p.bloc.pk if p.bloc else None, p.partie, p.composante): p.libelle for p in known}
-    motifs = dict(InscriptionEpreuve.Motif.choices)
     rattrapage = "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
-    out = []
+    lignes: list[AbsenceLigne | None] = []
     for r in (
         Resultat.objects.filter(dossier=dossier)
         .exclude(kind=Resultat.Kind.CAPACITE)
@@ -261,48 +275,35 @@ def absences_of(dossier: Dossier, known: list[Partie] | None = None) -> list[Abs
     ):
         if r.kind == Resultat.Kind.BLOC:
             code = r.bloc.code if r.bloc is not None else ""
-            libelle = libelles.get((r.bloc_id, EPREUVES, ""), f"Bloc {code}")
-            if r.absence_non_justifiee:
-                out.append(AbsenceLigne(libelle, "Absence non justifiée", None, "bloc non validé"))
-            elif r.absence_motif:
-                out.append(
-                    AbsenceLigne(
-                        libelle,
-                        motifs.get(r.absence_motif, ""),
-                        r.absence_piece,
-                        f"bloc non validé ; {rattrapage}",
-                    )
+            lignes.append(
+                _ligne(
+                    libelles.get((r.bloc_id, EPREUVES, ""), f"Bloc {code}"),
+                    r.absence_non_justifiee,
+                    r.absence_motif,
+                    r.absence_piece,
+                    sans_motif="bloc non validé",
+                    avec_motif=f"bloc non validé ; {rattrapage}",
                 )
-            cc = libelles.get((r.bloc_id, CONTROLE_CONTINU, ""), f"Bloc {code}")
-            if r.cc_absence_non_justifiee:
-                out.append(AbsenceLigne(cc, "Absence non justifiée", None, "zéro au contrôle continu"))
-            elif r.cc_absence_motif:
-                out.append(
-                    AbsenceLigne(
-                        cc,
-                        motifs.get(r.cc_absence_motif, ""),
-                        r.cc_absence_piece,
-                        f"bloc non validé ; {rattrapage}",
-                    )
+            )
+            lignes.append(
+                _ligne(
+                    libelles.get((r.bloc_id, CONTROLE_CONTINU, ""), f"Bloc {code}"),
+                    r.cc_absence_non_justifiee,
+                    r.cc_absence_motif,
+                    r.cc_absence_piece,
+                    sans_motif="zéro au contrôle continu",
+                    avec_motif=f"bloc non validé ; {rattrapage}",
                 )
+            )
         else:
-            libelle = libelles.get((None, "", r.composante), r.composante)
-            if r.absence_non_justifiee:
-                out.append(
-                    AbsenceLigne(
-                        libelle,
-                        "Absence non justifiée",
-                        None,
-                        "non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés",
-                    )
+            lignes.append(
+                _ligne(
+                    libelles.get((None, "", r.composante), r.composante),
+                    r.absence_non_justifiee,
+                    r.absence_motif,
+                    r.absence_piece,
+                    sans_motif="non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés",
+                    avec_motif=f"{rattrapage} ; pas de certification totale d'ici là",
                 )
-            elif r.absence_motif:
-                out.append(
-                    AbsenceLigne(
-                        libelle,
-                        motifs.get(r.absence_motif, ""),
-                        r.absence_piece,
-                        f"{rattrapage} ; pas de certification totale d'ici là",
-                    )
-                )
-    return out
+            )
+    return [ligne for ligne in lignes if ligne is not None]
