@@ -23,7 +23,8 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     regle = regle_parse(epreuve.session.referentiel.regle)
     bloc = epreuve.bloc
     if bloc is not None:
-        assert isinstance(regle, RegleGrillePoints)  # a bloc épreuve exists under a points grid only
+        # a bloc épreuve exists under a points grid only
+        assert isinstance(regle, RegleGrillePoints)
         grille = regle.bloc(bloc.code)
         cibles = []
         if grille.controle_continu:
@@ -46,9 +47,8 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
         )
         return cibles
     if epreuve.composante:
-        assert isinstance(
-            regle, RegleGrillePoints
-        )  # a composante belongs to a grid's évaluation professionnelle
+        # a composante belongs to a grid's évaluation professionnelle
+        assert isinstance(regle, RegleGrillePoints)
         comp = next(c for c in regle.evaluation_professionnelle.composantes if c.code == epreuve.composante)
         return [{"code": comp.code, "libelle": comp.libelle, "kind": "composante", "max": comp.points}]
     intitules = dict(
