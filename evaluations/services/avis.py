@@ -13,6 +13,7 @@ from django.db.models import Q as _Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from candidates.models import Dossier
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
@@ -189,7 +190,7 @@ def avis_link_resolve(token: str) -> tuple:
     return organisation, avis
 
 
-def avis_link_may_login(*, user, organisation) -> bool:
+def avis_link_may_login(*, user: User, organisation: Organisation) -> bool:
     """Whether following a tuteur link may sign ``user`` in without password or second factor.
 
     Only a plain tuteur account: never platform staff or a superuser, never an account with a
@@ -205,7 +206,7 @@ def avis_link_may_login(*, user, organisation) -> bool:
     )
 
 
-def _has_second_factor(user) -> bool:
+def _has_second_factor(user: User) -> bool:
 
     if not apps.is_installed("allauth.mfa"):
         return False
