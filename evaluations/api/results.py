@@ -8,6 +8,7 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from candidates.models import Dossier
@@ -257,7 +258,7 @@ class DossierEntretienView(TenantAPIView):
         responses={201: EntretienSerializer},
         summary="Entretien avec le candidat : date, participants, conclusion par capacité (compétence)",
     )
-    def post(self, request, org_slug, dossier_id):
+    def post(self, request: Request, org_slug: str, dossier_id: uuid.UUID) -> Response:
         dossier = visible_dossier(self.membership, dossier_id)
         data = validated(EntretienInputSerializer, request)
         conclusions: dict[str, tuple[str, str]] = {}
