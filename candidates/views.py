@@ -19,6 +19,7 @@ from candidates.plan_check import dossier_plan_check
 from core.errors import ApplicationError
 from core.exports import csv_writer, xlsx_append
 from core.filenames import clean_filename
+from core.outcomes import service_outcome
 from core.pagination import EstimatedCountPaginator
 from organisations.permissions import membership_can, require_capability
 
@@ -547,33 +548,33 @@ def dossier_plan(request, org_slug, dossier_id):
 def dossier_transition(request, org_slug, dossier_id):
     dossier = selectors.dossier_get(public_id=dossier_id)
     form = TransitionForm(request.POST)
-    try:
+
+    def transition():
         if not form.is_valid():
             raise ApplicationError("État demandé inconnu.")
-        dossier = services.dossier_transition(
+        return services.dossier_transition(
             dossier=dossier,
             to=form.cleaned_data["to"],
             by=request.membership,
             reason=form.cleaned_data["reason"],
         )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"Dossier passé « {dossier.get_status_display()} ».")
-    return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
+
+    moved = service_outcome(request, transition, lambda d: f"Dossier passé « {d.get_status_display()} ».")
+    shown = moved.value if moved.value is not None else dossier
+    return redirect("dossier_detail", org_slug=org_slug, dossier_id=shown.public_id)
 
 
 @require_capability("dossiers.transition")
 @require_POST
 def dossier_rattrapage(request, org_slug, dossier_id):
     dossier = selectors.dossier_get(public_id=dossier_id)
-    try:
-        retake = services.dossier_rattrapage_open(dossier=dossier, by=request.membership)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
-    messages.success(request, f"Rattrapage ouvert (tentative {retake.attempt}).")
-    return redirect("dossier_detail", org_slug=org_slug, dossier_id=retake.public_id)
+    retake = service_outcome(
+        request,
+        lambda: services.dossier_rattrapage_open(dossier=dossier, by=request.membership),
+        lambda opened: f"Rattrapage ouvert (tentative {opened.attempt}).",
+    )
+    shown = retake.value if retake.value is not None else dossier  # the new attempt, once opened
+    return redirect("dossier_detail", org_slug=org_slug, dossier_id=shown.public_id)
 
 
 # --- pièces --------------------------------------------------------------------------------

@@ -497,9 +497,10 @@ def _check_titulaire(t: Titulaire, reasons: list[str], date_delivrance: date | N
         jour_ok = _check_int(reasons, "Jour de naissance", t.jour_naissance, 1, 31)
         if t.mois_naissance is None:
             reasons.append("Jour de naissance renseigné sans le mois")
-    if annee_ok and mois_ok and jour_ok:
+    annee, mois, jour = t.annee_naissance, t.mois_naissance, t.jour_naissance
+    if annee_ok and mois_ok and jour_ok and annee is not None and mois is not None and jour is not None:
         try:
-            naissance = date(t.annee_naissance, t.mois_naissance, t.jour_naissance)  # type: ignore[arg-type]
+            naissance = date(annee, mois, jour)
         except ValueError:
             reasons.append(
                 f"Date de naissance inexistante ({t.jour_naissance:02d}/{t.mois_naissance:02d}/{t.annee_naissance})"
@@ -507,7 +508,9 @@ def _check_titulaire(t: Titulaire, reasons: list[str], date_delivrance: date | N
         else:
             if isinstance(date_delivrance, date) and naissance > date_delivrance:
                 reasons.append("Date de naissance postérieure à la date de délivrance")
-    elif annee_ok and isinstance(date_delivrance, date) and t.annee_naissance > date_delivrance.year:
+    elif (
+        annee_ok and annee is not None and isinstance(date_delivrance, date) and annee > date_delivrance.year
+    ):
         reasons.append("Année de naissance postérieure à la date de délivrance")
 
     sexe = _enum_value(t.sexe)
@@ -633,13 +636,14 @@ def check_flux(flux: Flux) -> list[str]:
     r: list[str] = []
     _check_text(r, "Identifiant du flux", flux.id_flux, max_len=50, required=True)
     h = flux.horodatage
+    offset = h.utcoffset() if isinstance(h, datetime) else None
     if not isinstance(h, datetime):
         r.append("Horodatage : date-heure attendue")
-    elif h.utcoffset() is None:
+    elif offset is None:
         r.append("Horodatage sans fuseau horaire")
     elif not 1900 <= h.year <= 2099:
         r.append("Horodatage hors de la plage admise (années 1900 à 2099)")
-    elif h.utcoffset().total_seconds() % 60 or abs(h.utcoffset().total_seconds()) >= 20 * 3600:
+    elif offset.total_seconds() % 60 or abs(offset.total_seconds()) >= 20 * 3600:
         r.append("Horodatage : décalage horaire non représentable")
     _check_text(
         r, "Identifiant client de l'émetteur", flux.emetteur_id_client, max_len=8, exact=True, required=True

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from accounts.models import User
 from candidates.models import Dossier, Piece
 from core.dates import add_years
 from core.errors import ApplicationError
@@ -23,7 +24,7 @@ from referentiels.regles import regle_parse
 DOCUMENT_KINDS = ("parchemin", "certificat_bloc", "attestation")
 
 
-def candidate_memberships(user) -> list[Membership]:
+def candidate_memberships(user: User) -> list[Membership]:
     """The centres where this person holds dossiers (their candidate memberships)."""
     return list(
         Membership.objects.filter(user=user, role=Role.CANDIDAT, is_active=True, organisation__is_active=True)
@@ -32,7 +33,7 @@ def candidate_memberships(user) -> list[Membership]:
     )
 
 
-def own_access(user) -> CandidateAccess:
+def own_access(user: User) -> CandidateAccess:
     """The person's candidate row in the active centre; 404 when they have none."""
     access = CandidateAccess.objects.select_related("candidate").filter(user=user).first()
     if access is None:
@@ -40,7 +41,7 @@ def own_access(user) -> CandidateAccess:
     return access
 
 
-def own_dossiers(user) -> QuerySet[Dossier]:
+def own_dossiers(user: User) -> QuerySet[Dossier]:
     return (
         Dossier.objects.filter(candidate__espace_access__user=user)
         .exclude(status=Dossier.Status.BROUILLON)
@@ -49,14 +50,14 @@ def own_dossiers(user) -> QuerySet[Dossier]:
     )
 
 
-def own_dossier(user, public_id) -> Dossier:
+def own_dossier(user: User, public_id) -> Dossier:
     try:
         return own_dossiers(user).get(public_id=public_id)
     except (Dossier.DoesNotExist, ValueError):
         raise Http404 from None
 
 
-def own_dossiers_everywhere(user) -> list[dict]:
+def own_dossiers_everywhere(user: User) -> list[dict]:
     """« This person's own dossiers », centre by centre, each read under its own tenancy."""
     out = []
     for membership in candidate_memberships(user):
@@ -153,7 +154,7 @@ def convocations(dossier: Dossier) -> list:
     )
 
 
-def own_convocation(user, public_id):
+def own_convocation(user: User, public_id):
     from evaluations.models import Convocation
 
     convocation = (
@@ -186,7 +187,7 @@ def documents(dossier: Dossier, *, published: bool) -> list:
     )
 
 
-def own_document(user, public_id):
+def own_document(user: User, public_id):
     """A document of one of the person's dossiers, whose jury's results are published."""
     from documents.models import IssuedDocument
 
@@ -199,7 +200,7 @@ def own_document(user, public_id):
     raise Http404
 
 
-def dossier_of_document(user, document) -> Dossier:
+def dossier_of_document(user: User, document) -> Dossier:
     """The person's dossier a document of theirs was issued for (after ``own_document``)."""
     for dossier in own_dossiers(user):
         if f":dossier:{dossier.public_id}:" in document.idempotency_key:
@@ -250,7 +251,7 @@ def rattrapage_window_after_publication(dossier: Dossier, *, today: dt.date | No
     limit = None
     validite = regle.validite_blocs_annees if regle else None
     chain_first = dossier
-    while chain_first.previous_attempt_id:
+    while chain_first.previous_attempt is not None:
         chain_first = chain_first.previous_attempt
     first_day = chain_first.date_deliberation or dossier.date_deliberation
     if validite and first_day:
@@ -299,7 +300,7 @@ def enquetes_of(dossier: Dossier) -> list[Enquete]:
     return list(Enquete.objects.filter(dossier=dossier).order_by("due_on"))
 
 
-def own_enquete(user, public_id) -> Enquete:
+def own_enquete(user: User, public_id) -> Enquete:
     enquete = (
         Enquete.objects.filter(public_id=public_id, dossier__candidate__espace_access__user=user)
         .select_related("dossier__referentiel")
@@ -310,7 +311,7 @@ def own_enquete(user, public_id) -> Enquete:
     return enquete
 
 
-def is_unsubscribed(user) -> bool:
+def is_unsubscribed(user: User) -> bool:
     return Preference.objects.filter(user=user, unsubscribed_at__isnull=False).exists()
 
 

@@ -8,12 +8,12 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from candidates.models import Candidate, Dossier, Piece
 from core.actors import Actor, actor_user
 from core.dates import date_fr
@@ -92,7 +92,6 @@ def candidate_invite(*, candidate: Candidate, by: Actor) -> CandidateAccess:
             field="email",
         )
     organisation = current_organisation()
-    User = get_user_model()  # noqa: N806
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
         user = User.objects.create_user(
@@ -150,7 +149,7 @@ def salutation(candidate: Candidate) -> str:
     return f"Bonjour {civilite} {candidate.nom_usage or candidate.nom_naissance},"
 
 
-def unsubscribe_token(user) -> str:
+def unsubscribe_token(user: User) -> str:
     return signing.dumps({"u": user.pk}, salt=UNSUBSCRIBE_SALT)
 
 
@@ -159,7 +158,7 @@ def unsubscribe(token: str) -> Preference:
         data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         raise ApplicationError("Lien de désabonnement invalide.") from None
-    user = get_user_model().objects.filter(pk=data.get("u")).first()
+    user = User.objects.filter(pk=data.get("u")).first()
     if user is None:
         raise ApplicationError("Lien de désabonnement invalide.")
     pref, _ = Preference.objects.get_or_create(user=user)
@@ -169,7 +168,7 @@ def unsubscribe(token: str) -> Preference:
     return pref
 
 
-def resubscribe(user) -> None:
+def resubscribe(user: User) -> None:
     Preference.objects.filter(user=user).update(unsubscribed_at=None)
 
 
@@ -311,7 +310,8 @@ def identity_request(
         raise ApplicationError("Une demande de correction est déjà en attente auprès du centre.")
     for required in ("nom_naissance", "prenom1"):
         if required in clean and not clean[required]:
-            label = Candidate._meta.get_field(required).verbose_name
+            field = Candidate._meta.get_field(required)
+            label = field.verbose_name if isinstance(field, models.Field) else required
             raise ApplicationError(f"Le {label} ne peut pas être vide.", field=required)
     return IdentityCorrection.objects.create(
         organisation=current_organisation(),

@@ -18,6 +18,7 @@ consequence itself (the zero of an unjustified contrôle-continu absence include
 """
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 
@@ -106,6 +107,24 @@ def _piece(dossier: Dossier, by: Actor, motif: str, piece: Piece | None, uploade
     )
 
 
+def _absence_fields(target: Partie, motif: str, piece: Piece | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What an absence from ``target`` writes: the part's value emptied (through
+    ``resultat_record``, which keeps the history), then the motive and pièce set on the result."""
+    part: dict[str, Any]
+    if target.bloc is not None and target.partie == EPREUVES:
+        part = {"bloc": target.bloc, "epreuves": None, "absence_non_justifiee": not motif}
+        return part, {"absence_motif": motif, "absence_piece": piece}
+    if target.bloc is not None:
+        part = {"bloc": target.bloc, "controle_continu": None}
+        return part, {
+            "cc_absence_non_justifiee": not motif,
+            "cc_absence_motif": motif,
+            "cc_absence_piece": piece,
+        }
+    part = {"composante": target.composante, "points": None, "absence_non_justifiee": not motif}
+    return part, {"absence_motif": motif, "absence_piece": piece}
+
+
 @transaction.atomic
 def absence_record(
     *,
@@ -137,38 +156,8 @@ def absence_record(
         reason += f" (épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y})"
     if justification.strip():
         reason += f" : {justification.strip()}"
-    fields: dict[str, object]
-    if target.bloc is not None and target.partie == EPREUVES:
-        resultat = resultat_record(
-            dossier=dossier,
-            by=by,
-            bloc=target.bloc,
-            epreuves=None,
-            absence_non_justifiee=not motif,
-            reason=reason,
-            epreuve=epreuve,
-        )
-        fields = {"absence_motif": motif, "absence_piece": piece}
-    elif target.bloc is not None:
-        resultat = resultat_record(
-            dossier=dossier, by=by, bloc=target.bloc, controle_continu=None, reason=reason, epreuve=epreuve
-        )
-        fields = {
-            "cc_absence_non_justifiee": not motif,
-            "cc_absence_motif": motif,
-            "cc_absence_piece": piece,
-        }
-    else:
-        resultat = resultat_record(
-            dossier=dossier,
-            by=by,
-            composante=target.composante,
-            points=None,
-            absence_non_justifiee=not motif,
-            reason=reason,
-            epreuve=epreuve,
-        )
-        fields = {"absence_motif": motif, "absence_piece": piece}
+    part, fields = _absence_fields(target, motif, piece)
+    resultat = resultat_record(dossier=dossier, by=by, reason=reason, epreuve=epreuve, **part)
     before = {f: getattr(resultat, f) for f in TRACKED}
     changed = any(getattr(resultat, k) != v for k, v in fields.items())
     for key, value in fields.items():
@@ -256,14 +245,28 @@ class AbsenceLigne:
     consequence: str
 
 
+_MOTIF_LABELS = dict(InscriptionEpreuve.Motif.choices)
+
+
+def _ligne(
+    libelle: str, non_justifiee: bool, motif: str, piece: Piece | None, *, sans_motif: str, avec_motif: str
+) -> AbsenceLigne | None:
+    """One part's absence line: unjustified (consequence ``sans_motif``), justified by ``motif``
+    (its label, ``avec_motif``), or ``None`` when the part records no absence."""
+    if non_justifiee:
+        return AbsenceLigne(libelle, "Absence non justifiée", None, sans_motif)
+    if motif:
+        return AbsenceLigne(libelle, _MOTIF_LABELS.get(motif, ""), piece, avec_motif)
+    return None
+
+
 def absences_of(dossier: Dossier, known: list[Partie] | None = None) -> list[AbsenceLigne]:
     """The absences recorded on the dossier's parts, with the seed's consequence for each
     (``known``: the dossier's :func:`parties`, when the caller has them already)."""
     known = parties(dossier) if known is None else known
     libelles = {(p.bloc.pk if p.bloc else None, p.partie, p.composante): p.libelle for p in known}
-    motifs = dict(InscriptionEpreuve.Motif.choices)
     rattrapage = "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
-    out = []
+    lignes: list[AbsenceLigne | None] = []
     for r in (
         Resultat.objects.filter(dossier=dossier)
         .exclude(kind=Resultat.Kind.CAPACITE)
@@ -272,48 +275,35 @@ def absences_of(dossier: Dossier, known: list[Partie] | None = None) -> list[Abs
     ):
         if r.kind == Resultat.Kind.BLOC:
             code = r.bloc.code if r.bloc is not None else ""
-            libelle = libelles.get((r.bloc_id, EPREUVES, ""), f"Bloc {code}")
-            if r.absence_non_justifiee:
-                out.append(AbsenceLigne(libelle, "Absence non justifiée", None, "bloc non validé"))
-            elif r.absence_motif:
-                out.append(
-                    AbsenceLigne(
-                        libelle,
-                        motifs.get(r.absence_motif, ""),
-                        r.absence_piece,
-                        f"bloc non validé ; {rattrapage}",
-                    )
+            lignes.append(
+                _ligne(
+                    libelles.get((r.bloc_id, EPREUVES, ""), f"Bloc {code}"),
+                    r.absence_non_justifiee,
+                    r.absence_motif,
+                    r.absence_piece,
+                    sans_motif="bloc non validé",
+                    avec_motif=f"bloc non validé ; {rattrapage}",
                 )
-            cc = libelles.get((r.bloc_id, CONTROLE_CONTINU, ""), f"Bloc {code}")
-            if r.cc_absence_non_justifiee:
-                out.append(AbsenceLigne(cc, "Absence non justifiée", None, "zéro au contrôle continu"))
-            elif r.cc_absence_motif:
-                out.append(
-                    AbsenceLigne(
-                        cc,
-                        motifs.get(r.cc_absence_motif, ""),
-                        r.cc_absence_piece,
-                        f"bloc non validé ; {rattrapage}",
-                    )
+            )
+            lignes.append(
+                _ligne(
+                    libelles.get((r.bloc_id, CONTROLE_CONTINU, ""), f"Bloc {code}"),
+                    r.cc_absence_non_justifiee,
+                    r.cc_absence_motif,
+                    r.cc_absence_piece,
+                    sans_motif="zéro au contrôle continu",
+                    avec_motif=f"bloc non validé ; {rattrapage}",
                 )
+            )
         else:
-            libelle = libelles.get((None, "", r.composante), r.composante)
-            if r.absence_non_justifiee:
-                out.append(
-                    AbsenceLigne(
-                        libelle,
-                        "Absence non justifiée",
-                        None,
-                        "non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés",
-                    )
+            lignes.append(
+                _ligne(
+                    libelles.get((None, "", r.composante), r.composante),
+                    r.absence_non_justifiee,
+                    r.absence_motif,
+                    r.absence_piece,
+                    sans_motif="non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés",
+                    avec_motif=f"{rattrapage} ; pas de certification totale d'ici là",
                 )
-            elif r.absence_motif:
-                out.append(
-                    AbsenceLigne(
-                        libelle,
-                        motifs.get(r.absence_motif, ""),
-                        r.absence_piece,
-                        f"{rattrapage} ; pas de certification totale d'ici là",
-                    )
-                )
-    return out
+            )
+    return [ligne for ligne in lignes if ligne is not None]

@@ -21,11 +21,14 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from candidates.models import Dossier
+from core.actors import Actor
+from evaluations.models import AvisEntreprise
 from referentiels.models import Modalite, ModaliteType
 from referentiels.regles import RegleGrillePoints, regle_parse
 
 
-def needs_avis(dossier) -> bool:
+def needs_avis(dossier: Dossier) -> bool:
     regle = regle_parse(dossier.referentiel.regle)
     if isinstance(regle, RegleGrillePoints):
         tuteur = regle.composante_tuteur()
@@ -39,9 +42,11 @@ def needs_avis(dossier) -> bool:
     ).exists()
 
 
-def request_at_inscription(*, dossier, from_status, to_status, by):
-    from candidates.models import Dossier
-    from evaluations.models import AvisEntreprise
+def request_at_inscription(
+    *, dossier: Dossier, from_status: str, to_status: str, by: Actor
+) -> AvisEntreprise | None:
+    """Hook of a dossier's transition: ask its tuteur for the avis when it becomes inscrit and
+    its référentiel needs one (see the module's docstring)."""
 
     if to_status != Dossier.Status.INSCRIT or dossier.tuteur_id is None:
         return None

@@ -21,9 +21,10 @@ from decimal import Decimal
 from django.db import transaction
 
 from candidates.models import Dossier, DossierBloc
+from core.actors import Actor
 from core.errors import ApplicationError
 from core.exports import csv_writer
-from evaluations.models import InscriptionEpreuve, Resultat
+from evaluations.models import InscriptionEpreuve, Resultat, SessionExamen
 from referentiels.models import Bloc
 from referentiels.regles import RegleGrillePoints, regle_parse
 
@@ -47,7 +48,7 @@ def has_controle_continu(referentiel) -> bool:
     return isinstance(regle, RegleGrillePoints) and any(b.controle_continu for b in regle.blocs)
 
 
-def cc_record(*, dossier: Dossier, bloc: Bloc, by, valeur, reason: str = "") -> Resultat:
+def cc_record(*, dossier: Dossier, bloc: Bloc, by: Actor, valeur: str, reason: str = "") -> Resultat:
     """Write the contrôle continu of one bloc of ``dossier``, keeping the épreuves' mark and the
     absence flag as they are (each part of a bloc result is its own value)."""
     from evaluations import services
@@ -85,7 +86,7 @@ def cc_rows(dossier: Dossier) -> list[dict]:
 
 
 @transaction.atomic
-def cc_record_many(*, dossier: Dossier, by, valeurs: dict[str, str]) -> int:
+def cc_record_many(*, dossier: Dossier, by: Actor, valeurs: dict[str, str]) -> int:
     """Results page: ``{bloc code: value}``; a blank value leaves the bloc's contrôle continu as
     it is. All or nothing; returns the number of blocs changed."""
     rows = {r["bloc"].code: r for r in cc_rows(dossier)}
@@ -233,7 +234,59 @@ def _bloc_of_header(title: str, blocs: dict[str, Bloc]) -> Bloc | None:
     return blocs.get(code.lower())
 
 
-def session_import(*, session, by, data: bytes, file_format: str, dry_run: bool) -> ImportReport:
+def _bloc_columns(
+    header: list[str], id_index: int, known_blocs: dict[str, Bloc]
+) -> tuple[list[tuple[int, Bloc]], list[str]]:
+    """The header's bloc columns, ``(index, bloc)``, and the titles that name no bloc of the
+    session (the dossier and name columns, and blank titles, are neither)."""
+    columns: list[tuple[int, Bloc]] = []
+    unknown = []
+    for index, title in enumerate(header):
+        if index == id_index or title.lower() in NAME_COLUMNS or not title:
+            continue
+        bloc = _bloc_of_header(title, known_blocs)
+        if bloc is None:
+            unknown.append(title)
+        else:
+            columns.append((index, bloc))
+    return columns, unknown
+
+
+def _import_dossier_row(
+    row: ImportRow, dossier: Dossier, cells: list[str], columns: list[tuple[int, Bloc]], by: Actor
+) -> None:
+    """Record one line's non-empty bloc cells for ``dossier``; its changes, or its first error
+    (the line then stops), go to ``row``."""
+    for index, bloc in columns:
+        valeur = cells[index].strip()
+        if not valeur:
+            continue
+        before = (
+            Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc=bloc)
+            .values_list("controle_continu", flat=True)
+            .first()
+        )
+        try:
+            with transaction.atomic():
+                resultat = cc_record(
+                    dossier=dossier,
+                    bloc=bloc,
+                    by=by,
+                    valeur=valeur,
+                    reason="Import du contrôle continu",
+                )
+        except ApplicationError as exc:
+            row.error = f"Bloc {bloc.code} : {exc.message}"
+            return
+        if before != resultat.controle_continu:
+            row.changes.append(
+                f"Bloc {bloc.code} : {_fmt(before) or '—'} → {_fmt(resultat.controle_continu)}"
+            )
+
+
+def session_import(
+    *, session: SessionExamen, by: Actor, data: bytes, file_format: str, dry_run: bool
+) -> ImportReport:
     """Import the contrôle continu of a session's dossiers (CSV or XLSX, one line per dossier,
     one column per bloc, as :func:`template_csv`). An empty cell leaves the value as it is.
 
@@ -254,16 +307,7 @@ def session_import(*, session, by, data: bytes, file_format: str, dry_run: bool)
         return report
     id_index = lowered.index(ID_COLUMN)
     known_blocs = {b.code.lower(): b for b, _m in session_blocs(session)}
-    columns: list[tuple[int, Bloc]] = []
-    unknown = []
-    for index, title in enumerate(header):
-        if index == id_index or title.lower() in NAME_COLUMNS or not title:
-            continue
-        bloc = _bloc_of_header(title, known_blocs)
-        if bloc is None:
-            unknown.append(title)
-        else:
-            columns.append((index, bloc))
+    columns, unknown = _bloc_columns(header, id_index, known_blocs)
     if unknown:
         report.error = (
             f"Colonne(s) inconnue(s) : {', '.join(f'« {u} »' for u in unknown)}. Les colonnes de blocs "
@@ -297,31 +341,7 @@ def session_import(*, session, by, data: bytes, file_format: str, dry_run: bool)
                     row.error = "Dossier déjà présent sur une ligne précédente."
                     continue
                 seen.add(key)
-                for index, bloc in columns:
-                    valeur = cells[index].strip()
-                    if not valeur:
-                        continue
-                    before = (
-                        Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC, bloc=bloc)
-                        .values_list("controle_continu", flat=True)
-                        .first()
-                    )
-                    try:
-                        with transaction.atomic():
-                            resultat = cc_record(
-                                dossier=dossier,
-                                bloc=bloc,
-                                by=by,
-                                valeur=valeur,
-                                reason="Import du contrôle continu",
-                            )
-                    except ApplicationError as exc:
-                        row.error = f"Bloc {bloc.code} : {exc.message}"
-                        break
-                    if before != resultat.controle_continu:
-                        row.changes.append(
-                            f"Bloc {bloc.code} : {_fmt(before) or '—'} → {_fmt(resultat.controle_continu)}"
-                        )
+                _import_dossier_row(row, dossier, cells, columns, by)
             if dry_run or report.errors:
                 raise _Rollback
     except _Rollback:

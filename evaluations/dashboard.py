@@ -6,11 +6,12 @@ from django.utils import timezone
 
 from evaluations.models import AvisEntreprise, Epreuve
 from organisations.dashboard import register_panel
+from organisations.models import Membership
 from organisations.roles import has_capability
 
 
 @register_panel
-def evaluations_panel(membership):
+def evaluations_panel(membership: Membership):
     if membership.organisation.kind != "centre":
         return None
     from evaluations import selectors

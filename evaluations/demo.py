@@ -20,7 +20,7 @@ from evaluations.models import AvisEntreprise, SessionExamen
 from organisations.models import Membership, Organisation
 from organisations.tenancy import tenant_context
 from referentiels.models import Referentiel
-from referentiels.regles import regle_parse
+from referentiels.regles import RegleGrillePoints, regle_parse
 
 SESSION = "Session de démonstration"
 PLAN = {
@@ -121,7 +121,8 @@ def _seed_centre(
                 Dossier.objects.filter(pk=d.pk).update(tuteur=tuteur)
                 d.tuteur = tuteur
         session = services.session_create(by=gestionnaire, referentiel=ref, intitule=SESSION, lieu=org.name)
-        regle_grid = regle_parse(ref.regle).par_points
+        regle = regle_parse(ref.regle)
+        regle_grid = regle.par_points
         held = timezone.localdate() - dt.timedelta(days=7)  # the first épreuve took place a week ago
         day = timezone.localdate() + dt.timedelta(days=45)  # the next ones are planned
         evaluateur = users[evaluateur_email]
@@ -174,8 +175,9 @@ def _seed_centre(
         # Results: the first candidate fully marked and validated, the second partly.
         for index, dossier in enumerate(dossiers[:2]):
             for cible in services.epreuve_cibles(first):
-                if cible["kind"] == "bloc":  # contrôle continu first (the épreuve only marks its own part)
-                    grille = regle_parse(ref.regle).bloc(cible["code"])
+                if cible["kind"] == "bloc" and isinstance(regle, RegleGrillePoints):
+                    # contrôle continu first (the épreuve only marks its own part)
+                    grille = regle.bloc(cible["code"])
                     services.resultat_record(
                         dossier=dossier,
                         by=gestionnaire,

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
+from core.actors import Actor
 from core.errors import ApplicationError
 from evaluations.models import Entretien, EntretienConclusion
 from organisations.services import audit_record
@@ -31,7 +32,7 @@ def targeted_capacites(dossier: Dossier) -> list[Capacite]:
 
 @transaction.atomic
 def entretien_record(
-    *, dossier: Dossier, by, date: dt.date, participants: str, conclusions: dict[str, tuple[str, str]]
+    *, dossier: Dossier, by: Actor, date: dt.date, participants: str, conclusions: dict[str, tuple[str, str]]
 ) -> Entretien:
     """Record an entretien: ``conclusions`` maps a capacité code to ``(conclusion, commentaire)``;
     a capacité left out was not discussed. Refused with a French message, nothing written, when

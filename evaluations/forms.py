@@ -2,9 +2,10 @@
 
 from django import forms
 
+from candidates.models import Dossier
 from evaluations.models import AvisCapacite, Incident, InscriptionEpreuve
 from organisations.forms import InvitationAcceptForm
-from referentiels.models import Bloc, Capacite, Modalite
+from referentiels.models import Bloc, Capacite, Modalite, Referentiel
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -14,7 +15,9 @@ class SessionForm(forms.Form):
     intitule = forms.CharField(
         label="Intitulé", max_length=200, help_text="Par exemple : « Session de juin 2026 — promotion B »."
     )
-    referentiel = forms.ModelChoiceField(label="Référentiel", queryset=None, empty_label="— choisir —")
+    referentiel: "forms.ModelChoiceField[Referentiel]" = forms.ModelChoiceField(
+        label="Référentiel", queryset=None, empty_label="— choisir —"
+    )
     lieu = forms.CharField(label="Lieu par défaut des épreuves", max_length=200, required=False)
 
     def __init__(self, *args, referentiels, **kwargs):
@@ -134,11 +137,14 @@ class ConvocationForm(forms.Form):
     motif_renvoi = forms.CharField(label="Motif du renvoi", required=False, max_length=300)
 
 
+# The presence a page records (not « non renseignée ») and the absence reasons, in order.
+PRESENCE_CHOICES = InscriptionEpreuve.Presence.choices[1:]
+MOTIF_CHOICES = InscriptionEpreuve.Motif.choices
+
+
 class PresenceForm(forms.Form):
-    presence = forms.ChoiceField(label="Présence", choices=InscriptionEpreuve.Presence.choices[1:])
-    motif = forms.ChoiceField(
-        label="Motif d'absence", choices=InscriptionEpreuve.Motif.choices, required=False
-    )
+    presence = forms.ChoiceField(label="Présence", choices=PRESENCE_CHOICES)
+    motif = forms.ChoiceField(label="Motif d'absence", choices=MOTIF_CHOICES, required=False)
     justification = forms.CharField(label="Justification", required=False, max_length=500)
 
 
@@ -166,7 +172,9 @@ class SuiviForm(forms.Form):
 
 
 class AvisRequestForm(forms.Form):
-    dossier = forms.ModelChoiceField(label="Dossier", queryset=None, empty_label="— choisir —")
+    dossier: "forms.ModelChoiceField[Dossier]" = forms.ModelChoiceField(
+        label="Dossier", queryset=None, empty_label="— choisir —"
+    )
     date_limite = forms.DateField(label="Date limite", widget=DATE, input_formats=["%Y-%m-%d", "%d/%m/%Y"])
 
     def __init__(self, *args, dossiers, **kwargs):

@@ -129,6 +129,16 @@ class Resultat(TenantModel):
         target = self.capacite or self.bloc or self.composante
         return f"{self.get_kind_display()} {target}"
 
+    @property
+    def cible_code(self) -> str:
+        """The code of what the result marks: its capacité's, its bloc's, or its composante (the
+        ``resultat_kind_fields`` constraint sets exactly one of them, as ``kind`` says)."""
+        if self.capacite is not None:
+            return self.capacite.code
+        if self.bloc is not None:
+            return self.bloc.code
+        return self.composante
+
 
 class ResultatChange(TenantModel):
     """Append-only history of a result (the database refuses updates and deletes)."""

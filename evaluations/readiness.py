@@ -7,6 +7,7 @@ from collections import defaultdict
 from candidates.models import DossierBloc
 from evaluations.models import Correction, CorrectionResolution, Resultat
 from referentiels.models import Capacite
+from referentiels.regles import RegleGrillePoints, RegleTousBlocs, regle_parse
 
 
 def missing_results(dossier) -> list[str]:
@@ -55,8 +56,6 @@ def double_marking_issues(dossier_ids, *, epreuve=None) -> list[tuple[int, str, 
 
 def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, list[str]]:
     """Why each dossier is not ready for the jury (empty list = ready), in 4–7 queries for any number."""
-    from referentiels.regles import RegleTousBlocs, regle_parse
-
     dossiers = list(dossiers)
     ids = [d.pk for d in dossiers]
     blocs: dict[int, list] = defaultdict(list)
@@ -86,7 +85,7 @@ def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, lis
         regle = regles[d.referentiel_id]
         mine = results[d.pk]
         reasons = []
-        if regle.par_points:
+        if isinstance(regle, RegleGrillePoints):
             done = {r.bloc_id for r in mine if r.kind == Resultat.Kind.BLOC}
             reasons += [f"Bloc {b.code} : résultat non validé." for b in blocs[d.pk] if b.pk not in done]
             comps = {r.composante for r in mine if r.kind == Resultat.Kind.COMPOSANTE}

@@ -24,35 +24,19 @@ from evaluations.models import (
 )
 
 
-def _cible(r: Resultat) -> str:
-    return r.capacite.code if r.capacite_id else r.bloc.code if r.bloc_id else r.composante
-
-
-def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, bytes]]]:
-    resultats = Resultat.objects.filter(dossier__candidate=candidate).select_related(
-        "dossier", "capacite", "bloc", "evaluateur"
-    )
-    inscriptions = InscriptionEpreuve.objects.filter(dossier__candidate=candidate).select_related(
-        "dossier", "epreuve"
-    )
-    incidents = Incident.objects.filter(inscription__dossier__candidate=candidate).select_related(
-        "inscription__epreuve"
-    )
-    avis = AvisEntreprise.objects.filter(dossier__candidate=candidate).select_related("dossier", "tuteur")
-    avis_capacites = AvisCapacite.objects.filter(
-        avis_entreprise__dossier__candidate=candidate
-    ).select_related("capacite")
+def _convocations_export(candidate: Candidate) -> tuple[list[dict], list[tuple[str, bytes]]]:
+    """The candidate's convocations, and their PDFs as archive files (named in the rows)."""
     convocations = Convocation.objects.filter(inscription__dossier__candidate=candidate).select_related(
         "inscription__epreuve", "document"
     )
-    files, convocation_rows = [], []
+    files, rows = [], []
     for c in convocations:
         name = ""
         if c.document_id and c.document.file:
             name = f"convocations/{c.inscription.epreuve.public_id}-envoi-{c.numero_envoi}.pdf"
             with c.document.file.open("rb") as fh:
                 files.append((name, fh.read()))
-        convocation_rows.append(
+        rows.append(
             {
                 "epreuve": c.inscription.epreuve.intitule,
                 "envoi": c.numero_envoi,
@@ -62,6 +46,73 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
                 "fichier_dans_l_archive": name,
             }
         )
+    return rows, files
+
+
+def _resultats_export(candidate: Candidate) -> list[dict]:
+    resultats = Resultat.objects.filter(dossier__candidate=candidate).select_related(
+        "dossier", "capacite", "bloc", "evaluateur"
+    )
+    return [
+        {
+            "dossier": str(r.dossier.public_id),
+            "cible": r.cible_code,
+            "etat": r.etat,
+            "controle_continu": r.controle_continu,
+            "epreuves": r.epreuves,
+            "points": r.points,
+            "absence_non_justifiee": r.absence_non_justifiee,
+            "criteres_observes": r.criteres_observes,
+            "commentaire": r.commentaire,
+            "evaluateur": r.evaluateur.email if r.evaluateur else None,
+            "valide": r.valide,
+            "valide_le": r.valide_le,
+            "motivation_commission": r.motivation_commission,
+        }
+        for r in resultats
+    ]
+
+
+def _presences_export(candidate: Candidate) -> list[dict]:
+    inscriptions = InscriptionEpreuve.objects.filter(dossier__candidate=candidate).select_related(
+        "dossier", "epreuve"
+    )
+    return [
+        {
+            "dossier": str(i.dossier.public_id),
+            "epreuve": i.epreuve.intitule,
+            "date": i.epreuve.date,
+            "presence": i.presence,
+            "motif_absence": i.motif_absence,
+            "justification": i.justification,
+            "rattrapage_avant": i.rattrapage_avant,
+        }
+        for i in inscriptions
+    ]
+
+
+def _incidents_export(candidate: Candidate) -> list[dict]:
+    incidents = Incident.objects.filter(inscription__dossier__candidate=candidate).select_related(
+        "inscription__epreuve"
+    )
+    return [
+        {
+            "epreuve": i.inscription.epreuve.intitule,
+            "nature": i.kind,
+            "proces_verbal": i.pv,
+            "contreseing": i.contreseing,
+            "le": i.recorded_at,
+        }
+        for i in incidents
+    ]
+
+
+def _avis_export(candidate: Candidate) -> list[dict]:
+    """The avis de l'entreprise on the candidate's dossiers, each with its per-capacité avis."""
+    avis = AvisEntreprise.objects.filter(dossier__candidate=candidate).select_related("dossier", "tuteur")
+    avis_capacites = AvisCapacite.objects.filter(
+        avis_entreprise__dossier__candidate=candidate
+    ).select_related("capacite")
     by_avis: dict[int, list] = {}
     for ac in avis_capacites:
         by_avis.setdefault(ac.avis_entreprise_id, []).append(
@@ -72,59 +123,29 @@ def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, byte
                 "criteres": ac.criteres,
             }
         )
+    return [
+        {
+            "dossier": str(a.dossier.public_id),
+            "tuteur": f"{a.tuteur.prenom} {a.tuteur.nom}",
+            "date_limite": a.date_limite,
+            "soumis_le": a.soumis_le,
+            "appreciation": a.commentaire,
+            "capacites": by_avis.get(a.pk, []),
+        }
+        for a in avis
+    ]
+
+
+def evaluations_export(candidate: Candidate) -> tuple[dict, list[tuple[str, bytes]]]:
+    """The candidate's evaluations data (results, presences, incidents, avis, convocations) and
+    the convocations' PDFs, for their RGPD access request."""
+    convocations, files = _convocations_export(candidate)
     data = {
-        "resultats": [
-            {
-                "dossier": str(r.dossier.public_id),
-                "cible": _cible(r),
-                "etat": r.etat,
-                "controle_continu": r.controle_continu,
-                "epreuves": r.epreuves,
-                "points": r.points,
-                "absence_non_justifiee": r.absence_non_justifiee,
-                "criteres_observes": r.criteres_observes,
-                "commentaire": r.commentaire,
-                "evaluateur": r.evaluateur.email if r.evaluateur else None,
-                "valide": r.valide,
-                "valide_le": r.valide_le,
-                "motivation_commission": r.motivation_commission,
-            }
-            for r in resultats
-        ],
-        "presences": [
-            {
-                "dossier": str(i.dossier.public_id),
-                "epreuve": i.epreuve.intitule,
-                "date": i.epreuve.date,
-                "presence": i.presence,
-                "motif_absence": i.motif_absence,
-                "justification": i.justification,
-                "rattrapage_avant": i.rattrapage_avant,
-            }
-            for i in inscriptions
-        ],
-        "incidents": [
-            {
-                "epreuve": i.inscription.epreuve.intitule,
-                "nature": i.kind,
-                "proces_verbal": i.pv,
-                "contreseing": i.contreseing,
-                "le": i.recorded_at,
-            }
-            for i in incidents
-        ],
-        "avis_entreprise": [
-            {
-                "dossier": str(a.dossier.public_id),
-                "tuteur": f"{a.tuteur.prenom} {a.tuteur.nom}",
-                "date_limite": a.date_limite,
-                "soumis_le": a.soumis_le,
-                "appreciation": a.commentaire,
-                "capacites": by_avis.get(a.pk, []),
-            }
-            for a in avis
-        ],
-        "convocations": convocation_rows,
+        "resultats": _resultats_export(candidate),
+        "presences": _presences_export(candidate),
+        "incidents": _incidents_export(candidate),
+        "avis_entreprise": _avis_export(candidate),
+        "convocations": convocations,
     }
     return data, files
 

@@ -7,6 +7,10 @@ whom. The absence-rate penalty applies to it in the engine, as before.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from candidates.models import Dossier
+from core.actors import Actor
 from evaluations.models import Resultat
 from referentiels.regles import RegleGrillePoints, regle_parse
 
@@ -28,7 +32,9 @@ def current_note(dossier):
     )
 
 
-def note_record(*, dossier, by, points, pour_le_compte_de: str = ""):
+def note_record(
+    *, dossier: Dossier, by: Actor, points: str | Decimal | None, pour_le_compte_de: str = ""
+) -> Resultat:
     """Record the tuteur's note: by the tuteur (``by`` is their membership) or by the centre on
     their behalf (``pour_le_compte_de`` names the tuteur, kept in the result's history)."""
     from core.errors import ApplicationError

@@ -1,9 +1,13 @@
 """Getters and lists inside ``tenant_context`` (404 for « missing » and « not yours » alike): results, sessions, épreuves, inscriptions, convocations; a session's readiness, the retakes to organise, the session filter."""
 
+import uuid
+from typing import TypeGuard
+
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from accounts.models import User
 from candidates.models import Dossier, DossierBloc
 from candidates.selectors import visible_dossiers_q
 from evaluations.models import (
@@ -16,6 +20,7 @@ from evaluations.models import (
     SuiviDossier,
 )
 from evaluations.selectors.cibles import OPEN_STATUSES
+from organisations.models import Membership
 from organisations.roles import Role
 from referentiels.models import Capacite
 
@@ -41,7 +46,7 @@ def resultat_get(*, dossier, public_id, kind: str | None = None) -> Resultat:
     return _get(qs, public_id)
 
 
-def _is_evaluateur_only(membership) -> bool:
+def _is_evaluateur_only(membership: Membership | None) -> TypeGuard[Membership]:
 
     return membership is not None and membership.role == Role.EVALUATEUR
 
@@ -71,7 +76,7 @@ def epreuve_list(*, session):
     )
 
 
-def epreuve_get(*, public_id, membership=None):
+def epreuve_get(*, public_id: uuid.UUID | str, membership: Membership | None = None) -> Epreuve:
     """An épreuve of the centre; an évaluateur only gets the ones assigned to them."""
 
     qs = Epreuve.objects.select_related(
@@ -82,7 +87,7 @@ def epreuve_get(*, public_id, membership=None):
     return _get(qs, public_id)
 
 
-def epreuves_for_evaluateur(*, user):
+def epreuves_for_evaluateur(*, user: User) -> QuerySet[Epreuve]:
 
     return (
         Epreuve.objects.filter(evaluateurs__user=user)
@@ -107,7 +112,7 @@ def convocation_get(*, public_id):
     return _get(Convocation.objects.select_related("inscription__dossier__candidate", "document"), public_id)
 
 
-def epreuve_inscriptions(*, epreuve, actor=None):
+def epreuve_inscriptions(*, epreuve: Epreuve, actor: Membership | None = None):
     """The épreuve's candidates with their convocations and incidents (3 queries); with ``actor``,
     only the candidates whose dossier ``actor`` may see (a jury member: their juries')."""
 
@@ -148,7 +153,7 @@ def dossiers_assignable(*, epreuve):
     )
 
 
-def session_readiness(*, session, actor) -> list[dict]:
+def session_readiness(*, session: SessionExamen, actor: Membership | None) -> list[dict]:
     """Every dossier of the session that ``actor`` may see, with what is missing before the jury
     (constant queries): an évaluateur or a jury member gets only their own dossiers."""
     from candidates.selectors import visible_dossiers_q

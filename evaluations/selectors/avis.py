@@ -1,14 +1,18 @@
 """The avis de l'entreprise: lists, the form's rows, the critères observed; the évaluateurs available."""
 
-from django.contrib.auth import get_user_model
-from django.db.models import Prefetch
+import uuid
 
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import User
 from candidates.models import DossierModalite
 from evaluations.models import (
     AvisCapacite,
     AvisEntreprise,
 )
 from evaluations.selectors.access import _get
+from organisations.models import Membership
 from organisations.roles import CAPABILITIES, Role
 from referentiels.models import Critere
 
@@ -22,12 +26,14 @@ def avis_list():
     ).order_by("date_limite", "pk")
 
 
-def avis_for_tuteur(*, user):
+def avis_for_tuteur(*, user: User) -> QuerySet[AvisEntreprise]:
     """A tuteur's own avis: those addressed to the tuteur with their e-mail address."""
     return avis_list().filter(tuteur__email__iexact=user.email)
 
 
-def avis_get(*, public_id, membership, with_capacites: bool = False):
+def avis_get(
+    *, public_id: uuid.UUID | str, membership: Membership, with_capacites: bool = False
+) -> AvisEntreprise:
     """An avis for ``membership``: a tuteur only reaches their own (another one → 404)."""
 
     qs = avis_list()

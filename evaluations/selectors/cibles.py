@@ -8,7 +8,7 @@ from evaluations.models import (
     Resultat,
 )
 from referentiels.models import Capacite
-from referentiels.regles import regle_parse
+from referentiels.regles import RegleGrillePoints, regle_parse
 
 #: The grid's contrôle-continu column of a bloc épreuve: « cc:<bloc code> ».
 CC_PREFIX = "cc:"
@@ -21,29 +21,34 @@ def epreuve_cibles(epreuve: Epreuve) -> list[dict]:
     """What an épreuve marks per candidate: ``[{code, libelle, kind, max}]`` (kind: capacite, cc, bloc,
     composante; a bloc épreuve has its contrôle-continu column ``cc`` beside its épreuves' mark)."""
     regle = regle_parse(epreuve.session.referentiel.regle)
-    if epreuve.bloc_id:
-        grille = regle.bloc(epreuve.bloc.code)
+    bloc = epreuve.bloc
+    if bloc is not None:
+        # a bloc épreuve exists under a points grid only
+        assert isinstance(regle, RegleGrillePoints)
+        grille = regle.bloc(bloc.code)
         cibles = []
         if grille.controle_continu:
             # seed 004: « Points de contrôle continu » per bloc, entered by the évaluateur too
             cibles.append(
                 {
-                    "code": f"{CC_PREFIX}{epreuve.bloc.code}",
-                    "libelle": f"Contrôle continu {epreuve.bloc.code}",
+                    "code": f"{CC_PREFIX}{bloc.code}",
+                    "libelle": f"Contrôle continu {bloc.code}",
                     "kind": "cc",
                     "max": grille.controle_continu,
                 }
             )
         cibles.append(
             {
-                "code": epreuve.bloc.code,
-                "libelle": f"Épreuves {epreuve.bloc.code}",
+                "code": bloc.code,
+                "libelle": f"Épreuves {bloc.code}",
                 "kind": "bloc",
                 "max": grille.epreuves,
             }
         )
         return cibles
     if epreuve.composante:
+        # a composante belongs to a grid's évaluation professionnelle
+        assert isinstance(regle, RegleGrillePoints)
         comp = next(c for c in regle.evaluation_professionnelle.composantes if c.code == epreuve.composante)
         return [{"code": comp.code, "libelle": comp.libelle, "kind": "composante", "max": comp.points}]
     intitules = dict(

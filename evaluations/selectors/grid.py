@@ -3,6 +3,8 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q
 
 from candidates.models import Dossier, Piece
@@ -10,6 +12,7 @@ from candidates.selectors import HEALTH_PIECE_KINDS
 from evaluations.models import (
     Correction,
     CorrectionResolution,
+    Epreuve,
     InscriptionEpreuve,
     Resultat,
 )
@@ -57,8 +60,8 @@ class Grid:
     """An épreuve's grid before rendering: every inscription's light data (ordered pks, values,
     corrections), what the filter keeps, and the counts; ``epreuve_grid_rows`` builds one page."""
 
-    epreuve: object
-    user: object
+    epreuve: Epreuve
+    user: AbstractBaseUser | AnonymousUser
     cibles: list
     total: int
     a_saisir: int
@@ -78,7 +81,77 @@ def _grid_value(kind: str, etat: str, epreuves, points, controle_continu=None) -
     return "" if value == "None" else value
 
 
-def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
+#: A grid cell's light data: (value, validated, number of critères observed, comment).
+CellData = tuple[str, bool, int, str]
+
+
+def _grid_values(epreuve: Epreuve, kinds: dict[str, str]) -> dict[tuple[int, str], CellData]:
+    """(dossier, cible code) → the cell's light data, from the results of the épreuve's
+    candidates on its targets (1 query); a bloc also fills its contrôle-continu column."""
+    values: dict[tuple[int, str], CellData] = {}
+    codes = [c.removeprefix(CC_PREFIX) for c in kinds]
+    rows = (
+        Resultat.objects.filter(dossier__inscriptions_epreuves__epreuve=epreuve)
+        .filter(
+            Q(capacite__code__in=codes)
+            | Q(capacite__isnull=True, bloc__code__in=codes)
+            | Q(capacite__isnull=True, bloc__isnull=True, composante__in=codes)
+        )
+        .values_list(
+            "dossier_id",
+            "capacite__code",
+            "bloc__code",
+            "composante",
+            "etat",
+            "epreuves",
+            "points",
+            "valide",
+            "commentaire",
+            "criteres_observes",
+            "controle_continu",
+        )
+    )
+    for (
+        dossier_id,
+        capacite,
+        bloc,
+        composante,
+        etat,
+        epreuves,
+        points,
+        valide,
+        commentaire,
+        observes,
+        controle_continu,
+    ) in rows:
+        code = capacite or bloc or composante
+        if code in kinds:
+            value = _grid_value(kinds[code], etat, epreuves, points)
+            values[(dossier_id, code)] = (value, valide, len(observes or []), commentaire)
+        if bloc and f"{CC_PREFIX}{bloc}" in kinds:  # the bloc's contrôle-continu column
+            value = _grid_value("cc", etat, epreuves, points, controle_continu)
+            values[(dossier_id, f"{CC_PREFIX}{bloc}")] = (value, valide, 0, "")
+    return values
+
+
+def _grid_corrections(
+    epreuve: Epreuve,
+) -> tuple[dict[tuple[int, str], list[tuple[int | None, str]]], set[tuple[int, str]]]:
+    """A double-marked épreuve's corrections, (dossier, cible) → [(correcteur, valeur)], and
+    the (dossier, cible) pairs the commission resolved (2 queries)."""
+    corrections: dict[tuple[int, str], list[tuple[int | None, str]]] = defaultdict(list)
+    for dossier_id, cible, correcteur_id, etat, points in (
+        Correction.objects.filter(epreuve=epreuve)
+        .order_by("pk")
+        .values_list("dossier_id", "cible", "correcteur_id", "etat", "points")
+    ):  # valeur as ``Correction.valeur`` says it
+        valeur = etat or ("" if points is None else str(points))
+        corrections[(dossier_id, cible)].append((correcteur_id, valeur))
+    resolved = set(CorrectionResolution.objects.filter(epreuve=epreuve).values_list("dossier_id", "cible"))
+    return corrections, resolved
+
+
+def epreuve_grid(*, epreuve: Epreuve, user: AbstractBaseUser | AnonymousUser, filtre: str = "") -> Grid:
     """The évaluateur's grid, all candidates at once but light: the inscriptions' order and
     status, their results for the épreuve's targets, the corrections and resolutions (double
     correction), each as tuples, in a constant number of queries whatever the number of
@@ -92,63 +165,13 @@ def epreuve_grid(*, epreuve, user, filtre: str = "") -> Grid:
         .order_by("dossier__candidate__nom_naissance", "dossier__candidate__prenom1", "pk")
         .values_list("pk", "dossier_id", "dossier__status")
     )
-    values: dict[tuple[int, str], tuple] = {}
-    corrections: dict[tuple[int, str], list] = defaultdict(list)
-    resolved: set = set()
+    values: dict[tuple[int, str], CellData] = {}
+    corrections: dict[tuple[int, str], list[tuple[int | None, str]]] = defaultdict(list)
+    resolved: set[tuple[int, str]] = set()
     if inscriptions:
-        codes = [c.removeprefix(CC_PREFIX) for c in kinds]
-        rows = (
-            Resultat.objects.filter(dossier__inscriptions_epreuves__epreuve=epreuve)
-            .filter(
-                Q(capacite__code__in=codes)
-                | Q(capacite__isnull=True, bloc__code__in=codes)
-                | Q(capacite__isnull=True, bloc__isnull=True, composante__in=codes)
-            )
-            .values_list(
-                "dossier_id",
-                "capacite__code",
-                "bloc__code",
-                "composante",
-                "etat",
-                "epreuves",
-                "points",
-                "valide",
-                "commentaire",
-                "criteres_observes",
-                "controle_continu",
-            )
-        )
-        for (
-            dossier_id,
-            capacite,
-            bloc,
-            composante,
-            etat,
-            epreuves,
-            points,
-            valide,
-            commentaire,
-            observes,
-            controle_continu,
-        ) in rows:
-            code = capacite or bloc or composante
-            if code in kinds:
-                value = _grid_value(kinds[code], etat, epreuves, points)
-                values[(dossier_id, code)] = (value, valide, len(observes or []), commentaire)
-            if bloc and f"{CC_PREFIX}{bloc}" in kinds:  # the bloc's contrôle-continu column
-                value = _grid_value("cc", etat, epreuves, points, controle_continu)
-                values[(dossier_id, f"{CC_PREFIX}{bloc}")] = (value, valide, 0, "")
+        values = _grid_values(epreuve, kinds)
         if epreuve.double_correction:
-            for dossier_id, cible, correcteur_id, etat, points in (
-                Correction.objects.filter(epreuve=epreuve)
-                .order_by("pk")
-                .values_list("dossier_id", "cible", "correcteur_id", "etat", "points")
-            ):  # valeur as ``Correction.valeur`` says it
-                valeur = etat or ("" if points is None else str(points))
-                corrections[(dossier_id, cible)].append((correcteur_id, valeur))
-            resolved = set(
-                CorrectionResolution.objects.filter(epreuve=epreuve).values_list("dossier_id", "cible")
-            )
+            corrections, resolved = _grid_corrections(epreuve)
 
     def empty(dossier_id: int, code: str) -> bool:
         if epreuve.double_correction and kinds[code] != "cc":

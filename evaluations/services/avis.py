@@ -13,6 +13,7 @@ from django.db.models import Q as _Q
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from candidates.models import Dossier
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
@@ -59,7 +60,8 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
     """Ask the dossier's tuteur for the avis de l'entreprise: one per dossier, e-mailed link."""
     from evaluations.tasks import avis_invitation_send
 
-    if dossier.tuteur_id is None:
+    tuteur = dossier.tuteur
+    if tuteur is None:
         raise ApplicationError(
             "Ce dossier n'a pas de tuteur : renseignez-le avant de demander l'avis.", field="dossier"
         )
@@ -75,7 +77,7 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
     avis = AvisEntreprise(
         organisation_id=dossier.organisation_id,
         dossier=dossier,
-        tuteur=dossier.tuteur,
+        tuteur=tuteur,
         date_limite=date_limite,
         demande_par=actor_user(by),
     )
@@ -93,7 +95,7 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
         actor=actor_user(by),
         action="avis.request",
         obj=avis,
-        message=f"{dossier.tuteur.email}, avant le {date_limite:%d/%m/%Y}",
+        message=f"{tuteur.email}, avant le {date_limite:%d/%m/%Y}",
     )
     avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
     return avis
@@ -188,7 +190,7 @@ def avis_link_resolve(token: str) -> tuple:
     return organisation, avis
 
 
-def avis_link_may_login(*, user, organisation) -> bool:
+def avis_link_may_login(*, user: User, organisation: Organisation) -> bool:
     """Whether following a tuteur link may sign ``user`` in without password or second factor.
 
     Only a plain tuteur account: never platform staff or a superuser, never an account with a
@@ -204,7 +206,7 @@ def avis_link_may_login(*, user, organisation) -> bool:
     )
 
 
-def _has_second_factor(user) -> bool:
+def _has_second_factor(user: User) -> bool:
 
     if not apps.is_installed("allauth.mfa"):
         return False
@@ -305,13 +307,14 @@ def avis_save(
         for ckey, cvalue in (data.get("criteres") or {}).items():
             if not cvalue:
                 continue
+            critere_id: int | None
             try:
-                cid = int(ckey)
+                critere_id = int(ckey)
             except (TypeError, ValueError):
-                cid = None
-            if cid not in criteres_of.get(row.capacite_id, set()) or cvalue not in allowed:
+                critere_id = None
+            if critere_id not in criteres_of.get(row.capacite_id, set()) or cvalue not in allowed:
                 raise ApplicationError(f"{row.capacite.code} : critère ou avis inconnu.", field="capacites")
-            criteres[str(cid)] = cvalue
+            criteres[str(critere_id)] = cvalue
         row.avis, row.commentaire, row.criteres = value, (data.get("commentaire") or "").strip(), criteres
     if submit:
         for row in rows.values():

@@ -13,7 +13,7 @@ from evaluations.services.results import _commission_row
 def _check_no_disagreement(resultat: Resultat) -> None:
     from evaluations.readiness import double_marking_issues
 
-    code = resultat.capacite.code
+    code = resultat.cible_code
     for _dossier, cible, message in double_marking_issues([resultat.dossier_id]):
         if cible == code:
             raise ApplicationError(message, field="resultat")
@@ -43,7 +43,7 @@ def commission_decide(
         raise ApplicationError("Décidez « acquis » ou « non acquis ».", field="decision")
     if not resultat.etat:
         raise ApplicationError(
-            f"Capacité {resultat.capacite.code} : aucune évaluation saisie, la commission ne peut pas encore statuer.",
+            f"Capacité {resultat.cible_code} : aucune évaluation saisie, la commission ne peut pas encore statuer.",
             field="resultat",
         )
     _check_no_disagreement(resultat)
@@ -51,7 +51,7 @@ def commission_decide(
     departures = _commission_row(resultat).departures(decision)
     if departures and not motivation:
         raise ApplicationError(
-            f"Capacité {resultat.capacite.code} : la décision « {Resultat.Etat(decision).label.lower()} » s'écarte "
+            f"Capacité {resultat.cible_code} : la décision « {Resultat.Etat(decision).label.lower()} » s'écarte "
             f"{' et '.join(departures)} — motivez-la.",
             field="motivation",
         )

@@ -1,6 +1,7 @@
 """Convocations to an épreuve: rendered and sent by the Celery worker."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,44 +19,32 @@ from evaluations.services.sessions import CONVOCATION_MONTHS
 from organisations.services import audit_record
 
 
-@transaction.atomic
-def convocations_send(
-    *,
-    epreuve: Epreuve,
-    by: Actor,
-    inscriptions=None,
-    force: bool = False,
-    motif_forcage: str = "",
-    renvoi: bool = False,
-    motif_renvoi: str = "",
-    today: dt.date | None = None,
-) -> list[Convocation]:
-    """Create the convocations of ``inscriptions`` (default: every candidate not convoked yet) and
-    send them (PDF + e-mail) through a Celery task after commit.
-
-    Refused when the épreuve is less than one month away, unless ``force`` with a reason, which
-    is recorded on each convocation. Candidates already convoked are skipped unless ``renvoi``:
-    a re-send is a new, numbered convocation; earlier ones are kept.
-    """
-    from evaluations.tasks import convocation_deliver
-
-    today = today or timezone.localdate()
+def _check_delay(epreuve: Epreuve, today: dt.date, force: bool, motif_forcage: str) -> tuple[bool, str]:
+    """Refuse a past épreuve, and one less than a month away unless forced with a reason; the
+    forcing (and its reason) is kept only when it was needed."""
     if epreuve.date < today:
         raise ApplicationError("L'épreuve est passée : plus de convocation possible.")
     limite = add_months(today, CONVOCATION_MONTHS)
-    if epreuve.date < limite:
-        if not force:
-            raise ApplicationError(
-                f"L'épreuve du {epreuve.date:%d/%m/%Y} est à moins d'un mois (convocation au plus tard le "
-                f"{add_months(epreuve.date, -CONVOCATION_MONTHS):%d/%m/%Y}). Pour envoyer quand même, forcez l'envoi en indiquant le motif.",
-                field="force",
-            )
-        if not motif_forcage.strip():
-            raise ApplicationError(
-                "Indiquez le motif de l'envoi à moins d'un mois de l'épreuve.", field="motif_forcage"
-            )
-    else:
-        force, motif_forcage = False, ""
+    if epreuve.date >= limite:
+        return False, ""
+    if not force:
+        raise ApplicationError(
+            f"L'épreuve du {epreuve.date:%d/%m/%Y} est à moins d'un mois (convocation au plus tard le "
+            f"{add_months(epreuve.date, -CONVOCATION_MONTHS):%d/%m/%Y}). Pour envoyer quand même, forcez l'envoi en indiquant le motif.",
+            field="force",
+        )
+    if not motif_forcage.strip():
+        raise ApplicationError(
+            "Indiquez le motif de l'envoi à moins d'un mois de l'épreuve.", field="motif_forcage"
+        )
+    return force, motif_forcage
+
+
+def _convocation_targets(
+    epreuve: Epreuve, inscriptions: Iterable[InscriptionEpreuve] | None
+) -> list[InscriptionEpreuve]:
+    """The inscriptions to convoke (default: all the épreuve's), their dossiers open; naming a
+    closed dossier is refused, and so is having no one to convoke."""
     qs = InscriptionEpreuve.objects.filter(epreuve=epreuve).select_related("dossier__candidate")
     if inscriptions is not None:
         qs = qs.filter(pk__in=[i.pk for i in inscriptions])
@@ -75,6 +64,32 @@ def convocations_send(
             if closed
             else "Aucun candidat à convoquer sur cette épreuve."
         )
+    return targets
+
+
+@transaction.atomic
+def convocations_send(
+    *,
+    epreuve: Epreuve,
+    by: Actor,
+    inscriptions: Iterable[InscriptionEpreuve] | None = None,
+    force: bool = False,
+    motif_forcage: str = "",
+    renvoi: bool = False,
+    motif_renvoi: str = "",
+    today: dt.date | None = None,
+) -> list[Convocation]:
+    """Create the convocations of ``inscriptions`` (default: every candidate not convoked yet) and
+    send them (PDF + e-mail) through a Celery task after commit.
+
+    Refused when the épreuve is less than one month away, unless ``force`` with a reason, which
+    is recorded on each convocation. Candidates already convoked are skipped unless ``renvoi``:
+    a re-send is a new, numbered convocation; earlier ones are kept.
+    """
+    from evaluations.tasks import convocation_deliver
+
+    force, motif_forcage = _check_delay(epreuve, today or timezone.localdate(), force, motif_forcage)
+    targets = _convocation_targets(epreuve, inscriptions)
     last = {}
     for c in Convocation.objects.filter(inscription__in=targets).order_by("numero_envoi"):
         last[c.inscription_id] = c.numero_envoi

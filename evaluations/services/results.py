@@ -255,7 +255,7 @@ def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Res
         departures = _commission_row(resultat).departures(resultat.etat)
         if departures:
             raise ApplicationError(
-                f"Capacité {resultat.capacite.code} : valider « {resultat.get_etat_display().lower()} » s'écarte "
+                f"Capacité {resultat.cible_code} : valider « {resultat.get_etat_display().lower()} » s'écarte "
                 f"{' et '.join(departures)} — statuez depuis la page de la commission d'évaluation, avec une motivation.",
                 field="resultat",
             )
@@ -286,7 +286,7 @@ def _commission_row(resultat: Resultat):
     rows = commission_rows(dossier=resultat.dossier, capacite_ids=[resultat.capacite_id])
     if not rows:
         raise ApplicationError(
-            f"La capacité {resultat.capacite.code} n'est plus visée par ce dossier.", field="resultat"
+            f"La capacité {resultat.cible_code} n'est plus visée par ce dossier.", field="resultat"
         )
     return rows[0]
 
@@ -303,7 +303,7 @@ def _may_depart(resultat: Resultat) -> bool:
         ).exists()
         or _covering(
             Epreuve.objects.filter(inscriptions__dossier_id=resultat.dossier_id, modalite__type="entretien"),
-            resultat.capacite.code,
+            resultat.cible_code,
         ).exists()
     )
 

@@ -26,7 +26,7 @@ from organisations.roles import has_capability
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 from referentiels.models import Capacite
-from referentiels.regles import regle_parse
+from referentiels.regles import RegleGrillePoints, regle_parse
 
 # =============================================================================================
 # Sessions, épreuves, candidates, convocations, attendance, incidents
@@ -92,7 +92,11 @@ def _epreuve_targets(session: SessionExamen, *, bloc, capacites, composante) -> 
                 f"Capacité(s) inconnue(s) dans ce référentiel : {', '.join(unknown)}.", field="capacites"
             )
     if composante:
-        codes = [c.code for c in regle.evaluation_professionnelle.composantes] if grid else []
+        codes = (
+            [c.code for c in regle.evaluation_professionnelle.composantes]
+            if isinstance(regle, RegleGrillePoints)
+            else []
+        )
         if composante not in codes:
             raise ApplicationError(
                 f"Composante inconnue « {composante} » (attendu : {', '.join(codes) or 'aucune'}).",
@@ -439,7 +443,7 @@ def epreuve_candidats_add(*, epreuve: Epreuve, by: Actor, dossiers) -> list[Insc
                 f"{d.candidate} : dossier « {d.get_status_display()} » (inscrit ou en évaluation attendu)."
             )
         elif covered is not None and not covered & targeted.get(d.pk, set()):
-            if epreuve.bloc_id:
+            if epreuve.bloc is not None:
                 errors.append(
                     f"{d.candidate} : le dossier ne vise pas le bloc {epreuve.bloc.code} évalué par l'épreuve."
                 )

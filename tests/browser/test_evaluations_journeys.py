@@ -195,7 +195,7 @@ def test_evaluateur_marks_a_session_with_the_keyboard(page, org_a, alice, refere
 def test_evaluateur_marks_a_paged_grid_page_by_page(page, org_a, alice, referentiels, monkeypatch):  # noqa: F811
     """« À saisir », pages of 2 (the live server runs in this process): after the page's last
     candidate the focus is on the link to the following ones; Entrée follows it."""
-    monkeypatch.setattr("evaluations.views.GRID_ROWS_PER_PAGE", 2)
+    monkeypatch.setattr("evaluations.views.grid.GRID_ROWS_PER_PAGE", 2)
     eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
     ref = referentiels["cqpm"]
     epreuve = _soutenance(org_a, alice, ref, eva, capacites=1)

@@ -1,0 +1,17 @@
+"""What the evaluations pages share: a service error on its form field, a PDF answer."""
+
+from django.http import HttpResponse
+
+from core.errors import ApplicationError
+
+
+def form_error(form, exc: ApplicationError) -> None:
+    """Show ``exc`` on its field when the form has it, else as a form-wide error."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def pdf_response(data: bytes, filename: str) -> HttpResponse:
+    """``data`` as an inline PDF named ``filename``."""
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

@@ -1,0 +1,241 @@
+"""A dossier's pages: its results (suivi, contrôle continu, tuteur's note, absences, fraud,
+validation) and the commission d'évaluation."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from candidates.selectors import dossier_get_visible
+from core.errors import ApplicationError
+from evaluations import controle_continu, selectors, services
+from evaluations.forms import SuiviForm
+from evaluations.models import Resultat
+from evaluations.tuteur_note import current_note, tuteur_composante
+from organisations.permissions import membership_can, require_capability
+
+# --- a dossier's results -------------------------------------------------------------------------
+
+
+def _post_suivi(request, dossier, suivi_form) -> None:
+    if not suivi_form.is_valid():
+        raise ApplicationError("Taux d'absence invalide (0 à 100 %).")
+    services.suivi_update(
+        dossier=dossier,
+        by=request.membership,
+        taux_absence=suivi_form.cleaned_data["taux_absence"],
+    )
+    messages.success(request, "Taux d'absence enregistré.")
+
+
+def _post_controle_continu(request, dossier, suivi_form) -> None:
+    valeurs = {key[len("cc-") :]: value for key, value in request.POST.items() if key.startswith("cc-")}
+    changed = controle_continu.cc_record_many(dossier=dossier, by=request.membership, valeurs=valeurs)
+    messages.success(request, f"Contrôle continu enregistré ({changed} bloc(s) modifié(s)).")
+
+
+def _post_note_tuteur(request, dossier, suivi_form) -> None:
+    from evaluations.tuteur_note import note_record
+
+    note_record(
+        dossier=dossier,
+        by=request.membership,
+        points=request.POST.get("points", ""),
+        pour_le_compte_de=str(dossier.tuteur) if dossier.tuteur_id else "(tuteur non renseigné)",
+    )
+    messages.success(request, "Note du tuteur enregistrée pour son compte.")
+
+
+def _post_absence(request, dossier, suivi_form) -> None:
+    from evaluations.absences import absence_record, partie_get
+
+    absence_record(
+        dossier=dossier,
+        by=request.membership,
+        partie=request.POST.get("partie", ""),
+        motif=request.POST.get("motif", ""),
+        justification=request.POST.get("justification", ""),
+        uploaded_file=request.FILES.get("justificatif"),
+    )
+    libelle = partie_get(dossier, request.POST.get("partie", "")).libelle
+    messages.success(request, f"Absence enregistrée : {libelle}.")
+
+
+def _post_fraude(request, dossier, suivi_form) -> None:
+    from evaluations.hooks import fraud_decide
+
+    sanction = fraud_decide(
+        dossier=dossier,
+        by=request.membership,
+        nature=request.POST.get("nature", ""),
+        motif=request.POST.get("motif", ""),
+    )
+    messages.success(
+        request,
+        f"Décision du jury enregistrée : {sanction.get_nature_display()}, jusqu'au {sanction.fin:%d/%m/%Y}."
+        if sanction
+        else "Décision du jury enregistrée : fraude non retenue.",
+    )
+
+
+def _post_valider(request, dossier, suivi_form) -> None:
+    resultat = selectors.resultat_get(dossier=dossier, public_id=request.POST.get("resultat", ""))
+    services.resultat_validate(resultat=resultat, by=request.membership)
+    messages.success(request, "Résultat validé par la commission d'évaluation.")
+
+
+#: The forms of a dossier's results page, by their ``action``: the capability each needs, its handler.
+RESULTS_ACTIONS = {
+    "suivi": ("attendance.record", _post_suivi),
+    "controle_continu": ("results.record", _post_controle_continu),
+    "note_tuteur": ("results.record", _post_note_tuteur),
+    "absence": ("attendance.record", _post_absence),
+    "fraude": ("juries.deliberate", _post_fraude),
+    "valider": ("results.validate", _post_valider),
+}
+
+
+@require_capability("results.view")
+@require_http_methods(["GET", "POST"])
+def dossier_results(request, org_slug, dossier_id):
+    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    suivi_form = SuiviForm(request.POST or None) if request.POST.get("action") == "suivi" else SuiviForm()
+    if request.method == "POST":
+        action = RESULTS_ACTIONS.get(request.POST.get("action"))
+        if action is not None:
+            capability, handler = action
+            if not membership_can(request, capability):
+                raise PermissionDenied
+            try:
+                handler(request, dossier, suivi_form)
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+        return redirect("dossier_results", org_slug=org_slug, dossier_id=dossier.public_id)
+    context = selectors.dossier_results_view(dossier=dossier)
+    incidents = _fraud_incidents(dossier)
+    context.update(
+        dossier=dossier,
+        candidate=dossier.candidate,
+        suivi_form=suivi_form,
+        can_validate=membership_can(request, "results.validate"),
+        can_suivi=membership_can(request, "attendance.record"),
+        can_record=membership_can(request, "results.record"),
+        can_statuer_fraude=membership_can(request, "juries.deliberate"),
+        tuteur_composante=tuteur_composante(dossier),
+        note_tuteur=current_note(dossier),
+        incidents_fraude=incidents,
+        fraude_en_attente=any(not i.decision for i in incidents),
+        cc_rows=controle_continu.cc_rows(dossier),
+        **_absence_context(dossier),
+    )
+    return render(request, "evaluations/dossier_results.html", context)
+
+
+def _absence_context(dossier) -> dict:
+    from evaluations.absences import MOTIF_CHOICES, absences_of, parties
+
+    known = parties(dossier)
+    return {
+        "absence_parties": known,
+        "absence_motifs": MOTIF_CHOICES,
+        "absences": absences_of(dossier, known),
+    }
+
+
+@require_capability("results.validate")
+@require_http_methods(["GET", "POST"])
+def dossier_commission(request, org_slug, dossier_id):
+    """The commission d'évaluation, per capacité: evaluations, avis de l'entreprise, entretien → decision."""
+
+    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    errors = {}
+    entretien_error = ""
+    if request.method == "POST" and request.POST.get("action") == "entretien":
+        from evaluations.entretiens import entretien_record
+
+        try:
+            try:
+                day = dt.date.fromisoformat(request.POST.get("date", ""))
+            except ValueError:
+                raise ApplicationError("Date de l'entretien invalide (jj/mm/aaaa).", field="date") from None
+            codes = [k[len("conclusion-") :] for k in request.POST if k.startswith("conclusion-")]
+            entretien_record(
+                dossier=dossier,
+                by=request.membership,
+                date=day,
+                participants=request.POST.get("participants", ""),
+                conclusions={
+                    code: (
+                        request.POST.get(f"conclusion-{code}", ""),
+                        request.POST.get(f"commentaire-{code}", ""),
+                    )
+                    for code in codes
+                },
+            )
+        except ApplicationError as exc:
+            entretien_error = exc.message
+        else:
+            messages.success(request, "Entretien enregistré.")
+            return redirect("dossier_commission", org_slug=org_slug, dossier_id=dossier.public_id)
+    elif request.method == "POST":
+        resultat = selectors.resultat_get(
+            dossier=dossier, public_id=request.POST.get("resultat", ""), kind=Resultat.Kind.CAPACITE
+        )
+        try:
+            services.commission_decide(
+                resultat=resultat,
+                by=request.membership,
+                decision=request.POST.get("decision", ""),
+                motivation=request.POST.get("motivation", ""),
+                membres=request.POST.get("membres", ""),
+            )
+        except ApplicationError as exc:
+            errors[resultat.pk] = exc.message
+        else:
+            messages.success(
+                request,
+                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision de la commission enregistrée.",
+            )
+            return redirect(
+                reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
+                + f"#cap-{resultat.capacite_id}"
+            )
+    rows = selectors.commission_rows(dossier=dossier)
+    for row in rows:
+        row.error = errors.get(row.resultat.pk) if row.resultat else None
+        if row.error:
+            row.posted = {
+                "decision": request.POST.get("decision", ""),
+                "motivation": request.POST.get("motivation", ""),
+                "membres": request.POST.get("membres", ""),
+            }
+    return render(
+        request,
+        "evaluations/dossier_commission.html",
+        {
+            "dossier": dossier,
+            "candidate": dossier.candidate,
+            "rows": rows,
+            "grid": _is_grid(dossier),
+            "entretien_error": entretien_error,
+            "posted": request.POST if entretien_error else {},
+            "today": timezone.localdate(),
+        },
+        status=400 if errors or entretien_error else 200,
+    )
+
+
+def _fraud_incidents(dossier) -> list:
+    from evaluations.selectors import fraud_incidents
+
+    return list(fraud_incidents(dossier))
+
+
+def _is_grid(dossier) -> bool:
+    from referentiels.regles import regle_parse
+
+    return regle_parse(dossier.referentiel.regle).par_points
