@@ -184,39 +184,69 @@ def document_request(
             created_by=actor_user(by),
         )
         if kind in NUMBERED_KINDS:
-            # The counter lock serialises issuers of this certificateur and year; re-checking
-            # the key under it means a concurrent twin request finds the committed row.
-            sequence = _sequence_lock(certificateur=certificateur, year=issued_on.year)
-            existing = IssuedDocument.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return _same_request(existing, kind)
-            document.number = _number_take(sequence, certificateur)
-            document.verification_code = _verification_code_new()
-        document.full_clean(exclude=["file", "created_by"], validate_unique=False, validate_constraints=False)
-        try:
-            with transaction.atomic():
-                document.save()
-        except IntegrityError:
-            # Non-numbered twin request committed between our check and our insert.
-            existing = IssuedDocument.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is None:
-                raise
-            return _same_request(existing, kind)
+            twin = _number_assign(document, certificateur=certificateur, year=issued_on.year)
+            if twin is not None:
+                return _same_request(twin, kind)
+        saved = _save_or_twin(document, kind)
+        if saved is not document:
+            return saved
         if document.is_numbered:
-            VerificationRecord.objects.create(
-                code=document.verification_code,
-                number=document.number,
-                kind=kind,
-                holder_name=document.holder_name,
-                certification=_certification_text(kind, context),
-                niveau=_niveau_text(context),
-                code_certification=str(context.get("numero_enregistrement", "")),
-                certificateur_nom=str(context["certificateur"]),
-                issued_on=issued_on,
-            )
+            _verification_record_create(document, context=context, issued_on=issued_on)
     if render:
         _enqueue_render(document)
     return document
+
+
+def _number_assign(
+    document: IssuedDocument, *, certificateur: Organisation | None, year: int
+) -> IssuedDocument | None:
+    """Give ``document`` the certificateur's next number of ``year`` and a verification code — or
+    return the twin request (same key) committed meanwhile, found under the counter lock."""
+    if certificateur is None:  # refused by _check_request already
+        raise ApplicationError("Un document numéroté exige un certificateur.", field="certificateur")
+    # The counter lock serialises issuers of this certificateur and year; re-checking
+    # the key under it means a concurrent twin request finds the committed row.
+    sequence = _sequence_lock(certificateur=certificateur, year=year)
+    existing = IssuedDocument.objects.filter(idempotency_key=document.idempotency_key).first()
+    if existing is not None:
+        return existing
+    document.number = _number_take(sequence, certificateur)
+    document.verification_code = _verification_code_new()
+    return None
+
+
+def _save_or_twin(document: IssuedDocument, kind: str) -> IssuedDocument:
+    """Insert ``document``; a non-numbered twin request committed between the caller's check and
+    this insert wins, and is returned instead."""
+    document.full_clean(exclude=["file", "created_by"], validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            document.save()
+    except IntegrityError:
+        # Non-numbered twin request committed between our check and our insert.
+        existing = IssuedDocument.objects.filter(idempotency_key=document.idempotency_key).first()
+        if existing is None:
+            raise
+        return _same_request(existing, kind)
+    return document
+
+
+def _verification_record_create(document: IssuedDocument, *, context: dict, issued_on: dt.date) -> None:
+    """The public registry entry of a numbered document (what ``/verifier/<code>`` shows)."""
+    code, number = document.verification_code, document.number
+    if code is None or number is None:  # _number_assign gave both
+        raise ValueError(f"Document numéroté sans numéro ni code : {document.pk}")
+    VerificationRecord.objects.create(
+        code=code,
+        number=number,
+        kind=document.kind,
+        holder_name=document.holder_name,
+        certification=_certification_text(document.kind, context),
+        niveau=_niveau_text(context),
+        code_certification=str(context.get("numero_enregistrement", "")),
+        certificateur_nom=str(context["certificateur"]),
+        issued_on=issued_on,
+    )
 
 
 def _same_request(existing: IssuedDocument, kind: str) -> IssuedDocument:

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from core.actors import Actor
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from documents import hooks
 from documents.models import (
@@ -102,12 +102,12 @@ def reissue_request_create(*, document: IssuedDocument, by: Actor, reason: str, 
         identity=identity,
         reason=reason,
         piece_name=(getattr(piece, "name", "") or "piece")[:200],
-        requested_by=by.user,
+        requested_by=actor_user(by),
     )
     request.piece.save(request.piece_name, piece, save=False)
     request.save()
     audit_record(
-        actor=by.user,
+        actor=actor_user(by),
         action="document.reissue_request",
         obj=document,
         message=f"{document}: {', '.join(sorted(identity))} — {reason}",
@@ -126,17 +126,19 @@ def reissue_request_decide(*, request, by: Actor, approve: bool, note: str = "")
     _check_actor(document, by)
     if request.status != ReissueRequest.Status.PENDING:
         raise ApplicationError("Cette demande de réédition a déjà été traitée.")
-    if request.requested_by_id == by.user.pk:
+    if request.requested_by_id == actor_user(by).pk:
         raise ApplicationError(
             "La personne qui a demandé la réédition ne peut pas l'approuver ni la refuser : "
             "une autre personne de l'organisme qui délivre le document doit le faire."
         )
     note = (note or "").strip()[:1000]
     request.status = ReissueRequest.Status.APPROVED if approve else ReissueRequest.Status.REFUSED
-    request.decided_by, request.decided_at, request.decision_note = by.user, timezone.now(), note
+    request.decided_by, request.decided_at, request.decision_note = actor_user(by), timezone.now(), note
     request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     if not approve:
-        audit_record(actor=by.user, action="document.reissue_refuse", obj=document, message=note or "refusée")
+        audit_record(
+            actor=actor_user(by), action="document.reissue_refuse", obj=document, message=note or "refusée"
+        )
         return request
     locked = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     _reissue_checks(locked)
@@ -150,7 +152,7 @@ def reissue_request_decide(*, request, by: Actor, approve: bool, note: str = "")
         context=context,
     )
     audit_record(
-        actor=by.user,
+        actor=actor_user(by),
         action="document.reissue_approve",
         obj=locked,
         message=f"demandée par {request.requested_by} : {request.reason}",

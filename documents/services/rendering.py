@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 
 
-STYLESHEETS = {DocumentKind.PARCHEMIN: "parchemin", DocumentKind.CERTIFICAT_BLOC: "parchemin"}
+STYLESHEETS: dict[str, str] = {DocumentKind.PARCHEMIN: "parchemin", DocumentKind.CERTIFICAT_BLOC: "parchemin"}
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -62,10 +62,11 @@ def document_html(document: IssuedDocument) -> str:
         url_verification="",
         qr="",
     )
-    if document.is_numbered:
-        url = verification_url(document.verification_code)
+    code = document.verification_code if document.is_numbered else None
+    if code is not None:
+        url = verification_url(code)
         values.update(
-            code_verification=format_code(document.verification_code),
+            code_verification=format_code(code),
             url_verification=url,
             qr=mark_safe(qr_svg(url)),  # noqa: S308 - segno's SVG, built from our own URL
             dense=_is_dense(document),

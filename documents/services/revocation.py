@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from core.actors import Actor
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from documents import hooks
 from documents.models import (
@@ -53,7 +53,7 @@ def document_revoke(
             f"Ce document a déjà été révoqué le {timezone.localtime(document.revoked_at):%d/%m/%Y}."
         )
     now = timezone.now()
-    document.revoked_at, document.revocation_reason, document.revoked_by = now, reason, by.user
+    document.revoked_at, document.revocation_reason, document.revoked_by = now, reason, actor_user(by)
     document.save(update_fields=["revoked_at", "revocation_reason", "revoked_by", "updated_at"])
     if document.is_numbered:
         VerificationRecord.objects.filter(code=document.verification_code).update(
@@ -63,7 +63,9 @@ def document_revoke(
             updated_at=now,
         )
         hooks.document_revoked(document=document, reason=reason)
-    audit_record(actor=by.user, action="document.revoke", obj=document, message=f"{document}: {reason}")
+    audit_record(
+        actor=actor_user(by), action="document.revoke", obj=document, message=f"{document}: {reason}"
+    )
     return document
 
 
@@ -149,7 +151,7 @@ def _reissue_apply(
         sha256=document.sha256,
         rendered_at=document.rendered_at,
         reason=reason,
-        replaced_by=by.user,
+        replaced_by=actor_user(by),
     )
     document.holder_name, document.title, document.context = holder_name, title, context
     document.version += 1
@@ -170,7 +172,7 @@ def _reissue_apply(
     # the credential carries the holder's name: the previous version's one is superseded
     hooks.document_revoked(document=document, reason=f"Réédition : {reason}", keep_current=True)
     audit_record(
-        actor=by.user,
+        actor=actor_user(by),
         action="document.reissue",
         obj=document,
         message=f"{document} v{document.version}: {reason}",
