@@ -33,7 +33,7 @@ def capacite_update(
     for i, critere in enumerate(criteres):
         if not critere.get("texte", "").strip():
             raise ApplicationError(f"Le critère n° {i + 1} est vide.", field="criteres")
-        if len(critere.get("groupe", "").strip()) > groupe_max:
+        if groupe_max is not None and len(critere.get("groupe", "").strip()) > groupe_max:
             raise ApplicationError(
                 f"Le groupe du critère n° {i + 1} dépasse {groupe_max} caractères.", field="criteres"
             )
@@ -60,7 +60,10 @@ def _bloc_fields_check(
         raise ApplicationError(f"Code du bloc trop long ({len(code)} caractères, au plus 60).", field="code")
     if not intitule:
         raise ApplicationError("L'intitulé du bloc est obligatoire.", field="intitule")
-    if Bloc.objects.filter(referentiel=referentiel, code=code).exclude(pk=exclude_pk).exists():
+    others = Bloc.objects.filter(referentiel=referentiel, code=code)
+    if exclude_pk is not None:
+        others = others.exclude(pk=exclude_pk)
+    if others.exists():
         raise ApplicationError(f"Un autre bloc porte déjà le code « {code} ».", field="code")
     return code, intitule
 
@@ -183,7 +186,7 @@ def modalites_set(
     if (bloc is None) == (capacite is None):
         raise ValueError("modalites_set: a bloc or a capacité")
     owner = bloc or capacite
-    if owner.referentiel_id != referentiel.pk:
+    if owner is None or owner.referentiel_id != referentiel.pk:
         raise ApplicationError("Cet élément n'appartient pas à ce référentiel.")
     _require_owner(referentiel, by)
     _require_draft(referentiel)
