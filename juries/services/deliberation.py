@@ -162,8 +162,9 @@ def decisions_accept_all(*, jury: Jury, by: Membership) -> int:
     return len(pending)
 
 
-def _line(member: JuryMember) -> str:
-    extra = ", ".join(
+def member_qualite(member: JuryMember) -> str:
+    """« Structure, métier, personnalité qualifiée, collège »: what the PVs print of a member."""
+    return ", ".join(
         x
         for x in (
             member.structure,
@@ -173,6 +174,10 @@ def _line(member: JuryMember) -> str:
         )
         if x
     )
+
+
+def _line(member: JuryMember) -> str:
+    extra = member_qualite(member)
     return f"- {member.get_role_display()} : {member.prenom} {member.nom}" + (f" ({extra})" if extra else "")
 
 
