@@ -101,6 +101,16 @@ def _certification_text(kind: str, context: dict) -> str:
     return str(context["intitule"])
 
 
+def _registry_mentions(kind: str, context: dict) -> dict[str, str]:
+    """What the public verification record says of the certification, from the document's data."""
+    return {
+        "certification": _certification_text(kind, context),
+        "niveau": _niveau_text(context),
+        "code_certification": str(context.get("numero_enregistrement", "")),
+        "certificateur_nom": str(context["certificateur"]),
+    }
+
+
 def _check_request(*, kind, certificateur, idempotency_key, holder_name, title, context) -> None:
     if kind not in DocumentKind.values:
         raise ApplicationError(f"Type de document inconnu : « {kind} ».", field="kind")
@@ -241,10 +251,7 @@ def _verification_record_create(document: IssuedDocument, *, context: dict, issu
         number=number,
         kind=document.kind,
         holder_name=document.holder_name,
-        certification=_certification_text(document.kind, context),
-        niveau=_niveau_text(context),
-        code_certification=str(context.get("numero_enregistrement", "")),
-        certificateur_nom=str(context["certificateur"]),
+        **_registry_mentions(document.kind, context),
         issued_on=issued_on,
     )
 

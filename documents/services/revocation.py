@@ -14,7 +14,7 @@ from documents.models import (
     RevocationCategory,
     VerificationRecord,
 )
-from documents.services.numbering import _certification_text, _check_request, _enqueue_render, _niveau_text
+from documents.services.numbering import _check_request, _enqueue_render, _registry_mentions
 from organisations.services import audit_record
 
 
@@ -163,10 +163,7 @@ def _reissue_apply(
         status=VerificationRecord.Status.REISSUED,
         version=document.version,
         holder_name=document.holder_name,
-        certification=_certification_text(document.kind, context),
-        niveau=_niveau_text(context),
-        code_certification=str(context.get("numero_enregistrement", "")),
-        certificateur_nom=str(context["certificateur"]),
+        **_registry_mentions(document.kind, context),
         updated_at=timezone.now(),
     )
     # the credential carries the holder's name: the previous version's one is superseded

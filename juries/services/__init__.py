@@ -35,6 +35,7 @@ from juries.services.deliberation import (
     member_qualite,
     partial_allowed,
     pv_contenu,
+    pv_create,
     sha256_text,
 )
 from juries.services.publication import (
@@ -84,6 +85,7 @@ __all__ = [
     "proces_verbal_sign",
     "publication_deadline",
     "pv_contenu",
+    "pv_create",
     "pv_signatories",
     "rectification_contenu",
     "rectification_create",

@@ -239,6 +239,17 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def pv_create(jury: Jury, kind: str, contenu: str) -> ProcesVerbal:
+    """A PV to sign: its text and the text's SHA-256 (what every signature records)."""
+    return ProcesVerbal.objects.create(
+        organisation_id=jury.organisation_id,
+        jury=jury,
+        kind=kind,
+        contenu=contenu,
+        sha256=sha256_text(contenu),
+    )
+
+
 @transaction.atomic
 def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
     """The président closes the deliberation: every candidate decided, the PV text fixed for signature."""
@@ -254,14 +265,7 @@ def jury_close(*, jury: Jury, by: Membership) -> ProcesVerbal:
             f"{pending} candidat(s) sans décision : acceptez ou modifiez chaque proposition avant de clore."
         )
     _members_bind_to_accounts(jury)
-    contenu = pv_contenu(jury)
-    pv = ProcesVerbal.objects.create(
-        organisation_id=jury.organisation_id,
-        jury=jury,
-        kind=ProcesVerbal.Kind.INITIAL,
-        contenu=contenu,
-        sha256=sha256_text(contenu),
-    )
+    pv = pv_create(jury, ProcesVerbal.Kind.INITIAL, pv_contenu(jury))
     jury.status, jury.closed_at = S.SIGNATURE, timezone.now()
     jury.save(update_fields=["status", "closed_at"])
     audit_record(actor=actor_user(by), action="jury.close", obj=jury, message=f"PV {pv.sha256}")

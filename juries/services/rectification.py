@@ -13,7 +13,7 @@ from core.errors import ApplicationError
 from core.natural import natural_sorted
 from juries.models import Decision, Jury, ProcesVerbal, Rectification
 from juries.services._common import DECISION_LABELS, _lock
-from juries.services.deliberation import _check_decision, sha256_text
+from juries.services.deliberation import _check_decision, pv_create
 from organisations.models import Membership
 from organisations.services import audit_record
 
@@ -68,13 +68,7 @@ def rectification_create(
         )
     _check_decision(decision.dossier, nouvelle_decision, blocs, "nouvelle_decision")
     contenu = rectification_contenu(jury, decision, nouvelle_decision, blocs, motif)
-    pv = ProcesVerbal.objects.create(
-        organisation_id=jury.organisation_id,
-        jury=jury,
-        kind=ProcesVerbal.Kind.RECTIFICATIF,
-        contenu=contenu,
-        sha256=sha256_text(contenu),
-    )
+    pv = pv_create(jury, ProcesVerbal.Kind.RECTIFICATIF, contenu)
     rect = Rectification.objects.create(
         organisation_id=jury.organisation_id,
         jury=jury,

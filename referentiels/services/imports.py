@@ -38,65 +38,7 @@ def _modalite_from(data: dict, *, referentiel, order: int, bloc=None, capacite=N
 
 def _write_structure(referentiel: Referentiel, doc: dict) -> None:
     """Create blocs → capacités → critères, modalités and activités in bulk (a few queries)."""
-    blocs = Bloc.objects.bulk_create(
-        [
-            Bloc(
-                referentiel=referentiel,
-                code=b["code"],
-                intitule=b["intitule"],
-                implicite=b["implicite"],
-                order=i,
-            )
-            for i, b in enumerate(doc["blocs"])
-        ]
-    )
-    capacites, cap_data = [], []
-    for bloc, b in zip(blocs, doc["blocs"], strict=True):
-        for k, c in enumerate(b["capacites"]):
-            capacites.append(
-                Capacite(
-                    referentiel=referentiel,
-                    bloc=bloc,
-                    code=c["code"],
-                    intitule=c["intitule"],
-                    conditions=c["conditions"],
-                    order=k,
-                )
-            )
-            cap_data.append(c)
-    capacites = Capacite.objects.bulk_create(capacites)
-    Critere.objects.bulk_create(
-        [
-            Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
-            for cap, c in zip(capacites, cap_data, strict=True)
-            for i, r in enumerate(c["criteres"])
-        ]
-    )
-    modalites = [
-        _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
-        for bloc, b in zip(blocs, doc["blocs"], strict=True)
-        for i, m in enumerate(b["modalites"])
-    ] + [
-        _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
-        for cap, c in zip(capacites, cap_data, strict=True)
-        for i, m in enumerate(c["modalites"])
-    ]
-    Modalite.objects.bulk_create(modalites)
-    by_code = {cap.code: cap for cap in capacites}
-    activites = Activite.objects.bulk_create(
-        [
-            Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i)
-            for i, a in enumerate(doc["activites"])
-        ]
-    )
-    Through = Activite.capacites.through
-    Through.objects.bulk_create(
-        [
-            Through(activite=act, capacite=by_code[code])
-            for act, a in zip(activites, doc["activites"], strict=True)
-            for code in a["capacites"]
-        ]
-    )
+    _write_structures([(referentiel, doc)])
 
 
 def _apply_header(referentiel: Referentiel, doc: dict) -> None:
@@ -280,7 +222,8 @@ def _delete_structures(referentiel_ids: list[int]) -> None:
 
 
 def _write_structures(pairs: list[tuple[Referentiel, dict]]) -> None:
-    """:func:`_write_structure` for many référentiels at once (one bulk insert per table)."""
+    """Create the structure of many référentiels at once (one bulk insert per table, none for
+    an empty table)."""
     blocs, bloc_data = [], []
     for referentiel, doc in pairs:
         for i, b in enumerate(doc["blocs"]):
