@@ -85,64 +85,66 @@ def candidate_data(candidate: Candidate) -> dict:
             "cree_le": candidate.created_at,
             "efface_le": candidate.erased_at,
         },
-        "dossiers": [
-            {
-                "id": str(d.public_id),
-                "referentiel": {
-                    "code": d.referentiel.code,
-                    "version": d.referentiel.version,
-                    "intitule": d.referentiel.intitule,
-                },
-                "etat": d.status,
-                "decision": d.decision,
-                "voie_acces": d.voie_acces,
-                "statut": d.statut_professionnel,
-                "tentative": d.attempt,
-                "date_inscription": d.date_inscription,
-                "date_remise_rapport": d.date_remise_rapport,
-                "date_deliberation": d.date_deliberation,
-                "amenagements": d.amenagements,
-                "amenagement_note": d.amenagement_note,
-                "entreprise": {"raison_sociale": d.entreprise.raison_sociale, "siret": d.entreprise.siret}
-                if d.entreprise
-                else None,
-                "tuteur": {"nom": d.tuteur.nom, "prenom": d.tuteur.prenom, "email": d.tuteur.email}
-                if d.tuteur
-                else None,
-                "blocs": [
-                    {
-                        "code": b.bloc.code,
-                        "acquis": b.acquis,
-                        "acquis_le": b.acquis_le,
-                        "anterieur": b.acquis_anterieur,
-                    }
-                    for b in d.blocs_vises.all()
-                ],
-                "modalites": [
-                    {"capacite": m.capacite.code, "modalite": m.modalite.get_type_display()}
-                    for m in d.modalites_choisies.all()
-                ],
-                "historique": [
-                    {"de": t.from_status, "vers": t.to_status, "le": t.at, "motif": t.reason}
-                    for t in d.transitions.all()
-                ],
-                "pieces": [
-                    {
-                        "type": p.kind,
-                        "nom": p.original_name,
-                        "taille": p.size,
-                        "sha256": p.sha256,
-                        "depose_le": p.uploaded_at,
-                        "fichier_dans_l_archive": f"pieces/{p.public_id}-{p.original_name}",
-                    }
-                    for p in d.pieces.all()
-                ],
-            }
-            for d in dossiers
-        ],
+        "dossiers": [_dossier_data(d) for d in dossiers],
         "journal_des_acces": [
             {"action": e.action, "le": e.at, "par": e.actor.email if e.actor else None}
             for e in accesses.select_related("actor")
+        ],
+    }
+
+
+def _dossier_data(d: Dossier) -> dict:
+    """One dossier of the export: référentiel, state, plan, history, pièces."""
+    return {
+        "id": str(d.public_id),
+        "referentiel": {
+            "code": d.referentiel.code,
+            "version": d.referentiel.version,
+            "intitule": d.referentiel.intitule,
+        },
+        "etat": d.status,
+        "decision": d.decision,
+        "voie_acces": d.voie_acces,
+        "statut": d.statut_professionnel,
+        "tentative": d.attempt,
+        "date_inscription": d.date_inscription,
+        "date_remise_rapport": d.date_remise_rapport,
+        "date_deliberation": d.date_deliberation,
+        "amenagements": d.amenagements,
+        "amenagement_note": d.amenagement_note,
+        "entreprise": {"raison_sociale": d.entreprise.raison_sociale, "siret": d.entreprise.siret}
+        if d.entreprise
+        else None,
+        "tuteur": {"nom": d.tuteur.nom, "prenom": d.tuteur.prenom, "email": d.tuteur.email}
+        if d.tuteur
+        else None,
+        "blocs": [
+            {
+                "code": b.bloc.code,
+                "acquis": b.acquis,
+                "acquis_le": b.acquis_le,
+                "anterieur": b.acquis_anterieur,
+            }
+            for b in d.blocs_vises.all()
+        ],
+        "modalites": [
+            {"capacite": m.capacite.code, "modalite": m.modalite.get_type_display()}
+            for m in d.modalites_choisies.all()
+        ],
+        "historique": [
+            {"de": t.from_status, "vers": t.to_status, "le": t.at, "motif": t.reason}
+            for t in d.transitions.all()
+        ],
+        "pieces": [
+            {
+                "type": p.kind,
+                "nom": p.original_name,
+                "taille": p.size,
+                "sha256": p.sha256,
+                "depose_le": p.uploaded_at,
+                "fichier_dans_l_archive": f"pieces/{p.public_id}-{p.original_name}",
+            }
+            for p in d.pieces.all()
         ],
     }
 

@@ -126,6 +126,64 @@ def jury_transmissions(*, certificateur: Organisation, jury_public_ids) -> dict:
         }
 
 
+def _composition_csv(members: list) -> str:
+    """The jury's composition as the certificateur's CSV (one member a line)."""
+    composition = io.StringIO()
+    writer = csv_writer(composition, delimiter=";", lineterminator="\r\n")
+    writer.writerow(
+        [
+            "nom",
+            "prenom",
+            "role",
+            "college",
+            "structure",
+            "metier",
+            "personnalite_qualifiee",
+            "a_forme_candidats",
+        ]
+    )
+    for m in members:
+        writer.writerow(
+            [
+                m.nom,
+                m.prenom,
+                m.get_role_display(),
+                m.get_college_display() if m.college else "",
+                m.structure,
+                m.metier,
+                "oui" if m.personnalite_qualifiee else "non",
+                "oui" if m.a_forme_candidats else "non",
+            ]
+        )
+    return composition.getvalue()
+
+
+def _conformite_pdf(
+    jury: Jury,
+    members: list,
+    pv: IssuedDocument,
+    emargements: list,
+    echeance: dt.date,
+    certificateur: Organisation,
+) -> bytes:
+    """The certificat de conformité of the transmission, rendered to PDF."""
+    html = render_to_string(
+        "certificateur/conformite.html",
+        {
+            "jury": jury,
+            "members": members,
+            "pv": pv,
+            "emargements": emargements,
+            "echeance": echeance,
+            "certificateur": certificateur,
+            "now": timezone.localtime(),
+        },
+    )
+    from documents.rendering import render_pdf
+
+    return render_pdf(html)
+
+
 def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple[str, bytes]:
     """(file name, ZIP bytes). 404 when the jury is not on the certificateur's référentiels;
     ApplicationError when the PV is not generated yet (nothing to transmit)."""
@@ -154,56 +212,15 @@ def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple
         pv_pdf = document_file_read(document=pv)
         emargements = [(d, document_file_read(document=d)) for d in _emargements(jury)]
 
-    composition = io.StringIO()
-    writer = csv_writer(composition, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            "nom",
-            "prenom",
-            "role",
-            "college",
-            "structure",
-            "metier",
-            "personnalite_qualifiee",
-            "a_forme_candidats",
-        ]
-    )
-    for m in members:
-        writer.writerow(
-            [
-                m.nom,
-                m.prenom,
-                m.get_role_display(),
-                m.get_college_display() if m.college else "",
-                m.structure,
-                m.metier,
-                "oui" if m.personnalite_qualifiee else "non",
-                "oui" if m.a_forme_candidats else "non",
-            ]
-        )
-
+    composition = _composition_csv(members)
     echeance = add_months(jury.date, DELAI_TRANSMISSION_CQPM_MOIS)
-    html = render_to_string(
-        "certificateur/conformite.html",
-        {
-            "jury": jury,
-            "members": members,
-            "pv": pv,
-            "emargements": [d for d, _ in emargements],
-            "echeance": echeance,
-            "certificateur": certificateur,
-            "now": timezone.localtime(),
-        },
-    )
-    from documents.rendering import render_pdf
-
-    conformite = render_pdf(html)
+    conformite = _conformite_pdf(jury, members, pv, [d for d, _ in emargements], echeance, certificateur)
 
     out = io.BytesIO()
     stem = f"transmission-{jury.referentiel.code}-{jury.date:%Y%m%d}-{str(jury.public_id)[:8]}"
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(f"{stem}/01-proces-verbal.pdf", pv_pdf)
-        zf.writestr(f"{stem}/02-composition-du-jury.csv", "\ufeff" + composition.getvalue())
+        zf.writestr(f"{stem}/02-composition-du-jury.csv", "\ufeff" + composition)
         for i, (_document, data) in enumerate(emargements, start=1):
             zf.writestr(f"{stem}/03-emargement-{i:02d}.pdf", data)
         zf.writestr(f"{stem}/04-certificat-de-conformite.pdf", conformite)

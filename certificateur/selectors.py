@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, DateField, Q, QuerySet
@@ -191,28 +192,8 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
     * ``per_centre``: dossiers, délibérés, certifiés, success rate per centre;
     * ``per_bloc_year``: blocs acquired / blocs judged, per bloc and year (délibérés only).
     """
-    with oversight_context(certificateur):
-        dossiers = oversight_dossiers(certificateur=certificateur, filters=filters)
-        # Issue 13, point 7: a candidate's earlier attempt is not counted once a retake is
-        # deliberated, and a dossier whose parchemin is revoked is not counted as certified.
-        grouped = list(
-            dossiers.annotate(annee=ExtractYear("date_effet"), revoque=revoked_parchemin_q())
-            .exclude(superseded_q())
-            .values(
-                "referentiel__code", "annee", "status", "decision", "voie_acces", "organisation_id", "revoque"
-            )
-            .annotate(n=Count("id"))
-            .order_by()
-        )
-        blocs = list(
-            DossierBloc.objects.filter(dossier__in=dossiers.filter(status=Dossier.Status.DELIBERE))
-            .annotate(annee=ExtractYear(Coalesce("dossier__date_deliberation", "dossier__date_inscription")))
-            .values("bloc__code", "bloc__intitule", "bloc__order", "dossier__referentiel__code", "annee")
-            .annotate(n=Count("id"), acquis=Count("id", filter=Q(acquis=True)))
-            .order_by("dossier__referentiel__code", "bloc__order", "annee")
-        )
+    grouped, blocs = _oversight_groups(certificateur, filters)
     centres = {o.pk: o for o in Organisation.objects.filter(pk__in={r["organisation_id"] for r in grouped})}
-
     per_code_year: dict = {}
     per_status: dict = defaultdict(int)
     per_voie: dict = defaultdict(int)
@@ -220,51 +201,11 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
     for r in grouped:
         if r["revoque"] and r["decision"] == Dossier.Decision.CERTIFIE:
             r["decision"] = ""  # the certification was withdrawn: neither certified nor deliberated
-        key = (r["referentiel__code"], r["annee"])
-        row = per_code_year.setdefault(
-            key,
-            {
-                "code": key[0],
-                "annee": key[1],
-                "dossiers": 0,
-                "certifie": 0,
-                "partiel": 0,
-                "ajourne": 0,
-                "certifie_vae": 0,
-                "centres": set(),
-                "voies": defaultdict(int),
-            },
-        )
-        row["dossiers"] += r["n"]
-        row["centres"].add(r["organisation_id"])
-        row["voies"][r["voie_acces"]] += r["n"]
-        if r["decision"]:
-            row[r["decision"]] += r["n"]
-            if r["decision"] == Dossier.Decision.CERTIFIE and r["voie_acces"] == Dossier.VoieAcces.VAE:
-                row["certifie_vae"] += r["n"]
+        _code_year_add(per_code_year, r)
         per_status[r["status"]] += r["n"]
         per_voie[r["voie_acces"]] += r["n"]
-        c = per_centre.setdefault(
-            r["organisation_id"],
-            {"centre": centres[r["organisation_id"]], "dossiers": 0, "delibere": 0, "certifie": 0},
-        )
-        c["dossiers"] += r["n"]
-        if r["decision"]:
-            c["delibere"] += r["n"]
-        if r["decision"] == Dossier.Decision.CERTIFIE:
-            c["certifie"] += r["n"]
-    rows = []
-    for key in sorted(per_code_year, key=lambda k: (k[0], -(k[1] or 0))):
-        row = per_code_year[key]
-        deliberes = row["certifie"] + row["partiel"] + row["ajourne"]
-        row.update(
-            deliberes=deliberes,
-            taux=_rate(row["certifie"], deliberes),
-            nb_centres=len(row["centres"]),
-            voies=dict(row["voies"]),
-        )
-        del row["centres"]
-        rows.append(row)
+        _centre_add(per_centre, centres, r)
+    rows = _code_year_rows(per_code_year)
     centre_rows = sorted(per_centre.values(), key=lambda c: c["centre"].name)
     for c in centre_rows:
         c["taux"] = _rate(c["certifie"], c["delibere"])
@@ -295,6 +236,90 @@ def oversight_figures(*, certificateur: Organisation, filters: OversightFilters 
             "centres": len(per_centre),
         },
     }
+
+
+def _oversight_groups(
+    certificateur: Organisation, filters: OversightFilters | None
+) -> tuple[list[Any], list[Any]]:
+    """The grouped counts the figures are made of: dossiers by (code, year, état, decision, voie,
+    centre, parchemin revoked), and deliberated blocs by (bloc, code, year)."""
+    with oversight_context(certificateur):
+        dossiers = oversight_dossiers(certificateur=certificateur, filters=filters)
+        # Issue 13, point 7: a candidate's earlier attempt is not counted once a retake is
+        # deliberated, and a dossier whose parchemin is revoked is not counted as certified.
+        grouped = list(
+            dossiers.annotate(annee=ExtractYear("date_effet"), revoque=revoked_parchemin_q())
+            .exclude(superseded_q())
+            .values(
+                "referentiel__code", "annee", "status", "decision", "voie_acces", "organisation_id", "revoque"
+            )
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        blocs = list(
+            DossierBloc.objects.filter(dossier__in=dossiers.filter(status=Dossier.Status.DELIBERE))
+            .annotate(annee=ExtractYear(Coalesce("dossier__date_deliberation", "dossier__date_inscription")))
+            .values("bloc__code", "bloc__intitule", "bloc__order", "dossier__referentiel__code", "annee")
+            .annotate(n=Count("id"), acquis=Count("id", filter=Q(acquis=True)))
+            .order_by("dossier__referentiel__code", "bloc__order", "annee")
+        )
+    return grouped, blocs
+
+
+def _code_year_add(per_code_year: dict, r: dict) -> None:
+    """Count one group in its certification and year."""
+    key = (r["referentiel__code"], r["annee"])
+    row = per_code_year.setdefault(
+        key,
+        {
+            "code": key[0],
+            "annee": key[1],
+            "dossiers": 0,
+            "certifie": 0,
+            "partiel": 0,
+            "ajourne": 0,
+            "certifie_vae": 0,
+            "centres": set(),
+            "voies": defaultdict(int),
+        },
+    )
+    row["dossiers"] += r["n"]
+    row["centres"].add(r["organisation_id"])
+    row["voies"][r["voie_acces"]] += r["n"]
+    if r["decision"]:
+        row[r["decision"]] += r["n"]
+        if r["decision"] == Dossier.Decision.CERTIFIE and r["voie_acces"] == Dossier.VoieAcces.VAE:
+            row["certifie_vae"] += r["n"]
+
+
+def _centre_add(per_centre: dict, centres: dict, r: dict) -> None:
+    """Count one group in its centre."""
+    c = per_centre.setdefault(
+        r["organisation_id"],
+        {"centre": centres[r["organisation_id"]], "dossiers": 0, "delibere": 0, "certifie": 0},
+    )
+    c["dossiers"] += r["n"]
+    if r["decision"]:
+        c["delibere"] += r["n"]
+    if r["decision"] == Dossier.Decision.CERTIFIE:
+        c["certifie"] += r["n"]
+
+
+def _code_year_rows(per_code_year: dict) -> list[dict]:
+    """The per-certification-and-year rows, by code then latest year first, with their rates."""
+    rows = []
+    for key in sorted(per_code_year, key=lambda k: (k[0], -(k[1] or 0))):
+        row = per_code_year[key]
+        deliberes = row["certifie"] + row["partiel"] + row["ajourne"]
+        row.update(
+            deliberes=deliberes,
+            taux=_rate(row["certifie"], deliberes),
+            nb_centres=len(row["centres"]),
+            voies=dict(row["voies"]),
+        )
+        del row["centres"]
+        rows.append(row)
+    return rows
 
 
 def renewal_figures(*, certificateur: Organisation, filters: OversightFilters | None = None) -> list[dict]:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 
+from core.actors import Actor
 from core.errors import ApplicationError
 from documents.models import (
     DocumentVersion,
@@ -17,14 +18,14 @@ from documents.models import (
 from documents.visibility import visible_documents_q
 
 
-def _visible(actor) -> QuerySet[IssuedDocument]:
+def _visible(actor: Actor) -> QuerySet[IssuedDocument]:
     """The active centre's documents that ``actor`` may see (``documents.visibility``)."""
     q = visible_documents_q(actor)
     return IssuedDocument.objects.all() if q is None else IssuedDocument.objects.filter(q)
 
 
 def document_list(
-    *, actor, kind: str = "", status: str = "", group_key: str = "", search: str = ""
+    *, actor: Actor, kind: str = "", status: str = "", group_key: str = "", search: str = ""
 ) -> QuerySet[IssuedDocument]:
     """Documents of the active organisation that ``actor`` may see, newest first; the row's
     certificateur comes along."""
@@ -44,7 +45,7 @@ def document_list(
     return qs.order_by("-created_at", "-id")
 
 
-def document_get(*, actor, public_id) -> IssuedDocument:
+def document_get(*, actor: Actor, public_id) -> IssuedDocument:
     """One document of the active organisation that ``actor`` may see; 404 for 'missing' and
     'not yours' alike."""
     try:
@@ -53,7 +54,7 @@ def document_get(*, actor, public_id) -> IssuedDocument:
         raise Http404 from None
 
 
-def document_group_check(*, actor, group_key: str) -> None:
+def document_group_check(*, actor: Actor, group_key: str) -> None:
     """404 unless ``actor`` may see the batch ``group_key`` (progress, ZIP of a batch).
 
     A restricted role reaches only batches holding at least one document it may see; an
@@ -80,9 +81,10 @@ def document_version_get(*, document: IssuedDocument, version: int) -> DocumentV
 
 def document_file_read(*, document: IssuedDocument | DocumentVersion) -> bytes:
     """The stored PDF, after checking it still matches the SHA-256 recorded when it was made."""
-    if not document.file or not document.sha256:
+    name = document.file.name
+    if not name or not document.sha256:
         raise ApplicationError("Ce document n'est pas encore généré.")
-    with private_storage().open(document.file.name, "rb") as fh:
+    with private_storage().open(name, "rb") as fh:
         data = fh.read()
     if hashlib.sha256(data).hexdigest() != document.sha256:
         raise ApplicationError(
@@ -91,20 +93,19 @@ def document_file_read(*, document: IssuedDocument | DocumentVersion) -> bytes:
     return data
 
 
-def document_groups(*, actor) -> list[dict]:
+def document_groups(*, actor: Actor) -> list[dict]:
     """The batches (group keys) of the active organisation that ``actor`` may see, with their sizes."""
     from documents.batch_labels import batch_labels
 
-    groups = list(
+    rows = list(
         _visible(actor)
         .exclude(group_key="")
         .values("group_key")
         .annotate(total=Count("id"))
         .order_by("group_key")[:200]
     )
-    labels = batch_labels([g["group_key"] for g in groups])
-    for g in groups:
-        g["label"] = labels[g["group_key"]]
+    labels = batch_labels([g["group_key"] for g in rows])
+    groups = [{**g, "label": labels[g["group_key"]]} for g in rows]
     return sorted(groups, key=lambda g: g["label"])
 
 

@@ -10,6 +10,8 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
+from core.actors import Actor
+
 FULL_ACCESS_ROLES = frozenset({"admin", "gestionnaire"})
 _RULES: dict[str, list[Callable]] = {}
 
@@ -21,11 +23,11 @@ def register_document_visibility(role: str, rule: Callable) -> Callable:
     return rule
 
 
-def visible_documents_q(actor) -> Q | None:
+def visible_documents_q(actor: Actor) -> Q | None:
     """What ``actor`` (a membership) may see of the centre's documents; ``None`` = everything."""
     if getattr(actor, "role", None) in FULL_ACCESS_ROLES:
         return None
     q = Q(pk__in=[])
-    for rule in _RULES.get(getattr(actor, "role", None), []):
+    for rule in _RULES.get(getattr(actor, "role", ""), []):
         q |= rule(actor)
     return q

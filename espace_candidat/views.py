@@ -2,6 +2,8 @@
 side of it (``/o/<centre>/espace-centre/…``), and the certificateur's insertion figures. Thin."""
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -372,27 +374,34 @@ def requests_list(request, org_slug):
     )
 
 
-@require_capability("demandes.manage")
-@require_POST
-def correction_decide(request, org_slug, correction_id):
-    correction = IdentityCorrection.objects.filter(public_id=correction_id).first()
-    if correction is None:
+def _request_decide(request, org_slug: str, pending, decide: Callable[[Any, bool, str], object]):
+    """« Décider une demande » (a correction d'état civil, a rattrapage): ``decide(pending,
+    accept, reponse)`` with the form's choice; back to the list with what happened."""
+    if pending is None:
         raise Http404
     form = DecideForm(request.POST)
     try:
         if not form.is_valid():
             raise ApplicationError("Choisissez d'accepter ou de refuser.")
-        services.identity_decide(
-            correction=correction,
-            by=request.membership,
-            apply=form.cleaned_data["decision"] == "accepter",
-            reponse=form.cleaned_data["reponse"],
-        )
+        decide(pending, form.cleaned_data["decision"] == "accepter", form.cleaned_data["reponse"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
         messages.success(request, "Demande traitée.")
     return redirect("espace_centre_requests", org_slug=org_slug)
+
+
+@require_capability("demandes.manage")
+@require_POST
+def correction_decide(request, org_slug, correction_id):
+    return _request_decide(
+        request,
+        org_slug,
+        IdentityCorrection.objects.filter(public_id=correction_id).first(),
+        lambda correction, accept, reponse: services.identity_decide(
+            correction=correction, by=request.membership, apply=accept, reponse=reponse
+        ),
+    )
 
 
 @require_capability("demandes.manage")
@@ -414,24 +423,14 @@ def rattrapage_justificatif(request, org_slug, rattrapage_id):
 @require_capability("demandes.manage")
 @require_POST
 def rattrapage_decide(request, org_slug, rattrapage_id):
-    req = RattrapageRequest.objects.filter(public_id=rattrapage_id).first()
-    if req is None:
-        raise Http404
-    form = DecideForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ApplicationError("Choisissez d'accepter ou de refuser.")
-        services.rattrapage_decide(
-            request=req,
-            by=request.membership,
-            accept=form.cleaned_data["decision"] == "accepter",
-            reponse=form.cleaned_data["reponse"],
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, "Demande traitée.")
-    return redirect("espace_centre_requests", org_slug=org_slug)
+    return _request_decide(
+        request,
+        org_slug,
+        RattrapageRequest.objects.filter(public_id=rattrapage_id).first(),
+        lambda req, accept, reponse: services.rattrapage_decide(
+            request=req, by=request.membership, accept=accept, reponse=reponse
+        ),
+    )
 
 
 @require_capability("suivi.view")

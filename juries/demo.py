@@ -2,6 +2,7 @@
 deliberation where ``jury@cci-lyon.demo`` presides. Idempotent and fast (a few dossiers)."""
 
 import datetime as dt
+from typing import Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import (
@@ -45,7 +46,8 @@ SEED_004_SOURCE = (
     "d'examen et le transmet à CCI France par l'intermédiaire de l'application « DIPLOMATION » pour "
     "émissions des parchemins du titre ou du/des bloc(s) validé(s)."
 )
-PANEL = [
+#: The jury panel: email, nom, prénom, role, the member's other fields.
+PANEL: list[tuple[str, str, str, str, dict[str, Any]]] = [
     (
         "presidente.jury@cci-lyon.demo",
         "Garnier",

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from django.utils import timezone
 
@@ -176,7 +177,7 @@ def pv_context(
     """The PV document (issue 13, point 9): per candidate the name, birth, decision, what was
     validated (code and intitulé), the numbers of the documents issued; no internal id, no
     empty column, nothing about software."""
-    from juries.services import jury_composed_by, partial_allowed
+    from juries.services import jury_composed_by, member_qualite, partial_allowed
 
     ref = jury.referentiel
     members = list(jury.members.all())
@@ -185,23 +186,7 @@ def pv_context(
     intitules = _bloc_intitules(jury)
     partial = partial_allowed(ref)
     numbers = numbers or {}
-    candidats = [
-        {
-            "nom": f"{d.dossier.candidate.nom_naissance.upper()} {d.dossier.candidate.prenoms}",
-            "naissance": _naissance(d.dossier.candidate),
-            "decision": _decision_label(d.decision, d.dossier.candidate),
-            "decision_code": d.decision,
-            "acquis": _acquis_pv(jury, d, intitules, partial),
-            "documents": numbers.get(d.dossier_id, []),
-            "resultat": f"{number_fr(d.details.get('total_points'))}/{d.details.get('total_max')}"
-            if (d.details or {}).get("total_points") is not None
-            else "",
-            "deroge": d.is_override,
-            "proposition": DECISION_LABELS[d.proposition] if d.proposition else "",
-            "motivation": d.motivation,
-        }
-        for d in decisions
-    ]
+    candidats = [_pv_candidat(jury, d, intitules, partial, numbers.get(d.dossier_id, [])) for d in decisions]
     any_override = any(c["deroge"] for c in candidats)
     return {
         "emetteur": {"nom": jury.organisation.name},
@@ -214,20 +199,7 @@ def pv_context(
         },
         "jury": {"nom": jury.intitule, "date": _iso(jury.date), "lieu": jury.lieu},
         "membres": [
-            {
-                "nom": m.nom_complet,
-                "role": m.get_role_display(),
-                "qualite": ", ".join(
-                    x
-                    for x in (
-                        m.structure,
-                        m.metier,
-                        "personnalité qualifiée" if m.personnalite_qualifiee else "",
-                        m.get_college_display() if m.college else "",
-                    )
-                    if x
-                ),
-            }
+            {"nom": m.nom_complet, "role": m.get_role_display(), "qualite": member_qualite(m)}
             for m in members
         ],
         "composee_par": jury_composed_by(members),
@@ -260,6 +232,27 @@ def pv_context(
     }
 
 
+def _pv_candidat(
+    jury: Jury, d: Decision, intitules: dict[str, str], partial: bool, numbers: list[str]
+) -> dict:
+    """One candidate's line of the PV."""
+    candidate = d.dossier.candidate
+    return {
+        "nom": f"{candidate.nom_naissance.upper()} {candidate.prenoms}",
+        "naissance": _naissance(candidate),
+        "decision": _decision_label(d.decision, candidate),
+        "decision_code": d.decision,
+        "acquis": _acquis_pv(jury, d, intitules, partial),
+        "documents": numbers,
+        "resultat": f"{number_fr(d.details.get('total_points'))}/{d.details.get('total_max')}"
+        if (d.details or {}).get("total_points") is not None
+        else "",
+        "deroge": d.is_override,
+        "proposition": DECISION_LABELS[d.proposition] if d.proposition else "",
+        "motivation": d.motivation,
+    }
+
+
 def _bloc_intitules(jury: Jury) -> dict[str, str]:
     return dict(jury.referentiel.blocs.values_list("code", "intitule"))
 
@@ -274,9 +267,11 @@ def _capacites_acquises(jury: Jury, decision: Decision) -> list[dict]:
     }
     if not (decision.details or {}).get("blocs"):
         return []  # no evaluation detail: nothing is claimed
-    capacites = getattr(jury, "_capacites_cache", None)
+    capacites = jury.__dict__.get("_capacites_cache")
     if capacites is None:  # read once per jury, not once per candidate
-        capacites = jury._capacites_cache = list(jury.referentiel.capacites.select_related("bloc"))
+        capacites = jury.__dict__["_capacites_cache"] = list(
+            jury.referentiel.capacites.select_related("bloc")
+        )
     # the référentiel's order, then codes naturally (capacité 9 before 10) where it declares none
     ordered = sorted(capacites, key=lambda c: (c.bloc.order, c.order, natural_key(c.code)))
     return [{"code": c.code, "intitule": c.intitule} for c in ordered if c.code not in non_acquises]
@@ -362,6 +357,18 @@ def kinds_issued_by(jury: Jury, issuer: str) -> set[str]:
     }
 
 
+@dataclass(frozen=True)
+class _Issuance:
+    """What every document of one jury's issuance shares."""
+
+    jury: Jury
+    kinds: set[str]
+    signed_on: dt.date
+    intitules: dict[str, str]
+    real_blocs: set[str]
+    carried: dict[int, set[str]]
+
+
 def jury_documents_issue(*, jury: Jury, issuer: str = "centre") -> int:
     """Request the documents of a frozen jury that ``issuer`` issues (idempotent), then enqueue
     their rendering: at the last signature the centre's (the PV, and the parchemins, certificats
@@ -374,107 +381,171 @@ def jury_documents_issue(*, jury: Jury, issuer: str = "centre") -> int:
     if not jury.is_frozen:
         raise ValueError("Documents are issued after the last signature only.")
     kinds = kinds_issued_by(jury, issuer)
-    ref = jury.referentiel
     pv = jury.proces_verbaux.get(kind=ProcesVerbal.Kind.INITIAL)
-    # Time is truth (issue 13, point 4): the PV is dated by its last signature, the documents by
-    # their issuance (right after it), never by the jury's planned date.
-    signed_on = timezone.localtime(pv.completed_at).date() if pv.completed_at else timezone.localdate()
-    if issuer == "certificateur":  # issued when the certificateur issues them, after its review
-        signed_on = timezone.localdate()
     decisions = list(jury.decisions.select_related("dossier__candidate").order_by("order", "pk"))
-    carried_by_dossier: dict[int, set[str]] = {}
+    batch = _Issuance(
+        jury=jury,
+        kinds=kinds,
+        signed_on=_issued_on(pv, issuer),
+        carried=_carried_blocs(decisions),
+        intitules=_bloc_intitules(jury),
+        real_blocs=_real_blocs(jury.referentiel),
+    )
+    numbers: dict[int, list[str]] = {}
+    for d in decisions:
+        given = _dossier_documents_request(batch, d)
+        if given:
+            numbers.setdefault(d.dossier_id, []).extend(given)
+    if issuer == "centre":
+        _pv_document_request(batch, pv, decisions, numbers)
+    return documents_render_batch(group_key=jury.group_key, retry_failed=True)
+
+
+def _issued_on(pv: ProcesVerbal, issuer: str) -> dt.date:
+    """Time is truth (issue 13, point 4): the PV is dated by its last signature, the documents by
+    their issuance (right after it), never by the jury's planned date."""
+    if issuer == "certificateur":  # issued when the certificateur issues them, after its review
+        return timezone.localdate()
+    return timezone.localtime(pv.completed_at).date() if pv.completed_at else timezone.localdate()
+
+
+def _carried_blocs(decisions: list[Decision]) -> dict[int, set[str]]:
+    """Per dossier, the blocs it brought already validated (certified by an earlier jury)."""
+    carried: dict[int, set[str]] = {}
     for dossier_id, code in DossierBloc.objects.filter(
         dossier_id__in=[d.dossier_id for d in decisions], acquis_anterieur=True
     ).values_list("dossier_id", "bloc__code"):
-        carried_by_dossier.setdefault(dossier_id, set()).add(code)
-    intitules = _bloc_intitules(jury)
-    real_blocs = {b.code for b in ref.blocs.all() if not b.implicite}
-    org, certificateur, group = jury.organisation, ref.certificateur, jury.group_key
-    base = f"jury:{jury.public_id}"
-    numbers: dict[int, list[str]] = {}
-    for d in decisions:
-        candidate = d.dossier.candidate
-        key = f"{base}:dossier:{d.dossier.public_id}"
-        name = holder_name(candidate)
-        if d.decision == Dossier.Decision.CERTIFIE:
-            if DocumentKind.PARCHEMIN not in kinds:
-                continue
-            doc = document_request(
-                organisation=org,
-                kind=DocumentKind.PARCHEMIN,
-                certificateur=certificateur,
-                idempotency_key=f"{key}:parchemin",
-                group_key=group,
-                holder_name=name,
-                title=ref.intitule,
-                context=_diplome_context(jury, candidate) | {"dossier_id": str(d.dossier.public_id)},
-                issued_on=signed_on,
-                render=False,
-            )
-            numbers.setdefault(d.dossier_id, []).append(doc.number)
-            continue
-        if (
-            d.decision == Dossier.Decision.PARTIEL
-            and partial_allowed(ref)
-            and DocumentKind.CERTIFICAT_BLOC in kinds
-        ):
-            for code in natural_sorted(d.blocs_valides):
-                if code not in real_blocs:
-                    continue  # an implicit bloc is not a bloc de compétences: no certificate
-                if code in carried_by_dossier.get(d.dossier_id, set()):
-                    continue  # certified by the earlier jury that validated it
-                context = _diplome_context(jury, candidate, DocumentKind.CERTIFICAT_BLOC) | {
-                    "dossier_id": str(d.dossier.public_id),
-                    "nature": "Certificat de bloc de compétences",
-                    "bloc_code": code,
-                    "bloc_intitule": intitules.get(code, code),
-                }
-                doc = document_request(
-                    organisation=org,
-                    kind=DocumentKind.CERTIFICAT_BLOC,
-                    certificateur=certificateur,
-                    idempotency_key=f"{key}:bloc:{code}",
-                    group_key=group,
-                    holder_name=name,
-                    title=f"Bloc {code} de la certification {ref.intitule}",
-                    context=context,
-                    issued_on=signed_on,
+        carried.setdefault(dossier_id, set()).add(code)
+    return carried
+
+
+def _real_blocs(ref) -> set[str]:
+    """The référentiel's blocs de compétences (an implicit bloc is not one: no certificate)."""
+    return {b.code for b in ref.blocs.all() if not b.implicite}
+
+
+def _new_blocs(blocs_valides: list[str], real_blocs: set[str], carried: set[str]) -> list[str]:
+    """The blocs this decision certifies: real blocs, not certified by an earlier jury."""
+    return [code for code in natural_sorted(blocs_valides) if code in real_blocs and code not in carried]
+
+
+def _dossier_documents_request(batch: _Issuance, d: Decision) -> list[str]:
+    """A candidate's documents, not rendered yet: the parchemin if certified, else the certificats
+    of the newly validated blocs and the attestation. Returns the numbers given."""
+    jury, kinds = batch.jury, batch.kinds
+    candidate = d.dossier.candidate
+    key = f"jury:{jury.public_id}:dossier:{d.dossier.public_id}"
+    docs: list[IssuedDocument] = []
+    if d.decision == Dossier.Decision.CERTIFIE:
+        if DocumentKind.PARCHEMIN in kinds:
+            docs.append(_parchemin_request(jury, d.dossier, key=key, issued_on=batch.signed_on, render=False))
+        return [doc.number for doc in docs if doc.number]
+    if (
+        d.decision == Dossier.Decision.PARTIEL
+        and partial_allowed(jury.referentiel)
+        and DocumentKind.CERTIFICAT_BLOC in kinds
+    ):
+        carried = batch.carried.get(d.dossier_id, set())
+        for code in _new_blocs(d.blocs_valides, batch.real_blocs, carried):
+            docs.append(
+                _bloc_certificate_request(
+                    jury,
+                    candidate,
+                    code,
+                    batch.intitules,
+                    key=key,
+                    issued_on=batch.signed_on,
                     render=False,
+                    extra={"dossier_id": str(d.dossier.public_id)},
                 )
-                numbers.setdefault(d.dossier_id, []).append(doc.number)
-        if DocumentKind.ATTESTATION not in kinds:
-            continue
+            )
+    if DocumentKind.ATTESTATION in kinds:
         document_request(
-            organisation=org,
+            organisation=jury.organisation,
             kind=DocumentKind.ATTESTATION,
             certificateur=None,
             idempotency_key=f"{key}:attestation",
-            group_key=group,
-            holder_name=name,
+            group_key=jury.group_key,
+            holder_name=holder_name(candidate),
             title="Attestation de suivi de formation",
-            context=_attestation_context(jury, d, carried_by_dossier.get(d.dossier_id, set()), intitules),
-            issued_on=signed_on,
+            context=_attestation_context(jury, d, batch.carried.get(d.dossier_id, set()), batch.intitules),
+            issued_on=batch.signed_on,
             render=False,
         )
-    if issuer == "centre":
-        context = pv_context(jury, pv, decisions, numbers)
-        if kinds_issued_by(jury, "certificateur"):
-            context["transmission"] = (
-                f"Procès-verbal transmis à {ref.certificateur_nom} pour émission des parchemins "
-                "du titre ou des blocs validés."
-            )
-        document_request(
-            organisation=org,
-            kind=DocumentKind.PROCES_VERBAL,
-            certificateur=None,
-            idempotency_key=f"{base}:pv",
-            group_key=group,
-            title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
-            context=context,
-            issued_on=signed_on,
-            render=False,
+    return [doc.number for doc in docs if doc.number]
+
+
+def _parchemin_request(
+    jury: Jury, dossier: Dossier, *, key: str, issued_on: dt.date, render: bool
+) -> IssuedDocument:
+    ref, candidate = jury.referentiel, dossier.candidate
+    return document_request(
+        organisation=jury.organisation,
+        kind=DocumentKind.PARCHEMIN,
+        certificateur=ref.certificateur,
+        idempotency_key=f"{key}:parchemin",
+        group_key=jury.group_key,
+        holder_name=holder_name(candidate),
+        title=ref.intitule,
+        context=_diplome_context(jury, candidate) | {"dossier_id": str(dossier.public_id)},
+        issued_on=issued_on,
+        render=render,
+    )
+
+
+def _bloc_certificate_request(
+    jury: Jury,
+    candidate,
+    code: str,
+    intitules: dict[str, str],
+    *,
+    key: str,
+    issued_on: dt.date,
+    render: bool,
+    extra: dict,
+) -> IssuedDocument:
+    ref = jury.referentiel
+    return document_request(
+        organisation=jury.organisation,
+        kind=DocumentKind.CERTIFICAT_BLOC,
+        certificateur=ref.certificateur,
+        idempotency_key=f"{key}:bloc:{code}",
+        group_key=jury.group_key,
+        holder_name=holder_name(candidate),
+        title=f"Bloc {code} de la certification {ref.intitule}",
+        context=_diplome_context(jury, candidate, DocumentKind.CERTIFICAT_BLOC)
+        | extra
+        | {
+            "nature": "Certificat de bloc de compétences",
+            "bloc_code": code,
+            "bloc_intitule": intitules.get(code, code),
+        },
+        issued_on=issued_on,
+        render=render,
+    )
+
+
+def _pv_document_request(
+    batch: _Issuance, pv: ProcesVerbal, decisions: list[Decision], numbers: dict[int, list[str]]
+) -> None:
+    jury = batch.jury
+    context = pv_context(jury, pv, decisions, numbers)
+    if kinds_issued_by(jury, "certificateur"):
+        context["transmission"] = (
+            f"Procès-verbal transmis à {jury.referentiel.certificateur_nom} pour émission des parchemins "
+            "du titre ou des blocs validés."
         )
-    return documents_render_batch(group_key=group, retry_failed=True)
+    document_request(
+        organisation=jury.organisation,
+        kind=DocumentKind.PROCES_VERBAL,
+        certificateur=None,
+        idempotency_key=f"jury:{jury.public_id}:pv",
+        group_key=jury.group_key,
+        title=f"Procès-verbal — {jury.intitule} du {jury.date:%d/%m/%Y}",
+        context=context,
+        issued_on=batch.signed_on,
+        render=False,
+    )
 
 
 def jury_documents_request(*, jury: Jury, by: Actor) -> None:
@@ -496,11 +567,12 @@ def rectification_documents_request(*, rectification: Rectification, by: Actor) 
         document_revoke(document=document, by=by, reason=reason, category="rectification")
     candidate, ref = decision.dossier.candidate, jury.referentiel
     key, name = f"jury:{jury.public_id}:rectification:{rectification.public_id}", holder_name(candidate)
+    issued_on = timezone.localdate()
     common = {
         "organisation": jury.organisation,
         "group_key": jury.group_key,
         "holder_name": name,
-        "issued_on": timezone.localdate(),
+        "issued_on": issued_on,
     }
     document_request(
         kind=DocumentKind.PROCES_VERBAL,
@@ -511,35 +583,16 @@ def rectification_documents_request(*, rectification: Rectification, by: Actor) 
         **(common | {"holder_name": ""}),
     )
     if rectification.nouvelle_decision == Dossier.Decision.CERTIFIE:
-        document_request(
-            kind=DocumentKind.PARCHEMIN,
-            certificateur=ref.certificateur,
-            idempotency_key=f"{key}:parchemin",
-            title=ref.intitule,
-            context=_diplome_context(jury, candidate) | {"dossier_id": str(decision.dossier.public_id)},
-            **common,
-        )
+        _parchemin_request(jury, decision.dossier, key=key, issued_on=issued_on, render=True)
         return
     intitules = _bloc_intitules(jury)
     carried = set(
         decision.dossier.blocs_vises.filter(acquis_anterieur=True).values_list("bloc__code", flat=True)
     )
-    real_blocs = {b.code for b in ref.blocs.all() if not b.implicite}
-    for code in natural_sorted(rectification.blocs_valides) if partial_allowed(ref) else ():
-        if code in carried or code not in real_blocs:
-            continue
-        document_request(
-            kind=DocumentKind.CERTIFICAT_BLOC,
-            certificateur=ref.certificateur,
-            idempotency_key=f"{key}:bloc:{code}",
-            title=f"Bloc {code} de la certification {ref.intitule}",
-            context=_diplome_context(jury, candidate, DocumentKind.CERTIFICAT_BLOC)
-            | {
-                "nature": "Certificat de bloc de compétences",
-                "bloc_code": code,
-                "bloc_intitule": intitules.get(code, code),
-            },
-            **common,
+    real_blocs = _real_blocs(ref)
+    for code in _new_blocs(rectification.blocs_valides, real_blocs, carried) if partial_allowed(ref) else ():
+        _bloc_certificate_request(
+            jury, candidate, code, intitules, key=key, issued_on=issued_on, render=True, extra={}
         )
     shadow = Decision(
         decision=rectification.nouvelle_decision,

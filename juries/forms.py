@@ -1,15 +1,20 @@
 """HTML forms of juries: parsing and field-level checks only; rules live in services."""
 
+from typing import cast
+
 from django import forms
 
 from candidates.models import Dossier
 from juries.models import Jury, JuryMember
+from referentiels.models import Referentiel
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class JuryForm(forms.Form):
-    referentiel = forms.ModelChoiceField(label="Référentiel", queryset=None, empty_label="— choisir —")
+    referentiel: "forms.ModelChoiceField[Referentiel]" = forms.ModelChoiceField(
+        label="Référentiel", queryset=None, empty_label="— choisir —"
+    )
     intitule = forms.CharField(label="Intitulé du jury", max_length=200)
     date = forms.DateField(label="Date de délibération", widget=DATE)
     lieu = forms.CharField(label="Lieu", max_length=200)
@@ -50,8 +55,13 @@ class MemberForm(forms.ModelForm):
         }
 
 
+class _DossierChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Dossier) -> str:
+        return f"{obj.candidate.nom_complet} — tentative {obj.attempt}"
+
+
 class DossiersForm(forms.Form):
-    dossiers = forms.ModelMultipleChoiceField(
+    dossiers: "forms.ModelMultipleChoiceField[Dossier]" = _DossierChoiceField(
         label="Dossiers prêts pour le jury", queryset=None, widget=forms.CheckboxSelectMultiple
     )
 
@@ -63,10 +73,7 @@ class DossiersForm(forms.Form):
             .select_related("candidate")
             .order_by("candidate__nom_naissance", "candidate__prenom1")
         )
-        self.fields["dossiers"].queryset = qs
-        self.fields["dossiers"].label_from_instance = lambda d: (
-            f"{d.candidate.nom_complet} — tentative {d.attempt}"
-        )
+        cast("forms.ModelMultipleChoiceField[Dossier]", self.fields["dossiers"]).queryset = qs
 
 
 class OverrideForm(forms.Form):

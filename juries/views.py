@@ -139,18 +139,7 @@ def jury_detail(request, org_slug, jury_id):
     all_blocs = list(jury.referentiel.blocs.all())
     partial = services.partial_allowed(jury.referentiel, blocs=all_blocs)
     blocs = _bloc_choices(jury, shown=True, allowed=partial, blocs=all_blocs)
-    documents = None
-    if jury.is_frozen and membership_can(request, "documents.view"):
-        from documents.selectors import batch_progress, document_list
-
-        documents = {
-            "progress": batch_progress(group_key=jury.group_key),
-            "items": list(
-                document_list(actor=request.membership, group_key=jury.group_key).order_by(
-                    "kind", "number", "holder_name"
-                )[:500]
-            ),
-        }
+    documents = _jury_documents(request, jury)
     from juries.issuance import transmission_of
 
     context = {
@@ -196,6 +185,22 @@ def jury_detail(request, org_slug, jury_id):
         "documents": documents,
     }
     return render(request, "juries/detail.html", context)
+
+
+def _jury_documents(request, jury: Jury) -> dict | None:
+    """A frozen jury's documents and their rendering progress, for whoever may see documents."""
+    if not (jury.is_frozen and membership_can(request, "documents.view")):
+        return None
+    from documents.selectors import batch_progress, document_list
+
+    return {
+        "progress": batch_progress(group_key=jury.group_key),
+        "items": list(
+            document_list(actor=request.membership, group_key=jury.group_key).order_by(
+                "kind", "number", "holder_name"
+            )[:500]
+        ),
+    }
 
 
 def _passkey_options(request, is_voting, pv_states):

@@ -165,6 +165,14 @@ def _too_deep(filename: str) -> FormatError:
 def _document_check(data: Any, filename: str) -> dict:
     c = _Checker(filename)
     doc = c.obj(data, "", TOP_KEYS)
+    _header_check(c, doc)
+    bloc_codes, capacite_codes = _blocs_check(c, doc)
+    _activites_check(c, doc, capacite_codes)
+    _regle_check(c, doc, bloc_codes)
+    return doc
+
+
+def _header_check(c: _Checker, doc: dict) -> None:
     if doc["format"] != FORMAT:
         c.fail("format", f"« {doc['format']} » n'est pas un format connu (attendu {FORMAT})")
     c.text(doc["code"], "code", max_length=60)
@@ -194,6 +202,9 @@ def _document_check(data: Any, filename: str) -> dict:
     c.date(doc["date_enregistrement"], "date_enregistrement")
     c.date(doc["date_fin_enregistrement"], "date_fin_enregistrement")
 
+
+def _blocs_check(c: _Checker, doc: dict) -> tuple[set[str], set[str]]:
+    """The blocs and their capacités; returns (bloc codes, capacité codes)."""
     blocs = c.items(doc["blocs"], "blocs")
     if not blocs:
         c.fail("blocs", "au moins un bloc est attendu")
@@ -215,20 +226,27 @@ def _document_check(data: Any, filename: str) -> dict:
         if not capacites:
             c.fail(f"{path}.capacites", "au moins une capacité est attendue")
         for k, capacite in enumerate(capacites):
-            cpath = f"{path}.capacites[{k}]"
-            c.obj(capacite, cpath, CAPACITE_KEYS)
-            ccode = c.text(capacite["code"], f"{cpath}.code", max_length=60)
-            if ccode in capacite_codes:
-                c.fail(f"{cpath}.code", f"code de capacité en double « {ccode} »")
-            capacite_codes.add(ccode)
-            c.text(capacite["intitule"], f"{cpath}.intitule")
-            c.text(capacite["conditions"], f"{cpath}.conditions", required=False)
-            for r, critere in enumerate(c.items(capacite["criteres"], f"{cpath}.criteres")):
-                c.obj(critere, f"{cpath}.criteres[{r}]", CRITERE_KEYS)
-                c.text(critere["texte"], f"{cpath}.criteres[{r}].texte")
-                c.text(critere["groupe"], f"{cpath}.criteres[{r}].groupe", required=False, max_length=200)
-            for m, modalite in enumerate(c.items(capacite["modalites"], f"{cpath}.modalites")):
-                c.modalite(modalite, f"{cpath}.modalites[{m}]")
+            _capacite_check(c, capacite, f"{path}.capacites[{k}]", capacite_codes)
+    return bloc_codes, capacite_codes
+
+
+def _capacite_check(c: _Checker, capacite: Any, cpath: str, capacite_codes: set[str]) -> None:
+    c.obj(capacite, cpath, CAPACITE_KEYS)
+    ccode = c.text(capacite["code"], f"{cpath}.code", max_length=60)
+    if ccode in capacite_codes:
+        c.fail(f"{cpath}.code", f"code de capacité en double « {ccode} »")
+    capacite_codes.add(ccode)
+    c.text(capacite["intitule"], f"{cpath}.intitule")
+    c.text(capacite["conditions"], f"{cpath}.conditions", required=False)
+    for r, critere in enumerate(c.items(capacite["criteres"], f"{cpath}.criteres")):
+        c.obj(critere, f"{cpath}.criteres[{r}]", CRITERE_KEYS)
+        c.text(critere["texte"], f"{cpath}.criteres[{r}].texte")
+        c.text(critere["groupe"], f"{cpath}.criteres[{r}].groupe", required=False, max_length=200)
+    for m, modalite in enumerate(c.items(capacite["modalites"], f"{cpath}.modalites")):
+        c.modalite(modalite, f"{cpath}.modalites[{m}]")
+
+
+def _activites_check(c: _Checker, doc: dict, capacite_codes: set[str]) -> None:
     activite_codes: set[str] = set()
     for a, activite in enumerate(c.items(doc["activites"], "activites")):
         apath = f"activites[{a}]"
@@ -242,6 +260,10 @@ def _document_check(data: Any, filename: str) -> dict:
             c.text(code, f"{apath}.capacites[{i}]")
             if code not in capacite_codes:
                 c.fail(f"{apath}.capacites[{i}]", f"capacité inconnue « {code} »")
+
+
+def _regle_check(c: _Checker, doc: dict, bloc_codes: set[str]) -> None:
+    """The règle parses, and a points grid names exactly the référentiel's blocs."""
     try:
         regle = regle_parse(doc["regle"])
     except RegleError as exc:
@@ -254,7 +276,6 @@ def _document_check(data: Any, filename: str) -> dict:
                 "regle.blocs",
                 f"les blocs de la grille ({', '.join(sorted(grid_blocs))}) ne correspondent pas aux blocs du référentiel ({', '.join(sorted(bloc_codes))})",
             )
-    return doc
 
 
 def document_parse(text: str | bytes, filename: str) -> dict:

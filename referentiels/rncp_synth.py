@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Callable
 from datetime import date, timedelta
 
 __all__ = ["FIRST_NUMBER", "synthetic_numero", "write_synthetic_export"]
@@ -310,6 +311,37 @@ def _fiche(g: _Gen, i: int) -> str:
     w(f"    <EXISTENCE_PARTENAIRES>{'Oui' if n_part else 'Non'}</EXISTENCE_PARTENAIRES>\n")
     if n_part:
         w(g.partenaires_xml(n_part))
+    _fiche_texts(g, w)
+    _fiche_jurys_decrets(g, w)
+    debut = g.date()
+    if not de_droit:
+        w(
+            f"    <DATE_DERNIER_JO>{g.date()}</DATE_DERNIER_JO>\n    <DATE_DECISION>{debut}</DATE_DECISION>\n"
+            "    <DUREE_ENREGISTREMENT>5</DUREE_ENREGISTREMENT>\n"
+        )
+    _fiche_statistiques(g, w)
+    w(f"    <LIEN_URL_DESCRIPTION>https://exemple.fr/certification/{numero}</LIEN_URL_DESCRIPTION>\n")
+    w(f"    <DATE_FIN_ENREGISTREMENT>{g.date()}</DATE_FIN_ENREGISTREMENT>\n")
+    if de_droit:
+        w(f"    <DATE_EFFET>{debut}</DATE_EFFET>\n")
+    w(
+        f"    <TYPE_ENREGISTREMENT>Enregistrement {'de droit' if de_droit else 'sur demande'}</TYPE_ENREGISTREMENT>\n"
+    )
+    w(g.blocs_xml(numero, rng.randint(2, 5), (3, 8), (1, 5)))
+    w(f"    <OBJECTIFS_CONTEXTE>{g.text(2, 8)}</OBJECTIFS_CONTEXTE>\n")
+    w(f"    <ACTIF>{'Oui' if rng.random() < 0.8 else 'Non'}</ACTIF>\n")
+    if rng.random() < 0.5:
+        w(f"    <PREREQUIS_ENTREE_FORMATION>{g.text(1, 2)}</PREREQUIS_ENTREE_FORMATION>\n")
+    if de_droit:
+        w(f"    <DATE_DE_PUBLICATION>{g.date()}</DATE_DE_PUBLICATION>\n")
+    _fiche_correspondances(g, w, numero)
+    w("  </FICHE>\n")
+    return "".join(out)
+
+
+def _fiche_texts(g: _Gen, w: Callable[[str], object]) -> None:
+    """Activités visées, capacités attestées, secteurs, emplois, codes ROME."""
+    rng = g.rng
     activites = (
         "Les principales activités sont :        "
         + "      ".join(f"* {c}" for c in rng.sample(g.capacites, rng.randint(4, 10)))
@@ -327,6 +359,11 @@ def _fiche(g: _Gen, i: int) -> str:
     w(f"    <SECTEURS_ACTIVITE>{g.text(1, 4)}</SECTEURS_ACTIVITE>\n")
     w(f"    <TYPE_EMPLOI_ACCESSIBLES>{g.text(1, 2)}</TYPE_EMPLOI_ACCESSIBLES>\n")
     w(g.code_list("CODES_ROME", "ROME", _ROME, 5))
+
+
+def _fiche_jurys_decrets(g: _Gen, w: Callable[[str], object]) -> None:
+    """The juries by access route, the overseas accessibility, the decrees published at the JO."""
+    rng = g.rng
     for jury in _JURYS:
         if rng.random() < 0.8:
             w(
@@ -346,12 +383,10 @@ def _fiche(g: _Gen, i: int) -> str:
             " au répertoire national des certifications professionnelles.</TITRE>\n"
             f"        <DATE_PUBLICATION_JO>{jo}</DATE_PUBLICATION_JO>\n      </PUBLICATION_JO>\n    </{decret}>\n"
         )
-    debut = g.date()
-    if not de_droit:
-        w(
-            f"    <DATE_DERNIER_JO>{g.date()}</DATE_DERNIER_JO>\n    <DATE_DECISION>{debut}</DATE_DECISION>\n"
-            "    <DUREE_ENREGISTREMENT>5</DUREE_ENREGISTREMENT>\n"
-        )
+
+
+def _fiche_statistiques(g: _Gen, w: Callable[[str], object]) -> None:
+    rng = g.rng
     w("    <STATISTIQUES_PROMOTIONS>\n")
     for annee in (2019, 2018):
         w(
@@ -363,20 +398,11 @@ def _fiche(g: _Gen, i: int) -> str:
             "      </STATISTIQUES_PROMOTION>\n"
         )
     w("    </STATISTIQUES_PROMOTIONS>\n")
-    w(f"    <LIEN_URL_DESCRIPTION>https://exemple.fr/certification/{numero}</LIEN_URL_DESCRIPTION>\n")
-    w(f"    <DATE_FIN_ENREGISTREMENT>{g.date()}</DATE_FIN_ENREGISTREMENT>\n")
-    if de_droit:
-        w(f"    <DATE_EFFET>{debut}</DATE_EFFET>\n")
-    w(
-        f"    <TYPE_ENREGISTREMENT>Enregistrement {'de droit' if de_droit else 'sur demande'}</TYPE_ENREGISTREMENT>\n"
-    )
-    w(g.blocs_xml(numero, rng.randint(2, 5), (3, 8), (1, 5)))
-    w(f"    <OBJECTIFS_CONTEXTE>{g.text(2, 8)}</OBJECTIFS_CONTEXTE>\n")
-    w(f"    <ACTIF>{'Oui' if rng.random() < 0.8 else 'Non'}</ACTIF>\n")
-    if rng.random() < 0.5:
-        w(f"    <PREREQUIS_ENTREE_FORMATION>{g.text(1, 2)}</PREREQUIS_ENTREE_FORMATION>\n")
-    if de_droit:
-        w(f"    <DATE_DE_PUBLICATION>{g.date()}</DATE_DE_PUBLICATION>\n")
+
+
+def _fiche_correspondances(g: _Gen, w: Callable[[str], object], numero: str) -> None:
+    """One fiche in five maps its first bloc to another fiche's."""
+    rng = g.rng
     if rng.random() < 0.2:
         autre = f"RNCP{rng.randrange(10000, 30000)}"
         w(
@@ -386,8 +412,6 @@ def _fiche(g: _Gen, i: int) -> str:
             f"          <BLOC_COMPETENCES>\n            <CODE>{autre}BC01</CODE>\n          </BLOC_COMPETENCES>\n"
             "        </DESTINATION>\n      </CORRESPONDANCE>\n    </CORRESPONDANCES>\n"
         )
-    w("  </FICHE>\n")
-    return "".join(out)
 
 
 def _compact_fiche(g: _Gen, i: int) -> str:

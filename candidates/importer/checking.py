@@ -3,6 +3,8 @@
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -29,8 +31,11 @@ from candidates.models import (
 )
 from candidates.validators import siret_is_valid
 from organisations.tenancy import current_organisation
-from referentiels.models import Bloc
+from referentiels.models import Bloc, Referentiel
 from referentiels.selectors import habilitation_list, referentiel_list
+
+#: Where a check reports a bad value: (column, message).
+ErrorSink = Callable[[str, str], None]
 
 
 def _fold(text: str) -> str:
@@ -118,6 +123,33 @@ class Checker:
         for column in MANDATORY:
             if not values.get(column):
                 error(column, "valeur obligatoire manquante")
+        candidate = self._candidate(values, error)
+        referentiel, bloc_ids, dossier_fields = self._dossier(values, error)
+        siret, tuteur_email = self._entreprise_tuteur(values, error)
+        if len(errors) > err_count:
+            return None
+        assert referentiel is not None  # mandatory column: a row without one has an error above
+        return PlannedRow(
+            row=row_number,
+            identity=self.identity(candidate),
+            candidate=candidate,
+            existing=None,
+            referentiel=referentiel,
+            bloc_ids=bloc_ids,
+            siret=siret,
+            entreprise_name=values.get("entreprise_raison_sociale", ""),
+            tuteur={
+                "email": tuteur_email,
+                "nom": values.get("tuteur_nom", "").upper(),
+                "prenom": values.get("tuteur_prenom", ""),
+            }
+            if tuteur_email
+            else {},
+            dossier_fields=dossier_fields,
+        )
+
+    def _candidate(self, values: dict[str, str], error: ErrorSink) -> Candidate:
+        """The candidate of the row (not saved), its identity and civil status checked."""
         birth = _parse_birth(values["date_naissance"]) if values.get("date_naissance") else None
         if isinstance(birth, str):
             error("date_naissance", f"date de naissance invalide : {birth}")
@@ -159,7 +191,12 @@ class Checker:
                 column = FIELD_COLUMN.get(name, name)
                 if values.get(column):  # missing mandatory values are already reported
                     error(column, " ".join(messages))
-        # Référentiel, voie d'accès, dates, blocs.
+        return candidate
+
+    def _dossier(
+        self, values: dict[str, str], error: ErrorSink
+    ) -> tuple[Referentiel | None, list[int], dict[str, Any]]:
+        """The row's référentiel (habilitated at the inscription date), its blocs and the dossier's fields."""
         code = values.get("referentiel", "")
         referentiel = self.referentiels.get(code)
         if code and referentiel is None:
@@ -193,7 +230,17 @@ class Checker:
         tiers = values.get("tiers_temps", "").lower()
         if tiers not in YES | NO:
             error("tiers_temps", f"« {values['tiers_temps']} » : oui ou non attendu")
-        # Entreprise and tuteur.
+        dossier_fields = {
+            "voie_acces": voie,
+            "statut_professionnel": statut or "",
+            "date_inscription": inscription,
+            "amenagement_tiers_temps": tiers in YES and tiers != "",
+            "amenagement_note": values.get("amenagement_note", ""),
+        }
+        return referentiel, bloc_ids, dossier_fields
+
+    def _entreprise_tuteur(self, values: dict[str, str], error: ErrorSink) -> tuple[str, str]:
+        """The entreprise's SIRET and the tuteur's e-mail, checked (a new one needs its name)."""
         siret = values.get("entreprise_siret", "").replace(" ", "")
         if siret and not siret_is_valid(siret):
             error(
@@ -219,33 +266,7 @@ class Checker:
                 error("tuteur_nom", "nom et prénom du tuteur obligatoires pour un tuteur nouveau")
         elif values.get("tuteur_nom"):
             error("tuteur_email", "adresse e-mail du tuteur obligatoire")
-        if len(errors) > err_count:
-            return None
-        assert referentiel is not None  # mandatory column: a row without one has an error above
-        return PlannedRow(
-            row=row_number,
-            identity=self.identity(candidate),
-            candidate=candidate,
-            existing=None,
-            referentiel=referentiel,
-            bloc_ids=bloc_ids,
-            siret=siret,
-            entreprise_name=values.get("entreprise_raison_sociale", ""),
-            tuteur={
-                "email": tuteur_email,
-                "nom": values.get("tuteur_nom", "").upper(),
-                "prenom": values.get("tuteur_prenom", ""),
-            }
-            if tuteur_email
-            else {},
-            dossier_fields={
-                "voie_acces": voie,
-                "statut_professionnel": statut or "",
-                "date_inscription": inscription,
-                "amenagement_tiers_temps": tiers in YES and tiers != "",
-                "amenagement_note": values.get("amenagement_note", ""),
-            },
-        )
+        return siret, tuteur_email
 
 
 def check_file(

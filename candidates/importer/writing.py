@@ -33,29 +33,8 @@ def write_rows(report: Report, *, by_user) -> dict:
             f"Doublons sans choix (lignes {', '.join(map(str, undecided))}) : rien n'a été importé."
         )
     organisation = current_organisation()
-    entreprises = {e.siret: e for e in Entreprise.objects.all()}
-    new_entreprises = {}
-    for p in report.rows:
-        if p.siret and p.siret not in entreprises and p.siret not in new_entreprises:
-            new_entreprises[p.siret] = Entreprise(
-                organisation=organisation, siret=p.siret, raison_sociale=p.entreprise_name[:200]
-            )
-    Entreprise.objects.bulk_create(new_entreprises.values())
-    entreprises.update(new_entreprises)
-    tuteurs = {t.email: t for t in Tuteur.objects.all()}
-    new_tuteurs = {}
-    for p in report.rows:
-        email = p.tuteur.get("email")
-        if email and email not in tuteurs and email not in new_tuteurs:
-            new_tuteurs[email] = Tuteur(
-                organisation=organisation,
-                email=email,
-                nom=p.tuteur["nom"][:60],
-                prenom=p.tuteur["prenom"][:60],
-                entreprise=entreprises.get(p.siret),
-            )
-    Tuteur.objects.bulk_create(new_tuteurs.values())
-    tuteurs.update(new_tuteurs)
+    entreprises, new_entreprises = _entreprises_write(report, organisation)
+    tuteurs, new_tuteurs = _tuteurs_write(report, organisation, entreprises)
     by_identity: dict[tuple, Candidate] = {}
     for p in report.rows:
         if p.existing is None and p.identity not in by_identity:
@@ -76,6 +55,54 @@ def write_rows(report: Report, *, by_user) -> dict:
             )
         )
     Dossier.objects.bulk_create(dossiers, batch_size=1000)
+    _dossiers_complete(report, organisation, dossiers, by_user)
+    return {
+        "candidats_crees": len(by_identity),
+        "candidats_rattaches": sum(1 for p in report.rows if p.existing),
+        "lignes_ignorees": sum(1 for d in report.duplicates if d["choix"] == SKIP),
+        "dossiers_crees": len(dossiers),
+        "entreprises_creees": len(new_entreprises),
+        "tuteurs_crees": len(new_tuteurs),
+    }
+
+
+def _entreprises_write(report: Report, organisation) -> tuple[dict[str, Entreprise], dict[str, Entreprise]]:
+    """The centre's entreprises by SIRET, the file's new ones created: (all, new)."""
+    entreprises = {e.siret: e for e in Entreprise.objects.all()}
+    new_entreprises = {}
+    for p in report.rows:
+        if p.siret and p.siret not in entreprises and p.siret not in new_entreprises:
+            new_entreprises[p.siret] = Entreprise(
+                organisation=organisation, siret=p.siret, raison_sociale=p.entreprise_name[:200]
+            )
+    Entreprise.objects.bulk_create(new_entreprises.values())
+    entreprises.update(new_entreprises)
+    return entreprises, new_entreprises
+
+
+def _tuteurs_write(
+    report: Report, organisation, entreprises: dict[str, Entreprise]
+) -> tuple[dict[str, Tuteur], dict[str, Tuteur]]:
+    """The centre's tuteurs by e-mail, the file's new ones created: (all, new)."""
+    tuteurs = {t.email: t for t in Tuteur.objects.all()}
+    new_tuteurs = {}
+    for p in report.rows:
+        email = p.tuteur.get("email")
+        if email and email not in tuteurs and email not in new_tuteurs:
+            new_tuteurs[email] = Tuteur(
+                organisation=organisation,
+                email=email,
+                nom=p.tuteur["nom"][:60],
+                prenom=p.tuteur["prenom"][:60],
+                entreprise=entreprises.get(p.siret),
+            )
+    Tuteur.objects.bulk_create(new_tuteurs.values())
+    tuteurs.update(new_tuteurs)
+    return tuteurs, new_tuteurs
+
+
+def _dossiers_complete(report: Report, organisation, dossiers: list[Dossier], by_user) -> None:
+    """The new dossiers' first transition (brouillon), their blocs and their single modalités."""
     DossierTransition.objects.bulk_create(
         [
             DossierTransition(
@@ -109,14 +136,6 @@ def write_rows(report: Report, *, by_user) -> dict:
         ],
         batch_size=2000,
     )
-    return {
-        "candidats_crees": len(by_identity),
-        "candidats_rattaches": sum(1 for p in report.rows if p.existing),
-        "lignes_ignorees": sum(1 for d in report.duplicates if d["choix"] == SKIP),
-        "dossiers_crees": len(dossiers),
-        "entreprises_creees": len(new_entreprises),
-        "tuteurs_crees": len(new_tuteurs),
-    }
 
 
 def _single_modalites(referentiel_ids: list[int]) -> dict[int, list[tuple[int, int]]]:

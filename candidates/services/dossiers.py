@@ -279,6 +279,22 @@ def dossier_plan_update(
             "modalites", "capacites__modalites"
         )
     )
+    wanted, carried = _plan_blocs_write(dossier, tree, blocs)
+    keep = _plan_modalites_write(dossier, tree, wanted, carried, modalites)
+    if _audit:
+        audit_record(
+            actor=actor_user(by),
+            action="dossier.plan",
+            obj=dossier,
+            message=f"{len(wanted)} bloc(s), {len(keep)} modalité(s)",
+        )
+    return dossier
+
+
+def _plan_blocs_write(
+    dossier: Dossier, tree: list[Bloc], blocs: Iterable[Bloc | int] | None
+) -> tuple[set[int], set[int]]:
+    """Target ``blocs`` (None = all of ``tree``) plus the carried ones: (targeted, carried)."""
     by_id = {b.pk: b for b in tree}
     if blocs is None:
         wanted = set(by_id)
@@ -299,6 +315,14 @@ def dossier_plan_update(
             for bid in sorted(wanted - set(existing))
         ]
     )
+    return wanted, carried
+
+
+def _plan_modalites_write(
+    dossier: Dossier, tree: list[Bloc], wanted: set[int], carried: set[int], modalites: dict | None
+) -> set[int]:
+    """Set the modalité of each capacité of the targeted, not carried blocs: the requested one, else
+    the current one, else the only one allowed. Returns the capacités that have one."""
     chosen = {dm.capacite_id: dm for dm in dossier.modalites_choisies.all()}
     requested = _requested_modalites(modalites)
     keep, create = set(), []
@@ -340,14 +364,7 @@ def dossier_plan_update(
         raise ApplicationError("Une des capacités n'appartient pas à ce référentiel.", field="modalites")
     DossierModalite.objects.filter(dossier=dossier).exclude(capacite_id__in=keep).delete()
     DossierModalite.objects.bulk_create(create)
-    if _audit:
-        audit_record(
-            actor=actor_user(by),
-            action="dossier.plan",
-            obj=dossier,
-            message=f"{len(wanted)} bloc(s), {len(keep)} modalité(s)",
-        )
-    return dossier
+    return keep
 
 
 class _DryRun(Exception):

@@ -151,39 +151,7 @@ def _parse_grille(data: Mapping[str, Any], chemin: str) -> RegleGrillePoints:
     if seuil > total:
         raise RegleError(f"{chemin}.seuil_points", f"doit être ≤ total_points ({total})")
 
-    blocs_data = _liste(d["blocs"], f"{chemin}.blocs")
-    if not blocs_data:
-        raise RegleError(f"{chemin}.blocs", "doit contenir au moins un bloc")
-    blocs: list[BlocGrille] = []
-    vus: dict[str, int] = {}
-    for i, bloc_data in enumerate(blocs_data):
-        p = f"{chemin}.blocs[{i}]"
-        b = _objet(bloc_data, p, _CLES_BLOC)
-        code = _chaine(b["bloc"], f"{p}.bloc")
-        if code in vus:
-            raise RegleError(f"{p}.bloc", f"code « {code} » en double (déjà en blocs[{vus[code]}])")
-        vus[code] = i
-        points = _entier(b["points"], f"{p}.points", 1)
-        controle_continu = _entier(b["controle_continu"], f"{p}.controle_continu", 0)
-        epreuves = _entier(b["epreuves"], f"{p}.epreuves", 0)
-        minimum = _entier(b["minimum_points"], f"{p}.minimum_points", 0)
-        if controle_continu + epreuves != points:
-            raise RegleError(
-                f"{p}.points",
-                f"{points} ≠ controle_continu ({controle_continu}) + epreuves ({epreuves})"
-                f" = {controle_continu + epreuves}",
-            )
-        if minimum > points:
-            raise RegleError(f"{p}.minimum_points", f"doit être ≤ points ({points})")
-        blocs.append(
-            BlocGrille(
-                bloc=code,
-                points=points,
-                controle_continu=controle_continu,
-                epreuves=epreuves,
-                minimum_points=minimum,
-            )
-        )
+    blocs = _parse_blocs_grille(d["blocs"], f"{chemin}.blocs")
 
     evaluation = _parse_evaluation(d["evaluation_professionnelle"], f"{chemin}.evaluation_professionnelle")
     somme_blocs = sum(b.points for b in blocs)
@@ -194,22 +162,7 @@ def _parse_grille(data: Mapping[str, Any], chemin: str) -> RegleGrillePoints:
             f" ({evaluation.points}) = {somme_blocs + evaluation.points}",
         )
 
-    note_eliminatoire = _nombre(d["note_eliminatoire_sur_20"], f"{chemin}.note_eliminatoire_sur_20", 0, 20)
-    note_conservation = _nombre(d["note_conservation_sur_20"], f"{chemin}.note_conservation_sur_20", 0, 20)
-    if note_conservation < note_eliminatoire:
-        raise RegleError(
-            f"{chemin}.note_conservation_sur_20",
-            f"doit être ≥ note_eliminatoire_sur_20 ({number_fr(note_eliminatoire)})",
-        )
-    with localcontext(_CONTEXTE):
-        for i, ligne in enumerate(blocs):
-            attendu = note_eliminatoire * ligne.points / _VINGT
-            if Decimal(ligne.minimum_points) != attendu:
-                raise RegleError(
-                    f"{chemin}.blocs[{i}].minimum_points",
-                    f"{ligne.minimum_points} ≠ note_eliminatoire_sur_20 × points / 20"
-                    f" = {number_fr(note_eliminatoire)} × {ligne.points} / 20 = {number_fr(attendu)}",
-                )
+    note_eliminatoire, note_conservation = _parse_notes_sur_20(d, chemin, blocs)
 
     # Bounded so that dates computed from them stay real dates (a dossier's year + validité).
     rattrapages = _entier(d["rattrapages_par_bloc"], f"{chemin}.rattrapages_par_bloc", 0, MAX_RATTRAPAGES)
@@ -238,6 +191,67 @@ def _parse_grille(data: Mapping[str, Any], chemin: str) -> RegleGrillePoints:
         penalites_absence=penalites,
         fraude=fraude,
     )
+
+
+def _parse_blocs_grille(data: Any, chemin: str) -> list[BlocGrille]:
+    """The grid's blocs: each code once, points = contrôle continu + épreuves, minimum ≤ points."""
+    blocs_data = _liste(data, chemin)
+    if not blocs_data:
+        raise RegleError(chemin, "doit contenir au moins un bloc")
+    blocs: list[BlocGrille] = []
+    vus: dict[str, int] = {}
+    for i, bloc_data in enumerate(blocs_data):
+        p = f"{chemin}[{i}]"
+        b = _objet(bloc_data, p, _CLES_BLOC)
+        code = _chaine(b["bloc"], f"{p}.bloc")
+        if code in vus:
+            raise RegleError(f"{p}.bloc", f"code « {code} » en double (déjà en blocs[{vus[code]}])")
+        vus[code] = i
+        points = _entier(b["points"], f"{p}.points", 1)
+        controle_continu = _entier(b["controle_continu"], f"{p}.controle_continu", 0)
+        epreuves = _entier(b["epreuves"], f"{p}.epreuves", 0)
+        minimum = _entier(b["minimum_points"], f"{p}.minimum_points", 0)
+        if controle_continu + epreuves != points:
+            raise RegleError(
+                f"{p}.points",
+                f"{points} ≠ controle_continu ({controle_continu}) + epreuves ({epreuves})"
+                f" = {controle_continu + epreuves}",
+            )
+        if minimum > points:
+            raise RegleError(f"{p}.minimum_points", f"doit être ≤ points ({points})")
+        blocs.append(
+            BlocGrille(
+                bloc=code,
+                points=points,
+                controle_continu=controle_continu,
+                epreuves=epreuves,
+                minimum_points=minimum,
+            )
+        )
+    return blocs
+
+
+def _parse_notes_sur_20(
+    d: Mapping[str, Any], chemin: str, blocs: list[BlocGrille]
+) -> tuple[Decimal, Decimal]:
+    """The eliminating and keeping marks out of 20; each bloc's minimum is the eliminating mark's share."""
+    note_eliminatoire = _nombre(d["note_eliminatoire_sur_20"], f"{chemin}.note_eliminatoire_sur_20", 0, 20)
+    note_conservation = _nombre(d["note_conservation_sur_20"], f"{chemin}.note_conservation_sur_20", 0, 20)
+    if note_conservation < note_eliminatoire:
+        raise RegleError(
+            f"{chemin}.note_conservation_sur_20",
+            f"doit être ≥ note_eliminatoire_sur_20 ({number_fr(note_eliminatoire)})",
+        )
+    with localcontext(_CONTEXTE):
+        for i, ligne in enumerate(blocs):
+            attendu = note_eliminatoire * ligne.points / _VINGT
+            if Decimal(ligne.minimum_points) != attendu:
+                raise RegleError(
+                    f"{chemin}.blocs[{i}].minimum_points",
+                    f"{ligne.minimum_points} ≠ note_eliminatoire_sur_20 × points / 20"
+                    f" = {number_fr(note_eliminatoire)} × {ligne.points} / 20 = {number_fr(attendu)}",
+                )
+    return note_eliminatoire, note_conservation
 
 
 def _parse_evaluation(data: Any, chemin: str) -> EvaluationProfessionnelle:

@@ -13,6 +13,7 @@ from documents.examples import EXAMPLES
 from documents.models import DocumentVersion, IssuedDocument, VerificationRecord
 from documents.sealing import verify_seal
 from documents.selectors import batch_progress, document_file_read
+from documents.services import rendering
 from organisations.models import AuditEvent
 from organisations.tenancy import tenant_context
 from tests.documents.conftest import issue, pdf_text, read_file, render_now
@@ -120,7 +121,7 @@ def test_a_poison_document_stops_after_max_attempts(org_a, cci, monkeypatch):
         calls.append(document.pk)
         raise OSError("disque plein")
 
-    monkeypatch.setattr(services, "document_pdf", broken)
+    monkeypatch.setattr(rendering, "document_pdf", broken)
     doc = issue(org_a, cci)
     render_now(doc)  # eager mode replays the retries one after the other
     with tenant_context(org_a):
@@ -148,7 +149,7 @@ def test_a_worker_killed_mid_render_still_counts_its_attempt(org_a, cci):
 def test_a_non_transient_error_fails_at_once_and_the_batch_goes_on(org_a, cci, monkeypatch):
     original = services.document_pdf
     monkeypatch.setattr(
-        services,
+        rendering,
         "document_pdf",
         lambda d: (_ for _ in ()).throw(ValueError("gabarit")) if "Bad" in d.holder_name else original(d),
     )
@@ -171,7 +172,7 @@ def test_a_non_transient_error_fails_at_once_and_the_batch_goes_on(org_a, cci, m
         "percent": 100,
         "done": True,
     }
-    monkeypatch.setattr(services, "document_pdf", original)
+    monkeypatch.setattr(rendering, "document_pdf", original)
     with tenant_context(org_a):
         assert services.documents_render_batch(group_key="jury:lot", retry_failed=True) == 1
         assert IssuedDocument.objects.get(pk=bad.pk).attempts == 0
