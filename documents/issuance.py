@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from core.actors import actor_user
+from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from documents.models import (
     ISSUANCE_KINDS,
@@ -152,7 +152,7 @@ def _signatories_clean(raw) -> list[SignatoryInput]:
 def issuance_rule_set(
     *,
     certificateur,
-    by,
+    by: Actor,
     known_codes: list[str],
     kind: str,
     issuer: str,
@@ -212,7 +212,7 @@ def _describe(rule: IssuanceRule) -> str:
 
 
 @transaction.atomic
-def issuance_rule_delete(*, rule: IssuanceRule, by) -> None:
+def issuance_rule_delete(*, rule: IssuanceRule, by: Actor) -> None:
     """Remove a rule: the default (or the centre) applies again."""
     description = _describe(rule)
     audit_record(actor=actor_user(by), action="emission.regle_supprimee", obj=rule, message=description)

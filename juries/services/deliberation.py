@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from candidates.models import Dossier
 from core.actors import actor_user
 from core.dates import date_fr
@@ -22,7 +23,7 @@ from organisations.roles import Role
 from organisations.services import audit_record
 
 
-def member_for(jury: Jury, user) -> JuryMember | None:
+def member_for(jury: Jury, user: User) -> JuryMember | None:
     if user is None or not getattr(user, "email", ""):
         return None
     return jury.members.filter(email__iexact=user.email).first()

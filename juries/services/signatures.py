@@ -7,6 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core import events
 from core.actors import actor_user
 from core.dates import date_fr
@@ -29,11 +30,11 @@ class SecondFactorRefused(ApplicationError):
     """A wrong signing code: counted and audited outside the signing transaction."""
 
 
-def _sign_failures_key(user) -> str:
+def _sign_failures_key(user: User) -> str:
     return f"jury-sign-failures:{user.pk}"
 
 
-def sign_lock_check(user) -> None:
+def sign_lock_check(user: User) -> None:
     from django.core.cache import cache
 
     if cache.get(_sign_failures_key(user), 0) >= SIGN_MAX_FAILURES:
@@ -44,7 +45,7 @@ def sign_lock_check(user) -> None:
         )
 
 
-def _sign_failure_record(user, jury: Jury) -> int:
+def _sign_failure_record(user: User, jury: Jury) -> int:
     from django.core.cache import cache
 
     key = _sign_failures_key(user)
@@ -64,7 +65,7 @@ def _sign_failure_record(user, jury: Jury) -> int:
     return failures
 
 
-def second_factor_check(user, code: str) -> None:
+def second_factor_check(user: User, code: str) -> None:
     """Re-authentication by the member's TOTP second factor (each code is usable once)."""
     sign_lock_check(user)
     code = (code or "").strip().replace(" ", "")
