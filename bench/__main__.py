@@ -3,7 +3,9 @@
 Environment: DATABASE_URL (a PostgreSQL server and the application role; the bench uses its
 own database ``<name>_bench``, recreated each run), DATABASE_MIGRATE_URL (the owner role, which
 recreates and migrates it; default ``certif_owner``), REDIS_URL, BENCH_SCALE (multiplies run counts),
-BENCH_ONLY (comma-separated benchmark names).
+BENCH_ONLY (comma-separated benchmark names), BENCH_REUSE=1 (keep the bench database when it
+already holds the requested world: its COMMENT, written once seeded, names it; only pending
+migrations run — a 1,000,000-dossier seed takes minutes).
 """
 
 import datetime as dt
@@ -46,6 +48,39 @@ def _recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def world_comment(url: str) -> str:
+    """The bench database's COMMENT (``bench world: dossiers=N[, jury=M]``), '' when absent."""
+    import psycopg
+
+    base, _, name = _owner_url(url).rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+    except psycopg.OperationalError:
+        return ""
+    return (row[0] or "") if row else ""
+
+
+def set_world_comment(text: str) -> None:
+    """Name the world the bench database now holds (BENCH_REUSE reads it)."""
+    import psycopg
+
+    url = os.environ["DATABASE_URL"]
+    base, _, name = _owner_url(url).rpartition("/")
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'COMMENT ON DATABASE "{name}" IS ' + "'" + text.replace("'", "''") + "'")
+
+
+def _reusable(url: str) -> bool:
+    """BENCH_REUSE=1 and the database holds a world of BENCH_DOSSIERS dossiers."""
+    if not os.environ.get("BENCH_REUSE"):
+        return False
+    dossiers = int(os.environ.get("BENCH_DOSSIERS", 10_000))
+    return world_comment(url).startswith(f"bench world: dossiers={dossiers}")
+
+
 def _load() -> str:
     """The machine's load average (1, 5, 15 min), to read the timings of a shared machine."""
     try:
@@ -59,7 +94,17 @@ def main() -> int:
     os.environ["DATABASE_URL"] = url  # the application role: seeding, benchmarks, gunicorn
     os.environ["DATABASE_MIGRATE_URL"] = _owner_url(url)  # the owner: `migrate` below only
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
-    _recreate_database(url)
+    # The test settings name the cache's key prefix (and the Celery queue) after TEST_DB_NAME:
+    # the bench database's name keeps two benches on one machine from sharing cached entries
+    # (a list's count estimate is keyed by its SQL, which names the centre by its id).
+    os.environ["TEST_DB_NAME"] = url.rpartition("/")[2]
+    reuse = _reusable(url)
+    if reuse:
+        os.environ["BENCH_REUSED_WORLD"] = world_comment(url)
+        print(f"reusing {url.rpartition('/')[2]} ({world_comment(url)})", file=sys.stderr, flush=True)
+    else:
+        os.environ.pop("BENCH_REUSED_WORLD", None)
+        _recreate_database(url)
     import django
 
     django.setup()

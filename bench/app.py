@@ -61,6 +61,90 @@ def seed_big_centre():
     return out
 
 
+def reused_world() -> dict:
+    """BENCH_REUSE: the world a previous run seeded in this database, found again (new API tokens)."""
+    from candidates.models import Dossier
+    from organisations.models import Membership, Organisation
+    from organisations.services import api_token_create
+    from organisations.tenancy import tenant_context
+    from referentiels.models import Referentiel
+
+    big = Organisation.objects.get(slug="grand-centre")
+    membership = Membership.objects.select_related("user").get(
+        organisation=big, user__email="bench@grand-centre.test"
+    )
+    _token, key = api_token_create(membership=membership, name="bench")
+    with tenant_context(big):
+        first = Dossier.objects.order_by("pk").first()
+        ref = first.referentiel
+    ref = Referentiel.objects.get(pk=ref.pk)
+    out = {"user": membership.user, "key": key, "dossier": first, "org": big, "ref": ref, "medium": None}
+    m_membership = (
+        Membership.objects.filter(user=membership.user, organisation__slug__startswith="centre-")
+        .select_related("organisation")
+        .first()
+    )
+    if m_membership is not None:
+        medium = m_membership.organisation
+        _t, m_key = api_token_create(membership=m_membership, name="bench")
+        with tenant_context(medium):
+            m_first = Dossier.objects.order_by("pk").first()
+        out["medium"] = {"org": medium, "key": m_key, "dossier": m_first}
+    return out
+
+
+def reused_jury() -> dict | None:
+    """BENCH_REUSE: the jury and épreuve of a previous run (``bench.jury.seed_jury``), or None."""
+    if "jury=" not in os.environ.get("BENCH_REUSED_WORLD", ""):
+        return None
+    import bench.jury
+    from evaluations.models import Epreuve
+    from juries.models import Jury
+    from organisations.models import Membership
+    from organisations.tenancy import tenant_context
+    from tests.factories import UserFactory
+
+    w = world()
+    org = w["org"]
+    with tenant_context(org):
+        jury = Jury.objects.select_related("organisation", "referentiel").get(intitule="Jury bench")
+        epreuve = Epreuve.objects.get(intitule="Écrit bloc 1")
+        dossier_ids = list(jury.decisions.values_list("dossier_id", flat=True))
+    evaluateur = UserFactory._meta.model.objects.get(email="evaluateur@grand-centre.test")
+    bench.jury._JURY = {
+        "jury": jury,
+        "dossier_ids": dossier_ids,
+        "epreuve": epreuve,
+        "evaluateur": evaluateur,
+        "by": Membership.objects.get(organisation=org, user=w["user"]),
+    }
+    return bench.jury._JURY
+
+
+def jury_world() -> dict:
+    """The jury of 500 and its épreuve: found again (BENCH_REUSE) or seeded (bench/jury.py)."""
+    from bench.__main__ import set_world_comment
+    from bench.jury import seed_jury
+
+    found = reused_jury()
+    if found is not None:
+        return found
+    jury = seed_jury()
+    _analyze()
+    set_world_comment(f"bench world: dossiers={N_DOSSIERS}, jury={len(jury['dossier_ids'])}")
+    return jury
+
+
+def _analyze() -> None:
+    """Statistics for the rows the jury seed added (inscriptions, results, decisions), as
+    autovacuum would gather them on a live platform: the owner's ANALYZE of the database."""
+    import psycopg
+
+    url = os.environ["DATABASE_MIGRATE_URL"].replace("postgres://", "postgresql://", 1)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
+
+
 _WORLD: dict | None = None
 
 
@@ -68,7 +152,13 @@ def world() -> dict:
     """The big centre, seeded once per run and shared by every benchmark that needs it."""
     global _WORLD
     if _WORLD is None:
-        _WORLD = seed_big_centre()
+        if os.environ.get("BENCH_REUSED_WORLD"):
+            _WORLD = reused_world()
+        else:
+            from bench.__main__ import set_world_comment
+
+            _WORLD = seed_big_centre()
+            set_world_comment(f"bench world: dossiers={N_DOSSIERS}")
         # Statistics: the seed ends with VACUUM (ANALYZE) as the owner (bench/national.py).
         # The seeded objects stay referenced by this process; a server process would not hold
         # them: keep the cyclic GC from rescanning them during the timed requests.
@@ -103,13 +193,14 @@ class Gunicorn:
             env=env,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 180  # a loaded machine boots Django slowly
         while time.monotonic() < deadline:
             try:
                 self.get("/ping", {})
                 return
             except OSError:
                 time.sleep(0.2)
+        self.stop()
         raise RuntimeError("gunicorn did not start")
 
     def get(self, path: str, headers: dict) -> int:
@@ -126,10 +217,12 @@ class Gunicorn:
 
 
 def _count_queries(request) -> int:
-    """Queries one request runs, counted by an execute wrapper (``connection.queries`` is reset
-    by the request_started signal; the wrapper list outlives a reconnection)."""
+    """Queries one request runs once warm (after one request: per-process caches, a list's
+    cached count estimate), counted by an execute wrapper (``connection.queries`` is reset by
+    the request_started signal; the wrapper list outlives a reconnection)."""
     from django.db import connection
 
+    request()
     count = 0
 
     def counter(execute, sql, params, many, context):
@@ -156,6 +249,22 @@ def _profile(name: str, request) -> None:
     profiler.stop()
     slug = "".join(c if c.isalnum() else "-" for c in name).strip("-")
     (out / f"{slug}.txt").write_text(profiler.output_text(unicode=True, color=False, show_all=False))
+    # The same requests by CPU time (cProfile on process_time): on a shared machine the wall-clock
+    # profile above also counts the time this process waited for a core or for PostgreSQL.
+    import cProfile
+    import io
+    import pstats
+
+    cpu = cProfile.Profile(time.process_time)
+    cpu.enable()
+    for _ in range(20):
+        request()
+    cpu.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(cpu, stream=text)
+    stats.sort_stats("cumulative").print_stats(80)
+    stats.sort_stats("tottime").print_stats(40)
+    (out / f"{slug}.cpu.txt").write_text(text.getvalue().replace(str(ROOT) + "/", ""))
 
 
 # Targets of issue 19, as ratios to /ping on the same server.
@@ -197,14 +306,13 @@ def _cpu_ms(fn, n: int) -> tuple[list[float], float]:
 
 
 def bench_pages() -> list[Line]:
+    from importlib import import_module
+
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
     from django.test import Client
 
-    from bench.jury import seed_jury
-
     w = world()
-    jury = seed_jury()
+    jury = jury_world()
     centres = [
         (
             "largest centre" if w["medium"] else f"{N_DOSSIERS} dossiers",
@@ -269,7 +377,7 @@ def bench_pages() -> list[Line]:
             lines.append(growth)
     lines.extend(_against_reference(by_centre[centres[0][0]]))
     # Through gunicorn: a session cookie for pages, the token for the API (largest centre).
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session.update(
         {
             "_auth_user_id": str(w["user"].pk),
@@ -282,7 +390,11 @@ def bench_pages() -> list[Line]:
     # Persistent connections, as a deployment configures them (README: DB_CONN_MAX_AGE): the
     # tenant setting is transaction-local, nothing carries over between requests.
     env = dict(os.environ, DJANGO_ALLOWED_HOSTS="127.0.0.1", DB_CONN_MAX_AGE="60")
-    server = Gunicorn(env)
+    try:
+        server = Gunicorn(env)
+    except RuntimeError as exc:  # the test-client lines above still count
+        lines.append(Line("gunicorn -w 2", "ms", [0.0], passed=False, note=f"error: {exc}"))
+        return lines
     try:
         cookie = {"Cookie": f"{settings.SESSION_COOKIE_NAME}={session.session_key}"}
         floor = timed(lambda: server.get("/ping", {}), runs(30))
@@ -345,6 +457,8 @@ def _against_reference(lines: dict[str, Line]) -> list[Line]:
 def bench_seed() -> list[Line]:
     """Seeding the world (set-based SQL as the owner), timed once."""
     world()
+    if os.environ.get("BENCH_REUSED_WORLD"):
+        return [Line("seed: reused (BENCH_REUSE)", "ms", [0.0], note=os.environ["BENCH_REUSED_WORLD"])]
     rows = SEED.get("rows", {})
     return [
         Line(

@@ -130,8 +130,8 @@ def seed_national(*, big_id: int, referentiel_id: int, total: int, user_id: int)
                 "centres",
                 """
                 WITH o AS (
-                    INSERT INTO organisations_organisation (public_id, kind, slug, name, siret, is_active, created_at)
-                    SELECT gen_random_uuid(), 'centre', 'centre-' || g, 'Centre de formation ' || g, '', true, now()
+                    INSERT INTO organisations_organisation (public_id, kind, slug, name, siret, ville, is_active, created_at)
+                    SELECT gen_random_uuid(), 'centre', 'centre-' || g, 'Centre de formation ' || g, '', 'Lyon', true, now()
                     FROM generate_series(1, %(n)s) g
                     RETURNING id
                 )
@@ -151,8 +151,8 @@ def seed_national(*, big_id: int, referentiel_id: int, total: int, user_id: int)
             medium_id = cur.fetchone()[0]
         # A certificateur of its own for the seeded parchemins (numbers never meet the bench's).
         cur.execute(
-            "INSERT INTO organisations_organisation (public_id, kind, slug, name, siret, is_active, created_at) "
-            "VALUES (gen_random_uuid(), 'certificateur', 'bench-national', 'Certificateur national (bench)', '', true, now()) "
+            "INSERT INTO organisations_organisation (public_id, kind, slug, name, siret, ville, is_active, created_at) "
+            "VALUES (gen_random_uuid(), 'certificateur', 'bench-national', 'Certificateur national (bench)', '', '', true, now()) "
             "RETURNING id"
         )
         (certificateur_id,) = cur.fetchone()
@@ -229,10 +229,10 @@ def seed_national(*, big_id: int, referentiel_id: int, total: int, user_id: int)
             """
             INSERT INTO evaluations_resultat (public_id, kind, composante, etat, points, absence_non_justifiee,
                 criteres_observes, commentaire, valide, updated_at, bloc_id, dossier_id, organisation_id,
-                motivation_commission)
+                motivation_commission, commission_membres, absence_motif, cc_absence_motif, cc_absence_non_justifiee)
             SELECT gen_random_uuid(), 'bloc', '', CASE WHEN d.decision = 'ajourne' THEN 'non_acquis' ELSE 'acquis' END,
                 10 + (d.id + b.id) % 10, false, '[]'::jsonb, '', d.status = 'delibere', d.updated_at, b.id, d.id,
-                d.organisation_id, ''
+                d.organisation_id, '', '', '', '', false
             FROM candidates_dossier d JOIN referentiels_bloc b ON b.referentiel_id = d.referentiel_id
             WHERE d.status IN ('en_evaluation', 'pret_pour_jury', 'delibere')
               AND d.organisation_id IN (SELECT org_id FROM bench_plan)

@@ -306,9 +306,12 @@ class DossierListCreateView(_ListView):
     serializer_class = DossierSerializer
 
     def get_queryset(self):
-        # The rows show the référentiel's code, id and version: not its JSON, decoded per row.
-        return selectors.dossier_list(filters=_filters(self.request), actor=self.membership).defer(
-            *selectors.REFERENTIEL_HEAVY_FIELDS
+        # The rows show the référentiel's code, id and version: not its JSON, decoded per row;
+        # a retake names its previous attempt: joined, not read once per row.
+        return (
+            selectors.dossier_list(filters=_filters(self.request), actor=self.membership)
+            .select_related("previous_attempt")
+            .defer(*selectors.REFERENTIEL_HEAVY_FIELDS)
         )
 
     @extend_schema(

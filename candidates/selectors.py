@@ -4,6 +4,7 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
@@ -25,7 +26,7 @@ from candidates.models import (
 from candidates.search import candidate_word
 from core.actors import actor_user
 from organisations.services import audit_record
-from referentiels.models import Bloc, Capacite, Referentiel
+from referentiels.models import Bloc, Capacite, ModaliteType, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
 
 SORTS = {
@@ -386,6 +387,8 @@ class CapaciteRow:
     #: shared by its capacités, each label is built once per page, not once per capacité in the
     #: template. The type lets « même modalité pour tout le bloc » find each capacité's option.
     options: list = field(default_factory=list)
+    #: the modalité recorded for the capacité (``chosen`` is None when it is not one ``allowed``)
+    chosen_id: int | None = None
 
 
 @dataclass
@@ -394,17 +397,28 @@ class BlocRow:
     vise: DossierBloc | None
     capacites: list[CapaciteRow]
 
-    @property
+    @cached_property
     def bulk_types(self) -> list[tuple[str, str]]:
         """Modalité types offered to several capacités of the bloc (« même modalité pour tout le
-        bloc »), in the référentiel's order; none when no capacité has a choice."""
+        bloc »), in the référentiel's order; none when no capacité has a choice. Computed once
+        per row (the page reads it several times), labels from the choices' table (a model's
+        ``get_type_display`` rebuilds a hashable copy of every choice on each call)."""
         if all(len(cr.allowed) < 2 for cr in self.capacites):
             return []
         seen: dict[str, str] = {}
         for cr in self.capacites:
             for m in cr.allowed:
-                seen.setdefault(m.type, m.get_type_display())
+                if m.type not in seen:
+                    seen[m.type] = modalite_type_label(m.type)
         return list(seen.items())
+
+
+_MODALITE_TYPE_LABELS = {value: str(label) for value, label in ModaliteType.choices}
+
+
+def modalite_type_label(value: str) -> str:
+    """``Modalite.get_type_display()`` without its per-call cost (a page labels dozens)."""
+    return _MODALITE_TYPE_LABELS.get(value, value)
 
 
 def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
@@ -422,7 +436,7 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
 
     def label(modalite) -> str:
         if modalite.pk not in labels:
-            text = modalite.get_type_display()
+            text = modalite_type_label(modalite.type)
             if modalite.intitule:
                 text += f" — {Truncator(modalite.intitule).chars(60)}"
             labels[modalite.pk] = text
@@ -436,9 +450,29 @@ def dossier_grid(*, dossier: Dossier) -> list[BlocRow]:
             allowed = allowed_modalites(capacite)
             choice = next((m for m in allowed if m.pk == chosen.get(capacite.pk)), None)
             options = [(m.pk, label(m), m.type) for m in allowed]
-            capacites.append(CapaciteRow(capacite=capacite, allowed=allowed, chosen=choice, options=options))
+            capacites.append(
+                CapaciteRow(
+                    capacite=capacite,
+                    allowed=allowed,
+                    chosen=choice,
+                    options=options,
+                    chosen_id=chosen.get(capacite.pk),
+                )
+            )
         rows.append(BlocRow(bloc=bloc, vise=vises.get(bloc.pk), capacites=capacites))
     return rows
+
+
+def grid_plan_snapshot(grid: list[BlocRow]):
+    """The dossier's plan as ``dossier_grid`` read it, for the transition guards of the same page
+    (``services.dossier_transition_blockers(plan=...)``): no second read of the same rows."""
+    from candidates.services import PlanSnapshot
+
+    return PlanSnapshot(
+        vises={row.bloc.pk: row.vise.acquis_anterieur for row in grid if row.vise is not None},
+        chosen=frozenset(cr.capacite.pk for row in grid for cr in row.capacites if cr.chosen_id is not None),
+        capacites={row.bloc.pk: [(cr.capacite.pk, cr.capacite.code) for cr in row.capacites] for row in grid},
+    )
 
 
 def dossier_counts(*, actor=None) -> dict:

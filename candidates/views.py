@@ -387,15 +387,17 @@ NEXT_ACTIONS = {
 def dossier_detail(request, org_slug, dossier_id):
     dossier = selectors.dossier_get_for_actor(public_id=dossier_id, actor=request.membership)
     can_transition = membership_can(request, "dossiers.transition")
+    grid = selectors.dossier_grid(dossier=dossier)
     actions = []
     if can_transition:
+        plan = selectors.grid_plan_snapshot(grid)  # the guards read the plan the grid has read
         for to, label in NEXT_ACTIONS.get(dossier.status, []):
             reason_required = services.TRANSITIONS[dossier.status][to]
             actions.append(
                 {
                     "to": to,
                     "label": label,
-                    "blockers": services.dossier_transition_blockers(dossier=dossier, to=to),
+                    "blockers": services.dossier_transition_blockers(dossier=dossier, to=to, plan=plan),
                     "reason_required": reason_required,
                 }
             )
@@ -412,7 +414,6 @@ def dossier_detail(request, org_slug, dossier_id):
             }
         except ApplicationError as exc:
             rattrapage = {"blocs": [], "refus": exc.message}
-    grid = selectors.dossier_grid(dossier=dossier)
     return render(
         request,
         "candidates/dossier_detail.html",

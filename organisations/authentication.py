@@ -4,11 +4,17 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from organisations.models import ApiToken
+from organisations.tenancy import pinning
 
 
-def token_lookup(key: str) -> ApiToken | None:
+def token_lookup(key: str, pin_slug: str | None = None) -> ApiToken | None:
+    """The live token of ``key``; with ``pin_slug`` (in ``request_transaction``) the same query
+    pins the tenant setting when the token's organisation is that one (tenancy.pinning)."""
+    tokens = ApiToken.objects.all()
+    if pin_slug is not None:
+        tokens = pinning(tokens, slug=pin_slug, path="membership__")
     return (
-        ApiToken.objects.select_related("membership__user", "membership__organisation")
+        tokens.select_related("membership__user", "membership__organisation")
         .filter(
             key_hash=ApiToken.hash_key(key),
             revoked_at__isnull=True,

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from core.api import error_body
 from organisations.selectors import membership_for, memberships_of, user_requires_mfa
-from organisations.tenancy import tenant_context
+from organisations.tenancy import pinning, request_transaction, tenant_context
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +32,21 @@ class TenantMiddleware:
     def __call__(self, request):
         return self.get_response(request)
 
-    def _api_membership(self, request):
+    def _api_membership(self, request, slug, pinned):
         from rest_framework.authentication import get_authorization_header
 
         from organisations.authentication import token_lookup
 
         header = get_authorization_header(request).split()
         if header and header[0].lower() == b"token" and len(header) == 2:
-            token = token_lookup(header[1].decode(errors="replace"))
+            token = token_lookup(header[1].decode(errors="replace"), pin_slug=slug)
             if token is None:
                 return None, JsonResponse(
                     error_body("authentication_failed", "Jeton invalide ou révoqué."), status=401
                 )
             request._api_token = token
+            if token.membership.organisation.slug == slug:
+                pinned(token, token.membership.organisation)
             return token.membership, None
         return None, None
 
@@ -52,9 +54,31 @@ class TenantMiddleware:
         slug = view_kwargs.get("org_slug")
         if slug is None:
             return None
+        # One transaction for the request: the query that reads the caller's membership also
+        # pins the tenant setting (organisations.tenancy.pinning), tenant_context sets nothing.
+        try:
+            with request_transaction() as pinned:
+                return self._run(request, slug, pinned, view_func, view_args, view_kwargs)
+        except (OperationalError, InterfaceError):
+            # The database went away mid-request (restart, failover, terminated connection): the
+            # tenant transaction has rolled back as a whole. Pages get the 500 page; the API a
+            # clear, retryable 503 in its error format.
+            if not _is_api(request):
+                raise
+            logger.exception("Database unavailable during %s %s", request.method, request.path)
+            return JsonResponse(
+                error_body(
+                    "unavailable",
+                    "La base de données est momentanément indisponible : rien n'a été enregistré. Réessayez.",
+                ),
+                status=503,
+                headers={"Retry-After": "5"},
+            )
+
+    def _run(self, request, slug, pinned, view_func, view_args, view_kwargs):
         membership = None
         if _is_api(request):
-            membership, error = self._api_membership(request)
+            membership, error = self._api_membership(request, slug, pinned)
             if error is not None:
                 return error
             if membership is not None and membership.organisation.slug != slug:
@@ -71,40 +95,27 @@ class TenantMiddleware:
                 return redirect_to_login(request.get_full_path())
             if _is_api(request):
                 try:
-                    membership = membership_for(user=user, slug=slug)
+                    membership = membership_for(user=user, slug=slug, pin=True)
                 except Http404:
                     return JsonResponse(error_body("not_found", "Introuvable."), status=404)
+                pinned(membership, membership.organisation)
             else:
                 # Pages: one query loads every membership of the user, the one for this URL and
-                # the organisation switcher's list (organisations.context_processors.tenancy).
+                # the organisation switcher's list (organisations.context_processors.tenancy),
+                # and pins the tenant setting to this URL's organisation.
                 # The user too: pages record the membership's user in the audit trail.
-                request.my_memberships = list(memberships_of(user).select_related("user"))
+                request.my_memberships = list(pinning(memberships_of(user).select_related("user"), slug=slug))
                 membership = next((m for m in request.my_memberships if m.organisation.slug == slug), None)
                 if membership is None:
                     raise Http404
+                pinned(membership, membership.organisation)
         request.membership = membership
         request.organisation = membership.organisation
-        try:
-            with tenant_context(membership.organisation):
-                response = view_func(request, *view_args, **view_kwargs)
-                # Template responses render lazily: render them while the scope is active.
-                if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
-                    response = response.render()
-        except (OperationalError, InterfaceError):
-            # The database went away mid-request (restart, failover, terminated connection): the
-            # tenant transaction has rolled back as a whole. Pages get the 500 page; the API a
-            # clear, retryable 503 in its error format.
-            if not _is_api(request):
-                raise
-            logger.exception("Database unavailable during %s %s", request.method, request.path)
-            return JsonResponse(
-                error_body(
-                    "unavailable",
-                    "La base de données est momentanément indisponible : rien n'a été enregistré. Réessayez.",
-                ),
-                status=503,
-                headers={"Retry-After": "5"},
-            )
+        with tenant_context(membership.organisation):
+            response = view_func(request, *view_args, **view_kwargs)
+            # Template responses render lazily: render them while the scope is active.
+            if hasattr(response, "render") and callable(response.render) and not response.is_rendered:
+                response = response.render()
         return response
 
 

@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from organisations.models import ApiToken, AuditEvent, Invitation, Membership, Organisation
+from organisations.tenancy import pinning
 
 
 def memberships_of(user) -> QuerySet[Membership]:
@@ -14,12 +15,16 @@ def memberships_of(user) -> QuerySet[Membership]:
     )
 
 
-def membership_for(*, user, slug: str) -> Membership:
-    """The user's membership in the organisation ``slug``; 404 for 'missing' and 'not yours' alike."""
+def membership_for(*, user, slug: str, pin: bool = False) -> Membership:
+    """The user's membership in the organisation ``slug``; 404 for 'missing' and 'not yours' alike.
+    ``pin``: the same query pins the tenant setting (inside ``tenancy.request_transaction``)."""
     if not getattr(user, "is_authenticated", False):
         raise Http404
+    memberships = memberships_of(user)
+    if pin:
+        memberships = pinning(memberships, slug=slug)
     try:
-        return memberships_of(user).get(organisation__slug=slug)
+        return memberships.get(organisation__slug=slug)
     except Membership.DoesNotExist:
         raise Http404 from None
 

@@ -89,6 +89,9 @@ def tenant_context(organisation) -> Iterator:
     before or to reset after. Nested in an enclosing transaction (another tenant context, a
     test), the previous value is restored on exit; it is the value tracked on the connection by
     the enclosing ``tenant_context`` — the only code that sets it — so no read is needed either.
+    When the enclosing transaction already holds this organisation (a nested block of the same
+    centre, or a request whose membership read pinned it: :func:`request_transaction`), there is
+    nothing to set nor to restore.
     """
     if organisation is None or getattr(organisation, "pk", None) is None:
         raise TenantError("tenant_context() exige une organisation enregistrée, pas None.")
@@ -96,19 +99,88 @@ def tenant_context(organisation) -> Iterator:
     # Outermost: ``atomic`` below opens (and on exit commits or rolls back) the transaction.
     outermost = not connection.in_atomic_block and connection.get_autocommit()
     previous = _tracked()
-    with transaction.atomic():
-        if postgres:
-            _db_set(str(organisation.pk))
-        _track(str(organisation.pk))
+    value = str(organisation.pk)
+    held = not outermost and previous == value  # the enclosing transaction holds it already
+    # Directly in the request's transaction (TenantMiddleware): no savepoint of its own — an
+    # exception leaves the view and rolls the request's transaction back as a whole anyway.
+    blocks = connection.atomic_blocks
+    direct = bool(blocks) and getattr(connection, "_tenant_request_block", None) is blocks[-1]
+    with transaction.atomic(savepoint=not direct):
+        if postgres and not held:
+            _db_set(value)
+        _track(value)
         try:
             with scope(organisation=organisation):
                 yield organisation
             # On an exception the transaction (or savepoint) rolls back, which restores the
             # setting by itself; on success an enclosing transaction gets its value back.
-            if postgres and not outermost:
+            if postgres and not outermost and not held:
                 _db_set(previous)
         finally:
             _track("" if outermost else previous)
+
+
+@contextmanager
+def request_transaction() -> Iterator:
+    """A request's transaction, opened before its membership is read so that the same query also
+    pins the setting (:func:`pinning`): the view's ``tenant_context`` then sets nothing — one
+    query fewer per request. Yields ``pinned(row, organisation)``, to call with the row read
+    for the organisation the request asked for: it checks that the query did set the setting to that organisation
+    (the row carries the value ``set_config`` returned) and lets ``tenant_context`` know. On
+    exit the tracked value is forgotten (outermost: the COMMIT or ROLLBACK discarded the
+    setting) or, in an enclosing transaction (a test), restored with the database's."""
+    outermost = not connection.in_atomic_block and connection.get_autocommit()
+    previous = _tracked()
+
+    def pinned(row, organisation) -> bool:
+        value = str(organisation.pk)
+        if getattr(row, "_tenant_pinned", None) != value:
+            return False  # not pinned (SQLite, another organisation's row): tenant_context sets it
+        _track(value)
+        return True
+
+    with transaction.atomic():
+        setattr(connection, "_tenant_request_block", connection.atomic_blocks[-1])  # noqa: B010
+        try:
+            yield pinned
+            if not outermost and _tracked() != previous and _is_postgres():
+                _db_set(previous)
+        finally:
+            setattr(connection, "_tenant_request_block", None)  # noqa: B010
+            _track("" if outermost else previous)
+
+
+def pinning(queryset, *, slug: str, path: str = ""):
+    """``queryset``, whose rows have an organisation (at ``path``: ``"membership__"`` for API
+    tokens), evaluated inside :func:`request_transaction`, also pins the setting to the
+    organisation of the row whose slug is ``slug``; rows of other organisations leave it as it
+    is. Each row carries the value ``set_config`` returned (``_tenant_pinned``). On SQLite
+    (demo) the queryset is returned as it is."""
+    if not _is_postgres():
+        return queryset
+    from django.db.models import Case, F, Func, TextField, Value, When
+    from django.db.models.functions import Cast, Coalesce
+
+    keep = Coalesce(
+        Func(Value(DB_SETTING), Value(True), function="current_setting", output_field=TextField()),
+        Value(""),
+        output_field=TextField(),
+    )
+    return queryset.annotate(
+        _tenant_pinned=Func(
+            Value(DB_SETTING),
+            Case(
+                When(
+                    **{f"{path}organisation__slug": slug}, then=Cast(F(f"{path}organisation_id"), TextField())
+                ),
+                default=keep,
+                output_field=TextField(),
+            ),
+            Value(True),
+            function="set_config",
+            output_field=TextField(),
+        )
+    )
 
 
 def current_organisation():
@@ -129,6 +201,8 @@ def current_db_organisation_id() -> int | None:
 
 __all__ = [
     "TenantError",
+    "pinning",
+    "request_transaction",
     "TenantManager",
     "TenantModel",
     "current_organisation",

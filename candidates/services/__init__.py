@@ -60,6 +60,7 @@ from candidates.services.state_machine import (
     BUILTIN_GUARDS,
     PIECE_REQUIRED_BY_MODALITE,
     TRANSITIONS,
+    PlanSnapshot,
     dossier_decision_check,
     dossier_decision_rectify,
     dossier_deliberate,
@@ -69,6 +70,7 @@ from candidates.services.state_machine import (
 
 __all__ = [
     "BUILTIN_GUARDS",
+    "PlanSnapshot",
     "CANDIDATE_FIELDS",
     "DOSSIER_FIELDS",
     "ENTREPRISE_FIELDS",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,7 +42,33 @@ PIECE_REQUIRED_BY_MODALITE = {
 # --- the state machine ---------------------------------------------------------------------
 
 
-def _guard_inscrit(dossier: Dossier) -> list[str]:
+@dataclass(frozen=True)
+class PlanSnapshot:
+    """What ``_guard_inscrit`` reads of a dossier's plan: the blocs visés (bloc id → acquis
+    antérieur), the capacités with a chosen modalité, and the capacités (id, code) of each bloc,
+    blocs and capacités in the référentiel's order. Read by :func:`plan_snapshot` (3 queries),
+    or built from what the dossier's page has already loaded (``candidates.selectors.dossier_grid``)."""
+
+    vises: dict[int, bool]
+    chosen: frozenset[int]
+    capacites: dict[int, list[tuple[int, str]]]
+
+
+def plan_snapshot(dossier: Dossier) -> PlanSnapshot:
+    vises = dict(dossier.blocs_vises.values_list("bloc_id", "acquis_anterieur"))
+    chosen = frozenset(dossier.modalites_choisies.values_list("capacite_id", flat=True))
+    capacites: dict[int, list[tuple[int, str]]] = {}
+    to_evaluate = [bloc_id for bloc_id, anterieur in vises.items() if not anterieur]
+    for bloc_id, pk, code in (
+        Capacite.objects.filter(bloc_id__in=to_evaluate)
+        .order_by("bloc__order", "order")
+        .values_list("bloc_id", "pk", "code")
+    ):
+        capacites.setdefault(bloc_id, []).append((pk, code))
+    return PlanSnapshot(vises=vises, chosen=chosen, capacites=capacites)
+
+
+def _guard_inscrit(dossier: Dossier, plan: PlanSnapshot | None = None) -> list[str]:
     reasons = []
     if dossier.candidate.erased_at:
         reasons.append("Les données du candidat ont été effacées.")
@@ -54,17 +81,17 @@ def _guard_inscrit(dossier: Dossier) -> list[str]:
         reasons.append(
             f"Le centre n'a pas d'habilitation valide pour {referentiel.code} au {date_fr(dossier.date_inscription)}."
         )
-    vises = list(dossier.blocs_vises.select_related("bloc"))
-    to_evaluate = [db.bloc_id for db in vises if not db.acquis_anterieur]
+    plan = plan or plan_snapshot(dossier)
+    to_evaluate = {bloc_id for bloc_id, anterieur in plan.vises.items() if not anterieur}
     if not to_evaluate:
         reasons.append("Aucun bloc de compétences à évaluer n'est visé.")
-    chosen = set(dossier.modalites_choisies.values_list("capacite_id", flat=True))
-    missing = (
-        Capacite.objects.filter(bloc_id__in=to_evaluate)
-        .exclude(pk__in=chosen)
-        .order_by("bloc__order", "order")
-    )
-    codes = [c.code for c in missing]
+    codes = [
+        code
+        for bloc_id, capacites in plan.capacites.items()
+        if bloc_id in to_evaluate
+        for pk, code in capacites
+        if pk not in plan.chosen
+    ]
     if codes:
         reasons.append(f"Modalité d'évaluation à choisir pour : {', '.join(codes)}.")
     return reasons
@@ -100,8 +127,9 @@ BUILTIN_GUARDS: dict[str, Callable[[Dossier], list[str]]] = {
 }
 
 
-def dossier_transition_blockers(*, dossier: Dossier, to: str) -> list[str]:
-    """Why ``dossier`` cannot go to ``to`` now (empty = allowed); used by pages to show next actions."""
+def dossier_transition_blockers(*, dossier: Dossier, to: str, plan: PlanSnapshot | None = None) -> list[str]:
+    """Why ``dossier`` cannot go to ``to`` now (empty = allowed); used by pages to show next
+    actions (with ``plan``, the dossier's plan as the page already read it)."""
     to = str(to)
     labels = dict(S.choices)
     if to not in labels:
@@ -112,7 +140,10 @@ def dossier_transition_blockers(*, dossier: Dossier, to: str) -> list[str]:
         return []
     if to == S.DELIBERE:
         return []
-    reasons = list(BUILTIN_GUARDS.get(to, lambda d: [])(dossier))
+    if to == S.INSCRIT:
+        reasons = _guard_inscrit(dossier, plan)
+    else:
+        reasons = list(BUILTIN_GUARDS.get(to, lambda d: [])(dossier))
     for guard in hooks.transition_guards(to):
         reasons.extend(guard(dossier))
     return reasons

@@ -384,6 +384,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Sessions: read from the cache, kept in the database (core/sessions.py) — no query per page.
+SESSION_ENGINE = "core.sessions"
 
 # RGPD (candidates/rgpd.py): personal data of a candidate who holds an issued certification is
 # kept this many years after the deliberation (proof of the diploma), then erased.

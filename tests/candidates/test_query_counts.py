@@ -94,3 +94,23 @@ def test_list_page_links_and_referentiel_filter(habilitated, alice, client_for, 
     assert f'href="{dossier_url}"' in html
     for code in (rncp.code, cqpm.code):
         assert html.count(f'<option value="{code}">') == 1, code
+
+
+def test_the_dossier_list_api_joins_previous_attempts(habilitated, alice, api_for, rncp):
+    """A retake names its previous attempt (``previous_attempt`` in each row): joined to the
+    page's query, not read once per row (issue 19, lists whose cost does not grow)."""
+    from candidates.models import Dossier
+
+    api = api_for(alice)
+    url = "/api/v1/o/centre-a/dossiers/"
+    with tenant_context(habilitated):
+        bulk_candidates(habilitated, rncp, 6)
+    api.get(url)  # warm-up
+    first_attempts = _count(lambda: api.get(url))
+    with tenant_context(habilitated):
+        ids = list(Dossier.objects.order_by("pk").values_list("pk", flat=True))
+        for previous, retake in zip(ids[0::2], ids[1::2], strict=True):  # one retake per attempt
+            Dossier.objects.filter(pk=retake).update(previous_attempt_id=previous, attempt=2)
+    body = api.get(url).json()
+    assert sum(1 for row in body["results"] if row["previous_attempt"]) == 3
+    assert _count(lambda: api.get(url)) == first_attempts

@@ -293,3 +293,24 @@ def test_deliberation_only_from_pret_pour_jury(in_a, alice, rncp):
     dossier = make_dossier(alice, rncp)
     with pytest.raises(ApplicationError, match="Seul un dossier prêt pour le jury peut être délibéré"):
         services.dossier_deliberate(dossier=dossier, by=alice, decision="ajourne")
+
+
+@pytest.mark.parametrize("plan", ["none", "partial", "full", "no_bloc"])
+def test_the_page_s_plan_snapshot_gives_the_guard_s_own_answer(in_a, alice, rncp, plan):
+    """The dossier page passes the plan its grid has read to the guards (issue 19: no second read
+    of the same rows): the blockers are those the guard finds reading the rows itself."""
+    from candidates.models import DossierBloc, DossierModalite
+    from candidates.selectors import dossier_grid, grid_plan_snapshot
+
+    dossier = make_dossier(alice, rncp, plan=plan != "none")
+    if plan == "partial":
+        DossierModalite.objects.filter(dossier=dossier).order_by("pk").first().delete()
+    if plan == "no_bloc":
+        DossierBloc.objects.filter(dossier=dossier).delete()
+    own = services.dossier_transition_blockers(dossier=dossier, to=S.INSCRIT)
+    snapshot = grid_plan_snapshot(dossier_grid(dossier=dossier))
+    assert services.dossier_transition_blockers(dossier=dossier, to=S.INSCRIT, plan=snapshot) == own
+    if plan == "full":
+        assert own == []
+    else:
+        assert own

@@ -252,6 +252,9 @@ def test_nested_context_restores_the_enclosing_organisation(org_a, org_b):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_page_request_loads_memberships_once_and_never_reads_the_setting(alice, client):
+    """Issue 19 (« session, membership and RLS set-up merged »): the query that loads the user's
+    memberships also pins the setting — no query of its own, no read; the session comes from the
+    cache. Once the request's transaction has ended, nothing is left pinned."""
     from django.test.utils import CaptureQueriesContext
 
     client.force_login(alice.user)
@@ -261,8 +264,70 @@ def test_a_page_request_loads_memberships_once_and_never_reads_the_setting(alice
     assert response.status_code == 200
     sql = [q["sql"] for q in ctx.captured_queries]
     assert len([s for s in sql if 'FROM "organisations_membership"' in s]) == 1, sql
-    pin = f"SELECT set_config('app.organisation_id', '{alice.organisation_id}', true)"
-    assert _tenant_sql(ctx.captured_queries) == [pin]
+    (pin,) = _tenant_sql(ctx.captured_queries)
+    assert 'FROM "organisations_membership"' in pin and "set_config('app.organisation_id'" in pin, pin
+    assert not any("django_session" in s for s in sql), sql
+    assert current_db_organisation_id() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_call_pins_its_centre_in_the_token_query(alice, bob, client):
+    """The token lookup pins the token's centre when the URL names it; another centre's slug
+    pins nothing and answers 404, and its rows stay invisible."""
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations.services import api_token_create
+
+    _token, key = api_token_create(membership=alice, name="t")
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/o/centre-a/candidates/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 200
+    (pin,) = _tenant_sql(ctx.captured_queries)
+    assert 'FROM "organisations_apitoken"' in pin, pin
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/api/v1/o/centre-b/candidates/", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 404
+    assert [q["sql"] for q in ctx.captured_queries if "candidates_candidate" in q["sql"]] == []
+    assert current_db_organisation_id() is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_member_of_one_centre_gets_404_on_another_and_nothing_pinned(alice, bob, client):
+    """The memberships query runs for every slug: for a centre the user does not belong to, the
+    setting is left as it was (empty), the page is a 404."""
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations.tenancy import pinning, request_transaction
+
+    client.force_login(alice.user)
+    client.get("/o/centre-a/")
+    assert client.get("/o/centre-b/").status_code == 404
+    with request_transaction() as pinned:
+        from organisations.selectors import memberships_of
+
+        rows = list(pinning(memberships_of(alice.user), slug="centre-b"))
+        assert [m.organisation.slug for m in rows] == ["centre-a"]
+        assert not pinned(rows[0], bob.organisation)  # not the row of the organisation asked for
+        assert current_db_organisation_id() is None
+        with CaptureQueriesContext(connection) as ctx, tenant_context(bob.organisation):
+            assert current_db_organisation_id() == bob.organisation_id
+        sets = [q for q in _tenant_sql(ctx.captured_queries) if "set_config" in q]
+        assert len(sets) == 2  # not pinned: tenant_context sets it, then restores the empty value
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nested_context_of_the_same_centre_sets_nothing(org_a, org_b):
+    from django.test.utils import CaptureQueriesContext
+
+    with tenant_context(org_a):
+        with CaptureQueriesContext(connection) as ctx:
+            with tenant_context(org_a):
+                assert current_db_organisation_id() == org_a.pk
+        assert [q for q in _tenant_sql(ctx.captured_queries) if "set_config" in q] == []
+        with tenant_context(org_b):
+            assert current_db_organisation_id() == org_b.pk
+        assert current_db_organisation_id() == org_a.pk
+    assert current_db_organisation_id() is None
 
 
 def test_a_token_call_loads_no_session_nor_user(alice, client):
