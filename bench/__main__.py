@@ -3,7 +3,8 @@
 Environment: DATABASE_URL (a PostgreSQL server and the application role; the bench uses its
 own database ``<name>_bench``, recreated each run), DATABASE_MIGRATE_URL (the owner role, which
 recreates and migrates it; default ``certif_owner``), REDIS_URL, BENCH_SCALE (multiplies run counts),
-BENCH_ONLY (comma-separated benchmark names), BENCH_REUSE=1 (keep the bench database when it
+BENCH_ONLY (comma-separated benchmark names), BENCH_JURY_DOCS (documents of the jury-day bench,
+default 5,000), BENCH_RNCP_SMALL / BENCH_RNCP_BIG (fiches of the RNCP import bench), BENCH_REUSE=1 (keep the bench database when it
 already holds the requested world: its COMMENT, written once seeded, names it; only pending
 migrations run — a 1,000,000-dossier seed takes minutes).
 """
@@ -128,6 +129,9 @@ def main() -> int:
         benches.update(APP_BENCHES)
     except ImportError:
         pass
+    from bench.jury_day import BENCHES as JURY_DAY_BENCHES  # Celery workers, 1 vs 2 processes
+
+    benches.update(JURY_DAY_BENCHES)
     only = [b for b in os.environ.get("BENCH_ONLY", "").split(",") if b]
     load_start_run = _load()
     loads = {}

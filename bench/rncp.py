@@ -13,7 +13,7 @@ from bench.core import Line
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import json, sys, time, tracemalloc, django
+import json, os, sys, time, tracemalloc, django
 django.setup()
 from django.db import connection
 queries = []
@@ -25,14 +25,26 @@ from referentiels.rncp_import import rncp_import
 org, _ = Organisation.objects.get_or_create(slug="bench-certificateur", defaults={"kind": "certificateur", "name": "Bench Certificateur"})
 if sys.argv[3] == "1":
     tracemalloc.start()
+def pg_cpu():
+    # The server process's CPU (same machine): the import's time is Python's and PostgreSQL's.
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return float("nan")
+pg = pg_cpu()
 start, cpu = time.perf_counter(), time.process_time()
 with connection.execute_wrapper(count):
     report = rncp_import(source=sys.argv[1], filename="synthetic.xml", certificateur=org, dry_run=sys.argv[2] == "dry")
 elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+pg = pg_cpu() - pg
 peak = tracemalloc.get_traced_memory()[1] if sys.argv[3] == "1" else 0
 assert report.total and not report.skipped, ("fiches skipped", report.skipped_total)
-writes = sum(q in {"INSERT", "UPDATE", "DELETE"} for q in queries)
-print(json.dumps({"seconds": elapsed, "cpu": cpu, "peak": peak, "total": report.total, "queries": len(queries), "writes": writes}))
+writes = sum(q in {"INSERT", "UPDATE", "DELETE", "COPY"} for q in queries)
+print(json.dumps({"seconds": elapsed, "cpu": cpu, "pg_cpu": pg, "peak": peak, "total": report.total, "queries": len(queries), "writes": writes}))
 """
 
 
@@ -65,16 +77,19 @@ def bench_rncp_import(env: dict) -> list[Line]:
             # Speed untraced (tracemalloc costs the parser 3 to 4 × its CPU); for the big export
             # its first 2,500 fiches are the small run's, unchanged, so left as they are.
             run = _run(path, "write", env, traced=False)
+            # CPU = the importer's + its PostgreSQL backend's: on an idle machine the wall time
+            # (one connection, synchronous queries); on a loaded one the wall time mostly waits.
+            both = run["cpu"] + run["pg_cpu"]
             line = Line(
                 f"RNCP import {n} fiches (validate + write)",
                 "s",
                 [run["seconds"]],
                 target="≥ 300 fiches/s (CPU)" + (", < 90 s" if n >= 25000 else ""),
-                note=f"{size:.0f} Mo, {n / run['seconds']:.0f} fiches/s wall, {n / run['cpu']:.0f} fiches/s CPU "
-                f"({run['cpu']:.1f} s CPU), {run['queries']} queries",
-                extra={"cpu_seconds": run["cpu"], "queries": run["queries"]},
+                note=f"{size:.0f} Mo, {n / run['seconds']:.0f} fiches/s wall, {n / both:.0f} fiches/s CPU "
+                f"(Python {run['cpu']:.1f} s + PostgreSQL {run['pg_cpu']:.1f} s), {run['queries']} queries",
+                extra={"cpu_seconds": run["cpu"], "pg_cpu_seconds": run["pg_cpu"], "queries": run["queries"]},
             )
-            line.passed = n / run["cpu"] >= 300 and (n < 25000 or run["seconds"] < 90)
+            line.passed = n / both >= 300 and (n < 25000 or run["seconds"] < 90)
             lines.append(line)
             if n == big_n:  # the same export again: drafts unchanged, nothing written
                 again = _run(path, "write", env, traced=False)
@@ -83,7 +98,8 @@ def bench_rncp_import(env: dict) -> list[Line]:
                     "s",
                     [again["seconds"]],
                     target="no row written",
-                    note=f"{n / again['cpu']:.0f} fiches/s CPU ({again['cpu']:.1f} s CPU), "
+                    note=f"{n / (again['cpu'] + again['pg_cpu']):.0f} fiches/s CPU (Python {again['cpu']:.1f} s "
+                    f"+ PostgreSQL {again['pg_cpu']:.1f} s), "
                     f"{again['queries']} queries, {again['writes']} writes",
                     extra={
                         "cpu_seconds": again["cpu"],

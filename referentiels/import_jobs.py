@@ -3,8 +3,8 @@
 ``rncp_import_job_create`` stores the upload privately and enqueues the check (a dry run of
 ``rncp_import``: the preview); ``rncp_import_job_confirm`` enqueues the writing. Each step reads the
 file through :class:`ProgressReader`, which publishes the share of bytes read in the cache: a step
-reads the export twice (``rncp.validate``, then the import pass) and writes in one transaction, so
-its progress cannot live in the row until it ends. The row records each step's outcome, in the
+reads the export once (validation and writing in one pass) inside one transaction, so its progress
+cannot live in the row until it ends. The row records each step's outcome, in the
 same transaction as the step's writes: a re-delivered task finds it finished and does nothing.
 """
 
@@ -23,8 +23,8 @@ from referentiels.models import RncpImportJob
 logger = logging.getLogger(__name__)
 
 PROGRESS_SECONDS = 6 * 3600
-#: Each step reads the file twice: validation, then the import pass.
-PASSES = 2
+#: Each step reads the file once: validation and writing in one pass (rncp.Checked).
+PASSES = 1
 #: Deliveries of a step before it is given up (late ack re-delivers a task whose worker died).
 MAX_ATTEMPTS = 3
 #: Fiche summaries kept for the preview (the importer keeps 500 at most).
@@ -75,7 +75,7 @@ class ProgressReader:
     def publish(self) -> None:
         percent = min(99, self._read * 100 // self._total)
         cache.set(_progress_key(self._job), {"percent": percent, "fiches": self.fiches}, PROGRESS_SECONDS)
-        if not connection.in_atomic_block:  # the validation pass: the row can show it too
+        if not connection.in_atomic_block:  # read outside a transaction: the row can show it too
             RncpImportJob.objects.filter(pk=self._job.pk, progress__lt=percent).update(progress=percent)
 
     def seek(self, offset: int, whence: int = 0) -> int:

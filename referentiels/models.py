@@ -57,6 +57,13 @@ class Referentiel(models.Model):
     # Facts kept from an RNCP export that the exchange format does not carry (raw texts,
     # certificateurs and partenaires as published by France compétences).
     source = models.JSONField("données source", default=dict, blank=True)
+    # The RNCP import's fingerprint of the fiche it wrote this draft from, and the digest of what
+    # the draft held then (referentiels.rncp_import): an unchanged fiche is skipped while the
+    # draft still holds it. Columns of their own, so that storing them leaves ``source`` as it is.
+    import_empreinte = models.CharField(
+        "empreinte de la fiche importée", max_length=64, blank=True, default=""
+    )
+    import_contenu = models.CharField("empreinte du contenu importé", max_length=32, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)

@@ -36,7 +36,8 @@ DATE_FIN_ENREGISTREMENT (attendu JJ/MM/AAAA)``.
 * :func:`iter_fiches` raises the first error it meets. Fiches already yielded were valid, but the
   file is not: a caller writing inside one transaction simply lets the exception roll it back.
 * :func:`validate` reads the whole file and returns every error (capped), building fiches without
-  keeping them: run it first, then :func:`iter_fiches` for the writing pass.
+  keeping them. :class:`Checked` is the same reading yielding the valid fiches as it goes: the
+  importer validates and writes in one pass, and rolls back when the file had an error.
 
 Checked per fiche: NUMERO_FICHE present and ``RNCP\\d+`` / ``RS\\d+``; NUMERO_FICHE unique in the
 file (the error names both lines: the first one is found by re-reading the file, for a path or a
@@ -778,6 +779,50 @@ class _TooManyErrors(Exception):
     pass
 
 
+class Checked:
+    """One reading that both validates the export and yields its fiches: iterate it for the valid
+    fiches (in file order; a fiche with an error is not yielded and the reading goes on), watch
+    :attr:`failed`, then read :attr:`errors` once the iteration is over — the same list, in the
+    same order, as :func:`validate` returns. A caller writing inside one transaction stops writing
+    when :attr:`failed` turns true and rolls back at the end: the file is read once, not twice.
+    """
+
+    def __init__(self, source: Source, numeros: Iterable[str] | None = None, *, max_errors: int = 200):
+        self.source = source
+        self.numeros = numeros
+        self.max_errors = max_errors
+        self._errors: list[RncpError] = []
+        self._duplicates: list[tuple[str, int]] = []
+        self.errors: list[RncpError] = []  # final, once the iteration is over
+
+    @property
+    def failed(self) -> bool:
+        return bool(self._errors or self._duplicates)
+
+    def __iter__(self) -> Iterator[Fiche]:
+        errors, duplicates = self._errors, self._duplicates
+        filename = _source_name(self.source)
+        start = _open_position(self.source)
+
+        def collect(error: RncpError) -> None:
+            errors.append(error)
+            if len(errors) + len(duplicates) >= self.max_errors:
+                raise _TooManyErrors
+
+        try:
+            yield from _parse(self.source, self.numeros, collect, duplicates)
+        except _TooManyErrors:
+            pass
+        except RncpError as error:  # DOCTYPE, root element, misplaced FICHE: fatal
+            errors.append(error)
+        final = list(errors)
+        if duplicates:
+            first = _first_lines(self.source, start, {numero for numero, _line in duplicates})
+            final.extend(_duplicate_error(filename, n, line, first.get(n)) for n, line in duplicates)
+        final.sort(key=lambda error: error.line or 0)
+        self.errors = final[: self.max_errors]
+
+
 def validate(
     source: Source, numeros: Iterable[str] | None = None, *, max_errors: int = 200
 ) -> list[RncpError]:
@@ -786,29 +831,12 @@ def validate(
     Collects up to ``max_errors`` errors; malformed XML stops the reading. Fiches are built
     (so that every field is checked) but not kept: memory stays flat. Duplicated numéros are
     resolved at the end by re-reading the file once, to name the line of the first occurrence.
+    (:class:`Checked` is the same reading, yielding the fiches as it goes.)
     """
-    errors: list[RncpError] = []
-    duplicates: list[tuple[str, int]] = []
-    filename = _source_name(source)
-    start = _open_position(source)
-
-    def collect(error: RncpError) -> None:
-        errors.append(error)
-        if len(errors) + len(duplicates) >= max_errors:
-            raise _TooManyErrors
-
-    try:
-        for _fiche in _parse(source, numeros, collect, duplicates):
-            pass
-    except _TooManyErrors:
+    checked = Checked(source, numeros, max_errors=max_errors)
+    for _fiche in checked:
         pass
-    except RncpError as error:  # DOCTYPE, root element, misplaced FICHE: fatal
-        errors.append(error)
-    if duplicates:
-        first = _first_lines(source, start, {numero for numero, _line in duplicates})
-        errors.extend(_duplicate_error(filename, n, line, first.get(n)) for n, line in duplicates)
-    errors.sort(key=lambda error: error.line or 0)
-    return errors[:max_errors]
+    return checked.errors
 
 
 # --------------------------------------------------------------------------- compétences

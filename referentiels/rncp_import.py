@@ -1,15 +1,18 @@
 """Import France compétences RNCP/RS exports into draft référentiels (Django side).
 
-Two passes over the stream (``referentiels.rncp``): ``validate`` first — any error and nothing
-is written — then the writing pass inside one transaction. Memory stays flat: fiches are
-read in chunks of :data:`CHUNK` and a chunk is dropped once written. Every write is set-based
+One pass over the stream (``referentiels.rncp.Checked``) validates and writes inside one
+transaction: fiches are written as they are read until the file shows an error (or a write is
+refused); the reading then goes on without writing, to report every error, and the transaction
+is rolled back — any error and nothing is written. Memory stays flat: fiches are read in chunks
+of :data:`CHUNK` and a chunk is dropped once written. Every write is set-based
 per chunk, never per fiche: one query for the chunk's existing versions (with the fingerprint of
 the drafts it may leave as they are), one upsert of the registrations, one bulk UPDATE of the
 replaced drafts' headers and a few bulk inserts for all structures, one UPDATE storing the
 fingerprints, one lookup and at most one insert and one update for the habilitations.
 
 Each fiche's fingerprint (:func:`fiche_fingerprint`, a hash of what the import writes for it)
-is kept in the draft's ``source`` with an SQL digest of what the draft then holds: a draft that
+is kept in the draft's ``import_empreinte`` with an SQL digest of what the draft then holds
+(``import_contenu``): a draft that
 still holds what the same fiche wrote is skipped, so re-importing an unchanged export writes
 nothing; a draft edited since (its digest differs) is rewritten as before.
 """
@@ -298,12 +301,30 @@ def _chunks(iterable, size: int):
 #: Bumped when the importer maps a fiche differently: every draft is then rewritten once.
 FINGERPRINT_REVISION = 1
 
+#: The référentiel's own columns in the digest: all but these (the header columns, listed from
+#: the model: a column added later is covered). Named one by one, not ``to_jsonb(r)``, which
+#: would decompress each draft's ``source`` (~20 KB of JSON) only to drop it.
+_DIGEST_EXCLUDED = {
+    "id",
+    "public_id",
+    "source",
+    "import_empreinte",
+    "import_contenu",
+    "created_at",
+    "updated_at",
+    "published_at",
+    "status",
+    "version",
+}
+_DIGEST_HEADER = ", ".join(
+    f'r."{f.column}"' for f in Referentiel._meta.concrete_fields if f.column not in _DIGEST_EXCLUDED
+)
 #: A digest of what a draft holds now (header, structure and registration; ids, status,
 #: version and timestamps left out), computed in SQL for the row aliased ``r``. Stored beside
 #: the fiche's fingerprint when the import writes the draft: a draft edited since (through any
 #: path) no longer matches, and an unchanged export then rewrites it as before.
 _DRAFT_DIGEST_SQL = """md5(concat_ws(E'\\x1e',
-  (to_jsonb(r) - ARRAY['id','public_id','source','created_at','updated_at','published_at','status','version'])::text,
+  jsonb_build_array(HEADER_COLUMNS)::text,
   (SELECT string_agg((to_jsonb(b) - ARRAY['id','referentiel_id'])::text, E'\\x1f' ORDER BY b."order", b.code)
      FROM referentiels_bloc b WHERE b.referentiel_id = r.id),
   (SELECT string_agg(bl.code || (to_jsonb(c) - ARRAY['id','referentiel_id','bloc_id'])::text, E'\\x1f'
@@ -324,17 +345,17 @@ _DRAFT_DIGEST_SQL = """md5(concat_ws(E'\\x1e',
      FROM referentiels_activite a WHERE a.referentiel_id = r.id),
   (SELECT (to_jsonb(e) - ARRAY['id','public_id','created_at','updated_at'])::text
      FROM referentiels_enregistrement e WHERE e.code = r.code)
-))"""
+))""".replace("HEADER_COLUMNS", _DIGEST_HEADER)
 
 _LOOKUP_SQL = (
     "SELECT r.code, r.version, r.status, r.certificateur_id,"  # noqa: S608 - constants only
-    " CASE WHEN r.status = 'draft' AND r.source ? 'empreinte'"
-    " AND r.source ->> 'empreinte_base' = " + _DRAFT_DIGEST_SQL + " THEN r.source ->> 'empreinte' ELSE '' END"
+    " CASE WHEN r.status = 'draft' AND r.import_empreinte <> ''"
+    " AND r.import_contenu = " + _DRAFT_DIGEST_SQL + " THEN r.import_empreinte ELSE '' END"
     " FROM referentiels_referentiel r WHERE r.code = ANY(%s)"
 )
 _STORE_SQL_HEAD = (
-    "UPDATE referentiels_referentiel r SET source = r.source || jsonb_build_object("  # noqa: S608
-    "'empreinte', v.fingerprint, 'empreinte_base', " + _DRAFT_DIGEST_SQL + ") FROM (VALUES "
+    "UPDATE referentiels_referentiel r SET import_empreinte = v.fingerprint,"  # noqa: S608
+    " import_contenu = " + _DRAFT_DIGEST_SQL + " FROM (VALUES "
 )
 _STORE_SQL_TAIL = ") AS v(code, version, fingerprint) WHERE r.code = v.code AND r.version = v.version"
 
@@ -463,19 +484,19 @@ def rncp_import(
 ) -> RncpImportReport:
     """Import (or preview, ``dry_run``) the fiches of an export; all-or-nothing.
 
-    ``source`` is a path or a re-openable binary file object (it is read twice).
+    ``source`` is a path or a seekable binary file object (read once; read again only to name the
+    first line of a duplicated NUMERO_FICHE).
     ``progress(count)`` is called every 100 fiches for long imports.
     """
     if certificateur.kind != Organisation.Kind.CERTIFICATEUR:
         raise ApplicationError("Seul un certificateur peut importer des fiches RNCP.")
     if hasattr(source, "read") and not isinstance(getattr(source, "name", None), str):
         source.name = filename  # so that every error names the uploaded file
-    errors = rncp.validate(_rewind(source), numeros)
-    if errors:
-        more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
-        raise ApplicationError(
-            "Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more
-        )
+    # One reading validates and writes: a fiche is written as soon as it is read and checked, but
+    # the first error in the file (or a write refused) stops the writing, the reading goes on so
+    # that every error is reported, and the transaction is rolled back: nothing written.
+    checked = rncp.Checked(_rewind(source), numeros)
+    refused: ApplicationError | None = None
     report = RncpImportReport(dry_run=dry_run)
     centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
     pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
@@ -496,72 +517,88 @@ def rncp_import(
         _fingerprints_store(written)
         written.clear()
 
-    with transaction.atomic():
-        for chunk in _chunks(rncp.iter_fiches(_rewind(source), numeros=numeros), CHUNK):
-            # Only the fiches this organisation certifies are imported; the others are reported.
-            own = []
-            for fiche in chunk:
-                entry, reason = fiche_certificateur_of(fiche, certificateur)
-                if entry is None:
-                    report.skipped_total += 1
-                    if len(report.skipped) < 500:
-                        report.skipped.append(
-                            SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason)
-                        )
-                else:
-                    own.append((fiche, entry))
-            targets = _target_versions([f.numero_fiche for f, _ in own], certificateur)
-            seen: set[str] = set()
-            for fiche, entry in own:
-                if fiche.numero_fiche in seen:  # the same code twice in a chunk: the second sees the first
-                    flush()
-                    targets = _target_versions([fiche.numero_fiche], certificateur)
-                seen.add(fiche.numero_fiche)
-                target = targets[fiche.numero_fiche]
-                version, action = target.version, target.action
-                doc = fiche_to_document(fiche, version=version, certificateur=entry)
-                report.total += 1
-                if len(report.fiches) < 500:
-                    report.fiches.append(
-                        FicheSummary(
-                            fiche.numero_fiche,
-                            doc["intitule"],
-                            len(doc["blocs"]),
-                            sum(len(b["capacites"]) for b in doc["blocs"]),
-                            action,
-                            version,
-                        )
+    def _import_chunk(chunk: list[rncp.Fiche]) -> None:
+        # Only the fiches this organisation certifies are imported; the others are reported.
+        own = []
+        for fiche in chunk:
+            entry, reason = fiche_certificateur_of(fiche, certificateur)
+            if entry is None:
+                report.skipped_total += 1
+                if len(report.skipped) < 500:
+                    report.skipped.append(
+                        SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason)
                     )
-                if not dry_run:
-                    fiche_src = fiche_source(fiche)
-                    registration = fiche_enregistrement(fiche)
-                    fingerprint = fiche_fingerprint(doc, fiche_src, registration)
-                    # A draft that still holds what this very fiche wrote is left as it is.
-                    if fingerprint != target.fingerprint:
-                        (replacing if target.replace else pending).append((doc, fiche_src))
-                        if registration is not None:
-                            registrations.append(registration | {"code": fiche.numero_fiche})
-                        written.append((fiche.numero_fiche, version, fingerprint))
-                    for partenaire in fiche.partenaires:
-                        if (
-                            partenaire.siret in centres
-                            and partenaire.etat == "Actif"
-                            and partenaire.habilitation in ORGANISER
-                        ):
-                            grants.append(
-                                (
-                                    centres[partenaire.siret],
-                                    fiche.numero_fiche,
-                                    partenaire.date_actif or dt.date.today(),
-                                    "Partenaire déclaré dans la fiche RNCP",
-                                )
+            else:
+                own.append((fiche, entry))
+        targets = _target_versions([f.numero_fiche for f, _ in own], certificateur)
+        seen: set[str] = set()
+        for fiche, entry in own:
+            if fiche.numero_fiche in seen:  # the same code twice in a chunk: the second sees the first
+                flush()
+                targets = _target_versions([fiche.numero_fiche], certificateur)
+            seen.add(fiche.numero_fiche)
+            target = targets[fiche.numero_fiche]
+            version, action = target.version, target.action
+            doc = fiche_to_document(fiche, version=version, certificateur=entry)
+            report.total += 1
+            if len(report.fiches) < 500:
+                report.fiches.append(
+                    FicheSummary(
+                        fiche.numero_fiche,
+                        doc["intitule"],
+                        len(doc["blocs"]),
+                        sum(len(b["capacites"]) for b in doc["blocs"]),
+                        action,
+                        version,
+                    )
+                )
+            if not dry_run:
+                fiche_src = fiche_source(fiche)
+                registration = fiche_enregistrement(fiche)
+                fingerprint = fiche_fingerprint(doc, fiche_src, registration)
+                # A draft that still holds what this very fiche wrote is left as it is.
+                if fingerprint != target.fingerprint:
+                    (replacing if target.replace else pending).append((doc, fiche_src))
+                    if registration is not None:
+                        registrations.append(registration | {"code": fiche.numero_fiche})
+                    written.append((fiche.numero_fiche, version, fingerprint))
+                for partenaire in fiche.partenaires:
+                    if (
+                        partenaire.siret in centres
+                        and partenaire.etat == "Actif"
+                        and partenaire.habilitation in ORGANISER
+                    ):
+                        grants.append(
+                            (
+                                centres[partenaire.siret],
+                                fiche.numero_fiche,
+                                partenaire.date_actif or dt.date.today(),
+                                "Partenaire déclaré dans la fiche RNCP",
                             )
-                            report.habilitations += 1
-                if progress and report.total % 100 == 0:
-                    progress(report.total)
-            flush()
-            _habilitations_grant_many(grants, certificateur)  # after flush: the référentiels exist
-            grants.clear()
+                        )
+                        report.habilitations += 1
+            if progress and report.total % 100 == 0:
+                progress(report.total)
+        flush()
+        _habilitations_grant_many(grants, certificateur)  # after flush: the référentiels exist
+        grants.clear()
+
+    with transaction.atomic():
+        for chunk in _chunks(checked, CHUNK):
+            if checked.failed or refused is not None:
+                continue  # the file is refused: read on for its other errors, write nothing more
+            try:
+                _import_chunk(chunk)
+            except ApplicationError as exc:  # e.g. a code of another certificateur
+                refused = exc
+        if checked.errors:
+            errors = checked.errors
+            more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
+            raise ApplicationError(
+                "Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more
+            )
+        if refused is not None:
+            raise refused
         if numeros:
             missing = numeros - {f.code for f in report.fiches} - {f.code for f in report.skipped}
             complete = len(report.fiches) == report.total and len(report.skipped) == report.skipped_total

@@ -1,11 +1,13 @@
 """Import of référentiels (one, checked dry, or many at once for the RNCP import) and their structure."""
 
 import datetime as dt
+import uuid
 
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.bulk import copy_create, copy_insert, next_ids_many
 from core.errors import ApplicationError
 from organisations.models import Organisation
 from referentiels.exchange import document_check
@@ -137,12 +139,15 @@ def referentiels_create_many(
         _apply_header(referentiel, doc)
         if source is not None:
             referentiel.source = source
-        referentiel.full_clean(exclude=["certificateur"], validate_unique=False, validate_constraints=False)
+        # ``source`` is the importer's own JSON (written by COPY, which refuses what JSON cannot encode).
+        referentiel.full_clean(
+            exclude=["certificateur", "source"], validate_unique=False, validate_constraints=False
+        )
         referentiels.append(referentiel)
         docs.append(doc)
     if not referentiels:
         return []
-    referentiels = Referentiel.objects.bulk_create(referentiels)
+    referentiels = copy_create(referentiels)
     _write_structures(list(zip(referentiels, docs, strict=True)))
     return referentiels
 
@@ -222,72 +227,105 @@ def _delete_structures(referentiel_ids: list[int]) -> None:
 
 
 def _write_structures(pairs: list[tuple[Referentiel, dict]]) -> None:
-    """Create the structure of many référentiels at once (one bulk insert per table, none for
-    an empty table)."""
-    blocs, bloc_data = [], []
-    for referentiel, doc in pairs:
-        for i, b in enumerate(doc["blocs"]):
-            blocs.append(
-                Bloc(
-                    referentiel=referentiel,
-                    code=b["code"],
-                    intitule=b["intitule"],
-                    implicite=b["implicite"],
-                    order=i,
-                )
-            )
-            bloc_data.append((referentiel, b))
-    blocs = Bloc.objects.bulk_create(blocs)
-    capacites, cap_data = [], []
-    for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True):
-        for k, c in enumerate(b["capacites"]):
-            capacites.append(
-                Capacite(
-                    referentiel=referentiel,
-                    bloc=bloc,
-                    code=c["code"],
-                    intitule=c["intitule"],
-                    conditions=c["conditions"],
-                    order=k,
-                )
-            )
-            cap_data.append((referentiel, c))
-    capacites = Capacite.objects.bulk_create(capacites)
-    criteres = [
-        Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
-        for cap, (_ref, c) in zip(capacites, cap_data, strict=True)
-        for i, r in enumerate(c["criteres"])
+    """:func:`_write_structure` for many référentiels at once: one query for the new rows' ids,
+    then one ``COPY`` per table (``core.bulk``), whatever the number of référentiels."""
+    blocs = [(r.pk, i, b) for r, doc in pairs for i, b in enumerate(doc["blocs"])]
+    caps = [(ref_id, k, c) for ref_id, _i, b in blocs for k, c in enumerate(b["capacites"])]
+    acts = [(r.pk, i, a) for r, doc in pairs for i, a in enumerate(doc["activites"])]
+    bloc_ids, cap_ids, act_ids = next_ids_many(
+        [(Bloc, len(blocs)), (Capacite, len(caps)), (Activite, len(acts))]
+    )
+    uuid4 = uuid.uuid4
+    copy_insert(
+        Bloc,
+        ["id", "public_id", "referentiel_id", "code", "intitule", "implicite", "order"],
+        [
+            (pk, uuid4(), ref_id, b["code"], b["intitule"], b["implicite"], i)
+            for pk, (ref_id, i, b) in zip(bloc_ids, blocs, strict=True)
+        ],
+    )
+    cap_bloc = [
+        bloc_id for bloc_id, (_r, _i, b) in zip(bloc_ids, blocs, strict=True) for _c in b["capacites"]
     ]
-    if criteres:
-        Critere.objects.bulk_create(criteres)
-    modalites = [
-        _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
-        for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True)
-        for i, m in enumerate(b["modalites"])
-    ] + [
-        _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
-        for cap, (referentiel, c) in zip(capacites, cap_data, strict=True)
-        for i, m in enumerate(c["modalites"])
-    ]
-    if modalites:
-        Modalite.objects.bulk_create(modalites)
-    activites, act_data = [], []
-    for referentiel, doc in pairs:
-        for i, a in enumerate(doc["activites"]):
-            activites.append(
-                Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i)
-            )
-            act_data.append((referentiel, a))
-    if activites:
-        activites = Activite.objects.bulk_create(activites)
-        by_code = {(cap.referentiel_id, cap.code): cap for cap in capacites}
-        Through = Activite.capacites.through
-        Through.objects.bulk_create(
+    copy_insert(
+        Capacite,
+        ["id", "public_id", "referentiel_id", "bloc_id", "code", "intitule", "conditions", "order"],
+        [
+            (pk, uuid4(), ref_id, bloc_id, c["code"], c["intitule"], c["conditions"], k)
+            for pk, bloc_id, (ref_id, k, c) in zip(cap_ids, cap_bloc, caps, strict=True)
+        ],
+    )
+    copy_insert(
+        Critere,
+        ["public_id", "capacite_id", "texte", "groupe", "order"],
+        [
+            (uuid4(), cap_id, r["texte"], r["groupe"], i)
+            for cap_id, (_ref, _k, c) in zip(cap_ids, caps, strict=True)
+            for i, r in enumerate(c["criteres"])
+        ],
+    )
+
+    def modalite(m: dict, ref_id: int, bloc_id: int | None, cap_id: int | None, order: int) -> tuple:
+        return (
+            uuid4(),
+            ref_id,
+            bloc_id,
+            cap_id,
+            m["type"],
+            m["intitule"],
+            m["duree_minutes"],
+            m["points"],
+            m["forme"],
+            m["notes"],
+            m.get("double_correction", False),
+            order,
+        )
+
+    copy_insert(
+        Modalite,
+        [
+            "public_id",
+            "referentiel_id",
+            "bloc_id",
+            "capacite_id",
+            "type",
+            "intitule",
+            "duree_minutes",
+            "points",
+            "forme",
+            "notes",
+            "double_correction",
+            "order",
+        ],
+        [
+            modalite(m, ref_id, bloc_id, None, i)
+            for bloc_id, (ref_id, _i, b) in zip(bloc_ids, blocs, strict=True)
+            for i, m in enumerate(b["modalites"])
+        ]
+        + [
+            modalite(m, ref_id, None, cap_id, i)
+            for cap_id, (ref_id, _k, c) in zip(cap_ids, caps, strict=True)
+            for i, m in enumerate(c["modalites"])
+        ],
+    )
+    if acts:
+        copy_insert(
+            Activite,
+            ["id", "referentiel_id", "code", "intitule", "order"],
             [
-                Through(activite=act, capacite=by_code[(ref.pk, code)])
-                for act, (ref, a) in zip(activites, act_data, strict=True)
+                (pk, ref_id, a["code"], a["intitule"], i)
+                for pk, (ref_id, i, a) in zip(act_ids, acts, strict=True)
+            ],
+        )
+        by_code = {(ref_id, c["code"]): cap_id for cap_id, (ref_id, _k, c) in zip(cap_ids, caps, strict=True)}
+        copy_insert(
+            Activite.capacites.through,
+            ["activite_id", "capacite_id"],
+            [
+                (act_id, by_code[(ref_id, code)])
+                for act_id, (ref_id, _i, a) in zip(act_ids, acts, strict=True)
                 for code in a["capacites"]
-            ]
+            ],
         )
 
 

@@ -1,6 +1,7 @@
 """France compétences RNCP export → draft référentiels, through the service, the command and the API."""
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -264,8 +265,50 @@ def _writes(queries) -> list[str]:
     return [
         q["sql"]
         for q in queries
-        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"INSERT", "UPDATE", "DELETE", "COPY"}
     ]
+
+
+def test_batch_writes_take_the_same_queries_whatever_the_number_of_fiches(db, tmp_path, monkeypatch):
+    """Issue 19: « the import streams and writes in set-based batches (no per-fiche round trips) »:
+    a batch of 30 new fiches and a batch of 60 take exactly the same statements (one COPY per
+    table, ids taken in one query), and the file is read once (validation and writing in one pass)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referentiels import rncp_import as module
+    from referentiels.models import Bloc, Capacite
+    from referentiels.rncp_synth import synthetic_numero, write_synthetic_export
+
+    monkeypatch.setattr(module, "CHUNK", 100)
+    org = Organisation.objects.create(kind="certificateur", slug="bench", name="Bench Certificateur")
+    path = tmp_path / "a.xml"
+    write_synthetic_export(path, 90, seed=7, certificateur="Bench Certificateur")
+
+    class Counting(io.FileIO):
+        read_bytes = 0
+
+        def read(self, size=-1):
+            data = super().read(size)
+            Counting.read_bytes += len(data)
+            return data
+
+    counts = []
+    for numeros in ({synthetic_numero(i) for i in range(30)}, {synthetic_numero(i) for i in range(30, 90)}):
+        Counting.read_bytes = 0
+        with Counting(path) as fh, CaptureQueriesContext(connection) as queries:
+            report = rncp_import(source=fh, filename="a.xml", certificateur=org, numeros=numeros)
+        assert report.total == len(numeros)
+        assert Counting.read_bytes == path.stat().st_size  # one reading, not two
+        counts.append(
+            [re.sub(r'"s\d+_x\d+"', "sp", q["sql"].split("(", 1)[0].split(" WHERE")[0]) for q in queries]
+        )
+    assert counts[0] == counts[1], counts
+    copies = [q for q in counts[1] if q.startswith("COPY")]
+    assert len(copies) == 3 and len(counts[1]) < 15, counts[1]  # référentiels, blocs, capacités
+    assert Referentiel.objects.count() == 90
+    blocs = Bloc.objects.filter(referentiel__code=synthetic_numero(45))
+    assert blocs.exists() and Capacite.objects.filter(bloc__in=blocs).count() >= blocs.count()
 
 
 def test_queries_per_batch_do_not_grow_with_the_fiches_and_an_unchanged_reimport_writes_nothing(
@@ -333,3 +376,13 @@ def test_queries_per_batch_do_not_grow_with_the_fiches_and_an_unchanged_reimport
     rewritten = {q for q in _writes(third) if "referentiels_referentiel" in q and q.startswith("UPDATE")}
     assert rewritten and len(_writes(third)) <= 12
     assert Referentiel.objects.count() == 120
+
+    # A header column edited since (any column but ids, status, version, timestamps and source)
+    # is seen too: the draft is rewritten with what the fiche says.
+    objectif = Referentiel.objects.get(code="RNCP9000011").objectif
+    Referentiel.objects.filter(code="RNCP9000011").update(objectif="Réécrit à la main")
+    rncp_import(source=str(path), filename="a.xml", certificateur=org)
+    assert Referentiel.objects.get(code="RNCP9000011").objectif == objectif
+    with CaptureQueriesContext(connection) as fourth:
+        rncp_import(source=str(path), filename="a.xml", certificateur=org)
+    assert _writes(fourth) == []
