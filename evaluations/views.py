@@ -445,6 +445,7 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "retour": _page_query(filters, page.number),
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
             "can_validate": membership_can(request, "results.validate"),
+            "validateur": _validateur(epreuve.session.referentiel),
             "can_resolve": epreuve.double_correction
             and membership_can(request, "results.validate")
             and services.correction_may_resolve(epreuve=epreuve, by=request.membership),
@@ -529,12 +530,21 @@ def epreuve_grid_details(request, org_slug, epreuve_id):
     return render(request, "evaluations/partials/cell_status.html", context)
 
 
+def _validateur(referentiel) -> str:
+    """Who validates the results in the seed's words: the « commission d'évaluation » of a CQPM
+    (seeds 000–002), the « jury d'évaluation » of a CQPI (seed 003); seed 004 names neither."""
+    return {"CQPM": "commission d'évaluation", "CQPI": "jury d'évaluation"}.get(referentiel.kind, "")
+
+
 @require_capability("results.validate")
 @require_POST
 def epreuve_validate(request, org_slug, epreuve_id):
     epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
     count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
-    messages.success(request, f"{count} résultat(s) validé(s) par la commission d'évaluation.")
+    validateur = _validateur(epreuve.session.referentiel)
+    messages.success(
+        request, f"{count} résultat(s) validé(s)" + (f" par la {validateur}." if validateur else ".")
+    )
     return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
 
 
@@ -735,6 +745,7 @@ def dossier_commission(request, org_slug, dossier_id):
                 + f"#cap-{resultat.capacite_id}"
             )
     rows = selectors.commission_rows(dossier=dossier)
+    membres_connus = _commission_membres_connus(rows)
     for row in rows:
         row.error = errors.get(row.resultat.pk) if row.resultat else None
         if row.error:
@@ -754,9 +765,25 @@ def dossier_commission(request, org_slug, dossier_id):
             "entretien_error": entretien_error,
             "posted": request.POST if entretien_error else {},
             "today": timezone.localdate(),
+            "membres_connus": membres_connus,
         },
         status=400 if errors or entretien_error else 200,
     )
+
+
+def _commission_membres_connus(rows) -> str:
+    """The members a new decision's field starts with: those named on this dossier's last decision,
+    else the participants of its latest entretien — the commission is the same for every capacité
+    of a sitting, and typing it ten times (seed 001 has 10 capacités) invited mistakes."""
+    decided = [
+        r.resultat for r in rows if r.resultat and r.resultat.commission_membres and r.resultat.valide_le
+    ]
+    if decided:
+        return max(decided, key=lambda r: r.valide_le).commission_membres
+    entretiens = [i["entretien"] for r in rows for i in r.entretien if i.get("entretien")]
+    if entretiens:
+        return max(entretiens, key=lambda e: (e.date, e.pk)).participants
+    return ""
 
 
 def _fraud_incidents(dossier) -> list:
