@@ -651,7 +651,10 @@ def dossier_results(request, org_slug, dossier_id):
                     raise PermissionDenied
                 resultat = selectors.resultat_get(dossier=dossier, public_id=request.POST.get("resultat", ""))
                 services.resultat_validate(resultat=resultat, by=request.membership)
-                messages.success(request, "Résultat validé par la commission d'évaluation.")
+                validateur = _validateur(dossier.referentiel)
+                messages.success(
+                    request, "Résultat validé" + (f" par la {validateur}." if validateur else ".")
+                )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         return redirect("dossier_results", org_slug=org_slug, dossier_id=dossier.public_id)
@@ -670,6 +673,8 @@ def dossier_results(request, org_slug, dossier_id):
         incidents_fraude=incidents,
         fraude_en_attente=any(not i.decision for i in incidents),
         cc_rows=controle_continu.cc_rows(dossier),
+        par_points=_is_grid(dossier),
+        validateur=_validateur(dossier.referentiel) or "commission d'évaluation",
         **_absence_context(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
@@ -736,9 +741,10 @@ def dossier_commission(request, org_slug, dossier_id):
         except ApplicationError as exc:
             errors[resultat.pk] = exc.message
         else:
+            qui = "du jury d'évaluation" if dossier.referentiel.kind == "CQPI" else "de la commission"
             messages.success(
                 request,
-                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision de la commission enregistrée.",
+                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision {qui} enregistrée.",
             )
             return redirect(
                 reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
@@ -766,6 +772,7 @@ def dossier_commission(request, org_slug, dossier_id):
             "posted": request.POST if entretien_error else {},
             "today": timezone.localdate(),
             "membres_connus": membres_connus,
+            "cqpi": dossier.referentiel.kind == "CQPI",
         },
         status=400 if errors or entretien_error else 200,
     )
