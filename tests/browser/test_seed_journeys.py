@@ -355,9 +355,17 @@ def test_capacites_seed_journey_to_the_signed_pv(browser, live_server, org_a, al
         if cqpm
         else "Même modalité pour toute la certification"
     )
-    labels = bulk.locator("option").all_inner_texts()
-    wanted = next((lb for lb in labels if ("Présentation" in lb if cqpm else "Observation" in lb)), labels)
-    bulk.select_option(label=wanted)
+    if bulk.count():  # seeds 000, 003: several modalités to choose from
+        labels = bulk.locator("option").all_inner_texts()
+        wanted = next(lb for lb in labels if ("Présentation" in lb if cqpm else "Observation" in lb))
+        bulk.select_option(label=wanted)
+        if not cqpm:  # seed 003, bloc 3: « Renseignement par le candidat d'un document écrit »
+            g.page.get_by_label("Même modalité pour tout le bloc BC3").select_option(label="Document écrit")
+    else:  # seeds 001, 002: « Présentation de projets » is the only modalité, already chosen
+        selects = g.page.locator("select[name^=modalite_]")
+        assert selects.count() == len(codes)
+        for i in range(len(codes)):
+            assert "Présentation" in selects.nth(i).locator("option:checked").inner_text()
     g.page.get_by_role(
         "button", name="Enregistrer les modalités" if cqpm else "Enregistrer les blocs et modalités"
     ).click()
