@@ -23,6 +23,7 @@ import datetime as dt
 import re
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -646,6 +647,15 @@ HUGO_FIRST = {
 }
 
 
+def _in_thread(fn, *args):
+    from django.db import connection
+
+    try:
+        return fn(*args)
+    finally:
+        connection.close()  # this thread's own connection
+
+
 def _first_jury_partial(org_a, alice, ref, panel):  # noqa: F811
     """The first jury, as it happened in June (history of this journey): Hugo partial, BC01, BC02
     and BC04 validated, the PV signed by its four members."""
@@ -687,7 +697,10 @@ def test_rncp36390_rattrapage_journey(browser, live_server, org_a, alice, panel,
     ref, session, epreuves, admin_secret = _rncp_world(
         org_a, alice, intitule="Session de rattrapage", blocs=["RNCP36390BC03"], composantes=()
     )
-    first = _first_jury_partial(org_a, alice, ref, panel)
+    # in a thread of its own: its documents are sealed by pyHanko (asyncio.run), which cannot run
+    # in this thread while Playwright's event loop does
+    with ThreadPoolExecutor(1) as pool:
+        first = pool.submit(_in_thread, _first_jury_partial, org_a, alice, ref, panel).result()
     journey, counter, slug = "rattrapage004", [0], org_a.slug
     mail.outbox.clear()
 
