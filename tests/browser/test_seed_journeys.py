@@ -436,7 +436,8 @@ def test_capacites_seed_journey_to_the_signed_pv(browser, live_server, org_a, al
         dossier = Dossier.objects.get(candidate__nom_naissance="LEMOINE")
     c.page.goto(c.page.base + f"/o/{slug}/evaluations/dossiers/{dossier.public_id}/commission/")
     c.page.get_by_label("Date de l'entretien").fill((timezone.localdate() - dt.timedelta(days=1)).isoformat())
-    membres = "Claire Martin, présidente de la commission\nPaul Durand, évaluateur"
+    instance = "de la commission" if cqpm else "du jury d'évaluation"
+    membres = f"Claire Martin, présidente {instance}\nPaul Durand, évaluateur"
     c.page.get_by_label(re.compile("^Participants")).fill(membres)
     for code in codes:
         c.page.get_by_label(f"Conclusion pour {code}", exact=True).select_option("acquis")
