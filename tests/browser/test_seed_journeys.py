@@ -472,7 +472,10 @@ def test_capacites_seed_journey_to_the_signed_pv(browser, live_server, org_a, al
         )
     )
     # a single implicit bloc is never shown as one (« BLOC-UNIQUE », « Résultats par bloc »)
-    assert "BLOC-UNIQUE" not in proposals and "par bloc" not in proposals, proposals
+    if cqpm:  # CQPI: four blocs de compétences, named as such
+        assert "BLOC-UNIQUE" not in proposals and "par bloc" not in proposals, proposals
+    else:
+        assert "Blocs : BC1, BC2, BC3, BC4" in proposals, proposals
     with tenant_context(org_a):
         assert Jury.objects.get(public_id=jury_url.rstrip("/").rsplit("/", 1)[1]).is_frozen
 
