@@ -538,7 +538,11 @@ def dossier_plan(request, org_slug, dossier_id):
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Blocs et modalités enregistrés.")
+        # a CQPM's single implicit bloc is never named « bloc » (issue 14, point 7)
+        implicite = not dossier.referentiel.blocs.filter(implicite=False).exists()
+        messages.success(
+            request, "Modalités enregistrées." if implicite else "Blocs et modalités enregistrés."
+        )
     return redirect(
         reverse("dossier_detail", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id}) + "#plan"
     )

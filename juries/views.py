@@ -172,6 +172,8 @@ def jury_detail(request, org_slug, jury_id):
         if can_manage and jury.status == Jury.Status.COMPOSITION
         else None,
         "override_blocs": blocs,
+        # a CQPM's single implicit bloc is never shown as a bloc (« BLOC-UNIQUE », issue 14, point 7)
+        "bloc_implicite": len(all_blocs) == 1 and all_blocs[0].implicite,
         "sign_form": SignForm(),
         "passkey_options": _passkey_options(request, is_voting, pv_states),
         "rectification_form": RectificationForm(blocs=blocs, decisions=_decision_values(partial))

@@ -15,3 +15,9 @@ def pdf_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
+
+
+def validateur(referentiel) -> str:
+    """Who validates the results in the seed's words: the « commission d'évaluation » of a CQPM
+    (seeds 000–002), the « jury d'évaluation » of a CQPI (seed 003); seed 004 names neither."""
+    return {"CQPM": "commission d'évaluation", "CQPI": "jury d'évaluation"}.get(referentiel.kind, "")

@@ -12,6 +12,7 @@ from candidates.selectors import dossier_get
 from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.forms import ResolutionForm
+from evaluations.views._common import validateur as _validateur
 from organisations.permissions import membership_can, require_capability
 from organisations.roles import Role
 
@@ -86,6 +87,7 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "retour": _page_query(filters, page.number),
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
             "can_validate": membership_can(request, "results.validate"),
+            "validateur": _validateur(epreuve.session.referentiel),
             "can_resolve": epreuve.double_correction
             and membership_can(request, "results.validate")
             and services.correction_may_resolve(epreuve=epreuve, by=request.membership),
@@ -175,7 +177,10 @@ def epreuve_grid_details(request, org_slug, epreuve_id):
 def epreuve_validate(request, org_slug, epreuve_id):
     epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
     count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
-    messages.success(request, f"{count} résultat(s) validé(s) par la commission d'évaluation.")
+    validateur = _validateur(epreuve.session.referentiel)
+    messages.success(
+        request, f"{count} résultat(s) validé(s)" + (f" par la {validateur}." if validateur else ".")
+    )
     return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
 
 

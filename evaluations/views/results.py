@@ -16,6 +16,7 @@ from evaluations import controle_continu, selectors, services
 from evaluations.forms import SuiviForm
 from evaluations.models import Resultat
 from evaluations.tuteur_note import current_note, tuteur_composante
+from evaluations.views._common import validateur as _validateur
 from organisations.permissions import membership_can, require_capability
 
 # --- a dossier's results -------------------------------------------------------------------------
@@ -85,7 +86,8 @@ def _post_fraude(request, dossier, suivi_form) -> None:
 def _post_valider(request, dossier, suivi_form) -> None:
     resultat = selectors.resultat_get(dossier=dossier, public_id=request.POST.get("resultat", ""))
     services.resultat_validate(resultat=resultat, by=request.membership)
-    messages.success(request, "Résultat validé par la commission d'évaluation.")
+    validateur = _validateur(dossier.referentiel)
+    messages.success(request, "Résultat validé" + (f" par la {validateur}." if validateur else "."))
 
 
 #: The forms of a dossier's results page, by their ``action``: the capability each needs, its handler.
@@ -130,6 +132,8 @@ def dossier_results(request, org_slug, dossier_id):
         incidents_fraude=incidents,
         fraude_en_attente=any(not i.decision for i in incidents),
         cc_rows=controle_continu.cc_rows(dossier),
+        par_points=_is_grid(dossier),
+        validateur=_validateur(dossier.referentiel) or "commission d'évaluation",
         **_absence_context(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
@@ -196,15 +200,17 @@ def dossier_commission(request, org_slug, dossier_id):
         except ApplicationError as exc:
             errors[resultat.pk] = exc.message
         else:
+            qui = "du jury d'évaluation" if dossier.referentiel.kind == "CQPI" else "de la commission"
             messages.success(
                 request,
-                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision de la commission enregistrée.",
+                f"{dossier.referentiel.mot_capacite.capitalize()} {resultat.capacite.code} : décision {qui} enregistrée.",
             )
             return redirect(
                 reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
                 + f"#cap-{resultat.capacite_id}"
             )
     rows = selectors.commission_rows(dossier=dossier)
+    membres_connus = _commission_membres_connus(rows)
     for row in rows:
         row.error = errors.get(row.resultat.pk) if row.resultat else None
         if row.error:
@@ -224,9 +230,26 @@ def dossier_commission(request, org_slug, dossier_id):
             "entretien_error": entretien_error,
             "posted": request.POST if entretien_error else {},
             "today": timezone.localdate(),
+            "membres_connus": membres_connus,
+            "cqpi": dossier.referentiel.kind == "CQPI",
         },
         status=400 if errors or entretien_error else 200,
     )
+
+
+def _commission_membres_connus(rows) -> str:
+    """The members a new decision's field starts with: those named on this dossier's last decision,
+    else the participants of its latest entretien — the commission is the same for every capacité
+    of a sitting, and typing it ten times (seed 001 has 10 capacités) invited mistakes."""
+    decided = [
+        r.resultat for r in rows if r.resultat and r.resultat.commission_membres and r.resultat.valide_le
+    ]
+    if decided:
+        return max(decided, key=lambda r: r.valide_le).commission_membres
+    entretiens = [i["entretien"] for r in rows for i in r.entretien if i.get("entretien")]
+    if entretiens:
+        return max(entretiens, key=lambda e: (e.date, e.pk)).participants
+    return ""
 
 
 def _fraud_incidents(dossier) -> list:

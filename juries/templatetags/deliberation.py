@@ -28,7 +28,7 @@ def _number(data: dict, key: str) -> str:
     return conditional_escape(number_fr(data.get(key)))
 
 
-def _bloc_row(b: dict) -> str:
+def _bloc_row(b: dict, *, bloc_implicite: bool, mot_capacites: str) -> str:
     if b.get("reporte"):
         state = '<span class="badge badge-ok">acquis (report)</span>'
     elif b.get("valide"):
@@ -50,11 +50,13 @@ def _bloc_row(b: dict) -> str:
     capacites = ""
     if b.get("capacites_non_acquises"):
         codes = ", ".join(conditional_escape(c) for c in b["capacites_non_acquises"])
-        capacites = f"<br>Capacités non acquises : {codes}"
+        capacites = f"<br>{conditional_escape(mot_capacites.capitalize())} non acquises : {codes}"
     motif = f"<br>{_text(b, 'motif')}" if b.get("motif") else ""
     extra = "\n                    ".join((eliminatoire, capacites, motif))
+    # a référentiel whose single bloc is implicit (CQPM, CQPI) speaks of its capacités, never of a bloc
+    entete = f"Toutes les {conditional_escape(mot_capacites)}" if bloc_implicite else _text(b, "code")
     return (
-        f'\n                <tr><th scope="row">{_text(b, "code")}</th>\n'
+        f'\n                <tr><th scope="row">{entete}</th>\n'
         f"                  <td>{state}\n                    {points}</td>\n"
         f"                  <td><small>{detail}\n                    {extra}</small></td></tr>\n              "
     )
@@ -79,21 +81,29 @@ def _evaluation_professionnelle(ep: dict) -> str:
 
 
 @register.simple_tag
-def resultats_par_bloc(details, nom) -> str:
-    """The ``<details class="resultats-blocs">`` of a decision (``details``: its JSON), or ''."""
+def resultats_par_bloc(details, nom, bloc_implicite=False, mot_capacites="capacités") -> str:
+    """The ``<details class="resultats-blocs">`` of a decision (``details``: its JSON), or ''.
+    ``bloc_implicite``: the référentiel has one implicit bloc (CQPM, CQPI): no bloc vocabulary."""
     if not isinstance(details, dict) or not details.get("blocs"):
         return ""
-    rows = "".join(_bloc_row(b) for b in details["blocs"])
+    rows = "".join(
+        _bloc_row(b, bloc_implicite=bloc_implicite, mot_capacites=mot_capacites) for b in details["blocs"]
+    )
     ep = details.get("evaluation_professionnelle")
     if ep:
         rows += _evaluation_professionnelle(ep)
+    titre = "Résultats" if bloc_implicite else "Résultats par bloc"
+    colonne = mot_capacites.capitalize() if bloc_implicite else "Bloc"
     return format_html(
-        '<details class="resultats-blocs"><summary>Résultats par bloc<span class="visually-hidden"> de {}</span></summary>\n'
+        '<details class="resultats-blocs"><summary>{}<span class="visually-hidden"> de {}</span></summary>\n'
         '            <table class="table table-compact">\n'
-        '              <caption class="visually-hidden">Résultats par bloc de {}</caption>\n'
-        '              <thead><tr><th scope="col">Bloc</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>\n'
+        '              <caption class="visually-hidden">{} de {}</caption>\n'
+        '              <thead><tr><th scope="col">{}</th><th scope="col">Résultat</th><th scope="col">Détail</th></tr></thead>\n'
         "              <tbody>{}\n              </tbody>\n            </table>\n          </details>",
+        titre,
         nom,
+        titre,
         nom,
+        colonne,
         mark_safe(rows),  # noqa: S308 - every value above went through conditional_escape
     )

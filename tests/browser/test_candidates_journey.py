@@ -83,8 +83,9 @@ def test_candidate_dossier_inscription_and_import(page, alice, tmp_path):
         selects.nth(i).select_option(
             [str(pk) for pk in projets if selects.nth(i).locator(f"option[value='{pk}']").count()][0]
         )
-    page.get_by_role("button", name="Enregistrer les blocs et modalités").click()
-    page.get_by_text("Blocs et modalités enregistrés").wait_for()
+    # a CQPM's single implicit bloc is not named « bloc » (issue 14, point 7)
+    page.get_by_role("button", name="Enregistrer les modalités").click()
+    page.get_by_text("Modalités enregistrées.").wait_for()
 
     rapport = tmp_path / "rapport-durand.pdf"
     rapport.write_bytes(PDF)

@@ -96,7 +96,8 @@ def test_family_journey_to_the_verified_document(browser, live_server, org_a, al
         cells.nth(i).select_option("acquis")
         gest.wait_for_function(f"document.querySelectorAll('.cell-status .ok').length >= {i + 1}")
     assert gest.locator(".cell-status .err").count() == 0
-    gest.get_by_role("button", name="Valider les résultats complets (commission d'évaluation)").click()
+    validateur = "commission d'évaluation" if family == "CQPM" else "jury d'évaluation"  # seeds 000, 003
+    gest.get_by_role("button", name=f"Valider les résultats complets ({validateur})").click()
     gest.wait_for_load_state()
     screenshot(gest, f"famille-{family.lower()}-grille")
     gest.goto(gest.base + f"/o/{slug}/evaluations/sessions/{epreuve.session.public_id}/preparation-jury/")
