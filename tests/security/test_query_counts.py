@@ -100,6 +100,9 @@ PINNED: dict[str, int] = {
     "supervision/jurys/<uuid:jury_id>/transmission.zip": 19,
     "supervision/proces-verbaux/<uuid:document_id>.pdf": 16,
     "supervision/emission/": 10,
+    # both request tables read twice (pending, last decided) with document, centre, people joined
+    "supervision/approbations/": 18,
+    "supervision/approbations/reeditions/<uuid:request_id>/piece/": 15,
     "supervision/pv-recus/": 16,  # transmissions, decisions counted, one progress aggregate
     "supervision/pv-recus/<uuid:transmission_id>/": 23,
     "GET me": 2,
@@ -154,6 +157,7 @@ PINNED: dict[str, int] = {
     "GET ~/supervision/attestations-numeriques/": 13,
     "GET ~/supervision/figures/": 16,
     "GET ~/supervision/emission/regles/": 7,
+    "GET ~/supervision/approbations/": 16,
     "GET ~/supervision/pv-recus/": 14,
     "GET ~/supervision/pv-recus/{transmission_id}/": 21,
     "GET ~/supervision/jurys/{jury_id}/transmission/": 18,
