@@ -10,7 +10,11 @@ VALUES = {
     # « Approbations »: a civil-status correction (re-issue) a centre asks CCI France to approve
     "Approval.category": "",
     "Approval.decision_note": "",
-    "Approval.document": {"kind": "parchemin", "number": "CCI-FRANCE-2026-000123", "holder_name": "Léa Durand"},
+    "Approval.document": {
+        "kind": "parchemin",
+        "number": "CCI-FRANCE-2026-000123",
+        "holder_name": "Léa Durand",
+    },
     "Approval.requested_by": "Élodie Devaux",
     "ApprovalChange.value": "Léah",
     "SignatoryRequest.name": "Paul Roux",
