@@ -32,6 +32,7 @@ from documents.models import (
     IssuanceSignatory,
 )
 from juries.models import Decision, Jury, PvTransmission
+from juries.notifications import pv_returned_notify
 from organisations.models import Membership, Organisation
 from organisations.services import audit_record
 from organisations.tenancy import tenant_context
@@ -312,5 +313,6 @@ def received_pv_return(
         )
         row.save(update_fields=["status", "returned_at", "return_reason", "reviewed_by"])
         audit_record(actor=user, action="jury.pv_retourne", obj=row.jury, message=reason)
+        pv_returned_notify(transmission=row)
     audit_record(actor=user, action="emission.retour", obj=row, message=reason)
     return row
