@@ -1,12 +1,13 @@
 """API of « who issues and who signs » (issue 13, point 1), under ``/api/v1/o/<certificateur>/supervision/``:
 the rules (``emission/regles/``) and the PVs received from the centres (``pv-recus/``)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from certificateur import issuance
 from certificateur.api import CertificateurAPIView
+from core.api import Pagination
 from documents.issuance import KIND_LABELS
 from documents.models import IssuanceRule, IssuanceSignatory, Issuer
 from juries.models import PvTransmission
@@ -116,14 +117,25 @@ def _received_data(t: PvTransmission, decisions, progress=None) -> dict:
 
 class ReceivedListView(CertificateurAPIView):
     required_permission = "oversight.issue"
+    pagination_class = Pagination  # the schema describes the page it answers
 
-    @extend_schema(responses=ReceivedSerializer(many=True), summary="Procès-verbaux signés reçus des centres")
+    @extend_schema(
+        parameters=[OpenApiParameter("etat", str, enum=PvTransmission.Status.values)],
+        responses=ReceivedSerializer(many=True),
+        summary="Procès-verbaux signés reçus des centres (par pages, filtre « etat » conservé)",
+    )
     def get(self, request, org_slug):
         state = request.query_params.get("etat", "")
-        rows = issuance.received_pvs(
-            certificateur=request.organisation, status=state if state in PvTransmission.Status.values else ""
+        paginator = Pagination()
+        paginator.page_size = issuance.RECEIVED_PER_PAGE
+        rows = issuance.received_pvs_paginate(
+            certificateur=request.organisation,
+            status=state if state in PvTransmission.Status.values else "",
+            paginate=lambda qs: paginator.paginate_queryset(qs, request, view=self),
         )
-        return Response([_received_data(r["transmission"], r["decisions"], r["progress"]) for r in rows])
+        return paginator.get_paginated_response(
+            [_received_data(r["transmission"], r["decisions"], r["progress"]) for r in rows]
+        )
 
 
 class ReceivedDetailView(CertificateurAPIView):

@@ -96,15 +96,23 @@ def received_pvs(request, org_slug):
             messages.success(request, f"Émission lancée pour {len(launched)} procès-verbal(aux).")
             if len(launched) == 1:
                 return redirect("received_pv", org_slug=org_slug, transmission_id=launched[0].public_id)
-            return redirect("received_pvs", org_slug=org_slug)
+            return redirect(request.get_full_path())  # the same page, filters kept
     etat = request.GET.get("etat", "")
     if etat not in PvTransmission.Status.values:
         etat = ""
-    rows = issuance.received_pvs(certificateur=request.organisation, status=etat)
+    page, rows = issuance.received_pvs_page(
+        certificateur=request.organisation, status=etat, page=request.GET.get("page")
+    )
     return render(
         request,
         "certificateur/pv_recus.html",
-        {"active": "pv_recus", "rows": rows, "etat": etat, "etats": PvTransmission.Status.choices},
+        {
+            "active": "pv_recus",
+            "rows": rows,
+            "page": page,
+            "etat": etat,
+            "etats": PvTransmission.Status.choices,
+        },
         status=status,
     )
 
