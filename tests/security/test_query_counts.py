@@ -61,7 +61,7 @@ PINNED: dict[str, int] = {
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 13,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
     # the « à saisir » filter and counts), then the page's inscriptions with dossiers and candidates
-    "evaluations/epreuves/<uuid:epreuve_id>/grille/": 13,
+    "evaluations/epreuves/<uuid:epreuve_id>/grille/": 14,  # +1: the registration number (never the code)
     "evaluations/epreuves/<uuid:epreuve_id>/grille/details/": 8,
     "evaluations/dossiers/<uuid:dossier_id>/commission/": 16,  # + entretiens recorded
     "evaluations/mes-evaluations/": 8,
