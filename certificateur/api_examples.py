@@ -7,6 +7,16 @@ VALUES = {
     "Received.return_reason": "",
     "Received.decisions": {"certifie": 18, "partiel": 4, "ajourne": 2},
     "Signatory.name": "Paul Roux",
+    # « Approbations »: a civil-status correction (re-issue) a centre asks CCI France to approve
+    "Approval.category": "",
+    "Approval.decision_note": "",
+    "Approval.document": {
+        "kind": "parchemin",
+        "number": "CCI-FRANCE-2026-000123",
+        "holder_name": "Léa Durand",
+    },
+    "Approval.requested_by": "Élodie Devaux",
+    "ApprovalChange.value": "Léah",
     "SignatoryRequest.name": "Paul Roux",
     "Passage.message": "Passage accepté par la Caisse des dépôts.",
     "titulaire": "Léa Durand",

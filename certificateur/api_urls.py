@@ -20,6 +20,12 @@ urlpatterns = [
     ),
     path("emission/regles/", issuance_api.RuleListView.as_view(), name="api-emission-rules"),
     path("emission/regles/<uuid:rule_id>/", issuance_api.RuleDetailView.as_view(), name="api-emission-rule"),
+    path("approbations/", issuance_api.ApprovalListView.as_view(), name="api-approvals"),
+    path(
+        "approbations/<str:kind>/<uuid:request_id>/decider/",
+        issuance_api.ApprovalDecideView.as_view(),
+        name="api-approval-decide",
+    ),
     path("pv-recus/", issuance_api.ReceivedListView.as_view(), name="api-received-pvs"),
     path("pv-recus/emettre/", issuance_api.ReceivedIssueView.as_view(), name="api-received-pvs-issue"),
     path(

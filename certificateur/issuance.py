@@ -32,6 +32,7 @@ from documents.models import (
     IssuanceSignatory,
 )
 from juries.models import Decision, Jury, PvTransmission
+from juries.notifications import pv_returned_notify
 from organisations.models import Membership, Organisation
 from organisations.services import audit_record
 from organisations.tenancy import tenant_context
@@ -76,38 +77,70 @@ def issuance_rule_delete(*, rule: IssuanceRule, by: Membership) -> None:
 # --- PV reçus ---------------------------------------------------------------------------------
 
 
-def received_pvs(*, certificateur: Organisation, status: str = "") -> list[dict]:
-    """Transmitted PVs of every centre on the certificateur's référentiels, newest first."""
-    with oversight_context(certificateur):
-        qs = PvTransmission.objects.filter(
-            certificateur=certificateur, jury__referentiel__certificateur=certificateur
-        ).select_related("jury__referentiel", "organisation")
-        if status:
-            qs = qs.filter(status=status)
-        transmissions = list(qs.order_by("-transmitted_at", "pk")[:200])
-        counts: dict[int, Counter] = {}
-        for jury_id, decision in Decision.objects.filter(
-            jury_id__in=[t.jury_id for t in transmissions]
-        ).values_list("jury_id", "decision"):
-            counts.setdefault(jury_id, Counter())[decision] += 1
-        by_group = _progress_by_group(
-            [
-                t.jury.group_key
-                for t in transmissions
-                if t.status in (PvTransmission.Status.EMISSION, PvTransmission.Status.EMIS)
-            ]
-        )
-        progress = {t.pk: by_group.get(t.jury.group_key) for t in transmissions}
+#: Rows per page of « PV reçus » (page and API): a national certificateur receives thousands.
+RECEIVED_PER_PAGE = 50
+
+
+def _received_qs(certificateur: Organisation, status: str):
+    qs = PvTransmission.objects.filter(
+        certificateur=certificateur, jury__referentiel__certificateur=certificateur
+    ).select_related("jury__referentiel", "organisation")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-transmitted_at", "-pk")
+
+
+def _received_rows(transmissions: list[PvTransmission]) -> list[dict]:
+    """Decisions counted and batch progress of the given transmissions, in two queries (call
+    inside ``oversight_context``)."""
+    counts: dict[int, Counter] = {}
+    for jury_id, decision in Decision.objects.filter(
+        jury_id__in=[t.jury_id for t in transmissions]
+    ).values_list("jury_id", "decision"):
+        counts.setdefault(jury_id, Counter())[decision] += 1
+    by_group = _progress_by_group(
+        [
+            t.jury.group_key
+            for t in transmissions
+            if t.status in (PvTransmission.Status.EMISSION, PvTransmission.Status.EMIS)
+        ]
+    )
     return [
         {
             "transmission": t,
             "jury": t.jury,
             "centre": t.organisation,
             "decisions": counts.get(t.jury_id, Counter()),
-            "progress": progress.get(t.pk),
+            "progress": by_group.get(t.jury.group_key),
         }
         for t in transmissions
     ]
+
+
+def received_pvs_page(*, certificateur: Organisation, status: str = "", page=1, per_page: int | None = None):
+    """One page of the transmitted PVs of every centre on the certificateur's référentiels,
+    newest first: ``(page, rows)`` — Django's ``Page`` (numbers, count) and its rows."""
+    from django.core.paginator import Paginator
+
+    with oversight_context(certificateur):
+        paginator = Paginator(_received_qs(certificateur, status), per_page or RECEIVED_PER_PAGE)
+        current = paginator.get_page(page)
+        current.object_list = list(current.object_list)  # read inside the oversight transaction
+        rows = _received_rows(current.object_list)
+    return current, rows
+
+
+def received_pvs_paginate(*, certificateur: Organisation, status: str, paginate) -> list[dict]:
+    """The API's page: ``paginate(queryset)`` (DRF's pagination, numbered or keyset) runs inside
+    ``oversight_context``; returns the rows of that page."""
+    with oversight_context(certificateur):
+        transmissions = list(paginate(_received_qs(certificateur, status)) or [])
+        return _received_rows(transmissions)
+
+
+def received_pvs(*, certificateur: Organisation, status: str = "") -> list[dict]:
+    """The first page of :func:`received_pvs_page` (newest first)."""
+    return received_pvs_page(certificateur=certificateur, status=status)[1]
 
 
 def _progress_by_group(group_keys: list[str]) -> dict[str, dict]:
@@ -312,5 +345,6 @@ def received_pv_return(
         )
         row.save(update_fields=["status", "returned_at", "return_reason", "reviewed_by"])
         audit_record(actor=user, action="jury.pv_retourne", obj=row.jury, message=reason)
+        pv_returned_notify(transmission=row)
     audit_record(actor=user, action="emission.retour", obj=row, message=reason)
     return row

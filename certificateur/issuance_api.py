@@ -1,12 +1,13 @@
 """API of « who issues and who signs » (issue 13, point 1), under ``/api/v1/o/<certificateur>/supervision/``:
 the rules (``emission/regles/``) and the PVs received from the centres (``pv-recus/``)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from certificateur import issuance
 from certificateur.api import CertificateurAPIView
+from core.api import Pagination
 from documents.issuance import KIND_LABELS
 from documents.models import IssuanceRule, IssuanceSignatory, Issuer
 from juries.models import PvTransmission
@@ -116,14 +117,25 @@ def _received_data(t: PvTransmission, decisions, progress=None) -> dict:
 
 class ReceivedListView(CertificateurAPIView):
     required_permission = "oversight.issue"
+    pagination_class = Pagination  # the schema describes the page it answers
 
-    @extend_schema(responses=ReceivedSerializer(many=True), summary="Procès-verbaux signés reçus des centres")
+    @extend_schema(
+        parameters=[OpenApiParameter("etat", str, enum=PvTransmission.Status.values)],
+        responses=ReceivedSerializer(many=True),
+        summary="Procès-verbaux signés reçus des centres (par pages, filtre « etat » conservé)",
+    )
     def get(self, request, org_slug):
         state = request.query_params.get("etat", "")
-        rows = issuance.received_pvs(
-            certificateur=request.organisation, status=state if state in PvTransmission.Status.values else ""
+        paginator = Pagination()
+        paginator.page_size = issuance.RECEIVED_PER_PAGE
+        rows = issuance.received_pvs_paginate(
+            certificateur=request.organisation,
+            status=state if state in PvTransmission.Status.values else "",
+            paginate=lambda qs: paginator.paginate_queryset(qs, request, view=self),
         )
-        return Response([_received_data(r["transmission"], r["decisions"], r["progress"]) for r in rows])
+        return paginator.get_paginated_response(
+            [_received_data(r["transmission"], r["decisions"], r["progress"]) for r in rows]
+        )
 
 
 class ReceivedDetailView(CertificateurAPIView):
@@ -196,3 +208,99 @@ class ReceivedReturnView(CertificateurAPIView):
             reason=data.validated_data["motif"],
         )
         return Response(_received_data(t, {}))
+
+
+# --- approvals of re-issues and revocations (issue 13, point 5) ---------------------------------
+
+
+class ApprovalChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="champ d'état civil corrigé")
+    value = serializers.CharField(help_text="valeur demandée")
+
+
+class ApprovalSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.ChoiceField(choices=["reeditions", "revocations"])
+    status = serializers.ChoiceField(choices=["pending", "approved", "refused"])
+    centre = serializers.CharField()
+    document = serializers.DictField(child=serializers.CharField(), help_text="type, numéro, titulaire")
+    reason = serializers.CharField()
+    category = serializers.CharField(
+        help_text="catégorie publique d'une révocation (vide pour une réédition)"
+    )
+    changes = ApprovalChangeSerializer(many=True, help_text="état civil demandé (réédition)")
+    requested_at = serializers.DateTimeField()
+    requested_by = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField()
+
+
+def _approval_data(row: dict) -> dict:
+    r = row["request"]
+    who = r.requested_by
+    return {
+        "id": str(r.public_id),
+        "kind": row["kind"],
+        "status": r.status,
+        "centre": row["centre"].name,
+        "document": {
+            "kind": r.document.kind,
+            "number": r.document.number,
+            "holder_name": r.document.holder_name,
+        },
+        "reason": r.reason,
+        "category": getattr(r, "category", ""),
+        "changes": row["changes"],
+        "requested_at": r.requested_at,
+        "requested_by": who.get_full_name() or who.email,
+        "decided_at": r.decided_at,
+        "decision_note": r.decision_note,
+    }
+
+
+class ApprovalListView(CertificateurAPIView):
+    required_permission = "oversight.issue"
+
+    @extend_schema(
+        responses=ApprovalSerializer(many=True),
+        summary="Rééditions et révocations demandées par les centres, à approuver (puis les récentes)",
+    )
+    def get(self, request, org_slug):
+        from certificateur import approvals
+
+        data = approvals.approvals_list(certificateur=request.organisation)
+        return Response([_approval_data(r) for r in data["pending"] + data["decided"]])
+
+
+class ApprovalDecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approuver", "refuser"])
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="observation (obligatoire pour un refus)"
+    )
+
+
+class ApprovalDecideView(CertificateurAPIView):
+    required_permission = "oversight.issue"
+
+    @extend_schema(
+        request=ApprovalDecisionSerializer,
+        responses=ApprovalSerializer,
+        summary="Approuver ou refuser une réédition ou une révocation (pas par la personne qui l'a demandée)",
+    )
+    def post(self, request, org_slug, kind, request_id):
+        from certificateur import approvals
+
+        data = ApprovalDecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = approvals.approval_decide(
+            certificateur=request.organisation,
+            by=self.membership,
+            kind=kind,
+            public_id=request_id,
+            decision=data.validated_data["decision"],
+            note=data.validated_data["note"],
+        )
+        row = approvals.approval_get(
+            certificateur=request.organisation, kind=kind, public_id=decided.public_id
+        )
+        return Response(_approval_data(approvals.approval_row(kind, row)))

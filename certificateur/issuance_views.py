@@ -96,15 +96,23 @@ def received_pvs(request, org_slug):
             messages.success(request, f"Émission lancée pour {len(launched)} procès-verbal(aux).")
             if len(launched) == 1:
                 return redirect("received_pv", org_slug=org_slug, transmission_id=launched[0].public_id)
-            return redirect("received_pvs", org_slug=org_slug)
+            return redirect(request.get_full_path())  # the same page, filters kept
     etat = request.GET.get("etat", "")
     if etat not in PvTransmission.Status.values:
         etat = ""
-    rows = issuance.received_pvs(certificateur=request.organisation, status=etat)
+    page, rows = issuance.received_pvs_page(
+        certificateur=request.organisation, status=etat, page=request.GET.get("page")
+    )
     return render(
         request,
         "certificateur/pv_recus.html",
-        {"active": "pv_recus", "rows": rows, "etat": etat, "etats": PvTransmission.Status.choices},
+        {
+            "active": "pv_recus",
+            "rows": rows,
+            "page": page,
+            "etat": etat,
+            "etats": PvTransmission.Status.choices,
+        },
         status=status,
     )
 
@@ -142,3 +150,70 @@ def received_pv_return(request, org_slug, transmission_id):
         )
     messages.success(request, "Procès-verbal retourné au centre avec votre motif.")
     return redirect("received_pvs", org_slug=org_slug)
+
+
+# --- approvals of re-issues and revocations (issue 13, point 5) ---------------------------------
+
+
+def _approvals_context(request, **extra) -> dict:
+    from certificateur import approvals
+
+    return {"active": "approbations", **approvals.approvals_list(certificateur=request.organisation), **extra}
+
+
+@certificateur_only("oversight.issue")
+@require_GET
+def approvals_page(request, org_slug):
+    return render(request, "certificateur/approbations.html", _approvals_context(request))
+
+
+@certificateur_only("oversight.issue")
+@require_POST
+def approval_decide(request, org_slug, kind, request_id):
+    from certificateur import approvals
+
+    decision = request.POST.get("decision", "")
+    try:
+        approvals.approval_decide(
+            certificateur=request.organisation,
+            by=request.membership,
+            kind=kind,
+            public_id=request_id,
+            decision=decision,
+            note=request.POST.get("note", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        context = _approvals_context(request, failed_id=str(request_id), note=request.POST.get("note", ""))
+        return render(request, "certificateur/approbations.html", context, status=400)
+    messages.success(
+        request,
+        ("Demande approuvée : " if decision == "approuver" else "Demande refusée : ")
+        + (
+            "la nouvelle version du document est en cours de génération."
+            if kind == "reeditions" and decision == "approuver"
+            else "le document est révoqué ; la page de vérification l'indique."
+            if decision == "approuver"
+            else "le centre voit votre observation."
+        ),
+    )
+    return redirect("approvals_page", org_slug=org_slug)
+
+
+@certificateur_only("oversight.issue")
+@require_GET
+def approval_piece(request, org_slug, request_id):
+    from django.http import HttpResponse
+
+    from certificateur import approvals
+    from documents.services import PIECE_TYPES as PIECE_CONTENT_TYPES
+
+    data, name = approvals.approval_piece(certificateur=request.organisation, public_id=request_id)
+    content_type = next(
+        (t for magic, t in PIECE_CONTENT_TYPES.items() if data.startswith(magic)), "application/octet-stream"
+    )
+    response = HttpResponse(data, content_type=content_type)
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)[:100] or "piece"
+    response["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -27,6 +27,17 @@ urlpatterns = [
     path(
         "emission/<uuid:rule_id>/supprimer/", issuance_views.emission_rule_delete, name="emission_rule_delete"
     ),
+    path("approbations/", issuance_views.approvals_page, name="approvals_page"),
+    path(
+        "approbations/<str:kind>/<uuid:request_id>/decider/",
+        issuance_views.approval_decide,
+        name="approval_decide",
+    ),
+    path(
+        "approbations/reeditions/<uuid:request_id>/piece/",
+        issuance_views.approval_piece,
+        name="approval_piece",
+    ),
     path("pv-recus/", issuance_views.received_pvs, name="received_pvs"),
     path("pv-recus/<uuid:transmission_id>/", issuance_views.received_pv, name="received_pv"),
     path(

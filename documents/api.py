@@ -11,7 +11,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.errors import ApplicationError
-from documents import hooks, selectors, services
+from documents import approvals, hooks, selectors, services
 from documents.serializers import (
     BatchProgressSerializer,
     DocumentDetailSerializer,
@@ -19,6 +19,7 @@ from documents.serializers import (
     ReissueDecisionSerializer,
     ReissueRequestSerializer,
     ReissueSerializer,
+    RevocationRequestSerializer,
     RevokeSerializer,
     VerificationSerializer,
 )
@@ -110,13 +111,38 @@ class DocumentRevokeView(TenantAPIView):
         document = selectors.document_get(actor=self.membership, public_id=public_id)
         data = RevokeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        document = services.document_revoke(
+        # a document its certificateur issues is refused here: POST …/revocation-request (point 5)
+        document = approvals.document_revoke_by_centre(
             document=document,
             by=self.membership,
             reason=data.validated_data["reason"],
             category=data.validated_data["category"],
         )
         return Response(DocumentSerializer(document, context={"org_slug": org_slug}).data)
+
+
+class DocumentRevocationRequestView(TenantAPIView):
+    required_permission = "documents.revoke"
+
+    @extend_schema(
+        request=RevokeSerializer,
+        responses={201: RevocationRequestSerializer},
+        summary="Demander la révocation d'un document délivré par le certificateur",
+        description="Où le certificateur délivre le document (ses règles d'émission), le centre demande sa "
+        "révocation ; le personnel du certificateur l'approuve ou la refuse (jamais la personne qui l'a "
+        "demandée). Un document délivré par le centre se révoque directement (POST …/revoke).",
+    )
+    def post(self, request, org_slug, public_id):
+        document = selectors.document_get(actor=self.membership, public_id=public_id)
+        data = RevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        revocation = approvals.revocation_request_create(
+            document=document,
+            by=self.membership,
+            reason=data.validated_data["reason"],
+            category=data.validated_data["category"],
+        )
+        return Response(RevocationRequestSerializer(revocation).data, status=201)
 
 
 class DocumentReissueView(TenantAPIView):

@@ -11,6 +11,11 @@ urlpatterns = [
     path("<uuid:public_id>/download", api.DocumentDownloadView.as_view(), name="api-document-download"),
     path("<uuid:public_id>/credential", api.DocumentCredentialView.as_view(), name="api-document-credential"),
     path("<uuid:public_id>/revoke", api.DocumentRevokeView.as_view(), name="api-document-revoke"),
+    path(
+        "<uuid:public_id>/revocation-request",
+        api.DocumentRevocationRequestView.as_view(),
+        name="api-document-revocation-request",
+    ),
     path("<uuid:public_id>/reissue", api.DocumentReissueView.as_view(), name="api-document-reissue"),
     path(
         "reissue-requests/<uuid:request_id>/approve",

@@ -314,6 +314,16 @@ class ReissueRequest(TenantModel):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField("observation", blank=True)
+    #: Where the certificateur issues the document (its ``IssuanceRule``), its staff approve the
+    #: correction, not the centre (issue 13, point 5); empty: another person of the centre approves.
+    approver_certificateur = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="approuvée par le certificateur",
+    )
 
     class Meta:
         ordering = ["-requested_at"]
@@ -338,6 +348,65 @@ class ReissueRequest(TenantModel):
 
     def __str__(self) -> str:
         return f"Réédition {self.document_id} ({self.get_status_display()})"
+
+
+class RevocationRequest(TenantModel):
+    """The revocation of a document its certificateur issued (issue 13, point 5): the centre asks
+    with a reason and the public category, the certificateur's staff approve or refuse; whoever
+    asked never decides. (A document the centre issues is revoked by the centre, as before.)"""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente d'approbation"
+        APPROVED = "approved", "Approuvée"
+        REFUSED = "refused", "Refusée"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    document = models.ForeignKey(IssuedDocument, on_delete=models.PROTECT, related_name="revocation_requests")
+    approver_certificateur = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="approuvée par le certificateur",
+    )
+    reason = models.TextField("motif")
+    category = models.CharField("catégorie publique", max_length=20, choices=RevocationCategory.choices)
+    status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField("observation", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="revocationrequest_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "refused"]),
+                name="revocationrequest_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(category__in=[c.value for c in RevocationCategory]),
+                name="revocationrequest_category_valid",
+            ),
+            # Two people: whoever asked cannot approve (or refuse) their own request.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                name="revocationrequest_four_eyes",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+                name="revocationrequest_decided_has_decider",
+            ),
+            models.UniqueConstraint(
+                fields=["document"], condition=Q(status="pending"), name="revocationrequest_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Révocation {self.document_id} ({self.get_status_display()})"
 
 
 # --- who issues and who signs (issue 13, point 1) ----------------------------------------------

@@ -110,6 +110,24 @@ class ReissueRequestSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
 
+@extend_schema_serializer(component_name="DemandeRevocation")
+class RevocationRequestSerializer(serializers.Serializer):
+    """A revocation the centre asked of the certificateur that issued the document (issue 13,
+    point 5): pending until the certificateur's staff approve or refuse it."""
+
+    id = serializers.UUIDField(source="public_id")
+    document = serializers.UUIDField(source="document.public_id")
+    status = serializers.ChoiceField(choices=["pending", "approved", "refused"])
+    reason = serializers.CharField(help_text="Motif interne, jamais public.")
+    category = serializers.ChoiceField(choices=["retrait", "erreur", "rectification"])
+    certificateur = serializers.CharField(
+        source="approver_certificateur.name", help_text="l'organisme qui délivre le document et approuve"
+    )
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decision_note = serializers.CharField(help_text="observation du certificateur (motif d'un refus)")
+
+
 class ReissueDecisionSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 

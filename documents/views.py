@@ -106,10 +106,27 @@ def documents_retry_view(request, org_slug):
     return redirect(f"/o/{org_slug}/documents/?groupe={quote(group_key)}")
 
 
+def approvals_issuer(document):
+    from documents.approvals import issuer_certificateur
+
+    return issuer_certificateur(document)
+
+
 def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -> dict:
-    from documents.models import ReissueRequest
+    from documents.approvals import issuer_certificateur
+    from documents.models import ReissueRequest, RevocationRequest
 
     can_revoke = membership_can(request, "documents.revoke")
+    issuer = issuer_certificateur(document)
+    revocation_requests = (
+        list(
+            RevocationRequest.objects.filter(document=document).select_related(
+                "requested_by", "decided_by", "approver_certificateur"
+            )
+        )
+        if document.is_numbered
+        else []
+    )
     derivable = document.is_numbered and hooks.document_derivable(document)
     return {
         "reissue_requests": list(
@@ -118,6 +135,10 @@ def _detail_context(request, document, *, revoke_form=None, reissue_form=None) -
         if document.is_numbered
         else [],
         "document": document,
+        # where the certificateur issues, the centre asks and the certificateur approves (point 5)
+        "issuer_certificateur": issuer,
+        "revocation_requests": revocation_requests,
+        "revocation_pending": any(r.status == RevocationRequest.Status.PENDING for r in revocation_requests),
         "versions": selectors.document_versions(document=document),
         "can_revoke": can_revoke and not document.is_revoked,
         "can_revoke_any": can_revoke,
@@ -196,19 +217,36 @@ def document_credential(request, org_slug, public_id):
 @require_POST
 def document_revoke_view(request, org_slug, public_id):
     document = selectors.document_get(actor=request.membership, public_id=public_id)
+    from documents import approvals
+
     form = RevokeForm(request.POST)
     if form.is_valid():
+        issuer = approvals.issuer_certificateur(document)
         try:
-            services.document_revoke(
-                document=document,
-                by=request.membership,
-                reason=form.cleaned_data["reason"],
-                category=form.cleaned_data["category"],
-            )
+            if issuer is None:
+                approvals.document_revoke_by_centre(
+                    document=document,
+                    by=request.membership,
+                    reason=form.cleaned_data["reason"],
+                    category=form.cleaned_data["category"],
+                )
+            else:  # the certificateur issued it: the centre asks, its staff approve (point 5)
+                approvals.revocation_request_create(
+                    document=document,
+                    by=request.membership,
+                    reason=form.cleaned_data["reason"],
+                    category=form.cleaned_data["category"],
+                )
         except ApplicationError as exc:
             form.add_error("reason" if exc.field == "reason" else None, exc.message)
         else:
-            messages.success(request, "Document révoqué. La page de vérification l'indique désormais.")
+            messages.success(
+                request,
+                "Document révoqué. La page de vérification l'indique désormais."
+                if issuer is None
+                else f"Demande de révocation transmise à {issuer.name}, qui délivre ce document : "
+                "il sera révoqué quand son personnel l'aura approuvée.",
+            )
             return redirect("document_detail", org_slug=org_slug, public_id=public_id)
     return render(
         request, "documents/ui/detail.html", _detail_context(request, document, revoke_form=form), status=400
@@ -233,9 +271,12 @@ def document_reissue_view(request, org_slug, public_id):
         except ApplicationError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
+            issuer = document.certificateur.name if approvals_issuer(document) else ""
             messages.success(
                 request,
-                "Demande de réédition enregistrée : une autre personne de l'organisme doit l'approuver.",
+                f"Demande de réédition transmise à {issuer}, qui délivre ce document : son personnel l'approuvera."
+                if issuer
+                else "Demande de réédition enregistrée : une autre personne de l'organisme doit l'approuver.",
             )
             return redirect("document_detail", org_slug=org_slug, public_id=public_id)
     return render(

@@ -18,6 +18,7 @@ from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from documents.models import CentreSignatoryName, IssuanceSignatory, Issuer
 from juries.models import Jury, PvTransmission
+from juries.notifications import documents_issued_notify, pv_transmitted_notify
 from organisations.models import Membership
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
@@ -48,6 +49,7 @@ def pv_transmit(*, jury: Jury, by: Actor) -> PvTransmission | None:
             obj=jury,
             message=f"Procès-verbal transmis à {jury.referentiel.certificateur_nom}",
         )
+        pv_transmitted_notify(transmission=transmission)
     return transmission
 
 
@@ -68,6 +70,7 @@ def pv_transmit_again(*, transmission: PvTransmission, by: Membership) -> PvTran
         obj=transmission.jury,
         message="nouvelle transmission",
     )
+    pv_transmitted_notify(transmission=transmission, again=True)
     return transmission
 
 
@@ -94,6 +97,7 @@ def issuance_run(*, jury: Jury, certificateur_id: int, user_id: int | None) -> i
 
         user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
         audit_record(actor=user, action="jury.documents_emis_certificateur", obj=jury)
+        documents_issued_notify(transmission=transmission)
     return enqueued
 
 

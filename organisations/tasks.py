@@ -79,3 +79,13 @@ def isolation_probe(*, organisation_id: int, model: str) -> None:
         cursor.execute(f"SELECT DISTINCT organisation_id FROM {Model._meta.db_table}")  # noqa: S608
         sql_ids = sorted(row[0] for row in cursor.fetchall())
     audit_record(actor=None, action="isolation.probe", message=json.dumps({"orm": orm_ids, "sql": sql_ids}))
+
+
+@shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def staff_email_send(self, *, organisation_id: int, to: list[str], subject: str, body: str) -> None:
+    """One notification e-mail to staff members of ``organisation_id`` (after commit, retried on
+    a mail-server error). The recipients are separate messages: no one sees another's address."""
+    from django.core.mail import EmailMessage
+
+    for address in to:
+        EmailMessage(subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[address]).send()

@@ -362,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "JuryDecisionEnum": ["certifie", "partiel", "ajourne"],  # Dossier.Decision without its empty value
         # seed 004's motifs recevables (émargement, absences API)
         "MotifAbsenceEnum": "evaluations.models.InscriptionEpreuve.Motif",
+        # re-issue and revocation requests the issuing body approves (issue 13, point 5)
+        "ApprovalRequestStatusEnum": "documents.models.RevocationRequest.Status",
     },
 }
 

@@ -82,6 +82,7 @@ def _piece_check(piece) -> None:
 @transaction.atomic
 def reissue_request_create(*, document: IssuedDocument, by: Actor, reason: str, identity: dict, piece):
     """The centre asks for a civil-status correction of ``document`` (reason + supporting pièce)."""
+    from documents.approvals import issuer_certificateur
     from documents.models import ReissueRequest
 
     _check_actor(document, by)
@@ -103,6 +104,7 @@ def reissue_request_create(*, document: IssuedDocument, by: Actor, reason: str, 
         reason=reason,
         piece_name=(getattr(piece, "name", "") or "piece")[:200],
         requested_by=actor_user(by),
+        approver_certificateur=issuer_certificateur(document),
     )
     request.piece.save(request.piece_name, piece, save=False)
     request.save()
@@ -119,11 +121,13 @@ def reissue_request_create(*, document: IssuedDocument, by: Actor, reason: str, 
 def reissue_request_decide(*, request, by: Actor, approve: bool, note: str = ""):
     """Another person of the issuing body approves (the document is derived again from the
     référentiel version and the signed decision with the corrected identity) or refuses."""
+    from documents.approvals import decider_check
     from documents.models import ReissueRequest
 
     request = ReissueRequest.objects.select_for_update().select_related("document").get(pk=request.pk)
     document = request.document
-    _check_actor(document, by)
+    # the issuing body decides: the centre, or the certificateur's staff where it issues (point 5)
+    decider_check(document=document, approver_certificateur_id=request.approver_certificateur_id, by=by)
     if request.status != ReissueRequest.Status.PENDING:
         raise ApplicationError("Cette demande de réédition a déjà été traitée.")
     if request.requested_by_id == actor_user(by).pk:

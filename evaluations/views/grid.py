@@ -15,6 +15,7 @@ from evaluations.forms import ResolutionForm
 from evaluations.views._common import validateur as _validateur
 from organisations.permissions import membership_can, require_capability
 from organisations.roles import Role
+from referentiels.selectors import numero_public
 
 # --- évaluateur's workspace ----------------------------------------------------------------------
 
@@ -75,6 +76,8 @@ def epreuve_grid(request, org_slug, epreuve_id):
         "evaluations/grid.html",
         {
             "epreuve": epreuve,
+            # the certification's registration number where it has one, never the platform's code
+            "numero_enregistrement": numero_public(epreuve.session.referentiel.code),
             "debut_a_venir": services.start_ahead(epreuve),
             "cc_ouvert": any(c["kind"] == "cc" for c in grid.cibles),
             "cibles": grid.cibles,

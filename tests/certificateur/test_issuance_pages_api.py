@@ -176,7 +176,7 @@ def test_api_received_pvs_issue_and_return(org_a, alice, rncp, panel, cci, staff
         t = PvTransmission.objects.get(jury=jury)
     api = api_for(staff)
     base = f"/api/v1/o/{cci.slug}/supervision/pv-recus/"
-    rows = api.get(base).json()
+    rows = api.get(base).json()["results"]
     assert [r["id"] for r in rows] == [str(t.public_id)] and rows[0]["decisions"] == {"certifie": 1}
     detail = api.get(f"{base}{t.public_id}/").json()
     assert detail["noms_manquants"] == ["Le Président de la CCI dont dépend l'établissement de formation"]
@@ -200,3 +200,48 @@ def test_api_received_pvs_issue_and_return(org_a, alice, rncp, panel, cci, staff
 @pytest.mark.parametrize("path", ["supervision/pv-recus/", "supervision/emission/"])
 def test_centre_staff_never_see_the_certificateur_pages(org_a, alice, client_for, path):
     assert client_for(alice).get(f"/o/{org_a.slug}/{path}").status_code == 404
+
+
+def test_received_pvs_are_paged_with_the_filter_kept(
+    org_a, alice, rncp, cci, staff, client_for, api_for, monkeypatch
+):
+    """« PV reçus » had a silent cap (200 rows): every PV is reachable, page by page, in its state."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from certificateur import issuance
+    from juries import services
+
+    monkeypatch.setattr(issuance, "RECEIVED_PER_PAGE", 2)
+    with tenant_context(org_a):
+        for i in range(5):
+            jury = services.jury_create(
+                by=alice, referentiel=rncp, intitule=f"Jury {i}", date=dt.date(2026, 6, 1), lieu="Lyon"
+            )
+            PvTransmission.objects.create(
+                organisation=org_a,
+                jury=jury,
+                certificateur=cci,
+                transmitted_at=timezone.now() - dt.timedelta(days=i),
+                **(
+                    {"status": "retourne", "returned_at": timezone.now(), "return_reason": "À corriger."}
+                    if i == 4
+                    else {}
+                ),
+            )
+    client = client_for(staff)
+    url = f"/o/{cci.slug}/supervision/pv-recus/"
+    seen = []
+    for number in (1, 2):
+        body = client.get(f"{url}?etat=transmis&page={number}").content.decode()
+        seen += [f"Jury {i}" for i in range(5) if f">Jury {i}</a>" in body]
+        assert f"Page {number} sur 2" in body and "4 résultats" in body
+    assert seen == ["Jury 0", "Jury 1", "Jury 2", "Jury 3"]  # newest first, the returned one filtered out
+    assert "etat=transmis&amp;page=2" in client.get(f"{url}?etat=transmis").content.decode()
+    api = api_for(staff)
+    first = api.get(f"/api/v1/o/{cci.slug}/supervision/pv-recus/?etat=transmis").json()
+    assert first["count"] == 4 and [r["jury"] for r in first["results"]] == ["Jury 0", "Jury 1"]
+    assert "etat=transmis" in first["next"]
+    second = api.get(first["next"]).json()
+    assert [r["jury"] for r in second["results"]] == ["Jury 2", "Jury 3"] and second["next"] is None

@@ -34,6 +34,8 @@ OVERSEEN_TABLES = {
     "espace_candidat_transmission": "the follow-up figures a centre transmits (insertion rates, seed 004 §10)",
     "juries_pvtransmission": "the signed PVs a centre transmits to the certificateur that issues (« PV reçus »)",
     "documents_centresignatoryname": "the centre's own signatory printed on the certificateur's documents",
+    "documents_reissuerequest": "the civil-status corrections of its documents it approves (issue 13, point 5)",
+    "documents_revocationrequest": "the revocations of its documents it approves (issue 13, point 5)",
 }
 
 

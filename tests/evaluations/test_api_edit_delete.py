@@ -201,3 +201,20 @@ def test_resolve_a_disagreement_from_the_grid_page(org_a, alice, client_for, pla
     with tenant_context(org_a):
         assert CorrectionResolution.objects.get().motif == "Preuves insuffisantes"
     assert "désaccord résolu" in client.get(grid).content.decode()
+
+
+def test_grid_heading_names_the_certification_never_its_internal_code(org_a, alice, client_for, planned):
+    """Issue 13 point 2: « Nothing on a document is ever an internal code or slug » — the
+    evaluator's grid heading says the CQPM's intitulé; a CQPM has no registration number to add."""
+    import re
+
+    session, epreuve, _dossier = planned(days=-1)
+    ref = session.referentiel
+    page = (
+        client_for(alice)
+        .get(f"/o/centre-a/evaluations/epreuves/{epreuve.public_id}/grille/")
+        .content.decode()
+    )
+    lead = re.search(r'<p class="lead">(.*?)</p>', page, re.S).group(1)
+    assert ref.intitule.replace("'", "&#x27;") in lead
+    assert ref.code not in lead, lead

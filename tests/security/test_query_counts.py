@@ -64,7 +64,7 @@ PINNED: dict[str, int] = {
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 11,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
     # the « à saisir » filter and counts), then the page's inscriptions with dossiers and candidates
-    "evaluations/epreuves/<uuid:epreuve_id>/grille/": 11,
+    "evaluations/epreuves/<uuid:epreuve_id>/grille/": 12,  # +1: the registration number (never the code)
     "evaluations/epreuves/<uuid:epreuve_id>/grille/details/": 6,
     "evaluations/dossiers/<uuid:dossier_id>/commission/": 14,  # + entretiens recorded
     "evaluations/mes-evaluations/": 6,
@@ -94,6 +94,9 @@ PINNED: dict[str, int] = {
     "referentiels/importer/<uuid:import_id>/": 6,
     "supervision/": 41,
     "supervision/accrochage/": 17,
+    # both request tables read twice (pending, last decided) with document, centre, people joined
+    "supervision/approbations/": 16,
+    "supervision/approbations/reeditions/<uuid:request_id>/piece/": 13,
     "supervision/attestations-numeriques/": 15,
     "supervision/dossiers/<uuid:dossier_id>/": 14,
     "supervision/export.<str:fmt>": 14,
@@ -153,6 +156,7 @@ PINNED: dict[str, int] = {
     "GET ~/sessions/{session_id}/epreuves/": 11,  # +1: the référentiel's code → id map of its capacités (stored as codes), once per answer
     "GET ~/sessions/{session_id}/readiness/": 13,
     "GET ~/supervision/accrochage/flux/": 5,
+    "GET ~/supervision/approbations/": 16,
     "GET ~/supervision/accrochage/passages/": 5,
     "GET ~/supervision/attestations-numeriques/": 12,
     "GET ~/supervision/figures/": 15,

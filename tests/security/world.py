@@ -226,6 +226,8 @@ def _centre(org: Organisation, refs: dict, cci: Organisation) -> Centre:
             reason="Correction d'état civil",
             piece_name="acte.pdf",
             requested_by=members["admin"].user,
+            # CCI France issues the RNCP parchemins (the rule below): its staff approve (point 5)
+            approver_certificateur=cci,
         )
         reissue.piece.save("acte.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"), save=False)
         reissue.save()
@@ -379,7 +381,7 @@ def build_world() -> World:
             transmitted_at=timezone.now(),
         )
     centres[0].role_ids["certificateur"].update(
-        transmission_id=str(transmission.public_id), rule_id=str(rule.public_id)
+        transmission_id=str(transmission.public_id), rule_id=str(rule.public_id), kind="reeditions"
     )
     cert_member = _totp(make_member(cci, Role.CERTIFICATEUR, "certificateur@mx-cci.test"))
     from documents.models import IssuedDocument
