@@ -1,5 +1,6 @@
 """HTML pages of candidates and dossiers: parse, call a service or selector, render. Nothing else."""
 
+import datetime as dt
 import io
 
 from django.contrib import messages
@@ -404,10 +405,22 @@ def dossier_detail(request, org_slug, dossier_id):
         and dossier.status == Dossier.Status.DELIBERE
         and dossier.decision != Dossier.Decision.CERTIFIE
     ):
+        from candidates.services.rattrapage import REPRISE_LIBELLES, VOIES_REDOUBLEMENT
+        from referentiels.regles import regle_parse
+
         try:
+            regle = regle_parse(dossier.referentiel.regle) if dossier.referentiel.regle else None
             rattrapage = {
                 "blocs": [db.bloc.code for db in services.dossier_rattrapage_plan(dossier=dossier)],
                 "refus": "",
+                # seed 004 (points grid): the centre chooses rattrapage or redoublement
+                "reprises": [
+                    (value, REPRISE_LIBELLES[value])
+                    for value in (Dossier.Reprise.RATTRAPAGE, Dossier.Reprise.REDOUBLEMENT)
+                    if value == Dossier.Reprise.RATTRAPAGE or dossier.voie_acces in VOIES_REDOUBLEMENT
+                ]
+                if regle is not None and regle.par_points
+                else [],
             }
         except ApplicationError as exc:
             rattrapage = {"blocs": [], "refus": exc.message}
@@ -568,11 +581,24 @@ def dossier_transition(request, org_slug, dossier_id):
 def dossier_rattrapage(request, org_slug, dossier_id):
     dossier = selectors.dossier_get(public_id=dossier_id)
     try:
-        retake = services.dossier_rattrapage_open(dossier=dossier, by=request.membership)
+        courrier = request.POST.get("courrier_le", "").strip()
+        try:
+            courrier_le = dt.date.fromisoformat(courrier) if courrier else None
+        except ValueError:
+            raise ApplicationError(
+                "Date du courrier recommandé invalide (jj/mm/aaaa).", field="courrier_le"
+            ) from None
+        retake = services.dossier_rattrapage_open(
+            dossier=dossier,
+            by=request.membership,
+            reprise=request.POST.get("reprise", ""),
+            courrier_le=courrier_le,
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("dossier_detail", org_slug=org_slug, dossier_id=dossier.public_id)
-    messages.success(request, f"Rattrapage ouvert (tentative {retake.attempt}).")
+    nom = retake.get_reprise_display() if retake.reprise else "Rattrapage"
+    messages.success(request, f"{nom} ouvert (tentative {retake.attempt}).")
     return redirect("dossier_detail", org_slug=org_slug, dossier_id=retake.public_id)
 
 

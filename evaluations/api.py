@@ -39,6 +39,8 @@ from evaluations.serializers import (
     IncidentSerializer,
     InscriptionSerializer,
     MarkInputSerializer,
+    ParcoursInputSerializer,
+    ParcoursSerializer,
     PresenceInputSerializer,
     ReadinessRowSerializer,
     ResolutionInputSerializer,
@@ -634,6 +636,96 @@ class DossierAbsenceView(TenantAPIView):
             uploaded_file=v["justificatif"],
         )
         return Response(ResultatSerializer(resultat).data, status=status.HTTP_201_CREATED)
+
+
+class DossierParcoursView(TenantAPIView):
+    """Seed 004: rattrapage or redoublement (read), exemption of the épreuve professionnelle,
+    portefeuille de preuves per bloc, période en entreprise not done — each with its justification
+    and pièce."""
+
+    required_permission = {"GET": "results.view", "POST": "results.record"}
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _answer(self, dossier, code=status.HTTP_200_OK):
+        from evaluations.dispositions import parcours_of
+
+        parcours = parcours_of(dossier)
+        if parcours is None:
+            raise ApplicationError(
+                f"Le règlement de {dossier.referentiel.code} n'est pas une grille de points : ni exemption,"
+                " ni portefeuille de preuves, ni période en entreprise à enregistrer."
+            )
+        return Response(ParcoursSerializer(parcours).data, status=code)
+
+    @extend_schema(responses={200: ParcoursSerializer}, summary="Parcours du candidat (seed 004)")
+    def get(self, request, org_slug, dossier_id):
+        return self._answer(_visible_dossier(self.membership, dossier_id))
+
+    @extend_schema(
+        request=ParcoursInputSerializer,
+        responses={200: ParcoursSerializer},
+        summary="Exemption, portefeuille de preuves ou période en entreprise non effectuée",
+    )
+    def post(self, request, org_slug, dossier_id):
+        from candidates.models import Piece
+        from evaluations import dispositions
+        from evaluations.absences import PERIODE_VALUE, absence_record, periode_absence_clear
+        from referentiels.public_ids import bloc_codes
+
+        dossier = _visible_dossier(self.membership, dossier_id)
+        data = ParcoursInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        piece = None
+        if v["piece"]:
+            piece = Piece.objects.filter(dossier=dossier, public_id=v["piece"]).first()
+            if piece is None:
+                raise ApplicationError("Pièce introuvable dans ce dossier.", field="piece")
+        bloc = (bloc_codes(dossier.referentiel_id, [v["bloc"]]) or [""])[0] if v["bloc"] else ""
+        if v["objet"] == "exemption" and v["retirer"]:
+            dispositions.exemption_remove(dossier=dossier, by=self.membership)
+        elif v["objet"] == "exemption":
+            dispositions.exemption_record(
+                dossier=dossier,
+                by=self.membership,
+                positionnement_le=v["positionnement_le"],
+                justification=v["justification"],
+                piece=piece,
+                uploaded_file=v["fichier"],
+            )
+        elif v["objet"] == "portefeuille" and v["retirer"]:
+            dispositions.portefeuille_remove(dossier=dossier, by=self.membership, bloc=bloc)
+        elif v["objet"] == "portefeuille":
+            dispositions.portefeuille_record(
+                dossier=dossier,
+                by=self.membership,
+                bloc=bloc,
+                fin_parcours=v["fin_parcours"],
+                presentation_le=v["presentation_le"],
+                justification=v["justification"],
+                evaluateur=v["evaluateur"],
+                piece=piece,
+                uploaded_file=v["fichier"],
+            )
+        else:
+            if not has_capability(self.membership.role, "attendance.record"):
+                from rest_framework.exceptions import PermissionDenied
+
+                raise PermissionDenied("Seule l'équipe qui suit l'assiduité enregistre cette absence.")
+            if v["retirer"]:
+                periode_absence_clear(dossier=dossier, by=self.membership)
+            else:
+                absence_record(
+                    dossier=dossier,
+                    by=self.membership,
+                    partie=PERIODE_VALUE,
+                    motif=v["motif"],
+                    justification=v["justification"],
+                    piece=piece,
+                    uploaded_file=v["fichier"],
+                )
+        dossier.refresh_from_db()
+        return self._answer(dossier)
 
 
 class DossierFraudeView(TenantAPIView):

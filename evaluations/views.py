@@ -16,6 +16,7 @@ from candidates.models import Dossier
 from candidates.selectors import dossier_get, dossier_get_visible
 from core.errors import ApplicationError
 from evaluations import controle_continu, selectors, services
+from evaluations.dispositions import parcours_of
 from evaluations.forms import (
     AVIS_CHOICES,
     AvisExtendForm,
@@ -619,6 +620,17 @@ def dossier_results(request, org_slug, dossier_id):
                 )
                 libelle = partie_get(dossier, request.POST.get("partie", "")).libelle
                 messages.success(request, f"Absence enregistrée : {libelle}.")
+            elif request.POST.get("action") in PARCOURS_ACTIONS:
+                if not membership_can(request, "results.record"):
+                    raise PermissionDenied
+                messages.success(request, _parcours_post(request, dossier))
+            elif request.POST.get("action") == "periode_effectuee":
+                if not membership_can(request, "attendance.record"):
+                    raise PermissionDenied
+                from evaluations.absences import periode_absence_clear
+
+                periode_absence_clear(dossier=dossier, by=request.membership)
+                messages.success(request, "Période en entreprise effectuée : absence annulée.")
             elif request.POST.get("action") == "fraude":
                 if not membership_can(request, "juries.deliberate"):
                     raise PermissionDenied
@@ -660,9 +672,58 @@ def dossier_results(request, org_slug, dossier_id):
         incidents_fraude=incidents,
         fraude_en_attente=any(not i.decision for i in incidents),
         cc_rows=controle_continu.cc_rows(dossier),
+        parcours=parcours_of(dossier),
         **_absence_context(dossier),
     )
     return render(request, "evaluations/dossier_results.html", context)
+
+
+PARCOURS_ACTIONS = ("exemption", "exemption_retirer", "portefeuille", "portefeuille_retirer")
+
+
+def _date_post(request, name: str, libelle: str) -> dt.date | None:
+    value = request.POST.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApplicationError(f"Date invalide : {libelle} (jj/mm/aaaa).", field=name) from None
+
+
+def _parcours_post(request, dossier) -> str:
+    """Exemption and portefeuille de preuves from the results page (seed 004); the message."""
+    from evaluations import dispositions
+
+    action = request.POST.get("action")
+    if action == "exemption":
+        dispositions.exemption_record(
+            dossier=dossier,
+            by=request.membership,
+            positionnement_le=_date_post(request, "positionnement_le", "date du positionnement"),
+            justification=request.POST.get("justification", ""),
+            uploaded_file=request.FILES.get("piece"),
+        )
+        return "Candidat exempté d'épreuve professionnelle."
+    if action == "exemption_retirer":
+        dispositions.exemption_remove(dossier=dossier, by=request.membership)
+        return "Exemption d'épreuve professionnelle retirée."
+    if action == "portefeuille":
+        link = dispositions.portefeuille_record(
+            dossier=dossier,
+            by=request.membership,
+            bloc=request.POST.get("bloc", ""),
+            fin_parcours=_date_post(request, "fin_parcours", "fin du parcours formatif"),
+            presentation_le=_date_post(request, "presentation_le", "présentation au jury"),
+            justification=request.POST.get("justification", ""),
+            evaluateur=request.POST.get("evaluateur", ""),
+            uploaded_file=request.FILES.get("piece"),
+        )
+        return f"Bloc {link.bloc.code} : épreuves remplacées par le portefeuille de preuves."
+    link = dispositions.portefeuille_remove(
+        dossier=dossier, by=request.membership, bloc=request.POST.get("bloc", "")
+    )
+    return f"Bloc {link.bloc.code} : retour aux épreuves de bloc."
 
 
 def _absence_context(dossier) -> dict:
