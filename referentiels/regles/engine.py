@@ -527,7 +527,9 @@ def _rendu_bloc(
         valide = f.validable or decision is Decision.CERTIFIE
         if not f.complet:
             manque = []
-            if f.controle_continu is None and f.epreuves is None:
+            if f.controle_continu is None and f.epreuves is None and f.portefeuille:
+                manque.append("contrôle continu non renseigné ; portefeuille de preuves non présenté au jury")
+            elif f.controle_continu is None and f.epreuves is None:
                 manque.append("non présenté (aucun résultat)")
             else:
                 if f.cc_absence_justifiee:
