@@ -649,13 +649,7 @@ class DossierParcoursView(TenantAPIView):
     def _answer(self, dossier, code=status.HTTP_200_OK):
         from evaluations.dispositions import parcours_of
 
-        parcours = parcours_of(dossier)
-        if parcours is None:
-            raise ApplicationError(
-                f"Le règlement de {dossier.referentiel.code} n'est pas une grille de points : ni exemption,"
-                " ni portefeuille de preuves, ni période en entreprise à enregistrer."
-            )
-        return Response(ParcoursSerializer(parcours).data, status=code)
+        return Response(ParcoursSerializer(parcours_of(dossier)).data, status=code)
 
     @extend_schema(responses={200: ParcoursSerializer}, summary="Parcours du candidat (seed 004)")
     def get(self, request, org_slug, dossier_id):

@@ -267,14 +267,23 @@ def portefeuille_remove(*, dossier: Dossier, by: Actor, bloc: str) -> DossierBlo
     return link
 
 
-def parcours_of(dossier: Dossier) -> dict | None:
+def parcours_of(dossier: Dossier) -> dict:
     """The dossier's reprise, exemption, portefeuilles and période en entreprise, as the page and
-    the API show them (3 queries); ``None`` when the règle is not a points grid (seed 004)."""
+    the API show them (2 queries); ``applicable`` is false when the règle is not a points grid
+    (seed 004's parcours do not exist there: nothing is read)."""
     from evaluations.models import SuiviDossier
 
     regle = regle_parse(dossier.referentiel.regle) if dossier.referentiel.regle else None
     if not isinstance(regle, RegleGrillePoints):
-        return None
+        return {
+            "applicable": False,
+            "dossier": dossier,
+            "portefeuilles": [],
+            "blocs_portefeuille": [],
+            "periode_absente": False,
+            "periode_motif": "",
+            "periode_piece": None,
+        }
     suivi = SuiviDossier.objects.filter(dossier=dossier).select_related("periode_piece").first()
     links = list(
         DossierBloc.objects.filter(dossier=dossier, acquis_anterieur=False)
@@ -288,6 +297,7 @@ def parcours_of(dossier: Dossier) -> dict | None:
         else []
     )
     return {
+        "applicable": True,
         "dossier": dossier,
         "portefeuilles": portefeuilles,
         "blocs_portefeuille": ouverts,

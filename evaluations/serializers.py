@@ -622,6 +622,10 @@ class PortefeuilleSerializer(serializers.Serializer):
 class ParcoursSerializer(serializers.Serializer):
     """What seed 004 lets a candidate do instead of an evaluation, and the période en entreprise."""
 
+    applicable = serializers.BooleanField(
+        help_text="faux quand la règle d'obtention n'est pas une grille de points (rien à enregistrer)"
+    )
+
     reprise = serializers.CharField(
         source="dossier.reprise", help_text="rattrapage, redoublement, ou vide (première présentation)"
     )

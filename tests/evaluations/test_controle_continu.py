@@ -246,3 +246,18 @@ def test_capacites_in_natural_order_on_the_grid(in_a, alice, referentiels):
     Epreuve.objects.filter(pk=epreuve.pk).update(capacites=["5", "1", "3"])
     epreuve.refresh_from_db()
     assert [c["code"] for c in epreuve_cibles(epreuve)] == ["1", "3", "5"]
+
+
+def test_import_template_lists_the_blocs_in_natural_code_order(in_a, alice, referentiels):
+    """Codes sorted naturally in every export (issue 14): the template follows the blocs' codes,
+    not the order they happen to be stored in."""
+    from referentiels.models import Bloc
+
+    ref = referentiels["rncp"]
+    for i, bloc in enumerate(Bloc.objects.filter(referentiel=ref).order_by("code")):
+        Bloc.objects.filter(pk=bloc.pk).update(order=10 - i)  # stored in reverse
+    session = _session(alice, ref, [inscribed_dossier(alice, ref)])
+    assert controle_continu.template_csv(session).splitlines()[0] == (
+        "\ufeffdossier;nom;prénom;Bloc RNCP36390BC01 (sur 100);Bloc RNCP36390BC02 (sur 70);"
+        "Bloc RNCP36390BC03 (sur 70);Bloc RNCP36390BC04 (sur 60)"
+    )

@@ -420,3 +420,39 @@ def test_parcours_api(org_a, alice, referentiels, api_for):
     assert r.status_code == 200 and r.json()["periode_entreprise_absente"] is True
     r = api.post(url, {"objet": "portefeuille", "retirer": True, "bloc": "RNCP36390BC04"}, format="json")
     assert r.status_code == 200 and r.json()["portefeuilles"] == []
+
+
+@pytest.mark.parametrize(("day", "ok"), [(dt.date(2026, 5, 4), False), (dt.date(2026, 5, 5), True)])
+def test_rattrapage_asked_4_months_before_the_bloc_epreuve(in_a, alice, referentiels, day, ok):
+    """« il a obligation de s'inscrire à la prochaine session d'examen, par courrier recommandé (4
+    mois avant l'épreuve de validation du ou des blocs concernés) »: letter of 05/01/2026, first
+    possible épreuve 05/05/2026."""
+    import datetime as _dt
+
+    from evaluations.models import InscriptionEpreuve
+    from evaluations.services import epreuve_candidats_add, epreuve_create, session_create
+
+    rncp = referentiels["rncp"]
+    first = _partiel(alice, rncp)
+    retake = cs.dossier_rattrapage_open(
+        dossier=first, by=alice, reprise="rattrapage", courrier_le=dt.date(2026, 1, 5)
+    )
+    retake = cs.dossier_transition(dossier=retake, to=S.INSCRIT, by=alice)
+    session = session_create(by=alice, referentiel=rncp, intitule="Rattrapage", lieu="Lyon")
+    epreuve = epreuve_create(
+        session=session,
+        by=alice,
+        intitule="Étude de cas bloc 3",
+        bloc=rncp.blocs.get(code=BC03),
+        date=day,
+        heure_debut=_dt.time(9),
+        duree_minutes=210,
+        lieu="Lyon",
+    )
+    if ok:
+        epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[retake])
+        assert InscriptionEpreuve.objects.filter(epreuve=epreuve, dossier=retake).exists()
+    else:
+        with pytest.raises(ApplicationError, match="première épreuve possible le 05/05/2026"):
+            epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[retake])
+        assert not InscriptionEpreuve.objects.filter(epreuve=epreuve).exists()

@@ -56,7 +56,7 @@ PINNED: dict[str, int] = {
     "evaluations/avis/": 8,
     "evaluations/avis/<uuid:avis_id>/": 12,  # + the tuteur note (seed 004)
     "evaluations/avis/demandes/": 9,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 34,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2)
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 37,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2), parcours: blocs and suivi (2), période en entreprise (1)
     "evaluations/epreuves/<uuid:epreuve_id>/": 13,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 13,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
@@ -125,6 +125,7 @@ PINNED: dict[str, int] = {
     "GET ~/dossiers/{dossier_id}/commission/": 14,  # + entretiens recorded
     "GET ~/dossiers/{dossier_id}/pieces/": 8,
     "GET ~/dossiers/{dossier_id}/resultats/": 8,
+    "GET ~/dossiers/{dossier_id}/parcours/": 8,
     "GET ~/dossiers/{dossier_id}/transitions/": 8,
     "GET ~/entreprises/": 7,
     "GET ~/entreprises/{entreprise_id}/": 6,
