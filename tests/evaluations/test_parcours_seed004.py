@@ -456,3 +456,24 @@ def test_rattrapage_asked_4_months_before_the_bloc_epreuve(in_a, alice, referent
         with pytest.raises(ApplicationError, match="première épreuve possible le 05/05/2026"):
             epreuve_candidats_add(epreuve=epreuve, by=alice, dossiers=[retake])
         assert not InscriptionEpreuve.objects.filter(epreuve=epreuve).exists()
+
+
+def test_exempted_dossier_is_ready_without_professional_marks(in_a, alice, referentiels):
+    """The exemption stands in for the évaluation professionnelle: the readiness guard does not
+    ask for its marks, and still asks for every bloc."""
+    from evaluations.readiness import readiness_reasons
+
+    rncp = referentiels["rncp"]
+    dossier = _statut(inscribed_dossier(alice, rncp), Dossier.StatutProfessionnel.DEMANDEUR_EMPLOI)
+    assert any("Évaluation professionnelle" in r for r in readiness_reasons([dossier])[dossier.pk])
+    dispositions.exemption_record(
+        dossier=dossier,
+        by=alice,
+        positionnement_le=dt.date(2025, 6, 1),
+        justification="Positionnement : expérience de 3 ans",
+        uploaded_file=pdf_upload("positionnement.pdf"),
+    )
+    dossier.refresh_from_db()
+    reasons = readiness_reasons([dossier])[dossier.pk]
+    assert not any("Évaluation professionnelle" in r for r in reasons)
+    assert len(reasons) == 4  # the four blocs still to be marked

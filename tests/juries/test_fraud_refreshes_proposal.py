@@ -50,7 +50,7 @@ def _suspected_before_an_open_jury(org_a, alice, rncp):
 
 @pytest.mark.parametrize(("nature", "proposition"), [("fraude", "ajourne"), ("non_retenue", "certifie")])
 def test_fraud_decision_refreshes_the_proposal_in_deliberation(
-    org_a, alice, referentiels, nature, proposition
+    org_a, alice, referentiels, panel, nature, proposition
 ):
     with tenant_context(org_a):
         dossier, decision = _suspected_before_an_open_jury(org_a, alice, referentiels["rncp"])
