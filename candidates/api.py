@@ -455,6 +455,8 @@ class DossierRattrapageView(TenantAPIView):
             by=self.membership,
             blocs=bloc_codes(dossier.referentiel_id, data.validated_data.get("blocs")),
             date_inscription=data.validated_data.get("date_inscription"),
+            reprise=data.validated_data.get("reprise", ""),
+            courrier_le=data.validated_data.get("courrier_le"),
         )
         return Response(
             DossierDetailSerializer(selectors.dossier_get(public_id=retake.public_id)).data,

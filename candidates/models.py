@@ -202,6 +202,13 @@ class Dossier(TenantModel):
         EQUIVALENCE = "EQUIVALENCE_DIPLOME_ETRANGER", "Équivalence de diplôme étranger"
         CANDIDAT_LIBRE = "CANDIDAT_LIBRE", "Candidat libre"
 
+    class Reprise(models.TextChoices):
+        """Seed 004, « En cas d'échec »: how a failed candidate presents the blocs again."""
+
+        AUCUNE = "", "—"
+        RATTRAPAGE = "rattrapage", "Rattrapage"
+        REDOUBLEMENT = "redoublement", "Redoublement"
+
     class StatutProfessionnel(models.TextChoices):
         SALARIE = "salarie", "Salarié(e)"
         APPRENTI = "apprenti", "Apprenti(e)"
@@ -246,6 +253,26 @@ class Dossier(TenantModel):
         blank=True,
         related_name="retakes",
         verbose_name="tentative précédente",
+    )
+    reprise = models.CharField(
+        "rattrapage ou redoublement", max_length=12, choices=Reprise.choices, blank=True, default=""
+    )
+    reprise_courrier_le = models.DateField(
+        "demande par courrier recommandé reçue le",
+        null=True,
+        blank=True,
+        help_text="Rattrapage : inscription à la prochaine session par courrier recommandé (seed 004).",
+    )
+    exemption_epreuve_pro = models.BooleanField("exempté d'épreuve professionnelle", default=False)
+    exemption_positionnement_le = models.DateField("positionnement effectué le", null=True, blank=True)
+    exemption_justification = models.TextField("justification de l'exemption", blank=True)
+    exemption_piece = models.ForeignKey(
+        "Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="pièce du positionnement",
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -335,6 +362,28 @@ class DossierBloc(TenantModel):
     acquis = models.BooleanField("acquis", default=False)
     acquis_anterieur = models.BooleanField("acquis lors d'une tentative précédente", default=False)
     acquis_le = models.DateField("acquis le", null=True, blank=True)
+    # Seed 004: « Les candidats salariés peuvent, dans le cadre de la validation d'un bloc de
+    # compétences, substituer les épreuves de blocs par un portefeuille de preuves à présenter à un
+    # jury, 3 à 6 mois après le parcours formatif »
+    portefeuille = models.BooleanField("épreuves remplacées par un portefeuille de preuves", default=False)
+    portefeuille_fin_parcours = models.DateField("fin du parcours formatif", null=True, blank=True)
+    portefeuille_presentation_le = models.DateField(
+        "présentation du portefeuille au jury", null=True, blank=True
+    )
+    portefeuille_justification = models.TextField(
+        "contexte de l'entreprise favorable (justification)", blank=True
+    )
+    portefeuille_evaluateur = models.CharField(
+        "évaluateur (n'ayant pas participé à la formation)", max_length=200, blank=True
+    )
+    portefeuille_piece = models.ForeignKey(
+        "Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="portefeuille de preuves signé",
+    )
 
     class Meta:
         ordering = ["bloc__order"]
@@ -392,6 +441,7 @@ class Piece(TenantModel):
         JUSTIFICATIF_IDENTITE = "justificatif_identite", "Justificatif d'identité"
         JUSTIFICATIF_AMENAGEMENT = "justificatif_amenagement", "Justificatif d'aménagement"
         JUSTIFICATIF_ABSENCE = "justificatif_absence", "Justificatif d'absence"
+        POSITIONNEMENT = "positionnement", "Positionnement (en amont de la formation)"
         AUTRE = "autre", "Autre"
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pieces")

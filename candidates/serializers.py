@@ -316,6 +316,15 @@ class RattrapageInputSerializer(InlineEnums, serializers.Serializer):
         help_text="codes ou ids des blocs à repasser (tous les blocs échoués éligibles si absent)",
     )
     date_inscription = serializers.DateField(required=False)
+    reprise = serializers.ChoiceField(
+        choices=[c for c in Dossier.Reprise.choices if c[0]],
+        required=False,
+        help_text="grille de points (seed 004) : rattrapage (par défaut, seules les évaluations de blocs"
+        " sont repassées) ou redoublement (modules et évaluations de blocs de l'année)",
+    )
+    courrier_le = serializers.DateField(
+        required=False, help_text="demande du candidat par courrier recommandé reçue le"
+    )
 
 
 class PieceSerializer(InlineEnums, serializers.ModelSerializer):

@@ -1,5 +1,6 @@
 """HTML pages of candidates and dossiers: parse, call a service or selector, render. Nothing else."""
 
+import datetime as dt
 import io
 
 from django.contrib import messages
@@ -407,10 +408,22 @@ def dossier_detail(request, org_slug, dossier_id):
         and dossier.status == Dossier.Status.DELIBERE
         and dossier.decision != Dossier.Decision.CERTIFIE
     ):
+        from candidates.services.rattrapage import REPRISE_LIBELLES, VOIES_REDOUBLEMENT
+        from referentiels.regles import regle_parse
+
         try:
+            regle = regle_parse(dossier.referentiel.regle) if dossier.referentiel.regle else None
             rattrapage = {
                 "blocs": [db.bloc.code for db in services.dossier_rattrapage_plan(dossier=dossier)],
                 "refus": "",
+                # seed 004 (points grid): the centre chooses rattrapage or redoublement
+                "reprises": [
+                    (value, REPRISE_LIBELLES[value])
+                    for value in (Dossier.Reprise.RATTRAPAGE, Dossier.Reprise.REDOUBLEMENT)
+                    if value == Dossier.Reprise.RATTRAPAGE or dossier.voie_acces in VOIES_REDOUBLEMENT
+                ]
+                if regle is not None and regle.par_points
+                else [],
             }
         except ApplicationError as exc:
             rattrapage = {"blocs": [], "refus": exc.message}
@@ -573,10 +586,28 @@ def dossier_transition(request, org_slug, dossier_id):
 @require_POST
 def dossier_rattrapage(request, org_slug, dossier_id):
     dossier = selectors.dossier_get(public_id=dossier_id)
+
+    def open_retake():
+        courrier = request.POST.get("courrier_le", "").strip()
+        try:
+            courrier_le = dt.date.fromisoformat(courrier) if courrier else None
+        except ValueError:
+            raise ApplicationError(
+                "Date du courrier recommandé invalide (jj/mm/aaaa).", field="courrier_le"
+            ) from None
+        return services.dossier_rattrapage_open(
+            dossier=dossier,
+            by=request.membership,
+            reprise=request.POST.get("reprise", ""),
+            courrier_le=courrier_le,
+        )
+
     retake = service_outcome(
         request,
-        lambda: services.dossier_rattrapage_open(dossier=dossier, by=request.membership),
-        lambda opened: f"Rattrapage ouvert (tentative {opened.attempt}).",
+        open_retake,
+        lambda opened: (
+            f"{opened.get_reprise_display() if opened.reprise else 'Rattrapage'} ouvert (tentative {opened.attempt})."
+        ),
     )
     shown = retake.value if retake.value is not None else dossier  # the new attempt, once opened
     return redirect("dossier_detail", org_slug=org_slug, dossier_id=shown.public_id)

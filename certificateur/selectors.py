@@ -22,6 +22,7 @@ from candidates.models import Dossier, DossierBloc
 from certificateur.models import DELAI_TRANSMISSION_CQPM_MOIS, CdcFlux, CdcPassage, VerifiableCredential
 from certificateur.oversight import oversight_context, require_oversight
 from core.dates import add_months, date_fr
+from core.natural import natural_sorted
 from documents.models import DocumentKind, IssuedDocument
 from juries.models import Jury
 from organisations.models import Organisation
@@ -405,7 +406,7 @@ def export_rows(*, certificateur: Organisation, filters: OversightFilters | None
                 "etat": d.status,
                 "decision": d.decision,
                 "date_deliberation": date_fr(d.date_deliberation, empty=""),
-                "blocs_acquis": "; ".join(acquis.get(d.pk, [])),
+                "blocs_acquis": "; ".join(natural_sorted(acquis.get(d.pk, []))),  # BC2 before BC10
                 "date_inscription": date_fr(d.date_inscription, empty=""),
             }
         )

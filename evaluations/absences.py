@@ -34,6 +34,15 @@ EPREUVES = "epreuves"
 CONTROLE_CONTINU = "controle_continu"
 PARTIES_BLOC = {EPREUVES: "épreuve de validation", CONTROLE_CONTINU: "contrôle continu"}
 NON_JUSTIFIEE = ""
+PERIODE = "periode"
+PERIODE_VALUE = "periode:entreprise"
+PERIODE_LIBELLE = "Période en entreprise"
+# What missing each composante of RNCP36390's évaluation professionnelle means, in seed 004's words
+# (« la non remise de rapport dans les délais fixés ou la non-présentation à la soutenance »).
+PRECISIONS_COMPOSANTE = {
+    "ecrit": "mémoire ou rapport non remis dans les délais",
+    "oral": "soutenance",
+}
 
 MOTIF_CHOICES = [(NON_JUSTIFIEE, "Absence non justifiée"), *InscriptionEpreuve.Motif.choices[1:]]
 
@@ -65,9 +74,16 @@ def parties(dossier: Dossier) -> list[Partie]:
                 Partie(f"{partie}:{bloc.code}", f"Bloc {bloc.code} — {libelle}", bloc=bloc, partie=partie)
             )
     for c in regle.evaluation_professionnelle.composantes:
+        precision = PRECISIONS_COMPOSANTE.get(c.code, "")
         out.append(
-            Partie(f"composante:{c.code}", f"Évaluation professionnelle — {c.libelle}", composante=c.code)
+            Partie(
+                f"composante:{c.code}",
+                f"Évaluation professionnelle — {c.libelle}{f' ({precision})' if precision else ''}",
+                composante=c.code,
+            )
         )
+    # seed 004: « l'absence de période en entreprise » is a non-présentation of its own
+    out.append(Partie(PERIODE_VALUE, PERIODE_LIBELLE, partie=PERIODE))
     return out
 
 
@@ -137,7 +153,7 @@ def absence_record(
     uploaded_file=None,
     epreuve: Epreuve | None = None,
     require_piece: bool = True,
-) -> Resultat:
+) -> Resultat | None:
     """Record that the candidate missed ``partie`` (a value of :func:`parties`): unjustified
     (``motif`` empty) or justified by one of the seed's motives with its pièce. The part keeps no
     points — the engine receives the absence. Bad input writes nothing."""
@@ -156,6 +172,9 @@ def absence_record(
         reason += f" (épreuve « {epreuve.intitule} » du {epreuve.date:%d/%m/%Y})"
     if justification.strip():
         reason += f" : {justification.strip()}"
+    if target.partie == PERIODE:
+        _periode_record(dossier, by, motif, piece, reason)
+        return None
     part, fields = _absence_fields(target, motif, piece)
     resultat = resultat_record(dossier=dossier, by=by, reason=reason, epreuve=epreuve, **part)
     before = {f: getattr(resultat, f) for f in TRACKED}
@@ -167,6 +186,41 @@ def absence_record(
     resultat.save()
     _history(resultat, before, by, reason, epreuve)
     return resultat
+
+
+def _periode_record(dossier: Dossier, by: Actor, motif: str, piece: Piece | None, reason: str) -> None:
+    """The période en entreprise not done: a fact on the dossier's suivi (no points anywhere)."""
+    from core.actors import actor_user
+    from evaluations.models import SuiviDossier
+    from organisations.services import audit_record
+
+    suivi, _ = SuiviDossier.objects.select_for_update().get_or_create(
+        dossier=dossier, defaults={"organisation_id": dossier.organisation_id}
+    )
+    suivi.periode_absente = not motif
+    suivi.periode_motif = motif
+    suivi.periode_piece = piece
+    suivi.save(update_fields=["periode_absente", "periode_motif", "periode_piece"])
+    audit_record(actor=actor_user(by), action="dossier.absence", obj=dossier, message=reason)
+
+
+def periode_absence_clear(*, dossier: Dossier, by: Actor) -> None:
+    """The période en entreprise was done after all (an entry corrected)."""
+    from core.actors import actor_user
+    from evaluations.models import SuiviDossier
+    from organisations.services import audit_record
+
+    suivi = SuiviDossier.objects.select_for_update().filter(dossier=dossier).first()
+    if suivi is None or not (suivi.periode_absente or suivi.periode_motif):
+        raise ApplicationError("Aucune absence de période en entreprise n'est enregistrée.", field="partie")
+    suivi.periode_absente, suivi.periode_motif, suivi.periode_piece = False, "", None
+    suivi.save(update_fields=["periode_absente", "periode_motif", "periode_piece"])
+    audit_record(
+        actor=actor_user(by),
+        action="dossier.absence",
+        obj=dossier,
+        message="Période en entreprise effectuée : absence annulée",
+    )
 
 
 def clear_absences_on_mark(resultat: Resultat) -> None:
@@ -267,6 +321,24 @@ def absences_of(dossier: Dossier, known: list[Partie] | None = None) -> list[Abs
     libelles = {(p.bloc.pk if p.bloc else None, p.partie, p.composante): p.libelle for p in known}
     rattrapage = "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
     lignes: list[AbsenceLigne | None] = []
+    from evaluations.models import SuiviDossier
+
+    suivi = (
+        SuiviDossier.objects.filter(dossier=dossier).select_related("periode_piece").first()
+        if any(p.partie == PERIODE for p in known)
+        else None
+    )
+    if suivi is not None:
+        lignes.append(
+            _ligne(
+                PERIODE_LIBELLE,
+                suivi.periode_absente,
+                suivi.periode_motif,
+                suivi.periode_piece,
+                sans_motif="non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés",
+                avec_motif=f"{rattrapage} ; pas de certification totale d'ici là",
+            )
+        )
     for r in (
         Resultat.objects.filter(dossier=dossier)
         .exclude(kind=Resultat.Kind.CAPACITE)

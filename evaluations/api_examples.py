@@ -36,6 +36,13 @@ VALUES = {
     "motif_forcage": "Report de session",
     "motif_renvoi": "Adresse corrigée par le candidat",
     "justification": "Certificat médical du 12/06/2026",
+    # seed 004's parcours: rattrapage or redoublement, exemption, portefeuille de preuves
+    "Parcours.reprise": "rattrapage",
+    "Parcours.exemption_justification": "Positionnement du 20/08/2025 : quatre ans d'assistanat de direction",
+    "Parcours.periode_entreprise_motif": "",
+    "ParcoursInputRequest.evaluateur": "Mme Lenoir (CCI Lyon Métropole, hors formation)",
+    "Portefeuille.evaluateur": "Mme Lenoir (CCI Lyon Métropole, hors formation)",
+    "Portefeuille.justification": "Service RH structuré, missions couvrant les compétences du bloc 2",
     "pv": "Coupure de courant de 10 minutes, temps rendu aux candidats.",
     "participants": "Mme Roux, M. Girard",
     "presence": "present",

@@ -68,6 +68,11 @@ urlpatterns = [
         name="api-dossier-absences",
     ),
     path(
+        "dossiers/<uuid:dossier_id>/parcours/",
+        api.DossierParcoursView.as_view(),
+        name="api-dossier-parcours",
+    ),
+    path(
         "dossiers/<uuid:dossier_id>/fraude/",
         api.DossierFraudeView.as_view(),
         name="api-dossier-fraude",

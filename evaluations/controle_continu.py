@@ -24,6 +24,7 @@ from candidates.models import Dossier, DossierBloc
 from core.actors import Actor
 from core.errors import ApplicationError
 from core.exports import csv_writer
+from core.natural import natural_sorted
 from evaluations.models import InscriptionEpreuve, Resultat, SessionExamen
 from referentiels.models import Bloc
 from referentiels.regles import RegleGrillePoints, regle_parse
@@ -131,7 +132,9 @@ def session_blocs(session) -> list[tuple[Bloc, int]]:
     regle = _grille(session.referentiel)
     return [
         (b, regle.bloc(b.code).controle_continu)
-        for b in Bloc.objects.filter(referentiel=session.referentiel).order_by("order")
+        for b in natural_sorted(
+            Bloc.objects.filter(referentiel=session.referentiel), key=lambda b: b.code
+        )  # bloc 2 before bloc 10, whatever the text order
         if regle.bloc(b.code).controle_continu
     ]
 

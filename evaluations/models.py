@@ -185,6 +185,20 @@ class SuiviDossier(TenantModel):
         default=False,
         help_text="Un procès-verbal d'incident pour fraude attend la décision du jury (seed 004).",
     )
+    # Seed 004: « l'absence de période en entreprise […] induisent la non-obtention du diplôme mais
+    # il conserve le bénéfice des blocs pour lesquels il a obtenu la moyenne » — a fact of its own.
+    periode_absente = models.BooleanField("période en entreprise non effectuée", default=False)
+    periode_motif = models.CharField(
+        "période en entreprise manquée, justifiée par", max_length=20, blank=True
+    )
+    periode_piece = models.ForeignKey(
+        "candidates.Piece",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="justificatif de la période manquée",
+    )
 
     class Meta:
         constraints = [

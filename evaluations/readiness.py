@@ -89,10 +89,11 @@ def readiness_reasons(dossiers, *, double_marking: bool = True) -> dict[int, lis
             done = {r.bloc_id for r in mine if r.kind == Resultat.Kind.BLOC}
             reasons += [f"Bloc {b.code} : résultat non validé." for b in blocs[d.pk] if b.pk not in done]
             comps = {r.composante for r in mine if r.kind == Resultat.Kind.COMPOSANTE}
+            # seed 004: an exempted candidate (« positionnement effectué en amont ») has none
             reasons += [
                 f"Évaluation professionnelle, {c.libelle.lower()} : note non validée."
                 for c in regle.evaluation_professionnelle.composantes
-                if c.code not in comps
+                if c.code not in comps and not d.exemption_epreuve_pro
             ]
         else:
             done = {r.capacite_id for r in mine if r.kind == Resultat.Kind.CAPACITE}

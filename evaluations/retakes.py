@@ -11,6 +11,13 @@ of the évaluation professionnelle are kept when it was reached (≥ its minimum
 candidate presents a new dossier (« En cas d'échec : … présenter un dossier lié à une
 problématique professionnelle ») and they are marked again.
 
+A redoublement (« le candidat suit les modules du ou des blocs non-validés et repasse toutes les
+évaluations de modules suivis et les évaluations de blocs de l'année concernée ») keeps neither the
+contrôle continu of the retaken blocs (the modules are evaluated again) nor the tuteur grade (the
+benefit of the tuteur grade is the rattrapage's, and the year is spent again in company); the écrit
+and the oral, which are neither module nor bloc evaluations, are kept when the évaluation
+professionnelle was reached, as for a rattrapage.
+
 Registered as a dossier transition listener (``candidates.hooks``): the retake is created as a
 brouillon and carries its grade when it becomes ``inscrit``, the first state that holds results.
 """
@@ -39,6 +46,8 @@ def tuteur_grade_kept(*, dossier, regle, composante: str) -> bool:
     (it is then kept as it is: never marked again, never un-validated)."""
     if not dossier.previous_attempt_id or not regle.par_points:
         return False
+    if dossier.reprise == Dossier.Reprise.REDOUBLEMENT:
+        return False
     tuteur = regle.composante_tuteur()
     if tuteur is None or tuteur.code != composante:
         return False
@@ -50,6 +59,8 @@ def carry_tuteur_grade(*, dossier, from_status, to_status, by: Actor) -> Resulta
     from referentiels.regles import regle_parse
 
     if to_status != Dossier.Status.INSCRIT or not dossier.previous_attempt_id:
+        return None
+    if dossier.reprise == Dossier.Reprise.REDOUBLEMENT:
         return None
     regle = regle_parse(dossier.referentiel.regle)
     composante = regle.composante_tuteur()
@@ -114,8 +125,12 @@ def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]
     mine_blocs = set(
         Resultat.objects.filter(dossier=dossier, kind=Resultat.Kind.BLOC).values_list("bloc_id", flat=True)
     )
+    redoublement = dossier.reprise == Dossier.Reprise.REDOUBLEMENT
     for old in Resultat.objects.filter(
-        dossier=previous, kind=Resultat.Kind.BLOC, bloc_id__in=retaken, controle_continu__isnull=False
+        dossier=previous,
+        kind=Resultat.Kind.BLOC,
+        bloc_id__in=[] if redoublement else retaken,
+        controle_continu__isnull=False,
     ).select_related("bloc"):
         if old.bloc_id in mine_blocs:
             continue
@@ -183,7 +198,11 @@ def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]
             {},
             by,
             f"Note conservée de la tentative {previous.attempt} : évaluation professionnelle atteinte "
-            "(rattrapage : seules les évaluations de blocs sont repassées)",
+            + (
+                "(redoublement : l'écrit et l'oral ne sont ni des évaluations de modules ni de blocs)"
+                if redoublement
+                else "(rattrapage : seules les évaluations de blocs sont repassées)"
+            ),
         )
         out.append(resultat)
     return out

@@ -605,3 +605,73 @@ class FraudeDecisionSerializer(serializers.Serializer):
         max_length=20, help_text="fraude (avérée), falsification (des résultats) ou non_retenue"
     )
     motif = serializers.CharField(max_length=2000)
+
+
+class PortefeuilleSerializer(serializers.Serializer):
+    """A bloc whose épreuves are replaced by a portefeuille de preuves (seed 004, salariés)."""
+
+    bloc = serializers.CharField(source="bloc.code", help_text="code du bloc")
+    bloc_id = serializers.UUIDField(source="bloc.public_id")
+    fin_parcours = serializers.DateField(source="portefeuille_fin_parcours")
+    presentation_le = serializers.DateField(source="portefeuille_presentation_le")
+    justification = serializers.CharField(source="portefeuille_justification")
+    evaluateur = serializers.CharField(source="portefeuille_evaluateur")
+    piece = serializers.UUIDField(source="portefeuille_piece.public_id", allow_null=True, default=None)
+
+
+class ParcoursSerializer(serializers.Serializer):
+    """What seed 004 lets a candidate do instead of an evaluation, and the période en entreprise."""
+
+    applicable = serializers.BooleanField(
+        help_text="faux quand la règle d'obtention n'est pas une grille de points (rien à enregistrer)"
+    )
+
+    reprise = serializers.CharField(
+        source="dossier.reprise", help_text="rattrapage, redoublement, ou vide (première présentation)"
+    )
+    reprise_courrier_le = serializers.DateField(source="dossier.reprise_courrier_le", allow_null=True)
+    exemption_epreuve_professionnelle = serializers.BooleanField(source="dossier.exemption_epreuve_pro")
+    exemption_positionnement_le = serializers.DateField(
+        source="dossier.exemption_positionnement_le", allow_null=True
+    )
+    exemption_justification = serializers.CharField(source="dossier.exemption_justification")
+    exemption_piece = serializers.UUIDField(
+        source="dossier.exemption_piece.public_id", allow_null=True, default=None
+    )
+    portefeuilles = PortefeuilleSerializer(many=True)
+    periode_entreprise_absente = serializers.BooleanField(
+        source="periode_absente", help_text="période en entreprise non effectuée, sans motif recevable"
+    )
+    periode_entreprise_motif = serializers.CharField(
+        source="periode_motif", help_text="motif recevable quand l'absence est justifiée"
+    )
+
+
+class ParcoursInputSerializer(serializers.Serializer):
+    """One change of the parcours: ``objet`` ``exemption`` (positionnement_le, justification,
+    pièce), ``portefeuille`` (bloc, fin_parcours, presentation_le, justification, evaluateur,
+    pièce) or ``periode_entreprise`` (motif, pièce for a justified absence); ``retirer`` undoes it.
+    The pièce is ``fichier`` (multipart) or ``piece``, the id of a pièce already in the dossier."""
+
+    objet = serializers.ChoiceField(
+        choices=[
+            ("exemption", "Exemption d'épreuve professionnelle"),
+            ("portefeuille", "Portefeuille de preuves"),
+            ("periode_entreprise", "Période en entreprise non effectuée"),
+        ]
+    )
+    retirer = serializers.BooleanField(required=False, default=False)
+    positionnement_le = serializers.DateField(required=False, allow_null=True, default=None)
+    bloc = serializers.CharField(required=False, allow_blank=True, default="", help_text="code ou id du bloc")
+    fin_parcours = serializers.DateField(required=False, allow_null=True, default=None)
+    presentation_le = serializers.DateField(required=False, allow_null=True, default=None)
+    evaluateur = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    motif = serializers.ChoiceField(
+        choices=[("", "Absence non justifiée"), *InscriptionEpreuve.Motif.choices[1:]],
+        required=False,
+        allow_blank=True,
+        default="",
+    )
+    piece = serializers.UUIDField(required=False, allow_null=True, default=None)
+    fichier = serializers.FileField(required=False, allow_null=True, default=None)

@@ -30,7 +30,8 @@ def proposition_json(p: Proposition) -> dict:
         "raisons": list(p.raisons),
         "total_points": _num(p.total_points),
         "total_max": p.total_max,
-        "seuil_points": p.seuil_points,
+        # an exempted candidate's seuil is the blocs' share of it (375): an int, or exact digits
+        "seuil_points": _num(p.seuil_points) if isinstance(p.seuil_points, Decimal) else p.seuil_points,
         "blocs": [
             {
                 "code": b.code,

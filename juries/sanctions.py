@@ -24,6 +24,7 @@ from core.dates import add_months
 from core.errors import ApplicationError
 from evaluations.selectors import fraud_incidents
 from juries.models import Sanction
+from juries.services import dossier_proposals_refresh
 from organisations.services import audit_record
 
 CARENCE_MOIS = 6  # « après un délai de carence de 6 mois »
@@ -84,6 +85,8 @@ def fraude_statuer(*, dossier: Dossier, by, nature: str, motif: str = "", day: d
         audit_record(
             actor=getattr(by, "user", by), action="fraude.non_retenue", obj=dossier, message=motif.strip()
         )
+        # the suspicion is lifted: the stored proposal no longer waits on it
+        dossier_proposals_refresh(dossier)
         return None
     epreuve = pv.inscription.epreuve
     suivi.fraude = True
@@ -92,6 +95,9 @@ def fraude_statuer(*, dossier: Dossier, by, nature: str, motif: str = "", day: d
         f"Décision du jury : {Sanction.Nature(nature).label}. {motif.strip()}"
     )
     suivi.save(update_fields=["fraude", "fraude_motif", "fraude_en_attente"])
+    # « voit sa session d'examen invalidée, il ne valide aucun bloc » : the proposal before the
+    # jury says so at once
+    dossier_proposals_refresh(dossier)
     fin = (
         add_months(day, CARENCE_MOIS)
         if nature == Sanction.Nature.FRAUDE

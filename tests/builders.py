@@ -138,3 +138,22 @@ def rncp_partiel_first_attempt(alice, rncp, **grading):
         decision="partiel",
         blocs_acquis=["RNCP36390BC01", "RNCP36390BC02", "RNCP36390BC04"],
     )
+
+
+# --- référentiels -------------------------------------------------------------------------------
+
+
+def rncp_unpadded_blocs(certificateur):
+    """A published copy of RNCP36390 (code RNCP99999) whose blocs are coded BC1, BC10, BC2, BC3 and
+    stored in that (text) order: natural order (1, 2, 3, 10) must come from the codes."""
+    from referentiels.exchange import document_parse
+    from referentiels.seeds import seed_path
+    from referentiels.services import referentiel_import, referentiel_publish
+
+    text = seed_path("rncp36390.json").read_text().replace("RNCP36390", "RNCP99999")
+    for old, new in (("BC01", "BC1"), ("BC02", "BC10"), ("BC03", "BC2"), ("BC04", "BC3")):
+        text = text.replace(f"RNCP99999{old}", f"RNCP99999{new}")
+    doc = document_parse(text.encode(), "rncp99999.json")
+    referentiel = referentiel_import(doc=doc, certificateur=certificateur)
+    referentiel_publish(referentiel=referentiel, by=certificateur)
+    return referentiel

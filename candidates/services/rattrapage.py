@@ -97,6 +97,57 @@ def dossier_rattrapage_plan(
     return plan
 
 
+# Seed 004, « Dans le cadre d'un redoublement : le candidat suit les modules du ou des blocs
+# non-validés » — only a candidate who follows the training again can repeat it (not a VAE, a
+# candidat libre or an équivalence: they have no modules to follow).
+VOIES_REDOUBLEMENT = (
+    Dossier.VoieAcces.FORMATION_INITIALE,
+    Dossier.VoieAcces.APPRENTISSAGE,
+    Dossier.VoieAcces.FORMATION_CONTINUE,
+    Dossier.VoieAcces.CONTRAT_PRO,
+)
+REPRISE_LIBELLES = {
+    Dossier.Reprise.RATTRAPAGE: (
+        "Rattrapage : seules les évaluations de blocs sont repassées ; le contrôle continu et la note"
+        " du tuteur sont conservés"
+    ),
+    Dossier.Reprise.REDOUBLEMENT: (
+        "Redoublement : les modules des blocs non validés sont suivis à nouveau ; contrôle continu et"
+        " évaluations de blocs repassés, nouvelle note du tuteur"
+    ),
+}
+
+
+def reprise_check(
+    *, dossier: Dossier, reprise: str, courrier_le: dt.date | None, today: dt.date | None = None
+) -> str:
+    """The kind of retake this dossier may open (``Dossier.Reprise``), or ``ApplicationError``.
+
+    Only a points grid (RNCP36390, seed 004) distinguishes rattrapage and redoublement; other
+    référentiels open a plain retake (``""``)."""
+    regle = regle_parse(dossier.referentiel.regle) if dossier.referentiel.regle else None
+    if regle is None or not regle.par_points:
+        if reprise == Dossier.Reprise.REDOUBLEMENT:
+            raise ApplicationError(
+                f"Le règlement de {dossier.referentiel.code} ne prévoit pas de redoublement.", field="reprise"
+            )
+        return ""
+    reprise = reprise or Dossier.Reprise.RATTRAPAGE
+    if reprise not in (Dossier.Reprise.RATTRAPAGE, Dossier.Reprise.REDOUBLEMENT):
+        raise ApplicationError("Choisissez un rattrapage ou un redoublement.", field="reprise")
+    if courrier_le is not None and courrier_le > (today or timezone.localdate()):
+        raise ApplicationError(
+            "La date de réception du courrier recommandé ne peut pas être dans le futur.", field="courrier_le"
+        )
+    if reprise == Dossier.Reprise.REDOUBLEMENT and dossier.voie_acces not in VOIES_REDOUBLEMENT:
+        raise ApplicationError(
+            "Redoublement impossible : le candidat doit suivre à nouveau les modules des blocs non validés,"
+            f" ce que sa voie d'accès ({dossier.get_voie_acces_display()}) ne prévoit pas. Ouvrez un rattrapage.",
+            field="reprise",
+        )
+    return reprise
+
+
 @transaction.atomic
 def dossier_rattrapage_open(
     *,
@@ -104,12 +155,18 @@ def dossier_rattrapage_open(
     by: Actor,
     blocs: Iterable[str] | None = None,
     date_inscription: dt.date | None = None,
+    reprise: str = "",
+    courrier_le: dt.date | None = None,
 ) -> Dossier:
-    """Open the next attempt: validated blocs carried (not re-evaluated), failed ones targeted again."""
+    """Open the next attempt: validated blocs carried (not re-evaluated), failed ones targeted again.
+
+    ``reprise`` (points grids): ``rattrapage`` (default) or ``redoublement`` as seed 004 defines
+    them; ``courrier_le``: when the centre received the candidate's registered letter."""
     dossier = (
         Dossier.objects.select_for_update().select_related("candidate", "referentiel").get(pk=dossier.pk)
     )
     plan = dossier_rattrapage_plan(dossier=dossier, blocs=blocs)
+    reprise = reprise_check(dossier=dossier, reprise=reprise, courrier_le=courrier_le)
     day = date_inscription or timezone.localdate()
     if not habilitation_valid_for(centre=current_organisation(), referentiel=dossier.referentiel, on=day):
         raise ApplicationError(
@@ -126,6 +183,8 @@ def dossier_rattrapage_open(
         date_inscription=day,
         attempt=dossier.attempt + 1,
         previous_attempt=dossier,
+        reprise=reprise,
+        reprise_courrier_le=courrier_le,
         created_by=actor_user(by),
         **{
             f"amenagement_{n}": getattr(dossier, f"amenagement_{n}")
@@ -162,6 +221,7 @@ def dossier_rattrapage_open(
         ]
     )
     codes = ", ".join(db.bloc.code for db in plan)
-    _record(retake, "", S.BROUILLON, by, f"Rattrapage de la tentative {dossier.attempt} : {codes}")
+    nom = retake.get_reprise_display() if reprise else "Rattrapage"
+    _record(retake, "", S.BROUILLON, by, f"{nom} de la tentative {dossier.attempt} : {codes}")
     audit_record(actor=actor_user(by), action="dossier.rattrapage", obj=retake, message=codes)
     return retake

@@ -26,12 +26,15 @@ from evaluations.serializers import (
     EntretienSerializer,
     FraudeDecisionSerializer,
     IncidentSerializer,
+    ParcoursInputSerializer,
+    ParcoursSerializer,
     ResultatChangeSerializer,
     ResultatInputSerializer,
     ResultatSerializer,
 )
 from organisations.api import TenantAPIView
 from organisations.models import Membership
+from organisations.roles import has_capability
 from referentiels.models import Bloc, Capacite, Critere
 from referentiels.public_ids import pks_of
 
@@ -229,6 +232,90 @@ class DossierAbsenceView(TenantAPIView):
             uploaded_file=v["justificatif"],
         )
         return Response(ResultatSerializer(resultat).data, status=status.HTTP_201_CREATED)
+
+
+class DossierParcoursView(TenantAPIView):
+    """Seed 004: rattrapage or redoublement (read), exemption of the épreuve professionnelle,
+    portefeuille de preuves per bloc, période en entreprise not done — each with its justification
+    and pièce."""
+
+    required_permission = {"GET": "results.view", "POST": "results.record"}
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    def _answer(self, dossier, code=status.HTTP_200_OK):
+        from evaluations.dispositions import parcours_of
+
+        return Response(ParcoursSerializer(parcours_of(dossier)).data, status=code)
+
+    @extend_schema(responses={200: ParcoursSerializer}, summary="Parcours du candidat (seed 004)")
+    def get(self, request, org_slug, dossier_id):
+        return self._answer(visible_dossier(self.membership, dossier_id))
+
+    @extend_schema(
+        request=ParcoursInputSerializer,
+        responses={200: ParcoursSerializer},
+        summary="Exemption, portefeuille de preuves ou période en entreprise non effectuée",
+    )
+    def post(self, request, org_slug, dossier_id):
+        from candidates.models import Piece
+        from evaluations import dispositions
+        from evaluations.absences import PERIODE_VALUE, absence_record, periode_absence_clear
+        from referentiels.public_ids import bloc_codes
+
+        dossier = visible_dossier(self.membership, dossier_id)
+        data = ParcoursInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        piece = None
+        if v["piece"]:
+            piece = Piece.objects.filter(dossier=dossier, public_id=v["piece"]).first()
+            if piece is None:
+                raise ApplicationError("Pièce introuvable dans ce dossier.", field="piece")
+        bloc = (bloc_codes(dossier.referentiel_id, [v["bloc"]]) or [""])[0] if v["bloc"] else ""
+        if v["objet"] == "exemption" and v["retirer"]:
+            dispositions.exemption_remove(dossier=dossier, by=self.membership)
+        elif v["objet"] == "exemption":
+            dispositions.exemption_record(
+                dossier=dossier,
+                by=self.membership,
+                positionnement_le=v["positionnement_le"],
+                justification=v["justification"],
+                piece=piece,
+                uploaded_file=v["fichier"],
+            )
+        elif v["objet"] == "portefeuille" and v["retirer"]:
+            dispositions.portefeuille_remove(dossier=dossier, by=self.membership, bloc=bloc)
+        elif v["objet"] == "portefeuille":
+            dispositions.portefeuille_record(
+                dossier=dossier,
+                by=self.membership,
+                bloc=bloc,
+                fin_parcours=v["fin_parcours"],
+                presentation_le=v["presentation_le"],
+                justification=v["justification"],
+                evaluateur=v["evaluateur"],
+                piece=piece,
+                uploaded_file=v["fichier"],
+            )
+        else:
+            if not has_capability(self.membership.role, "attendance.record"):
+                from rest_framework.exceptions import PermissionDenied
+
+                raise PermissionDenied("Seule l'équipe qui suit l'assiduité enregistre cette absence.")
+            if v["retirer"]:
+                periode_absence_clear(dossier=dossier, by=self.membership)
+            else:
+                absence_record(
+                    dossier=dossier,
+                    by=self.membership,
+                    partie=PERIODE_VALUE,
+                    motif=v["motif"],
+                    justification=v["justification"],
+                    piece=piece,
+                    uploaded_file=v["fichier"],
+                )
+        dossier.refresh_from_db()
+        return self._answer(dossier)
 
 
 class DossierFraudeView(TenantAPIView):

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
@@ -140,16 +141,24 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
     ):
         by_dossier[row[0]].append(row[1:])
     suivis = {
-        dossier_id: (taux, fraude, en_attente)
-        for dossier_id, taux, fraude, en_attente in SuiviDossier.objects.filter(
-            dossier_id__in=ids
-        ).values_list("dossier_id", "taux_absence", "fraude", "fraude_en_attente")
+        row[0]: row[1:]
+        for row in SuiviDossier.objects.filter(dossier_id__in=ids).values_list(
+            "dossier_id", "taux_absence", "fraude", "fraude_en_attente", "periode_absente", "periode_motif"
+        )
     }
     carried: dict[int, list[tuple]] = defaultdict(list)
-    for dossier_id, bloc_code, acquis_le in DossierBloc.objects.filter(
-        dossier_id__in=ids, acquis_anterieur=True
-    ).values_list("dossier_id", "bloc__code", "acquis_le"):
-        carried[dossier_id].append((bloc_code, acquis_le))
+    portefeuilles: set[tuple[int, str]] = set()
+    portefeuilles_of: dict[int, list[str]] = defaultdict(list)
+    for dossier_id, bloc_code, acquis_le, anterieur, portefeuille in (
+        DossierBloc.objects.filter(dossier_id__in=ids)
+        .filter(Q(acquis_anterieur=True) | Q(portefeuille=True))
+        .values_list("dossier_id", "bloc__code", "acquis_le", "acquis_anterieur", "portefeuille")
+    ):
+        if anterieur:
+            carried[dossier_id].append((bloc_code, acquis_le))
+        elif portefeuille:
+            portefeuilles.add((dossier_id, bloc_code))
+            portefeuilles_of[dossier_id].append(bloc_code)
     carried_points = _carried_points(dossiers, carried, regles)
     out = {}
     for d in dossiers:
@@ -180,6 +189,7 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                     cc_absence_non_justifiee=cc_absence,
                     cc_absence_justifiee=cc_motif,
                     tentative=d.attempt,
+                    portefeuille=(d.pk, bloc) in portefeuilles,
                 )
             elif kind == Resultat.Kind.COMPOSANTE:
                 composantes[composante] = None if absence else points
@@ -187,10 +197,19 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                     absences.add(composante)
                 elif motif:  # justified (seed 004's motifs recevables)
                     justifiees[composante] = motif
-        taux_absence, fraude, fraude_en_attente = suivis.get(d.pk, (None, False, False))
+        taux_absence, fraude, fraude_en_attente, periode_absente, periode_motif = suivis.get(
+            d.pk, (None, False, False, False, "")
+        )
         evaluation_pro = None
+        exempte = bool(regle is not None and regle.par_points and d.exemption_epreuve_pro)
         if regle is not None and regle.par_points:
-            if composantes or taux_absence is not None:
+            for code in portefeuilles_of[d.pk]:  # announced but not yet marked: a fact too
+                if code not in blocs:
+                    blocs[code] = ResultatBloc(tentative=d.attempt, portefeuille=True)
+            if exempte:
+                # the exemption stands in for the évaluation professionnelle: none is read
+                composantes, absences, justifiees = {}, set(), {}
+            elif composantes or taux_absence is not None:
                 evaluation_pro = ResultatEvaluationProfessionnelle(
                     composantes=composantes,
                     taux_absence=taux_absence,
@@ -215,6 +234,12 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
                 fraude=fraude,
                 fraude_suspectee=fraude_en_attente,
                 blocs_acquis_anterieurs=anterieurs,
+                reprise=d.reprise if regle is not None and regle.par_points and d.attempt > 1 else "",
+                exemption_epreuve_professionnelle=exempte,
+                periode_entreprise_absente=bool(regle is not None and regle.par_points and periode_absente),
+                periode_entreprise_justifiee=periode_motif
+                if regle is not None and regle.par_points and not periode_absente
+                else "",
             ),
         )
     return out

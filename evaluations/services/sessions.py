@@ -5,8 +5,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from candidates.models import DossierBloc
+from candidates.models import Dossier, DossierBloc
 from core.actors import Actor, actor_user
+from core.dates import add_months, date_fr
 from core.errors import ApplicationError
 from core.validation import validate_model
 from evaluations.models import (
@@ -27,6 +28,8 @@ from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 from referentiels.models import Capacite
 from referentiels.regles import RegleGrillePoints, regle_parse
+
+RATTRAPAGE_PREAVIS_MOIS = 4  # seed 004: « par courrier recommandé (4 mois avant l'épreuve »
 
 # =============================================================================================
 # Sessions, épreuves, candidates, convocations, attendance, incidents
@@ -451,6 +454,19 @@ def epreuve_candidats_add(*, epreuve: Epreuve, by: Actor, dossiers) -> list[Insc
                 errors.append(
                     f"{d.candidate} : le dossier ne vise aucune des capacités évaluées par l'épreuve ({', '.join(epreuve.capacites)})."
                 )
+        elif (
+            epreuve.bloc_id
+            and d.reprise == Dossier.Reprise.RATTRAPAGE
+            and d.reprise_courrier_le is not None
+            and epreuve.date < add_months(d.reprise_courrier_le, RATTRAPAGE_PREAVIS_MOIS)
+        ):
+            # seed 004: « il a obligation de s'inscrire à la prochaine session d'examen, par courrier
+            # recommandé (4 mois avant l'épreuve de validation du ou des blocs concernés) »
+            errors.append(
+                f"{d.candidate} : rattrapage demandé par courrier recommandé le {date_fr(d.reprise_courrier_le)},"
+                f" moins de {RATTRAPAGE_PREAVIS_MOIS} mois avant l'épreuve du {date_fr(epreuve.date)}"
+                f" (première épreuve possible le {date_fr(add_months(d.reprise_courrier_le, RATTRAPAGE_PREAVIS_MOIS))})."
+            )
     if errors:
         raise ApplicationError(" ".join(errors), field="dossiers")
     existing = set(InscriptionEpreuve.objects.filter(epreuve=epreuve).values_list("dossier_id", flat=True))

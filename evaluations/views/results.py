@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from candidates.selectors import dossier_get_visible
 from core.errors import ApplicationError
 from evaluations import controle_continu, selectors, services
+from evaluations.dispositions import parcours_of
 from evaluations.forms import SuiviForm
 from evaluations.models import Resultat
 from evaluations.tuteur_note import current_note, tuteur_composante
@@ -90,6 +91,60 @@ def _post_valider(request, dossier, suivi_form) -> None:
     messages.success(request, "Résultat validé" + (f" par la {validateur}." if validateur else "."))
 
 
+def _date_post(request, name: str, libelle: str) -> dt.date | None:
+    value = request.POST.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ApplicationError(f"Date invalide : {libelle} (jj/mm/aaaa).", field=name) from None
+
+
+def _post_parcours(request, dossier, suivi_form) -> None:
+    """Exemption and portefeuille de preuves from the results page (seed 004)."""
+    from evaluations import dispositions
+
+    action = request.POST.get("action")
+    if action == "exemption":
+        dispositions.exemption_record(
+            dossier=dossier,
+            by=request.membership,
+            positionnement_le=_date_post(request, "positionnement_le", "date du positionnement"),
+            justification=request.POST.get("justification", ""),
+            uploaded_file=request.FILES.get("piece"),
+        )
+        message = "Candidat exempté d'épreuve professionnelle."
+    elif action == "exemption_retirer":
+        dispositions.exemption_remove(dossier=dossier, by=request.membership)
+        message = "Exemption d'épreuve professionnelle retirée."
+    elif action == "portefeuille":
+        link = dispositions.portefeuille_record(
+            dossier=dossier,
+            by=request.membership,
+            bloc=request.POST.get("bloc", ""),
+            fin_parcours=_date_post(request, "fin_parcours", "fin du parcours formatif"),
+            presentation_le=_date_post(request, "presentation_le", "présentation au jury"),
+            justification=request.POST.get("justification", ""),
+            evaluateur=request.POST.get("evaluateur", ""),
+            uploaded_file=request.FILES.get("piece"),
+        )
+        message = f"Bloc {link.bloc.code} : épreuves remplacées par le portefeuille de preuves."
+    else:
+        link = dispositions.portefeuille_remove(
+            dossier=dossier, by=request.membership, bloc=request.POST.get("bloc", "")
+        )
+        message = f"Bloc {link.bloc.code} : retour aux épreuves de bloc."
+    messages.success(request, message)
+
+
+def _post_periode_effectuee(request, dossier, suivi_form) -> None:
+    from evaluations.absences import periode_absence_clear
+
+    periode_absence_clear(dossier=dossier, by=request.membership)
+    messages.success(request, "Période en entreprise effectuée : absence annulée.")
+
+
 #: The forms of a dossier's results page, by their ``action``: the capability each needs, its handler.
 RESULTS_ACTIONS = {
     "suivi": ("attendance.record", _post_suivi),
@@ -98,6 +153,11 @@ RESULTS_ACTIONS = {
     "absence": ("attendance.record", _post_absence),
     "fraude": ("juries.deliberate", _post_fraude),
     "valider": ("results.validate", _post_valider),
+    "exemption": ("results.record", _post_parcours),
+    "exemption_retirer": ("results.record", _post_parcours),
+    "portefeuille": ("results.record", _post_parcours),
+    "portefeuille_retirer": ("results.record", _post_parcours),
+    "periode_effectuee": ("attendance.record", _post_periode_effectuee),
 }
 
 
@@ -132,6 +192,7 @@ def dossier_results(request, org_slug, dossier_id):
         incidents_fraude=incidents,
         fraude_en_attente=any(not i.decision for i in incidents),
         cc_rows=controle_continu.cc_rows(dossier),
+        parcours=parcours_of(dossier),
         par_points=_is_grid(dossier),
         validateur=_validateur(dossier.referentiel) or "commission d'évaluation",
         **_absence_context(dossier),

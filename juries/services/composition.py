@@ -266,6 +266,29 @@ def _proposal_fields(proposition) -> dict:
     }
 
 
+def dossier_proposals_refresh(dossier: Dossier) -> int:
+    """Recompute the stored proposal of ``dossier`` before every jury still in composition or in
+    deliberation (a fact the engine reads changed, e.g. the jury's decision on a fraud suspicion;
+    a PV in signature is not rewritten).
+    Returns how many proposals were rewritten; one whose inputs contradict the règle is left as it
+    was (the jury sees it at the next opening check)."""
+    decisions = list(
+        Decision.objects.select_for_update()
+        .filter(dossier=dossier, jury__status__in=[S.COMPOSITION, S.DELIBERATION])
+        .select_related("jury")
+    )
+    changed = 0
+    for d in decisions:
+        propositions, _errors = propose_many([dossier], date_decision=d.jury.date)
+        if dossier.pk not in propositions:
+            continue
+        for name, value in _proposal_fields(propositions[dossier.pk]).items():
+            setattr(d, name, value)
+        d.save(update_fields=["proposition", "proposition_blocs", "raisons", "details"])
+        changed += 1
+    return changed
+
+
 @transaction.atomic
 def jury_dossiers_add(*, jury: Jury, by: Membership, dossiers: Iterable[Dossier]) -> list[Decision]:
     """Put dossiers ``pret_pour_jury`` of the jury's référentiel before it, with the engine's proposals."""

@@ -69,7 +69,13 @@ Choices where the seed (règlement d'examen of RNCP36390) is ambiguous
 4. Évaluation professionnelle: a composante ``None`` or missing (rapport not handed in,
    soutenance not attended, no tuteur grade) makes it incomplete: no total certification, but
    the blocs ≥ 10/20 are kept (as the seed says). Its known points still count in the total.
-   The exemption of the épreuve professionnelle after positionnement is not modelled (jury).
+   ``periode_entreprise_absente`` (no period in company, a fact) has the same consequence;
+   ``periode_entreprise_justifiee`` (a motif recevable) withholds the title until the make-up.
+   ``exemption_epreuve_professionnelle`` (« positionnement effectué en amont »; the caller checks
+   who may have it): the évaluation professionnelle is neither required nor counted, and the
+   « 10 de moyenne générale » is read on the blocs alone: total over the blocs' points (750),
+   seuil in the same proportion (500 × 750 / 1000 = 375, exact Decimal when not integral).
+   Sending results of the évaluation professionnelle with the exemption is an input error.
 5. Carried blocs (``BlocAcquisAnterieur``): under ``grille_points`` a bloc validated on date D is
    carried iff ``date_decision ≤ D + validite_blocs_annees`` (the anniversary day itself is still
    inside; 29 February + n years → 28 February). An expired one is not carried, the reason says
@@ -87,7 +93,12 @@ Choices where the seed (règlement d'examen of RNCP36390) is ambiguous
    engine does not revoke certificats de bloc issued earlier: that is not its business. Marks
    are still computed and shown in the details.
 7. Retakes: ``ResultatBloc.tentative`` is 1 for the first presentation, 2 for the first retake…;
-   it may not exceed ``1 + rattrapages_par_bloc``. A bloc not validated reports whether a retake
+   it may not exceed ``1 + rattrapages_par_bloc``. ``ResultatsCandidat.reprise`` names the kind
+   of retake (``rattrapage``: only the bloc épreuves are passed again, the tuteur grade is kept;
+   ``redoublement``: the contrôle continu of the retaken blocs is passed again too; the caller
+   copies what is kept); a reprise with a bloc at tentative 1 is an input error. A bloc whose
+   épreuves are replaced by a portefeuille de preuves (``ResultatBloc.portefeuille``, salariés)
+   is marked on the portefeuille in ``epreuves``; without that mark it is not presented. A bloc not validated reports whether a retake
    remains (``rattrapage_possible``); the 5-year retake window is the caller's business.
 8. ``minimum_points`` of a bloc must equal ``note_eliminatoire_sur_20 × points / 20`` exactly
    (parse-time check), so the two ways the format states the eliminatory mark cannot disagree;
@@ -99,6 +110,7 @@ from referentiels.regles.model import (
     CODE_TUTEUR,
     FRAUDE_VALEURS,
     MOTIFS_RECEVABLES,
+    REPRISES,
     TYPES_REGLE,
     BlocAcquisAnterieur,
     BlocGrille,
@@ -139,6 +151,7 @@ __all__ = [
     "BlocStructure",
     "CODE_TUTEUR",
     "MOTIFS_RECEVABLES",
+    "REPRISES",
     "ComposanteEvaluation",
     "Decision",
     "DetailBloc",

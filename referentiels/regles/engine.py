@@ -17,6 +17,7 @@ from referentiels.regles.model import (
     _VINGT,
     CODE_TUTEUR,
     MOTIFS_RECEVABLES,
+    REPRISES,
     BlocAcquisAnterieur,
     BlocGrille,
     BlocStructure,
@@ -97,6 +98,17 @@ _RAISON_SUSPICION = (
 _RATTRAPAGE_JUSTIFIE = (
     "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
 )
+_RAISON_REPRISE = {
+    "rattrapage": (
+        "Rattrapage : seules les évaluations de blocs sont repassées, la note du tuteur est conservée"
+        " pour l'évaluation professionnelle"
+    ),
+    "redoublement": (
+        "Redoublement : les modules des blocs non validés sont suivis à nouveau, leurs évaluations"
+        " (contrôle continu) et les évaluations de blocs de l'année sont repassées"
+    ),
+}
+assert set(_RAISON_REPRISE) == set(REPRISES) - {""}
 
 
 def _propose_capacites(
@@ -246,6 +258,7 @@ class _Faits:
     eliminatoire: bool
     conserve: bool
     tentative: int
+    portefeuille: bool = False
 
     @property
     def presente(self) -> bool:
@@ -290,6 +303,10 @@ def _propose_grille(
                 f"{p}.tentative",
                 f"{resultat.tentative} > 1 + rattrapages_par_bloc ({regle.rattrapages_par_bloc})",
             )
+        if resultats.reprise and resultat.tentative < 2:
+            raise EntreeInvalide(
+                f"{p}.tentative", f"un {resultats.reprise} repasse le bloc : tentative ≥ 2 attendue"
+            )
     for anterieur in resultats.blocs_acquis_anterieurs:
         maximum = regle.bloc(anterieur.bloc).points
         if anterieur.points is not None and anterieur.points > maximum:
@@ -308,9 +325,20 @@ def _propose_grille(
                 raise EntreeInvalide(p, f"{number_fr(valeur)} > maximum {par_code[code].points}")
 
     faits = [_faits_bloc(regle, ligne, resultats, date_decision) for ligne in regle.blocs]
-    evaluation = _evaluation_professionnelle(regle, resultats.evaluation_professionnelle)
+    exempte = resultats.exemption_epreuve_professionnelle
+    evaluation = _evaluation_professionnelle(regle, resultats.evaluation_professionnelle, exempte=exempte)
     total = sum((f.points for f in faits if f.points is not None), Decimal(0)) + evaluation.points
-    total_atteint = total >= regle.seuil_points
+    total_max: int = regle.total_points
+    seuil: int | Decimal = regle.seuil_points
+    if exempte:
+        # « peuvent être exemptés d'épreuve professionnelle » : the « 10 de moyenne générale » is
+        # read on the blocs alone (their points, the same proportion of the seuil: 375/750).
+        total_max = sum(b.points for b in regle.blocs)
+        seuil = Decimal(regle.seuil_points) * total_max / regle.total_points
+        if seuil == seuil.to_integral_value():
+            seuil = int(seuil)
+    total_atteint = total >= seuil
+    periode_manquante = resultats.periode_entreprise_absente or bool(resultats.periode_entreprise_justifiee)
 
     if resultats.fraude:
         decision = Decision.AJOURNE
@@ -319,7 +347,8 @@ def _propose_grille(
         certifie = (
             all(f.reporte is not None or f.presente for f in faits)
             and not any(f.eliminatoire for f in faits)
-            and evaluation.atteinte
+            and (evaluation.atteinte or exempte)
+            and not periode_manquante
             and total_atteint
         )
         if certifie:
@@ -345,12 +374,28 @@ def _propose_grille(
                 f"Blocs acquis antérieurement ({', '.join(anciens)}) : non repris, la session étant invalidée"
             )
     else:
+        if resultats.reprise:
+            raisons.append(_RAISON_REPRISE[resultats.reprise])
         raisons.extend(raisons_blocs)
         if evaluation.calcul_tuteur:
             raisons.append(evaluation.calcul_tuteur)
         raisons.append(_raison_evaluation(evaluation))
+        if resultats.periode_entreprise_absente:
+            # seed 004: « l'absence de période en entreprise […] induisent la non-obtention du
+            # diplôme mais il conserve le bénéfice des blocs pour lesquels il a obtenu la moyenne »
+            raisons.append(
+                "Période en entreprise non effectuée sans motif recevable : non-obtention du diplôme,"
+                " les blocs d'au moins 10/20 sont conservés"
+            )
+        elif resultats.periode_entreprise_justifiee:
+            motif_periode = MOTIFS_RECEVABLES[resultats.periode_entreprise_justifiee]
+            raisons.append(
+                f"Période en entreprise non effectuée (absence justifiée : {motif_periode}) —"
+                f" {_RATTRAPAGE_JUSTIFIE} ; pas de certification totale d'ici là, les blocs d'au moins"
+                " 10/20 sont conservés"
+            )
         comparaison = "≥" if total_atteint else "<"
-        raisons.append(f"Total {number_fr(total)}/{regle.total_points} {comparaison} {regle.seuil_points}")
+        raisons.append(f"Total {number_fr(total)}/{total_max} {comparaison} {number_fr(seuil)}")
         if decision is Decision.CERTIFIE:
             raisons.append("Certification totale")
         elif decision is Decision.PARTIEL:
@@ -363,8 +408,8 @@ def _propose_grille(
         blocs=tuple(details),
         raisons=raisons,
         total_points=total,
-        total_max=regle.total_points,
-        seuil_points=regle.seuil_points,
+        total_max=total_max,
+        seuil_points=seuil,
         evaluation_professionnelle=evaluation,
     )
 
@@ -437,6 +482,7 @@ def _faits_bloc(
         eliminatoire=eliminatoire,
         conserve=conserve,
         tentative=resultat.tentative,
+        portefeuille=resultat.portefeuille,
     )
 
 
@@ -481,7 +527,9 @@ def _rendu_bloc(
         valide = f.validable or decision is Decision.CERTIFIE
         if not f.complet:
             manque = []
-            if f.controle_continu is None and f.epreuves is None:
+            if f.controle_continu is None and f.epreuves is None and f.portefeuille:
+                manque.append("contrôle continu non renseigné ; portefeuille de preuves non présenté au jury")
+            elif f.controle_continu is None and f.epreuves is None:
                 manque.append("non présenté (aucun résultat)")
             else:
                 if f.cc_absence_justifiee:
@@ -494,6 +542,8 @@ def _rendu_bloc(
                     manque.append(
                         f"épreuves de validation non présentées (absence justifiée : {MOTIFS_RECEVABLES[f.absence_justifiee]})"
                     )
+                elif f.epreuves is None and f.portefeuille:
+                    manque.append("portefeuille de preuves non présenté au jury")
                 elif f.epreuves is None:
                     manque.append("épreuves de validation non présentées")
             if f.cc_absence_non_justifiee:
@@ -546,6 +596,10 @@ def _rendu_bloc(
                 motif += " ; rattrapage possible"
             else:
                 motif += f" ; plus de rattrapage possible ({regle.rattrapages_par_bloc} par bloc)"
+    if f.portefeuille and f.reporte is None:
+        # seed 004: « Les candidats salariés peuvent […] substituer les épreuves de blocs par un
+        # portefeuille de preuves à présenter à un jury »
+        motif = "épreuves remplacées par un portefeuille de preuves ; " + motif
     if fraude:
         valide = False
         rattrapage = None
@@ -564,14 +618,36 @@ def _rendu_bloc(
         eliminatoire=f.eliminatoire,
         rattrapage_possible=rattrapage,
         motif=motif,
+        portefeuille=f.portefeuille and f.reporte is None,
     )
     return detail, lignes
 
 
 def _evaluation_professionnelle(
-    regle: RegleGrillePoints, resultat: ResultatEvaluationProfessionnelle | None
+    regle: RegleGrillePoints, resultat: ResultatEvaluationProfessionnelle | None, *, exempte: bool = False
 ) -> DetailEvaluationProfessionnelle:
     e = regle.evaluation_professionnelle
+    if exempte:
+        # seed 004: « Les salariés et demandeurs d'emploi qui bénéficient d'un positionnement
+        # effectué en amont de la formation, peuvent être exemptés d'épreuve professionnelle. »
+        return DetailEvaluationProfessionnelle(
+            composantes=tuple(
+                DetailComposante(code=c.code, libelle=c.libelle, points=None, points_max=c.points)
+                for c in e.composantes
+            ),
+            complete=False,
+            tuteur_avant_penalite=None,
+            taux_absence=None,
+            penalite_pourcent=Decimal(0),
+            tuteur_apres_penalite=None,
+            calcul_tuteur="",
+            points=Decimal(0),
+            points_max=e.points,
+            minimum_points=e.minimum_points,
+            note_sur_20=None,
+            atteinte=False,
+            exemptee=True,
+        )
     saisies: Mapping[str, Decimal | None] = resultat.composantes if resultat is not None else {}
     absences = resultat.absences if resultat is not None else frozenset()
     justifiees: Mapping[str, str] = resultat.absences_justifiees if resultat is not None else {}
@@ -648,6 +724,11 @@ def _penalite_tuteur(
 
 
 def _raison_evaluation(e: DetailEvaluationProfessionnelle) -> str:
+    if e.exemptee:
+        return (
+            "Évaluation professionnelle : exempté (positionnement effectué en amont de la formation),"
+            " la moyenne générale se lit sur les blocs seuls"
+        )
     if not e.complete:
         absents = [c.libelle for c in e.composantes if c.absent]
         justifies = [

@@ -15,6 +15,11 @@ TYPES_REGLE: tuple[str, ...] = ("toutes_capacites", "tous_blocs", "grille_points
 ABSENCE_NON_JUSTIFIEE_VALEURS: tuple[str, ...] = ("zero",)
 FRAUDE_VALEURS: tuple[str, ...] = ("aucun_bloc",)
 CODE_TUTEUR = "tuteur"
+# Seed 004, « En cas d'échec » : a retake is a rattrapage (« le candidat repasse uniquement les
+# évaluations de blocs et conserve le bénéfice de sa note de tuteur ») or a redoublement (« le
+# candidat suit les modules du ou des blocs non-validés et repasse toutes les évaluations de modules
+# suivis et les évaluations de blocs de l'année concernée »); "" for a first presentation.
+REPRISES: tuple[str, ...] = ("", "rattrapage", "redoublement")
 # Seed 004, « Motifs recevables de non-présentation aux évaluations de bloc et à l'évaluation
 # professionnelle » — the only reasons that make an absence justified.
 MOTIFS_RECEVABLES: dict[str, str] = {
@@ -291,6 +296,7 @@ class ResultatBloc:
     cc_absence_non_justifiee: bool = False
     cc_absence_justifiee: str = ""
     tentative: int = 1
+    portefeuille: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -326,6 +332,8 @@ class ResultatBloc:
             )
         if isinstance(self.tentative, bool) or not isinstance(self.tentative, int) or self.tentative < 1:
             raise EntreeInvalide("ResultatBloc.tentative", "doit être un entier ≥ 1")
+        if not isinstance(self.portefeuille, bool):
+            raise EntreeInvalide("ResultatBloc.portefeuille", "doit être un booléen")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -420,8 +428,32 @@ class ResultatsCandidat(_CopiableMixin):
     fraude: bool = False
     fraude_suspectee: bool = False
     blocs_acquis_anterieurs: tuple[BlocAcquisAnterieur, ...] = ()
+    reprise: str = ""
+    exemption_epreuve_professionnelle: bool = False
+    periode_entreprise_absente: bool = False
+    periode_entreprise_justifiee: str = ""
 
     def __post_init__(self) -> None:
+        if self.reprise not in REPRISES:
+            raise EntreeInvalide("resultats.reprise", f"attendu : {', '.join(r or '« »' for r in REPRISES)}")
+        for nom in ("exemption_epreuve_professionnelle", "periode_entreprise_absente"):
+            if not isinstance(getattr(self, nom), bool):
+                raise EntreeInvalide(f"resultats.{nom}", "doit être un booléen")
+        if self.periode_entreprise_justifiee not in ("", *MOTIFS_RECEVABLES):
+            raise EntreeInvalide(
+                "resultats.periode_entreprise_justifiee",
+                f"motif recevable attendu ({', '.join(MOTIFS_RECEVABLES)})",
+            )
+        if self.periode_entreprise_justifiee and self.periode_entreprise_absente:
+            raise EntreeInvalide(
+                "resultats.periode_entreprise_justifiee",
+                "une absence justifiée n'est pas aussi une absence non justifiée",
+            )
+        if self.exemption_epreuve_professionnelle and self.evaluation_professionnelle is not None:
+            raise EntreeInvalide(
+                "resultats.evaluation_professionnelle",
+                "sans objet pour un candidat exempté d'épreuve professionnelle",
+            )
         capacites: dict[str, EtatCapacite] = {}
         for code, etat in dict(self.capacites).items():
             try:
@@ -490,6 +522,7 @@ class DetailBloc:
     rattrapage_possible: bool | None = None
     capacites_non_acquises: tuple[str, ...] = ()
     motif: str = ""
+    portefeuille: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -523,6 +556,7 @@ class DetailEvaluationProfessionnelle:
     minimum_points: int
     note_sur_20: Decimal | None
     atteinte: bool
+    exemptee: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -539,6 +573,6 @@ class Proposition:
     raisons: list[str]
     total_points: Decimal | None = None
     total_max: int | None = None
-    seuil_points: int | None = None
+    seuil_points: int | Decimal | None = None
     evaluation_professionnelle: DetailEvaluationProfessionnelle | None = None
     incident_en_attente: bool = False

@@ -261,7 +261,10 @@ def test_results_page_records_an_absence_with_its_piece(org_a, alice, referentie
         follow=True,
     )
     html = r.content.decode()
-    assert "Absence enregistrée : Évaluation professionnelle — Écrit." in html
+    assert (
+        "Absence enregistrée : Évaluation professionnelle — Écrit (mémoire ou rapport non remis dans les délais)."
+        in html
+    )
     section = html.split("absences-faits")[1].split("</section>")[0]
     assert "Justificatif : certificat.pdf" in section and RATTRAPAGE[1:] in section
     with tenant_context(org_a):

@@ -26,13 +26,13 @@ def _bloc(ref, code):
     return ref.blocs.get(code=code)
 
 
-def _session(alice, ref, dossiers):
+def _session(alice, ref, dossiers, bloc=BC1):
     session = session_create(by=alice, referentiel=ref, intitule="Session juin", lieu="Lyon")
     epreuve = epreuve_create(
         session=session,
         by=alice,
         intitule="Étude de cas bloc 1",
-        bloc=_bloc(ref, BC1),
+        bloc=_bloc(ref, bloc),
         modalite=None,
         date=dt.date(2026, 6, 10),
         heure_debut=dt.time(9),
@@ -246,3 +246,22 @@ def test_capacites_in_natural_order_on_the_grid(in_a, alice, referentiels):
     Epreuve.objects.filter(pk=epreuve.pk).update(capacites=["5", "1", "3"])
     epreuve.refresh_from_db()
     assert [c["code"] for c in epreuve_cibles(epreuve)] == ["1", "3", "5"]
+
+
+def test_import_template_lists_the_blocs_in_natural_code_order(in_a, alice, referentiels):
+    """Codes sorted naturally in every export (issue 14): blocs coded BC1, BC10, BC2, BC3 (stored
+    in that order) come out 1, 2, 3, 10 in the import template."""
+    import datetime as _dt
+
+    from referentiels.services import habilitation_grant
+    from tests.builders import rncp_unpadded_blocs
+
+    ref = rncp_unpadded_blocs(referentiels["rncp"].certificateur)
+    habilitation_grant(
+        certificateur=ref.certificateur, centre=in_a, code=ref.code, date_debut=_dt.date(2024, 1, 1)
+    )
+    session = _session(alice, ref, [inscribed_dossier(alice, ref)], bloc="RNCP99999BC1")
+    assert controle_continu.template_csv(session).splitlines()[0] == (
+        "\ufeffdossier;nom;prénom;Bloc RNCP99999BC1 (sur 100);Bloc RNCP99999BC2 (sur 70);"
+        "Bloc RNCP99999BC3 (sur 60);Bloc RNCP99999BC10 (sur 70)"
+    )

@@ -264,6 +264,8 @@ API = {
     "POST ~/dossiers/{dossier_id}/entretiens/": "results.validate",
     "POST ~/dossiers/{dossier_id}/absences/": "attendance.record",
     "POST ~/dossiers/{dossier_id}/fraude/": "juries.deliberate",
+    "GET ~/dossiers/{dossier_id}/parcours/": "results.view",
+    "POST ~/dossiers/{dossier_id}/parcours/": "results.record",
     "GET ~/resultats/{resultat_id}/history/": "results.view",
     "POST ~/resultats/{resultat_id}/validate/": "results.validate",
     "POST ~/resultats/bulk/": "results.record",

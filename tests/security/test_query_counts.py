@@ -59,7 +59,7 @@ PINNED: dict[str, int] = {
     "evaluations/avis/": 6,
     "evaluations/avis/<uuid:avis_id>/": 10,  # + the tuteur note (seed 004)
     "evaluations/avis/demandes/": 7,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 32,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2)
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 35,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2), parcours: blocs and suivi (2), période en entreprise (1)
     "evaluations/epreuves/<uuid:epreuve_id>/": 11,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 11,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
@@ -129,6 +129,7 @@ PINNED: dict[str, int] = {
     "GET ~/dossiers/": 6,
     "GET ~/dossiers/{dossier_id}/": 9,
     "GET ~/dossiers/{dossier_id}/commission/": 13,  # + entretiens recorded
+    "GET ~/dossiers/{dossier_id}/parcours/": 7,
     "GET ~/dossiers/{dossier_id}/pieces/": 7,
     "GET ~/dossiers/{dossier_id}/resultats/": 7,
     "GET ~/dossiers/{dossier_id}/transitions/": 7,
