@@ -17,9 +17,12 @@ import enum
 import functools
 import json
 from collections.abc import Sequence
+from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 def next_ids(model: type[Model], count: int) -> list[int]:
@@ -96,7 +99,7 @@ def next_ids_many(counts: Sequence[tuple[type[Model], int]]) -> list[list[int]]:
     return [out.get(model, []) for model, _count in counts]
 
 
-def copy_create(objs: Sequence[Model]) -> list[Model]:
+def copy_create(objs: Sequence[M]) -> list[M]:
     """``bulk_create`` through :func:`copy_insert`: the instances (one model) get their primary
     keys from the sequence and are marked saved. Fields are taken as the instances hold them
     (``auto_now``/``auto_now_add`` set here, enums as their value); no ``get_db_prep_save``."""

@@ -128,7 +128,7 @@ def revocation_request_create(
 ) -> RevocationRequest:
     """The centre asks the certificateur that issued ``document`` to revoke it (reason + the
     public category); nothing is revoked until its staff approve. Validated, audited."""
-    from documents.services import _clean_reason
+    from documents.services.revocation import _clean_reason
 
     document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     certificateur = _revocation_checks(document, by)

@@ -17,6 +17,7 @@ from juries.services._common import (
 from juries.services.composition import (
     COMPOSITION_ADMIN_ONLY,
     composed_by_label,
+    dossier_proposals_refresh,
     jury_composition_failures,
     jury_create,
     jury_dossier_remove,
@@ -58,6 +59,7 @@ from juries.services.signatures import (
 )
 
 __all__ = [
+    "dossier_proposals_refresh",
     "COMPOSITION_ADMIN_ONLY",
     "DECISION_LABELS",
     "S",
