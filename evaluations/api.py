@@ -12,7 +12,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from candidates.models import Dossier
-from candidates.selectors import dossier_get, dossier_get_visible, dossier_list
+from candidates.selectors import dossier_get, dossier_list
 from core.errors import ApplicationError
 from evaluations import selectors, services
 from evaluations.entretiens import entretien_record
@@ -103,13 +103,15 @@ class SessionDetailView(TenantAPIView):
 
     @extend_schema(responses=SessionSerializer, summary="Une session d'examen")
     def get(self, request, org_slug, session_id):
-        return Response(SessionSerializer(selectors.session_get(public_id=session_id)).data)
+        return Response(
+            SessionSerializer(selectors.session_get(public_id=session_id, actor=self.membership)).data
+        )
 
     @extend_schema(
         request=SessionUpdateSerializer, responses=SessionSerializer, summary="Modifier une session d'examen"
     )
     def patch(self, request, org_slug, session_id):
-        session = selectors.session_get(public_id=session_id)
+        session = selectors.session_get(public_id=session_id, actor=self.membership)
         data = SessionUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = services.session_update(session=session, by=self.membership, **data.validated_data)
@@ -120,7 +122,9 @@ class SessionDetailView(TenantAPIView):
         summary="Supprimer une session (refusé si des convocations sont envoyées ou des résultats saisis)",
     )
     def delete(self, request, org_slug, session_id):
-        services.session_delete(session=selectors.session_get(public_id=session_id), by=self.membership)
+        services.session_delete(
+            session=selectors.session_get(public_id=session_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -178,13 +182,15 @@ class SessionEpreuveListCreateView(_ListView):
     serializer_class = EpreuveSerializer
 
     def get_queryset(self):
-        return selectors.epreuve_list(session=selectors.session_get(public_id=self.kwargs["session_id"]))
+        return selectors.epreuve_list(
+            session=selectors.session_get(public_id=self.kwargs["session_id"], actor=self.membership)
+        )
 
     @extend_schema(
         request=EpreuveCreateSerializer, responses={201: EpreuveSerializer}, summary="Planifier une épreuve"
     )
     def post(self, request, org_slug, session_id):
-        session = selectors.session_get(public_id=session_id)
+        session = selectors.session_get(public_id=session_id, actor=self.membership)
         data = EpreuveCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -213,7 +219,7 @@ class SessionReadinessView(TenantAPIView):
     )
     def get(self, request, org_slug, session_id):
         rows = selectors.session_readiness(
-            session=selectors.session_get(public_id=session_id), actor=self.membership
+            session=selectors.session_get(public_id=session_id, actor=self.membership), actor=self.membership
         )
         return Response(ReadinessRowSerializer(rows, many=True).data)
 
@@ -224,7 +230,7 @@ class EpreuveDetailView(TenantAPIView):
     @extend_schema(responses=EpreuveSerializer, summary="Une épreuve (un évaluateur : les siennes)")
     def get(self, request, org_slug, epreuve_id):
         return Response(
-            EpreuveSerializer(selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)).data
+            EpreuveSerializer(selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)).data
         )
 
     @extend_schema(
@@ -233,7 +239,7 @@ class EpreuveDetailView(TenantAPIView):
         summary="Modifier une épreuve (horaire, lieu, modalité, double correction, évaluateurs)",
     )
     def patch(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = EpreuveUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -251,7 +257,9 @@ class EpreuveDetailView(TenantAPIView):
         summary="Supprimer une épreuve (refusé si des convocations sont envoyées ou des résultats saisis)",
     )
     def delete(self, request, org_slug, epreuve_id):
-        services.epreuve_delete(epreuve=selectors.epreuve_get(public_id=epreuve_id), by=self.membership)
+        services.epreuve_delete(
+            epreuve=selectors.epreuve_get(public_id=epreuve_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -264,7 +272,7 @@ class EpreuveResolutionView(TenantAPIView):
         summary="Résoudre un désaccord de double correction (valeur retenue et motif)",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = ResolutionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -280,7 +288,7 @@ class EpreuveInscriptionListCreateView(_ListView):
     serializer_class = InscriptionSerializer
 
     def get_queryset(self):
-        epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], membership=self.membership)
+        epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], actor=self.membership)
         return selectors.epreuve_inscriptions(epreuve=epreuve, actor=self.membership).select_related(
             "epreuve"
         )
@@ -291,7 +299,7 @@ class EpreuveInscriptionListCreateView(_ListView):
         summary="Inscrire des dossiers à l'épreuve",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = DossiersInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = set(data.validated_data["dossiers"])
@@ -312,8 +320,8 @@ class EpreuveInscriptionDetailView(TenantAPIView):
         summary="Retirer un candidat d'une épreuve (refusé si convoqué, noté, émargé ou incident)",
     )
     def delete(self, request, org_slug, epreuve_id, inscription_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
-        inscription = selectors.inscription_get(public_id=inscription_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
+        inscription = selectors.inscription_get(public_id=inscription_id, actor=self.membership)
         if inscription.epreuve_id != epreuve.pk:
             raise Http404
         services.epreuve_candidat_remove(inscription=inscription, by=self.membership)
@@ -329,7 +337,7 @@ class EpreuveConvocationsView(TenantAPIView):
         summary="Envoyer les convocations",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = ConvocationsInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
@@ -355,7 +363,7 @@ class EpreuveEmargementView(TenantAPIView):
     def get(self, request, org_slug, epreuve_id):
         from evaluations.documents import emargement_pdf
 
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         return HttpResponse(emargement_pdf(epreuve, by=self.membership), content_type="application/pdf")
 
 
@@ -368,10 +376,10 @@ class EpreuveMarkView(TenantAPIView):
         summary="Saisir une note de l'épreuve (double correction : sa correction)",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = MarkInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dossier = dossier_get(public_id=data.validated_data["dossier"])
+        dossier = dossier_get(public_id=data.validated_data["dossier"], actor=self.membership)
         out = services.epreuve_mark(
             epreuve=epreuve,
             dossier=dossier,
@@ -401,7 +409,7 @@ class InscriptionPresenceView(TenantAPIView):
         summary="Émargement : présence ou absence",
     )
     def post(self, request, org_slug, inscription_id):
-        inscription = selectors.inscription_get(public_id=inscription_id)
+        inscription = selectors.inscription_get(public_id=inscription_id, actor=self.membership)
         data = PresenceInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         inscription = services.presence_record(
@@ -419,7 +427,7 @@ class InscriptionIncidentView(TenantAPIView):
         summary="Incident (fraude : session invalidée)",
     )
     def post(self, request, org_slug, inscription_id):
-        inscription = selectors.inscription_get(public_id=inscription_id)
+        inscription = selectors.inscription_get(public_id=inscription_id, actor=self.membership)
         data = IncidentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         incident = services.incident_record(
@@ -466,7 +474,7 @@ def _sent_parts_only(fields: dict, raw) -> dict:
 
 def _visible_dossier(membership, public_id) -> Dossier:
     """The dossier if ``membership`` may see it (évaluateur: their épreuves, jury: their juries), else 404."""
-    return dossier_get_visible(public_id=public_id, actor=membership)
+    return dossier_get(public_id=public_id, actor=membership)
 
 
 def _visible_dossiers(membership, public_ids) -> dict:
@@ -722,7 +730,7 @@ class AvisListCreateView(_ListView):
     def post(self, request, org_slug):
         data = AvisRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dossier = dossier_get(public_id=data.validated_data["dossier"])
+        dossier = dossier_get(public_id=data.validated_data["dossier"], actor=self.membership)
         avis = services.avis_request(
             dossier=dossier, by=self.membership, date_limite=data.validated_data["date_limite"]
         )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from candidates.models import Dossier
-from candidates.selectors import dossier_get, dossier_get_visible
+from candidates.selectors import dossier_get
 from core.errors import ApplicationError
 from evaluations import controle_continu, selectors, services
 from evaluations.forms import (
@@ -76,7 +76,7 @@ def session_list(request, org_slug):
 @require_capability("sessions.manage")
 @require_http_methods(["GET", "POST"])
 def session_detail(request, org_slug, session_id):
-    session = selectors.session_get(public_id=session_id)
+    session = selectors.session_get(public_id=session_id, actor=request.membership)
     form = EpreuveForm(
         request.POST or None,
         session=session,
@@ -112,7 +112,7 @@ def session_detail(request, org_slug, session_id):
 def session_controle_continu(request, org_slug, session_id):
     """The contrôle continu of every dossier of a session: table, pre-filled template, import
     with a dry run (per-row errors) before anything is written."""
-    session = selectors.session_get(public_id=session_id)
+    session = selectors.session_get(public_id=session_id, actor=request.membership)
     if not controle_continu.has_controle_continu(session.referentiel):
         return render(
             request, "evaluations/session_controle_continu.html", {"session": session, "sans_cc": True}
@@ -183,14 +183,14 @@ def _epreuve_context(request, epreuve, **extra) -> dict:
 @require_capability("sessions.manage")
 @require_GET
 def epreuve_detail(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     return render(request, "evaluations/epreuve_detail.html", _epreuve_context(request, epreuve))
 
 
 @require_capability("sessions.manage")
 @require_POST
 def epreuve_candidats(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     ids = request.POST.getlist("dossiers")
     dossiers = list(
         selectors.dossiers_assignable(epreuve=epreuve).filter(public_id__in=[i for i in ids if len(i) == 36])
@@ -209,7 +209,7 @@ def epreuve_candidats(request, org_slug, epreuve_id):
 @require_capability("sessions.manage")
 @require_POST
 def epreuve_delete(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     session = epreuve.session
     try:
         services.epreuve_delete(epreuve=epreuve, by=request.membership)
@@ -223,7 +223,7 @@ def epreuve_delete(request, org_slug, epreuve_id):
 @require_capability("sessions.manage")
 @require_POST
 def inscription_remove(request, org_slug, inscription_id):
-    inscription = selectors.inscription_get(public_id=inscription_id)
+    inscription = selectors.inscription_get(public_id=inscription_id, actor=request.membership)
     epreuve = inscription.epreuve
     try:
         services.epreuve_candidat_remove(inscription=inscription, by=request.membership)
@@ -237,7 +237,7 @@ def inscription_remove(request, org_slug, inscription_id):
 @require_capability("convocations.send")
 @require_POST
 def epreuve_convocations(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     form = ConvocationForm(request.POST)
     if form.is_valid():
         try:
@@ -268,7 +268,7 @@ def epreuve_convocations(request, org_slug, epreuve_id):
 def epreuve_emargement(request, org_slug, epreuve_id):
     from evaluations.documents import emargement_pdf
 
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     return _pdf(emargement_pdf(epreuve, by=request.membership), f"emargement-{epreuve.date:%Y%m%d}.pdf")
 
 
@@ -277,7 +277,7 @@ def epreuve_emargement(request, org_slug, epreuve_id):
 def convocation_download(request, org_slug, convocation_id):
     from documents.selectors import document_file_read
 
-    convocation = selectors.convocation_get(public_id=convocation_id)
+    convocation = selectors.convocation_get(public_id=convocation_id, actor=request.membership)
     if convocation.document is None or not convocation.document.file:
         raise Http404
     name = f"convocation-{convocation.inscription.dossier.candidate.nom_naissance.lower()}-{convocation.numero_envoi}.pdf"
@@ -287,7 +287,7 @@ def convocation_download(request, org_slug, convocation_id):
 @require_capability("attendance.record")
 @require_POST
 def presence_record(request, org_slug, inscription_id):
-    inscription = selectors.inscription_get(public_id=inscription_id)
+    inscription = selectors.inscription_get(public_id=inscription_id, actor=request.membership)
     form = PresenceForm(request.POST)
     try:
         if not form.is_valid():
@@ -313,7 +313,7 @@ def presence_record(request, org_slug, inscription_id):
 @require_capability("attendance.record")
 @require_POST
 def incident_record(request, org_slug, inscription_id):
-    inscription = selectors.inscription_get(public_id=inscription_id)
+    inscription = selectors.inscription_get(public_id=inscription_id, actor=request.membership)
     form = IncidentForm(request.POST)
     try:
         if not form.is_valid():
@@ -337,7 +337,7 @@ def incident_record(request, org_slug, inscription_id):
 def session_readiness(request, org_slug, session_id):
     from candidates.services import dossier_transition
 
-    session = selectors.session_get(public_id=session_id)
+    session = selectors.session_get(public_id=session_id, actor=request.membership)
     if request.method == "POST":
         if not membership_can(request, "dossiers.transition"):
             raise PermissionDenied("Votre rôle ne permet pas de changer l'état des dossiers.")
@@ -422,7 +422,7 @@ def _grid_back(request, org_slug, epreuve):
 @require_capability("results.record")
 @require_GET
 def epreuve_grid(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     filtre = selectors.grid_filter(request.GET)
     grid = selectors.epreuve_grid(epreuve=epreuve, user=request.user, filtre=filtre)
     paginator = Paginator(grid.ids, GRID_ROWS_PER_PAGE)
@@ -463,7 +463,7 @@ def epreuve_grid(request, org_slug, epreuve_id):
 @require_POST
 def epreuve_grid_cell(request, org_slug, epreuve_id):
     """htmx autosave of one cell: answers the cell's status line (never a full page)."""
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     dossier_id, cible, valeur = (
         request.POST.get("dossier", ""),
         request.POST.get("cible", ""),
@@ -471,7 +471,7 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
     )
     context = {"ok": False, "message": ""}
     try:
-        dossier = dossier_get(public_id=dossier_id)
+        dossier = dossier_get(public_id=dossier_id, actor=request.membership)
         if valeur.strip() == "":
             raise ApplicationError("Valeur vide : rien n'est enregistré.")
         out = services.epreuve_mark(
@@ -491,11 +491,11 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
 def epreuve_grid_details(request, org_slug, epreuve_id):
     """One cell's critères observed and comment: GET loads them when the cell opens (htmx), POST
     autosaves them and answers the cell's status line. Never a full page."""
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     data = request.POST if request.method == "POST" else request.GET
     context = {"ok": False, "message": "", "details": True}
     try:
-        dossier = dossier_get(public_id=data.get("dossier", ""))
+        dossier = dossier_get(public_id=data.get("dossier", ""), actor=request.membership)
         if request.method == "GET":
             cible = services.epreuve_cible(epreuve, data.get("cible", ""))
             inscription = epreuve.inscriptions.filter(dossier=dossier).first()
@@ -532,7 +532,7 @@ def epreuve_grid_details(request, org_slug, epreuve_id):
 @require_capability("results.validate")
 @require_POST
 def epreuve_validate(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
     messages.success(request, f"{count} résultat(s) validé(s) par la commission d'évaluation.")
     return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
@@ -541,10 +541,10 @@ def epreuve_validate(request, org_slug, epreuve_id):
 @require_capability("results.validate")
 @require_POST
 def correction_resolve(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     form = ResolutionForm(request.POST)
     try:
-        dossier = dossier_get(public_id=request.POST.get("dossier", ""))
+        dossier = dossier_get(public_id=request.POST.get("dossier", ""), actor=request.membership)
         if not form.is_valid():
             raise ApplicationError("Indiquez la valeur retenue et le motif.")
         services.correction_resolve(
@@ -567,7 +567,7 @@ def correction_resolve(request, org_slug, epreuve_id):
 @require_capability("results.view")
 @require_http_methods(["GET", "POST"])
 def dossier_results(request, org_slug, dossier_id):
-    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    dossier = dossier_get(public_id=dossier_id, actor=request.membership)
     suivi_form = SuiviForm(request.POST or None) if request.POST.get("action") == "suivi" else SuiviForm()
     if request.method == "POST":
         try:
@@ -681,7 +681,7 @@ def _absence_context(dossier) -> dict:
 def dossier_commission(request, org_slug, dossier_id):
     """The commission d'évaluation, per capacité: evaluations, avis de l'entreprise, entretien → decision."""
 
-    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    dossier = dossier_get(public_id=dossier_id, actor=request.membership)
     errors = {}
     entretien_error = ""
     if request.method == "POST" and request.POST.get("action") == "entretien":
