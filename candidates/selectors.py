@@ -254,15 +254,10 @@ def _get(qs: QuerySet, public_id):
 # Every getter by id takes the actor (Zulip's ``access_*`` shape): it fetches the row of the active
 # centre and answers 404 — « missing » and « not yours » alike — unless ``actor`` may see it under
 # the object rules above (``visible_dossiers_q``). ``actor=None`` is the system (tasks, the demo):
-# it must be written out, so a view that forgets the membership is visible in review. The one
-# unscoped read of a dossier by id, :func:`_dossier_get`, is private to this app's services.
+# it must be written out, so a view that forgets the membership is visible in review. No unscoped
+# getter by id is left: services receive the objects the views fetched for the actor.
 
 _DOSSIER_RELATED = ("candidate", "referentiel", "entreprise", "tuteur", "previous_attempt")
-
-
-def _dossier_get(*, public_id) -> Dossier:
-    """A dossier of the active centre with no object rule (internal: services of this app only)."""
-    return _get(Dossier.objects.select_related(*_DOSSIER_RELATED), public_id)
 
 
 def dossier_get(*, public_id, actor: Actor) -> Dossier:

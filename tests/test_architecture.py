@@ -73,7 +73,7 @@ def test_every_oversight_policy_is_in_the_index():
 # --- access by actor (issue 18, point 5) -------------------------------------------------------------
 
 #: Every getter by id that pages and the API use: each takes the actor, without a default (the
-#: system passes ``actor=None`` in writing). The unscoped read of a dossier is ``_dossier_get``.
+#: system passes ``actor=None`` in writing); no unscoped getter by id is left.
 ACTOR_GETTERS = {
     "candidates.selectors": [
         "candidate_get",
