@@ -33,8 +33,8 @@ from candidates.serializers import (
     TuteurInputSerializer,
     TuteurSerializer,
 )
+from core.actors import Actor
 from core.errors import ApplicationError
-from core.filenames import clean_filename
 from organisations.api import TenantAPIView
 from referentiels.models import Bloc, Capacite, Modalite
 from referentiels.public_ids import bloc_codes, part_pks_by_code_or_id, pks_of
@@ -113,7 +113,7 @@ class CandidateDetailView(TenantAPIView):
         summary="Modifier l'identité d'un candidat",
     )
     def patch(self, request, org_slug, candidate_id):
-        candidate = selectors.candidate_get(public_id=candidate_id)
+        candidate = selectors.candidate_get(public_id=candidate_id, actor=self.membership)
         data = CandidateInputSerializer(candidate, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         candidate = services.candidate_update(candidate=candidate, by=self.membership, **data.validated_data)
@@ -122,7 +122,8 @@ class CandidateDetailView(TenantAPIView):
     @extend_schema(responses={204: None}, summary="Supprimer un candidat sans dossier")
     def delete(self, request, org_slug, candidate_id):
         services.candidate_delete(
-            candidate=selectors.candidate_get(public_id=candidate_id), by=self.membership
+            candidate=selectors.candidate_get(public_id=candidate_id, actor=self.membership),
+            by=self.membership,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -135,7 +136,7 @@ class CandidateRgpdExportView(TenantAPIView):
         responses={(200, "application/zip"): OpenApiTypes.BINARY}, summary="Export RGPD (ZIP : JSON + pièces)"
     )
     def get(self, request, org_slug, candidate_id):
-        candidate = selectors.candidate_get(public_id=candidate_id)
+        candidate = selectors.candidate_get(public_id=candidate_id, actor=self.membership)
         archive = rgpd.candidate_rgpd_export(candidate=candidate, by=self.membership)
         return FileResponse(
             archive,
@@ -157,7 +158,7 @@ class CandidateEraseView(TenantAPIView):
         data = EraseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         candidate = rgpd.candidate_erase(
-            candidate=selectors.candidate_get(public_id=candidate_id),
+            candidate=selectors.candidate_get(public_id=candidate_id, actor=self.membership),
             by=self.membership,
             reason=data.validated_data["reason"],
         )
@@ -191,13 +192,17 @@ class EntrepriseDetailView(TenantAPIView):
 
     @extend_schema(responses=EntrepriseSerializer, summary="Une entreprise")
     def get(self, request, org_slug, entreprise_id):
-        return Response(EntrepriseSerializer(selectors.entreprise_get(public_id=entreprise_id)).data)
+        return Response(
+            EntrepriseSerializer(
+                selectors.entreprise_get(public_id=entreprise_id, actor=self.membership)
+            ).data
+        )
 
     @extend_schema(
         request=EntrepriseSerializer, responses=EntrepriseSerializer, summary="Modifier une entreprise"
     )
     def patch(self, request, org_slug, entreprise_id):
-        entreprise = selectors.entreprise_get(public_id=entreprise_id)
+        entreprise = selectors.entreprise_get(public_id=entreprise_id, actor=self.membership)
         data = EntrepriseSerializer(entreprise, data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         entreprise = services.entreprise_update(
@@ -208,16 +213,19 @@ class EntrepriseDetailView(TenantAPIView):
     @extend_schema(responses={204: None}, summary="Supprimer une entreprise inutilisée")
     def delete(self, request, org_slug, entreprise_id):
         services.entreprise_delete(
-            entreprise=selectors.entreprise_get(public_id=entreprise_id), by=self.membership
+            entreprise=selectors.entreprise_get(public_id=entreprise_id, actor=self.membership),
+            by=self.membership,
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _tuteur_fields(validated: dict) -> dict:
+def _tuteur_fields(validated: dict, actor: Actor) -> dict:
     fields = dict(validated)
     if "entreprise" in fields:
         fields["entreprise"] = (
-            selectors.entreprise_get(public_id=fields["entreprise"]) if fields["entreprise"] else None
+            selectors.entreprise_get(public_id=fields["entreprise"], actor=actor)
+            if fields["entreprise"]
+            else None
         )
     return fields
 
@@ -235,7 +243,9 @@ class TuteurListCreateView(_ListView):
     def post(self, request, org_slug):
         data = TuteurInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        tuteur = services.tuteur_create(by=self.membership, **_tuteur_fields(data.validated_data))
+        tuteur = services.tuteur_create(
+            by=self.membership, **_tuteur_fields(data.validated_data, self.membership)
+        )
         return Response(TuteurSerializer(tuteur).data, status=status.HTTP_201_CREATED)
 
 
@@ -250,33 +260,39 @@ class TuteurDetailView(TenantAPIView):
 
     @extend_schema(request=TuteurInputSerializer, responses=TuteurSerializer, summary="Modifier un tuteur")
     def patch(self, request, org_slug, tuteur_id):
-        tuteur = selectors.tuteur_get(public_id=tuteur_id)
+        tuteur = selectors.tuteur_get(public_id=tuteur_id, actor=self.membership)
         data = TuteurInputSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         tuteur = services.tuteur_update(
-            tuteur=tuteur, by=self.membership, **_tuteur_fields(data.validated_data)
+            tuteur=tuteur, by=self.membership, **_tuteur_fields(data.validated_data, self.membership)
         )
         return Response(TuteurSerializer(tuteur).data)
 
     @extend_schema(responses={204: None}, summary="Supprimer un tuteur sans dossier")
     def delete(self, request, org_slug, tuteur_id):
-        services.tuteur_delete(tuteur=selectors.tuteur_get(public_id=tuteur_id), by=self.membership)
+        services.tuteur_delete(
+            tuteur=selectors.tuteur_get(public_id=tuteur_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- dossiers ------------------------------------------------------------------------------
 
 
-def _dossier_fields(validated: dict) -> dict:
+def _dossier_fields(validated: dict, actor: Actor) -> dict:
     fields = {
         k: v for k, v in validated.items() if k not in ("candidate", "referentiel", "blocs", "modalites")
     }
     if "entreprise" in fields:
         fields["entreprise"] = (
-            selectors.entreprise_get(public_id=fields["entreprise"]) if fields["entreprise"] else None
+            selectors.entreprise_get(public_id=fields["entreprise"], actor=actor)
+            if fields["entreprise"]
+            else None
         )
     if "tuteur" in fields:
-        fields["tuteur"] = selectors.tuteur_get(public_id=fields["tuteur"]) if fields["tuteur"] else None
+        fields["tuteur"] = (
+            selectors.tuteur_get(public_id=fields["tuteur"], actor=actor) if fields["tuteur"] else None
+        )
     return fields
 
 
@@ -334,7 +350,7 @@ class DossierListCreateView(_ListView):
         data = DossierCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        candidate = selectors.candidate_get(public_id=v["candidate"])
+        candidate = selectors.candidate_get(public_id=v["candidate"], actor=self.membership)
         referentiel = referentiel_resolve(
             referentiel_list(organisation=request._request.organisation), v["referentiel"]
         )
@@ -349,14 +365,16 @@ class DossierListCreateView(_ListView):
                 candidate=candidate,
                 referentiel=referentiel,
                 blocs=blocs,
-                **_dossier_fields(v),
+                **_dossier_fields(v, self.membership),
             )
             if modalites:
                 services.dossier_plan_update(
                     dossier=dossier, by=self.membership, blocs=blocs, modalites=modalites
                 )
         return Response(
-            DossierDetailSerializer(selectors.dossier_get(public_id=dossier.public_id)).data,
+            DossierDetailSerializer(
+                selectors.dossier_get(public_id=dossier.public_id, actor=self.membership)
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -377,17 +395,19 @@ class DossierDetailView(TenantAPIView):
         request=DossierFieldsSerializer, responses=DossierDetailSerializer, summary="Modifier un dossier"
     )
     def patch(self, request, org_slug, dossier_id):
-        dossier = selectors.dossier_get(public_id=dossier_id)
+        dossier = selectors.dossier_get(public_id=dossier_id, actor=self.membership)
         data = DossierFieldsSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         dossier = services.dossier_update(
-            dossier=dossier, by=self.membership, **_dossier_fields(data.validated_data)
+            dossier=dossier, by=self.membership, **_dossier_fields(data.validated_data, self.membership)
         )
         return Response(DossierDetailSerializer(dossier).data)
 
     @extend_schema(responses={204: None}, summary="Supprimer un dossier en brouillon")
     def delete(self, request, org_slug, dossier_id):
-        services.dossier_delete(dossier=selectors.dossier_get(public_id=dossier_id), by=self.membership)
+        services.dossier_delete(
+            dossier=selectors.dossier_get(public_id=dossier_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -400,14 +420,16 @@ class DossierPlanView(TenantAPIView):
         summary="Blocs visés et modalité par capacité",
     )
     def put(self, request, org_slug, dossier_id):
-        dossier = selectors.dossier_get(public_id=dossier_id)
+        dossier = selectors.dossier_get(public_id=dossier_id, actor=self.membership)
         data = DossierPlanSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         blocs, modalites = _plan(
             dossier.referentiel_id, data.validated_data["blocs"], data.validated_data.get("modalites")
         )
         services.dossier_plan_update(dossier=dossier, by=self.membership, blocs=blocs, modalites=modalites)
-        return Response(DossierDetailSerializer(selectors.dossier_get(public_id=dossier_id)).data)
+        return Response(
+            DossierDetailSerializer(selectors.dossier_get(public_id=dossier_id, actor=self.membership)).data
+        )
 
 
 class DossierTransitionView(_ListView):
@@ -415,7 +437,7 @@ class DossierTransitionView(_ListView):
     serializer_class = TransitionSerializer
 
     def get_queryset(self):
-        dossier = selectors.dossier_get_visible(public_id=self.kwargs["dossier_id"], actor=self.membership)
+        dossier = selectors.dossier_get(public_id=self.kwargs["dossier_id"], actor=self.membership)
         return dossier.transitions.select_related("by").order_by("at", "pk")
 
     @extend_schema(
@@ -430,12 +452,16 @@ class DossierTransitionView(_ListView):
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         dossier = services.dossier_transition(
-            dossier=selectors.dossier_get(public_id=dossier_id),
+            dossier=selectors.dossier_get(public_id=dossier_id, actor=self.membership),
             to=data.validated_data["to"],
             by=self.membership,
             reason=data.validated_data.get("reason", ""),
         )
-        return Response(DossierDetailSerializer(selectors.dossier_get(public_id=dossier.public_id)).data)
+        return Response(
+            DossierDetailSerializer(
+                selectors.dossier_get(public_id=dossier.public_id, actor=self.membership)
+            ).data
+        )
 
 
 class DossierRattrapageView(TenantAPIView):
@@ -449,7 +475,7 @@ class DossierRattrapageView(TenantAPIView):
     def post(self, request, org_slug, dossier_id):
         data = RattrapageInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        dossier = selectors.dossier_get(public_id=dossier_id)
+        dossier = selectors.dossier_get(public_id=dossier_id, actor=self.membership)
         retake = services.dossier_rattrapage_open(
             dossier=dossier,
             by=self.membership,
@@ -459,7 +485,9 @@ class DossierRattrapageView(TenantAPIView):
             courrier_le=data.validated_data.get("courrier_le"),
         )
         return Response(
-            DossierDetailSerializer(selectors.dossier_get(public_id=retake.public_id)).data,
+            DossierDetailSerializer(
+                selectors.dossier_get(public_id=retake.public_id, actor=self.membership)
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -473,7 +501,7 @@ class DossierPieceListCreateView(_ListView):
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
-        dossier = selectors.dossier_get_visible(public_id=self.kwargs["dossier_id"], actor=self.membership)
+        dossier = selectors.dossier_get(public_id=self.kwargs["dossier_id"], actor=self.membership)
         return selectors.visible_pieces(
             dossier.pieces.select_related("dossier", "uploaded_by"), self.membership
         )
@@ -487,7 +515,7 @@ class DossierPieceListCreateView(_ListView):
         data = PieceUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         piece = services.piece_upload(
-            dossier=selectors.dossier_get(public_id=dossier_id),
+            dossier=selectors.dossier_get(public_id=dossier_id, actor=self.membership),
             by=self.membership,
             kind=data.validated_data["kind"],
             uploaded_file=data.validated_data["file"],
@@ -505,24 +533,13 @@ class PieceDetailView(TenantAPIView):
         summary="Télécharger une pièce",
     )
     def get(self, request, org_slug, piece_id):
-        from organisations.services import audit_record
-
-        piece = selectors.piece_get(public_id=piece_id, actor=self.membership)
-        audit_record(
-            actor=request.user, action="piece.download", obj=piece.dossier, message=piece.get_kind_display()
-        )
-        response = FileResponse(
-            piece.file.open("rb"),
-            as_attachment=True,
-            filename=clean_filename(piece.original_name),
-            content_type=piece.content_type,
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return services.piece_download(public_id=piece_id, by=self.membership).as_response()
 
     @extend_schema(responses={204: None}, summary="Supprimer une pièce")
     def delete(self, request, org_slug, piece_id):
-        services.piece_delete(piece=selectors.piece_get(public_id=piece_id), by=self.membership)
+        services.piece_delete(
+            piece=selectors.piece_get(public_id=piece_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -560,7 +577,9 @@ class ImportJobDetailView(TenantAPIView):
         responses=ImportJobSerializer, summary="État d'un import (erreurs ligne/colonne, aperçu, résultat)"
     )
     def get(self, request, org_slug, job_id):
-        return Response(ImportJobSerializer(selectors.import_job_get(public_id=job_id)).data)
+        return Response(
+            ImportJobSerializer(selectors.import_job_get(public_id=job_id, actor=self.membership)).data
+        )
 
 
 class ImportJobConfirmView(TenantAPIView):
@@ -572,7 +591,7 @@ class ImportJobConfirmView(TenantAPIView):
         summary="Confirmer un import vérifié sans erreur, avec le choix pour chaque ligne de doublon",
     )
     def post(self, request, org_slug, job_id):
-        job = selectors.import_job_get(public_id=job_id)
+        job = selectors.import_job_get(public_id=job_id, actor=self.membership)
         data = ImportConfirmSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.import_job_confirm(

@@ -24,7 +24,7 @@ from candidates.models import (
     Tuteur,
 )
 from candidates.search import candidate_word
-from core.actors import actor_user
+from core.actors import Actor, actor_user
 from organisations.services import audit_record
 from referentiels.models import Bloc, Capacite, ModaliteType, Referentiel
 from referentiels.selectors import referentiel_list, referentiel_visible_q
@@ -211,7 +211,8 @@ def candidate_list(*, filters: CandidateFilters | None = None, actor=None) -> Qu
     return qs.prefetch_related(Prefetch("dossiers", queryset=dossiers)).order_by(*SORTS[filters.sort])
 
 
-def candidate_get(*, public_id, actor=None) -> Candidate:
+def candidate_get(*, public_id, actor: Actor) -> Candidate:
+    """A candidate of the active centre, 404 unless ``actor`` may see one of their dossiers."""
     return _get(_visible(Candidate.objects.all(), actor), public_id)
 
 
@@ -250,34 +251,28 @@ def _get(qs: QuerySet, public_id):
         raise Http404 from None
 
 
-def dossier_get(*, public_id) -> Dossier:
-    """A dossier of the active centre (no access logged: internal use)."""
-    return _get(
-        Dossier.objects.select_related(
-            "candidate", "referentiel", "entreprise", "tuteur", "previous_attempt"
-        ),
-        public_id,
-    )
+# --- access by actor ---------------------------------------------------------------------------
+# Every getter by id takes the actor (Zulip's ``access_*`` shape): it fetches the row of the active
+# centre and answers 404 — « missing » and « not yours » alike — unless ``actor`` may see it under
+# the object rules above (``visible_dossiers_q``). ``actor=None`` is the system (tasks, the demo):
+# it must be written out, so a view that forgets the membership is visible in review. No unscoped
+# getter by id is left: services receive the objects the views fetched for the actor.
+
+_DOSSIER_RELATED = ("candidate", "referentiel", "entreprise", "tuteur", "previous_attempt")
 
 
-def dossier_get_visible(*, public_id, actor) -> Dossier:
-    """A dossier of the active centre, 404 unless ``actor`` may see it (object rules; access not logged)."""
-    return _get(_visible(Dossier.objects.select_related("candidate", "referentiel"), actor), public_id)
+def dossier_get(*, public_id, actor: Actor) -> Dossier:
+    """A dossier of the active centre, 404 unless ``actor`` may see it (access not logged: use
+    :func:`dossier_get_for_actor` where the dossier is shown)."""
+    return _get(_visible(Dossier.objects.select_related(*_DOSSIER_RELATED), actor), public_id)
 
 
-def dossier_get_for_actor(*, public_id, actor) -> Dossier:
+def dossier_get_for_actor(*, public_id, actor: Actor) -> Dossier:
     """A dossier for someone about to see it (404 unless visible to them); the access is logged (RGPD)."""
     dossier = _get(
         _visible(
-            Dossier.objects.select_related(
-                # organisation: the transition guards check the centre's habilitation.
-                "candidate",
-                "referentiel",
-                "entreprise",
-                "tuteur",
-                "previous_attempt",
-                "organisation",
-            ),
+            # organisation: the transition guards check the centre's habilitation.
+            Dossier.objects.select_related(*_DOSSIER_RELATED, "organisation"),
             actor,
         ),
         public_id,
@@ -330,7 +325,10 @@ def entreprise_list() -> QuerySet[Entreprise]:
     return Entreprise.objects.annotate(nb_dossiers=Count("dossiers")).order_by("raison_sociale")
 
 
-def entreprise_get(*, public_id) -> Entreprise:
+def entreprise_get(*, public_id, actor: Actor) -> Entreprise:
+    """An entreprise of the active centre: the list shows every one to whoever holds the
+    capability (an entreprise is no one's personal data), so the object rule is the centre's."""
+    del actor  # same rule as entreprise_list: the capability checked by the view is the whole rule
     return _get(Entreprise.objects.all(), public_id)
 
 
@@ -346,17 +344,23 @@ def tuteur_list(*, actor=None) -> QuerySet[Tuteur]:
     return _visible_tuteurs(Tuteur.objects.select_related("entreprise"), actor).order_by("nom", "prenom")
 
 
-def tuteur_get(*, public_id, actor=None) -> Tuteur:
+def tuteur_get(*, public_id, actor: Actor) -> Tuteur:
     return _get(_visible_tuteurs(Tuteur.objects.select_related("entreprise"), actor), public_id)
 
 
-def piece_get(*, public_id, actor=None) -> Piece:
+def piece_get(*, public_id, actor: Actor) -> Piece:
+    """A pièce of a dossier ``actor`` may see, health kinds only to those who may read them."""
     qs = visible_pieces(Piece.objects.select_related("dossier", "dossier__candidate"), actor)
     return _get(_visible(qs, actor), public_id)
 
 
-def import_job_get(*, public_id) -> ImportJob:
-    return _get(ImportJob.objects.all(), public_id)
+def import_job_get(*, public_id, actor: Actor) -> ImportJob:
+    """An import of the active centre: its rows are every candidate of the file, so only those
+    who see every dossier of the centre (administrators, gestionnaires) may open one."""
+    qs = ImportJob.objects.all()
+    if visible_dossiers_q(actor) is not None:
+        qs = qs.none()
+    return _get(qs, public_id)
 
 
 def import_job_list() -> QuerySet[ImportJob]:

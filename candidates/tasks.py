@@ -6,6 +6,7 @@ from celery import shared_task
 from django.db import transaction
 
 from candidates.models import ImportJob
+from candidates.services import import_job_apply, import_job_check
 from organisations.tasks import TenantTask
 
 logger = logging.getLogger(__name__)
@@ -36,13 +37,9 @@ def _run(job_id: int, step) -> None:
 
 @shared_task(base=TenantTask)
 def candidate_import_check(*, organisation_id: int, job_id: int) -> None:
-    from candidates.services import import_job_check
-
     _run(job_id, import_job_check)
 
 
 @shared_task(base=TenantTask)
 def candidate_import_apply(*, organisation_id: int, job_id: int) -> None:
-    from candidates.services import import_job_apply
-
     _run(job_id, import_job_apply)

@@ -19,7 +19,6 @@ from candidates.models import Dossier, ImportJob
 from candidates.plan_check import dossier_plan_check
 from core.errors import ApplicationError
 from core.exports import csv_writer, xlsx_append
-from core.filenames import clean_filename
 from core.outcomes import service_outcome
 from core.pagination import EstimatedCountPaginator
 from organisations.permissions import membership_can, require_capability
@@ -189,8 +188,11 @@ def candidate_detail(request, org_slug, candidate_id):
 @require_capability("candidates.edit")
 @require_http_methods(["GET", "POST"])
 def candidate_edit(request, org_slug, candidate_id):
-    candidate = selectors.candidate_get(public_id=candidate_id)
-    form = CandidateForm(request.POST or None, instance=selectors.candidate_get(public_id=candidate_id))
+    candidate = selectors.candidate_get(public_id=candidate_id, actor=request.membership)
+    form = CandidateForm(
+        request.POST or None,
+        instance=selectors.candidate_get(public_id=candidate_id, actor=request.membership),
+    )
     form.enable_inline_validation(org_slug)
     if request.method == "POST" and form.is_valid():
         try:
@@ -211,7 +213,7 @@ def candidate_edit(request, org_slug, candidate_id):
 @require_capability("candidates.rgpd")
 @require_GET
 def candidate_rgpd_export(request, org_slug, candidate_id):
-    candidate = selectors.candidate_get(public_id=candidate_id)
+    candidate = selectors.candidate_get(public_id=candidate_id, actor=request.membership)
     archive = rgpd.candidate_rgpd_export(candidate=candidate, by=request.membership)
     return FileResponse(
         archive,
@@ -224,7 +226,7 @@ def candidate_rgpd_export(request, org_slug, candidate_id):
 @require_capability("candidates.rgpd")
 @require_POST
 def candidate_erase(request, org_slug, candidate_id):
-    candidate = selectors.candidate_get(public_id=candidate_id)
+    candidate = selectors.candidate_get(public_id=candidate_id, actor=request.membership)
     form = EraseForm(request.POST)
     try:
         if not form.is_valid():
@@ -264,7 +266,7 @@ def _entreprise_tuteur(request, form) -> dict:
 @require_capability("candidates.edit")
 @require_http_methods(["GET", "POST"])
 def dossier_create(request, org_slug, candidate_id):
-    candidate = selectors.candidate_get(public_id=candidate_id)
+    candidate = selectors.candidate_get(public_id=candidate_id, actor=request.membership)
     referentiels = selectors.referentiels_for_dossiers(organisation=request.organisation)
     form = DossierForm(
         request.POST or None, referentiels=referentiels, initial={"date_inscription": timezone.localdate()}
@@ -298,9 +300,11 @@ def dossier_create(request, org_slug, candidate_id):
 @require_capability("candidates.edit")
 @require_http_methods(["GET", "POST"])
 def dossier_edit(request, org_slug, dossier_id):
-    dossier = selectors.dossier_get(public_id=dossier_id)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
     form = DossierForm(
-        request.POST or None, instance=selectors.dossier_get(public_id=dossier_id), referentiels=None
+        request.POST or None,
+        instance=selectors.dossier_get(public_id=dossier_id, actor=request.membership),
+        referentiels=None,
     )
     form.enable_inline_validation(org_slug, url_name="dossier_edit_validate", dossier_id=dossier.public_id)
     if request.method == "POST" and form.is_valid():
@@ -353,7 +357,7 @@ def _dossier_field(request, form, *, candidate=None, dossier=None) -> HttpRespon
 @require_capability("candidates.edit")
 @require_POST
 def dossier_create_validate(request, org_slug, candidate_id):
-    candidate = selectors.candidate_get(public_id=candidate_id)
+    candidate = selectors.candidate_get(public_id=candidate_id, actor=request.membership)
     form = DossierForm(
         request.POST, referentiels=selectors.referentiels_for_dossiers(organisation=request.organisation)
     )
@@ -366,8 +370,12 @@ def dossier_create_validate(request, org_slug, candidate_id):
 @require_capability("candidates.edit")
 @require_POST
 def dossier_edit_validate(request, org_slug, dossier_id):
-    dossier = selectors.dossier_get(public_id=dossier_id)
-    form = DossierForm(request.POST, instance=selectors.dossier_get(public_id=dossier_id), referentiels=None)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
+    form = DossierForm(
+        request.POST,
+        instance=selectors.dossier_get(public_id=dossier_id, actor=request.membership),
+        referentiels=None,
+    )
     form.enable_inline_validation(org_slug, url_name="dossier_edit_validate", dossier_id=dossier.public_id)
     return _dossier_field(request, form, dossier=dossier)
 
@@ -502,7 +510,7 @@ def dossier_plan_validate(request, org_slug, dossier_id):
     """htmx: the bloc checkbox or the modalité select that changed (``HX-Trigger``: its id),
     re-rendered with what :func:`services.dossier_plan_update` would refuse — read only (a write
     here took the embedded SQLite's write lock on every change of a dropdown)."""
-    dossier = selectors.dossier_get(public_id=dossier_id)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
     trigger = request.headers.get("HX-Trigger", "")
     blocs, modalites = _plan_input(request.POST)
     errors = dossier_plan_check(dossier=dossier, blocs=blocs, modalites=modalites)
@@ -539,7 +547,7 @@ def dossier_plan_validate(request, org_slug, dossier_id):
 @require_capability("candidates.edit")
 @require_POST
 def dossier_plan(request, org_slug, dossier_id):
-    dossier = selectors.dossier_get(public_id=dossier_id)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
     blocs, modalites = _plan_input(_plan_apply_bulk(request.POST, dossier))
     try:
         services.dossier_plan_update(
@@ -564,7 +572,7 @@ def dossier_plan(request, org_slug, dossier_id):
 @require_capability("dossiers.transition")
 @require_POST
 def dossier_transition(request, org_slug, dossier_id):
-    dossier = selectors.dossier_get(public_id=dossier_id)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
     form = TransitionForm(request.POST)
 
     def transition():
@@ -585,7 +593,7 @@ def dossier_transition(request, org_slug, dossier_id):
 @require_capability("dossiers.transition")
 @require_POST
 def dossier_rattrapage(request, org_slug, dossier_id):
-    dossier = selectors.dossier_get(public_id=dossier_id)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
 
     def open_retake():
         courrier = request.POST.get("courrier_le", "").strip()
@@ -619,7 +627,7 @@ def dossier_rattrapage(request, org_slug, dossier_id):
 @require_capability("pieces.upload")
 @require_POST
 def piece_upload(request, org_slug, dossier_id):
-    dossier = selectors.dossier_get(public_id=dossier_id)
+    dossier = selectors.dossier_get(public_id=dossier_id, actor=request.membership)
     form = PieceForm(request.POST, request.FILES)
     try:
         if not form.is_valid():
@@ -642,26 +650,13 @@ def piece_upload(request, org_slug, dossier_id):
 @require_capability("pieces.view")
 @require_GET
 def piece_download(request, org_slug, piece_id):
-    piece = selectors.piece_get(public_id=piece_id, actor=request.membership)
-    from organisations.services import audit_record
-
-    audit_record(
-        actor=request.user, action="piece.download", obj=piece.dossier, message=piece.get_kind_display()
-    )
-    response = FileResponse(
-        piece.file.open("rb"),
-        as_attachment=True,
-        filename=clean_filename(piece.original_name),
-        content_type=piece.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return services.piece_download(public_id=piece_id, by=request.membership).as_response()
 
 
 @require_capability("pieces.upload")
 @require_POST
 def piece_delete(request, org_slug, piece_id):
-    piece = selectors.piece_get(public_id=piece_id)
+    piece = selectors.piece_get(public_id=piece_id, actor=request.membership)
     dossier = piece.dossier
     try:
         services.piece_delete(piece=piece, by=request.membership)
@@ -720,7 +715,7 @@ def import_template(request, org_slug):
 def import_job(request, org_slug, job_id):
     from candidates.importer import DUPLICATE_CHOICES
 
-    job = selectors.import_job_get(public_id=job_id)
+    job = selectors.import_job_get(public_id=job_id, actor=request.membership)
     context = {
         "job": job,
         "progress": services.import_job_progress(job),
@@ -734,7 +729,7 @@ def import_job(request, org_slug, job_id):
 @require_capability("candidates.import")
 @require_POST
 def import_job_confirm(request, org_slug, job_id):
-    job = selectors.import_job_get(public_id=job_id)
+    job = selectors.import_job_get(public_id=job_id, actor=request.membership)
     # One choice per duplicate row of the preview: choix_<row> = fusionner | creer | ignorer.
     choices = {
         key.removeprefix("choix_"): value for key, value in request.POST.items() if key.startswith("choix_")

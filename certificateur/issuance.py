@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from certificateur.oversight import oversight_context
 from core.actors import actor_user
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from documents import issuance as rules
 from documents.issuance import KIND_LABELS, rule_resolve
@@ -289,8 +290,6 @@ def received_pvs_issue(*, certificateur: Organisation, by: Membership, public_id
 
 
 def _issue_launch(certificateur: Organisation, by: Membership, t: PvTransmission) -> PvTransmission:
-    from juries.tasks import certificateur_issuance_task
-
     user = actor_user(by)
     with tenant_context(t.organisation):
         row = PvTransmission.objects.select_for_update().get(pk=t.pk)
@@ -305,7 +304,8 @@ def _issue_launch(certificateur: Organisation, by: Membership, t: PvTransmission
         audit_record(
             actor=user, action="jury.emission_certificateur", obj=row.jury, message=certificateur.name
         )
-        certificateur_issuance_task.delay_on_commit(
+        enqueue_on_commit(
+            "juries.tasks.certificateur_issuance_task",
             organisation_id=row.organisation_id,
             jury_id=row.jury_id,
             certificateur_id=certificateur.pk,

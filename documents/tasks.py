@@ -4,25 +4,27 @@ Reliability (DESIGN.md, "Rendering and tasks"): late acks and reject-on-worker-l
 globally, so a task whose worker dies is delivered again. Each delivery first counts an attempt
 in the document's row, in its own committed transaction, before any work: a document that
 keeps failing — or keeps killing its worker — stops at ``MAX_ATTEMPTS`` with status ``failed``.
-Transient errors (storage I/O, database connection) are retried with exponential backoff.
+Transient errors (storage I/O, database connection, the broker unreachable while a task enqueues
+another) are retried with exponential backoff; a retry that cannot even be sent (the broker still
+down) leaves the document pending for the stuck-documents sweep, never failed.
 """
 
 import logging
 
 from celery import shared_task
-from celery.exceptions import Retry
+from celery.exceptions import Reject, Retry
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from documents import services
 from documents.models import IssuedDocument
 from organisations.models import Organisation
-from organisations.tasks import TenantTask
+from organisations.tasks import BROKER_ERRORS, TenantTask
 from organisations.tenancy import TenantError, tenant_context
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError)
+TRANSIENT_ERRORS = (OSError, OperationalError, InterfaceError, *BROKER_ERRORS)
 
 
 class DocumentRenderTask(TenantTask):
@@ -50,6 +52,11 @@ class DocumentRenderTask(TenantTask):
             return super().__call__(*args, **kwargs)
         except Retry as exc:
             self._record(organisation, document_id, exc.exc or exc, final=False)
+            raise
+        except Reject as exc:
+            # Celery could not send the retry (the broker is down): the attempt is counted, the
+            # document goes back to pending and the sweep re-sends it once the broker is back.
+            self._record(organisation, document_id, exc.reason or exc, final=False)
             raise
         except Exception as exc:
             # Final: not transient, or retries exhausted. State lives in the row; the task
@@ -84,13 +91,17 @@ def document_render_task(self, *, organisation_id: int, document_id: int) -> Non
         services.document_render(document)
 
 
-@shared_task(base=TenantTask)
+# The fan-out tasks only enqueue: the broker unreachable is their one transient error.
+FAN_OUT = {"autoretry_for": BROKER_ERRORS, "retry_backoff": 2, "retry_backoff_max": 60, "max_retries": 10}
+
+
+@shared_task(base=TenantTask, **FAN_OUT)
 def documents_render_batch_task(*, organisation_id: int, group_key: str, retry_failed: bool = False) -> int:
     """Fan-out entry point (for beat or another task): one rendering task per pending document."""
     return services.documents_render_batch(group_key=group_key, retry_failed=retry_failed)
 
 
-@shared_task(base=TenantTask)
+@shared_task(base=TenantTask, **FAN_OUT)
 def documents_stale_requeue_task(*, organisation_id: int, stale_after_seconds: int | None = None) -> int:
     """One organisation's sweep (see ``services.documents_stale_requeue``)."""
     import datetime as dt
@@ -99,7 +110,7 @@ def documents_stale_requeue_task(*, organisation_id: int, stale_after_seconds: i
     return services.documents_stale_requeue(older_than=dt.timedelta(seconds=seconds))
 
 
-@shared_task
+@shared_task(**FAN_OUT)
 def documents_stale_dispatch(*, stale_after_seconds: int | None = None) -> int:
     """Celery beat entry point: one sweep task per active organisation (each re-enters its tenant).
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from candidates.models import Candidate, Dossier, Piece
 from core.actors import Actor, actor_user
 from core.dates import date_fr
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from espace_candidat.models import (
     CandidateAccess,
@@ -177,8 +178,6 @@ def notify(
 ) -> bool:
     """Queue one e-mail to the candidate (after commit), once per ``key``. Non-mandatory kinds
     are skipped for a person who unsubscribed. Returns whether an e-mail was queued."""
-    from espace_candidat.tasks import candidate_email_send
-
     email = (candidate.email or "").strip()
     if not email or candidate.erased_at:
         return False
@@ -209,11 +208,12 @@ def notify(
     CandidateNotification.objects.create(
         organisation=organisation, candidate=candidate, kind=kind, key=key, email=email, subject=subject[:300]
     )
-    org_id = organisation.pk
-    transaction.on_commit(
-        lambda: candidate_email_send.delay(
-            organisation_id=org_id, to=email, subject=subject, body="\n".join(body)
-        )
+    enqueue_on_commit(
+        "espace_candidat.tasks.candidate_email_send",
+        organisation_id=organisation.pk,
+        to=email,
+        subject=subject,
+        body="\n".join(body),
     )
     return True
 

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from espace_candidat import services
 from organisations.tasks import TenantTask
 
 
@@ -14,8 +15,6 @@ def candidate_email_send(self, *, organisation_id: int, to: str, subject: str, b
 
 @shared_task(base=TenantTask)
 def followup_run(*, organisation_id: int) -> dict:
-    from espace_candidat import services
-
     result = services.enquetes_send_due()
     result["echeances"] = services.deadlines_notify()
     result["rattrapages"] = services.rattrapage_windows_notify()

@@ -343,7 +343,7 @@ def rgpd_export(request, org_slug):
 def invite(request, org_slug, candidate_id):
     from candidates.selectors import candidate_get
 
-    candidate = candidate_get(public_id=candidate_id)
+    candidate = candidate_get(public_id=candidate_id, actor=request.membership)
     try:
         services.candidate_invite(candidate=candidate, by=request.membership)
     except ApplicationError as exc:

@@ -7,7 +7,10 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from evaluations.documents import convocation_request, document_bytes
 from evaluations.models import AvisEntreprise, Convocation
+from evaluations.services import avis_link_url, avis_page_url
+from evaluations.services import avis_reminders_send as reminders_send
 from organisations.models import Organisation
 from organisations.tasks import TenantTask
 
@@ -21,8 +24,6 @@ MAX_ATTEMPTS = 5
 )
 def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> str:
     """Render the convocation PDF, keep it, e-mail it. Idempotent: a delivered one is left alone."""
-    from evaluations.documents import convocation_request, document_bytes
-
     convocation = (
         Convocation.objects.select_for_update()
         .select_related(
@@ -80,8 +81,6 @@ def convocation_deliver(self, *, organisation_id: int, convocation_id: int) -> s
 @shared_task(base=TenantTask, bind=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def avis_invitation_send(self, *, organisation_id: int, avis_id: int, relance: bool = False) -> None:
     """E-mail the tuteur: the single-use link while unused, the avis page (login) afterwards."""
-    from evaluations.services import avis_link_url, avis_page_url
-
     avis = AvisEntreprise.objects.select_related(
         "tuteur", "dossier__candidate", "dossier__referentiel", "organisation"
     ).get(pk=avis_id)
@@ -110,9 +109,7 @@ def avis_invitation_send(self, *, organisation_id: int, avis_id: int, relance: b
 
 @shared_task(base=TenantTask)
 def avis_reminders_send(*, organisation_id: int) -> int:
-    from evaluations.services import avis_reminders_send as send
-
-    return send()
+    return reminders_send()
 
 
 @shared_task

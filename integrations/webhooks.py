@@ -28,6 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from integrations.models import Event, WebhookDelivery, WebhookEndpoint
 
@@ -182,11 +183,10 @@ def emit(*, organisation_id: int, event: str, data) -> list[WebhookDelivery]:
 
 
 def _enqueue(delivery: WebhookDelivery) -> None:
-    from integrations.tasks import webhook_deliver
-
-    organisation_id, delivery_id = delivery.organisation_id, delivery.pk
-    transaction.on_commit(
-        lambda: webhook_deliver.delay(organisation_id=organisation_id, delivery_id=delivery_id)
+    enqueue_on_commit(
+        "integrations.tasks.webhook_deliver",
+        organisation_id=delivery.organisation_id,
+        delivery_id=delivery.pk,
     )
 
 

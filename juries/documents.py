@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
 from core.actors import Actor
+from core.dispatch import enqueue_on_commit
 from core.natural import natural_key, natural_sorted
 from core.numbers import number_fr
 from documents.models import DocumentKind, IssuedDocument
@@ -550,9 +551,9 @@ def _pv_document_request(
 
 def jury_documents_request(*, jury: Jury, by: Actor) -> None:
     """After the last signature: issue the documents in a task once the freeze is committed."""
-    from juries.tasks import jury_documents_issue_task
-
-    jury_documents_issue_task.delay_on_commit(organisation_id=jury.organisation_id, jury_id=jury.pk)
+    enqueue_on_commit(
+        "juries.tasks.jury_documents_issue_task", organisation_id=jury.organisation_id, jury_id=jury.pk
+    )
 
 
 def rectification_documents_request(*, rectification: Rectification, by: Actor) -> None:

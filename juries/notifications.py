@@ -18,6 +18,7 @@ from collections import Counter
 from django.conf import settings
 from django.urls import reverse
 
+from core.dispatch import enqueue_on_commit
 from juries.models import Decision, PvTransmission
 from organisations.models import Membership
 from organisations.roles import Role
@@ -43,12 +44,14 @@ def _emails(organisation_id: int, roles) -> list[str]:
 
 
 def _send(organisation_id: int, roles, subject: str, lines: list[str]) -> int:
-    from organisations.tasks import staff_email_send
-
     to = _emails(organisation_id, roles)
     if to:
-        staff_email_send.delay_on_commit(
-            organisation_id=organisation_id, to=to, subject=subject, body="\n".join(["Bonjour,", "", *lines])
+        enqueue_on_commit(
+            "organisations.tasks.staff_email_send",
+            organisation_id=organisation_id,
+            to=to,
+            subject=subject,
+            body="\n".join(["Bonjour,", "", *lines]),
         )
     return len(to)
 

@@ -1,8 +1,9 @@
-"""Jury rules per référentiel / certificateur: composition, eligibility, publication.
+"""Jury rules per référentiel: a jury's members checked against the référentiel's composition.
 
-Data, not code per certification: ``JuryRules`` describes what a jury must look like, and
-:func:`composition_failures` checks a jury against it and lists every failure in French.
-Rules are looked up by référentiel code first, then by kind (``CQPM``…), then the default.
+The rules are data carried by the référentiel version (``Referentiel.composition_jury``, typed by
+:mod:`referentiels.jury_composition`, edited by the certificateur beside the règle, defaults per
+family when absent); :func:`composition_failures` checks a jury against them and lists every
+failure in French.
 
 Sources: seed 004 (RNCP36390 règlement d'examen, §7 « le jury de certification » and « la
 procédure d'habilitation du jury », §8 « divulgation des résultats »); the CQPM jury de
@@ -12,76 +13,26 @@ délibération is paritaire (collège employeurs / collège salariés, présiden
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-
-@dataclass(frozen=True)
-class JuryRules:
-    libelle: str
-    # exact count of voting members per role (None: any number, at least ``minimum``)
-    roles: dict[str, int] = field(default_factory=dict)
-    minimum_votants: int = 2
-    president_personnalite_qualifiee: bool = False
-    representant_sans_formation: bool = False
-    paritaire: bool = False
-    annees_metier_min: Decimal | None = None
-    inactivite_max_annees: Decimal | None = None
-    observateurs_admis: bool = True
-    # publication
-    delai_publication_semaines: int | None = None
-    notes_epreuves_confidentielles: bool = False
-    texte: str = ""
-
-
-RNCP36390 = JuryRules(
-    libelle="Jury de certification CCI France (RNCP36390)",
-    roles={"president": 1, "professionnel": 2, "representant": 1},
-    minimum_votants=4,
-    president_personnalite_qualifiee=True,
-    representant_sans_formation=True,
-    annees_metier_min=Decimal(1),
-    inactivite_max_annees=Decimal(3),
-    delai_publication_semaines=6,
-    notes_epreuves_confidentielles=True,
-    texte=(
-        "4 personnes : 1 président, personnalité qualifiée du monde économique ; 2 professionnels "
-        "qualifiés représentatifs du métier cible ; 1 représentant de l'établissement n'ayant pas "
-        "formé les apprenants. Observateur admis. Chaque membre a exercé ou encadré le métier cible "
-        "au moins 1 an et n'est pas inactif depuis plus de 3 ans."
-    ),
+from referentiels.jury_composition import (
+    CQPM,
+    DEFAULT,
+    RNCP36390,
+    ROLE_LABELS,
+    JuryComposition,
+    composition_of,
 )
 
-CQPM = JuryRules(
-    libelle="Jury de délibération paritaire (CQPM)",
-    roles={"president": 1},
-    minimum_votants=2,
-    paritaire=True,
-    texte=(
-        "Jury paritaire : autant de membres du collège employeurs que du collège salariés "
-        "(au moins un de chaque), présidé par un membre du collège employeurs."
-    ),
-)
+#: The typed rules (the name the juries app has always used).
+JuryRules = JuryComposition
 
-DEFAULT = JuryRules(
-    libelle="Jury de délibération",
-    roles={"president": 1},
-    minimum_votants=2,
-    texte="Un président et au moins un autre membre votant.",
-)
-
-BY_CODE: dict[str, JuryRules] = {"RNCP36390": RNCP36390}
-BY_KIND: dict[str, JuryRules] = {"CQPM": CQPM}
-
-ROLE_LABELS = {
-    "president": ("président", "présidents"),
-    "professionnel": ("professionnel du métier", "professionnels du métier"),
-    "representant": ("représentant de l'établissement", "représentants de l'établissement"),
-}
+__all__ = ["CQPM", "DEFAULT", "RNCP36390", "JuryRules", "composition_failures", "rules_for"]
 
 
 def rules_for(referentiel) -> JuryRules:
-    return BY_CODE.get(referentiel.code) or BY_KIND.get(referentiel.kind) or DEFAULT
+    """The référentiel version's jury composition (its own data over its family's default)."""
+    return composition_of(referentiel)
 
 
 def _count(n: int, role: str) -> str:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from organisations.models import ApiToken, AuditEvent, Invitation, Membership, Organisation
 from organisations.roles import Role
@@ -82,8 +83,6 @@ def invitation_url(invitation: Invitation) -> str:
 @transaction.atomic
 def invitation_create(*, email: str, role: str, by: Membership) -> Invitation:
     """Invite ``email`` into ``by``'s organisation (inside its tenant context) and e-mail the link."""
-    from organisations.tasks import invitation_send
-
     if role not in INVITABLE_ROLES.get(by.role, set()):
         raise ApplicationError("Votre rôle ne permet pas d'inviter quelqu'un avec ce rôle.", field="role")
     email = email.strip().lower()
@@ -104,8 +103,11 @@ def invitation_create(*, email: str, role: str, by: Membership) -> Invitation:
         raise ApplicationError("; ".join(exc.messages)) from exc
     invitation.save()
     audit_record(actor=by.user, action="invitation.create", obj=invitation, message=f"{email} ({role})")
-    invitation_send.delay_on_commit(
-        organisation_id=by.organisation_id, invitation_id=invitation.pk, url=invitation_url(invitation)
+    enqueue_on_commit(
+        "organisations.tasks.invitation_send",
+        organisation_id=by.organisation_id,
+        invitation_id=invitation.pk,
+        url=invitation_url(invitation),
     )
     return invitation
 

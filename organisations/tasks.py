@@ -5,6 +5,8 @@ Every tenant task takes ``organisation_id`` as a keyword argument and runs insid
 Celery calls ``__call__`` in both cases).
 """
 
+import kombu.exceptions
+import redis.exceptions
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
 from django.apps import apps
@@ -14,7 +16,18 @@ from django.db import connection
 from django.utils import timezone
 
 from organisations.models import Invitation
+from organisations.services import audit_record
 from organisations.tenancy import TenantError, tenant_context
+
+#: The broker (Redis) unreachable — restarting, a connection reset, a pooled connection to a Redis
+#: that went away — while a task enqueues another one: retryable like a storage I/O error, never a
+#: reason to fail the work for good. Neither is an ``OSError`` (kombu wraps the socket error it
+#: gave up on; redis-py's ``ConnectionError`` is its own), hence this list.
+BROKER_ERRORS: tuple[type[Exception], ...] = (
+    kombu.exceptions.OperationalError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 
 class TenantTask(DjangoTask):
@@ -69,7 +82,6 @@ def isolation_probe(*, organisation_id: int, model: str) -> None:
     """
     import json
 
-    from organisations.services import audit_record
     from organisations.tenancy import scopes_disabled
 
     Model = apps.get_model(model)

@@ -168,6 +168,27 @@ class ModaliteForm(forms.Form):
 ModaliteFormSet = forms.formset_factory(ModaliteForm, extra=1, can_delete=True, max_num=50, validate_max=True)
 
 
+def _mapping_from_text(text: str, key: str, example: str) -> dict:
+    """YAML or JSON text → an object (a French message with the line and column otherwise)."""
+    import yaml
+
+    from core import safeyaml
+
+    try:
+        value = safeyaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
+        raise forms.ValidationError(
+            f"{where}texte illisible ({getattr(exc, 'problem', None) or 'YAML/JSON invalide'})."
+        ) from None
+    if value is None and key == "composition_jury":
+        return {}  # emptied: the family's default
+    if not isinstance(value, dict):
+        raise forms.ValidationError(f"{key} : un objet est attendu (par exemple « {example} »).")
+    return value
+
+
 class RegleForm(forms.Form):
     regle = forms.CharField(
         label="Règle d'obtention (YAML ou JSON)",
@@ -176,24 +197,24 @@ class RegleForm(forms.Form):
     )
 
     def clean_regle(self):
-        import yaml
+        return _mapping_from_text(self.cleaned_data["regle"], "regle", "type: toutes_capacites")
 
-        from core import safeyaml
 
-        text = self.cleaned_data["regle"]
-        try:
-            value = safeyaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"ligne {mark.line + 1}, colonne {mark.column + 1} : " if mark else ""
-            raise forms.ValidationError(
-                f"{where}texte illisible ({getattr(exc, 'problem', None) or 'YAML/JSON invalide'})."
-            ) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(
-                "regle : un objet est attendu (par exemple « type: toutes_capacites »)."
-            )
-        return value
+class CompositionForm(forms.Form):
+    composition_jury = forms.CharField(
+        label="Composition du jury (YAML ou JSON)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "false", "class": "mono"}),
+        help_text=(
+            "Une clé absente prend la valeur par défaut de la famille du référentiel ; vide : la composition "
+            "par défaut. Prévisualisez : les règles s'affichent en français."
+        ),
+    )
+
+    def clean_composition_jury(self):
+        return _mapping_from_text(
+            self.cleaned_data["composition_jury"], "composition_jury", "minimum_votants: 4"
+        )
 
 
 class EnregistrementForm(forms.Form):

@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from core.filenames import clean_filename
 from organisations.models import Organisation
@@ -121,9 +122,7 @@ def rncp_import_job_create(
     rncp_import_jobs_expire()
     job.file.save("rncp-imports/export.xml", uploaded_file, save=False)
     job.save()
-    from referentiels.tasks import rncp_import_job_check
-
-    rncp_import_job_check.delay_on_commit(job_id=job.pk)
+    enqueue_on_commit("referentiels.tasks.rncp_import_job_check", job_id=job.pk)
     return job
 
 
@@ -140,9 +139,7 @@ def rncp_import_job_confirm(*, job: RncpImportJob, certificateur: Organisation) 
     job.progress = 0
     job.attempts = 0  # counted per step
     job.save(update_fields=["status", "progress", "attempts"])
-    from referentiels.tasks import rncp_import_job_apply
-
-    rncp_import_job_apply.delay_on_commit(job_id=job.pk)
+    enqueue_on_commit("referentiels.tasks.rncp_import_job_apply", job_id=job.pk)
     return job
 
 

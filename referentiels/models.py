@@ -53,6 +53,9 @@ class Referentiel(models.Model):
     date_enregistrement = models.DateField("date d'enregistrement", null=True, blank=True)
     date_fin_enregistrement = models.DateField("date de fin d'enregistrement", null=True, blank=True)
     regle = models.JSONField("règle d'obtention", default=dict)
+    # The jury's composition rules (referentiels.jury_composition): keys absent take the family's
+    # default, so ``{}`` is « as every référentiel of this family ».
+    composition_jury = models.JSONField("composition du jury", default=dict, blank=True)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Facts kept from an RNCP export that the exchange format does not carry (raw texts,
     # certificateurs and partenaires as published by France compétences).

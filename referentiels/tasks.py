@@ -6,16 +6,15 @@ certificateur. Tasks take the job's id and are idempotent (the row's status says
 
 from celery import shared_task
 
+from referentiels.import_jobs import rncp_import_job_apply as job_apply
+from referentiels.import_jobs import rncp_import_job_check as job_check
+
 
 @shared_task
 def rncp_import_job_check(*, job_id: int) -> None:
-    from referentiels.import_jobs import rncp_import_job_check as check
-
-    check(job_id=job_id)
+    job_check(job_id=job_id)
 
 
 @shared_task
 def rncp_import_job_apply(*, job_id: int) -> None:
-    from referentiels.import_jobs import rncp_import_job_apply as apply
-
-    apply(job_id=job_id)
+    job_apply(job_id=job_id)

@@ -21,5 +21,6 @@ urlpatterns = [
     path("<uuid:public_id>/blocs/", views.blocs_edit, name="referentiel_blocs"),
     path("<uuid:public_id>/modalites/", views.modalites_edit, name="referentiel_modalites"),
     path("<uuid:public_id>/regle/", views.regle_edit, name="referentiel_regle"),
+    path("<uuid:public_id>/jury/", views.composition_edit, name="referentiel_composition"),
     path("<uuid:public_id>/enregistrement/", views.enregistrement_edit, name="referentiel_enregistrement"),
 ]

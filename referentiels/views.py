@@ -25,12 +25,19 @@ from referentiels.forms import (
     BlocForm,
     CapaciteForm,
     CatalogueFilterForm,
+    CompositionForm,
     EnregistrementForm,
     HabilitationEndForm,
     HabilitationForm,
     ImportForm,
     ModaliteFormSet,
     RegleForm,
+)
+from referentiels.jury_composition import (
+    composition_describe,
+    composition_of,
+    composition_parse,
+    family_default,
 )
 from referentiels.models import Referentiel
 from referentiels.regles import regle_declares_grid
@@ -78,6 +85,7 @@ def referentiel_detail(request, org_slug, public_id):
             "ref": referentiel,
             "tree": tree,
             "regle_lines": regle_describe(referentiel.regle, labels),
+            "composition_lines": composition_describe(composition_of(referentiel)),
             "versions": selectors.referentiel_versions(
                 organisation=request.organisation, code=referentiel.code
             ),
@@ -580,6 +588,48 @@ def regle_edit(request, org_slug, public_id):
         # The preview's answer is 200 either way: htmx swaps only 2xx answers by default.
         return render(request, "referentiels/_regle_preview.html", context)
     return render(request, "referentiels/regle_edit.html", context, status=status)
+
+
+@require_capability("referentiels.edit")
+@require_http_methods(["GET", "POST"])
+def composition_edit(request, org_slug, public_id):
+    """A draft's jury composition rules as YAML/JSON text beside the règle: checked by the typed
+    parse (French message naming the key, nothing written on bad input), previewed in French."""
+    referentiel = _draft(request, public_id)
+    if referentiel is None:
+        return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+    initial = document_dumps(referentiel.composition_jury, fmt="yaml") if referentiel.composition_jury else ""
+    form = CompositionForm(request.POST or None, initial={"composition_jury": initial})
+    preview, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data["composition_jury"]
+            try:
+                services.composition_check(referentiel=referentiel, composition=data)
+                if "apercu" not in request.POST:
+                    services.referentiel_composition_update(
+                        referentiel=referentiel, by=request.organisation, composition=data
+                    )
+                    messages.success(request, "Composition du jury enregistrée.")
+                    return redirect("referentiel_detail", org_slug=org_slug, public_id=public_id)
+                preview = composition_describe(
+                    composition_parse(data, code=referentiel.code, kind=referentiel.kind)
+                )
+            except ApplicationError as exc:
+                _apply_error(form, exc)
+        if form.errors:
+            status = 400
+    else:
+        preview = composition_describe(composition_of(referentiel))
+    context = {
+        "ref": referentiel,
+        "form": form,
+        "preview": preview,
+        "default": composition_describe(family_default(code=referentiel.code, kind=referentiel.kind)),
+    }
+    if request.htmx and "apercu" in request.POST:
+        return render(request, "referentiels/_composition_preview.html", context)
+    return render(request, "referentiels/composition_edit.html", context, status=status)
 
 
 @require_capability("referentiels.import")

@@ -68,3 +68,68 @@ def test_every_oversight_policy_is_in_the_index():
         tables |= set(re.findall(r"OversightPolicy\(\s*\"(\w+)\"", path.read_text(encoding="utf-8")))
     assert tables, "no oversight policy found: the scan is broken"
     assert sorted(t for t in tables if f"`{t}`" not in index) == []
+
+
+# --- access by actor (issue 18, point 5) -------------------------------------------------------------
+
+#: Every getter by id that pages and the API use: each takes the actor, without a default (the
+#: system passes ``actor=None`` in writing); no unscoped getter by id is left.
+ACTOR_GETTERS = {
+    "candidates.selectors": [
+        "candidate_get",
+        "dossier_get",
+        "dossier_get_for_actor",
+        "entreprise_get",
+        "tuteur_get",
+        "piece_get",
+        "import_job_get",
+    ],
+    "evaluations.selectors": ["session_get", "epreuve_get", "inscription_get", "convocation_get"],
+    "documents.selectors": ["document_get"],
+    "juries.selectors": ["jury_get"],
+}
+
+
+def _getter_calls_without_actor(path: Path, names: set[str], root: Path = ROOT) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        keywords = {k.arg for k in node.keywords}
+        if name in names and not keywords & {"actor", "membership"}:
+            found.append(f"{path.relative_to(root)}:{node.lineno} {name}")
+    return found
+
+
+def test_every_getter_by_id_requires_the_actor():
+    import importlib
+    import inspect
+
+    for module, names in ACTOR_GETTERS.items():
+        for name in names:
+            parameters = inspect.signature(getattr(importlib.import_module(module), name)).parameters
+            actor = parameters.get("actor") or parameters.get("membership")
+            assert actor is not None, f"{module}.{name} ne prend pas l'acteur"
+            assert actor.default is inspect.Parameter.empty, (
+                f"{module}.{name} : l'acteur a une valeur par défaut"
+            )
+
+
+def test_no_page_or_api_calls_a_getter_by_id_without_the_actor():
+    names = {name for names in ACTOR_GETTERS.values() for name in names}
+    offenders = []
+    for app in sorted(APPS):
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                offenders += _getter_calls_without_actor(path, names)
+    assert offenders == []
+
+
+def test_the_getter_check_sees_a_call_without_the_actor(tmp_path):
+    module = tmp_path / "views.py"
+    module.write_text(
+        "selectors.dossier_get(public_id=x)\ndossier_get(public_id=x, actor=m)\n", encoding="utf-8"
+    )
+    assert _getter_calls_without_actor(module, {"dossier_get"}, root=tmp_path) == ["views.py:1 dossier_get"]

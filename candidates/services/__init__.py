@@ -49,7 +49,9 @@ from candidates.services.persons import (
     tuteur_update,
 )
 from candidates.services.pieces import (
+    PieceDownload,
     piece_delete,
+    piece_download,
     piece_upload,
 )
 from candidates.services.rattrapage import (
@@ -69,6 +71,8 @@ from candidates.services.state_machine import (
 )
 
 __all__ = [
+    "PieceDownload",
+    "piece_download",
     "BUILTIN_GUARDS",
     "PlanSnapshot",
     "CANDIDATE_FIELDS",

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from candidates.models import ImportJob
 from core.actors import Actor, actor_user
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from core.filenames import clean_filename
 from organisations.services import audit_record
@@ -42,8 +43,6 @@ def _progress_reporter(job):
 @transaction.atomic
 def import_job_create(*, by: Actor, uploaded_file, merge_duplicates: bool = False):
     """Store the file and start the dry run (inline for a small file, on a worker otherwise)."""
-    from candidates.tasks import candidate_import_check
-
     name = clean_filename(uploaded_file.name, default="import")
     file_format = IMPORT_FORMATS.get(PurePath(name).suffix.lower())
     if file_format is None:
@@ -74,7 +73,9 @@ def import_job_create(*, by: Actor, uploaded_file, merge_duplicates: bool = Fals
     if uploaded_file.size < IMPORT_ASYNC_MIN_BYTES:
         import_job_check(job=job)
     else:
-        candidate_import_check.delay_on_commit(organisation_id=job.organisation_id, job_id=job.pk)
+        enqueue_on_commit(
+            "candidates.tasks.candidate_import_check", organisation_id=job.organisation_id, job_id=job.pk
+        )
     return job
 
 
@@ -157,8 +158,6 @@ def import_job_confirm(*, job, by: Actor, choices: dict | None = None):
     ``choices``: what to do with each row matching an existing candidate (see
     :func:`_duplicate_choices`); checked before anything else, nothing written if refused.
     """
-    from candidates.tasks import candidate_import_apply
-
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     if job.status != ImportJob.Status.VALIDATED:
         raise ApplicationError(
@@ -172,7 +171,9 @@ def import_job_confirm(*, job, by: Actor, choices: dict | None = None):
     if job.file.size < IMPORT_ASYNC_MIN_BYTES:
         import_job_apply(job=job)
     else:
-        candidate_import_apply.delay_on_commit(organisation_id=job.organisation_id, job_id=job.pk)
+        enqueue_on_commit(
+            "candidates.tasks.candidate_import_apply", organisation_id=job.organisation_id, job_id=job.pk
+        )
     return job
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.actors import Actor, actor_user
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from documents.models import (
     CODE_ALPHABET,
@@ -266,6 +267,8 @@ def _same_request(existing: IssuedDocument, kind: str) -> IssuedDocument:
 
 
 def _enqueue_render(document: IssuedDocument) -> None:
-    from documents.tasks import document_render_task
-
-    document_render_task.delay_on_commit(organisation_id=document.organisation_id, document_id=document.pk)
+    enqueue_on_commit(
+        "documents.tasks.document_render_task",
+        organisation_id=document.organisation_id,
+        document_id=document.pk,
+    )

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from documents.models import (
     DocumentKind,
@@ -189,8 +190,6 @@ def documents_render_batch(*, group_key: str, retry_failed: bool = False) -> int
     """
     if not group_key:
         raise ApplicationError("Indiquez le lot (group_key) à générer.", field="group_key")
-    from documents.tasks import document_render_task
-
     documents = IssuedDocument.objects.filter(group_key=group_key)
     if retry_failed:
         documents.filter(status=IssuedDocument.Status.FAILED).update(
@@ -198,7 +197,9 @@ def documents_render_batch(*, group_key: str, retry_failed: bool = False) -> int
         )
     rows = list(documents.filter(status=IssuedDocument.Status.PENDING).values_list("pk", "organisation_id"))
     for pk, organisation_id in rows:
-        document_render_task.delay_on_commit(organisation_id=organisation_id, document_id=pk)
+        enqueue_on_commit(
+            "documents.tasks.document_render_task", organisation_id=organisation_id, document_id=pk
+        )
     return len(rows)
 
 
@@ -212,8 +213,6 @@ def documents_stale_requeue(*, older_than: dt.timedelta) -> int:
     ready or failed document does nothing, and two deliveries of one document render it once
     (row lock in :func:`document_render`). Returns the number of tasks enqueued.
     """
-    from documents.tasks import document_render_task
-
     cutoff = timezone.now() - older_than
     stuck = IssuedDocument.objects.filter(
         status__in=(IssuedDocument.Status.PENDING, IssuedDocument.Status.RENDERING), updated_at__lte=cutoff
@@ -223,5 +222,7 @@ def documents_stale_requeue(*, older_than: dt.timedelta) -> int:
         IssuedDocument.objects.filter(pk__in=[pk for pk, _ in rows]).update(updated_at=timezone.now())
         logger.warning("Re-enqueuing %s document(s) stuck in pending/rendering", len(rows))
     for pk, organisation_id in rows:
-        document_render_task.delay_on_commit(organisation_id=organisation_id, document_id=pk)
+        enqueue_on_commit(
+            "documents.tasks.document_render_task", organisation_id=organisation_id, document_id=pk
+        )
     return len(rows)

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 
 from candidates.models import Dossier
-from candidates.selectors import dossier_get_visible, dossier_list
+from candidates.selectors import dossier_get, dossier_list
 from organisations.api import TenantAPIView
 from organisations.models import Membership
 
@@ -36,7 +36,7 @@ def is_uuid(value: object) -> bool:
 
 def visible_dossier(membership: Membership, public_id: uuid.UUID | str) -> Dossier:
     """The dossier if ``membership`` may see it (évaluateur: their épreuves, jury: their juries), else 404."""
-    return dossier_get_visible(public_id=public_id, actor=membership)
+    return dossier_get(public_id=public_id, actor=membership)
 
 
 def visible_dossiers(membership: Membership, public_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Dossier]:

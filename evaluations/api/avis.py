@@ -44,7 +44,7 @@ class AvisListCreateView(ListView):
     )
     def post(self, request, org_slug):
         data = validated(AvisRequestSerializer, request)
-        dossier = dossier_get(public_id=data["dossier"])
+        dossier = dossier_get(public_id=data["dossier"], actor=self.membership)
         avis = services.avis_request(dossier=dossier, by=self.membership, date_limite=data["date_limite"])
         return Response(AvisSerializer(avis).data, status=status.HTTP_201_CREATED)
 

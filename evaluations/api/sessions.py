@@ -81,13 +81,15 @@ class SessionDetailView(TenantAPIView):
 
     @extend_schema(responses=SessionSerializer, summary="Une session d'examen")
     def get(self, request, org_slug, session_id):
-        return Response(SessionSerializer(selectors.session_get(public_id=session_id)).data)
+        return Response(
+            SessionSerializer(selectors.session_get(public_id=session_id, actor=self.membership)).data
+        )
 
     @extend_schema(
         request=SessionUpdateSerializer, responses=SessionSerializer, summary="Modifier une session d'examen"
     )
     def patch(self, request, org_slug, session_id):
-        session = selectors.session_get(public_id=session_id)
+        session = selectors.session_get(public_id=session_id, actor=self.membership)
         data = validated(SessionUpdateSerializer, request)
         session = services.session_update(session=session, by=self.membership, **data)
         return Response(SessionSerializer(session).data)
@@ -97,7 +99,9 @@ class SessionDetailView(TenantAPIView):
         summary="Supprimer une session (refusé si des convocations sont envoyées ou des résultats saisis)",
     )
     def delete(self, request, org_slug, session_id):
-        services.session_delete(session=selectors.session_get(public_id=session_id), by=self.membership)
+        services.session_delete(
+            session=selectors.session_get(public_id=session_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -147,13 +151,15 @@ class SessionEpreuveListCreateView(ListView):
     serializer_class = EpreuveSerializer
 
     def get_queryset(self):
-        return selectors.epreuve_list(session=selectors.session_get(public_id=self.kwargs["session_id"]))
+        return selectors.epreuve_list(
+            session=selectors.session_get(public_id=self.kwargs["session_id"], actor=self.membership)
+        )
 
     @extend_schema(
         request=EpreuveCreateSerializer, responses={201: EpreuveSerializer}, summary="Planifier une épreuve"
     )
     def post(self, request, org_slug, session_id):
-        session = selectors.session_get(public_id=session_id)
+        session = selectors.session_get(public_id=session_id, actor=self.membership)
         data = validated(EpreuveCreateSerializer, request)
         fields = dict(data)
         bloc_ref = fields.pop("bloc")
@@ -181,7 +187,7 @@ class SessionReadinessView(TenantAPIView):
     )
     def get(self, request, org_slug, session_id):
         rows = selectors.session_readiness(
-            session=selectors.session_get(public_id=session_id), actor=self.membership
+            session=selectors.session_get(public_id=session_id, actor=self.membership), actor=self.membership
         )
         return Response(ReadinessRowSerializer(rows, many=True).data)
 
@@ -192,7 +198,7 @@ class EpreuveDetailView(TenantAPIView):
     @extend_schema(responses=EpreuveSerializer, summary="Une épreuve (un évaluateur : les siennes)")
     def get(self, request, org_slug, epreuve_id):
         return Response(
-            EpreuveSerializer(selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)).data
+            EpreuveSerializer(selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)).data
         )
 
     @extend_schema(
@@ -201,7 +207,7 @@ class EpreuveDetailView(TenantAPIView):
         summary="Modifier une épreuve (horaire, lieu, modalité, double correction, évaluateurs)",
     )
     def patch(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = validated(EpreuveUpdateSerializer, request)
         fields = dict(data)
         if "modalite_id" in fields:
@@ -218,7 +224,9 @@ class EpreuveDetailView(TenantAPIView):
         summary="Supprimer une épreuve (refusé si des convocations sont envoyées ou des résultats saisis)",
     )
     def delete(self, request, org_slug, epreuve_id):
-        services.epreuve_delete(epreuve=selectors.epreuve_get(public_id=epreuve_id), by=self.membership)
+        services.epreuve_delete(
+            epreuve=selectors.epreuve_get(public_id=epreuve_id, actor=self.membership), by=self.membership
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -231,7 +239,7 @@ class EpreuveResolutionView(TenantAPIView):
         summary="Résoudre un désaccord de double correction (valeur retenue et motif)",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = validated(ResolutionInputSerializer, request)
         fields = dict(data)
         dossier = visible_dossier(self.membership, fields.pop("dossier"))
@@ -246,7 +254,7 @@ class EpreuveInscriptionListCreateView(ListView):
     serializer_class = InscriptionSerializer
 
     def get_queryset(self):
-        epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], membership=self.membership)
+        epreuve = selectors.epreuve_get(public_id=self.kwargs["epreuve_id"], actor=self.membership)
         return selectors.epreuve_inscriptions(epreuve=epreuve, actor=self.membership).select_related(
             "epreuve"
         )
@@ -257,7 +265,7 @@ class EpreuveInscriptionListCreateView(ListView):
         summary="Inscrire des dossiers à l'épreuve",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = validated(DossiersInputSerializer, request)
         wanted = set(data["dossiers"])
         dossiers = list(Dossier.objects.filter(public_id__in=wanted).select_related("candidate"))
@@ -277,8 +285,8 @@ class EpreuveInscriptionDetailView(TenantAPIView):
         summary="Retirer un candidat d'une épreuve (refusé si convoqué, noté, émargé ou incident)",
     )
     def delete(self, request, org_slug, epreuve_id, inscription_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
-        inscription = selectors.inscription_get(public_id=inscription_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
+        inscription = selectors.inscription_get(public_id=inscription_id, actor=self.membership)
         if inscription.epreuve_id != epreuve.pk:
             raise Http404
         services.epreuve_candidat_remove(inscription=inscription, by=self.membership)
@@ -294,7 +302,7 @@ class EpreuveConvocationsView(TenantAPIView):
         summary="Envoyer les convocations",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = validated(ConvocationsInputSerializer, request)
         fields = dict(data)
         dossiers = fields.pop("dossiers", None)
@@ -319,7 +327,7 @@ class EpreuveEmargementView(TenantAPIView):
     def get(self, request, org_slug, epreuve_id):
         from evaluations.documents import emargement_pdf
 
-        epreuve = selectors.epreuve_get(public_id=epreuve_id)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         return HttpResponse(emargement_pdf(epreuve, by=self.membership), content_type="application/pdf")
 
 
@@ -332,9 +340,9 @@ class EpreuveMarkView(TenantAPIView):
         summary="Saisir une note de l'épreuve (double correction : sa correction)",
     )
     def post(self, request, org_slug, epreuve_id):
-        epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=self.membership)
+        epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=self.membership)
         data = validated(MarkInputSerializer, request)
-        dossier = dossier_get(public_id=data["dossier"])
+        dossier = dossier_get(public_id=data["dossier"], actor=self.membership)
         out = services.epreuve_mark(
             epreuve=epreuve,
             dossier=dossier,
@@ -364,7 +372,7 @@ class InscriptionPresenceView(TenantAPIView):
         summary="Émargement : présence ou absence",
     )
     def post(self, request, org_slug, inscription_id):
-        inscription = selectors.inscription_get(public_id=inscription_id)
+        inscription = selectors.inscription_get(public_id=inscription_id, actor=self.membership)
         data = validated(PresenceInputSerializer, request)
         inscription = services.presence_record(inscription=inscription, by=self.membership, **data)
         return Response(InscriptionSerializer(inscription).data)
@@ -379,7 +387,7 @@ class InscriptionIncidentView(TenantAPIView):
         summary="Incident (fraude : session invalidée)",
     )
     def post(self, request, org_slug, inscription_id):
-        inscription = selectors.inscription_get(public_id=inscription_id)
+        inscription = selectors.inscription_get(public_id=inscription_id, actor=self.membership)
         data = validated(IncidentSerializer, request)
         incident = services.incident_record(inscription=inscription, by=self.membership, **data)
         return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,6 @@
 """Getters and lists inside ``tenant_context`` (404 for « missing » and « not yours » alike): results, sessions, épreuves, inscriptions, convocations; a session's readiness, the retakes to organise, the session filter."""
 
 import uuid
-from typing import TypeGuard
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet
@@ -10,6 +9,7 @@ from django.http import Http404
 from accounts.models import User
 from candidates.models import Dossier, DossierBloc
 from candidates.selectors import visible_dossiers_q
+from core.actors import Actor, actor_user
 from evaluations.models import (
     Convocation,
     Epreuve,
@@ -46,9 +46,9 @@ def resultat_get(*, dossier, public_id, kind: str | None = None) -> Resultat:
     return _get(qs, public_id)
 
 
-def _is_evaluateur_only(membership: Membership | None) -> TypeGuard[Membership]:
+def _is_evaluateur_only(actor: Actor) -> bool:
 
-    return membership is not None and membership.role == Role.EVALUATEUR
+    return getattr(actor, "role", None) == Role.EVALUATEUR
 
 
 def session_list():
@@ -60,8 +60,10 @@ def session_list():
     )
 
 
-def session_get(*, public_id):
-
+def session_get(*, public_id, actor: Actor):
+    """A session of the centre. Every member holding the page's capability sees the session itself
+    (its list is not filtered either); what it holds is filtered per reader (épreuves, readiness)."""
+    del actor  # the object rule of a session is the centre's (see session_list)
     return _get(SessionExamen.objects.select_related("referentiel"), public_id)
 
 
@@ -76,14 +78,14 @@ def epreuve_list(*, session):
     )
 
 
-def epreuve_get(*, public_id: uuid.UUID | str, membership: Membership | None = None) -> Epreuve:
+def epreuve_get(*, public_id: uuid.UUID | str, actor: Actor) -> Epreuve:
     """An épreuve of the centre; an évaluateur only gets the ones assigned to them."""
 
     qs = Epreuve.objects.select_related(
         "session__referentiel", "bloc", "modalite__bloc", "modalite__capacite"
     )
-    if _is_evaluateur_only(membership):
-        qs = qs.filter(evaluateurs__user=membership.user)
+    if _is_evaluateur_only(actor):
+        qs = qs.filter(evaluateurs__user=actor_user(actor))
     return _get(qs, public_id)
 
 
@@ -97,19 +99,29 @@ def epreuves_for_evaluateur(*, user: User) -> QuerySet[Epreuve]:
     )
 
 
-def inscription_get(*, public_id, epreuve=None):
+def inscription_get(*, public_id, actor: Actor, epreuve=None):
+    """A candidate's place on an épreuve (of ``epreuve`` if given), 404 unless ``actor`` may see
+    the dossier."""
 
     qs = InscriptionEpreuve.objects.select_related(
         "epreuve__session__referentiel", "dossier__candidate", "dossier__referentiel"
     )
     if epreuve is not None:
         qs = qs.filter(epreuve=epreuve)
+    visible = visible_dossiers_q(actor)
+    if visible is not None:
+        qs = qs.filter(dossier__in=Dossier.objects.filter(visible))
     return _get(qs, public_id)
 
 
-def convocation_get(*, public_id):
+def convocation_get(*, public_id, actor: Actor):
+    """A convocation, 404 unless ``actor`` may see the convoked candidate's dossier."""
 
-    return _get(Convocation.objects.select_related("inscription__dossier__candidate", "document"), public_id)
+    qs = Convocation.objects.select_related("inscription__dossier__candidate", "document")
+    visible = visible_dossiers_q(actor)
+    if visible is not None:
+        qs = qs.filter(inscription__dossier__in=Dossier.objects.filter(visible))
+    return _get(qs, public_id)
 
 
 def epreuve_inscriptions(*, epreuve: Epreuve, actor: Membership | None = None):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from candidates.models import Dossier
 from core.actors import Actor, actor_user
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from evaluations.models import (
     AvisCapacite,
@@ -58,8 +59,6 @@ def avis_page_url(avis: AvisEntreprise) -> str:
 @transaction.atomic
 def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEntreprise:
     """Ask the dossier's tuteur for the avis de l'entreprise: one per dossier, e-mailed link."""
-    from evaluations.tasks import avis_invitation_send
-
     tuteur = dossier.tuteur
     if tuteur is None:
         raise ApplicationError(
@@ -97,7 +96,12 @@ def avis_request(*, dossier: Dossier, by: Actor, date_limite: dt.date) -> AvisEn
         obj=avis,
         message=f"{tuteur.email}, avant le {date_limite:%d/%m/%Y}",
     )
-    avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
+    enqueue_on_commit(
+        "evaluations.tasks.avis_invitation_send",
+        organisation_id=avis.organisation_id,
+        avis_id=avis.pk,
+        relance=False,
+    )
     return avis
 
 
@@ -108,8 +112,6 @@ def avis_extend(*, avis: AvisEntreprise, by: Actor, date_limite: dt.date) -> Avi
     For an avis not yet transmitted (a transmitted one is locked), typically once its deadline has
     passed or its link expired. The new deadline is in the future and not before the current one.
     The link may be used again to sign in (the tuteur who lost access gets it back)."""
-    from evaluations.tasks import avis_invitation_send
-
     avis = AvisEntreprise.objects.select_for_update().select_related("tuteur", "dossier").get(pk=avis.pk)
     if avis.is_submitted:
         raise ApplicationError(
@@ -155,7 +157,12 @@ def avis_extend(*, avis: AvisEntreprise, by: Actor, date_limite: dt.date) -> Avi
             "nouveau lien envoyé (les précédents ne fonctionnent plus)"
         ),
     )
-    avis_invitation_send.delay_on_commit(organisation_id=avis.organisation_id, avis_id=avis.pk, relance=False)
+    enqueue_on_commit(
+        "evaluations.tasks.avis_invitation_send",
+        organisation_id=avis.organisation_id,
+        avis_id=avis.pk,
+        relance=False,
+    )
     return avis
 
 
@@ -354,15 +361,16 @@ def avis_reminders_due(*, today: dt.date | None = None):
 @transaction.atomic
 def avis_reminders_send(*, today: dt.date | None = None) -> int:
     """Remind the tuteurs of the active organisation (inside its tenant context); idempotent per day."""
-    from evaluations.tasks import avis_invitation_send
-
     today = today or timezone.localdate()
     due = list(avis_reminders_due(today=today).select_for_update())
     for avis in due:
         avis.relances += 1
         avis.derniere_relance_le = today
         avis.save(update_fields=["relances", "derniere_relance_le"])
-        avis_invitation_send.delay_on_commit(
-            organisation_id=avis.organisation_id, avis_id=avis.pk, relance=True
+        enqueue_on_commit(
+            "evaluations.tasks.avis_invitation_send",
+            organisation_id=avis.organisation_id,
+            avis_id=avis.pk,
+            relance=True,
         )
     return len(due)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.actors import Actor, actor_user
 from core.dates import add_months
+from core.dispatch import enqueue_on_commit
 from core.errors import ApplicationError
 from evaluations.models import (
     Convocation,
@@ -86,8 +87,6 @@ def convocations_send(
     is recorded on each convocation. Candidates already convoked are skipped unless ``renvoi``:
     a re-send is a new, numbered convocation; earlier ones are kept.
     """
-    from evaluations.tasks import convocation_deliver
-
     force, motif_forcage = _check_delay(epreuve, today or timezone.localdate(), force, motif_forcage)
     targets = _convocation_targets(epreuve, inscriptions)
     last = {}
@@ -109,8 +108,10 @@ def convocations_send(
         )
         convocation.save()
         created.append(convocation)
-        convocation_deliver.delay_on_commit(
-            organisation_id=epreuve.organisation_id, convocation_id=convocation.pk
+        enqueue_on_commit(
+            "evaluations.tasks.convocation_deliver",
+            organisation_id=epreuve.organisation_id,
+            convocation_id=convocation.pk,
         )
     if created:
         message = f"{len(created)} convocation(s)"

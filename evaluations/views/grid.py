@@ -65,7 +65,7 @@ def _grid_back(request, org_slug, epreuve):
 @require_capability("results.record")
 @require_GET
 def epreuve_grid(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     filtre = selectors.grid_filter(request.GET)
     grid = selectors.epreuve_grid(epreuve=epreuve, user=request.user, filtre=filtre)
     paginator = Paginator(grid.ids, GRID_ROWS_PER_PAGE)
@@ -109,7 +109,7 @@ def epreuve_grid(request, org_slug, epreuve_id):
 @require_POST
 def epreuve_grid_cell(request, org_slug, epreuve_id):
     """htmx autosave of one cell: answers the cell's status line (never a full page)."""
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     dossier_id, cible, valeur = (
         request.POST.get("dossier", ""),
         request.POST.get("cible", ""),
@@ -117,7 +117,7 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
     )
     context = {"ok": False, "message": ""}
     try:
-        dossier = dossier_get(public_id=dossier_id)
+        dossier = dossier_get(public_id=dossier_id, actor=request.membership)
         if valeur.strip() == "":
             raise ApplicationError("Valeur vide : rien n'est enregistré.")
         out = services.epreuve_mark(
@@ -137,11 +137,11 @@ def epreuve_grid_cell(request, org_slug, epreuve_id):
 def epreuve_grid_details(request, org_slug, epreuve_id):
     """One cell's critères observed and comment: GET loads them when the cell opens (htmx), POST
     autosaves them and answers the cell's status line. Never a full page."""
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     data = request.POST if request.method == "POST" else request.GET
     context = {"ok": False, "message": "", "details": True}
     try:
-        dossier = dossier_get(public_id=data.get("dossier", ""))
+        dossier = dossier_get(public_id=data.get("dossier", ""), actor=request.membership)
         if request.method == "GET":
             cible = services.epreuve_cible(epreuve, data.get("cible", ""))
             inscription = epreuve.inscriptions.filter(dossier=dossier).first()
@@ -178,7 +178,7 @@ def epreuve_grid_details(request, org_slug, epreuve_id):
 @require_capability("results.validate")
 @require_POST
 def epreuve_validate(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
     validateur = _validateur(epreuve.session.referentiel)
     messages.success(
@@ -190,10 +190,10 @@ def epreuve_validate(request, org_slug, epreuve_id):
 @require_capability("results.validate")
 @require_POST
 def correction_resolve(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id, membership=request.membership)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     form = ResolutionForm(request.POST)
     try:
-        dossier = dossier_get(public_id=request.POST.get("dossier", ""))
+        dossier = dossier_get(public_id=request.POST.get("dossier", ""), actor=request.membership)
         if not form.is_valid():
             raise ApplicationError("Indiquez la valeur retenue et le motif.")
         services.correction_resolve(

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from candidates.selectors import dossier_get_visible
+from candidates.selectors import dossier_get
 from core.errors import ApplicationError
 from evaluations import controle_continu, selectors, services
 from evaluations.dispositions import parcours_of
@@ -164,7 +164,7 @@ RESULTS_ACTIONS = {
 @require_capability("results.view")
 @require_http_methods(["GET", "POST"])
 def dossier_results(request, org_slug, dossier_id):
-    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    dossier = dossier_get(public_id=dossier_id, actor=request.membership)
     suivi_form = SuiviForm(request.POST or None) if request.POST.get("action") == "suivi" else SuiviForm()
     if request.method == "POST":
         action = RESULTS_ACTIONS.get(request.POST.get("action"))
@@ -216,7 +216,7 @@ def _absence_context(dossier) -> dict:
 def dossier_commission(request, org_slug, dossier_id):
     """The commission d'évaluation, per capacité: evaluations, avis de l'entreprise, entretien → decision."""
 
-    dossier = dossier_get_visible(public_id=dossier_id, actor=request.membership)
+    dossier = dossier_get(public_id=dossier_id, actor=request.membership)
     errors = {}
     entretien_error = ""
     if request.method == "POST" and request.POST.get("action") == "entretien":

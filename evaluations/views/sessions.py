@@ -55,7 +55,7 @@ def session_list(request, org_slug):
 @require_capability("sessions.manage")
 @require_http_methods(["GET", "POST"])
 def session_detail(request, org_slug, session_id):
-    session = selectors.session_get(public_id=session_id)
+    session = selectors.session_get(public_id=session_id, actor=request.membership)
     form = EpreuveForm(
         request.POST or None,
         session=session,
@@ -91,7 +91,7 @@ def session_detail(request, org_slug, session_id):
 def session_controle_continu(request, org_slug, session_id):
     """The contrôle continu of every dossier of a session: table, pre-filled template, import
     with a dry run (per-row errors) before anything is written."""
-    session = selectors.session_get(public_id=session_id)
+    session = selectors.session_get(public_id=session_id, actor=request.membership)
     if not controle_continu.has_controle_continu(session.referentiel):
         return render(
             request, "evaluations/session_controle_continu.html", {"session": session, "sans_cc": True}
@@ -162,14 +162,14 @@ def _epreuve_context(request, epreuve, **extra) -> dict:
 @require_capability("sessions.manage")
 @require_GET
 def epreuve_detail(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     return render(request, "evaluations/epreuve_detail.html", _epreuve_context(request, epreuve))
 
 
 @require_capability("sessions.manage")
 @require_POST
 def epreuve_candidats(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     ids = request.POST.getlist("dossiers")
     dossiers = list(
         selectors.dossiers_assignable(epreuve=epreuve).filter(public_id__in=[i for i in ids if len(i) == 36])
@@ -187,7 +187,7 @@ def epreuve_candidats(request, org_slug, epreuve_id):
 @require_capability("sessions.manage")
 @require_POST
 def epreuve_delete(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     session = epreuve.session
     deleted = service_outcome(
         request,
@@ -202,7 +202,7 @@ def epreuve_delete(request, org_slug, epreuve_id):
 @require_capability("sessions.manage")
 @require_POST
 def inscription_remove(request, org_slug, inscription_id):
-    inscription = selectors.inscription_get(public_id=inscription_id)
+    inscription = selectors.inscription_get(public_id=inscription_id, actor=request.membership)
     epreuve = inscription.epreuve
     service_outcome(
         request,
@@ -215,7 +215,7 @@ def inscription_remove(request, org_slug, inscription_id):
 @require_capability("convocations.send")
 @require_POST
 def epreuve_convocations(request, org_slug, epreuve_id):
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     form = ConvocationForm(request.POST)
     if form.is_valid():
         try:
@@ -246,7 +246,7 @@ def epreuve_convocations(request, org_slug, epreuve_id):
 def epreuve_emargement(request, org_slug, epreuve_id):
     from evaluations.documents import emargement_pdf
 
-    epreuve = selectors.epreuve_get(public_id=epreuve_id)
+    epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
     return pdf_response(
         emargement_pdf(epreuve, by=request.membership), f"emargement-{epreuve.date:%Y%m%d}.pdf"
     )
@@ -257,7 +257,7 @@ def epreuve_emargement(request, org_slug, epreuve_id):
 def convocation_download(request, org_slug, convocation_id):
     from documents.selectors import document_file_read
 
-    convocation = selectors.convocation_get(public_id=convocation_id)
+    convocation = selectors.convocation_get(public_id=convocation_id, actor=request.membership)
     if convocation.document is None or not convocation.document.file:
         raise Http404
     name = f"convocation-{convocation.inscription.dossier.candidate.nom_naissance.lower()}-{convocation.numero_envoi}.pdf"
@@ -267,7 +267,7 @@ def convocation_download(request, org_slug, convocation_id):
 @require_capability("attendance.record")
 @require_POST
 def presence_record(request, org_slug, inscription_id):
-    inscription = selectors.inscription_get(public_id=inscription_id)
+    inscription = selectors.inscription_get(public_id=inscription_id, actor=request.membership)
     form = PresenceForm(request.POST)
     try:
         if not form.is_valid():
@@ -293,7 +293,7 @@ def presence_record(request, org_slug, inscription_id):
 @require_capability("attendance.record")
 @require_POST
 def incident_record(request, org_slug, inscription_id):
-    inscription = selectors.inscription_get(public_id=inscription_id)
+    inscription = selectors.inscription_get(public_id=inscription_id, actor=request.membership)
     form = IncidentForm(request.POST)
     try:
         if not form.is_valid():
@@ -317,7 +317,7 @@ def incident_record(request, org_slug, inscription_id):
 def session_readiness(request, org_slug, session_id):
     from candidates.services import dossier_transition
 
-    session = selectors.session_get(public_id=session_id)
+    session = selectors.session_get(public_id=session_id, actor=request.membership)
     if request.method == "POST":
         if not membership_can(request, "dossiers.transition"):
             raise PermissionDenied("Votre rôle ne permet pas de changer l'état des dossiers.")

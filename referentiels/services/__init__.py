@@ -36,6 +36,8 @@ from referentiels.services.registration import (
     enregistrement_set,
 )
 from referentiels.services.versions import (
+    composition_check,
+    referentiel_composition_update,
     referentiel_delete,
     referentiel_new_version,
     referentiel_publish,
@@ -43,6 +45,8 @@ from referentiels.services.versions import (
 )
 
 __all__ = [
+    "composition_check",
+    "referentiel_composition_update",
     "HEADER_FIELDS",
     "MODALITE_FIELDS",
     "NSF_PATTERN",

@@ -6,6 +6,7 @@ from django.utils import timezone
 from core.errors import ApplicationError
 from organisations.models import Organisation
 from referentiels.exchange import document_check
+from referentiels.jury_composition import composition_parse
 from referentiels.models import (
     Referentiel,
 )
@@ -70,7 +71,8 @@ def referentiel_new_version(*, referentiel: Referentiel, by: Organisation) -> Re
     ) + 1
     copy = referentiel_import(doc=doc, certificateur=by)
     copy.source = referentiel.source
-    copy.save(update_fields=["source"])
+    copy.composition_jury = referentiel.composition_jury  # not in the exchange format: carried over
+    copy.save(update_fields=["source", "composition_jury"])
     return copy
 
 
@@ -94,6 +96,24 @@ def referentiel_update(*, referentiel: Referentiel, by: Organisation, **fields) 
         setattr(referentiel, key, value)
     referentiel.full_clean()
     referentiel.save()
+    return referentiel
+
+
+def composition_check(*, referentiel: Referentiel, composition) -> dict:
+    """Check the jury's composition rules typed for this référentiel (French message naming the key,
+    field ``composition_jury``) and return them as stored: only the keys given, over the family's
+    default (see :mod:`referentiels.jury_composition`)."""
+    composition_parse(composition, code=referentiel.code, kind=referentiel.kind)
+    return dict(composition or {})
+
+
+@transaction.atomic
+def referentiel_composition_update(*, referentiel: Referentiel, by: Organisation, composition) -> Referentiel:
+    """Replace a draft's jury composition rules (checked first: nothing written on bad input)."""
+    _require_owner(referentiel, by)
+    _require_draft(referentiel)
+    referentiel.composition_jury = composition_check(referentiel=referentiel, composition=composition)
+    referentiel.save(update_fields=["composition_jury", "updated_at"])
     return referentiel
 
 

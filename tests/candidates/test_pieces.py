@@ -149,3 +149,26 @@ def test_api_upload_refusal_names_the_field(habilitated, alice, rncp, api_for):
         format="multipart",
     )
     assert response.status_code == 201 and response.json()["content_type"] == "application/pdf"
+
+
+def test_page_and_api_download_through_one_path_each_logged_once(
+    habilitated, alice, rncp, client_for, api_for
+):
+    """One service (services.piece_download): the same bytes, headers and RGPD audit line for both."""
+    from organisations.models import AuditEvent
+
+    with tenant_context(habilitated):
+        piece = upload(make_dossier(alice, rncp), alice, "rapport.pdf", PDF)
+        assert not AuditEvent.objects.filter(action="piece.download").exists()
+    answers = [
+        client_for(alice).get(f"/o/centre-a/candidats/pieces/{piece.public_id}/"),
+        api_for(alice).get(f"/api/v1/o/centre-a/pieces/{piece.public_id}/"),
+    ]
+    for response in answers:
+        assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+        assert response["Content-Type"] == "application/pdf"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Disposition"] == 'attachment; filename="rapport.pdf"'
+    with tenant_context(habilitated):
+        logged = list(AuditEvent.objects.filter(action="piece.download").values_list("actor_id", "message"))
+    assert logged == [(alice.user_id, "Rapport")] * 2

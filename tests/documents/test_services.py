@@ -323,3 +323,37 @@ def test_zip_and_batch_need_a_group(org_a):
             services.documents_zip(group_key="jury:vide")
         with pytest.raises(ApplicationError, match="lot"):
             services.documents_render_batch(group_key="")
+
+
+def test_the_broker_unreachable_during_a_render_is_retried_not_failed(org_a, cci, monkeypatch):
+    """Redis restarting while a render reaches the broker (the « document prêt » notice it sends):
+    a transient error like a disk I/O one — the attempt is counted, the render runs again — never a
+    document failed for good. The error is a real one: kombu connecting to a port nothing listens on
+    (``kombu.exceptions.OperationalError``, which is not an ``OSError``)."""
+    import socket
+
+    from kombu import Connection
+
+    from config.celery import app
+    from core import events
+
+    monkeypatch.setitem(app.conf, "task_eager_propagates", False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed_port = sock.getsockname()[1]
+    calls = []
+
+    def reaches_a_broker_that_is_down_once(*, document):
+        calls.append(document.pk)
+        if len(calls) == 1:
+            with Connection(f"redis://127.0.0.1:{closed_port}/0", connect_timeout=1) as conn:
+                conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0)
+
+    events.subscribe("document.ready", reaches_a_broker_that_is_down_once)
+    try:
+        doc = render_now(issue(org_a, cci))
+    finally:
+        events._LISTENERS["document.ready"].remove(reaches_a_broker_that_is_down_once)
+    assert len(calls) == 2
+    assert (doc.status, doc.attempts) == ("ready", 2)
+    assert doc.last_error == "" and doc.file

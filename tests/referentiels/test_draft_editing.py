@@ -252,6 +252,7 @@ def test_edit_pages_on_a_published_version_say_why_and_write_nothing(seeds, cci_
         ("blocs/", {"action": "update", "bloc": "RNCP36390BC01", "code": "X", "intitule": "Y"}),
         ("modalites/?bloc=RNCP36390BC01", {"m-TOTAL_FORMS": "0", "m-INITIAL_FORMS": "0"}),
         ("regle/", {"regle": "type: tous_blocs"}),
+        ("jury/", {"composition_jury": "minimum_votants: 5"}),
     ]:
         response = client.post(f"{_base(ref)}/{path}", data, follow=True)
         assert response.redirect_chain[-1][0] == f"{_base(ref)}/"
@@ -272,10 +273,10 @@ def test_edit_pages_refused_to_a_centre_and_another_certificateur(draft, certifi
         date_debut=draft.created_at.date(),
     )
     gest = client_for(make_member(org_a, Role.GESTIONNAIRE, "gest@centre-a.test"))
-    for path in ("blocs/", "modalites/", "regle/"):
+    for path in ("blocs/", "modalites/", "regle/", "jury/"):
         assert gest.get(f"/o/centre-a/referentiels/{draft.public_id}/{path}").status_code == 403
     uimm = client_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
-    for path in ("blocs/", "modalites/", "regle/"):
+    for path in ("blocs/", "modalites/", "regle/", "jury/"):
         assert uimm.get(f"/o/uimm/referentiels/{draft.public_id}/{path}").status_code == 404
         assert (
             uimm.post(

@@ -130,6 +130,7 @@ PAGES = {
     "referentiels/<uuid:public_id>/nouvelle-version/": "referentiels.edit",
     "referentiels/<uuid:public_id>/publier/": "referentiels.publish",
     "referentiels/<uuid:public_id>/regle/": "referentiels.edit",
+    "referentiels/<uuid:public_id>/jury/": "referentiels.edit",
     "referentiels/<uuid:public_id>/enregistrement/": "referentiels.edit",
     "referentiels/<uuid:public_id>/supprimer/": "referentiels.edit",
     "referentiels/comparer/": "referentiels.view",
