@@ -484,9 +484,12 @@ def test_capacites_seed_journey_to_the_signed_pv(browser, live_server, org_a, al
     assert "LEMOINE" in flat and "Clara" in flat, flat[:2000]
     assert ref.intitule.split()[0] in flat
     _pv_checks(flat, certifies=1, partiels=0)
-    # the capacités acquired, each by its intitulé, in the seed's order (1, 2 … 10)
+    # what was acquired, in the seed's order (capacités 1, 2 … 10; blocs BC1 … BC4)
     reading = _pv_reading_order(tmp_path)
-    heads = [" ".join(c.intitule.split()[:4]) for c in ref.capacites.all()]
+    if cqpm:  # the capacités acquired, by their intitulés
+        heads = [" ".join(c.intitule.split()[:4]) for c in ref.capacites.all()]
+    else:  # CQPI: the blocs de compétences validated, by code and intitulé
+        heads = [f"{b.code} — {' '.join(b.intitule.split()[:3])}" for b in ref.blocs.order_by("order")]
     assert _in_order(reading[reading.find("LEMOINE") :], heads), (heads, reading[:4000])
     print(f"\n[{journey}] {time.monotonic() - started:.1f} s")
 
