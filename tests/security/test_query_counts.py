@@ -103,7 +103,7 @@ PINNED: dict[str, int] = {
     # both request tables read twice (pending, last decided) with document, centre, people joined
     "supervision/approbations/": 18,
     "supervision/approbations/reeditions/<uuid:request_id>/piece/": 15,
-    "supervision/pv-recus/": 16,  # transmissions, decisions counted, one progress aggregate
+    "supervision/pv-recus/": 17,  # the page's count, transmissions, decisions counted, one progress aggregate
     "supervision/pv-recus/<uuid:transmission_id>/": 23,
     "GET me": 2,
     "GET referentiels/": 3,
@@ -158,7 +158,7 @@ PINNED: dict[str, int] = {
     "GET ~/supervision/figures/": 16,
     "GET ~/supervision/emission/regles/": 7,
     "GET ~/supervision/approbations/": 16,
-    "GET ~/supervision/pv-recus/": 14,
+    "GET ~/supervision/pv-recus/": 15,  # + the page's count
     "GET ~/supervision/pv-recus/{transmission_id}/": 21,
     "GET ~/supervision/jurys/{jury_id}/transmission/": 18,
     "GET ~/supervision/renouvellement/": 15,
