@@ -106,7 +106,7 @@ PINNED: dict[str, int] = {
     "supervision/jurys/<uuid:jury_id>/transmission.zip": 17,
     "supervision/proces-verbaux/<uuid:document_id>.pdf": 14,
     "supervision/emission/": 8,
-    "supervision/pv-recus/": 14,  # transmissions, decisions counted, one progress aggregate
+    "supervision/pv-recus/": 15,  # the page's count, transmissions, decisions counted, one progress aggregate
     "supervision/pv-recus/<uuid:transmission_id>/": 21,
     "GET me": 2,
     "GET referentiels/": 3,
@@ -162,7 +162,7 @@ PINNED: dict[str, int] = {
     "GET ~/supervision/attestations-numeriques/": 12,
     "GET ~/supervision/figures/": 15,
     "GET ~/supervision/emission/regles/": 6,
-    "GET ~/supervision/pv-recus/": 13,
+    "GET ~/supervision/pv-recus/": 14,  # + the page's count
     "GET ~/supervision/pv-recus/{transmission_id}/": 20,
     "GET ~/supervision/jurys/{jury_id}/transmission/": 15,
     "GET ~/supervision/renouvellement/": 14,
