@@ -42,7 +42,7 @@ PINNED: dict[str, int] = {
     "candidats/nouveau/": 5,
     "candidats/pieces/<uuid:piece_id>/": 7,
     "documents/": 9,  # + the batches' human labels (one query per kind of batch: juries, épreuves)
-    "documents/<uuid:public_id>/": 8,
+    "documents/<uuid:public_id>/": 11,  # + who issues it (issuance rule), its revocation requests and the certificateur's observations
     "documents/<uuid:public_id>/attestation-numerique/": 7,
     "documents/<uuid:public_id>/telecharger/": 6,
     # the candidate's space (own dossier: results, convocations, documents, deadlines, requests)
@@ -59,7 +59,7 @@ PINNED: dict[str, int] = {
     "evaluations/avis/": 6,
     "evaluations/avis/<uuid:avis_id>/": 10,  # + the tuteur note (seed 004)
     "evaluations/avis/demandes/": 7,
-    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 35,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2), parcours: blocs and suivi (2), période en entreprise (1)
+    "evaluations/dossiers/<uuid:dossier_id>/resultats/": 34,  # + contrôle continu per bloc (2), fraud PV (1), tuteur note (2), absences and the parts one can miss (2), parcours: blocs and suivi (2), période en entreprise (1)
     "evaluations/epreuves/<uuid:epreuve_id>/": 11,
     "evaluations/epreuves/<uuid:epreuve_id>/emargement.pdf": 11,
     # 13 since the grid is paged (50 rows): the light list of every inscription (order, status:
@@ -157,7 +157,7 @@ PINNED: dict[str, int] = {
     "GET ~/sessions/{session_id}/epreuves/": 11,  # +1: the référentiel's code → id map of its capacités (stored as codes), once per answer
     "GET ~/sessions/{session_id}/readiness/": 13,
     "GET ~/supervision/accrochage/flux/": 5,
-    "GET ~/supervision/approbations/": 16,
+    "GET ~/supervision/approbations/": 15,
     "GET ~/supervision/accrochage/passages/": 5,
     "GET ~/supervision/attestations-numeriques/": 12,
     "GET ~/supervision/figures/": 15,
