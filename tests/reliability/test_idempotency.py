@@ -200,8 +200,8 @@ def test_sweep_re_enqueues_only_documents_stuck_long_enough(org_a, org_b, monkey
     sent = []
     monkeypatch.setattr(
         tasks.document_render_task,
-        "delay_on_commit",
-        lambda **kw: sent.append((kw["organisation_id"], kw["document_id"])),
+        "apply_async",
+        lambda kwargs, **_: sent.append((kwargs["organisation_id"], kwargs["document_id"])),
     )
     assert tasks.documents_stale_dispatch.delay().get() == Organisation.objects.filter(is_active=True).count()
     assert sorted(sent) == sorted(
