@@ -187,12 +187,13 @@ def seed_national(*, big_id: int, referentiel_id: int, total: int, user_id: int)
             INSERT INTO candidates_dossier (public_id, status, decision, voie_acces, statut_professionnel,
                 amenagement_tiers_temps, amenagement_pauses, amenagement_secretaire, amenagement_interprete,
                 amenagement_equipement, amenagement_note, date_inscription, attempt, created_at, updated_at,
-                candidate_id, organisation_id, referentiel_id)
+                candidate_id, organisation_id, referentiel_id, exemption_epreuve_pro, exemption_justification,
+                reprise)
             SELECT gen_random_uuid(), s.status,
                 CASE WHEN s.status = 'delibere' THEN (CASE WHEN c.id % 5 = 0 THEN 'ajourne' ELSE 'certifie' END) ELSE '' END,
                 CASE WHEN c.id % 3 = 0 THEN 'VAE' ELSE 'FORMATION_INITIALE_APPRENTISSAGE' END,
                 'apprenti', c.id % 20 = 0, false, false, false, false, '', c.created_at::date, 1,
-                c.created_at, c.created_at, c.id, c.organisation_id, %(ref)s
+                c.created_at, c.created_at, c.id, c.organisation_id, %(ref)s, false, '', ''
             FROM candidates_candidate c
             CROSS JOIN LATERAL (SELECT CASE
                 WHEN c.id % 20 < 2 THEN 'brouillon' WHEN c.id % 20 < 6 THEN 'inscrit'
@@ -207,8 +208,9 @@ def seed_national(*, big_id: int, referentiel_id: int, total: int, user_id: int)
         step(
             "dossier blocs",
             """
-            INSERT INTO candidates_dossierbloc (public_id, acquis, acquis_anterieur, bloc_id, dossier_id, organisation_id)
-            SELECT gen_random_uuid(), d.decision = 'certifie', false, b.id, d.id, d.organisation_id
+            INSERT INTO candidates_dossierbloc (public_id, acquis, acquis_anterieur, bloc_id, dossier_id, organisation_id,
+                portefeuille, portefeuille_evaluateur, portefeuille_justification)
+            SELECT gen_random_uuid(), d.decision = 'certifie', false, b.id, d.id, d.organisation_id, false, '', ''
             FROM candidates_dossier d JOIN referentiels_bloc b ON b.referentiel_id = d.referentiel_id
             WHERE d.organisation_id IN (SELECT org_id FROM bench_plan)
             ORDER BY d.id, b.id
