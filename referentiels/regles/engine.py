@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal, localcontext
 
 from core.dates import add_years, date_fr
 from core.numbers import number_fr
 from referentiels.regles._french import _fmt2, _note_sur_20
+from referentiels.regles.evaluation import (
+    _RATTRAPAGE_JUSTIFIE,
+    _evaluation_professionnelle,
+    _raison_evaluation,
+)
 from referentiels.regles.model import (
-    _CENT,
-    _CENTIEME,
     _CONTEXTE,
     _VINGT,
-    CODE_TUTEUR,
     MOTIFS_RECEVABLES,
     REPRISES,
     BlocAcquisAnterieur,
@@ -23,7 +24,6 @@ from referentiels.regles.model import (
     BlocStructure,
     Decision,
     DetailBloc,
-    DetailComposante,
     DetailEvaluationProfessionnelle,
     EntreeInvalide,
     EtatCapacite,
@@ -33,7 +33,6 @@ from referentiels.regles.model import (
     RegleTousBlocs,
     RegleToutesCapacites,
     ResultatBloc,
-    ResultatEvaluationProfessionnelle,
     ResultatsCandidat,
     Structure,
 )
@@ -95,9 +94,6 @@ _RAISON_SUSPICION = (
     "Procès-verbal d'incident pour fraude : en attente de la décision du jury sur l'incident"
     " (fraude avérée : session invalidée, aucun bloc validé)"
 )
-_RATTRAPAGE_JUSTIFIE = (
-    "épreuve de rattrapage proposée dans un délai de 6 mois après demande écrite du candidat"
-)
 _RAISON_REPRISE = {
     "rattrapage": (
         "Rattrapage : seules les évaluations de blocs sont repassées, la note du tuteur est conservée"
@@ -114,6 +110,18 @@ assert set(_RAISON_REPRISE) == set(REPRISES) - {""}
 def _propose_capacites(
     regle: RegleToutesCapacites | RegleTousBlocs, structure: Structure, resultats: ResultatsCandidat
 ) -> Proposition:
+    _verifie_entrees_capacites(regle, structure, resultats)
+    if resultats.fraude:
+        return _propose_capacites_fraude(structure, resultats)
+    if isinstance(regle, RegleToutesCapacites):
+        return _propose_toutes_capacites(structure, resultats)
+    return _propose_tous_blocs(structure, resultats)
+
+
+def _verifie_entrees_capacites(
+    regle: RegleToutesCapacites | RegleTousBlocs, structure: Structure, resultats: ResultatsCandidat
+) -> None:
+    """Raise ``EntreeInvalide`` when the results or the structure do not fit a capacités règle."""
     nom = regle.type
     if resultats.blocs:
         raise EntreeInvalide("resultats.blocs", f"sans objet pour une règle « {nom} » (pas de points)")
@@ -136,67 +144,67 @@ def _propose_capacites(
         if code not in connues:
             raise EntreeInvalide(f"resultats.capacites[{code}]", "capacité inconnue de la structure")
 
-    def manquantes(bloc: BlocStructure) -> tuple[str, ...]:
-        return tuple(c for c in bloc.capacites if resultats.capacites.get(c) is not EtatCapacite.ACQUIS)
 
-    def liste_manquantes(codes: tuple[str, ...]) -> str:
-        return ", ".join(f"{c} ({_LIBELLE_ETAT[resultats.capacites.get(c)]})" for c in codes)
+def _manquantes(bloc: BlocStructure, resultats: ResultatsCandidat) -> tuple[str, ...]:
+    """The bloc's capacités not acquired in these results."""
+    return tuple(c for c in bloc.capacites if resultats.capacites.get(c) is not EtatCapacite.ACQUIS)
 
-    if resultats.fraude:
-        details = tuple(
-            DetailBloc(
-                code=b.code,
-                valide=False,
-                capacites_non_acquises=manquantes(b),
-                motif="fraude constatée : session invalidée",
-            )
-            for b in structure.blocs
+
+def _liste_manquantes(codes: tuple[str, ...], resultats: ResultatsCandidat) -> str:
+    return ", ".join(f"{c} ({_LIBELLE_ETAT[resultats.capacites.get(c)]})" for c in codes)
+
+
+def _propose_capacites_fraude(structure: Structure, resultats: ResultatsCandidat) -> Proposition:
+    details = tuple(
+        DetailBloc(
+            code=b.code,
+            valide=False,
+            capacites_non_acquises=_manquantes(b, resultats),
+            motif="fraude constatée : session invalidée",
         )
-        raisons = [_RAISON_FRAUDE]
-        if resultats.blocs_acquis_anterieurs:
-            anciens = ", ".join(a.bloc for a in resultats.blocs_acquis_anterieurs)
-            raisons.append(
-                f"Blocs acquis antérieurement ({anciens}) : non repris, la session étant invalidée"
-            )
+        for b in structure.blocs
+    )
+    raisons = [_RAISON_FRAUDE]
+    if resultats.blocs_acquis_anterieurs:
+        anciens = ", ".join(a.bloc for a in resultats.blocs_acquis_anterieurs)
+        raisons.append(f"Blocs acquis antérieurement ({anciens}) : non repris, la session étant invalidée")
+    return Proposition(decision=Decision.AJOURNE, blocs_valides=frozenset(), blocs=details, raisons=raisons)
+
+
+def _propose_toutes_capacites(structure: Structure, resultats: ResultatsCandidat) -> Proposition:
+    toutes = structure.codes_capacites()
+    non_acquises = tuple(c for c in toutes if resultats.capacites.get(c) is not EtatCapacite.ACQUIS)
+    raisons = [f"Capacité {c} : {_LIBELLE_ETAT[resultats.capacites.get(c)]}" for c in non_acquises]
+    details = tuple(
+        DetailBloc(
+            code=b.code,
+            valide=not non_acquises,
+            capacites_non_acquises=_manquantes(b, resultats),
+            motif=(
+                "toutes les capacités sont acquises"
+                if not _manquantes(b, resultats)
+                else f"capacités non acquises : {_liste_manquantes(_manquantes(b, resultats), resultats)}"
+            ),
+        )
+        for b in structure.blocs
+    )
+    acquises = len(toutes) - len(non_acquises)
+    if not non_acquises:
+        raisons.append(f"Toutes les capacités sont acquises ({acquises}/{len(toutes)}) : certification")
         return Proposition(
-            decision=Decision.AJOURNE, blocs_valides=frozenset(), blocs=details, raisons=raisons
+            decision=Decision.CERTIFIE,
+            blocs_valides=frozenset(structure.codes_blocs()),
+            blocs=details,
+            raisons=raisons,
         )
+    raisons.append(
+        f"{acquises}/{len(toutes)} capacités acquises : toutes sont exigées, pas de certification partielle"
+        " : ajourné"
+    )
+    return Proposition(decision=Decision.AJOURNE, blocs_valides=frozenset(), blocs=details, raisons=raisons)
 
-    if isinstance(regle, RegleToutesCapacites):
-        toutes = structure.codes_capacites()
-        non_acquises = tuple(c for c in toutes if resultats.capacites.get(c) is not EtatCapacite.ACQUIS)
-        raisons = [f"Capacité {c} : {_LIBELLE_ETAT[resultats.capacites.get(c)]}" for c in non_acquises]
-        details = tuple(
-            DetailBloc(
-                code=b.code,
-                valide=not non_acquises,
-                capacites_non_acquises=manquantes(b),
-                motif=(
-                    "toutes les capacités sont acquises"
-                    if not manquantes(b)
-                    else f"capacités non acquises : {liste_manquantes(manquantes(b))}"
-                ),
-            )
-            for b in structure.blocs
-        )
-        acquises = len(toutes) - len(non_acquises)
-        if not non_acquises:
-            raisons.append(f"Toutes les capacités sont acquises ({acquises}/{len(toutes)}) : certification")
-            return Proposition(
-                decision=Decision.CERTIFIE,
-                blocs_valides=frozenset(structure.codes_blocs()),
-                blocs=details,
-                raisons=raisons,
-            )
-        raisons.append(
-            f"{acquises}/{len(toutes)} capacités acquises : toutes sont exigées, pas de certification partielle"
-            " : ajourné"
-        )
-        return Proposition(
-            decision=Decision.AJOURNE, blocs_valides=frozenset(), blocs=details, raisons=raisons
-        )
 
-    # tous_blocs
+def _propose_tous_blocs(structure: Structure, resultats: ResultatsCandidat) -> Proposition:
     anterieurs = {a.bloc: a for a in resultats.blocs_acquis_anterieurs}
     raisons = []
     details_list: list[DetailBloc] = []
@@ -212,10 +220,10 @@ def _propose_capacites(
             )
             valides.append(bloc.code)
         else:
-            absentes = manquantes(bloc)
+            absentes = _manquantes(bloc, resultats)
             n = len(bloc.capacites)
             if absentes:
-                motif = f"non acquis ({n - len(absentes)}/{n} compétences) : {liste_manquantes(absentes)}"
+                motif = f"non acquis ({n - len(absentes)}/{n} compétences) : {_liste_manquantes(absentes, resultats)}"
             else:
                 motif = f"acquis ({n}/{n} compétences)"
                 valides.append(bloc.code)
@@ -273,6 +281,51 @@ class _Faits:
 def _propose_grille(
     regle: RegleGrillePoints, structure: Structure, resultats: ResultatsCandidat, date_decision: date
 ) -> Proposition:
+    _verifie_blocs_grille(regle, structure, resultats)
+    _verifie_evaluation_grille(regle, resultats)
+    faits = [_faits_bloc(regle, ligne, resultats, date_decision) for ligne in regle.blocs]
+    exempte = resultats.exemption_epreuve_professionnelle
+    evaluation = _evaluation_professionnelle(regle, resultats.evaluation_professionnelle, exempte=exempte)
+    total = sum((f.points for f in faits if f.points is not None), Decimal(0)) + evaluation.points
+    total_max, seuil = _bareme_grille(regle, exempte=exempte)
+    decision, valides = _decision_grille(regle, faits, resultats, evaluation, total_atteint=total >= seuil)
+
+    details: list[DetailBloc] = []
+    raisons_blocs: list[str] = []
+    for f in faits:
+        detail, lignes = _rendu_bloc(regle, f, decision, fraude=resultats.fraude)
+        details.append(detail)
+        raisons_blocs.extend(lignes)
+
+    if resultats.fraude:
+        raisons = _raisons_grille_fraude(faits)
+    else:
+        raisons = _raisons_grille(
+            resultats,
+            evaluation,
+            raisons_blocs,
+            decision,
+            valides,
+            total=total,
+            total_max=total_max,
+            seuil=seuil,
+        )
+    return Proposition(
+        decision=decision,
+        blocs_valides=frozenset(valides),
+        blocs=tuple(details),
+        raisons=raisons,
+        total_points=total,
+        total_max=total_max,
+        seuil_points=seuil,
+        evaluation_professionnelle=evaluation,
+    )
+
+
+def _verifie_blocs_grille(
+    regle: RegleGrillePoints, structure: Structure, resultats: ResultatsCandidat
+) -> None:
+    """Raise ``EntreeInvalide`` when the structure or the bloc results contradict the grid."""
     codes_regle = [b.bloc for b in regle.blocs]
     codes_structure = structure.codes_blocs()
     if set(codes_structure) != set(codes_regle):
@@ -307,6 +360,10 @@ def _propose_grille(
             raise EntreeInvalide(
                 f"{p}.tentative", f"un {resultats.reprise} repasse le bloc : tentative ≥ 2 attendue"
             )
+
+
+def _verifie_evaluation_grille(regle: RegleGrillePoints, resultats: ResultatsCandidat) -> None:
+    """Raise ``EntreeInvalide`` when carried points or evaluation composantes exceed the grid."""
     for anterieur in resultats.blocs_acquis_anterieurs:
         maximum = regle.bloc(anterieur.bloc).points
         if anterieur.points is not None and anterieur.points > maximum:
@@ -324,10 +381,9 @@ def _propose_grille(
             if valeur is not None and valeur > par_code[code].points:
                 raise EntreeInvalide(p, f"{number_fr(valeur)} > maximum {par_code[code].points}")
 
-    faits = [_faits_bloc(regle, ligne, resultats, date_decision) for ligne in regle.blocs]
-    exempte = resultats.exemption_epreuve_professionnelle
-    evaluation = _evaluation_professionnelle(regle, resultats.evaluation_professionnelle, exempte=exempte)
-    total = sum((f.points for f in faits if f.points is not None), Decimal(0)) + evaluation.points
+
+def _bareme_grille(regle: RegleGrillePoints, *, exempte: bool) -> tuple[int, int | Decimal]:
+    """(total maximum, seuil) of the grid, on the blocs alone when the candidate is exempted."""
     total_max: int = regle.total_points
     seuil: int | Decimal = regle.seuil_points
     if exempte:
@@ -337,81 +393,86 @@ def _propose_grille(
         seuil = Decimal(regle.seuil_points) * total_max / regle.total_points
         if seuil == seuil.to_integral_value():
             seuil = int(seuil)
-    total_atteint = total >= seuil
+    return total_max, seuil
+
+
+def _decision_grille(
+    regle: RegleGrillePoints,
+    faits: list[_Faits],
+    resultats: ResultatsCandidat,
+    evaluation: DetailEvaluationProfessionnelle,
+    *,
+    total_atteint: bool,
+) -> tuple[Decision, list[str]]:
+    """The decision and the validated blocs, from the facts established on each bloc."""
+    if resultats.fraude:
+        return Decision.AJOURNE, []
     periode_manquante = resultats.periode_entreprise_absente or bool(resultats.periode_entreprise_justifiee)
-
-    if resultats.fraude:
-        decision = Decision.AJOURNE
-        valides: list[str] = []
-    else:
-        certifie = (
-            all(f.reporte is not None or f.presente for f in faits)
-            and not any(f.eliminatoire for f in faits)
-            and (evaluation.atteinte or exempte)
-            and not periode_manquante
-            and total_atteint
-        )
-        if certifie:
-            decision = Decision.CERTIFIE
-            valides = list(codes_regle)
-        else:
-            valides = [f.ligne.bloc for f in faits if f.validable]
-            decision = Decision.PARTIEL if valides else Decision.AJOURNE
-
-    details: list[DetailBloc] = []
-    raisons_blocs: list[str] = []
-    for f in faits:
-        detail, lignes = _rendu_bloc(regle, f, decision, fraude=resultats.fraude)
-        details.append(detail)
-        raisons_blocs.extend(lignes)
-
-    raisons: list[str] = []
-    if resultats.fraude:
-        raisons.append(_RAISON_FRAUDE)
-        anciens = [f.ligne.bloc for f in faits if f.reporte is not None]
-        if anciens:
-            raisons.append(
-                f"Blocs acquis antérieurement ({', '.join(anciens)}) : non repris, la session étant invalidée"
-            )
-    else:
-        if resultats.reprise:
-            raisons.append(_RAISON_REPRISE[resultats.reprise])
-        raisons.extend(raisons_blocs)
-        if evaluation.calcul_tuteur:
-            raisons.append(evaluation.calcul_tuteur)
-        raisons.append(_raison_evaluation(evaluation))
-        if resultats.periode_entreprise_absente:
-            # seed 004: « l'absence de période en entreprise […] induisent la non-obtention du
-            # diplôme mais il conserve le bénéfice des blocs pour lesquels il a obtenu la moyenne »
-            raisons.append(
-                "Période en entreprise non effectuée sans motif recevable : non-obtention du diplôme,"
-                " les blocs d'au moins 10/20 sont conservés"
-            )
-        elif resultats.periode_entreprise_justifiee:
-            motif_periode = MOTIFS_RECEVABLES[resultats.periode_entreprise_justifiee]
-            raisons.append(
-                f"Période en entreprise non effectuée (absence justifiée : {motif_periode}) —"
-                f" {_RATTRAPAGE_JUSTIFIE} ; pas de certification totale d'ici là, les blocs d'au moins"
-                " 10/20 sont conservés"
-            )
-        comparaison = "≥" if total_atteint else "<"
-        raisons.append(f"Total {number_fr(total)}/{total_max} {comparaison} {number_fr(seuil)}")
-        if decision is Decision.CERTIFIE:
-            raisons.append("Certification totale")
-        elif decision is Decision.PARTIEL:
-            raisons.append(f"Certification partielle : blocs validés {', '.join(valides)}")
-        else:
-            raisons.append("Ajourné : aucun bloc validé")
-    return Proposition(
-        decision=decision,
-        blocs_valides=frozenset(valides),
-        blocs=tuple(details),
-        raisons=raisons,
-        total_points=total,
-        total_max=total_max,
-        seuil_points=seuil,
-        evaluation_professionnelle=evaluation,
+    certifie = (
+        all(f.reporte is not None or f.presente for f in faits)
+        and not any(f.eliminatoire for f in faits)
+        and (evaluation.atteinte or resultats.exemption_epreuve_professionnelle)
+        and not periode_manquante
+        and total_atteint
     )
+    if certifie:
+        return Decision.CERTIFIE, [b.bloc for b in regle.blocs]
+    valides = [f.ligne.bloc for f in faits if f.validable]
+    return (Decision.PARTIEL if valides else Decision.AJOURNE), valides
+
+
+def _raisons_grille_fraude(faits: list[_Faits]) -> list[str]:
+    raisons = [_RAISON_FRAUDE]
+    anciens = [f.ligne.bloc for f in faits if f.reporte is not None]
+    if anciens:
+        raisons.append(
+            f"Blocs acquis antérieurement ({', '.join(anciens)}) : non repris, la session étant invalidée"
+        )
+    return raisons
+
+
+def _raisons_grille(
+    resultats: ResultatsCandidat,
+    evaluation: DetailEvaluationProfessionnelle,
+    raisons_blocs: list[str],
+    decision: Decision,
+    valides: list[str],
+    *,
+    total: Decimal,
+    total_max: int,
+    seuil: int | Decimal,
+) -> list[str]:
+    """The reasons of a grid decision without fraud: blocs, evaluation, période, total, outcome."""
+    raisons: list[str] = []
+    if resultats.reprise:
+        raisons.append(_RAISON_REPRISE[resultats.reprise])
+    raisons.extend(raisons_blocs)
+    if evaluation.calcul_tuteur:
+        raisons.append(evaluation.calcul_tuteur)
+    raisons.append(_raison_evaluation(evaluation))
+    if resultats.periode_entreprise_absente:
+        # seed 004: « l'absence de période en entreprise […] induisent la non-obtention du
+        # diplôme mais il conserve le bénéfice des blocs pour lesquels il a obtenu la moyenne »
+        raisons.append(
+            "Période en entreprise non effectuée sans motif recevable : non-obtention du diplôme,"
+            " les blocs d'au moins 10/20 sont conservés"
+        )
+    elif resultats.periode_entreprise_justifiee:
+        motif_periode = MOTIFS_RECEVABLES[resultats.periode_entreprise_justifiee]
+        raisons.append(
+            f"Période en entreprise non effectuée (absence justifiée : {motif_periode}) —"
+            f" {_RATTRAPAGE_JUSTIFIE} ; pas de certification totale d'ici là, les blocs d'au moins"
+            " 10/20 sont conservés"
+        )
+    comparaison = "≥" if total >= seuil else "<"
+    raisons.append(f"Total {number_fr(total)}/{total_max} {comparaison} {number_fr(seuil)}")
+    if decision is Decision.CERTIFIE:
+        raisons.append("Certification totale")
+    elif decision is Decision.PARTIEL:
+        raisons.append(f"Certification partielle : blocs validés {', '.join(valides)}")
+    else:
+        raisons.append("Ajourné : aucun bloc validé")
+    return raisons
 
 
 def _faits_bloc(
@@ -492,7 +553,6 @@ def _rendu_bloc(
     """The DetailBloc of one bloc and its reason lines, once the decision is known."""
     ligne = f.ligne
     code = ligne.bloc
-    cons = number_fr(regle.note_conservation_sur_20)
     lignes: list[str] = []
     if f.expire is not None and f.fin_validite is not None:
         lignes.append(
@@ -508,94 +568,13 @@ def _rendu_bloc(
 
     rattrapage: bool | None = None
     if f.reporte is not None:
-        assert f.fin_validite is not None
-        motif = (
-            f"validé le {date_fr(f.reporte.date_validation)}, reporté (valable jusqu'au"
-            f" {date_fr(f.fin_validite)})"
-        )
-        if f.reporte.points is not None:
-            motif += f" : {marque}"
-        else:
-            motif += (
-                f" : points non communiqués, comptés au plancher de conservation"
-                f" {number_fr(f.plancher)}/{ligne.points} ({cons}/20)"
-            )
-        if f.resultats_ignores:
-            motif += " ; résultats de cette session ignorés"
+        motif = _motif_reporte(regle, f, marque)
         valide = True
     else:
         valide = f.validable or decision is Decision.CERTIFIE
-        if not f.complet:
-            manque = []
-            if f.controle_continu is None and f.epreuves is None and f.portefeuille:
-                manque.append("contrôle continu non renseigné ; portefeuille de preuves non présenté au jury")
-            elif f.controle_continu is None and f.epreuves is None:
-                manque.append("non présenté (aucun résultat)")
-            else:
-                if f.cc_absence_justifiee:
-                    manque.append(
-                        f"contrôle continu non présenté (absence justifiée : {MOTIFS_RECEVABLES[f.cc_absence_justifiee]})"
-                    )
-                elif f.controle_continu is None:
-                    manque.append("contrôle continu non renseigné")
-                if f.absence_justifiee:
-                    manque.append(
-                        f"épreuves de validation non présentées (absence justifiée : {MOTIFS_RECEVABLES[f.absence_justifiee]})"
-                    )
-                elif f.epreuves is None and f.portefeuille:
-                    manque.append("portefeuille de preuves non présenté au jury")
-                elif f.epreuves is None:
-                    manque.append("épreuves de validation non présentées")
-            if f.cc_absence_non_justifiee:
-                manque.append(
-                    f"absence injustifiée au contrôle continu, sanctionnée par un zéro (0/{ligne.controle_continu})"
-                )
-            if f.absence_non_justifiee:
-                manque.append(
-                    f"absence non justifiée à l'épreuve de validation (épreuves notées 0/{ligne.epreuves})"
-                )
-            motif = " ; ".join(manque) + " : bloc non validé"
-            if f.points is not None:
-                motif = f"{motif} (points connus : {number_fr(f.points)}/{ligne.points})"
-        else:
-            prefixe = ""
-            if f.cc_absence_non_justifiee:
-                prefixe = (
-                    "absence injustifiée au contrôle continu, sanctionnée par un zéro"
-                    f" (0/{ligne.controle_continu}) ; "
-                )
-            if f.absence_non_justifiee:
-                prefixe += (
-                    f"absence non justifiée à l'épreuve de validation, épreuves notées 0/{ligne.epreuves} ; "
-                )
-            if f.eliminatoire:
-                motif = (
-                    f"{marque}, minimum {ligne.minimum_points} non atteint (note éliminatoire"
-                    f" {number_fr(regle.note_eliminatoire_sur_20)}/20) : bloc non validé"
-                )
-            elif f.absence_non_justifiee:
-                motif = f"{marque} : bloc non validé (non-présentation à l'épreuve)"
-            elif f.conserve:
-                motif = f"{marque} ≥ {number_fr(f.plancher)} ({cons}/20) : bloc validé"
-            elif decision is Decision.CERTIFIE:
-                motif = (
-                    f"{marque}, minimum {ligne.minimum_points} atteint, < {number_fr(f.plancher)} ({cons}/20) :"
-                    " compensé par la certification totale"
-                )
-            else:
-                motif = f"{marque} < {number_fr(f.plancher)} ({cons}/20) : bloc non validé"
-            motif = prefixe + motif
-        if not valide and (f.absence_justifiee or f.cc_absence_justifiee):
-            # seed 004: « Dans ces seuls cas une épreuve de rattrapage sera proposée au candidat
-            # dans un délai de 6 mois après demande écrite du candidat. »
-            rattrapage = True
-            motif += " ; " + _RATTRAPAGE_JUSTIFIE
-        elif not valide:
-            rattrapage = f.tentative <= regle.rattrapages_par_bloc
-            if rattrapage:
-                motif += " ; rattrapage possible"
-            else:
-                motif += f" ; plus de rattrapage possible ({regle.rattrapages_par_bloc} par bloc)"
+        motif = _motif_complet(regle, f, decision, marque) if f.complet else _motif_incomplet(f)
+        if not valide:
+            motif, rattrapage = _suite_rattrapage(regle, f, motif)
     if f.portefeuille and f.reporte is None:
         # seed 004: « Les candidats salariés peuvent […] substituer les épreuves de blocs par un
         # portefeuille de preuves à présenter à un jury »
@@ -623,142 +602,94 @@ def _rendu_bloc(
     return detail, lignes
 
 
-def _evaluation_professionnelle(
-    regle: RegleGrillePoints, resultat: ResultatEvaluationProfessionnelle | None, *, exempte: bool = False
-) -> DetailEvaluationProfessionnelle:
-    e = regle.evaluation_professionnelle
-    if exempte:
-        # seed 004: « Les salariés et demandeurs d'emploi qui bénéficient d'un positionnement
-        # effectué en amont de la formation, peuvent être exemptés d'épreuve professionnelle. »
-        return DetailEvaluationProfessionnelle(
-            composantes=tuple(
-                DetailComposante(code=c.code, libelle=c.libelle, points=None, points_max=c.points)
-                for c in e.composantes
-            ),
-            complete=False,
-            tuteur_avant_penalite=None,
-            taux_absence=None,
-            penalite_pourcent=Decimal(0),
-            tuteur_apres_penalite=None,
-            calcul_tuteur="",
-            points=Decimal(0),
-            points_max=e.points,
-            minimum_points=e.minimum_points,
-            note_sur_20=None,
-            atteinte=False,
-            exemptee=True,
-        )
-    saisies: Mapping[str, Decimal | None] = resultat.composantes if resultat is not None else {}
-    absences = resultat.absences if resultat is not None else frozenset()
-    justifiees: Mapping[str, str] = resultat.absences_justifiees if resultat is not None else {}
-    taux = resultat.taux_absence if resultat is not None else None
-    tuteur_avant = tuteur_apres = None
-    penalite = Decimal(0)
-    calcul = ""
-    composantes: list[DetailComposante] = []
-    for c in e.composantes:
-        points = saisies.get(c.code)
-        if c.code == CODE_TUTEUR:
-            tuteur_avant = points
-            if points is None:
-                calcul = "Note tuteur non communiquée"
-            else:
-                penalite, calcul, points = _penalite_tuteur(regle, points, c.points, taux)
-            tuteur_apres = points
-        composantes.append(
-            DetailComposante(
-                code=c.code,
-                libelle=c.libelle,
-                points=points,
-                points_max=c.points,
-                absent=c.code in absences,
-                absence_justifiee=justifiees.get(c.code, ""),
-            )
-        )
-    # A grid without composantes needs no result; otherwise every composante must be presented.
-    complete = (resultat is not None or not composantes) and all(c.points is not None for c in composantes)
-    total = sum((c.points for c in composantes if c.points is not None), Decimal(0))
-    return DetailEvaluationProfessionnelle(
-        composantes=tuple(composantes),
-        complete=complete,
-        tuteur_avant_penalite=tuteur_avant,
-        taux_absence=taux,
-        penalite_pourcent=penalite,
-        tuteur_apres_penalite=tuteur_apres,
-        calcul_tuteur=calcul,
-        points=total,
-        points_max=e.points,
-        minimum_points=e.minimum_points,
-        note_sur_20=_note_sur_20(total, e.points),
-        atteinte=complete and total >= e.minimum_points,
+def _motif_reporte(regle: RegleGrillePoints, f: _Faits, marque: str) -> str:
+    """The motif of a bloc carried from an earlier, still valid, validation."""
+    assert f.reporte is not None and f.fin_validite is not None
+    motif = (
+        f"validé le {date_fr(f.reporte.date_validation)}, reporté (valable jusqu'au"
+        f" {date_fr(f.fin_validite)})"
     )
-
-
-def _penalite_tuteur(
-    regle: RegleGrillePoints, note: Decimal, maximum: int, taux: Decimal | None
-) -> tuple[Decimal, str, Decimal]:
-    """(penalty %, computation shown, grade after penalty rounded to 0.01 ROUND_HALF_UP)."""
-    debut = f"Note tuteur {number_fr(note)}/{maximum}"
-    if taux is None:
-        return Decimal(0), f"{debut}, aucune absence non justifiée → {number_fr(note)}/{maximum}", note
-    tranche = next((t for t in regle.penalites_absence if t.contient(taux)), None)
-    au_dela = False
-    if tranche is None and regle.penalites_absence and taux > regle.penalites_absence[-1].taux_max:
-        tranche = regle.penalites_absence[-1]
-        au_dela = True
-    if tranche is None:
-        return (
-            Decimal(0),
-            f"{debut}, taux d'absence {number_fr(taux)} % → aucune pénalité → {number_fr(note)}/{maximum}",
-            note,
+    if f.reporte.points is not None:
+        motif += f" : {marque}"
+    else:
+        motif += (
+            f" : points non communiqués, comptés au plancher de conservation"
+            f" {number_fr(f.plancher)}/{f.ligne.points} ({number_fr(regle.note_conservation_sur_20)}/20)"
         )
-    penalite = tranche.penalite_pourcent
-    apres = (note * (_CENT - penalite) / _CENT).quantize(_CENTIEME, rounding=ROUND_HALF_UP)
-    calcul = f"{debut}, taux d'absence {number_fr(taux)} %"
-    if au_dela:
-        calcul += f" (au-delà de {number_fr(tranche.taux_max)} %)"
-    calcul += f" → pénalité {number_fr(penalite)} % → {number_fr(apres)}/{maximum}"
-    if au_dela:
-        calcul += " ; au-delà du barème, sanctions selon le règlement intérieur de l'établissement"
-    return penalite, calcul, apres
+    if f.resultats_ignores:
+        motif += " ; résultats de cette session ignorés"
+    return motif
 
 
-def _raison_evaluation(e: DetailEvaluationProfessionnelle) -> str:
-    if e.exemptee:
-        return (
-            "Évaluation professionnelle : exempté (positionnement effectué en amont de la formation),"
-            " la moyenne générale se lit sur les blocs seuls"
+def _motif_incomplet(f: _Faits) -> str:
+    """The motif of a bloc whose contrôle continu or épreuves are missing."""
+    ligne = f.ligne
+    manque = []
+    if f.controle_continu is None and f.epreuves is None and f.portefeuille:
+        manque.append("contrôle continu non renseigné ; portefeuille de preuves non présenté au jury")
+    elif f.controle_continu is None and f.epreuves is None:
+        manque.append("non présenté (aucun résultat)")
+    else:
+        if f.cc_absence_justifiee:
+            manque.append(
+                f"contrôle continu non présenté (absence justifiée : {MOTIFS_RECEVABLES[f.cc_absence_justifiee]})"
+            )
+        elif f.controle_continu is None:
+            manque.append("contrôle continu non renseigné")
+        if f.absence_justifiee:
+            manque.append(
+                f"épreuves de validation non présentées (absence justifiée : {MOTIFS_RECEVABLES[f.absence_justifiee]})"
+            )
+        elif f.epreuves is None and f.portefeuille:
+            manque.append("portefeuille de preuves non présenté au jury")
+        elif f.epreuves is None:
+            manque.append("épreuves de validation non présentées")
+    if f.cc_absence_non_justifiee:
+        manque.append(
+            f"absence injustifiée au contrôle continu, sanctionnée par un zéro (0/{ligne.controle_continu})"
         )
-    if not e.complete:
-        absents = [c.libelle for c in e.composantes if c.absent]
-        justifies = [
-            f"{c.libelle} (absence justifiée : {MOTIFS_RECEVABLES[c.absence_justifiee]})"
-            for c in e.composantes
-            if c.absence_justifiee
-        ]
-        if justifies and not absents:
-            return (
-                f"Évaluation professionnelle : {', '.join(justifies)} — {_RATTRAPAGE_JUSTIFIE} ;"
-                " pas de certification totale d'ici là, les blocs d'au moins 10/20 sont conservés"
-            )
-        if absents:
-            # seed 004: « la non remise de rapport dans les délais fixés ou la non-présentation à
-            # la soutenance, induisent la non-obtention du diplôme mais il conserve le bénéfice
-            # des blocs pour lesquels il a obtenu la moyenne »
-            return (
-                f"Évaluation professionnelle : {', '.join(absents)} — non présenté sans motif recevable : "
-                "non-obtention du diplôme, les blocs d'au moins 10/20 sont conservés"
-            )
-        manquantes = [c.libelle for c in e.composantes if c.points is None]
-        if len(manquantes) == len(e.composantes):
-            return "Évaluation professionnelle non présentée : pas de certification totale"
-        return f"Évaluation professionnelle incomplète ({', '.join(manquantes)} non présenté) : pas de certification totale"
-    detail = ", ".join(
-        f"{c.libelle} {number_fr(c.points)}/{c.points_max}" for c in e.composantes if c.points is not None
-    )
-    note = f" ({_fmt2(e.note_sur_20)}/20)" if e.note_sur_20 is not None else ""
-    comparaison = "≥" if e.atteinte else "< minimum"
-    texte = f"Évaluation professionnelle {number_fr(e.points)}/{e.points_max}{note} {comparaison} {e.minimum_points}"
-    if detail:
-        texte += f" ({detail})"
-    return texte
+    if f.absence_non_justifiee:
+        manque.append(f"absence non justifiée à l'épreuve de validation (épreuves notées 0/{ligne.epreuves})")
+    motif = " ; ".join(manque) + " : bloc non validé"
+    if f.points is not None:
+        motif = f"{motif} (points connus : {number_fr(f.points)}/{ligne.points})"
+    return motif
+
+
+def _motif_complet(regle: RegleGrillePoints, f: _Faits, decision: Decision, marque: str) -> str:
+    """The motif of a bloc presented in full: its points against the minimum and the plancher."""
+    ligne = f.ligne
+    cons = number_fr(regle.note_conservation_sur_20)
+    prefixe = ""
+    if f.cc_absence_non_justifiee:
+        prefixe = f"absence injustifiée au contrôle continu, sanctionnée par un zéro (0/{ligne.controle_continu}) ; "
+    if f.absence_non_justifiee:
+        prefixe += f"absence non justifiée à l'épreuve de validation, épreuves notées 0/{ligne.epreuves} ; "
+    if f.eliminatoire:
+        motif = (
+            f"{marque}, minimum {ligne.minimum_points} non atteint (note éliminatoire"
+            f" {number_fr(regle.note_eliminatoire_sur_20)}/20) : bloc non validé"
+        )
+    elif f.absence_non_justifiee:
+        motif = f"{marque} : bloc non validé (non-présentation à l'épreuve)"
+    elif f.conserve:
+        motif = f"{marque} ≥ {number_fr(f.plancher)} ({cons}/20) : bloc validé"
+    elif decision is Decision.CERTIFIE:
+        motif = (
+            f"{marque}, minimum {ligne.minimum_points} atteint, < {number_fr(f.plancher)} ({cons}/20) :"
+            " compensé par la certification totale"
+        )
+    else:
+        motif = f"{marque} < {number_fr(f.plancher)} ({cons}/20) : bloc non validé"
+    return prefixe + motif
+
+
+def _suite_rattrapage(regle: RegleGrillePoints, f: _Faits, motif: str) -> tuple[str, bool]:
+    """(motif completed, rattrapage possible) for a bloc not validated."""
+    if f.absence_justifiee or f.cc_absence_justifiee:
+        # seed 004: « Dans ces seuls cas une épreuve de rattrapage sera proposée au candidat
+        # dans un délai de 6 mois après demande écrite du candidat. »
+        return motif + " ; " + _RATTRAPAGE_JUSTIFIE, True
+    if f.tentative <= regle.rattrapages_par_bloc:
+        return motif + " ; rattrapage possible", True
+    return motif + f" ; plus de rattrapage possible ({regle.rattrapages_par_bloc} par bloc)", False
