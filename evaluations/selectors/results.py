@@ -120,6 +120,40 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         for rid, regle in Referentiel.objects.filter(pk__in=referentiel_ids).values_list("pk", "regle")
     }
     structures = _structures(referentiel_ids)
+    by_dossier = _result_rows(ids, validated_only=validated_only)
+    suivis = {
+        row[0]: row[1:]
+        for row in SuiviDossier.objects.filter(dossier_id__in=ids).values_list(
+            "dossier_id", "taux_absence", "fraude", "fraude_en_attente", "periode_absente", "periode_motif"
+        )
+    }
+    carried, portefeuilles_of = _carried_and_portefeuilles(ids)
+    carried_points = _carried_points(dossiers, carried, regles)
+    out = {}
+    for d in dossiers:
+        regle = regles[d.referentiel_id]
+        anterieurs = tuple(
+            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le, points=carried_points.get((d.pk, code)))
+            for code, acquis_le in carried[d.pk]
+            if acquis_le
+        )
+        out[d.pk] = EngineInput(
+            regle=regle,
+            structure=structures[d.referentiel_id],
+            resultats=_resultats_candidat(
+                d,
+                regle,
+                by_dossier[d.pk],
+                suivis.get(d.pk, (None, False, False, False, "")),
+                portefeuilles=portefeuilles_of[d.pk],
+                anterieurs=anterieurs,
+            ),
+        )
+    return out
+
+
+def _result_rows(ids: list[int], *, validated_only: bool) -> dict[int, list[tuple]]:
+    """Each dossier's result rows as plain values (kind, etat, capacité, bloc, marks, absences)."""
     results = Resultat.objects.filter(dossier_id__in=ids)
     if validated_only:
         results = results.filter(valide=True)
@@ -140,14 +174,12 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         "cc_absence_motif",
     ):
         by_dossier[row[0]].append(row[1:])
-    suivis = {
-        row[0]: row[1:]
-        for row in SuiviDossier.objects.filter(dossier_id__in=ids).values_list(
-            "dossier_id", "taux_absence", "fraude", "fraude_en_attente", "periode_absente", "periode_motif"
-        )
-    }
+    return by_dossier
+
+
+def _carried_and_portefeuilles(ids: list[int]) -> tuple[dict[int, list[tuple]], dict[int, list[str]]]:
+    """(blocs carried from an earlier validation: (code, acquis_le); blocs announced as a portefeuille)."""
     carried: dict[int, list[tuple]] = defaultdict(list)
-    portefeuilles: set[tuple[int, str]] = set()
     portefeuilles_of: dict[int, list[str]] = defaultdict(list)
     for dossier_id, bloc_code, acquis_le, anterieur, portefeuille in (
         DossierBloc.objects.filter(dossier_id__in=ids)
@@ -157,92 +189,97 @@ def engine_inputs(dossiers: Iterable[Dossier], *, validated_only: bool = True) -
         if anterieur:
             carried[dossier_id].append((bloc_code, acquis_le))
         elif portefeuille:
-            portefeuilles.add((dossier_id, bloc_code))
             portefeuilles_of[dossier_id].append(bloc_code)
-    carried_points = _carried_points(dossiers, carried, regles)
-    out = {}
-    for d in dossiers:
-        regle = regles[d.referentiel_id]
-        capacites, blocs, composantes, absences, justifiees = {}, {}, {}, set(), {}
-        for (
-            kind,
-            etat,
-            capacite,
-            bloc,
-            controle_continu,
-            epreuves,
-            absence,
-            composante,
-            points,
-            motif,
-            cc_absence,
-            cc_motif,
-        ) in by_dossier[d.pk]:
-            if kind == Resultat.Kind.CAPACITE and etat:
-                capacites[capacite] = etat
-            elif kind == Resultat.Kind.BLOC:
-                blocs[bloc] = ResultatBloc(
-                    controle_continu=controle_continu,
-                    epreuves=epreuves,
-                    absence_non_justifiee=absence,
-                    absence_justifiee=motif,
-                    cc_absence_non_justifiee=cc_absence,
-                    cc_absence_justifiee=cc_motif,
-                    tentative=d.attempt,
-                    portefeuille=(d.pk, bloc) in portefeuilles,
-                )
-            elif kind == Resultat.Kind.COMPOSANTE:
-                composantes[composante] = None if absence else points
-                if absence:  # the engine receives the absence itself, never a 0
-                    absences.add(composante)
-                elif motif:  # justified (seed 004's motifs recevables)
-                    justifiees[composante] = motif
-        taux_absence, fraude, fraude_en_attente, periode_absente, periode_motif = suivis.get(
-            d.pk, (None, False, False, False, "")
-        )
-        evaluation_pro = None
-        exempte = bool(regle is not None and regle.par_points and d.exemption_epreuve_pro)
-        if regle is not None and regle.par_points:
-            for code in portefeuilles_of[d.pk]:  # announced but not yet marked: a fact too
-                if code not in blocs:
-                    blocs[code] = ResultatBloc(tentative=d.attempt, portefeuille=True)
-            if exempte:
-                # the exemption stands in for the évaluation professionnelle: none is read
-                composantes, absences, justifiees = {}, set(), {}
-            elif composantes or taux_absence is not None:
-                evaluation_pro = ResultatEvaluationProfessionnelle(
-                    composantes=composantes,
-                    taux_absence=taux_absence,
-                    absences=frozenset(absences),
-                    absences_justifiees=justifiees,
-                )
-            capacites = {}
-        else:
-            blocs = {}
-        anterieurs = tuple(
-            BlocAcquisAnterieur(bloc=code, date_validation=acquis_le, points=carried_points.get((d.pk, code)))
-            for code, acquis_le in carried[d.pk]
-            if acquis_le
-        )
-        out[d.pk] = EngineInput(
-            regle=regle,
-            structure=structures[d.referentiel_id],
-            resultats=ResultatsCandidat(
-                capacites=capacites,
-                blocs=blocs,
-                evaluation_professionnelle=evaluation_pro,
-                fraude=fraude,
-                fraude_suspectee=fraude_en_attente,
-                blocs_acquis_anterieurs=anterieurs,
-                reprise=d.reprise if regle is not None and regle.par_points and d.attempt > 1 else "",
-                exemption_epreuve_professionnelle=exempte,
-                periode_entreprise_absente=bool(regle is not None and regle.par_points and periode_absente),
-                periode_entreprise_justifiee=periode_motif
-                if regle is not None and regle.par_points and not periode_absente
-                else "",
-            ),
-        )
-    return out
+    return carried, portefeuilles_of
+
+
+def _resultats_candidat(
+    d: Dossier,
+    regle: Regle,
+    rows: list[tuple],
+    suivi: tuple,
+    *,
+    portefeuilles: list[str],
+    anterieurs: tuple[BlocAcquisAnterieur, ...],
+) -> ResultatsCandidat:
+    """The engine's ``ResultatsCandidat`` of one dossier from its rows, its suivi and its carried blocs."""
+    capacites, blocs, composantes, absences, justifiees = _read_rows(d, rows, portefeuilles)
+    taux_absence, fraude, fraude_en_attente, periode_absente, periode_motif = suivi
+    evaluation_pro = None
+    par_points = bool(regle is not None and regle.par_points)
+    exempte = bool(par_points and d.exemption_epreuve_pro)
+    if par_points:
+        for code in portefeuilles:  # announced but not yet marked: a fact too
+            if code not in blocs:
+                blocs[code] = ResultatBloc(tentative=d.attempt, portefeuille=True)
+        if exempte:
+            # the exemption stands in for the évaluation professionnelle: none is read
+            composantes, absences, justifiees = {}, set(), {}
+        elif composantes or taux_absence is not None:
+            evaluation_pro = ResultatEvaluationProfessionnelle(
+                composantes=composantes,
+                taux_absence=taux_absence,
+                absences=frozenset(absences),
+                absences_justifiees=justifiees,
+            )
+        capacites = {}
+    else:
+        blocs = {}
+    return ResultatsCandidat(
+        capacites=capacites,
+        blocs=blocs,
+        evaluation_professionnelle=evaluation_pro,
+        fraude=fraude,
+        fraude_suspectee=fraude_en_attente,
+        blocs_acquis_anterieurs=anterieurs,
+        reprise=d.reprise if par_points and d.attempt > 1 else "",
+        exemption_epreuve_professionnelle=exempte,
+        periode_entreprise_absente=bool(par_points and periode_absente),
+        periode_entreprise_justifiee=periode_motif if par_points and not periode_absente else "",
+    )
+
+
+def _read_rows(d: Dossier, rows: list[tuple], portefeuilles: list[str]) -> tuple[dict, dict, dict, set, dict]:
+    """(capacités, blocs, composantes, composantes absent, composantes justified) of one dossier's rows."""
+    capacites: dict = {}
+    blocs: dict = {}
+    composantes: dict = {}
+    absences: set = set()
+    justifiees: dict = {}
+    for (
+        kind,
+        etat,
+        capacite,
+        bloc,
+        controle_continu,
+        epreuves,
+        absence,
+        composante,
+        points,
+        motif,
+        cc_absence,
+        cc_motif,
+    ) in rows:
+        if kind == Resultat.Kind.CAPACITE and etat:
+            capacites[capacite] = etat
+        elif kind == Resultat.Kind.BLOC:
+            blocs[bloc] = ResultatBloc(
+                controle_continu=controle_continu,
+                epreuves=epreuves,
+                absence_non_justifiee=absence,
+                absence_justifiee=motif,
+                cc_absence_non_justifiee=cc_absence,
+                cc_absence_justifiee=cc_motif,
+                tentative=d.attempt,
+                portefeuille=bloc in portefeuilles,
+            )
+        elif kind == Resultat.Kind.COMPOSANTE:
+            composantes[composante] = None if absence else points
+            if absence:  # the engine receives the absence itself, never a 0
+                absences.add(composante)
+            elif motif:  # justified (seed 004's motifs recevables)
+                justifiees[composante] = motif
+    return capacites, blocs, composantes, absences, justifiees
 
 
 def resultats_of(dossier: Dossier):
