@@ -108,15 +108,24 @@ def carry_tuteur_grade(*, dossier, from_status, to_status, by: Actor) -> Resulta
 
 def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]:
     """The rest of what a rattrapage keeps (see the module docstring); idempotent."""
-    from candidates.models import Dossier, DossierBloc
-    from evaluations.services._common import _history
-    from referentiels.regles import RegleGrillePoints, propose, regle_parse
+    from referentiels.regles import RegleGrillePoints, regle_parse
 
     if to_status != Dossier.Status.INSCRIT or not dossier.previous_attempt_id:
         return []
     regle = regle_parse(dossier.referentiel.regle)
     if not isinstance(regle, RegleGrillePoints):
         return []
+    out = _carry_controle_continu(dossier, by)
+    if _evaluation_pro_reached(dossier):
+        out += _carry_ecrit_oral(dossier, regle, by)
+    return out
+
+
+def _carry_controle_continu(dossier, by) -> list[Resultat]:
+    """A rattrapage keeps the contrôle continu of each retaken bloc (a redoublement keeps none)."""
+    from candidates.models import DossierBloc
+    from evaluations.services._common import _history
+
     previous = dossier.previous_attempt
     out = []
     retaken = list(
@@ -150,17 +159,32 @@ def carry_retake_parts(*, dossier, from_status, to_status, by) -> list[Resultat]
             "(rattrapage : seules les évaluations de blocs sont repassées)",
         )
         out.append(resultat)
-    from evaluations.selectors import engine_inputs
+    return out
 
+
+def _evaluation_pro_reached(dossier) -> bool:
+    """Whether the previous attempt reached its évaluation professionnelle (≥ its minimum)."""
+    from evaluations.selectors import engine_inputs
+    from referentiels.regles import propose
+
+    previous = dossier.previous_attempt
     inputs = engine_inputs([previous])[previous.pk]
     day = previous.date_deliberation or dossier.date_inscription
     try:
         proposition = propose(inputs.regle, inputs.structure, inputs.resultats, date_decision=day)
     except ValueError:
-        return out
+        return False
     ep = proposition.evaluation_professionnelle
-    if ep is None or not ep.atteinte:
-        return out
+    return ep is not None and ep.atteinte
+
+
+def _carry_ecrit_oral(dossier, regle, by) -> list[Resultat]:
+    """The validated composantes other than the tuteur grade (the écrit and the oral), kept."""
+    from evaluations.services._common import _history
+
+    previous = dossier.previous_attempt
+    redoublement = dossier.reprise == Dossier.Reprise.REDOUBLEMENT
+    out = []
     tuteur = regle.composante_tuteur()
     codes = [
         c.code
