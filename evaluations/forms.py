@@ -1,8 +1,12 @@
 """HTML forms of evaluations: parsing and field-level checks only; rules live in services."""
 
+import datetime as dt
+from collections.abc import Mapping
+
 from django import forms
 
 from candidates.models import Dossier
+from core.errors import ApplicationError
 from evaluations.models import AvisCapacite, Incident, InscriptionEpreuve
 from organisations.forms import InvitationAcceptForm
 from referentiels.models import Bloc, Capacite, Modalite, Referentiel
@@ -222,3 +226,20 @@ class ControleContinuImportForm(forms.Form):
             raise forms.ValidationError("Format non reconnu : déposez un fichier CSV ou XLSX.")
         self.cleaned_data["data"] = data
         return upload
+
+
+def entretien_posted(data: Mapping[str, str]) -> dict:
+    """The commission's entretien form read into ``entretien_record``'s arguments (date, participants,
+    conclusions per capacité code); a bad date raises ``ApplicationError`` in French."""
+    try:
+        day = dt.date.fromisoformat(data.get("date", ""))
+    except ValueError:
+        raise ApplicationError("Date de l'entretien invalide (jj/mm/aaaa).", field="date") from None
+    codes = [k[len("conclusion-") :] for k in data if k.startswith("conclusion-")]
+    return {
+        "date": day,
+        "participants": data.get("participants", ""),
+        "conclusions": {
+            code: (data.get(f"conclusion-{code}", ""), data.get(f"commentaire-{code}", "")) for code in codes
+        },
+    }

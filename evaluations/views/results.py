@@ -220,30 +220,8 @@ def dossier_commission(request, org_slug, dossier_id):
     errors = {}
     entretien_error = ""
     if request.method == "POST" and request.POST.get("action") == "entretien":
-        from evaluations.entretiens import entretien_record
-
-        try:
-            try:
-                day = dt.date.fromisoformat(request.POST.get("date", ""))
-            except ValueError:
-                raise ApplicationError("Date de l'entretien invalide (jj/mm/aaaa).", field="date") from None
-            codes = [k[len("conclusion-") :] for k in request.POST if k.startswith("conclusion-")]
-            entretien_record(
-                dossier=dossier,
-                by=request.membership,
-                date=day,
-                participants=request.POST.get("participants", ""),
-                conclusions={
-                    code: (
-                        request.POST.get(f"conclusion-{code}", ""),
-                        request.POST.get(f"commentaire-{code}", ""),
-                    )
-                    for code in codes
-                },
-            )
-        except ApplicationError as exc:
-            entretien_error = exc.message
-        else:
+        entretien_error = _post_entretien(request, dossier)
+        if not entretien_error:
             messages.success(request, "Entretien enregistré.")
             return redirect("dossier_commission", org_slug=org_slug, dossier_id=dossier.public_id)
     elif request.method == "POST":
@@ -270,6 +248,22 @@ def dossier_commission(request, org_slug, dossier_id):
                 reverse("dossier_commission", kwargs={"org_slug": org_slug, "dossier_id": dossier.public_id})
                 + f"#cap-{resultat.capacite_id}"
             )
+    return _commission_page(request, dossier, errors=errors, entretien_error=entretien_error)
+
+
+def _post_entretien(request, dossier) -> str:
+    """Record the entretien posted; the French error message, or "" when it was recorded."""
+    from evaluations.entretiens import entretien_record
+    from evaluations.forms import entretien_posted
+
+    try:
+        entretien_record(dossier=dossier, by=request.membership, **entretien_posted(request.POST))
+    except ApplicationError as exc:
+        return exc.message
+    return ""
+
+
+def _commission_page(request, dossier, *, errors, entretien_error):
     rows = selectors.commission_rows(dossier=dossier)
     membres_connus = _commission_membres_connus(rows)
     for row in rows:
