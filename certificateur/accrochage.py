@@ -111,10 +111,29 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
     ``certification/code`` is the fiche's code (``RNCP36390``), not a bloc's. The date and name
     of a passage not yet accepted follow corrections made at the centre.
     """
+    rows = _certified_rows(certificateur)
+    registered = registrations(r["referentiel__code"] for r in rows)
+    existing = {p.dossier_public_id: p for p in CdcPassage.objects.all()}
+    counts = {"created": 0, "updated": 0, "ignored": 0, "withdrawn": 0}
+    now = timezone.now()
+    with transaction.atomic():
+        for r in rows:
+            passage = existing.get(r["public_id"])
+            if r["revoque"]:
+                outcome = _withdraw_revoked(passage, now)
+            else:
+                outcome = _track_certified(certificateur, r, registered, passage)
+            if outcome:
+                counts[outcome] += 1
+    return counts
+
+
+def _certified_rows(certificateur: Organisation) -> list[dict]:
+    """The certified dossiers of the certificateur's référentiels, across centres, as values."""
     from certificateur.selectors import revoked_parchemin_q
 
     with oversight_context(certificateur):
-        rows = list(
+        return list(
             Dossier.objects.filter(
                 referentiel__certificateur=certificateur, decision=Dossier.Decision.CERTIFIE
             )
@@ -129,61 +148,58 @@ def cdc_passages_sync(*, certificateur: Organisation) -> dict:
                 "revoque",
             )
         )
-    registered = registrations(r["referentiel__code"] for r in rows)
-    existing = {p.dossier_public_id: p for p in CdcPassage.objects.all()}
-    created = updated = ignored = withdrawn = 0
-    now = timezone.now()
-    with transaction.atomic():
-        for r in rows:
-            if r["revoque"]:
-                # Issue 13, point 7: a revoked parchemin leaves every later file; one already
-                # declared is withdrawn (SUPPRESSION) in the next withdrawal file.
-                passage = existing.get(r["public_id"])
-                if passage is None:
-                    ignored += 1
-                    continue
-                if passage.etat in (CdcPassage.Etat.A_DECLARER, CdcPassage.Etat.REJETE):
-                    passage.etat = CdcPassage.Etat.RETIRE
-                elif passage.etat in (CdcPassage.Etat.DECLARE, CdcPassage.Etat.ACCEPTE):
-                    passage.etat = CdcPassage.Etat.A_SUPPRIMER
-                else:
-                    continue
-                passage.retire_le = now
-                passage.save(update_fields=["etat", "retire_le", "updated_at"])
-                withdrawn += 1
-                continue
-            code = r["referentiel__code"]
-            if code not in registered:
-                ignored += 1
-                continue
-            type_, numero = registered[code]
-            titulaire = f"{r['candidate__nom_naissance']} {r['candidate__prenom1']}".strip()
-            delivrance = r["date_deliberation"] or timezone.localdate()
-            passage = existing.get(r["public_id"])
-            if passage is None:
-                CdcPassage.objects.create(
-                    organisation=certificateur,
-                    centre_id=r["organisation_id"],
-                    dossier_public_id=r["public_id"],
-                    id_technique=id_technique_for(
-                        certificateur=certificateur, dossier_public_id=r["public_id"], code=code
-                    ),
-                    certification_type=type_,
-                    certification_code=numero,
-                    titulaire=titulaire,
-                    date_delivrance=delivrance,
-                    echeance=add_months(delivrance, DELAI_DECLARATION_MOIS),
-                )
-                created += 1
-            elif passage.etat != CdcPassage.Etat.ACCEPTE and (passage.titulaire, passage.date_delivrance) != (
-                titulaire,
-                delivrance,
-            ):
-                passage.titulaire, passage.date_delivrance = titulaire, delivrance
-                passage.echeance = add_months(delivrance, DELAI_DECLARATION_MOIS)
-                passage.save(update_fields=["titulaire", "date_delivrance", "echeance", "updated_at"])
-                updated += 1
-    return {"created": created, "updated": updated, "ignored": ignored, "withdrawn": withdrawn}
+
+
+def _withdraw_revoked(passage: CdcPassage | None, now) -> str | None:
+    """Issue 13, point 7: a revoked parchemin leaves every later file; one already declared is
+    withdrawn (SUPPRESSION) in the next withdrawal file. The count it adds to, if any."""
+    if passage is None:
+        return "ignored"
+    if passage.etat in (CdcPassage.Etat.A_DECLARER, CdcPassage.Etat.REJETE):
+        passage.etat = CdcPassage.Etat.RETIRE
+    elif passage.etat in (CdcPassage.Etat.DECLARE, CdcPassage.Etat.ACCEPTE):
+        passage.etat = CdcPassage.Etat.A_SUPPRIMER
+    else:
+        return None
+    passage.retire_le = now
+    passage.save(update_fields=["etat", "retire_le", "updated_at"])
+    return "withdrawn"
+
+
+def _track_certified(
+    certificateur: Organisation, r: dict, registered: dict, passage: CdcPassage | None
+) -> str | None:
+    """Create the passage of a certified holder, or follow a correction; the count it adds to, if any."""
+    code = r["referentiel__code"]
+    if code not in registered:
+        return "ignored"
+    type_, numero = registered[code]
+    titulaire = f"{r['candidate__nom_naissance']} {r['candidate__prenom1']}".strip()
+    delivrance = r["date_deliberation"] or timezone.localdate()
+    if passage is None:
+        CdcPassage.objects.create(
+            organisation=certificateur,
+            centre_id=r["organisation_id"],
+            dossier_public_id=r["public_id"],
+            id_technique=id_technique_for(
+                certificateur=certificateur, dossier_public_id=r["public_id"], code=code
+            ),
+            certification_type=type_,
+            certification_code=numero,
+            titulaire=titulaire,
+            date_delivrance=delivrance,
+            echeance=add_months(delivrance, DELAI_DECLARATION_MOIS),
+        )
+        return "created"
+    if passage.etat != CdcPassage.Etat.ACCEPTE and (passage.titulaire, passage.date_delivrance) != (
+        titulaire,
+        delivrance,
+    ):
+        passage.titulaire, passage.date_delivrance = titulaire, delivrance
+        passage.echeance = add_months(delivrance, DELAI_DECLARATION_MOIS)
+        passage.save(update_fields=["titulaire", "date_delivrance", "echeance", "updated_at"])
+        return "updated"
+    return None
 
 
 @dataclass
@@ -258,11 +274,7 @@ def cdc_flux_create(
     declarable, when the CDC account is not set up, or when the XSD refuses the file (each
     element and reason listed, nothing stored).
     """
-    compte = CdcCompte.objects.filter(organisation=certificateur).first()
-    if compte is None:
-        raise ApplicationError(
-            "Renseignez d'abord les identifiants CDC (idClient, idContrat) du certificateur."
-        )
+    compte = _compte_required(certificateur)
     candidatures = cdc_candidatures(
         certificateur=certificateur, passages=_selection(passage_ids=passage_ids, du=du, au=au)
     )
@@ -275,23 +287,7 @@ def cdc_flux_create(
         per_code.setdefault((c.passage.certification_type, c.passage.certification_code), []).append(
             c.cdc_passage
         )
-    nature = cdc.NatureDeposant.TIERS_CONFIANCE if compte.tiers_de_confiance else None
-    flux = cdc.Flux(
-        emetteur_id_client=compte.emetteur_id_client or compte.id_client,
-        certificateur=cdc.Certificateur(id_client=compte.id_client, id_contrat=compte.id_contrat),
-        certifications=[
-            cdc.Certification(type=t, code=code, passages=ps, nature_deposant=nature)
-            for (t, code), ps in sorted(per_code.items())
-        ],
-        horodatage=timezone.localtime().replace(microsecond=0),
-    )
-    try:
-        data = cdc.build_flux(flux, validate=True)
-    except cdc.CdcFluxError as exc:
-        details = exc.reasons + [str(i) for i in exc.issues]
-        raise ApplicationError(
-            "Le fichier ne passe pas le schéma CDC :\n" + "\n".join(details), extra={"issues": details}
-        ) from exc
+    flux, data = _flux_built(compte, per_code, libelle="Le fichier")
     now = timezone.now()
     ids = [c.passage.pk for c in good]
     with transaction.atomic():
@@ -314,8 +310,7 @@ def cdc_flux_create(
             nb_passages=len(good),
             created_by=actor_user(by),
         )
-        record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
-        record.save()
+        _store(record, data)
         for p in locked:
             p.etat, p.flux, p.declared_at, p.message = CdcPassage.Etat.DECLARE, record, now, ""
             p.nb_envois += 1
@@ -385,52 +380,14 @@ def cdc_suppression_create(*, certificateur: Organisation, by: Actor) -> CdcFlux
     """The withdrawal file (XSD 1.1.5, ``action`` SUPPRESSION) of every passage already declared
     whose parchemin has since been revoked; the passages become « Retrait déclaré » and the
     declaration history shows the file. Refuses when there is nothing to withdraw."""
-    compte = CdcCompte.objects.filter(organisation=certificateur).first()
-    if compte is None:
-        raise ApplicationError(
-            "Renseignez d'abord les identifiants CDC (idClient, idContrat) du certificateur."
-        )
+    compte = _compte_required(certificateur)
     passages = list(
         CdcPassage.objects.filter(etat=CdcPassage.Etat.A_SUPPRIMER).order_by("certification_code", "pk")
     )
     if not passages:
         raise ApplicationError("Aucun passage à retirer : aucun document déclaré n'a été révoqué.")
-    with oversight_context(certificateur):
-        require_oversight(certificateur)
-        dossiers = {
-            d.public_id: d
-            for d in Dossier.objects.filter(
-                referentiel__certificateur=certificateur,
-                public_id__in=[p.dossier_public_id for p in passages],
-            ).select_related("candidate")
-        }
-    per_code: dict[tuple[str, str], list] = {}
-    for p in passages:
-        d = dossiers.get(p.dossier_public_id)
-        if d is None:
-            raise ApplicationError(f"Dossier du passage {p.id_technique} introuvable : retrait impossible.")
-        per_code.setdefault((p.certification_type, p.certification_code), []).append(
-            passage_for_dossier(dossier=d, id_technique=p.id_technique)
-        )
-    nature = cdc.NatureDeposant.TIERS_CONFIANCE if compte.tiers_de_confiance else None
-    flux = cdc.Flux(
-        emetteur_id_client=compte.emetteur_id_client or compte.id_client,
-        certificateur=cdc.Certificateur(id_client=compte.id_client, id_contrat=compte.id_contrat),
-        certifications=[
-            cdc.Certification(type=t, code=code, passages=ps, nature_deposant=nature)
-            for (t, code), ps in sorted(per_code.items())
-        ],
-        horodatage=timezone.localtime().replace(microsecond=0),
-        action="SUPPRESSION",
-    )
-    try:
-        data = cdc.build_flux(flux, validate=True)
-    except cdc.CdcFluxError as exc:
-        details = exc.reasons + [str(i) for i in exc.issues]
-        raise ApplicationError(
-            "Le fichier de retrait ne passe pas le schéma CDC :\n" + "\n".join(details),
-            extra={"issues": details},
-        ) from exc
+    per_code = _withdrawals_per_code(certificateur, passages)
+    flux, data = _flux_built(compte, per_code, libelle="Le fichier de retrait", action="SUPPRESSION")
     with transaction.atomic():
         locked = list(
             CdcPassage.objects.select_for_update()
@@ -451,8 +408,7 @@ def cdc_suppression_create(*, certificateur: Organisation, by: Actor) -> CdcFlux
             nb_passages=len(locked),
             created_by=actor_user(by),
         )
-        record.file.save(f"cdc/{certificateur.pk}/{flux.id_flux}.xml", ContentFile(data), save=False)
-        record.save()
+        _store(record, data)
         for p in locked:
             p.etat, p.flux_suppression = CdcPassage.Etat.SUPPRIME, record
             p.save(update_fields=["etat", "flux_suppression", "updated_at"])
@@ -463,3 +419,68 @@ def cdc_suppression_create(*, certificateur: Organisation, by: Actor) -> CdcFlux
             message=f"{len(locked)} retrait(s)",
         )
     return record
+
+
+def _withdrawals_per_code(
+    certificateur: Organisation, passages: list[CdcPassage]
+) -> dict[tuple[str, str], list]:
+    """The CDC passages to withdraw, per (répertoire, code); refuses when a dossier is gone."""
+    with oversight_context(certificateur):
+        require_oversight(certificateur)
+        dossiers = {
+            d.public_id: d
+            for d in Dossier.objects.filter(
+                referentiel__certificateur=certificateur,
+                public_id__in=[p.dossier_public_id for p in passages],
+            ).select_related("candidate")
+        }
+    per_code: dict[tuple[str, str], list] = {}
+    for p in passages:
+        d = dossiers.get(p.dossier_public_id)
+        if d is None:
+            raise ApplicationError(f"Dossier du passage {p.id_technique} introuvable : retrait impossible.")
+        per_code.setdefault((p.certification_type, p.certification_code), []).append(
+            passage_for_dossier(dossier=d, id_technique=p.id_technique)
+        )
+    return per_code
+
+
+def _compte_required(certificateur: Organisation) -> CdcCompte:
+    compte = CdcCompte.objects.filter(organisation=certificateur).first()
+    if compte is None:
+        raise ApplicationError(
+            "Renseignez d'abord les identifiants CDC (idClient, idContrat) du certificateur."
+        )
+    return compte
+
+
+def _flux_built(
+    compte: CdcCompte, per_code: dict[tuple[str, str], list], *, libelle: str, action: str | None = None
+) -> tuple[cdc.Flux, bytes]:
+    """The flux of these passages per (répertoire, code) and its XML, validated against the XSD;
+    refuses with each element and reason listed (``libelle`` names the file in the message)."""
+    nature = cdc.NatureDeposant.TIERS_CONFIANCE if compte.tiers_de_confiance else None
+    flux = cdc.Flux(
+        emetteur_id_client=compte.emetteur_id_client or compte.id_client,
+        certificateur=cdc.Certificateur(id_client=compte.id_client, id_contrat=compte.id_contrat),
+        certifications=[
+            cdc.Certification(type=t, code=code, passages=ps, nature_deposant=nature)
+            for (t, code), ps in sorted(per_code.items())
+        ],
+        horodatage=timezone.localtime().replace(microsecond=0),
+        action=action,
+    )
+    try:
+        data = cdc.build_flux(flux, validate=True)
+    except cdc.CdcFluxError as exc:
+        details = exc.reasons + [str(i) for i in exc.issues]
+        raise ApplicationError(
+            f"{libelle} ne passe pas le schéma CDC :\n" + "\n".join(details), extra={"issues": details}
+        ) from exc
+    return flux, data
+
+
+def _store(record: CdcFlux, data: bytes) -> None:
+    """Save the flux file under ``cdc/<certificateur>/<idFlux>.xml``, then the record."""
+    record.file.save(f"cdc/{record.organisation_id}/{record.id_flux}.xml", ContentFile(data), save=False)
+    record.save()
