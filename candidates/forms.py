@@ -10,6 +10,7 @@ from candidates.models import Candidate, Dossier, Entreprise, Piece, Tuteur
 from candidates.selectors import parse_birth
 from candidates.sniffing import ACCEPT_ATTRIBUTE
 from candidates.validators import validate_siret
+from core.identity import BIRTH_PLACE_CODE_FIELDS, CONTACT_FIELDS, NAME_FIELDS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -63,23 +64,11 @@ class CandidateForm(InlineValidationMixin, forms.ModelForm):
     class Meta:
         model = Candidate
         fields = [
-            "civilite",
-            "sexe",
-            "nom_naissance",
-            "nom_usage",
-            "prenom1",
-            "prenom2",
-            "prenom3",
+            *NAME_FIELDS,
             "date_naissance",
             "naissance_commune",
-            "naissance_code_insee",
-            "naissance_pays_code",
-            "naissance_pays",
-            "email",
-            "telephone",
-            "adresse",
-            "code_postal",
-            "ville",
+            *BIRTH_PLACE_CODE_FIELDS,
+            *CONTACT_FIELDS,
         ]
         help_texts = {
             "naissance_code_insee": "5 caractères, ex. 75056 (Paris), 2A004 (Ajaccio).",

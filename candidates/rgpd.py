@@ -30,33 +30,14 @@ from candidates import hooks
 from candidates.models import Candidate, Dossier, DossierTransition, Piece
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.identity import PERSON_FIELDS
 from organisations.selectors import audit_event_list
 from organisations.services import audit_record
 
 CERTIFIED_RETENTION_YEARS = getattr(settings, "CANDIDATES_CERTIFIED_RETENTION_YEARS", 50)
 ISSUED = (Dossier.Decision.CERTIFIE, Dossier.Decision.PARTIEL)
 IN_PROGRESS = (Dossier.Status.INSCRIT, Dossier.Status.EN_EVALUATION, Dossier.Status.PRET_POUR_JURY)
-IDENTITY_FIELDS = (
-    "civilite",
-    "sexe",
-    "nom_naissance",
-    "nom_usage",
-    "prenom1",
-    "prenom2",
-    "prenom3",
-    "naissance_annee",
-    "naissance_mois",
-    "naissance_jour",
-    "naissance_commune",
-    "naissance_code_insee",
-    "naissance_pays_code",
-    "naissance_pays",
-    "email",
-    "telephone",
-    "adresse",
-    "code_postal",
-    "ville",
-)
+IDENTITY_FIELDS = PERSON_FIELDS
 
 
 def candidate_data(candidate: Candidate) -> dict:

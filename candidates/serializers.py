@@ -5,7 +5,7 @@ from drf_spectacular.drainage import set_override
 from rest_framework import serializers
 
 from candidates.models import Candidate, Dossier, DossierTransition, Entreprise, ImportJob, Piece, Tuteur
-from candidates.services import CANDIDATE_FIELDS, ENTREPRISE_FIELDS
+from candidates.services import CANDIDATE_FIELDS, DOSSIER_FIELDS, ENTREPRISE_FIELDS
 from core.schema import BLANK_OR_EMAIL
 from referentiels.public_ids import PartIdField
 
@@ -214,18 +214,7 @@ class DossierSerializer(InlineEnums, serializers.ModelSerializer):
             "referentiel_version",
             "status",
             "decision",
-            "voie_acces",
-            "statut_professionnel",
-            "entreprise",
-            "tuteur",
-            "amenagement_tiers_temps",
-            "amenagement_pauses",
-            "amenagement_secretaire",
-            "amenagement_interprete",
-            "amenagement_equipement",
-            "amenagement_note",
-            "date_inscription",
-            "date_remise_rapport",
+            *DOSSIER_FIELDS,
             "date_deliberation",
             "attempt",
             "previous_attempt",

@@ -1,6 +1,6 @@
 from django import forms
 
-from documents.models import DocumentKind, IssuedDocument
+from documents.models import IDENTITY_FIELDS, DocumentKind, IssuedDocument
 
 STATUS_FILTER = [("", "Tous"), *IssuedDocument.Status.choices, ("revoked", "Révoqués")]
 
@@ -57,19 +57,7 @@ class ReissueForm(forms.Form):
         help_text="Acte d'état civil, jugement ou pièce d'identité. Une autre personne de l'organisme approuvera.",
     )
 
-    IDENTITY = (
-        "civilite",
-        "sexe",
-        "nom_naissance",
-        "nom_usage",
-        "prenom1",
-        "prenom2",
-        "prenom3",
-        "naissance_jour",
-        "naissance_mois",
-        "naissance_annee",
-        "naissance_commune",
-    )
+    IDENTITY = IDENTITY_FIELDS
 
     @classmethod
     def for_document(cls, document: IssuedDocument, data=None, files=None, candidate=None):

@@ -18,6 +18,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
+from core.identity import CIVIL_STATUS_FIELDS
 from core.storage import private_storage
 from organisations.tenancy import TenantModel
 
@@ -269,19 +270,31 @@ def normalise_code(raw: str) -> str:
 
 
 #: The holder's civil-status fields a re-issue may correct (issue 13, point 5): nothing else.
-IDENTITY_FIELDS = (
-    "civilite",
-    "sexe",
-    "nom_naissance",
-    "nom_usage",
-    "prenom1",
-    "prenom2",
-    "prenom3",
-    "naissance_annee",
-    "naissance_mois",
-    "naissance_jour",
-    "naissance_commune",
-)
+IDENTITY_FIELDS = CIVIL_STATUS_FIELDS
+
+
+def _request_constraints(prefix: str) -> list:
+    """The database rules of a request another person decides (re-issue, revocation): a reason, a
+    known status, two people (whoever asked cannot approve or refuse), a decided request names its
+    decider, one pending request per document. Named ``<prefix>_…``."""
+    return [
+        models.CheckConstraint(condition=~Q(reason=""), name=f"{prefix}_has_reason"),
+        models.CheckConstraint(
+            condition=Q(status__in=["pending", "approved", "refused"]), name=f"{prefix}_status_valid"
+        ),
+        # Two people: whoever asked cannot approve (or refuse) their own request.
+        models.CheckConstraint(
+            condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+            name=f"{prefix}_four_eyes",
+        ),
+        models.CheckConstraint(
+            condition=Q(status="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
+            name=f"{prefix}_decided_has_decider",
+        ),
+        models.UniqueConstraint(
+            fields=["document"], condition=Q(status="pending"), name=f"{prefix}_one_pending"
+        ),
+    ]
 
 
 def reissue_piece_path(instance, filename: str) -> str:
@@ -327,24 +340,7 @@ class ReissueRequest(TenantModel):
 
     class Meta:
         ordering = ["-requested_at"]
-        constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="reissuerequest_has_reason"),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "refused"]), name="reissuerequest_status_valid"
-            ),
-            # Two people: whoever asked cannot approve (or refuse) their own request.
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
-                name="reissuerequest_four_eyes",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
-                name="reissuerequest_decided_has_decider",
-            ),
-            models.UniqueConstraint(
-                fields=["document"], condition=Q(status="pending"), name="reissuerequest_one_pending"
-            ),
-        ]
+        constraints = _request_constraints("reissuerequest")
 
     def __str__(self) -> str:
         return f"Réédition {self.document_id} ({self.get_status_display()})"
@@ -382,26 +378,10 @@ class RevocationRequest(TenantModel):
     class Meta:
         ordering = ["-requested_at"]
         constraints = [
-            models.CheckConstraint(condition=~Q(reason=""), name="revocationrequest_has_reason"),
-            models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "refused"]),
-                name="revocationrequest_status_valid",
-            ),
+            *_request_constraints("revocationrequest"),
             models.CheckConstraint(
                 condition=Q(category__in=[c.value for c in RevocationCategory]),
                 name="revocationrequest_category_valid",
-            ),
-            # Two people: whoever asked cannot approve (or refuse) their own request.
-            models.CheckConstraint(
-                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
-                name="revocationrequest_four_eyes",
-            ),
-            models.CheckConstraint(
-                condition=Q(status="pending") | (Q(decided_by__isnull=False) & Q(decided_at__isnull=False)),
-                name="revocationrequest_decided_has_decider",
-            ),
-            models.UniqueConstraint(
-                fields=["document"], condition=Q(status="pending"), name="revocationrequest_one_pending"
             ),
         ]
 

@@ -12,6 +12,7 @@ from candidates.models import (
 from candidates.services._common import _save
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
+from core.identity import PERSON_FIELDS
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
 
@@ -29,27 +30,7 @@ def _set_fields(obj, fields: dict, allowed: Iterable[str]) -> None:
 
 # --- candidates, entreprises, tuteurs ------------------------------------------------------
 
-CANDIDATE_FIELDS = (
-    "civilite",
-    "sexe",
-    "nom_naissance",
-    "nom_usage",
-    "prenom1",
-    "prenom2",
-    "prenom3",
-    "naissance_annee",
-    "naissance_mois",
-    "naissance_jour",
-    "naissance_commune",
-    "naissance_code_insee",
-    "naissance_pays_code",
-    "naissance_pays",
-    "email",
-    "telephone",
-    "adresse",
-    "code_postal",
-    "ville",
-)
+CANDIDATE_FIELDS = PERSON_FIELDS
 ENTREPRISE_FIELDS = ("raison_sociale", "siret", "adresse", "code_postal", "ville")
 TUTEUR_FIELDS = ("entreprise", "nom", "prenom", "email", "telephone", "fonction")
 _TEXT_FIELDS = {
