@@ -55,6 +55,22 @@ def _open(dossier: Dossier) -> None:
         )
 
 
+def _locked_open(dossier: Dossier) -> Dossier:
+    """The dossier read again under a row lock, refused when its parcours can no longer change."""
+    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
+    _open(dossier)
+    return dossier
+
+
+def _require_statut(dossier: Dossier, statuts, refus: str) -> None:
+    """Refuse (``refus``, then the candidate's statut) when the statut professionnel is not one of ``statuts``."""
+    if dossier.statut_professionnel not in statuts:
+        raise ApplicationError(
+            f"{refus} (statut du candidat : {dossier.get_statut_professionnel_display() or 'non renseigné'}).",
+            field="statut_professionnel",
+        )
+
+
 def _piece(dossier: Dossier, by: Actor, kind: str, piece: Piece | None, uploaded_file, quoi: str) -> Piece:
     if piece is not None:
         if piece.dossier_id != dossier.pk:
@@ -78,16 +94,14 @@ def exemption_record(
     uploaded_file=None,
 ) -> Dossier:
     """Exempt the candidate from the épreuve professionnelle (see the module docstring)."""
-    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
-    _open(dossier)
+    dossier = _locked_open(dossier)
     _grille(dossier, "d'épreuve professionnelle")
-    if dossier.statut_professionnel not in STATUTS_EXEMPTION:
-        raise ApplicationError(
-            "Seuls les salariés et demandeurs d'emploi qui bénéficient d'un positionnement effectué en amont"
-            f" de la formation peuvent être exemptés d'épreuve professionnelle (statut du candidat :"
-            f" {dossier.get_statut_professionnel_display() or 'non renseigné'}).",
-            field="statut_professionnel",
-        )
+    _require_statut(
+        dossier,
+        STATUTS_EXEMPTION,
+        "Seuls les salariés et demandeurs d'emploi qui bénéficient d'un positionnement effectué en amont"
+        " de la formation peuvent être exemptés d'épreuve professionnelle",
+    )
     if positionnement_le is None:
         raise ApplicationError("Indiquez la date du positionnement.", field="positionnement_le")
     if positionnement_le > dossier.date_inscription:
@@ -129,8 +143,7 @@ def exemption_record(
 
 @transaction.atomic
 def exemption_remove(*, dossier: Dossier, by: Actor) -> Dossier:
-    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
-    _open(dossier)
+    dossier = _locked_open(dossier)
     if not dossier.exemption_epreuve_pro:
         raise ApplicationError("Ce candidat n'est pas exempté d'épreuve professionnelle.")
     dossier.exemption_epreuve_pro = False
@@ -176,15 +189,13 @@ def portefeuille_record(
     uploaded_file=None,
 ) -> DossierBloc:
     """Replace a bloc's épreuves by a portefeuille de preuves (see the module docstring)."""
-    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
-    _open(dossier)
+    dossier = _locked_open(dossier)
     _grille(dossier, "d'épreuves de blocs à remplacer par un portefeuille de preuves")
-    if dossier.statut_professionnel not in STATUTS_PORTEFEUILLE:
-        raise ApplicationError(
-            "Seuls les candidats salariés peuvent substituer les épreuves de blocs par un portefeuille de"
-            f" preuves (statut du candidat : {dossier.get_statut_professionnel_display() or 'non renseigné'}).",
-            field="statut_professionnel",
-        )
+    _require_statut(
+        dossier,
+        STATUTS_PORTEFEUILLE,
+        "Seuls les candidats salariés peuvent substituer les épreuves de blocs par un portefeuille de preuves",
+    )
     link = _bloc_vise(dossier, bloc)
     if fin_parcours is None:
         raise ApplicationError("Indiquez la date de fin du parcours formatif.", field="fin_parcours")
@@ -241,8 +252,7 @@ def portefeuille_record(
 
 @transaction.atomic
 def portefeuille_remove(*, dossier: Dossier, by: Actor, bloc: str) -> DossierBloc:
-    dossier = Dossier.objects.select_for_update().select_related("referentiel").get(pk=dossier.pk)
-    _open(dossier)
+    dossier = _locked_open(dossier)
     link = _bloc_vise(dossier, bloc)
     if not link.portefeuille:
         raise ApplicationError(f"Le bloc {link.bloc.code} n'est pas présenté par portefeuille de preuves.")
