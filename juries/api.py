@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from candidates.models import Dossier
 from core.errors import ApplicationError
 from juries import selectors, services
-from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
+from juries.models import MEMBER_FIELDS, Decision, Jury, JuryMember, ProcesVerbal, Rectification, Signature
 from juries.views import client_ip
 from organisations.api import TenantAPIView
 from referentiels.models import Bloc
@@ -31,21 +31,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = JuryMember
-        fields = [
-            "id",
-            "email",
-            "prenom",
-            "nom",
-            "role",
-            "college",
-            "personnalite_qualifiee",
-            "structure",
-            "metier",
-            "annees_metier",
-            "annees_inactivite",
-            "a_forme_candidats",
-            "conflit_interets",
-        ]
+        fields = ["id", *MEMBER_FIELDS]
 
 
 class DecisionSerializer(serializers.ModelSerializer):

@@ -5,7 +5,7 @@ from typing import cast
 from django import forms
 
 from candidates.models import Dossier
-from juries.models import Jury, JuryMember
+from juries.models import MEMBER_FIELDS, Jury, JuryMember
 from referentiels.models import Referentiel
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -36,20 +36,7 @@ class JuryForm(forms.Form):
 class MemberForm(forms.ModelForm):
     class Meta:
         model = JuryMember
-        fields = [
-            "email",
-            "prenom",
-            "nom",
-            "role",
-            "college",
-            "personnalite_qualifiee",
-            "structure",
-            "metier",
-            "annees_metier",
-            "annees_inactivite",
-            "a_forme_candidats",
-            "conflit_interets",
-        ]
+        fields = list(MEMBER_FIELDS)
         help_texts = {
             "email": "Sans compte dans le centre, la personne reçoit une invitation (rôle membre de jury)."
         }

@@ -76,6 +76,23 @@ class Jury(TenantModel):
         return f"jury:{self.public_id}"
 
 
+#: What the centre enters about a jury member, in the form and the API (one list).
+MEMBER_FIELDS = (
+    "email",
+    "prenom",
+    "nom",
+    "role",
+    "college",
+    "personnalite_qualifiee",
+    "structure",
+    "metier",
+    "annees_metier",
+    "annees_inactivite",
+    "a_forme_candidats",
+    "conflit_interets",
+)
+
+
 class JuryMember(TenantModel):
     """A person sitting on the jury, with the facts the composition rule checks.
 

@@ -94,21 +94,14 @@ def pv_transmitted_notify(*, transmission: PvTransmission, again: bool = False) 
 def documents_issued_notify(*, transmission: PvTransmission) -> int:
     """Tell the centre the certificateur has issued the documents of its jury."""
     jury, certificateur = transmission.jury, transmission.certificateur
-    path = reverse(
-        "jury_detail", kwargs={"org_slug": transmission.organisation.slug, "jury_id": jury.public_id}
-    )
-    return _send(
-        transmission.organisation_id,
-        CENTRE_ROLES,
+    return _tell_centre(
+        transmission,
         f"Documents émis par {certificateur.name} : {jury.intitule}",
         [
             f"{certificateur.name} a examiné le procès-verbal du jury « {jury.intitule} » du "
             f"{jury.date:%d/%m/%Y} et émis les parchemins et certificats de bloc qu'il délivre.",
             "Ils sont générés en ce moment ; vous les retrouvez avec les autres documents du jury, et "
             "chaque candidat est prévenu dès que le sien est disponible (une fois les résultats publiés) :",
-            _url(path),
-            "",
-            transmission.organisation.name,
         ],
     )
 
@@ -116,12 +109,8 @@ def documents_issued_notify(*, transmission: PvTransmission) -> int:
 def pv_returned_notify(*, transmission: PvTransmission) -> int:
     """Tell the centre the certificateur returned its PV, with the reason."""
     jury, certificateur = transmission.jury, transmission.certificateur
-    path = reverse(
-        "jury_detail", kwargs={"org_slug": transmission.organisation.slug, "jury_id": jury.public_id}
-    )
-    return _send(
-        transmission.organisation_id,
-        CENTRE_ROLES,
+    return _tell_centre(
+        transmission,
         f"Procès-verbal retourné par {certificateur.name} : {jury.intitule}",
         [
             f"{certificateur.name} vous a retourné le procès-verbal du jury « {jury.intitule} » du "
@@ -130,8 +119,19 @@ def pv_returned_notify(*, transmission: PvTransmission) -> int:
             f"« {transmission.return_reason} »",
             "",
             "Apportez la correction demandée, puis transmettez-le à nouveau depuis la page du jury :",
-            _url(path),
-            "",
-            transmission.organisation.name,
         ],
+    )
+
+
+def _tell_centre(transmission: PvTransmission, subject: str, lines: list[str]) -> int:
+    """Mail the centre's administrators and gestionnaires: ``lines``, the jury's page, the centre's name."""
+    path = reverse(
+        "jury_detail",
+        kwargs={"org_slug": transmission.organisation.slug, "jury_id": transmission.jury.public_id},
+    )
+    return _send(
+        transmission.organisation_id,
+        CENTRE_ROLES,
+        subject,
+        [*lines, _url(path), "", transmission.organisation.name],
     )
