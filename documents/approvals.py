@@ -128,18 +128,12 @@ def revocation_request_create(
 ) -> RevocationRequest:
     """The centre asks the certificateur that issued ``document`` to revoke it (reason + the
     public category); nothing is revoked until its staff approve. Validated, audited."""
-    from documents.services.revocation import _clean_reason
+    from documents.services.revocation import _clean_category, _clean_reason
 
     document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     certificateur = _revocation_checks(document, by)
     reason = _clean_reason(reason, "de révocation")
-    if category not in RevocationCategory.values:
-        raise ApplicationError(
-            "Choisissez la catégorie publique de la révocation : "
-            + ", ".join(f"« {label} »" for label in RevocationCategory.labels)
-            + ".",
-            field="category",
-        )
+    _clean_category(category)
     if RevocationRequest.objects.filter(document=document, status=RevocationRequest.Status.PENDING).exists():
         raise ApplicationError(
             "Une demande de révocation de ce document attend déjà l'approbation du certificateur."

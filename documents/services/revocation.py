@@ -32,6 +32,17 @@ def _clean_reason(reason: str, what: str) -> str:
     return reason
 
 
+def _clean_category(category: str) -> None:
+    """Refuse a public category of revocation that is not one of ``RevocationCategory``."""
+    if category not in RevocationCategory.values:
+        raise ApplicationError(
+            "Choisissez la catégorie publique de la révocation : "
+            + ", ".join(f"« {label} »" for label in RevocationCategory.labels)
+            + ".",
+            field="category",
+        )
+
+
 @transaction.atomic
 def document_revoke(
     *, document: IssuedDocument, by: Actor, reason: str, category: str = RevocationCategory.RETRAIT
@@ -40,13 +51,7 @@ def document_revoke(
     date and the fixed public ``category`` only (the free-text reason is never public)."""
     _check_actor(document, by)
     reason = _clean_reason(reason, "de révocation")
-    if category not in RevocationCategory.values:
-        raise ApplicationError(
-            "Choisissez la catégorie publique de la révocation : "
-            + ", ".join(f"« {label} »" for label in RevocationCategory.labels)
-            + ".",
-            field="category",
-        )
+    _clean_category(category)
     document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
     if document.is_revoked:
         raise ApplicationError(
