@@ -13,6 +13,18 @@ from django.db.models import Q
 
 from organisations.tenancy import TenantModel
 
+#: A result's marks and absences, as the API shows them and the history tracks them (one list).
+MARK_FIELDS = (
+    "etat",
+    "controle_continu",
+    "epreuves",
+    "points",
+    "absence_non_justifiee",
+    "absence_motif",
+    "cc_absence_non_justifiee",
+    "cc_absence_motif",
+)
+
 
 class Resultat(TenantModel):
     class Kind(models.TextChoices):

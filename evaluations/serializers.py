@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.schema import EmailOrBlankField, KnownFieldsSerializer, LocalTimeField
 from evaluations.durees import duree_candidat
 from evaluations.models import (
+    MARK_FIELDS,
     AvisCapacite,
     AvisEntreprise,
     Convocation,
@@ -359,14 +360,7 @@ class ResultatSerializer(serializers.ModelSerializer):
             "bloc",
             "bloc_id",
             "composante",
-            "etat",
-            "controle_continu",
-            "epreuves",
-            "points",
-            "absence_non_justifiee",
-            "absence_motif",
-            "cc_absence_non_justifiee",
-            "cc_absence_motif",
+            *MARK_FIELDS,
             "criteres_observes",
             "commentaire",
             "evaluateur",

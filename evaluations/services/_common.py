@@ -9,6 +9,7 @@ from candidates.models import Dossier
 from core.actors import Actor, actor_user
 from core.errors import ApplicationError
 from evaluations.models import (
+    MARK_FIELDS,
     Epreuve,
     Resultat,
     ResultatChange,
@@ -19,14 +20,7 @@ from referentiels.models import Capacite, Critere
 from referentiels.public_ids import public_ids_of
 
 TRACKED = (
-    "etat",
-    "controle_continu",
-    "epreuves",
-    "points",
-    "absence_non_justifiee",
-    "absence_motif",
-    "cc_absence_non_justifiee",
-    "cc_absence_motif",
+    *MARK_FIELDS,
     "commentaire",
     "criteres_observes",
     "valide",
