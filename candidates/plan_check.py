@@ -10,23 +10,14 @@ the same answers as the dry run.
 from collections.abc import Iterable
 
 from candidates.models import Dossier
-from candidates.services.dossiers import _requested_modalites, allowed_modalites
+from candidates.services.dossiers import _plan_tree, _requested_modalites, allowed_modalites
 from core.errors import ApplicationError
-from referentiels.models import Bloc
 
 MODALITE_MISSING = "Modalité à choisir : l'inscription du candidat l'exige."
 
 
 def _check(dossier: Dossier, blocs: Iterable | None, modalites: dict | None) -> dict[str, list[str]]:
-    if not dossier.is_editable:
-        raise ApplicationError(
-            "Les blocs et modalités ne se modifient qu'en brouillon. Repassez le dossier en brouillon d'abord."
-        )
-    tree = list(
-        Bloc.objects.filter(referentiel=dossier.referentiel_id).prefetch_related(
-            "modalites", "capacites__modalites"
-        )
-    )
+    tree = _plan_tree(dossier)
     by_id = {b.pk: b for b in tree}
     if blocs is None:
         wanted = set(by_id)

@@ -256,6 +256,20 @@ def _requested_modalites(modalites: dict | None) -> dict[int, int | None]:
     return requested
 
 
+def _plan_tree(dossier: Dossier) -> list[Bloc]:
+    """The référentiel's blocs with their modalités, refused when the dossier's plan no longer changes."""
+    if not dossier.is_editable:
+        raise ApplicationError(
+            "Les blocs et modalités ne se modifient qu'en brouillon. Repassez le dossier en brouillon d'abord."
+        )
+    tree = list(
+        Bloc.objects.filter(referentiel=dossier.referentiel_id).prefetch_related(
+            "modalites", "capacites__modalites"
+        )
+    )
+    return tree
+
+
 @transaction.atomic
 def dossier_plan_update(
     *,
@@ -270,15 +284,7 @@ def dossier_plan_update(
     A capacité with a single allowed modalité gets it without asking. Blocs carried from a
     previous attempt stay as they are.
     """
-    if not dossier.is_editable:
-        raise ApplicationError(
-            "Les blocs et modalités ne se modifient qu'en brouillon. Repassez le dossier en brouillon d'abord."
-        )
-    tree = list(
-        Bloc.objects.filter(referentiel=dossier.referentiel_id).prefetch_related(
-            "modalites", "capacites__modalites"
-        )
-    )
+    tree = _plan_tree(dossier)
     wanted, carried = _plan_blocs_write(dossier, tree, blocs)
     keep = _plan_modalites_write(dossier, tree, wanted, carried, modalites)
     if _audit:
