@@ -189,14 +189,8 @@ def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple
     ApplicationError when the PV is not generated yet (nothing to transmit)."""
     from documents.selectors import document_file_read
 
+    jury = _jury_of(certificateur, jury_public_id)
     with oversight_context(certificateur):
-        jury = (
-            Jury.objects.filter(referentiel__certificateur=certificateur, public_id=jury_public_id)
-            .select_related("referentiel", "organisation")
-            .first()
-        )
-        if jury is None:
-            raise Http404
         members = list(jury.members.order_by("role", "nom"))
         pv = (
             IssuedDocument.objects.filter(
