@@ -128,6 +128,27 @@ class Candidate(TenantModel):
         month = f"{self.naissance_mois:02d}/" if self.naissance_mois else ""
         return f"{day}{month}{self.naissance_annee}"
 
+    def naissance_mention(self, *, lieu: bool = True) -> str:
+        """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 »: the wording
+        follows the civilité; a date known only in part is never printed as if it were whole."""
+        e = "e" if self.civilite == "MME" else ""
+        where = f" à {self.naissance_commune}" if lieu and self.naissance_commune else ""
+        if not self.naissance_annee:
+            return f"né{e}{where}" if where else ""
+        if self.naissance_jour and self.naissance_mois:
+            when = f"le {self.naissance_jour:02d}/{self.naissance_mois:02d}/{self.naissance_annee}"
+        elif self.naissance_mois:
+            when = f"en {MOIS_FR[self.naissance_mois - 1]} {self.naissance_annee}"
+        else:
+            when = f"en {self.naissance_annee}"
+        return f"né{e} {when}{where}"
+
+
+MOIS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
 
 class Entreprise(TenantModel):
     raison_sociale = models.CharField("raison sociale", max_length=200)
