@@ -207,6 +207,8 @@ def emargement_request(epreuve: Epreuve, *, by: Actor = None) -> IssuedDocument:
             "salle": f"Salle {epreuve.salle}" if epreuve.salle else "",
         },
         "candidats": candidats,
+        # no empty column on a legal record (issue 13, point 9)
+        "sans_amenagement": not any(c["amenagement"] for c in candidats),
         "surveillants": surveillants or [{"nom": "", "qualite": "Surveillant(e)"}],
         "lieu": epreuve.lieu,
     }

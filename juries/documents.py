@@ -53,7 +53,9 @@ def holder_name(candidate) -> str:
 
 def _naissance(candidate) -> str:
     """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 » (the civilité's wording)."""
-    return candidate.naissance_mention()
+    from candidates.models import naissance_mention
+
+    return naissance_mention(candidate)
 
 
 def _civilite(candidate) -> str:
@@ -485,6 +487,7 @@ def _parchemin_request(
         context=_diplome_context(jury, candidate) | {"dossier_id": str(dossier.public_id)},
         issued_on=issued_on,
         render=render,
+        issued_by=_issuing_organisation(jury, DocumentKind.PARCHEMIN),
     )
 
 
@@ -517,6 +520,7 @@ def _bloc_certificate_request(
         },
         issued_on=issued_on,
         render=render,
+        issued_by=_issuing_organisation(jury, DocumentKind.CERTIFICAT_BLOC),
     )
 
 

@@ -191,6 +191,7 @@ def document_request(
     issued_on: dt.date | None = None,
     by: Actor = None,
     render: bool = True,
+    issued_by: Organisation | None = None,
 ) -> IssuedDocument:
     """Issue (once) the document known by ``idempotency_key`` and enqueue its rendering.
 
@@ -214,7 +215,12 @@ def document_request(
         context=context,
     )
     issued_on = issued_on or timezone.localdate()
-    issuer = issuing_body(organisation=organisation, kind=kind, certificateur=certificateur, context=context)
+    # The body that issues it, stored (``issued_by``: a caller that resolved the rule already).
+    issuer = issued_by or issuing_body(
+        organisation=organisation, kind=kind, certificateur=certificateur, context=context
+    )
+    if issuer.pk not in (organisation.pk, getattr(certificateur, "pk", None)):
+        raise ApplicationError("Un document est délivré par le centre ou par son certificateur.")
     with transaction.atomic():
         document = IssuedDocument(
             organisation=organisation,
