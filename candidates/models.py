@@ -128,6 +128,32 @@ class Candidate(TenantModel):
         month = f"{self.naissance_mois:02d}/" if self.naissance_mois else ""
         return f"{day}{month}{self.naissance_annee}"
 
+    def naissance_mention(self, *, lieu: bool = True) -> str:
+        """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 »."""
+        return naissance_mention(self, lieu=lieu)
+
+
+MOIS_FR = (
+    "janvier", "février", "mars", "avril", "mai", "juin",
+    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+)  # fmt: skip
+
+
+def naissance_mention(person, *, lieu: bool = True) -> str:
+    """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 »: the wording
+    follows the civilité; a date known only in part is never printed as if it were whole."""
+    e = "e" if person.civilite == "MME" else ""
+    where = f" à {person.naissance_commune}" if lieu and person.naissance_commune else ""
+    if not person.naissance_annee:
+        return f"né{e}{where}" if where else ""
+    if person.naissance_jour and person.naissance_mois:
+        when = f"le {person.naissance_jour:02d}/{person.naissance_mois:02d}/{person.naissance_annee}"
+    elif person.naissance_mois:
+        when = f"en {MOIS_FR[person.naissance_mois - 1]} {person.naissance_annee}"
+    else:
+        when = f"en {person.naissance_annee}"
+    return f"né{e} {when}{where}"
+
 
 class Entreprise(TenantModel):
     raison_sociale = models.CharField("raison sociale", max_length=200)

@@ -37,8 +37,14 @@ NOTE_MAX = 1000
 
 
 def issuer_certificateur(document: IssuedDocument) -> Organisation | None:
-    """The certificateur that issues ``document`` under its rules, or ``None`` (the centre issues)."""
+    """The certificateur that issued ``document``, or ``None`` (the centre issued it): the body
+    stored on the document at issue time, so a later change of the rule rewrites nothing. (A
+    document issued before that was stored reads the current rule.)"""
     if not document.is_numbered or document.certificateur_id is None:
+        return None
+    if document.issued_by_id is not None:
+        if document.issued_by_id == document.certificateur_id != document.organisation_id:
+            return document.issued_by
         return None
     code = str((document.context or {}).get("code_certification", ""))
     resolved = rule_resolve(certificateur_id=document.certificateur_id, code=code, kind=document.kind)
@@ -124,10 +130,14 @@ def document_revoke_by_centre(
 
 @transaction.atomic
 def revocation_request_create(
-    *, document: IssuedDocument, by: Actor, reason: str, category: str
+    *, document: IssuedDocument, by: Actor, reason: str, category: str, basis: str = ""
 ) -> RevocationRequest:
     """The centre asks the certificateur that issued ``document`` to revoke it (reason + the
-    public category); nothing is revoked until its staff approve. Validated, audited."""
+    public category); nothing is revoked until its staff approve. Validated, audited.
+
+    ``basis`` names what caused a request the centre did not type (a signed rectification:
+    ``jury:<id>:rectification:<id>``); once every request of a basis is approved, its listener
+    (:func:`documents.hooks.revocation_basis_approved`) carries on."""
     from documents.services.revocation import _clean_category, _clean_reason
 
     document = IssuedDocument.objects.select_for_update().get(pk=document.pk)
@@ -144,6 +154,7 @@ def revocation_request_create(
         approver_certificateur=certificateur,
         reason=reason,
         category=category,
+        basis=basis[:200],
         requested_by=actor_user(by),
     )
     audit_record(
@@ -192,7 +203,21 @@ def revocation_request_decide(
         obj=document,
         message=f"demandée par {request.requested_by} : {request.reason}" + (f" — {note}" if note else ""),
     )
+    if approve and request.basis:
+        _basis_complete(request, _IssuingBody(user=user, organisation_id=document.organisation_id))
     return request
+
+
+def _basis_complete(request: RevocationRequest, by: _IssuingBody) -> None:
+    """Every request of ``request.basis`` approved: its listener carries on (a rectification's
+    remaining revocations and its corrected documents)."""
+    from documents import hooks
+
+    others = RevocationRequest.objects.filter(basis=request.basis).exclude(
+        status=RevocationRequest.Status.APPROVED
+    )
+    if not others.exists():
+        hooks.revocation_basis_approved(basis=request.basis, by=by)
 
 
 # --- re-issue (civil-status correction) ---------------------------------------------------------

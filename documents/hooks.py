@@ -40,6 +40,23 @@ def register_revocation_listener(listener: RevocationListener) -> RevocationList
     return listener
 
 
+BasisListener = Callable[..., object]
+_BASIS_LISTENERS: dict[str, BasisListener] = {}
+
+
+def register_revocation_basis_listener(prefix: str, listener: BasisListener) -> BasisListener:
+    """Who carries on once every revocation request of a basis starting with ``prefix`` is
+    approved by the certificateur (the juries app for ``jury:``: a signed rectification)."""
+    _BASIS_LISTENERS[prefix] = listener
+    return listener
+
+
+def revocation_basis_approved(*, basis: str, by) -> None:
+    for prefix, listener in _BASIS_LISTENERS.items():
+        if basis.startswith(prefix):
+            listener(basis=basis, by=by)
+
+
 def register_credential_provider(provider: CredentialProvider) -> CredentialProvider:
     """The one provider of downloadable credentials (a second registration replaces the first)."""
     _CREDENTIAL_PROVIDERS[:] = [provider]

@@ -40,8 +40,12 @@ NUMBERED_KIND_VALUES = [DocumentKind.PARCHEMIN.value, DocumentKind.CERTIFICAT_BL
 
 
 class NumberSequence(models.Model):
-    """The last number given for one certificateur and one year (national, not a tenant table).
+    """The last number given for one organisation, one series and one year (national, not a
+    tenant table).
 
+    Series ``""``: the certificateur's numbers of parchemins and certificats de bloc. Other
+    series (``CONV``, ``EMARG``) are a centre's own references of its convocations and feuilles
+    d'émargement (``certificateur`` is then the centre): a human reference with no database id.
     Incremented under ``SELECT … FOR UPDATE`` inside the issuing transaction, so a rolled-back
     issue gives its number back and two issuers never get the same one.
     """
@@ -49,13 +53,14 @@ class NumberSequence(models.Model):
     certificateur = models.ForeignKey(
         "organisations.Organisation", on_delete=models.PROTECT, related_name="+"
     )
+    series = models.CharField("série", max_length=10, blank=True, default="")
     year = models.PositiveIntegerField("année")
     last_value = models.PositiveIntegerField("dernier numéro attribué", default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["certificateur", "year"], name="numbersequence_unique_certificateur_year"
+                fields=["certificateur", "series", "year"], name="numbersequence_unique_series_year"
             ),
             models.CheckConstraint(
                 condition=Q(year__gte=2000) & Q(year__lte=2999), name="numbersequence_year_valid"
@@ -63,7 +68,7 @@ class NumberSequence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.certificateur_id}/{self.year}: {self.last_value}"
+        return f"{self.certificateur_id}/{self.series or 'N'}/{self.year}: {self.last_value}"
 
 
 class IssuedDocument(TenantModel):
@@ -81,6 +86,18 @@ class IssuedDocument(TenantModel):
     verification_code = models.CharField(
         "code de vérification", max_length=16, null=True, blank=True, unique=True
     )
+    #: The body that issued the document, stored at issue time (issue 13, point 1): the centre,
+    #: or the certificateur where its rule said so then. Approvals, the verification page and the
+    #: PDF read it; a later change of the rule does not rewrite history.
+    issued_by = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="délivré par",
+    )
+    issued_by_name = models.CharField("délivré par (nom)", max_length=300, blank=True)
     idempotency_key = models.CharField("clé d'idempotence", max_length=200)
     group_key = models.CharField("lot", max_length=200, blank=True, db_index=True)
     holder_name = models.CharField("titulaire", max_length=300, blank=True)
@@ -227,6 +244,7 @@ class VerificationRecord(models.Model):
     niveau = models.CharField("niveau", max_length=200, blank=True)
     code_certification = models.CharField("code de la certification", max_length=60, blank=True)
     certificateur_nom = models.CharField("certificateur", max_length=300)
+    issued_by_name = models.CharField("délivré par", max_length=300, blank=True)
     issued_on = models.DateField("date de délivrance")
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.VALID)
     version = models.PositiveIntegerField("version", default=1)
@@ -366,6 +384,10 @@ class RevocationRequest(TenantModel):
     )
     reason = models.TextField("motif")
     category = models.CharField("catégorie publique", max_length=20, choices=RevocationCategory.choices)
+    #: What caused the request when the centre did not type it: ``jury:<id>:rectification:<id>``
+    #: for a signed rectification (its documents are revoked and issued again once every request
+    #: of that basis is approved). Empty: a request typed by the centre.
+    basis = models.CharField("fondement", max_length=200, blank=True, default="", db_index=True)
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)

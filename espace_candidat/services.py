@@ -34,6 +34,7 @@ from organisations.models import Membership
 from organisations.roles import Role
 from organisations.services import audit_record
 from organisations.tenancy import current_organisation
+from referentiels.selectors import certification_libelle
 
 UNSUBSCRIBE_SALT = "espace_candidat.desabonnement"
 #: Identity fields the candidate may ask to correct (what documents and the CDC declaration print).
@@ -236,9 +237,9 @@ def results_published(*, jury, by: Actor = None) -> int:
             candidate=dossier.candidate,
             kind=CandidateNotification.Kind.RESULTATS,
             key=f"jury:{jury.public_id}:resultats",
-            subject=f"Vos résultats sont publiés — {ref.code}",
+            subject=f"Vos résultats sont publiés — {certification_libelle(ref)}",
             lines=[
-                f"Les résultats du jury du {jury.date:%d/%m/%Y} pour « {ref.intitule} » ({ref.code}) sont publiés.",
+                f"Les résultats du jury du {jury.date:%d/%m/%Y} pour « {certification_libelle(ref)} » sont publiés.",
                 "Connectez-vous à votre espace candidat pour consulter la décision du jury et, le cas échéant, "
                 "télécharger vos documents.",
             ],
@@ -552,9 +553,9 @@ def enquetes_send_due(*, today: dt.date | None = None) -> dict:
                 candidate=candidate,
                 kind=CandidateNotification.Kind.ENQUETE,
                 key=f"enquete:{enquete.public_id}:envoi",
-                subject=f"Votre situation {label} après la certification {ref.code}",
+                subject=f"Votre situation {label} après la certification « {certification_libelle(ref)} »",
                 lines=[
-                    f"Vous avez obtenu la certification « {ref.intitule} » ({ref.code}). Votre centre réalise "
+                    f"Vous avez obtenu la certification « {certification_libelle(ref)} ». Votre centre réalise "
                     f"l'enquête de suivi à {label} sur votre situation professionnelle et son lien avec la "
                     "certification : deux minutes suffisent.",
                 ],
@@ -571,7 +572,7 @@ def enquetes_send_due(*, today: dt.date | None = None) -> dict:
                 candidate=candidate,
                 kind=CandidateNotification.Kind.ENQUETE,
                 key=f"enquete:{enquete.public_id}:relance:{enquete.reminders}",
-                subject=f"Rappel : enquête de suivi à {label} — {ref.code}",
+                subject=f"Rappel : enquête de suivi à {label} — {certification_libelle(ref)}",
                 lines=[f"Votre réponse à l'enquête de suivi à {label} est toujours attendue."],
                 link=link,
             )
@@ -597,7 +598,7 @@ def deadlines_notify(*, today: dt.date | None = None) -> int:
                 key=f"echeance:rapport:{dossier.public_id}:{dossier.date_remise_rapport.isoformat()}",
                 subject=f"Rapport à remettre avant le {dossier.date_remise_rapport:%d/%m/%Y}",
                 lines=[
-                    f"Votre rapport pour {dossier.referentiel.code} est à remettre au plus tard le "
+                    f"Votre rapport pour « {certification_libelle(dossier.referentiel)} » est à remettre au plus tard le "
                     f"{dossier.date_remise_rapport:%d/%m/%Y}. Vous pouvez le déposer dans votre espace candidat."
                 ],
             )
@@ -669,16 +670,16 @@ def _rattrapage_notice(dossier: Dossier, window: dict, *, key: str, days: int | 
     )
     motifs = ", ".join(label.lower() for label in RattrapageRequest.Motif.labels)
     if days is None:
-        subject = f"Rattrapage : vous pouvez en faire la demande — {ref.code}"
+        subject = f"Rattrapage : vous pouvez en faire la demande — {certification_libelle(ref)}"
         first = (
             f"Après la délibération du jury du {date_fr(dossier.date_deliberation)} sur votre dossier "
-            f"« {ref.intitule} » ({ref.code}), vous pouvez demander un rattrapage"
+            f"« {certification_libelle(ref)} », vous pouvez demander un rattrapage"
             + (f", jusqu'au {date_fr(limit)}." if limit else ".")
         )
     else:
-        subject = f"Rattrapage : plus que {days} jour{'s' if days > 1 else ''} pour en faire la demande — {ref.code}"
+        subject = f"Rattrapage : plus que {days} jour{'s' if days > 1 else ''} pour en faire la demande — {certification_libelle(ref)}"
         first = (
-            f"Votre délai pour demander un rattrapage de « {ref.intitule} » ({ref.code}) se termine le "
+            f"Votre délai pour demander un rattrapage de « {certification_libelle(ref)} » se termine le "
             f"{date_fr(limit)}."
         )
     lines = [first]

@@ -8,6 +8,7 @@ a changed list gives a new sheet and an unchanged one is never rendered twice.
 
 import hashlib
 
+from django.db import transaction
 from django.utils import timezone
 
 from core.actors import Actor
@@ -40,6 +41,52 @@ def _certification(referentiel) -> dict:
     return {"intitule": referentiel.intitule, "code": numero_public(referentiel.code)}
 
 
+def convocation_reference(convocation: Convocation) -> str:
+    """The convocation's printed reference (issue 13, point 9: no database id on a document): one
+    number of the centre's yearly counter per candidate and épreuve (``CONV-2026-0412``), taken at
+    the first sending and kept by every re-send (``CONV-2026-0412-2`` for the second)."""
+    from documents.services import reference_take
+
+    if convocation.reference:
+        return convocation.reference
+    with transaction.atomic():
+        # one counter number per candidate and épreuve, even when two sendings render at once
+        InscriptionEpreuve.objects.select_for_update().filter(pk=convocation.inscription_id).first()
+        first = (
+            Convocation.objects.filter(inscription_id=convocation.inscription_id)
+            .exclude(reference="")
+            .order_by("numero_envoi")
+            .values_list("reference", flat=True)
+            .first()
+        )
+        base = first.rsplit("-", 1)[0] if first and first.count("-") == 3 else first
+        if not base:
+            base = reference_take(
+                organisation=convocation.organisation, series="CONV", year=timezone.localdate().year
+            )
+        reference = base if convocation.numero_envoi == 1 else f"{base}-{convocation.numero_envoi}"
+        Convocation.objects.filter(pk=convocation.pk).update(reference=reference)
+    convocation.reference = reference
+    return reference
+
+
+def emargement_reference(epreuve: Epreuve) -> str:
+    """The feuille d'émargement's reference (``EMARG-2026-0031``), taken once per épreuve."""
+    from documents.services import reference_take
+
+    if epreuve.reference_emargement:
+        return epreuve.reference_emargement
+    with transaction.atomic():
+        locked = Epreuve.objects.select_for_update().get(pk=epreuve.pk)
+        if not locked.reference_emargement:
+            locked.reference_emargement = reference_take(
+                organisation=epreuve.organisation, series="EMARG", year=timezone.localdate().year
+            )
+            Epreuve.objects.filter(pk=epreuve.pk).update(reference_emargement=locked.reference_emargement)
+    epreuve.reference_emargement = locked.reference_emargement
+    return epreuve.reference_emargement
+
+
 def convocation_request(convocation: Convocation, *, by: Actor = None) -> IssuedDocument:
     """The convocation's document (requested once; rendering is left to the caller's task)."""
     from documents.services import document_request
@@ -65,7 +112,7 @@ def convocation_request(convocation: Convocation, *, by: Actor = None) -> Issued
         by=by,
         render=False,
         context={
-            "reference": f"CONV-{epreuve.date:%Y%m%d}-{inscription.pk}-{convocation.numero_envoi}",
+            "reference": convocation_reference(convocation),
             "emetteur": _emetteur(convocation.organisation),
             "civilite_titulaire": "Madame" if candidate.civilite == "MME" else "Monsieur",
             "destinataire": {"adresse": adresse},
@@ -141,7 +188,7 @@ def emargement_request(epreuve: Epreuve, *, by: Actor = None) -> IssuedDocument:
         candidats.append(
             {
                 "nom": f"{c.nom_naissance} {c.prenoms}",
-                "numero": f"né(e) le {c.naissance_date_affichee}",
+                "numero": c.naissance_mention(lieu=False),
                 "amenagement": " · ".join(notes),
             }
         )
@@ -149,7 +196,7 @@ def emargement_request(epreuve: Epreuve, *, by: Actor = None) -> IssuedDocument:
         {"nom": s.strip(), "qualite": "Surveillant(e)"} for s in epreuve.surveillants.split(",") if s.strip()
     ]
     context = {
-        "reference": f"EMARG-{epreuve.date:%Y%m%d}-{epreuve.pk}",
+        "reference": emargement_reference(epreuve),
         "emetteur": _emetteur(epreuve.organisation),
         "certification": _certification(epreuve.session.referentiel),
         "session": {
@@ -160,6 +207,8 @@ def emargement_request(epreuve: Epreuve, *, by: Actor = None) -> IssuedDocument:
             "salle": f"Salle {epreuve.salle}" if epreuve.salle else "",
         },
         "candidats": candidats,
+        # no empty column on a legal record (issue 13, point 9)
+        "sans_amenagement": not any(c["amenagement"] for c in candidats),
         "surveillants": surveillants or [{"nom": "", "qualite": "Surveillant(e)"}],
         "lieu": epreuve.lieu,
     }

@@ -275,6 +275,9 @@ class Epreuve(TenantModel):
     lieu = models.CharField("lieu", max_length=200)
     salle = models.CharField("salle", max_length=100, blank=True)
     surveillants = models.CharField("surveillants", max_length=300, blank=True)
+    #: The feuille d'émargement's human reference (``EMARG-2026-0031``), taken once from the
+    #: centre's yearly counter when the first sheet is issued: no database id on a legal record.
+    reference_emargement = models.CharField("référence de la feuille d'émargement", max_length=40, blank=True)
     documents_a_apporter = models.TextField(
         "documents à apporter",
         blank=True,
@@ -373,6 +376,9 @@ class Convocation(TenantModel):
 
     inscription = models.ForeignKey(InscriptionEpreuve, on_delete=models.CASCADE, related_name="convocations")
     numero_envoi = models.PositiveSmallIntegerField("envoi n°", default=1)
+    #: The printed reference (``CONV-2026-0412``, ``CONV-2026-0412-2`` for the second sending):
+    #: one number of the centre's yearly counter per candidate and épreuve, kept by every re-send.
+    reference = models.CharField("référence", max_length=40, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     forcee = models.BooleanField("envoyée moins d'un mois avant l'épreuve", default=False)
     motif_forcage = models.TextField("motif du forçage", blank=True)

@@ -45,3 +45,7 @@ class JuriesConfig(AppConfig):
                 context_derive=jury_documents.document_context_derive,
             )
         )
+        # A rectification's revocations the certificateur approved: revoke the rest, issue again.
+        document_hooks.register_revocation_basis_listener(
+            "jury:", jury_documents.rectification_basis_approved
+        )

@@ -20,6 +20,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.db.models import Q
 from django.utils import timezone
 
 from candidates.models import Dossier, DossierBloc
@@ -27,7 +28,7 @@ from core.actors import Actor
 from core.dispatch import enqueue_on_commit
 from core.natural import natural_key, natural_sorted
 from core.numbers import number_fr
-from documents.models import DocumentKind, IssuedDocument
+from documents.models import DocumentKind, IssuedDocument, RevocationCategory, RevocationRequest
 from documents.services import document_request, document_revoke, documents_render_batch
 from juries.models import Decision, Jury, JuryMember, ProcesVerbal, Rectification
 
@@ -50,26 +51,11 @@ def holder_name(candidate) -> str:
     return f"{candidate.prenoms} {nom.upper()}".strip()
 
 
-MOIS = (
-    "janvier", "février", "mars", "avril", "mai", "juin",
-    "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-)  # fmt: skip
-
-
 def _naissance(candidate) -> str:
-    """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 »: the wording follows
-    the civilité, and a date known only in part is never printed as if it were whole."""
-    e = "e" if candidate.civilite == "MME" else ""
-    lieu = f" à {candidate.naissance_commune}" if candidate.naissance_commune else ""
-    if not candidate.naissance_annee:
-        return f"né{e}{lieu}" if lieu else ""
-    if candidate.naissance_jour and candidate.naissance_mois:
-        when = f"le {candidate.naissance_jour:02d}/{candidate.naissance_mois:02d}/{candidate.naissance_annee}"
-    elif candidate.naissance_mois:
-        when = f"en {MOIS[candidate.naissance_mois - 1]} {candidate.naissance_annee}"
-    else:
-        when = f"en {candidate.naissance_annee}"
-    return f"né{e} {when}{lieu}"
+    """« née le 14/03/1998 à Ajaccio », « née en mars 1998 », « né en 1990 » (the civilité's wording)."""
+    from candidates.models import naissance_mention
+
+    return naissance_mention(candidate)
 
 
 def _civilite(candidate) -> str:
@@ -130,6 +116,16 @@ def signataires_of(jury: Jury, kind: str, fallback: list[list[str]]) -> list[lis
     return pairs or fallback
 
 
+def _issuing_organisation(jury: Jury, kind: str):
+    """The body that issues ``kind`` of this jury now (its city is « Délivré à »)."""
+    from documents.issuance import rule_resolve
+
+    ref = jury.referentiel
+    cache = jury.__dict__.setdefault("_issuance_cache", {})
+    resolved = rule_resolve(certificateur_id=ref.certificateur_id, code=ref.code, kind=kind, cache=cache)
+    return ref.certificateur if resolved.by_certificateur else jury.organisation
+
+
 def _diplome_context(jury: Jury, candidate, kind: str = DocumentKind.PARCHEMIN) -> dict:
     ref = jury.referentiel
     president = _president(jury)
@@ -143,7 +139,7 @@ def _diplome_context(jury: Jury, candidate, kind: str = DocumentKind.PARCHEMIN) 
         # The platform's code, kept for statistics and credentials; never printed.
         "code_certification": ref.code,
         **registration,
-        "lieu": _issuer_city(jury.organisation),
+        "lieu": _issuer_city(_issuing_organisation(jury, kind)) or _issuer_city(jury.organisation),
         "date_deliberation": _iso(jury.date),
         "signataires": signataires_of(
             jury,
@@ -491,6 +487,7 @@ def _parchemin_request(
         context=_diplome_context(jury, candidate) | {"dossier_id": str(dossier.public_id)},
         issued_on=issued_on,
         render=render,
+        issued_by=_issuing_organisation(jury, DocumentKind.PARCHEMIN),
     )
 
 
@@ -523,6 +520,7 @@ def _bloc_certificate_request(
         },
         issued_on=issued_on,
         render=render,
+        issued_by=_issuing_organisation(jury, DocumentKind.CERTIFICAT_BLOC),
     )
 
 
@@ -556,33 +554,94 @@ def jury_documents_request(*, jury: Jury, by: Actor) -> None:
     )
 
 
-def rectification_documents_request(*, rectification: Rectification, by: Actor) -> None:
-    """A signed rectification: revoke the candidate's documents of this jury, issue the corrected ones."""
-    jury = Jury.objects.select_related("referentiel", "organisation").get(pk=rectification.jury_id)
+def _rectification_live_documents(jury: Jury, rectification: Rectification) -> list[IssuedDocument]:
+    """The candidate's documents of this jury still in force: from the deliberation and from any
+    earlier rectification of the same decision (never a PV: it is the record)."""
     decision = rectification.decision
-    prefix = f"jury:{jury.public_id}:dossier:{decision.dossier.public_id}"
-    reason = f"Rectification signée du jury « {jury.intitule} » : {rectification.motif}"
-    for document in IssuedDocument.objects.filter(
-        idempotency_key__startswith=prefix, revoked_at__isnull=True
-    ):
-        document_revoke(document=document, by=by, reason=reason, category="rectification")
+    earlier = Rectification.objects.filter(decision=decision, applied_at__isnull=False).exclude(
+        pk=rectification.pk
+    )
+    query = Q(idempotency_key__startswith=f"jury:{jury.public_id}:dossier:{decision.dossier.public_id}:")
+    for public_id in earlier.values_list("public_id", flat=True):
+        query |= Q(idempotency_key__startswith=f"jury:{jury.public_id}:rectification:{public_id}:")
+    return list(
+        IssuedDocument.objects.filter(query, revoked_at__isnull=True)
+        .exclude(kind=DocumentKind.PROCES_VERBAL)
+        .select_related("issued_by")
+        .order_by("pk")
+    )
+
+
+def _rectification_reason(jury: Jury, rectification: Rectification) -> str:
+    return f"Rectification signée du jury « {jury.intitule} » : {rectification.motif}"
+
+
+def rectification_basis(jury: Jury, rectification: Rectification) -> str:
+    return f"jury:{jury.public_id}:rectification:{rectification.public_id}"
+
+
+def rectification_documents_request(*, rectification: Rectification, by: Actor) -> None:
+    """A signed rectification: its PV rectificatif is issued; the candidate's documents of this
+    jury are revoked and the corrected ones issued. A document its certificateur issued is not
+    revoked by the centre (issue 13, point 5): the rectification becomes the basis of a
+    revocation request that the certificateur's staff approve; once every one is approved
+    (:func:`rectification_basis_approved`), the rest is revoked and the documents issued again."""
+    from documents.approvals import issuer_certificateur, revocation_request_create
+
+    jury = Jury.objects.select_related("referentiel", "organisation").get(pk=rectification.jury_id)
+    document_request(
+        organisation=jury.organisation,
+        kind=DocumentKind.PROCES_VERBAL,
+        certificateur=None,
+        idempotency_key=f"jury:{jury.public_id}:rectification:{rectification.public_id}:pv",
+        group_key=jury.group_key,
+        title=f"Procès-verbal rectificatif — {jury.intitule}",
+        context=_rectification_pv_context(jury, rectification),
+        issued_on=timezone.localdate(),
+    )
+    held = [d for d in _rectification_live_documents(jury, rectification) if issuer_certificateur(d)]
+    if not held:
+        _rectification_documents_issue(jury, rectification, by=by)
+        return
+    basis = rectification_basis(jury, rectification)
+    for document in held:
+        pending = RevocationRequest.objects.filter(document=document, status=RevocationRequest.Status.PENDING)
+        if pending.exists():  # the centre had asked already: the rectification is now its basis
+            pending.update(basis=basis)
+            continue
+        revocation_request_create(
+            document=document,
+            by=by,
+            reason=_rectification_reason(jury, rectification),
+            category=RevocationCategory.RECTIFICATION,
+            basis=basis,
+        )
+
+
+def rectification_basis_approved(*, basis: str, by: Actor) -> None:
+    """The certificateur approved every revocation a rectification asked for: revoke the
+    candidate's other documents of the jury and issue the corrected ones."""
+    match = re.fullmatch(r"jury:([0-9a-f-]{36}):rectification:([0-9a-f-]{36})", basis)
+    if match is None:
+        return
+    rectification = (
+        Rectification.objects.select_related("decision__dossier__candidate", "jury")
+        .filter(public_id=match.group(2), jury__public_id=match.group(1), applied_at__isnull=False)
+        .first()
+    )
+    if rectification is not None:
+        jury = Jury.objects.select_related("referentiel", "organisation").get(pk=rectification.jury_id)
+        _rectification_documents_issue(jury, rectification, by=by)
+
+
+def _rectification_documents_issue(jury: Jury, rectification: Rectification, *, by: Actor) -> None:
+    decision = rectification.decision
+    reason = _rectification_reason(jury, rectification)
+    for document in _rectification_live_documents(jury, rectification):
+        document_revoke(document=document, by=by, reason=reason, category=RevocationCategory.RECTIFICATION)
     candidate, ref = decision.dossier.candidate, jury.referentiel
     key, name = f"jury:{jury.public_id}:rectification:{rectification.public_id}", holder_name(candidate)
     issued_on = timezone.localdate()
-    common = {
-        "organisation": jury.organisation,
-        "group_key": jury.group_key,
-        "holder_name": name,
-        "issued_on": issued_on,
-    }
-    document_request(
-        kind=DocumentKind.PROCES_VERBAL,
-        certificateur=None,
-        idempotency_key=f"{key}:pv",
-        title=f"Procès-verbal rectificatif — {jury.intitule}",
-        context=_rectification_pv_context(jury, rectification),
-        **(common | {"holder_name": ""}),
-    )
     if rectification.nouvelle_decision == Dossier.Decision.CERTIFIE:
         _parchemin_request(jury, decision.dossier, key=key, issued_on=issued_on, render=True)
         return
@@ -601,12 +660,15 @@ def rectification_documents_request(*, rectification: Rectification, by: Actor) 
         dossier=decision.dossier,
     )
     document_request(
+        organisation=jury.organisation,
         kind=DocumentKind.ATTESTATION,
         certificateur=None,
         idempotency_key=f"{key}:attestation",
+        group_key=jury.group_key,
+        holder_name=name,
         title="Attestation de suivi de formation",
         context=_attestation_context(jury, shadow, carried, intitules),
-        **common,
+        issued_on=issued_on,
     )
 
 
@@ -694,4 +756,10 @@ def document_context_derive(document: IssuedDocument, identity: dict) -> tuple[s
             "bloc_intitule": _bloc_intitules(jury).get(code, code),
         }
         title = f"Bloc {code} de la certification {ref.intitule}"
+    # Who issued it and signed it is history, not the rule of today: the body stored at issue time.
+    stored = document.context or {}
+    if document.issued_by_id is not None:
+        context["lieu"] = _issuer_city(document.issued_by) or context["lieu"]
+    if stored.get("signataires"):
+        context["signataires"] = stored["signataires"]
     return holder_name(candidate), title, context

@@ -150,6 +150,13 @@ def enregistrement_of(code: str):
     return Enregistrement.objects.filter(code=code).first()
 
 
+def certification_libelle(referentiel) -> str:
+    """How a certification is named to people: its intitulé, with its RNCP/RS registration
+    number when it has one (« Agent … (RNCP36390) »), never the platform's code (a CQPM's slug)."""
+    numero = numero_public(referentiel.code)
+    return f"{referentiel.intitule} ({numero})" if numero else referentiel.intitule
+
+
 def numero_public(code: str) -> str:
     """What a document may print as the certification's number: its RNCP/RS registration
     number, never the platform's own code (a slug for a CQPM)."""

@@ -19,6 +19,8 @@ from documents.services.numbering import (
     REQUIRED_CONTEXT,
     RESERVED_CONTEXT_KEYS,
     document_request,
+    issuing_body,
+    reference_take,
     verification_url,
 )
 from documents.services.reissue_requests import (
@@ -63,6 +65,8 @@ __all__ = [
     "documents_render_batch",
     "documents_stale_requeue",
     "documents_zip",
+    "issuing_body",
+    "reference_take",
     "reissue_request_create",
     "reissue_request_decide",
     "verification_url",

@@ -67,12 +67,31 @@ def _number_prefix(certificateur: Organisation) -> str:
     return re.sub(r"[^A-Z0-9]+", "-", certificateur.slug.upper()).strip("-")
 
 
-def _sequence_lock(*, certificateur: Organisation, year: int) -> NumberSequence:
+def _sequence_lock(*, certificateur: Organisation, year: int, series: str = "") -> NumberSequence:
     """The counter row, locked until the end of the transaction (created on first use)."""
     NumberSequence.objects.bulk_create(
-        [NumberSequence(certificateur=certificateur, year=year)], ignore_conflicts=True
+        [NumberSequence(certificateur=certificateur, series=series, year=year)], ignore_conflicts=True
     )
-    return NumberSequence.objects.select_for_update().get(certificateur=certificateur, year=year)
+    return NumberSequence.objects.select_for_update().get(
+        certificateur=certificateur, series=series, year=year
+    )
+
+
+#: The centre's own reference series (a human reference with no database id, issue 13, point 9).
+REFERENCE_SERIES = ("CONV", "EMARG")
+
+
+@transaction.atomic
+def reference_take(*, organisation: Organisation, series: str, year: int) -> str:
+    """The next reference of ``organisation``'s ``series`` for ``year`` (``CONV-2026-0412``):
+    gap-free like the parchemins' numbers (the counter row is locked until commit, a rolled-back
+    transaction gives its number back)."""
+    if series not in REFERENCE_SERIES:
+        raise ValueError(f"Unknown reference series: {series}")
+    sequence = _sequence_lock(certificateur=organisation, year=year, series=series)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return f"{series}-{year}-{sequence.last_value:04d}"
 
 
 def _number_take(sequence: NumberSequence, certificateur: Organisation) -> str:
@@ -110,6 +129,20 @@ def _registry_mentions(kind: str, context: dict) -> dict[str, str]:
         "code_certification": str(context.get("numero_enregistrement", "")),
         "certificateur_nom": str(context["certificateur"]),
     }
+
+
+def issuing_body(
+    *, organisation: Organisation, kind: str, certificateur: Organisation | None, context: dict
+) -> Organisation:
+    """The body that issues this document now (issue 13, point 1): the certificateur where its
+    rule for the kind and certification says so, else the centre. Stored on the document."""
+    from documents.issuance import rule_resolve
+
+    if kind not in NUMBERED_KINDS or certificateur is None:
+        return organisation
+    code = str(context.get("code_certification", ""))
+    resolved = rule_resolve(certificateur_id=certificateur.pk, code=code, kind=kind)
+    return certificateur if resolved.by_certificateur else organisation
 
 
 def _check_request(*, kind, certificateur, idempotency_key, holder_name, title, context) -> None:
@@ -158,6 +191,7 @@ def document_request(
     issued_on: dt.date | None = None,
     by: Actor = None,
     render: bool = True,
+    issued_by: Organisation | None = None,
 ) -> IssuedDocument:
     """Issue (once) the document known by ``idempotency_key`` and enqueue its rendering.
 
@@ -181,11 +215,19 @@ def document_request(
         context=context,
     )
     issued_on = issued_on or timezone.localdate()
+    # The body that issues it, stored (``issued_by``: a caller that resolved the rule already).
+    issuer = issued_by or issuing_body(
+        organisation=organisation, kind=kind, certificateur=certificateur, context=context
+    )
+    if issuer.pk not in (organisation.pk, getattr(certificateur, "pk", None)):
+        raise ApplicationError("Un document est délivré par le centre ou par son certificateur.")
     with transaction.atomic():
         document = IssuedDocument(
             organisation=organisation,
             kind=kind,
             certificateur=certificateur,
+            issued_by=issuer,
+            issued_by_name=issuer.name,
             idempotency_key=idempotency_key,
             group_key=group_key,
             holder_name=holder_name.strip(),
@@ -253,6 +295,7 @@ def _verification_record_create(document: IssuedDocument, *, context: dict, issu
         kind=document.kind,
         holder_name=document.holder_name,
         **_registry_mentions(document.kind, context),
+        issued_by_name=document.issued_by_name,
         issued_on=issued_on,
     )
 

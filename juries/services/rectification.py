@@ -16,6 +16,7 @@ from juries.services._common import DECISION_LABELS, _lock
 from juries.services.deliberation import _check_decision, pv_create
 from organisations.models import Membership
 from organisations.services import audit_record
+from referentiels.selectors import certification_libelle
 
 
 def rectification_contenu(jury: Jury, decision: Decision, nouvelle: str, blocs: list[str], motif: str) -> str:
@@ -24,9 +25,9 @@ def rectification_contenu(jury: Jury, decision: Decision, nouvelle: str, blocs: 
         "\n".join(
             [
                 "PROCÈS-VERBAL RECTIFICATIF",
-                f"Jury : {jury.intitule} — référence {jury.public_id} — délibération du {date_fr(jury.date)}",
-                f"Certification : {jury.referentiel.code} (version {jury.referentiel.version}) — {jury.referentiel.intitule}",
-                f"Candidat : {c.nom_naissance.upper()} {c.prenoms} (né(e) le {c.naissance_date_affichee}) — dossier {decision.dossier.public_id}",
+                f"Jury : {jury.intitule} — délibération du {date_fr(jury.date)}",
+                f"Certification : {certification_libelle(jury.referentiel)} (version {jury.referentiel.version})",
+                f"Candidat : {c.nom_naissance.upper()} {c.prenoms} ({c.naissance_mention(lieu=False)})",
                 f"Décision initiale : {DECISION_LABELS[decision.decision]}"
                 + (
                     f" — Blocs validés : {', '.join(decision.blocs_valides)}"

@@ -459,7 +459,7 @@ def test_reissued_document_tells_the_candidate_once(
     with django_capture_on_commit_callbacks(execute=True):
         js.jury_results_publish(jury=jury, by=alice)
     assert [m.subject for m in mail.outbox if m.to == ["lea.admis@test.local"]] == [
-        "Vos résultats sont publiés — RNCP36390"
+        f"Vos résultats sont publiés — {admis.referentiel.intitule}"
     ]
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

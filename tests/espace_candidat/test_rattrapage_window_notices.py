@@ -47,7 +47,9 @@ def test_opening_notice_once_with_the_blocs_and_the_limit(
         assert services.rattrapage_windows_notify(today=TODAY) == {"ouvertures": 0, "clotures": 0}
     (notice,) = mail.outbox  # the certified candidate has nothing to retake
     assert notice.to == ["paul.partiel@test.local"]
-    assert notice.subject == "Rattrapage : vous pouvez en faire la demande — RNCP36390"
+    # the certification by its intitulé (no registration known here): never the platform's code
+    assert notice.subject == f"Rattrapage : vous pouvez en faire la demande — {partiel.referentiel.intitule}"
+    assert "RNCP36390" not in notice.subject
     bloc = partiel.referentiel.blocs.get(code="RNCP36390BC02")
     assert notice.body.startswith("Bonjour Monsieur PARTIEL,")
     assert "jusqu'au 12/06/2031" in notice.body
@@ -80,7 +82,9 @@ def test_closing_notice_before_the_limit_then_nothing_after_it(
         }
     opening, closing = _rattrapage_mails()
     assert "vous pouvez en faire la demande" in opening.subject
-    assert closing.subject == "Rattrapage : plus que 10 jours pour en faire la demande — RNCP36390"
+    assert closing.subject == (
+        f"Rattrapage : plus que 10 jours pour en faire la demande — {partiel.referentiel.intitule}"
+    )
     assert "se termine le 12/06/2031" in closing.body and closing.body.startswith("Bonjour Monsieur")
 
 
@@ -131,5 +135,36 @@ def test_the_beat_sends_the_opening_notice(sitting, alice, org_a, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         followup_dispatch()
     assert [m.subject for m in _rattrapage_mails()] == [
-        "Rattrapage : vous pouvez en faire la demande — RNCP36390"
+        f"Rattrapage : vous pouvez en faire la demande — {partiel.referentiel.intitule}"
+    ]
+
+
+def test_subjects_name_the_certification_with_its_registration_number_only(
+    sitting, alice, org_a, django_capture_on_commit_callbacks
+):
+    """Issue 13, point 2: « Nothing on a document is ever an internal code or slug » — nor in an
+    e-mail subject: the intitulé, and the RNCP number where the certification is registered."""
+    from referentiels.models import Enregistrement
+
+    jury, admis, partiel = sitting
+    ref = partiel.referentiel
+    Enregistrement.objects.create(
+        certificateur=ref.certificateur,
+        code=ref.code,
+        repertoire="RNCP",
+        numero="RNCP36390",
+        date_decision=dt.date(2022, 3, 31),
+        duree_ans=5,
+        source="saisie",
+    )
+    invite(org_a, partiel.candidate, alice)
+    invite(org_a, admis.candidate, alice)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        js.jury_results_publish(jury=jury, by=alice)
+        services.rattrapage_windows_notify(today=TODAY)
+    subjects = sorted(m.subject for m in mail.outbox if m.to == ["paul.partiel@test.local"])
+    assert subjects == [
+        f"Rattrapage : vous pouvez en faire la demande — {ref.intitule} (RNCP36390)",
+        f"Vos résultats sont publiés — {ref.intitule} (RNCP36390)",
     ]
