@@ -50,7 +50,7 @@ REAL_ENV := env DATABASE_URL='$(DATABASE_URL)' DATABASE_MIGRATE_URL='$(DATABASE_
 TEST_ENV := $(REAL_ENV) DJANGO_SETTINGS_MODULE=config.settings.test
 BENCH_SETTINGS ?= config.settings.test
 
-.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test test-fast lint lint-checks format bench load clean
+.PHONY: help demo setup run venv sysdeps-render sysdeps-test services node test test-fast test-pure lint lint-checks format bench load clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -109,6 +109,18 @@ test: venv sysdeps-test services node ## lint (ruff, import-linter, mypy), then 
 test-fast: venv services ## lint, then the suite without the slow tests (browser, worker, demo, scale): make test-fast PYTEST_ARGS=...
 	@$(MAKE) --no-print-directory lint-checks
 	$(TEST_ENV) $(VENV)/bin/pytest -n $(PYTEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
+
+# Pure code needs no service: the addresses below lead nowhere, so a test that reached for
+# PostgreSQL or Redis would fail here. The modules are tests/conftest.py's PURE_MODULES (marked
+# `pure`; tests/test_architecture.py checks the two lists agree): naming them spares collecting
+# the whole suite.
+PURE_TESTS := tests/core tests/referentiels/test_regles.py tests/referentiels/test_regles_parcours_seed004.py \
+	tests/referentiels/test_rncp_parser.py tests/juries/test_rules.py tests/juries/test_natural_order.py \
+	tests/candidates/test_validators.py tests/certificateur/test_cdc.py tests/test_architecture.py
+test-pure: venv ## the tests of pure code (règle engine, core.dates, core.numbers, parsers), without PostgreSQL nor Redis
+	DJANGO_SETTINGS_MODULE=config.settings.test DATABASE_URL=postgres://nobody@127.0.0.1:9/none \
+		DATABASE_MIGRATE_URL=postgres://nobody@127.0.0.1:9/none REDIS_URL=redis://127.0.0.1:9/0 \
+		$(VENV)/bin/pytest -p no:cacheprovider -m pure $(PURE_TESTS) $(PYTEST_ARGS)
 
 lint: venv lint-checks ## ruff (lint + format), import-linter (the layers), mypy (types)
 

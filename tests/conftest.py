@@ -69,11 +69,14 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
-def _clear_cache():
+def _clear_cache(request):
     """Rate-limit counters live in the cache (Redis db 1): start every test clean.
 
     Only this suite's keys (its KEY_PREFIX) are removed: other suites may share the database.
+    A test of pure code (marked ``pure``, :data:`PURE_MODULES`) uses no cache: it runs without Redis.
     """
+    if request.node.get_closest_marker("pure"):
+        return
     from django.conf import settings
     from django.core.cache import cache
 
@@ -253,16 +256,42 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
 SLOW_MODULES = ("tests/browser/", "tests/demo/", "tests/reliability/", "test_scale.py", "test_benchmark.py")
 
 
-#: Modules whose tests share one costly module-scoped resource (a Chromium, a client generated from
-#: the schema): under pytest-xdist each runs whole on one worker rather than building it twice.
-WHOLE_MODULES = ("tests/browser/", "tests/api/test_generated_client")
+#: Modules whose tests share one costly module-scoped resource (a client generated from the schema):
+#: under pytest-xdist each runs whole on one worker rather than building it twice. The browser
+#: modules are not among them: a Chromium starts in about a second, and the six seed journeys
+#: (minutes each) run on both workers instead of one after the other on one.
+WHOLE_MODULES = ("tests/api/test_generated_client",)
+
+#: Modules of pure code (the règle engine, the kernel's dates and numbers, parsers): they need
+#: neither PostgreSQL nor Redis (``make test-pure`` runs them with neither); marked ``pure``.
+PURE_MODULES = (
+    "tests/referentiels/test_regles.py",
+    "tests/referentiels/test_regles_parcours_seed004.py",
+    "tests/referentiels/test_rncp_parser.py",
+    "tests/juries/test_rules.py",
+    "tests/juries/test_natural_order.py",
+    "tests/candidates/test_validators.py",
+    "tests/certificateur/test_cdc.py",
+    "tests/core/",
+    "tests/test_architecture.py",
+)
+
+#: Under pytest-xdist the longest modules are handed out first (whole modules, in this order, the
+#: others after them in their usual order), so that they never form the tail of a run while the
+#: other worker is idle: each seed journey takes minutes.
+LONG_FIRST = ("tests/browser/test_seed_journeys.py", "tests/browser/", "tests/reliability/", "tests/demo/")
+
+
+def long_first_rank(path: str) -> int:
+    """The rank of a test's module in the order of a pytest-xdist run (0 first)."""
+    return next((i for i, prefix in enumerate(LONG_FIRST) if path.startswith(prefix)), len(LONG_FIRST))
 
 
 def xdist_group_of(path: str, item) -> str | None:
     """The pytest-xdist group of a test (``--dist loadgroup``, set in pyproject.toml): tests of one
     group run on one worker, one after the other; the others are spread one by one.
 
-    - a browser or generated-client module: its module-scoped resource is built once;
+    - a generated-client module: its module-scoped resource is built once;
     - the tests on the real Celery worker: one worker process starts per run, not one per pytest
       worker (each would be correct — its own queue — but they cost two processes and a start-up);
     - the fault-injection tests: they start and kill Celery workers and Redis servers of their own
@@ -284,6 +313,8 @@ def pytest_itemcollected(item):
     path = item.path.relative_to(ROOT).as_posix()
     if path.startswith(SLOW_MODULES) or path.endswith(SLOW_MODULES) or item.get_closest_marker("worker"):
         item.add_marker(pytest.mark.slow)
+    if path.startswith(PURE_MODULES):
+        item.add_marker(pytest.mark.pure)
     group = xdist_group_of(path, item)
     if group and not item.get_closest_marker("xdist_group"):
         item.add_marker(pytest.mark.xdist_group(group))
@@ -298,13 +329,20 @@ def pytest_collection_modifyitems(config, items):
     Schemathesis (4.32) names each operation's test ``test_x[GET /api/…]`` but its node id stays
     ``…::test_x`` under pytest 9: every operation of a fuzz test shares one node id, and xdist, which
     schedules by node id, ran one operation per test (3 items instead of 447). Each such item gets
-    its name back in its node id first."""
+    its name back in its node id first.
+
+    Under pytest-xdist the longest modules come first (:data:`LONG_FIRST`); the scheduler hands out
+    the groups first anyway (largest first), then the other tests in this order."""
     from _pytest.nodeid import coerce_node_id
 
     for item in items:
         if "[" in item.name and not item.nodeid.endswith(item.name):
             item._id = coerce_node_id(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}")
-    if not (hasattr(config, "workerinput") and config.getvalue("loadgroup")):
+    if not hasattr(config, "workerinput"):
+        return
+    # Stable: each module stays whole and in its order; every worker sorts its (same) collection alike.
+    items.sort(key=lambda item: long_first_rank(item.path.relative_to(ROOT).as_posix()))
+    if not config.getvalue("loadgroup"):
         return
 
     for item in items:

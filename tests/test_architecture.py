@@ -133,3 +133,16 @@ def test_the_getter_check_sees_a_call_without_the_actor(tmp_path):
         "selectors.dossier_get(public_id=x)\ndossier_get(public_id=x, actor=m)\n", encoding="utf-8"
     )
     assert _getter_calls_without_actor(module, {"dossier_get"}, root=tmp_path) == ["views.py:1 dossier_get"]
+
+
+def test_make_test_pure_runs_every_pure_module():
+    """``make test-pure`` names the modules of pure code (sparing a whole collection); they are the
+    ones tests/conftest.py marks ``pure``, which skip the cache clean-up that needs Redis."""
+    from tests.conftest import PURE_MODULES
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    listed = re.search(r"^PURE_TESTS := ((?:.*\\\n)*.*)$", makefile, re.M).group(1)
+    paths = listed.replace("\\\n", " ").split()
+    assert sorted(p.rstrip("/") for p in paths) == sorted(p.rstrip("/") for p in PURE_MODULES)
+    for path in paths:
+        assert (ROOT / path).exists(), path

@@ -27,7 +27,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="module")
 def browser():
     # Module scope: Playwright's sync API keeps an asyncio loop running in this thread while
-    # open, which would break later tests that call asyncio.run() (pyHanko signing).
+    # open, which would break later tests that call asyncio.run() (pyHanko signing). So not one
+    # per pytest-xdist worker (session scope): a Chromium starts in about a second, and a browser
+    # module's tests may run on both workers (tests/conftest.py); each test has its own context.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

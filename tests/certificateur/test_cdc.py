@@ -1,4 +1,5 @@
-"""Tests of the CDC accrochage module (pure Python: run with -p no:django)."""
+"""Tests of the CDC accrochage module (pure Python: marked `pure`, `make test-pure` runs them without
+PostgreSQL nor Redis)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Tests of the règle d'obtention engine (pure Python: run with -p no:django)."""
+"""Tests of the règle d'obtention engine (pure Python: marked `pure`, `make test-pure` runs them without
+PostgreSQL nor Redis; the module imports nothing of Django either)."""
 
 from __future__ import annotations
 
