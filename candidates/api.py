@@ -326,7 +326,7 @@ class DossierListCreateView(_ListView):
         # a retake names its previous attempt: joined, not read once per row.
         return (
             selectors.dossier_list(filters=_filters(self.request), actor=self.membership)
-            .select_related("previous_attempt")
+            .select_related("previous_attempt", "exemption_piece")
             .defer(*selectors.REFERENTIEL_HEAVY_FIELDS)
         )
 

@@ -56,6 +56,17 @@ VALUES = {
     "skipped_total": 1,
     "row": 4,
     "size": 48213,
+    # seed 004's parcours on the dossier (read-only there)
+    "Dossier.reprise": "rattrapage",
+    "DossierDetail.reprise": "rattrapage",
+    "reprise_courrier_le": "2026-02-10",
+    "exemption_positionnement_le": "2025-08-20",
+    "Dossier.exemption_justification": "Positionnement du 20/08/2025 : quatre ans d'assistanat de direction",
+    "DossierDetail.exemption_justification": "Positionnement du 20/08/2025 : quatre ans d'assistanat de direction",
+    "DossierBloc.portefeuille_justification": "Service RH structuré, missions couvrant les compétences du bloc 2",
+    "DossierBloc.portefeuille_evaluateur": "Mme Lenoir (CCI Lyon Métropole, hors formation)",
+    "portefeuille_fin_parcours": "2026-06-30",
+    "portefeuille_presentation_le": "2026-10-15",
     "relances": 1,
     "prolongations": 0,
 }

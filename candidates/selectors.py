@@ -291,7 +291,7 @@ def dossier_with_details(dossier: Dossier) -> Dossier:
     modalités with their capacité and modalité, transitions with their author (constant queries)."""
     prefetch_related_objects(
         [dossier],
-        Prefetch("blocs_vises", queryset=DossierBloc.objects.select_related("bloc")),
+        Prefetch("blocs_vises", queryset=DossierBloc.objects.select_related("bloc", "portefeuille_piece")),
         Prefetch(
             "modalites_choisies", queryset=DossierModalite.objects.select_related("capacite", "modalite")
         ),

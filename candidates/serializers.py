@@ -170,6 +170,18 @@ class DossierBlocSerializer(InlineEnums, serializers.Serializer):
     acquis = serializers.BooleanField()
     acquis_anterieur = serializers.BooleanField()
     acquis_le = serializers.DateField(allow_null=True)
+    # seed 004: « substituer les épreuves de blocs par un portefeuille de preuves » (salariés);
+    # read-only here, recorded through ``~/dossiers/{id}/parcours/``
+    portefeuille = serializers.BooleanField(
+        help_text="épreuves du bloc remplacées par un portefeuille de preuves"
+    )
+    portefeuille_fin_parcours = serializers.DateField(allow_null=True)
+    portefeuille_presentation_le = serializers.DateField(allow_null=True)
+    portefeuille_justification = serializers.CharField(allow_blank=True)
+    portefeuille_evaluateur = serializers.CharField(allow_blank=True)
+    portefeuille_piece = serializers.UUIDField(
+        source="portefeuille_piece.public_id", allow_null=True, default=None, help_text="id de la pièce"
+    )
 
 
 class DossierModaliteSerializer(InlineEnums, serializers.Serializer):
@@ -202,6 +214,19 @@ class DossierSerializer(InlineEnums, serializers.ModelSerializer):
     previous_attempt = serializers.UUIDField(
         source="previous_attempt.public_id", read_only=True, allow_null=True, default=None
     )
+    # seed 004's parcours, read-only here (recorded through ``~/dossiers/{id}/parcours/``)
+    exemption_epreuve_professionnelle = serializers.BooleanField(
+        source="exemption_epreuve_pro",
+        read_only=True,
+        help_text="exempté d'épreuve professionnelle (« positionnement effectué en amont »)",
+    )
+    exemption_piece = serializers.UUIDField(
+        source="exemption_piece.public_id",
+        read_only=True,
+        allow_null=True,
+        default=None,
+        help_text="id de la pièce du positionnement",
+    )
 
     class Meta:
         model = Dossier
@@ -218,6 +243,12 @@ class DossierSerializer(InlineEnums, serializers.ModelSerializer):
             "date_deliberation",
             "attempt",
             "previous_attempt",
+            "reprise",
+            "reprise_courrier_le",
+            "exemption_epreuve_professionnelle",
+            "exemption_positionnement_le",
+            "exemption_justification",
+            "exemption_piece",
             "created_at",
             "updated_at",
         ]

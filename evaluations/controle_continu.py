@@ -65,7 +65,10 @@ def cc_record(*, dossier: Dossier, bloc: Bloc, by: Actor, valeur: str, reason: s
 
 def cc_rows(dossier: Dossier) -> list[dict]:
     """The blocs of ``dossier`` that take a contrôle continu now (targeted, not carried), with
-    their maximum and current value: ``[{bloc, max, valeur}]``; empty when the règle has none."""
+    their maximum and current value: ``[{bloc, max, valeur, conserve}]`` (``conserve``: a
+    rattrapage keeps the previous attempt's, seed 004); empty when the règle has none."""
+    from evaluations.services.results import cc_carried
+
     regle = regle_parse(dossier.referentiel.regle)
     if not isinstance(regle, RegleGrillePoints):
         return []
@@ -82,7 +85,15 @@ def cc_rows(dossier: Dossier) -> list[dict]:
     ):
         ligne = regle.bloc(db.bloc.code)
         if ligne.controle_continu:
-            rows.append({"bloc": db.bloc, "max": ligne.controle_continu, "valeur": current.get(db.bloc_id)})
+            rows.append(
+                {
+                    "bloc": db.bloc,
+                    "max": ligne.controle_continu,
+                    "valeur": current.get(db.bloc_id),
+                    # a rattrapage keeps the previous attempt's: shown, not asked again
+                    "conserve": cc_carried(dossier, db.bloc_id) is not None,
+                }
+            )
     return rows
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from candidates import services as candidates
 from candidates.models import Dossier, Tuteur
 from evaluations import services
-from evaluations.models import AvisEntreprise, SessionExamen
+from evaluations.models import AvisEntreprise, Resultat, SessionExamen
 from organisations.models import Membership, Organisation
 from organisations.tenancy import tenant_context
 from referentiels.models import Referentiel
@@ -194,7 +194,16 @@ def _seed_centre(
                 )
                 if index == 1:
                     break
-        services.epreuve_results_validate(epreuve=first, by=gestionnaire)
+        if ref.kind == "CQPM":  # each capacité is decided by the commission, its members named
+            for r in Resultat.objects.filter(dossier=dossiers[0], kind=Resultat.Kind.CAPACITE, valide=False):
+                services.commission_decide(
+                    resultat=r,
+                    by=gestionnaire,
+                    decision=r.etat,
+                    membres="Mme Roy, responsable formation\nM. Petit, évaluateur",
+                )
+        else:
+            services.epreuve_results_validate(epreuve=first, by=gestionnaire)
         if regle_grid:
             services.suivi_update(dossier=dossiers[0], by=gestionnaire, taux_absence="3.2")
         # The avis de l'entreprise: requested for two, given (and locked) for the first.

@@ -382,7 +382,10 @@ class ResultatSerializer(serializers.ModelSerializer):
 
 
 class CommissionInputSerializer(serializers.Serializer):
-    decision = serializers.ChoiceField(choices=[("acquis", "Acquis"), ("non_acquis", "Non acquis")])
+    decision = serializers.ChoiceField(
+        choices=[("acquis", "Acquis"), ("non_acquis", "Non acquis"), ("absent", "Absent")],
+        help_text="« absent » seulement pour confirmer l'absence saisie à l'évaluation",
+    )
     motivation = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -129,7 +129,18 @@ def sanction_en_cours(*, candidate, certificateur_id: int, day: dt.date | None =
 
 
 def sanction_guard(dossier) -> list[str]:
-    """Before ``inscrit``: refused while a sanction runs, in any centre; nothing else is said."""
-    if sanction_en_cours(candidate=dossier.candidate, certificateur_id=dossier.referentiel.certificateur_id):
+    """Before ``inscrit``: refused while a sanction runs, in any centre; nothing else is said.
+
+    The sanction is the certificateur's (national, no centre's rows): the same person inscribed by
+    another centre, to any of this certificateur's certifications, is refused. A retake
+    (rattrapage, redoublement) after a proven fraud too: « après un délai de carence de 6 mois » —
+    neither on a day within the sanction nor with an inscription dated within it (a dossier
+    back-dated into the carence)."""
+    certificateur_id = dossier.referentiel.certificateur_id
+    days = {timezone.localdate(), dossier.date_inscription} - {None}
+    if any(
+        sanction_en_cours(candidate=dossier.candidate, certificateur_id=certificateur_id, day=day)
+        for day in days
+    ):
         return [REFUS]
     return []

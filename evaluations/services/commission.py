@@ -39,7 +39,12 @@ def commission_decide(
         )
     _check_open(resultat.dossier)
     _check_evaluateur_scope(by, resultat.dossier, capacite=resultat.capacite)
-    if decision not in (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS):
+    # an absence recorded at the évaluation is a fact the commission confirms (never « acquis » in
+    # disguise, never a « non acquis » that did not happen)
+    allowed = (Resultat.Etat.ACQUIS, Resultat.Etat.NON_ACQUIS) + (
+        (Resultat.Etat.ABSENT,) if resultat.etat == Resultat.Etat.ABSENT else ()
+    )
+    if decision not in allowed:
         raise ApplicationError("Décidez « acquis » ou « non acquis ».", field="decision")
     if not resultat.etat:
         raise ApplicationError(
@@ -48,7 +53,7 @@ def commission_decide(
         )
     _check_no_disagreement(resultat)
     motivation = (motivation or "").strip()
-    departures = _commission_row(resultat).departures(decision)
+    departures = [] if decision == Resultat.Etat.ABSENT else _commission_row(resultat).departures(decision)
     if departures and not motivation:
         raise ApplicationError(
             f"Capacité {resultat.cible_code} : la décision « {Resultat.Etat(decision).label.lower()} » s'écarte "

@@ -126,8 +126,17 @@ def correction_resolve(
 
 @transaction.atomic
 def epreuve_results_validate(*, epreuve: Epreuve, by: Actor) -> int:
-    """Validate (commission d'évaluation) every complete, unvalidated result this épreuve produced."""
+    """Validate every complete, unvalidated result this épreuve produced. Not for a CQPM: seeds
+    000–002, « L'acquisition de chacune des capacités professionnelles est validée par une
+    commission d'évaluation » — each capacité is decided on the commission's screen, its members
+    named, never by one click on the grid."""
     from evaluations.readiness import double_marking_issues
+
+    if epreuve.session.referentiel.kind == "CQPM":
+        raise ApplicationError(
+            "La validation de chaque capacité revient à la commission d'évaluation : statuez candidat "
+            "par candidat depuis sa page « Commission d'évaluation », en nommant ses membres. Rien n'a été validé."
+        )
 
     dossiers = [
         i.dossier for i in InscriptionEpreuve.objects.filter(epreuve=epreuve).select_related("dossier")

@@ -27,6 +27,7 @@ from evaluations.services._common import (
     check_started,
     check_target_started,
 )
+from organisations.roles import Role
 from referentiels.models import Bloc, Capacite
 from referentiels.regles import regle_parse
 
@@ -149,6 +150,28 @@ def _capacite_values(
     return {"kind": Resultat.Kind.CAPACITE, "capacite": capacite}, {"etat": etat}
 
 
+def cc_carried(dossier: Dossier, bloc_id: int) -> Decimal | None:
+    """The contrôle continu a rattrapage keeps for this bloc (``None``: none kept, it is entered).
+
+    Seed 004: « Dans le cadre d'une présentation aux épreuves de rattrapage : le candidat repasse
+    uniquement les évaluations de blocs et conserve le bénéfice de sa note de tuteur » — the
+    modules' evaluations (the contrôle continu) are not passed again, the previous attempt's
+    stands (``evaluations.retakes.carry_retake_parts`` copies it). A redoublement « repasse toutes
+    les évaluations de modules suivis »: nothing is kept, the contrôle continu is entered again."""
+    if not dossier.previous_attempt_id or dossier.reprise == Dossier.Reprise.REDOUBLEMENT:
+        return None
+    return (
+        Resultat.objects.filter(
+            dossier_id=dossier.previous_attempt_id,
+            kind=Resultat.Kind.BLOC,
+            bloc_id=bloc_id,
+            controle_continu__isnull=False,
+        )
+        .values_list("controle_continu", flat=True)
+        .first()
+    )
+
+
 def _bloc_values(
     dossier: Dossier,
     regle,
@@ -174,6 +197,14 @@ def _bloc_values(
         if controle_continu is UNSET
         else _decimal(controle_continu, "controle_continu")
     )
+    if controle_continu is not UNSET and cc != (current.controle_continu if current else None):
+        kept = cc_carried(dossier, bloc.pk)
+        if kept is not None:
+            raise ApplicationError(
+                f"Bloc {bloc.code} : rattrapage, le contrôle continu ({kept} points) est conservé de la "
+                "tentative précédente — le candidat repasse uniquement les évaluations de blocs.",
+                field="controle_continu",
+            )
     ep = (current.epreuves if current else None) if epreuves is UNSET else _decimal(epreuves, "epreuves")
     if absence_non_justifiee is UNSET:
         # a mark given for the épreuves means the candidate sat them
@@ -240,8 +271,11 @@ def _composante_values(
 
 @transaction.atomic
 def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Resultat:
-    """The commission d'évaluation validates a result (it must be complete)."""
+    """The commission d'évaluation validates a result (it must be complete). A CQPM capacité is
+    validated by the commission itself (:func:`commission_decide`, its members named): an
+    évaluateur's plain validation cannot stand for it."""
     _check_open(resultat.dossier)
+    check_commission_owns(resultat, by)
     _check_evaluateur_scope(
         by, resultat.dossier, capacite=resultat.capacite, bloc=resultat.bloc, composante=resultat.composante
     )
@@ -280,6 +314,24 @@ def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Res
     resultat.save(update_fields=["valide", "valide_par", "valide_le", "updated_at"])
     _history(resultat, before, by, reason or "Validation par la commission d'évaluation")
     return resultat
+
+
+COMMISSION_OWNS = (
+    "sa validation revient à la commission d'évaluation — statuez depuis la page « Commission "
+    "d'évaluation » du candidat, en nommant ses membres."
+)
+
+
+def check_commission_owns(resultat: Resultat, by: Actor) -> None:
+    """Seeds 000–002: « L'acquisition de chacune des capacités professionnelles est validée par une
+    commission d'évaluation ». An évaluateur alone does not stand for it: a CQPM capacité they
+    would validate goes through the commission's screen (members named, motivation)."""
+    if (
+        resultat.kind == Resultat.Kind.CAPACITE
+        and getattr(by, "role", None) == Role.EVALUATEUR
+        and resultat.dossier.referentiel.kind == "CQPM"
+    ):
+        raise ApplicationError(f"Capacité {resultat.cible_code} : {COMMISSION_OWNS}", field="resultat")
 
 
 def _commission_row(resultat: Resultat):

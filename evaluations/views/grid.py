@@ -89,7 +89,11 @@ def epreuve_grid(request, org_slug, epreuve_id):
             "filters_query": _page_query(filters, 1) + "&" if filters else "",
             "retour": _page_query(filters, page.number),
             "etats": [("acquis", "A — acquis"), ("non_acquis", "N — non acquis"), ("absent", "X — absent")],
-            "can_validate": membership_can(request, "results.validate"),
+            # a CQPM's capacités are validated by the commission d'évaluation, candidate by candidate
+            "commission": epreuve.session.referentiel.kind == "CQPM",
+            "can_validate": membership_can(request, "results.validate")
+            and epreuve.session.referentiel.kind != "CQPM",
+            "can_commission": membership_can(request, "results.validate"),
             "validateur": _validateur(epreuve.session.referentiel),
             "can_resolve": epreuve.double_correction
             and membership_can(request, "results.validate")
@@ -179,7 +183,11 @@ def epreuve_grid_details(request, org_slug, epreuve_id):
 @require_POST
 def epreuve_validate(request, org_slug, epreuve_id):
     epreuve = selectors.epreuve_get(public_id=epreuve_id, actor=request.membership)
-    count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
+    try:
+        count = services.epreuve_results_validate(epreuve=epreuve, by=request.membership)
+    except ApplicationError as exc:  # a CQPM: the commission's screen, candidate by candidate
+        messages.error(request, exc.message)
+        return redirect("epreuve_grid", org_slug=org_slug, epreuve_id=epreuve.public_id)
     validateur = _validateur(epreuve.session.referentiel)
     messages.success(
         request, f"{count} résultat(s) validé(s)" + (f" par la {validateur}." if validateur else ".")

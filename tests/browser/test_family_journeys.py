@@ -11,6 +11,7 @@ platform's code nor a registration number, neither certification being registere
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -96,10 +97,21 @@ def test_family_journey_to_the_verified_document(browser, live_server, org_a, al
         cells.nth(i).select_option("acquis")
         gest.wait_for_function(f"document.querySelectorAll('.cell-status .ok').length >= {i + 1}")
     assert gest.locator(".cell-status .err").count() == 0
-    validateur = "commission d'évaluation" if family == "CQPM" else "jury d'évaluation"  # seeds 000, 003
-    gest.get_by_role("button", name=f"Valider les résultats complets ({validateur})").click()
-    gest.wait_for_load_state()
-    screenshot(gest, f"famille-{family.lower()}-grille")
+    if family == "CQPM":  # seed 000: each capacité « validée par une commission d'évaluation »
+        expect(gest.get_by_role("button", name=re.compile("Valider les résultats complets"))).to_have_count(0)
+        screenshot(gest, f"famille-{family.lower()}-grille")
+        gest.get_by_role("link", name=re.compile("Commission d'évaluation")).first.click()
+        for code in codes:
+            section = gest.locator(".commission-capacite", has=gest.get_by_role("heading", name=f"{code} — "))
+            section.locator("textarea[name=membres]").fill(
+                "Claire Martin, présidente\nPaul Durand, évaluateur"
+            )
+            section.get_by_role("button", name=re.compile("Valider la décision")).click()
+            gest.get_by_text(f"Capacité {code} : décision de la commission enregistrée.").wait_for()
+    else:  # seed 003
+        gest.get_by_role("button", name="Valider les résultats complets (jury d'évaluation)").click()
+        gest.wait_for_load_state()
+        screenshot(gest, f"famille-{family.lower()}-grille")
     gest.goto(gest.base + f"/o/{slug}/evaluations/sessions/{epreuve.session.public_id}/preparation-jury/")
     expect(gest.get_by_text("1 dossier prêt sur 1"), gest.locator("main").inner_text()).to_be_visible()
     gest.get_by_role("button", name="Passer les 1 dossier prêt au jury").click()

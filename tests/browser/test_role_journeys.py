@@ -168,7 +168,7 @@ def test_gestionnaire_registers_plans_and_convokes(fresh_browser, live_server, o
 
 def test_evaluateur_marks_by_keyboard_and_validates(fresh_browser, live_server, org_a, alice, referentiels):  # noqa: F811
     """The épreuve the gestionnaire planned: from « Mes évaluations » to the grid, every cell by
-    keyboard (no mouse), then « Valider les résultats complets »."""
+    keyboard (no mouse), then the commission d'évaluation's screen for one candidate."""
     _role_is_not_asked_to_enrol(Role.EVALUATEUR)
     eva = make_member(org_a, Role.EVALUATEUR, "eva@test.local")
     epreuve = _soutenance(org_a, alice, referentiels["cqpm"], eva, capacites=2)
@@ -203,9 +203,18 @@ def test_evaluateur_marks_by_keyboard_and_validates(fresh_browser, live_server, 
     )
     assert cut == [], cut
     j.look("grille-saisie")
-    page.get_by_role("button", name=re.compile("Valider les résultats complets")).click()
-    page.get_by_text("6 résultat(s) validé(s) par la commission d'évaluation.").wait_for()
-    j.look("grille-validee")
+    # seeds 000–002: « validée par une commission d'évaluation » — no one-click validation on the
+    # grid; the commission's screen, candidate by candidate, its members named
+    expect(page.get_by_role("button", name=re.compile("Valider les résultats complets"))).to_have_count(0)
+    page.get_by_role("link", name="Commission d'évaluation — ARNAUD", exact=False).click()
+    for code, message in (
+        (c, f"Capacité {c} : décision de la commission enregistrée.") for c in epreuve.capacites
+    ):
+        section = page.locator(".commission-capacite", has=page.get_by_role("heading", name=f"{code} — "))
+        section.locator("textarea[name=membres]").fill("Claire Martin, présidente\nÈve Arnal, évaluatrice")
+        section.get_by_role("button", name=re.compile("Valider la décision")).click()
+        page.get_by_text(message).wait_for()
+    j.look("commission-validee")
 
     with tenant_context(org_a):
         rows = sorted(
@@ -217,11 +226,11 @@ def test_evaluateur_marks_by_keyboard_and_validates(fresh_browser, live_server, 
     assert rows == sorted(
         [
             ("ARNAUD", c1, "acquis", True),
-            ("BERNARD", c1, "non_acquis", True),
-            ("COLIN", c1, "acquis", True),
+            ("BERNARD", c1, "non_acquis", False),
+            ("COLIN", c1, "acquis", False),
             ("ARNAUD", c2, "acquis", True),
-            ("BERNARD", c2, "acquis", True),
-            ("COLIN", c2, "absent", True),
+            ("BERNARD", c2, "acquis", False),
+            ("COLIN", c2, "absent", False),
         ]
     )
 

@@ -175,7 +175,8 @@ def test_plain_validation_refuses_what_the_avis_or_entretien_contradicts(org_a, 
         with pytest.raises(ApplicationError) as exc:
             services.resultat_validate(resultat=r1, by=alice)
         assert "commission d'évaluation, avec une motivation" in exc.value.message
-        assert services.epreuve_results_validate(epreuve=setup["entretien"], by=alice) == 0
+        with pytest.raises(ApplicationError, match="revient à la commission d'évaluation"):
+            services.epreuve_results_validate(epreuve=setup["entretien"], by=alice)  # a CQPM
         services.resultat_validate(resultat=r2, by=alice)
         r2.refresh_from_db()
         assert r2.valide

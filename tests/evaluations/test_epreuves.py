@@ -285,7 +285,11 @@ def test_double_marking_disagreement_blocks_readiness_until_resolved(
         )
     # agreeing targets wrote their result; the disagreeing one did not
     assert Resultat.objects.filter(dossier=dossier).count() == len(capacites) - 1
-    assert services.epreuve_results_validate(epreuve=epreuve, by=alice) == len(capacites) - 1
+    # a CQPM: no one-click validation of the épreuve, the commission decides each capacité
+    with pytest.raises(ApplicationError, match="revient à la commission d'évaluation"):
+        services.epreuve_results_validate(epreuve=epreuve, by=alice)
+    for r in Resultat.objects.filter(dossier=dossier):
+        services.commission_decide(resultat=r, by=alice, decision=r.etat, membres="Mme Roy, présidente")
     dossier.refresh_from_db()
     reasons = results_complete(dossier)
     assert any("désaccord" in r and capacites[0].code in r for r in reasons)
