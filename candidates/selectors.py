@@ -224,15 +224,9 @@ def dossier_list(*, filters: CandidateFilters | None = None, actor=None) -> Quer
         qs = qs.filter(dossier_q)
     if filters.candidate:
         qs = qs.filter(candidate__public_id=filters.candidate)
-    if filters.q.split():
-        # candidate_word() names the candidates_candidate table in raw SQL: join it by a filter,
-        # not only by select_related, which a count (.values("pk")) drops — « missing
-        # FROM-clause entry for table candidates_candidate », a 500 on ?q= of the API's list.
-        qs = qs.filter(candidate__nom_naissance__isnull=False)
     for word in filters.q.split():
-        # The candidate's names and e-mail (trigram index), as a semi-join: the clause names the
-        # candidate table, which a count query (without the select_related join) would lack.
-        qs = qs.filter(candidate__in=Candidate.objects.filter(candidate_word(word)).values("pk"))
+        # The candidate's names and e-mail (trigram index), as a semi-join on the candidate's id.
+        qs = qs.filter(candidate_word(word, field="candidate"))
     birth = parse_birth(filters.naissance) if filters.naissance else None
     if birth:
         year, month, day = birth

@@ -35,11 +35,12 @@ class _Like(Func):
     output_field = models.BooleanField()
 
 
-def _like_pattern(word: str) -> str:
+def like_pattern(word: str) -> str:
+    """``%word%`` with LIKE's wildcards and escape character taken literally (ESCAPE '\\')."""
     escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
 def word_condition(columns: tuple[str, ...], word: str) -> Func:
     """A boolean expression for ``.filter()``: ``word`` appears (any case) in one of ``columns``."""
-    return _Like(_Joined(*(F(c) for c in columns)), Value(_like_pattern(word)))
+    return _Like(_Joined(*(F(c) for c in columns)), Value(like_pattern(word)))

@@ -14,10 +14,13 @@ from django.db import connection
 
 from candidates import selectors
 from candidates.models import Candidate, Dossier
+from candidates.search import SEARCH_FUNCTION
+from core.db_roles import as_owner
 from core.pagination import EXACT_UP_TO, bounded_count
 from organisations.models import AuditEvent
 from organisations.tenancy import tenant_context
-from tests.candidates.test_pages_and_api import bulk_candidates, count_queries
+from tests.builders import bulk_candidates
+from tests.candidates.test_pages_and_api import count_queries
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
 
@@ -84,19 +87,13 @@ def test_the_dossier_list_api_reads_its_order_from_an_index_with_previous_attemp
 
 
 def _assert_indexed_search(plan: str) -> None:
-    """The search clause of ``plan`` is, character for character, the expression the trigram
-    index covers. Under row-level security the planner may use it only once ``upper`` and
-    ``LIKE`` are marked LEAKPROOF (a superuser's decision, docs/scaling.md); until then the
-    search reads the centre's rows through its organisation index."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_get_indexdef('candidate_search_trgm'::regclass)")
-        definition = cursor.fetchone()[0]
-    assert "USING gin" in definition and "gin_trgm_ops" in definition, definition
-    indexed = definition.split("USING gin (", 1)[1].rsplit(" gin_trgm_ops", 1)[0]
-    assert indexed.startswith("upper(") and f"{indexed} ~~ " in plan, (indexed, plan)
+    """The search of ``plan`` goes through ``candidate_search_ids`` (the current centre's matching
+    ids, read by the owner through the trigram index) and joins the candidates by primary key."""
+    assert f"Function Scan on {SEARCH_FUNCTION}" in plan, plan
+    assert " ~~ " not in plan, plan  # no LIKE left for the application role's own rows
 
 
-def test_a_name_search_uses_the_trigram_index_and_finds_what_icontains_found(centre):
+def test_a_name_search_uses_the_search_function_and_finds_what_icontains_found(centre):
     with tenant_context(centre):
         Candidate.objects.filter(nom_naissance="NOM00007").update(nom_usage="Lefèvre-Dupont")
         qs = selectors.candidate_list(filters=selectors.CandidateFilters(q="dupont"))
@@ -111,6 +108,75 @@ def test_a_name_search_uses_the_trigram_index_and_finds_what_icontains_found(cen
         assert [d.candidate.nom_naissance for d in dossiers] == ["NOM00007"]
         assert bounded_count(dossiers) == (1, False)  # the count query (no select_related join) too
         _assert_indexed_search(_plan(dossiers))
+
+
+def _search_ids(pattern: str) -> set[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM {SEARCH_FUNCTION}(%s) AS id", [pattern])  # noqa: S608
+        return {row[0] for row in cursor.fetchall()}
+
+
+def test_the_search_function_never_returns_another_centres_candidates(centre, org_b):
+    """Both centres hold NOM00100…NOM00159 (the other centre's from ``start=100``): the
+    function answers for the current centre only, and for nobody without a current centre."""
+    with tenant_context(org_b):
+        Candidate.objects.update(nom_usage="Homonyme")
+        theirs = set(Candidate.objects.values_list("pk", flat=True))
+    with tenant_context(centre):
+        Candidate.objects.update(nom_usage="Homonyme")
+        ours = set(Candidate.objects.values_list("pk", flat=True))
+        assert _search_ids("%HOMONYME%") == ours and len(ours) == 60
+        assert _search_ids("%NOM001%") <= ours and not _search_ids("%NOM001%") & theirs
+        assert _search_ids("%") == ours  # even a pattern that matches every row
+    assert _search_ids("%HOMONYME%") == set()  # no tenant setting: no row at all
+    with connection.cursor() as cursor:  # an empty setting (after a tenant_context): none either
+        cursor.execute("SELECT set_config('app.organisation_id', '', true)")
+    assert _search_ids("%") == set()
+    with tenant_context(org_b):
+        assert _search_ids("%HOMONYME%") == theirs
+
+
+def _owner_plan(pattern: str, organisation_id: int) -> str:
+    """The plan of the function's own query as the function runs it: as the owner, planned for
+    the pattern's value (the function's ``plan_cache_mode = force_custom_plan``)."""
+    with as_owner() as switched, connection.cursor() as cursor:
+        assert switched
+        # As autovacuum does: the rows inserted since the index was built sit in the GIN index's
+        # pending list, which the planner prices as a scan of the whole list.
+        cursor.execute("SELECT gin_clean_pending_list('candidate_org_search_trgm'::regclass)")
+        cursor.execute("ANALYZE candidates_candidate")
+        cursor.execute("SELECT prosrc FROM pg_proc WHERE proname = %s", [SEARCH_FUNCTION])
+        source = cursor.fetchone()[0]
+        body = source.split("RETURN QUERY ", 1)[1].rsplit("; END", 1)[0].replace("pattern", "$1")
+        cursor.execute("SELECT set_config('app.organisation_id', %s, false)", [str(organisation_id)])
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+        cursor.execute(f"PREPARE search_body(text) AS {body}")
+        try:
+            cursor.execute("EXPLAIN EXECUTE search_body(%s)", [pattern])
+            return "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("DEALLOCATE search_body")
+            cursor.execute("RESET plan_cache_mode")
+            cursor.execute("SELECT set_config('app.organisation_id', '', false)")
+
+
+# Committed rows (transactional): the owner's ANALYZE and plan, on a connection of its own.
+@pytest.mark.django_db(transaction=True)
+def test_at_a_few_thousand_rows_the_search_reads_the_trigram_index(habilitated, org_b, rncp):
+    with tenant_context(habilitated):
+        bulk_candidates(habilitated, rncp, 3000)
+    with tenant_context(org_b):
+        bulk_candidates(org_b, rncp, 3000)
+    plan = _owner_plan("%NOM0299%", habilitated.pk)
+    assert "Bitmap Index Scan on candidate_org_search_trgm" in plan, plan
+    assert "Seq Scan" not in plan, plan
+    # The application role's call reads that index (this transaction's scan counter of it).
+    with tenant_context(habilitated), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_get_xact_numscans('candidate_org_search_trgm'::regclass)")
+        before = cursor.fetchone()[0]
+        assert len(_search_ids("%NOM0299%")) == 10
+        cursor.execute("SELECT pg_stat_get_xact_numscans('candidate_org_search_trgm'::regclass)")
+        assert cursor.fetchone()[0] > before
 
 
 def test_the_journal_and_documents_lists_read_their_order_from_an_index(centre, alice):
