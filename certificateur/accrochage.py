@@ -220,19 +220,7 @@ SELECTABLE = (CdcPassage.Etat.A_DECLARER, CdcPassage.Etat.REJETE)
 
 def cdc_candidatures(*, certificateur: Organisation, passages: list[CdcPassage]) -> list[Candidature]:
     """Map passages to CDC passages (one read across centres) and check each one."""
-    from certificateur.selectors import revoked_parchemin_q
-
-    with oversight_context(certificateur):
-        require_oversight(certificateur)
-        dossiers = {
-            d.public_id: d
-            for d in Dossier.objects.filter(
-                referentiel__certificateur=certificateur,
-                public_id__in=[p.dossier_public_id for p in passages],
-            )
-            .annotate(revoque=revoked_parchemin_q())
-            .select_related("candidate")
-        }
+    dossiers = _dossiers_of(certificateur, passages, with_revocation=True)
     revoked = {k: d.revoque for k, d in dossiers.items()}
     out = []
     for p in passages:
@@ -425,15 +413,7 @@ def _withdrawals_per_code(
     certificateur: Organisation, passages: list[CdcPassage]
 ) -> dict[tuple[str, str], list]:
     """The CDC passages to withdraw, per (répertoire, code); refuses when a dossier is gone."""
-    with oversight_context(certificateur):
-        require_oversight(certificateur)
-        dossiers = {
-            d.public_id: d
-            for d in Dossier.objects.filter(
-                referentiel__certificateur=certificateur,
-                public_id__in=[p.dossier_public_id for p in passages],
-            ).select_related("candidate")
-        }
+    dossiers = _dossiers_of(certificateur, passages)
     per_code: dict[tuple[str, str], list] = {}
     for p in passages:
         d = dossiers.get(p.dossier_public_id)
@@ -484,3 +464,21 @@ def _store(record: CdcFlux, data: bytes) -> None:
     """Save the flux file under ``cdc/<certificateur>/<idFlux>.xml``, then the record."""
     record.file.save(f"cdc/{record.organisation_id}/{record.id_flux}.xml", ContentFile(data), save=False)
     record.save()
+
+
+def _dossiers_of(
+    certificateur: Organisation, passages: list[CdcPassage], *, with_revocation: bool = False
+) -> dict:
+    """The passages' dossiers with their holder, by public id (one read across centres, under oversight);
+    ``with_revocation`` annotates ``revoque`` (the parchemin has been revoked)."""
+    from certificateur.selectors import revoked_parchemin_q
+
+    with oversight_context(certificateur):
+        require_oversight(certificateur)
+        dossiers = Dossier.objects.filter(
+            referentiel__certificateur=certificateur,
+            public_id__in=[p.dossier_public_id for p in passages],
+        )
+        if with_revocation:
+            dossiers = dossiers.annotate(revoque=revoked_parchemin_q())
+        return {d.public_id: d for d in dossiers.select_related("candidate")}
