@@ -275,10 +275,10 @@ def resultat_validate(*, resultat: Resultat, by: Actor, reason: str = "") -> Res
     validated by the commission itself (:func:`commission_decide`, its members named): an
     évaluateur's plain validation cannot stand for it."""
     _check_open(resultat.dossier)
-    check_commission_owns(resultat, by)
     _check_evaluateur_scope(
         by, resultat.dossier, capacite=resultat.capacite, bloc=resultat.bloc, composante=resultat.composante
     )
+    check_commission_owns(resultat, by)
     if resultat.kind == Resultat.Kind.CAPACITE and not resultat.etat:
         raise ApplicationError("Un résultat sans état ne peut pas être validé.")
     if (

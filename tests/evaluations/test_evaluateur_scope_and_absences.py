@@ -221,8 +221,12 @@ def test_evaluateur_limited_to_the_capacites_of_their_epreuves(org_a, alice, eva
     assert r.status_code == 400 and "Vous n'évaluez pas la capacité" in r.json()["error"]["message"]
     with tenant_context(org_a):
         assert not Resultat.objects.exists()
+    r = api.post(url, {"capacite": s["caps"][0].code, "etat": "acquis"}, format="json")
+    assert r.status_code == 201 and r.json()["valide"] is False
+    # a CQPM capacité is validated by the commission d'évaluation, not by its évaluateur alone
+    # (seeds 000–002; tests/evaluations/test_commission_owns.py)
     r = api.post(url, {"capacite": s["caps"][0].code, "etat": "acquis", "valider": True}, format="json")
-    assert r.status_code == 201 and r.json()["valide"] is True
+    assert r.status_code == 400 and "revient à la commission" in r.json()["error"]["message"]
     # a result outside their épreuves, recorded by the gestionnaire, cannot be validated by them
     with tenant_context(org_a):
         other = services.resultat_record(dossier=s["d1"], by=alice, capacite=s["caps"][1], etat="acquis")
