@@ -17,7 +17,7 @@ import enum
 import functools
 import json
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
@@ -147,10 +147,10 @@ def copy_update(objs: Sequence[Model], field_names: Sequence[str]) -> int:
         return 0
     model = type(objs[0])
     meta = model._meta
-    fields = [meta.get_field(name) for name in field_names]
+    fields: list[Any] = [meta.get_field(name) for name in field_names]
     encoders = _json_encoders(fields)
     qn = connection.ops.quote_name
-    table, pk = qn(meta.db_table), qn(meta.pk.column)
+    table, pk = qn(meta.db_table), qn(str(meta.pk.column))
     staging = qn(f"copy_update_{meta.db_table}")
     columns = [str(meta.pk.column), *(str(f.column) for f in fields)]
     listed = ", ".join(qn(c) for c in columns)

@@ -479,8 +479,8 @@ class _Writer:
     def __init__(self, certificateur: Organisation, report: RncpImportReport, dry_run: bool):
         self.certificateur, self.report, self.dry_run = certificateur, report, dry_run
         self.centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
-        self.pending: list[tuple[dict, dict]] = []  # new versions
-        self.replacing: list[tuple[dict, dict]] = []  # drafts whose content is replaced
+        self.pending: list[tuple[dict, dict | None]] = []  # new versions
+        self.replacing: list[tuple[dict, dict | None]] = []  # drafts whose content is replaced
         self.registrations: list[dict] = []  # the fiches' registration facts, upserted
         self.written: list[tuple[str, int, str]] = []  # (code, version, fingerprint) of the drafts written
         self.grants: list[tuple] = []  # (centre, code, date_debut, note)
@@ -498,7 +498,7 @@ class _Writer:
         _fingerprints_store(self.written)
         self.written.clear()
 
-    def _own(self, chunk: list[rncp.Fiche]) -> list[tuple[rncp.Fiche, dict]]:
+    def _own(self, chunk: list[rncp.Fiche]) -> list[tuple[rncp.Fiche, rncp.Certificateur]]:
         """The fiches this organisation certifies (with its entry); the others are reported."""
         own = []
         report = self.report
@@ -530,7 +530,7 @@ class _Writer:
         _habilitations_grant_many(self.grants, self.certificateur)  # after flush: the référentiels exist
         self.grants.clear()
 
-    def _fiche(self, fiche: rncp.Fiche, entry: dict, target: _Target) -> None:
+    def _fiche(self, fiche: rncp.Fiche, entry: rncp.Certificateur, target: _Target) -> None:
         version, report = target.version, self.report
         doc = fiche_to_document(fiche, version=version, certificateur=entry)
         report.total += 1
