@@ -7,7 +7,7 @@ security keeps the application role's own clause from using (its ``upper``/``LIK
 LEAKPROOF). Elsewhere (SQLite, the demo) the same LIKE runs through the ORM (core/search.py)."""
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.search import like_pattern, word_condition
@@ -19,6 +19,7 @@ SEARCH_FUNCTION = "candidate_search_ids"
 def candidate_word(word: str, field: str = "pk") -> Q:
     """``field`` (the candidate's id, or a dossier's ``candidate``) names a candidate of the
     active centre with ``word`` in one of their names or e-mail (any case), indexed."""
+    ids: RawSQL | QuerySet
     if connection.vendor == "postgresql":
         # The function's name is a constant of this module; the word is a parameter.
         sql = f"SELECT id FROM {SEARCH_FUNCTION}(%s) AS id"  # noqa: S608

@@ -17,7 +17,7 @@ import enum
 import functools
 import json
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.db.models import Model
@@ -99,6 +99,23 @@ def next_ids_many(counts: Sequence[tuple[type[Model], int]]) -> list[list[int]]:
     return [out.get(model, []) for model, _count in counts]
 
 
+def _row_values(obj: Model, fields, encoders: dict, *, add: bool) -> list:
+    """``fields`` of ``obj`` as COPY writes them (``pre_save``, enums as their value, JSON encoded)."""
+    row: list = []
+    for f in fields:
+        value = f.pre_save(obj, add=add)
+        if isinstance(value, enum.Enum):
+            value = value.value
+        elif f.column in encoders and value is not None:
+            value = json.dumps(value, cls=encoders[f.column], ensure_ascii=False)
+        row.append(value)
+    return row
+
+
+def _json_encoders(fields) -> dict:
+    return {f.column: getattr(f, "encoder", None) for f in fields if f.get_internal_type() == "JSONField"}
+
+
 def copy_create(objs: Sequence[M]) -> list[M]:
     """``bulk_create`` through :func:`copy_insert`: the instances (one model) get their primary
     keys from the sequence and are marked saved. Fields are taken as the instances hold them
@@ -107,22 +124,48 @@ def copy_create(objs: Sequence[M]) -> list[M]:
         return []
     model = type(objs[0])
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    encoders = {f.column: getattr(f, "encoder", None) for f in fields if f.get_internal_type() == "JSONField"}
+    encoders = _json_encoders(fields)
     ids = next_ids(model, len(objs))
     rows = []
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
-        row: list = [pk]
-        for f in fields:
-            value = f.pre_save(obj, add=True)
-            if isinstance(value, enum.Enum):
-                value = value.value
-            elif f.column in encoders and value is not None:
-                value = json.dumps(value, cls=encoders[f.column], ensure_ascii=False)
-            row.append(value)
-        rows.append(row)
+        rows.append([pk, *_row_values(obj, fields, encoders, add=True)])
         obj._state.adding = False
         obj._state.db = connection.alias
     columns = [str(model._meta.pk.column), *(str(f.column) for f in fields)]
     copy_insert(model, columns, rows)
     return list(objs)
+
+
+def copy_update(objs: Sequence[Model], field_names: Sequence[str]) -> int:
+    """``bulk_update(objs, field_names)`` set-based: the new values go by ``COPY`` into a
+    temporary table shaped like the model's (no rows read), then one ``UPDATE … FROM`` it by
+    primary key. ``bulk_update``'s ``CASE WHEN id = … THEN …`` per column and row costs Python
+    and the planner time that grows with the batch and with each value's size (the RNCP
+    import's 20 KB ``source``). Runs inside the caller's transaction; returns the row count."""
+    if not objs:
+        return 0
+    model = type(objs[0])
+    meta = model._meta
+    fields: list[Any] = [meta.get_field(name) for name in field_names]
+    encoders = _json_encoders(fields)
+    qn = connection.ops.quote_name
+    table, pk = qn(meta.db_table), qn(str(meta.pk.column))
+    staging = qn(f"copy_update_{meta.db_table}")
+    columns = [str(meta.pk.column), *(str(f.column) for f in fields)]
+    listed = ", ".join(qn(c) for c in columns)
+    rows = [[obj.pk, *_row_values(obj, fields, encoders, add=False)] for obj in objs]
+
+    class Staging:  # copy_insert's target: the temporary table
+        class _meta:  # noqa: N801
+            db_table = f"copy_update_{meta.db_table}"
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {staging}")
+        cursor.execute(f"CREATE TEMP TABLE {staging} AS SELECT {listed} FROM {table} WITH NO DATA")  # noqa: S608
+        copy_insert(Staging, columns, rows)  # type: ignore[arg-type]
+        assignments = ", ".join(f"{qn(c)} = s.{qn(c)}" for c in columns[1:])
+        cursor.execute(f"UPDATE {table} t SET {assignments} FROM {staging} s WHERE t.{pk} = s.{pk}")  # noqa: S608
+        count = cursor.rowcount
+        cursor.execute(f"DROP TABLE {staging}")
+    return count

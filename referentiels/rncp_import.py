@@ -473,6 +473,102 @@ def _habilitations_grant_many(grants: list[tuple], certificateur: Organisation) 
         Habilitation.objects.bulk_update(update, ["certificateur", "date_fin", "note"])
 
 
+class _Writer:
+    """One import's pending writes, flushed per chunk (bulk statements whatever the chunk's size)."""
+
+    def __init__(self, certificateur: Organisation, report: RncpImportReport, dry_run: bool):
+        self.certificateur, self.report, self.dry_run = certificateur, report, dry_run
+        self.centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
+        self.pending: list[tuple[dict, dict | None]] = []  # new versions
+        self.replacing: list[tuple[dict, dict | None]] = []  # drafts whose content is replaced
+        self.registrations: list[dict] = []  # the fiches' registration facts, upserted
+        self.written: list[tuple[str, int, str]] = []  # (code, version, fingerprint) of the drafts written
+        self.grants: list[tuple] = []  # (centre, code, date_debut, note)
+
+    def flush(self) -> None:
+        certificateur = self.certificateur
+        _enregistrements_write(self.registrations, certificateur)
+        self.registrations.clear()
+        if self.replacing:
+            referentiels_replace_drafts_many(items=self.replacing, certificateur=certificateur)
+            self.replacing.clear()
+        if self.pending:
+            referentiels_create_many(items=self.pending, certificateur=certificateur)
+            self.pending.clear()
+        _fingerprints_store(self.written)
+        self.written.clear()
+
+    def _own(self, chunk: list[rncp.Fiche]) -> list[tuple[rncp.Fiche, rncp.Certificateur]]:
+        """The fiches this organisation certifies (with its entry); the others are reported."""
+        own = []
+        report = self.report
+        for fiche in chunk:
+            entry, reason = fiche_certificateur_of(fiche, self.certificateur)
+            if entry is None:
+                report.skipped_total += 1
+                if len(report.skipped) < 500:
+                    report.skipped.append(
+                        SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason)
+                    )
+            else:
+                own.append((fiche, entry))
+        return own
+
+    def import_chunk(self, chunk: list[rncp.Fiche], progress=None) -> None:
+        own = self._own(chunk)
+        targets = _target_versions([f.numero_fiche for f, _ in own], self.certificateur)
+        seen: set[str] = set()
+        for fiche, entry in own:
+            if fiche.numero_fiche in seen:  # the same code twice in a chunk: the second sees the first
+                self.flush()
+                targets = _target_versions([fiche.numero_fiche], self.certificateur)
+            seen.add(fiche.numero_fiche)
+            self._fiche(fiche, entry, targets[fiche.numero_fiche])
+            if progress and self.report.total % 100 == 0:
+                progress(self.report.total)
+        self.flush()
+        _habilitations_grant_many(self.grants, self.certificateur)  # after flush: the référentiels exist
+        self.grants.clear()
+
+    def _fiche(self, fiche: rncp.Fiche, entry: rncp.Certificateur, target: _Target) -> None:
+        version, report = target.version, self.report
+        doc = fiche_to_document(fiche, version=version, certificateur=entry)
+        report.total += 1
+        if len(report.fiches) < 500:
+            capacites = sum(len(b["capacites"]) for b in doc["blocs"])
+            report.fiches.append(
+                FicheSummary(
+                    fiche.numero_fiche, doc["intitule"], len(doc["blocs"]), capacites, target.action, version
+                )
+            )
+        if self.dry_run:
+            return
+        fiche_src = fiche_source(fiche)
+        registration = fiche_enregistrement(fiche)
+        fingerprint = fiche_fingerprint(doc, fiche_src, registration)
+        # A draft that still holds what this very fiche wrote is left as it is.
+        if fingerprint != target.fingerprint:
+            (self.replacing if target.replace else self.pending).append((doc, fiche_src))
+            if registration is not None:
+                self.registrations.append(registration | {"code": fiche.numero_fiche})
+            self.written.append((fiche.numero_fiche, version, fingerprint))
+        for partenaire in fiche.partenaires:
+            if (
+                partenaire.siret in self.centres
+                and partenaire.etat == "Actif"
+                and partenaire.habilitation in ORGANISER
+            ):
+                self.grants.append(
+                    (
+                        self.centres[partenaire.siret],
+                        fiche.numero_fiche,
+                        partenaire.date_actif or dt.date.today(),
+                        "Partenaire déclaré dans la fiche RNCP",
+                    )
+                )
+                report.habilitations += 1
+
+
 def rncp_import(
     *,
     source,
@@ -498,115 +594,37 @@ def rncp_import(
     checked = rncp.Checked(_rewind(source), numeros)
     refused: ApplicationError | None = None
     report = RncpImportReport(dry_run=dry_run)
-    centres = {o.siret: o for o in Organisation.objects.filter(kind="centre").exclude(siret="")}
-    pending: list[tuple[dict, dict]] = []  # new versions, written in bulk per chunk
-    replacing: list[tuple[dict, dict]] = []  # drafts whose content is replaced, in bulk per chunk
-    registrations: list[dict] = []  # the fiches' registration facts, upserted per chunk
-    written: list[tuple[str, int, str]] = []  # (code, version, fingerprint) of the drafts written
-    grants: list[tuple] = []  # (centre, code, date_debut, note), granted per chunk
-
-    def flush():
-        _enregistrements_write(registrations, certificateur)
-        registrations.clear()
-        if replacing:
-            referentiels_replace_drafts_many(items=replacing, certificateur=certificateur)
-            replacing.clear()
-        if pending:
-            referentiels_create_many(items=pending, certificateur=certificateur)
-            pending.clear()
-        _fingerprints_store(written)
-        written.clear()
-
-    def _import_chunk(chunk: list[rncp.Fiche]) -> None:
-        # Only the fiches this organisation certifies are imported; the others are reported.
-        own = []
-        for fiche in chunk:
-            entry, reason = fiche_certificateur_of(fiche, certificateur)
-            if entry is None:
-                report.skipped_total += 1
-                if len(report.skipped) < 500:
-                    report.skipped.append(
-                        SkippedFiche(fiche.numero_fiche, fiche.intitule.strip()[:800], reason)
-                    )
-            else:
-                own.append((fiche, entry))
-        targets = _target_versions([f.numero_fiche for f, _ in own], certificateur)
-        seen: set[str] = set()
-        for fiche, entry in own:
-            if fiche.numero_fiche in seen:  # the same code twice in a chunk: the second sees the first
-                flush()
-                targets = _target_versions([fiche.numero_fiche], certificateur)
-            seen.add(fiche.numero_fiche)
-            target = targets[fiche.numero_fiche]
-            version, action = target.version, target.action
-            doc = fiche_to_document(fiche, version=version, certificateur=entry)
-            report.total += 1
-            if len(report.fiches) < 500:
-                report.fiches.append(
-                    FicheSummary(
-                        fiche.numero_fiche,
-                        doc["intitule"],
-                        len(doc["blocs"]),
-                        sum(len(b["capacites"]) for b in doc["blocs"]),
-                        action,
-                        version,
-                    )
-                )
-            if not dry_run:
-                fiche_src = fiche_source(fiche)
-                registration = fiche_enregistrement(fiche)
-                fingerprint = fiche_fingerprint(doc, fiche_src, registration)
-                # A draft that still holds what this very fiche wrote is left as it is.
-                if fingerprint != target.fingerprint:
-                    (replacing if target.replace else pending).append((doc, fiche_src))
-                    if registration is not None:
-                        registrations.append(registration | {"code": fiche.numero_fiche})
-                    written.append((fiche.numero_fiche, version, fingerprint))
-                for partenaire in fiche.partenaires:
-                    if (
-                        partenaire.siret in centres
-                        and partenaire.etat == "Actif"
-                        and partenaire.habilitation in ORGANISER
-                    ):
-                        grants.append(
-                            (
-                                centres[partenaire.siret],
-                                fiche.numero_fiche,
-                                partenaire.date_actif or dt.date.today(),
-                                "Partenaire déclaré dans la fiche RNCP",
-                            )
-                        )
-                        report.habilitations += 1
-            if progress and report.total % 100 == 0:
-                progress(report.total)
-        flush()
-        _habilitations_grant_many(grants, certificateur)  # after flush: the référentiels exist
-        grants.clear()
-
     with transaction.atomic():
+        writer = _Writer(certificateur, report, dry_run)
         for chunk in _chunks(checked, CHUNK):
             if checked.failed or refused is not None:
                 continue  # the file is refused: read on for its other errors, write nothing more
             try:
-                _import_chunk(chunk)
+                writer.import_chunk(chunk, progress)
             except ApplicationError as exc:  # e.g. a code of another certificateur
                 refused = exc
-        if checked.errors:
-            errors = checked.errors
-            more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
-            raise ApplicationError(
-                "Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more
-            )
-        if refused is not None:
-            raise refused
-        if numeros:
-            missing = numeros - {f.code for f in report.fiches} - {f.code for f in report.skipped}
-            complete = len(report.fiches) == report.total and len(report.skipped) == report.skipped_total
-            if missing and complete:
-                raise ApplicationError(
-                    f"{filename} : fiche(s) absente(s) de l'export : {', '.join(sorted(missing))} ; rien n'a été écrit."
-                )
+        _refuse_if_incomplete(checked, refused, report, numeros, filename)
     return report
+
+
+def _refuse_if_incomplete(checked, refused, report: RncpImportReport, numeros, filename: str) -> None:
+    """Raise (rolling the import back) on the file's errors, a write refused, or a fiche asked for
+    (``numeros``) that the export does not hold."""
+    if checked.errors:
+        errors = checked.errors
+        more = f" (et {len(errors) - 10} autre(s))" if len(errors) > 10 else ""
+        raise ApplicationError(
+            "Import refusé, rien n'a été écrit : " + " ; ".join(str(e) for e in errors[:10]) + more
+        )
+    if refused is not None:
+        raise refused
+    if numeros:
+        missing = numeros - {f.code for f in report.fiches} - {f.code for f in report.skipped}
+        complete = len(report.fiches) == report.total and len(report.skipped) == report.skipped_total
+        if missing and complete:
+            raise ApplicationError(
+                f"{filename} : fiche(s) absente(s) de l'export : {', '.join(sorted(missing))} ; rien n'a été écrit."
+            )
 
 
 def _rewind(source):
