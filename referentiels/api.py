@@ -25,6 +25,7 @@ from organisations.selectors import memberships_of
 from referentiels import selectors, services
 from referentiels.exchange import FormatError, document_dumps, document_parse
 from referentiels.serializers import (
+    CompositionJurySerializer,
     EnregistrementReadSerializer,
     EnregistrementSerializer,
     HabilitationCreateSerializer,
@@ -345,6 +346,37 @@ class ReferentielRegleView(CatalogueAPIView):
             referentiel=referentiel, by=self.organisation, regle=data.validated_data["regle"]
         )
         return Response(RegleSerializer(referentiel).data)
+
+
+class ReferentielCompositionJuryView(CatalogueAPIView):
+    """The jury's composition rules of a version (like its règle: référentiel data)."""
+
+    required_permission = {"GET": "referentiels.view", "PUT": "referentiels.edit"}
+
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        responses=CompositionJurySerializer,
+        summary="Composition du jury de la version",
+    )
+    def get(self, request, public_id):
+        return Response(CompositionJurySerializer(self.get_referentiel(public_id)).data)
+
+    @extend_schema(
+        parameters=[ORG_PARAM],
+        request=CompositionJurySerializer,
+        responses=CompositionJurySerializer,
+        summary="Remplacer les règles de composition du jury d'un brouillon",
+        description="Vérifiées comme sur la page du référentiel (message en français nommant la clé) ; "
+        "rien n'est écrit quand elles sont refusées.",
+    )
+    def put(self, request, public_id):
+        referentiel = self.get_owned(public_id)
+        data = CompositionJurySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        referentiel = services.referentiel_composition_update(
+            referentiel=referentiel, by=self.organisation, composition=data.validated_data["composition_jury"]
+        )
+        return Response(CompositionJurySerializer(referentiel).data)
 
 
 class ReferentielEnregistrementView(CatalogueAPIView):

@@ -84,6 +84,26 @@ VALUES = {
             }
         ],
     },
+    # RNCP36390's default (seed 004, §7): what the family gives when the version has no rules of its own
+    "CompositionJury.composition_jury": {},
+    "CompositionJuryRequest.composition_jury": {"observateurs_admis": False},
+    "CompositionJury.appliquee": {
+        "libelle": "Jury de certification CCI France (RNCP36390)",
+        "roles": {"president": 1, "professionnel": 2, "representant": 1},
+        "minimum_votants": 4,
+        "president_personnalite_qualifiee": True,
+        "representant_sans_formation": True,
+        "paritaire": False,
+        "annees_metier_min": 1,
+        "inactivite_max_annees": 3,
+        "observateurs_admis": True,
+        "delai_publication_semaines": 6,
+        "notes_epreuves_confidentielles": True,
+        "texte": "4 personnes : 1 président, personnalité qualifiée du monde économique ; 2 professionnels "
+        "qualifiés représentatifs du métier cible ; 1 représentant de l'établissement n'ayant pas formé "
+        "les apprenants. Observateur admis. Chaque membre a exercé ou encadré le métier cible au moins "
+        "1 an et n'est pas inactif depuis plus de 3 ans.",
+    },
     "Regle.description": "Certification obtenue avec au moins 500 points sur 1 000, chaque bloc au minimum requis.",
     "modalite": "controle_continu",
     "modalite_id": example_uuid("modalite"),

@@ -16,6 +16,11 @@ urlpatterns = [
     path("<uuid:public_id>/export", api.ReferentielExportView.as_view(), name="api-referentiel-export"),
     path("<uuid:public_id>/regle", api.ReferentielRegleView.as_view(), name="api-referentiel-regle"),
     path(
+        "<uuid:public_id>/composition-jury",
+        api.ReferentielCompositionJuryView.as_view(),
+        name="api-referentiel-composition-jury",
+    ),
+    path(
         "<uuid:public_id>/enregistrement",
         api.ReferentielEnregistrementView.as_view(),
         name="api-referentiel-enregistrement",

@@ -15,6 +15,8 @@ from typing import Any
 import yaml
 
 from core import safeyaml
+from core.errors import ApplicationError
+from referentiels.jury_composition import composition_parse
 from referentiels.regles import RegleError, RegleGrillePoints, regle_parse
 
 FORMAT = "certif-referentiel/1"
@@ -56,6 +58,8 @@ TOP_KEYS = (
 BLOC_KEYS = ("code", "intitule", "implicite", "modalites", "capacites")
 CAPACITE_KEYS = ("code", "intitule", "conditions", "criteres", "modalites")
 CRITERE_KEYS = ("texte", "groupe")
+#: Optional top-level keys: written only when set, so documents without them stay byte-identical.
+TOP_OPTIONAL_KEYS = ("composition_jury",)
 MODALITE_KEYS = ("type", "intitule", "duree_minutes", "points", "forme", "notes")
 #: Optional keys of a modalité: written only when true, so documents without them stay byte-identical.
 MODALITE_OPTIONAL_KEYS = ("double_correction",)
@@ -164,11 +168,12 @@ def _too_deep(filename: str) -> FormatError:
 
 def _document_check(data: Any, filename: str) -> dict:
     c = _Checker(filename)
-    doc = c.obj(data, "", TOP_KEYS)
+    doc = c.obj(data, "", TOP_KEYS, optional=TOP_OPTIONAL_KEYS)
     _header_check(c, doc)
     bloc_codes, capacite_codes = _blocs_check(c, doc)
     _activites_check(c, doc, capacite_codes)
     _regle_check(c, doc, bloc_codes)
+    _composition_check(c, doc)
     return doc
 
 
@@ -276,6 +281,19 @@ def _regle_check(c: _Checker, doc: dict, bloc_codes: set[str]) -> None:
                 "regle.blocs",
                 f"les blocs de la grille ({', '.join(sorted(grid_blocs))}) ne correspondent pas aux blocs du référentiel ({', '.join(sorted(bloc_codes))})",
             )
+
+
+def _composition_check(c: _Checker, doc: dict) -> None:
+    """The jury's composition rules (optional): checked as the référentiel's page checks them."""
+    if "composition_jury" not in doc:
+        return
+    try:
+        composition_parse(doc["composition_jury"], code=doc["code"], kind=doc["kind"])
+    except ApplicationError as exc:
+        where = exc.extra.get("path", "composition_jury")
+        prefix = f"{where} : "
+        message = exc.message[len(prefix) :] if exc.message.startswith(prefix) else exc.message
+        c.fail("composition_jury" if where == "composition_jury" else f"composition_jury.{where}", message)
 
 
 def document_parse(text: str | bytes, filename: str) -> dict:

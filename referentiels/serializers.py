@@ -151,6 +151,21 @@ class RegleSerializer(serializers.Serializer):
         return regle_describe(obj.regle, {b.code: f"Bloc {b.code} — {b.intitule}" for b in obj.blocs.all()})
 
 
+class CompositionJurySerializer(serializers.Serializer):
+    composition_jury = serializers.JSONField(
+        help_text="Les règles propres à cette version (clés de referentiels/jury_composition.py), "
+        "chacune sur la règle par défaut de la famille ; {} : la règle par défaut."
+    )
+    appliquee = serializers.SerializerMethodField(
+        help_text="La composition qui s'applique : les règles propres sur la règle par défaut."
+    )
+
+    def get_appliquee(self, obj) -> dict:
+        from referentiels.jury_composition import composition_of
+
+        return composition_of(obj).as_data()
+
+
 class RncpImportJobSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)

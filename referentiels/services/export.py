@@ -77,4 +77,6 @@ def referentiel_export(*, referentiel: Referentiel) -> dict:
             for a in activites
         ],
         "regle": referentiel.regle,
+        # optional: only a version with rules of its own carries them (the family's default otherwise)
+        **({"composition_jury": referentiel.composition_jury} if referentiel.composition_jury else {}),
     }

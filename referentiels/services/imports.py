@@ -60,6 +60,8 @@ def _apply_header(referentiel: Referentiel, doc: dict) -> None:
         dt.date.fromisoformat(doc["date_fin_enregistrement"]) if doc["date_fin_enregistrement"] else None
     )
     referentiel.regle = doc["regle"]
+    # the exchange format carries them; an RNCP fiche does not (HEADER_FIELDS leaves a draft's own)
+    referentiel.composition_jury = doc.get("composition_jury") or {}
 
 
 @transaction.atomic

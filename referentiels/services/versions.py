@@ -70,9 +70,8 @@ def referentiel_new_version(*, referentiel: Referentiel, by: Organisation) -> Re
         or 0
     ) + 1
     copy = referentiel_import(doc=doc, certificateur=by)
-    copy.source = referentiel.source
-    copy.composition_jury = referentiel.composition_jury  # not in the exchange format: carried over
-    copy.save(update_fields=["source", "composition_jury"])
+    copy.source = referentiel.source  # the jury's composition rules travel in the document
+    copy.save(update_fields=["source"])
     return copy
 
 

@@ -20,6 +20,7 @@ from core.db_roles import as_owner
 from core.errors import ApplicationError
 from juries.rules import composition_failures, rules_for
 from organisations.roles import Role
+from referentiels.exchange import FormatError, document_check, document_dumps, document_parse
 from referentiels.jury_composition import (
     CQPM,
     DEFAULT,
@@ -29,7 +30,13 @@ from referentiels.jury_composition import (
     composition_parse,
 )
 from referentiels.models import Referentiel
-from referentiels.services import referentiel_composition_update, referentiel_new_version, referentiel_publish
+from referentiels.services import (
+    referentiel_composition_update,
+    referentiel_export,
+    referentiel_import,
+    referentiel_new_version,
+    referentiel_publish,
+)
 from tests.conftest import make_member
 
 
@@ -152,7 +159,7 @@ def test_the_certificateur_edits_a_drafts_rules_and_the_jury_check_follows(draft
         "roles": {"president": 1, "professionnel": 3, "representant": 1},
     }
     assert rules_for(draft).minimum_votants == 5
-    # a new version carries the rules over (they are not in the exchange format)
+    # a new version carries the rules over (they travel in the exchange format)
     referentiel_publish(referentiel=draft, by=cci)
     successor = referentiel_new_version(referentiel=draft, by=cci)
     assert successor.version == draft.version + 1
@@ -197,6 +204,78 @@ def test_the_page_shows_previews_saves_and_refuses_bad_input(draft, certificateu
     assert saved.status_code == 302
     assert Referentiel.objects.get(pk=draft.pk).composition_jury["minimum_votants"] == 5
     assert "Au moins 5 membres votants." in client.get(f"{_base(draft)}/").content.decode()
+
+
+# --- in the exchange format and the API ----------------------------------------------------------
+
+
+def test_the_rules_travel_in_the_exchange_format_and_round_trip(draft, certificateurs):
+    cci = certificateurs["cci-france"]
+    assert "composition_jury" not in referentiel_export(referentiel=draft)  # the family's default: no key
+    rules = {"minimum_votants": 5, "roles": {"president": 1, "professionnel": 3, "representant": 1}}
+    referentiel_composition_update(referentiel=draft, by=cci, composition=rules)
+    doc = referentiel_export(referentiel=Referentiel.objects.get(pk=draft.pk))
+    assert doc["composition_jury"] == rules
+    text = document_dumps(doc, fmt="yaml")
+    doc = document_parse(text, "rncp36390.yaml")
+    doc["version"] = 99
+    copy = referentiel_import(doc=doc, certificateur=cci)
+    assert Referentiel.objects.get(pk=copy.pk).composition_jury == rules
+    assert composition_of(copy).minimum_votants == 5
+    exported = referentiel_export(referentiel=Referentiel.objects.get(pk=copy.pk))
+    assert document_dumps({**exported, "version": draft.version}, fmt="yaml") == text
+
+
+@pytest.mark.parametrize(
+    "rules, where, message",
+    [
+        ({"roles": {"president": 0}}, "composition_jury.roles.president", "un jury a exactement 1 président"),
+        ({"quorum": 3}, "composition_jury", "clé inconnue « quorum »"),
+        ({"minimum_votants": "quatre"}, "composition_jury.minimum_votants", "un nombre entier est attendu"),
+    ],
+)
+def test_bad_rules_in_a_document_are_refused_naming_the_key_and_nothing_is_written(
+    draft, certificateurs, rules, where, message
+):
+    doc = {**referentiel_export(referentiel=draft), "version": 98, "composition_jury": rules}
+    with pytest.raises(FormatError) as error:
+        document_check(doc)
+    assert error.value.where == f"élément {where}" and message in error.value.message
+    before = Referentiel.objects.count()
+    with pytest.raises(FormatError):
+        referentiel_import(doc=doc, certificateur=certificateurs["cci-france"])
+    assert Referentiel.objects.count() == before
+
+
+def test_the_api_reads_and_replaces_a_drafts_rules_and_refuses_bad_ones(
+    draft, seeds, certificateurs, api_for
+):
+    api = api_for(make_member(certificateurs["cci-france"], Role.CERTIFICATEUR, "staff@cci.test"))
+    url = f"/api/v1/referentiels/{draft.public_id}/composition-jury"
+    read = api.get(url)
+    assert read.status_code == 200, read.content
+    assert read.json()["composition_jury"] == {} and read.json()["appliquee"]["minimum_votants"] == 4
+    bad = api.put(url, {"composition_jury": {"roles": {"president": 2}}}, format="json")
+    assert bad.status_code == 400
+    assert bad.json()["error"]["message"] == (
+        "roles.president : un jury a exactement 1 président (il signe le procès-verbal en dernier)."
+    )
+    assert Referentiel.objects.get(pk=draft.pk).composition_jury == {}
+    saved = api.put(url, {"composition_jury": {"observateurs_admis": False}}, format="json")
+    assert saved.status_code == 200, saved.content
+    assert saved.json()["composition_jury"] == {"observateurs_admis": False}
+    assert saved.json()["appliquee"]["observateurs_admis"] is False
+    assert saved.json()["appliquee"]["roles"] == {"president": 1, "professionnel": 2, "representant": 1}
+    published = seeds["rncp36390.json"]
+    refused = api.put(
+        f"/api/v1/referentiels/{published.public_id}/composition-jury",
+        {"composition_jury": {}},
+        format="json",
+    )
+    assert refused.status_code == 400 and "il ne peut plus être modifié" in refused.json()["error"]["message"]
+    other = api_for(make_member(certificateurs["uimm"], Role.CERTIFICATEUR, "staff@uimm.test"))
+    assert other.put(url, {"composition_jury": {}}, format="json").status_code == 404
+    assert Referentiel.objects.get(pk=draft.pk).composition_jury == {"observateurs_admis": False}
 
 
 # --- the migration's fill ---------------------------------------------------------------------------

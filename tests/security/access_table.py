@@ -311,6 +311,8 @@ API = {
     "POST referentiels/{public_id}/new-version": "referentiels.edit",
     "POST referentiels/{public_id}/publish": "referentiels.publish",
     "PUT referentiels/{public_id}/regle": "referentiels.edit",
+    "GET referentiels/{public_id}/composition-jury": "referentiels.view",
+    "PUT referentiels/{public_id}/composition-jury": "referentiels.edit",
     "GET referentiels/{public_id}/enregistrement": "referentiels.view",
     "PUT referentiels/{public_id}/enregistrement": "referentiels.edit",
     "DELETE referentiels/{public_id}/enregistrement": "referentiels.edit",
