@@ -256,11 +256,11 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
 SLOW_MODULES = ("tests/browser/", "tests/demo/", "tests/reliability/", "test_scale.py", "test_benchmark.py")
 
 
-#: Modules whose tests share one costly module-scoped resource (a client generated from the schema):
-#: under pytest-xdist each runs whole on one worker rather than building it twice. The browser
-#: modules are not among them: a Chromium starts in about a second, and the six seed journeys
-#: (minutes each) run on both workers instead of one after the other on one.
-WHOLE_MODULES = ("tests/api/test_generated_client",)
+#: Modules whose tests share one costly module-scoped resource (a Chromium, a client generated from
+#: the schema): under pytest-xdist each runs whole on one worker rather than building it twice. A
+#: browser module also keeps its journeys one after the other: two seed journeys rendering and
+#: sealing their PVs at once on a loaded 2-core machine took the signing request past its timeout.
+WHOLE_MODULES = ("tests/browser/", "tests/api/test_generated_client")
 
 #: Modules of pure code (the règle engine, the kernel's dates and numbers, parsers): they need
 #: neither PostgreSQL nor Redis (``make test-pure`` runs them with neither); marked ``pure``.
@@ -291,7 +291,7 @@ def xdist_group_of(path: str, item) -> str | None:
     """The pytest-xdist group of a test (``--dist loadgroup``, set in pyproject.toml): tests of one
     group run on one worker, one after the other; the others are spread one by one.
 
-    - a generated-client module: its module-scoped resource is built once;
+    - a browser or generated-client module: its module-scoped resource is built once;
     - the tests on the real Celery worker: one worker process starts per run, not one per pytest
       worker (each would be correct — its own queue — but they cost two processes and a start-up);
     - the fault-injection tests: they start and kill Celery workers and Redis servers of their own
