@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from candidates import services as candidates_services
 from candidates.models import Dossier
+from core.dates import add_months, add_years
 from core.errors import ApplicationError
 from evaluations import services as es
 from evaluations.models import SuiviDossier
@@ -28,7 +29,8 @@ from referentiels.services import habilitation_grant
 from tests.conftest import make_member
 from tests.evaluations.conftest import IDENTITY, inscribed_dossier
 
-DAY = dt.date(2026, 6, 10)
+# The decision was taken a month ago: the 6-month carence still runs today, whatever today is.
+DAY = add_months(dt.date.today(), -1)
 
 
 def _suspected(alice, ref):
@@ -58,7 +60,7 @@ def test_nothing_to_decide_without_a_pv(in_a, alice, referentiels):
 
 
 @pytest.mark.parametrize(
-    ("nature", "fin"), [("fraude", dt.date(2026, 12, 10)), ("falsification", dt.date(2036, 6, 10))]
+    ("nature", "fin"), [("fraude", add_months(DAY, 6)), ("falsification", add_years(DAY, 10))]
 )
 def test_proven_fraud_records_the_sanction_and_refuses_inscriptions_in_any_centre(
     org_a, org_b, alice, referentiels, nature, fin
@@ -121,5 +123,5 @@ def test_the_results_page_reaches_the_jury_decision_through_the_hook(in_a, alice
     dossier = _suspected(alice, referentiels["rncp"])
     sanction = fraud_decide(dossier=dossier, by=alice, nature="fraude", motif="Avéré", day=DAY)
     assert Sanction.objects.get() == sanction
-    assert sanction.fin == dt.date(2026, 12, 10)  # « après un délai de carence de 6 mois »
+    assert sanction.fin == add_months(DAY, 6)  # « après un délai de carence de 6 mois »
     assert SuiviDossier.objects.get(dossier=dossier).fraude
