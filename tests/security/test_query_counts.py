@@ -42,7 +42,7 @@ PINNED: dict[str, int] = {
     "candidats/nouveau/": 5,
     "candidats/pieces/<uuid:piece_id>/": 7,
     "documents/": 9,  # + the batches' human labels (one query per kind of batch: juries, épreuves)
-    "documents/<uuid:public_id>/": 11,  # + who issues it (issuance rule), its revocation requests and the certificateur's observations
+    "documents/<uuid:public_id>/": 9,  # + its revocation requests and the certificateur's observations (who issued it is stored on the document: no rule read)
     "documents/<uuid:public_id>/attestation-numerique/": 7,
     "documents/<uuid:public_id>/telecharger/": 6,
     # the candidate's space (own dossier: results, convocations, documents, deadlines, requests)
