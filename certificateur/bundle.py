@@ -57,17 +57,21 @@ def _emargements(jury) -> list:
     return sorted(latest.values(), key=lambda d: (d.issued_on, d.pk))
 
 
-def _jury_of(certificateur: Organisation, jury_public_id):
-
-    with oversight_context(certificateur):
-        jury = (
-            Jury.objects.filter(referentiel__certificateur=certificateur, public_id=jury_public_id)
-            .select_related("referentiel", "organisation")
-            .first()
-        )
+def _jury_read(certificateur: Organisation, jury_public_id):
+    """The certificateur's jury (inside an oversight context); 404 when not one of its juries."""
+    jury = (
+        Jury.objects.filter(referentiel__certificateur=certificateur, public_id=jury_public_id)
+        .select_related("referentiel", "organisation")
+        .first()
+    )
     if jury is None:
         raise Http404
     return jury
+
+
+def _jury_of(certificateur: Organisation, jury_public_id):
+    with oversight_context(certificateur):
+        return _jury_read(certificateur, jury_public_id)
 
 
 def jury_transmission_record(
@@ -189,8 +193,8 @@ def transmission_bundle(*, certificateur: Organisation, jury_public_id) -> tuple
     ApplicationError when the PV is not generated yet (nothing to transmit)."""
     from documents.selectors import document_file_read
 
-    jury = _jury_of(certificateur, jury_public_id)
-    with oversight_context(certificateur):
+    with oversight_context(certificateur):  # one context (each costs a few queries): read it here
+        jury = _jury_read(certificateur, jury_public_id)
         members = list(jury.members.order_by("role", "nom"))
         pv = (
             IssuedDocument.objects.filter(

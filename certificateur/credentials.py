@@ -230,7 +230,12 @@ def credential_payload(
     credential_id: str,
     issued_at: dt.datetime,
 ) -> dict:
-    valid_from = dt.datetime.combine(subject.date_delivrance, dt.time(), tzinfo=dt.UTC)
+    # The day of issue starts at midnight where it was issued (the project's time zone, Paris):
+    # midnight UTC of a Paris date lies in the future between 23:00 and 00:00 UTC (nbf refused).
+    valid_from = min(
+        dt.datetime.combine(subject.date_delivrance, dt.time(), tzinfo=timezone.get_default_timezone()),
+        issued_at,
+    ).astimezone(dt.UTC)
     achievement = {
         "id": f"{settings.SITE_URL.rstrip('/')}/certifications/{subject.achievement_code}",
         "type": ["Achievement"],

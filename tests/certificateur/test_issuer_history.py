@@ -71,7 +71,9 @@ def test_issuing_body_is_stored_and_a_new_rule_rewrites_nothing(org_a, issued, c
         assert request.approver_certificateur_id == cci.pk
     page = Client().get(f"/verifier/{parchemin.verification_code}")
     assert page.status_code == 200
-    assert f"Délivré par</dt><dd>{cci.name}" in page.content.decode()
+    html = page.content.decode()
+    # the public page names the certificateur and nothing else of who handled the document (issue 13 §8)
+    assert f"<dt>Certificateur</dt><dd>{cci.name}" in html and org_a.name not in html
 
 
 def test_rectification_of_a_certificateur_document_waits_for_its_approval(

@@ -114,6 +114,7 @@ PINNED: dict[str, int] = {
     "GET referentiels/imports/{import_id}": 2,
     "GET referentiels/{public_id}/": 14,  # + the tree with ids: blocs, their modalités, capacités, critères, modalités
     "GET referentiels/{public_id}/export": 9,
+    "GET referentiels/{public_id}/composition-jury": 2,  # the version; the applied rules are computed
     "GET referentiels/{public_id}/enregistrement": 3,
     "GET verifier/{code}": 1,
     "GET ~/audit-events/": 6,
