@@ -165,7 +165,7 @@ def _acquis_pv(jury: Jury, d: Decision, intitules: dict[str, str], partial: bool
     règle validates blocs, the capacités otherwise (a CQPM)."""
     if partial:
         return [f"{code} — {intitules.get(code, '')}".strip(" —") for code in natural_sorted(d.blocs_valides)]
-    return [c["intitule"] for c in _capacites_acquises(jury, d)]
+    return [f"{c['code']} — {c['intitule']}" for c in _capacites_acquises(jury, d)]
 
 
 def pv_context(

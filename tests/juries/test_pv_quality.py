@@ -50,7 +50,8 @@ def test_cqpm_pv_text(in_a, alice, referentiels):  # noqa: F811
     assert parchemin.number in text  # the number of the document issued
     assert "Capacités acquises" in text
     first_cap = jury.referentiel.capacites.order_by("bloc__order", "order").first()
-    assert first_cap.intitule.split()[0] in text
+    # « per candidate … the blocs or capacités validated (code and intitulé) » (issue 13, point 9)
+    assert f"{first_cap.code} — {first_cap.intitule.split()[0]}" in text
     assert "moteur" not in text.lower()
     assert str(jury.public_id)[:8].upper() not in text.upper()
     assert str(decision.dossier.public_id)[:8] not in text
