@@ -190,11 +190,7 @@ def issuance_rule_set(
     before = "" if created else _describe(rule)
     rule.issuer, rule.source, rule.updated_by = issuer, source, actor_user(by)
     rule.save()
-    rule.signatories.all().delete()
-    IssuanceSignatory.objects.bulk_create(
-        IssuanceSignatory(rule=rule, order=i, title=s.title, name=s.name, named_by=s.named_by)
-        for i, s in enumerate(signatories)
-    )
+    _signatories_replace(rule, signatories)
     rule = IssuanceRule.objects.prefetch_related("signatories").get(pk=rule.pk)
     audit_record(
         actor=actor_user(by),
@@ -203,6 +199,26 @@ def issuance_rule_set(
         message=(f"{before} → " if before else "") + _describe(rule),
     )
     return rule
+
+
+def _signatories_replace(rule: IssuanceRule, signatories: list[SignatoryInput]) -> None:
+    """The rule's signatories become ``signatories``. A signatory kept at its place (same title, the
+    name entered by the same side) keeps its row, so the name each centre entered for it stays; a
+    removed one goes, and the names the centres gave it with it (the database cascades across the
+    centres' tenants, which the certificateur cannot read: documents 0010)."""
+    existing = {s.order: s for s in rule.signatories.all()}
+    for i, s in enumerate(signatories):
+        old = existing.pop(i, None)
+        if old is not None and (old.title, old.named_by) == (s.title, s.named_by):
+            if old.name != s.name:
+                old.name = s.name
+                old.save(update_fields=["name"])
+            continue
+        if old is not None:
+            old.delete()
+        IssuanceSignatory.objects.create(rule=rule, order=i, title=s.title, name=s.name, named_by=s.named_by)
+    for old in existing.values():
+        old.delete()
 
 
 def _describe(rule: IssuanceRule) -> str:

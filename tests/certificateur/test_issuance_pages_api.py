@@ -245,3 +245,46 @@ def test_received_pvs_are_paged_with_the_filter_kept(
     assert "etat=transmis" in first["next"]
     second = api.get(first["next"]).json()
     assert [r["jury"] for r in second["results"]] == ["Jury 2", "Jury 3"] and second["next"] is None
+
+
+def test_the_certificateur_edits_its_signatories_after_a_centre_named_one(org_a, cci, staff):
+    """Seed 004's two signatories; a centre named « le Président de la CCI dont dépend
+    l'établissement ». The certificateur then edits its rule: a signatory kept at its place keeps the
+    centre's name; a signatory removed takes it along, although the certificateur cannot read the
+    centre's rows (before: a foreign-key error at commit, the rule could no longer be changed)."""
+    from django.db import connection
+
+    from certificateur import issuance
+    from juries.issuance import centre_signatory_name_set
+
+    with connection.cursor() as cursor:  # foreign keys checked at once, as the commit would
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    configure_seed_004(cci, staff)
+    admin = centre_admin(org_a)
+    signatory = IssuanceSignatory.objects.get(named_by="centre", rule__kind="parchemin")
+    with tenant_context(org_a):
+        centre_signatory_name_set(
+            by=admin, signatory_public_id=signatory.public_id, name="Brigitte Démo-Lyon"
+        )
+    renamed = [{**SIGNATORIES[0], "name": "Claire Démo-Présidente"}, SIGNATORIES[1]]
+    with tenant_context(cci):
+        rule = issuance.issuance_rule_set(certificateur=cci, by=staff, **{**RULE, "signataires": renamed})
+    assert [(s.title, s.name) for s in rule.signatories.all()] == [
+        ("Le Président de CCI France", "Claire Démo-Présidente"),
+        ("Le Président de la CCI dont dépend l'établissement de formation", ""),
+    ]
+    with tenant_context(org_a):
+        assert CentreSignatoryName.objects.get(signatory=signatory).name == "Brigitte Démo-Lyon"
+    with tenant_context(cci):
+        rule = issuance.issuance_rule_set(certificateur=cci, by=staff, **{**RULE, "signataires": renamed[:1]})
+    assert [s.title for s in rule.signatories.all()] == ["Le Président de CCI France"]
+    with tenant_context(org_a):
+        # the certificat de bloc's rule still names the centre's president: that name stays
+        assert list(CentreSignatoryName.objects.values_list("signatory__rule__kind", flat=True)) == [
+            "certificat_bloc"
+        ]
+    with tenant_context(cci):
+        bloc_rule = IssuanceRule.objects.get(certificateur=cci, kind="certificat_bloc")
+        issuance.issuance_rule_delete(rule=bloc_rule, by=staff)
+    with tenant_context(org_a):
+        assert not CentreSignatoryName.objects.exists()
