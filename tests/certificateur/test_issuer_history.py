@@ -69,6 +69,21 @@ def test_issuing_body_is_stored_and_a_new_rule_rewrites_nothing(org_a, issued, c
             document=parchemin, by=issued["admin"], reason="Délivré par erreur", category="erreur"
         )
         assert request.approver_certificateur_id == cci.pk
+    # stored once: the database refuses another issuing body for it (as for its number)
+    from django.db import DatabaseError, transaction
+
+    with (
+        tenant_context(org_a),
+        pytest.raises(DatabaseError, match="ne peut pas changer"),
+        transaction.atomic(),
+    ):
+        IssuedDocument.objects.filter(pk=parchemin.pk).update(issued_by=org_a, issued_by_name=org_a.name)
+    with (
+        tenant_context(org_a),
+        pytest.raises(DatabaseError, match="ne peut pas changer"),
+        transaction.atomic(),
+    ):
+        IssuedDocument.objects.filter(pk=parchemin.pk).update(issued_by_name="Un autre organisme")
     page = Client().get(f"/verifier/{parchemin.verification_code}")
     assert page.status_code == 200
     html = page.content.decode()
