@@ -277,12 +277,15 @@ def seed_national(*, big_id: int, referentiel_id: int, total: int, user_id: int)
             """
             INSERT INTO documents_issueddocument (public_id, kind, number, verification_code, idempotency_key,
                 group_key, holder_name, title, issued_on, context, file, sha256, size, status, attempts,
-                last_error, revocation_reason, version, created_at, updated_at, certificateur_id, organisation_id)
+                last_error, revocation_reason, version, created_at, updated_at, certificateur_id, organisation_id,
+                issued_by_id, issued_by_name)
             SELECT gen_random_uuid(), 'parchemin', 'N-' || b.id, upper(substr(md5(b.id::text), 1, 16)),
                 'seed-parchemin-' || b.id, 'seed', c.prenom1 || ' ' || c.nom_naissance, 'Parchemin',
                 DATE '2025-06-15', '{}'::jsonb, 'documents/seed/' || b.id || '.pdf', md5(b.id::text) || md5(b.id::text),
-                90000, 'ready', 1, '', '', 1, now(), now(), %(cert)s, b.organisation_id
+                90000, 'ready', 1, '', '', 1, now(), now(), %(cert)s, b.organisation_id,
+                b.organisation_id, o.name
             FROM bench_delibere b JOIN candidates_candidate c ON c.id = b.candidate_id
+            JOIN organisations_organisation o ON o.id = b.organisation_id
             WHERE b.decision = 'certifie'
             """,
             {"cert": certificateur_id},

@@ -344,6 +344,9 @@ SPECTACULAR_SETTINGS = {
         "OrganisationKindEnum": "organisations.models.Organisation.Kind",
         # acquis / non acquis: the commission's decision and the entretien's conclusion
         "AcquisEnum": "evaluations.models.EntretienConclusion.Conclusion",
+        # a capacité's state, and the commission's decision that may confirm an absence (seeds 000–002)
+        "ResultatEtatEnum": "evaluations.models.Resultat.Etat",
+        "CommissionDecisionEnum": ["acquis", "non_acquis", "absent"],
         "ReferentielKindEnum": "referentiels.models.Kind",
         "ReferentielStatusEnum": "referentiels.models.Referentiel.Status",
         "DossierStatusEnum": "candidates.models.Dossier.Status",

@@ -25,6 +25,7 @@ from evaluations import services as es
 from juries import services as js
 from juries.models import Decision
 from organisations.tenancy import tenant_context
+from referentiels.selectors import certification_libelle
 from tests.browser.conftest import axe_violations, login, screenshot
 from tests.evaluations.conftest import inscribed_dossier, referentiels  # noqa: F401 - fixture
 from tests.juries.conftest import (
@@ -260,9 +261,9 @@ def _after(page, staff, org_a, rncp, jury, dossier):
     shot(staff, "06-centre-candidats-prevenus")
     _clean(staff, "candidats prévenus")
     told = [m for m in mail.outbox if m.to == [EMAIL]]
-    assert len(told) == 1 and told[0].subject == "Vous résultats sont publiés — RNCP36390".replace(
-        "Vous", "Vos"
-    )
+    # the certification by its name (and its registration number only when registered), never a code
+    libelle = certification_libelle(jury.referentiel)
+    assert len(told) == 1 and told[0].subject == f"Vos résultats sont publiés — {libelle}"
 
     page.reload()
     text = page.content()

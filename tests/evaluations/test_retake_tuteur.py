@@ -44,7 +44,8 @@ def test_retake_keeps_the_tuteur_grade_and_the_engine_reads_it(in_a, alice, refe
     # marking the rest: the engine reads the kept grade (with its penalty) as in the first attempt
     bloc = rncp.blocs.get(code="RNCP36390BC03")
     resultat_validate(
-        resultat=resultat_record(dossier=retake, by=alice, bloc=bloc, controle_continu=50, epreuves=60),
+        # « le candidat repasse uniquement les évaluations de blocs » (seed 004): its CC is carried
+        resultat=resultat_record(dossier=retake, by=alice, bloc=bloc, epreuves=60),
         by=alice,
     )
     assert readiness_reasons([retake])[retake.pk] == []

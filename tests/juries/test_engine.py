@@ -167,7 +167,8 @@ def test_rncp_blocs_carried_from_an_earlier_attempt_within_five_years(in_a, alic
         dossier=retake, to="inscrit", by=alice, reason="rattrapage"
     ) if retake.status == "brouillon" else None
     # the tuteur grade is kept from the first attempt (seed 004), not marked again
-    grade_rncp(retake, alice, blocs={"RNCP36390BC02": (60, 90)}, ecrit=100, tuteur=None)
+    # « le candidat repasse uniquement les évaluations de blocs »: the CC (20) is carried, the épreuves marked again
+    grade_rncp(retake, alice, blocs={"RNCP36390BC02": (20, 90)}, ecrit=100, tuteur=None)
     dossier_transition(dossier=retake, to="pret_pour_jury", by=alice)
     p = _propose(retake, day=dt.date(2026, 6, 12))
     assert p.decision == "certifie"
